@@ -1,0 +1,4 @@
+import { CreateCore1764000000000 } from './1764000000000-CreateCore.js';
+
+/** Every migration, in order. Add new ones at the end. */
+export const MIGRATIONS = [CreateCore1764000000000];

@@ -1,0 +1,66 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomUUID } from 'node:crypto';
+import type { Logger as Pino } from 'pino';
+import { AppModule, AppOverrides } from './app.module.js';
+import { ProblemFilter } from './common/problem.filter.js';
+import { createRootLogger, PinoNestLogger } from './common/logger.js';
+import { createValidationPipe } from './common/validation.js';
+import { AppConfig } from './config/app-config.js';
+import { setupOpenApi } from './openapi.js';
+
+/** Builds the HTTP application (API role, or API and workers together). */
+export async function createHttpApp(
+  config: AppConfig,
+  log: Pino = createRootLogger(config.logLevel),
+  overrides: AppOverrides = {},
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: true,
+    disableRequestLogging: true,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, overrides), adapter, {
+    logger: new PinoNestLogger(log),
+    bufferLogs: false,
+    abortOnError: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  // One structured line per request: the route pattern, never the raw URL (tracking tokens live in paths).
+  fastify.addHook('onResponse', (request, reply, done) => {
+    log.info(
+      {
+        reqId: request.id,
+        method: request.method,
+        route: request.routeOptions?.url ?? 'unmatched',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    );
+    done();
+  });
+  fastify.addHook('onSend', (request, reply, _payload, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+  setupOpenApi(app, config.docsUi);
+  return app;
+}
+
+/** Builds a worker-only process: queue consumers and crons, no HTTP. */
+export async function createWorkerApp(
+  config: AppConfig,
+  log: Pino = createRootLogger(config.logLevel),
+  overrides: AppOverrides = {},
+): Promise<INestApplicationContext> {
+  const app = await NestFactory.createApplicationContext(AppModule.register(config, overrides), { logger: new PinoNestLogger(log), abortOnError: false });
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,38 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AuthModule } from './auth/auth.module.js';
+import { Clock } from './common/clock.js';
+import { CommonModule } from './common/common.module.js';
+import { AppConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { EventsModule } from './events/events.module.js';
+import { HealthModule } from './health/health.module.js';
+import { DatabaseModule } from './infra/database/database.module.js';
+import { QueueModule } from './infra/queue/queue.module.js';
+import { LeadsModule } from './leads/leads.module.js';
+import { ScoringModule } from './scoring/scoring.module.js';
+import { WorkerModule } from './worker.module.js';
+
+export interface AppOverrides {
+  clock?: Clock;
+}
+
+/** One build, several roles: the HTTP API, the workers, or both. */
+@Module({})
+export class AppModule {
+  static register(config: AppConfig, overrides: AppOverrides = {}): DynamicModule {
+    const api = config.processRole !== 'worker';
+    const worker = config.processRole !== 'api';
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        CommonModule.forRoot(overrides.clock),
+        DatabaseModule,
+        QueueModule,
+        ScoringModule,
+        ...(api ? [AuthModule, HealthModule, LeadsModule, EventsModule] : []),
+        ...(worker ? [WorkerModule] : []),
+      ],
+    };
+  }
+}

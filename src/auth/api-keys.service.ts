@@ -1,0 +1,99 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { DomainError, ErrorCode } from '../common/domain-error.js';
+import { decodeCursor, Page, pageOf } from '../common/pagination.js';
+import { displayPrefix, generateApiKey, hashApiKey } from './api-key.util.js';
+import type { Principal, Role } from './roles.js';
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  role: Role;
+  prefix: string;
+  bootstrap: boolean;
+  createdAt: string;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+interface ApiKeyRow {
+  id: string;
+  name: string;
+  role: Role;
+  prefix: string;
+  bootstrap: boolean;
+  created_at: Date;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+}
+
+const view = (r: ApiKeyRow): ApiKeyView => ({
+  id: r.id,
+  name: r.name,
+  role: r.role,
+  prefix: r.prefix,
+  bootstrap: r.bootstrap,
+  createdAt: r.created_at.toISOString(),
+  revokedAt: r.revoked_at?.toISOString() ?? null,
+  lastUsedAt: r.last_used_at?.toISOString() ?? null,
+});
+
+/** API keys: stored as hashes, shown once at creation; the bootstrap admin key comes from ADMIN_API_KEY. */
+@Injectable()
+export class ApiKeysService implements OnModuleInit {
+  constructor(
+    private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.db.query(
+      `INSERT INTO api_keys (name, role, key_hash, prefix, bootstrap) VALUES ('ADMIN_API_KEY', 'admin', $1, $2, true)
+       ON CONFLICT (bootstrap) WHERE bootstrap DO UPDATE SET key_hash = EXCLUDED.key_hash, prefix = EXCLUDED.prefix, revoked_at = NULL`,
+      [hashApiKey(this.config.adminApiKey), displayPrefix(this.config.adminApiKey)],
+    );
+  }
+
+  /** Resolves a presented key to its principal, or null when unknown or revoked. */
+  async authenticate(key: string): Promise<Principal | null> {
+    const rows: { id: string; role: Role; name: string; stale: boolean }[] = await this.db.query(
+      `SELECT id, role, name, (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') AS stale
+         FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
+      [hashApiKey(key)],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    if (row.stale) {
+      void this.db.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1`, [row.id]).catch(() => undefined);
+    }
+    return { keyId: row.id, role: row.role, name: row.name };
+  }
+
+  async create(name: string, role: Role): Promise<ApiKeyView & { key: string }> {
+    const { key, prefix } = generateApiKey();
+    const rows: ApiKeyRow[] = await this.db.query(
+      `INSERT INTO api_keys (name, role, key_hash, prefix) VALUES ($1, $2, $3, $4) RETURNING *`,
+      [name, role, hashApiKey(key), `nk_${prefix}`],
+    );
+    return { ...view(rows[0]), key };
+  }
+
+  async list(limit: number, cursor?: string): Promise<Page<ApiKeyView>> {
+    const after = decodeCursor(cursor, 2);
+    const rows: ApiKeyRow[] = await this.db.query(
+      `SELECT * FROM api_keys WHERE ($1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::uuid))
+        ORDER BY created_at, id LIMIT $3`,
+      [after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+    );
+    return pageOf(rows.map(view), limit, (k) => [k.createdAt, k.id]);
+  }
+
+  async revoke(id: string, by: Principal): Promise<void> {
+    if (id === by.keyId) throw new DomainError(ErrorCode.Conflict, 'A key cannot revoke itself.');
+    const rows: ApiKeyRow[] = await this.db.query(`SELECT * FROM api_keys WHERE id = $1`, [id]);
+    if (!rows[0]) throw DomainError.notFound('API key', id);
+    if (rows[0].bootstrap) throw DomainError.conflict('The ADMIN_API_KEY key is managed by configuration; change the variable instead.');
+    await this.db.query(`UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1`, [id]);
+  }
+}

@@ -1,0 +1,102 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, ErrorCode, FieldError } from './domain-error.js';
+
+const STATUS: Record<ErrorCode, number> = {
+  [ErrorCode.Validation]: 422,
+  [ErrorCode.NotFound]: 404,
+  [ErrorCode.Conflict]: 409,
+  [ErrorCode.Unauthenticated]: 401,
+  [ErrorCode.Forbidden]: 403,
+  [ErrorCode.PayloadTooLarge]: 413,
+  [ErrorCode.Unprocessable]: 422,
+};
+
+const TITLE: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  errors?: FieldError[];
+}
+
+export function problemOf(exception: unknown): Problem {
+  if (exception instanceof DomainError) {
+    const status = STATUS[exception.code];
+    return {
+      type: `urn:nurture:problem:${exception.code}`,
+      title: TITLE[status] ?? 'Error',
+      status,
+      detail: exception.message,
+      ...(exception.errors?.length ? { errors: exception.errors } : {}),
+    };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const body = exception.getResponse();
+    const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
+    return {
+      type: status === 404 ? 'urn:nurture:problem:not_found' : `urn:nurture:problem:http_${status}`,
+      title: TITLE[status] ?? 'Error',
+      status,
+      detail: Array.isArray(message) ? message.join('; ') : String(message),
+    };
+  }
+  // Fastify raises its own errors for malformed bodies, sizes and content types.
+  const fe = exception as { statusCode?: number; code?: string; message?: string };
+  if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const detail =
+      fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? 'The request body is larger than the service accepts.'
+        : fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+          ? 'Unsupported content type; send application/json.'
+          : (fe.message ?? 'Bad request');
+    return {
+      type: `urn:nurture:problem:http_${fe.statusCode}`,
+      title: TITLE[fe.statusCode] ?? 'Error',
+      status: fe.statusCode,
+      detail,
+      ...(fe.statusCode === 400 ? { errors: [{ field: 'body', message: detail }] } : {}),
+    };
+  }
+  return {
+    type: 'urn:nurture:problem:internal',
+    title: TITLE[500],
+    status: HttpStatus.INTERNAL_SERVER_ERROR,
+    detail: 'An unexpected error occurred. It has been logged.',
+  };
+}
+
+/** The one filter that turns every error into application/problem+json (RFC 9457). */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const reply = ctx.getResponse<FastifyReply>();
+    const request = ctx.getRequest<FastifyRequest>();
+    const problem = problemOf(exception);
+    if (problem.status >= 500) {
+      this.logger.error({ err: exception, reqId: request?.id }, 'unhandled error');
+    }
+    problem.instance = request?.url?.split('?')[0];
+    void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(problem);
+  }
+}

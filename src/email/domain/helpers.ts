@@ -1,0 +1,147 @@
+import Handlebars from 'handlebars';
+import { DateTime } from 'luxon';
+import { currentRenderScope } from './render-scope.js';
+
+/** An isolated Handlebars environment; helpers registered on it never leak into the global one. */
+export type TemplateEngine = typeof Handlebars;
+type HelperOptions = Handlebars.HelperOptions;
+
+/** Used when the lead has no locale or time zone. The send service passes the configured defaults in the data. */
+export const FALLBACK_LOCALE = 'nl';
+export const FALLBACK_TIME_ZONE = 'Europe/Brussels';
+
+/**
+ * Block helper that gives an expanded partial its own scope: the surrounding context plus the partial's
+ * hash arguments (what `{{> button url=… label=…}}` means in Handlebars). Internal: the compiler
+ * writes it when it inlines partials into the MJML.
+ */
+export const PARTIAL_SCOPE_HELPER = '__partial';
+
+const DATE_PRESETS: Record<string, Intl.DateTimeFormatOptions> = {
+  short: DateTime.DATE_SHORT,
+  medium: DateTime.DATE_MED,
+  long: DateTime.DATE_FULL,
+  weekday: DateTime.DATE_HUGE,
+  time: DateTime.TIME_SIMPLE,
+  datetime: DateTime.DATETIME_MED,
+};
+
+/**
+ * The helpers marketers use in templates:
+ * - `{{fallback firstName "daar"}}` — the first value that is not empty (any number of candidates).
+ * - `{{formatDate attributes.webinarAt "long"}}` — a date in the lead's locale and time zone; a preset
+ *   (short, medium, long, weekday, time, datetime) or luxon tokens; `zone=` / `locale=` override.
+ * - `{{#ifStage "lead" "mql"}}…{{else}}…{{/ifStage}}` — by the lead's lifecycle stage.
+ * - `{{#ifEq intent "high"}}…{{/ifEq}}`, `{{#ifIn attributes.industry "food" "retail"}}…{{/ifIn}}`.
+ * - `{{upper company}}`, `{{lower email}}`.
+ * Conditionals also work inline as sub-expressions: `{{#if (ifEq a b)}}`.
+ */
+export const TEMPLATE_HELPERS = ['fallback', 'formatDate', 'ifStage', 'ifEq', 'ifIn', 'upper', 'lower'] as const;
+
+/** Handlebars' own helpers, which templates may use too. */
+export const BUILTIN_HELPERS = ['if', 'unless', 'each', 'with', 'lookup', 'log'] as const;
+
+/** A fresh Handlebars environment with the template helpers registered. */
+export function createTemplateEngine(): TemplateEngine {
+  const hb = Handlebars.create();
+  hb.registerHelper({
+    fallback(...args: unknown[]) {
+      const candidates = args.slice(0, -1);
+      return candidates.find(isPresent) ?? '';
+    },
+    formatDate(value: unknown, ...rest: unknown[]) {
+      const options = rest.pop() as HelperOptions;
+      const format = typeof rest[0] === 'string' ? rest[0] : 'long';
+      const root = rootOf(options);
+      return formatDate(value, format, {
+        locale: stringOr(options.hash.locale, stringOr(root.locale, FALLBACK_LOCALE)),
+        zone: stringOr(options.hash.zone, stringOr(root.timezone, FALLBACK_TIME_ZONE)),
+      });
+    },
+    ifStage(this: unknown, ...args: unknown[]) {
+      const options = args.pop() as HelperOptions;
+      return choose(this, options, args.includes(rootOf(options).stage));
+    },
+    ifEq(this: unknown, a: unknown, b: unknown, options: HelperOptions) {
+      return choose(this, options, a !== undefined && a !== null && b !== undefined && b !== null && String(a) === String(b));
+    },
+    ifIn(this: unknown, value: unknown, ...args: unknown[]) {
+      const options = args.pop() as HelperOptions;
+      const allowed = args.flat().map(String);
+      const values = (Array.isArray(value) ? value : [value]).filter(isPresent).map(String);
+      return choose(this, options, values.some((v) => allowed.includes(v)));
+    },
+    upper(value: unknown, options: HelperOptions) {
+      return isPresent(value) ? String(value).toLocaleUpperCase(localeOf(options)) : '';
+    },
+    lower(value: unknown, options: HelperOptions) {
+      return isPresent(value) ? String(value).toLocaleLowerCase(localeOf(options)) : '';
+    },
+    [PARTIAL_SCOPE_HELPER](this: unknown, ...args: unknown[]) {
+      const options = args.pop() as HelperOptions;
+      const base = args.length > 0 ? args[0] : this;
+      return options.fn({ ...(base as object), ...options.hash });
+    },
+  });
+  return hb;
+}
+
+/** Formats a date (ISO string, Date, epoch milliseconds) in a locale and time zone; '' when it is not a date. */
+export function formatDate(value: unknown, format: string, at: { locale: string; zone: string }): string {
+  const date = toDateTime(value);
+  if (!date) return '';
+  const zoned = date.setZone(at.zone);
+  const inZone = zoned.isValid ? zoned : date.setZone(FALLBACK_TIME_ZONE);
+  const preset = DATE_PRESETS[format];
+  const show = (locale: string) => {
+    const local = inZone.setLocale(locale);
+    return preset ? local.toLocaleString(preset) : local.toFormat(format);
+  };
+  try {
+    return show(at.locale);
+  } catch {
+    return show(FALLBACK_LOCALE); // an unusable locale tag from lead data must not break the email
+  }
+}
+
+function toDateTime(value: unknown): DateTime | null {
+  let date: DateTime | null = null;
+  if (value instanceof Date) date = DateTime.fromJSDate(value);
+  else if (typeof value === 'number') date = DateTime.fromMillis(value);
+  else if (typeof value === 'string' && value.trim() !== '') date = DateTime.fromISO(value.trim(), { setZone: true });
+  else if (DateTime.isDateTime(value)) date = value;
+  return date?.isValid ? date : null;
+}
+
+/** Block form renders the matching branch; inline form (a sub-expression) answers the boolean. */
+function choose(context: unknown, options: HelperOptions, condition: boolean): unknown {
+  if (typeof options.fn !== 'function') return condition;
+  return condition ? options.fn(context) : options.inverse(context);
+}
+
+function isPresent(value: unknown): boolean {
+  if (value === undefined || value === null || value === false) return false;
+  if (typeof value === 'string') return value.trim() !== '';
+  if (typeof value === 'number') return !Number.isNaN(value);
+  if (Array.isArray(value)) return value.length > 0;
+  return true;
+}
+
+/** The data being rendered: from Handlebars' `@root`, or from the render scope when sends run without `@data`. */
+function rootOf(options: HelperOptions): Record<string, unknown> {
+  const root = (options.data as { root?: unknown } | undefined)?.root ?? currentRenderScope()?.root;
+  return root && typeof root === 'object' ? (root as Record<string, unknown>) : {};
+}
+
+function localeOf(options: HelperOptions): string {
+  const locale = stringOr(rootOf(options).locale, FALLBACK_LOCALE);
+  try {
+    return Intl.getCanonicalLocales(locale)[0] ?? FALLBACK_LOCALE;
+  } catch {
+    return FALLBACK_LOCALE;
+  }
+}
+
+function stringOr(value: unknown, otherwise: string): string {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : otherwise;
+}

@@ -1,0 +1,49 @@
+import { decodeEntities, isTrackableHref, markTrackedLinks } from './link-tracking.js';
+
+describe('link tracking', () => {
+  it('tracks static http(s) links and links computed by Handlebars, nothing else', () => {
+    expect(isTrackableHref('https://example.be')).toBe(true);
+    expect(isTrackableHref('HTTP://example.be')).toBe(true);
+    expect(isTrackableHref('{{sender.website}}')).toBe(true);
+    expect(isTrackableHref('mailto:info@example.be')).toBe(false);
+    expect(isTrackableHref('tel:+32123')).toBe(false);
+    expect(isTrackableHref('#top')).toBe(false);
+    expect(isTrackableHref('{{unsubscribeUrl}}')).toBe(false);
+    expect(isTrackableHref('{{~ unsubscribeUrl ~}}')).toBe(false);
+  });
+
+  it('marks hrefs once per template version, whatever the quoting and attribute order', () => {
+    const html =
+      '<a class="x" href="https://a.example/?q=1&amp;r=2">a</a> <A\n  HREF=\'https://b.example\' target=_blank>b</A> ' +
+      '<a href={{url}}>c</a> <a title="{{fallback x "y > z"}}" href="{{fallback site "https://c.example"}}">d</a> ' +
+      '<abbr href="https://not-a-link.example">e</abbr> <a href="mailto:x@example.be">f</a><a name="top"></a>';
+    const marked = markTrackedLinks(`<html><body>${html}</body></html>`, null);
+    expect(marked.staticLinks).toEqual(['https://a.example/?q=1&r=2', 'https://b.example']);
+    expect(marked.html).toContain('<a class="x" href="{{__link 0}}">a</a>');
+    expect(marked.html).toContain("HREF='{{__link 1}}'");
+    expect(marked.html).toContain('<a href={{#__href}}{{url}}{{/__href}}>c</a>');
+    expect(marked.html).toContain('href="{{#__href}}{{fallback site "https://c.example"}}{{/__href}}">d</a>');
+    expect(marked.html).toContain('<abbr href="https://not-a-link.example">');
+    expect(marked.html).toContain('href="mailto:x@example.be"');
+    expect(marked.html).toMatch(/\{\{__openPixel\}\}<\/body><\/html>$/);
+  });
+
+  it('gives a static link in the text part the same number as in the HTML part', () => {
+    const marked = markTrackedLinks(
+      '<a href="https://a.example">a</a>',
+      'a [{{#__textHref}}https://a.example{{/__textHref}}] b [{{#__textHref}}{{url}}{{/__textHref}}]',
+    );
+    expect(marked.text).toBe('a [{{__textLink 0}}] b [{{#__textHref}}{{url}}{{/__textHref}}]');
+  });
+
+  it('gives the same result when run again (no state leaks between template versions)', () => {
+    const html = '<p><a href="https://x.example">x</a> <a href="https://y.example">y</a></p>';
+    expect(markTrackedLinks(html, null)).toEqual(markTrackedLinks(html, null));
+    expect(markTrackedLinks(html, null).staticLinks).toHaveLength(2);
+  });
+
+  it('decodes what HTML escaping did to a URL', () => {
+    expect(decodeEntities('https://x.example/?a&#x3D;1&amp;b&#61;2&quot;')).toBe('https://x.example/?a=1&b=2"');
+    expect(decodeEntities('plain')).toBe('plain');
+  });
+});

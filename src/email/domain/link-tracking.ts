@@ -1,0 +1,200 @@
+import type Handlebars from 'handlebars';
+import type { TemplateEngine } from './helpers.js';
+import { currentRenderScope } from './render-scope.js';
+
+/** A link as it was in the email before rewriting; `index` is what the click token carries. */
+export interface TrackedLink {
+  index: number;
+  url: string;
+}
+
+/** Per-render link tracking state, which the tracking helpers find in the render scope. */
+export class TrackingState {
+  readonly links: TrackedLink[] = [];
+  private readonly byUrl = new Map<string, string>();
+
+  constructor(
+    private readonly rewriteLink: (url: string, index: number) => string,
+    readonly openPixelUrl: string,
+    private readonly unsubscribeUrl: string | undefined,
+    /** The template's static link targets, which `{{__link n}}` refers to by position. */
+    readonly staticLinks: readonly string[],
+  ) {}
+
+  /** The tracked replacement for `url`, or null when the link is not tracked (mailto:, #, unsubscribe). */
+  track(url: string): string | null {
+    if (!HTTP_URL.test(url) || url === this.unsubscribeUrl) return null;
+    const index = this.links.length;
+    this.links.push({ index, url });
+    const tracked = this.rewriteLink(url, index);
+    if (!this.byUrl.has(url)) this.byUrl.set(url, tracked);
+    return tracked;
+  }
+
+  /** The text part reuses the HTML's tracked link for the same URL, so both count as the same click. */
+  trackAgain(url: string): string | null {
+    return this.byUrl.get(url) ?? this.track(url);
+  }
+}
+
+export const LINK_HELPER = '__link';
+export const HREF_HELPER = '__href';
+export const TEXT_LINK_HELPER = '__textLink';
+export const TEXT_HREF_HELPER = '__textHref';
+export const OPEN_PIXEL_HELPER = '__openPixel';
+export const TRACKING_HELPERS = [LINK_HELPER, HREF_HELPER, TEXT_LINK_HELPER, TEXT_HREF_HELPER, OPEN_PIXEL_HELPER];
+
+/** A template's HTML and text with their links marked for tracking, and the static link targets they refer to. */
+export interface MarkedTemplate {
+  html: string;
+  text: string | null;
+  staticLinks: string[];
+}
+
+const HTTP_URL = /^https?:\/\//i;
+const UNSUBSCRIBE_EXPRESSION = /^\{\{~?\s*unsubscribeUrl\s*~?\}\}$/;
+const ANCHOR_START = /<a\s/gi;
+
+/**
+ * Whether an `href` (as written in the template) is tracked: static http(s) links and links computed by
+ * Handlebars (checked again per send), but not mailto:, tel:, `#` anchors or the unsubscribe link.
+ */
+export function isTrackableHref(value: string): boolean {
+  const href = value.trim();
+  if (UNSUBSCRIBE_EXPRESSION.test(href)) return false;
+  return HTTP_URL.test(href) || href.startsWith('{{');
+}
+
+/**
+ * Prepares a template version for tracked sends, once per version. Every trackable `<a href="…">` in the
+ * HTML becomes `{{__link n}}` (a static URL, kept in `staticLinks`) or `{{#__href}}…{{/__href}}` (a URL
+ * computed by Handlebars), and the open pixel goes before `</body>`. In the text part, static targets marked
+ * by the compiler become `{{__textLink n}}`. Per send, Handlebars rewrites links in the same pass that fills
+ * in the data; no HTML is re-parsed.
+ */
+export function markTrackedLinks(html: string, text: string | null): MarkedTemplate {
+  const staticLinks: string[] = [];
+  const linkNumber = (url: string) => {
+    const known = staticLinks.indexOf(url);
+    return known !== -1 ? known : staticLinks.push(url) - 1;
+  };
+  const parts: string[] = [];
+  let copied = 0;
+  const anchors = new RegExp(ANCHOR_START); // own lastIndex: the scan skips each tag it has read
+  for (let match = anchors.exec(html); match; match = anchors.exec(html)) {
+    anchors.lastIndex = scanAttributes(html, match.index + match[0].length, (name, start, stop) => {
+      const value = html.slice(start, stop);
+      if (name.toLowerCase() !== 'href' || !isTrackableHref(value)) return;
+      const marked = value.includes('{{')
+        ? `{{#${HREF_HELPER}}}${value}{{/${HREF_HELPER}}}`
+        : `{{${LINK_HELPER} ${linkNumber(decodeEntities(value.trim()))}}}`;
+      parts.push(html.slice(copied, start), marked);
+      copied = stop;
+    });
+  }
+  parts.push(html.slice(copied));
+  const marked = parts.join('');
+  const bodyEnd = marked.toLowerCase().lastIndexOf('</body>');
+  const pixel = `{{${OPEN_PIXEL_HELPER}}}`;
+  return {
+    html: bodyEnd === -1 ? marked + pixel : marked.slice(0, bodyEnd) + pixel + marked.slice(bodyEnd),
+    text: text?.replace(STATIC_TEXT_HREF, (_, url: string) => `{{${TEXT_LINK_HELPER} ${linkNumber(url.trim())}}}`) ?? null,
+    staticLinks,
+  };
+}
+
+/** How the compiler marks a link target in the text part (see text-template.ts). */
+export function markTextHref(href: string): string {
+  return `{{#${TEXT_HREF_HELPER}}}${href}{{/${TEXT_HREF_HELPER}}}`;
+}
+
+const STATIC_TEXT_HREF = new RegExp(`\\{\\{#${TEXT_HREF_HELPER}\\}\\}([^{]*)\\{\\{/${TEXT_HREF_HELPER}\\}\\}`, 'g');
+
+/** Registers the helpers that {@link markTrackedLinks} writes; they act on the current render scope. */
+export function registerTrackingHelpers(hb: TemplateEngine): void {
+  const escape = hb.escapeExpression;
+  hb.registerHelper(LINK_HELPER, (n: number) => {
+    const state = trackingState();
+    const url = state?.staticLinks[n] ?? '';
+    return escape(state?.track(url) ?? url);
+  });
+  hb.registerHelper(TEXT_LINK_HELPER, (n: number) => {
+    const state = trackingState();
+    const url = state?.staticLinks[n] ?? '';
+    return state?.trackAgain(url) ?? url;
+  });
+  hb.registerHelper(HREF_HELPER, function (this: unknown, options: Handlebars.HelperOptions) {
+    const raw: string = options.fn(this);
+    const tracked = trackingState()?.track(decodeEntities(raw).trim());
+    return tracked == null ? raw : escape(tracked);
+  });
+  hb.registerHelper(TEXT_HREF_HELPER, function (this: unknown, options: Handlebars.HelperOptions) {
+    const raw: string = options.fn(this);
+    return trackingState()?.trackAgain(raw.trim()) ?? raw;
+  });
+  hb.registerHelper(OPEN_PIXEL_HELPER, () => {
+    const url = trackingState()?.openPixelUrl;
+    if (!url) return '';
+    return new hb.SafeString(
+      `<img src="${escape(url)}" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0;" />`,
+    );
+  });
+}
+
+function trackingState(): TrackingState | undefined {
+  return currentRenderScope()?.tracking ?? undefined;
+}
+
+/**
+ * Walks the attributes of a tag from `at` (just after the tag name) to its closing `>`, calling `onValue`
+ * with each attribute's name and value range. Handlebars expressions inside values may contain quotes.
+ * Returns the offset after the tag.
+ */
+function scanAttributes(html: string, at: number, onValue: (name: string, start: number, end: number) => void): number {
+  let i = at;
+  const n = html.length;
+  while (i < n) {
+    while (i < n && /\s/.test(html[i])) i++;
+    if (i >= n || html[i] === '>') return i + 1;
+    if (html[i] === '/' && html[i + 1] === '>') return i + 2;
+    const nameStart = i;
+    while (i < n && !/[\s=>]/.test(html[i]) && !(html[i] === '/' && html[i + 1] === '>')) i++;
+    const name = html.slice(nameStart, i);
+    while (i < n && /\s/.test(html[i])) i++;
+    if (html[i] !== '=') {
+      if (i === nameStart) i++; // a stray character; never loop forever
+      continue;
+    }
+    i++;
+    while (i < n && /\s/.test(html[i])) i++;
+    const quote = html[i] === '"' || html[i] === "'" ? html[i] : '';
+    const start = quote ? i + 1 : i;
+    i = start;
+    while (i < n) {
+      if (html.startsWith('{{', i)) {
+        const close = html.indexOf('}}', i + 2);
+        i = close === -1 ? n : close + 2;
+      } else if (quote ? html[i] === quote : /[\s>]/.test(html[i])) {
+        break;
+      } else {
+        i++;
+      }
+    }
+    onValue(name, start, i);
+    if (quote) i++;
+  }
+  return n;
+}
+
+const ENTITY = /&(?:#(\d+)|#x([0-9a-f]+)|(amp|lt|gt|quot|apos));/gi;
+const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** Undoes HTML escaping in an attribute value (what Handlebars' `{{…}}` applied to the data). */
+export function decodeEntities(text: string): string {
+  if (text.indexOf('&') === -1) return text;
+  return text.replace(ENTITY, (entity, decimal?: string, hex?: string, name?: string) => {
+    if (name) return NAMED_ENTITIES[name.toLowerCase()];
+    const code = decimal ? parseInt(decimal, 10) : parseInt(hex!, 16);
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : entity;
+  });
+}

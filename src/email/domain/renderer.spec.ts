@@ -1,0 +1,133 @@
+import { compileTemplate, type CompiledTemplate } from './template-compiler.js';
+import { loadTemplateLibrary, type TemplateLibrary } from './template-loader.js';
+import { renderEmail, type RenderContext } from './renderer.js';
+import type { TemplateData } from './template-variables.js';
+
+let library: TemplateLibrary;
+let email: CompiledTemplate;
+
+const BODY = `
+<mj-section>
+  <mj-column>
+    <mj-text>
+      <p>Hallo {{fallback firstName "daar"}},</p>
+      <p>Lees <a href="https://example.be/gids?utm_source=nurture&amp;utm_medium=email">onze gids</a>
+      of bekijk <a href="https://example.be/cases/{{attributes.industry}}">een klant zoals jij</a>.</p>
+      <p>Mail ons op <a href="mailto:info@example.be">info@example.be</a>, bel <a href="tel:+3231234567">03 123 45 67</a>
+      of lees <a href="#prijzen">de prijzen</a> hieronder.</p>
+    </mj-text>
+    <mj-button href="{{sender.bookingUrl}}">Plan een gesprek</mj-button>
+  </mj-column>
+</mj-section>
+`;
+
+const LEAD: TemplateData = {
+  firstName: 'An',
+  company: 'Bakkerij Peeters',
+  locale: 'nl',
+  attributes: { industry: 'food' },
+  sender: { name: 'Studio Noord', address: 'Kerkstraat 1, 2000 Antwerpen', bookingUrl: 'https://example.be/afspraak' },
+  unsubscribeUrl: 'https://track.example.be/u/UNSUB',
+};
+
+/** Tracking as the send service does it: a click URL per link index, an open pixel per message. */
+const tracking: RenderContext = {
+  rewriteLink: (_url, index) => `https://track.example.be/t/c/TOKEN${index}`,
+  openPixelUrl: 'https://track.example.be/t/o/OPEN',
+};
+
+beforeAll(async () => {
+  library = await loadTemplateLibrary();
+  email = await compileTemplate(
+    { subject: 'Je gids{{#if company}} voor {{company}}{{/if}}', mjml: BODY },
+    { layout: library.layouts.nl, partials: library.partials },
+  );
+});
+
+describe('renderEmail', () => {
+  it('greets the lead by name, or with the fallback when the name is missing or blank', () => {
+    expect(renderEmail(email, LEAD, tracking).html).toContain('Hallo An,');
+    for (const firstName of [undefined, null, '', '   ']) {
+      const { html, text } = renderEmail(email, { ...LEAD, firstName }, tracking);
+      expect(html).toContain('Hallo daar,');
+      expect(text).toContain('Hallo daar,');
+      expect(html).not.toContain('Hallo ,');
+    }
+  });
+
+  it('HTML-escapes lead data, so a first name cannot inject markup', () => {
+    const { html, subject, text } = renderEmail(
+      email,
+      { ...LEAD, firstName: '<script>alert(1)</script>', company: 'Jansen & "Zonen"' },
+      tracking,
+    );
+    expect(html).not.toContain('<script>alert(1)</script>');
+    expect(html).toContain('Hallo &lt;script&gt;alert(1)&lt;/script&gt;,');
+    // Subject and text part are plain text: shown as typed, not as entities.
+    expect(subject).toBe('Je gids voor Jansen & "Zonen"');
+    expect(text).toContain('Hallo <script>alert(1)</script>,');
+  });
+
+  it('rewrites every http(s) link through the tracker and reports the original URLs by index', () => {
+    const { html, links } = renderEmail(email, LEAD, tracking);
+    expect(links).toEqual([
+      { index: 0, url: 'https://example.be/gids?utm_source=nurture&utm_medium=email' },
+      { index: 1, url: 'https://example.be/cases/food' },
+      { index: 2, url: 'https://example.be/afspraak' },
+    ]);
+    for (const { index } of links) expect(html).toContain(`href="https://track.example.be/t/c/TOKEN${index}"`);
+    expect(html).not.toContain('href="https://example.be/');
+  });
+
+  it('leaves mailto:, tel:, # anchors and the unsubscribe link alone', () => {
+    const { html, links } = renderEmail(email, LEAD, tracking);
+    expect(html).toContain('href="mailto:info@example.be"');
+    expect(html).toContain('href="tel:+3231234567"');
+    expect(html).toContain('href="#prijzen"');
+    expect(html).toContain('href="https://track.example.be/u/UNSUB"');
+    expect(links.map((l) => l.url)).not.toContain('https://track.example.be/u/UNSUB');
+  });
+
+  it('does not track a computed link that turns out to be the unsubscribe link or not http(s)', () => {
+    const { html, links } = renderEmail(
+      email,
+      { ...LEAD, sender: { ...LEAD.sender, bookingUrl: 'mailto:sales@example.be' } },
+      tracking,
+    );
+    expect(html).toContain('href="mailto:sales@example.be"');
+    expect(links).toHaveLength(2);
+
+    const asUnsubscribe = renderEmail(email, { ...LEAD, sender: { ...LEAD.sender, bookingUrl: LEAD.unsubscribeUrl } }, tracking);
+    expect(asUnsubscribe.links.map((l) => l.url)).not.toContain(LEAD.unsubscribeUrl);
+    expect(asUnsubscribe.links).toHaveLength(2);
+  });
+
+  it('puts a 1×1 open pixel just before </body>', () => {
+    const { html } = renderEmail(email, LEAD, tracking);
+    expect(html).toMatch(/<img src="https:\/\/track\.example\.be\/t\/o\/OPEN" width="1" height="1" alt=""[^>]*\/><\/body>/);
+  });
+
+  it('makes a plain-text part with the link texts and their tracked links, and no HTML tags', () => {
+    const { text } = renderEmail(email, LEAD, tracking);
+    expect(text).toContain('onze gids [https://track.example.be/t/c/TOKEN0]');
+    expect(text).toContain('een klant zoals jij [https://track.example.be/t/c/TOKEN1]');
+    expect(text).toContain('Plan een gesprek [https://track.example.be/t/c/TOKEN2]');
+    expect(text).toContain('Uitschrijven [https://track.example.be/u/UNSUB]');
+    expect(text).toContain('Studio Noord · Kerkstraat 1, 2000 Antwerpen');
+    expect(text).not.toMatch(/<[a-z/][^>]*>/i);
+    expect(text).not.toMatch(/\n\s*\n\s*\n/);
+  });
+
+  it('counts a click in the text part as the same link as in the HTML part', () => {
+    const rewritten: number[] = [];
+    renderEmail(email, LEAD, { ...tracking, rewriteLink: (_url, index) => (rewritten.push(index), `https://t/${index}`) });
+    expect(rewritten).toEqual([0, 1, 2]);
+  });
+
+  it('renders without tracking for previews', () => {
+    const { html, links } = renderEmail(email, LEAD, { rewriteLink: (url) => url, openPixelUrl: '' });
+    expect(html).toContain('href="https://example.be/afspraak"');
+    expect(html).not.toContain('<img src=""');
+    expect(links).toHaveLength(3);
+  });
+});

@@ -1,0 +1,58 @@
+import { TrackingState, type TrackedLink } from './link-tracking.js';
+import { prepareTemplate, type PreparedTemplate } from './render-cache.js';
+import { withRenderScope } from './render-scope.js';
+import type { CompiledTemplate } from './template-compiler.js';
+import { TemplateError } from './template-error.js';
+import type { TemplateData } from './template-variables.js';
+import { htmlToPlainText } from './text-template.js';
+
+export interface RenderContext {
+  /** The tracked URL for the `index`-th rewritten link (e.g. `${base}/t/c/${clickToken}`). */
+  rewriteLink: (url: string, index: number) => string;
+  /** The open pixel's URL; empty for none (previews). */
+  openPixelUrl: string;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+  /** The original URL of every rewritten link, by the index its click token carries. */
+  links: TrackedLink[];
+}
+
+/**
+ * Renders one email for one lead. Lead data is HTML-escaped in the HTML part. Every http(s) link is
+ * rewritten through `rewriteLink` (not mailto:, tel:, `#` anchors or the unsubscribe link), the open pixel
+ * goes before `</body>`, and the text part shows the same tracked links. This runs per send: pass a
+ * {@link PreparedTemplate} from a RenderCache; a plain CompiledTemplate is prepared on the spot (previews).
+ */
+export function renderEmail(
+  template: PreparedTemplate | CompiledTemplate,
+  data: TemplateData,
+  ctx: RenderContext,
+): RenderedEmail {
+  const prepared = 'prepared' in template ? template : prepareTemplate(template);
+  const unsubscribeUrl = typeof data.unsubscribeUrl === 'string' ? data.unsubscribeUrl : undefined;
+  const tracking = new TrackingState(ctx.rewriteLink, ctx.openPixelUrl, unsubscribeUrl, prepared.staticLinks);
+  try {
+    return withRenderScope({ root: data, tracking }, () => {
+      const html = prepared.html(data);
+      const text = prepared.text ? tidyText(prepared.text(data)) : htmlToPlainText(html);
+      const subject = prepared.subject(data).replace(WHITESPACE_RUNS, ' ').trim();
+      return { subject, html, text, links: tracking.links };
+    });
+  } catch (err) {
+    if (err instanceof TemplateError) throw err;
+    throw TemplateError.at('template', null, `the template could not be rendered: ${(err as Error).message ?? String(err)}`);
+  }
+}
+
+const WHITESPACE_RUNS = /\s+/g;
+const BLANK_LINES = /\n[ \t]*\n(?:[ \t]*\n)+/g;
+
+/** Blocks that render nothing can leave runs of blank lines; keep at most one. */
+function tidyText(text: string): string {
+  const trimmed = text.trim();
+  return trimmed.includes('\n\n\n') || trimmed.includes('\n \n') ? trimmed.replace(BLANK_LINES, '\n\n') : trimmed;
+}

@@ -1,0 +1,157 @@
+import { compileTemplate, type CompiledTemplate } from './template-compiler.js';
+import { TemplateError } from './template-error.js';
+import { loadTemplateLibrary, type TemplateLibrary } from './template-loader.js';
+import { renderEmail } from './renderer.js';
+
+let library: TemplateLibrary;
+beforeAll(async () => {
+  library = await loadTemplateLibrary();
+});
+
+const noTracking = { rewriteLink: (url: string) => url, openPixelUrl: '' };
+
+function section(content: string): string {
+  return `<mj-section>\n  <mj-column>\n    <mj-text>${content}</mj-text>\n  </mj-column>\n</mj-section>\n`;
+}
+
+async function compile(mjml: string, subject = 'Hallo', fieldPrefix = 'variants.nl'): Promise<CompiledTemplate> {
+  return compileTemplate({ subject, mjml }, { layout: library.layouts.nl, partials: library.partials, fieldPrefix });
+}
+
+async function compileError(mjml: string, subject = 'Hallo'): Promise<TemplateError> {
+  const error = await compile(mjml, subject).then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(error).toBeInstanceOf(TemplateError);
+  return error as TemplateError;
+}
+
+describe('compileTemplate', () => {
+  it('compiles the welcome-guide starter in Dutch, English and French, each with its own footer', async () => {
+    const footers = { nl: 'Uitschrijven', en: 'Unsubscribe', fr: 'Se désinscrire' };
+    for (const [locale, footer] of Object.entries(footers)) {
+      const variant = library.starters['welcome-guide'].variants[locale];
+      const compiled = await compileTemplate(variant, { layout: library.layouts[locale], partials: library.partials });
+      expect(compiled.html).toContain(`lang="${locale}"`);
+      expect(compiled.html).toContain(footer);
+      expect(compiled.html).not.toContain('<mj-section');
+      expect(compiled.html).toContain('href="{{unsubscribeUrl}}"');
+    }
+  });
+
+  it('keeps Handlebars expressions inside attributes through MJML', async () => {
+    const compiled = await compile(
+      `${section('Hallo')}<mj-section><mj-column><mj-button href="{{attributes.offerUrl}}?ref={{source.campaign}}">Bekijk</mj-button></mj-column></mj-section>`,
+    );
+    expect(compiled.html).toContain('href="{{attributes.offerUrl}}?ref={{source.campaign}}"');
+    const { html } = renderEmail(compiled, { attributes: { offerUrl: 'https://example.be/offerte' }, source: { campaign: 'q1' } }, noTracking);
+    expect(html).toContain('href="https://example.be/offerte?ref&#x3D;q1"');
+  });
+
+  it('keeps block tags placed between sections, so whole sections can depend on the stage', async () => {
+    const compiled = await compile(
+      `{{#ifStage "mql"}}\n${section('Je accountmanager belt je deze week.')}{{else}}\n${section('Lees onze gids.')}{{/ifStage}}\n`,
+    );
+    expect(renderEmail(compiled, { stage: 'mql' }, noTracking).text).toContain('Je accountmanager belt je deze week.');
+    const asLead = renderEmail(compiled, { stage: 'lead' }, noTracking).text;
+    expect(asLead).toContain('Lees onze gids.');
+    expect(asLead).not.toContain('accountmanager');
+  });
+
+  it('passes partial arguments to the partial, like Handlebars does', async () => {
+    const compiled = await compile(`${section('Hallo')}{{> button url="https://example.be/demo" label="Plan een demo"}}\n`);
+    const { html } = renderEmail(compiled, {}, noTracking);
+    expect(html).toContain('href="https://example.be/demo"');
+    expect(html).toContain('Plan een demo');
+  });
+
+  it('is plain serializable data: a stored version renders the same after a JSON round trip', async () => {
+    const compiled = await compile(section('Hallo {{fallback firstName "daar"}}'));
+    const restored = JSON.parse(JSON.stringify(compiled)) as CompiledTemplate;
+    expect(restored).toEqual(compiled);
+    expect(renderEmail(restored, { firstName: 'An' }, noTracking).html).toBe(renderEmail(compiled, { firstName: 'An' }, noTracking).html);
+  });
+
+  describe('refuses a template and names the field and line', () => {
+    it('for an unknown MJML element', async () => {
+      const error = await compileError(`${section('Hallo')}<mj-sectoin>\n  <mj-column></mj-column>\n</mj-sectoin>\n`);
+      expect(error.field).toBe('variants.nl.mjml');
+      expect(error.line).toBe(6);
+      expect(error.message).toMatch(/mj-sectoin/);
+    });
+
+    it('for an MJML attribute that does not exist', async () => {
+      const error = await compileError(`<mj-section>\n  <mj-column>\n    <mj-text colour="red">Hallo</mj-text>\n  </mj-column>\n</mj-section>\n`);
+      expect(error).toMatchObject({ field: 'variants.nl.mjml', line: 3 });
+      expect(error.message).toMatch(/colour/);
+    });
+
+    it('for MJML in the wrong place', async () => {
+      const error = await compileError(`${section('Hallo')}<mj-text>Los van een kolom</mj-text>\n`);
+      expect(error).toMatchObject({ field: 'variants.nl.mjml', line: 6 });
+      expect(error.message).toMatch(/mj-text cannot be used inside mj-wrapper/);
+    });
+
+    it('for a Handlebars block that is never closed', async () => {
+      const error = await compileError(`${section('Hallo')}${section('{{#if company}}bij {{company}}')}`);
+      expect(error).toMatchObject({ field: 'variants.nl.mjml', line: 8 });
+      expect(error.message).toMatch(/\{\{#if\}\} is never closed/);
+    });
+
+    it('for an unfinished Handlebars expression', async () => {
+      const error = await compileError(`${section('Hallo')}\n\n${section('Hallo {{firstName')}`);
+      expect(error).toMatchObject({ field: 'variants.nl.mjml', line: 10 });
+      expect(error.message).toMatch(/near ".*Hallo \{\{firstName/);
+    });
+
+    it('for invalid Handlebars in the subject', async () => {
+      const error = await compileError(section('Hallo'), 'Je offerte {{#if company}}');
+      expect(error).toMatchObject({ field: 'variants.nl.subject', line: 1 });
+    });
+
+    it('for a helper that does not exist', async () => {
+      const error = await compileError(`${section('Hallo')}${section('{{capitalize firstName}}')}`);
+      expect(error).toMatchObject({ field: 'variants.nl.mjml', line: 8 });
+      expect(error.message).toMatch(/unknown helper "capitalize"/);
+    });
+
+    it('for a partial that does not exist', async () => {
+      const error = await compileError(`${section('Hallo')}{{> testimonial}}\n`);
+      expect(error).toMatchObject({ field: 'variants.nl.mjml', line: 6 });
+      expect(error.message).toMatch(/unknown partial "testimonial"/);
+    });
+
+    it('for unescaped output, which would put lead data into the HTML as is', async () => {
+      const error = await compileError(section('Hallo {{{firstName}}}'));
+      expect(error).toMatchObject({ field: 'variants.nl.mjml', line: 3 });
+      expect(error.message).toMatch(/unescaped/);
+    });
+
+    it('for an expression MJML would silently drop (outside any content element)', async () => {
+      const error = await compileError(`${section('Hallo')}{{firstName}}\n${section('Tot ziens')}`);
+      expect(error).toMatchObject({ field: 'variants.nl.mjml', line: 6 });
+      expect(error.message).toMatch(/\{\{firstName\}\} is not inside an MJML content element/);
+    });
+
+    it('for invalid MJML inside a partial, naming the partial', async () => {
+      const error = await compileTemplate(
+        { subject: 'Hallo', mjml: '{{> broken}}\n' },
+        { layout: library.layouts.nl, partials: { broken: '<mj-section>\n  <mj-column>\n    <mj-txt>x</mj-txt>\n  </mj-column>\n</mj-section>\n' } },
+      ).catch((err: unknown) => err);
+      expect(error).toMatchObject({ field: 'partials.broken', line: 3 });
+    });
+
+    it('for something that only fails when rendering', async () => {
+      const error = await compileError(section('{{#each}}x{{/each}}'));
+      expect(error.field).toBe('variants.nl.mjml');
+      expect(error.message).toMatch(/iterator/);
+    });
+  });
+
+  it('reports every MJML problem, each with its line', async () => {
+    const error = await compileError(`<mj-section>\n  <mj-column>\n    <mj-text colour="red">a</mj-text>\n    <mj-buton>b</mj-buton>\n  </mj-column>\n</mj-section>\n`);
+    expect(error.problems.map((p) => p.line)).toEqual([3, 4]);
+    expect(error.errors).toHaveLength(2);
+  });
+});

@@ -1,0 +1,148 @@
+import mjml2html from 'mjml';
+import { checkTemplateSyntax, handlebarsProblem, parseHandlebars } from './handlebars-syntax.js';
+import { BUILTIN_HELPERS, PARTIAL_SCOPE_HELPER, TEMPLATE_HELPERS, createTemplateEngine } from './helpers.js';
+import { MappedSource } from './mapped-source.js';
+import { renderEmail } from './renderer.js';
+import { assembleMjml } from './mjml-assembly.js';
+import { TemplateError, type TemplateProblem } from './template-error.js';
+import { textTemplateFromHtml } from './text-template.js';
+
+export { referencedVariables, unknownVariables, KNOWN_VARIABLES } from './template-variables.js';
+
+/** One language variant of a template, as the marketer wrote it. */
+export interface TemplateVariant {
+  subject: string;
+  /** MJML sections for the layout's body slot, or a whole `<mjml>` document. */
+  mjml: string;
+}
+
+export interface CompileOptions {
+  /** The shared layout (with `{{{body}}}`); see `templates/layout.mjml`. */
+  layout?: string;
+  /** Partials by name, usable as `{{> name key=value}}`. */
+  partials: Record<string, string>;
+  /** Prefix for error fields, e.g. `variants.nl` gives `variants.nl.mjml` and `variants.nl.subject`. */
+  fieldPrefix?: string;
+}
+
+/**
+ * A template version after MJML: plain, serializable strings, stored with the version.
+ * `html` and `subject` are Handlebars source; `text` is the plain-text part as Handlebars source
+ * (null when it could not be derived, then the text is made from the rendered HTML per send).
+ */
+export interface CompiledTemplate {
+  format: 1;
+  subject: string;
+  html: string;
+  text: string | null;
+}
+
+const engine = createTemplateEngine();
+const HELPERS: ReadonlySet<string> = new Set([...TEMPLATE_HELPERS, ...BUILTIN_HELPERS, PARTIAL_SCOPE_HELPER]);
+const MUSTACHE = /\{\{!--[\s\S]*?--\}\}|\{\{[\s\S]*?\}\}\}?/g;
+
+/**
+ * Compiles a template variant once per version: checks the Handlebars of subject and body, inlines partials,
+ * wraps the body in the layout, validates the MJML strictly and compiles it to HTML, then checks that every
+ * Handlebars expression survived MJML and derives the text part. Throws a {@link TemplateError} naming the
+ * field and line of each problem.
+ */
+export async function compileTemplate(variant: TemplateVariant, opts: CompileOptions): Promise<CompiledTemplate> {
+  const field = (name: string) => (opts.fieldPrefix ? `${opts.fieldPrefix}.${name}` : name);
+  const rules = { helpers: HELPERS, partials: new Set(Object.keys(opts.partials)) };
+  const problems: TemplateProblem[] = [];
+  const check = (source: string, name: string) => {
+    try {
+      const program = parseHandlebars(engine, source, field(name));
+      problems.push(...checkTemplateSyntax(program, field(name), rules));
+      return program;
+    } catch (err) {
+      if (!(err instanceof TemplateError)) throw err;
+      problems.push(...err.problems);
+      return null;
+    }
+  };
+  check(variant.subject, 'subject');
+  const bodyProgram = check(variant.mjml, 'mjml');
+  if (problems.length > 0 || !bodyProgram) throw new TemplateError(problems);
+
+  const source = assembleMjml(engine, {
+    body: MappedSource.of(variant.mjml, field('mjml')),
+    bodyProgram,
+    layout: opts.layout,
+    partials: opts.partials,
+    helpers: HELPERS,
+  });
+  const html = await compileMjml(source, field('mjml'));
+  assertExpressionsSurvived(source, html);
+  try {
+    engine.parse(html);
+  } catch (err) {
+    throw new TemplateError([{ ...handlebarsProblem(err, field('mjml')), line: null }]);
+  }
+  const compiled: CompiledTemplate = { format: 1, subject: variant.subject, html, text: deriveTextTemplate(html) };
+  assertRenders(compiled, field('mjml'));
+  return compiled;
+}
+
+/** A trial render with no data catches what only fails at run time (e.g. `{{#each}}` without a list). */
+function assertRenders(compiled: CompiledTemplate, field: string): void {
+  try {
+    renderEmail(compiled, {}, { rewriteLink: (url) => url, openPixelUrl: '' });
+  } catch (err) {
+    throw TemplateError.at(field, null, (err as Error).message);
+  }
+}
+
+async function compileMjml(source: MappedSource, bodyField: string): Promise<string> {
+  try {
+    const result = await mjml2html(source.text, {
+      validationLevel: 'strict',
+      keepComments: false,
+      fonts: {},
+      ignoreIncludes: true,
+    });
+    return result.html;
+  } catch (err) {
+    const errors = (err as { errors?: { line?: number; message?: string }[] }).errors;
+    if (!Array.isArray(errors) || errors.length === 0) {
+      throw TemplateError.at(bodyField, null, `invalid MJML: ${(err as Error).message ?? String(err)}`);
+    }
+    const problems = errors.map((e) => {
+      const origin = source.originOfLine(e.line ?? 1);
+      return { field: origin.field, line: origin.line, message: `invalid MJML: ${e.message ?? 'unknown problem'}` };
+    });
+    throw new TemplateError(problems.sort((a, b) => (a.field === b.field ? a.line - b.line : 0)));
+  }
+}
+
+/** MJML silently drops text between elements; a dropped `{{firstName}}` must not pass unnoticed. */
+function assertExpressionsSurvived(source: MappedSource, html: string): void {
+  const remaining = new Map<string, number>();
+  for (const [expression] of html.matchAll(MUSTACHE)) remaining.set(expression, (remaining.get(expression) ?? 0) + 1);
+  const problems: TemplateProblem[] = [];
+  for (const match of source.text.matchAll(MUSTACHE)) {
+    const left = remaining.get(match[0]) ?? 0;
+    if (left > 0) {
+      remaining.set(match[0], left - 1);
+      continue;
+    }
+    const origin = source.originAt(match.index);
+    problems.push({
+      field: origin.field,
+      line: origin.line,
+      message: `${match[0]} is not inside an MJML content element and would be lost; put it in <mj-text>, <mj-button> or <mj-raw>`,
+    });
+  }
+  if (problems.length > 0) throw new TemplateError(problems);
+}
+
+function deriveTextTemplate(html: string): string | null {
+  const text = textTemplateFromHtml(html);
+  try {
+    engine.parse(text);
+    return text;
+  } catch {
+    return null; // e.g. a block opened in an attribute and closed in text; the text is then made per send
+  }
+}

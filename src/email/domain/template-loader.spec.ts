@@ -1,0 +1,82 @@
+import { compileTemplate } from './template-compiler.js';
+import { TemplateError } from './template-error.js';
+import { loadTemplateLibrary, localizeLayout, type TemplateLibrary } from './template-loader.js';
+import { renderEmail } from './renderer.js';
+import { unknownVariables } from './template-variables.js';
+
+let library: TemplateLibrary;
+beforeAll(async () => {
+  library = await loadTemplateLibrary();
+});
+
+const LOCALES = ['nl', 'en', 'fr'];
+const STARTERS = ['welcome-guide', 'quote-followup', 'recycle-monthly'];
+const lead = (locale: string) => ({
+  firstName: 'An',
+  company: 'Bakkerij Peeters',
+  locale,
+  stage: 'recycled',
+  attributes: { industry: 'food' },
+  sender: {
+    name: 'Studio Noord',
+    address: 'Kerkstraat 1, 2000 Antwerpen',
+    website: 'https://studio-noord.example.be',
+    bookingUrl: 'https://studio-noord.example.be/afspraak',
+  },
+  unsubscribeUrl: 'https://track.example.be/u/TOKEN',
+});
+
+describe('the template library', () => {
+  it('has a layout per language and the button, proof and question partials', () => {
+    expect(Object.keys(library.layouts).sort()).toEqual(['en', 'fr', 'nl']);
+    expect(Object.keys(library.partials)).toEqual(expect.arrayContaining(['button', 'proof', 'question']));
+    expect(library.layouts.fr).toContain('Se désinscrire');
+    expect(library.layouts.nl).not.toContain('[[');
+  });
+
+  describe.each(STARTERS)('starter %s', (name) => {
+    it('exists in Dutch, English and French and uses only known variables', () => {
+      const starter = library.starters[name];
+      expect(Object.keys(starter.variants).sort()).toEqual(['en', 'fr', 'nl']);
+      for (const variant of Object.values(starter.variants)) {
+        expect(unknownVariables(variant.mjml)).toEqual([]);
+        expect(unknownVariables(variant.subject)).toEqual([]);
+      }
+    });
+
+    it.each(LOCALES)('compiles and renders in %s with one next step and nothing left unrendered', async (locale) => {
+      const compiled = await compileTemplate(library.starters[name].variants[locale], {
+        layout: library.layouts[locale],
+        partials: library.partials,
+        fieldPrefix: `variants.${locale}`,
+      });
+      const email = renderEmail(compiled, lead(locale), {
+        rewriteLink: (_url, index) => `https://track.example.be/t/c/${index}`,
+        openPixelUrl: 'https://track.example.be/t/o/x',
+      });
+      expect(email.subject.length).toBeGreaterThan(5);
+      expect(email.html).not.toMatch(/\{\{|\}\}|\[\[/);
+      expect(email.text).not.toMatch(/\{\{|\}\}/);
+      expect(email.text).toContain('Studio Noord');
+      expect(email.links).toHaveLength(1); // one simple next step
+      expect(email.html).toContain('href="https://track.example.be/u/TOKEN"');
+    });
+  });
+
+  it('welcome-guide shows a proof from the lead\u2019s own industry', async () => {
+    const variant = library.starters['welcome-guide'].variants.nl;
+    const compiled = await compileTemplate(variant, { layout: library.layouts.nl, partials: library.partials });
+    const noTracking = { rewriteLink: (url: string) => url, openPixelUrl: '' };
+    expect(renderEmail(compiled, lead('nl'), noTracking).text).toContain('bakkerij');
+    const installer = renderEmail(compiled, { ...lead('nl'), attributes: { industry: 'construction' } }, noTracking).text;
+    expect(installer).toContain('installatiebedrijf');
+    expect(installer).not.toContain('bakkerij');
+  });
+
+  it('localizes the layout, and refuses a layout text that has no translation', () => {
+    expect(localizeLayout('<p>[[footer.optOut]] [[ lang ]]</p>', { 'footer.optOut': 'Liever niet?', lang: 'nl' })).toBe(
+      '<p>Liever niet? nl</p>',
+    );
+    expect(() => localizeLayout('[[footer.missing]]', {})).toThrow(TemplateError);
+  });
+});

@@ -1,0 +1,119 @@
+import { DateTime } from 'luxon';
+import { DomainError, ErrorCode } from '../../common/domain-error.js';
+import { OfficeWeek, WEEKDAYS, parseClockTime, validateOfficeWeek } from './office-week.js';
+
+export { DEFAULT_OFFICE_WEEK, WEEKDAYS, validateOfficeWeek } from './office-week.js';
+export type { OfficeInterval, OfficeWeek, Weekday } from './office-week.js';
+
+/** How far ahead {@link addOfficeTime} looks for office time before it gives up (about ten years). */
+export const MAX_OFFICE_SEARCH_DAYS = 3660;
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+
+/** An open stretch of office time between two instants (epoch ms, end exclusive). */
+interface OpenSpan {
+  start: number;
+  end: number;
+}
+
+/** A validated week with openings as minutes after local midnight, per ISO weekday (index 0 = Monday). */
+interface CompiledWeek {
+  zone: string;
+  openings: [number, number][][];
+  holidays: Set<string>;
+}
+
+/**
+ * The instant when `minutes` of office time have passed after `start`; only time inside an opening counts.
+ * Friday 16:55 plus 15 minutes is Monday 09:10 in the default week. A deadline that uses up an opening
+ * exactly lands on its closing time (Friday 16:45 + 15 minutes is Friday 17:00). Zero minutes is `start`.
+ * Throws a validation {@link DomainError} for an unusable week (including one without any opening) and
+ * an unprocessable one when the office time is not found within {@link MAX_OFFICE_SEARCH_DAYS}.
+ */
+export function addOfficeTime(start: Date, minutes: number, week: OfficeWeek): Date {
+  if (!Number.isFinite(minutes) || minutes < 0) {
+    throw DomainError.invalidField('minutes', 'must be a number of minutes, zero or more');
+  }
+  const compiled = compile(week);
+  let remaining = Math.round(minutes * MINUTE_MS);
+  if (remaining === 0) return new Date(start.getTime());
+  for (const span of openSpans(start.getTime(), compiled, MAX_OFFICE_SEARCH_DAYS)) {
+    const length = span.end - span.start;
+    if (remaining <= length) return new Date(span.start + remaining);
+    remaining -= length;
+  }
+  throw new DomainError(
+    ErrorCode.Unprocessable,
+    `The office week has no room for ${minutes} office minutes within ${MAX_OFFICE_SEARCH_DAYS} days of ${start.toISOString()}.`,
+  );
+}
+
+/**
+ * Office minutes between two instants (fractional when they are not on whole minutes);
+ * negative when `b` is before `a`. Inverse of {@link addOfficeTime}.
+ */
+export function officeMinutesBetween(a: Date, b: Date, week: OfficeWeek): number {
+  const from = a.getTime();
+  const to = b.getTime();
+  if (to < from) return -officeMinutesBetween(b, a, week);
+  const compiled = compile(week);
+  const days = Math.ceil((to - from) / DAY_MS) + 2;
+  let total = 0;
+  for (const span of openSpans(from, compiled, days)) {
+    if (span.start >= to) break;
+    total += Math.min(span.end, to) - span.start;
+  }
+  return total / MINUTE_MS;
+}
+
+/** Whether the office is open at `at` (openings include their start, exclude their end). */
+export function isOpen(at: Date, week: OfficeWeek): boolean {
+  const first = openSpans(at.getTime(), compile(week), 0).next();
+  return !first.done && first.value.start === at.getTime();
+}
+
+/**
+ * Open spans in time order from `from` on, starting with the local day that contains `from`
+ * and scanning at most `maxDays` further days. A span already running at `from` is cut to start there.
+ */
+function* openSpans(from: number, week: CompiledWeek, maxDays: number): Generator<OpenSpan> {
+  let day = DateTime.fromMillis(from, { zone: week.zone }).startOf('day');
+  let previousEnd = from;
+  for (let scanned = 0; scanned <= maxDays; scanned++, day = day.plus({ days: 1 })) {
+    if (week.holidays.has(day.toISODate() ?? '')) continue;
+    for (const [open, close] of week.openings[day.weekday - 1]) {
+      const start = Math.max(localInstant(day, open), previousEnd);
+      const end = localInstant(day, close);
+      if (end <= start) continue;
+      previousEnd = end;
+      yield { start, end };
+    }
+  }
+}
+
+/**
+ * The instant of a wall-clock time (minutes after midnight) on a local day. 24:00 is the next midnight;
+ * a time that does not exist (spring-forward gap) moves forward past the gap.
+ */
+function localInstant(day: DateTime, minuteOfDay: number): number {
+  if (minuteOfDay >= 24 * 60) return day.plus({ days: 1 }).toMillis();
+  return DateTime.fromObject(
+    { year: day.year, month: day.month, day: day.day, hour: Math.floor(minuteOfDay / 60), minute: minuteOfDay % 60 },
+    { zone: day.zone },
+  ).toMillis();
+}
+
+function compile(week: OfficeWeek): CompiledWeek {
+  const errors = validateOfficeWeek(week);
+  if (errors.length > 0) throw DomainError.validation(errors, `The office week is not usable: ${errors[0].field} ${errors[0].message}.`);
+  return {
+    zone: week.zone,
+    openings: WEEKDAYS.map((day) =>
+      week.days[day]
+        .map((i): [number, number] => [parseClockTime(i.from) ?? 0, parseClockTime(i.to, true) ?? 0])
+        .sort((x, y) => x[0] - y[0]),
+    ),
+    holidays: new Set(week.holidays),
+  };
+}

@@ -1,0 +1,122 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsISO8601, IsOptional, IsString, Length, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { IsJsonObject } from '../../common/validators/is-json-object.js';
+import { IsTimeZone } from '../../common/validators/is-time-zone.js';
+import { IsLeadEmail } from './is-lead-email.js';
+
+export class UtmDto {
+  @IsOptional() @IsString() @MaxLength(200) source?: string;
+  @IsOptional() @IsString() @MaxLength(200) medium?: string;
+  @IsOptional() @IsString() @MaxLength(200) campaign?: string;
+  @IsOptional() @IsString() @MaxLength(200) term?: string;
+  @IsOptional() @IsString() @MaxLength(200) content?: string;
+}
+
+export class LeadSourceDto {
+  @ApiPropertyOptional({ example: 'google_ads' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9_.-]{1,64}$/, { message: 'channel must be lower-case letters, digits, _ . or - (max 64)' })
+  channel?: string;
+
+  @ApiPropertyOptional({ example: 'offerte-q4' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  campaign?: string;
+
+  @ApiPropertyOptional({ type: UtmDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => UtmDto)
+  utm?: UtmDto;
+}
+
+export class ConsentDto {
+  @ApiProperty({ enum: ['granted', 'withdrawn'] })
+  @IsIn(['granted', 'withdrawn'])
+  status: 'granted' | 'withdrawn';
+
+  @ApiPropertyOptional({ enum: ['consent', 'legitimate_interest'] })
+  @ValidateIf((o: ConsentDto) => o.status === 'granted' || o.basis !== undefined)
+  @IsIn(['consent', 'legitimate_interest'], { message: 'basis must be consent or legitimate_interest' })
+  basis?: 'consent' | 'legitimate_interest';
+
+  @ApiPropertyOptional({ description: 'The text the lead was shown when giving consent.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  text?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  capturedAt?: string;
+
+  @ApiPropertyOptional({ example: 'form:contact' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  source?: string;
+}
+
+const nullableText = (max: number) => [IsOptional(), ValidateIf((_, v) => v !== null), IsString(), MaxLength(max)];
+const apply = (decorators: PropertyDecorator[]): PropertyDecorator => (t, k) => decorators.forEach((d) => d(t, k));
+
+export class QualificationDto {
+  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(500)) need?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(500)) timeline?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(500)) budget?: string | null;
+  @ApiPropertyOptional({ nullable: true, example: 'decision_maker' }) @apply(nullableText(500)) authority?: string | null;
+}
+
+export class UpsertLeadDto {
+  @ApiProperty({ example: 'an@example.be' })
+  @IsLeadEmail()
+  email: string;
+
+  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(200)) firstName?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(200)) lastName?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(200)) company?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(200)) jobTitle?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(50)) phone?: string | null;
+
+  @ApiPropertyOptional({ example: 'nl' })
+  @IsOptional()
+  @Matches(/^[a-z]{2}(-[A-Z]{2})?$/, { message: 'locale must look like "nl" or "nl-BE"' })
+  locale?: string;
+
+  @ApiPropertyOptional({ example: 'Europe/Brussels' })
+  @IsOptional()
+  @IsTimeZone()
+  timezone?: string;
+
+  @ApiPropertyOptional({ enum: ['subscriber', 'lead'], description: 'Initial stage; a subscriber may be moved on to lead.' })
+  @IsOptional()
+  @IsIn(['subscriber', 'lead'])
+  stage?: 'subscriber' | 'lead';
+
+  @ApiPropertyOptional({ type: LeadSourceDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => LeadSourceDto)
+  source?: LeadSourceDto;
+
+  @ApiPropertyOptional({ type: ConsentDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ConsentDto)
+  consent?: ConsentDto;
+
+  @ApiPropertyOptional({ type: QualificationDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => QualificationDto)
+  qualification?: QualificationDto;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { industry: 'food', employees: 12 } })
+  @IsOptional()
+  @IsJsonObject()
+  attributes?: Record<string, unknown>;
+}

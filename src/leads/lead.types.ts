@@ -1,0 +1,79 @@
+import type { Stage } from '../scoring/domain/lifecycle.js';
+
+/** A lead row as stored. */
+export interface LeadRow {
+  id: string;
+  email: string;
+  email_normalized: string;
+  first_name: string | null;
+  last_name: string | null;
+  company: string | null;
+  job_title: string | null;
+  phone: string | null;
+  locale: string | null;
+  timezone: string | null;
+  stage: Stage;
+  channel: string | null;
+  source: Record<string, unknown>;
+  qualification: Record<string, unknown>;
+  attributes: Record<string, unknown>;
+  consent_status: 'unknown' | 'granted' | 'withdrawn';
+  consent_basis: string | null;
+  engagement_score: number;
+  engagement_as_of: Date;
+  fit_score: number;
+  fit_contributions: { ruleId: string; description: string; points: number }[];
+  fit_model_version: number | null;
+  mql_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** A lead as the API shows it. */
+export interface LeadView {
+  id: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  company: string | null;
+  jobTitle: string | null;
+  phone: string | null;
+  locale: string | null;
+  timezone: string | null;
+  stage: Stage;
+  source: Record<string, unknown>;
+  consent: { status: string; basis: string | null };
+  qualification: Record<string, unknown>;
+  attributes: Record<string, unknown>;
+  engagementScore: number;
+  fitScore: number;
+  mqlAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+export function toLeadView(row: LeadRow, engagementNow: number): LeadView {
+  return {
+    id: row.id,
+    email: row.email,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    company: row.company,
+    jobTitle: row.job_title,
+    phone: row.phone,
+    locale: row.locale,
+    timezone: row.timezone,
+    stage: row.stage,
+    source: row.source,
+    consent: { status: row.consent_status, basis: row.consent_basis },
+    qualification: row.qualification,
+    attributes: row.attributes,
+    engagementScore: round(engagementNow),
+    fitScore: round(row.fit_score),
+    mqlAt: row.mql_at?.toISOString() ?? null,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}

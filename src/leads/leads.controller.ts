@@ -1,0 +1,48 @@
+import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { CurrentPrincipal } from '../auth/principal.decorator.js';
+import { Roles, type Principal } from '../auth/roles.js';
+import { PageQuery } from '../common/pagination.js';
+import { UuidPipe } from '../common/uuid.pipe.js';
+import { ListLeadsQuery } from './dto/list-leads.query.js';
+import { UpsertLeadDto } from './dto/upsert-lead.dto.js';
+import { LeadsService } from './leads.service.js';
+import { TimelineService } from './timeline.service.js';
+
+@ApiTags('leads')
+@ApiBearerAuth()
+@Controller('api/v1/leads')
+export class LeadsController {
+  constructor(
+    private readonly leads: LeadsService,
+    private readonly timeline: TimelineService,
+  ) {}
+
+  /** Creates (201) or updates (200) the lead with this email address. */
+  @Post()
+  @Roles('ingest', 'marketer')
+  async upsert(@Body() dto: UpsertLeadDto, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { created, lead } = await this.leads.upsert(dto, `api-key:${principal.name}`);
+    void reply.status(created ? 201 : 200);
+    return lead;
+  }
+
+  @Get()
+  @Roles('marketer', 'sales')
+  list(@Query() q: ListLeadsQuery) {
+    return this.leads.list(q);
+  }
+
+  @Get(':id')
+  @Roles('marketer', 'sales')
+  get(@Param('id', UuidPipe) id: string) {
+    return this.leads.get(id);
+  }
+
+  @Get(':id/timeline')
+  @Roles('marketer', 'sales')
+  history(@Param('id', UuidPipe) id: string, @Query() q: PageQuery) {
+    return this.timeline.forLead(id, q.limit ?? 50, q.cursor);
+  }
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { ScoringModule } from '../scoring/scoring.module.js';
+import { LeadsController } from './leads.controller.js';
+import { LeadsService } from './leads.service.js';
+import { TimelineService } from './timeline.service.js';
+
+@Module({
+  imports: [ScoringModule],
+  controllers: [LeadsController],
+  providers: [LeadsService, TimelineService],
+  exports: [LeadsService, TimelineService],
+})
+export class LeadsModule {}

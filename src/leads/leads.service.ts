@@ -1,0 +1,145 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import { decodeCursor, Page, pageOf } from '../common/pagination.js';
+import { recordDomainEvents } from '../lifecycle/outbox.js';
+import { applyStageChanges, StageChange } from '../lifecycle/stage-change.js';
+import { scoreAt } from '../scoring/domain/decay.js';
+import { refreshLead } from '../scoring/lead-refresh.js';
+import { ScoringModelService } from '../scoring/scoring-model.service.js';
+import { UpsertLeadDto } from './dto/upsert-lead.dto.js';
+import { ListLeadsQuery } from './dto/list-leads.query.js';
+import { normalizeEmail } from './email.util.js';
+import { LeadRow, LeadView, toLeadView } from './lead.types.js';
+
+const COLUMNS: [keyof UpsertLeadDto, string][] = [
+  ['firstName', 'first_name'],
+  ['lastName', 'last_name'],
+  ['company', 'company'],
+  ['jobTitle', 'job_title'],
+  ['phone', 'phone'],
+  ['locale', 'locale'],
+  ['timezone', 'timezone'],
+];
+
+/** Leads: upsert by normalised email, read, list; every change re-evaluates fit and the MQL rule. */
+@Injectable()
+export class LeadsService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly clock: Clock,
+    private readonly models: ScoringModelService,
+  ) {}
+
+  async upsert(dto: UpsertLeadDto, actor: string): Promise<{ created: boolean; lead: LeadView }> {
+    const now = this.clock.now();
+    return this.db.transaction(async (m) => {
+      const email = normalizeEmail(dto.email);
+      let [lead]: LeadRow[] = await m.query(`SELECT * FROM leads WHERE email_normalized = $1 FOR UPDATE`, [email]);
+      let created = false;
+      if (!lead) {
+        [lead] = await m.query(
+          `INSERT INTO leads (email, email_normalized, stage, created_at, updated_at, engagement_as_of) VALUES ($1, $2, $3, $4, $4, $4)
+           ON CONFLICT (email_normalized) DO NOTHING RETURNING *`,
+          [dto.email.trim(), email, dto.stage ?? 'lead', now.toISOString()],
+        );
+        if (lead) {
+          created = true;
+          await recordDomainEvents(m, [{ type: 'lead.created', leadId: lead.id, payload: { leadId: lead.id, stage: lead.stage, via: 'api', source: dto.source ?? {} }, occurredAt: now }]);
+        } else {
+          [lead] = await m.query(`SELECT * FROM leads WHERE email_normalized = $1 FOR UPDATE`, [email]);
+        }
+      }
+      // (TypeORM answers a bare UPDATE … RETURNING with [rows, count]; wrapped in a CTE it returns the rows.)
+      lead = await this.applyFields(m, lead, dto, now);
+      if (dto.consent) await this.recordConsent(m, lead.id, dto.consent, now);
+      const changes: StageChange[] = [];
+      if (dto.stage === 'lead' && lead.stage === 'subscriber') {
+        changes.push({ leadId: lead.id, from: 'subscriber', to: 'lead', actor, reason: 'set by API', at: now });
+        lead.stage = 'lead';
+      }
+      const model = await this.models.current(m);
+      const state = { value: lead.engagement_score, asOf: lead.engagement_as_of };
+      const { fit, promotion } = refreshLead(lead, state, model.definition, now);
+      [lead] = await m.query(
+        `WITH u AS (UPDATE leads SET fit_score = $2, fit_contributions = $3, fit_model_version = $4 WHERE id = $1 RETURNING *) SELECT * FROM u`,
+        [lead.id, fit.score, JSON.stringify(fit.contributions), model.version],
+      );
+      if (promotion) changes.push({ leadId: lead.id, from: lead.stage, to: promotion.to, actor: 'scoring', reason: promotion.reason, at: now });
+      await applyStageChanges(m, changes);
+      if (changes.length) [lead] = await m.query(`SELECT * FROM leads WHERE id = $1`, [lead.id]);
+      return { created, lead: toLeadView(lead, scoreAt(state, now, model.definition.halfLifeDays)) };
+    });
+  }
+
+  private async applyFields(m: EntityManager, lead: LeadRow, dto: UpsertLeadDto, now: Date): Promise<LeadRow> {
+    const sets: string[] = ['email = $2', 'updated_at = $3'];
+    const params: unknown[] = [lead.id, dto.email.trim(), now.toISOString()];
+    const set = (sql: string, value: unknown) => {
+      params.push(value);
+      sets.push(sql.replace('?', `$${params.length}`));
+    };
+    for (const [field, column] of COLUMNS) if (dto[field] !== undefined) set(`${column} = ?`, dto[field]);
+    // First touch is kept: a later form fill does not rewrite where the lead came from.
+    if (dto.source && !lead.channel) {
+      set('source = ?', JSON.stringify(dto.source));
+      set('channel = ?', dto.source.channel ?? null);
+    }
+    if (dto.qualification) set('qualification = qualification || ?::jsonb', JSON.stringify(dto.qualification));
+    if (dto.attributes) set('attributes = attributes || ?::jsonb', JSON.stringify(dto.attributes));
+    if (dto.consent) {
+      set('consent_status = ?', dto.consent.status);
+      if (dto.consent.basis) set('consent_basis = ?', dto.consent.basis);
+    }
+    const [row]: LeadRow[] = await m.query(`WITH u AS (UPDATE leads SET ${sets.join(', ')} WHERE id = $1 RETURNING *) SELECT * FROM u`, params);
+    return row;
+  }
+
+  private async recordConsent(m: EntityManager, leadId: string, consent: NonNullable<UpsertLeadDto['consent']>, now: Date) {
+    await m.query(
+      `INSERT INTO consents (lead_id, status, basis, text, source, captured_at, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [leadId, consent.status, consent.basis ?? null, consent.text ?? null, consent.source ?? null, consent.capturedAt ?? now.toISOString(), now.toISOString()],
+    );
+    if (consent.status === 'withdrawn') {
+      await recordDomainEvents(m, [{ type: 'lead.unsubscribed', leadId, payload: { leadId, reason: 'consent_withdrawn' }, occurredAt: now }]);
+    }
+  }
+
+  async get(id: string): Promise<LeadView> {
+    const [row]: LeadRow[] = await this.db.query(`SELECT * FROM leads WHERE id = $1`, [id]);
+    if (!row) throw DomainError.notFound('Lead', id);
+    return this.view(row);
+  }
+
+  async list(q: ListLeadsQuery): Promise<Page<LeadView>> {
+    const limit = q.limit ?? 50;
+    const after = decodeCursor(q.cursor, 2);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, v: unknown) => {
+      params.push(v);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (q.stage) add('stage = ?', q.stage);
+    if (q.channel) add('channel = ?', q.channel);
+    if (q.email) add('email_normalized = ?', normalizeEmail(q.email));
+    if (after) {
+      params.push(after[0], after[1]);
+      where.push(`(created_at, id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    params.push(limit + 1);
+    const rows: LeadRow[] = await this.db.query(
+      `SELECT * FROM leads ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT $${params.length}`,
+      params,
+    );
+    const views = await Promise.all(rows.map((r) => this.view(r)));
+    return pageOf(views, limit, (l) => [l.createdAt, l.id]);
+  }
+
+  private async view(row: LeadRow): Promise<LeadView> {
+    const { definition } = await this.models.currentForRead();
+    const now = this.clock.now();
+    return toLeadView(row, scoreAt({ value: row.engagement_score, asOf: row.engagement_as_of }, now, definition.halfLifeDays));
+  }
+}

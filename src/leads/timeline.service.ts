@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { DomainError } from '../common/domain-error.js';
+import { decodeCursor, Page, pageOf } from '../common/pagination.js';
+
+export interface TimelineItem {
+  kind: 'event' | 'stage_change' | 'consent';
+  id: string;
+  at: string;
+  data: Record<string, unknown>;
+}
+
+/** A lead's history in time order: events (with the points they earned), stage changes and consent. */
+@Injectable()
+export class TimelineService {
+  constructor(private readonly db: DataSource) {}
+
+  async forLead(leadId: string, limit: number, cursor?: string): Promise<Page<TimelineItem>> {
+    const [exists] = await this.db.query(`SELECT 1 FROM leads WHERE id = $1`, [leadId]);
+    if (!exists) throw DomainError.notFound('Lead', leadId);
+    const after = decodeCursor(cursor, 3);
+    const rows: { kind: TimelineItem['kind']; id: string; at: Date; data: Record<string, unknown> }[] = await this.db.query(
+      `SELECT * FROM (
+         SELECT 'event' AS kind, e.id::text AS id, e.occurred_at AS at,
+                jsonb_build_object('type', e.type, 'properties', e.properties, 'machine', e.machine,
+                  'points', (SELECT coalesce(sum(points), 0) FROM score_ledger s WHERE s.event_id = e.id),
+                  'scored', NOT EXISTS (SELECT 1 FROM scoring_queue q WHERE q.event_id = e.id)) AS data
+           FROM events e WHERE e.lead_id = $1
+         UNION ALL
+         SELECT 'stage_change', c.id::text, c.changed_at,
+                jsonb_build_object('from', c.from_stage, 'to', c.to_stage, 'actor', c.actor, 'reason', c.reason, 'eventId', c.event_id)
+           FROM stage_changes c WHERE c.lead_id = $1
+         UNION ALL
+         SELECT 'consent', k.id::text, k.captured_at,
+                jsonb_build_object('status', k.status, 'basis', k.basis, 'source', k.source, 'text', k.text)
+           FROM consents k WHERE k.lead_id = $1
+       ) t
+       WHERE $2::timestamptz IS NULL OR (t.at, t.kind, t.id) > ($2::timestamptz, $3::text, $4::text)
+       ORDER BY t.at, t.kind, t.id LIMIT $5`,
+      [leadId, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, limit + 1],
+    );
+    const items = rows.map((r) => ({ kind: r.kind, id: r.id, at: r.at.toISOString(), data: r.data }));
+    return pageOf(items, limit, (i) => [i.at, i.kind, i.id]);
+  }
+}

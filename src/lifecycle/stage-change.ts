@@ -1,0 +1,49 @@
+import { EntityManager } from 'typeorm';
+import type { Stage } from '../scoring/domain/lifecycle.js';
+import { DomainEventDraft, recordDomainEvents } from './outbox.js';
+
+export interface StageChange {
+  leadId: string;
+  from: Stage | null;
+  to: Stage;
+  actor: string;
+  reason: string;
+  eventId?: string | null;
+  at: Date;
+}
+
+/**
+ * Applies stage changes inside the caller's transaction: updates the lead, keeps the history row
+ * (time, actor, reason) and records `lead.stage_changed` — and `lead.mql` for each promotion to MQL —
+ * in the outbox. Callers decide *whether* a move is allowed (see canAutoAdvance).
+ */
+export async function applyStageChanges(manager: EntityManager, changes: StageChange[]): Promise<void> {
+  if (!changes.length) return;
+  await manager.query(
+    `UPDATE leads l SET stage = c.to_stage, updated_at = c.at,
+            mql_at = CASE WHEN c.to_stage = 'mql' THEN c.at ELSE l.mql_at END
+       FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS c(lead_id, to_stage, at)
+      WHERE l.id = c.lead_id`,
+    [changes.map((c) => c.leadId), changes.map((c) => c.to), changes.map((c) => c.at.toISOString())],
+  );
+  await manager.query(
+    `INSERT INTO stage_changes (lead_id, from_stage, to_stage, actor, reason, event_id, changed_at)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::timestamptz[])`,
+    [
+      changes.map((c) => c.leadId),
+      changes.map((c) => c.from),
+      changes.map((c) => c.to),
+      changes.map((c) => c.actor),
+      changes.map((c) => c.reason),
+      changes.map((c) => c.eventId ?? null),
+      changes.map((c) => c.at.toISOString()),
+    ],
+  );
+  const events: DomainEventDraft[] = [];
+  for (const c of changes) {
+    const payload = { leadId: c.leadId, from: c.from, to: c.to, actor: c.actor, reason: c.reason, eventId: c.eventId ?? null };
+    events.push({ type: 'lead.stage_changed', leadId: c.leadId, payload, occurredAt: c.at });
+    if (c.to === 'mql') events.push({ type: 'lead.mql', leadId: c.leadId, payload, occurredAt: c.at });
+  }
+  await recordDomainEvents(manager, events);
+}

@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { createHttpApp, createWorkerApp } from './app.factory.js';
+import { ConfigError, loadConfig } from './config/app-config.js';
+import { createRootLogger } from './common/logger.js';
+import { ensureDatabase, runMigrations } from './infra/database/data-source.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Configuration error: ${err.message}`);
+      process.exit(78);
+    }
+    throw err;
+  }
+  const log = createRootLogger(config.logLevel);
+  if (config.runMigrations) {
+    await ensureDatabase(config.databaseUrl);
+    const applied = await runMigrations(config.databaseUrl);
+    if (applied.length) log.info({ applied }, 'migrations applied');
+  }
+  if (config.processRole === 'worker') {
+    await createWorkerApp(config, log);
+    log.info({ role: 'worker' }, 'worker started');
+    return;
+  }
+  const app = await createHttpApp(config, log);
+  await app.listen({ port: config.port, host: config.host });
+  log.info({ role: config.processRole, url: `http://localhost:${config.port}`, docs: `${config.publicBaseUrl}/docs` }, 'nurture engine listening');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

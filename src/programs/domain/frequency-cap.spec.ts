@@ -1,0 +1,117 @@
+import fc from 'fast-check';
+import { DEFAULT_FREQUENCY_CAP, fitsFrequencyCap, nextAllowedSend, type FrequencyCap } from './frequency-cap.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const at = (s: string) => new Date(s);
+const iso = (d: Date) => d.toISOString();
+
+describe('frequency cap', () => {
+  const monday = at('2026-01-05T10:00:00Z');
+  const wednesday = at('2026-01-07T10:00:00Z');
+  const thursday = at('2026-01-08T10:00:00Z');
+
+  it('defaults to 3 nurture emails per rolling 7 days', () => {
+    expect(DEFAULT_FREQUENCY_CAP).toEqual({ max: 3, windowMs: 7 * DAY });
+  });
+
+  it('lets the third email of the week go out when it is due', () => {
+    const friday = at('2026-01-09T10:00:00Z');
+    expect(nextAllowedSend([monday, wednesday], friday, DEFAULT_FREQUENCY_CAP)).toBe(friday);
+  });
+
+  it('defers the fourth email in a week to the moment the oldest leaves the window', () => {
+    const friday = at('2026-01-09T10:00:00Z');
+    expect(iso(nextAllowedSend([monday, wednesday, thursday], friday, DEFAULT_FREQUENCY_CAP))).toBe('2026-01-12T10:00:00.000Z');
+  });
+
+  it('allows a send exactly one window after the oldest one', () => {
+    const nextMonday = at('2026-01-12T10:00:00Z');
+    expect(fitsFrequencyCap([monday, wednesday, thursday], nextMonday, DEFAULT_FREQUENCY_CAP)).toBe(true);
+    expect(fitsFrequencyCap([monday, wednesday, thursday], new Date(nextMonday.getTime() - 1), DEFAULT_FREQUENCY_CAP)).toBe(false);
+  });
+
+  it('ignores sends older than the window', () => {
+    const lastMonth = [at('2025-12-01T10:00:00Z'), at('2025-12-02T10:00:00Z'), at('2025-12-03T10:00:00Z')];
+    expect(nextAllowedSend(lastMonth, monday, DEFAULT_FREQUENCY_CAP)).toBe(monday);
+  });
+
+  it('counts sends already planned for later, so an earlier email cannot crowd them out', () => {
+    const planned = [at('2026-01-06T10:00:00Z'), at('2026-01-07T10:00:00Z'), at('2026-01-08T10:00:00Z')];
+    // Monday would make four in one week; room appears when Tuesday's send leaves the window.
+    expect(iso(nextAllowedSend(planned, monday, DEFAULT_FREQUENCY_CAP))).toBe('2026-01-13T10:00:00.000Z');
+  });
+
+  it('refuses a cap that allows nothing', () => {
+    expect(() => nextAllowedSend([], monday, { max: 0, windowMs: DAY })).toThrow(RangeError);
+  });
+});
+
+// ---- properties ---------------------------------------------------------------------------
+
+const T0 = Date.UTC(2026, 0, 1);
+const capArb: fc.Arbitrary<FrequencyCap> = fc.record({
+  max: fc.integer({ min: 1, max: 4 }),
+  windowMs: fc.integer({ min: 1, max: 10 }).map((d) => d * DAY),
+});
+/**
+ * Whole hours within 40 days, so every moment the cap can change is on the hour and hourly scans
+ * are exhaustive; often whole days, so sends exactly one window apart (the edge case) are common.
+ */
+const timeArb = fc
+  .oneof(fc.integer({ min: 0, max: 40 * 24 }), fc.integer({ min: 0, max: 40 }).map((days) => days * 24))
+  .map((hours) => new Date(T0 + hours * HOUR));
+
+/** Brute force: the most sends in any window [a, a + windowMs), a on the hour grid. */
+function busiestWindow(sends: Date[], windowMs: number, startsBetween?: [number, number]): number {
+  const times = sends.map((d) => d.getTime());
+  const [first, last] = startsBetween ?? [Math.min(...times) - windowMs, Math.max(...times)];
+  let busiest = 0;
+  for (let a = Math.ceil(first / HOUR) * HOUR; a <= last; a += HOUR) {
+    busiest = Math.max(busiest, times.filter((t) => t >= a && t < a + windowMs).length);
+  }
+  return busiest;
+}
+
+describe('frequency cap properties', () => {
+  it('agrees with a brute-force count of every window that would hold the new send', () => {
+    fc.assert(
+      fc.property(capArb, fc.array(timeArb, { maxLength: 10 }), timeArb, (cap, sentAt, t) => {
+        const windowsHoldingT: [number, number] = [t.getTime() - cap.windowMs + HOUR, t.getTime()];
+        const bruteForce = busiestWindow([...sentAt, t], cap.windowMs, windowsHoldingT) <= cap.max;
+        expect(fitsFrequencyCap(sentAt, t, cap)).toBe(bruteForce);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('planning any sequence of sends never puts more than max in a window, and never sends early', () => {
+    fc.assert(
+      fc.property(capArb, fc.array(timeArb, { maxLength: 25 }), (cap, desired) => {
+        const history: Date[] = [];
+        for (const want of desired) {
+          const sent = nextAllowedSend(history, want, cap);
+          expect(sent.getTime()).toBeGreaterThanOrEqual(want.getTime());
+          history.push(sent);
+        }
+        if (history.length > 0) expect(busiestWindow(history, cap.windowMs)).toBeLessThanOrEqual(cap.max);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('defers no more than needed: every hour between the desired time and the answer is over the cap', () => {
+    fc.assert(
+      fc.property(capArb, fc.array(timeArb, { maxLength: 12 }), timeArb, (cap, sentAt, desired) => {
+        const sent = nextAllowedSend(sentAt, desired, cap);
+        expect(fitsFrequencyCap(sentAt, sent, cap)).toBe(true);
+        let earlierFit: string | undefined;
+        for (let t = desired.getTime(); t < sent.getTime() && !earlierFit; t += HOUR) {
+          if (fitsFrequencyCap(sentAt, new Date(t), cap)) earlierFit = new Date(t).toISOString();
+        }
+        expect(earlierFit).toBeUndefined();
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

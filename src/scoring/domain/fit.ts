@@ -1,0 +1,59 @@
+import { matchesCondition } from './condition.js';
+import type { ScoringModelDefinition } from './scoring-model.types.js';
+
+/** Who the lead is, as far as fit rules can see. */
+export interface LeadFitFacts {
+  email: string;
+  jobTitle?: string | null;
+  company?: string | null;
+  attributes: Record<string, unknown>;
+  qualification: Record<string, unknown>;
+  source: Record<string, unknown>;
+}
+
+export interface FitContribution {
+  ruleId: string;
+  description: string;
+  points: number;
+}
+
+export interface FitResult {
+  score: number;
+  contributions: FitContribution[];
+}
+
+/**
+ * The fit score: the sum of the points of every fit rule whose conditions all hold. Rules see
+ * `email`, `emailDomain` (lower-case part after the @), `jobTitle`, `company`, `country`
+ * (from `attributes.country`) and everything under `attributes.`, `qualification.` and `source.`.
+ */
+export function evaluateFit(lead: LeadFitFacts, model: ScoringModelDefinition): FitResult {
+  const facts = fitFacts(lead);
+  const contributions: FitContribution[] = [];
+  for (const rule of model.fitRules) {
+    if (rule.where.every((cond) => matchesCondition(cond, facts))) {
+      contributions.push({ ruleId: rule.id, description: rule.description, points: rule.points });
+    }
+  }
+  return { score: contributions.reduce((sum, c) => sum + c.points, 0), contributions };
+}
+
+function fitFacts(lead: LeadFitFacts): Record<string, unknown> {
+  return {
+    email: lead.email,
+    emailDomain: emailDomainOf(lead.email),
+    jobTitle: lead.jobTitle ?? null,
+    company: lead.company ?? null,
+    country: Object.hasOwn(lead.attributes, 'country') ? lead.attributes['country'] : null,
+    attributes: lead.attributes,
+    qualification: lead.qualification,
+    source: lead.source,
+  };
+}
+
+/** The lower-case domain of an address (`Ann@Acme.BE` → `acme.be`), or `null` without one. */
+export function emailDomainOf(email: string): string | null {
+  const at = email.lastIndexOf('@');
+  const domain = at >= 0 ? email.slice(at + 1).trim().toLowerCase() : '';
+  return domain === '' ? null : domain;
+}

@@ -1,0 +1,81 @@
+import type { MqlRuleConfig, QualificationField } from './scoring-model.types.js';
+
+export interface MqlRuleInput {
+  engagementScore: number;
+  fitScore: number;
+  qualification: Record<string, unknown>;
+}
+
+export interface MqlCondition {
+  id: 'engagement' | 'qualification' | 'fit';
+  met: boolean;
+  description: string;
+  required: number;
+  actual: number;
+}
+
+export interface MqlRuleResult {
+  met: boolean;
+  conditions: MqlCondition[];
+  /** What is still lacking, for people: "engagement score 50 or more (now 32.5)". */
+  missing: string[];
+}
+
+/**
+ * The MQL rule: engagement at or above the threshold, enough qualification questions answered,
+ * and (when the model asks for it) a minimum fit score. All conditions must be met.
+ */
+export function evaluateMqlRule(input: MqlRuleInput, rule: MqlRuleConfig): MqlRuleResult {
+  const known = rule.qualificationFields.filter((field) => isKnown(input.qualification, field));
+  const conditions: MqlCondition[] = [
+    {
+      id: 'engagement',
+      met: input.engagementScore >= rule.engagementThreshold,
+      description: `engagement score ${formatRequired(rule.engagementThreshold)} or more`,
+      required: rule.engagementThreshold,
+      actual: input.engagementScore,
+    },
+    {
+      id: 'qualification',
+      met: known.length >= rule.minQualificationKnown,
+      description: `${rule.minQualificationKnown} of ${rule.qualificationFields.join(', ')} known`,
+      required: rule.minQualificationKnown,
+      actual: known.length,
+    },
+  ];
+  if (rule.minFitScore !== null) {
+    conditions.push({
+      id: 'fit',
+      met: input.fitScore >= rule.minFitScore,
+      description: `fit score ${formatRequired(rule.minFitScore)} or more`,
+      required: rule.minFitScore,
+      actual: input.fitScore,
+    });
+  }
+
+  const missing = conditions
+    .filter((c) => !c.met)
+    .map((c) => {
+      if (c.id !== 'qualification') return `${c.description} (now ${formatActual(c.actual)})`;
+      return `${c.description} (now ${known.length}${known.length > 0 ? `: ${known.join(', ')}` : ''})`;
+    });
+  return { met: missing.length === 0, conditions, missing };
+}
+
+/** An answer counts as known when it is a non-empty string other than "unknown", a number or a boolean. */
+export function isKnown(qualification: Record<string, unknown>, field: QualificationField): boolean {
+  if (!Object.hasOwn(qualification, field)) return false;
+  const value = qualification[field];
+  if (typeof value === 'string') return value.trim() !== '' && value.trim().toLowerCase() !== 'unknown';
+  if (typeof value === 'number') return Number.isFinite(value);
+  return typeof value === 'boolean';
+}
+
+function formatRequired(n: number): string {
+  return String(Math.round(n * 100) / 100);
+}
+
+// One decimal, rounded down so a score just under the threshold never reads as reaching it.
+function formatActual(n: number): string {
+  return String(Math.floor(n * 10) / 10);
+}

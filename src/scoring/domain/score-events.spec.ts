@@ -1,0 +1,159 @@
+import { scoreAt } from './decay.js';
+import { DEFAULT_SCORING_MODEL, type ScoringModelDefinition } from './scoring-model.js';
+import { intentTierOf, maxCapWindowMs, scoreEvents, type EventFacts, type LedgerFact, type ScoreEventsInput } from './score-events.js';
+
+const DAY = 86_400_000;
+const T0 = new Date('2026-03-02T09:00:00Z');
+const at = (days: number, minutes = 0) => new Date(T0.getTime() + days * DAY + minutes * 60_000);
+const model = DEFAULT_SCORING_MODEL;
+
+let seq = 0;
+function event(type: string, occurredAt: Date, properties: Record<string, unknown> = {}, machine = false): EventFacts {
+  seq += 1;
+  return { id: `evt-${String(seq).padStart(4, '0')}`, type, occurredAt, properties, machine };
+}
+
+function score(events: EventFacts[], extra: Partial<ScoreEventsInput> = {}) {
+  return scoreEvents({ model, state: { value: 0, asOf: T0 }, events, recentLedger: [], now: at(30), ...extra });
+}
+
+const pointsOf = (result: ReturnType<typeof score>) => result.contributions.reduce((sum, c) => sum + c.points, 0);
+
+describe('scoring events', () => {
+  it('scores ten opens of one email in a day only three times', () => {
+    const opens = Array.from({ length: 10 }, (_, i) => event('email_opened', at(0, i * 30), { emailId: 'welcome' }));
+    const result = score(opens, { now: at(1) });
+    expect(result.contributions).toHaveLength(3);
+    expect(result.contributions.map((c) => c.eventId)).toEqual(opens.slice(0, 3).map((e) => e.id));
+    const decayedToNow = [0, 30, 60].map((minute) => Math.pow(2, -(DAY - minute * 60_000) / (30 * DAY)));
+    expect(result.state.value).toBeCloseTo(decayedToNow.reduce((a, b) => a + b), 9);
+  });
+
+  it('scores an open again once the week-long cap window has slid past the first three', () => {
+    const first = [event('email_opened', at(0)), event('email_opened', at(0, 5)), event('email_opened', at(0, 10))];
+    const fourth = event('email_opened', at(8));
+    const result = score([...first, fourth], { now: at(8) });
+    expect(result.contributions.map((c) => c.eventId)).toEqual([...first, fourth].map((e) => e.id));
+  });
+
+  it('counts ledger rows from earlier batches against the cap', () => {
+    const recentLedger: LedgerFact[] = [
+      { ruleId: 'email-opened', occurredAt: at(0) },
+      { ruleId: 'email-opened', occurredAt: at(1) },
+      { ruleId: 'email-clicked', occurredAt: at(1) },
+    ];
+    const result = score([event('email_opened', at(2)), event('email_opened', at(3))], { recentLedger, now: at(3) });
+    expect(result.contributions).toHaveLength(1);
+    expect(result.contributions[0]!.occurredAt).toEqual(at(2));
+  });
+
+  it('ignores ledger rows of the same rule outside the window', () => {
+    const recentLedger: LedgerFact[] = [0, 0.1, 0.2].map((d) => ({ ruleId: 'email-opened', occurredAt: at(d) }));
+    expect(score([event('email_opened', at(7, 1))], { recentLedger }).contributions).toHaveLength(1);
+    expect(score([event('email_opened', at(6))], { recentLedger }).contributions).toHaveLength(0);
+  });
+
+  it('scores events in time order whatever order they arrive in', () => {
+    const opens = [3, 1, 0, 2, 4].map((hour) => event('email_opened', at(0, hour * 60)));
+    const result = score(opens);
+    expect(result.contributions.map((c) => c.occurredAt)).toEqual([at(0), at(0, 60), at(0, 120)]);
+  });
+
+  it('gives a pricing page view the page view point and the pricing bonus', () => {
+    const result = score([event('page_viewed', at(0), { url: 'https://acme.be/en/Pricing?plan=pro' })]);
+    expect(result.contributions.map((c) => [c.ruleId, c.points])).toEqual([
+      ['page-viewed', 1],
+      ['pricing-page-viewed', 15],
+    ]);
+  });
+
+  it('takes points off for a careers page view: a job seeker is not a buyer', () => {
+    const result = score([event('page_viewed', at(0), { url: 'https://acme.be/careers/developer' })]);
+    expect(pointsOf(result)).toBe(1 - 10);
+    expect(result.contributions.map((c) => c.ruleId)).toContain('careers-page-viewed');
+  });
+
+  it('gives a plain page view only the page view point', () => {
+    expect(score([event('page_viewed', at(0), { url: 'https://acme.be/products' })]).contributions.map((c) => c.ruleId)).toEqual([
+      'page-viewed',
+    ]);
+  });
+
+  it('gives machine opens and clicks nothing, and no intent', () => {
+    const result = score([
+      event('email_opened', at(0), {}, true),
+      event('email_clicked', at(0), {}, true),
+      event('quote_requested', at(0), {}, true),
+    ]);
+    expect(result.contributions).toEqual([]);
+    expect(result.state).toEqual({ value: 0, asOf: T0 });
+    expect(result.highIntentEventId).toBeNull();
+    expect(Object.values(result.tiers)).toEqual(['low', 'low', 'low']);
+  });
+
+  it('does not let machine clicks use up the cap of human ones', () => {
+    const bots = Array.from({ length: 5 }, () => event('email_clicked', at(0), {}, true));
+    const human = event('email_clicked', at(0, 1));
+    expect(score([...bots, human]).contributions.map((c) => c.eventId)).toEqual([human.id]);
+  });
+
+  it('names the first human high-intent event, so the lead goes to sales at once', () => {
+    const download = event('content_downloaded', at(0));
+    const meeting = event('meeting_booked', at(2));
+    const quote = event('quote_requested', at(1));
+    const result = score([download, meeting, quote]);
+    expect(result.highIntentEventId).toBe(quote.id);
+    expect(result.tiers).toEqual({ [download.id]: 'medium', [meeting.id]: 'high', [quote.id]: 'high' });
+  });
+
+  it('treats event types the model does not know as low intent, scoring nothing', () => {
+    const result = score([event('podcast_listened', at(0))]);
+    expect(intentTierOf(model, 'podcast_listened')).toBe('low');
+    expect(intentTierOf(model, 'constructor')).toBe('low');
+    expect(result.contributions).toEqual([]);
+    expect(result.highIntentEventId).toBeNull();
+  });
+
+  it('decays each contribution from when it happened', () => {
+    const result = score([event('quote_requested', at(0)), event('content_downloaded', at(15))], { now: at(30) });
+    expect(result.state.asOf).toEqual(at(30));
+    expect(result.state.value).toBeCloseTo(30 * 0.5 + 10 * Math.pow(2, -0.5), 9);
+    expect(scoreAt(result.state, at(60), model.halfLifeDays)).toBeCloseTo(result.state.value / 2, 9);
+  });
+
+  it('records a future-dated event as happening now', () => {
+    const result = score([event('form_submitted', at(40))], { now: at(30) });
+    expect(result.contributions[0]!.occurredAt).toEqual(at(30));
+    expect(result.state.value).toBe(5);
+  });
+
+  it('adds to the stored score after decaying it', () => {
+    const result = score([event('webinar_attended', at(30))], { state: { value: 40, asOf: at(0) }, now: at(30) });
+    expect(result.state.value).toBeCloseTo(40 * 0.5 + 15, 9);
+  });
+
+  it('applies every rule an event matches, each with its own cap', () => {
+    const custom: ScoringModelDefinition = {
+      ...model,
+      behaviourRules: [
+        { id: 'demo-video', description: 'Watched the demo', eventType: 'video_watched', points: 5, cap: { max: 1, window: 'PT1H' } },
+        {
+          id: 'demo-video-complete',
+          description: 'Watched the demo to the end',
+          eventType: 'video_watched',
+          where: [{ field: 'properties.percent', op: 'gte', value: 90 }],
+          points: 10,
+        },
+      ],
+    };
+    const result = score([event('video_watched', at(0), { percent: '95' }), event('video_watched', at(0, 30), { percent: 100 })], {
+      model: custom,
+    });
+    expect(result.contributions.map((c) => c.ruleId)).toEqual(['demo-video', 'demo-video-complete', 'demo-video-complete']);
+  });
+
+  it('tells the caller how far back to load ledger rows: the longest cap window', () => {
+    expect(maxCapWindowMs(model)).toBe(7 * DAY);
+    expect(maxCapWindowMs({ ...model, behaviourRules: [] })).toBe(0);
+  });
+});

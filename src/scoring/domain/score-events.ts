@@ -1,0 +1,122 @@
+import { matchesCondition } from './condition.js';
+import { addContribution, type ScoreState } from './decay.js';
+import { parseFixedDuration } from './iso-duration.js';
+import type { BehaviourRule, IntentTier, ScoringModelDefinition } from './scoring-model.types.js';
+
+/** An event as the scorer sees it. `machine`: recorded by a privacy proxy, link scanner or bot. */
+export interface EventFacts {
+  id: string;
+  type: string;
+  occurredAt: Date;
+  properties: Record<string, unknown>;
+  machine: boolean;
+}
+
+/** An existing ledger row inside the cap windows (see {@link maxCapWindowMs}). */
+export interface LedgerFact {
+  ruleId: string;
+  occurredAt: Date;
+}
+
+/** A ledger row to store: this event earned these points under this rule. */
+export interface ContributionDraft {
+  eventId: string;
+  ruleId: string;
+  description: string;
+  points: number;
+  occurredAt: Date;
+}
+
+export interface ScoreEventsInput {
+  model: ScoringModelDefinition;
+  state: ScoreState;
+  /** Any order; scored in order of `occurredAt`, then `id`. */
+  events: EventFacts[];
+  recentLedger: LedgerFact[];
+  now: Date;
+}
+
+export interface ScoreEventsResult {
+  state: ScoreState;
+  contributions: ContributionDraft[];
+  /** The first human event of a high-intent type, if any. */
+  highIntentEventId: string | null;
+  /** Event id → tier. Machine events are `low`: a bot shows no intent. */
+  tiers: Record<string, IntentTier>;
+}
+
+/** The tier of an event type; types the model does not list are `low`. */
+export function intentTierOf(model: ScoringModelDefinition, type: string): IntentTier {
+  return Object.hasOwn(model.intentTiers, type) ? model.intentTiers[type]! : 'low';
+}
+
+/** The longest cap window in the model, in ms (0 without caps): load ledger rows at least this far back. */
+export function maxCapWindowMs(model: ScoringModelDefinition): number {
+  return Math.max(0, ...model.behaviourRules.map((rule) => (rule.cap ? capWindowMs(rule) : 0)));
+}
+
+/**
+ * Scores a batch of events for one lead: every behaviour rule an event matches contributes its
+ * points (one event may match several rules), unless the rule's cap is already full in the window
+ * ending at the event. Machine events score nothing. Future-dated events count as happening `now`.
+ */
+export function scoreEvents(input: ScoreEventsInput): ScoreEventsResult {
+  const { model, now } = input;
+  const events = [...input.events].sort(
+    (a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+  const caps = new CapCounter(input.recentLedger);
+  const contributions: ContributionDraft[] = [];
+  const tiers: Record<string, IntentTier> = {};
+  let highIntentEventId: string | null = null;
+  let state = input.state;
+
+  for (const event of events) {
+    if (event.machine) {
+      tiers[event.id] = 'low';
+      continue;
+    }
+    const tier = intentTierOf(model, event.type);
+    tiers[event.id] = tier;
+    if (tier === 'high' && highIntentEventId === null) highIntentEventId = event.id;
+
+    const occurredAt = new Date(Math.min(event.occurredAt.getTime(), now.getTime()));
+    const facts = { type: event.type, properties: event.properties };
+    for (const rule of model.behaviourRules) {
+      if (rule.eventType !== event.type) continue;
+      if (!(rule.where ?? []).every((cond) => matchesCondition(cond, facts))) continue;
+      if (rule.cap && caps.countWithin(rule.id, occurredAt.getTime(), capWindowMs(rule)) >= rule.cap.max) continue;
+
+      caps.record(rule.id, occurredAt.getTime());
+      contributions.push({ eventId: event.id, ruleId: rule.id, description: rule.description, points: rule.points, occurredAt });
+      state = addContribution(state, rule.points, occurredAt, now, model.halfLifeDays);
+    }
+  }
+  return { state, contributions, highIntentEventId, tiers };
+}
+
+function capWindowMs(rule: BehaviourRule): number {
+  const ms = rule.cap ? parseFixedDuration(rule.cap.window) : null;
+  if (ms === null) throw new RangeError(`rule ${rule.id} has an invalid cap window; validate the model first`);
+  return ms;
+}
+
+/** Contribution times per rule, from the stored ledger and from this batch. */
+class CapCounter {
+  private readonly times = new Map<string, number[]>();
+
+  constructor(ledger: LedgerFact[]) {
+    for (const row of ledger) this.record(row.ruleId, row.occurredAt.getTime());
+  }
+
+  record(ruleId: string, at: number): void {
+    const list = this.times.get(ruleId);
+    if (list) list.push(at);
+    else this.times.set(ruleId, [at]);
+  }
+
+  /** Contributions in the window (at − windowMs, at]. */
+  countWithin(ruleId: string, at: number, windowMs: number): number {
+    return (this.times.get(ruleId) ?? []).filter((t) => t > at - windowMs && t <= at).length;
+  }
+}

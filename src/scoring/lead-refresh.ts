@@ -1,0 +1,46 @@
+import type { LeadRow } from '../leads/lead.types.js';
+import { decidePromotion, Promotion } from '../lifecycle/domain/promotion.js';
+import { scoreAt, type ScoreState } from './domain/decay.js';
+import { evaluateFit } from './domain/fit.js';
+import type { ScoringModelDefinition } from './domain/scoring-model.js';
+
+export interface LeadRefresh {
+  fit: { score: number; contributions: { ruleId: string; description: string; points: number }[] };
+  promotion: Promotion | null;
+}
+
+/**
+ * Recomputes a lead's fit score from who it is and decides any automatic stage move, given its
+ * engagement state after scoring. Shared by event scoring and lead upserts so both apply one rule.
+ */
+export function refreshLead(
+  lead: Pick<LeadRow, 'email' | 'job_title' | 'company' | 'attributes' | 'qualification' | 'source' | 'stage'>,
+  engagement: ScoreState,
+  model: ScoringModelDefinition,
+  now: Date,
+  trigger: { highIntentEventId?: string | null; interestEventId?: string | null } = {},
+): LeadRefresh {
+  const fit = evaluateFit(
+    {
+      email: lead.email,
+      jobTitle: lead.job_title,
+      company: lead.company,
+      attributes: lead.attributes,
+      qualification: lead.qualification,
+      source: lead.source,
+    },
+    model,
+  );
+  const promotion = decidePromotion(
+    {
+      stage: lead.stage,
+      engagementScore: scoreAt(engagement, now, model.halfLifeDays),
+      fitScore: fit.score,
+      qualification: lead.qualification,
+      highIntentEventId: trigger.highIntentEventId,
+      interestEventId: trigger.interestEventId,
+    },
+    model.mql,
+  );
+  return { fit, promotion };
+}

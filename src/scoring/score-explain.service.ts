@@ -1,0 +1,55 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import type { LeadRow } from '../leads/lead.types.js';
+import { currentPoints, evaluateMqlRule, scoreAt } from './domain/index.js';
+import { ScoringModelService } from './scoring-model.service.js';
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+/** Answers "why is this lead an MQL?": scores now, MQL conditions, and the top contributions after decay. */
+@Injectable()
+export class ScoreExplainService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly models: ScoringModelService,
+    private readonly clock: Clock,
+  ) {}
+
+  async explain(leadId: string, top = 20) {
+    const now = this.clock.now();
+    const [lead]: LeadRow[] = await this.db.query(`SELECT * FROM leads WHERE id = $1`, [leadId]);
+    if (!lead) throw DomainError.notFound('Lead', leadId);
+    const { version, definition } = await this.models.currentForRead();
+    const halfLife = definition.halfLifeDays;
+    const engagementScore = scoreAt({ value: lead.engagement_score, asOf: lead.engagement_as_of }, now, halfLife);
+    // Decay shrinks every row by the same factor at a given instant, so ordering by points·2^(t/h) ranks by current weight.
+    const rows: { rule_id: string; description: string; event_id: string | null; points: number; occurred_at: Date; model_version: number }[] =
+      await this.db.query(
+        `SELECT rule_id, description, event_id, points, occurred_at, model_version FROM score_ledger WHERE lead_id = $1
+          ORDER BY abs(points) * power(2, extract(epoch FROM occurred_at - $2::timestamptz) / $3) DESC LIMIT $4`,
+        [leadId, now.toISOString(), halfLife * 86400, top],
+      );
+    const mql = evaluateMqlRule({ engagementScore, fitScore: lead.fit_score, qualification: lead.qualification }, definition.mql);
+    return {
+      leadId,
+      stage: lead.stage,
+      modelVersion: version,
+      at: now.toISOString(),
+      engagementScore: round(engagementScore),
+      fitScore: round(lead.fit_score),
+      mqlRule: { met: mql.met, missing: mql.missing, conditions: mql.conditions },
+      contributions: rows.map((r) => ({
+        ruleId: r.rule_id,
+        description: r.description,
+        eventId: r.event_id,
+        points: r.points,
+        currentPoints: round(currentPoints(r.points, r.occurred_at, now, halfLife)),
+        at: r.occurred_at.toISOString(),
+        modelVersion: r.model_version,
+      })),
+      fitContributions: lead.fit_contributions,
+    };
+  }
+}

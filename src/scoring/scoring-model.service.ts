@@ -1,0 +1,79 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import { DEFAULT_SCORING_MODEL, ScoringModelDefinition, validateScoringModel } from './domain/scoring-model.js';
+
+export interface ScoringModelVersion {
+  version: number;
+  definition: ScoringModelDefinition;
+  createdAt: string;
+  createdBy: string;
+}
+
+const READ_CACHE_MS = 1000;
+
+/**
+ * The versioned scoring model. Versions are immutable, so they are cached by number; which
+ * version is current is read from the database (for display, at most a second old).
+ */
+@Injectable()
+export class ScoringModelService implements OnModuleInit {
+  private readonly byVersion = new Map<number, ScoringModelVersion>();
+  private latestCache: { at: number; model: ScoringModelVersion } | null = null;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly clock: Clock,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.db.query(
+      `INSERT INTO scoring_models (version, definition, created_by) VALUES (1, $1, 'default') ON CONFLICT (version) DO NOTHING`,
+      [JSON.stringify(DEFAULT_SCORING_MODEL)],
+    );
+  }
+
+  /** The current version, read inside the caller's transaction (used when scoring). */
+  async current(manager: EntityManager = this.db.manager): Promise<ScoringModelVersion> {
+    const [row]: { version: number }[] = await manager.query(`SELECT max(version) AS version FROM scoring_models`);
+    if (row?.version == null) throw new Error('No scoring model; migrations or start-up seeding did not run');
+    return this.version(row.version, manager);
+  }
+
+  /** The current version for read paths: may be up to a second old. */
+  async currentForRead(): Promise<ScoringModelVersion> {
+    const now = performance.now();
+    if (this.latestCache && now - this.latestCache.at < READ_CACHE_MS) return this.latestCache.model;
+    const model = await this.current();
+    this.latestCache = { at: now, model };
+    return model;
+  }
+
+  async version(version: number, manager: EntityManager = this.db.manager): Promise<ScoringModelVersion> {
+    const cached = this.byVersion.get(version);
+    if (cached) return cached;
+    const [row]: { version: number; definition: ScoringModelDefinition; created_at: Date; created_by: string }[] =
+      await manager.query(`SELECT * FROM scoring_models WHERE version = $1`, [version]);
+    if (!row) throw DomainError.notFound('Scoring model version', String(version));
+    const model = { version: row.version, definition: row.definition, createdAt: row.created_at.toISOString(), createdBy: row.created_by };
+    this.byVersion.set(version, model);
+    return model;
+  }
+
+  /** Publishes a new immutable version; past ledger rows keep the version that produced them. */
+  async publish(input: unknown, actor: string): Promise<ScoringModelVersion> {
+    const { model, errors } = validateScoringModel(input);
+    if (!model || errors.length) throw DomainError.validation(errors, errors.map((e) => `${e.field}: ${e.message}`).join('; '));
+    return this.db.transaction(async (m) => {
+      await m.query(`LOCK TABLE scoring_models IN SHARE ROW EXCLUSIVE MODE`);
+      const [row]: { version: number; created_at: Date }[] = await m.query(
+        `INSERT INTO scoring_models (version, definition, created_by, created_at)
+         SELECT coalesce(max(version), 0) + 1, $1, $2, $3 FROM scoring_models RETURNING version, created_at`,
+        [JSON.stringify(model), actor, this.clock.now().toISOString()],
+      );
+      this.latestCache = null;
+      return { version: row.version, definition: model, createdAt: row.created_at.toISOString(), createdBy: actor };
+    });
+  }
+}

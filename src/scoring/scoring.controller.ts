@@ -1,0 +1,43 @@
+import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal } from '../auth/principal.decorator.js';
+import { Roles, type Principal } from '../auth/roles.js';
+import { UuidPipe } from '../common/uuid.pipe.js';
+import { ScoreQuery } from './dto/score.query.js';
+import { ScoreExplainService } from './score-explain.service.js';
+import { ScoringModelService } from './scoring-model.service.js';
+
+@ApiTags('scoring')
+@ApiBearerAuth()
+@Controller('api/v1')
+export class ScoringController {
+  constructor(
+    private readonly models: ScoringModelService,
+    private readonly explainer: ScoreExplainService,
+  ) {}
+
+  @Get('scoring-model')
+  @Roles('marketer')
+  current() {
+    return this.models.current();
+  }
+
+  @Get('scoring-model/versions/:version')
+  @Roles('marketer')
+  version(@Param('version') version: string) {
+    return this.models.version(Number.parseInt(version, 10) || 0);
+  }
+
+  /** Publishes a new version of the model. History keeps the version that produced each point. */
+  @Put('scoring-model')
+  @Roles('marketer')
+  publish(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
+    return this.models.publish(body, `api-key:${principal.name}`);
+  }
+
+  @Get('leads/:id/score')
+  @Roles('marketer', 'sales')
+  score(@Param('id', UuidPipe) id: string, @Query() q: ScoreQuery) {
+    return this.explainer.explain(id, q.top ?? 20);
+  }
+}

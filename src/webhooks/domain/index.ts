@@ -1,0 +1,3 @@
+export * from './retry-schedule.js';
+export * from './standard-webhooks.js';
+export * from './url-policy.js';

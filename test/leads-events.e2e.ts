@@ -1,0 +1,303 @@
+import { ManualClock } from '../src/common/clock.js';
+import { eventually, startTestApp, TestApp } from './support/test-app.js';
+
+describe('leads, events and scoring over HTTP', () => {
+  let t: TestApp;
+  const clock = new ManualClock('2026-03-02T10:00:00Z');
+
+  beforeAll(async () => {
+    t = await startTestApp({ clock });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  async function ledgerPoints(leadId: string): Promise<number> {
+    const [row] = await t.db.query(`SELECT coalesce(sum(points), 0)::float8 AS total, count(*)::int AS n FROM score_ledger WHERE lead_id = $1`, [leadId]);
+    return row.total;
+  }
+  async function queued(): Promise<number> {
+    const [row] = await t.db.query(`SELECT count(*)::int AS n FROM scoring_queue`);
+    return row.n;
+  }
+
+  describe('authentication and roles', () => {
+    it('refuses a request without a key with 401 problem+json', async () => {
+      const res = await t.http().get('/api/v1/leads');
+      expect(res.status).toBe(401);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(res.body).toMatchObject({ status: 401, title: 'Unauthorized' });
+    });
+
+    it('refuses an unknown key with 401', async () => {
+      const res = await t.http().get('/api/v1/leads').set('authorization', 'Bearer nk_nope');
+      expect(res.status).toBe(401);
+    });
+
+    it('gives an ingest key leads upsert but not lead reading (403), and a revoked key nothing', async () => {
+      const created = await t.api('post', '/api/v1/api-keys').send({ name: 'forms', role: 'ingest' });
+      expect(created.status).toBe(201);
+      expect(created.body.key).toMatch(/^nk_[0-9a-f]{8}_/);
+      const key: string = created.body.key;
+
+      const upsert = await t.api('post', '/api/v1/leads', key).send({ email: 'roles@example.be' });
+      expect(upsert.status).toBe(201);
+      const read = await t.api('get', `/api/v1/leads/${upsert.body.id}`, key);
+      expect(read.status).toBe(403);
+      expect(read.body.detail).toMatch(/marketer|sales/);
+
+      const list = await t.api('get', '/api/v1/api-keys');
+      expect(list.body.items.some((k: { id: string; key?: string }) => k.id === created.body.id && k.key === undefined)).toBe(true);
+
+      expect((await t.api('delete', `/api/v1/api-keys/${created.body.id}`)).status).toBe(204);
+      expect((await t.api('post', '/api/v1/leads', key).send({ email: 'roles@example.be' })).status).toBe(401);
+    });
+
+    it('never lets a non-admin manage keys', async () => {
+      const { body } = await t.api('post', '/api/v1/api-keys').send({ name: 'mkt', role: 'marketer' });
+      const res = await t.api('post', '/api/v1/api-keys', body.key).send({ name: 'x', role: 'admin' });
+      expect(res.status).toBe(403);
+    });
+  });
+
+  describe('validation', () => {
+    it('names the bad field and never writes anything', async () => {
+      const res = await t.api('post', '/api/v1/leads').send({ email: 'not-an-email', timezone: 'Mars/Olympus' });
+      expect(res.status).toBe(422);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      const fields = res.body.errors.map((e: { field: string }) => e.field);
+      expect(fields).toEqual(expect.arrayContaining(['email', 'timezone']));
+      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM leads WHERE email = 'not-an-email'`);
+      expect(n).toBe(0);
+    });
+
+    it('refuses unknown fields, naming them, including nested ones', async () => {
+      const res = await t.api('post', '/api/v1/leads').send({ email: 'a@example.be', favouriteColour: 'blue', source: { chanel: 'x' } });
+      expect(res.status).toBe(422);
+      const fields = res.body.errors.map((e: { field: string }) => e.field);
+      expect(fields).toEqual(expect.arrayContaining(['favouriteColour', 'source.chanel']));
+    });
+
+    it('answers malformed JSON with 400 problem+json, not 500', async () => {
+      const res = await t.api('post', '/api/v1/leads').set('content-type', 'application/json').send('{"email": ');
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    });
+
+    it('refuses a batch of more than 1,000 events naming the field', async () => {
+      const events = Array.from({ length: 1001 }, () => ({ email: 'big@example.be', type: 'page_viewed' }));
+      const res = await t.api('post', '/api/v1/events').send({ events });
+      expect(res.status).toBe(422);
+      expect(res.body.errors[0].field).toBe('events');
+    });
+
+    it('rejects a single invalid event with 422 naming each field', async () => {
+      const res = await t.api('post', '/api/v1/events').send({ email: 'x@example.be', type: 'Bad Type', occurredAt: 'yesterday' });
+      expect(res.status).toBe(422);
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['type', 'occurredAt']);
+    });
+
+    it('refuses a non-UUID id in the path with 422 and an unknown one with 404', async () => {
+      expect((await t.api('get', '/api/v1/leads/123')).status).toBe(422);
+      const res = await t.api('get', '/api/v1/leads/00000000-0000-4000-8000-000000000000');
+      expect(res.status).toBe(404);
+      expect(res.body.type).toBe('urn:nurture:problem:not_found');
+    });
+  });
+
+  describe('leads', () => {
+    it('upserts by trimmed, case-insensitive email: 201 then 200, merging what is new', async () => {
+      const first = await t.api('post', '/api/v1/leads').send({
+        email: ' An.Peeters@Example.be ',
+        firstName: 'An',
+        source: { channel: 'google_ads', campaign: 'offerte-q4', utm: { source: 'google', medium: 'cpc' } },
+        consent: { status: 'granted', basis: 'consent', text: 'Ja, stuur mij tips', source: 'form:contact' },
+        qualification: { need: 'nieuwe website' },
+        attributes: { industry: 'food' },
+      });
+      expect(first.status).toBe(201);
+      expect(first.body).toMatchObject({ email: 'An.Peeters@Example.be', stage: 'lead', engagementScore: 0, consent: { status: 'granted' } });
+
+      const second = await t.api('post', '/api/v1/leads').send({
+        email: 'an.peeters@example.be',
+        lastName: 'Peeters',
+        source: { channel: 'meta' },
+        qualification: { timeline: 'voor 2027' },
+        attributes: { employees: 12 },
+      });
+      expect(second.status).toBe(200);
+      expect(second.body.id).toBe(first.body.id);
+      expect(second.body).toMatchObject({
+        firstName: 'An',
+        lastName: 'Peeters',
+        source: { channel: 'google_ads' }, // first touch is kept
+        qualification: { need: 'nieuwe website', timeline: 'voor 2027' },
+        attributes: { industry: 'food', employees: 12 },
+      });
+
+      const list = await t.api('get', '/api/v1/leads?channel=google_ads&email=AN.PEETERS@example.be');
+      expect(list.body.items.map((l: { id: string }) => l.id)).toEqual([first.body.id]);
+
+      const timeline = await t.api('get', `/api/v1/leads/${first.body.id}/timeline`);
+      expect(timeline.body.items.some((i: { kind: string; data: { text?: string } }) => i.kind === 'consent' && i.data.text === 'Ja, stuur mij tips')).toBe(true);
+    });
+
+    it('pages through leads with a cursor without repeats', async () => {
+      for (let i = 0; i < 5; i++) await t.api('post', '/api/v1/leads').send({ email: `page${i}@example.be`, source: { channel: 'paging' } });
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: { body: { items: { id: string }[]; nextCursor: string | null } } = await t.api(
+          'get',
+          `/api/v1/leads?channel=paging&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        );
+        seen.push(...res.body.items.map((l) => l.id));
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      expect(seen).toHaveLength(5);
+      expect(new Set(seen).size).toBe(5);
+    });
+  });
+
+  describe('events', () => {
+    it('creates the lead for an unknown email and reports duplicates on retry', async () => {
+      const batch = {
+        events: [
+          { email: 'new.lead@example.be', type: 'content_downloaded', properties: { asset: 'gids-website-kosten' }, idempotencyKey: 'form-1' },
+          { email: 'new.lead@example.be', type: 'page_viewed', properties: { url: 'https://example.be/blog' }, idempotencyKey: 'pv-1' },
+          { email: 'new.lead@example.be', type: 'page_viewed', properties: { url: 'https://example.be/blog' }, idempotencyKey: 'pv-1' },
+          { email: 'broken', type: 'page_viewed' },
+        ],
+      };
+      const first = await t.api('post', '/api/v1/events').send(batch);
+      expect(first.status).toBe(202);
+      expect(first.body).toMatchObject({ accepted: 2, duplicates: 1, rejected: 1 });
+      expect(first.body.items[2].eventId).toBe(first.body.items[1].eventId);
+      expect(first.body.items[3].errors[0].field).toBe('events[3].email');
+
+      const retry = await t.api('post', '/api/v1/events').send(batch);
+      expect(retry.body).toMatchObject({ accepted: 0, duplicates: 3, rejected: 1 });
+      expect(retry.body.items[0].eventId).toBe(first.body.items[0].eventId);
+
+      const leadId = first.body.items[0].leadId;
+      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM events WHERE lead_id = $1`, [leadId]);
+      expect(n).toBe(2);
+      await eventually(async () => (await queued()) === 0);
+      // content download +10, page view +1: each applied exactly once despite the retry
+      expect(await ledgerPoints(leadId)).toBe(11);
+      const lead = await t.api('get', `/api/v1/leads/${leadId}`);
+      expect(lead.body.engagementScore).toBe(11);
+    });
+
+    it('honours the Idempotency-Key header for a single event', async () => {
+      const send = () => t.api('post', '/api/v1/events').set('idempotency-key', 'hdr-1').send({ email: 'hdr@example.be', type: 'webinar_attended' });
+      const a = await send();
+      const b = await send();
+      expect(a.body.items[0].status).toBe('accepted');
+      expect(b.body.items[0]).toMatchObject({ status: 'duplicate', eventId: a.body.items[0].eventId });
+    });
+
+    it('loses nothing when many requests for one lead race', async () => {
+      const email = 'race@example.be';
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          t.api('post', '/api/v1/events').send({
+            events: Array.from({ length: 10 }, (__, j) => ({ email, type: 'form_submitted', idempotencyKey: `race-${i}-${j}` })),
+          }),
+        ),
+      );
+      const [{ id }] = await t.db.query(`SELECT id FROM leads WHERE email_normalized = $1`, [email]);
+      await eventually(async () => (await queued()) === 0);
+      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM score_ledger WHERE lead_id = $1`, [id]);
+      expect(n).toBe(200);
+      expect(await ledgerPoints(id)).toBe(1000); // 200 forms × 5 points, no cap on this rule
+    });
+  });
+
+  describe('scoring and MQL', () => {
+    it('promotes on a high-intent event at once, exactly once, and explains why', async () => {
+      const email = 'quote@example.be';
+      await t.api('post', '/api/v1/events').send({ email, type: 'quote_requested', idempotencyKey: 'q-1' });
+      const [{ id }] = await t.db.query(`SELECT id FROM leads WHERE email_normalized = $1`, [email]);
+      await eventually(async () => (await t.api('get', `/api/v1/leads/${id}`)).body.stage === 'mql');
+      await t.api('post', '/api/v1/events').send({ email, type: 'meeting_booked' });
+      await eventually(async () => (await queued()) === 0);
+
+      const mqlEvents = await t.db.query(`SELECT * FROM outbox_events WHERE lead_id = $1 AND type = 'lead.mql'`, [id]);
+      expect(mqlEvents).toHaveLength(1);
+      expect(mqlEvents[0].payload).toMatchObject({ from: 'lead', to: 'mql', reason: 'high_intent_event' });
+
+      const timeline = await t.api('get', `/api/v1/leads/${id}/timeline`);
+      const change = timeline.body.items.find((i: { kind: string }) => i.kind === 'stage_change');
+      expect(change.data).toMatchObject({ from: 'lead', to: 'mql', actor: 'scoring', reason: 'high_intent_event' });
+
+      const score = await t.api('get', `/api/v1/leads/${id}/score`);
+      expect(score.status).toBe(200);
+      expect(score.body.contributions[0]).toMatchObject({ ruleId: expect.any(String), points: 30, currentPoints: 30 });
+    });
+
+    it('promotes on engagement plus two known BANT answers, with decay taken into account', async () => {
+      const email = 'warm@example.be';
+      const created = await t.api('post', '/api/v1/leads').send({ email, qualification: { need: 'crm' } });
+      const id = created.body.id;
+      // 6 webinars × 15 = 90 points, but only one BANT answer known: not yet an MQL
+      await t.api('post', '/api/v1/events').send({ events: Array.from({ length: 6 }, () => ({ leadId: id, type: 'webinar_attended' })) });
+      await eventually(async () => (await queued()) === 0);
+      let score = await t.api('get', `/api/v1/leads/${id}/score`);
+      expect(score.body.engagementScore).toBe(90);
+      expect(score.body.mqlRule.met).toBe(false);
+      expect(score.body.mqlRule.missing.join(' ')).toMatch(/need|timeline|budget|authority/);
+
+      // 60 days later the points have decayed to a quarter (half-life 30 days)
+      clock.advance(60 * 86_400_000);
+      score = await t.api('get', `/api/v1/leads/${id}/score`);
+      expect(score.body.engagementScore).toBeCloseTo(22.5, 1);
+      expect(score.body.contributions[0].currentPoints).toBeCloseTo(3.75, 2);
+
+      // a second BANT answer arrives, but the decayed score is below the threshold
+      let lead = await t.api('post', '/api/v1/leads').send({ email, qualification: { budget: '10k' } });
+      expect(lead.body.stage).toBe('lead');
+      await t.api('post', '/api/v1/events').send({ events: Array.from({ length: 2 }, () => ({ leadId: id, type: 'webinar_attended' })) });
+      await eventually(async () => (await t.api('get', `/api/v1/leads/${id}`)).body.stage === 'mql');
+      lead = await t.api('get', `/api/v1/leads/${id}`);
+      expect(lead.body.engagementScore).toBeCloseTo(52.5, 1);
+      score = await t.api('get', `/api/v1/leads/${id}/score`);
+      expect(score.body.mqlRule.met).toBe(true);
+      const sum = score.body.contributions.reduce((s: number, c: { currentPoints: number }) => s + c.currentPoints, 0);
+      expect(sum).toBeCloseTo(score.body.engagementScore, 1);
+    });
+  });
+
+  describe('the scoring model', () => {
+    it('publishes a new version that scores new events while old ledger rows keep their version', async () => {
+      const current = await t.api('get', '/api/v1/scoring-model');
+      expect(current.body.version).toBe(1);
+      const def = current.body.definition;
+      const bad = await t.api('put', '/api/v1/scoring-model').send({ ...def, halfLifeDays: -3 });
+      expect(bad.status).toBe(422);
+      expect(bad.body.errors[0].field).toBe('halfLifeDays');
+
+      const rules = def.behaviourRules.map((r: { eventType: string; points: number }) =>
+        r.eventType === 'form_submitted' ? { ...r, points: 7 } : r,
+      );
+      const published = await t.api('put', '/api/v1/scoring-model').send({ ...def, behaviourRules: rules });
+      expect(published.status).toBe(200);
+      expect(published.body.version).toBe(2);
+
+      await t.api('post', '/api/v1/events').send({ email: 'v2@example.be', type: 'form_submitted' });
+      await eventually(async () => (await queued()) === 0);
+      const rows = await t.db.query(
+        `SELECT l.points, l.model_version FROM score_ledger l JOIN leads d ON d.id = l.lead_id WHERE d.email_normalized = 'v2@example.be'`,
+      );
+      expect(rows).toEqual([{ points: 7, model_version: 2 }]);
+      const old = await t.db.query(`SELECT DISTINCT model_version FROM score_ledger WHERE rule_id IN (SELECT rule_id FROM score_ledger WHERE points = 5)`);
+      expect(old.map((r: { model_version: number }) => r.model_version)).toContain(1);
+    });
+  });
+
+  it('reports health of PostgreSQL and Redis', async () => {
+    const res = await t.http().get('/health');
+    expect(res.status).toBe(200);
+    expect(res.body.checks).toMatchObject({ database: { status: 'up' }, redis: { status: 'up' } });
+  });
+});
