@@ -9,6 +9,7 @@ import { HealthModule } from './health/health.module.js';
 import { DatabaseModule } from './infra/database/database.module.js';
 import { QueueModule } from './infra/queue/queue.module.js';
 import { LeadsModule } from './leads/leads.module.js';
+import { LeadActivityModule } from './lifecycle/lead-activity.js';
 import { ScoringModule } from './scoring/scoring.module.js';
 import { WorkerModule } from './worker.module.js';
 
@@ -28,6 +29,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         CommonModule.forRoot(overrides.clock),
         DatabaseModule,
+        LeadActivityModule,
         QueueModule,
         ScoringModule,
         ...(api ? [AuthModule, HealthModule, LeadsModule, EventsModule] : []),

@@ -6,6 +6,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { QUEUES, ScoreLeadsJob } from '../infra/queue/queue-names.js';
+import { LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { recordDomainEvents } from '../lifecycle/outbox.js';
 import { intentTierOf } from '../scoring/domain/index.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
@@ -27,6 +28,7 @@ export class EventsService {
     private readonly db: DataSource,
     private readonly clock: Clock,
     private readonly models: ScoringModelService,
+    private readonly activity: LeadActivityHub,
     @InjectQueue(QUEUES.scoring) private readonly scoringQueue: Queue<ScoreLeadsJob>,
   ) {}
 
@@ -175,6 +177,10 @@ export class EventsService {
       await recordDomainEvents(
         m,
         created.map((c) => ({ type: 'lead.created', leadId: c.id, payload: { leadId: c.id, stage: c.stage, via: 'event' }, occurredAt: now })),
+      );
+      await this.activity.publish(
+        m,
+        created.map((c) => ({ leadId: c.id, at: now, created: true, stageBefore: c.stage, stageAfter: c.stage, events: [], engagementScore: 0 })),
       );
       const all: { id: string; email_normalized: string }[] = await m.query(
         `SELECT id, email_normalized FROM leads WHERE email_normalized = ANY($1::text[])`,

@@ -3,6 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { decodeCursor, Page, pageOf } from '../common/pagination.js';
+import { LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { recordDomainEvents } from '../lifecycle/outbox.js';
 import { applyStageChanges, StageChange } from '../lifecycle/stage-change.js';
 import { scoreAt } from '../scoring/domain/decay.js';
@@ -30,6 +31,7 @@ export class LeadsService {
     private readonly db: DataSource,
     private readonly clock: Clock,
     private readonly models: ScoringModelService,
+    private readonly activity: LeadActivityHub,
   ) {}
 
   async upsert(dto: UpsertLeadDto, actor: string): Promise<{ created: boolean; lead: LeadView }> {
@@ -54,6 +56,7 @@ export class LeadsService {
       // (TypeORM answers a bare UPDATE … RETURNING with [rows, count]; wrapped in a CTE it returns the rows.)
       lead = await this.applyFields(m, lead, dto, now);
       if (dto.consent) await this.recordConsent(m, lead.id, dto.consent, now);
+      const stageBefore = lead.stage;
       const changes: StageChange[] = [];
       if (dto.stage === 'lead' && lead.stage === 'subscriber') {
         changes.push({ leadId: lead.id, from: 'subscriber', to: 'lead', actor, reason: 'set by API', at: now });
@@ -69,7 +72,11 @@ export class LeadsService {
       if (promotion) changes.push({ leadId: lead.id, from: lead.stage, to: promotion.to, actor: 'scoring', reason: promotion.reason, at: now });
       await applyStageChanges(m, changes);
       if (changes.length) [lead] = await m.query(`SELECT * FROM leads WHERE id = $1`, [lead.id]);
-      return { created, lead: toLeadView(lead, scoreAt(state, now, model.definition.halfLifeDays)) };
+      const engagementScore = scoreAt(state, now, model.definition.halfLifeDays);
+      await this.activity.publish(m, [
+        { leadId: lead.id, at: now, created, stageBefore: created ? lead.stage : stageBefore, stageAfter: lead.stage, events: [], engagementScore },
+      ]);
+      return { created, lead: toLeadView(lead, engagementScore) };
     });
   }
 

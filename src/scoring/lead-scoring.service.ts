@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import type { LeadRow } from '../leads/lead.types.js';
+import { LeadActivity, LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { applyStageChanges, StageChange } from '../lifecycle/stage-change.js';
-import { ContributionDraft, EventFacts, intentTierOf, LedgerFact, maxCapWindowMs, scoreEvents } from './domain/index.js';
+import { ContributionDraft, EventFacts, intentTierOf, LedgerFact, maxCapWindowMs, scoreAt, scoreEvents } from './domain/index.js';
 import { refreshLead } from './lead-refresh.js';
 import { ScoringModelService } from './scoring-model.service.js';
 
@@ -41,6 +42,7 @@ export class LeadScoringService {
     private readonly db: DataSource,
     private readonly models: ScoringModelService,
     private readonly clock: Clock,
+    private readonly activity: LeadActivityHub,
   ) {}
 
   async scorePending(leadIds: string[]): Promise<ScoringResult> {
@@ -80,6 +82,7 @@ export class LeadScoringService {
     const ledgerRows: (ContributionDraft & { leadId: string })[] = [];
     const updates: LeadUpdate[] = [];
     const changes: StageChange[] = [];
+    const activities: LeadActivity[] = [];
     for (const lead of leads) {
       const facts: EventFacts[] = (byLead.get(lead.id) ?? []).map((e) => ({
         id: e.id,
@@ -113,10 +116,20 @@ export class LeadScoringService {
           at: now,
         });
       }
+      activities.push({
+        leadId: lead.id,
+        at: now,
+        created: false,
+        stageBefore: lead.stage,
+        stageAfter: promotion?.to ?? lead.stage,
+        events: [...facts].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime()),
+        engagementScore: scoreAt(scored.state, now, model.halfLifeDays),
+      });
     }
     await this.writeLedger(m, ledgerRows, version);
     await this.writeScores(m, updates, version, now);
     await applyStageChanges(m, changes);
+    await this.activity.publish(m, activities);
     return { leads: leads.length, events: events.length, promotions: changes.length };
   }
 

@@ -1,0 +1,45 @@
+import { Global, Injectable, Module } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { Stage } from '../scoring/domain/lifecycle.js';
+
+/** What just happened to a lead, published inside the transaction that recorded it. */
+export interface LeadActivity {
+  leadId: string;
+  at: Date;
+  /** created: the lead was just created (by API upsert or by its first event). */
+  created: boolean;
+  stageBefore: Stage;
+  stageAfter: Stage;
+  /** Events just scored for this lead (human and machine), oldest first. */
+  events: { id: string; type: string; occurredAt: Date; properties: Record<string, unknown>; machine: boolean }[];
+  /** The lead's engagement score right after this activity. */
+  engagementScore: number;
+}
+
+export interface LeadActivityListener {
+  /** Runs inside the publishing transaction: whatever it writes commits or rolls back with the activity. */
+  onLeadActivity(manager: EntityManager, activities: LeadActivity[]): Promise<void>;
+}
+
+/**
+ * In-transaction domain events: modules that react to lead activity (nurture triggers, goals,
+ * wait-until steps) register here; scoring and lead upserts publish. Because listeners run in the
+ * same transaction, a reaction is never lost and never applied twice.
+ */
+@Injectable()
+export class LeadActivityHub {
+  private readonly listeners: LeadActivityListener[] = [];
+
+  register(listener: LeadActivityListener): void {
+    if (!this.listeners.includes(listener)) this.listeners.push(listener);
+  }
+
+  async publish(manager: EntityManager, activities: LeadActivity[]): Promise<void> {
+    if (!activities.length) return;
+    for (const listener of this.listeners) await listener.onLeadActivity(manager, activities);
+  }
+}
+
+@Global()
+@Module({ providers: [LeadActivityHub], exports: [LeadActivityHub] })
+export class LeadActivityModule {}
