@@ -8,7 +8,7 @@ import { DomainError } from '../common/domain-error.js';
 import { QUEUES, ScoreLeadsJob } from '../infra/queue/queue-names.js';
 import { LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { recordDomainEvents } from '../lifecycle/outbox.js';
-import { intentTierOf } from '../scoring/domain/index.js';
+import { intentTierOf, type Stage } from '../scoring/domain/index.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
 import { EventInput, MAX_BATCH, parseEventInput } from './event-input.js';
 import { IngestItemResult, IngestResult } from './events.types.js';
@@ -168,7 +168,7 @@ export class EventsService {
       for (const v of byEmail) if (!firstEvent.has(v.event.email!)) firstEvent.set(v.event.email!, v.event);
       const emails = [...firstEvent.keys()];
       const stages = emails.map((e) => (intentTierOf(definition, firstEvent.get(e)!.type) === 'low' ? 'subscriber' : 'lead'));
-      const created: { id: string; email_normalized: string; stage: string }[] = await m.query(
+      const created: { id: string; email_normalized: string; stage: Stage }[] = await m.query(
         `INSERT INTO leads (email, email_normalized, stage, created_at, updated_at, engagement_as_of)
          SELECT e, e, s, $3, $3, $3 FROM unnest($1::text[], $2::text[]) AS x(e, s) ORDER BY e
          ON CONFLICT (email_normalized) DO NOTHING RETURNING id, email_normalized, stage`,
