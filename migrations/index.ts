@@ -1,5 +1,8 @@
 import { CreateCore1764000000000 } from './1764000000000-CreateCore.js';
 import { CreateEmail1764000100000 } from './1764000100000-CreateEmail.js';
+import { EmailDelivery1764000200000 } from './1764000200000-EmailDelivery.js';
+import { TrackingAndBounces1764000300000 } from './1764000300000-TrackingAndBounces.js';
+import { CreatePrograms1764000400000 } from './1764000400000-CreatePrograms.js';
 
 /** Every migration, in order. Add new ones at the end. */
-export const MIGRATIONS = [CreateCore1764000000000, CreateEmail1764000100000];
+export const MIGRATIONS = [CreateCore1764000000000, CreateEmail1764000100000, EmailDelivery1764000200000, TrackingAndBounces1764000300000, CreatePrograms1764000400000];

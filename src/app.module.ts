@@ -6,11 +6,17 @@ import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
+import { EmailApiModule } from './email/email-api.module.js';
+import { EmailModule } from './email/email.module.js';
 import { DatabaseModule } from './infra/database/database.module.js';
 import { QueueModule } from './infra/queue/queue.module.js';
 import { LeadsModule } from './leads/leads.module.js';
 import { LeadActivityModule } from './lifecycle/lead-activity.js';
+import { ProgramsModule } from './programs/programs.module.js';
 import { ScoringModule } from './scoring/scoring.module.js';
+import { TemplatesModule } from './templates/templates.module.js';
+import { SuppressionAdminModule } from './suppression/suppression-admin.module.js';
+import { TrackingModule } from './tracking/tracking.module.js';
 import { WorkerModule } from './worker.module.js';
 
 export interface AppOverrides {
@@ -32,7 +38,9 @@ export class AppModule {
         LeadActivityModule,
         QueueModule,
         ScoringModule,
-        ...(api ? [AuthModule, HealthModule, LeadsModule, EventsModule] : []),
+        EmailModule,
+        ProgramsModule,
+        ...(api ? [AuthModule, HealthModule, LeadsModule, EventsModule, EmailApiModule, TemplatesModule, TrackingModule, SuppressionAdminModule] : []),
         ...(worker ? [WorkerModule] : []),
       ],
     };

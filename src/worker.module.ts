@@ -1,12 +1,20 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { EmailDeliveryProcessor } from './email/email-delivery.processor.js';
+import { EmailDeliverySweepCron } from './email/email-delivery-sweep.cron.js';
+import { EmailModule } from './email/email.module.js';
+import { ProgramsModule } from './programs/programs.module.js';
+import { ProgramSchedulerCron } from './programs/scheduler/program-scheduler.cron.js';
+import { ProgramsProcessor } from './programs/scheduler/programs.processor.js';
 import { ScoringModule } from './scoring/scoring.module.js';
 import { ScoringProcessor } from './scoring/scoring.processor.js';
 import { ScoringSweepCron } from './scoring/scoring-sweep.cron.js';
+import { TrackingDrainCron } from './tracking/tracking-drain.cron.js';
+import { TrackingRecorderModule } from './tracking/tracking-recorder.module.js';
 
 /** What a worker process runs: queue consumers and scheduled sweeps. Loaded for PROCESS_ROLE=worker|all. */
 @Module({
-  imports: [ScheduleModule.forRoot(), ScoringModule],
-  providers: [ScoringProcessor, ScoringSweepCron],
+  imports: [ScheduleModule.forRoot(), ScoringModule, EmailModule, TrackingRecorderModule, ProgramsModule],
+  providers: [ScoringProcessor, ScoringSweepCron, EmailDeliveryProcessor, EmailDeliverySweepCron, TrackingDrainCron, ProgramsProcessor, ProgramSchedulerCron],
 })
 export class WorkerModule {}

@@ -1,3 +1,5 @@
+import { createPrivateKey } from 'node:crypto';
+
 /**
  * The one place that reads the environment. Every variable is parsed and validated here;
  * a wrong value stops start-up with a message naming the variable.
@@ -27,6 +29,21 @@ export interface AppConfig {
   docsUi: boolean;
   /** How often the scoring sweep looks for events not yet scored (ms). */
   scoringSweepMs: number;
+  /** Email delivery: SMTP relay or development mailbox, sender, DKIM, rate limit, retries. */
+  email: EmailConfig;
+  /** Tracking: a click this soon after the message was sent is a link scanner's (ms; TRACKING_SCANNER_WINDOW_SECONDS). */
+  trackingScannerWindowMs: number;
+  /** Tracking: clicks on different links of one message this close together are a scanner's burst (ms). */
+  trackingBurstWindowMs: number;
+  /** Tracking: how often a worker drains buffered opens/clicks into PostgreSQL (ms), and the most it takes at once. */
+  trackingDrainMs: number;
+  trackingDrainBatch: number;
+  /** Tracking: buffered hits a crashed worker had taken are taken over after this long (ms). */
+  trackingReclaimIdleMs: number;
+  /** Tracking: how many sent messages' links the API keeps in memory for click redirects. */
+  trackingLinkCacheSize: number;
+  /** Nurture programs: the scheduler's tick, claim size and concurrency, and the global frequency cap. */
+  programs: ProgramsConfig;
 }
 
 export class ConfigError extends Error {}
@@ -126,6 +143,133 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dbPoolSize: int(env, 'DB_POOL_SIZE', 20, 1, 500),
     docsUi: bool(env, 'DOCS_UI', true),
     scoringSweepMs: int(env, 'SCORING_SWEEP_MS', 2000, 100, 600000),
+    email: loadEmailConfig(env),
+    trackingScannerWindowMs: int(env, 'TRACKING_SCANNER_WINDOW_SECONDS', 10, 0, 3600) * 1000,
+    trackingBurstWindowMs: int(env, 'TRACKING_BURST_WINDOW_MS', 2000, 0, 60000),
+    trackingDrainMs: int(env, 'TRACKING_DRAIN_MS', 150, 10, 10000),
+    trackingDrainBatch: int(env, 'TRACKING_DRAIN_BATCH', 2000, 1, 20000),
+    trackingReclaimIdleMs: int(env, 'TRACKING_RECLAIM_IDLE_MS', 30000, 100, 3600000),
+    trackingLinkCacheSize: int(env, 'TRACKING_LINK_CACHE_SIZE', 50000, 0, 10000000),
+    programs: loadProgramsConfig(env),
+  };
+}
+
+/** Where and how email is sent. */
+export interface EmailConfig {
+  /** SMTP relay (`smtp://user:pass@host:port`, `smtps://…`); null → the development mailbox in PostgreSQL. */
+  smtpUrl: string | null;
+  /** Pooled SMTP connections per process. */
+  smtpMaxConnections: number;
+  /** The sender (MAIL_FROM), e.g. `Bakkerij Peeters <tips@example.be>`. */
+  from: { name: string | null; address: string };
+  /** What templates see as `sender`: name, postal address (footer), website and booking link. */
+  sender: { name: string; address: string; website: string | null; bookingUrl: string | null };
+  /** The mailto: address in List-Unsubscribe (UNSUBSCRIBE_MAILTO, default unsubscribe@ the sender's domain). */
+  unsubscribeMailto: string;
+  /** DKIM signing; null when DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY are not set. */
+  dkim: { domain: string; selector: string; privateKey: string } | null;
+  /** Emails per second across all workers (shared through Redis); 0 = no limit. */
+  ratePerSecond: number;
+  /** Emails one worker process delivers at once. */
+  concurrency: number;
+  /** Delivery attempts before a temporarily failing message is given up ('failed'). */
+  maxAttempts: number;
+  /** First retry delay after a temporary failure (ms); doubles per attempt, at most an hour. */
+  retryBaseMs: number;
+  /** A message 'sending' longer than this (ms) was cut off mid-send: it is held, never re-sent. */
+  sendingTimeoutMs: number;
+  /** A 'queued' message this much overdue (ms) has lost its job (Redis) and is dispatched again. */
+  redispatchAfterMs: number;
+  /** How often the delivery sweep runs (ms). */
+  sweepMs: number;
+}
+
+const MAILBOX = /^[^\s@<>"]{1,64}@[^\s@<>"]{1,255}$/;
+
+function mailFrom(env: Env): EmailConfig['from'] {
+  const raw = str(env, 'MAIL_FROM', 'Nurture <nurture@localhost>');
+  const named = /^(.*?)\s*<([^<>]+)>$/.exec(raw);
+  const name = named ? named[1].replace(/^"(.*)"$/, '$1').trim() || null : null;
+  const address = (named ? named[2] : raw).trim();
+  if (!MAILBOX.test(address)) throw new ConfigError(`MAIL_FROM must be "Name <address@domain>" or an address, got "${raw}"`);
+  if (name && /[\r\n]/.test(name)) throw new ConfigError('MAIL_FROM must be on one line');
+  return { name, address };
+}
+
+function dkim(env: Env): EmailConfig['dkim'] {
+  const names = ['DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY'];
+  const set = names.filter((n) => (env[n] ?? '').trim() !== '');
+  if (set.length === 0) return null;
+  if (set.length < names.length) {
+    throw new ConfigError(`DKIM signing needs ${names.join(', ')}; missing ${names.filter((n) => !set.includes(n)).join(', ')}`);
+  }
+  const domain = str(env, 'DKIM_DOMAIN').toLowerCase();
+  if (!/^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/.test(domain)) throw new ConfigError(`DKIM_DOMAIN is not a domain name: "${domain}"`);
+  const selector = str(env, 'DKIM_SELECTOR');
+  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(selector)) throw new ConfigError(`DKIM_SELECTOR is not a selector: "${selector}"`);
+  // Env files often carry a PEM on one line with literal \n; the key itself never appears in a message.
+  const privateKey = str(env, 'DKIM_PRIVATE_KEY').replace(/\\n/g, '\n');
+  try {
+    if (createPrivateKey(privateKey).asymmetricKeyType !== 'rsa') throw new Error('not rsa');
+  } catch {
+    throw new ConfigError('DKIM_PRIVATE_KEY must be an RSA private key in PEM format');
+  }
+  return { domain, selector, privateKey };
+}
+
+function optionalUrl(env: Env, name: string): string | null {
+  return (env[name] ?? '').trim() === '' ? null : url(env, name, '', ['http:', 'https:']);
+}
+
+function loadEmailConfig(env: Env): EmailConfig {
+  const smtpUrl = (env.SMTP_URL ?? '').trim() === '' ? null : url(env, 'SMTP_URL', '', ['smtp:', 'smtps:']);
+  const from = mailFrom(env);
+  const domain = from.address.slice(from.address.lastIndexOf('@') + 1);
+  const unsubscribeMailto = str(env, 'UNSUBSCRIBE_MAILTO', `unsubscribe@${domain}`);
+  if (!MAILBOX.test(unsubscribeMailto)) throw new ConfigError(`UNSUBSCRIBE_MAILTO must be an email address, got "${unsubscribeMailto}"`);
+  return {
+    smtpUrl,
+    smtpMaxConnections: int(env, 'SMTP_MAX_CONNECTIONS', 5, 1, 100),
+    from,
+    sender: {
+      name: str(env, 'SENDER_NAME', from.name ?? 'Nurture'),
+      address: str(env, 'SENDER_ADDRESS', ''),
+      website: optionalUrl(env, 'SENDER_WEBSITE'),
+      bookingUrl: optionalUrl(env, 'SENDER_BOOKING_URL'),
+    },
+    unsubscribeMailto,
+    dkim: dkim(env),
+    ratePerSecond: int(env, 'EMAIL_RATE_PER_SECOND', 50, 0, 100000),
+    concurrency: int(env, 'EMAIL_CONCURRENCY', 10, 1, 500),
+    maxAttempts: int(env, 'EMAIL_MAX_ATTEMPTS', 8, 1, 100),
+    retryBaseMs: int(env, 'EMAIL_RETRY_BASE_MS', 60_000, 10, 3_600_000),
+    sendingTimeoutMs: int(env, 'EMAIL_SENDING_TIMEOUT_MS', 600_000, 1000, 86_400_000),
+    redispatchAfterMs: int(env, 'EMAIL_REDISPATCH_AFTER_MS', 10_000, 100, 86_400_000),
+    sweepMs: int(env, 'EMAIL_SWEEP_MS', 5000, 50, 600_000),
+  };
+}
+
+/** How the program scheduler runs. */
+export interface ProgramsConfig {
+  /** How often a worker looks for due enrollments (ms; PROGRAMS_TICK_MS). */
+  tickMs: number;
+  /** Enrollments claimed per transaction (PROGRAMS_CLAIM_BATCH). */
+  claimBatch: number;
+  /** Claim loops per worker process (PROGRAMS_CONCURRENCY). */
+  concurrency: number;
+  /** Enrollments due within this many ms after a run also get a delayed wake-up job (PROGRAMS_WAKE_AHEAD_MS; 0 = tick only). */
+  wakeAheadMs: number;
+  /** At most `max` nurture emails per lead per rolling window, across programs (FREQUENCY_CAP_MAX, FREQUENCY_CAP_DAYS). */
+  frequencyCap: { max: number; windowMs: number };
+}
+
+function loadProgramsConfig(env: Env): ProgramsConfig {
+  return {
+    tickMs: int(env, 'PROGRAMS_TICK_MS', 300, 20, 60_000),
+    claimBatch: int(env, 'PROGRAMS_CLAIM_BATCH', 50, 1, 1000),
+    concurrency: int(env, 'PROGRAMS_CONCURRENCY', 2, 1, 32),
+    wakeAheadMs: int(env, 'PROGRAMS_WAKE_AHEAD_MS', 60_000, 0, 3_600_000),
+    frequencyCap: { max: int(env, 'FREQUENCY_CAP_MAX', 3, 1, 100), windowMs: int(env, 'FREQUENCY_CAP_DAYS', 7, 1, 90) * 86_400_000 },
   };
 }
 

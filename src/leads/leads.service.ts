@@ -38,7 +38,7 @@ export class LeadsService {
     const now = this.clock.now();
     return this.db.transaction(async (m) => {
       const email = normalizeEmail(dto.email);
-      let [lead]: LeadRow[] = await m.query(`SELECT * FROM leads WHERE email_normalized = $1 FOR UPDATE`, [email]);
+      let [lead]: LeadRow[] = await m.query(`SELECT * FROM leads WHERE email_normalized = $1 FOR NO KEY UPDATE`, [email]);
       let created = false;
       if (!lead) {
         [lead] = await m.query(
@@ -50,7 +50,7 @@ export class LeadsService {
           created = true;
           await recordDomainEvents(m, [{ type: 'lead.created', leadId: lead.id, payload: { leadId: lead.id, stage: lead.stage, via: 'api', source: dto.source ?? {} }, occurredAt: now }]);
         } else {
-          [lead] = await m.query(`SELECT * FROM leads WHERE email_normalized = $1 FOR UPDATE`, [email]);
+          [lead] = await m.query(`SELECT * FROM leads WHERE email_normalized = $1 FOR NO KEY UPDATE`, [email]);
         }
       }
       // (TypeORM answers a bare UPDATE … RETURNING with [rows, count]; wrapped in a CTE it returns the rows.)

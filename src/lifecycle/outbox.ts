@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
 
 /** Domain events that later work consumes (nurture goals, hand-off, webhooks). */
-export type DomainEventType = 'lead.created' | 'lead.stage_changed' | 'lead.mql' | 'lead.unsubscribed';
+export type DomainEventType = 'lead.created' | 'lead.stage_changed' | 'lead.mql' | 'lead.unsubscribed' | 'handoff.requested';
 
 export interface DomainEventDraft {
   type: DomainEventType;

@@ -66,7 +66,7 @@ export class LeadScoringService {
     const { version, definition: model } = await this.models.current(m);
     const leads: LeadRow[] = await m.query(
       `SELECT * FROM leads WHERE id IN (SELECT lead_id FROM scoring_queue WHERE lead_id = ANY($1::uuid[]))
-        ORDER BY id FOR UPDATE SKIP LOCKED`,
+        ORDER BY id FOR NO KEY UPDATE SKIP LOCKED`,
       [leadIds],
     );
     if (!leads.length) return { leads: 0, events: 0, promotions: 0 };

@@ -1,6 +1,8 @@
 /** Every BullMQ queue, by name. Jobs carry ids only; the database row is the truth. */
 export const QUEUES = {
   scoring: 'scoring',
+  emailDelivery: 'email-delivery',
+  programs: 'programs',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -8,4 +10,14 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 /** Score the pending events of these leads. */
 export interface ScoreLeadsJob {
   leadIds: string[];
+}
+
+/** Deliver one email message (the email_messages row is the truth; the job may be a duplicate). */
+export interface DeliverEmailJob {
+  messageId: string;
+}
+
+/** Run these enrollments if they are due (ids only; the enrollments table is the truth, the tick finds anything missed). */
+export interface RunEnrollmentsJob {
+  enrollmentIds: string[];
 }

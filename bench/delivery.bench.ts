@@ -1,0 +1,372 @@
+/**
+ * Email delivery benchmark. Run after a build: `node dist/bench/delivery.bench.js`.
+ *
+ * - Per send, on one core: what building the MIME message costs (render, quoted-printable MIME, DKIM) next
+ *   to building the same message with nodemailer's composer, and the MJML compile that happens once per version.
+ * - End to end: emails/s from the delivery queue to "250 accepted" at a local smtp-server sink (in a child
+ *   process), each message with its PostgreSQL row (claim, links, sent), for a ~48 KB template; beside raw
+ *   pooled nodemailer sending prebuilt messages to the same sink in the same run.
+ * - Rate limit: two worker processes' contexts sharing EMAIL_RATE_PER_SECOND through Redis; the most
+ *   emails the sink accepted in any 10 s window against the configured cap.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { INestApplicationContext } from '@nestjs/common';
+import { createTransport } from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { SMTPServer } from 'smtp-server';
+import { DataSource } from 'typeorm';
+import { createWorkerApp } from '../src/app.factory.js';
+import { createRootLogger } from '../src/common/logger.js';
+import { loadConfig } from '../src/config/app-config.js';
+import { RenderCache } from '../src/email/domain/render-cache.js';
+import type { CompiledTemplate } from '../src/email/domain/template-compiler.js';
+import { renderEmail } from '../src/email/domain/renderer.js';
+import { EmailService } from '../src/email/email.service.js';
+import { DkimSigner } from '../src/email/mime/dkim-signer.js';
+import { formatAddress } from '../src/email/mime/mime-headers.js';
+import { composeMessage, serializeMessage, type MessageParts } from '../src/email/mime/mime-message.js';
+import { TemplateCompilerService } from '../src/email/template-compiler.service.js';
+import { runMigrations } from '../src/infra/database/data-source.js';
+import { TrackingTokenCodec } from '../src/tracking/domain/tracking-token.js';
+import { freshDatabase, isMain } from './support/service.js';
+
+const SECTIONS = 10;
+const BASE = 'https://track.studio-noord.example.be';
+
+export interface DeliveryBenchOptions {
+  /** Messages per end-to-end run (and for the raw nodemailer baseline). */
+  messages: number;
+  /** The configured cap for the rate-limit run, and how long that run lasts. */
+  rateCap: number;
+  rateSeconds: number;
+}
+
+export async function runDeliveryBench(
+  opts: DeliveryBenchOptions = { messages: 3000, rateCap: 100, rateSeconds: 25 },
+): Promise<Record<string, number>> {
+  const results: Record<string, number> = {};
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const sink = await Sink.start();
+  const dbUrl = await freshDatabase('nurture_bench_delivery');
+  await runMigrations(dbUrl);
+  try {
+    const baseEnv = { DATABASE_URL: dbUrl, SMTP_URL: sink.url, RUN_MIGRATIONS: 'false', LOG_LEVEL: 'error', PROCESS_ROLE: 'worker' };
+    const template = await compileLargeTemplate(baseEnv);
+    results['mjml compile, once per version (ms)'] = Math.round(template.compileMs);
+    Object.assign(results, await perSendCosts(template.compiled, privateKey));
+
+    // Raw pooled nodemailer: the same sink, prebuilt messages of the same size, no database.
+    const raw = prebuiltMessage(template.compiled);
+    results['message size (KB)'] = raw.length / 1024;
+    sink.reset();
+    const transport = createTransport({ url: sink.url, pool: true, maxConnections: 5, maxMessages: 1000 });
+    let started = performance.now();
+    await Promise.all(
+      Array.from({ length: opts.messages }, () =>
+        transport.sendMail({ envelope: { from: 'tips@studio-noord.example.be', to: ['an@example.be'] }, raw }),
+      ),
+    );
+    const rawRate = opts.messages / ((performance.now() - started) / 1000);
+    transport.close();
+    results['raw pooled nodemailer (emails/s)'] = Math.round(rawRate);
+
+    for (const [label, env] of [
+      ['end to end', {}],
+      ['end to end, DKIM-signed', { DKIM_DOMAIN: 'studio-noord.example.be', DKIM_SELECTOR: 'bench', DKIM_PRIVATE_KEY: privateKey }],
+    ] as const) {
+      const app = await startWorker({ ...baseEnv, ...env, QUEUE_PREFIX: `benchd${Date.now()}`, EMAIL_RATE_PER_SECOND: '0', EMAIL_CONCURRENCY: '20' });
+      try {
+        const ids = await enqueue(app, template.id, opts.messages, label);
+        sink.reset();
+        started = performance.now();
+        await app.get(EmailService).dispatch(ids);
+        await waitFor(async () => (await sink.count()) >= opts.messages, 300_000);
+        const accepted = performance.now();
+        await waitFor(async () => (await sentCount(app, ids)) === ids.length, 60_000);
+        results[`${label} (emails/s)`] = Math.round(opts.messages / ((accepted - started) / 1000));
+        results[`${label} vs raw nodemailer (%)`] = Math.round((100 * results[`${label} (emails/s)`]) / rawRate);
+      } finally {
+        await app.close();
+      }
+    }
+
+    // Rate limit shared by two workers through Redis.
+    const prefix = `benchr${Date.now()}`;
+    const rateEnv = { ...baseEnv, QUEUE_PREFIX: prefix, EMAIL_RATE_PER_SECOND: String(opts.rateCap), EMAIL_CONCURRENCY: '20' };
+    const workers = [await startWorker(rateEnv), await startWorker(rateEnv)];
+    try {
+      const count = opts.rateCap * opts.rateSeconds;
+      const ids = await enqueue(workers[0], template.id, count, 'rate');
+      sink.reset();
+      await workers[0].get(EmailService).dispatch(ids);
+      await waitFor(async () => (await sink.count()) >= count, (opts.rateSeconds + 60) * 1000);
+      const times = (await sink.times()).sort((a, b) => a - b);
+      const windowMax = maxInWindow(times, 10_000);
+      results['rate cap (emails/s)'] = opts.rateCap;
+      results['rate: most in any 10 s window (emails/s)'] = windowMax / 10;
+      results['rate: deviation from cap (%)'] = Math.round((1000 * (windowMax / 10 - opts.rateCap)) / opts.rateCap) / 10;
+      results['rate: whole run (emails/s)'] = Math.round((10 * (times.length - 1)) / ((times[times.length - 1] - times[0]) / 1000)) / 10;
+    } finally {
+      for (const w of workers) await w.close();
+    }
+  } finally {
+    await sink.stop();
+  }
+  return results;
+}
+
+/**
+ * Per-send cost of each step, on this core. The MJML compile, the text template and the Handlebars
+ * functions are built once per template version; the header block's constant parts once per process.
+ * Per send remain: Handlebars with link tracking, quoted-printable bodies, and the DKIM signature.
+ */
+async function perSendCosts(compiled: CompiledTemplate, privateKey: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const codec = new TrackingTokenCodec('bench-secret-0123456789abcdef0123456789');
+  const cache = new RenderCache();
+  const render = () => {
+    const m = randomUUID();
+    const email = renderEmail(cache.get('bench:v1:nl', compiled), { ...LEAD, unsubscribeUrl: `${BASE}/u/${codec.sign({ k: 'u', m })}` }, {
+      rewriteLink: (_url, l) => `${BASE}/t/c/${codec.sign({ k: 'c', m, l })}`,
+      openPixelUrl: `${BASE}/t/o/${codec.sign({ k: 'o', m })}`,
+    });
+    return { m, email };
+  };
+  const { m, email } = render();
+  out['rendered html (KB)'] = email.html.length / 1024;
+  const parts = messageParts(m, email);
+  const signer = new DkimSigner({ domain: 'studio-noord.example.be', selector: 'bench', privateKey });
+  const composed = composeMessage(parts);
+
+  out['per send: render with tracking (µs)'] = await timeUs(async () => render());
+  out['per send: MIME build, this service (µs)'] = await timeUs(async () => serializeMessage(composeMessage(parts)));
+  out['per send: DKIM signature (µs)'] = await timeUs(() => signer.sign(composed.headers, composed.body), 500);
+  out['per send: MIME build, nodemailer composer (µs)'] = await timeUs(
+    () =>
+      new MailComposer({
+        from: parts.from,
+        to: parts.to,
+        subject: parts.subject,
+        messageId: `<${parts.messageId}>`,
+        date: parts.date,
+        list: { unsubscribe: [parts.listUnsubscribe.url, parts.listUnsubscribe.mailto] },
+        headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+        text: parts.text,
+        html: parts.html,
+      })
+        .compile()
+        .build(),
+    500,
+  );
+  return out;
+}
+
+async function timeUs(fn: () => Promise<unknown>, runs = 2000): Promise<number> {
+  for (let i = 0; i < Math.min(200, runs); i++) await fn();
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < runs; i++) await fn();
+  return Math.round(Number(process.hrtime.bigint() - started) / 1000 / runs);
+}
+
+function messageParts(m: string, email: { subject: string; text: string; html: string }): MessageParts {
+  return {
+    messageId: `${m}@studio-noord.example.be`,
+    date: new Date(),
+    from: formatAddress('Studio Noord', 'tips@studio-noord.example.be'),
+    to: 'annelies@bakkerij-peeters.example.be',
+    subject: email.subject,
+    listUnsubscribe: { url: `${BASE}/u/EBA_HCp7TU4hmg9cbX6PmgsB.AAAAAAAAAAAAAAAAAAAAAA`, mailto: 'mailto:unsubscribe@studio-noord.example.be' },
+    text: email.text,
+    html: email.html,
+  };
+}
+
+// --- the template, leads and messages -------------------------------------------------------------
+
+const LEAD = {
+  firstName: 'Annelies',
+  lastName: 'Peeters',
+  email: 'annelies@bakkerij-peeters.example.be',
+  company: 'Bakkerij Peeters & Zonen',
+  locale: 'nl-BE',
+  timezone: 'Europe/Brussels',
+  stage: 'lead',
+  attributes: { industry: 'food', employees: 12 },
+  sender: { name: 'Studio Noord', address: 'Kerkstraat 1, 2000 Antwerpen', bookingUrl: 'https://studio-noord.example.be/afspraak' },
+};
+
+/** Ten sections of realistic copy with a personalised heading, a tracked link, a mailto: and a button each (~48 KB). */
+function largeVariant(): { subject: string; mjml: string } {
+  const paragraph =
+    'Een goede website begint niet bij het ontwerp, maar bij de vragen die je klanten stellen voor ze iets kopen. ' +
+    'We zetten die vragen op een rij, kijken welke pagina’s er al een antwoord op geven en waar het ontbreekt. ' +
+    'Zo weet je precies wat er eerst moet gebeuren. ';
+  const sections = Array.from({ length: SECTIONS }, (_, i) => `
+<mj-section>
+  <mj-column>
+    <mj-text>
+      <h2>Stap ${i + 1} voor {{fallback company "je bedrijf"}}</h2>
+      <p>{{#if firstName}}{{firstName}}, {{/if}}${paragraph.repeat(3)}</p>
+      <p>Lees <a href="https://studio-noord.example.be/blog/{{attributes.industry}}/stap-${i + 1}?utm_source=nurture&amp;utm_medium=email">het artikel over stap ${i + 1}</a>.
+      Vragen? Mail <a href="mailto:hallo@studio-noord.example.be">hallo@studio-noord.example.be</a>.</p>
+    </mj-text>
+    <mj-button href="{{sender.bookingUrl}}?step=${i + 1}">Plan stap ${i + 1}</mj-button>
+  </mj-column>
+</mj-section>`).join('\n');
+  return { subject: 'Tien stappen naar een betere website, {{fallback firstName "welkom"}}', mjml: sections };
+}
+
+async function compileLargeTemplate(env: Record<string, string>): Promise<{ id: string; compiled: CompiledTemplate; compileMs: number }> {
+  const config = loadConfig(env);
+  const compiler = new TemplateCompilerService(config);
+  await compiler.compileVariant('nl', largeVariant()); // warm-up: loads the library and MJML
+  const started = performance.now();
+  const compiled = await compiler.compileVariant('nl', largeVariant());
+  const compileMs = performance.now() - started;
+  const ds = await new DataSource({ type: 'postgres', url: env.DATABASE_URL }).initialize();
+  try {
+    const [t] = await ds.query(`INSERT INTO templates (name, default_locale) VALUES ('Bench, 10 sections', 'nl') RETURNING id`);
+    await ds.query(
+      `INSERT INTO template_versions (template_id, version, variants, compiled, default_locale, created_by) VALUES ($1, 1, $2, $3, 'nl', 'bench')`,
+      [t.id, JSON.stringify({ nl: largeVariant() }), JSON.stringify({ nl: compiled })],
+    );
+    return { id: t.id as string, compiled, compileMs };
+  } finally {
+    await ds.destroy();
+  }
+}
+
+function prebuiltMessage(compiled: CompiledTemplate): Buffer {
+  const m = randomUUID();
+  const email = renderEmail(compiled, { ...LEAD, unsubscribeUrl: `${BASE}/u/x` }, { rewriteLink: (_u, l) => `${BASE}/t/c/${m}${l}`, openPixelUrl: `${BASE}/t/o/${m}` });
+  return serializeMessage(composeMessage(messageParts(m, email)));
+}
+
+async function startWorker(env: Record<string, string>): Promise<INestApplicationContext> {
+  const config = loadConfig(env);
+  const app = await createWorkerApp(config, createRootLogger(config.logLevel));
+  await app.init();
+  return app;
+}
+
+/** Creates `count` leads and queues one email each (rows only; not yet dispatched). */
+async function enqueue(app: INestApplicationContext, templateId: string, count: number, run: string): Promise<string[]> {
+  const db = app.get(DataSource);
+  const tag = `${run.replace(/\W+/g, '-')}-${Date.now()}`;
+  const leads: { id: string }[] = await db.query(
+    `INSERT INTO leads (email, email_normalized, first_name, company, locale, attributes)
+     SELECT e, e, 'Annelies', 'Bakkerij Peeters & Zonen', 'nl-BE', '{"industry":"food"}'::jsonb
+     FROM (SELECT 'lead' || i || '-' || $2 || '@bench.example.be' AS e FROM generate_series(1, $1) i) x RETURNING id`,
+    [count, tag],
+  );
+  const email = app.get(EmailService);
+  const ids: string[] = [];
+  await db.transaction(async (m) => {
+    for (const lead of leads) ids.push((await email.enqueue(m, { idempotencyKey: `${tag}:${lead.id}`, leadId: lead.id, templateId })).messageId);
+  });
+  return ids;
+}
+
+async function sentCount(app: INestApplicationContext, ids: string[]): Promise<number> {
+  const [row] = await app.get(DataSource).query(`SELECT count(*)::int AS n FROM email_messages WHERE id = ANY($1::uuid[]) AND status = 'sent'`, [ids]);
+  return row.n;
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The most timestamps (ms) in any window of `windowMs`. */
+function maxInWindow(sorted: number[], windowMs: number): number {
+  let best = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end++) {
+    while (sorted[end] - sorted[start] >= windowMs) start++;
+    best = Math.max(best, end - start + 1);
+  }
+  return best;
+}
+
+// --- the SMTP sink, in a child process so it does not share the worker's core ----------------------
+
+class Sink {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+  ) {}
+
+  static async start(): Promise<Sink> {
+    const child = fork(fileURLToPath(import.meta.url), ['--sink'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
+    return new Sink(child, `smtp://127.0.0.1:${port}`);
+  }
+
+  private ask<T>(type: string): Promise<T> {
+    return new Promise((resolve) => {
+      this.child.once('message', (m: T) => resolve(m));
+      this.child.send({ type });
+    });
+  }
+
+  async count(): Promise<number> {
+    return (await this.ask<{ count: number }>('count')).count;
+  }
+  reset(): void {
+    this.child.send({ type: 'reset' });
+  }
+  async times(): Promise<number[]> {
+    return (await this.ask<{ times: number[] }>('times')).times;
+  }
+  async stop(): Promise<void> {
+    this.child.kill('SIGTERM');
+  }
+}
+
+function runSink(): void {
+  let count = 0;
+  let times: number[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, _session, callback) {
+      stream.on('data', () => undefined);
+      stream.on('end', () => {
+        count++;
+        times.push(performance.timeOrigin + performance.now());
+        callback(null, 'Queued');
+      });
+    },
+  });
+  server.listen(0, '127.0.0.1', () => {
+    const address = server.server.address();
+    process.send!({ port: typeof address === 'object' && address ? address.port : 0 });
+  });
+  process.on('message', (m: { type: string }) => {
+    if (m.type === 'reset') {
+      count = 0;
+      times = [];
+    } else if (m.type === 'count') process.send!({ count });
+    else if (m.type === 'times') process.send!({ times });
+  });
+}
+
+function printTable(results: Record<string, number>): void {
+  const width = Math.max(...Object.keys(results).map((k) => k.length));
+  for (const [name, value] of Object.entries(results)) {
+    const shown = Number.isInteger(value) ? value.toLocaleString('en') : value.toFixed(value < 10 ? 2 : 1);
+    console.log(`${name.padEnd(width)}  ${shown.padStart(10)}`);
+  }
+}
+
+if (process.argv.includes('--sink')) runSink();
+else if (isMain(import.meta.url)) {
+  printTable(await runDeliveryBench());
+  process.exit(0);
+}

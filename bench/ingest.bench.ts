@@ -1,0 +1,154 @@
+import http from 'node:http';
+import pg from 'pg';
+import { BENCH_ADMIN_KEY, freshDatabase, isMain, percentile, startService } from './support/service.js';
+
+/**
+ * Ingestion benchmark: the built service as two processes (API and worker) on this machine's
+ * PostgreSQL and Redis. Measures sustained events/s through the batch endpoint with scores kept
+ * current, the scoring lag, single-event latency at a steady 500 requests/s, and peak memory.
+ */
+const PORT = Number(process.env.BENCH_PORT ?? 3311);
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+function post(path: string, body: unknown): Promise<{ status: number; ms: number }> {
+  const data = Buffer.from(JSON.stringify(body));
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: PORT,
+        path,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': data.length, authorization: `Bearer ${BENCH_ADMIN_KEY}` },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+export async function runIngestBench(opts = { batches: 300, batchSize: 1000, concurrency: 4, leads: 50_000, latencySeconds: 10, rps: 500 }) {
+  const url = await freshDatabase('nurture_bench_ingest');
+  const common = { DATABASE_URL: url, QUEUE_PREFIX: `bench${Date.now()}`, SCORING_SWEEP_MS: '1000' };
+  const api = await startService('api', { ...common, PROCESS_ROLE: 'api' }, PORT);
+  const worker = await startService('worker', { ...common, PROCESS_ROLE: 'worker', RUN_MIGRATIONS: 'false' });
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try {
+    // Warm-up: create the leads so the measured run is the steady state of known leads.
+    for (let i = 0; i < opts.leads; i += opts.batchSize) {
+      const events = Array.from({ length: opts.batchSize }, (_, j) => ({ email: `lead${i + j}@bench.example`, type: 'newsletter_subscribed' }));
+      await post('/api/v1/events', { events });
+    }
+    await drain(db, 60_000);
+    log('warm-up done');
+
+    // Throughput: batches of 1,000 events, several requests in flight, while sampling the scoring lag.
+    let maxLagMs = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const { rows } = await db.query(`SELECT coalesce(extract(epoch FROM now() - min(enqueued_at)) * 1000, 0)::float8 AS lag FROM scoring_queue`);
+        maxLagMs = Math.max(maxLagMs, rows[0].lag);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const types = ['page_viewed', 'email_opened', 'email_clicked', 'content_downloaded', 'form_submitted'];
+    let next = 0;
+    let failed = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: opts.concurrency }, async () => {
+        while (next < opts.batches) {
+          const b = next++;
+          const events = Array.from({ length: opts.batchSize }, (_, j) => ({
+            email: `lead${(b * opts.batchSize + j * 7919) % opts.leads}@bench.example`,
+            type: types[j % types.length],
+            properties: { url: j % 10 === 0 ? 'https://example.be/pricing' : 'https://example.be/blog/x' },
+          }));
+          const res = await post('/api/v1/events', { events });
+          if (res.status !== 202) failed++;
+        }
+      }),
+    );
+    const acceptedSeconds = (performance.now() - started) / 1000;
+    log(`accepted ${opts.batches * opts.batchSize} events in ${acceptedSeconds.toFixed(1)} s`);
+    await drain(db, 120_000);
+    const scoredSeconds = (performance.now() - started) / 1000;
+    sampling = false;
+    await sampler;
+    const total = opts.batches * opts.batchSize;
+
+    log('scored');
+    // Latency: single-event POSTs at a steady rate.
+    const latencies: number[] = [];
+    const interval = 1000 / opts.rps;
+    const count = opts.rps * opts.latencySeconds;
+    const t0 = performance.now();
+    const inflight: Promise<void>[] = [];
+    for (let i = 0; i < count; i++) {
+      const due = t0 + i * interval;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      inflight.push(
+        post('/api/v1/events', { email: `lead${i % opts.leads}@bench.example`, type: 'page_viewed', properties: { url: 'https://example.be/' } }).then((r) => {
+          latencies.push(r.ms);
+        }),
+      );
+    }
+    await Promise.all(inflight);
+    const achievedRps = count / ((performance.now() - t0) / 1000);
+    await drain(db, 60_000);
+    latencies.sort((a, b) => a - b);
+
+    const [{ n: ledgerRows }] = (await db.query(`SELECT count(*)::int AS n FROM score_ledger`)).rows;
+    return {
+      events: total,
+      failedRequests: failed,
+      acceptedPerSecond: Math.round(total / acceptedSeconds),
+      scoredPerSecond: Math.round(total / scoredSeconds),
+      maxScoringLagMs: Math.round(maxLagMs),
+      ledgerRows,
+      singleEventRps: Math.round(achievedRps),
+      singleEventP50Ms: +percentile(latencies, 50).toFixed(2),
+      singleEventP99Ms: +percentile(latencies, 99).toFixed(2),
+      apiPeakRssMb: Math.round(api.peakRssMb()),
+      workerPeakRssMb: Math.round(worker.peakRssMb()),
+    };
+  } finally {
+    await db.end();
+    await api.stop();
+    await worker.stop();
+    agent.destroy();
+  }
+}
+
+const log = (msg: string) => console.error(`[ingest bench] ${msg}`);
+
+async function drain(db: pg.Client, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM scoring_queue`);
+    if (rows[0].n === 0) return;
+    if (Date.now() > deadline) throw new Error(`scoring did not catch up: ${rows[0].n} events waiting`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+if (isMain(import.meta.url)) {
+  runIngestBench()
+    .then((r) => {
+      console.table(r);
+      process.exit(0);
+    })
+    .catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
+}

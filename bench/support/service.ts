@@ -1,0 +1,94 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+/** Helpers for benchmarks: a fresh database, the built service as real child processes, and peak-memory readings. */
+
+export const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const BENCH_ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
+const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+
+export function dbUrl(name: string): string {
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+export async function freshDatabase(name: string): Promise<string> {
+  const c = new pg.Client({ connectionString: ADMIN_URL });
+  await c.connect();
+  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await c.query(`CREATE DATABASE ${name}`);
+  await c.end();
+  return dbUrl(name);
+}
+
+export interface Service {
+  name: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+  peakRssMb(): number;
+}
+
+/** Starts `node dist/src/main.js` with the given role and waits until it is ready. */
+export async function startService(name: string, env: Record<string, string>, port?: number): Promise<Service> {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ADMIN_API_KEY: BENCH_ADMIN_KEY, DOCS_UI: 'false', ...env, ...(port ? { PORT: String(port) } : {}) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  let peak = 0;
+  const sample = setInterval(() => {
+    peak = Math.max(peak, readRssMb(child.pid));
+  }, 200);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  if (port) await waitForHealth(port);
+  else await new Promise((r) => setTimeout(r, 2500));
+  return {
+    name,
+    child,
+    peakRssMb: () => Math.max(peak, readHwmMb(child.pid)),
+    stop: async () => {
+      clearInterval(sample);
+      peak = Math.max(peak, readHwmMb(child.pid));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+function readStatus(pid: number | undefined, field: string): number {
+  if (!pid) return 0;
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+const readRssMb = (pid?: number) => readStatus(pid, 'VmRSS');
+const readHwmMb = (pid?: number) => readStatus(pid, 'VmHWM');
+
+export async function waitForHealth(port: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/health`);
+      if (res.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) throw new Error(`service on port ${port} did not become healthy`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export function isMain(metaUrl: string): boolean {
+  return process.argv[1] !== undefined && fileURLToPath(metaUrl) === process.argv[1];
+}

@@ -1,0 +1,50 @@
+import { classifyDeliveryFailure, retryDelayMs } from './delivery-failure.js';
+
+const smtp = (responseCode: number, response: string) =>
+  Object.assign(new Error(`Can't send mail - all recipients were rejected: ${response}`), { code: 'EENVELOPE', responseCode, response });
+
+describe('classifyDeliveryFailure', () => {
+  it('retries later when the server says "try again" (4xx)', () => {
+    expect(classifyDeliveryFailure(smtp(451, '451 4.7.1 Greylisted, try again later'))).toEqual({
+      kind: 'temporary',
+      detail: '451 4.7.1 Greylisted, try again later',
+    });
+    expect(classifyDeliveryFailure(smtp(421, '421 Too many connections')).kind).toBe('temporary');
+  });
+
+  it('retries later when the relay cannot be reached or the connection drops', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:25'), { code: 'ESOCKET' });
+    expect(classifyDeliveryFailure(refused)).toEqual({ kind: 'temporary', detail: 'connect ECONNREFUSED 127.0.0.1:25' });
+    expect(classifyDeliveryFailure(Object.assign(new Error('Timeout'), { code: 'ETIMEDOUT' })).kind).toBe('temporary');
+    expect(classifyDeliveryFailure('something odd').kind).toBe('temporary');
+  });
+
+  it('treats "mailbox does not exist" (5.1.x) as a hard bounce', () => {
+    expect(classifyDeliveryFailure(smtp(550, '550 5.1.1 <an@example.be>: Recipient address rejected: User unknown'))).toEqual({
+      kind: 'permanent',
+      detail: '550 5.1.1 <an@example.be>: Recipient address rejected: User unknown',
+      hardBounce: true,
+    });
+    expect(classifyDeliveryFailure(smtp(550, '550 5.1.10 RESOLVER.ADR.RecipientNotFound')).kind).toBe('permanent');
+    expect(classifyDeliveryFailure(smtp(550, '550 5.1.10 RESOLVER.ADR.RecipientNotFound'))).toMatchObject({ hardBounce: true });
+  });
+
+  it('recognises an unknown mailbox from the text when the server gives no enhanced status', () => {
+    expect(classifyDeliveryFailure(smtp(550, '550 No such user here'))).toMatchObject({ kind: 'permanent', hardBounce: true });
+    expect(classifyDeliveryFailure(smtp(550, '550 Mailbox unavailable'))).toMatchObject({ kind: 'permanent', hardBounce: false });
+  });
+
+  it('gives up on other permanent refusals without suppressing the address', () => {
+    expect(classifyDeliveryFailure(smtp(554, '554 5.7.1 Message rejected as spam'))).toMatchObject({ kind: 'permanent', hardBounce: false });
+    expect(classifyDeliveryFailure(smtp(552, '552 5.2.2 Mailbox full'))).toMatchObject({ kind: 'permanent', hardBounce: false });
+    // The enhanced status wins over the words: a policy refusal that mentions "user unknown" is not a bounce.
+    expect(classifyDeliveryFailure(smtp(550, '550 5.7.1 user unknown to our policy'))).toMatchObject({ hardBounce: false });
+  });
+});
+
+describe('retryDelayMs', () => {
+  it('doubles per attempt and never waits longer than an hour', () => {
+    expect([1, 2, 3, 4].map((a) => retryDelayMs(a, 60_000))).toEqual([60_000, 120_000, 240_000, 480_000]);
+    expect(retryDelayMs(30, 60_000)).toBe(3_600_000);
+  });
+});

@@ -1,0 +1,93 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { Clock } from '../common/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { QUEUES, type DeliverEmailJob } from '../infra/queue/queue-names.js';
+import { DELIVER_JOB, deliveryJobId } from './delivery-job.js';
+import { EmailMessagesRepository } from './email-messages.repository.js';
+
+const BATCH = 500;
+const ALIVE = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
+
+export interface SweepResult {
+  held: number;
+  redispatched: number;
+}
+
+/**
+ * Two safety nets, each tick in its own try/catch, safe on several processes:
+ * - a message 'sending' for longer than EMAIL_SENDING_TIMEOUT_MS lost its worker, perhaps after the SMTP
+ *   server accepted it; it is held (status_reason ambiguous_after_crash) and counted, never re-sent;
+ * - a 'queued' message overdue by EMAIL_REDISPATCH_AFTER_MS whose job is gone (Redis lost it, or it failed)
+ *   is dispatched again — safe, because delivery claims the row first.
+ */
+@Injectable()
+export class EmailDeliverySweepCron implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(EmailDeliverySweepCron.name);
+  private timer?: NodeJS.Timeout;
+  private running = false;
+
+  constructor(
+    private readonly messages: EmailMessagesRepository,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectQueue(QUEUES.emailDelivery) private readonly queue: Queue<DeliverEmailJob>,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.tick(), this.config.email.sweepMs);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  async tick(): Promise<SweepResult> {
+    if (this.running) return { held: 0, redispatched: 0 };
+    this.running = true;
+    try {
+      return { held: await this.holdStuck(), redispatched: await this.redispatchLost() };
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async holdStuck(): Promise<number> {
+    try {
+      const before = new Date(this.clock.now().getTime() - this.config.email.sendingTimeoutMs);
+      const held = await this.messages.holdStuck(before);
+      if (held.length) {
+        this.logger.warn(
+          { count: held.length, messageIds: held.slice(0, 20) },
+          'emails held: their worker stopped mid-send, so they may have been delivered; they will not be re-sent automatically',
+        );
+      }
+      return held.length;
+    } catch (err) {
+      this.logger.error(err instanceof Error ? err : String(err), 'holding stuck emails failed');
+      return 0;
+    }
+  }
+
+  private async redispatchLost(): Promise<number> {
+    try {
+      const before = new Date(this.clock.now().getTime() - this.config.email.redispatchAfterMs);
+      let redispatched = 0;
+      for (const { id, attempts } of await this.messages.overdue(before, BATCH)) {
+        const jobId = deliveryJobId(id, attempts);
+        const job = await this.queue.getJob(jobId);
+        if (job && ALIVE.has(await job.getState())) continue;
+        if (job) await job.remove().catch(() => undefined); // finished without sending: make room for a new one
+        await this.queue.add(DELIVER_JOB, { messageId: id }, { jobId });
+        redispatched++;
+      }
+      if (redispatched) this.logger.warn({ count: redispatched }, 'queued emails had lost their job and were dispatched again');
+      return redispatched;
+    } catch (err) {
+      this.logger.error(err instanceof Error ? err : String(err), 're-dispatching lost emails failed');
+      return 0;
+    }
+  }
+}

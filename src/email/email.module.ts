@@ -1,0 +1,60 @@
+import { Logger, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { DeliveryService } from './delivery.service.js';
+import { DevMailboxService } from './dev-mailbox.service.js';
+import { EmailMessagesRepository } from './email-messages.repository.js';
+import { EmailStatsService } from './email-stats.service.js';
+import { EmailService } from './email.service.js';
+import { MessageComposer } from './message-composer.service.js';
+import { MessageRenderer } from './message-renderer.service.js';
+import { NurtureMailer } from './nurture-mailer.js';
+import { SendRateLimiter } from './send-rate-limiter.js';
+import { TemplateCompilerService } from './template-compiler.service.js';
+import { TemplateStore } from './template-store.service.js';
+import { DevMailboxTransport } from './transport/dev-mailbox.transport.js';
+import { MailTransport } from './transport/mail-transport.js';
+import { SmtpTransport } from './transport/smtp.transport.js';
+
+/**
+ * Email for every process role: `NurtureMailer` for programs (enqueue in the caller's transaction,
+ * dispatch after commit), delivery for the worker, template compiling and rendering. Controllers live in
+ * EmailApiModule (API role); the processor and sweep are registered by the WorkerModule.
+ */
+@Module({
+  providers: [
+    EmailService,
+    { provide: NurtureMailer, useExisting: EmailService },
+    EmailMessagesRepository,
+    DeliveryService,
+    MessageComposer,
+    MessageRenderer,
+    TemplateCompilerService,
+    TemplateStore,
+    SendRateLimiter,
+    EmailStatsService,
+    DevMailboxService,
+    {
+      provide: MailTransport,
+      inject: [APP_CONFIG, DataSource],
+      useFactory: (config: AppConfig, db: DataSource): MailTransport => {
+        if (config.email.smtpUrl) return new SmtpTransport(config.email);
+        if (config.production) new Logger('EmailModule').warn('SMTP_URL is not set: email goes to the development mailbox and reaches nobody');
+        return new DevMailboxTransport(db);
+      },
+    },
+  ],
+  exports: [
+    NurtureMailer,
+    EmailService,
+    DeliveryService,
+    EmailMessagesRepository,
+    MessageRenderer,
+    TemplateCompilerService,
+    TemplateStore,
+    EmailStatsService,
+    DevMailboxService,
+    MailTransport,
+  ],
+})
+export class EmailModule {}

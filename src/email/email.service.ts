@@ -1,0 +1,122 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import { QUEUES, type DeliverEmailJob } from '../infra/queue/queue-names.js';
+import { DELIVER_JOB, deliveryJobId } from './delivery-job.js';
+import { emailHashSql } from './email-hash.js';
+import { EmailMessagesRepository } from './email-messages.repository.js';
+import { NurtureMailer, type NurtureEmailOutcome, type NurtureEmailRequest } from './nurture-mailer.js';
+
+const DISPATCH_CHUNK = 500;
+
+/**
+ * Email as programs and people ask for it. `enqueue` writes the message row inside the caller's
+ * transaction (a repeat of the idempotency key returns the first message; a suppressed lead gets a
+ * 'suppressed' row and no email); `dispatch` hands the ids to the delivery queue after commit.
+ * Nothing is rendered here: the delivery worker renders right before sending.
+ */
+@Injectable()
+export class EmailService extends NurtureMailer {
+  private readonly logger = new Logger(EmailService.name);
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly messages: EmailMessagesRepository,
+    private readonly clock: Clock,
+    @InjectQueue(QUEUES.emailDelivery) private readonly queue: Queue<DeliverEmailJob>,
+  ) {
+    super();
+  }
+
+  async enqueue(manager: EntityManager, request: NurtureEmailRequest): Promise<NurtureEmailOutcome> {
+    const now = this.clock.now().toISOString();
+    const inserted: { id: string; status: 'queued' | 'suppressed'; status_reason: string | null }[] = await manager.query(
+      `WITH lead AS (
+         SELECT id, email, consent_status, ${emailHashSql('email_normalized')} AS hash FROM leads WHERE id = $2
+       ), tpl AS (
+         SELECT id, current_version FROM templates WHERE id = $3 AND archived_at IS NULL
+       ), ins AS (
+         INSERT INTO email_messages (idempotency_key, kind, lead_id, to_address, template_id, template_version, enrollment_id,
+                                     step_id, variant, subject, status, status_reason, created_at, next_attempt_at)
+         SELECT $1, 'nurture', lead.id, lead.email, tpl.id, tpl.current_version, $4, $5, $6, $7,
+                CASE WHEN lead.consent_status = 'withdrawn' OR s.reason IS NOT NULL THEN 'suppressed' ELSE 'queued' END,
+                CASE WHEN lead.consent_status = 'withdrawn' THEN 'consent_withdrawn' ELSE s.reason END,
+                $8, $8
+         FROM lead CROSS JOIN tpl LEFT JOIN suppressions s ON s.email_hash = lead.hash
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING id, status, status_reason
+       ) SELECT * FROM ins`,
+      [
+        request.idempotencyKey,
+        request.leadId,
+        request.templateId,
+        request.enrollmentId ?? null,
+        request.stepId ?? null,
+        request.variant ?? null,
+        request.subjectOverride ?? null,
+        now,
+      ],
+    );
+    if (inserted.length) {
+      const [row] = inserted;
+      return row.status === 'queued'
+        ? { messageId: row.id, status: 'queued' }
+        : { messageId: row.id, status: 'suppressed', reason: row.status_reason ?? 'suppressed' };
+    }
+    const [existing] = await manager.query(`SELECT id FROM email_messages WHERE idempotency_key = $1`, [request.idempotencyKey]);
+    if (existing) return { messageId: existing.id, status: 'duplicate' };
+    const [lead] = await manager.query(`SELECT 1 FROM leads WHERE id = $1`, [request.leadId]);
+    if (!lead) throw DomainError.notFound('Lead', request.leadId);
+    throw DomainError.notFound('Template', request.templateId);
+  }
+
+  async dispatch(messageIds: string[]): Promise<void> {
+    try {
+      const queued = await this.messages.queuedAttempts([...new Set(messageIds)]);
+      for (let i = 0; i < queued.length; i += DISPATCH_CHUNK) {
+        await this.queue.addBulk(
+          queued.slice(i, i + DISPATCH_CHUNK).map((m) => ({
+            name: DELIVER_JOB,
+            data: { messageId: m.id },
+            opts: { jobId: deliveryJobId(m.id, m.attempts) },
+          })),
+        );
+      }
+    } catch (err) {
+      // The rows are committed and queued; the delivery sweep dispatches them.
+      this.logger.warn({ err, count: messageIds.length }, 'could not dispatch emails; the delivery sweep will');
+    }
+  }
+
+  /** Queues one nurture email to a lead and dispatches it (its own transaction). */
+  async sendToLead(leadId: string, templateId: string, idempotencyKey: string): Promise<NurtureEmailOutcome> {
+    const outcome = await this.db.transaction((m) => this.enqueue(m, { idempotencyKey, leadId, templateId }));
+    if (outcome.status === 'queued') await this.dispatch([outcome.messageId]);
+    return outcome;
+  }
+
+  /** A test send of a template's current version to any address, personalised with sample data. */
+  async sendTest(templateId: string, to: string, locale: string | null): Promise<{ messageId: string; status: 'queued' | 'suppressed'; reason?: string }> {
+    const rows: { id: string; status: 'queued' | 'suppressed'; status_reason: string | null }[] = await this.db.query(
+      `WITH ins AS (
+         INSERT INTO email_messages (idempotency_key, kind, to_address, template_id, template_version, locale, status, status_reason,
+                                     created_at, next_attempt_at)
+         SELECT $1, 'test', $2, t.id, t.current_version, $4,
+                CASE WHEN s.reason IS NULL THEN 'queued' ELSE 'suppressed' END, s.reason, $5, $5
+         FROM templates t LEFT JOIN suppressions s ON s.email_hash = ${emailHashSql('$2::text')}
+         WHERE t.id = $3
+         RETURNING id, status, status_reason
+       ) SELECT * FROM ins`,
+      [`test:${randomUUID()}`, to, templateId, locale, this.clock.now().toISOString()],
+    );
+    const [row] = rows;
+    if (!row) throw DomainError.notFound('Template', templateId);
+    if (row.status === 'suppressed') return { messageId: row.id, status: 'suppressed', reason: row.status_reason ?? undefined };
+    await this.dispatch([row.id]);
+    return { messageId: row.id, status: 'queued' };
+  }
+}

@@ -1,0 +1,146 @@
+import { goalReached } from './evaluate-condition.js';
+import type { FrequencyCap } from './frequency-cap.js';
+import { interactionOf, type LeadSnapshot, type StepWorld } from './lead-facts.js';
+import type { ProgramDefinition } from './program-definition.js';
+import { eventSatisfiesWait, runEnrollment, startCursor, type EnrollmentStatus, type RunResult } from './step-interpreter.js';
+
+/** An event of the sample lead. `stage_changed` (`properties.to`) and `unsubscribed` change the lead itself. */
+export interface SimulatedEvent {
+  type: string;
+  at: Date;
+  properties: Record<string, unknown>;
+}
+
+export interface SimulationInput {
+  definition: ProgramDefinition;
+  lead: LeadSnapshot;
+  events: SimulatedEvent[];
+  from: Date;
+  zone: string;
+  cap: FrequencyCap;
+  /** Nurture emails the lead already received (other programs), for the frequency cap. */
+  recentSends?: Date[];
+  /** Stop looking after this many days (default 730). */
+  horizonDays?: number;
+}
+
+export interface TimelineEntry {
+  at: string;
+  stepId: string | null;
+  stepType: string | null;
+  action: string;
+  detail: Record<string, unknown>;
+}
+
+export interface SimulationResult {
+  timeline: TimelineEntry[];
+  outcome: { status: EnrollmentStatus; exitReason: string | null; at: string };
+  emails: number;
+}
+
+const ENROLLMENT_ID = 'simulation';
+const MAX_RUNS = 1000;
+
+/**
+ * The dated timeline a program would produce for a sample lead: the very interpreter real runs
+ * use, driven by a virtual clock that jumps from one due time (or incoming event) to the next.
+ * Send windows, the frequency cap, waits in business days, goals and awaited events all apply.
+ */
+export function simulateProgram(input: SimulationInput): SimulationResult {
+  const { definition: def } = input;
+  const events = [...input.events].sort((a, b) => a.at.getTime() - b.at.getTime());
+  const horizon = input.from.getTime() + (input.horizonDays ?? 730) * 86_400_000;
+  const stepTypes = new Map(def.steps.map((s) => [s.id, s.type]));
+  const sentAt = new Map<string, number>();
+  const sends = (input.recentSends ?? []).map((d) => d.getTime());
+  const timeline: TimelineEntry[] = [];
+  const log = (at: Date, stepId: string | null, action: string, detail: Record<string, unknown> = {}) =>
+    timeline.push({ at: at.toISOString(), stepId, stepType: stepId ? (stepTypes.get(stepId) ?? null) : null, action, detail });
+
+  const worldAt = (now: Date): StepWorld => {
+    const past = events.filter((e) => e.at.getTime() <= now.getTime());
+    const stage = [...past].reverse().find((e) => e.type === 'stage_changed' && typeof e.properties.to === 'string');
+    const world: StepWorld = {
+      lead: stage ? { ...input.lead, stage: stage.properties.to as string } : input.lead,
+      now,
+      zone: input.zone,
+      suppression: past.some((e) => e.type === 'unsubscribed') ? 'unsubscribed' : null,
+      recentSends: sends.map((ms) => new Date(ms)),
+      lastEventAt: (type) => {
+        const last = [...past].reverse().find((e) => e.type === type);
+        return last ? last.at : null;
+      },
+      interacted: (kind, stepId) => {
+        const sent = sentAt.get(stepId);
+        return sent !== undefined && past.some((e) => interactionOf(e.type) === kind && e.properties.stepId === stepId && e.at.getTime() >= sent);
+      },
+    };
+    return world;
+  };
+
+  let cursor = startCursor(def, ENROLLMENT_ID, input.from);
+  let now = input.from;
+  log(now, null, 'enrolled', { stepId: cursor.stepId });
+  for (let run = 0; run < MAX_RUNS; run++) {
+    const result = runEnrollment(def, cursor, worldAt(now), now, { cap: input.cap });
+    record(result, now);
+    cursor = result.cursor;
+    if (result.status !== 'active') return finish(result.status, result.exitReason, now);
+    const due = result.nextRunAt!;
+    if (due.getTime() > horizon) {
+      log(new Date(horizon), cursor.stepId, 'still_active', { nextRunAt: due.toISOString() });
+      return finish('active', null, new Date(horizon));
+    }
+    const incoming = events.find((e) => e.at.getTime() > now.getTime() && e.at.getTime() <= due.getTime() && matters(e));
+    if (incoming) {
+      if (goalReached(def.goal, worldAt(incoming.at), cursor.enrolledAt)) {
+        log(incoming.at, cursor.stepId, 'converted', { event: incoming.type });
+        return finish('converted', 'goal', incoming.at);
+      }
+      const waiting = cursor.waitingFor!;
+      cursor = { ...cursor, waitingFor: { ...(waiting as Extract<typeof waiting, { kind: 'event' }>), matchedAt: incoming.at.toISOString() } };
+      log(incoming.at, cursor.stepId, 'event_arrived', { event: incoming.type });
+      now = incoming.at;
+      continue;
+    }
+    now = due;
+  }
+  log(now, cursor.stepId, 'stopped', { reason: `more than ${MAX_RUNS} runs` });
+  return finish('active', null, now);
+
+  function matters(e: SimulatedEvent): boolean {
+    const w = cursor.waitingFor;
+    if (w?.kind === 'event' && eventSatisfiesWait(w, ENROLLMENT_ID, e)) return true;
+    return goalReached(def.goal, worldAt(e.at), cursor.enrolledAt);
+  }
+
+  function record(result: RunResult, at: Date): void {
+    for (const effect of result.effects) {
+      if (effect.kind === 'step_run') {
+        if (effect.outcome === 'sent') sentAt.set(effect.stepId, at.getTime());
+        log(at, effect.stepId, actionOf(stepTypes.get(effect.stepId), effect.outcome), { outcome: effect.outcome, ...effect.detail });
+      } else if (effect.kind === 'email') {
+        sends.push(at.getTime());
+        const last = timeline[timeline.length - 1];
+        last.detail = { ...last.detail, templateId: effect.templateId, ...(effect.subject && { subject: effect.subject }) };
+      } else if (effect.kind === 'resolve_wait') {
+        log(at, effect.stepId, 'resumed', { outcome: effect.outcome });
+      }
+    }
+    if (result.deferral) {
+      log(at, result.deferral.stepId, 'deferred', { until: result.deferral.until.toISOString(), reason: result.deferral.reason });
+    }
+    if (result.status === 'converted' || (result.status === 'exited' && result.exitReason)) {
+      log(at, result.cursor.stepId, result.status, { reason: result.exitReason });
+    }
+  }
+
+  function finish(status: EnrollmentStatus, exitReason: string | null, at: Date): SimulationResult {
+    return { timeline, outcome: { status, exitReason, at: at.toISOString() }, emails: timeline.filter((e) => e.action === 'email').length };
+  }
+}
+
+function actionOf(type: string | undefined, outcome: string): string {
+  if (type === 'exit') return 'completed';
+  return type ?? outcome;
+}

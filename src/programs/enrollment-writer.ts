@@ -1,0 +1,56 @@
+import type { EntityManager } from 'typeorm';
+import type { ProgramDefinition } from './domain/program-definition.js';
+
+/** How a lead came in: a trigger type, or the API. */
+export type EnrollmentVia = 'event' | 'lead_created' | 'stage_entered' | 'segment' | 'manual' | 'bulk';
+
+/** One lead entering one program version (from the activity listener). */
+export interface EnrollmentCandidate {
+  programId: string;
+  version: number;
+  definition: ProgramDefinition;
+  leadId: string;
+  via: EnrollmentVia;
+}
+
+/** Days after which a lead may enter again, or null for never. */
+export function reenrollAfterDays(def: ProgramDefinition): number | null {
+  return def.reenrollment.policy === 'after' ? def.reenrollment.days : null;
+}
+
+/**
+ * The re-enrollment rule as SQL over a candidate `(program, lead)`: no active enrollment, and no
+ * earlier one at all (policy never) or none that began within the last N days (policy after N days).
+ * The unique index on active enrollments is the final guard against concurrent inserts.
+ */
+export function mayEnterSql(program: string, lead: string, days: string, now: string): string {
+  return `NOT EXISTS (SELECT 1 FROM enrollments p WHERE p.lead_id = ${lead} AND p.program_id = ${program}
+            AND (p.status = 'active' OR ${days} IS NULL OR p.enrolled_at > ${now} - make_interval(days => ${days})))`;
+}
+
+/** Enrolls many (program, lead) pairs at once, set-based; returns the enrollments created. */
+export async function insertCandidates(
+  manager: EntityManager,
+  candidates: EnrollmentCandidate[],
+  now: Date,
+): Promise<{ id: string; lead_id: string; program_id: string }[]> {
+  if (!candidates.length) return [];
+  return manager.query(
+    `INSERT INTO enrollments (program_id, program_version, lead_id, via, current_step_id, step_visit, visits, next_run_at, enrolled_at, updated_at)
+     SELECT c.program_id, c.version, c.lead_id, c.via, c.step, 1, jsonb_build_object(c.step, 1), $7, $7, $7
+       FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::text[], $6::int[]) AS c(program_id, version, lead_id, via, step, days)
+       JOIN leads l ON l.id = c.lead_id AND l.stage <> 'disqualified'
+      WHERE ${mayEnterSql('c.program_id', 'c.lead_id', 'c.days', '$7::timestamptz')}
+     ON CONFLICT (lead_id, program_id) WHERE status = 'active' DO NOTHING
+     RETURNING id, lead_id, program_id`,
+    [
+      candidates.map((c) => c.programId),
+      candidates.map((c) => c.version),
+      candidates.map((c) => c.leadId),
+      candidates.map((c) => c.via),
+      candidates.map((c) => c.definition.steps[0].id),
+      candidates.map((c) => reenrollAfterDays(c.definition)),
+      now.toISOString(),
+    ],
+  );
+}

@@ -1,0 +1,177 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import { decodeCursor, type Page, pageOf } from '../common/pagination.js';
+import type { ProgramDefinition } from './domain/program-definition.js';
+import type { Waiting } from './domain/step-interpreter.js';
+import type { EnrollDto } from './dto/enroll.dto.js';
+import type { ListEnrollmentsQuery } from './dto/list-enrollments.query.js';
+import { mayEnterSql, reenrollAfterDays, type EnrollmentVia } from './enrollment-writer.js';
+import { ProgramCatalog } from './program-catalog.service.js';
+import { conditionSql, parseSegment, SqlParams } from './segment-sql.js';
+
+interface EnrollmentRow {
+  id: string;
+  program_id: string;
+  program_version: number;
+  lead_id: string;
+  status: string;
+  exit_reason: string | null;
+  via: string;
+  current_step_id: string;
+  step_visit: number;
+  next_run_at: Date | null;
+  waiting_for: Waiting | null;
+  variants: Record<string, string>;
+  enrolled_at: Date;
+  finished_at: Date | null;
+}
+
+export interface EnrollmentView {
+  id: string;
+  programId: string;
+  programVersion: number;
+  leadId: string;
+  status: string;
+  exitReason: string | null;
+  via: string;
+  currentStepId: string;
+  stepVisit: number;
+  nextRunAt: string | null;
+  waitingFor: Waiting | null;
+  variants: Record<string, string>;
+  enrolledAt: string;
+  finishedAt: string | null;
+}
+
+export interface BulkEnrollmentResult {
+  requested: number | null;
+  enrolled: number;
+  skipped: number | null;
+}
+
+/** Enrolling leads by API (one, a list, or a segment), set-based, and listing a program's enrollments. */
+@Injectable()
+export class EnrollmentsService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly clock: Clock,
+    private readonly catalog: ProgramCatalog,
+  ) {}
+
+  async enrollOne(programId: string, leadId: string): Promise<EnrollmentView> {
+    return this.db.transaction(async (m) => {
+      const { version, definition } = await this.enrollable(m, programId);
+      const [lead]: { id: string }[] = await m.query(`SELECT id FROM leads WHERE id = $1`, [leadId]);
+      if (!lead) throw DomainError.notFound('Lead', leadId);
+      const p = new SqlParams([[leadId]]);
+      const rows: EnrollmentRow[] = await this.insert(m, programId, version, definition, 'manual', 'l.id = ANY($1::uuid[])', p, 'rows');
+      if (rows.length) return view(rows[0]);
+      const [active]: { id: string }[] = await m.query(
+        `SELECT id FROM enrollments WHERE program_id = $1 AND lead_id = $2 AND status = 'active'`,
+        [programId, leadId],
+      );
+      if (active) throw DomainError.conflict(`Lead ${leadId} is already enrolled in this program (enrollment ${active.id}).`);
+      throw DomainError.conflict(`Lead ${leadId} may not enter this program: the entry filter, its re-enrollment policy or its stage (disqualified) keeps it out.`);
+    });
+  }
+
+  /** Up to 100,000 leads by id, or every lead of a segment, in one INSERT … SELECT. */
+  async enrollMany(programId: string, dto: EnrollDto): Promise<BulkEnrollmentResult> {
+    return this.db.transaction(async (m) => {
+      const { version, definition } = await this.enrollable(m, programId);
+      if (dto.leadIds) {
+        const ids = [...new Set(dto.leadIds.map((id) => id.toLowerCase()))];
+        const [n] = await this.insert(m, programId, version, definition, 'bulk', 'l.id = ANY($1::uuid[])', new SqlParams([ids]), 'count');
+        return { requested: ids.length, enrolled: n.count, skipped: ids.length - n.count };
+      }
+      const p = new SqlParams();
+      const where = conditionSql(parseSegment(dto.segment), p, this.clock.now());
+      const [n] = await this.insert(m, programId, version, definition, 'segment', where, p, 'count');
+      return { requested: null, enrolled: n.count, skipped: null };
+    });
+  }
+
+  async list(programId: string, q: ListEnrollmentsQuery): Promise<Page<EnrollmentView>> {
+    const [program]: { id: string }[] = await this.db.query(`SELECT id FROM programs WHERE id = $1`, [programId]);
+    if (!program) throw DomainError.notFound('Program', programId);
+    const limit = q.limit ?? 50;
+    const after = decodeCursor(q.cursor, 2);
+    const p = new SqlParams([programId, limit + 1]);
+    const where = ['program_id = $1'];
+    if (q.status) where.push(`status = ${p.add(q.status)}`);
+    if (q.leadId) where.push(`lead_id = ${p.add(q.leadId)}`);
+    if (after) where.push(`(enrolled_at, id) > (${p.add(after[0], '::timestamptz')}, ${p.add(after[1], '::uuid')})`);
+    const rows: EnrollmentRow[] = await this.db.query(
+      `SELECT * FROM enrollments WHERE ${where.join(' AND ')} ORDER BY enrolled_at, id LIMIT $2`,
+      p.values,
+    );
+    return pageOf(rows.map(view), limit, (e) => [e.enrolledAt, e.id]);
+  }
+
+  private async enrollable(m: EntityManager, programId: string): Promise<{ version: number; definition: ProgramDefinition }> {
+    const [program]: { status: string; current_version: number | null }[] = await m.query(
+      `SELECT status, current_version FROM programs WHERE id = $1 FOR SHARE`,
+      [programId],
+    );
+    if (!program) throw DomainError.notFound('Program', programId);
+    if (program.status !== 'active' || program.current_version === null) {
+      throw DomainError.conflict(`Program ${programId} is ${program.status}; only an active program takes new leads.`);
+    }
+    const definition = await this.catalog.definition(m, programId, program.current_version);
+    return { version: program.current_version, definition: definition! };
+  }
+
+  /** INSERT … SELECT over leads matching `leadWhere`, through the entry filter and the re-enrollment policy. */
+  private insert(
+    m: EntityManager,
+    programId: string,
+    version: number,
+    def: ProgramDefinition,
+    via: EnrollmentVia,
+    leadWhere: string,
+    p: SqlParams,
+    shape: 'rows' | 'count',
+  ) {
+    const now = this.clock.now();
+    const entry = def.entryFilter ? conditionSql(def.entryFilter, p, now) : 'true';
+    const first = def.steps[0].id;
+    const [prog, ver, how, step, visits, at, days] = [
+      p.add(programId, '::uuid'),
+      p.add(version, '::int'),
+      p.add(via),
+      p.add(first),
+      p.add(JSON.stringify({ [first]: 1 }), '::jsonb'),
+      p.add(now.toISOString(), '::timestamptz'),
+      p.add(reenrollAfterDays(def), '::int'),
+    ];
+    const insert = `INSERT INTO enrollments (program_id, program_version, lead_id, via, current_step_id, step_visit, visits, next_run_at, enrolled_at, updated_at)
+       SELECT ${prog}, ${ver}, l.id, ${how}, ${step}, 1, ${visits}, ${at}, ${at}, ${at}
+         FROM leads l
+        WHERE (${leadWhere}) AND l.stage <> 'disqualified' AND ${entry} AND ${mayEnterSql(prog, 'l.id', days, at)}
+       ON CONFLICT (lead_id, program_id) WHERE status = 'active' DO NOTHING
+       RETURNING *`;
+    const sql = shape === 'rows' ? insert : `WITH ins AS (${insert}) SELECT count(*)::int AS count FROM ins`;
+    return m.query(sql, p.values);
+  }
+}
+
+export function view(row: EnrollmentRow): EnrollmentView {
+  return {
+    id: row.id,
+    programId: row.program_id,
+    programVersion: row.program_version,
+    leadId: row.lead_id,
+    status: row.status,
+    exitReason: row.exit_reason,
+    via: row.via,
+    currentStepId: row.current_step_id,
+    stepVisit: row.step_visit,
+    nextRunAt: row.next_run_at?.toISOString() ?? null,
+    waitingFor: row.waiting_for,
+    variants: row.variants,
+    enrolledAt: row.enrolled_at.toISOString(),
+    finishedAt: row.finished_at?.toISOString() ?? null,
+  };
+}

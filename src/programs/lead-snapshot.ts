@@ -1,0 +1,45 @@
+import type { LeadSnapshot } from './domain/lead-facts.js';
+
+/** Lead columns the interpreter reads, selected from `leads l`. */
+export const LEAD_SNAPSHOT_COLUMNS = `l.stage, l.email, l.email_normalized, l.first_name, l.last_name, l.company, l.job_title, l.phone,
+  l.locale, l.timezone, l.attributes, l.qualification, l.source, l.engagement_score, l.engagement_as_of, l.fit_score, l.consent_status`;
+
+export interface LeadSnapshotRow {
+  stage: string;
+  email: string;
+  email_normalized: string;
+  first_name: string | null;
+  last_name: string | null;
+  company: string | null;
+  job_title: string | null;
+  phone: string | null;
+  locale: string | null;
+  timezone: string | null;
+  attributes: Record<string, unknown>;
+  qualification: Record<string, unknown>;
+  source: Record<string, unknown>;
+  engagement_score: number;
+  engagement_as_of: Date;
+  fit_score: number;
+  consent_status: string;
+}
+
+/** The lead as conditions see it; `engagementScore` is the score decayed to now. */
+export function leadSnapshotOf(row: LeadSnapshotRow, engagementScore: number): LeadSnapshot {
+  return {
+    stage: row.stage,
+    engagementScore,
+    fitScore: row.fit_score,
+    email: row.email,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    company: row.company,
+    jobTitle: row.job_title,
+    phone: row.phone,
+    locale: row.locale,
+    timezone: row.timezone,
+    attributes: row.attributes ?? {},
+    qualification: row.qualification ?? {},
+    source: row.source ?? {},
+  };
+}

@@ -1,0 +1,210 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { LeadActivityHub, type LeadActivity, type LeadActivityListener } from '../lifecycle/lead-activity.js';
+import { decidableFromActivity, eventTypesIn } from './domain/definition-needs.js';
+import { evaluateCondition, goalReached, matchesPropertyFilter } from './domain/evaluate-condition.js';
+import { interactionOf, type ConditionFacts, type LeadSnapshot } from './domain/lead-facts.js';
+import type { Goal, ProgramDefinition, Trigger } from './domain/program-definition.js';
+import { eventSatisfiesWait, type Waiting } from './domain/step-interpreter.js';
+import { insertCandidates, type EnrollmentCandidate, type EnrollmentVia } from './enrollment-writer.js';
+import { leadSnapshotOf, LEAD_SNAPSHOT_COLUMNS, type LeadSnapshotRow } from './lead-snapshot.js';
+import { ProgramCatalog, programVersionKey, type LiveProgram } from './program-catalog.service.js';
+
+interface ActiveEnrollment {
+  id: string;
+  programId: string;
+  version: number;
+  stepId: string;
+  visit: number;
+  waitingFor: Waiting | null;
+  enrolledAt: string;
+}
+
+type LeadRow = LeadSnapshotRow & { id: string; enrollments: ActiveEnrollment[] };
+type ActivityEvent = LeadActivity['events'][number];
+
+/** A change to an enrollment decided from an activity: converted (goal), exited (opted out), or woken (awaited event arrived). */
+interface EnrollmentSignal {
+  id: string;
+  kind: 'goal' | 'exit' | 'wake';
+  reason?: string;
+  stepId: string;
+  visit: number;
+  matched: Record<string, unknown>;
+}
+
+/**
+ * Reacts to lead activity inside the transaction that recorded it (scoring, lead upserts,
+ * event-created leads), so each reaction happens exactly once: enrolls leads whose trigger
+ * matched, converts enrollments whose goal was reached, and wakes wait_until steps whose event
+ * arrived. A batch costs a handful of set-based statements, whatever its size.
+ */
+@Injectable()
+export class ProgramActivityListener implements LeadActivityListener, OnModuleInit {
+  constructor(
+    private readonly hub: LeadActivityHub,
+    private readonly catalog: ProgramCatalog,
+  ) {}
+
+  onModuleInit(): void {
+    this.hub.register(this);
+  }
+
+  async onLeadActivity(m: EntityManager, activities: LeadActivity[]): Promise<void> {
+    const programs = await this.catalog.live(m);
+    if (!programs.length) return; // no live program, so no active enrollment either
+    const leadIds = [...new Set(activities.map((a) => a.leadId))];
+    const leads: LeadRow[] = await m.query(
+      `SELECT l.id, ${LEAD_SNAPSHOT_COLUMNS},
+              coalesce((SELECT jsonb_agg(jsonb_build_object('id', e.id, 'programId', e.program_id, 'version', e.program_version,
+                         'stepId', e.current_step_id, 'visit', e.step_visit, 'waitingFor', e.waiting_for, 'enrolledAt', e.enrolled_at))
+                  FROM enrollments e WHERE e.lead_id = l.id AND e.status = 'active'), '[]'::jsonb) AS enrollments
+         FROM leads l WHERE l.id = ANY($1::uuid[])`,
+      [leadIds],
+    );
+    const byId = new Map(leads.map((l) => [l.id, l]));
+    const definitions = await this.catalog.definitionsOf(
+      m,
+      leads.flatMap((l) => l.enrollments.map((e) => ({ programId: e.programId, version: e.version }))),
+    );
+    const history = await this.eventHistory(m, programs, leadIds);
+
+    const signals: EnrollmentSignal[] = [];
+    const candidates: EnrollmentCandidate[] = [];
+    for (const activity of activities) {
+      const row = byId.get(activity.leadId);
+      if (!row) continue;
+      const lead = leadSnapshotOf(row, activity.engagementScore);
+      const facts = factsFor(lead, activity, history.get(activity.leadId));
+      for (const e of row.enrollments) {
+        const def = definitions.get(programVersionKey(e.programId, e.version));
+        if (!def || signals.some((s) => s.id === e.id)) continue;
+        const signal = signalFor(e, def, facts, activity, row.consent_status);
+        if (signal) signals.push(signal);
+      }
+      const enrolledIn = new Set(row.enrollments.map((e) => e.programId));
+      for (const p of programs) {
+        if (p.status !== 'active' || enrolledIn.has(p.id)) continue;
+        const via = triggered(p.definition.trigger, activity, lead, facts);
+        if (!via || lead.stage === 'disqualified' || row.consent_status === 'withdrawn') continue;
+        if (p.definition.entryFilter && !evaluateCondition(p.definition.entryFilter, facts)) continue;
+        if (candidates.some((c) => c.programId === p.id && c.leadId === activity.leadId)) continue;
+        candidates.push({ programId: p.id, version: p.version, definition: p.definition, leadId: activity.leadId, via });
+      }
+    }
+    await this.apply(m, signals, activities[0].at);
+    await insertCandidates(m, candidates, activities[0].at);
+  }
+
+  /** Latest human event per lead and type, for the types live triggers and entry filters test. */
+  private async eventHistory(m: EntityManager, programs: LiveProgram[], leadIds: string[]): Promise<Map<string, Map<string, Date>>> {
+    const types = [...new Set(programs.flatMap((p) => [...eventTypesIn(p.definition.entryFilter), ...segmentTypes(p.definition.trigger)]))];
+    const out = new Map<string, Map<string, Date>>();
+    if (!types.length) return out;
+    const rows: { lead_id: string; type: string; at: Date }[] = await m.query(
+      `SELECT lead_id, type, max(occurred_at) AS at FROM events
+        WHERE lead_id = ANY($1::uuid[]) AND type = ANY($2::text[]) AND NOT machine GROUP BY lead_id, type`,
+      [leadIds, types],
+    );
+    for (const r of rows) out.set(r.lead_id, (out.get(r.lead_id) ?? new Map()).set(r.type, r.at));
+    return out;
+  }
+
+  private async apply(m: EntityManager, signals: EnrollmentSignal[], at: Date): Promise<void> {
+    if (!signals.length) return;
+    signals.sort((a, b) => a.id.localeCompare(b.id)); // one lock order for concurrent publishers
+    await m.query(
+      `UPDATE enrollments e SET
+         status = CASE u.kind WHEN 'goal' THEN 'converted' WHEN 'exit' THEN 'exited' ELSE e.status END,
+         exit_reason = CASE WHEN u.kind = 'wake' THEN e.exit_reason ELSE u.reason END,
+         finished_at = CASE WHEN u.kind = 'wake' THEN e.finished_at ELSE $7::timestamptz END,
+         next_run_at = CASE WHEN u.kind = 'wake' THEN $7::timestamptz ELSE NULL END,
+         waiting_for = CASE WHEN u.kind = 'wake' THEN e.waiting_for || u.matched ELSE e.waiting_for END,
+         updated_at = $7::timestamptz
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::jsonb[], $6::text[]) AS u(id, kind, step, visit, matched, reason)
+       WHERE e.id = u.id AND e.status = 'active'
+         AND (u.kind <> 'wake' OR (e.current_step_id = u.step AND e.step_visit = u.visit
+              AND e.waiting_for->>'kind' = 'event' AND NOT e.waiting_for ? 'matchedAt'))`,
+      [
+        signals.map((s) => s.id),
+        signals.map((s) => s.kind),
+        signals.map((s) => s.stepId),
+        signals.map((s) => s.visit),
+        signals.map((s) => JSON.stringify(s.matched)),
+        signals.map((s) => s.reason ?? null),
+        at.toISOString(),
+      ],
+    );
+  }
+}
+
+function segmentTypes(trigger: Trigger): string[] {
+  return trigger.type === 'segment' ? eventTypesIn(trigger.where) : [];
+}
+
+/** What conditions can know here: the lead row, this activity's events, and the loaded history. */
+function factsFor(lead: LeadSnapshot, activity: LeadActivity, history: Map<string, Date> | undefined): ConditionFacts & { human: ActivityEvent[] } {
+  const human = activity.events.filter((e) => !e.machine);
+  return {
+    lead,
+    now: activity.at,
+    human,
+    lastEventAt: (type) => {
+      const times = human.filter((e) => e.type === type).map((e) => e.occurredAt.getTime());
+      const known = history?.get(type);
+      if (known) times.push(known.getTime());
+      return times.length ? new Date(Math.max(...times)) : null;
+    },
+    interacted: () => false,
+  };
+}
+
+function signalFor(
+  e: ActiveEnrollment,
+  def: ProgramDefinition,
+  facts: ConditionFacts & { human: ActivityEvent[] },
+  activity: LeadActivity,
+  consent: string,
+): EnrollmentSignal | null {
+  const enrolledAt = new Date(e.enrolledAt);
+  // Interactions of this enrollment's emails seen in the activity count for the goal too.
+  const own: ConditionFacts = {
+    ...facts,
+    interacted: (kind, stepId) =>
+      facts.human.some((ev) => interactionOf(ev.type) === kind && ev.properties.stepId === stepId && ev.properties.enrollmentId === e.id),
+  };
+  if (goalReached(decidablePart(def.goal), own, enrolledAt)) {
+    return { id: e.id, kind: 'goal', reason: 'goal', stepId: e.stepId, visit: e.visit, matched: {} };
+  }
+  const optedOut = facts.human.some((ev) => ev.type === 'unsubscribed') ? 'unsubscribed' : consent === 'withdrawn' ? 'consent_withdrawn' : null;
+  if (optedOut) return { id: e.id, kind: 'exit', reason: optedOut, stepId: e.stepId, visit: e.visit, matched: {} };
+  const waiting = e.waitingFor;
+  if (waiting?.kind !== 'event' || waiting.matchedAt) return null;
+  const since = Date.parse(waiting.since);
+  const hit = facts.human.find((ev) => ev.occurredAt.getTime() >= since - 1000 && eventSatisfiesWait(waiting, e.id, ev));
+  if (!hit) return null;
+  return { id: e.id, kind: 'wake', stepId: e.stepId, visit: e.visit, matched: { matchedAt: activity.at.toISOString(), eventId: hit.id } };
+}
+
+/** The part of a goal the listener may decide; an allOf with an undecidable criterion is left to the scheduler. */
+function decidablePart(goal: Goal): Goal {
+  if ('anyOf' in goal) return { anyOf: goal.anyOf.filter(decidableFromActivity) };
+  return goal.allOf.every(decidableFromActivity) ? goal : { anyOf: [] };
+}
+
+function triggered(trigger: Trigger, activity: LeadActivity, lead: LeadSnapshot, facts: ConditionFacts & { human: ActivityEvent[] }): EnrollmentVia | null {
+  switch (trigger.type) {
+    case 'event':
+      return facts.human.some((e) => e.type === trigger.eventType && matchesPropertyFilter(trigger.where, { properties: e.properties }))
+        ? 'event'
+        : null;
+    case 'lead_created':
+      return activity.created && matchesPropertyFilter(trigger.where, { source: lead.source }) ? 'lead_created' : null;
+    case 'stage_entered':
+      return activity.stageBefore !== activity.stageAfter && activity.stageAfter === trigger.stage ? 'stage_entered' : null;
+    case 'segment':
+      return evaluateCondition(trigger.where, facts) ? 'segment' : null;
+    case 'manual':
+      return null;
+  }
+}

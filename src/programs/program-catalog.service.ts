@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { ProgramDefinition } from './domain/program-definition.js';
+
+/** A program that takes part in triggers and runs: active (enrolls and runs) or paused (holds). */
+export interface LiveProgram {
+  id: string;
+  status: 'active' | 'paused';
+  version: number;
+  definition: ProgramDefinition;
+}
+
+const key = (programId: string, version: number) => `${programId}:${version}`;
+
+/**
+ * Published program versions. A version never changes, so definitions are cached by number for
+ * the life of the process; which version is current is one small indexed read per use.
+ */
+@Injectable()
+export class ProgramCatalog {
+  private readonly definitions = new Map<string, ProgramDefinition>();
+
+  /** Active and paused programs with their current versions (read in the caller's transaction). */
+  async live(manager: EntityManager): Promise<LiveProgram[]> {
+    const rows: { id: string; status: 'active' | 'paused'; version: number }[] = await manager.query(
+      `SELECT id, status, current_version AS version FROM programs WHERE status IN ('active','paused') AND current_version IS NOT NULL`,
+    );
+    if (!rows.length) return [];
+    const defs = await this.definitionsOf(manager, rows.map((r) => ({ programId: r.id, version: r.version })));
+    return rows.map((r) => ({ ...r, definition: defs.get(key(r.id, r.version))! }));
+  }
+
+  /** Definitions of these versions, keyed `programId:version`; loads what is not cached yet in one query. */
+  async definitionsOf(manager: EntityManager, wanted: { programId: string; version: number }[]): Promise<Map<string, ProgramDefinition>> {
+    const missing = wanted.filter((w) => !this.definitions.has(key(w.programId, w.version)));
+    if (missing.length) {
+      const rows: { program_id: string; version: number; definition: ProgramDefinition }[] = await manager.query(
+        `SELECT v.program_id, v.version, v.definition
+           FROM program_versions v JOIN unnest($1::uuid[], $2::int[]) AS w(program_id, version)
+             ON v.program_id = w.program_id AND v.version = w.version`,
+        [missing.map((m) => m.programId), missing.map((m) => m.version)],
+      );
+      for (const r of rows) this.definitions.set(key(r.program_id, r.version), r.definition);
+    }
+    const out = new Map<string, ProgramDefinition>();
+    for (const w of wanted) {
+      const def = this.definitions.get(key(w.programId, w.version));
+      if (def) out.set(key(w.programId, w.version), def);
+    }
+    return out;
+  }
+
+  async definition(manager: EntityManager, programId: string, version: number): Promise<ProgramDefinition | undefined> {
+    return (await this.definitionsOf(manager, [{ programId, version }])).get(key(programId, version));
+  }
+}
+
+export { key as programVersionKey };

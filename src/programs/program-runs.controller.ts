@@ -1,0 +1,62 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { DomainError } from '../common/domain-error.js';
+import { UuidPipe } from '../common/uuid.pipe.js';
+import { Roles } from '../auth/roles.js';
+import { EnrollDto } from './dto/enroll.dto.js';
+import { ListEnrollmentsQuery } from './dto/list-enrollments.query.js';
+import { SimulateDto } from './dto/simulate.dto.js';
+import { EnrollmentsService } from './enrollments.service.js';
+import { ProgramStatsService } from './program-stats.service.js';
+import { SimulationService } from './simulation.service.js';
+
+/** What runs inside a program: enrollments, a dry run for a sample lead, and the per-step funnel. */
+@ApiTags('programs')
+@ApiBearerAuth()
+@Controller('api/v1/programs/:id')
+export class ProgramRunsController {
+  constructor(
+    private readonly enrollments: EnrollmentsService,
+    private readonly simulation: SimulationService,
+    private readonly statsService: ProgramStatsService,
+  ) {}
+
+  /**
+   * `{leadId}` enrolls one lead (201, the enrollment; 409 when it is already enrolled or kept out);
+   * `{leadIds: [...]}` (up to 100,000) or `{segment: {where}}` enroll many at once (200, counts).
+   */
+  @Post('enrollments')
+  @Roles('marketer')
+  async enroll(@Param('id', UuidPipe) id: string, @Body() dto: EnrollDto, @Res({ passthrough: true }) reply: FastifyReply) {
+    const given = [dto.leadId, dto.leadIds, dto.segment].filter((v) => v !== undefined).length;
+    if (given !== 1) throw DomainError.invalidField('body', 'give exactly one of leadId, leadIds, segment');
+    if (dto.leadId) {
+      void reply.status(201);
+      return this.enrollments.enrollOne(id, dto.leadId.toLowerCase());
+    }
+    void reply.status(200);
+    return this.enrollments.enrollMany(id, dto);
+  }
+
+  @Get('enrollments')
+  @Roles('marketer')
+  list(@Param('id', UuidPipe) id: string, @Query() q: ListEnrollmentsQuery) {
+    return this.enrollments.list(id, q);
+  }
+
+  /** The dated timeline for a sample lead (send windows and frequency cap applied); nothing is sent or stored. */
+  @Post('simulate')
+  @HttpCode(200)
+  @Roles('marketer')
+  simulate(@Param('id', UuidPipe) id: string, @Body() dto: SimulateDto) {
+    return this.simulation.simulate(id, dto);
+  }
+
+  /** Per step: entered, sent, delivered, humanOpens, clicks, unsubscribes, goalReached, exited by reason. */
+  @Get('stats')
+  @Roles('marketer')
+  stats(@Param('id', UuidPipe) id: string) {
+    return this.statsService.stats(id);
+  }
+}

@@ -1,0 +1,51 @@
+import type { EntityManager } from 'typeorm';
+import { DomainError, type FieldError } from '../common/domain-error.js';
+import { isUuid } from '../common/uuid.pipe.js';
+import { parseProgramDefinition } from './domain/parse-program-definition.js';
+import type { ProgramDefinition } from './domain/program-definition.js';
+import { validateStepGraph } from './domain/step-graph.js';
+
+/** Template ids an email step (or its variants) uses. */
+export function templateIdsOf(def: ProgramDefinition): string[] {
+  const ids = new Set<string>();
+  for (const step of def.steps) {
+    if (step.type !== 'email') continue;
+    ids.add(step.templateId);
+    for (const v of step.variants ?? []) if (v.templateId) ids.add(v.templateId);
+  }
+  return [...ids];
+}
+
+/** Locales of the current version of each existing, not archived template. */
+export async function templateLocales(manager: EntityManager, ids: string[]): Promise<Map<string, string[]>> {
+  const uuids = ids.filter(isUuid).map((id) => id.toLowerCase());
+  if (!uuids.length) return new Map();
+  const rows: { id: string; locales: string[] }[] = await manager.query(
+    `SELECT t.id, coalesce(array(SELECT jsonb_object_keys(v.variants)), '{}') AS locales
+       FROM templates t JOIN template_versions v ON v.template_id = t.id AND v.version = t.current_version
+      WHERE t.id = ANY($1::uuid[]) AND t.archived_at IS NULL`,
+    [uuids],
+  );
+  return new Map(rows.map((r) => [r.id, r.locales]));
+}
+
+/**
+ * Turns untrusted JSON into a program definition whose steps form a valid graph and whose email
+ * templates exist in every locale the program is sent in; refuses it with 422 naming each field
+ * (`steps[welcome].templateId`).
+ */
+export async function validProgramDefinition(manager: EntityManager, input: unknown, defaultLocale: string): Promise<ProgramDefinition> {
+  const { definition, errors } = parseProgramDefinition(input);
+  if (!definition) throw invalid(errors);
+  const locales = await templateLocales(manager, templateIdsOf(definition));
+  const graphErrors = validateStepGraph(definition, {
+    templateLocales: (id) => locales.get(id.toLowerCase()),
+    programLocales: definition.locales ?? [defaultLocale],
+  });
+  if (graphErrors.length) throw invalid(graphErrors);
+  return definition;
+}
+
+function invalid(errors: FieldError[]): DomainError {
+  return DomainError.validation(errors, errors.map((e) => `${e.field}: ${e.message}`).join('; ') || 'The program is invalid.');
+}

@@ -1,0 +1,193 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import { decodeCursor, type Page, pageOf } from '../common/pagination.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { ProgramDefinition } from './domain/program-definition.js';
+import { validProgramDefinition } from './program-validation.js';
+import type { ListProgramsQuery } from './dto/list-programs.query.js';
+
+export type ProgramStatus = 'draft' | 'active' | 'paused' | 'archived';
+
+interface ProgramRow {
+  id: string;
+  name: string;
+  status: ProgramStatus;
+  draft: ProgramDefinition;
+  current_version: number | null;
+  starter: string | null;
+  created_at: Date;
+  updated_at: Date;
+  archived_at: Date | null;
+}
+
+export interface ProgramView {
+  id: string;
+  name: string;
+  status: ProgramStatus;
+  currentVersion: number | null;
+  /** The draft being edited; published versions are immutable. */
+  definition: ProgramDefinition;
+  versions?: { version: number; publishedAt: string; publishedBy: string }[];
+  starter: string | null;
+  createdAt: string;
+  updatedAt: string;
+  archivedAt: string | null;
+}
+
+/** Programs: a draft edited freely, published as immutable versions, paused, resumed and archived. */
+@Injectable()
+export class ProgramsService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async create(input: unknown, starter: string | null = null, manager: EntityManager = this.db.manager): Promise<ProgramView> {
+    const definition = await validProgramDefinition(manager, input, this.config.defaultLocale);
+    const now = this.clock.now().toISOString();
+    const [row]: ProgramRow[] = await manager.query(
+      `INSERT INTO programs (name, draft, starter, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING *`,
+      [definition.name, JSON.stringify(definition), starter, now],
+    );
+    return view(row);
+  }
+
+  async update(id: string, input: unknown): Promise<ProgramView> {
+    return this.db.transaction(async (m) => {
+      const row = await this.lock(m, id);
+      if (row.status === 'archived') throw DomainError.conflict(`Program ${id} is archived; its draft can no longer change.`);
+      const definition = await validProgramDefinition(m, input, this.config.defaultLocale);
+      const [updated]: ProgramRow[] = await m.query(
+        `WITH u AS (UPDATE programs SET name = $2, draft = $3, updated_at = $4 WHERE id = $1 RETURNING *) SELECT * FROM u`,
+        [id, definition.name, JSON.stringify(definition), this.clock.now().toISOString()],
+      );
+      return this.withVersions(m, updated);
+    });
+  }
+
+  async get(id: string): Promise<ProgramView> {
+    const [row]: ProgramRow[] = await this.db.query(`SELECT * FROM programs WHERE id = $1`, [id]);
+    if (!row) throw DomainError.notFound('Program', id);
+    return this.withVersions(this.db.manager, row);
+  }
+
+  async list(q: ListProgramsQuery): Promise<Page<ProgramView>> {
+    const limit = q.limit ?? 50;
+    const after = decodeCursor(q.cursor, 2);
+    const params: unknown[] = [limit + 1];
+    const where: string[] = [];
+    if (q.status) {
+      params.push(q.status);
+      where.push(`status = $${params.length}`);
+    }
+    if (after) {
+      params.push(after[0], after[1]);
+      where.push(`(created_at, id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    const rows: ProgramRow[] = await this.db.query(
+      `SELECT * FROM programs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT $1`,
+      params,
+    );
+    return pageOf(rows.map(view), limit, (p) => [p.createdAt, p.id]);
+  }
+
+  /** Publishes the draft as the next immutable version; a draft program becomes active. Enrolled leads stay on their version. */
+  async publish(id: string, actor: string): Promise<ProgramView> {
+    return this.db.transaction(async (m) => {
+      const row = await this.lock(m, id);
+      if (row.status === 'archived') throw DomainError.conflict(`Program ${id} is archived and cannot be published.`);
+      // Templates may have changed since the draft was saved: check again.
+      const definition = await validProgramDefinition(m, row.draft, this.config.defaultLocale);
+      const version = (row.current_version ?? 0) + 1;
+      const now = this.clock.now().toISOString();
+      await m.query(
+        `INSERT INTO program_versions (program_id, version, definition, published_at, published_by) VALUES ($1, $2, $3, $4, $5)`,
+        [id, version, JSON.stringify(definition), now, actor],
+      );
+      const [updated]: ProgramRow[] = await m.query(
+        `WITH u AS (UPDATE programs SET current_version = $2, status = CASE WHEN status = 'draft' THEN 'active' ELSE status END, updated_at = $3
+                     WHERE id = $1 RETURNING *) SELECT * FROM u`,
+        [id, version, now],
+      );
+      return this.withVersions(m, updated);
+    });
+  }
+
+  /** Due steps hold while paused; nobody new enters. */
+  pause(id: string): Promise<ProgramView> {
+    return this.transition(id, ['active', 'paused'], 'paused');
+  }
+
+  resume(id: string): Promise<ProgramView> {
+    return this.transition(id, ['paused', 'active'], 'active');
+  }
+
+  /** Archives the program; its active enrollments end with reason 'archived'. */
+  async archive(id: string): Promise<ProgramView> {
+    return this.db.transaction(async (m) => {
+      const row = await this.lock(m, id);
+      if (row.status === 'archived') return this.withVersions(m, row);
+      const now = this.clock.now().toISOString();
+      await m.query(
+        `UPDATE enrollments SET status = 'exited', exit_reason = 'archived', next_run_at = NULL, finished_at = $2, updated_at = $2
+          WHERE program_id = $1 AND status = 'active'`,
+        [id, now],
+      );
+      const [updated]: ProgramRow[] = await m.query(
+        `WITH u AS (UPDATE programs SET status = 'archived', archived_at = $2, updated_at = $2 WHERE id = $1 RETURNING *) SELECT * FROM u`,
+        [id, now],
+      );
+      return this.withVersions(m, updated);
+    });
+  }
+
+  private async transition(id: string, from: ProgramStatus[], to: ProgramStatus): Promise<ProgramView> {
+    return this.db.transaction(async (m) => {
+      const row = await this.lock(m, id);
+      if (!from.includes(row.status)) {
+        const hint = row.status === 'draft' ? ' Publish it first.' : '';
+        throw DomainError.conflict(`Program ${id} is ${row.status}; it cannot be ${to === 'paused' ? 'paused' : 'resumed'}.${hint}`);
+      }
+      if (row.status === to) return this.withVersions(m, row);
+      const [updated]: ProgramRow[] = await m.query(
+        `WITH u AS (UPDATE programs SET status = $2, updated_at = $3 WHERE id = $1 RETURNING *) SELECT * FROM u`,
+        [id, to, this.clock.now().toISOString()],
+      );
+      return this.withVersions(m, updated);
+    });
+  }
+
+  private async lock(m: EntityManager, id: string): Promise<ProgramRow> {
+    const [row]: ProgramRow[] = await m.query(`SELECT * FROM programs WHERE id = $1 FOR UPDATE`, [id]);
+    if (!row) throw DomainError.notFound('Program', id);
+    return row;
+  }
+
+  private async withVersions(m: EntityManager, row: ProgramRow): Promise<ProgramView> {
+    const versions: { version: number; published_at: Date; published_by: string }[] = await m.query(
+      `SELECT version, published_at, published_by FROM program_versions WHERE program_id = $1 ORDER BY version`,
+      [row.id],
+    );
+    return {
+      ...view(row),
+      versions: versions.map((v) => ({ version: v.version, publishedAt: v.published_at.toISOString(), publishedBy: v.published_by })),
+    };
+  }
+}
+
+function view(row: ProgramRow): ProgramView {
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    currentVersion: row.current_version,
+    definition: row.draft,
+    starter: row.starter,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    archivedAt: row.archived_at?.toISOString() ?? null,
+  };
+}

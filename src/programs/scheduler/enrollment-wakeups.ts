@@ -1,0 +1,32 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { QUEUES, type RunEnrollmentsJob } from '../../infra/queue/queue-names.js';
+
+/**
+ * Delayed wake-up jobs for enrollments due soon, so a step due in 40 seconds runs on the second
+ * rather than at the next tick. Only an optimisation: jobs carry ids, the processor re-claims the
+ * rows (and re-checks they are due), and the tick loop finds anything a lost job would have woken.
+ */
+@Injectable()
+export class EnrollmentWakeups {
+  private readonly logger = new Logger(EnrollmentWakeups.name);
+
+  constructor(@InjectQueue(QUEUES.programs) private readonly queue: Queue<RunEnrollmentsJob>) {}
+
+  async schedule(items: { id: string; at: Date }[], now: Date): Promise<void> {
+    if (!items.length) return;
+    try {
+      await this.queue.addBulk(
+        items.map(({ id, at }) => ({
+          name: 'run',
+          data: { enrollmentIds: [id] },
+          // One job per enrollment and due time: repeats of the same wake-up are dropped by BullMQ.
+          opts: { delay: Math.max(0, at.getTime() - now.getTime()), jobId: `wake-${id}-${at.getTime()}`, removeOnComplete: true, attempts: 1 },
+        })),
+      );
+    } catch (err) {
+      this.logger.warn({ err: String(err) }, 'could not schedule enrollment wake-ups; the tick will run them');
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import { DomainError } from '../common/domain-error.js';
+import { DefinitionReader } from './domain/definition-reader.js';
+import { subtractDuration } from './domain/evaluate-condition.js';
+import { parseCondition } from './domain/parse-condition.js';
+import type { Condition, FieldCondition, Scalar } from './domain/program-definition.js';
+
+/** Positional parameters for a statement being built. */
+export class SqlParams {
+  readonly values: unknown[] = [];
+  constructor(initial: unknown[] = []) {
+    this.values.push(...initial);
+  }
+  add(value: unknown, cast = ''): string {
+    this.values.push(value);
+    return `$${this.values.length}${cast}`;
+  }
+}
+
+const COLUMNS: Record<string, string> = {
+  stage: 'l.stage',
+  engagementScore: 'l.engagement_score::text',
+  fitScore: 'l.fit_score::text',
+  email: 'l.email',
+  firstName: 'l.first_name',
+  lastName: 'l.last_name',
+  company: 'l.company',
+  jobTitle: 'l.job_title',
+  phone: 'l.phone',
+  locale: 'l.locale',
+  timezone: 'l.timezone',
+};
+const OBJECTS = ['attributes', 'qualification', 'source'];
+const NUMBER = `'^\\s*[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?\\s*$'`;
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
+
+/** Reads `{where: condition}` from an API body; past events are allowed, clicked/opened (enrollment-bound) are not. */
+export function parseSegment(segment: { where?: unknown } | undefined): Condition {
+  const r = new DefinitionReader();
+  if (!segment || segment.where === undefined) throw DomainError.invalidField('segment.where', 'is required');
+  const condition = parseCondition(r, segment.where, 'segment.where', { allowStepEvents: false });
+  if (!condition || r.errors.length) throw DomainError.validation(r.errors, r.errors.map((e) => `${e.field}: ${e.message}`).join('; '));
+  return condition;
+}
+
+/**
+ * A condition as SQL over `leads l`, with the same meaning as `evaluateCondition` (text ignores
+ * case, numeric strings compare as numbers, empty values match only notEquals / exists:false), so a
+ * segment of 100,000 leads is one INSERT … SELECT. Scores are the stored values (not decayed to now),
+ * and a JSON list is compared as its text.
+ */
+export function conditionSql(condition: Condition, p: SqlParams, now: Date): string {
+  if ('and' in condition) return `(${condition.and.map((c) => conditionSql(c, p, now)).join(' AND ')})`;
+  if ('or' in condition) return `(${condition.or.map((c) => conditionSql(c, p, now)).join(' OR ')})`;
+  if ('not' in condition) return `(NOT ${conditionSql(condition.not, p, now)})`;
+  if ('clicked' in condition || 'opened' in condition) return 'false';
+  if ('event' in condition) {
+    const since = condition.event.within ? ` AND ev.occurred_at >= ${p.add(subtractDuration(now, condition.event.within).toISOString(), '::timestamptz')}` : '';
+    return `EXISTS (SELECT 1 FROM events ev WHERE ev.lead_id = l.id AND ev.type = ${p.add(condition.event.type)} AND NOT ev.machine
+              AND ev.occurred_at <= ${p.add(now.toISOString(), '::timestamptz')}${since})`;
+  }
+  return fieldSql(condition, fieldExpr(condition.field, p), p);
+}
+
+function fieldExpr(field: string, p: SqlParams): string {
+  if (COLUMNS[field]) return COLUMNS[field];
+  const [root, ...path] = field.split('.');
+  if (!OBJECTS.includes(root) || !path.length) throw DomainError.invalidField('segment.where.field', `"${field}" is not a lead field`);
+  return `(l.${root} #>> ${p.add(path, '::text[]')})`;
+}
+
+function fieldSql(c: FieldCondition, x: string, p: SqlParams): string {
+  const present = `(${x} IS NOT NULL AND btrim(${x}) <> '')`;
+  const value = c.value;
+  switch (c.op) {
+    case 'exists':
+      return value === false ? `(NOT ${present})` : present;
+    case 'equals':
+      return value === null ? `(NOT ${present})` : `(${present} AND ${equalsSql(x, value as Scalar, p)})`;
+    case 'notEquals':
+      return value === null ? present : `(NOT ${present} OR NOT ${equalsSql(x, value as Scalar, p)})`;
+    case 'in': {
+      const items = (Array.isArray(value) ? value : [value]) as Scalar[];
+      return `(${items.map((v) => (v === null ? `(NOT ${present})` : `(${present} AND ${equalsSql(x, v, p)})`)).join(' OR ')})`;
+    }
+    case 'contains':
+      return `(${present} AND strpos(lower(${x}), lower(${p.add(String(value))})) > 0)`;
+    case 'startsWith':
+      return `(${present} AND left(lower(${x}), char_length(${p.add(String(value))})) = lower($${p.values.length}))`;
+    case 'endsWith':
+      return `(${present} AND right(lower(${x}), char_length(${p.add(String(value))})) = lower($${p.values.length}))`;
+    default: {
+      const op = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[c.op];
+      if (typeof value === 'number' || (typeof value === 'string' && DECIMAL.test(value.trim()))) {
+        return `coalesce(${numeric(x)} ${op} ${p.add(Number(value), '::numeric')}, false)`;
+      }
+      return `coalesce(CASE WHEN ${x} ~ '^\\d{4}-\\d{2}-\\d{2}' THEN program_try_timestamptz(${x}) ${op} ${p.add(String(value), '::timestamptz')} END, false)`;
+    }
+  }
+}
+
+function numeric(x: string): string {
+  return `(CASE WHEN ${x} ~ ${NUMBER} THEN btrim(${x})::numeric END)`;
+}
+
+function equalsSql(x: string, value: Scalar, p: SqlParams): string {
+  if (typeof value === 'boolean') return `(lower(btrim(${x})) = '${value}')`;
+  if (typeof value === 'number') return `coalesce(${numeric(x)} = ${p.add(value, '::numeric')}, false)`;
+  const text = String(value);
+  if (DECIMAL.test(text.trim())) {
+    return `coalesce(CASE WHEN ${x} ~ ${NUMBER} THEN ${numeric(x)} = ${p.add(Number(text), '::numeric')} ELSE lower(${x}) = lower(${p.add(text)}) END, false)`;
+  }
+  return `(lower(${x}) = lower(${p.add(text)}))`;
+}

@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { DomainError } from '../common/domain-error.js';
+import { decodeCursor, type Page, pageOf } from '../common/pagination.js';
+import { normalizeEmail } from '../leads/email.util.js';
+import type { AddSuppressionDto } from './dto/add-suppression.dto.js';
+import type { ListSuppressionsQuery } from './dto/list-suppressions.query.js';
+import { emailHash } from './email-hash.js';
+import { SuppressionService } from './suppression.service.js';
+import type { SuppressionRow, SuppressionView } from './suppression.types.js';
+
+type ListedRow = SuppressionRow & { email: string | null; cursor_at?: string };
+
+/** The suppression list as administrators see it: newest first, filtered by reason or address; manual additions. */
+@Injectable()
+export class SuppressionListService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly suppressions: SuppressionService,
+  ) {}
+
+  async list(q: ListSuppressionsQuery): Promise<Page<SuppressionView>> {
+    const limit = q.limit ?? 50;
+    const after = decodeCursor(q.cursor, 2);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (q.reason) add('s.reason = ?', q.reason);
+    if (q.email) add('s.email_hash = ?', emailHash(q.email));
+    if (after && !(typeof after[0] === 'string' && !Number.isNaN(Date.parse(after[0])) && /^[0-9a-f]{64}$/.test(String(after[1])))) {
+      throw DomainError.invalidField('cursor', 'is not a cursor returned by this list');
+    }
+    if (after) {
+      params.push(after[0], after[1]);
+      where.push(`(s.created_at, s.email_hash) < ($${params.length - 1}::timestamptz, $${params.length})`);
+    }
+    params.push(limit + 1);
+    const rows: ListedRow[] = await this.db.query(
+      `SELECT s.*, l.email, to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
+         FROM suppressions s LEFT JOIN leads l ON l.id = s.lead_id
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY s.created_at DESC, s.email_hash DESC LIMIT $${params.length}`,
+      params,
+    );
+    const page = pageOf(rows, limit, (r) => [r.cursor_at!, r.email_hash]);
+    return { items: page.items.map(toView), nextCursor: page.nextCursor };
+  }
+
+  /** Adds an address by hand; `created` is false when it was already suppressed (the existing entry is returned). */
+  async addManual(dto: AddSuppressionDto, actor: string): Promise<{ created: boolean; suppression: SuppressionView }> {
+    return this.db.transaction(async (m) => {
+      const [lead]: { id: string; email: string }[] = await m.query(`SELECT id, email FROM leads WHERE email_normalized = $1`, [normalizeEmail(dto.email)]);
+      const { created, suppression } = await this.suppressions.suppress(m, { email: dto.email, leadId: lead?.id ?? null, reason: 'manual', source: actor });
+      return { created, suppression: toView({ ...suppression, email: lead?.email ?? null }) };
+    });
+  }
+}
+
+function toView(r: ListedRow): SuppressionView {
+  return {
+    emailHash: r.email_hash,
+    email: r.email,
+    leadId: r.lead_id,
+    reason: r.reason,
+    source: r.source,
+    createdAt: r.created_at.toISOString(),
+  };
+}

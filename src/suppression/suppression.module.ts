@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { LeadOptOutService } from './lead-opt-out.service.js';
+import { SuppressionService } from './suppression.service.js';
+
+/**
+ * The suppression list and opting a lead out. Email delivery and the program engine import this module
+ * and call SuppressionService.isSuppressed right before each send.
+ */
+@Module({
+  providers: [SuppressionService, LeadOptOutService],
+  exports: [SuppressionService, LeadOptOutService],
+})
+export class SuppressionModule {}

@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { isUuid } from '../common/uuid.pipe.js';
+import { normalizeEmail } from '../leads/email.util.js';
+import { emailHash, SQL_EMAIL_HASH } from './email-hash.js';
+import type { SuppressionReason, SuppressionRow, SuppressRequest } from './suppression.types.js';
+
+/**
+ * The one check everything that sends email makes right before sending: is this lead or address
+ * suppressed? A lead is suppressed when its address (by hash) or the lead itself is on the suppression
+ * list (unsubscribed, hard bounce, complaint, erased, manual), or when it withdrew its consent.
+ * Every method takes the caller's EntityManager, so the check and the send commit together.
+ */
+@Injectable()
+export class SuppressionService {
+  constructor(private readonly clock: Clock) {}
+
+  emailHash(email: string): string {
+    return emailHash(email);
+  }
+
+  /** True when nothing may be sent to this lead (by id) or address. */
+  async isSuppressed(manager: EntityManager, leadIdOrEmail: string): Promise<boolean> {
+    return (await this.suppressionReason(manager, leadIdOrEmail)) !== null;
+  }
+
+  /** Why this lead (by id) or address may not be mailed, or null when it may. An unknown lead id is not suppressed. */
+  async suppressionReason(manager: EntityManager, leadIdOrEmail: string): Promise<SuppressionReason | null> {
+    if (isUuid(leadIdOrEmail)) {
+      return (await this.suppressedAmong(manager, [leadIdOrEmail])).get(leadIdOrEmail.toLowerCase()) ?? null;
+    }
+    const [row]: { reason: SuppressionReason | null }[] = await manager.query(
+      `SELECT coalesce(
+         (SELECT reason FROM suppressions WHERE email_hash = $1),
+         (SELECT 'consent_withdrawn' FROM leads WHERE email_normalized = $2 AND consent_status = 'withdrawn')
+       ) AS reason`,
+      [emailHash(leadIdOrEmail), normalizeEmail(leadIdOrEmail)],
+    );
+    return row?.reason ?? null;
+  }
+
+  /** For many leads at once: the suppressed ones, with their reason. */
+  async suppressedAmong(manager: EntityManager, leadIds: string[]): Promise<Map<string, SuppressionReason>> {
+    if (!leadIds.length) return new Map();
+    const rows: { id: string; reason: SuppressionReason }[] = await manager.query(
+      `SELECT l.id, coalesce(s.reason, 'consent_withdrawn') AS reason
+         FROM leads l
+         LEFT JOIN LATERAL (
+           SELECT reason FROM suppressions s
+            WHERE s.email_hash = ${SQL_EMAIL_HASH('l.email_normalized')} OR s.lead_id = l.id
+            ORDER BY s.created_at LIMIT 1
+         ) s ON true
+        WHERE l.id = ANY($1::uuid[]) AND (s.reason IS NOT NULL OR l.consent_status = 'withdrawn')`,
+      [leadIds],
+    );
+    return new Map(rows.map((r) => [r.id, r.reason]));
+  }
+
+  /**
+   * Puts an address on the suppression list. The first reason stays; a later call only links the lead
+   * when the row had none. `created` tells whether the address was newly suppressed.
+   */
+  async suppress(manager: EntityManager, request: SuppressRequest): Promise<{ created: boolean; suppression: SuppressionRow }> {
+    // `xmax = 0` holds only for a row this statement inserted (an upsert's update sets xmax).
+    const [row]: (SuppressionRow & { created: boolean })[] = await manager.query(
+      `INSERT INTO suppressions (email_hash, lead_id, reason, source, created_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (email_hash) DO UPDATE SET lead_id = coalesce(suppressions.lead_id, EXCLUDED.lead_id)
+       RETURNING email_hash, lead_id, reason, source, created_at, (xmax = 0) AS created`,
+      [emailHash(request.email), request.leadId ?? null, request.reason, request.source ?? null, this.clock.now().toISOString()],
+    );
+    const { created, ...suppression } = row;
+    return { created, suppression };
+  }
+}

@@ -1,0 +1,28 @@
+/** Why an address must never be mailed again (the suppressions.reason check constraint). */
+export const SUPPRESSION_REASONS = ['unsubscribed', 'hard_bounce', 'complaint', 'consent_withdrawn', 'erased', 'manual'] as const;
+export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
+
+export interface SuppressionRow {
+  email_hash: string;
+  lead_id: string | null;
+  reason: SuppressionReason;
+  source: string | null;
+  created_at: Date;
+}
+
+/** A suppression as the API shows it. The address itself is not stored; `email` is the linked lead's, when there is one. */
+export interface SuppressionView {
+  emailHash: string;
+  email: string | null;
+  leadId: string | null;
+  reason: SuppressionReason;
+  source: string | null;
+  createdAt: string;
+}
+
+export interface SuppressRequest {
+  email: string;
+  leadId?: string | null;
+  reason: SuppressionReason;
+  source?: string | null;
+}

@@ -1,0 +1,48 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsJsonObject } from '../../common/validators/is-json-object.js';
+import { LOCALE_PATTERN, MAX_TEMPLATE_BYTES } from '../template-variants.js';
+
+const VARIANTS_EXAMPLE = {
+  nl: { subject: 'Bedankt, {{fallback firstName "daar"}}', mjml: '<mj-section><mj-column><mj-text>Hallo {{fallback firstName "daar"}}</mj-text></mj-column></mj-section>' },
+};
+
+/** POST /api/v1/templates: a new template with its first version. */
+export class CreateTemplateDto {
+  @ApiProperty({ example: 'Welkom na download' })
+  @IsString()
+  @Length(1, 200)
+  name: string;
+
+  @ApiPropertyOptional({ example: 'nl', description: 'Locale used for leads whose language has no variant. Default: DEFAULT_LOCALE when it has a variant, else the first variant.' })
+  @IsOptional()
+  @IsString()
+  @Matches(LOCALE_PATTERN, { message: 'defaultLocale must look like "nl" or "nl-BE"' })
+  defaultLocale?: string;
+
+  @ApiProperty({
+    description: 'Per locale: subject and MJML body (sections for the shared layout, or a whole <mjml> document), Handlebars inside.',
+    example: VARIANTS_EXAMPLE,
+  })
+  @IsJsonObject(20, MAX_TEMPLATE_BYTES, { message: 'variants must be an object of locale → {subject, mjml}' })
+  variants: Record<string, unknown>;
+}
+
+/** PUT /api/v1/templates/{id}: a new immutable version (name and defaultLocale kept unless given). */
+export class UpdateTemplateDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  name?: string;
+
+  @ApiPropertyOptional({ example: 'nl' })
+  @IsOptional()
+  @IsString()
+  @Matches(LOCALE_PATTERN, { message: 'defaultLocale must look like "nl" or "nl-BE"' })
+  defaultLocale?: string;
+
+  @ApiProperty({ example: VARIANTS_EXAMPLE })
+  @IsJsonObject(20, MAX_TEMPLATE_BYTES, { message: 'variants must be an object of locale → {subject, mjml}' })
+  variants: Record<string, unknown>;
+}

@@ -1,0 +1,66 @@
+import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal } from '../auth/principal.decorator.js';
+import { Roles, type Principal } from '../auth/roles.js';
+import { PageQuery } from '../common/pagination.js';
+import { UuidPipe } from '../common/uuid.pipe.js';
+import { PreviewTemplateDto } from './dto/preview-template.dto.js';
+import { CreateTemplateDto, UpdateTemplateDto } from './dto/template-body.dto.js';
+import { TestSendDto } from './dto/test-send.dto.js';
+import { TemplatesService } from './templates.service.js';
+
+@ApiTags('templates')
+@ApiBearerAuth()
+@Controller('api/v1/templates')
+export class TemplatesController {
+  constructor(private readonly templates: TemplatesService) {}
+
+  /** A new template (version 1). Invalid MJML or Handlebars, or an unknown variable: 422 naming the variant field and line. */
+  @Post()
+  @Roles('marketer')
+  create(@Body() dto: CreateTemplateDto, @CurrentPrincipal() principal: Principal) {
+    return this.templates.create(dto, `api-key:${principal.name}`);
+  }
+
+  @Get()
+  @Roles('marketer')
+  list(@Query() q: PageQuery) {
+    return this.templates.list(q.limit ?? 50, q.cursor);
+  }
+
+  /** The current version with its variants, and the list of versions. */
+  @Get(':id')
+  @Roles('marketer')
+  get(@Param('id', UuidPipe) id: string) {
+    return this.templates.get(id);
+  }
+
+  /** Saves a new immutable version; messages already queued keep the version they were queued with. */
+  @Put(':id')
+  @Roles('marketer')
+  update(@Param('id', UuidPipe) id: string, @Body() dto: UpdateTemplateDto, @CurrentPrincipal() principal: Principal) {
+    return this.templates.update(id, dto, `api-key:${principal.name}`);
+  }
+
+  @Get(':id/versions/:version')
+  @Roles('marketer')
+  version(@Param('id', UuidPipe) id: string, @Param('version', ParseIntPipe) version: number) {
+    return this.templates.version(id, version);
+  }
+
+  /** `{leadId}` or `{data, locale}` → `{subject, html, text}`; nothing tracked or sent. */
+  @Post(':id/preview')
+  @HttpCode(200)
+  @Roles('marketer')
+  preview(@Param('id', UuidPipe) id: string, @Body() dto: PreviewTemplateDto) {
+    return this.templates.preview(id, dto);
+  }
+
+  /** Sends the current version to `to` for real (kind 'test'), personalised with sample data. 202 with the message id. */
+  @Post(':id/test-send')
+  @HttpCode(202)
+  @Roles('marketer')
+  testSend(@Param('id', UuidPipe) id: string, @Body() dto: TestSendDto) {
+    return this.templates.testSend(id, dto.to, dto.locale);
+  }
+}

@@ -1,0 +1,168 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import { decodeCursor, pageOf, type Page } from '../common/pagination.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { TemplateVariant } from '../email/domain/template-compiler.js';
+import { EmailService } from '../email/email.service.js';
+import { MessageRenderer } from '../email/message-renderer.service.js';
+import { leadSnapshotFromRow } from '../email/template-data.js';
+import { TemplateCompilerService } from '../email/template-compiler.service.js';
+import { TemplateStore } from '../email/template-store.service.js';
+import type { CreateTemplateDto, UpdateTemplateDto } from './dto/template-body.dto.js';
+import type { PreviewTemplateDto } from './dto/preview-template.dto.js';
+import { parseVariants, pickDefaultLocale } from './template-variants.js';
+import type { PreviewView, TemplateVersionView, TemplateView } from './template.types.js';
+
+/**
+ * Email templates with immutable versions. Every save compiles each variant's MJML once (with the shared
+ * layout and partials) and stores the compiled form with the version, so sends only run Handlebars;
+ * invalid MJML or Handlebars, and unknown variables, are refused (422) naming the variant field and line.
+ */
+@Injectable()
+export class TemplatesService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly clock: Clock,
+    private readonly compiler: TemplateCompilerService,
+    private readonly store: TemplateStore,
+    private readonly renderer: MessageRenderer,
+    private readonly email: EmailService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async create(dto: CreateTemplateDto, author: string): Promise<TemplateView> {
+    const variants = parseVariants(dto.variants);
+    const defaultLocale = pickDefaultLocale(Object.keys(variants), dto.defaultLocale, [this.config.defaultLocale]);
+    const compiled = await this.compiler.compileVariants(variants);
+    const now = this.clock.now().toISOString();
+    const id = await this.db.transaction(async (m) => {
+      const [t] = await m.query(
+        `INSERT INTO templates (name, default_locale, current_version, created_at, updated_at) VALUES ($1, $2, 1, $3, $3) RETURNING id`,
+        [dto.name.trim(), defaultLocale, now],
+      );
+      await this.insertVersion(m, t.id, 1, variants, compiled, defaultLocale, now, author);
+      return t.id as string;
+    });
+    return this.get(id);
+  }
+
+  async update(id: string, dto: UpdateTemplateDto, author: string): Promise<TemplateView> {
+    const variants = parseVariants(dto.variants);
+    const [current] = await this.db.query(`SELECT default_locale FROM templates WHERE id = $1 AND archived_at IS NULL`, [id]);
+    if (!current) throw DomainError.notFound('Template', id);
+    const defaultLocale = pickDefaultLocale(Object.keys(variants), dto.defaultLocale, [current.default_locale, this.config.defaultLocale]);
+    const compiled = await this.compiler.compileVariants(variants); // slow (MJML): before taking the row lock
+    const now = this.clock.now().toISOString();
+    await this.db.transaction(async (m) => {
+      const [t] = await m.query(
+        `WITH u AS (
+           UPDATE templates SET current_version = current_version + 1, name = coalesce($2, name), default_locale = $3, updated_at = $4
+           WHERE id = $1 AND archived_at IS NULL RETURNING current_version
+         ) SELECT current_version FROM u`,
+        [id, dto.name?.trim() ?? null, defaultLocale, now],
+      );
+      if (!t) throw DomainError.notFound('Template', id);
+      await this.insertVersion(m, id, t.current_version, variants, compiled, defaultLocale, now, author);
+    });
+    return this.get(id);
+  }
+
+  async list(limit: number, cursor?: string): Promise<Page<TemplateView>> {
+    const after = decodeCursor(cursor, 2);
+    const rows = await this.db.query(
+      `SELECT t.*, (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(v.variants) k) AS locales
+       FROM templates t JOIN template_versions v ON v.template_id = t.id AND v.version = t.current_version
+       WHERE t.archived_at IS NULL ${after ? 'AND (t.created_at, t.id) > ($2::timestamptz, $3::uuid)' : ''}
+       ORDER BY t.created_at, t.id LIMIT $1`,
+      after ? [limit + 1, after[0], after[1]] : [limit + 1],
+    );
+    return pageOf(rows.map(summary), limit, (t) => [t.createdAt, t.id]);
+  }
+
+  async get(id: string): Promise<TemplateView> {
+    const [t] = await this.db.query(`SELECT * FROM templates WHERE id = $1 AND archived_at IS NULL`, [id]);
+    if (!t) throw DomainError.notFound('Template', id);
+    const versions = await this.db.query(
+      `SELECT version, variants, coalesce(default_locale, $2) AS default_locale, created_at, created_by
+       FROM template_versions WHERE template_id = $1 ORDER BY version DESC`,
+      [id, t.default_locale],
+    );
+    const current = versions.find((v: { version: number }) => v.version === t.current_version);
+    return {
+      ...summary({ ...t, locales: Object.keys(current?.variants ?? {}).sort() }),
+      variants: current?.variants ?? {},
+      versions: versions.map((v: Record<string, any>) => versionSummary(v)),
+    };
+  }
+
+  async version(id: string, version: number): Promise<TemplateVersionView> {
+    const [v] = await this.db.query(
+      `SELECT v.*, coalesce(v.default_locale, t.default_locale) AS default_locale
+       FROM template_versions v JOIN templates t ON t.id = v.template_id WHERE v.template_id = $1 AND v.version = $2`,
+      [id, version],
+    );
+    if (!v) throw DomainError.notFound('Template version', `${id} v${version}`);
+    return { templateId: id, ...versionSummary(v), variants: v.variants };
+  }
+
+  /** Renders the current version for a lead or for sample data; nothing is tracked or sent. */
+  async preview(id: string, dto: PreviewTemplateDto): Promise<PreviewView> {
+    if ((dto.leadId === undefined) === (dto.data === undefined)) {
+      throw DomainError.invalidField(dto.leadId ? 'data' : 'leadId', 'give either leadId or data (with an optional locale)');
+    }
+    const record = await this.store.current(id);
+    let lead;
+    if (dto.leadId) {
+      const [row] = await this.db.query(`SELECT * FROM leads WHERE id = $1`, [dto.leadId]);
+      if (!row) throw DomainError.notFound('Lead', dto.leadId);
+      lead = leadSnapshotFromRow(row);
+    }
+    const rendered = this.renderer.preview(record, { lead, data: dto.data, locale: dto.locale });
+    return { subject: rendered.subject, html: rendered.html, text: rendered.text, locale: rendered.locale, version: record.version };
+  }
+
+  testSend(id: string, to: string, locale?: string) {
+    return this.email.sendTest(id, to.trim(), locale ?? null);
+  }
+
+  private async insertVersion(
+    m: { query: DataSource['query'] },
+    id: string,
+    version: number,
+    variants: Record<string, TemplateVariant>,
+    compiled: object,
+    defaultLocale: string,
+    now: string,
+    author: string,
+  ): Promise<void> {
+    await m.query(
+      `INSERT INTO template_versions (template_id, version, variants, compiled, default_locale, created_at, created_by)
+       VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6, $7)`,
+      [id, version, JSON.stringify(variants), JSON.stringify(compiled), defaultLocale, now, author],
+    );
+  }
+}
+
+function summary(t: Record<string, any>): TemplateView {
+  return {
+    id: t.id,
+    name: t.name,
+    defaultLocale: t.default_locale,
+    version: t.current_version,
+    locales: t.locales ?? [],
+    createdAt: t.created_at.toISOString(),
+    updatedAt: t.updated_at.toISOString(),
+  };
+}
+
+function versionSummary(v: Record<string, any>) {
+  return {
+    version: v.version,
+    defaultLocale: v.default_locale,
+    locales: Object.keys(v.variants ?? {}).sort(),
+    createdAt: v.created_at.toISOString(),
+    createdBy: v.created_by,
+  };
+}

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { SuppressionModule } from '../suppression/suppression.module.js';
+import { HitBuffer } from './hit-buffer.service.js';
+import { MessageLinks } from './message-links.service.js';
+import { OneClickBodyParser } from './one-click-body.parser.js';
+import { TrackingRecorderModule } from './tracking-recorder.module.js';
+import { TrackingRoutes } from './tracking.routes.js';
+import { UnsubscribeController } from './unsubscribe.controller.js';
+import { UnsubscribeService } from './unsubscribe.service.js';
+
+/** The public endpoints in sent emails (API processes): open pixel, click redirects, unsubscribe. */
+@Module({
+  imports: [TrackingRecorderModule, SuppressionModule],
+  controllers: [UnsubscribeController],
+  providers: [HitBuffer, MessageLinks, TrackingRoutes, UnsubscribeService, OneClickBodyParser],
+})
+export class TrackingModule {}

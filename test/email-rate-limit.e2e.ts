@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../src/config/app-config.js';
+import { SendRateLimiter } from '../src/email/send-rate-limiter.js';
+import { clearQueues } from './support/test-app.js';
+import { redisUrl } from './support/test-env.js';
+
+/** Two worker processes' limiters sharing one Redis, at the given rate. */
+function limiters(rate: number): { prefix: string; a: SendRateLimiter; b: SendRateLimiter } {
+  const prefix = `t${randomBytes(4).toString('hex')}`;
+  const config = loadConfig({ REDIS_URL: redisUrl(), QUEUE_PREFIX: prefix, EMAIL_RATE_PER_SECOND: String(rate) });
+  return { prefix, a: new SendRateLimiter(config), b: new SendRateLimiter(config) };
+}
+
+describe('the shared send rate', () => {
+  const open: SendRateLimiter[] = [];
+  const prefixes: string[] = [];
+  afterAll(async () => {
+    await Promise.all(open.map((l) => l.onApplicationShutdown()));
+    await Promise.all(prefixes.map(clearQueues));
+  });
+
+  it('hands two workers slots exactly 1/rate apart, never two at once', async () => {
+    const { prefix, a, b } = limiters(200);
+    open.push(a, b);
+    prefixes.push(prefix);
+    const slots = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).reserve()));
+    expect(slots.every((s) => s.granted)).toBe(true);
+    const times = slots.map((s) => s.slotUs).sort((x, y) => x - y);
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    expect(gaps.every((g) => g === 5000)).toBe(true); // 200 per second: one slot every 5,000 µs
+  });
+
+  it('does not hand out slots further ahead than its horizon: those callers wait instead', async () => {
+    const { prefix, a, b } = limiters(1);
+    open.push(a, b);
+    prefixes.push(prefix);
+    // One per second, reserved at most five seconds ahead: six slots (now … now+5 s), then callers wait.
+    const slots = [];
+    for (let i = 0; i < 7; i++) slots.push(await (i % 2 ? a : b).reserve());
+    expect(slots.map((s) => s.granted)).toEqual([true, true, true, true, true, true, false]);
+    expect(slots[5].slotUs - slots[0].slotUs).toBe(5_000_000);
+    expect(slots[6].waitUs).toBeGreaterThan(5_000_000);
+  });
+
+  it('does nothing when there is no limit', async () => {
+    const { a } = limiters(0);
+    expect(a.limited).toBe(false);
+    await expect(a.acquire()).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,106 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { encodeHit } from '../src/tracking/domain/tracking-hit.js';
+import { signToken } from '../src/tracking/domain/tracking-token.js';
+import { HIT_GROUP, hitStreamKey } from '../src/tracking/hit-stream.js';
+import { eventually, startTestApp, startTestWorker, TestApp } from './support/test-app.js';
+import { TestDatabase } from './support/test-database.js';
+import { redisUrl } from './support/test-env.js';
+
+const IPHONE_MAIL = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148';
+
+async function sentMessage(t: TestApp): Promise<{ leadId: string; messageId: string }> {
+  const [lead] = await t.db.query(`INSERT INTO leads (email, email_normalized) VALUES ($1, $1) RETURNING id`, [`lead-${randomUUID()}@example.be`]);
+  const [message] = await t.db.query(
+    `INSERT INTO email_messages (idempotency_key, kind, lead_id, status, links, sent_at) VALUES ($1, 'nurture', $2, 'sent', '[]', now() - interval '1 hour') RETURNING id`,
+    [randomUUID(), lead.id],
+  );
+  return { leadId: lead.id, messageId: message.id };
+}
+
+const stored = (t: TestApp, messageId: string): Promise<{ machine: boolean; reason: string }[]> =>
+  t.db.query(`SELECT machine, reason FROM email_interactions WHERE message_id = $1`, [messageId]);
+
+async function open(t: TestApp, messageId: string): Promise<void> {
+  await t.http().get(`/t/o/${signToken(t.config.trackingSecret, { k: 'o', m: messageId })}`).set('user-agent', IPHONE_MAIL).expect(200);
+}
+
+describe('the tracking buffer between the endpoints and PostgreSQL', () => {
+  const redis = new Redis(redisUrl());
+  afterAll(() => redis.disconnect());
+
+  it('keeps hits an API process answered, even if that process goes away, until a worker stores them', async () => {
+    const database = await TestDatabase.create();
+    const queuePrefix = `t${randomBytes(4).toString('hex')}`;
+    const api = await startTestApp({ role: 'api', database, queuePrefix });
+    let worker: TestApp | undefined;
+    try {
+      const { messageId } = await sentMessage(api);
+      await open(api, messageId);
+      await open(api, messageId);
+      expect(await redis.xlen(hitStreamKey(api.config))).toBe(2);
+      expect(await stored(api, messageId)).toEqual([]); // no worker runs: nothing is written yet
+      await api.app.close(); // the API process is gone; the hits it answered are in Redis
+
+      worker = await startTestApp({ role: 'worker', database, queuePrefix });
+      const rows = await eventually(async () => ((await stored(worker!, messageId)).length === 2 ? stored(worker!, messageId) : null));
+      expect(rows).toEqual([{ machine: false, reason: 'human' }, { machine: false, reason: 'human' }]);
+      await eventually(async () => (await redis.xlen(hitStreamKey(worker!.config))) === 0); // acknowledged and deleted
+    } finally {
+      await worker?.close();
+      await database.drop();
+    }
+  });
+
+  describe('with several workers', () => {
+    let t: TestApp;
+    let worker: INestApplicationContext | undefined;
+
+    beforeAll(async () => {
+      t = await startTestApp({ role: 'api', env: { TRACKING_RECLAIM_IDLE_MS: '300' } });
+    });
+    afterAll(async () => {
+      await worker?.close();
+      await t?.close();
+    });
+
+    it('a hit taken by a worker that died before storing it is taken over by another worker', async () => {
+      const key = hitStreamKey(t.config);
+      const { messageId } = await sentMessage(t);
+      await open(t, messageId);
+      await redis.xgroup('CREATE', key, HIT_GROUP, '0', 'MKSTREAM').catch(() => undefined);
+      const taken = (await redis.xreadgroup('GROUP', HIT_GROUP, 'worker-that-died', 'COUNT', 10, 'STREAMS', key, '>')) as [string, unknown[]][];
+      expect(taken[0][1]).toHaveLength(1); // read, never acknowledged
+
+      worker = await startTestWorker(t);
+      await eventually(async () => (await stored(t, messageId)).length === 1);
+      await eventually(async () => ((await redis.xpending(key, HIT_GROUP)) as [number])[0] === 0);
+      expect(await stored(t, messageId)).toEqual([{ machine: false, reason: 'human' }]);
+    });
+
+    it('a hit delivered twice is stored once', async () => {
+      const { leadId, messageId } = await sentMessage(t);
+      const hit = { id: randomUUID(), kind: 'open' as const, messageId, linkIndex: null, url: null, method: 'GET' as const, userAgent: IPHONE_MAIL, ip: '198.51.100.7', at: Date.now() };
+      await redis.xadd(hitStreamKey(t.config), '*', 'h', encodeHit(hit));
+      await eventually(async () => (await stored(t, messageId)).length === 1);
+      await redis.xadd(hitStreamKey(t.config), '*', 'h', encodeHit(hit));
+      await eventually(async () => (await redis.xlen(hitStreamKey(t.config))) === 0);
+      expect(await stored(t, messageId)).toHaveLength(1);
+      const events = await t.db.query(`SELECT id FROM events WHERE lead_id = $1`, [leadId]);
+      expect(events).toEqual([{ id: hit.id }]);
+    });
+  });
+
+  it('when Redis does not answer, the API still answers and writes the hit to PostgreSQL itself', async () => {
+    const t = await startTestApp({ role: 'api', env: { REDIS_URL: 'redis://127.0.0.1:1' } });
+    try {
+      const { messageId } = await sentMessage(t);
+      const res = await t.http().get(`/t/o/${signToken(t.config.trackingSecret, { k: 'o', m: messageId })}`).set('user-agent', IPHONE_MAIL);
+      expect(res.status).toBe(200);
+      expect(await stored(t, messageId)).toEqual([{ machine: false, reason: 'human' }]);
+    } finally {
+      await t.close();
+    }
+  });
+});
