@@ -1,0 +1,26 @@
+import { ConfigError, loadConfig } from './app-config.js';
+
+describe('configuration', () => {
+  it('starts on this machine with no variables at all', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 3000, processRole: 'all', defaultTimezone: 'Europe/Brussels', defaultLocale: 'nl', production: false });
+    expect(c.databaseUrl).toMatch(/^postgres:\/\/.*127\.0\.0\.1:5432/);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PROCESS_ROLE: 'scheduler' }, 'PROCESS_ROLE'],
+    [{ DEFAULT_TIMEZONE: 'Europe/Bruxelles' }, 'DEFAULT_TIMEZONE'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ ADMIN_API_KEY: 'short' }, 'ADMIN_API_KEY'],
+    [{ RUN_MIGRATIONS: 'sometimes' }, 'RUN_MIGRATIONS'],
+  ])('refuses %p naming the variable', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(name);
+  });
+
+  it('insists on real secrets in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow('ADMIN_API_KEY');
+    expect(() => loadConfig({ NODE_ENV: 'production', ADMIN_API_KEY: 'a'.repeat(32) })).toThrow('TRACKING_SECRET');
+  });
+});
