@@ -21,4 +21,6 @@ export default {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30000,
   maxWorkers: 2,
+  // Each file closes its app, database and Redis clients; this only guards CI against a stray timer in a library.
+  forceExit: true,
 };
