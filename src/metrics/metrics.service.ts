@@ -1,0 +1,117 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { QUEUES } from '../infra/queue/queue-names.js';
+
+/**
+ * Prometheus metrics. Process-local series (HTTP latency) are observed as they happen; shared
+ * state (queue depths, scoring lag, email and webhook outcomes) is read from Redis and PostgreSQL at
+ * scrape time, so every process reports the same truth.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+  private readonly http = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency by route pattern',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly jobs = new Counter({
+    name: 'queue_jobs_processed_total',
+    help: 'Jobs processed by this process',
+    labelNames: ['queue', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly jobDuration = new Histogram({
+    name: 'queue_job_duration_seconds',
+    help: 'Job processing time',
+    labelNames: ['queue'],
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
+    registers: [this.registry],
+  });
+
+  constructor(
+    private readonly db: DataSource,
+    @InjectQueue(QUEUES.scoring) scoring: Queue,
+    @InjectQueue(QUEUES.emailDelivery) email: Queue,
+    @InjectQueue(QUEUES.programs) programs: Queue,
+    @InjectQueue(QUEUES.webhooks) webhooks: Queue,
+  ) {
+    collectDefaultMetrics({ register: this.registry });
+    const queues = [scoring, email, programs, webhooks];
+    new Gauge({
+      name: 'queue_jobs',
+      help: 'Jobs in each BullMQ queue by state',
+      labelNames: ['queue', 'state'],
+      registers: [this.registry],
+      async collect() {
+        for (const q of queues) {
+          const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed');
+          for (const [state, n] of Object.entries(counts)) this.set({ queue: q.name, state }, n);
+        }
+      },
+    });
+    const sql = this.db;
+    new Gauge({
+      name: 'scoring_backlog_events',
+      help: 'Accepted events not yet scored',
+      registers: [this.registry],
+      async collect() {
+        const [r] = await sql.query(`SELECT count(*)::int AS n FROM scoring_queue`);
+        this.set(r.n);
+      },
+    });
+    new Gauge({
+      name: 'scoring_lag_seconds',
+      help: 'Age of the oldest event waiting to be scored',
+      registers: [this.registry],
+      async collect() {
+        const [r] = await sql.query(`SELECT coalesce(extract(epoch FROM now() - min(enqueued_at)), 0)::float8 AS lag FROM scoring_queue`);
+        this.set(r.lag);
+      },
+    });
+    new Gauge({
+      name: 'emails',
+      help: 'Email messages by status (sent, failed, held, suppressed, queued, sending)',
+      labelNames: ['status'],
+      registers: [this.registry],
+      async collect() {
+        const rows: { status: string; n: number }[] = await sql.query(`SELECT status, count(*)::int AS n FROM email_messages GROUP BY status`);
+        this.reset();
+        for (const r of rows) this.set({ status: r.status }, r.n);
+      },
+    });
+    new Gauge({
+      name: 'program_scheduler_lag_seconds',
+      help: 'How late the most overdue active enrollment step is',
+      registers: [this.registry],
+      async collect() {
+        const [r] = await sql
+          .query(`SELECT coalesce(extract(epoch FROM now() - min(next_run_at)), 0)::float8 AS lag FROM enrollments WHERE status = 'active' AND next_run_at <= now()`)
+          .catch(() => [{ lag: 0 }]);
+        this.set(Math.max(0, r.lag));
+      },
+    });
+    new Gauge({
+      name: 'webhook_deliveries',
+      help: 'Webhook deliveries by status',
+      labelNames: ['status'],
+      registers: [this.registry],
+      async collect() {
+        const rows: { status: string; n: number }[] = await sql
+          .query(`SELECT status, count(*)::int AS n FROM webhook_deliveries GROUP BY status`)
+          .catch(() => []);
+        this.reset();
+        for (const r of rows) this.set({ status: r.status }, r.n);
+      },
+    });
+  }
+
+  observeHttp(method: string, route: string, status: number, seconds: number): void {
+    this.http.observe({ method, route, status: String(status) }, seconds);
+  }
+}

@@ -1,0 +1,39 @@
+import { startTestApp, TestApp } from './support/test-app.js';
+
+describe('operations endpoints', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('serves Prometheus metrics: HTTP latency by route, queue depths, scoring backlog and email states', async () => {
+    await t.api('post', '/api/v1/leads').send({ email: 'metrics@example.be' });
+    const res = await t.http().get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/plain/);
+    expect(res.text).toMatch(/http_request_duration_seconds_bucket\{[^}]*route="\/api\/v1\/leads"[^}]*status="201"/);
+    expect(res.text).toMatch(/queue_jobs\{queue="scoring",state="waiting"\} \d+/);
+    expect(res.text).toMatch(/scoring_backlog_events \d+/);
+    expect(res.text).toMatch(/scoring_lag_seconds [\d.]+/);
+    expect(res.text).toMatch(/process_resident_memory_bytes/);
+  });
+
+  it('publishes an OpenAPI document covering every endpoint with bearer auth', async () => {
+    const res = await t.http().get('/docs-json');
+    expect(res.status).toBe(200);
+    const paths = Object.keys(res.body.paths);
+    expect(paths).toEqual(expect.arrayContaining(['/api/v1/leads', '/api/v1/leads/{id}/score', '/api/v1/events', '/api/v1/scoring-model', '/api/v1/api-keys']));
+    expect(res.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(res.body.paths['/api/v1/leads'].post.requestBody).toBeDefined();
+  });
+
+  it('refuses a body larger than the limit with 413 problem+json', async () => {
+    const huge = { email: 'big@example.be', attributes: { blob: 'x'.repeat(6 * 1024 * 1024) } };
+    const res = await t.api('post', '/api/v1/leads').send(huge);
+    expect(res.status).toBe(413);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+  });
+});
