@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import { LeadsService } from '../leads/leads.service.js';
+
+/** GDPR export: everything stored about one lead, as JSON. */
+@Injectable()
+export class LeadExportService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly leads: LeadsService,
+    private readonly clock: Clock,
+  ) {}
+
+  async export(leadId: string) {
+    const profile = await this.leads.get(leadId).catch((err: unknown) => {
+      throw err instanceof DomainError ? err : DomainError.notFound('Lead', leadId);
+    });
+    const q = (sql: string) => this.db.query(sql, [leadId]);
+    const [consents, events, scoreLedger, stageChanges, emails, interactions, enrollments, handoffs, suppressions] = await Promise.all([
+      q(`SELECT status, basis, text, source, captured_at AS "capturedAt", recorded_at AS "recordedAt" FROM consents WHERE lead_id = $1 ORDER BY captured_at`),
+      q(`SELECT id, type, occurred_at AS "occurredAt", received_at AS "receivedAt", properties, machine FROM events WHERE lead_id = $1 ORDER BY occurred_at`),
+      q(`SELECT rule_id AS "ruleId", description, event_id AS "eventId", points, model_version AS "modelVersion", occurred_at AS "occurredAt"
+           FROM score_ledger WHERE lead_id = $1 ORDER BY occurred_at`),
+      q(`SELECT from_stage AS "from", to_stage AS "to", actor, reason, changed_at AS "at" FROM stage_changes WHERE lead_id = $1 ORDER BY changed_at`),
+      q(`SELECT id, kind, to_address AS "to", subject, template_id AS "templateId", template_version AS "templateVersion", locale,
+                enrollment_id AS "enrollmentId", step_id AS "stepId", status, status_reason AS "statusReason", created_at AS "createdAt", sent_at AS "sentAt"
+           FROM email_messages WHERE lead_id = $1 ORDER BY created_at`),
+      q(`SELECT message_id AS "messageId", kind, link_index AS "linkIndex", url, machine, reason, user_agent AS "userAgent", ip, occurred_at AS "occurredAt"
+           FROM email_interactions WHERE lead_id = $1 ORDER BY occurred_at`),
+      q(`SELECT id, program_id AS "programId", program_version AS "programVersion", status, exit_reason AS "exitReason", enrolled_at AS "enrolledAt",
+                finished_at AS "finishedAt" FROM enrollments WHERE lead_id = $1 ORDER BY enrolled_at`),
+      q(`SELECT id, status, priority, reason, owner_id AS "ownerId", sla_due_at AS "slaDueAt", responded_at AS "respondedAt", note,
+                reject_reason AS "rejectReason", value, currency, created_at AS "createdAt" FROM handoffs WHERE lead_id = $1 ORDER BY created_at`),
+      q(`SELECT reason, source, created_at AS "createdAt" FROM suppressions WHERE lead_id = $1`),
+    ]);
+    const byMessage = new Map<string, unknown[]>();
+    for (const i of interactions as { messageId: string }[]) {
+      const list = byMessage.get(i.messageId) ?? [];
+      list.push(i);
+      byMessage.set(i.messageId, list);
+    }
+    return {
+      exportedAt: this.clock.now().toISOString(),
+      lead: profile,
+      consents,
+      events,
+      scoreLedger,
+      stageChanges,
+      emails: (emails as { id: string }[]).map((e) => ({ ...e, interactions: byMessage.get(e.id) ?? [] })),
+      enrollments,
+      handoffs,
+      suppressions,
+    };
+  }
+}
