@@ -21,7 +21,10 @@ export async function applyStageChanges(manager: EntityManager, changes: StageCh
   if (!changes.length) return;
   await manager.query(
     `UPDATE leads l SET stage = c.to_stage, updated_at = c.at,
-            mql_at = CASE WHEN c.to_stage = 'mql' THEN c.at ELSE l.mql_at END
+            mql_at = CASE WHEN c.to_stage = 'mql' THEN c.at ELSE l.mql_at END,
+            sql_at = CASE WHEN c.to_stage = 'sql' THEN coalesce(l.sql_at, c.at) ELSE l.sql_at END,
+            opportunity_at = CASE WHEN c.to_stage = 'opportunity' THEN coalesce(l.opportunity_at, c.at) ELSE l.opportunity_at END,
+            customer_at = CASE WHEN c.to_stage = 'customer' THEN coalesce(l.customer_at, c.at) ELSE l.customer_at END
        FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS c(lead_id, to_stage, at)
       WHERE l.id = c.lead_id`,
     [changes.map((c) => c.leadId), changes.map((c) => c.to), changes.map((c) => c.at.toISOString())],
