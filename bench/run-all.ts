@@ -13,6 +13,7 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   tracking: async () => (await import('./tracking.bench.js')).runTrackingBench(),
   scheduler: async () => (await import('./scheduler.bench.js')).runSchedulerBench(),
   handoff: async () => (await import('./handoff.bench.js' as string)).runHandoffBench(),
+  funnel: async () => (await import('./funnel.bench.js')).runFunnelBench(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
