@@ -115,3 +115,32 @@ describe('privacy: export and erasure', () => {
     expect((await t.api('get', '/api/v1/leads/00000000-0000-4000-8000-000000000001/export')).status).toBe(404);
   });
 });
+
+describe('retention', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { EVENT_RETENTION_MONTHS: '12' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('anonymises events older than the retention period and keeps their type, time and points', async () => {
+    const { RetentionService } = await import('../src/privacy/retention.service.js');
+    const lead = await t.api('post', '/api/v1/leads').send({ email: 'old@example.be' });
+    await t.db.query(
+      `INSERT INTO events (lead_id, type, occurred_at, properties) VALUES
+         ($1, 'page_viewed', now() - interval '400 days', '{"url":"https://example.be/?email=old@example.be"}'),
+         ($1, 'page_viewed', now() - interval '10 days', '{"url":"https://example.be/pricing"}')`,
+      [lead.body.id],
+    );
+    const result = await t.app.get(RetentionService).run(new Date());
+    expect(result).toEqual({ events: 1, interactions: 0 });
+    const rows = await t.db.query(`SELECT type, properties FROM events WHERE lead_id = $1 ORDER BY occurred_at`, [lead.body.id]);
+    expect(rows).toEqual([
+      { type: 'page_viewed', properties: {} },
+      { type: 'page_viewed', properties: { url: 'https://example.be/pricing' } },
+    ]);
+    expect(await t.app.get(RetentionService).run(new Date())).toEqual({ events: 0, interactions: 0 });
+  });
+});

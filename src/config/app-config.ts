@@ -1,4 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
+import { DEFAULT_OFFICE_WEEK, validateOfficeWeek, type OfficeWeek } from '../handoffs/domain/office-hours.js';
+import type { SlaConfig } from '../handoffs/domain/sla.js';
 
 /**
  * The one place that reads the environment. Every variable is parsed and validated here;
@@ -29,6 +31,9 @@ export interface AppConfig {
   docsUi: boolean;
   /** How often the scoring sweep looks for events not yet scored (ms). */
   scoringSweepMs: number;
+  /** Events older than this many months are anonymised or deleted by the retention job (0 = keep forever). */
+  eventRetentionMonths: number;
+  retentionMode: 'anonymise' | 'delete';
   /** Email delivery: SMTP relay or development mailbox, sender, DKIM, rate limit, retries. */
   email: EmailConfig;
   /** Tracking: a click this soon after the message was sent is a link scanner's (ms; TRACKING_SCANNER_WINDOW_SECONDS). */
@@ -44,6 +49,12 @@ export interface AppConfig {
   trackingLinkCacheSize: number;
   /** Nurture programs: the scheduler's tick, claim size and concurrency, and the global frequency cap. */
   programs: ProgramsConfig;
+  /** Outbox relay: how often workers publish recorded domain events to their consumers. */
+  outbox: OutboxConfig;
+  /** Sales hand-off: office week, SLA per priority, breach watch. */
+  handoffs: HandoffsConfig;
+  /** Webhook deliveries to sales tools. */
+  webhooks: WebhooksConfig;
 }
 
 export class ConfigError extends Error {}
@@ -75,6 +86,12 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (['true', '1', 'yes'].includes(v)) return true;
   if (['false', '0', 'no'].includes(v)) return false;
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const v = str(env, name, fallback);
+  if (!(allowed as readonly string[]).includes(v)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${v}"`);
+  return v as T;
 }
 
 function url(env: Env, name: string, fallback: string, protocols: string[]): string {
@@ -143,6 +160,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dbPoolSize: int(env, 'DB_POOL_SIZE', 20, 1, 500),
     docsUi: bool(env, 'DOCS_UI', true),
     scoringSweepMs: int(env, 'SCORING_SWEEP_MS', 2000, 100, 600000),
+    eventRetentionMonths: int(env, 'EVENT_RETENTION_MONTHS', 24, 0, 1200),
+    retentionMode: oneOf(env, 'RETENTION_MODE', ['anonymise', 'delete'] as const, 'anonymise'),
     email: loadEmailConfig(env),
     trackingScannerWindowMs: int(env, 'TRACKING_SCANNER_WINDOW_SECONDS', 10, 0, 3600) * 1000,
     trackingBurstWindowMs: int(env, 'TRACKING_BURST_WINDOW_MS', 2000, 0, 60000),
@@ -151,6 +170,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     trackingReclaimIdleMs: int(env, 'TRACKING_RECLAIM_IDLE_MS', 30000, 100, 3600000),
     trackingLinkCacheSize: int(env, 'TRACKING_LINK_CACHE_SIZE', 50000, 0, 10000000),
     programs: loadProgramsConfig(env),
+    outbox: loadOutboxConfig(env),
+    handoffs: loadHandoffsConfig(env),
+    webhooks: loadWebhooksConfig(env),
   };
 }
 
@@ -270,6 +292,102 @@ function loadProgramsConfig(env: Env): ProgramsConfig {
     concurrency: int(env, 'PROGRAMS_CONCURRENCY', 2, 1, 32),
     wakeAheadMs: int(env, 'PROGRAMS_WAKE_AHEAD_MS', 60_000, 0, 3_600_000),
     frequencyCap: { max: int(env, 'FREQUENCY_CAP_MAX', 3, 1, 100), windowMs: int(env, 'FREQUENCY_CAP_DAYS', 7, 1, 90) * 86_400_000 },
+  };
+}
+
+/** The outbox relay (OUTBOX_RELAY_MS, OUTBOX_RELAY_BATCH, OUTBOX_MAX_ATTEMPTS). */
+export interface OutboxConfig {
+  /** How often each worker looks for unpublished events (ms). */
+  relayMs: number;
+  /** Events claimed per transaction. */
+  batch: number;
+  /** An event whose consumers failed this many times is left unpublished for an operator (last_error says why). */
+  maxAttempts: number;
+}
+
+function loadOutboxConfig(env: Env): OutboxConfig {
+  return {
+    relayMs: int(env, 'OUTBOX_RELAY_MS', 250, 10, 60_000),
+    batch: int(env, 'OUTBOX_RELAY_BATCH', 200, 1, 5000),
+    maxAttempts: int(env, 'OUTBOX_MAX_ATTEMPTS', 10, 1, 1000),
+  };
+}
+
+/** Sales hand-off settings. */
+export interface HandoffsConfig {
+  /** When sales is at work (OFFICE_HOURS JSON `{"zone", "days"}`, HOLIDAYS `2026-12-25,2027-01-01`); SLAs count only this time. */
+  officeWeek: OfficeWeek;
+  /** Office minutes sales has to answer, per priority (SLA_HIGH_MINUTES 15, SLA_MEDIUM_MINUTES 1440, SLA_LOW_MINUTES 4320). */
+  slaMinutes: SlaConfig;
+  /** Give a hand-off whose SLA was missed to the next rep, with a new deadline (SLA_REASSIGN). */
+  slaReassign: boolean;
+  /** How often a worker looks for missed SLAs (ms; SLA_SWEEP_MS). */
+  slaSweepMs: number;
+}
+
+function officeWeek(env: Env): OfficeWeek {
+  let week: Record<string, unknown> = { zone: DEFAULT_OFFICE_WEEK.zone, days: DEFAULT_OFFICE_WEEK.days };
+  const raw = (env.OFFICE_HOURS ?? '').trim();
+  if (raw) {
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+      week = { ...week, ...(parsed as Record<string, unknown>) };
+    } catch {
+      throw new ConfigError('OFFICE_HOURS must be JSON like {"zone":"Europe/Brussels","days":{"mon":[{"from":"09:00","to":"17:00"}],…}}');
+    }
+  }
+  const holidays = (env.HOLIDAYS ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  const candidate = { holidays: [], ...week, ...(holidays.length ? { holidays } : {}) };
+  const errors = validateOfficeWeek(candidate);
+  if (errors.length) {
+    const name = (f: string) => (f.startsWith('holidays') && holidays.length ? 'HOLIDAYS' : 'OFFICE_HOURS');
+    throw new ConfigError(errors.map((e) => `${name(e.field)}: ${e.field} ${e.message}`).join('; '));
+  }
+  return candidate as OfficeWeek;
+}
+
+function loadHandoffsConfig(env: Env): HandoffsConfig {
+  return {
+    officeWeek: officeWeek(env),
+    slaMinutes: {
+      high: int(env, 'SLA_HIGH_MINUTES', 15, 1, 525_600),
+      medium: int(env, 'SLA_MEDIUM_MINUTES', 24 * 60, 1, 525_600),
+      low: int(env, 'SLA_LOW_MINUTES', 72 * 60, 1, 525_600),
+    },
+    slaReassign: bool(env, 'SLA_REASSIGN', false),
+    slaSweepMs: int(env, 'SLA_SWEEP_MS', 15_000, 20, 3_600_000),
+  };
+}
+
+/** Webhook delivery settings. */
+export interface WebhooksConfig {
+  /** Allow webhook URLs on loopback and private addresses (WEBHOOK_ALLOW_PRIVATE_NETWORKS; development, on-premise). */
+  allowPrivateNetworks: boolean;
+  /** A receiver that does not answer within this is a failed attempt (ms; WEBHOOK_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** Deliveries one worker process sends at once (WEBHOOK_CONCURRENCY). */
+  concurrency: number;
+  /** How often the delivery sweep runs (ms; WEBHOOK_SWEEP_MS). */
+  sweepMs: number;
+  /** A delivery due this long (ms) without a live job lost it (Redis) and is dispatched again (WEBHOOK_REDISPATCH_AFTER_MS). */
+  redispatchAfterMs: number;
+  /** A delivery 'sending' this long (ms) lost its worker; it is retried (receivers de-duplicate on webhook-id). */
+  sendingTimeoutMs: number;
+  /** A subscription whose deliveries have failed without a success for this long is disabled (WEBHOOK_DISABLE_AFTER_HOURS). */
+  disableAfterMs: number;
+}
+
+function loadWebhooksConfig(env: Env): WebhooksConfig {
+  const timeoutMs = int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000);
+  return {
+    allowPrivateNetworks: bool(env, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
+    timeoutMs,
+    concurrency: int(env, 'WEBHOOK_CONCURRENCY', 20, 1, 500),
+    sweepMs: int(env, 'WEBHOOK_SWEEP_MS', 5000, 20, 600_000),
+    redispatchAfterMs: int(env, 'WEBHOOK_REDISPATCH_AFTER_MS', 5000, 0, 86_400_000),
+    sendingTimeoutMs: Math.max(timeoutMs * 3, 60_000),
+    disableAfterMs: int(env, 'WEBHOOK_DISABLE_AFTER_HOURS', 72, 1, 8760) * 3_600_000,
   };
 }
 
