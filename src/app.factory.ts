@@ -8,7 +8,9 @@ import { ProblemFilter } from './common/problem.filter.js';
 import { createRootLogger, PinoNestLogger } from './common/logger.js';
 import { createValidationPipe } from './common/validation.js';
 import { AppConfig } from './config/app-config.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import { setupOpenApi } from './openapi.js';
+import { setupQueueDashboard } from './operations/queue-dashboard.js';
 
 /** Builds the HTTP application (API role, or API and workers together). */
 export async function createHttpApp(
@@ -28,8 +30,10 @@ export async function createHttpApp(
     abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  const metrics = app.get(MetricsService);
   // One structured line per request: the route pattern, never the raw URL (tracking tokens live in paths).
   fastify.addHook('onResponse', (request, reply, done) => {
+    metrics.observeHttp(request.method, request.routeOptions?.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     log.info(
       {
         reqId: request.id,
@@ -50,6 +54,7 @@ export async function createHttpApp(
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   setupOpenApi(app, config.docsUi);
+  if (config.queueDashboard) await setupQueueDashboard(app);
   return app;
 }
 

@@ -29,6 +29,8 @@ export interface AppConfig {
   dbPoolSize: number;
   /** Serve the Swagger UI at /docs (the JSON at /docs-json is always served). */
   docsUi: boolean;
+  /** Serve the BullMQ dashboard at /admin/queues (admin key required). */
+  queueDashboard: boolean;
   /** How often the scoring sweep looks for events not yet scored (ms). */
   scoringSweepMs: number;
   /** Events older than this many months are anonymised or deleted by the retention job (0 = keep forever). */
@@ -159,6 +161,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     runMigrations: bool(env, 'RUN_MIGRATIONS', true),
     dbPoolSize: int(env, 'DB_POOL_SIZE', 20, 1, 500),
     docsUi: bool(env, 'DOCS_UI', true),
+    queueDashboard: bool(env, 'QUEUE_DASHBOARD', true),
     scoringSweepMs: int(env, 'SCORING_SWEEP_MS', 2000, 100, 600000),
     eventRetentionMonths: int(env, 'EVENT_RETENTION_MONTHS', 24, 0, 1200),
     retentionMode: oneOf(env, 'RETENTION_MODE', ['anonymise', 'delete'] as const, 'anonymise'),

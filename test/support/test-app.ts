@@ -46,6 +46,7 @@ export function testConfig(database: TestDatabase, queuePrefix: string, role: Pr
     PUBLIC_BASE_URL: 'http://nurture.test',
     // Jest cannot load @fastify/static (CommonJS requiring an ES module); the JSON document is still served.
     DOCS_UI: 'false',
+    QUEUE_DASHBOARD: 'false',
     ...env,
   });
 }
