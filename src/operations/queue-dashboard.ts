@@ -1,31 +1,23 @@
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { FastifyAdapter as BoardAdapter } from '@bull-board/fastify';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Queue } from 'bullmq';
 import { ApiKeysService } from '../auth/api-keys.service.js';
 import { QUEUES } from '../infra/queue/queue-names.js';
+import { presentedKey } from './presented-key.js';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
-
-/** The admin key is checked from HTTP Basic auth (any user name, the key as password) or a Bearer header. */
-export function presentedKey(authorization: string | undefined): string | null {
-  if (!authorization) return null;
-  const bearer = /^Bearer\s+(\S+)$/i.exec(authorization);
-  if (bearer) return bearer[1];
-  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(authorization);
-  if (!basic) return null;
-  const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon >= 0 ? decoded.slice(colon + 1) : null;
-}
 
 /**
  * An operator's view of every BullMQ queue (bull-board) at /admin/queues, for admin keys only.
  * Browsers get a Basic-auth prompt: any user name, the admin API key as password.
  */
 export async function setupQueueDashboard(app: NestFastifyApplication): Promise<void> {
+  // Loaded on demand: @bull-board/fastify pulls in @fastify/static, which Jest's module loader cannot run.
+  const [{ createBullBoard }, { BullMQAdapter }, { FastifyAdapter: BoardAdapter }] = await Promise.all([
+    import('@bull-board/api'),
+    import('@bull-board/api/bullMQAdapter'),
+    import('@bull-board/fastify'),
+  ]);
   const board = new BoardAdapter();
   board.setBasePath(QUEUE_DASHBOARD_PATH);
   createBullBoard({

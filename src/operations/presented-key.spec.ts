@@ -1,4 +1,4 @@
-import { presentedKey } from './queue-dashboard.js';
+import { presentedKey } from './presented-key.js';
 
 describe('queue dashboard credentials', () => {
   it('takes the admin key from Basic auth (any user name) or a Bearer header', () => {
