@@ -1,7 +1,14 @@
 import { EntityManager } from 'typeorm';
 
 /** Domain events that later work consumes (nurture goals, hand-off, webhooks). */
-export type DomainEventType = 'lead.created' | 'lead.stage_changed' | 'lead.mql' | 'lead.unsubscribed' | 'handoff.requested';
+export type DomainEventType =
+  | 'lead.created'
+  | 'lead.stage_changed'
+  | 'lead.mql'
+  | 'lead.unsubscribed'
+  | 'handoff.requested'
+  | 'handoff.created'
+  | 'handoff.sla_breached';
 
 export interface DomainEventDraft {
   type: DomainEventType;

@@ -1,0 +1,74 @@
+import { DomainError, ErrorCode } from '../../common/domain-error.js';
+import { HANDOFF_STATUSES, HandoffStatus, SalesAction, salesMove } from './sales-moves.js';
+
+function conflict(current: HandoffStatus, action: SalesAction): string {
+  try {
+    salesMove(current, action);
+  } catch (err) {
+    expect(err).toBeInstanceOf(DomainError);
+    expect((err as DomainError).code).toBe(ErrorCode.Conflict);
+    return (err as DomainError).message;
+  }
+  throw new Error(`expected ${action.kind} on a ${current} hand-off to be refused`);
+}
+
+describe('salesMove', () => {
+  const accept: SalesAction = { kind: 'accept' };
+  const reject: SalesAction = { kind: 'reject', disqualify: false };
+  const outcome = (o: 'opportunity' | 'won' | 'lost'): SalesAction => ({ kind: 'outcome', outcome: o });
+
+  it('sales accepting a new hand-off makes the lead sales-qualified', () => {
+    expect(salesMove('pending', accept)).toEqual({ status: 'accepted', stage: 'sql' });
+  });
+
+  it('a rejected lead goes back to long-term nurture, or out for good when disqualified', () => {
+    expect(salesMove('pending', reject)).toEqual({ status: 'rejected', stage: 'recycled' });
+    expect(salesMove('pending', { kind: 'reject', disqualify: true })).toEqual({ status: 'rejected', stage: 'disqualified' });
+  });
+
+  it('an accepted lead becomes an opportunity, then a customer when won', () => {
+    expect(salesMove('accepted', outcome('opportunity'))).toEqual({ status: 'opportunity', stage: 'opportunity' });
+    expect(salesMove('opportunity', outcome('won'))).toEqual({ status: 'won', stage: 'customer' });
+    expect(salesMove('accepted', outcome('won'))).toEqual({ status: 'won', stage: 'customer' });
+  });
+
+  it('a lost deal returns the lead to long-term nurture', () => {
+    expect(salesMove('opportunity', outcome('lost'))).toEqual({ status: 'lost', stage: 'recycled' });
+    expect(salesMove('accepted', outcome('lost'))).toEqual({ status: 'lost', stage: 'recycled' });
+  });
+
+  it('refuses to accept twice or to accept what was rejected', () => {
+    expect(conflict('accepted', accept)).toBe('The hand-off is already accepted.');
+    expect(conflict('rejected', accept)).toMatch(/rejected; it cannot be accepted/);
+    expect(conflict('won', accept)).toBe('The hand-off is already won.');
+  });
+
+  it('refuses to reject after accepting, and points to the lost outcome instead', () => {
+    expect(conflict('accepted', reject)).toMatch(/report the outcome "lost"/);
+    expect(conflict('opportunity', reject)).toMatch(/now opportunity/);
+    expect(conflict('rejected', reject)).toBe('The hand-off is already rejected.');
+  });
+
+  it('refuses an outcome before acceptance, after rejection, after closing, and a second opportunity', () => {
+    expect(conflict('pending', outcome('won'))).toBe('Accept the hand-off before reporting an outcome.');
+    expect(conflict('rejected', outcome('lost'))).toBe('The hand-off was rejected; it has no outcome.');
+    expect(conflict('won', outcome('lost'))).toMatch(/closed \(won\)/);
+    expect(conflict('lost', outcome('opportunity'))).toMatch(/closed \(lost\)/);
+    expect(conflict('opportunity', outcome('opportunity'))).toBe('The hand-off is already an opportunity.');
+  });
+
+  it('only ever moves leads to stages that belong to sales', () => {
+    const actions: SalesAction[] = [accept, reject, { kind: 'reject', disqualify: true }, outcome('opportunity'), outcome('won'), outcome('lost')];
+    const stages = new Set<string>();
+    for (const status of HANDOFF_STATUSES) {
+      for (const action of actions) {
+        try {
+          stages.add(salesMove(status, action).stage);
+        } catch {
+          /* refused moves are covered above */
+        }
+      }
+    }
+    expect([...stages].sort()).toEqual(['customer', 'disqualified', 'opportunity', 'recycled', 'sql']);
+  });
+});

@@ -1,0 +1,35 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+
+export class CreateSalesRepDto {
+  @ApiProperty({ example: 'Anneleen Claes' })
+  @IsString()
+  @Length(1, 200)
+  name: string;
+
+  @ApiProperty({ example: 'anneleen@example.be' })
+  @IsEmail()
+  @Length(3, 320)
+  email: string;
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  active?: boolean;
+
+  @ApiPropertyOptional({ example: ['nl', 'fr-BE'], description: 'Languages or locales the rep serves; leads in these go to them first.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @Matches(/^[a-z]{2,3}([-_][A-Za-z]{2})?$/, { each: true, message: 'each locale must look like nl or nl-BE' })
+  locales?: string[];
+
+  @ApiPropertyOptional({ default: 1, minimum: 0, maximum: 100, description: 'Relative share of new hand-offs; 0 takes none.' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  weight?: number;
+}
+
+export class UpdateSalesRepDto extends PartialType(CreateSalesRepDto) {}

@@ -1,0 +1,80 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { isUuid } from '../common/uuid.pipe.js';
+import type { DomainEventType } from '../lifecycle/outbox.js';
+import { OutboxRelay, type OutboxConsumer, type OutboxEvent } from '../lifecycle/outbox-relay.service.js';
+import { intentTierOf } from '../scoring/domain/index.js';
+import { ScoringModelService } from '../scoring/scoring-model.service.js';
+import { handoffPriority, type HandoffPriority } from './domain/index.js';
+import { HandoffCreator, type HandoffRequest } from './handoff-creator.service.js';
+
+const PRIORITIES: readonly string[] = ['high', 'medium', 'low'];
+
+/**
+ * Turns `lead.mql` (scoring's promotion) and `handoff.requested` (a program's hand-off step) into
+ * hand-offs, exactly once: it runs in the outbox relay's transaction. Priority follows intent: an MQL
+ * promoted by a high-intent event takes that event type's tier (quote, meeting, contact request: high);
+ * an MQL by the scoring rule is medium; a program step says its own priority (medium by default).
+ */
+@Injectable()
+export class HandoffRequestsConsumer implements OutboxConsumer, OnModuleInit {
+  readonly name = 'handoffs';
+  readonly types: readonly DomainEventType[] = ['lead.mql', 'handoff.requested'];
+
+  constructor(
+    private readonly relay: OutboxRelay,
+    private readonly creator: HandoffCreator,
+    private readonly models: ScoringModelService,
+  ) {}
+
+  onModuleInit(): void {
+    this.relay.register(this);
+  }
+
+  async consume(m: EntityManager, events: OutboxEvent[]): Promise<void> {
+    await this.creator.create(m, await this.requestsFrom(m, events));
+  }
+
+  private async requestsFrom(m: EntityManager, events: OutboxEvent[]): Promise<HandoffRequest[]> {
+    const eventIds = events.map((e) => uuid(e.payload.eventId)).filter((id): id is string => id !== null);
+    const types = new Map<string, string>();
+    if (eventIds.length) {
+      const rows: { id: string; type: string }[] = await m.query(`SELECT id, type FROM events WHERE id = ANY($1::uuid[])`, [eventIds]);
+      for (const r of rows) types.set(r.id, r.type);
+    }
+    const model = (await this.models.current(m)).definition;
+    return events
+      .filter((e) => e.leadId)
+      .map((e): HandoffRequest => {
+        const p = e.payload;
+        const triggerEventId = uuid(p.eventId);
+        const triggerEventType = triggerEventId ? (types.get(triggerEventId) ?? null) : null;
+        if (e.type === 'handoff.requested') {
+          return {
+            outboxEventId: e.id,
+            leadId: e.leadId!,
+            reason: 'program_step',
+            priority: PRIORITIES.includes(String(p.priority)) ? (p.priority as HandoffPriority) : 'medium',
+            triggerEventId: null,
+            triggerEventType: null,
+            programId: uuid(p.programId),
+            enrollmentId: uuid(p.enrollmentId),
+            stepId: str(p.stepId)?.slice(0, 64) ?? null,
+          };
+        }
+        const reason = str(p.reason) ?? 'mql';
+        let priority: HandoffPriority = 'medium';
+        if (reason === 'high_intent_event') priority = triggerEventType ? handoffPriority(intentTierOf(model, triggerEventType)) : 'high';
+        return { outboxEventId: e.id, leadId: e.leadId!, reason, priority, triggerEventId, triggerEventType, programId: null, enrollmentId: null, stepId: null };
+      });
+  }
+}
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' && v !== '' ? v : null;
+}
+
+/** Ids from a payload are only trusted when they are UUIDs (a malformed one is dropped, not fatal). */
+function uuid(v: unknown): string | null {
+  return isUuid(v) ? v.toLowerCase() : null;
+}

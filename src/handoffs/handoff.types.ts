@@ -1,0 +1,164 @@
+import type { HandoffPriority, HandoffStatus, RejectReason } from './domain/index.js';
+
+/** A hand-off row as stored. */
+export interface HandoffRow {
+  id: string;
+  lead_id: string;
+  status: HandoffStatus;
+  priority: HandoffPriority;
+  reason: string;
+  trigger_event_id: string | null;
+  trigger_event_type: string | null;
+  outbox_event_id: string;
+  program_id: string | null;
+  enrollment_id: string | null;
+  step_id: string | null;
+  snapshot: HandoffSnapshot;
+  owner_id: string | null;
+  assigned_at: Date | null;
+  sla_due_at: Date;
+  breached_at: Date | null;
+  breach_count: number;
+  responded_at: Date | null;
+  responded_by: string | null;
+  note: string | null;
+  reject_reason: RejectReason | null;
+  outcome_at: Date | null;
+  value: string | null;
+  currency: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** What sales needs to act on a lead, taken when the hand-off is created. */
+export interface HandoffSnapshot {
+  takenAt: string;
+  lead: {
+    id: string;
+    email: string;
+    firstName: string | null;
+    lastName: string | null;
+    company: string | null;
+    jobTitle: string | null;
+    phone: string | null;
+    locale: string | null;
+    timezone: string | null;
+    stage: string;
+    attributes: Record<string, unknown>;
+  };
+  source: Record<string, unknown>;
+  channel: string | null;
+  /** BANT answers as the lead gave them (need, timeline, budget, authority). */
+  qualification: Record<string, unknown>;
+  score: {
+    engagementScore: number;
+    fitScore: number;
+    mqlRule: { met: boolean; missing: string[] };
+    /** The strongest contributions after decay: why this lead is hot. */
+    reasons: { description: string; points: number; currentPoints: number; at: string; eventId: string | null }[];
+  };
+  /** The most recent timeline items, oldest first. */
+  timeline: { kind: string; at: string; data: Record<string, unknown> }[];
+}
+
+export interface HandoffView {
+  id: string;
+  leadId: string;
+  status: HandoffStatus;
+  priority: HandoffPriority;
+  reason: string;
+  trigger: { eventId: string | null; eventType: string | null; programId: string | null; enrollmentId: string | null; stepId: string | null };
+  ownerId: string | null;
+  owner: { id: string; name: string; email: string } | null;
+  assignedAt: string | null;
+  slaDueAt: string;
+  slaBreached: boolean;
+  breachedAt: string | null;
+  breachCount: number;
+  respondedAt: string | null;
+  respondedBy: string | null;
+  note: string | null;
+  rejectReason: RejectReason | null;
+  outcomeAt: string | null;
+  value: number | null;
+  currency: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** The lead's picture at hand-off time; null (and empty lists) once the lead was erased. */
+  lead: HandoffSnapshot['lead'] | null;
+  source: HandoffSnapshot['source'];
+  channel: string | null;
+  qualification: HandoffSnapshot['qualification'];
+  score: HandoffSnapshot['score'] | null;
+  timeline: HandoffSnapshot['timeline'];
+  snapshotAt: string | null;
+}
+
+export interface OwnerFacts {
+  id: string;
+  name: string;
+  email: string;
+}
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+/** A snapshot emptied by GDPR erasure (`{}`) reads as nothing known. */
+function snapshotOf(row: HandoffRow): HandoffSnapshot | null {
+  return row.snapshot && 'lead' in row.snapshot ? row.snapshot : null;
+}
+
+/** The lead's locale as it was at hand-off time (for matching reps), if the snapshot still holds it. */
+export function snapshotLocale(row: HandoffRow): string | null {
+  return snapshotOf(row)?.lead.locale ?? null;
+}
+
+export function toHandoffView(row: HandoffRow, owner: OwnerFacts | null): HandoffView {
+  const s = snapshotOf(row);
+  return {
+    id: row.id,
+    leadId: row.lead_id,
+    status: row.status,
+    priority: row.priority,
+    reason: row.reason,
+    trigger: {
+      eventId: row.trigger_event_id,
+      eventType: row.trigger_event_type,
+      programId: row.program_id,
+      enrollmentId: row.enrollment_id,
+      stepId: row.step_id,
+    },
+    ownerId: row.owner_id,
+    owner: owner && row.owner_id === owner.id ? { id: owner.id, name: owner.name, email: owner.email } : null,
+    assignedAt: iso(row.assigned_at),
+    slaDueAt: row.sla_due_at.toISOString(),
+    slaBreached: row.breached_at !== null,
+    breachedAt: iso(row.breached_at),
+    breachCount: row.breach_count,
+    respondedAt: iso(row.responded_at),
+    respondedBy: row.responded_by,
+    note: row.note,
+    rejectReason: row.reject_reason,
+    outcomeAt: iso(row.outcome_at),
+    value: row.value === null ? null : Number(row.value),
+    currency: row.currency,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    lead: s?.lead ?? null,
+    source: s?.source ?? {},
+    channel: s?.channel ?? null,
+    qualification: s?.qualification ?? {},
+    score: s?.score ?? null,
+    timeline: s?.timeline ?? [],
+    snapshotAt: s?.takenAt ?? null,
+  };
+}
+
+/** Reads hand-offs with their owner's name and email in one statement. */
+export const HANDOFF_WITH_OWNER = `SELECT h.*, r.name AS owner_name, r.email AS owner_email FROM handoffs h LEFT JOIN sales_reps r ON r.id = h.owner_id`;
+
+export type HandoffWithOwnerRow = HandoffRow & { owner_name: string | null; owner_email: string | null };
+
+export function viewWithOwner(row: HandoffWithOwnerRow): HandoffView {
+  const owner = row.owner_id && row.owner_name !== null ? { id: row.owner_id, name: row.owner_name, email: row.owner_email ?? '' } : null;
+  return toHandoffView(row, owner);
+}

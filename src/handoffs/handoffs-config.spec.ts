@@ -1,0 +1,37 @@
+import { ConfigError, loadConfig } from '../config/app-config.js';
+import { DEFAULT_OFFICE_WEEK } from './domain/index.js';
+
+const load = (env: Record<string, string>) => loadConfig({ NODE_ENV: 'test', ...env });
+
+describe('hand-off and webhook configuration', () => {
+  it('defaults to Monday–Friday 09:00–17:00 in Brussels, 15 / 1440 / 4320 office minutes, no reassignment, no private webhook targets', () => {
+    const config = load({});
+    expect(config.handoffs.officeWeek).toEqual({ ...DEFAULT_OFFICE_WEEK, holidays: [] });
+    expect(config.handoffs.slaMinutes).toEqual({ high: 15, medium: 1440, low: 4320 });
+    expect(config.handoffs.slaReassign).toBe(false);
+    expect(config.webhooks).toMatchObject({ allowPrivateNetworks: false, timeoutMs: 10_000, disableAfterMs: 72 * 3_600_000 });
+  });
+
+  it("reads the team's own week, holidays and response times", () => {
+    const config = load({
+      OFFICE_HOURS: JSON.stringify({ zone: 'Europe/Amsterdam', days: { mon: [{ from: '08:30', to: '12:00' }, { from: '13:00', to: '17:30' }], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] } }),
+      HOLIDAYS: '2026-04-06, 2026-05-14',
+      SLA_HIGH_MINUTES: '30',
+      SLA_REASSIGN: 'true',
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+    });
+    expect(config.handoffs.officeWeek.zone).toBe('Europe/Amsterdam');
+    expect(config.handoffs.officeWeek.days.mon).toHaveLength(2);
+    expect(config.handoffs.officeWeek.holidays).toEqual(['2026-04-06', '2026-05-14']);
+    expect(config.handoffs.slaMinutes.high).toBe(30);
+    expect(config.handoffs.slaReassign).toBe(true);
+    expect(config.webhooks.allowPrivateNetworks).toBe(true);
+  });
+
+  it('stops start-up naming the variable when the office week or a holiday is wrong', () => {
+    expect(() => load({ OFFICE_HOURS: '{not json' })).toThrow(new ConfigError('OFFICE_HOURS must be JSON like {"zone":"Europe/Brussels","days":{"mon":[{"from":"09:00","to":"17:00"}],…}}'));
+    expect(() => load({ OFFICE_HOURS: JSON.stringify({ zone: 'Mars/Olympus' }) })).toThrow(/OFFICE_HOURS: zone must be an IANA time zone/);
+    expect(() => load({ HOLIDAYS: '2026-02-30' })).toThrow(/HOLIDAYS: holidays\[0\] must be a calendar date/);
+    expect(() => load({ SLA_HIGH_MINUTES: '0' })).toThrow(/SLA_HIGH_MINUTES must be between 1/);
+  });
+});

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { pickOwner, type RepState } from './domain/index.js';
+import type { OwnerFacts } from './handoff.types.js';
+
+/** One hand-off that needs an owner. */
+export interface OwnerRequest {
+  key: string;
+  locale: string | null;
+  /** Give it to someone else than this rep if anyone else can take it (SLA reassignment). */
+  notOwner?: string | null;
+}
+
+interface RepRow extends RepState {
+  name: string;
+  email: string;
+}
+
+/**
+ * Weighted round robin over the active sales reps, race-free: the team's rows are locked in id order
+ * (FOR UPDATE) inside the caller's transaction, the picks are made with the persisted counters, and the
+ * counters are written back before the lock is released. Several workers therefore never hand out the
+ * same turn twice, and the stable lock order cannot deadlock.
+ */
+@Injectable()
+export class OwnerAssignment {
+  /** Owner per request key (null when no active rep can take it); counters are updated. */
+  async assign(m: EntityManager, requests: OwnerRequest[]): Promise<Map<string, OwnerFacts | null>> {
+    const out = new Map<string, OwnerFacts | null>();
+    if (!requests.length) return out;
+    const reps: RepRow[] = await m.query(
+      `SELECT id, name, email, weight, active, locales, assigned FROM sales_reps WHERE active AND weight > 0 ORDER BY id FOR UPDATE`,
+    );
+    const added = new Map<string, number>();
+    for (const req of requests) {
+      const others = req.notOwner ? reps.filter((r) => r.id !== req.notOwner) : reps;
+      const ownerId = pickOwner(others.length ? others : reps, req.locale);
+      const rep = ownerId ? reps.find((r) => r.id === ownerId)! : null;
+      if (rep) {
+        rep.assigned += 1;
+        added.set(rep.id, (added.get(rep.id) ?? 0) + 1);
+      }
+      out.set(req.key, rep ? { id: rep.id, name: rep.name, email: rep.email } : null);
+    }
+    if (added.size) {
+      await m.query(
+        `UPDATE sales_reps r SET assigned = r.assigned + c.n FROM unnest($1::uuid[], $2::int[]) AS c(id, n) WHERE r.id = c.id`,
+        [[...added.keys()], [...added.values()]],
+      );
+    }
+    return out;
+  }
+}

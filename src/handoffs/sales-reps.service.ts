@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import { decodeCursor, pageOf, type Page, type PageQuery } from '../common/pagination.js';
+import { normalizeEmail } from '../leads/email.util.js';
+import type { CreateSalesRepDto, UpdateSalesRepDto } from './dto/sales-rep.dto.js';
+
+interface SalesRepRow {
+  id: string;
+  name: string;
+  email: string;
+  email_normalized: string;
+  active: boolean;
+  locales: string[];
+  weight: number;
+  assigned: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface SalesRepView {
+  id: string;
+  name: string;
+  email: string;
+  active: boolean;
+  locales: string[];
+  weight: number;
+  /** Hand-offs assigned in the current round-robin cycle. */
+  assigned: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const view = (r: SalesRepRow): SalesRepView => ({
+  id: r.id,
+  name: r.name,
+  email: r.email,
+  active: r.active,
+  locales: r.locales,
+  weight: r.weight,
+  assigned: r.assigned,
+  createdAt: r.created_at.toISOString(),
+  updatedAt: r.updated_at.toISOString(),
+});
+
+/**
+ * The sales team that receives hand-offs. A change to who takes part or how much (a rep added,
+ * (de)activated, a new weight or languages) starts a new round-robin cycle: every counter returns to
+ * zero, so a newcomer is not flooded with leads to "catch up" with colleagues' history.
+ */
+@Injectable()
+export class SalesRepsService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(q: PageQuery): Promise<Page<SalesRepView>> {
+    const limit = q.limit ?? 50;
+    const after = decodeCursor(q.cursor, 2);
+    const rows: SalesRepRow[] = await this.db.query(
+      `SELECT * FROM sales_reps WHERE $1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::uuid) ORDER BY created_at, id LIMIT $3`,
+      [after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+    );
+    return pageOf(rows.map(view), limit, (r) => [r.createdAt, r.id]);
+  }
+
+  async get(id: string): Promise<SalesRepView> {
+    const [row]: SalesRepRow[] = await this.db.query(`SELECT * FROM sales_reps WHERE id = $1`, [id]);
+    if (!row) throw DomainError.notFound('Sales rep', id);
+    return view(row);
+  }
+
+  async create(dto: CreateSalesRepDto): Promise<SalesRepView> {
+    const now = this.clock.now().toISOString();
+    return this.db.transaction(async (m) => {
+      const [row]: SalesRepRow[] = await m.query(
+        `INSERT INTO sales_reps (name, email, email_normalized, active, locales, weight, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (email_normalized) DO NOTHING RETURNING *`,
+        [dto.name.trim(), dto.email.trim(), normalizeEmail(dto.email), dto.active ?? true, dto.locales ?? [], dto.weight ?? 1, now],
+      );
+      if (!row) throw DomainError.conflict(`A sales rep with email ${dto.email.trim()} already exists.`);
+      if (row.active && row.weight > 0) await this.newCycle(m);
+      return view({ ...row, assigned: 0 });
+    });
+  }
+
+  async update(id: string, dto: UpdateSalesRepDto): Promise<SalesRepView> {
+    const now = this.clock.now().toISOString();
+    return this.db.transaction(async (m) => {
+      // Lock the whole team in id order (as assignment does) before changing one rep: no deadlock either way.
+      const team: SalesRepRow[] = await m.query(`SELECT * FROM sales_reps ORDER BY id FOR UPDATE`);
+      const before = team.find((r) => r.id === id);
+      if (!before) throw DomainError.notFound('Sales rep', id);
+      if (dto.email !== undefined) {
+        const clash = team.find((r) => r.id !== id && r.email_normalized === normalizeEmail(dto.email!));
+        if (clash) throw DomainError.conflict(`A sales rep with email ${dto.email.trim()} already exists.`);
+      }
+      const [row]: SalesRepRow[] = await m.query(
+        `WITH u AS (
+           UPDATE sales_reps SET name = coalesce($2, name), email = coalesce($3, email), email_normalized = coalesce($4, email_normalized),
+                  active = coalesce($5, active), locales = coalesce($6, locales), weight = coalesce($7, weight), updated_at = $8
+            WHERE id = $1 RETURNING *)
+         SELECT * FROM u`,
+        [
+          id,
+          dto.name?.trim() ?? null,
+          dto.email?.trim() ?? null,
+          dto.email !== undefined ? normalizeEmail(dto.email) : null,
+          dto.active ?? null,
+          dto.locales ?? null,
+          dto.weight ?? null,
+          now,
+        ],
+      );
+      const teamChanged = row.active !== before.active || row.weight !== before.weight || row.locales.join() !== before.locales.join();
+      if (teamChanged) {
+        await this.newCycle(m);
+        row.assigned = 0;
+      }
+      return view(row);
+    });
+  }
+
+  private async newCycle(m: EntityManager): Promise<void> {
+    await m.query(`SELECT id FROM sales_reps ORDER BY id FOR UPDATE`);
+    await m.query(`UPDATE sales_reps SET assigned = 0 WHERE assigned <> 0`);
+  }
+}

@@ -1,0 +1,131 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import { decodeCursor, pageOf, type Page } from '../common/pagination.js';
+import type { ListDeliveriesQuery } from './dto/list-deliveries.query.js';
+import { WebhookDispatcher } from './webhook-dispatcher.js';
+
+interface DeliveryRow {
+  id: string;
+  subscription_id: string;
+  outbox_event_id: string;
+  event_type: string;
+  payload: Record<string, unknown>;
+  occurred_at: Date;
+  status: string;
+  attempts: number;
+  next_attempt_at: Date | null;
+  last_attempt_at: Date | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  last_latency_ms: number | null;
+  delivered_at: Date | null;
+  created_at: Date;
+}
+
+export interface DeliveryView {
+  /** The Standard Webhooks message id (`webhook-id`), the same on every attempt and replay. */
+  id: string;
+  webhookId: string;
+  eventId: string;
+  eventType: string;
+  status: string;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastAttemptAt: string | null;
+  responseStatus: number | null;
+  latencyMs: number | null;
+  error: string | null;
+  deliveredAt: string | null;
+  occurredAt: string;
+  createdAt: string;
+}
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+const view = (r: DeliveryRow): DeliveryView => ({
+  id: r.id,
+  webhookId: r.subscription_id,
+  eventId: r.outbox_event_id,
+  eventType: r.event_type,
+  status: r.status,
+  attempts: r.attempts,
+  nextAttemptAt: iso(r.next_attempt_at),
+  lastAttemptAt: iso(r.last_attempt_at),
+  responseStatus: r.last_status_code,
+  latencyMs: r.last_latency_ms,
+  error: r.last_error,
+  deliveredAt: iso(r.delivered_at),
+  occurredAt: r.occurred_at.toISOString(),
+  createdAt: r.created_at.toISOString(),
+});
+
+/** The delivery log of a subscription (newest first), one delivery with its attempts and body, and replay. */
+@Injectable()
+export class WebhookDeliveryLogService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly dispatcher: WebhookDispatcher,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(webhookId: string, q: ListDeliveriesQuery): Promise<Page<DeliveryView>> {
+    await this.subscription(webhookId);
+    const limit = q.limit ?? 50;
+    const after = decodeCursor(q.cursor, 2);
+    const rows: DeliveryRow[] = await this.db.query(
+      `SELECT * FROM webhook_deliveries
+        WHERE subscription_id = $1 AND ($2::text IS NULL OR status = $2)
+          AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
+        ORDER BY created_at DESC, id DESC LIMIT $5`,
+      [webhookId, q.status ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+    );
+    return pageOf(rows.map(view), limit, (d) => [d.createdAt, d.id]);
+  }
+
+  async get(webhookId: string, deliveryId: string) {
+    const row = await this.delivery(webhookId, deliveryId);
+    const attempts: { attempt: number; at: Date; status_code: number | null; latency_ms: number | null; error: string | null }[] = await this.db.query(
+      `SELECT attempt, at, status_code, latency_ms, error FROM webhook_attempts WHERE delivery_id = $1 ORDER BY attempt, id`,
+      [deliveryId],
+    );
+    return {
+      ...view(row),
+      body: { type: row.event_type, timestamp: row.occurred_at.toISOString(), data: row.payload },
+      attemptLog: attempts.map((a) => ({ attempt: a.attempt, at: a.at.toISOString(), responseStatus: a.status_code, latencyMs: a.latency_ms, error: a.error })),
+    };
+  }
+
+  /** Sends the delivery again now, with the same webhook-id (receivers de-duplicate on it). */
+  async retry(webhookId: string, deliveryId: string): Promise<DeliveryView> {
+    const now = this.clock.now().toISOString();
+    const row = await this.db.transaction(async (m) => {
+      const [s]: { active: boolean }[] = await m.query(`SELECT active FROM webhook_subscriptions WHERE id = $1 FOR SHARE`, [webhookId]);
+      if (!s) throw DomainError.notFound('Webhook', webhookId);
+      if (!s.active) throw DomainError.conflict('The webhook is disabled; enable it (PATCH active: true) before replaying deliveries.');
+      const [d]: DeliveryRow[] = await m.query(`SELECT * FROM webhook_deliveries WHERE id = $1 AND subscription_id = $2 FOR UPDATE`, [deliveryId, webhookId]);
+      if (!d) throw DomainError.notFound('Delivery', deliveryId);
+      if (d.status === 'sending') throw DomainError.conflict('The delivery is being attempted right now.');
+      const [u]: DeliveryRow[] = await m.query(
+        `WITH u AS (UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $2, updated_at = $2 WHERE id = $1 RETURNING *) SELECT * FROM u`,
+        [deliveryId, now],
+      );
+      return u;
+    });
+    await this.dispatcher.ensureRunning({ id: row.id, attempts: row.attempts });
+    return view(row);
+  }
+
+  private async subscription(id: string): Promise<void> {
+    const [s] = await this.db.query(`SELECT 1 FROM webhook_subscriptions WHERE id = $1`, [id]);
+    if (!s) throw DomainError.notFound('Webhook', id);
+  }
+
+  private async delivery(webhookId: string, deliveryId: string): Promise<DeliveryRow> {
+    await this.subscription(webhookId);
+    const [d]: DeliveryRow[] = await this.db.query(`SELECT * FROM webhook_deliveries WHERE id = $1 AND subscription_id = $2`, [deliveryId, webhookId]);
+    if (!d) throw DomainError.notFound('Delivery', deliveryId);
+    return d;
+  }
+}

@@ -1,0 +1,84 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { nextAttemptDelayMs, webhookHeaders } from './domain/index.js';
+import { SecretBox } from './secret-box.js';
+import { WebhookDeliveriesRepository, type AttemptRecord, type ClaimedDelivery } from './webhook-deliveries.repository.js';
+import { WebhookDispatcher } from './webhook-dispatcher.js';
+import { WebhookSender } from './webhook-sender.js';
+import { WebhookUrlGuard } from './webhook-url-guard.js';
+
+export type WebhookAttemptOutcome = 'delivered' | 'retry' | 'abandoned' | 'skipped';
+
+/** Random numbers for the retry jitter; tests replace it to fix the schedule. */
+export const WEBHOOK_RANDOM = Symbol('WEBHOOK_RANDOM');
+
+/**
+ * One delivery attempt: claim the row, check the URL against the SSRF policy again, sign the body per
+ * Standard Webhooks (webhook-id = the delivery id, the same on every attempt), POST it. A 2xx delivers;
+ * anything else is retried on the schedule of `nextAttemptDelayMs` (30 s doubling, at most three days),
+ * then abandoned. A subscription failing without a success for WEBHOOK_DISABLE_AFTER_HOURS is disabled.
+ */
+@Injectable()
+export class WebhookDeliveryService {
+  private readonly logger = new Logger(WebhookDeliveryService.name);
+  private readonly secrets: SecretBox;
+
+  constructor(
+    private readonly deliveries: WebhookDeliveriesRepository,
+    private readonly sender: WebhookSender,
+    private readonly guard: WebhookUrlGuard,
+    private readonly dispatcher: WebhookDispatcher,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(WEBHOOK_RANDOM) private readonly random: () => number,
+  ) {
+    this.secrets = new SecretBox(config.trackingSecret);
+  }
+
+  async attempt(deliveryId: string): Promise<WebhookAttemptOutcome> {
+    const d = await this.deliveries.claim(deliveryId, this.clock.now());
+    if (!d) return 'skipped';
+    const result = await this.send(d);
+    const now = this.clock.now();
+    if (result.error === null) {
+      await this.deliveries.markDelivered(d, now, result);
+      return 'delivered';
+    }
+    const delay = nextAttemptDelayMs(d.attempts, this.random);
+    const next = delay === null ? null : new Date(now.getTime() + delay);
+    const failingSince = await this.deliveries.markFailed(d, now, result, next);
+    if (now.getTime() - failingSince.getTime() >= this.config.webhooks.disableAfterMs) {
+      const hours = Math.round(this.config.webhooks.disableAfterMs / 3_600_000);
+      const reason = `every delivery failed for ${hours} hours (since ${failingSince.toISOString()}); last: ${result.error}`;
+      if (await this.deliveries.disableSubscription(d.subscription_id, now, reason)) {
+        this.logger.warn({ subscriptionId: d.subscription_id, failingSince: failingSince.toISOString() }, 'webhook subscription disabled');
+      }
+      return 'abandoned';
+    }
+    if (next === null) {
+      this.logger.warn({ deliveryId: d.id, subscriptionId: d.subscription_id, attempts: d.attempts }, 'webhook delivery abandoned after its retries');
+      return 'abandoned';
+    }
+    try {
+      await this.dispatcher.dispatch([{ id: d.id, attempts: d.attempts }], next.getTime() - now.getTime());
+    } catch (err) {
+      this.logger.warn({ deliveryId: d.id, err: String(err) }, 'could not schedule the webhook retry; the sweep will');
+    }
+    return 'retry';
+  }
+
+  private async send(d: ClaimedDelivery): Promise<AttemptRecord> {
+    const check = await this.guard.check(d.url);
+    if (!check.ok) return { statusCode: null, latencyMs: 0, error: `url refused: ${check.reason}` };
+    let secret: string;
+    try {
+      secret = this.secrets.open(d.secret_encrypted, d.subscription_id);
+    } catch {
+      return { statusCode: null, latencyMs: 0, error: 'the signing secret cannot be read (was TRACKING_SECRET changed?)' };
+    }
+    const body = JSON.stringify({ type: d.event_type, timestamp: d.occurred_at.toISOString(), data: d.payload });
+    const headers = webhookHeaders(secret, d.id, this.clock.now(), body);
+    return this.sender.post(d.url, body, { ...headers });
+  }
+}

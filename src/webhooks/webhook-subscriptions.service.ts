@@ -1,0 +1,145 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import { decodeCursor, pageOf, type Page, type PageQuery } from '../common/pagination.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { generateWebhookSecret } from './domain/index.js';
+import type { CreateWebhookDto, UpdateWebhookDto } from './dto/create-webhook.dto.js';
+import { SecretBox } from './secret-box.js';
+import { WebhookUrlGuard } from './webhook-url-guard.js';
+
+interface SubscriptionRow {
+  id: string;
+  url: string;
+  events: string[];
+  description: string | null;
+  active: boolean;
+  disabled_at: Date | null;
+  disabled_reason: string | null;
+  failing_since: Date | null;
+  created_by: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface WebhookView {
+  id: string;
+  url: string;
+  events: string[];
+  description: string | null;
+  active: boolean;
+  disabledAt: string | null;
+  disabledReason: string | null;
+  failingSince: string | null;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const COLUMNS = `id, url, events, description, active, disabled_at, disabled_reason, failing_since, created_by, created_at, updated_at`;
+
+const view = (r: SubscriptionRow): WebhookView => ({
+  id: r.id,
+  url: r.url,
+  events: r.events,
+  description: r.description,
+  active: r.active,
+  disabledAt: r.disabled_at?.toISOString() ?? null,
+  disabledReason: r.disabled_reason,
+  failingSince: r.failing_since?.toISOString() ?? null,
+  createdBy: r.created_by,
+  createdAt: r.created_at.toISOString(),
+  updatedAt: r.updated_at.toISOString(),
+});
+
+/**
+ * Webhook subscriptions: a URL (checked against the SSRF policy), the events it wants, and a signing
+ * secret shown once at creation and kept encrypted. Reading never returns the secret.
+ */
+@Injectable()
+export class WebhookSubscriptionsService {
+  private readonly secrets: SecretBox;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly guard: WebhookUrlGuard,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.secrets = new SecretBox(config.trackingSecret);
+  }
+
+  async create(dto: CreateWebhookDto, actor: string): Promise<WebhookView & { secret: string }> {
+    await this.checkUrl(dto.url);
+    const id = randomUUID();
+    const secret = generateWebhookSecret(randomBytes);
+    const now = this.clock.now().toISOString();
+    const [row]: SubscriptionRow[] = await this.db.query(
+      `INSERT INTO webhook_subscriptions (id, url, events, description, secret_encrypted, created_by, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING ${COLUMNS}`,
+      [id, dto.url, dto.events, dto.description ?? null, this.secrets.seal(secret, id), actor, now],
+    );
+    return { ...view(row), secret };
+  }
+
+  async list(q: PageQuery): Promise<Page<WebhookView>> {
+    const limit = q.limit ?? 50;
+    const after = decodeCursor(q.cursor, 2);
+    const rows: SubscriptionRow[] = await this.db.query(
+      `SELECT ${COLUMNS} FROM webhook_subscriptions WHERE $1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::uuid)
+        ORDER BY created_at, id LIMIT $3`,
+      [after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+    );
+    return pageOf(rows.map(view), limit, (w) => [w.createdAt, w.id]);
+  }
+
+  async get(id: string): Promise<WebhookView> {
+    const [row]: SubscriptionRow[] = await this.db.query(`SELECT ${COLUMNS} FROM webhook_subscriptions WHERE id = $1`, [id]);
+    if (!row) throw DomainError.notFound('Webhook', id);
+    return view(row);
+  }
+
+  /** Changes URL, events or description; `active: true` re-enables (and forgets past failures), false pauses. */
+  async update(id: string, dto: UpdateWebhookDto): Promise<WebhookView> {
+    if (dto.url !== undefined) await this.checkUrl(dto.url);
+    const now = this.clock.now().toISOString();
+    return this.db.transaction(async (m) => {
+      const [before]: SubscriptionRow[] = await m.query(`SELECT ${COLUMNS} FROM webhook_subscriptions WHERE id = $1 FOR UPDATE`, [id]);
+      if (!before) throw DomainError.notFound('Webhook', id);
+      const enabling = dto.active === true && !before.active;
+      const pausing = dto.active === false && before.active;
+      const [row]: SubscriptionRow[] = await m.query(
+        `WITH u AS (
+           UPDATE webhook_subscriptions SET url = coalesce($2, url), events = coalesce($3, events), description = coalesce($4, description),
+                  active = coalesce($5, active),
+                  disabled_at = CASE WHEN $6 THEN NULL WHEN $7 THEN $8::timestamptz ELSE disabled_at END,
+                  disabled_reason = CASE WHEN $6 THEN NULL WHEN $7 THEN 'paused through the API' ELSE disabled_reason END,
+                  failing_since = CASE WHEN $6 THEN NULL ELSE failing_since END,
+                  updated_at = $8
+            WHERE id = $1 RETURNING ${COLUMNS})
+         SELECT * FROM u`,
+        [id, dto.url ?? null, dto.events ?? null, dto.description ?? null, dto.active ?? null, enabling, pausing, now],
+      );
+      if (pausing) {
+        await m.query(
+          `UPDATE webhook_deliveries SET status = 'abandoned', next_attempt_at = NULL, last_error = coalesce(last_error, 'subscription paused'), updated_at = $2
+            WHERE subscription_id = $1 AND status IN ('pending','failed')`,
+          [id, now],
+        );
+      }
+      return view(row);
+    });
+  }
+
+  async remove(id: string): Promise<void> {
+    const [row]: { id: string }[] = await this.db.query(`WITH d AS (DELETE FROM webhook_subscriptions WHERE id = $1 RETURNING id) SELECT * FROM d`, [id]);
+    if (!row) throw DomainError.notFound('Webhook', id);
+  }
+
+  private async checkUrl(url: string): Promise<void> {
+    const verdict = await this.guard.check(url);
+    if (!verdict.ok) throw DomainError.invalidField('url', verdict.reason);
+  }
+}

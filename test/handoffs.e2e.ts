@@ -1,0 +1,266 @@
+import { ManualClock } from '../src/common/clock.js';
+import { createProgram } from './programs-helpers.js';
+import { apiKey, createRep, handoffFor, handoffsOf, outboxDrained, sendEvents, subscribe, upsertLead } from './handoffs-helpers.js';
+import { eventually, startTestApp, type TestApp } from './support/test-app.js';
+import { verifyWebhook, WebhookReceiver } from './webhooks-receiver.js';
+
+describe('sales hand-off', () => {
+  let t: TestApp;
+  let receiver: WebhookReceiver;
+  let hook: { id: string; secret: string };
+  let salesKey: string;
+  const reps: Record<string, string> = {};
+  const clock = new ManualClock('2026-01-05T09:00:00Z'); // Monday 10:00 in Brussels, office open
+
+  beforeAll(async () => {
+    t = await startTestApp({ clock, env: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', OUTBOX_RELAY_MS: '50', WEBHOOK_SWEEP_MS: '100' } });
+    receiver = await WebhookReceiver.start();
+    hook = await subscribe(t, receiver.url(), ['handoff.created']);
+    reps.anneleen = await createRep(t, 'Anneleen');
+    reps.bruno = await createRep(t, 'Bruno', { locales: ['fr', 'nl'] });
+    salesKey = await apiKey(t, 'Anneleen', 'sales');
+  });
+  afterAll(async () => {
+    await t?.close();
+    await receiver?.close();
+  });
+
+  /** A lead who asks for a quote (high intent): promoted to MQL at once, handed to sales. */
+  async function quoteRequest(email: string, lead: Record<string, unknown> = {}): Promise<{ leadId: string; handoffId: string }> {
+    const leadId = await upsertLead(t, email, lead);
+    await sendEvents(t, [{ leadId, type: 'quote_requested', properties: { product: 'website' } }]);
+    const handoff = await eventually(() => handoffFor(t, leadId));
+    return { leadId, handoffId: handoff.id };
+  }
+
+  it('a quote request becomes one high-priority hand-off, with an owner, a 15-office-minute SLA, the reasons — and a signed webhook', async () => {
+    const leadId = await upsertLead(t, 'an@bakkerij.example.be', {
+      firstName: 'An',
+      lastName: 'Peeters',
+      company: 'Bakkerij Peeters',
+      source: { channel: 'google_ads', campaign: 'offerte-q4' },
+      qualification: { need: 'nieuwe website', timeline: 'voor 2027' },
+    });
+    // The same request sent twice at once, and a third time later: still one hand-off.
+    await Promise.all([
+      sendEvents(t, [{ leadId, type: 'quote_requested', properties: { product: 'website' } }]),
+      sendEvents(t, [{ leadId, type: 'quote_requested', properties: { product: 'website' } }]),
+    ]);
+    const created = await eventually(() => handoffFor(t, leadId));
+    await sendEvents(t, [{ leadId, type: 'contact_requested' }]);
+    await eventually(async () => (await outboxDrained(t)) && receiver.accepted('handoff.created').length > 0);
+    expect(await handoffsOf(t, leadId)).toHaveLength(1);
+
+    const res = await t.api('get', `/api/v1/handoffs/${created.id}`, salesKey);
+    expect(res.status).toBe(200);
+    const h = res.body;
+    expect(h).toMatchObject({
+      leadId,
+      status: 'pending',
+      priority: 'high',
+      reason: 'high_intent_event',
+      trigger: { eventType: 'quote_requested' },
+      slaDueAt: '2026-01-05T09:15:00.000Z',
+      slaBreached: false,
+      lead: { email: 'an@bakkerij.example.be', firstName: 'An', company: 'Bakkerij Peeters' },
+      channel: 'google_ads',
+      source: { channel: 'google_ads', campaign: 'offerte-q4' },
+      qualification: { need: 'nieuwe website', timeline: 'voor 2027' },
+    });
+    expect([reps.anneleen, reps.bruno]).toContain(h.ownerId);
+    expect(h.owner.id).toBe(h.ownerId);
+    expect(h.score.reasons[0]).toMatchObject({ description: 'Requested a quote', points: 30 });
+    expect(h.timeline.map((i: { kind: string; data: { type?: string } }) => i.data.type ?? i.kind)).toContain('quote_requested');
+
+    const [webhook] = receiver.accepted('handoff.created').filter((r) => r.body.data.id === created.id);
+    expect(verifyWebhook(hook.secret, webhook, clock.now())).toMatchObject({ type: 'handoff.created', data: { id: created.id, priority: 'high' } });
+    expect(webhook.body.data).toMatchObject({ ownerId: h.ownerId, slaDueAt: h.slaDueAt, lead: { email: 'an@bakkerij.example.be' } });
+    expect(receiver.accepted('handoff.created').filter((r) => r.body.data.id === created.id)).toHaveLength(1);
+  });
+
+  it("a program's hand-off step for a lead with an open hand-off creates nothing; for another lead it sets its own priority", async () => {
+    const { leadId } = await quoteRequest('jan@garage.example.be');
+    const other = await upsertLead(t, 'els@kapper.example.be');
+    const programId = '00000000-0000-4000-8000-000000000001';
+    await t.db.query(
+      `INSERT INTO outbox_events (type, lead_id, payload, occurred_at) SELECT 'handoff.requested', l, jsonb_build_object('leadId', l, 'programId', $2::text,
+         'enrollmentId', $2::text, 'stepId', 'to-sales', 'priority', 'low'), now() FROM unnest($1::uuid[]) AS l`,
+      [[leadId, other], programId],
+    );
+    const requested = await eventually(() => handoffFor(t, other));
+    await eventually(() => outboxDrained(t));
+    expect(await handoffsOf(t, leadId)).toHaveLength(1);
+    const res = await t.api('get', `/api/v1/handoffs/${requested.id}`);
+    expect(res.body).toMatchObject({ priority: 'low', reason: 'program_step', trigger: { programId, stepId: 'to-sales' } });
+    expect(res.body.slaDueAt).toBe('2026-01-16T09:00:00.000Z'); // 72 office hours from Monday 10:00: Friday of the next week, 10:00 in Brussels
+  });
+
+  it("a program's hand-off step hands the lead to sales with the step's priority", async () => {
+    const programId = await createProgram(t, {
+      name: 'Warme leads naar sales',
+      trigger: { type: 'manual' },
+      steps: [
+        { id: 'to-sales', type: 'handoff', priority: 'high', next: 'end' },
+        { id: 'end', type: 'exit' },
+      ],
+    });
+    const leadId = await upsertLead(t, 'wim@installateur.example.be');
+    const enrolled = await t.api('post', `/api/v1/programs/${programId}/enrollments`).send({ leadId });
+    expect(enrolled.status).toBe(201);
+    const h = await eventually(() => handoffFor(t, leadId));
+    const res = await t.api('get', `/api/v1/handoffs/${h.id}`);
+    expect(res.body).toMatchObject({
+      priority: 'high',
+      reason: 'program_step',
+      trigger: { programId, enrollmentId: enrolled.body.id, stepId: 'to-sales' },
+      slaDueAt: '2026-01-05T09:15:00.000Z',
+    });
+  });
+
+  it('a lead who becomes MQL by the scoring rule (downloads + two BANT answers) is a medium-priority hand-off with 24 office hours', async () => {
+    const leadId = await upsertLead(t, 'piet@drukkerij.example.be', { qualification: { need: 'drukwerk', timeline: 'Q2' } });
+    await sendEvents(t, Array.from({ length: 5 }, (_, i) => ({ leadId, type: 'content_downloaded', properties: { asset: `gids-${i}` } })));
+    const h = await eventually(() => handoffFor(t, leadId));
+    const res = await t.api('get', `/api/v1/handoffs/${h.id}`);
+    expect(res.body).toMatchObject({ priority: 'medium', reason: 'mql_rule', slaDueAt: '2026-01-08T09:00:00.000Z' });
+  });
+
+  it('a French-speaking lead goes to the rep who speaks French', async () => {
+    const { handoffId } = await quoteRequest('claire@boulangerie.example.be', { locale: 'fr' });
+    const res = await t.api('get', `/api/v1/handoffs/${handoffId}`);
+    expect(res.body.ownerId).toBe(reps.bruno);
+  });
+
+  it('accepting makes the lead sales-qualified, recorded with the sales actor; accepting twice or rejecting afterwards is a conflict', async () => {
+    const { leadId, handoffId } = await quoteRequest('tom@schrijnwerk.example.be');
+    const accepted = await t.api('post', `/api/v1/handoffs/${handoffId}/accept`, salesKey).send({ note: 'Demo op dinsdag' });
+    expect(accepted.status).toBe(200);
+    expect(accepted.body).toMatchObject({ status: 'accepted', note: 'Demo op dinsdag', respondedBy: 'sales:Anneleen', respondedAt: clock.now().toISOString() });
+    const lead = await t.api('get', `/api/v1/leads/${leadId}`);
+    expect(lead.body.stage).toBe('sql');
+    const [change] = await t.db.query(`SELECT actor, reason FROM stage_changes WHERE lead_id = $1 AND to_stage = 'sql'`, [leadId]);
+    expect(change).toEqual({ actor: 'sales:Anneleen', reason: 'hand-off accepted' });
+
+    const again = await t.api('post', `/api/v1/handoffs/${handoffId}/accept`, salesKey).send({});
+    expect(again.status).toBe(409);
+    expect(again.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(again.body.detail).toBe('The hand-off is already accepted.');
+    const reject = await t.api('post', `/api/v1/handoffs/${handoffId}/reject`, salesKey).send({ reason: 'no_budget' });
+    expect(reject.status).toBe(409);
+    expect(reject.body.detail).toMatch(/report the outcome "lost"/);
+  });
+
+  it('outcomes move the lead to opportunity and customer with the deal value; an outcome before acceptance or after closing is a conflict', async () => {
+    const { leadId, handoffId } = await quoteRequest('sofie@architect.example.be');
+    const early = await t.api('post', `/api/v1/handoffs/${handoffId}/outcome`, salesKey).send({ outcome: 'won' });
+    expect(early.status).toBe(409);
+    expect(early.body.detail).toBe('Accept the hand-off before reporting an outcome.');
+
+    await t.api('post', `/api/v1/handoffs/${handoffId}/accept`, salesKey).send({}).expect(200);
+    const opp = await t.api('post', `/api/v1/handoffs/${handoffId}/outcome`, salesKey).send({ outcome: 'opportunity', value: 8000 });
+    expect(opp.body).toMatchObject({ status: 'opportunity', value: 8000, currency: 'EUR' });
+    expect((await t.api('get', `/api/v1/leads/${leadId}`)).body.stage).toBe('opportunity');
+    const won = await t.api('post', `/api/v1/handoffs/${handoffId}/outcome`, salesKey).send({ outcome: 'won', value: 12500.5, currency: 'EUR' });
+    expect(won.body).toMatchObject({ status: 'won', value: 12500.5, currency: 'EUR', outcomeAt: clock.now().toISOString() });
+    expect((await t.api('get', `/api/v1/leads/${leadId}`)).body.stage).toBe('customer');
+
+    const late = await t.api('post', `/api/v1/handoffs/${handoffId}/outcome`, salesKey).send({ outcome: 'lost' });
+    expect(late.status).toBe(409);
+    expect(late.body.detail).toMatch(/closed \(won\)/);
+  });
+
+  it('a lost deal returns the lead to long-term nurture; a lost deal with a value is refused naming the field', async () => {
+    const { leadId, handoffId } = await quoteRequest('lotte@fietsen.example.be');
+    await t.api('post', `/api/v1/handoffs/${handoffId}/accept`, salesKey).send({}).expect(200);
+    const withValue = await t.api('post', `/api/v1/handoffs/${handoffId}/outcome`, salesKey).send({ outcome: 'lost', value: 10 });
+    expect(withValue.status).toBe(422);
+    expect(withValue.body.errors).toEqual([{ field: 'value', message: 'only an opportunity or a won deal has a value' }]);
+    await t.api('post', `/api/v1/handoffs/${handoffId}/outcome`, salesKey).send({ outcome: 'lost' }).expect(200);
+    expect((await t.api('get', `/api/v1/leads/${leadId}`)).body.stage).toBe('recycled');
+  });
+
+  it('a rejected lead is recycled and enters the long-term program at once; a disqualified one is out for good', async () => {
+    const recycleProgram = await createProgram(t, {
+      name: 'Lange termijn',
+      trigger: { type: 'stage_entered', stage: 'recycled' },
+      goal: { anyOf: [{ stageAtLeast: 'sql' }] },
+      steps: [
+        { id: 'rest', type: 'wait', duration: 'P90D', next: 'end' },
+        { id: 'end', type: 'exit' },
+      ],
+    });
+    const { leadId, handoffId } = await quoteRequest('karel@bouw.example.be');
+    const rejected = await t.api('post', `/api/v1/handoffs/${handoffId}/reject`, salesKey).send({ reason: 'not_now', note: 'Volgend jaar' });
+    expect(rejected.body).toMatchObject({ status: 'rejected', rejectReason: 'not_now', note: 'Volgend jaar' });
+    expect((await t.api('get', `/api/v1/leads/${leadId}`)).body.stage).toBe('recycled');
+    // The LeadActivity published with the answer enrolled the lead in the same transaction.
+    const [enrollment] = await t.db.query(`SELECT status FROM enrollments WHERE program_id = $1 AND lead_id = $2`, [recycleProgram, leadId]);
+    expect(enrollment).toEqual({ status: 'active' });
+
+    const spam = await quoteRequest('spam@competitor.example.be');
+    await t.api('post', `/api/v1/handoffs/${spam.handoffId}/reject`, salesKey).send({ reason: 'bad_fit', disqualify: true }).expect(200);
+    expect((await t.api('get', `/api/v1/leads/${spam.leadId}`)).body.stage).toBe('disqualified');
+    const [none] = await t.db.query(`SELECT count(*)::int AS n FROM enrollments WHERE program_id = $1 AND lead_id = $2`, [recycleProgram, spam.leadId]);
+    expect(none.n).toBe(0);
+    // A recycled lead who asks again gets a new hand-off; the rejected one stays as history.
+    await sendEvents(t, [{ leadId, type: 'meeting_booked' }]);
+    await eventually(async () => (await handoffsOf(t, leadId)).length === 2);
+    expect((await handoffsOf(t, leadId)).map((h) => h.status).sort()).toEqual(['pending', 'rejected']);
+  });
+
+  it('accepting ends the lead\'s nurture enrollments through their goal', async () => {
+    const programId = await createProgram(t, {
+      name: 'Opvolging tot SQL',
+      trigger: { type: 'manual' },
+      goal: { anyOf: [{ stageAtLeast: 'sql' }] },
+      steps: [
+        { id: 'rest', type: 'wait', duration: 'P30D', next: 'end' },
+        { id: 'end', type: 'exit' },
+      ],
+    });
+    const { leadId, handoffId } = await quoteRequest('ines@webshop.example.be');
+    await t.api('post', `/api/v1/programs/${programId}/enrollments`).send({ leadId }).expect(201);
+    await t.api('post', `/api/v1/handoffs/${handoffId}/accept`, salesKey).send({}).expect(200);
+    const [enrollment] = await t.db.query(`SELECT status, exit_reason FROM enrollments WHERE program_id = $1 AND lead_id = $2`, [programId, leadId]);
+    expect(enrollment).toEqual({ status: 'converted', exit_reason: 'goal' });
+  });
+
+  it('refuses a reason sales did not choose from the list, naming the field, and an unknown hand-off with 404', async () => {
+    const { handoffId } = await quoteRequest('marc@dakwerken.example.be');
+    const bad = await t.api('post', `/api/v1/handoffs/${handoffId}/reject`, salesKey).send({ reason: 'too_expensive' });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors[0].field).toBe('reason');
+    const missing = await t.api('post', `/api/v1/handoffs/6f1c1c1e-0000-4000-8000-000000000000/accept`, salesKey).send({});
+    expect(missing.status).toBe(404);
+  });
+
+  it('lets sales and marketers read the queue, only sales answer, and nobody else in', async () => {
+    const { handoffId } = await quoteRequest('nora@tuin.example.be');
+    const marketer = await apiKey(t, 'Marketing', 'marketer');
+    const ingest = await apiKey(t, 'Website forms', 'ingest');
+    expect((await t.api('get', '/api/v1/handoffs', marketer)).status).toBe(200);
+    expect((await t.api('post', `/api/v1/handoffs/${handoffId}/accept`, marketer).send({})).status).toBe(403);
+    expect((await t.api('get', '/api/v1/handoffs', ingest)).status).toBe(403);
+    expect((await t.http().get('/api/v1/handoffs')).status).toBe(401);
+  });
+
+  it('filters the queue by status, owner and priority, and pages with a cursor', async () => {
+    await eventually(() => outboxDrained(t));
+    const pending = await t.api('get', `/api/v1/handoffs?status=pending&ownerId=${reps.bruno}&priority=high`, salesKey);
+    expect(pending.status).toBe(200);
+    expect(pending.body.items.length).toBeGreaterThan(0);
+    for (const h of pending.body.items) expect(h).toMatchObject({ status: 'pending', ownerId: reps.bruno, priority: 'high' });
+
+    const all: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await t.api('get', `/api/v1/handoffs?limit=2${cursor ? `&cursor=${cursor}` : ''}`, salesKey);
+      all.push(...page.body.items.map((h) => h.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM handoffs`);
+    expect(all).toHaveLength(n);
+    expect(new Set(all).size).toBe(n);
+    expect((await t.api('get', '/api/v1/handoffs?status=lost_interest', salesKey)).body.errors[0].field).toBe('status');
+  });
+});

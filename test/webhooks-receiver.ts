@@ -1,0 +1,79 @@
+import { jest } from '@jest/globals';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+
+/** One POST the receiver got, exactly as it arrived. */
+export interface ReceivedWebhook {
+  id: string;
+  timestamp: string;
+  signature: string;
+  headers: Record<string, string>;
+  raw: string;
+  body: { type: string; timestamp: string; data: Record<string, unknown> };
+  answered: number;
+}
+
+/**
+ * A sales tool's webhook endpoint: a real HTTP server on 127.0.0.1 that records every request and answers
+ * with the status the test sets (200 by default; 503 to play "down").
+ */
+export class WebhookReceiver {
+  readonly received: ReceivedWebhook[] = [];
+  status = 200;
+
+  private constructor(private readonly server: http.Server) {}
+
+  static async start(): Promise<WebhookReceiver> {
+    const server = http.createServer();
+    const receiver = new WebhookReceiver(server);
+    server.on('request', (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+        const answered = receiver.status;
+        receiver.received.push({
+          id: headers['webhook-id'],
+          timestamp: headers['webhook-timestamp'],
+          signature: headers['webhook-signature'],
+          headers,
+          raw,
+          body: JSON.parse(raw),
+          answered,
+        });
+        res.writeHead(answered, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return receiver;
+  }
+
+  url(path = '/hooks/nurture'): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${path}`;
+  }
+
+  /** Requests of one event type that the receiver accepted (2xx). */
+  accepted(type?: string): ReceivedWebhook[] {
+    return this.received.filter((r) => r.answered >= 200 && r.answered < 300 && (!type || r.body.type === type));
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/**
+ * Verifies a received webhook with the independent `standardwebhooks` library, as a receiver whose clock
+ * reads `now` would (the library refuses timestamps more than five minutes from its own clock).
+ */
+export function verifyWebhook(secret: string, hook: ReceivedWebhook, now: Date = new Date()): unknown {
+  const spy = jest.spyOn(Date, 'now').mockReturnValue(now.getTime());
+  try {
+    return new Webhook(secret).verify(hook.raw, hook.headers);
+  } finally {
+    spy.mockRestore();
+  }
+}
