@@ -1,4 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
+import { loadavg } from 'node:os';
 import pg from 'pg';
 import { TrackingTokenCodec } from '../src/tracking/domain/tracking-token.js';
 import { freshDatabase, isMain, percentile, startService, type Service } from './support/service.js';
@@ -11,7 +13,7 @@ import { freshDatabase, isMain, percentile, startService, type Service } from '.
  * per hit, and the wait after the last answer until every answered hit is stored).
  * Run after a build: `node dist/bench/tracking.bench.js`.
  */
-const PORT = Number(process.env.BENCH_PORT ?? 3312);
+const PORT = Number(process.env.TRACKING_BENCH_PORT ?? 3317);
 const SECRET = 'bench-tracking-secret-0123456789abcdef';
 const BROWSER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
 const LINKS = 5;
@@ -43,7 +45,7 @@ export async function runTrackingBench(options: Partial<TrackingBenchOptions> = 
     const clicks = messageIds.flatMap((m) => Array.from({ length: LINKS }, (_, l) => `/t/c/${codec.sign({ k: 'c', m, l })}`));
     const opens = messageIds.map((m) => `/t/o/${codec.sign({ k: 'o', m })}`);
     await pool.open();
-    const results: Record<string, number> = {};
+    const results: Record<string, number> = { 'machine load average at start (1 min, 2 cores)': loadavg()[0] };
     let answered = 0;
 
     // Warm-up: JIT, connection pools, and every message's links in the API's cache (as after real sends).
@@ -52,9 +54,12 @@ export async function runTrackingBench(options: Partial<TrackingBenchOptions> = 
     answered += (await closedLoop(pool, (i) => opens[i % opens.length], { seconds: 2 })).ok;
     await allStored(db, answered, 60_000);
 
+    const cpu = new CpuMeter({ api: services[0].child.pid!, worker: services[1].child.pid!, 'load generator': process.pid }, 'nurture_bench_tracking');
     for (const [name, paths, expected] of [['click redirects', clicks, 302], ['open pixel', opens, 200]] as const) {
       log(`${name}: saturation for ${opts.saturationSeconds} s`);
+      cpu.start();
       const run = await closedLoop(pool, (i) => paths[(i * 7919) % paths.length], { seconds: opts.saturationSeconds, expected });
+      Object.assign(results, cpu.report(`${name}: CPU %`));
       answered += run.ok;
       const waited = await allStored(db, answered, 120_000);
       results[`${name}: requests/s (saturation, ${opts.connections} connections)`] = Math.round(run.ok / run.seconds);
@@ -65,7 +70,9 @@ export async function runTrackingBench(options: Partial<TrackingBenchOptions> = 
 
     log(`steady ${opts.steadyRps}/s for ${opts.steadySeconds} s (half clicks, half opens)`);
     const [{ since }] = (await db.query(`SELECT clock_timestamp() AS since`)).rows;
+    cpu.start();
     const steady = await openLoop(pool, (i) => (i % 2 ? opens[(i * 31) % opens.length] : clicks[(i * 7919) % clicks.length]), opts.steadyRps, opts.steadySeconds);
+    Object.assign(results, cpu.report('steady: CPU %'));
     answered += steady.ok;
     const waited = await allStored(db, answered, 120_000);
     const [lag] = (
@@ -88,6 +95,7 @@ export async function runTrackingBench(options: Partial<TrackingBenchOptions> = 
       'interactions stored in total': answered,
       'api peak RSS (MB)': Math.round(services[0].peakRssMb()),
       'worker peak RSS (MB)': Math.round(services[1].peakRssMb()),
+      'machine load average at end (1 min)': loadavg()[0],
     });
     return results;
   } finally {
@@ -98,7 +106,7 @@ export async function runTrackingBench(options: Partial<TrackingBenchOptions> = 
 }
 
 /** Leads, and sent nurture messages with five links each (sent a day ago, so clicks are not "too soon"). */
-export async function seed(db: pg.Client, opts: TrackingBenchOptions): Promise<string[]> {
+async function seed(db: pg.Client, opts: TrackingBenchOptions): Promise<string[]> {
   await db.query(`INSERT INTO leads (email, email_normalized) SELECT 'lead' || i || '@bench.example', 'lead' || i || '@bench.example' FROM generate_series(1, $1) i`, [opts.leads]);
   const { rows } = await db.query(
     `WITH l AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM leads)
@@ -114,13 +122,78 @@ export async function seed(db: pg.Client, opts: TrackingBenchOptions): Promise<s
 }
 
 /** Waits until PostgreSQL holds `count` interactions; returns how long that took (ms). */
-export async function allStored(db: pg.Client, count: number, timeoutMs: number): Promise<number> {
+async function allStored(db: pg.Client, count: number, timeoutMs: number): Promise<number> {
   const started = performance.now();
   for (;;) {
     const { rows } = await db.query(`SELECT count(*)::int AS n FROM email_interactions`);
     if (rows[0].n >= count) return Math.round(performance.now() - started);
     if (performance.now() - started > timeoutMs) throw new Error(`only ${rows[0].n} of ${count} hits stored after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * Where the CPU went during a phase, in % of one core: the service's processes, this database's PostgreSQL
+ * backends, Redis, the load generator, kernel interrupt handling, hypervisor steal, and other processes on
+ * the machine (other work may share it: compare runs only when that is low).
+ */
+class CpuMeter {
+  private before: Record<string, number> = {};
+  private startedAt = 0;
+
+  constructor(
+    private readonly pids: Record<string, number>,
+    private readonly database: string,
+  ) {}
+
+  start(): void {
+    this.before = this.sample();
+    this.startedAt = performance.now();
+  }
+
+  report(prefix: string): Record<string, number> {
+    const after = this.sample();
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    const pct = (k: string) => Math.round((after[k] - this.before[k]) / seconds); // 100 ticks a second = one core
+    const out: Record<string, number> = {};
+    let named = 0;
+    for (const k of Object.keys(after)) {
+      if (k === 'machine') continue;
+      out[`${prefix} ${k}`] = pct(k);
+      named += pct(k);
+    }
+    out[`${prefix} other processes`] = pct('machine') - named;
+    return out;
+  }
+
+  private sample(): Record<string, number> {
+    const ticks = (pid: number) => {
+      try {
+        const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        return Number(f[11]) + Number(f[12]);
+      } catch {
+        return 0;
+      }
+    };
+    const out: Record<string, number> = { postgres: 0, redis: 0 };
+    for (const [name, pid] of Object.entries(this.pids)) out[name] = ticks(pid);
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let cmd = '';
+      try {
+        cmd = readFileSync(`/proc/${entry}/cmdline`, 'latin1');
+      } catch {
+        continue;
+      }
+      if (cmd.startsWith('postgres:') && cmd.includes(` ${this.database} `)) out.postgres += ticks(Number(entry));
+      else if (cmd.startsWith('redis-server')) out.redis += ticks(Number(entry));
+    }
+    const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+    // user nice system idle iowait irq softirq steal: network interrupts and hypervisor steal are no process's
+    out['kernel interrupts (network)'] = fields[5] + fields[6];
+    out['stolen by the hypervisor'] = fields[7];
+    out.machine = fields.slice(0, 8).reduce((a, b) => a + b, 0) - fields[3] - fields[4];
+    return out;
   }
 }
 
@@ -140,7 +213,7 @@ function summary(latencies: number[], ok: number, failed: number, seconds: numbe
 }
 
 /** Every connection sends its next request as soon as the previous one is answered, for a time or a count. */
-export async function closedLoop(pool: ConnectionPool, path: (i: number) => string, limit: { seconds?: number; count?: number; expected?: number }): Promise<RunResult> {
+async function closedLoop(pool: ConnectionPool, path: (i: number) => string, limit: { seconds?: number; count?: number; expected?: number }): Promise<RunResult> {
   const latencies: number[] = [];
   let next = 0;
   let failed = 0;
@@ -228,7 +301,7 @@ class Connection {
   }
 }
 
-export class ConnectionPool {
+class ConnectionPool {
   readonly connections: Connection[];
   private readonly idle: Connection[] = [];
   private readonly queue: ((c: Connection) => void)[] = [];

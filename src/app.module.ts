@@ -1,10 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AnalyticsModule } from './analytics/analytics.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { Clock } from './common/clock.js';
 import { CommonModule } from './common/common.module.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { EventsModule } from './events/events.module.js';
+import { HandoffsModule } from './handoffs/handoffs.module.js';
 import { HealthModule } from './health/health.module.js';
 import { EmailApiModule } from './email/email-api.module.js';
 import { EmailModule } from './email/email.module.js';
@@ -12,11 +14,14 @@ import { DatabaseModule } from './infra/database/database.module.js';
 import { QueueModule } from './infra/queue/queue.module.js';
 import { LeadsModule } from './leads/leads.module.js';
 import { LeadActivityModule } from './lifecycle/lead-activity.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { PrivacyModule } from './privacy/privacy.module.js';
 import { ProgramsModule } from './programs/programs.module.js';
 import { ScoringModule } from './scoring/scoring.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
 import { SuppressionAdminModule } from './suppression/suppression-admin.module.js';
 import { TrackingModule } from './tracking/tracking.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { WorkerModule } from './worker.module.js';
 
 export interface AppOverrides {
@@ -37,10 +42,11 @@ export class AppModule {
         DatabaseModule,
         LeadActivityModule,
         QueueModule,
+        MetricsModule,
         ScoringModule,
         EmailModule,
         ProgramsModule,
-        ...(api ? [AuthModule, HealthModule, LeadsModule, EventsModule, EmailApiModule, TemplatesModule, TrackingModule, SuppressionAdminModule] : []),
+        ...(api ? [AuthModule, HealthModule, LeadsModule, PrivacyModule, AnalyticsModule, EventsModule, EmailApiModule, TemplatesModule, TrackingModule, SuppressionAdminModule, HandoffsModule, WebhooksModule] : []),
         ...(worker ? [WorkerModule] : []),
       ],
     };

@@ -3,6 +3,9 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { EmailDeliveryProcessor } from './email/email-delivery.processor.js';
 import { EmailDeliverySweepCron } from './email/email-delivery-sweep.cron.js';
 import { EmailModule } from './email/email.module.js';
+import { HandoffsWorkerModule } from './handoffs/handoffs-worker.module.js';
+import { OutboxRelayModule } from './lifecycle/outbox-relay.module.js';
+import { RetentionModule } from './privacy/retention.module.js';
 import { ProgramsModule } from './programs/programs.module.js';
 import { ProgramSchedulerCron } from './programs/scheduler/program-scheduler.cron.js';
 import { ProgramsProcessor } from './programs/scheduler/programs.processor.js';
@@ -11,10 +14,11 @@ import { ScoringProcessor } from './scoring/scoring.processor.js';
 import { ScoringSweepCron } from './scoring/scoring-sweep.cron.js';
 import { TrackingDrainCron } from './tracking/tracking-drain.cron.js';
 import { TrackingRecorderModule } from './tracking/tracking-recorder.module.js';
+import { WebhooksWorkerModule } from './webhooks/webhooks-worker.module.js';
 
 /** What a worker process runs: queue consumers and scheduled sweeps. Loaded for PROCESS_ROLE=worker|all. */
 @Module({
-  imports: [ScheduleModule.forRoot(), ScoringModule, EmailModule, TrackingRecorderModule, ProgramsModule],
+  imports: [ScheduleModule.forRoot(), ScoringModule, EmailModule, TrackingRecorderModule, ProgramsModule, OutboxRelayModule, HandoffsWorkerModule, WebhooksWorkerModule, RetentionModule],
   providers: [ScoringProcessor, ScoringSweepCron, EmailDeliveryProcessor, EmailDeliverySweepCron, TrackingDrainCron, ProgramsProcessor, ProgramSchedulerCron],
 })
 export class WorkerModule {}

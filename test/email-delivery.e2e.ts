@@ -57,7 +57,7 @@ describe('what a lead receives', () => {
     const leadId = await createLead(t, lead);
     const outcome = await email.sendToLead(leadId, templateId, key);
     expect(outcome.status).toBe('queued');
-    const mail = await eventually(async () => sink.to(String(lead.email))[0]);
+    const mail = await eventually(async () => sink.to(String(lead.email))[0], 20_000);
     return { messageId: outcome.messageId, mail };
   }
 
@@ -168,13 +168,28 @@ describe('what a lead receives', () => {
     expect(mail.parsed.html).toContain('Unsubscribe');
   });
 
+  it('uses a subject given with the send (an A/B variant) instead of the template\'s, personalised the same way', async () => {
+    const leadId = await createLead(t, { email: 'ab@example.be', firstName: 'Bram' });
+    const { messageId } = await t.db.transaction((m) =>
+      email.enqueue(m, { idempotencyKey: 'ab:1', leadId, templateId, variant: 'B', subjectOverride: 'Nog één vraag, {{fallback firstName "daar"}}' }),
+    );
+    await email.dispatch([messageId]);
+    const mail = await eventually(async () => sink.to('ab@example.be')[0], 20_000);
+    expect(mail.parsed.subject).toBe('Nog één vraag, Bram');
+    const [row] = await t.db.query(`SELECT subject, variant FROM email_messages WHERE id = $1`, [messageId]);
+    expect(row).toEqual({ subject: 'Nog één vraag, Bram', variant: 'B' });
+    await expect(
+      t.db.transaction((m) => email.enqueue(m, { idempotencyKey: 'ab:2', leadId, templateId, subjectOverride: 'Hoi {{#if x}}' })),
+    ).rejects.toMatchObject({ errors: [{ field: 'subjectOverride', message: expect.stringMatching(/not valid Handlebars/) }] });
+  });
+
   it('sends one email for one idempotency key, however often it is asked', async () => {
     const leadId = await createLead(t, { email: 'twice@example.be', firstName: 'Tom' });
     const first = await email.sendToLead(leadId, templateId, 'welcome:twice');
     const again = await email.sendToLead(leadId, templateId, 'welcome:twice');
     expect(again).toEqual({ messageId: first.messageId, status: 'duplicate' });
-    await eventually(async () => sink.to('twice@example.be')[0]);
-    await eventually(async () => (await t.db.query(`SELECT status FROM email_messages WHERE id = $1`, [first.messageId]))[0].status === 'sent');
+    await eventually(async () => sink.to('twice@example.be')[0], 20_000);
+    await eventually(async () => (await t.db.query(`SELECT status FROM email_messages WHERE id = $1`, [first.messageId]))[0].status === 'sent', 20_000);
     expect(sink.to('twice@example.be')).toHaveLength(1);
   });
 });

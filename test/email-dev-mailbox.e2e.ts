@@ -17,7 +17,7 @@ describe('the development mailbox (no SMTP_URL)', () => {
     const templateId = await createTemplate(t);
     const leadId = await createLead(t, { email: 'an@bakkerij-peeters.example.be', firstName: 'An' });
     const { messageId } = await t.app.get(EmailService).sendToLead(leadId, templateId, 'dev:1');
-    const stored = await eventually(async () => (await t.db.query(`SELECT id FROM dev_mailbox WHERE message_id = $1`, [messageId]))[0]);
+    const stored = await eventually(async () => (await t.db.query(`SELECT id FROM dev_mailbox WHERE message_id = $1`, [messageId]))[0], 20_000);
     const [row] = await t.db.query(`SELECT status FROM email_messages WHERE id = $1`, [messageId]);
     expect(row.status).toBe('sent');
 

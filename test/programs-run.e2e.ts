@@ -65,7 +65,7 @@ describe('nurture programs, run by the scheduler', () => {
     await sendEvent(t, { leadId, type: 'meeting_booked' });
     const converted = await eventually(async () => {
       const e = await enrollmentOf(t, programId, leadId);
-      return e?.status === 'converted' && e;
+      return e?.status === 'converted' ? e : undefined;
     });
     expect(converted).toMatchObject({ exit_reason: 'goal', next_run_at: null, current_step_id: 'wait2' });
     clock.advance(8 * DAY);
@@ -166,7 +166,7 @@ describe('nurture programs, run by the scheduler', () => {
     clock.advance(3 * DAY);
     const exited = await eventually(async () => {
       const e = await enrollmentOf(t, programId, suppressedLead);
-      return e?.status === 'exited' && e;
+      return e?.status === 'exited' ? e : undefined;
     });
     expect(exited.exit_reason).toBe('unsubscribed');
     expect(await emailsOf(t, unsubscribed)).toEqual(['welcome']);

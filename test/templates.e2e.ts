@@ -139,12 +139,21 @@ describe('email templates over HTTP', () => {
     });
   });
 
+  it('is described in the OpenAPI document', async () => {
+    const res = await t.http().get('/docs-json');
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/templates', '/api/v1/templates/{id}', '/api/v1/templates/{id}/preview', '/api/v1/templates/{id}/test-send', '/api/v1/email/stats']),
+    );
+    expect(Object.keys(res.body.paths).some((p) => p.startsWith('/dev/'))).toBe(false);
+  });
+
   it('test-sends a real email of the current version, personalised with sample data', async () => {
     const id = await createTemplate(t);
     const res = await t.api('post', `/api/v1/templates/${id}/test-send`).send({ to: 'marketing@studio-noord.example.be', locale: 'en' });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ messageId: expect.any(String), status: 'queued' });
-    const mail = await eventually(async () => sink.to('marketing@studio-noord.example.be')[0]);
+    const mail = await eventually(async () => sink.to('marketing@studio-noord.example.be')[0], 20_000);
     expect(mail.parsed.subject).toBe('Thanks for downloading, An');
     expect(mail.parsed.html).toContain('Hello An,');
     const [row] = await t.db.query(`SELECT kind, status, lead_id FROM email_messages WHERE id = $1`, [res.body.messageId]);

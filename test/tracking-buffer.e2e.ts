@@ -90,6 +90,21 @@ describe('the tracking buffer between the endpoints and PostgreSQL', () => {
       const events = await t.db.query(`SELECT id FROM events WHERE lead_id = $1`, [leadId]);
       expect(events).toEqual([{ id: hit.id }]);
     });
+
+    it('a hit PostgreSQL refuses is dropped without holding up the hits around it', async () => {
+      const { messageId } = await sentMessage(t);
+      const hit = (userAgent: string) => ({ id: randomUUID(), kind: 'open' as const, messageId, linkIndex: null, url: null, method: 'GET' as const, userAgent, ip: null, at: Date.now() });
+      const key = hitStreamKey(t.config);
+      await redis
+        .multi()
+        .xadd(key, '*', 'h', encodeHit(hit(IPHONE_MAIL)))
+        .xadd(key, '*', 'h', encodeHit(hit('NUL\u0000 in a user agent')))
+        .xadd(key, '*', 'h', encodeHit(hit(IPHONE_MAIL)))
+        .xadd(key, '*', 'h', 'not a hit at all')
+        .exec();
+      await eventually(async () => (await redis.xlen(key)) === 0);
+      expect(await stored(t, messageId)).toHaveLength(2);
+    });
   });
 
   it('when Redis does not answer, the API still answers and writes the hit to PostgreSQL itself', async () => {

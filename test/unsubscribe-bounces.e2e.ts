@@ -96,6 +96,23 @@ describe('bounces, complaints and the suppression list', () => {
     });
   });
 
+  describe('the check before every send', () => {
+    it('treats withdrawn consent as suppressed, and tells why, for one lead or many', async () => {
+      const withdrawn = await newLead();
+      await t.api('post', '/api/v1/leads').send({ email: withdrawn.email, consent: { status: 'withdrawn' } }).expect(200);
+      const fine = await newLead();
+      const bounced = await newLead();
+      await t.api('post', '/api/v1/email/bounces').send({ email: bounced.email, type: 'hard' }).expect(201);
+      const service = t.app.get(SuppressionService);
+      const reasons = await t.db.transaction((m) => service.suppressedAmong(m, [withdrawn.id, fine.id, bounced.id]));
+      expect(Object.fromEntries(reasons)).toEqual({ [withdrawn.id]: 'consent_withdrawn', [bounced.id]: 'hard_bounce' });
+      expect(await t.db.transaction((m) => service.suppressionReason(m, withdrawn.email))).toBe('consent_withdrawn');
+      expect(await suppressed(fine.id)).toBe(false);
+      expect(await suppressed(fine.email)).toBe(false);
+      expect(await suppressed(randomUUID())).toBe(false);
+    });
+  });
+
   describe('the suppression list', () => {
     it('adds an address by hand (201), and again changes nothing (200)', async () => {
       const lead = await newLead();

@@ -45,6 +45,8 @@ export interface AppConfig {
   /** Tracking: how often a worker drains buffered opens/clicks into PostgreSQL (ms), and the most it takes at once. */
   trackingDrainMs: number;
   trackingDrainBatch: number;
+  /** Tracking: drain loops per worker process, so PostgreSQL writes one batch while the next is read. */
+  trackingDrainConcurrency: number;
   /** Tracking: buffered hits a crashed worker had taken are taken over after this long (ms). */
   trackingReclaimIdleMs: number;
   /** Tracking: how many sent messages' links the API keeps in memory for click redirects. */
@@ -170,6 +172,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     trackingBurstWindowMs: int(env, 'TRACKING_BURST_WINDOW_MS', 2000, 0, 60000),
     trackingDrainMs: int(env, 'TRACKING_DRAIN_MS', 150, 10, 10000),
     trackingDrainBatch: int(env, 'TRACKING_DRAIN_BATCH', 2000, 1, 20000),
+    trackingDrainConcurrency: int(env, 'TRACKING_DRAIN_CONCURRENCY', 2, 1, 16),
     trackingReclaimIdleMs: int(env, 'TRACKING_RECLAIM_IDLE_MS', 30000, 100, 3600000),
     trackingLinkCacheSize: int(env, 'TRACKING_LINK_CACHE_SIZE', 50000, 0, 10000000),
     programs: loadProgramsConfig(env),
@@ -388,7 +391,7 @@ function loadWebhooksConfig(env: Env): WebhooksConfig {
     timeoutMs,
     concurrency: int(env, 'WEBHOOK_CONCURRENCY', 20, 1, 500),
     sweepMs: int(env, 'WEBHOOK_SWEEP_MS', 5000, 20, 600_000),
-    redispatchAfterMs: int(env, 'WEBHOOK_REDISPATCH_AFTER_MS', 5000, 0, 86_400_000),
+    redispatchAfterMs: int(env, 'WEBHOOK_REDISPATCH_AFTER_MS', 30_000, 0, 86_400_000),
     sendingTimeoutMs: Math.max(timeoutMs * 3, 60_000),
     disableAfterMs: int(env, 'WEBHOOK_DISABLE_AFTER_HOURS', 72, 1, 8760) * 3_600_000,
   };

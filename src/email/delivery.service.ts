@@ -5,10 +5,11 @@ import { Clock } from '../common/clock.js';
 import { DomainError, ErrorCode } from '../common/domain-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { QUEUES, type DeliverEmailJob } from '../infra/queue/queue-names.js';
+import { DELIVER_JOB, deliveryJobId } from './delivery-job.js';
 import { classifyDeliveryFailure, retryDelayMs, type DeliveryFailure } from './domain/delivery-failure.js';
 import { TemplateError } from './domain/template-error.js';
-import { EmailMessagesRepository, type ClaimedMessage } from './email-messages.repository.js';
-import { DELIVER_JOB, deliveryJobId } from './delivery-job.js';
+import { emailHash } from './email-hash.js';
+import { EmailMessagesRepository, type PendingMessage } from './email-messages.repository.js';
 import { MessageComposer, type ComposedEmail } from './message-composer.service.js';
 import { SendRateLimiter } from './send-rate-limiter.js';
 import { MailTransport } from './transport/mail-transport.js';
@@ -16,11 +17,12 @@ import { MailTransport } from './transport/mail-transport.js';
 export type DeliveryOutcome = 'sent' | 'retry' | 'failed' | 'suppressed' | 'skipped';
 
 /**
- * Delivers one message, at most once. The worker waits for its slot in the shared send rate, then claims
- * the row (queued → sending); a duplicate job or a second worker finds nothing to claim and does nothing.
- * Suppression is checked in the claim, right before sending. A temporary failure puts the message back in
- * the queue with a backoff; a permanent one fails it (a hard bounce suppresses the address). A worker that
- * dies mid-send leaves the row 'sending'; the sweep holds it rather than risk a second copy.
+ * Delivers one message, at most once. The worker reads the queued row and renders it, waits for its slot
+ * in the shared send rate, then claims the row (queued → sending) in one statement that also checks the
+ * suppression list and stores the tracked links; a duplicate job or a second worker finds nothing to claim
+ * and sends nothing. A temporary failure puts the message back in the queue with a backoff; a permanent one
+ * fails it (a hard bounce suppresses the address). A worker that dies after the claim leaves the row
+ * 'sending'; the sweep holds it rather than risk a second copy. One that dies before it leaves it queued.
  */
 @Injectable()
 export class DeliveryService {
@@ -37,62 +39,92 @@ export class DeliveryService {
   ) {}
 
   async deliver(messageId: string): Promise<DeliveryOutcome> {
-    await this.rate.acquire();
-    const message = await this.messages.claim(messageId, this.clock.now());
+    const message = await this.messages.load(messageId);
     if (!message) return 'skipped';
-    const suppressed = suppressionReason(message);
-    if (suppressed) {
-      await this.messages.markSuppressed(message.id, suppressed);
-      return 'suppressed';
-    }
+    if (suppressionReason(message)) return this.suppress(message);
 
     let email: ComposedEmail;
     try {
       email = await this.composer.compose(message, this.clock.now());
     } catch (err) {
       const reason = unsendableReason(err);
-      if (!reason) return this.afterFailure(message, { kind: 'temporary', detail: errorText(err) });
+      if (!reason) throw err; // e.g. the database is briefly away: the job is retried, the row is still queued
       await this.messages.markFailed(message.id, this.clock.now(), reason, errorText(err));
       this.logger.warn({ messageId: message.id, reason, problem: errorText(err) }, 'email cannot be sent');
       return 'failed';
     }
 
-    await this.messages.recordRender(message.id, email.record);
+    await this.rate.acquire();
+    const claim = await this.messages.claim(message.id, this.clock.now(), emailHash(email.record.to), email.record);
+    if (!claim) return 'skipped';
+    if (claim.status === 'suppressed') return 'suppressed';
     try {
       await this.transport.send(email.mail);
     } catch (err) {
-      return this.afterFailure(message, classifyDeliveryFailure(err), email.record.to);
+      return this.afterFailure(message, claim.attempts, classifyDeliveryFailure(err), email.record.to);
     }
-    await this.messages.markSent(message.id, this.clock.now(), email.messageIdHeader);
+    await persist(() => this.messages.markSent(message.id, this.clock.now(), email.messageIdHeader));
     return 'sent';
   }
 
-  private async afterFailure(message: ClaimedMessage, failure: DeliveryFailure, to?: string): Promise<DeliveryOutcome> {
+  /** Records why the message is not sent (the claim checks again and decides). */
+  private async suppress(message: PendingMessage): Promise<DeliveryOutcome> {
+    const recipient = message.kind === 'test' ? message.toAddress : message.lead?.email;
+    const claim = await this.messages.claim(message.id, this.clock.now(), recipient ? emailHash(recipient) : '', null);
+    if (claim?.status === 'sending') {
+      // Suppressed when read, no longer when claimed (the lead consented again in between): send it next time.
+      await this.messages.markRetry(message.id, this.clock.now(), 'suppression lifted while sending');
+      await this.dispatchRetry(message.id, claim.attempts, 0);
+      return 'retry';
+    }
+    return claim ? 'suppressed' : 'skipped';
+  }
+
+  private async afterFailure(message: PendingMessage, attempts: number, failure: DeliveryFailure, to: string): Promise<DeliveryOutcome> {
     const now = this.clock.now();
     if (failure.kind === 'permanent') {
-      const bounce = failure.hardBounce && to ? { email: to, leadId: message.leadId } : undefined;
-      await this.messages.markFailed(message.id, now, bounce ? 'hard_bounce' : 'rejected', failure.detail, bounce);
+      const bounce = failure.hardBounce ? { email: to, leadId: message.leadId } : undefined;
+      await persist(() => this.messages.markFailed(message.id, now, bounce ? 'hard_bounce' : 'rejected', failure.detail, bounce));
       this.logger.warn({ messageId: message.id, hardBounce: !!bounce, reply: failure.detail }, 'email refused by the server');
       return 'failed';
     }
-    if (message.attempts >= this.config.email.maxAttempts) {
-      await this.messages.markFailed(message.id, now, 'retries_exhausted', failure.detail);
-      this.logger.warn({ messageId: message.id, attempts: message.attempts, reply: failure.detail }, 'email given up after retries');
+    if (attempts >= this.config.email.maxAttempts) {
+      await persist(() => this.messages.markFailed(message.id, now, 'retries_exhausted', failure.detail));
+      this.logger.warn({ messageId: message.id, attempts, reply: failure.detail }, 'email given up after retries');
       return 'failed';
     }
-    const delay = retryDelayMs(message.attempts, this.config.email.retryBaseMs);
-    await this.messages.markRetry(message.id, new Date(now.getTime() + delay), failure.detail);
-    try {
-      await this.queue.add(DELIVER_JOB, { messageId: message.id }, { jobId: deliveryJobId(message.id, message.attempts), delay });
-    } catch (err) {
-      this.logger.warn({ err, messageId: message.id }, 'could not schedule the retry; the delivery sweep will');
-    }
+    const delay = retryDelayMs(attempts, this.config.email.retryBaseMs);
+    await persist(() => this.messages.markRetry(message.id, new Date(now.getTime() + delay), failure.detail));
+    await this.dispatchRetry(message.id, attempts, delay);
     return 'retry';
+  }
+
+  private async dispatchRetry(messageId: string, attempts: number, delay: number): Promise<void> {
+    try {
+      await this.queue.add(DELIVER_JOB, { messageId }, { jobId: deliveryJobId(messageId, attempts), delay });
+    } catch (err) {
+      this.logger.warn({ err, messageId }, 'could not schedule the retry; the delivery sweep will');
+    }
   }
 }
 
-/** Why this message must not be sent to its recipient, or null. */
-export function suppressionReason(message: ClaimedMessage): string | null {
+/**
+ * Records an outcome after the email left: retried briefly, because if it is lost the message stays
+ * 'sending' and is held as ambiguous although we know what happened.
+ */
+async function persist(write: () => Promise<void>): Promise<void> {
+  for (const wait of [250, 1000, 0]) {
+    try {
+      return await write();
+    } catch (err) {
+      if (!wait) throw err;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
+/** Why this message must not be sent to its recipient, as read before the claim (which checks again). */
+export function suppressionReason(message: PendingMessage): string | null {
   if (message.kind === 'nurture' && !message.lead) return 'lead_erased';
   if (message.consentStatus === 'withdrawn') return 'consent_withdrawn';
   return message.suppressedReason;

@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -23,10 +23,11 @@ export interface SweepResult {
  *   is dispatched again — safe, because delivery claims the row first.
  */
 @Injectable()
-export class EmailDeliverySweepCron implements OnApplicationBootstrap, OnApplicationShutdown {
+export class EmailDeliverySweepCron implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(EmailDeliverySweepCron.name);
   private timer?: NodeJS.Timeout;
   private running = false;
+  private stopping = false;
 
   constructor(
     private readonly messages: EmailMessagesRepository,
@@ -40,12 +41,14 @@ export class EmailDeliverySweepCron implements OnApplicationBootstrap, OnApplica
     this.timer.unref();
   }
 
-  onApplicationShutdown(): void {
+  /** Stops before the queue connections close, so a late tick does not fail on them. */
+  onModuleDestroy(): void {
+    this.stopping = true;
     clearInterval(this.timer);
   }
 
   async tick(): Promise<SweepResult> {
-    if (this.running) return { held: 0, redispatched: 0 };
+    if (this.running || this.stopping) return { held: 0, redispatched: 0 };
     this.running = true;
     try {
       return { held: await this.holdStuck(), redispatched: await this.redispatchLost() };
@@ -66,7 +69,7 @@ export class EmailDeliverySweepCron implements OnApplicationBootstrap, OnApplica
       }
       return held.length;
     } catch (err) {
-      this.logger.error(err instanceof Error ? err : String(err), 'holding stuck emails failed');
+      this.fail(err, 'holding stuck emails failed');
       return 0;
     }
   }
@@ -74,20 +77,24 @@ export class EmailDeliverySweepCron implements OnApplicationBootstrap, OnApplica
   private async redispatchLost(): Promise<number> {
     try {
       const before = new Date(this.clock.now().getTime() - this.config.email.redispatchAfterMs);
-      let redispatched = 0;
-      for (const { id, attempts } of await this.messages.overdue(before, BATCH)) {
+      const overdue = await this.messages.overdue(before, BATCH);
+      // One round trip for the batch: ioredis pipelines the concurrent lookups.
+      const states = await Promise.all(overdue.map((m) => this.queue.getJobState(deliveryJobId(m.id, m.attempts))));
+      const lost = overdue.filter((_, i) => !ALIVE.has(states[i]));
+      for (const { id, attempts } of lost) {
         const jobId = deliveryJobId(id, attempts);
-        const job = await this.queue.getJob(jobId);
-        if (job && ALIVE.has(await job.getState())) continue;
-        if (job) await job.remove().catch(() => undefined); // finished without sending: make room for a new one
+        await this.queue.remove(jobId).catch(() => 0); // a finished job that did not send: make room for a new one
         await this.queue.add(DELIVER_JOB, { messageId: id }, { jobId });
-        redispatched++;
       }
-      if (redispatched) this.logger.warn({ count: redispatched }, 'queued emails had lost their job and were dispatched again');
-      return redispatched;
+      if (lost.length) this.logger.warn({ count: lost.length }, 'queued emails had lost their job and were dispatched again');
+      return lost.length;
     } catch (err) {
-      this.logger.error(err instanceof Error ? err : String(err), 're-dispatching lost emails failed');
+      this.fail(err, 're-dispatching lost emails failed');
       return 0;
     }
+  }
+
+  private fail(err: unknown, message: string): void {
+    if (!this.stopping) this.logger.error(err instanceof Error ? err : String(err), message);
   }
 }

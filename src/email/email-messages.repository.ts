@@ -2,12 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { TrackedLink } from './domain/link-tracking.js';
 import { emailHashSql } from './email-hash.js';
+import { MicroBatch } from './micro-batch.js';
 import { leadSnapshotFromRow, type LeadSnapshot } from './template-data.js';
 
 export type MessageStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'suppressed' | 'held';
 
-/** A message this worker has just claimed for sending, with its lead and any reason not to mail them. */
-export interface ClaimedMessage {
+/** A queued message as read before sending, with its lead and any reason not to mail them. */
+export interface PendingMessage {
   id: string;
   kind: 'nurture' | 'test';
   toAddress: string | null;
@@ -24,73 +25,130 @@ export interface ClaimedMessage {
   suppressedReason: string | null;
 }
 
+/** What was rendered, stored with the claim so the tracked links resolve from the first click. */
+export interface RenderRecord {
+  to: string;
+  subject: string;
+  locale: string;
+  links: TrackedLink[];
+}
+
+export type ClaimResult = { status: 'sending'; attempts: number } | { status: 'suppressed'; reason: string } | null;
+
 /** Where the worker finds a cut-off send: 'sending' since before this moment. */
 export const HELD_REASON = 'ambiguous_after_crash';
 
 /**
- * The delivery state machine in SQL: queued → sending (claimed by exactly one worker) → sent | failed |
- * suppressed | queued again (temporary failure); sending for too long → held, never re-sent automatically.
+ * The delivery state machine in SQL: queued → sending (claimed by exactly one worker) or suppressed; sending
+ * → sent | failed | queued again (temporary failure); sending for too long → held, never re-sent automatically.
  * Outcomes are recorded for 'held' messages too: if the worker that was thought dead reports back, its
  * outcome is the truth.
  */
 @Injectable()
 export class EmailMessagesRepository {
+  private readonly loads = new MicroBatch((ids: string[]) => this.loadMany(ids), 2);
+  private readonly sends = new MicroBatch((sent: { id: string; at: string; smtpMessageId: string }[]) => this.markSentMany(sent), 5);
+
   constructor(private readonly db: DataSource) {}
 
   /**
-   * Claims a queued message atomically, so a duplicate job or a second worker gets nothing. In the same
-   * statement it reads the lead and looks the address up on the suppression list (checked right before sending).
+   * Reads a queued message and its lead (null when it is no longer queued). Nothing is locked: see
+   * {@link claim}. Reads of deliveries in flight at the same moment share one query.
    */
-  async claim(id: string, now: Date): Promise<ClaimedMessage | null> {
+  load(id: string): Promise<PendingMessage | null> {
+    return this.loads.call(id);
+  }
+
+  private async loadMany(ids: string[]): Promise<(PendingMessage | null)[]> {
     const rows: Record<string, any>[] = await this.db.query(
-      `WITH claimed AS (
-         UPDATE email_messages SET status = 'sending', sending_at = $2, attempts = attempts + 1
-         WHERE id = $1 AND status = 'queued'
-         RETURNING id, kind, lead_id, to_address, template_id, template_version, locale, subject, attempts
-       )
-       SELECT c.*, l.email, l.first_name, l.last_name, l.company, l.job_title, l.phone, l.locale AS lead_locale, l.timezone,
+      `SELECT e.id, e.kind, e.lead_id, e.to_address, e.template_id, e.template_version, e.locale, e.subject_override, e.attempts,
+              l.email, l.first_name, l.last_name, l.company, l.job_title, l.phone, l.locale AS lead_locale, l.timezone,
               l.stage, l.channel, l.engagement_score, l.fit_score, l.attributes, l.qualification, l.source, l.consent_status,
               (SELECT s.reason FROM suppressions s
-                WHERE s.email_hash = ${emailHashSql("coalesce(l.email_normalized, c.to_address, '')")}) AS suppressed_reason
-       FROM claimed c LEFT JOIN leads l ON l.id = c.lead_id`,
-      [id, now.toISOString()],
+                WHERE s.email_hash = ${emailHashSql("coalesce(l.email_normalized, e.to_address, '')")}) AS suppressed_reason
+       FROM email_messages e LEFT JOIN leads l ON l.id = e.lead_id
+       WHERE e.id = ANY($1::uuid[]) AND e.status = 'queued'`,
+      [[...new Set(ids)]],
+    );
+    const byId = new Map(rows.map((r) => [r.id as string, r]));
+    return ids.map((id) => {
+      const r = byId.get(id);
+      if (!r) return null;
+      return {
+        id: r.id,
+        kind: r.kind,
+        toAddress: r.to_address,
+        templateId: r.template_id,
+        templateVersion: r.template_version,
+        locale: r.locale,
+        subjectOverride: r.subject_override,
+        attempts: r.attempts,
+        leadId: r.lead_id,
+        lead: r.email == null ? null : leadSnapshotFromRow({ ...r, locale: r.lead_locale }),
+        consentStatus: r.consent_status ?? null,
+        suppressedReason: r.suppressed_reason ?? null,
+      };
+    });
+  }
+
+  /**
+   * Claims a queued message (queued → sending) in one statement, so a duplicate job or a second worker gets
+   * nothing, and a crash before this point leaves it queued. The same statement checks, right before sending,
+   * the suppression list for the recipient (`recipientHash`), the lead's consent and that the lead still
+   * exists, and stores what was rendered. A message that must not be sent becomes 'suppressed' instead.
+   */
+  async claim(id: string, now: Date, recipientHash: string, render: RenderRecord | null): Promise<ClaimResult> {
+    const rows: { status: 'sending' | 'suppressed'; status_reason: string | null; attempts: number }[] = await this.db.query(
+      `WITH decision AS (
+         SELECT e.id, CASE
+                  WHEN e.kind = 'nurture' AND l.id IS NULL THEN 'lead_erased'
+                  WHEN l.consent_status = 'withdrawn' THEN 'consent_withdrawn'
+                  ELSE (SELECT s.reason FROM suppressions s WHERE s.email_hash = $3)
+                END AS reason
+         FROM email_messages e LEFT JOIN leads l ON l.id = e.lead_id
+         WHERE e.id = $1
+       ), claimed AS (
+         UPDATE email_messages e SET
+           status = CASE WHEN d.reason IS NULL THEN 'sending' ELSE 'suppressed' END,
+           status_reason = d.reason,
+           sending_at = CASE WHEN d.reason IS NULL THEN $2::timestamptz ELSE e.sending_at END,
+           attempts = e.attempts + CASE WHEN d.reason IS NULL THEN 1 ELSE 0 END,
+           to_address = coalesce($4, e.to_address),
+           subject = coalesce($5, e.subject),
+           locale = coalesce($6, e.locale),
+           links = coalesce($7::jsonb, e.links)
+         FROM decision d
+         WHERE e.id = d.id AND e.status = 'queued'
+         RETURNING e.status, e.status_reason, e.attempts
+       ) SELECT * FROM claimed`,
+      [
+        id,
+        now.toISOString(),
+        recipientHash,
+        render?.to ?? null,
+        render?.subject ?? null,
+        render?.locale ?? null,
+        render ? JSON.stringify(render.links) : null,
+      ],
     );
     const r = rows[0];
     if (!r) return null;
-    const lead = r.email == null ? null : leadSnapshotFromRow({ ...r, locale: r.lead_locale });
-    return {
-      id: r.id,
-      kind: r.kind,
-      toAddress: r.to_address,
-      templateId: r.template_id,
-      templateVersion: r.template_version,
-      locale: r.locale,
-      subjectOverride: r.subject,
-      attempts: r.attempts,
-      leadId: r.lead_id,
-      lead,
-      consentStatus: r.consent_status ?? null,
-      suppressedReason: r.suppressed_reason ?? null,
-    };
+    return r.status === 'sending' ? { status: 'sending', attempts: r.attempts } : { status: 'suppressed', reason: r.status_reason ?? 'suppressed' };
   }
 
-  /** What was rendered, stored before the email leaves so its tracked links resolve from the first click. */
-  async recordRender(id: string, r: { to: string; subject: string; locale: string; links: TrackedLink[] }): Promise<void> {
-    await this.db.query(`UPDATE email_messages SET to_address = $2, subject = $3, locale = $4, links = $5::jsonb WHERE id = $1`, [
-      id,
-      r.to,
-      r.subject,
-      r.locale,
-      JSON.stringify(r.links),
-    ]);
+  /** Records a message as sent; the outcomes of deliveries finishing at the same moment share one statement. */
+  markSent(id: string, now: Date, smtpMessageId: string): Promise<void> {
+    return this.sends.call({ id, at: now.toISOString(), smtpMessageId });
   }
 
-  async markSent(id: string, now: Date, smtpMessageId: string): Promise<void> {
+  private async markSentMany(sent: { id: string; at: string; smtpMessageId: string }[]): Promise<void[]> {
     await this.db.query(
-      `UPDATE email_messages SET status = 'sent', sent_at = $2, smtp_message_id = $3, status_reason = NULL, last_error = NULL
-       WHERE id = $1 AND status IN ('sending', 'held')`,
-      [id, now.toISOString(), smtpMessageId],
+      `UPDATE email_messages e SET status = 'sent', sent_at = s.at, smtp_message_id = s.mid, status_reason = NULL, last_error = NULL
+       FROM unnest($1::uuid[], $2::timestamptz[], $3::text[]) AS s(id, at, mid)
+       WHERE e.id = s.id AND e.status IN ('sending', 'held')`,
+      [sent.map((s) => s.id), sent.map((s) => s.at), sent.map((s) => s.smtpMessageId)],
     );
+    return sent.map(() => undefined);
   }
 
   /** Back to the queue after a temporary failure, due again at `nextAttemptAt`. */
@@ -102,12 +160,12 @@ export class EmailMessagesRepository {
     );
   }
 
-  /** Gives up; a hard bounce also puts the address on the suppression list, in the same transaction. */
+  /** Gives up (also on a queued message that cannot be rendered); a hard bounce also suppresses the address, in the same transaction. */
   async markFailed(id: string, now: Date, reason: string, error: string, suppress?: { email: string; leadId: string | null }): Promise<void> {
     await this.db.transaction(async (m) => {
       await m.query(
         `UPDATE email_messages SET status = 'failed', failed_at = $2, status_reason = $3, last_error = $4
-         WHERE id = $1 AND status IN ('sending', 'held')`,
+         WHERE id = $1 AND status IN ('queued', 'sending', 'held')`,
         [id, now.toISOString(), reason, error],
       );
       if (suppress) {
@@ -118,10 +176,6 @@ export class EmailMessagesRepository {
         );
       }
     });
-  }
-
-  async markSuppressed(id: string, reason: string): Promise<void> {
-    await this.db.query(`UPDATE email_messages SET status = 'suppressed', status_reason = $2 WHERE id = $1 AND status = 'sending'`, [id, reason]);
   }
 
   /** Messages claimed before `before` and never finished: their worker died, maybe after the server accepted them. */

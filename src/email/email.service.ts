@@ -7,6 +7,7 @@ import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { QUEUES, type DeliverEmailJob } from '../infra/queue/queue-names.js';
 import { DELIVER_JOB, deliveryJobId } from './delivery-job.js';
+import { renderEngine } from './domain/render-cache.js';
 import { emailHashSql } from './email-hash.js';
 import { EmailMessagesRepository } from './email-messages.repository.js';
 import { NurtureMailer, type NurtureEmailOutcome, type NurtureEmailRequest } from './nurture-mailer.js';
@@ -33,6 +34,7 @@ export class EmailService extends NurtureMailer {
   }
 
   async enqueue(manager: EntityManager, request: NurtureEmailRequest): Promise<NurtureEmailOutcome> {
+    if (request.subjectOverride) assertTemplateText(request.subjectOverride, 'subjectOverride');
     const now = this.clock.now().toISOString();
     const inserted: { id: string; status: 'queued' | 'suppressed'; status_reason: string | null }[] = await manager.query(
       `WITH lead AS (
@@ -41,7 +43,7 @@ export class EmailService extends NurtureMailer {
          SELECT id, current_version FROM templates WHERE id = $3 AND archived_at IS NULL
        ), ins AS (
          INSERT INTO email_messages (idempotency_key, kind, lead_id, to_address, template_id, template_version, enrollment_id,
-                                     step_id, variant, subject, status, status_reason, created_at, next_attempt_at)
+                                     step_id, variant, subject_override, status, status_reason, created_at, next_attempt_at)
          SELECT $1, 'nurture', lead.id, lead.email, tpl.id, tpl.current_version, $4, $5, $6, $7,
                 CASE WHEN lead.consent_status = 'withdrawn' OR s.reason IS NOT NULL THEN 'suppressed' ELSE 'queued' END,
                 CASE WHEN lead.consent_status = 'withdrawn' THEN 'consent_withdrawn' ELSE s.reason END,
@@ -118,5 +120,14 @@ export class EmailService extends NurtureMailer {
     if (row.status === 'suppressed') return { messageId: row.id, status: 'suppressed', reason: row.status_reason ?? undefined };
     await this.dispatch([row.id]);
     return { messageId: row.id, status: 'queued' };
+  }
+}
+
+/** A subject given with a send is Handlebars like the template's own; refuse one that cannot render. */
+function assertTemplateText(source: string, field: string): void {
+  try {
+    renderEngine.precompile(source);
+  } catch (err) {
+    throw DomainError.invalidField(field, `is not valid Handlebars: ${(err as Error).message.split('\n')[0]}`);
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DomainError } from '../common/domain-error.js';
 import type { TrackedLink } from './domain/link-tracking.js';
-import type { ClaimedMessage } from './email-messages.repository.js';
+import type { PendingMessage } from './email-messages.repository.js';
 import { MessageRenderer } from './message-renderer.service.js';
 import { DkimSigner } from './mime/dkim-signer.js';
 import { formatAddress } from './mime/mime-headers.js';
@@ -20,7 +20,7 @@ export interface ComposedEmail {
 const SAFE_ADDRESS = /^[^\s@<>()",;:\\[\]]{1,64}@[A-Za-z0-9.-]{1,255}$/;
 
 /**
- * Turns a claimed message into the bytes that go over SMTP: rendered for its lead, then a MIME message
+ * Turns a queued message into the bytes that go over SMTP: rendered for its lead, then a MIME message
  * (headers formatted once per process, bodies quoted-printable per send), DKIM-signed when configured.
  */
 @Injectable()
@@ -39,7 +39,7 @@ export class MessageComposer {
     this.signer = dkim ? new DkimSigner(dkim) : null;
   }
 
-  async compose(message: ClaimedMessage, now: Date): Promise<ComposedEmail> {
+  async compose(message: PendingMessage, now: Date): Promise<ComposedEmail> {
     const to = message.kind === 'test' ? message.toAddress : message.lead?.email;
     if (!to || !SAFE_ADDRESS.test(to)) {
       throw DomainError.invalidField('to', `"${to ?? ''}" cannot be used as a recipient address`);

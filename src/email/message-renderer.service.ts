@@ -7,7 +7,7 @@ import { chooseLocale } from './domain/choose-locale.js';
 import { renderEngine } from './domain/render-cache.js';
 import { renderEmail, type RenderedEmail } from './domain/renderer.js';
 import { TemplateError } from './domain/template-error.js';
-import type { ClaimedMessage } from './email-messages.repository.js';
+import type { PendingMessage } from './email-messages.repository.js';
 import { SAMPLE_LEAD, sampleDataFor, templateDataFor } from './template-data.js';
 import { TemplateStore, type TemplateVersionRecord } from './template-store.service.js';
 
@@ -39,7 +39,7 @@ export class MessageRenderer {
     this.base = config.publicBaseUrl;
   }
 
-  async render(message: ClaimedMessage): Promise<RenderedMessage> {
+  async render(message: PendingMessage): Promise<RenderedMessage> {
     const record = await this.store.version(message.templateId, message.templateVersion);
     const wanted = message.kind === 'test' ? message.locale : (message.lead?.locale ?? null);
     const locale = chooseLocale(record.locales, wanted, record.defaultLocale);
@@ -64,7 +64,7 @@ export class MessageRenderer {
   }
 
   /** A preview: for a lead (their data) or for sample data, in the locale asked for; nothing tracked. */
-  preview(record: TemplateVersionRecord, input: { lead?: ClaimedMessage['lead']; data?: Record<string, unknown>; locale?: string | null }): RenderedEmail & { locale: string } {
+  preview(record: TemplateVersionRecord, input: { lead?: PendingMessage['lead']; data?: Record<string, unknown>; locale?: string | null }): RenderedEmail & { locale: string } {
     const locale = chooseLocale(record.locales, input.locale ?? input.lead?.locale ?? null, record.defaultLocale);
     const context = { ...this.context(locale), unsubscribeUrl: `${this.base}/u/preview` };
     const data = input.lead ? templateDataFor(input.lead, context) : sampleDataFor(input.data ?? {}, context);

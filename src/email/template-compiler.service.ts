@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { compactHtml } from './domain/compact-html.js';
 import { compileTemplate, unknownVariables, type CompiledTemplate, type TemplateVariant } from './domain/template-compiler.js';
 import { TemplateError, type TemplateProblem } from './domain/template-error.js';
 import { loadTemplateLibrary, type TemplateLibrary } from './domain/template-loader.js';
@@ -33,10 +34,11 @@ export class TemplateCompilerService {
     return compiled;
   }
 
-  /** Compiles one variant with the layout of its language. */
+  /** Compiles one variant with the layout of its language, and drops MJML's indentation (see compactHtml). */
   async compileVariant(locale: string, variant: TemplateVariant, fieldPrefix = `variants.${locale}`): Promise<CompiledTemplate> {
     const library = await this.loadLibrary();
-    return compileTemplate(variant, { layout: this.layoutFor(library, locale), partials: library.partials, fieldPrefix });
+    const compiled = await compileTemplate(variant, { layout: this.layoutFor(library, locale), partials: library.partials, fieldPrefix });
+    return { ...compiled, html: compactHtml(compiled.html) };
   }
 
   private unknownVariablesIn(source: string, field: string): TemplateProblem[] {

@@ -65,8 +65,8 @@ export class EnrollmentsService {
       const { version, definition } = await this.enrollable(m, programId);
       const [lead]: { id: string }[] = await m.query(`SELECT id FROM leads WHERE id = $1`, [leadId]);
       if (!lead) throw DomainError.notFound('Lead', leadId);
-      const p = new SqlParams([[leadId]]);
-      const rows: EnrollmentRow[] = await this.insert(m, programId, version, definition, 'manual', 'l.id = ANY($1::uuid[])', p, 'rows');
+      const p = new SqlParams([leadId]);
+      const rows: EnrollmentRow[] = await this.insert(m, programId, version, definition, 'manual', 'l.id = $1::uuid', p, 'rows');
       if (rows.length) return view(rows[0]);
       const [active]: { id: string }[] = await m.query(
         `SELECT id FROM enrollments WHERE program_id = $1 AND lead_id = $2 AND status = 'active'`,
@@ -83,7 +83,8 @@ export class EnrollmentsService {
       const { version, definition } = await this.enrollable(m, programId);
       if (dto.leadIds) {
         const ids = [...new Set(dto.leadIds.map((id) => id.toLowerCase()))];
-        const [n] = await this.insert(m, programId, version, definition, 'bulk', 'l.id = ANY($1::uuid[])', new SqlParams([ids]), 'count');
+        // A semi-join on the unnested list: hashed, whatever the list's size.
+        const [n] = await this.insert(m, programId, version, definition, 'bulk', 'l.id IN (SELECT unnest($1::uuid[]))', new SqlParams([ids]), 'count');
         return { requested: ids.length, enrolled: n.count, skipped: ids.length - n.count };
       }
       const p = new SqlParams();

@@ -70,7 +70,9 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
     const history = await this.eventHistory(m, programs, leadIds);
 
     const signals: EnrollmentSignal[] = [];
+    const signalled = new Set<string>();
     const candidates: EnrollmentCandidate[] = [];
+    const entering = new Set<string>();
     for (const activity of activities) {
       const row = byId.get(activity.leadId);
       if (!row) continue;
@@ -78,9 +80,12 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
       const facts = factsFor(lead, activity, history.get(activity.leadId));
       for (const e of row.enrollments) {
         const def = definitions.get(programVersionKey(e.programId, e.version));
-        if (!def || signals.some((s) => s.id === e.id)) continue;
+        if (!def || signalled.has(e.id)) continue;
         const signal = signalFor(e, def, facts, activity, row.consent_status);
-        if (signal) signals.push(signal);
+        if (signal) {
+          signals.push(signal);
+          signalled.add(e.id);
+        }
       }
       const enrolledIn = new Set(row.enrollments.map((e) => e.programId));
       for (const p of programs) {
@@ -88,7 +93,8 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
         const via = triggered(p.definition.trigger, activity, lead, facts);
         if (!via || lead.stage === 'disqualified' || row.consent_status === 'withdrawn') continue;
         if (p.definition.entryFilter && !evaluateCondition(p.definition.entryFilter, facts)) continue;
-        if (candidates.some((c) => c.programId === p.id && c.leadId === activity.leadId)) continue;
+        if (entering.has(`${p.id}|${activity.leadId}`)) continue;
+        entering.add(`${p.id}|${activity.leadId}`);
         candidates.push({ programId: p.id, version: p.version, definition: p.definition, leadId: activity.leadId, via });
       }
     }

@@ -37,16 +37,17 @@ export interface RecordResult {
   stored: number;
   /** Earlier clicks now known to be a scanner's. */
   reclassified: number;
-  /** Leads with new events waiting for scoring. */
+  /** Leads with new human events waiting for scoring. */
   leads: string[];
 }
 
 /**
  * Writes buffered opens and clicks to PostgreSQL in one transaction per batch: judges each (human or
  * machine, with its reason), stores it in email_interactions, and — for nurture messages of a known lead —
- * as an `email_opened` / `email_clicked` behaviour event on the scoring queue. Machine events score nothing.
- * Scoring is requested after the burst window, so that a scanner burst found by a later click can still be
- * corrected before anything is scored.
+ * as an `email_opened` / `email_clicked` behaviour event. Human events go on the scoring queue; machine events
+ * are stored with `machine = true` and skip it (they score nothing, and programs ignore them), which spares
+ * scoring the half of all opens that privacy proxies make. Scoring is requested after the burst window, so that
+ * a scanner burst found by a later click can still be corrected before anything is scored.
  */
 @Injectable()
 export class HitRecorder {
@@ -101,16 +102,16 @@ export class HitRecorder {
            FROM h JOIN i ON i.id = h.id
           WHERE h.properties IS NOT NULL
          ON CONFLICT (id) DO NOTHING
-         RETURNING id, lead_id
+         RETURNING id, lead_id, machine
        ), q AS (
-         INSERT INTO scoring_queue (event_id, lead_id) SELECT id, lead_id FROM e
+         INSERT INTO scoring_queue (event_id, lead_id) SELECT id, lead_id FROM e WHERE NOT machine
        )
        SELECT (SELECT count(*) FROM i)::int AS stored,
-              (SELECT coalesce(json_agg(DISTINCT lead_id), '[]'::json) FROM e) AS leads`,
+              (SELECT coalesce(json_agg(DISTINCT lead_id), '[]'::json) FROM e WHERE NOT machine) AS leads`,
       this.columns(known, verdicts, byId),
     );
-    const corrected = reclassified.length ? await this.reclassify(m, reclassified) : { marked: 0, leads: [] };
-    return { stored: row.stored, reclassified: corrected.marked, leads: [...new Set([...row.leads, ...corrected.leads])] };
+    const corrected = reclassified.length ? await this.reclassify(m, reclassified) : 0;
+    return { stored: row.stored, reclassified: corrected, leads: row.leads };
   }
 
   /** Stored clicks on the same messages close enough in time to matter for bursts and honeypot peers. */
@@ -159,41 +160,34 @@ export class HitRecorder {
 
   /**
    * Marks earlier clicks as a scanner's. Their events are corrected only while still unscored: they are taken
-   * off the scoring queue (waiting for any scoring run that holds them), marked, and queued again, so they score
+   * off the scoring queue (waiting for any scoring run that holds them) and marked machine, so they score
    * nothing. A click that was already scored keeps its points and its human mark.
    */
-  private async reclassify(m: EntityManager, found: { id: string; reason: string }[]): Promise<{ marked: number; leads: string[] }> {
+  private async reclassify(m: EntityManager, found: { id: string; reason: string }[]): Promise<number> {
     const ids = found.map((r) => r.id);
-    const reasons = found.map((r) => r.reason);
-    const flipped: { id: string; lead_id: string }[] = await m.query(
+    const marked: { id: string }[] = await m.query(
       `WITH taken AS (DELETE FROM scoring_queue WHERE event_id = ANY($1::uuid[]) RETURNING event_id),
             marked AS (
               UPDATE events e SET machine = true, properties = e.properties || jsonb_build_object('machineReason', r.reason)
                 FROM unnest($1::uuid[], $2::text[]) AS r(id, reason)
                WHERE e.id = r.id AND e.id IN (SELECT event_id FROM taken)
-              RETURNING e.id, e.lead_id)
-       SELECT id, lead_id FROM marked`,
-      [ids, reasons],
+              RETURNING e.id)
+       SELECT id FROM marked`,
+      [ids, found.map((r) => r.reason)],
     );
-    if (flipped.length) {
-      await m.query(`INSERT INTO scoring_queue (event_id, lead_id) SELECT * FROM unnest($1::uuid[], $2::uuid[])`, [
-        flipped.map((f) => f.id),
-        flipped.map((f) => f.lead_id),
-      ]);
-    }
-    const flippedIds = new Set(flipped.map((f) => f.id));
-    const rest = ids.filter((id) => !flippedIds.has(id));
+    // Clicks without an event (test sends, erased leads) are corrected too; clicks already scored are not.
+    const markedIds = new Set(marked.map((r) => r.id));
+    const rest = ids.filter((id) => !markedIds.has(id));
     const scored: { id: string }[] = rest.length ? await m.query(`SELECT id FROM events WHERE id = ANY($1::uuid[])`, [rest]) : [];
     const keep = new Set(scored.map((s) => s.id));
     const marks = found.filter((r) => !keep.has(r.id));
-    const leads = [...new Set(flipped.map((f) => f.lead_id))];
-    if (!marks.length) return { marked: 0, leads };
+    if (!marks.length) return 0;
     await m.query(
       `UPDATE email_interactions i SET machine = true, reason = r.reason
          FROM unnest($1::uuid[], $2::text[]) AS r(id, reason) WHERE i.id = r.id AND NOT i.machine`,
       [marks.map((r) => r.id), marks.map((r) => r.reason)],
     );
-    return { marked: marks.length, leads };
+    return marks.length;
   }
 
   /** Scoring waits out the burst window, so a scanner burst found by a later click is corrected before anything scores. */

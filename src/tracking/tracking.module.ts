@@ -4,14 +4,14 @@ import { HitBuffer } from './hit-buffer.service.js';
 import { MessageLinks } from './message-links.service.js';
 import { OneClickBodyParser } from './one-click-body.parser.js';
 import { TrackingRecorderModule } from './tracking-recorder.module.js';
-import { TrackingRoutes } from './tracking.routes.js';
+import { TrackingController } from './tracking.controller.js';
 import { UnsubscribeController } from './unsubscribe.controller.js';
 import { UnsubscribeService } from './unsubscribe.service.js';
 
 /** The public endpoints in sent emails (API processes): open pixel, click redirects, unsubscribe. */
 @Module({
   imports: [TrackingRecorderModule, SuppressionModule],
-  controllers: [UnsubscribeController],
-  providers: [HitBuffer, MessageLinks, TrackingRoutes, UnsubscribeService, OneClickBodyParser],
+  controllers: [TrackingController, UnsubscribeController],
+  providers: [HitBuffer, MessageLinks, UnsubscribeService, OneClickBodyParser],
 })
 export class TrackingModule {}

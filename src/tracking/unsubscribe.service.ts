@@ -76,7 +76,8 @@ export class UnsubscribeService {
       }),
     );
     if (result.eventId && result.leadId) {
-      await this.scoringQueue.add('score', { leadIds: [result.leadId] }).catch((err: unknown) => {
+      // Not awaited: the person is answered even when Redis is away; the scoring sweep picks the event up then.
+      void this.scoringQueue.add('score', { leadIds: [result.leadId] }).catch((err: unknown) => {
         this.logger.warn({ err }, 'could not enqueue scoring of the unsubscribe; the sweep will pick it up');
       });
     }

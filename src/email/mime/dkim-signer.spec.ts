@@ -58,8 +58,12 @@ describe('DkimSigner', () => {
   });
 
   it('canonicalizes the body the relaxed way', () => {
-    expect(canonicalBody(Buffer.from('a  b \t\r\n\tc\r\n\r\n\r\n'))).toBe('a b\r\n c\r\n');
-    expect(canonicalBody(Buffer.from('\r\n\r\n'))).toBe('');
-    expect(canonicalBody(Buffer.from('no line end'))).toBe('no line end\r\n');
+    const canonical = (text: string) => canonicalBody(Buffer.from(text, 'latin1')).toString('latin1');
+    expect(canonical('a  b \t\r\n\tc\r\n\r\n\r\n')).toBe('a b\r\n c\r\n');
+    expect(canonical('<p>\r\n    <a   href="x">  </a>=\r\n\r\n')).toBe('<p>\r\n <a href="x"> </a>=\r\n');
+    expect(canonical('\r\n\r\n')).toBe('');
+    expect(canonical('')).toBe('');
+    expect(canonical('no line end')).toBe('no line end\r\n');
+    expect(canonical('trailing space ')).toBe('trailing space\r\n');
   });
 });

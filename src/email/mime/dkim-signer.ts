@@ -27,7 +27,7 @@ export class DkimSigner {
 
   /** The DKIM-Signature header field for a message with these header fields and body. */
   async sign(headers: readonly HeaderField[], body: Buffer): Promise<HeaderField> {
-    const bodyHash = createHash('sha256').update(canonicalBody(body), 'latin1').digest('base64');
+    const bodyHash = createHash('sha256').update(canonicalBody(body)).digest('base64');
     const byName = new Map(headers.map(([name, value]) => [name.toLowerCase(), value]));
     const signed = SIGNED_HEADERS.filter((name) => byName.has(name));
     const unsigned =
@@ -49,13 +49,42 @@ export function canonicalHeader(name: string, value: string): string {
   return `${name.toLowerCase()}:${value.replace(/\r\n/g, '').replace(/[ \t]+/g, ' ').trim()}`;
 }
 
-const NEEDS_CANONICALIZATION = /[ \t]\r\n|[ \t]$|\t| {2}/;
+const TWO_SPACES = Buffer.from('  ');
+const SPACE_CRLF = Buffer.from(' \r\n');
+const TAB = 9;
 
-/** Relaxed body canonicalization: no whitespace at line ends, runs of whitespace as one space, no empty lines at the end. */
-export function canonicalBody(body: Buffer): string {
-  let text = body.toString('latin1');
-  if (NEEDS_CANONICALIZATION.test(text)) text = text.replace(/[ \t]+(?=\r\n|$)/g, '').replace(/[ \t]+/g, ' ');
-  let end = text.length;
-  while (end >= 2 && text.charCodeAt(end - 1) === 10 && text.charCodeAt(end - 2) === 13) end -= 2;
-  return end === 0 ? '' : `${text.slice(0, end)}\r\n`;
+/**
+ * Relaxed body canonicalization: no whitespace at line ends, runs of whitespace as one space, no empty
+ * lines at the end. Quoted-printable bodies have no tabs and no trailing spaces, only runs of spaces (HTML
+ * indentation): those are collapsed with native searches; anything else takes the general path.
+ */
+export function canonicalBody(body: Buffer): Buffer {
+  let canonical: Buffer;
+  if (body.indexOf(TAB) !== -1 || body.indexOf(SPACE_CRLF) !== -1 || body[body.length - 1] === 32) {
+    const text = body.toString('latin1').replace(/[ \t]+(?=\r\n|$)/g, '').replace(/[ \t]+/g, ' ');
+    canonical = Buffer.from(text, 'latin1');
+  } else {
+    canonical = collapseSpaceRuns(body);
+  }
+  let end = canonical.length;
+  while (end >= 2 && canonical[end - 1] === 10 && canonical[end - 2] === 13) end -= 2;
+  if (end === 0) return Buffer.alloc(0);
+  return end + 2 <= canonical.length ? canonical.subarray(0, end + 2) : Buffer.concat([canonical.subarray(0, end), Buffer.from('\r\n')]);
+}
+
+function collapseSpaceRuns(body: Buffer): Buffer {
+  let run = body.indexOf(TWO_SPACES);
+  if (run === -1) return body;
+  const out = Buffer.allocUnsafe(body.length);
+  let o = 0;
+  let from = 0;
+  while (run !== -1) {
+    o += body.copy(out, o, from, run + 1); // keep one space
+    let next = run + 1;
+    while (next < body.length && body[next] === 32) next++;
+    from = next;
+    run = body.indexOf(TWO_SPACES, from);
+  }
+  o += body.copy(out, o, from);
+  return out.subarray(0, o);
 }

@@ -31,6 +31,15 @@ describe('composeMessage', () => {
     expect(listUnsubscribe).toBe(`List-Unsubscribe: <${parts.listUnsubscribe.url}>, <${parts.listUnsubscribe.mailto}>`);
   });
 
+  it('can be serialised more than once, each time whole', async () => {
+    const composed = composeMessage(parts);
+    const first = serializeMessage(composed, [['X-First', 'a much longer header value than the second one']]);
+    const copy = Buffer.from(first);
+    const second = serializeMessage(composed, [['X-Second', 'b']]);
+    expect(first.equals(copy)).toBe(true);
+    expect((await simpleParser(second)).headers.get('x-second')).toBe('b');
+  });
+
   it('is 7-bit ASCII with CRLF line ends and no line over 998 characters', () => {
     const raw = serializeMessage(composeMessage({ ...parts, html: `<p>${'x'.repeat(5000)}</p>` })).toString('latin1');
     expect(raw).toMatch(/^[\x20-\x7e\r\n]*$/);

@@ -1,4 +1,4 @@
-import { encodeQuotedPrintable } from './quoted-printable.js';
+import { encodeQuotedPrintableInto, maxQuotedPrintableLength } from './quoted-printable.js';
 import { encodeText, formatDate, headerLine, type HeaderField } from './mime-headers.js';
 
 /** What one outgoing email consists of; the sender's header value is formatted once per process. */
@@ -20,11 +20,17 @@ export interface MessageParts {
 export interface ComposedMessage {
   headers: HeaderField[];
   body: Buffer;
+  /** The buffer the body was written into, with room before it for the header block (used once). */
+  frame?: { buffer: Buffer; bodyStart: number; used?: boolean };
 }
+
+/** Room kept before the body for the header block, so the whole message is one buffer written once. */
+const HEAD_ROOM = 8192;
 
 /**
  * Builds a multipart/alternative message (text, then HTML, both quoted-printable UTF-8). The part headers
- * are the same for every message; per message only the bodies are encoded, which is the costly part.
+ * are the same for every message; per message only the bodies are encoded, straight into the buffer that
+ * is sent, which is the costly part.
  */
 export function composeMessage(parts: MessageParts): ComposedMessage {
   const boundary = `=_nurture_${parts.messageId.replace(/[^A-Za-z0-9]/g, '').slice(0, 40)}`;
@@ -39,14 +45,16 @@ export function composeMessage(parts: MessageParts): ComposedMessage {
     ['List-Unsubscribe-Post', 'List-Unsubscribe=One-Click'],
     ['Content-Type', `multipart/alternative; boundary="${boundary}"`],
   ];
-  const body = Buffer.concat([
-    Buffer.from(`--${boundary}\r\n${TEXT_PART_HEADERS}`, 'ascii'),
-    encodeQuotedPrintable(parts.text),
-    Buffer.from(`\r\n--${boundary}\r\n${HTML_PART_HEADERS}`, 'ascii'),
-    encodeQuotedPrintable(parts.html),
-    Buffer.from(`\r\n--${boundary}--\r\n`, 'ascii'),
-  ]);
-  return { headers, body };
+  const textBytes = Buffer.byteLength(parts.text, 'utf8');
+  const htmlBytes = Buffer.byteLength(parts.html, 'utf8');
+  const buffer = Buffer.allocUnsafe(HEAD_ROOM + 512 + maxQuotedPrintableLength(textBytes) + maxQuotedPrintableLength(htmlBytes));
+  let o = HEAD_ROOM;
+  o += buffer.write(`--${boundary}\r\n${TEXT_PART_HEADERS}`, o, 'ascii');
+  o = encodeQuotedPrintableInto(parts.text, buffer, o);
+  o += buffer.write(`\r\n--${boundary}\r\n${HTML_PART_HEADERS}`, o, 'ascii');
+  o = encodeQuotedPrintableInto(parts.html, buffer, o);
+  o += buffer.write(`\r\n--${boundary}--\r\n`, o, 'ascii');
+  return { headers, body: buffer.subarray(HEAD_ROOM, o), frame: { buffer, bodyStart: HEAD_ROOM } };
 }
 
 const TEXT_PART_HEADERS = 'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n';
@@ -54,6 +62,14 @@ const HTML_PART_HEADERS = 'Content-Type: text/html; charset=utf-8\r\nContent-Tra
 
 /** The message as it goes over SMTP: `extra` header fields (a DKIM signature) first, then the rest. */
 export function serializeMessage(message: ComposedMessage, extra: HeaderField[] = []): Buffer {
-  const head = [...extra, ...message.headers].map(headerLine).join('');
-  return Buffer.concat([Buffer.from(`${head}\r\n`, 'ascii'), message.body]);
+  const head = `${[...extra, ...message.headers].map(headerLine).join('')}\r\n`;
+  const frame = message.frame;
+  if (frame && !frame.used && head.length <= frame.bodyStart) {
+    // The header block goes right in front of the body: no copy of the body. (A second serialisation copies.)
+    frame.used = true;
+    const start = frame.bodyStart - head.length;
+    frame.buffer.write(head, start, 'ascii');
+    return frame.buffer.subarray(start, frame.bodyStart + message.body.length);
+  }
+  return Buffer.concat([Buffer.from(head, 'ascii'), message.body]);
 }

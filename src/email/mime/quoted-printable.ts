@@ -1,44 +1,68 @@
 /**
  * Quoted-printable (RFC 2045 §6.7) for the text and HTML parts of every email.
  *
- * This runs per send over ~50 KB of HTML, so it is one pass over the UTF-8 bytes into a buffer sized
- * for the worst case: no regular expressions, no intermediate strings. Line breaks in the input become
- * CRLF hard breaks; lines are soft-broken (`=` CRLF) so none is longer than 76 characters; `=`, tabs and
- * other control characters, non-ASCII bytes and a space at the end of a line are encoded. The output is 7-bit
- * ASCII and never contains `=` followed by anything but two hex digits or a line break, which is what
- * makes a boundary starting with `=_` safe.
+ * This runs per send over ~50 KB of HTML. Runs of bytes that stay as they are (printable ASCII, spaces)
+ * are found with a table lookup and copied natively, up to the room left on the line; only line breaks and
+ * bytes to encode take the slow path. Line breaks in the input become CRLF; lines are soft-broken (`=` CRLF)
+ * so none is longer than 76 characters; `=`, tabs and other control characters, non-ASCII bytes (a UTF-8
+ * character is never split across lines) and a space at the end of a line are encoded. The output is 7-bit
+ * ASCII and never holds `=` followed by anything but two hex digits or a line break, which is what makes a
+ * MIME boundary starting with `=_` safe.
  */
 const HEX = Buffer.from('0123456789ABCDEF', 'ascii');
-const MAX_LINE = 76;
+const ROOM = 75; // characters per line before the soft break's "="
 const CR = 13;
 const LF = 10;
 const SPACE = 32;
 const EQUALS = 61;
 
+/** 1 for bytes written as they are. */
+const LITERAL = new Uint8Array(256);
+for (let c = 33; c < 127; c++) LITERAL[c] = c === EQUALS ? 0 : 1;
+LITERAL[SPACE] = 1;
+
 export function encodeQuotedPrintable(text: string): Buffer {
+  const out = Buffer.allocUnsafe(maxQuotedPrintableLength(Buffer.byteLength(text, 'utf8')));
+  return out.subarray(0, encodeQuotedPrintableInto(text, out, 0));
+}
+
+/** The most bytes the encoding of `utf8Bytes` bytes can take: every byte as =XX, a soft break every 72 characters. */
+export function maxQuotedPrintableLength(utf8Bytes: number): number {
+  return Math.ceil(utf8Bytes * 3.2) + 64;
+}
+
+/** Encodes `text` into `out` from `offset` (room: see maxQuotedPrintableLength); returns the offset after it. */
+export function encodeQuotedPrintableInto(text: string, out: Buffer, offset: number): number {
   const input = Buffer.from(text, 'utf8');
   const n = input.length;
-  // Worst case: every byte as =XX, plus a soft break after every 73 characters.
-  const out = Buffer.allocUnsafe(Math.ceil(n * 3.2) + 64);
-  let o = 0;
+  let o = offset;
   let line = 0;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  while (i < n) {
+    // A run of literal bytes, as long as the line has room.
+    const limit = Math.min(n, i + ROOM - line);
+    let j = i;
+    while (j < limit && LITERAL[input[j]] === 1) j++;
+    // A space right before a line break (or the end) must be encoded: leave it to the slow path.
+    if (j > i && input[j - 1] === SPACE && endsLine(input, j, n)) j--;
+    if (j > i) {
+      o += input.copy(out, o, i, j);
+      line += j - i;
+      i = j;
+      if (i >= n) break;
+    }
     const c = input[i];
-    if (c === LF || (c === CR && input[i + 1] === LF)) {
-      if (c === CR) i++;
+    if (c === LF || (c === CR && i + 1 < n && input[i + 1] === LF)) {
       out[o++] = CR;
       out[o++] = LF;
       line = 0;
+      i += c === CR ? 2 : 1;
       continue;
     }
-    let literal = c > SPACE && c < 127 && c !== EQUALS;
-    if (c === SPACE) {
-      const next = input[i + 1];
-      literal = i + 1 < n && next !== LF && !(next === CR && input[i + 2] === LF);
-    }
-    // A multi-byte character is encoded whole on one line (decoders may not join split characters).
+    const literal = LITERAL[c] === 1 && !(c === SPACE && endsLine(input, i + 1, n));
+    // Room for a whole UTF-8 character (2–4 bytes, each =XX) on this line, or a soft break first.
     const width = literal ? 1 : c >= 0xf0 ? 12 : c >= 0xe0 ? 9 : c >= 0xc0 ? 6 : c >= 0x80 ? 0 : 3;
-    if (width > 0 && line + width > MAX_LINE - 1) {
+    if (width > 0 && line + width > ROOM) {
       out[o++] = EQUALS;
       out[o++] = CR;
       out[o++] = LF;
@@ -46,12 +70,21 @@ export function encodeQuotedPrintable(text: string): Buffer {
     }
     if (literal) {
       out[o++] = c;
+      line += 1;
     } else {
       out[o++] = EQUALS;
       out[o++] = HEX[c >> 4];
       out[o++] = HEX[c & 15];
+      line += 3;
     }
-    line += literal ? 1 : 3;
+    i++;
   }
-  return out.subarray(0, o);
+  return o;
+}
+
+/** Whether position `at` is a line break or the end of the input. */
+function endsLine(input: Buffer, at: number, n: number): boolean {
+  if (at >= n) return true;
+  const c = input[at];
+  return c === LF || (c === CR && at + 1 < n && input[at + 1] === LF);
 }

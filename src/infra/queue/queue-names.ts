@@ -3,6 +3,7 @@ export const QUEUES = {
   scoring: 'scoring',
   emailDelivery: 'email-delivery',
   programs: 'programs',
+  webhooks: 'webhooks',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -20,4 +21,9 @@ export interface DeliverEmailJob {
 /** Run these enrollments if they are due (ids only; the enrollments table is the truth, the tick finds anything missed). */
 export interface RunEnrollmentsJob {
   enrollmentIds: string[];
+}
+
+/** Attempt this webhook delivery (the webhook_deliveries row is the truth; a duplicate job finds nothing to send). */
+export interface DeliverWebhookJob {
+  deliveryId: string;
 }

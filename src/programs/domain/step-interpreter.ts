@@ -1,10 +1,9 @@
-import { addBusinessDays, addDuration, parseDuration } from './duration.js';
 import { evaluateCondition, goalReached, matchesPropertyFilter } from './evaluate-condition.js';
 import type { FrequencyCap } from './frequency-cap.js';
 import { interactionOf, type StepWorld } from './lead-facts.js';
 import type { EmailStep, HandoffPriority, ProgramDefinition, ProgramStep, PropertyFilter, Scalar } from './program-definition.js';
 import { scheduleSend } from './schedule-send.js';
-import { nextSendTime } from './send-window.js';
+import { timeAfter, windowOpening } from './time-memo.js';
 import { pickVariant } from './variant.js';
 
 /** What an enrollment is waiting for while it sits on a wait or wait_until step. */
@@ -78,7 +77,12 @@ export function startCursor(def: ProgramDefinition, enrollmentId: string, enroll
  * give the same result, for real runs and simulations alike.
  */
 export function runEnrollment(def: ProgramDefinition, start: EnrollmentCursor, facts: StepWorld, now: Date, settings: RunSettings): RunResult {
-  const cursor: EnrollmentCursor = structuredClone(start);
+  const cursor: EnrollmentCursor = {
+    ...start,
+    visits: { ...start.visits },
+    variants: { ...start.variants },
+    waitingFor: start.waitingFor && { ...start.waitingFor },
+  };
   // A private view of the world: an update_lead step or a send changes what later steps of this run see.
   const world: StepWorld = Object.assign(Object.create(facts) as StepWorld, { lead: facts.lead, now, recentSends: [...facts.recentSends] });
   const effects: StepEffect[] = [];
@@ -112,9 +116,10 @@ export function runEnrollment(def: ProgramDefinition, start: EnrollmentCursor, f
 
     switch (step.type) {
       case 'email': {
-        const at = scheduleSend(now, def.sendWindow, world.zone, world.recentSends, settings.cap);
+        const opening = windowOpening(now, def.sendWindow, world.zone);
+        const at = world.recentSends.length ? scheduleSend(now, def.sendWindow, world.zone, world.recentSends, settings.cap) : opening;
         if (at.getTime() > now.getTime()) {
-          const reason = nextSendTime(now, def.sendWindow, world.zone).getTime() > now.getTime() ? 'send_window' : 'frequency_cap';
+          const reason = opening.getTime() > now.getTime() ? 'send_window' : 'frequency_cap';
           return stay(at, { stepId: step.id, until: at, reason });
         }
         const choice = chooseVariant(step, cursor);
@@ -125,8 +130,7 @@ export function runEnrollment(def: ProgramDefinition, start: EnrollmentCursor, f
         break;
       }
       case 'wait': {
-        const duration = parseDuration(step.duration)!;
-        const until = step.businessDays ? addBusinessDays(now, duration.days, world.zone) : addDuration(now, duration, world.zone);
+        const until = timeAfter(now, step.duration, world.zone, step.businessDays);
         ran('waiting', { until: until.toISOString() });
         cursor.waitingFor = { kind: 'wait', until: until.toISOString() };
         return stay(until);
@@ -139,7 +143,7 @@ export function runEnrollment(def: ProgramDefinition, start: EnrollmentCursor, f
           moveTo(step.then);
           break;
         }
-        const timeoutAt = addDuration(now, parseDuration(step.timeout)!, world.zone);
+        const timeoutAt = timeAfter(now, step.timeout, world.zone);
         ran('waiting', { timeoutAt: timeoutAt.toISOString() });
         cursor.waitingFor = {
           kind: 'event',

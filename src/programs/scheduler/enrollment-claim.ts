@@ -18,24 +18,34 @@ export interface ClaimedEnrollment extends LeadSnapshotRow {
 }
 
 /**
- * The claim: due active enrollments of active programs, oldest due first, locked with SKIP LOCKED
- * so several workers (and several loops per worker) take disjoint batches. The lead row is locked
- * too (never waited for): scoring and lead upserts lock the lead before touching its enrollments,
- * so taking both without waiting cannot deadlock, and the step sees a lead that does not change
- * under it. Served by the partial index `enrollments_due (next_run_at) WHERE status = 'active'`.
+ * The claim: due active enrollments of programs that are not paused, oldest due first, locked with
+ * SKIP LOCKED so several workers (and several loops per worker) take disjoint batches. It is one
+ * single-table query on the partial index `enrollments_due (next_run_at) WHERE status = 'active'`
+ * (kept single-table so the planner always walks the index and stops at LIMIT, however many rows
+ * are due). Their leads are locked next, also without waiting: scoring and lead upserts lock the
+ * lead before touching its enrollments, so taking both this way cannot deadlock, and the steps see a
+ * lead that does not change under them. An enrollment whose lead is busy is left for the next claim.
  */
 export const claimSql = (byId: boolean) => `
+  WITH due AS (
+    SELECT e.id, e.lead_id FROM enrollments e
+     WHERE e.status = 'active' AND e.next_run_at <= $1
+       AND e.program_id <> ALL (ARRAY(SELECT id FROM programs WHERE status = 'paused'))
+       ${byId ? 'AND e.id = ANY($3::uuid[])' : ''}
+     ORDER BY e.next_run_at
+     LIMIT $2
+     FOR UPDATE SKIP LOCKED
+  ), free_leads AS (
+    SELECT l.id FROM leads l WHERE l.id = ANY (ARRAY(SELECT lead_id FROM due))
+       FOR NO KEY UPDATE SKIP LOCKED
+  )
   SELECT e.id, e.program_id, e.program_version, e.lead_id, e.current_step_id, e.step_visit, e.visits, e.waiting_for,
          e.variants, e.enrolled_at, e.next_run_at, ${LEAD_SNAPSHOT_COLUMNS}
-    FROM enrollments e
-    JOIN programs p ON p.id = e.program_id
-    JOIN leads l ON l.id = e.lead_id
-   WHERE e.status = 'active' AND e.next_run_at <= $1 AND p.status = 'active'
-     ${byId ? 'AND e.id = ANY($3::uuid[])' : ''}
-   ORDER BY e.next_run_at
-   LIMIT $2
-   FOR UPDATE OF e SKIP LOCKED
-   FOR NO KEY UPDATE OF l SKIP LOCKED`;
+    FROM due
+    JOIN free_leads f ON f.id = due.lead_id
+    JOIN enrollments e ON e.id = due.id
+    JOIN leads l ON l.id = due.lead_id
+   ORDER BY e.next_run_at`;
 
 export async function claimDue(m: EntityManager, now: Date, limit: number, ids: string[] | null = null): Promise<ClaimedEnrollment[]> {
   return ids ? m.query(claimSql(true), [now.toISOString(), limit, ids]) : m.query(claimSql(false), [now.toISOString(), limit]);

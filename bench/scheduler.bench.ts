@@ -1,0 +1,190 @@
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { claimSql } from '../src/programs/scheduler/enrollment-claim.js';
+import { BENCH_ADMIN_KEY, freshDatabase, isMain, startService, type Service } from './support/service.js';
+
+/**
+ * Program scheduler benchmark, on the built service as real processes (one API, two workers) and
+ * this machine's PostgreSQL and Redis:
+ * - bulk enrollment of 100,000 leads in one request (by id list and by segment);
+ * - dispatch lag: 100,000 enrollments of a `wait` program all due at the same instant (the moment
+ *   the program is resumed), time until every step has run, and the lateness distribution;
+ * - idle cost with 1,000,000 waiting enrollments: the claim query's plan and time, worker CPU and RSS.
+ */
+const PORT = Number(process.env.BENCH_PORT ?? 3312);
+const agent = new http.Agent({ keepAlive: true });
+
+function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; ms: number }> {
+  const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: PORT,
+        path,
+        method,
+        agent,
+        headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, ...(data && { 'content-type': 'application/json', 'content-length': data.length }) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null, ms: performance.now() - started });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+async function program(name: string, steps: unknown[]): Promise<string> {
+  const created = await call('POST', '/api/v1/programs', { name, trigger: { type: 'manual' }, steps });
+  if (created.status !== 201) throw new Error(`program: ${JSON.stringify(created.body)}`);
+  const published = await call('POST', `/api/v1/programs/${created.body.id}/publish`);
+  if (published.status !== 200) throw new Error(`publish: ${JSON.stringify(published.body)}`);
+  return created.body.id;
+}
+
+const WAIT_PROGRAM = [
+  { id: 'pause', type: 'wait', duration: 'P30D', next: 'end' },
+  { id: 'end', type: 'exit' },
+];
+
+const DEFAULTS = {
+  leads: Number(process.env.BENCH_LEADS ?? 100_000),
+  waiting: Number(process.env.BENCH_WAITING ?? 1_000_000),
+  idleSeconds: Number(process.env.BENCH_IDLE_SECONDS ?? 10),
+};
+
+/** Worker settings come from the environment (PROGRAMS_CLAIM_BATCH, PROGRAMS_CONCURRENCY…), defaults otherwise. */
+export async function runSchedulerBench(opts = DEFAULTS) {
+  const url = await freshDatabase('nurture_bench_scheduler');
+  const common = { DATABASE_URL: url, QUEUE_PREFIX: `benchsched${Date.now()}` };
+  const api = await startService('api', { ...common, PROCESS_ROLE: 'api' }, PORT);
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  const workers: Service[] = [];
+  try {
+    await db.query(
+      `INSERT INTO leads (email, email_normalized, timezone, created_at, updated_at, engagement_as_of)
+       SELECT 'lead' || i || '@bench.example', 'lead' || i || '@bench.example', 'Europe/Brussels', now(), now(), now()
+         FROM generate_series(1, $1) i`,
+      [opts.leads],
+    );
+    await db.query('VACUUM ANALYZE leads');
+    const ids: string[] = (await db.query(`SELECT id FROM leads ORDER BY id`)).rows.map((r) => r.id);
+
+    // 1. Bulk enrollment (no worker runs yet, so only the enrollment itself is measured).
+    const byIds = await program('Bulk by ids', WAIT_PROGRAM);
+    const bulk = await call('POST', `/api/v1/programs/${byIds}/enrollments`, { leadIds: ids });
+    if (bulk.body.enrolled !== opts.leads) throw new Error(`bulk enrollment: ${JSON.stringify(bulk.body)}`);
+    const bySegment = await program('Bulk by segment', WAIT_PROGRAM);
+    const segment = await call('POST', `/api/v1/programs/${bySegment}/enrollments`, {
+      segment: { where: { field: 'email', op: 'endsWith', value: '@bench.example' } },
+    });
+    if (segment.body.enrolled !== opts.leads) throw new Error(`segment enrollment: ${JSON.stringify(segment.body)}`);
+    const archiveMs = (await call('POST', `/api/v1/programs/${byIds}/archive`)).ms;
+    await call('POST', `/api/v1/programs/${bySegment}/archive`);
+
+    // 2. Dispatch lag: 100,000 enrollments due at once, released by resuming their program.
+    const lag = await program('Dispatch lag', WAIT_PROGRAM);
+    await call('POST', `/api/v1/programs/${lag}/pause`);
+    await db.query(
+      `INSERT INTO enrollments (program_id, program_version, lead_id, via, current_step_id, visits, next_run_at, enrolled_at, updated_at)
+       SELECT $1, 1, id, 'bulk', 'pause', '{"pause":1}', now(), now(), now() FROM leads`,
+      [lag],
+    );
+    await db.query('VACUUM ANALYZE enrollments');
+    for (const name of ['worker-1', 'worker-2']) workers.push(await startService(name, { ...common, PROCESS_ROLE: 'worker', RUN_MIGRATIONS: 'false' }));
+    const resumed = await call('POST', `/api/v1/programs/${lag}/resume`);
+    const releasedAt = new Date(resumed.body.updatedAt);
+    const started = performance.now();
+    // Polls the due index itself (cheap): done when no enrollment of the program is due any more.
+    for (;;) {
+      const { rows } = await db.query(`SELECT EXISTS (SELECT 1 FROM enrollments WHERE status = 'active' AND next_run_at <= now() AND program_id = $1) AS due`, [lag]);
+      if (!rows[0].due) break;
+      if (performance.now() - started > 300_000) throw new Error('enrollments still due after 5 minutes');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const { rows: lateness } = await db.query(
+      `SELECT count(*)::int AS runs,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM ran_at - $2::timestamptz)) AS p50,
+              percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM ran_at - $2::timestamptz)) AS p99,
+              extract(epoch FROM max(ran_at) - $2::timestamptz) AS max
+         FROM step_runs r JOIN enrollments e ON e.id = r.enrollment_id WHERE e.program_id = $1`,
+      [lag, releasedAt.toISOString()],
+    );
+    const dupes = (await db.query(`SELECT count(*)::int AS n FROM (SELECT enrollment_id FROM step_runs GROUP BY enrollment_id, step_id, visit HAVING count(*) > 1) d`)).rows[0].n;
+
+    // 3. Idle cost: 1,000,000 enrollments waiting (10 programs × 100,000 leads), none due.
+    const idlePrograms = Math.ceil(opts.waiting / opts.leads);
+    if (!opts.waiting) opts.idleSeconds = 0;
+    for (let i = 0; i < idlePrograms; i++) {
+      const id = await program(`Waiting ${i}`, WAIT_PROGRAM);
+      await db.query(
+        `INSERT INTO enrollments (program_id, program_version, lead_id, via, current_step_id, visits, waiting_for, next_run_at, enrolled_at, updated_at)
+         SELECT $1, 1, id, 'bulk', 'pause', '{"pause":1}', jsonb_build_object('kind', 'wait', 'until', now() + interval '30 days'),
+                now() + interval '30 days' + (random() * interval '30 days'), now(), now() FROM leads`,
+        [id],
+      );
+    }
+    await db.query('VACUUM ANALYZE enrollments');
+    const [{ n: waiting }] = (await db.query(`SELECT count(*)::int AS n FROM enrollments WHERE status = 'active'`)).rows;
+    const plan = (await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${claimSql(false)}`, [new Date().toISOString(), 50])).rows.map((r) => r['QUERY PLAN']);
+    const cpuBefore = workers.map((w) => cpuSeconds(w.child.pid));
+    await new Promise((r) => setTimeout(r, opts.idleSeconds * 1000));
+    const cpuAfter = workers.map((w) => cpuSeconds(w.child.pid));
+    const idleCpuPercent = workers.map((_, i) => +(((cpuAfter[i] - cpuBefore[i]) / Math.max(1, opts.idleSeconds)) * 100).toFixed(2));
+
+    const figures = {
+      bulkEnroll100kByIdsMs: Math.round(bulk.ms),
+      bulkEnroll100kBySegmentMs: Math.round(segment.ms),
+      archive100kMs: Math.round(archiveMs),
+      dispatchAllDoneSeconds: +Number(lateness[0].max).toFixed(2),
+      dispatchLatenessP50Seconds: +Number(lateness[0].p50).toFixed(2),
+      dispatchLatenessP99Seconds: +Number(lateness[0].p99).toFixed(2),
+      dispatchStepRuns: lateness[0].runs,
+      duplicateStepRuns: dupes,
+      waitingEnrollments: waiting,
+      idleWorkerCpuPercent: idleCpuPercent.join(' / '),
+      workerRssMb: workers.map((w) => Math.round(readRssMb(w.child.pid))).join(' / '),
+      workerPeakRssMb: workers.map((w) => Math.round(w.peakRssMb())).join(' / '),
+    };
+    return { figures, claimPlan: plan };
+  } finally {
+    await db.end();
+    for (const w of workers) await w.stop();
+    await api.stop();
+    agent.destroy();
+  }
+}
+
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+}
+
+function readRssMb(pid: number | undefined): number {
+  if (!pid) return 0;
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+if (isMain(import.meta.url)) {
+  runSchedulerBench()
+    .then(({ figures, claimPlan }) => {
+      console.table(figures);
+      console.log(claimPlan.join('\n'));
+      process.exit(0);
+    })
+    .catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
+}

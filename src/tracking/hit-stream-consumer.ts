@@ -1,0 +1,174 @@
+import { Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import type { AppConfig } from '../config/app-config.js';
+import { decodeHit, type TrackingHit } from './domain/tracking-hit.js';
+import type { HitRecorder } from './hit-recorder.service.js';
+import { ensureHitGroup, HIT_GROUP, hitStreamKey, throttled, trackingRedis } from './hit-stream.js';
+
+type StreamEntry = [id: string, fields: string[]];
+type DrainSettings = Pick<AppConfig, 'redisUrl' | 'queuePrefix' | 'trackingDrainMs' | 'trackingDrainBatch' | 'trackingReclaimIdleMs'>;
+const IDLE_CONSUMER_MS = 3_600_000;
+
+/**
+ * One consumer of the hit stream, with a Redis connection of its own: it waits up to one interval for the
+ * first hit, takes what has arrived (up to the batch size), stores it in one transaction, then acknowledges
+ * and deletes it. Under load a full batch is followed at once by the next. With `reclaims`, it also takes over
+ * hits that a dead consumer read but never acknowledged (after TRACKING_RECLAIM_IDLE_MS). A batch that fails
+ * stays pending and is retried that way.
+ */
+export class HitStreamConsumer {
+  private readonly logger = new Logger(HitStreamConsumer.name);
+  private readonly name = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private readonly key: string;
+  private readonly redis: Redis;
+  private loop?: Promise<void>;
+  private stopping = false;
+  private reading = false;
+  private lastReclaim = 0;
+  private readonly logFailure = throttled(5_000, (err) => this.logger.error({ err: err.message }, 'tracking drain failed; the batch will be retried'));
+
+  constructor(
+    private readonly recorder: HitRecorder,
+    private readonly settings: DrainSettings,
+    private readonly reclaims: boolean,
+  ) {
+    this.key = hitStreamKey(settings);
+    this.redis = trackingRedis(settings, { maxRetriesPerRequest: null }, throttled(10_000, (err) => this.logger.warn({ err: err.message }, 'tracking drain connection error')));
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.reading) this.redis.disconnect(); // interrupts the blocking read; what it had taken stays pending
+    await this.loop;
+    await this.forgetSelf();
+    this.redis.disconnect();
+  }
+
+  private async run(): Promise<void> {
+    const { trackingDrainMs: interval, trackingDrainBatch: batch } = this.settings;
+    let groupReady = false;
+    while (!this.stopping) {
+      const started = Date.now();
+      try {
+        if (!groupReady) {
+          await ensureHitGroup(this.redis, this.key);
+          groupReady = true;
+        }
+        const drained = (await this.reclaimIfDue()) + (await this.drainNew());
+        const rest = interval - (Date.now() - started);
+        if (drained < batch && rest > 0 && !this.stopping) await sleep(rest);
+      } catch (err) {
+        if (this.stopping) break;
+        if (String((err as Error).message).includes('NOGROUP')) groupReady = false; // the stream was deleted
+        this.logFailure(err as Error);
+        await sleep(Math.max(interval, 500));
+      }
+    }
+  }
+
+  /** Reads new hits (waiting up to one interval for the first), stores and acknowledges them. */
+  private async drainNew(): Promise<number> {
+    this.reading = true;
+    let reply: unknown;
+    try {
+      reply = await this.redis.xreadgroup(
+        'GROUP', HIT_GROUP, this.name,
+        'COUNT', this.settings.trackingDrainBatch,
+        'BLOCK', this.settings.trackingDrainMs,
+        'STREAMS', this.key, '>',
+      );
+    } finally {
+      this.reading = false;
+    }
+    const entries = ((reply as [string, StreamEntry[]][] | null)?.[0]?.[1] ?? []) as StreamEntry[];
+    await this.store(entries);
+    return entries.length;
+  }
+
+  /** Takes over hits that another (dead) consumer read but never acknowledged. */
+  private async reclaimIfDue(): Promise<number> {
+    const now = Date.now();
+    const { trackingReclaimIdleMs: idle, trackingDrainMs: interval, trackingDrainBatch: batch } = this.settings;
+    if (!this.reclaims || now - this.lastReclaim < Math.max(idle / 2, interval)) return 0;
+    this.lastReclaim = now;
+    const [, entries] = (await this.redis.xautoclaim(this.key, HIT_GROUP, this.name, idle, '0-0', 'COUNT', batch)) as [string, (StreamEntry | null)[]];
+    const live = entries.filter((e): e is StreamEntry => Array.isArray(e) && Array.isArray(e[1]));
+    if (live.length) this.logger.warn({ count: live.length }, 'took over tracking hits left by a stopped worker');
+    await this.store(live);
+    await this.forgetIdleConsumers();
+    return live.length;
+  }
+
+  private async store(entries: StreamEntry[]): Promise<void> {
+    if (!entries.length) return;
+    const hits: TrackingHit[] = [];
+    let dropped = 0;
+    for (const [, fields] of entries) {
+      const hit = decodeHit(fields[fields.indexOf('h') + 1] ?? '');
+      if (hit) hits.push(hit);
+      else dropped++;
+    }
+    if (dropped) this.logger.warn({ dropped }, 'dropped unreadable tracking hits');
+    await this.recordIsolatingBadHits(hits);
+    const ids = entries.map(([id]) => id);
+    await this.redis.multi().xack(this.key, HIT_GROUP, ...ids).xdel(this.key, ...ids).exec();
+  }
+
+  /**
+   * Stores a batch. If PostgreSQL refuses the data itself (SQLSTATE class 22 or 23), the batch is split to find
+   * the hits it refuses, which are dropped with an error log, so one bad hit cannot hold up the stream forever.
+   * Any other failure (connection, deadlock, shutdown) is thrown: the batch stays pending and is retried.
+   */
+  private async recordIsolatingBadHits(hits: TrackingHit[]): Promise<void> {
+    try {
+      await this.recorder.record(hits);
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+      if (hits.length === 1) {
+        this.logger.error({ err: (err as Error).message, hitId: hits[0].id }, 'dropped a tracking hit PostgreSQL refuses');
+        return;
+      }
+      const half = Math.ceil(hits.length / 2);
+      await this.recordIsolatingBadHits(hits.slice(0, half));
+      await this.recordIsolatingBadHits(hits.slice(half));
+    }
+  }
+
+  /** Removes consumers of crashed processes once nothing is pending for them. */
+  private async forgetIdleConsumers(): Promise<void> {
+    const consumers = (await this.redis.xinfo('CONSUMERS', this.key, HIT_GROUP)) as (string | number)[][];
+    for (const info of consumers) {
+      const fields = new Map<string, string | number>();
+      for (let i = 0; i + 1 < info.length; i += 2) fields.set(String(info[i]), info[i + 1]);
+      const name = String(fields.get('name'));
+      if (name !== this.name && Number(fields.get('pending')) === 0 && Number(fields.get('idle')) > IDLE_CONSUMER_MS) {
+        await this.redis.xgroup('DELCONSUMER', this.key, HIT_GROUP, name);
+      }
+    }
+  }
+
+  private async forgetSelf(): Promise<void> {
+    try {
+      if (this.redis.status !== 'ready') return;
+      const pending = (await this.redis.xpending(this.key, HIT_GROUP, '-', '+', 1, this.name)) as unknown[];
+      if (!pending.length) await this.redis.xgroup('DELCONSUMER', this.key, HIT_GROUP, this.name);
+    } catch {
+      /* left for forgetIdleConsumers */
+    }
+  }
+}
+
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && /^2[23]/.test(code);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

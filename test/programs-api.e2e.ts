@@ -1,0 +1,268 @@
+import { ManualClock } from '../src/common/clock.js';
+import { evaluateCondition } from '../src/programs/domain/evaluate-condition.js';
+import type { Condition } from '../src/programs/domain/program-definition.js';
+import { sampleLead, worldOf } from '../src/programs/domain/lead-facts.fixture.js';
+import { createLead, createProgram, createTemplate, DAY, emailsOf, enroll } from './programs-helpers.js';
+import { eventually, startTestApp, type TestApp } from './support/test-app.js';
+
+describe('the programs API', () => {
+  let t: TestApp;
+  const clock = new ManualClock('2026-03-02T09:00:00Z'); // Monday 10:00 in Brussels
+  let welcome: string;
+  let reminder: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({ clock, env: { PROGRAMS_TICK_MS: '50' } });
+    welcome = await createTemplate(t, 'welkom', ['nl', 'fr']);
+    reminder = await createTemplate(t, 'herinnering', ['nl']);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const program = (name: string, steps?: unknown[], extra: Record<string, unknown> = {}) => ({
+    name,
+    trigger: { type: 'manual' },
+    steps: steps ?? [
+      { id: 'welcome', type: 'email', templateId: welcome, next: 'wait1' },
+      { id: 'wait1', type: 'wait', duration: 'P3D', next: 'clicked' },
+      { id: 'clicked', type: 'branch', if: { clicked: { step: 'welcome' } }, then: 'end', else: 'reminder' },
+      { id: 'reminder', type: 'email', templateId: reminder, next: 'end' },
+      { id: 'end', type: 'exit' },
+    ],
+    ...extra,
+  });
+
+  describe('drafts and versions', () => {
+    it('refuses a program whose steps do not form a valid graph with 422 naming the step', async () => {
+      const res = await t.api('post', '/api/v1/programs').send(
+        program('Kapot', [
+          { id: 'welcome', type: 'email', templateId: welcome, next: 'nowhere' },
+          { id: 'end', type: 'exit' },
+        ]),
+      );
+      expect(res.status).toBe(422);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(res.body.errors).toEqual(expect.arrayContaining([{ field: 'steps[welcome].next', message: 'points to unknown step "nowhere"' }]));
+      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM programs WHERE name = 'Kapot'`);
+      expect(n).toBe(0);
+    });
+
+    it('names the email step whose template is missing or lacks a program locale', async () => {
+      const res = await t.api('post', '/api/v1/programs').send(
+        program('Talen', [
+          { id: 'welcome', type: 'email', templateId: welcome, next: 'reminder' },
+          { id: 'reminder', type: 'email', templateId: reminder, next: 'ghost' },
+          { id: 'ghost', type: 'email', templateId: '00000000-0000-4000-8000-000000000000', next: 'end' },
+          { id: 'end', type: 'exit' },
+        ], { locales: ['nl', 'fr'] }),
+      );
+      expect(res.status).toBe(422);
+      const fields = res.body.errors.map((e: { field: string }) => e.field);
+      expect(fields).toEqual(['steps[reminder].templateId', 'steps[ghost].templateId']);
+    });
+
+    it('edits the draft, publishes immutable versions and keeps the history', async () => {
+      const created = await t.api('post', '/api/v1/programs').send(program('Gids'));
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ status: 'draft', currentVersion: null, definition: { sendWindow: { from: '09:00', to: '17:00' } } });
+      const id = created.body.id;
+      expect((await t.api('post', `/api/v1/programs/${id}/pause`)).status).toBe(409); // a draft cannot pause
+
+      const v1 = await t.api('post', `/api/v1/programs/${id}/publish`);
+      expect(v1.body).toMatchObject({ status: 'active', currentVersion: 1, versions: [{ version: 1 }] });
+      const edited = await t.api('put', `/api/v1/programs/${id}`).send(program('Gids v2', undefined, { reenrollment: { policy: 'after', days: 30 } }));
+      expect(edited.body).toMatchObject({ name: 'Gids v2', currentVersion: 1 });
+      const v2 = await t.api('post', `/api/v1/programs/${id}/publish`);
+      expect(v2.body.versions.map((v: { version: number }) => v.version)).toEqual([1, 2]);
+      const [first] = await t.db.query(`SELECT definition FROM program_versions WHERE program_id = $1 AND version = 1`, [id]);
+      expect(first.definition.reenrollment).toEqual({ policy: 'never' });
+
+      const list = await t.api('get', '/api/v1/programs?status=active&limit=500');
+      expect(list.body.items.map((p: { id: string }) => p.id)).toContain(id);
+      expect((await t.api('get', `/api/v1/programs/${id}`)).body.name).toBe('Gids v2');
+    });
+
+    it('archives a program: active enrollments exit with reason "archived" and nothing is sent any more', async () => {
+      const id = await createProgram(t, program('Archief'));
+      const enrollmentId = await enroll(t, id, await createLead(t, 'archief@example.be'));
+      await eventually(async () => (await emailsOf(t, enrollmentId)).length === 1);
+      const archived = await t.api('post', `/api/v1/programs/${id}/archive`);
+      expect(archived.body.status).toBe('archived');
+      const [e] = await t.db.query(`SELECT status, exit_reason, next_run_at FROM enrollments WHERE id = $1`, [enrollmentId]);
+      expect(e).toEqual({ status: 'exited', exit_reason: 'archived', next_run_at: null });
+      expect((await t.api('post', `/api/v1/programs/${id}/publish`)).status).toBe(409);
+      expect((await t.api('post', `/api/v1/programs/${id}/enrollments`).send({ leadId: await createLead(t, 'laat@example.be') })).status).toBe(409);
+    });
+
+    it('refuses programs to callers without the marketer role', async () => {
+      const { body } = await t.api('post', '/api/v1/api-keys').send({ name: 'sales', role: 'sales' });
+      expect((await t.api('get', '/api/v1/programs', body.key)).status).toBe(403);
+    });
+  });
+
+  describe('enrollments', () => {
+    it('enrolls one lead once: a second request is a conflict', async () => {
+      const id = await createProgram(t, program('Eenmalig'));
+      const leadId = await createLead(t, 'een@example.be');
+      const res = await t.api('post', `/api/v1/programs/${id}/enrollments`).send({ leadId });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ leadId, programVersion: 1, status: 'active', currentStepId: 'welcome', via: 'manual' });
+      expect((await t.api('post', `/api/v1/programs/${id}/enrollments`).send({ leadId })).status).toBe(409);
+      expect((await t.api('post', `/api/v1/programs/${id}/enrollments`).send({ leadId, leadIds: [leadId] })).status).toBe(422);
+    });
+
+    it('enrolls 1,000 leads in one request and pages through them with a cursor', async () => {
+      const leads: { id: string }[] = await t.db.query(
+        `INSERT INTO leads (email, email_normalized, created_at, updated_at, engagement_as_of)
+         SELECT 'bulk' || i || '@example.be', 'bulk' || i || '@example.be', $1, $1, $1 FROM generate_series(1, 1000) i RETURNING id`,
+        [clock.now().toISOString()],
+      );
+      const id = await createProgram(t, program('Bulk', [{ id: 'pause', type: 'wait', duration: 'P30D', next: 'end' }, { id: 'end', type: 'exit' }]));
+      const res = await t.api('post', `/api/v1/programs/${id}/enrollments`).send({ leadIds: leads.map((l) => l.id) });
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ requested: 1000, enrolled: 1000, skipped: 0 });
+      expect((await t.api('post', `/api/v1/programs/${id}/enrollments`).send({ leadIds: leads.map((l) => l.id) })).body.enrolled).toBe(0);
+
+      const seen = new Set<string>();
+      let cursor: string | null = null;
+      do {
+        const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await t.api(
+          'get',
+          `/api/v1/programs/${id}/enrollments?limit=300${cursor ? `&cursor=${cursor}` : ''}`,
+        );
+        page.body.items.forEach((e) => seen.add(e.id));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      expect(seen.size).toBe(1000);
+      await eventually(async () => {
+        const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM step_runs r JOIN enrollments e ON e.id = r.enrollment_id WHERE e.program_id = $1`, [id]);
+        return n === 1000;
+      });
+    });
+
+    it('enrolls a segment with the same meaning as the interpreter gives its condition', async () => {
+      const people = [
+        { email: 'seg1@example.be', attributes: { industry: 'Food', employees: '12' }, jobTitle: 'Zaakvoerder' },
+        { email: 'seg2@example.be', attributes: { industry: 'bouw', employees: 40 }, jobTitle: 'CFO' },
+        { email: 'seg3@example.be', attributes: { industry: 'food', employees: 3 } },
+        { email: 'seg4@example.be', attributes: { employees: 'veel' }, jobTitle: 'zaakvoerder' },
+      ];
+      const ids: string[] = [];
+      for (const p of people) ids.push(await createLead(t, p.email, p));
+      const conditions: Condition[] = [
+        { field: 'attributes.industry', op: 'equals', value: 'food' },
+        { field: 'attributes.employees', op: 'gte', value: 10 },
+        { and: [{ field: 'jobTitle', op: 'startsWith', value: 'zaak' }, { not: { field: 'attributes.industry', op: 'exists' } }] },
+        { or: [{ field: 'attributes.employees', op: 'in', value: [3, 40] }, { field: 'jobTitle', op: 'equals', value: null }] },
+        { field: 'attributes.industry', op: 'notEquals', value: 'food' },
+      ];
+      for (const [i, where] of conditions.entries()) {
+        const id = await createProgram(t, program(`Segment ${i}`));
+        const res = await t.api('post', `/api/v1/programs/${id}/enrollments`).send({ segment: { where: { and: [where, { field: 'email', op: 'endsWith', value: '@example.be' }, { field: 'email', op: 'startsWith', value: 'seg' }] } } });
+        expect(res.status).toBe(200);
+        const rows: { lead_id: string }[] = await t.db.query(`SELECT lead_id FROM enrollments WHERE program_id = $1`, [id]);
+        const enrolled = people.filter((_, j) => rows.some((r) => r.lead_id === ids[j])).map((p) => p.email);
+        const expected = people
+          .filter((p) => evaluateCondition(where, worldOf({ now: clock.now(), lead: sampleLead({ email: p.email, jobTitle: p.jobTitle ?? null, attributes: p.attributes }) })))
+          .map((p) => p.email);
+        expect({ where, enrolled }).toEqual({ where, enrolled: expected });
+      }
+    });
+  });
+
+  it('simulates a dated timeline for a sample lead with windows applied, sending and storing nothing', async () => {
+    const id = await createProgram(t, program('Simulatie'), false);
+    const res = await t.api('post', `/api/v1/programs/${id}/simulate`).send({
+      lead: { stage: 'lead', timezone: 'Europe/Brussels', firstName: 'An' },
+      from: '2026-03-06T16:30:00+01:00', // Friday 16:30
+      events: [{ type: 'email_clicked', at: '2026-03-07T10:00:00+01:00', properties: { stepId: 'welcome' } }],
+    });
+    expect(res.status).toBe(200);
+    const timeline = res.body.timeline.map((e: { at: string; stepId: string; action: string }) => `${e.at} ${e.stepId} ${e.action}`);
+    expect(timeline).toEqual([
+      '2026-03-06T15:30:00.000Z null enrolled',
+      '2026-03-06T15:30:00.000Z welcome email',
+      '2026-03-06T15:30:00.000Z wait1 wait',
+      '2026-03-09T15:30:00.000Z wait1 resumed',
+      '2026-03-09T15:30:00.000Z clicked branch',
+      '2026-03-09T15:30:00.000Z end completed',
+    ]);
+    expect(res.body).toMatchObject({ outcome: { status: 'completed' }, emails: 1, version: null, timezone: 'Europe/Brussels' });
+
+    const silent = await t.api('post', `/api/v1/programs/${id}/simulate`).send({ lead: {}, from: '2026-03-06T16:30:00+01:00' });
+    const reminderAt = silent.body.timeline.find((e: { stepId: string; action: string }) => e.stepId === 'reminder' && e.action === 'email');
+    expect(reminderAt.at).toBe('2026-03-09T15:30:00.000Z');
+    const late = await t.api('post', `/api/v1/programs/${id}/simulate`).send({ lead: {}, from: '2026-03-06T17:30:00+01:00' });
+    expect(late.body.timeline.find((e: { action: string }) => e.action === 'deferred').detail).toEqual({ until: '2026-03-09T08:00:00.000Z', reason: 'send_window' });
+
+    const bad = await t.api('post', `/api/v1/programs/${id}/simulate`).send({ lead: { stage: 'warm', colour: 'blue' } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['lead.colour', 'lead.stage']);
+    const [stored] = await t.db.query(
+      `SELECT (SELECT count(*) FROM enrollments WHERE program_id = $1)::int AS enrollments,
+              (SELECT count(*) FROM email_messages m JOIN enrollments e ON e.id = m.enrollment_id WHERE e.program_id = $1)::int AS emails`,
+      [id],
+    );
+    expect(stored).toEqual({ enrollments: 0, emails: 0 });
+  });
+
+  it('reports per step: entered, sent, human opens, clicks, unsubscribes, goal reached and exits', async () => {
+    const id = await createProgram(t, program('Statistiek'));
+    const leads = await Promise.all(['s1', 's2', 's3'].map((n) => createLead(t, `${n}@stats.example.be`)));
+    const enrollments = await Promise.all(leads.map((l) => enroll(t, id, l)));
+    await eventually(async () => (await Promise.all(enrollments.map((e) => emailsOf(t, e)))).every((m) => m.length === 1));
+    const interact = `INSERT INTO email_interactions (message_id, lead_id, kind, machine, reason, occurred_at)
+                      SELECT id, lead_id, $2, $3, 'test', $4 FROM email_messages WHERE enrollment_id = $1`;
+    await t.db.query(interact, [enrollments[0], 'open', false, clock.now()]);
+    await t.db.query(interact, [enrollments[0], 'click', false, clock.now()]);
+    await t.db.query(interact, [enrollments[1], 'open', true, clock.now()]); // Apple Mail Privacy Protection
+    await t.db.query(
+      `INSERT INTO events (lead_id, type, occurred_at, properties) VALUES ($1, 'unsubscribed', $2, $3)`,
+      [leads[2], clock.now(), JSON.stringify({ enrollmentId: enrollments[2], stepId: 'welcome' })],
+    );
+    await t.db.query(`UPDATE leads SET consent_status = 'withdrawn' WHERE id = $1`, [leads[2]]);
+    await t.api('post', '/api/v1/events').send({ leadId: leads[1], type: 'meeting_booked' });
+    await eventually(async () => {
+      const [e] = await t.db.query(`SELECT status FROM enrollments WHERE id = $1`, [enrollments[1]]);
+      return e.status === 'converted';
+    });
+    clock.advance(3 * DAY);
+    await eventually(async () => {
+      const rows = await t.db.query(`SELECT count(*)::int AS n FROM enrollments WHERE program_id = $1 AND status <> 'active'`, [id]);
+      return rows[0].n === 3;
+    });
+
+    const { body } = await t.api('get', `/api/v1/programs/${id}/stats`);
+    const step = (s: string) => body.steps.find((x: { stepId: string }) => x.stepId === s);
+    expect(body.enrollments).toEqual({ total: 3, active: 0, completed: 1, converted: 1, exited: 1 });
+    expect(step('welcome')).toMatchObject({ type: 'email', entered: 3, sent: 3, humanOpens: 1, clicks: 1, unsubscribes: 1 });
+    expect(step('wait1')).toMatchObject({ entered: 3, goalReached: 1, exited: { consent_withdrawn: 1 } });
+    expect(step('clicked')).toMatchObject({ entered: 1 });
+    expect(step('end')).toMatchObject({ entered: 1, goalReached: 0 });
+  });
+
+  it('installs the starter programs and their templates once', async () => {
+    const first = await t.api('post', '/api/v1/programs/starters').send({ activate: true });
+    expect(first.status).toBe(200);
+    expect(first.body.programs.map((p: { key: string; created: boolean; program: { status: string } }) => [p.key, p.created, p.program.status])).toEqual([
+      ['welcome-and-qualify', true, 'active'],
+      ['quote-follow-up', true, 'active'],
+      ['recycle-monthly', true, 'active'],
+    ]);
+    expect(first.body.templates.every((tpl: { created: boolean }) => tpl.created)).toBe(true);
+    const again = await t.api('post', '/api/v1/programs/starters').send({});
+    expect(again.body.programs.every((p: { created: boolean }) => !p.created)).toBe(true);
+    expect(again.body.templates.every((tpl: { created: boolean }) => !tpl.created)).toBe(true);
+
+    // A recycled lead enters the monthly program.
+    const leadId = await createLead(t, 'gerecycled@example.be');
+    await t.db.transaction(async (m) => {
+      await m.query(`UPDATE leads SET stage = 'recycled' WHERE id = $1`, [leadId]);
+    });
+    const recycle = first.body.programs.find((p: { key: string }) => p.key === 'recycle-monthly').program.id;
+    const res = await t.api('post', `/api/v1/programs/${recycle}/enrollments`).send({ leadId });
+    expect(res.status).toBe(201);
+    expect(res.body.currentStepId).toBe('month');
+  });
+});
