@@ -80,7 +80,11 @@ describe('what a lead receives', () => {
 
     it('has a unique Message-ID, recorded on the message', async () => {
       expect(sent.mail.parsed.messageId).toBe(`<${sent.messageId}@${DOMAIN}>`);
-      const [row] = await t.db.query(`SELECT status, smtp_message_id, subject, locale, attempts FROM email_messages WHERE id = $1`, [sent.messageId]);
+      // The server has the email; the worker records 'sent' right after the SMTP reply.
+      const row = await eventually(async () => {
+        const [r] = await t.db.query(`SELECT status, smtp_message_id, subject, locale, attempts FROM email_messages WHERE id = $1`, [sent.messageId]);
+        return r.status === 'sent' ? r : null;
+      });
       expect(row).toEqual({ status: 'sent', smtp_message_id: sent.mail.parsed.messageId, subject: 'Bedankt voor je download, An', locale: 'nl', attempts: 1 });
     });
 
