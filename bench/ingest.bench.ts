@@ -25,9 +25,12 @@ function post(path: string, body: unknown): Promise<{ status: number; ms: number
       },
       (res) => {
         res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+        const done = () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started });
+        res.on('end', done);
+        res.on('close', done);
       },
     );
+    req.setTimeout(30_000, () => req.destroy(new Error('request timed out')));
     req.on('error', reject);
     req.end(data);
   });

@@ -8,7 +8,7 @@ import { DomainError } from '../common/domain-error.js';
 import { QUEUES, ScoreLeadsJob } from '../infra/queue/queue-names.js';
 import { LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { recordDomainEvents } from '../lifecycle/outbox.js';
-import { intentTierOf, type Stage } from '../scoring/domain/index.js';
+import { intentTierOf, type ScoringModelDefinition, type Stage } from '../scoring/domain/index.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
 import { EventInput, MAX_BATCH, parseEventInput } from './event-input.js';
 import { IngestItemResult, IngestResult } from './events.types.js';
@@ -49,7 +49,10 @@ export class EventsService {
       throw DomainError.validation(errors, errors.map((e) => `${e.field}: ${e.message}`).join('; '));
     }
 
-    const touched = valid.length ? await this.db.transaction((m) => this.store(m, valid, items, now)) : [];
+    // Read the model before taking a connection for the transaction: asking the pool for a second
+    // connection while holding one deadlocks once every connection is held that way.
+    const { definition } = await this.models.currentForRead();
+    const touched = valid.length ? await this.db.transaction((m) => this.store(m, valid, items, now, definition)) : [];
     await this.requestScoring(touched);
     const count = (s: string) => items.filter((i) => i.status === s).length;
     return { accepted: count('accepted'), duplicates: count('duplicate'), rejected: count('rejected'), items };
@@ -74,8 +77,9 @@ export class EventsService {
     valid: { index: number; event: EventInput }[],
     items: IngestItemResult[],
     now: Date,
+    model: ScoringModelDefinition,
   ): Promise<string[]> {
-    const leadIds = await this.resolveLeads(m, valid, items, now);
+    const leadIds = await this.resolveLeads(m, valid, items, now, model);
     // The first of several events with one idempotency key in a batch wins; later ones are duplicates.
     const seen = new Map<string, number>();
     const rows: { index: number; leadId: string; event: EventInput }[] = [];
@@ -148,6 +152,7 @@ export class EventsService {
     valid: { index: number; event: EventInput }[],
     items: IngestItemResult[],
     now: Date,
+    definition: ScoringModelDefinition,
   ): Promise<Record<number, string>> {
     const out: Record<number, string> = {};
     const byId = valid.filter((v) => v.event.leadId);
@@ -163,7 +168,6 @@ export class EventsService {
     }
     const byEmail = valid.filter((v) => !v.event.leadId);
     if (byEmail.length) {
-      const { definition } = await this.models.currentForRead();
       const firstEvent = new Map<string, EventInput>();
       for (const v of byEmail) if (!firstEvent.has(v.event.email!)) firstEvent.set(v.event.email!, v.event);
       const emails = [...firstEvent.keys()];
