@@ -16,7 +16,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${BASE}${path}`, {
     method,
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -80,9 +80,25 @@ async function main() {
   const rep = await api('POST', '/api/v1/sales-reps', { name: 'Sofie Maes', email: `sofie.${Date.now()}@example.be`, locales: ['nl'], weight: 1 });
   say(`sales rep ${rep.name} (${rep.id})`);
 
+  // Earlier demo runs leave their programs behind; archive them so each lead gets only this run's emails.
+  const earlier = await api('GET', '/api/v1/programs?limit=200');
+  for (const p of earlier.items.filter((x: { name: string; status: string }) => x.name.startsWith('Demo:') && x.status !== 'archived')) {
+    await api('POST', `/api/v1/programs/${p.id}/archive`);
+  }
   const starters = await api('POST', '/api/v1/programs/starters', { activate: false });
-  const welcome = starters.templates.find((t: { name: string }) => t.name.includes('welcome'));
   say(`starter templates installed: ${starters.templates.map((t: { name: string }) => t.name).join(', ')}`);
+  const body = (hello: string, text: string, cta: string) =>
+    `<mj-section><mj-column><mj-text>${hello} {{fallback firstName "there"}},</mj-text><mj-text>${text}</mj-text>` +
+    `<mj-button href="https://example.be/pricing">${cta}</mj-button></mj-column></mj-section>`;
+  const welcome = await api('POST', '/api/v1/templates', {
+    name: `Demo welcome ${Date.now()}`,
+    defaultLocale: 'en',
+    variants: {
+      nl: { subject: 'Bedankt voor je download, {{fallback firstName "daar"}}', mjml: body('Hallo', 'Hier is je gids. Wanneer wil je starten?', 'Bekijk de prijzen') },
+      en: { subject: 'Thanks for downloading the guide, {{fallback firstName "there"}}', mjml: body('Hello', 'Here is your guide. When would you like to start?', 'See the prices') },
+      fr: { subject: 'Merci pour votre téléchargement, {{fallback firstName ""}}', mjml: body('Bonjour', 'Voici votre guide. Quand voulez-vous commencer ?', 'Voir les prix') },
+    },
+  }).then((t) => ({ templateId: t.id as string }));
   const program = await api('POST', '/api/v1/programs', {
     name: `Demo: welcome after a download (${new Date().toISOString().slice(11, 19)})`,
     trigger: { type: 'event', eventType: 'content_downloaded' },
@@ -134,7 +150,12 @@ async function main() {
   await sleep(12_000);
   const html = await (await fetch(`${BASE}/dev/mailbox/${anMail.id}`)).text();
   const pixel = /\/t\/o\/[A-Za-z0-9_.-]+/.exec(html)?.[0];
-  const click = [...html.matchAll(/href="([^"]*\/t\/c\/[A-Za-z0-9_.-]+)"/g)].map((m) => m[1]).find((u) => !/display:none/.test(u));
+  // The first visible tracked link (the hidden honeypot link is there for scanners only).
+  const click = [...html.matchAll(/<a\b[^>]*>/g)]
+    .map((m) => m[0])
+    .filter((tag) => !/display:\s*none/i.test(tag))
+    .map((tag) => /href="([^"]*\/t\/c\/[A-Za-z0-9_.-]+)"/.exec(tag)?.[1])
+    .find((u): u is string => Boolean(u));
   if (pixel) await fetch(`${BASE}${pixel}`, { headers: { 'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15' } });
   if (click) {
     const res = await fetch(click.startsWith('http') ? click : `${BASE}${click}`, {
