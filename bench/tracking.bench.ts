@@ -1,14 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import { loadavg } from 'node:os';
 import pg from 'pg';
 import { TrackingTokenCodec } from '../src/tracking/domain/tracking-token.js';
-import { freshDatabase, isMain, percentile, startService, type Service } from './support/service.js';
+import { closedLoop, ConnectionPool, openLoop } from './support/http-load.js';
+import { freshDatabase, isMain, startService, type Service } from './support/service.js';
 
 /**
  * Tracking benchmark: the built service as two processes (API and worker) on this machine's PostgreSQL
  * and Redis, loaded from this process over keep-alive connections on 127.0.0.1. Measures click redirects
- * and pixel requests per second at saturation, latency at a steady 5,000 requests/s (from the moment each
+ * and pixel requests per second at saturation, latency at steady rates (5,000/s and 2,000/s; from the moment each
  * request was due, so queueing counts), and how long hits take to reach PostgreSQL (stored_at − occurred_at
  * per hit, and the wait after the last answer until every answered hit is stored).
  * Run after a build: `node dist/bench/tracking.bench.js`.
@@ -23,11 +23,12 @@ export interface TrackingBenchOptions {
   messages: number;
   connections: number;
   saturationSeconds: number;
-  steadyRps: number;
+  /** Open-loop phases: the target rate, and a rate this machine can sustain with the whole pipeline on it. */
+  steadyRates: number[];
   steadySeconds: number;
 }
 
-const DEFAULTS: TrackingBenchOptions = { leads: 5_000, messages: 20_000, connections: 64, saturationSeconds: 10, steadyRps: 5_000, steadySeconds: 10 };
+const DEFAULTS: TrackingBenchOptions = { leads: 5_000, messages: 20_000, connections: 64, saturationSeconds: 10, steadyRates: [5_000, 2_000], steadySeconds: 10 };
 
 export async function runTrackingBench(options: Partial<TrackingBenchOptions> = {}): Promise<Record<string, number>> {
   const opts = { ...DEFAULTS, ...options };
@@ -35,7 +36,7 @@ export async function runTrackingBench(options: Partial<TrackingBenchOptions> = 
   const common = { DATABASE_URL: url, QUEUE_PREFIX: `benchtr${Date.now()}`, TRACKING_SECRET: SECRET };
   const services: Service[] = [];
   const db = new pg.Client({ connectionString: url });
-  const pool = new ConnectionPool(opts.connections);
+  const pool = new ConnectionPool(opts.connections, PORT, BROWSER);
   try {
     services.push(await startService('api', { ...common, PROCESS_ROLE: 'api' }, PORT));
     services.push(await startService('worker', { ...common, PROCESS_ROLE: 'worker', RUN_MIGRATIONS: 'false' }));
@@ -68,31 +69,38 @@ export async function runTrackingBench(options: Partial<TrackingBenchOptions> = 
       results[`${name}: all stored, after the last answer (ms)`] = waited;
     }
 
-    log(`steady ${opts.steadyRps}/s for ${opts.steadySeconds} s (half clicks, half opens)`);
-    const [{ since }] = (await db.query(`SELECT clock_timestamp() AS since`)).rows;
-    cpu.start();
-    const steady = await openLoop(pool, (i) => (i % 2 ? opens[(i * 31) % opens.length] : clicks[(i * 7919) % clicks.length]), opts.steadyRps, opts.steadySeconds);
-    Object.assign(results, cpu.report('steady: CPU %'));
-    answered += steady.ok;
-    const waited = await allStored(db, answered, 120_000);
-    const [lag] = (
-      await db.query(
-        `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99, max(ms) AS max
-           FROM (SELECT extract(epoch FROM stored_at - occurred_at) * 1000 AS ms FROM email_interactions WHERE occurred_at >= $1) x`,
-        [since],
-      )
-    ).rows;
+    for (const rate of opts.steadyRates) {
+      const phase = `steady ${rate}/s`;
+      log(`${phase} for ${opts.steadySeconds} s (half clicks, half opens)`);
+      const [{ since }] = (await db.query(`SELECT clock_timestamp() AS since`)).rows;
+      cpu.start();
+      const steady = await openLoop(pool, (i) => (i % 2 ? opens[(i * 31) % opens.length] : clicks[(i * 7919) % clicks.length]), rate, opts.steadySeconds);
+      Object.assign(results, cpu.report(`${phase}: CPU %`));
+      answered += steady.ok;
+      const waited = await allStored(db, answered, 120_000);
+      const [lag] = (
+        await db.query(
+          `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99, max(ms) AS max
+             FROM (SELECT extract(epoch FROM stored_at - occurred_at) * 1000 AS ms FROM email_interactions WHERE occurred_at >= $1) x`,
+          [since],
+        )
+      ).rows;
+      Object.assign(results, {
+        [`${phase}: requests/s achieved`]: Math.round(steady.ok / steady.seconds),
+        [`${phase}: latency p50 (ms)`]: steady.p50,
+        [`${phase}: latency p99 (ms)`]: steady.p99,
+        [`${phase}: latency max (ms)`]: steady.max,
+        [`${phase}: failed requests`]: steady.failed,
+        [`${phase}: hit stored after arrival p50 (ms)`]: Math.round(lag.p50),
+        [`${phase}: hit stored after arrival p99 (ms)`]: Math.round(lag.p99),
+        [`${phase}: hit stored after arrival max (ms)`]: Math.round(lag.max),
+        [`${phase}: all stored, after the last answer (ms)`]: waited,
+      });
+    }
+    const [{ backlog }] = (await db.query(`SELECT count(*)::int AS backlog FROM scoring_queue`)).rows;
     Object.assign(results, {
-      [`steady: requests/s achieved (target ${opts.steadyRps})`]: Math.round(steady.ok / steady.seconds),
-      'steady: latency p50 (ms)': steady.p50,
-      'steady: latency p99 (ms)': steady.p99,
-      'steady: latency max (ms)': steady.max,
-      'steady: failed requests': steady.failed,
-      'steady: hit stored after arrival p50 (ms)': Math.round(lag.p50),
-      'steady: hit stored after arrival p99 (ms)': Math.round(lag.p99),
-      'steady: hit stored after arrival max (ms)': Math.round(lag.max),
-      'steady: all stored, after the last answer (ms)': waited,
       'interactions stored in total': answered,
+      'behaviour events still waiting for scoring at the end': backlog,
       'api peak RSS (MB)': Math.round(services[0].peakRssMb()),
       'worker peak RSS (MB)': Math.round(services[1].peakRssMb()),
       'machine load average at end (1 min)': loadavg()[0],
@@ -194,141 +202,6 @@ class CpuMeter {
     out['stolen by the hypervisor'] = fields[7];
     out.machine = fields.slice(0, 8).reduce((a, b) => a + b, 0) - fields[3] - fields[4];
     return out;
-  }
-}
-
-interface RunResult {
-  ok: number;
-  failed: number;
-  seconds: number;
-  p50: number;
-  p99: number;
-  max: number;
-}
-
-function summary(latencies: number[], ok: number, failed: number, seconds: number): RunResult {
-  latencies.sort((a, b) => a - b);
-  const round = (n: number) => Math.round(n * 100) / 100;
-  return { ok, failed, seconds, p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), max: round(latencies.at(-1) ?? NaN) };
-}
-
-/** Every connection sends its next request as soon as the previous one is answered, for a time or a count. */
-async function closedLoop(pool: ConnectionPool, path: (i: number) => string, limit: { seconds?: number; count?: number; expected?: number }): Promise<RunResult> {
-  const latencies: number[] = [];
-  let next = 0;
-  let failed = 0;
-  const started = performance.now();
-  const deadline = started + (limit.seconds ?? Infinity) * 1000;
-  await Promise.all(
-    pool.connections.map(async (c) => {
-      while (performance.now() < deadline && next < (limit.count ?? Infinity)) {
-        const sent = performance.now();
-        const status = await c.get(path(next++));
-        latencies.push(performance.now() - sent);
-        if (limit.expected !== undefined && status !== limit.expected) failed++;
-      }
-    }),
-  );
-  return summary(latencies, latencies.length - failed, failed, (performance.now() - started) / 1000);
-}
-
-/** Requests at a fixed rate whatever the answers do; latency counts from when each request was due. */
-async function openLoop(pool: ConnectionPool, path: (i: number) => string, rps: number, seconds: number): Promise<RunResult> {
-  const latencies: number[] = [];
-  const total = rps * seconds;
-  let failed = 0;
-  let sent = 0;
-  const inflight: Promise<void>[] = [];
-  const started = performance.now();
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - started) * rps) / 1000));
-    for (; sent < due; sent++) {
-      const dueAt = started + (sent * 1000) / rps;
-      const i = sent;
-      inflight.push(
-        pool.get(path(i)).then((status) => {
-          latencies.push(performance.now() - dueAt);
-          if (status >= 400) failed++;
-        }),
-      );
-    }
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  await Promise.all(inflight);
-  return summary(latencies, total - failed, failed, (performance.now() - started) / 1000);
-}
-
-/**
- * A minimal HTTP/1.1 client on raw keep-alive sockets: one request at a time per connection, responses
- * framed by Content-Length (all the service sends here). Much cheaper per request than node:http, so the
- * load generator does not take the CPU the service needs on a small machine.
- */
-class Connection {
-  private socket!: net.Socket;
-  private buffer: Buffer = Buffer.alloc(0);
-  private waiting: ((status: number) => void) | null = null;
-
-  open(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.socket = net.connect({ host: '127.0.0.1', port: PORT, noDelay: true }, resolve);
-      this.socket.once('error', reject);
-      this.socket.on('data', (chunk) => this.read(chunk));
-    });
-  }
-
-  get(path: string): Promise<number> {
-    return new Promise((resolve) => {
-      this.waiting = resolve;
-      this.socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${PORT}\r\nUser-Agent: ${BROWSER}\r\n\r\n`);
-    });
-  }
-
-  close(): void {
-    this.socket?.destroy();
-  }
-
-  private read(chunk: Buffer): void {
-    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
-    const headEnd = this.buffer.indexOf('\r\n\r\n');
-    if (headEnd < 0) return;
-    const head = this.buffer.toString('latin1', 0, headEnd);
-    const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
-    if (this.buffer.length < headEnd + 4 + length) return;
-    this.buffer = this.buffer.subarray(headEnd + 4 + length);
-    const done = this.waiting;
-    this.waiting = null;
-    done?.(Number(head.slice(9, 12)));
-  }
-}
-
-class ConnectionPool {
-  readonly connections: Connection[];
-  private readonly idle: Connection[] = [];
-  private readonly queue: ((c: Connection) => void)[] = [];
-
-  constructor(size: number) {
-    this.connections = Array.from({ length: size }, () => new Connection());
-  }
-
-  async open(): Promise<void> {
-    await Promise.all(this.connections.map((c) => c.open()));
-    this.idle.push(...this.connections);
-  }
-
-  /** A request on the next free connection (waiting for one when all are busy). */
-  async get(path: string): Promise<number> {
-    const c = this.idle.pop() ?? (await new Promise<Connection>((r) => this.queue.push(r)));
-    try {
-      return await c.get(path);
-    } finally {
-      const waiter = this.queue.shift();
-      if (waiter) waiter(c);
-      else this.idle.push(c);
-    }
-  }
-
-  close(): void {
-    for (const c of this.connections) c.close();
   }
 }
 
