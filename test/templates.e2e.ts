@@ -156,7 +156,11 @@ describe('email templates over HTTP', () => {
     const mail = await eventually(async () => sink.to('marketing@studio-noord.example.be')[0], 20_000);
     expect(mail.parsed.subject).toBe('Thanks for downloading, An');
     expect(mail.parsed.html).toContain('Hello An,');
-    const [row] = await t.db.query(`SELECT kind, status, lead_id FROM email_messages WHERE id = $1`, [res.body.messageId]);
+    // The sink has the email; the worker records 'sent' right after the SMTP reply.
+    const row = await eventually(async () => {
+      const [r] = await t.db.query(`SELECT kind, status, lead_id FROM email_messages WHERE id = $1`, [res.body.messageId]);
+      return r.status === 'sent' ? r : null;
+    });
     expect(row).toEqual({ kind: 'test', status: 'sent', lead_id: null });
   });
 });
