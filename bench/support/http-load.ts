@@ -34,7 +34,7 @@ export async function closedLoop(pool: ConnectionPool, path: (i: number) => stri
         const sent = performance.now();
         const status = await c.get(path(next++));
         latencies.push(performance.now() - sent);
-        if (limit.expected !== undefined && status !== limit.expected) failed++;
+        if (status === 0 || (limit.expected !== undefined && status !== limit.expected)) failed++;
       }
     }),
   );
@@ -57,7 +57,7 @@ export async function openLoop(pool: ConnectionPool, path: (i: number) => string
       inflight.push(
         pool.get(path(i)).then((status) => {
           latencies.push(performance.now() - dueAt);
-          if (status >= 400) failed++;
+          if (status === 0 || status >= 400) failed++;
         }),
       );
     }
@@ -74,24 +74,32 @@ export async function openLoop(pool: ConnectionPool, path: (i: number) => string
  */
 class Connection {
   private socket!: net.Socket;
+  private buffer: Buffer = Buffer.alloc(0);
+  private waiting: ((status: number) => void) | null = null;
+  private closed = false;
 
   constructor(
     private readonly port: number,
     private readonly userAgent: string,
   ) {}
 
-  private buffer: Buffer = Buffer.alloc(0);
-  private waiting: ((status: number) => void) | null = null;
-
   open(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.socket = net.connect({ host: '127.0.0.1', port: this.port, noDelay: true }, resolve);
-      this.socket.once('error', reject);
+      this.socket.on('error', reject); // after connecting, a no-op: 'close' follows
       this.socket.on('data', (chunk) => this.read(chunk));
+      // A service that goes away fails the request in flight and every later one (status 0), never hangs the run.
+      this.socket.on('close', () => {
+        this.closed = true;
+        const done = this.waiting;
+        this.waiting = null;
+        done?.(0);
+      });
     });
   }
 
   get(path: string): Promise<number> {
+    if (this.closed) return Promise.resolve(0);
     return new Promise((resolve) => {
       this.waiting = resolve;
       this.socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${this.port}\r\nUser-Agent: ${this.userAgent}\r\n\r\n`);
