@@ -2,7 +2,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { ManualClock } from '../src/common/clock.js';
-import { emailHash } from '../src/email/email-hash.js';
+import { emailHash } from '../src/suppression/email-hash.js';
 import { EmailService } from '../src/email/email.service.js';
 import { QUEUES } from '../src/infra/queue/queue-names.js';
 import { createLead, createTemplate } from './support/email-fixtures.js';

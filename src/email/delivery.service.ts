@@ -8,7 +8,7 @@ import { QUEUES, type DeliverEmailJob } from '../infra/queue/queue-names.js';
 import { DELIVER_JOB, deliveryJobId } from './delivery-job.js';
 import { classifyDeliveryFailure, retryDelayMs, type DeliveryFailure } from './domain/delivery-failure.js';
 import { TemplateError } from './domain/template-error.js';
-import { emailHash } from './email-hash.js';
+import { emailHash } from '../suppression/email-hash.js';
 import { EmailMessagesRepository, type PendingMessage } from './email-messages.repository.js';
 import { MessageComposer, type ComposedEmail } from './message-composer.service.js';
 import { SendRateLimiter } from './send-rate-limiter.js';

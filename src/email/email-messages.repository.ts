@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { TrackedLink } from './domain/link-tracking.js';
-import { emailHashSql } from './email-hash.js';
+import { emailHashSql } from '../suppression/email-hash.js';
 import { MicroBatch } from './micro-batch.js';
 import { leadSnapshotFromRow, type LeadSnapshot } from './template-data.js';
 

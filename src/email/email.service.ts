@@ -8,7 +8,7 @@ import { DomainError } from '../common/domain-error.js';
 import { QUEUES, type DeliverEmailJob } from '../infra/queue/queue-names.js';
 import { DELIVER_JOB, deliveryJobId } from './delivery-job.js';
 import { renderEngine } from './domain/render-cache.js';
-import { emailHashSql } from './email-hash.js';
+import { emailHashSql } from '../suppression/email-hash.js';
 import { EmailMessagesRepository } from './email-messages.repository.js';
 import { NurtureMailer, type NurtureEmailOutcome, type NurtureEmailRequest } from './nurture-mailer.js';
 

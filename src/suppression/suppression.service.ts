@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { isUuid } from '../common/uuid.pipe.js';
 import { normalizeEmail } from '../leads/email.util.js';
-import { emailHash, SQL_EMAIL_HASH } from './email-hash.js';
+import { emailHash, emailHashSql } from './email-hash.js';
 import type { SuppressionReason, SuppressionRow, SuppressRequest } from './suppression.types.js';
 
 /**
@@ -48,7 +48,7 @@ export class SuppressionService {
          FROM leads l
          LEFT JOIN LATERAL (
            SELECT reason FROM suppressions s
-            WHERE s.email_hash = ${SQL_EMAIL_HASH('l.email_normalized')} OR s.lead_id = l.id
+            WHERE s.email_hash = ${emailHashSql('l.email_normalized')} OR s.lead_id = l.id
             ORDER BY s.created_at LIMIT 1
          ) s ON true
         WHERE l.id = ANY($1::uuid[]) AND (s.reason IS NOT NULL OR l.consent_status = 'withdrawn')`,
