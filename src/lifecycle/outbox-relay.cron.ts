@@ -1,4 +1,5 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { PeriodicTask } from '../common/periodic-task.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { OutboxRelay } from './outbox-relay.service.js';
 
@@ -7,40 +8,22 @@ import { OutboxRelay } from './outbox-relay.service.js';
  * nothing but PostgreSQL; several workers share the work through SKIP LOCKED.
  */
 @Injectable()
-export class OutboxRelayCron implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(OutboxRelayCron.name);
-  private timer?: NodeJS.Timeout;
-  private current: Promise<number> | null = null;
-  private stopping = false;
+export class OutboxRelayCron extends PeriodicTask {
+  protected readonly label = 'outbox relay tick';
 
   constructor(
     private readonly relay: OutboxRelay,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.tick(), this.config.outbox.relayMs);
-    this.timer.unref();
+  ) {
+    super();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    clearInterval(this.timer);
-    await this.current;
+  protected intervalMs(): number {
+    return this.config.outbox.relayMs;
   }
 
-  /** One tick: publish everything waiting. Returns how many events were published. */
-  tick(): Promise<number> {
-    if (this.current || this.stopping) return this.current ?? Promise.resolve(0);
-    this.current = this.relay
-      .drain(() => this.stopping)
-      .catch((err: unknown) => {
-        this.logger.error(err instanceof Error ? err : String(err), 'outbox relay tick failed');
-        return 0;
-      })
-      .finally(() => {
-        this.current = null;
-      });
-    return this.current;
+  /** Publishes everything waiting; returns how many events were published. */
+  protected run(): Promise<number> {
+    return this.relay.drain(() => this.isStopping());
   }
 }

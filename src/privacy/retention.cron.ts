@@ -1,37 +1,27 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
+import { PeriodicTask } from '../common/periodic-task.js';
 import { RetentionService } from './retention.service.js';
 
-const EVERY_MS = 60 * 60_000;
-
-/** Runs the retention job hourly in a worker (the job itself is idempotent and batched). */
+/** Runs the retention job hourly in a worker (the job itself is idempotent, batched and locked). */
 @Injectable()
-export class RetentionCron implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(RetentionCron.name);
+export class RetentionCron extends PeriodicTask {
+  protected readonly label = 'retention';
 
   constructor(
     private readonly retention: RetentionService,
     private readonly clock: Clock,
-    private readonly scheduler: SchedulerRegistry,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const timer = setInterval(() => void this.tick(), EVERY_MS);
-    timer.unref();
-    this.scheduler.addInterval('retention', timer);
+  ) {
+    super();
   }
 
-  onApplicationShutdown(): void {
-    if (this.scheduler.doesExist('interval', 'retention')) this.scheduler.deleteInterval('retention');
+  protected intervalMs(): number {
+    return 60 * 60_000;
   }
 
-  async tick(): Promise<void> {
-    try {
-      const result = await this.retention.run(this.clock.now());
-      if (result && (result.events || result.interactions)) this.logger.log({ ...result }, 'retention applied');
-    } catch (err) {
-      this.logger.error(err instanceof Error ? err : String(err), 'retention failed');
-    }
+  protected async run(): Promise<number> {
+    const result = await this.retention.run(this.clock.now());
+    if (result && (result.events || result.interactions)) this.logger.log({ ...result }, 'retention applied');
+    return result ? result.events + result.interactions : 0;
   }
 }

@@ -1,4 +1,5 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { PeriodicTask } from '../../common/periodic-task.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { ProgramScheduler } from './program-scheduler.service.js';
 
@@ -8,42 +9,28 @@ import { ProgramScheduler } from './program-scheduler.service.js';
  * share the work through SKIP LOCKED.
  */
 @Injectable()
-export class ProgramSchedulerCron implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(ProgramSchedulerCron.name);
-  private timer?: NodeJS.Timeout;
-  private current: Promise<number> | null = null;
-  private stopping = false;
+export class ProgramSchedulerCron extends PeriodicTask {
+  protected readonly label = 'program scheduler tick';
 
   constructor(
     private readonly scheduler: ProgramScheduler,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.tick(), this.config.programs.tickMs);
-    this.timer.unref();
+  ) {
+    super();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    clearInterval(this.timer);
-    await this.current;
+  protected intervalMs(): number {
+    return this.config.programs.tickMs;
   }
 
-  /** One tick: several loops claim and run batches until nothing is due. Returns how many enrollments ran. */
-  tick(): Promise<number> {
-    if (this.current || this.stopping) return Promise.resolve(0);
+  /** Several loops claim and run batches until nothing is due; returns how many enrollments ran. */
+  protected async run(): Promise<number> {
     const loops = Array.from({ length: this.config.programs.concurrency }, () =>
-      this.scheduler.drain(() => this.stopping).catch((err: unknown) => {
-        this.logger.error(err instanceof Error ? err : String(err), 'program scheduler tick failed');
+      this.scheduler.drain(() => this.isStopping()).catch((err: unknown) => {
+        this.logger.error(err instanceof Error ? err : String(err), `${this.label} failed`);
         return 0;
       }),
     );
-    this.current = Promise.all(loops)
-      .then((counts) => counts.reduce((a, b) => a + b, 0))
-      .finally(() => {
-        this.current = null;
-      });
-    return this.current;
+    return (await Promise.all(loops)).reduce((a, b) => a + b, 0);
   }
 }
