@@ -197,6 +197,64 @@ describe('leads, events and scoring over HTTP', () => {
       expect(b.body.items[0]).toMatchObject({ status: 'duplicate', eventId: a.body.items[0].eventId });
     });
 
+    it('stores events of known leads by id or email in one request; an unknown lead id is rejected, the rest stored once', async () => {
+      const lead = await t.api('post', '/api/v1/leads').send({ email: 'known@example.be' });
+      const leadId: string = lead.body.id;
+      const mixed = await t.api('post', '/api/v1/events').send({
+        events: [
+          { leadId, type: 'page_viewed' },
+          { email: 'KNOWN@example.be', type: 'page_viewed', idempotencyKey: 'known-1' },
+          { email: 'known@example.be', type: 'page_viewed', idempotencyKey: 'known-1' },
+          { leadId: '00000000-0000-4000-8000-000000000000', type: 'page_viewed' },
+        ],
+      });
+      expect(mixed.status).toBe(202);
+      expect(mixed.body).toMatchObject({ accepted: 2, duplicates: 1, rejected: 1 });
+      expect(mixed.body.items[2]).toMatchObject({ status: 'duplicate', eventId: mixed.body.items[1].eventId, leadId });
+      expect(mixed.body.items[3].errors[0].field).toBe('leadId');
+
+      // Every lead known: the one-statement path, with a repeat of a stored key and of a key within the batch.
+      const known = await t.api('post', '/api/v1/events').send({
+        events: [
+          { leadId: leadId.toUpperCase(), type: 'page_viewed', idempotencyKey: 'known-2' },
+          { email: 'known@example.be', type: 'page_viewed', idempotencyKey: 'known-1' },
+          { email: 'known@example.be', type: 'page_viewed', idempotencyKey: 'known-2' },
+        ],
+      });
+      expect(known.body).toMatchObject({ accepted: 1, duplicates: 2, rejected: 0 });
+      expect(known.body.items[0]).toMatchObject({ status: 'accepted', leadId });
+      expect(known.body.items[1]).toMatchObject({ status: 'duplicate', eventId: mixed.body.items[1].eventId, leadId });
+      expect(known.body.items[2]).toMatchObject({ status: 'duplicate', eventId: known.body.items[0].eventId, leadId });
+
+      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM events WHERE lead_id = $1`, [leadId]);
+      expect(n).toBe(3);
+      await eventually(async () => (await queued()) === 0);
+      expect(await ledgerPoints(leadId)).toBe(3);
+    });
+
+    it('answers concurrent single events of known leads each on its own, even when they share one statement', async () => {
+      const lead = await t.api('post', '/api/v1/leads').send({ email: 'burst@example.be' });
+      const leadId: string = lead.body.id;
+      const sends = [
+        ...Array.from({ length: 40 }, (_, i) => t.api('post', '/api/v1/events').send({ leadId, type: 'page_viewed', properties: { n: i } })),
+        ...Array.from({ length: 10 }, () => t.api('post', '/api/v1/events').set('idempotency-key', 'burst-1').send({ email: 'burst@example.be', type: 'form_submitted' })),
+        t.api('post', '/api/v1/events').send({ leadId: '00000000-0000-4000-8000-00000000b0b0', type: 'page_viewed' }),
+      ];
+      const res = await Promise.all(sends);
+      const items = res.map((r) => r.body.items[0]);
+      expect(items.slice(0, 40).every((i) => i.status === 'accepted' && i.leadId === leadId)).toBe(true);
+      const keyed = items.slice(40, 50);
+      expect(keyed.filter((i) => i.status === 'accepted')).toHaveLength(1);
+      expect(new Set(keyed.map((i) => i.eventId)).size).toBe(1);
+      expect(items[50]).toMatchObject({ status: 'rejected', errors: [{ field: 'leadId' }] });
+
+      await eventually(async () => (await queued()) === 0);
+      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM events WHERE lead_id = $1`, [leadId]);
+      expect(n).toBe(41);
+      // The form counts once (+5); page views hit their cap of 10 a day.
+      expect(await ledgerPoints(leadId)).toBe(15);
+    });
+
     it('loses nothing when many requests for one lead race', async () => {
       const email = 'race@example.be';
       await Promise.all(

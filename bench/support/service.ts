@@ -33,7 +33,9 @@ export interface Service {
 
 /** Starts `node dist/src/main.js` with the given role and waits until it is ready. */
 export async function startService(name: string, env: Record<string, string>, port?: number): Promise<Service> {
-  const child = spawn(process.execPath, [MAIN], {
+  // BENCH_NODE_FLAGS: extra node flags for the services (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) when profiling.
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...flags, MAIN], {
     env: { ...process.env, LOG_LEVEL: 'warn', ADMIN_API_KEY: BENCH_ADMIN_KEY, DOCS_UI: 'false', ...env, ...(port ? { PORT: String(port) } : {}) },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

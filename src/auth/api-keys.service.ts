@@ -39,9 +39,20 @@ const view = (r: ApiKeyRow): ApiKeyView => ({
   lastUsedAt: r.last_used_at?.toISOString() ?? null,
 });
 
+/**
+ * How long a process trusts a key it has checked (ms). Every request used to read api_keys; now a
+ * key is re-read at most this often per process. A revocation is immediate in the process that
+ * made it and reaches the others within this time.
+ */
+export const AUTH_CACHE_MS = 1000;
+const AUTH_CACHE_MAX = 1000;
+
 /** API keys: stored as hashes, shown once at creation; the bootstrap admin key comes from ADMIN_API_KEY. */
 @Injectable()
 export class ApiKeysService implements OnModuleInit {
+  /** Recently verified keys by hash (never the key itself); only valid keys are remembered. */
+  private readonly verified = new Map<string, { at: number; principal: Principal }>();
+
   constructor(
     private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -57,17 +68,26 @@ export class ApiKeysService implements OnModuleInit {
 
   /** Resolves a presented key to its principal, or null when unknown or revoked. */
   async authenticate(key: string): Promise<Principal | null> {
+    const hash = hashApiKey(key);
+    const hit = this.verified.get(hash);
+    if (hit && performance.now() - hit.at < AUTH_CACHE_MS) return hit.principal;
     const rows: { id: string; role: Role; name: string; stale: boolean }[] = await this.db.query(
       `SELECT id, role, name, (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') AS stale
          FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
-      [hashApiKey(key)],
+      [hash],
     );
     const row = rows[0];
-    if (!row) return null;
+    if (!row) {
+      this.verified.delete(hash);
+      return null;
+    }
     if (row.stale) {
       void this.db.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1`, [row.id]).catch(() => undefined);
     }
-    return { keyId: row.id, role: row.role, name: row.name };
+    const principal: Principal = { keyId: row.id, role: row.role, name: row.name };
+    if (this.verified.size >= AUTH_CACHE_MAX) this.verified.clear();
+    this.verified.set(hash, { at: performance.now(), principal });
+    return principal;
   }
 
   async create(name: string, role: Role): Promise<ApiKeyView & { key: string }> {
@@ -95,5 +115,7 @@ export class ApiKeysService implements OnModuleInit {
     if (!rows[0]) throw DomainError.notFound('API key', id);
     if (rows[0].bootstrap) throw DomainError.conflict('The ADMIN_API_KEY key is managed by configuration; change the variable instead.');
     await this.db.query(`UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1`, [id]);
+    // Forget every verified key here (the hash of the revoked one is not at hand); others re-read within AUTH_CACHE_MS.
+    this.verified.clear();
   }
 }

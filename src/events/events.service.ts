@@ -1,42 +1,44 @@
-import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
-import { QUEUES, ScoreLeadsJob } from '../infra/queue/queue-names.js';
 import { LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { recordDomainEvents } from '../lifecycle/outbox.js';
 import { intentTierOf, type ScoringModelDefinition, type Stage } from '../scoring/domain/index.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
 import { EventInput, MAX_BATCH, parseEventInput } from './event-input.js';
 import { IngestItemResult, IngestResult } from './events.types.js';
+import { KnownLeadEventWriter } from './known-lead-event-writer.js';
+import { ScoringWakeups } from './scoring-wakeups.js';
 
-const JOB_CHUNK = 500;
+/** A valid event with its place in the request. */
+type Valid = { index: number; event: EventInput };
+/** An event to store: its lead, and the id chosen for it (so each returned row maps straight back to its item). */
+type Row = { index: number; leadId: string; event: EventInput; id: string };
 
 /**
  * Accepts behaviour events: validates each, finds or creates the lead, stores the event and its
- * place on the scoring queue in one transaction (so an accepted event is never lost), then asks a
- * worker to score it. Retried events with the same idempotency key are reported as duplicates.
+ * place on the scoring queue atomically before answering (so an accepted event is never lost),
+ * then asks a worker to score it. Retried events with the same idempotency key are reported as
+ * duplicates. Events of known leads take one shared statement; only new leads need a transaction.
  */
 @Injectable()
 export class EventsService {
-  private readonly logger = new Logger(EventsService.name);
-
   constructor(
     private readonly db: DataSource,
     private readonly clock: Clock,
     private readonly models: ScoringModelService,
     private readonly activity: LeadActivityHub,
-    @InjectQueue(QUEUES.scoring) private readonly scoringQueue: Queue<ScoreLeadsJob>,
+    private readonly wakeups: ScoringWakeups,
+    private readonly knownLeads: KnownLeadEventWriter,
   ) {}
 
   async ingest(body: unknown, headerKey?: string): Promise<IngestResult> {
     const now = this.clock.now();
     const { raws, batch } = this.unwrap(body);
     const items: IngestItemResult[] = new Array(raws.length);
-    const valid: { index: number; event: EventInput }[] = [];
+    const valid: Valid[] = [];
     raws.forEach((raw, index) => {
       const parsed = parseEventInput(raw, batch ? `events[${index}].` : '', now);
       if (parsed.event) {
@@ -49,13 +51,66 @@ export class EventsService {
       throw DomainError.validation(errors, errors.map((e) => `${e.field}: ${e.message}`).join('; '));
     }
 
+    const touched = valid.length ? ((await this.storeKnown(valid, items, now)) ?? (await this.storeCreatingLeads(valid, items, now))) : [];
+    // Not awaited: the events are committed with their scoring_queue rows, so the answer need not
+    // wait for Redis; a wake-up lost with the process only leaves the events to the sweep.
+    this.wakeups.request(touched);
+    const count = (s: string) => items.filter((i) => i.status === s).length;
+    return { accepted: count('accepted'), duplicates: count('duplicate'), rejected: count('rejected'), items };
+  }
+
+  /**
+   * Steady state (every lead already known): one statement, shared with concurrent requests (see
+   * KnownLeadEventWriter). Returns null, having written nothing, when some lead is unknown: then
+   * the transactional path creates the leads.
+   */
+  private async storeKnown(valid: Valid[], items: IngestItemResult[], now: Date): Promise<string[] | null> {
+    // The first of several events with one idempotency key in a batch wins; later ones are duplicates.
+    const seen = new Map<string, number>();
+    const insert = valid.map((v, i) => {
+      const key = v.event.idempotencyKey;
+      if (key === null) return true;
+      if (seen.has(key)) return false;
+      seen.set(key, i);
+      return true;
+    });
+    const ids = valid.map(() => randomUUID());
+    const written = await this.knownLeads.write(
+      valid.map((v, i) => ({
+        id: ids[i],
+        leadId: v.event.leadId,
+        email: v.event.leadId ? null : v.event.email,
+        type: v.event.type,
+        occurredAt: v.event.occurredAt.toISOString(),
+        properties: JSON.stringify(v.event.properties),
+        idempotencyKey: v.event.idempotencyKey,
+        insert: insert[i],
+      })),
+      now,
+    );
+    if (!written.allKnown) return null;
+    const result = written.rows;
+    const rows: Row[] = [];
+    const stored = new Set<string>();
+    valid.forEach((v, i) => {
+      const leadId = result[i].leadId!;
+      if (!insert[i]) {
+        items[v.index] = { index: v.index, status: 'duplicate', leadId };
+        return;
+      }
+      rows.push({ index: v.index, leadId, event: v.event, id: ids[i] });
+      if (result[i].stored) stored.add(ids[i]);
+    });
+    await this.settle(this.db.manager, valid, rows, stored, items, new Map([...seen].map(([k, i]) => [k, valid[i].index])));
+    return this.acceptedLeads(rows, items);
+  }
+
+  /** First events of new leads: creates the leads (with their domain events and activity) and stores the events, in one transaction. */
+  private async storeCreatingLeads(valid: Valid[], items: IngestItemResult[], now: Date): Promise<string[]> {
     // Read the model before taking a connection for the transaction: asking the pool for a second
     // connection while holding one deadlocks once every connection is held that way.
     const { definition } = await this.models.currentForRead();
-    const touched = valid.length ? await this.db.transaction((m) => this.store(m, valid, items, now, definition)) : [];
-    await this.requestScoring(touched);
-    const count = (s: string) => items.filter((i) => i.status === s).length;
-    return { accepted: count('accepted'), duplicates: count('duplicate'), rejected: count('rejected'), items };
+    return this.db.transaction((m) => this.store(m, valid, items, now, definition));
   }
 
   private unwrap(body: unknown): { raws: unknown[]; batch: boolean } {
@@ -74,7 +129,7 @@ export class EventsService {
   /** Stores the valid events; fills in their results; returns the ids of leads with new events. */
   private async store(
     m: EntityManager,
-    valid: { index: number; event: EventInput }[],
+    valid: Valid[],
     items: IngestItemResult[],
     now: Date,
     model: ScoringModelDefinition,
@@ -82,7 +137,7 @@ export class EventsService {
     const leadIds = await this.resolveLeads(m, valid, items, now, model);
     // The first of several events with one idempotency key in a batch wins; later ones are duplicates.
     const seen = new Map<string, number>();
-    const rows: { index: number; leadId: string; event: EventInput }[] = [];
+    const rows: Row[] = [];
     for (const v of valid) {
       const leadId = leadIds[v.index];
       if (!leadId) continue;
@@ -92,10 +147,8 @@ export class EventsService {
         continue;
       }
       if (key !== null) seen.set(key, v.index);
-      rows.push({ index: v.index, leadId, event: v.event });
+      rows.push({ index: v.index, leadId, event: v.event, id: randomUUID() });
     }
-    // Ids are chosen here so each returned row maps straight back to its item.
-    const ids = rows.map(() => randomUUID());
     const inserted: { id: string }[] = await m.query(
       `WITH ins AS (
          INSERT INTO events (id, lead_id, type, occurred_at, properties, idempotency_key, received_at)
@@ -107,7 +160,7 @@ export class EventsService {
        )
        SELECT id FROM ins`,
       [
-        ids,
+        rows.map((r) => r.id),
         rows.map((r) => r.leadId),
         rows.map((r) => r.event.type),
         rows.map((r) => r.event.occurredAt.toISOString()),
@@ -116,13 +169,28 @@ export class EventsService {
         now.toISOString(),
       ],
     );
-    const stored = new Set(inserted.map((r) => r.id));
+    await this.settle(m, valid, rows, new Set(inserted.map((r) => r.id)), items, seen);
+    return this.acceptedLeads(rows, items);
+  }
+
+  /**
+   * Fills in the results of the rows offered for insertion: accepted when stored, otherwise a
+   * duplicate of the stored event with that idempotency key; in-batch repeats point at the event
+   * their first occurrence (`seen`: key → item index) got.
+   */
+  private async settle(
+    m: EntityManager,
+    valid: Valid[],
+    rows: Row[],
+    stored: Set<string>,
+    items: IngestItemResult[],
+    seen: Map<string, number>,
+  ): Promise<void> {
     const duplicates: string[] = [];
-    rows.forEach((r, i) => {
-      const id = stored.has(ids[i]) ? ids[i] : undefined;
-      if (id) items[r.index] = { index: r.index, status: 'accepted', eventId: id, leadId: r.leadId };
+    for (const r of rows) {
+      if (stored.has(r.id)) items[r.index] = { index: r.index, status: 'accepted', eventId: r.id, leadId: r.leadId };
       else if (r.event.idempotencyKey) duplicates.push(r.event.idempotencyKey);
-    });
+    }
     if (duplicates.length) {
       const existing: { id: string; idempotency_key: string; lead_id: string }[] = await m.query(
         `SELECT id, idempotency_key, lead_id FROM events WHERE idempotency_key = ANY($1::text[])`,
@@ -143,13 +211,16 @@ export class EventsService {
         if (first !== undefined) item.eventId = items[first]?.eventId;
       }
     }
+  }
+
+  private acceptedLeads(rows: Row[], items: IngestItemResult[]): string[] {
     return [...new Set(rows.filter((r) => items[r.index]?.status === 'accepted').map((r) => r.leadId))];
   }
 
   /** Maps each valid item to its lead id, creating leads for unknown emails; unknown lead ids are rejected. */
   private async resolveLeads(
     m: EntityManager,
-    valid: { index: number; event: EventInput }[],
+    valid: Valid[],
     items: IngestItemResult[],
     now: Date,
     definition: ScoringModelDefinition,
@@ -194,16 +265,5 @@ export class EventsService {
       for (const v of byEmail) out[v.index] = ids.get(v.event.email!)!;
     }
     return out;
-  }
-
-  private async requestScoring(leadIds: string[]): Promise<void> {
-    try {
-      for (let i = 0; i < leadIds.length; i += JOB_CHUNK) {
-        await this.scoringQueue.add('score', { leadIds: leadIds.slice(i, i + JOB_CHUNK) });
-      }
-    } catch (err) {
-      // The events are stored and queued in PostgreSQL; the sweep will score them.
-      this.logger.warn({ err }, 'could not enqueue scoring job; the sweep will pick the events up');
-    }
   }
 }

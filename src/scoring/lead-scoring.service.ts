@@ -8,6 +8,12 @@ import { ContributionDraft, EventFacts, intentTierOf, LedgerFact, maxCapWindowMs
 import { refreshLead } from './lead-refresh.js';
 import { ScoringModelService } from './scoring-model.service.js';
 
+/** What scoring reads of a lead: its score state and what fit and promotion look at (not every column: fewer to parse). */
+type ScoredLead = Pick<
+  LeadRow,
+  'id' | 'email' | 'job_title' | 'company' | 'attributes' | 'qualification' | 'source' | 'stage' | 'engagement_score' | 'engagement_as_of'
+>;
+
 interface QueuedEventRow {
   id: string;
   lead_id: string;
@@ -29,6 +35,8 @@ export interface ScoringResult {
   leads: number;
   events: number;
   promotions: number;
+  /** Asked-for leads with waiting events that another transaction held locked (skipped; worth another look shortly). */
+  lockedElsewhere: string[];
 }
 
 /**
@@ -46,7 +54,7 @@ export class LeadScoringService {
   ) {}
 
   async scorePending(leadIds: string[]): Promise<ScoringResult> {
-    if (!leadIds.length) return { leads: 0, events: 0, promotions: 0 };
+    if (!leadIds.length) return { leads: 0, events: 0, promotions: 0, lockedElsewhere: [] };
     return this.db.transaction((m) => this.scoreInTransaction(m, leadIds));
   }
 
@@ -64,12 +72,14 @@ export class LeadScoringService {
   private async scoreInTransaction(m: EntityManager, leadIds: string[]): Promise<ScoringResult> {
     const now = this.clock.now();
     const { version, definition: model } = await this.models.current(m);
-    const leads: LeadRow[] = await m.query(
-      `SELECT * FROM leads WHERE id IN (SELECT lead_id FROM scoring_queue WHERE lead_id = ANY($1::uuid[]))
+    const leads: ScoredLead[] = await m.query(
+      `SELECT id, email, job_title, company, attributes, qualification, source, stage, engagement_score, engagement_as_of
+         FROM leads WHERE id IN (SELECT lead_id FROM scoring_queue WHERE lead_id = ANY($1::uuid[]))
         ORDER BY id FOR NO KEY UPDATE SKIP LOCKED`,
       [leadIds],
     );
-    if (!leads.length) return { leads: 0, events: 0, promotions: 0 };
+    const lockedElsewhere = leads.length < leadIds.length ? await this.waitingAmong(m, leadIds, leads) : [];
+    if (!leads.length) return { leads: 0, events: 0, promotions: 0, lockedElsewhere };
     const ids = leads.map((l) => l.id);
     const events: QueuedEventRow[] = await m.query(
       `WITH taken AS (DELETE FROM scoring_queue WHERE lead_id = ANY($1::uuid[]) RETURNING event_id)
@@ -130,7 +140,16 @@ export class LeadScoringService {
     await this.writeScores(m, updates, version, now);
     await applyStageChanges(m, changes);
     await this.activity.publish(m, activities);
-    return { leads: leads.length, events: events.length, promotions: changes.length };
+    return { leads: leads.length, events: events.length, promotions: changes.length, lockedElsewhere };
+  }
+
+  /** Of the asked-for leads not locked here, those that still have events waiting (so another transaction holds them). */
+  private async waitingAmong(m: EntityManager, asked: string[], locked: ScoredLead[]): Promise<string[]> {
+    const mine = new Set(locked.map((l) => l.id));
+    const others = [...new Set(asked.filter((id) => !mine.has(id)))];
+    if (!others.length) return [];
+    const rows: { lead_id: string }[] = await m.query(`SELECT DISTINCT lead_id FROM scoring_queue WHERE lead_id = ANY($1::uuid[])`, [others]);
+    return rows.map((r) => r.lead_id);
   }
 
   private async recentLedger(
