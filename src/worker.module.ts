@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AnalyticsWorkerModule } from './analytics/analytics-worker.module.js';
 import { EmailDeliveryProcessor } from './email/email-delivery.processor.js';
 import { EmailDeliverySweepCron } from './email/email-delivery-sweep.cron.js';
 import { EmailModule } from './email/email.module.js';
@@ -18,7 +19,7 @@ import { WebhooksWorkerModule } from './webhooks/webhooks-worker.module.js';
 
 /** What a worker process runs: queue consumers and scheduled sweeps. Loaded for PROCESS_ROLE=worker|all. */
 @Module({
-  imports: [ScheduleModule.forRoot(), ScoringModule, EmailModule, TrackingRecorderModule, ProgramsModule, OutboxRelayModule, HandoffsWorkerModule, WebhooksWorkerModule, RetentionModule],
+  imports: [ScheduleModule.forRoot(), ScoringModule, EmailModule, TrackingRecorderModule, ProgramsModule, OutboxRelayModule, HandoffsWorkerModule, WebhooksWorkerModule, RetentionModule, AnalyticsWorkerModule],
   providers: [ScoringProcessor, ScoringSweepCron, EmailDeliveryProcessor, EmailDeliverySweepCron, TrackingDrainCron, ProgramsProcessor, ProgramSchedulerCron],
 })
 export class WorkerModule {}

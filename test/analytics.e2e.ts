@@ -1,3 +1,4 @@
+import { FunnelCompactionCron } from '../src/analytics/funnel-compaction.cron.js';
 import { ManualClock } from '../src/common/clock.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 
@@ -80,5 +81,170 @@ describe('funnel and channel KPIs', () => {
     const reversed = await t.api('get', '/api/v1/analytics/funnel?from=2026-07-01T00:00:00Z&to=2026-04-01T00:00:00Z');
     expect(reversed.status).toBe(422);
     expect(reversed.body.errors[0].field).toBe('from');
+  });
+});
+
+/**
+ * The pre-aggregated funnel (daily counts + facts kept by triggers) must answer exactly what one pass over
+ * every lead answers — for any period, including partial days, and after leads are promoted, moved to
+ * another channel, given hand-offs, deleted, or the aggregates rebuilt.
+ */
+describe('pre-aggregated funnel equals a pass over every lead', () => {
+  let t: TestApp;
+  const clock = new ManualClock('2024-03-20T12:00:00Z');
+  const GROUPS = ['channel', 'campaign', 'source'] as const;
+  const KEY_SQL = { channel: `coalesce(l.channel, 'unknown')`, campaign: `coalesce(l.source->>'campaign', 'unknown')`, source: `coalesce(l.source->'utm'->>'source', 'unknown')` };
+
+  /** The funnel as it was computed before the aggregates: the specification. */
+  async function reference(groupBy: (typeof GROUPS)[number], from: string, to: string) {
+    const cohort = `SELECT l.*, ${KEY_SQL[groupBy]} AS grp FROM leads l WHERE l.created_at >= $1 AND l.created_at < $2`;
+    const groups: Record<string, unknown>[] = await t.db.query(
+      `WITH cohort AS (${cohort})
+       SELECT grp AS key, count(*)::int AS leads, count(mql_at)::int AS mql, count(sql_at)::int AS sql, count(opportunity_at)::int AS opportunity, count(customer_at)::int AS won,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM mql_at - created_at)) FILTER (WHERE mql_at IS NOT NULL) AS m1,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM sql_at - mql_at)) FILTER (WHERE sql_at IS NOT NULL AND mql_at IS NOT NULL AND sql_at >= mql_at) AS m2
+         FROM cohort GROUP BY grp ORDER BY count(*) DESC, grp`,
+      [from, to],
+    );
+    const handoffs: Record<string, unknown>[] = await t.db.query(
+      `WITH cohort AS (${cohort})
+       SELECT c.grp AS key, count(*)::int AS handoffs, count(*) FILTER (WHERE h.responded_at IS NOT NULL OR h.sla_due_at < $3)::int AS due,
+              count(*) FILTER (WHERE h.responded_at IS NOT NULL AND h.responded_at <= h.sla_due_at)::int AS in_time,
+              coalesce(sum(h.value) FILTER (WHERE h.status = 'won'), 0)::float8 AS revenue
+         FROM handoffs h JOIN cohort c ON c.id = h.lead_id GROUP BY c.grp`,
+      [from, to, clock.now().toISOString()],
+    );
+    const h = new Map(handoffs.map((r) => [r.key, r]));
+    const hours = (s: unknown) => (s === null ? null : Math.round(((s as number) / 3600) * 100) / 100);
+    return groups.map((g) => ({
+      key: g.key,
+      leads: g.leads,
+      mql: g.mql,
+      sql: g.sql,
+      opportunity: g.opportunity,
+      won: g.won,
+      medianHoursToMql: hours(g.m1),
+      medianHoursMqlToSql: hours(g.m2),
+      revenue: h.get(g.key)?.revenue ?? 0,
+      handoffs: h.get(g.key)?.handoffs ?? 0,
+      due: h.get(g.key)?.due ?? 0,
+      answeredInTime: h.get(g.key)?.in_time ?? 0,
+    }));
+  }
+
+  async function served(groupBy: string, from: string, to: string) {
+    const res = await t.api('get', `/api/v1/analytics/funnel?from=${from}&to=${to}&groupBy=${groupBy}`);
+    expect(res.status).toBe(200);
+    return res.body.groups.map((g: Record<string, any>) => ({
+      key: g.key,
+      leads: g.leads,
+      mql: g.mql,
+      sql: g.sql,
+      opportunity: g.opportunity,
+      won: g.won,
+      medianHoursToMql: g.medianHoursToMql,
+      medianHoursMqlToSql: g.medianHoursMqlToSql,
+      revenue: g.revenue,
+      handoffs: g.sla.handoffs,
+      due: g.sla.due,
+      answeredInTime: g.sla.answeredInTime,
+    }));
+  }
+
+  // Periods over the data (2024-03-01 .. 2024-03-11): whole days, partial days at either end, inside one day, and empty.
+  const PERIODS = [
+    ['2024-01-01T00:00:00.000Z', '2024-04-01T00:00:00.000Z'],
+    ['2024-03-02T00:00:00.000Z', '2024-03-05T00:00:00.000Z'],
+    ['2024-03-02T07:30:00.000Z', '2024-03-06T18:15:00.000Z'],
+    ['2024-03-03T05:00:00.000Z', '2024-03-03T20:00:00.000Z'],
+    ['2024-03-04T23:59:59.000Z', '2024-03-05T00:00:01.000Z'],
+    ['2025-01-01T00:00:00.000Z', '2025-02-01T00:00:00.000Z'],
+  ];
+
+  async function expectSameAsReference() {
+    for (const [from, to] of PERIODS) {
+      for (const groupBy of GROUPS) {
+        expect({ groupBy, from, to, groups: await served(groupBy, from, to) }).toEqual({ groupBy, from, to, groups: await reference(groupBy, from, to) });
+      }
+    }
+  }
+
+  beforeAll(async () => {
+    t = await startTestApp({ clock });
+    // 300 leads over ten days with deterministic, varied keys (some missing) and milestones.
+    await t.db.query(
+      `INSERT INTO leads (email, email_normalized, stage, channel, source, created_at, updated_at, mql_at, sql_at, opportunity_at, customer_at)
+       SELECT 'agg' || i || '@example.be', 'agg' || i || '@example.be', 'lead',
+              (ARRAY['google_ads','meta',NULL])[1 + i % 3],
+              CASE WHEN i % 7 = 0 THEN '{}'::jsonb ELSE jsonb_build_object('campaign', 'c' || (i % 4), 'utm', jsonb_build_object('source', (ARRAY['google','facebook'])[1 + i % 2])) END,
+              ts, ts,
+              CASE WHEN i % 3 <> 1 THEN ts + (i % 50) * interval '1 hour' END,
+              CASE WHEN i % 6 = 0 THEN ts + (i % 50 + i % 13) * interval '1 hour' END,
+              CASE WHEN i % 12 = 0 THEN ts + interval '9 days' END,
+              CASE WHEN i % 24 = 0 THEN ts + interval '20 days' END
+         FROM generate_series(1, 300) i, LATERAL (SELECT timestamptz '2024-03-01' + (i * 2887) % 864000 * interval '1 second' AS ts) t`,
+    );
+    await t.db.query(
+      `INSERT INTO handoffs (lead_id, status, priority, reason, outbox_event_id, snapshot, sla_due_at, responded_at, value, currency, created_at, updated_at)
+       SELECT id, CASE WHEN customer_at IS NOT NULL THEN 'won' ELSE 'accepted' END, 'medium', 'mql_rule', gen_random_uuid(), '{}',
+              created_at + interval '2 days', CASE WHEN sql_at IS NOT NULL THEN created_at + interval '1 day' END,
+              CASE WHEN customer_at IS NOT NULL THEN 1000 END, CASE WHEN customer_at IS NOT NULL THEN 'EUR' END, created_at, created_at
+         FROM leads WHERE email LIKE 'agg%' AND (mql_at IS NOT NULL OR email LIKE 'agg1%')`,
+    );
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('matches after bulk inserts, for whole days, partial days and empty periods', async () => {
+    await expectSameAsReference();
+  });
+
+  it('follows promotions, re-promotions, moves between channels and campaigns, new hand-offs and deletions', async () => {
+    const ids = (await t.db.query(`SELECT id FROM leads WHERE email LIKE 'agg%' ORDER BY email`)).map((r: { id: string }) => r.id);
+    await t.db.query(`UPDATE leads SET mql_at = created_at + interval '5 hours', stage = 'mql' WHERE id = ANY($1::uuid[])`, [ids.slice(0, 40)]);
+    await t.db.query(`UPDATE leads SET sql_at = coalesce(mql_at, created_at) + interval '2 hours' WHERE id = ANY($1::uuid[])`, [ids.slice(30, 60)]);
+    await t.db.query(`UPDATE leads SET mql_at = NULL, sql_at = NULL WHERE id = ANY($1::uuid[])`, [ids.slice(55, 65)]);
+    await t.db.query(`UPDATE leads SET channel = 'linkedin', source = source || '{"campaign":"moved"}' WHERE id = ANY($1::uuid[])`, [ids.slice(60, 90)]);
+    await t.db.query(`UPDATE leads SET created_at = created_at + interval '1 day' WHERE id = ANY($1::uuid[])`, [ids.slice(85, 95)]);
+    await t.db.query(`UPDATE leads SET engagement_score = engagement_score + 1 WHERE id = ANY($1::uuid[])`, [ids]); // nothing the funnel reads
+    await t.db.query(
+      `INSERT INTO handoffs (lead_id, status, priority, reason, outbox_event_id, snapshot, sla_due_at, responded_at, value, currency, created_at, updated_at)
+       SELECT id, 'won', 'high', 'manual', gen_random_uuid(), '{}', created_at + interval '1 hour', NULL, 250, 'EUR', created_at, created_at
+         FROM leads WHERE id = ANY($1::uuid[])`,
+      [ids.slice(100, 130)],
+    );
+    await t.db.query(`DELETE FROM leads WHERE id = ANY($1::uuid[])`, [ids.slice(120, 140)]);
+    // the worker folds the pending changes into the daily rows (the endpoint would too, before reading)
+    expect(await t.db.query(`SELECT count(*)::int AS n FROM funnel_daily_deltas`)).not.toEqual([{ n: 0 }]);
+    expect(await t.app.get(FunnelCompactionCron).tick()).toBeGreaterThan(0);
+    expect(await t.db.query(`SELECT count(*)::int AS n FROM funnel_daily_deltas`)).toEqual([{ n: 0 }]);
+    await expectSameAsReference();
+  });
+
+  it('counts changes not folded yet, while a compaction elsewhere holds the lock', async () => {
+    const other = t.db.createQueryRunner();
+    await other.connect();
+    await other.startTransaction();
+    try {
+      await other.query(`SELECT pg_advisory_xact_lock(hashtext('funnel_compact'))`);
+      await t.db.query(
+        `INSERT INTO leads (email, email_normalized, stage, channel, source, created_at, updated_at, mql_at)
+         SELECT 'late' || i || '@example.be', 'late' || i || '@example.be', 'lead', 'meta', '{"campaign":"late"}', ts, ts, ts + interval '2 hours'
+           FROM generate_series(1, 5) i, LATERAL (SELECT timestamptz '2024-03-03T10:00:00Z' + i * interval '1 hour' AS ts) t`,
+      );
+      await expectSameAsReference();
+      expect(await t.db.query(`SELECT count(*)::int AS n FROM funnel_daily_deltas`)).not.toEqual([{ n: 0 }]);
+    } finally {
+      await other.rollbackTransaction();
+      await other.release();
+    }
+  });
+
+  it('rebuilds the aggregates from the leads to the same figures', async () => {
+    const before = await served('campaign', PERIODS[2][0], PERIODS[2][1]);
+    await t.db.query(`SELECT funnel_rebuild()`);
+    expect(await served('campaign', PERIODS[2][0], PERIODS[2][1])).toEqual(before);
+    await expectSameAsReference();
   });
 });

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { NurtureMailer } from '../src/email/nurture-mailer.js';
+import { emailHash, emailHashSql } from '../src/suppression/email-hash.js';
 import { eventually, startTestApp, TestApp } from './support/test-app.js';
 
 describe('privacy: export and erasure', () => {
@@ -108,6 +110,24 @@ describe('privacy: export and erasure', () => {
     const mailer = t.app.get(NurtureMailer);
     const outcome = await t.db.transaction((m) => mailer.enqueue(m, { idempotencyKey: `after-${leadId}`, leadId, templateId: template.body.id }));
     expect(outcome.status).toBe('suppressed');
+  });
+
+  it('keeps only a salted hash of the erased address: per install, the same in the service and in SQL', async () => {
+    const [{ salt }] = await t.db.query(`SELECT salt FROM suppression_hash_salt`);
+    expect(salt).toMatch(/^[0-9a-f]{64}$/);
+    const unsalted = createHash('sha256').update(email.toLowerCase()).digest('hex');
+    const expected = createHash('sha256').update(salt + unsalted).digest('hex');
+    expect(emailHash(email)).toBe(expected);
+    const [row] = await t.db.query(`SELECT ${emailHashSql('$1::text')} AS sql_hash, (SELECT reason FROM suppressions WHERE email_hash = $2) AS reason`, [email, expected]);
+    expect(row).toEqual({ sql_hash: expected, reason: 'erased' });
+    expect(await t.db.query(`SELECT 1 FROM suppressions WHERE email_hash = $1`, [unsalted])).toEqual([]);
+    // the salted key can still be looked up through the primary key index (the table is too small here for the planner to prefer it)
+    const plan = await t.db.transaction(async (m) => {
+      await m.query(`SET LOCAL enable_seqscan = off`);
+      const rows: { 'QUERY PLAN': string }[] = await m.query(`EXPLAIN SELECT reason FROM suppressions WHERE email_hash = ${emailHashSql('$1::text')}`, [email]);
+      return rows.map((r) => r['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toMatch(/Index (Only )?Scan using suppressions_pkey/);
   });
 
   it('answers 404 for a lead that never existed', async () => {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { funnelRates } from './funnel.js';
+import { funnelPeriod, funnelRates } from './funnel.js';
 
 describe('funnel arithmetic', () => {
   it('computes the conversion between stages and revenue per lead and per SQL', () => {
@@ -23,6 +23,54 @@ describe('funnel arithmetic', () => {
         const won = Math.floor((sql * c) / 100);
         const { rates } = funnelRates({ leads, mql, sql, opportunity: won, won, revenue: 0 });
         return Object.values(rates).every((v) => v === null || (v >= 0 && v <= 1));
+      }),
+    );
+  });
+});
+
+describe('funnelPeriod', () => {
+  const DAY = 86_400_000;
+
+  it('reads whole UTC days from the aggregate and the partial days at the ends lead by lead', () => {
+    const p = funnelPeriod(new Date('2025-04-01T07:30:00Z'), new Date('2025-04-05T18:00:00Z'));
+    expect(p).toEqual({
+      firstDay: '2025-04-02',
+      endDay: '2025-04-05',
+      headEnd: new Date('2025-04-02T00:00:00Z'),
+      tailStart: new Date('2025-04-05T00:00:00Z'),
+    });
+  });
+
+  it('needs no lead-by-lead part for a period of whole days', () => {
+    const p = funnelPeriod(new Date('2025-04-01T00:00:00Z'), new Date('2025-07-01T00:00:00Z'));
+    expect(p).toMatchObject({ firstDay: '2025-04-01', endDay: '2025-07-01' });
+    expect(p.headEnd).toEqual(new Date('2025-04-01T00:00:00Z'));
+    expect(p.tailStart).toEqual(new Date('2025-07-01T00:00:00Z'));
+  });
+
+  it('reads everything lead by lead when the period holds no whole day', () => {
+    const to = new Date('2025-04-02T03:00:00Z');
+    const p = funnelPeriod(new Date('2025-04-01T20:00:00Z'), to);
+    expect(p.firstDay).toBe(p.endDay); // empty day range
+    expect(p.headEnd).toEqual(to);
+    expect(p.tailStart).toEqual(to);
+  });
+
+  it('covers every instant of [from, to) exactly once (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4_000_000_000_000 }), fc.integer({ min: 1, max: 40 * DAY }), fc.integer({ min: 0, max: 40 * DAY }), (start, length, probe) => {
+        const from = new Date(start);
+        const to = new Date(start + length);
+        const at = start + (probe % length);
+        const p = funnelPeriod(from, to);
+        const dayStart = Date.parse(`${p.firstDay}T00:00:00Z`);
+        const dayEnd = Date.parse(`${p.endDay}T00:00:00Z`);
+        const inHead = at >= from.getTime() && at < p.headEnd.getTime();
+        const inDays = at >= dayStart && at < dayEnd;
+        const inTail = at >= p.tailStart.getTime() && at < to.getTime();
+        const outside = start + length + (probe % DAY); // never counted
+        const counted = (x: number) => (x >= from.getTime() && x < p.headEnd.getTime() ? 1 : 0) + (x >= dayStart && x < dayEnd ? 1 : 0) + (x >= p.tailStart.getTime() && x < to.getTime() ? 1 : 0);
+        return Number(inHead) + Number(inDays) + Number(inTail) === 1 && counted(outside) === 0 && counted(start - 1 - (probe % DAY)) === 0;
       }),
     );
   });

@@ -24,3 +24,18 @@ export function funnelRates(c: FunnelCounts) {
     revenuePerSql: money(c.revenue, c.sql),
   };
 }
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Splits a period [from, to) into whole UTC days [firstDay, endDay) — read from the daily aggregate — and
+ * the partial days at its ends, [from, headEnd) and [tailStart, to), read lead by lead. When the period
+ * holds no whole day, everything is "head" and the day range is empty.
+ */
+export function funnelPeriod(from: Date, to: Date) {
+  const firstDay = Math.ceil(from.getTime() / DAY_MS) * DAY_MS;
+  const endDay = Math.floor(to.getTime() / DAY_MS) * DAY_MS;
+  const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  if (firstDay >= endDay) return { firstDay: iso(firstDay), endDay: iso(firstDay), headEnd: to, tailStart: to };
+  return { firstDay: iso(firstDay), endDay: iso(endDay), headEnd: new Date(firstDay), tailStart: new Date(endDay) };
+}

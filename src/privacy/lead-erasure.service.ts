@@ -8,7 +8,7 @@ import { emailHash } from '../suppression/email-hash.js';
  * GDPR erasure: every piece of personal data about the lead goes — profile, event properties,
  * email addresses and copies, interaction details, hand-off snapshots, webhook payloads — while
  * the anonymous skeleton stays (stage history, event types and times, points, sends), so funnels
- * and program statistics still add up. A hash of the address stays on the suppression list so it
+ * and program statistics still add up. A salted hash of the address (see email-hash.ts) stays on the suppression list so it
  * is never mailed again. Idempotent; recorded in the audit log without personal data.
  */
 @Injectable()
