@@ -3,6 +3,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { ManualClock } from '../src/common/clock.js';
 import { emailHash } from '../src/suppression/email-hash.js';
+import { EmailMessagesRepository } from '../src/email/email-messages.repository.js';
 import { EmailService } from '../src/email/email.service.js';
 import { QUEUES } from '../src/infra/queue/queue-names.js';
 import { createLead, createTemplate } from './support/email-fixtures.js';
@@ -188,5 +189,22 @@ describe('email delivery when things go wrong', () => {
     await settled(messageId, 'sent');
     await queueIdle();
     expect(sink.to(address)).toHaveLength(1);
+  });
+
+  it('gives a message to one claim only, when many claims of it share one statement', async () => {
+    const leadId = await createLead(t, { email: 'claimed-once@example.be' });
+    const { messageId } = await t.db.transaction((m) => email.enqueue(m, { idempotencyKey: 'claim-once:1', leadId, templateId }));
+    // Not due for a day, so the sweep leaves it to this test.
+    await t.db.query(`UPDATE email_messages SET next_attempt_at = now() + interval '1 day' WHERE id = $1`, [messageId]);
+    const repository = t.app.get(EmailMessagesRepository);
+    const render = { to: 'claimed-once@example.be', subject: 'Hallo', locale: 'nl', links: [{ index: 0, url: 'https://example.be/a' }] };
+    const claims = await Promise.all(
+      Array.from({ length: 8 }, () => repository.claim(messageId, clock.now(), emailHash('claimed-once@example.be'), render)),
+    );
+    expect(claims.filter((c) => c?.status === 'sending')).toEqual([{ status: 'sending', attempts: 1 }]);
+    expect(claims.filter((c) => c === null)).toHaveLength(7);
+    const row = await message(messageId);
+    expect(row).toMatchObject({ status: 'sending', attempts: 1, subject: 'Hallo', locale: 'nl' });
+    expect(row.links).toEqual(render.links);
   });
 });

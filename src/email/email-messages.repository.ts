@@ -33,6 +33,13 @@ export interface RenderRecord {
   links: TrackedLink[];
 }
 
+interface ClaimRequest {
+  id: string;
+  at: string;
+  recipientHash: string;
+  render: RenderRecord | null;
+}
+
 export type ClaimResult = { status: 'sending'; attempts: number } | { status: 'suppressed'; reason: string } | null;
 
 /** Where the worker finds a cut-off send: 'sending' since before this moment. */
@@ -47,6 +54,7 @@ export const HELD_REASON = 'ambiguous_after_crash';
 @Injectable()
 export class EmailMessagesRepository {
   private readonly loads = new MicroBatch((ids: string[]) => this.loadMany(ids), 2);
+  private readonly claims = new MicroBatch((requests: ClaimRequest[]) => this.claimMany(requests), 2);
   private readonly sends = new MicroBatch((sent: { id: string; at: string; smtpMessageId: string }[]) => this.markSentMany(sent), 5);
 
   constructor(private readonly db: DataSource) {}
@@ -96,44 +104,63 @@ export class EmailMessagesRepository {
    * nothing, and a crash before this point leaves it queued. The same statement checks, right before sending,
    * the suppression list for the recipient (`recipientHash`), the lead's consent and that the lead still
    * exists, and stores what was rendered. A message that must not be sent becomes 'suppressed' instead.
+   * Claims of deliveries in flight at the same moment share one statement (one round trip instead of one
+   * per email); each row is still decided on its own, and if one id is asked for twice in the same batch
+   * only the first caller gets it.
    */
-  async claim(id: string, now: Date, recipientHash: string, render: RenderRecord | null): Promise<ClaimResult> {
-    const rows: { status: 'sending' | 'suppressed'; status_reason: string | null; attempts: number }[] = await this.db.query(
-      `WITH decision AS (
-         SELECT e.id, CASE
+  claim(id: string, now: Date, recipientHash: string, render: RenderRecord | null): Promise<ClaimResult> {
+    return this.claims.call({ id, at: now.toISOString(), recipientHash, render });
+  }
+
+  private async claimMany(requests: ClaimRequest[]): Promise<ClaimResult[]> {
+    const first = new Map<string, number>();
+    requests.forEach((r, i) => {
+      if (!first.has(r.id.toLowerCase())) first.set(r.id.toLowerCase(), i);
+    });
+    // In id order, so two workers whose batches overlap (duplicate jobs) lock the rows in the same order.
+    const unique = [...first.values()].map((i) => requests[i]).sort((a, b) => (a.id.toLowerCase() < b.id.toLowerCase() ? -1 : 1));
+    const rows: { id: string; status: 'sending' | 'suppressed'; status_reason: string | null; attempts: number }[] = await this.db.query(
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+           AS i(id, at, recipient_hash, to_address, subject, locale, links)
+       ), decision AS (
+         SELECT e.id, i.at, i.to_address, i.subject, i.locale, i.links::jsonb AS links, CASE
                   WHEN e.kind = 'nurture' AND l.id IS NULL THEN 'lead_erased'
                   WHEN l.consent_status = 'withdrawn' THEN 'consent_withdrawn'
-                  ELSE (SELECT s.reason FROM suppressions s WHERE s.email_hash = $3)
+                  ELSE (SELECT s.reason FROM suppressions s WHERE s.email_hash = i.recipient_hash)
                 END AS reason
-         FROM email_messages e LEFT JOIN leads l ON l.id = e.lead_id
-         WHERE e.id = $1
+         FROM input i JOIN email_messages e ON e.id = i.id LEFT JOIN leads l ON l.id = e.lead_id
        ), claimed AS (
          UPDATE email_messages e SET
            status = CASE WHEN d.reason IS NULL THEN 'sending' ELSE 'suppressed' END,
            status_reason = d.reason,
-           sending_at = CASE WHEN d.reason IS NULL THEN $2::timestamptz ELSE e.sending_at END,
+           sending_at = CASE WHEN d.reason IS NULL THEN d.at ELSE e.sending_at END,
            attempts = e.attempts + CASE WHEN d.reason IS NULL THEN 1 ELSE 0 END,
-           to_address = coalesce($4, e.to_address),
-           subject = coalesce($5, e.subject),
-           locale = coalesce($6, e.locale),
-           links = coalesce($7::jsonb, e.links)
+           to_address = coalesce(d.to_address, e.to_address),
+           subject = coalesce(d.subject, e.subject),
+           locale = coalesce(d.locale, e.locale),
+           links = coalesce(d.links, e.links)
          FROM decision d
          WHERE e.id = d.id AND e.status = 'queued'
-         RETURNING e.status, e.status_reason, e.attempts
+         RETURNING e.id, e.status, e.status_reason, e.attempts
        ) SELECT * FROM claimed`,
       [
-        id,
-        now.toISOString(),
-        recipientHash,
-        render?.to ?? null,
-        render?.subject ?? null,
-        render?.locale ?? null,
-        render ? JSON.stringify(render.links) : null,
+        unique.map((r) => r.id),
+        unique.map((r) => r.at),
+        unique.map((r) => r.recipientHash),
+        unique.map((r) => r.render?.to ?? null),
+        unique.map((r) => r.render?.subject ?? null),
+        unique.map((r) => r.render?.locale ?? null),
+        unique.map((r) => (r.render ? JSON.stringify(r.render.links) : null)),
       ],
     );
-    const r = rows[0];
-    if (!r) return null;
-    return r.status === 'sending' ? { status: 'sending', attempts: r.attempts } : { status: 'suppressed', reason: r.status_reason ?? 'suppressed' };
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return requests.map((request, i): ClaimResult => {
+      const id = request.id.toLowerCase();
+      const r = first.get(id) === i ? byId.get(id) : undefined;
+      if (!r) return null;
+      return r.status === 'sending' ? { status: 'sending', attempts: r.attempts } : { status: 'suppressed', reason: r.status_reason ?? 'suppressed' };
+    });
   }
 
   /** Records a message as sent; the outcomes of deliveries finishing at the same moment share one statement. */

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { decodeEntities, isTrackableHref, markTrackedLinks } from './link-tracking.js';
 
 describe('link tracking', () => {
@@ -45,5 +46,23 @@ describe('link tracking', () => {
   it('decodes what HTML escaping did to a URL', () => {
     expect(decodeEntities('https://x.example/?a&#x3D;1&amp;b&#61;2&quot;')).toBe('https://x.example/?a=1&b=2"');
     expect(decodeEntities('plain')).toBe('plain');
+    expect(decodeEntities('https://x.example/?a=1&amp;b=2&amp;c=3')).toBe('https://x.example/?a=1&b=2&c=3');
+    expect(decodeEntities('&amp;lt; &AMP; &amp;amp;')).toBe('&lt; & &amp;');
+  });
+
+  it('decodes the same on its fast path (only &amp;) as on the general one (property)', () => {
+    const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+    const reference = (text: string) =>
+      text.replace(/&(?:#(\d+)|#x([0-9a-f]+)|(amp|lt|gt|quot|apos));/gi, (entity, decimal?: string, hex?: string, name?: string) => {
+        if (name) return named[name.toLowerCase()];
+        const code = decimal ? parseInt(decimal, 10) : parseInt(hex!, 16);
+        return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : entity;
+      });
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', '/', '&amp;', '&', 'amp;', '&AMP;', '&lt;', '&#61;', '&#x3D;', '&am'), { maxLength: 30 }), (pieces) => {
+        const text = pieces.join('');
+        expect(decodeEntities(text)).toBe(reference(text));
+      }),
+    );
   });
 });

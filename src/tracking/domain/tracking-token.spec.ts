@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { InvalidTrackingPayload, TrackingTokenCodec, signToken, verifyToken } from './tracking-token.js';
 
@@ -20,16 +21,47 @@ describe('tracking tokens', () => {
     expect(signToken(SECRET, { k: 'o', m: MESSAGE })).toMatch(/^[A-Za-z0-9_-]{23}\.[A-Za-z0-9_-]{22}$/);
   });
 
-  it('rejects a token in which any single character was changed', () => {
-    const token = signToken(SECRET, { k: 'c', m: MESSAGE, l: 3 });
-    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.';
-    for (let i = 0; i < token.length; i++) {
-      for (const replacement of alphabet) {
-        if (replacement === token[i]) continue;
-        const tampered = token.slice(0, i) + replacement + token.slice(i + 1);
-        expect(verifyToken(SECRET, tampered, 'c')).toBeNull();
+  it('rejects a token in which any single character of its message part or MAC was changed', () => {
+    for (const token of [signToken(SECRET, { k: 'c', m: MESSAGE, l: 3 }), signToken(SECRET, { k: 'o', m: MESSAGE })]) {
+      const signedPart = token.split('.').slice(0, 2).join('.').length;
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.';
+      for (let i = 0; i < signedPart; i++) {
+        for (const replacement of alphabet) {
+          if (replacement === token[i]) continue;
+          const tampered = token.slice(0, i) + replacement + token.slice(i + 1);
+          expect(verifyToken(SECRET, tampered, 'c')).toBeNull();
+          expect(verifyToken(SECRET, tampered, 'o')).toBeNull();
+        }
       }
     }
+  });
+
+  it('signs one MAC per message: a changed link index names another link of the same message, or nothing', () => {
+    const token = signToken(SECRET, { k: 'c', m: MESSAGE, l: 3 });
+    const prefix = token.slice(0, token.lastIndexOf('.') + 1);
+    expect(signToken(SECRET, { k: 'c', m: MESSAGE, l: 12 })).toBe(`${prefix}12`);
+    expect(verifyToken(SECRET, `${prefix}65535`, 'c')).toEqual({ k: 'c', m: MESSAGE, l: 65535 });
+    // Not canonical, out of range, or not a number: no token, so each (message, link) has exactly one.
+    for (const index of ['', '03', '-1', '+1', '1.0', '65536', '999999', '1e2', 'a', '3 ', '0x3', '3.']) {
+      expect(verifyToken(SECRET, `${prefix}${index}`, 'c')).toBeNull();
+    }
+    // An open or unsubscribe token takes no index, and a click's MAC is not an open's.
+    const open = signToken(SECRET, { k: 'o', m: MESSAGE });
+    expect(verifyToken(SECRET, `${open}.3`, 'o')).toBeNull();
+    expect(verifyToken(SECRET, `${open}.3`, 'c')).toBeNull();
+    expect(verifyToken(SECRET, prefix.slice(0, -1), 'c')).toBeNull();
+    expect(verifyToken(SECRET, prefix.slice(0, -1), 'o')).toBeNull();
+  });
+
+  it('still verifies click tokens of the earlier format (the link index inside the MAC), as in emails already sent', () => {
+    const key = createHmac('sha256', SECRET).update('nurture-engine/tracking-token/v1').digest();
+    const legacy = (l: number) => {
+      const payload = Buffer.concat([Buffer.from([0x12]), Buffer.from(MESSAGE.replace(/-/g, ''), 'hex'), varint(l)]);
+      const mac = createHmac('sha256', key).update(payload).digest().subarray(0, 16);
+      return `${payload.toString('base64url')}.${mac.toString('base64url')}`;
+    };
+    for (const l of [0, 7, 300, 65535]) expect(verifyToken(SECRET, legacy(l), 'c')).toEqual({ k: 'c', m: MESSAGE, l });
+    expect(verifyToken(SECRET, `${legacy(7)}.8`, 'c')).toBeNull();
   });
 
   it('rejects a token with any single bit of its bytes flipped', () => {
@@ -93,3 +125,13 @@ describe('tracking tokens', () => {
     );
   });
 });
+
+function varint(n: number): Buffer {
+  const bytes: number[] = [];
+  while (n >= 0x80) {
+    bytes.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  bytes.push(n);
+  return Buffer.from(bytes);
+}
