@@ -26,6 +26,9 @@ describe('operations endpoints', () => {
     expect(res.status).toBe(200);
     const paths = Object.keys(res.body.paths);
     expect(paths).toEqual(expect.arrayContaining(['/api/v1/leads', '/api/v1/leads/{id}/score', '/api/v1/events', '/api/v1/scoring-model', '/api/v1/api-keys']));
+    // The tracking routes live outside Nest's router (for speed) and are still documented.
+    expect(res.body.paths['/t/o/{token}'].get.responses['200']).toBeDefined();
+    expect(res.body.paths['/t/c/{token}'].get.responses['302']).toBeDefined();
     expect(res.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(res.body.paths['/api/v1/leads'].post.requestBody).toBeDefined();
   });

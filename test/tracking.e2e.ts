@@ -87,6 +87,7 @@ describe('open and click tracking', () => {
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe('image/gif');
       expect(res.headers['cache-control']).toMatch(/no-store/);
+      expect(res.headers['x-request-id']).toEqual(expect.any(String)); // plain Fastify route, app-wide hooks still apply
       expect(res.body.subarray(0, 6).toString()).toBe('GIF89a');
       expect([res.body.readUInt16LE(6), res.body.readUInt16LE(8)]).toEqual([1, 1]); // width × height
       expect(res.body.includes(Buffer.from([0x21, 0xf9, 0x04, 0x01]))).toBe(true); // graphic control: transparent

@@ -77,11 +77,14 @@ class Connection {
   private buffer: Buffer = Buffer.alloc(0);
   private waiting: ((status: number) => void) | null = null;
   private closed = false;
+  private readonly headers: string;
 
   constructor(
     private readonly port: number,
-    private readonly userAgent: string,
-  ) {}
+    userAgent: string,
+  ) {
+    this.headers = `Host: 127.0.0.1:${port}\r\nUser-Agent: ${userAgent}\r\n\r\n`;
+  }
 
   open(): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -102,7 +105,7 @@ class Connection {
     if (this.closed) return Promise.resolve(0);
     return new Promise((resolve) => {
       this.waiting = resolve;
-      this.socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${this.port}\r\nUser-Agent: ${this.userAgent}\r\n\r\n`);
+      this.socket.write(`GET ${path} HTTP/1.1\r\n${this.headers}`, 'latin1'); // ASCII only: the cheapest encoding
     });
   }
 

@@ -1,4 +1,52 @@
-import { parseLinks } from './message-links.service.js';
+import type { DataSource } from 'typeorm';
+import type { AppConfig } from '../config/app-config.js';
+import { MessageLinks, parseLinks } from './message-links.service.js';
+
+const A = '00000000-0000-4000-8000-00000000000a';
+const B = '00000000-0000-4000-8000-00000000000b';
+const C = '00000000-0000-4000-8000-00000000000c';
+
+/** A database holding messages A (two links) and B (none yet), counting the queries it answers. */
+function fakeDb(fail = false) {
+  const queries: string[][] = [];
+  const rows: Record<string, unknown> = { [A]: [{ index: 0, url: 'https://example.be/a0' }, { index: 1, url: 'https://example.be/a1' }], [B]: [] };
+  const db = {
+    query: async (_sql: string, [ids]: [string[]]) => {
+      queries.push(ids);
+      if (fail) throw new Error('connection lost');
+      return ids.filter((id) => id in rows).map((id) => ({ id, links: rows[id] }));
+    },
+  };
+  return { db: db as unknown as DataSource, queries };
+}
+
+const config = { trackingLinkCacheSize: 100 } as AppConfig;
+
+describe('message links for click redirects', () => {
+  it('reads every message missed in one moment with one query, once per message', async () => {
+    const { db, queries } = fakeDb();
+    const links = new MessageLinks(db, config);
+    const answers = await Promise.all([links.url(A, 0), links.url(A, 1), links.url(B, 0), links.url(C, 0), links.url(A, 7)]);
+    expect(answers).toEqual(['https://example.be/a0', 'https://example.be/a1', null, null, null]);
+    expect(queries).toEqual([[A, B, C]]);
+  });
+
+  it('keeps a message with links in memory, and asks again for one that had none yet', async () => {
+    const { db, queries } = fakeDb();
+    const links = new MessageLinks(db, config);
+    await Promise.all([links.url(A, 0), links.url(B, 0)]);
+    expect(await links.url(A, 1)).toBe('https://example.be/a1');
+    expect(await links.url(B, 0)).toBeNull();
+    expect(queries).toEqual([[A, B], [B]]);
+  });
+
+  it('fails every click waiting on a query that failed, and tries again on the next click', async () => {
+    const failing = new MessageLinks(fakeDb(true).db, config);
+    await expect(Promise.all([failing.url(A, 0), failing.url(C, 0)])).rejects.toThrow('connection lost');
+    await expect(failing.url(A, 0)).rejects.toThrow('connection lost');
+  });
+});
+
 
 describe('stored links of a sent message', () => {
   it('are read by index', () => {

@@ -4,14 +4,14 @@ import { HitBuffer } from './hit-buffer.service.js';
 import { MessageLinks } from './message-links.service.js';
 import { OneClickBodyParser } from './one-click-body.parser.js';
 import { TrackingRecorderModule } from './tracking-recorder.module.js';
-import { TrackingController } from './tracking.controller.js';
+import { TrackingRoutes } from './tracking-routes.js';
 import { UnsubscribeController } from './unsubscribe.controller.js';
 import { UnsubscribeService } from './unsubscribe.service.js';
 
-/** The public endpoints in sent emails (API processes): open pixel, click redirects, unsubscribe. */
+/** The public endpoints in sent emails (API processes): open pixel and click redirects (plain Fastify routes), unsubscribe. */
 @Module({
   imports: [TrackingRecorderModule, SuppressionModule],
-  controllers: [TrackingController, UnsubscribeController],
-  providers: [HitBuffer, MessageLinks, UnsubscribeService, OneClickBodyParser],
+  controllers: [UnsubscribeController],
+  providers: [HitBuffer, MessageLinks, UnsubscribeService, OneClickBodyParser, TrackingRoutes],
 })
 export class TrackingModule {}
