@@ -101,6 +101,13 @@ export async function runSchedulerBench(opts = DEFAULTS) {
     );
     await db.query('VACUUM ANALYZE enrollments');
     for (const name of ['worker-1', 'worker-2']) workers.push(await startService(name, { ...common, PROCESS_ROLE: 'worker', RUN_MIGRATIONS: 'false' }));
+    // CPU spent on the dispatch (workers and the database backends serving this database): unlike
+    // wall time, it hardly moves when other work shares the machine.
+    const backendPids = async (): Promise<number[]> =>
+      (await db.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)).rows.map((r) => r.pid);
+    const cpuOf = (pids: (number | undefined)[]) => pids.reduce((sum: number, pid) => sum + cpuSecondsOrZero(pid), 0);
+    const workerCpuBefore = cpuOf(workers.map((w) => w.child.pid));
+    const pgCpuBefore = new Map((await backendPids()).map((pid) => [pid, cpuSecondsOrZero(pid)]));
     const resumed = await call('POST', `/api/v1/programs/${lag}/resume`);
     const releasedAt = new Date(resumed.body.updatedAt);
     const started = performance.now();
@@ -111,6 +118,8 @@ export async function runSchedulerBench(opts = DEFAULTS) {
       if (performance.now() - started > 300_000) throw new Error('enrollments still due after 5 minutes');
       await new Promise((r) => setTimeout(r, 250));
     }
+    const dispatchWorkerCpu = cpuOf(workers.map((w) => w.child.pid)) - workerCpuBefore;
+    const dispatchPgCpu = (await backendPids()).reduce((sum, pid) => sum + cpuSecondsOrZero(pid) - (pgCpuBefore.get(pid) ?? 0), 0);
     const { rows: lateness } = await db.query(
       `SELECT count(*)::int AS runs,
               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM ran_at - $2::timestamptz)) AS p50,
@@ -150,6 +159,8 @@ export async function runSchedulerBench(opts = DEFAULTS) {
       dispatchLatenessP99Seconds: +Number(lateness[0].p99).toFixed(2),
       dispatchStepRuns: lateness[0].runs,
       duplicateStepRuns: dupes,
+      dispatchCpuSecondsWorkers: +dispatchWorkerCpu.toFixed(2),
+      dispatchCpuSecondsPostgres: +dispatchPgCpu.toFixed(2),
       waitingEnrollments: waiting,
       idleWorkerCpuPercent: idleCpuPercent.join(' / '),
       workerRssMb: workers.map((w) => Math.round(readRssMb(w.child.pid))).join(' / '),
@@ -168,6 +179,15 @@ function cpuSeconds(pid: number | undefined): number {
   if (!pid) return 0;
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+}
+
+/** CPU seconds of a process, 0 once it has gone (a database backend may close between two readings). */
+function cpuSecondsOrZero(pid: number | undefined): number {
+  try {
+    return cpuSeconds(pid);
+  } catch {
+    return 0;
+  }
 }
 
 function readRssMb(pid: number | undefined): number {

@@ -110,4 +110,38 @@ describe('the program scheduler across worker processes', () => {
     expect(stuck.failures).toBeGreaterThanOrEqual(1);
     expect(stuck.last_error).toMatch(/Template/);
   });
+
+  it('leaves an enrollment whose lead is busy elsewhere for a later claim while the rest of its batch runs', async () => {
+    const programId = await createProgram(api, {
+      name: 'Bezet',
+      trigger: { type: 'manual' },
+      steps: [
+        { id: 'pause', type: 'wait', duration: 'P1D', next: 'end' },
+        { id: 'end', type: 'exit' },
+      ],
+    });
+    const leads: { id: string }[] = await api.db.query(
+      `INSERT INTO leads (email, email_normalized, created_at, updated_at, engagement_as_of)
+       SELECT 'b' || i || '@example.be', 'b' || i || '@example.be', $1, $1, $1 FROM generate_series(1, 5) i RETURNING id`,
+      [clock.now().toISOString()],
+    );
+    const runsOf = (leadId: string) =>
+      count(`SELECT count(*)::int AS n FROM step_runs r JOIN enrollments e ON e.id = r.enrollment_id WHERE e.program_id = $1 AND e.lead_id = $2`, [programId, leadId]);
+    // Another transaction (scoring, say) holds the first lead; enrolling only takes a key-share lock, so it does not wait.
+    const busy = api.db.createQueryRunner();
+    await busy.connect();
+    try {
+      await busy.startTransaction();
+      await busy.query(`SELECT id FROM leads WHERE id = $1 FOR NO KEY UPDATE`, [leads[0].id]);
+      const enrolled = await api.api('post', `/api/v1/programs/${programId}/enrollments`).send({ leadIds: leads.map((l) => l.id) });
+      expect(enrolled.body.enrolled).toBe(5);
+      await eventually(async () => (await Promise.all(leads.slice(1).map((l) => runsOf(l.id)))).every((n) => n === 1));
+      await new Promise((r) => setTimeout(r, 300)); // several more ticks
+      expect(await runsOf(leads[0].id)).toBe(0);
+      await busy.rollbackTransaction();
+    } finally {
+      await busy.release();
+    }
+    await eventually(async () => (await runsOf(leads[0].id)) === 1);
+  });
 });

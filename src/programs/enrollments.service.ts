@@ -151,9 +151,9 @@ export class EnrollmentsService {
        SELECT ${prog}, ${ver}, l.id, ${how}, ${step}, 1, ${visits}, ${at}, ${at}, ${at}
          FROM leads l
         WHERE (${leadWhere}) AND l.stage <> 'disqualified' AND ${entry} AND ${mayEnterSql(prog, 'l.id', days, at)}
-       ON CONFLICT (lead_id, program_id) WHERE status = 'active' DO NOTHING
-       RETURNING *`;
-    const sql = shape === 'rows' ? insert : `WITH ins AS (${insert}) SELECT count(*)::int AS count FROM ins`;
+       ON CONFLICT (lead_id, program_id) WHERE status = 'active' DO NOTHING`;
+    // Counting needs no columns: returning whole rows made a bulk enrollment keep (and spill to disk) 100,000 of them.
+    const sql = shape === 'rows' ? `${insert} RETURNING *` : `WITH ins AS (${insert} RETURNING 1) SELECT count(*)::int AS count FROM ins`;
     return m.query(sql, p.values);
   }
 }

@@ -1,4 +1,6 @@
 import type { EntityManager } from 'typeorm';
+import { emailHashSql } from '../../suppression/email-hash.js';
+import type { SuppressionReason } from '../../suppression/suppression.types.js';
 import type { EnrollmentCursor, Waiting } from '../domain/step-interpreter.js';
 import { LEAD_SNAPSHOT_COLUMNS, type LeadSnapshotRow } from '../lead-snapshot.js';
 
@@ -15,6 +17,8 @@ export interface ClaimedEnrollment extends LeadSnapshotRow {
   variants: Record<string, string>;
   enrolled_at: Date;
   next_run_at: Date;
+  /** Why the lead may not be emailed (suppression list or withdrawn consent), or null. */
+  suppression: SuppressionReason | null;
 }
 
 /**
@@ -25,27 +29,36 @@ export interface ClaimedEnrollment extends LeadSnapshotRow {
  * are due). Their leads are locked next, also without waiting: scoring and lead upserts lock the
  * lead before touching its enrollments, so taking both this way cannot deadlock, and the steps see a
  * lead that does not change under them. An enrollment whose lead is busy is left for the next claim.
+ *
+ * Cost, for large batches: the locked enrollment rows are returned as locked (no second read by
+ * primary key), each lead is locked and read by one primary-key probe (a LATERAL subquery: linear
+ * in the batch, where joining two CTEs made the planner loop over one for every row of the other),
+ * and the suppression check the interpreter makes before every step (address hash or lead on the
+ * suppression list, or consent withdrawn, as {@link SuppressionService.suppressedAmong}) is read
+ * here rather than in another round trip.
  */
 export const claimSql = (byId: boolean) => `
   WITH due AS (
-    SELECT e.id, e.lead_id FROM enrollments e
+    SELECT e.id, e.program_id, e.program_version, e.lead_id, e.current_step_id, e.step_visit, e.visits, e.waiting_for,
+           e.variants, e.enrolled_at, e.next_run_at
+      FROM enrollments e
      WHERE e.status = 'active' AND e.next_run_at <= $1
        AND e.program_id <> ALL (ARRAY(SELECT id FROM programs WHERE status = 'paused'))
        ${byId ? 'AND e.id = ANY($3::uuid[])' : ''}
      ORDER BY e.next_run_at
      LIMIT $2
      FOR UPDATE SKIP LOCKED
-  ), free_leads AS (
-    SELECT l.id FROM leads l WHERE l.id = ANY (ARRAY(SELECT lead_id FROM due))
-       FOR NO KEY UPDATE SKIP LOCKED
   )
-  SELECT e.id, e.program_id, e.program_version, e.lead_id, e.current_step_id, e.step_visit, e.visits, e.waiting_for,
-         e.variants, e.enrolled_at, e.next_run_at, ${LEAD_SNAPSHOT_COLUMNS}
+  SELECT due.*, ${LEAD_SNAPSHOT_COLUMNS},
+         CASE WHEN s.reason IS NOT NULL THEN s.reason WHEN l.consent_status = 'withdrawn' THEN 'consent_withdrawn' END AS suppression
     FROM due
-    JOIN free_leads f ON f.id = due.lead_id
-    JOIN enrollments e ON e.id = due.id
-    JOIN leads l ON l.id = due.lead_id
-   ORDER BY e.next_run_at`;
+   CROSS JOIN LATERAL (SELECT l.id, ${LEAD_SNAPSHOT_COLUMNS} FROM leads l WHERE l.id = due.lead_id FOR NO KEY UPDATE SKIP LOCKED) l
+    LEFT JOIN LATERAL (
+      SELECT reason FROM suppressions s
+       WHERE s.email_hash = ${emailHashSql('l.email_normalized')} OR s.lead_id = l.id
+       ORDER BY s.created_at LIMIT 1
+    ) s ON true
+   ORDER BY due.next_run_at`;
 
 export async function claimDue(m: EntityManager, now: Date, limit: number, ids: string[] | null = null): Promise<ClaimedEnrollment[]> {
   return ids ? m.query(claimSql(true), [now.toISOString(), limit, ids]) : m.query(claimSql(false), [now.toISOString(), limit]);

@@ -5,7 +5,6 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { NurtureMailer } from '../../email/nurture-mailer.js';
 import { scoreAt } from '../../scoring/domain/decay.js';
 import { ScoringModelService } from '../../scoring/scoring-model.service.js';
-import { SuppressionService } from '../../suppression/suppression.service.js';
 import { needsOf, type DefinitionNeeds } from '../domain/definition-needs.js';
 import type { StepWorld } from '../domain/lead-facts.js';
 import type { ProgramDefinition } from '../domain/program-definition.js';
@@ -44,7 +43,6 @@ export class ProgramScheduler {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly catalog: ProgramCatalog,
-    private readonly suppressions: SuppressionService,
     private readonly models: ScoringModelService,
     private readonly effects: StepEffectsWriter,
     private readonly wakeups: EnrollmentWakeups,
@@ -93,7 +91,6 @@ export class ProgramScheduler {
     const defOf = (r: ClaimedEnrollment) => defs.get(programVersionKey(r.program_id, r.program_version));
     const cap = this.config.programs.frequencyCap;
     const facts = await loadBatchFacts(m, rows, (r) => this.needsOf(defOf(r)), now, cap.windowMs);
-    const suppressed = await this.suppressions.suppressedAmong(m, [...new Set(rows.map((r) => r.lead_id))]);
     const { definition: model } = await this.models.currentForRead();
 
     const runs: EnrollmentRun[] = rows.map((row) => {
@@ -105,7 +102,7 @@ export class ProgramScheduler {
         lead: leadSnapshotOf(row, engagementScore),
         now,
         zone: resolveTimeZone(row.timezone, this.config.defaultTimezone),
-        suppression: suppressed.get(row.lead_id) ?? null,
+        suppression: row.suppression ?? null,
         recentSends: sends,
         lastEventAt: (type) => facts.lastEvent.get(row.lead_id)?.get(type) ?? null,
         interacted: (kind, stepId) => facts.interactions.has(interactionKey(row.id, stepId, kind)),
