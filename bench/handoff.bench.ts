@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
@@ -83,7 +84,7 @@ const REPS = [
 ];
 
 export async function runHandoffBench(opts = { mqls: 10_000, batchSize: 1000, timeoutMs: 300_000 }) {
-  const url = await freshDatabase('nurture_bench_handoff');
+  const url = await freshDatabase(process.env.BENCH_HANDOFF_DB ?? 'nurture_bench_handoff');
   const receiver = await startReceiver();
   const common = {
     DATABASE_URL: url,
@@ -148,6 +149,8 @@ export async function runHandoffBench(opts = { mqls: 10_000, batchSize: 1000, ti
       `SELECT count(*)::int AS n, count(*) FILTER (WHERE status = 'delivered')::int AS delivered, max(attempts)::int AS max_attempts FROM webhook_deliveries`,
     );
     const redelivered = [...receiver.ids.values()].filter((n) => n > 1).length;
+    const phases = await phaseFigures(db, started);
+    const cpu = [api, ...workers].map((s) => cpuSeconds(s.child.pid));
     const latencies = [...receiver.latencies].sort((a, b) => a - b);
     return {
       mqls: opts.mqls,
@@ -164,6 +167,9 @@ export async function runHandoffBench(opts = { mqls: 10_000, batchSize: 1000, ti
       maxDeliveryAttempts: delivery[0].max_attempts,
       webhookLatencyP50Ms: percentile(latencies, 50),
       webhookLatencyP99Ms: percentile(latencies, 99),
+      ...phases,
+      apiCpuS: cpu[0],
+      workersCpuS: +(cpu[1] + cpu[2]).toFixed(1),
       sharesByRep: shares.map((s) => `${repIds.get(s.owner_id)}:${s.n}`).sort().join(' '),
       maxShareDeviation: +deviation.toFixed(2),
       apiPeakRssMb: Math.round(api.peakRssMb()),
@@ -179,6 +185,43 @@ export async function runHandoffBench(opts = { mqls: 10_000, batchSize: 1000, ti
 }
 
 const log = (msg: string) => console.error(`[handoff bench] ${msg}`);
+
+/**
+ * Where the time goes, from the rows' own timestamps (the services' clocks are this machine's): when the
+ * last lead became an MQL, the last hand-off was created and the last delivery row written and delivered
+ * (ms after the quote requests were sent); the relay lag from `lead.mql` to its hand-off and from the
+ * hand-off to its delivery row; and the queue+send time from delivery row to delivered.
+ */
+async function phaseFigures(db: pg.Client, started: number): Promise<Record<string, number>> {
+  const since = (col: string) => `round(extract(epoch FROM ${col}) * 1000 - ${started})::int`;
+  const { rows: [r] } = await db.query(`
+    SELECT (SELECT ${since('max(mql_at)')} FROM leads) AS last_mql_ms,
+           (SELECT ${since('max(created_at)')} FROM handoffs) AS last_handoff_ms,
+           (SELECT ${since('max(created_at)')} FROM webhook_deliveries) AS last_delivery_row_ms,
+           (SELECT ${since('max(delivered_at)')} FROM webhook_deliveries) AS last_delivered_ms,
+           (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM h.created_at - o.occurred_at) * 1000))::int
+              FROM handoffs h JOIN outbox_events o ON o.id = h.outbox_event_id) AS mql_to_handoff_p50_ms,
+           (SELECT round(max(extract(epoch FROM h.created_at - o.occurred_at) * 1000))::int
+              FROM handoffs h JOIN outbox_events o ON o.id = h.outbox_event_id) AS mql_to_handoff_max_ms,
+           (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM d.created_at - d.occurred_at) * 1000))::int
+              FROM webhook_deliveries d) AS handoff_to_delivery_row_p50_ms,
+           (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM d.delivered_at - d.created_at) * 1000))::int
+              FROM webhook_deliveries d) AS delivery_row_to_delivered_p50_ms,
+           (SELECT round(max(extract(epoch FROM d.delivered_at - d.created_at) * 1000))::int
+              FROM webhook_deliveries d) AS delivery_row_to_delivered_max_ms`);
+  return Object.fromEntries(Object.entries(r).map(([k, v]) => [k.replace(/_(\w)/g, (_, c: string) => c.toUpperCase()), Number(v)]));
+}
+
+/** User + system CPU a process has used so far (s), from /proc. */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return +((Number(fields[11]) + Number(fields[12])) / 100).toFixed(1);
+  } catch {
+    return NaN;
+  }
+}
 
 async function until(timeoutMs: number, check: () => Promise<boolean>): Promise<number> {
   const deadline = Date.now() + timeoutMs;

@@ -78,6 +78,43 @@ describe('sales hand-off', () => {
     expect(receiver.accepted('handoff.created').filter((r) => r.body.data.id === created.id)).toHaveLength(1);
   });
 
+  it('the snapshot (taken set-based for the batch) carries the same reasons and recent timeline as the score and timeline endpoints', async () => {
+    const leadId = await upsertLead(t, 'jan@schrijnwerk.example.be', { qualification: { need: 'webshop' } });
+    // A long history at distinct moments (so the ranking has no ties): more than the snapshot keeps of either list.
+    const history: { type: string; properties?: Record<string, unknown>; hoursAgo: number }[] = [
+      ...Array.from({ length: 12 }, (_, i) => ({ type: 'page_viewed', properties: { url: `/werk/${i}` }, hoursAgo: 200 - i * 12 })),
+      { type: 'newsletter_subscribed', hoursAgo: 30 },
+      { type: 'form_submitted', hoursAgo: 20 },
+      { type: 'content_downloaded', hoursAgo: 10 },
+    ];
+    await sendEvents(
+      t,
+      history.map((e) => ({ leadId, type: e.type, properties: e.properties ?? {}, occurredAt: new Date(clock.now().getTime() - e.hoursAgo * 3_600_000).toISOString() })),
+    );
+    await eventually(async () => (await t.db.query(`SELECT 1 FROM scoring_queue WHERE lead_id = $1`, [leadId])).length === 0);
+    await sendEvents(t, [{ leadId, type: 'quote_requested', properties: { product: 'webshop' } }]);
+    const created = await eventually(() => handoffFor(t, leadId));
+    await eventually(() => outboxDrained(t));
+
+    const h = (await t.api('get', `/api/v1/handoffs/${created.id}`, salesKey)).body;
+    const score = (await t.api('get', `/api/v1/leads/${leadId}/score`)).body;
+    const timeline: { kind: string; at: string; data: unknown }[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: typeof timeline; nextCursor?: string | null } = (await t.api('get', `/api/v1/leads/${leadId}/timeline?limit=5${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).body;
+      timeline.push(...page.items);
+      cursor = page.nextCursor ?? null;
+    } while (cursor);
+
+    expect(timeline.length).toBeGreaterThan(10);
+    expect(h.timeline).toEqual(timeline.slice(-10).map((i) => ({ kind: i.kind, at: i.at, data: i.data })));
+    expect(h.score.reasons).toEqual(
+      score.contributions.slice(0, 5).map((c: Record<string, unknown>) => ({ description: c.description, points: c.points, currentPoints: c.currentPoints, at: c.at, eventId: c.eventId })),
+    );
+    expect(h.score).toMatchObject({ engagementScore: score.engagementScore, fitScore: score.fitScore, mqlRule: { met: score.mqlRule.met, missing: score.mqlRule.missing } });
+    expect(h.lead.stage).toBe(score.stage);
+  });
+
   it("a program's hand-off step for a lead with an open hand-off creates nothing; for another lead it sets its own priority", async () => {
     const { leadId } = await quoteRequest('jan@garage.example.be');
     const other = await upsertLead(t, 'els@kapper.example.be');

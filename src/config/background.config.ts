@@ -6,7 +6,7 @@ import { bool, ConfigError, int, type Env } from './env.js';
 export interface ProgramsConfig {
   /** How often a worker looks for due enrollments (ms; PROGRAMS_TICK_MS). */
   tickMs: number;
-  /** Enrollments claimed per transaction (PROGRAMS_CLAIM_BATCH). */
+  /** Enrollments claimed per transaction (PROGRAMS_CLAIM_BATCH). Large by default: a batch costs a few round trips and one commit whatever its size. */
   claimBatch: number;
   /** Claim loops per worker process (PROGRAMS_CONCURRENCY). */
   concurrency: number;
@@ -19,7 +19,7 @@ export interface ProgramsConfig {
 export function loadProgramsConfig(env: Env): ProgramsConfig {
   return {
     tickMs: int(env, 'PROGRAMS_TICK_MS', 300, 20, 60_000),
-    claimBatch: int(env, 'PROGRAMS_CLAIM_BATCH', 50, 1, 1000),
+    claimBatch: int(env, 'PROGRAMS_CLAIM_BATCH', 500, 1, 1000),
     concurrency: int(env, 'PROGRAMS_CONCURRENCY', 2, 1, 32),
     wakeAheadMs: int(env, 'PROGRAMS_WAKE_AHEAD_MS', 60_000, 0, 3_600_000),
     frequencyCap: { max: int(env, 'FREQUENCY_CAP_MAX', 3, 1, 100), windowMs: int(env, 'FREQUENCY_CAP_DAYS', 7, 1, 90) * 86_400_000 },
@@ -39,7 +39,7 @@ export interface OutboxConfig {
 export function loadOutboxConfig(env: Env): OutboxConfig {
   return {
     relayMs: int(env, 'OUTBOX_RELAY_MS', 250, 10, 60_000),
-    batch: int(env, 'OUTBOX_RELAY_BATCH', 200, 1, 5000),
+    batch: int(env, 'OUTBOX_RELAY_BATCH', 500, 1, 5000),
     maxAttempts: int(env, 'OUTBOX_MAX_ATTEMPTS', 10, 1, 1000),
   };
 }
@@ -114,7 +114,7 @@ export function loadWebhooksConfig(env: Env): WebhooksConfig {
   return {
     allowPrivateNetworks: bool(env, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
     timeoutMs,
-    concurrency: int(env, 'WEBHOOK_CONCURRENCY', 20, 1, 500),
+    concurrency: int(env, 'WEBHOOK_CONCURRENCY', 50, 1, 500),
     sweepMs: int(env, 'WEBHOOK_SWEEP_MS', 5000, 20, 600_000),
     redispatchAfterMs: int(env, 'WEBHOOK_REDISPATCH_AFTER_MS', 30_000, 0, 86_400_000),
     sendingTimeoutMs: Math.max(timeoutMs * 3, 60_000),

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { LeadRow } from '../leads/lead.types.js';
 import { recordDomainEvents } from '../lifecycle/outbox.js';
 import type { HandoffPriority } from './domain/index.js';
 import { snapshotLocale, toHandoffView, type HandoffRow, type HandoffView } from './handoff.types.js';
@@ -38,10 +39,12 @@ export class HandoffCreator {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async create(m: EntityManager, requests: HandoffRequest[]): Promise<HandoffView[]> {
-    const candidates = await this.withoutOpenHandoff(m, firstPerLead(requests));
-    if (!candidates.length) return [];
-    const snapshots = await this.snapshots.take(candidates.map((r) => r.leadId));
+  /** The hand-offs created, and the ids of their `handoff.created` outbox events. */
+  async create(m: EntityManager, requests: HandoffRequest[]): Promise<{ views: HandoffView[]; eventIds: string[] }> {
+    const none = { views: [], eventIds: [] };
+    const { candidates, leads } = await this.withoutOpenHandoff(m, firstPerLead(requests));
+    if (!candidates.length) return none;
+    const snapshots = await this.snapshots.take(m, leads);
     const now = this.clock.now();
     const due = deadlines(now, this.config);
     // Sorted by lead, so two workers inserting overlapping leads wait on each other instead of deadlocking.
@@ -49,33 +52,38 @@ export class HandoffCreator {
       .filter((r) => snapshots.has(r.leadId))
       .sort((a, b) => (a.leadId < b.leadId ? -1 : 1))
       .map((r) => ({ ...r, snapshot: snapshots.get(r.leadId)!, slaDueAt: due(r.priority) }));
-    if (!rows.length) return [];
+    if (!rows.length) return none;
+    // One JSON parameter for the whole batch: serialised natively, where a text[] of snapshots would be escaped element by element.
     const inserted: HandoffRow[] = await m.query(
       `INSERT INTO handoffs (lead_id, priority, reason, trigger_event_id, trigger_event_type, outbox_event_id, program_id, enrollment_id, step_id,
                              snapshot, sla_due_at, created_at, updated_at)
        SELECT * FROM (
-         SELECT l, p, r, te, tt, o, pr, en, st, sn, due, $12::timestamptz, $12::timestamptz
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::uuid[], $7::uuid[], $8::uuid[], $9::text[], $10::jsonb[], $11::timestamptz[])
-             AS x(l, p, r, te, tt, o, pr, en, st, sn, due)
+         SELECT l, p, r, te, tt, o, pr, en, st, sn, due, $2::timestamptz, $2::timestamptz
+           FROM jsonb_to_recordset($1::jsonb)
+             AS x(l uuid, p text, r text, te uuid, tt text, o uuid, pr uuid, en uuid, st text, sn jsonb, due timestamptz)
           ORDER BY l) ordered
        ON CONFLICT (lead_id) WHERE status IN ('pending','accepted','opportunity') DO NOTHING
        RETURNING *`,
       [
-        rows.map((r) => r.leadId),
-        rows.map((r) => r.priority),
-        rows.map((r) => r.reason),
-        rows.map((r) => r.triggerEventId),
-        rows.map((r) => r.triggerEventType),
-        rows.map((r) => r.outboxEventId),
-        rows.map((r) => r.programId),
-        rows.map((r) => r.enrollmentId),
-        rows.map((r) => r.stepId),
-        rows.map((r) => JSON.stringify(r.snapshot)),
-        rows.map((r) => r.slaDueAt.toISOString()),
+        JSON.stringify(
+          rows.map((r) => ({
+            l: r.leadId,
+            p: r.priority,
+            r: r.reason,
+            te: r.triggerEventId,
+            tt: r.triggerEventType,
+            o: r.outboxEventId,
+            pr: r.programId,
+            en: r.enrollmentId,
+            st: r.stepId,
+            sn: r.snapshot,
+            due: r.slaDueAt.toISOString(),
+          })),
+        ),
         now.toISOString(),
       ],
     );
-    if (!inserted.length) return [];
+    if (!inserted.length) return none;
     inserted.sort((a, b) => (a.lead_id < b.lead_id ? -1 : 1));
     const owners = await this.owners.assign(
       m,
@@ -92,23 +100,27 @@ export class HandoffCreator {
       const owner = owners.get(h.id) ?? null;
       return toHandoffView({ ...h, owner_id: owner?.id ?? null, assigned_at: owner ? now : null }, owner);
     });
-    await recordDomainEvents(
+    const eventIds = await recordDomainEvents(
       m,
       views.map((v) => ({ type: 'handoff.created', leadId: v.leadId, payload: v as unknown as Record<string, unknown>, occurredAt: now })),
     );
-    return views;
+    return { views, eventIds };
   }
 
-  /** Drops requests for leads that already have an open hand-off, that are gone or erased, or that are disqualified. */
-  private async withoutOpenHandoff(m: EntityManager, requests: HandoffRequest[]): Promise<HandoffRequest[]> {
-    if (!requests.length) return [];
-    const rows: { id: string; open: boolean }[] = await m.query(
-      `SELECT l.id, EXISTS (SELECT 1 FROM handoffs h WHERE h.lead_id = l.id AND h.status IN ('pending','accepted','opportunity')) AS open
+  /**
+   * Drops requests for leads that already have an open hand-off, that are gone or erased, or that are
+   * disqualified; returns the rest with their leads' rows (read once, for the snapshots).
+   */
+  private async withoutOpenHandoff(m: EntityManager, requests: HandoffRequest[]): Promise<{ candidates: HandoffRequest[]; leads: LeadRow[] }> {
+    if (!requests.length) return { candidates: [], leads: [] };
+    const rows: (LeadRow & { open_handoff: boolean })[] = await m.query(
+      `SELECT l.*, EXISTS (SELECT 1 FROM handoffs h WHERE h.lead_id = l.id AND h.status IN ('pending','accepted','opportunity')) AS open_handoff
          FROM leads l WHERE l.id = ANY($1::uuid[]) AND l.stage <> 'disqualified' AND l.erased_at IS NULL`,
       [requests.map((r) => r.leadId)],
     );
-    const eligible = new Set(rows.filter((r) => !r.open).map((r) => r.id));
-    return requests.filter((r) => eligible.has(r.leadId));
+    const leads = rows.filter((r) => !r.open_handoff);
+    const eligible = new Set(leads.map((r) => r.id));
+    return { candidates: requests.filter((r) => eligible.has(r.leadId)), leads };
   }
 }
 

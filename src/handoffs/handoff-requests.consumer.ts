@@ -2,7 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { isUuid } from '../common/uuid.pipe.js';
 import type { DomainEventType } from '../lifecycle/outbox.js';
-import { OutboxRelay, type OutboxConsumer, type OutboxEvent } from '../lifecycle/outbox-relay.service.js';
+import { OutboxRelay, type OutboxBatch, type OutboxConsumer, type OutboxEvent } from '../lifecycle/outbox-relay.service.js';
 import { intentTierOf } from '../scoring/domain/index.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
 import { handoffPriority, type HandoffPriority } from './domain/index.js';
@@ -20,6 +20,8 @@ const PRIORITIES: readonly string[] = ['high', 'medium', 'low'];
 export class HandoffRequestsConsumer implements OutboxConsumer, OnModuleInit {
   readonly name = 'handoffs';
   readonly types: readonly DomainEventType[] = ['lead.mql', 'handoff.requested'];
+  /** Last in a relay batch: owner assignment locks the sales team's rows until the batch commits. */
+  readonly order = 1;
 
   constructor(
     private readonly relay: OutboxRelay,
@@ -31,8 +33,10 @@ export class HandoffRequestsConsumer implements OutboxConsumer, OnModuleInit {
     this.relay.register(this);
   }
 
-  async consume(m: EntityManager, events: OutboxEvent[]): Promise<void> {
-    await this.creator.create(m, await this.requestsFrom(m, events));
+  /** `handoff.created` is relayed right after this batch (to webhooks), not behind the rest of the outbox. */
+  async consume(m: EntityManager, events: OutboxEvent[], batch: OutboxBatch): Promise<void> {
+    const { eventIds } = await this.creator.create(m, await this.requestsFrom(m, events));
+    batch.relaySoon(eventIds);
   }
 
   private async requestsFrom(m: EntityManager, events: OutboxEvent[]): Promise<HandoffRequest[]> {

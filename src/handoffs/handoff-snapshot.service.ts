@@ -1,92 +1,149 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import type { LeadRow } from '../leads/lead.types.js';
-import { TimelineService, type TimelineItem } from '../leads/timeline.service.js';
-import { ScoreExplainService } from '../scoring/score-explain.service.js';
+import { currentPoints, evaluateMqlRule, scoreAt } from '../scoring/domain/index.js';
+import { ScoringModelService } from '../scoring/scoring-model.service.js';
 import type { HandoffSnapshot } from './handoff.types.js';
 
 /** How many score contributions and timeline items a hand-off carries. */
 export const SNAPSHOT_REASONS = 5;
 export const SNAPSHOT_TIMELINE_ITEMS = 10;
-const TIMELINE_PAGE = 500;
-const PARALLEL = 8;
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+interface ReasonRow {
+  lead_id: string;
+  description: string;
+  event_id: string | null;
+  points: number;
+  occurred_at: Date;
+}
+
+interface TimelineRow {
+  lead_id: string;
+  kind: string;
+  at: Date;
+  data: Record<string, unknown>;
+}
+
+/**
+ * The strongest score contributions per lead, as GET /leads/{id}/score ranks them: decay shrinks every row
+ * by the same factor at one instant, so ordering by points·2^(t/h) ranks by current weight.
+ */
+const REASONS_SQL = `
+  SELECT x.lead_id, r.description, r.event_id, r.points, r.occurred_at
+    FROM unnest($1::uuid[]) AS x(lead_id)
+    CROSS JOIN LATERAL (
+      SELECT s.description, s.event_id, s.points, s.occurred_at FROM score_ledger s WHERE s.lead_id = x.lead_id
+       ORDER BY abs(s.points) * power(2, extract(epoch FROM s.occurred_at - $2::timestamptz) / $3) DESC, s.id DESC LIMIT $4) r`;
+
+/**
+ * The newest timeline items per lead (the same items and order as GET /leads/{id}/timeline, which sorts by
+ * (at, kind, id)). Each source contributes at most its own newest N keys, the N newest of those are kept,
+ * and only they are described (an event's points and scoring state are looked up for those items alone).
+ */
+const TIMELINE_SQL = `
+  SELECT x.lead_id, t.kind, t.at,
+         CASE t.kind
+           WHEN 'event' THEN (
+             SELECT jsonb_build_object('type', e.type, 'properties', e.properties, 'machine', e.machine,
+                      'points', (SELECT coalesce(sum(points), 0) FROM score_ledger s WHERE s.event_id = e.id),
+                      'scored', NOT EXISTS (SELECT 1 FROM scoring_queue q WHERE q.event_id = e.id))
+               FROM events e WHERE e.id = t.uuid_id)
+           WHEN 'stage_change' THEN (
+             SELECT jsonb_build_object('from', c.from_stage, 'to', c.to_stage, 'actor', c.actor, 'reason', c.reason, 'eventId', c.event_id)
+               FROM stage_changes c WHERE c.id = t.int_id)
+           ELSE (
+             SELECT jsonb_build_object('status', k.status, 'basis', k.basis, 'source', k.source, 'text', k.text)
+               FROM consents k WHERE k.id = t.uuid_id)
+         END AS data
+    FROM unnest($1::uuid[]) AS x(lead_id)
+    CROSS JOIN LATERAL (
+      SELECT * FROM (
+        (SELECT 'event'::text AS kind, e.id::text AS id, e.occurred_at AS at, e.id AS uuid_id, NULL::bigint AS int_id FROM events e
+          WHERE e.lead_id = x.lead_id ORDER BY e.occurred_at DESC, e.id::text DESC LIMIT $2)
+        UNION ALL
+        (SELECT 'stage_change', c.id::text, c.changed_at, NULL::uuid, c.id FROM stage_changes c
+          WHERE c.lead_id = x.lead_id ORDER BY c.changed_at DESC, c.id::text DESC LIMIT $2)
+        UNION ALL
+        (SELECT 'consent', k.id::text, k.captured_at, k.id, NULL::bigint FROM consents k
+          WHERE k.lead_id = x.lead_id ORDER BY k.captured_at DESC, k.id::text DESC LIMIT $2)
+      ) u ORDER BY u.at DESC, u.kind DESC, u.id DESC LIMIT $2) t
+   ORDER BY x.lead_id, t.at, t.kind, t.id`;
 
 /**
  * Takes the picture of a lead that sales gets with a hand-off: profile, source and channel, BANT answers,
  * scores with the strongest reasons (the same explanation as GET /leads/{id}/score) and the recent timeline.
- * It reads committed data only, so it may run outside the transaction that creates the hand-off.
+ * Set-based for a whole batch: two statements however many leads (score reasons, timeline tails),
+ * run on the caller's connection — so inside the relay's transaction it takes no second pool connection.
  */
 @Injectable()
 export class HandoffSnapshotService {
   constructor(
-    private readonly db: DataSource,
-    private readonly explain: ScoreExplainService,
-    private readonly timeline: TimelineService,
+    private readonly models: ScoringModelService,
     private readonly clock: Clock,
   ) {}
 
-  /** Snapshots of these leads, by lead id; leads that no longer exist are left out. */
-  async take(leadIds: string[]): Promise<Map<string, HandoffSnapshot>> {
+  /** Snapshots of these leads (rows the caller just read in its transaction), by lead id. */
+  async take(m: EntityManager, leads: LeadRow[]): Promise<Map<string, HandoffSnapshot>> {
     const out = new Map<string, HandoffSnapshot>();
-    if (!leadIds.length) return out;
-    const leads: LeadRow[] = await this.db.query(`SELECT * FROM leads WHERE id = ANY($1::uuid[])`, [leadIds]);
-    let next = 0;
-    const worker = async () => {
-      while (next < leads.length) {
-        const lead = leads[next++];
-        out.set(lead.id, await this.snapshotOf(lead));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL, leads.length) }, worker));
+    if (!leads.length) return out;
+    const ids = leads.map((l) => l.id);
+    const now = this.clock.now();
+    const { definition } = await this.models.currentForRead();
+    const halfLife = definition.halfLifeDays;
+    const reasonRows: ReasonRow[] = await m.query(REASONS_SQL, [ids, now.toISOString(), halfLife * 86400, SNAPSHOT_REASONS]);
+    const timelineRows: TimelineRow[] = await m.query(TIMELINE_SQL, [ids, SNAPSHOT_TIMELINE_ITEMS]);
+    const reasons = groupBy(reasonRows);
+    const timelines = groupBy(timelineRows);
+    for (const lead of leads) {
+      const engagementScore = scoreAt({ value: lead.engagement_score, asOf: lead.engagement_as_of }, now, halfLife);
+      const mql = evaluateMqlRule({ engagementScore, fitScore: lead.fit_score, qualification: lead.qualification }, definition.mql);
+      out.set(lead.id, {
+        takenAt: now.toISOString(),
+        lead: {
+          id: lead.id,
+          email: lead.email,
+          firstName: lead.first_name,
+          lastName: lead.last_name,
+          company: lead.company,
+          jobTitle: lead.job_title,
+          phone: lead.phone,
+          locale: lead.locale,
+          timezone: lead.timezone,
+          stage: lead.stage,
+          attributes: lead.attributes,
+        },
+        source: lead.source,
+        channel: lead.channel,
+        qualification: lead.qualification,
+        score: {
+          engagementScore: round(engagementScore),
+          fitScore: round(lead.fit_score),
+          mqlRule: { met: mql.met, missing: mql.missing },
+          reasons: (reasons.get(lead.id) ?? []).map((r) => ({
+            description: r.description,
+            points: r.points,
+            currentPoints: round(currentPoints(r.points, r.occurred_at, now, halfLife)),
+            at: r.occurred_at.toISOString(),
+            eventId: r.event_id,
+          })),
+        },
+        timeline: (timelines.get(lead.id) ?? []).map((i) => ({ kind: i.kind, at: i.at.toISOString(), data: i.data })),
+      });
+    }
     return out;
   }
+}
 
-  private async snapshotOf(lead: LeadRow): Promise<HandoffSnapshot> {
-    const [score, timeline] = await Promise.all([this.explain.explain(lead.id, SNAPSHOT_REASONS), this.recentTimeline(lead.id)]);
-    return {
-      takenAt: this.clock.now().toISOString(),
-      lead: {
-        id: lead.id,
-        email: lead.email,
-        firstName: lead.first_name,
-        lastName: lead.last_name,
-        company: lead.company,
-        jobTitle: lead.job_title,
-        phone: lead.phone,
-        locale: lead.locale,
-        timezone: lead.timezone,
-        stage: score.stage,
-        attributes: lead.attributes,
-      },
-      source: lead.source,
-      channel: lead.channel,
-      qualification: lead.qualification,
-      score: {
-        engagementScore: score.engagementScore,
-        fitScore: score.fitScore,
-        mqlRule: { met: score.mqlRule.met, missing: score.mqlRule.missing },
-        reasons: score.contributions.map((c) => ({
-          description: c.description,
-          points: c.points,
-          currentPoints: c.currentPoints,
-          at: c.at,
-          eventId: c.eventId,
-        })),
-      },
-      timeline: timeline.map((i) => ({ kind: i.kind, at: i.at, data: i.data })),
-    };
+/** Rows by lead id, in the order the statement returned them. */
+function groupBy<T extends { lead_id: string }>(rows: T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) {
+    const list = out.get(r.lead_id);
+    if (list) list.push(r);
+    else out.set(r.lead_id, [r]);
   }
-
-  /** The newest timeline items, oldest first (the timeline pages forward in time, so keep the tail). */
-  private async recentTimeline(leadId: string): Promise<TimelineItem[]> {
-    let tail: TimelineItem[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.timeline.forLead(leadId, TIMELINE_PAGE, cursor);
-      tail = [...tail, ...page.items].slice(-SNAPSHOT_TIMELINE_ITEMS);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    return tail;
-  }
+  return out;
 }

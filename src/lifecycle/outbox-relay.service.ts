@@ -17,6 +17,12 @@ export interface OutboxEvent {
 export interface OutboxBatch {
   /** Runs `task` after the batch committed (e.g. add queue jobs for rows just written); failures are logged, not retried. */
   afterCommit(task: () => Promise<void>): void;
+  /**
+   * Asks for events this batch recorded (e.g. `handoff.created`) to be published right after the commit,
+   * ahead of older waiting events, instead of queueing behind the backlog. Only a hint: they are ordinary
+   * unpublished events, claimed with the same SKIP LOCKED rules, so any worker may still take them.
+   */
+  relaySoon(eventIds: string[]): void;
 }
 
 export interface OutboxConsumer {
@@ -24,6 +30,11 @@ export interface OutboxConsumer {
   readonly name: string;
   /** The event types this consumer wants. */
   readonly types: readonly DomainEventType[];
+  /**
+   * Consumers run in ascending order (default 0) within a batch. One that takes a lock shared by every
+   * worker (hand-off's sales-team rows) runs last, so it holds that lock only until the commit right after.
+   */
+  readonly order?: number;
   /**
    * Runs inside the relay's transaction: what it writes commits together with the events' "published"
    * mark, so each event is consumed exactly once. Throwing rolls the whole batch back.
@@ -59,37 +70,62 @@ export class OutboxRelay {
   ) {}
 
   register(consumer: OutboxConsumer): void {
-    if (!this.consumers.includes(consumer)) this.consumers.push(consumer);
+    if (this.consumers.includes(consumer)) return;
+    this.consumers.push(consumer);
+    this.consumers.sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
   }
 
-  /** Relays batches until none is left (or `shouldStop`); returns how many events were published. */
+  /**
+   * Relays batches until none is left (or `shouldStop`); returns how many events were published. A batch's
+   * after-commit steps (queueing jobs in Redis) overlap with the next batch's transaction instead of
+   * delaying it; all of them have finished when this returns.
+   */
   async drain(shouldStop: () => boolean = () => false): Promise<number> {
+    const limit = this.config.outbox.batch;
     let total = 0;
-    while (!shouldStop()) {
-      const n = await this.relayBatch(this.config.outbox.batch);
-      total += n;
-      if (n < this.config.outbox.batch) break;
+    let afterCommit: Promise<void> = Promise.resolve();
+    const soon: string[] = [];
+    try {
+      while (!shouldStop()) {
+        const ids = soon.length ? soon.splice(0, limit) : null;
+        const batch = await this.relayOne(limit, ids);
+        total += batch.claimed;
+        soon.push(...batch.soon);
+        const previous = afterCommit;
+        afterCommit = previous.then(() => runAfterCommit(batch.tasks, this.logger));
+        if (!ids && batch.claimed < limit && !soon.length) break;
+      }
+    } finally {
+      await afterCommit;
     }
     return total;
   }
 
   /** Claims and publishes one batch; returns how many events were claimed. */
   async relayBatch(limit: number): Promise<number> {
-    const tasks: (() => Promise<void>)[] = [];
-    let claimed: string[] = [];
-    try {
-      claimed = await this.db.transaction(async (m) => {
-        const rows = await this.claim(m, limit);
-        await this.publish(m, rows, tasks);
-        return rows.map((r) => r.id);
-      });
-    } catch (err) {
-      tasks.length = 0;
-      this.logger.warn({ err: errorText(err) }, 'outbox batch failed; relaying its events one by one');
-      return this.relayOneByOne(limit);
-    }
+    const { claimed, tasks } = await this.relayOne(limit, null);
     await runAfterCommit(tasks, this.logger);
-    return claimed.length;
+    return claimed;
+  }
+
+  /**
+   * One batch in one transaction — the oldest waiting events, or these `ids` when still unpublished — and
+   * what to do after its commit: the after-commit steps and the events to relay next.
+   */
+  private async relayOne(limit: number, ids: string[] | null): Promise<{ claimed: number; tasks: (() => Promise<void>)[]; soon: string[] }> {
+    const tasks: (() => Promise<void>)[] = [];
+    const soon: string[] = [];
+    try {
+      const claimed = await this.db.transaction(async (m) => {
+        const rows = await this.claim(m, limit, ids);
+        await this.publish(m, rows, tasks, soon);
+        return rows.length;
+      });
+      return { claimed, tasks, soon };
+    } catch (err) {
+      this.logger.warn({ err: errorText(err) }, 'outbox batch failed; relaying its events one by one');
+      return { claimed: await this.relayOneByOne(limit), tasks: [], soon: [] };
+    }
   }
 
   private async relayOneByOne(limit: number): Promise<number> {
@@ -102,11 +138,12 @@ export class OutboxRelay {
       const tasks: (() => Promise<void>)[] = [];
       try {
         done += await this.db.transaction(async (m) => {
+          await noJit(m);
           const rows: OutboxRow[] = await m.query(
             `SELECT id, type, lead_id, payload, occurred_at FROM outbox_events WHERE id = $1 AND published_at IS NULL FOR UPDATE SKIP LOCKED`,
             [id],
           );
-          await this.publish(m, rows, tasks);
+          await this.publish(m, rows, tasks, []);
           return rows.length;
         });
         await runAfterCommit(tasks, this.logger);
@@ -124,7 +161,16 @@ export class OutboxRelay {
     return done;
   }
 
-  private async claim(m: EntityManager, limit: number): Promise<OutboxRow[]> {
+  private async claim(m: EntityManager, limit: number, ids: string[] | null): Promise<OutboxRow[]> {
+    await noJit(m);
+    if (ids) {
+      return m.query(
+        `SELECT id, type, lead_id, payload, occurred_at FROM outbox_events
+          WHERE id = ANY($1::uuid[]) AND published_at IS NULL AND attempts < $2
+          ORDER BY occurred_at LIMIT $3 FOR UPDATE SKIP LOCKED`,
+        [ids, this.config.outbox.maxAttempts, limit],
+      );
+    }
     return m.query(
       `SELECT id, type, lead_id, payload, occurred_at FROM outbox_events
         WHERE published_at IS NULL AND attempts < $1
@@ -133,16 +179,29 @@ export class OutboxRelay {
     );
   }
 
-  private async publish(m: EntityManager, rows: OutboxRow[], tasks: (() => Promise<void>)[]): Promise<void> {
+  /**
+   * Marks the rows published first — it commits (or rolls back) with the consumers' writes either way — so
+   * the last consumer's locks are held only until the commit.
+   */
+  private async publish(m: EntityManager, rows: OutboxRow[], tasks: (() => Promise<void>)[], soon: string[]): Promise<void> {
     if (!rows.length) return;
+    await m.query(`UPDATE outbox_events SET published_at = $2 WHERE id = ANY($1::uuid[])`, [rows.map((r) => r.id), this.clock.now().toISOString()]);
     const events: OutboxEvent[] = rows.map((r) => ({ id: r.id, type: r.type, leadId: r.lead_id, payload: r.payload, occurredAt: r.occurred_at }));
-    const batch: OutboxBatch = { afterCommit: (task) => void tasks.push(task) };
+    const batch: OutboxBatch = { afterCommit: (task) => void tasks.push(task), relaySoon: (eventIds) => void soon.push(...eventIds) };
     for (const consumer of this.consumers) {
       const wanted = events.filter((e) => consumer.types.includes(e.type));
       if (wanted.length) await consumer.consume(m, wanted, batch);
     }
-    await m.query(`UPDATE outbox_events SET published_at = $2 WHERE id = ANY($1::uuid[])`, [rows.map((r) => r.id), this.clock.now().toISOString()]);
   }
+}
+
+/**
+ * Turns PostgreSQL's JIT off for the rest of a relay transaction. Consumers run set-based statements over a
+ * batch (e.g. a LATERAL per lead for hand-off snapshots) whose estimated cost passes jit_above_cost, and
+ * compiling them costs ~150 ms a statement — far more than running them (a few ms); JIT never pays off here.
+ */
+async function noJit(m: EntityManager): Promise<void> {
+  await m.query(`SET LOCAL jit = off`);
 }
 
 async function runAfterCommit(tasks: (() => Promise<void>)[], logger: Logger): Promise<void> {

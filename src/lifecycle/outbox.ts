@@ -19,18 +19,17 @@ export interface DomainEventDraft {
 
 /**
  * Records domain events in the outbox, inside the caller's transaction: the event exists
- * exactly when the change that caused it was committed.
+ * exactly when the change that caused it was committed. Returns the new events' ids.
  */
-export async function recordDomainEvents(manager: EntityManager, events: DomainEventDraft[]): Promise<void> {
-  if (!events.length) return;
-  await manager.query(
+export async function recordDomainEvents(manager: EntityManager, events: DomainEventDraft[]): Promise<string[]> {
+  if (!events.length) return [];
+  // One JSON parameter: serialised natively, where a text[] of payloads would be escaped element by element.
+  const rows: { id: string }[] = await manager.query(
     `INSERT INTO outbox_events (type, lead_id, payload, occurred_at)
-     SELECT * FROM unnest($1::text[], $2::uuid[], $3::jsonb[], $4::timestamptz[])`,
-    [
-      events.map((e) => e.type),
-      events.map((e) => e.leadId),
-      events.map((e) => JSON.stringify(e.payload)),
-      events.map((e) => e.occurredAt.toISOString()),
-    ],
+     SELECT x.type, x.lead_id, x.payload, x.occurred_at
+       FROM jsonb_to_recordset($1::jsonb) AS x(type text, lead_id uuid, payload jsonb, occurred_at timestamptz)
+     RETURNING id`,
+    [JSON.stringify(events.map((e) => ({ type: e.type, lead_id: e.leadId, payload: e.payload, occurred_at: e.occurredAt.toISOString() })))],
   );
+  return rows.map((r) => r.id);
 }

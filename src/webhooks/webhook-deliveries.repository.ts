@@ -20,7 +20,7 @@ export interface AttemptRecord {
   error: string | null;
 }
 
-/** The attempt log row shared by both outcomes: $1 delivery, $2 at, $3 status code, $4 latency, $5 attempt, $7 error. */
+/** The attempt log row of a failed attempt: $1 delivery, $2 at, $3 status code, $4 latency, $5 attempt, $7 error. */
 const LOG_ATTEMPT = `INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, latency_ms, error) VALUES ($1, $5, $2, $3, $4, $7)`;
 
 /** How long a job may fire before its row is due by our clock (BullMQ and the clock can differ by a little). */
@@ -32,33 +32,60 @@ export class WebhookDeliveriesRepository {
   constructor(private readonly db: DataSource) {}
 
   /**
-   * Takes a due delivery of an active subscription for one attempt (pending|failed → sending), or null when
-   * it is not due, already taken, finished, or its subscription is disabled. Only one worker can win.
+   * Takes due deliveries of active subscriptions for one attempt each (pending|failed → sending), in one
+   * statement; returns one entry per id, in order: null when it is not due, already taken, finished, or its
+   * subscription is disabled. Only one worker can win a row; an id asked for twice (two jobs for one
+   * attempt) is handed out once.
    */
-  async claim(id: string, now: Date): Promise<ClaimedDelivery | null> {
-    const [row]: ClaimedDelivery[] = await this.db.query(
+  async claimMany(ids: string[], now: Date): Promise<(ClaimedDelivery | null)[]> {
+    if (!ids.length) return [];
+    const rows: ClaimedDelivery[] = await this.db.query(
       `WITH c AS (
          UPDATE webhook_deliveries d SET status = 'sending', attempts = d.attempts + 1, last_attempt_at = $2, updated_at = $2
            FROM webhook_subscriptions s
-          WHERE d.id = $1 AND s.id = d.subscription_id AND s.active
+          WHERE d.id = ANY($1::uuid[]) AND s.id = d.subscription_id AND s.active
             AND d.status IN ('pending','failed') AND d.next_attempt_at <= $3
           RETURNING d.id, d.subscription_id, d.event_type, d.payload, d.occurred_at, d.attempts, d.first_failed_at, s.url, s.secret_encrypted)
        SELECT * FROM c`,
-      [id, now.toISOString(), new Date(now.getTime() + EARLY_TOLERANCE_MS).toISOString()],
+      [[...new Set(ids)], now.toISOString(), new Date(now.getTime() + EARLY_TOLERANCE_MS).toISOString()],
     );
-    return row ?? null;
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => {
+      const row = byId.get(id.toLowerCase()) ?? null;
+      byId.delete(id.toLowerCase());
+      return row;
+    });
   }
 
-  /** Records a successful attempt and clears the subscription's failing streak, in one statement. */
-  async markDelivered(d: ClaimedDelivery, now: Date, attempt: AttemptRecord): Promise<void> {
+  /**
+   * Records successful attempts — each with its own time and response — and clears the subscriptions'
+   * failing streaks, in one statement for many deliveries.
+   */
+  async markManyDelivered(items: { d: ClaimedDelivery; at: Date; attempt: AttemptRecord }[]): Promise<void> {
+    if (!items.length) return;
     await this.db.query(
-      `WITH d AS (
-         UPDATE webhook_deliveries SET status = 'delivered', delivered_at = $2, next_attempt_at = NULL, last_status_code = $3,
-                last_latency_ms = $4, last_error = NULL, updated_at = $2 WHERE id = $1),
-       a AS (${LOG_ATTEMPT}),
-       s AS (UPDATE webhook_subscriptions SET failing_since = NULL WHERE id = $6 AND failing_since IS NOT NULL)
+      `WITH x AS (
+         SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::int[], $4::int[], $5::int[], $6::uuid[])
+           AS x(id, at, status_code, latency_ms, attempt, subscription_id)),
+       d AS (
+         UPDATE webhook_deliveries w SET status = 'delivered', delivered_at = x.at, next_attempt_at = NULL, last_status_code = x.status_code,
+                last_latency_ms = x.latency_ms, last_error = NULL, updated_at = x.at
+           FROM x WHERE w.id = x.id),
+       a AS (
+         INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, latency_ms, error)
+         SELECT id, attempt, at, status_code, latency_ms, NULL FROM x),
+       s AS (
+         UPDATE webhook_subscriptions SET failing_since = NULL
+          WHERE id IN (SELECT subscription_id FROM x) AND failing_since IS NOT NULL)
        SELECT 1`,
-      [d.id, now.toISOString(), attempt.statusCode, attempt.latencyMs, d.attempts, d.subscription_id, null],
+      [
+        items.map((i) => i.d.id),
+        items.map((i) => i.at.toISOString()),
+        items.map((i) => i.attempt.statusCode),
+        items.map((i) => i.attempt.latencyMs),
+        items.map((i) => i.d.attempts),
+        items.map((i) => i.d.subscription_id),
+      ],
     );
   }
 

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { nextAttemptDelayMs, webhookHeaders } from './domain/index.js';
+import { Batcher } from './batcher.js';
 import { SecretBox } from './secret-box.js';
 import { WebhookDeliveriesRepository, type AttemptRecord, type ClaimedDelivery } from './webhook-deliveries.repository.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
@@ -18,11 +19,18 @@ export const WEBHOOK_RANDOM = Symbol('WEBHOOK_RANDOM');
  * Standard Webhooks (webhook-id = the delivery id, the same on every attempt), POST it. A 2xx delivers;
  * anything else is retried on the schedule of `nextAttemptDelayMs` (30 s doubling, at most three days),
  * then abandoned. A subscription failing without a success for WEBHOOK_DISABLE_AFTER_HOURS is disabled.
+ * The claims and the successes of attempts running at once in this process are written in batches (one
+ * statement for many jobs); each job still waits for its own row to be written before it completes.
  */
 @Injectable()
 export class WebhookDeliveryService {
   private readonly logger = new Logger(WebhookDeliveryService.name);
   private readonly secrets: SecretBox;
+  private readonly claims = new Batcher<string, ClaimedDelivery | null>((ids) => this.deliveries.claimMany(ids, this.clock.now()));
+  private readonly successes = new Batcher<{ d: ClaimedDelivery; at: Date; attempt: AttemptRecord }, void>(async (items) => {
+    await this.deliveries.markManyDelivered(items);
+    return items.map(() => undefined);
+  });
 
   constructor(
     private readonly deliveries: WebhookDeliveriesRepository,
@@ -37,12 +45,12 @@ export class WebhookDeliveryService {
   }
 
   async attempt(deliveryId: string): Promise<WebhookAttemptOutcome> {
-    const d = await this.deliveries.claim(deliveryId, this.clock.now());
+    const d = await this.claims.submit(deliveryId);
     if (!d) return 'skipped';
     const result = await this.send(d);
     const now = this.clock.now();
     if (result.error === null) {
-      await this.deliveries.markDelivered(d, now, result);
+      await this.successes.submit({ d, at: now, attempt: result });
       return 'delivered';
     }
     const delay = nextAttemptDelayMs(d.attempts, this.random);

@@ -25,25 +25,20 @@ export class WebhookFanoutConsumer implements OutboxConsumer, OnModuleInit {
   }
 
   async consume(m: EntityManager, events: OutboxEvent[], batch: OutboxBatch): Promise<void> {
-    const subscriptions: { id: string; events: string[] }[] = await m.query(`SELECT id, events FROM webhook_subscriptions WHERE active`);
-    if (!subscriptions.length) return;
-    const pairs = events.flatMap((e) => subscriptions.filter((s) => s.events.includes(e.type)).map((s) => ({ s, e })));
-    if (!pairs.length) return;
-    const now = this.clock.now().toISOString();
+    // One statement: pairs each event with the active subscriptions that want its type, and copies the body
+    // from the outbox row inside PostgreSQL (no payload travels through this process again).
     const created: { id: string }[] = await m.query(
       `INSERT INTO webhook_deliveries (subscription_id, outbox_event_id, event_type, payload, occurred_at, status, next_attempt_at, created_at, updated_at)
-       SELECT s, e, t, p, o, 'pending', $6, $6, $6 FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::timestamptz[]) AS x(s, e, t, p, o)
+       SELECT s.id, o.id, o.type, o.payload, o.occurred_at, 'pending', $2, $2, $2
+         FROM unnest($1::uuid[]) WITH ORDINALITY AS x(e, n)
+         JOIN outbox_events o ON o.id = x.e
+         JOIN webhook_subscriptions s ON s.active AND o.type = ANY(s.events)
+        ORDER BY x.n, s.id
        ON CONFLICT (subscription_id, outbox_event_id) DO NOTHING
        RETURNING id`,
-      [
-        pairs.map((p) => p.s.id),
-        pairs.map((p) => p.e.id),
-        pairs.map((p) => p.e.type),
-        pairs.map((p) => JSON.stringify(p.e.payload)),
-        pairs.map((p) => p.e.occurredAt.toISOString()),
-        now,
-      ],
+      [events.map((e) => e.id), this.clock.now().toISOString()],
     );
+    if (!created.length) return;
     batch.afterCommit(() => this.dispatcher.dispatch(created.map((d) => ({ id: d.id, attempts: 0 }))));
   }
 }

@@ -10,12 +10,17 @@ describe('WebhookSender', () => {
   let port: number;
   const hits: { headers: http.IncomingHttpHeaders; body: string }[] = [];
   let answer: (res: http.ServerResponse) => void = (res) => res.writeHead(204).end();
+  /** When set, a request arriving on a kept-alive connection that already served one is cut off unanswered. */
+  let dropReused = false;
+  const served = new WeakSet<object>();
 
   beforeAll(async () => {
     server = http.createServer((req, res) => {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
+        if (dropReused && served.has(req.socket)) return void req.socket.destroy();
+        served.add(req.socket);
         hits.push({ headers: req.headers, body });
         answer(res);
       });
@@ -30,6 +35,7 @@ describe('WebhookSender', () => {
   beforeEach(() => {
     hits.length = 0;
     answer = (res) => res.writeHead(204).end();
+    dropReused = false;
   });
 
   function sender(env: Record<string, string>): { sender: WebhookSender; done: () => void } {
@@ -75,5 +81,16 @@ describe('WebhookSender', () => {
     expect(res.statusCode).toBeNull();
     expect(res.error).toMatch(/resolves to (127\.0\.0\.1|::1), which is not a public address/);
     expect(hits).toHaveLength(0);
+  });
+
+  it('sends once more at once on a fresh connection when a kept-alive one was closed under the request', async () => {
+    const { sender: s, done } = sender({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' });
+    dropReused = true;
+    const first = await s.post(`http://127.0.0.1:${port}/hook`, '{"n":1}', {});
+    const second = await s.post(`http://127.0.0.1:${port}/hook`, '{"n":2}', {});
+    done();
+    expect(first).toMatchObject({ statusCode: 204, error: null });
+    expect(second).toMatchObject({ statusCode: 204, error: null });
+    expect(hits.map((h) => h.body)).toEqual(['{"n":1}', '{"n":2}']);
   });
 });

@@ -31,10 +31,20 @@ export class WebhookSender implements OnModuleDestroy {
   ) {}
 
   post(url: string, body: string, headers: Record<string, string>): Promise<WebhookResponse> {
-    const started = performance.now();
+    return this.send(url, body, headers, performance.now(), true);
+  }
+
+  /**
+   * One exchange. A kept-alive connection the receiver closed just as we reused it fails with ECONNRESET
+   * before any answer (the receiver's idle timeout raced our request): that is sent once more at once on a
+   * fresh connection, within the same deadline, instead of waiting for the retry schedule (receivers
+   * de-duplicate on webhook-id, should the first copy have arrived after all).
+   */
+  private send(url: string, body: string, headers: Record<string, string>, started: number, mayRetry: boolean): Promise<WebhookResponse> {
     const latency = () => Math.round(performance.now() - started);
     return new Promise((resolve) => {
       let settled = false;
+      let answered = false;
       const done = (statusCode: number | null, error: string | null) => {
         if (settled) return;
         settled = true;
@@ -47,7 +57,8 @@ export class WebhookSender implements OnModuleDestroy {
         target,
         {
           method: 'POST',
-          agent: this.agents[target.protocol as 'http:' | 'https:'],
+          // The one immediate resend dials a fresh connection: the pool's other idle ones may be just as stale.
+          agent: mayRetry ? this.agents[target.protocol as 'http:' | 'https:'] : false,
           lookup: this.guard.lookup,
           headers: {
             ...headers,
@@ -57,6 +68,7 @@ export class WebhookSender implements OnModuleDestroy {
           },
         },
         (res) => {
+          answered = true;
           let read = 0;
           res.on('data', (chunk: Buffer) => {
             read += chunk.length;
@@ -68,10 +80,21 @@ export class WebhookSender implements OnModuleDestroy {
           res.on('error', () => done(status, `HTTP ${status}`));
         },
       );
-      const deadline = setTimeout(() => {
-        req.destroy(new Error(`no answer within ${this.config.webhooks.timeoutMs} ms`));
-      }, this.config.webhooks.timeoutMs);
-      req.on('error', (err: NodeJS.ErrnoException) => done(null, (err.message || err.code || 'connection failed').slice(0, 300)));
+      const deadline = setTimeout(
+        () => {
+          req.destroy(new Error(`no answer within ${this.config.webhooks.timeoutMs} ms`));
+        },
+        Math.max(1, this.config.webhooks.timeoutMs - (performance.now() - started)),
+      );
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (mayRetry && !settled && !answered && req.reusedSocket && err.code === 'ECONNRESET') {
+          settled = true;
+          clearTimeout(deadline);
+          resolve(this.send(url, body, headers, started, false));
+          return;
+        }
+        done(null, (err.message || err.code || 'connection failed').slice(0, 300));
+      });
       req.end(body);
     });
   }

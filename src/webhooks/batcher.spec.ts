@@ -1,0 +1,50 @@
+import fc from 'fast-check';
+import { Batcher } from './batcher.js';
+
+describe('Batcher', () => {
+  it('gives every caller its own output, whatever the batch sizes', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer(), { maxLength: 60 }), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 3 }), async (inputs, maxBatch, parallel) => {
+        const sizes: number[] = [];
+        const b = new Batcher<number, string>(async (xs) => {
+          sizes.push(xs.length);
+          await new Promise((r) => setTimeout(r, 1));
+          return xs.map((x) => `v${x}`);
+        }, maxBatch, parallel);
+        const outputs = await Promise.all(inputs.map((x) => b.submit(x)));
+        expect(outputs).toEqual(inputs.map((x) => `v${x}`));
+        expect(sizes.every((n) => n <= maxBatch)).toBe(true);
+        expect(sizes.reduce((s, n) => s + n, 0)).toBe(inputs.length);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('serves calls made in one turn with one batch, and calls made while batches run with the next', async () => {
+    const sizes: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const b = new Batcher<number, number>(async (xs) => {
+      sizes.push(xs.length);
+      await gate;
+      return xs;
+    }, 100, 1);
+    const first = [1, 2, 3].map((x) => b.submit(x));
+    await new Promise((r) => setImmediate(r));
+    const second = [4, 5].map((x) => b.submit(x));
+    release();
+    expect(await Promise.all([...first, ...second])).toEqual([1, 2, 3, 4, 5]);
+    expect(sizes).toEqual([3, 2]);
+  });
+
+  it('fails every call of a failing batch, and later batches still run', async () => {
+    let fail = true;
+    const b = new Batcher<number, number>(async (xs) => {
+      if (fail) throw new Error('database down');
+      return xs;
+    });
+    await expect(Promise.all([b.submit(1), b.submit(2)])).rejects.toThrow('database down');
+    fail = false;
+    await expect(b.submit(3)).resolves.toBe(3);
+  });
+});

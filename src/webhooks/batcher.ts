@@ -1,0 +1,58 @@
+interface Waiting<I, O> {
+  input: I;
+  resolve: (output: O) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Turns many single calls into few batched ones: what callers submit within one turn of the event loop —
+ * or while `parallel` batches are already running — goes into the next batch (at most `maxBatch` inputs),
+ * and each caller gets its own output. Under load (many delivery jobs at once) one statement serves many
+ * jobs; alone, a call waits a single turn. A failing batch fails every call in it, as each would have alone.
+ */
+export class Batcher<I, O> {
+  private readonly waiting: Waiting<I, O>[] = [];
+  private running = 0;
+  private scheduled = false;
+
+  constructor(
+    /** Runs one batch; must return one output per input, in order. */
+    private readonly run: (inputs: I[]) => Promise<O[]>,
+    private readonly maxBatch = 100,
+    private readonly parallel = 2,
+  ) {}
+
+  submit(input: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.waiting.push({ input, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.pump();
+        });
+      }
+    });
+  }
+
+  private pump(): void {
+    while (this.running < this.parallel && this.waiting.length) {
+      const batch = this.waiting.splice(0, this.maxBatch);
+      this.running += 1;
+      this.runBatch(batch).finally(() => {
+        this.running -= 1;
+        this.pump();
+      });
+    }
+  }
+
+  private async runBatch(batch: Waiting<I, O>[]): Promise<void> {
+    try {
+      const outputs = await this.run(batch.map((w) => w.input));
+      if (outputs.length !== batch.length) throw new Error(`batch returned ${outputs.length} outputs for ${batch.length} inputs`);
+      batch.forEach((w, i) => w.resolve(outputs[i]));
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+    }
+  }
+}
