@@ -1,3 +1,4 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { startTestApp, TestApp } from './support/test-app.js';
 
 describe('operations endpoints', () => {
@@ -31,6 +32,22 @@ describe('operations endpoints', () => {
     expect(res.body.paths['/t/c/{token}'].get.responses['302']).toBeDefined();
     expect(res.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(res.body.paths['/api/v1/leads'].post.requestBody).toBeDefined();
+  });
+
+  it('runs every worker heartbeat as an interval of @nestjs/schedule', () => {
+    const names = t.app.get(SchedulerRegistry).getIntervals().sort();
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'EmailDeliverySweepCron',
+        'FunnelCompactionCron',
+        'OutboxRelayCron',
+        'ProgramSchedulerCron',
+        'RetentionCron',
+        'ScoringSweepCron',
+        'SlaBreachCron',
+        'WebhookSweepCron',
+      ]),
+    );
   });
 
   it('refuses a body larger than the limit with 413 problem+json', async () => {

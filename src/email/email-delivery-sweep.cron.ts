@@ -1,7 +1,8 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { Clock } from '../common/clock.js';
+import { PeriodicTask } from '../common/periodic-task.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { QUEUES, type DeliverEmailJob } from '../infra/queue/queue-names.js';
 import { DELIVER_JOB, deliveryJobId } from './delivery-job.js';
@@ -23,38 +24,30 @@ export interface SweepResult {
  *   is dispatched again — safe, because delivery claims the row first.
  */
 @Injectable()
-export class EmailDeliverySweepCron implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(EmailDeliverySweepCron.name);
-  private timer?: NodeJS.Timeout;
-  private running = false;
-  private stopping = false;
+export class EmailDeliverySweepCron extends PeriodicTask {
+  protected readonly label = 'email delivery sweep';
 
   constructor(
     private readonly messages: EmailMessagesRepository,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectQueue(QUEUES.emailDelivery) private readonly queue: Queue<DeliverEmailJob>,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.tick(), this.config.email.sweepMs);
-    this.timer.unref();
+  ) {
+    super();
   }
 
-  /** Stops before the queue connections close, so a late tick does not fail on them. */
-  onModuleDestroy(): void {
-    this.stopping = true;
-    clearInterval(this.timer);
+  protected intervalMs(): number {
+    return this.config.email.sweepMs;
   }
 
-  async tick(): Promise<SweepResult> {
-    if (this.running || this.stopping) return { held: 0, redispatched: 0 };
-    this.running = true;
-    try {
-      return { held: await this.holdStuck(), redispatched: await this.redispatchLost() };
-    } finally {
-      this.running = false;
-    }
+  protected async run(): Promise<number> {
+    const r = await this.sweep();
+    return r.held + r.redispatched;
+  }
+
+  /** Both safety nets once. */
+  async sweep(): Promise<SweepResult> {
+    return { held: await this.holdStuck(), redispatched: await this.redispatchLost() };
   }
 
   private async holdStuck(): Promise<number> {
@@ -95,6 +88,6 @@ export class EmailDeliverySweepCron implements OnApplicationBootstrap, OnModuleD
   }
 
   private fail(err: unknown, message: string): void {
-    if (!this.stopping) this.logger.error(err instanceof Error ? err : String(err), message);
+    if (!this.isStopping()) this.logger.error(err instanceof Error ? err : String(err), message);
   }
 }

@@ -1,5 +1,6 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
+import { PeriodicTask } from '../common/periodic-task.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
@@ -18,38 +19,30 @@ export interface WebhookSweepResult {
  *   the job is still delayed while the row is due — is dispatched again.
  */
 @Injectable()
-export class WebhookSweepCron implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(WebhookSweepCron.name);
-  private timer?: NodeJS.Timeout;
-  private running = false;
-  private stopping = false;
+export class WebhookSweepCron extends PeriodicTask {
+  protected readonly label = 'webhook sweep';
 
   constructor(
     private readonly deliveries: WebhookDeliveriesRepository,
     private readonly dispatcher: WebhookDispatcher,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.tick(), this.config.webhooks.sweepMs);
-    this.timer.unref();
+  ) {
+    super();
   }
 
-  /** Stops before the queue connections close, so a late tick does not fail on them. */
-  onModuleDestroy(): void {
-    this.stopping = true;
-    clearInterval(this.timer);
+  protected intervalMs(): number {
+    return this.config.webhooks.sweepMs;
   }
 
-  async tick(): Promise<WebhookSweepResult> {
-    if (this.running || this.stopping) return { released: 0, redispatched: 0 };
-    this.running = true;
-    try {
-      return { released: await this.releaseStuck(), redispatched: await this.redispatchDue() };
-    } finally {
-      this.running = false;
-    }
+  protected async run(): Promise<number> {
+    const r = await this.sweep();
+    return r.released + r.redispatched;
+  }
+
+  /** Both safety nets once. */
+  async sweep(): Promise<WebhookSweepResult> {
+    return { released: await this.releaseStuck(), redispatched: await this.redispatchDue() };
   }
 
   private async releaseStuck(): Promise<number> {
@@ -82,6 +75,6 @@ export class WebhookSweepCron implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private fail(err: unknown, message: string): void {
-    if (!this.stopping) this.logger.error(err instanceof Error ? err : String(err), message);
+    if (!this.isStopping()) this.logger.error(err instanceof Error ? err : String(err), message);
   }
 }
