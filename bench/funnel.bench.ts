@@ -3,7 +3,7 @@ import { runMigrations } from '../src/infra/database/data-source.js';
 import { ADMIN_URL, BENCH_ADMIN_KEY, freshDatabase, isMain, percentile, startService } from './support/service.js';
 
 /**
- * Funnel query time over 1,000,000 leads and 20,000,000 events (generated in SQL), through the
+ * Funnel query time over 1,000,000 leads (400,000 of them enrolled in programs) and 20,000,000 events (generated in SQL), through the
  * real HTTP endpoint of the built service. The pre-aggregates (migration 1764001300000) are kept by
  * triggers while seeding, as they would be in production. The database is dropped at the end (~4 GB).
  */
@@ -36,6 +36,17 @@ export async function runFunnelBench(opts = { leads: 1_000_000, events: 20_000_0
            mql_at + interval '1 day', mql_at + (random() * 2) * interval '1 day', CASE WHEN customer_at IS NOT NULL THEN 5000 END,
            CASE WHEN customer_at IS NOT NULL THEN 'EUR' END, mql_at, mql_at
       FROM leads WHERE mql_at IS NOT NULL`);
+  // Programs: 40 % of the leads went through one of five programs (what groupBy=program reads).
+  await db.query(`
+    INSERT INTO programs (id, name, status, draft, current_version, created_at, updated_at)
+    SELECT md5('program' || i)::uuid, 'Programma ' || i, 'active', '{}'::jsonb, 1, now(), now() FROM generate_series(1, 5) i`);
+  await db.query(`INSERT INTO program_versions (program_id, version, definition, published_at, published_by) SELECT id, 1, '{}'::jsonb, now(), 'bench' FROM programs`);
+  await db.query(`
+    INSERT INTO enrollments (program_id, program_version, lead_id, status, via, current_step_id, visits, enrolled_at, updated_at, finished_at)
+    SELECT md5('program' || (1 + abs(hashtext(id::text || 'p')) % 5))::uuid, 1, id, 'completed', 'bench', 'end', '{}'::jsonb, created_at, created_at, created_at
+      FROM leads WHERE abs(hashtext(id::text)) % 5 < 2`);
+  await db.query(`VACUUM ANALYZE enrollments`);
+  log('enrollments');
   // Events only weigh on the database here (the funnel never reads them), so they are loaded the fast way:
   // time-ordered ids (like UUIDv7) append to the primary key instead of splitting random pages, and the
   // foreign-key check per row is skipped (every lead_id is generated from an existing lead).
@@ -59,6 +70,7 @@ export async function runFunnelBench(opts = { leads: 1_000_000, events: 20_000_0
   await db.query(`VACUUM ANALYZE funnel_handoff_facts`);
   await db.query(`ANALYZE events`);
   const seedSeconds = (performance.now() - t0) / 1000;
+  const [{ n: enrollments }] = (await db.query(`SELECT count(*)::int AS n FROM enrollments`)).rows;
   await db.end();
 
   const api = await startService('api', { DATABASE_URL: url, PROCESS_ROLE: 'api', QUEUE_PREFIX: `benchf${Date.now()}` }, PORT);
@@ -79,6 +91,7 @@ export async function runFunnelBench(opts = { leads: 1_000_000, events: 20_000_0
     const channel = await time(`${allTime}&groupBy=channel`);
     const source = await time(`${allTime}&groupBy=source`);
     const quarter = await time(`from=2025-04-01T00:00:00Z&to=2025-07-01T00:00:00Z&groupBy=campaign`);
+    const program = await time(`${allTime}&groupBy=program`);
     return {
       leads: opts.leads,
       events: opts.events,
@@ -87,6 +100,8 @@ export async function runFunnelBench(opts = { leads: 1_000_000, events: 20_000_0
       allLeadsByChannelMaxMs: channel.max,
       allLeadsBySourceP50Ms: source.p50,
       oneQuarterByCampaignP50Ms: quarter.p50,
+      allLeadsByProgramP50Ms: program.p50,
+      enrollments: enrollments,
     };
   } finally {
     await api.stop();
