@@ -46,10 +46,14 @@ export class SuppressionService {
     const rows: { id: string; reason: SuppressionReason }[] = await manager.query(
       `SELECT l.id, coalesce(s.reason, 'consent_withdrawn') AS reason
          FROM leads l
+         -- Two index probes (address hash, lead) rather than one OR, which the planner may answer by walking
+         -- the whole suppression list in created_at order for every lead.
          LEFT JOIN LATERAL (
-           SELECT reason FROM suppressions s
-            WHERE s.email_hash = ${emailHashSql('l.email_normalized')} OR s.lead_id = l.id
-            ORDER BY s.created_at LIMIT 1
+           SELECT reason FROM (
+              SELECT reason, created_at FROM suppressions WHERE email_hash = ${emailHashSql('l.email_normalized')}
+              UNION ALL
+              SELECT reason, created_at FROM suppressions WHERE lead_id = l.id
+            ) s ORDER BY s.created_at LIMIT 1
          ) s ON true
         WHERE l.id = ANY($1::uuid[]) AND (s.reason IS NOT NULL OR l.consent_status = 'withdrawn')`,
       [leadIds],

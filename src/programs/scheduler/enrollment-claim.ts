@@ -53,10 +53,14 @@ export const claimSql = (byId: boolean) => `
          CASE WHEN s.reason IS NOT NULL THEN s.reason WHEN l.consent_status = 'withdrawn' THEN 'consent_withdrawn' END AS suppression
     FROM due
    CROSS JOIN LATERAL (SELECT l.id, ${LEAD_SNAPSHOT_COLUMNS} FROM leads l WHERE l.id = due.lead_id FOR NO KEY UPDATE SKIP LOCKED) l
+    -- Two index probes (address hash, lead) rather than one OR, which the planner may answer by walking
+    -- the whole suppression list in created_at order for every lead.
     LEFT JOIN LATERAL (
-      SELECT reason FROM suppressions s
-       WHERE s.email_hash = ${emailHashSql('l.email_normalized')} OR s.lead_id = l.id
-       ORDER BY s.created_at LIMIT 1
+      SELECT reason FROM (
+         SELECT reason, created_at FROM suppressions WHERE email_hash = ${emailHashSql('l.email_normalized')}
+         UNION ALL
+         SELECT reason, created_at FROM suppressions WHERE lead_id = l.id
+       ) s ORDER BY s.created_at LIMIT 1
     ) s ON true
    ORDER BY due.next_run_at`;
 
