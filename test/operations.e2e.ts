@@ -1,4 +1,5 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { WorkTableVacuumCron } from '../src/infra/database/work-table-vacuum.cron.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 
 describe('operations endpoints', () => {
@@ -46,8 +47,23 @@ describe('operations endpoints', () => {
         'ScoringSweepCron',
         'SlaBreachCron',
         'WebhookSweepCron',
+        'WorkTableVacuumCron',
       ]),
     );
+  });
+
+  it('vacuums the work tables itself exactly when PostgreSQL autovacuum is off', async () => {
+    const [{ autovacuum }] = await t.db.query(`SELECT current_setting('autovacuum') AS autovacuum`);
+    const vacuumed = await t.app.get(WorkTableVacuumCron).tick();
+    const stats: { relname: string; last_vacuum: Date | null }[] = await t.db.query(
+      `SELECT relname, last_vacuum FROM pg_stat_user_tables WHERE relname IN ('scoring_queue', 'outbox_events') ORDER BY relname`,
+    );
+    if (autovacuum === 'off') {
+      expect(vacuumed).toBe(2);
+      expect(stats.map((r) => [r.relname, r.last_vacuum !== null])).toEqual([['outbox_events', true], ['scoring_queue', true]]);
+    } else {
+      expect(vacuumed).toBe(0);
+    }
   });
 
   it('refuses a body larger than the limit with 413 problem+json', async () => {

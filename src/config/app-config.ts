@@ -47,6 +47,11 @@ export interface AppConfig {
   queueDashboard: boolean;
   /** How often the scoring sweep looks for events not yet scored (ms). */
   scoringSweepMs: number;
+  /**
+   * How often a worker vacuums the churning work tables (scoring queue, outbox) when PostgreSQL's own
+   * autovacuum is off (ms; WORK_TABLE_VACUUM_MS; 0 = never). With autovacuum on it does nothing.
+   */
+  workTableVacuumMs: number;
   /** Events older than this many months are anonymised or deleted by the retention job (0 = keep forever). */
   eventRetentionMonths: number;
   retentionMode: 'anonymise' | 'delete';
@@ -118,6 +123,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     docsUi: bool(env, 'DOCS_UI', true),
     queueDashboard: bool(env, 'QUEUE_DASHBOARD', true),
     scoringSweepMs: int(env, 'SCORING_SWEEP_MS', 2000, 100, 600000),
+    workTableVacuumMs: int(env, 'WORK_TABLE_VACUUM_MS', 10_000, 0, 3_600_000),
     eventRetentionMonths: int(env, 'EVENT_RETENTION_MONTHS', 24, 0, 1200),
     retentionMode: oneOf(env, 'RETENTION_MODE', ['anonymise', 'delete'] as const, 'anonymise'),
     email: loadEmailConfig(env),
