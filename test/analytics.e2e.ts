@@ -1,4 +1,5 @@
 import { FunnelCompactionCron } from '../src/analytics/funnel-compaction.cron.js';
+import { ProgramFunnelRefreshCron } from '../src/analytics/program-funnel-refresh.cron.js';
 import { ManualClock } from '../src/common/clock.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 
@@ -72,6 +73,56 @@ describe('funnel and channel KPIs', () => {
     ]);
     const byCampaign = await t.api('get', '/api/v1/analytics/funnel?groupBy=campaign');
     expect(byCampaign.body.groups.map((x: { key: string }) => x.key).sort()).toEqual(['lente', 'offerte-q2']);
+  });
+
+  it('counts per program from the rows workers refresh, once per lead and program, and says how fresh they are', async () => {
+    const ids = async (emails: string[]) =>
+      (await t.db.query(`SELECT id FROM leads WHERE email_normalized = ANY($1::text[]) ORDER BY email_normalized`, [emails])).map((r: { id: string }) => r.id);
+    const program = async (name: string, leadIds: string[]) => {
+      const [p] = await t.db.query(
+        `INSERT INTO programs (name, status, draft, current_version, created_at, updated_at) VALUES ($1, 'active', '{}', 1, now(), now()) RETURNING id`,
+        [name],
+      );
+      await t.db.query(`INSERT INTO program_versions (program_id, version, definition, published_at, published_by) VALUES ($1, 1, '{}', now(), 'test')`, [p.id]);
+      await t.db.query(
+        `INSERT INTO enrollments (program_id, program_version, lead_id, status, via, current_step_id, visits, enrolled_at, updated_at, finished_at)
+         SELECT $1, 1, id, 'completed', 'manual', 'end', '{}', now(), now(), now() FROM unnest($2::uuid[]) AS id`,
+        [p.id, leadIds],
+      );
+    };
+    // Welkom: the four Google MQLs (one of them enrolled twice), the Meta MQL and the lead from outside the period.
+    const welkom = await ids(['f0@example.be', 'f1@example.be', 'f2@example.be', 'f3@example.be', 'f10@example.be', 'f99@example.be']);
+    await program('Welkom', welkom);
+    await program('Welkom', []); // a second program of the same name with nobody in it
+    const [welkomId] = await t.db.query(`SELECT id FROM programs WHERE name = 'Welkom' ORDER BY created_at LIMIT 1`);
+    await t.db.query(
+      `INSERT INTO enrollments (program_id, program_version, lead_id, status, via, current_step_id, visits, enrolled_at, updated_at, finished_at)
+       VALUES ($1, 1, $2, 'completed', 'manual', 'end', '{}', now(), now(), now())`,
+      [welkomId.id, welkom[0]],
+    );
+    await program('Herwinning', await ids(['f4@example.be', 'f5@example.be']));
+    const query = '/api/v1/analytics/funnel?from=2026-04-01T00:00:00Z&to=2026-07-01T00:00:00Z&groupBy=program';
+
+    const before = await t.api('get', query);
+    expect(before.status).toBe(200);
+    expect(before.body.groups).toEqual([]); // not refreshed yet
+    expect(await t.app.get(ProgramFunnelRefreshCron).tick()).toBe(1);
+
+    const res = await t.api('get', query);
+    expect(res.body.programDataAsOf).toBe(clock.now().toISOString());
+    expect(res.body.groups.map((g: { key: string }) => g.key)).toEqual(['Welkom', 'Herwinning']);
+    expect(res.body.groups[0]).toMatchObject({
+      leads: 5,
+      mql: 5,
+      sql: 2,
+      won: 1,
+      revenue: 5000,
+      medianHoursToMql: 30, // 10, 20, 30, 30, 48 hours
+      medianHoursMqlToSql: 25,
+      sla: { handoffs: 3, answeredInTime: 1, medianResponseMinutes: 60 },
+    });
+    expect(res.body.groups[1]).toMatchObject({ leads: 2, mql: 0, sql: 0, won: 0, medianHoursToMql: null, sla: { handoffs: 0 } });
+    expect(res.body.totals).toMatchObject({ leads: 7, mql: 5 });
   });
 
   it('refuses a bad period or grouping naming the field', async () => {

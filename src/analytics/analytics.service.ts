@@ -55,7 +55,7 @@ const minutes = (s: number | null) => (s === null ? null : Math.round((s / 60) *
  * Funnel and channel KPIs for leads created in a period: counts per stage reached, conversion
  * rates, revenue per lead and per SQL, median time to MQL and MQL→SQL, and SLA compliance of the
  * hand-offs. Channel, campaign and source read pre-aggregated tables kept by triggers; program reads
- * leads and enrollments directly.
+ * the per-program lead rows workers refresh every few minutes (`programDataAsOf` says when).
  */
 @Injectable()
 export class AnalyticsService {
@@ -98,7 +98,8 @@ export class AnalyticsService {
     });
     const sum = (f: (r: (typeof rows)[number]) => number) => rows.reduce((s, r) => s + f(r), 0);
     const totals = { leads: sum((r) => r.leads), mql: sum((r) => r.mql), sql: sum((r) => r.sql), opportunity: sum((r) => r.opportunity), won: sum((r) => r.won), revenue: sum((r) => r.revenue) };
-    return { from: from.toISOString(), to: to.toISOString(), groupBy, groups: rows, totals: { ...totals, ...funnelRates(totals) } };
+    const asOf = groupBy === 'program' ? { programDataAsOf: await this.programDataAsOf() } : {};
+    return { from: from.toISOString(), to: to.toISOString(), groupBy, ...asOf, groups: rows, totals: { ...totals, ...funnelRates(totals) } };
   }
 
   /**
@@ -150,29 +151,47 @@ export class AnalyticsService {
     });
   }
 
-  /** Per program: a lead counts once in every program it was enrolled in (not pre-aggregated). */
+  /**
+   * Per program: a lead counts once in every program it was ever enrolled in. Reads the narrow rows of the
+   * `funnel_program_leads` view (refreshed by workers every ANALYTICS_PROGRAM_REFRESH_MS, default 5 minutes) instead of joining
+   * every enrollment with every lead; counts by hash, medians over the MQL leads only.
+   */
   private async programFunnel(from: Date, to: Date, now: Date): Promise<[GroupRow[], HandoffRow[]]> {
-    // Only the columns the funnel reads: the cohort is hashed and read twice, so narrow rows matter.
-    const cohort = `SELECT l.id, l.created_at, l.mql_at, l.sql_at, l.opportunity_at, l.customer_at, p.name AS grp
-             FROM leads l JOIN (SELECT DISTINCT lead_id, program_id FROM enrollments) e ON e.lead_id = l.id
-             JOIN programs p ON p.id = e.program_id WHERE l.created_at >= $1 AND l.created_at < $2`;
+    const cohort = `SELECT f.program_id, f.lead_id, f.created_at, f.mql_at, f.sql_at, f.opportunity_at, f.customer_at
+             FROM funnel_program_leads f WHERE f.created_at >= $1 AND f.created_at < $2`;
     const params = [from.toISOString(), to.toISOString()];
+    // Counts (hashed) and medians (sorted, MQL leads only) each scan the narrow rows once: cheaper than
+    // materialising the cohort for both.
     return Promise.all([
-      this.db.query(
-        `WITH cohort AS (${cohort})
-         SELECT grp AS key, count(*)::int AS leads, count(mql_at)::int AS mql, count(sql_at)::int AS sql,
-                count(opportunity_at)::int AS opportunity, count(customer_at)::int AS won,
-                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM mql_at - created_at)) FILTER (WHERE mql_at IS NOT NULL) AS median_s_to_mql,
-                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM sql_at - mql_at)) FILTER (WHERE sql_at IS NOT NULL AND mql_at IS NOT NULL AND sql_at >= mql_at) AS median_s_mql_to_sql
-           FROM cohort GROUP BY grp ORDER BY count(*) DESC, grp`,
+      this.sortingQuery<GroupRow>(
+        `WITH counts AS (
+           SELECT program_id, count(*)::int AS leads, count(mql_at)::int AS mql, count(sql_at)::int AS sql,
+                  count(opportunity_at)::int AS opportunity, count(customer_at)::int AS won
+             FROM (${cohort}) c GROUP BY program_id
+         ), medians AS (
+           SELECT program_id,
+                  percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM mql_at - created_at)) AS median_s_to_mql,
+                  percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM sql_at - mql_at)) FILTER (WHERE sql_at IS NOT NULL AND sql_at >= mql_at) AS median_s_mql_to_sql
+             FROM (${cohort}) c WHERE mql_at IS NOT NULL GROUP BY program_id
+         )
+         SELECT p.name AS key, c.leads, c.mql, c.sql, c.opportunity, c.won, m.median_s_to_mql, m.median_s_mql_to_sql
+           FROM counts c JOIN programs p ON p.id = c.program_id LEFT JOIN medians m ON m.program_id = c.program_id
+          ORDER BY c.leads DESC, p.name`,
         params,
       ),
-      this.db.query(
-        `WITH cohort AS (${cohort})
-         SELECT c.grp AS key, ${handoffColumns('extract(epoch FROM h.responded_at - h.created_at)')}
-           FROM handoffs h JOIN cohort c ON c.id = h.lead_id GROUP BY c.grp`,
+      this.sortingQuery<HandoffRow>(
+        `SELECT p.name AS key, ${handoffColumns('h.response_s')}
+           FROM funnel_handoff_facts h JOIN (${cohort}) c ON c.lead_id = h.lead_id JOIN programs p ON p.id = c.program_id
+          WHERE h.lead_created_at >= $1 AND h.lead_created_at < $2
+          GROUP BY p.name`,
         [...params, now.toISOString()],
       ),
     ]);
+  }
+
+  /** When the per-program funnel rows were last refreshed. */
+  async programDataAsOf(): Promise<string | null> {
+    const [row]: { refreshed_at: Date }[] = await this.db.query(`SELECT refreshed_at FROM funnel_program_refreshes`);
+    return row ? row.refreshed_at.toISOString() : null;
   }
 }

@@ -52,6 +52,8 @@ export interface AppConfig {
    * autovacuum is off (ms; WORK_TABLE_VACUUM_MS; 0 = never). With autovacuum on it does nothing.
    */
   workTableVacuumMs: number;
+  /** How often a worker refreshes the per-program funnel rows (ms; ANALYTICS_PROGRAM_REFRESH_MS). */
+  analyticsProgramRefreshMs: number;
   /** Events older than this many months are anonymised or deleted by the retention job (0 = keep forever). */
   eventRetentionMonths: number;
   retentionMode: 'anonymise' | 'delete';
@@ -124,6 +126,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     queueDashboard: bool(env, 'QUEUE_DASHBOARD', true),
     scoringSweepMs: int(env, 'SCORING_SWEEP_MS', 2000, 100, 600000),
     workTableVacuumMs: int(env, 'WORK_TABLE_VACUUM_MS', 10_000, 0, 3_600_000),
+    analyticsProgramRefreshMs: int(env, 'ANALYTICS_PROGRAM_REFRESH_MS', 300_000, 100, 86_400_000),
     eventRetentionMonths: int(env, 'EVENT_RETENTION_MONTHS', 24, 0, 1200),
     retentionMode: oneOf(env, 'RETENTION_MODE', ['anonymise', 'delete'] as const, 'anonymise'),
     email: loadEmailConfig(env),

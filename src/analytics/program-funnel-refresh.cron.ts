@@ -1,0 +1,41 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { PeriodicTask } from '../common/periodic-task.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+
+/**
+ * Refreshes the per-program funnel rows (materialized view `funnel_program_leads`, migration
+ * 1764001320000) every ANALYTICS_PROGRAM_REFRESH_MS. CONCURRENTLY, so funnel readers never wait; one
+ * worker at a time (an advisory lock: the others skip that round). Records when it ran, which the
+ * funnel reports as `programDataAsOf`.
+ */
+@Injectable()
+export class ProgramFunnelRefreshCron extends PeriodicTask {
+  protected readonly label = 'program funnel refresh';
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  protected intervalMs(): number {
+    return this.config.analyticsProgramRefreshMs;
+  }
+
+  /** Returns 1 when this call refreshed the rows, 0 when another worker was at it. */
+  protected async run(): Promise<number> {
+    return this.db.transaction(async (m) => {
+      const [{ locked }]: { locked: boolean }[] = await m.query(`SELECT pg_try_advisory_xact_lock(hashtext('funnel_program_leads')) AS locked`);
+      if (!locked) return 0;
+      const started = this.clock.now().toISOString();
+      await m.query(`SET LOCAL jit = off`);
+      await m.query(`REFRESH MATERIALIZED VIEW CONCURRENTLY funnel_program_leads`);
+      await m.query(`UPDATE funnel_program_refreshes SET refreshed_at = $1`, [started]);
+      return 1;
+    });
+  }
+}
