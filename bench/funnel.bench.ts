@@ -72,8 +72,10 @@ export async function runFunnelBench(opts = { leads: 1_000_000, events: 20_000_0
   // What a worker does every ANALYTICS_PROGRAM_REFRESH_MS (CONCURRENTLY there, so readers never wait).
   const refreshStarted = performance.now();
   await db.query(`REFRESH MATERIALIZED VIEW CONCURRENTLY funnel_program_leads`);
+  await db.query(`REFRESH MATERIALIZED VIEW CONCURRENTLY funnel_program_handoffs`);
   const programRefreshMs = Math.round(performance.now() - refreshStarted);
   await db.query(`VACUUM ANALYZE funnel_program_leads`);
+  await db.query(`VACUUM ANALYZE funnel_program_handoffs`);
   const seedSeconds = (performance.now() - t0) / 1000;
   const [{ n: enrollments }] = (await db.query(`SELECT count(*)::int AS n FROM enrollments`)).rows;
   await db.end();

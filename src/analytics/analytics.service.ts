@@ -181,7 +181,7 @@ export class AnalyticsService {
       ),
       this.sortingQuery<HandoffRow>(
         `SELECT p.name AS key, ${handoffColumns('h.response_s')}
-           FROM funnel_handoff_facts h JOIN (${cohort}) c ON c.lead_id = h.lead_id JOIN programs p ON p.id = c.program_id
+           FROM funnel_program_handoffs h JOIN programs p ON p.id = h.program_id
           WHERE h.lead_created_at >= $1 AND h.lead_created_at < $2
           GROUP BY p.name`,
         [...params, now.toISOString()],

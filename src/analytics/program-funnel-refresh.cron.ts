@@ -5,7 +5,7 @@ import { PeriodicTask } from '../common/periodic-task.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
 /**
- * Refreshes the per-program funnel rows (materialized view `funnel_program_leads`, migration
+ * Refreshes the per-program funnel rows (materialized views `funnel_program_leads` and `funnel_program_handoffs`, migration
  * 1764001320000) every ANALYTICS_PROGRAM_REFRESH_MS. CONCURRENTLY, so funnel readers never wait; one
  * worker at a time (an advisory lock: the others skip that round). Records when it ran, which the
  * funnel reports as `programDataAsOf`.
@@ -34,6 +34,7 @@ export class ProgramFunnelRefreshCron extends PeriodicTask {
       const started = this.clock.now().toISOString();
       await m.query(`SET LOCAL jit = off`);
       await m.query(`REFRESH MATERIALIZED VIEW CONCURRENTLY funnel_program_leads`);
+      await m.query(`REFRESH MATERIALIZED VIEW CONCURRENTLY funnel_program_handoffs`);
       await m.query(`UPDATE funnel_program_refreshes SET refreshed_at = $1`, [started]);
       return 1;
     });
