@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { TrackedLink } from './domain/link-tracking.js';
 import { emailHashSql } from '../suppression/email-hash.js';
-import { MicroBatch } from './micro-batch.js';
+import { Batcher } from '../common/batcher.js';
 import { leadSnapshotFromRow, type LeadSnapshot } from './template-data.js';
 
 export type MessageStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'suppressed' | 'held';
@@ -53,9 +53,9 @@ export const HELD_REASON = 'ambiguous_after_crash';
  */
 @Injectable()
 export class EmailMessagesRepository {
-  private readonly loads = new MicroBatch((ids: string[]) => this.loadMany(ids), 2);
-  private readonly claims = new MicroBatch((requests: ClaimRequest[]) => this.claimMany(requests), 2);
-  private readonly sends = new MicroBatch((sent: { id: string; at: string; smtpMessageId: string }[]) => this.markSentMany(sent), 5);
+  private readonly loads = new Batcher((ids: string[]) => this.loadMany(ids));
+  private readonly claims = new Batcher((requests: ClaimRequest[]) => this.claimMany(requests));
+  private readonly sends = new Batcher((sent: { id: string; at: string; smtpMessageId: string }[]) => this.markSentMany(sent));
 
   constructor(private readonly db: DataSource) {}
 
@@ -64,7 +64,7 @@ export class EmailMessagesRepository {
    * {@link claim}. Reads of deliveries in flight at the same moment share one query.
    */
   load(id: string): Promise<PendingMessage | null> {
-    return this.loads.call(id);
+    return this.loads.submit(id);
   }
 
   private async loadMany(ids: string[]): Promise<(PendingMessage | null)[]> {
@@ -109,7 +109,7 @@ export class EmailMessagesRepository {
    * only the first caller gets it.
    */
   claim(id: string, now: Date, recipientHash: string, render: RenderRecord | null): Promise<ClaimResult> {
-    return this.claims.call({ id, at: now.toISOString(), recipientHash, render });
+    return this.claims.submit({ id, at: now.toISOString(), recipientHash, render });
   }
 
   private async claimMany(requests: ClaimRequest[]): Promise<ClaimResult[]> {
@@ -165,7 +165,7 @@ export class EmailMessagesRepository {
 
   /** Records a message as sent; the outcomes of deliveries finishing at the same moment share one statement. */
   markSent(id: string, now: Date, smtpMessageId: string): Promise<void> {
-    return this.sends.call({ id, at: now.toISOString(), smtpMessageId });
+    return this.sends.submit({ id, at: now.toISOString(), smtpMessageId });
   }
 
   private async markSentMany(sent: { id: string; at: string; smtpMessageId: string }[]): Promise<void[]> {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { nextAttemptDelayMs, webhookHeaders } from './domain/index.js';
-import { Batcher } from './batcher.js';
+import { Batcher } from '../common/batcher.js';
 import { SecretBox } from './secret-box.js';
 import { WebhookDeliveriesRepository, type AttemptRecord, type ClaimedDelivery } from './webhook-deliveries.repository.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';

@@ -47,4 +47,27 @@ describe('Batcher', () => {
     fail = false;
     await expect(b.submit(3)).resolves.toBe(3);
   });
+
+  it('answers calls made together with one run, each caller with its own result', async () => {
+    const runs: number[][] = [];
+    const batch = new Batcher(async (keys: number[]) => (runs.push(keys), keys.map((k) => k * 10)));
+    const results = await Promise.all([1, 2, 3].map((k) => batch.submit(k)));
+    expect(results).toEqual([10, 20, 30]);
+    expect(runs).toEqual([[1, 2, 3]]);
+  });
+
+  it('runs at most maxBatch inputs at once, and again for later calls', async () => {
+    const runs: number[][] = [];
+    const batch = new Batcher(async (keys: number[]) => (runs.push(keys), keys), 2);
+    await Promise.all([batch.submit(1), batch.submit(2)]);
+    await batch.submit(3);
+    expect(runs[0]).toEqual([1, 2]);
+    expect(runs[1]).toEqual([3]);
+  });
+
+  it('gives every caller in the batch the error of a failed run', async () => {
+    const batch = new Batcher<number, number>(async () => Promise.reject(new Error('database away')));
+    const outcomes = await Promise.allSettled([batch.submit(1), batch.submit(2)]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+  });
 });
