@@ -12,6 +12,22 @@ import type { SuppressionReason, SuppressionRow, SuppressRequest } from './suppr
  * list (unsubscribed, hard bounce, complaint, erased, manual), or when it withdrew its consent.
  * Every method takes the caller's EntityManager, so the check and the send commit together.
  */
+
+/**
+ * `LEFT JOIN LATERAL (…) s ON true` giving `s.reason`: the earliest suppression of the lead aliased `lead`,
+ * by its address hash or its id (null when none). Two index probes rather than one OR, which the planner
+ * may answer by walking the whole suppression list in created_at order for every lead. Consent withdrawal
+ * is the caller's to check (`lead.consent_status`).
+ */
+export function suppressionOfLeadSql(lead: string): string {
+  return `LEFT JOIN LATERAL (
+      SELECT reason FROM (
+        SELECT reason, created_at FROM suppressions WHERE email_hash = ${emailHashSql(`${lead}.email_normalized`)}
+        UNION ALL
+        SELECT reason, created_at FROM suppressions WHERE lead_id = ${lead}.id
+      ) s ORDER BY s.created_at LIMIT 1
+    ) s ON true`;
+}
 @Injectable()
 export class SuppressionService {
   constructor(private readonly clock: Clock) {}
@@ -46,15 +62,7 @@ export class SuppressionService {
     const rows: { id: string; reason: SuppressionReason }[] = await manager.query(
       `SELECT l.id, coalesce(s.reason, 'consent_withdrawn') AS reason
          FROM leads l
-         -- Two index probes (address hash, lead) rather than one OR, which the planner may answer by walking
-         -- the whole suppression list in created_at order for every lead.
-         LEFT JOIN LATERAL (
-           SELECT reason FROM (
-              SELECT reason, created_at FROM suppressions WHERE email_hash = ${emailHashSql('l.email_normalized')}
-              UNION ALL
-              SELECT reason, created_at FROM suppressions WHERE lead_id = l.id
-            ) s ORDER BY s.created_at LIMIT 1
-         ) s ON true
+         ${suppressionOfLeadSql('l')}
         WHERE l.id = ANY($1::uuid[]) AND (s.reason IS NOT NULL OR l.consent_status = 'withdrawn')`,
       [leadIds],
     );

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { emailHashSql } from '../../suppression/email-hash.js';
+import { suppressionOfLeadSql } from '../../suppression/suppression.service.js';
 import type { SuppressionReason } from '../../suppression/suppression.types.js';
 import type { EnrollmentCursor, Waiting } from '../domain/step-interpreter.js';
 import { LEAD_SNAPSHOT_COLUMNS, type LeadSnapshotRow } from '../lead-snapshot.js';
@@ -53,15 +53,7 @@ export const claimSql = (byId: boolean) => `
          CASE WHEN s.reason IS NOT NULL THEN s.reason WHEN l.consent_status = 'withdrawn' THEN 'consent_withdrawn' END AS suppression
     FROM due
    CROSS JOIN LATERAL (SELECT l.id, ${LEAD_SNAPSHOT_COLUMNS} FROM leads l WHERE l.id = due.lead_id FOR NO KEY UPDATE SKIP LOCKED) l
-    -- Two index probes (address hash, lead) rather than one OR, which the planner may answer by walking
-    -- the whole suppression list in created_at order for every lead.
-    LEFT JOIN LATERAL (
-      SELECT reason FROM (
-         SELECT reason, created_at FROM suppressions WHERE email_hash = ${emailHashSql('l.email_normalized')}
-         UNION ALL
-         SELECT reason, created_at FROM suppressions WHERE lead_id = l.id
-       ) s ORDER BY s.created_at LIMIT 1
-    ) s ON true
+    ${suppressionOfLeadSql('l')}
    ORDER BY due.next_run_at`;
 
 export async function claimDue(m: EntityManager, now: Date, limit: number, ids: string[] | null = null): Promise<ClaimedEnrollment[]> {
