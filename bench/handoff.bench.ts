@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { BENCH_ADMIN_KEY, freshDatabase, isMain, percentile, startService } from './support/service.js';
+import { apiCall, type ApiResponse, freshDatabase, isMain, percentile, startService } from './support/service.js';
 
 /**
  * Hand-off benchmark on the built service as real processes (one API, two workers) and this machine's
@@ -14,30 +14,8 @@ import { BENCH_ADMIN_KEY, freshDatabase, isMain, percentile, startService } from
 const PORT = Number(process.env.BENCH_PORT ?? 3315);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
-function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port: PORT,
-        path,
-        method,
-        agent,
-        headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, ...(data && { 'content-type': 'application/json', 'content-length': data.length }) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
+function call(method: string, path: string, body?: unknown): Promise<ApiResponse> {
+  return apiCall(agent, PORT, method, path, body);
 }
 
 /** A sales tool's endpoint: counts webhook-ids and hand-offs, and when each arrived. */

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { claimSql } from '../src/programs/scheduler/enrollment-claim.js';
-import { BENCH_ADMIN_KEY, freshDatabase, isMain, startService, type Service } from './support/service.js';
+import { apiCall, type ApiResponse, freshDatabase, isMain, type Service, startService } from './support/service.js';
 
 /**
  * Program scheduler benchmark, on the built service as real processes (one API, two workers) and
@@ -15,31 +15,8 @@ import { BENCH_ADMIN_KEY, freshDatabase, isMain, startService, type Service } fr
 const PORT = Number(process.env.BENCH_PORT ?? 3312);
 const agent = new http.Agent({ keepAlive: true });
 
-function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; ms: number }> {
-  const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port: PORT,
-        path,
-        method,
-        agent,
-        headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, ...(data && { 'content-type': 'application/json', 'content-length': data.length }) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null, ms: performance.now() - started });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
+function call(method: string, path: string, body?: unknown): Promise<ApiResponse> {
+  return apiCall(agent, PORT, method, path, body);
 }
 
 async function program(name: string, steps: unknown[]): Promise<string> {

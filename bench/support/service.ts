@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -93,4 +94,38 @@ export function percentile(sorted: number[], p: number): number {
 
 export function isMain(metaUrl: string): boolean {
   return process.argv[1] !== undefined && fileURLToPath(metaUrl) === process.argv[1];
+}
+
+export interface ApiResponse {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- whatever the endpoint answers
+  ms: number;
+}
+
+/** One admin-key JSON request to the service on `port` over `agent` (keep-alive), with its wall time. */
+export function apiCall(agent: http.Agent, port: number, method: string, path: string, body?: unknown): Promise<ApiResponse> {
+  const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method,
+        agent,
+        headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, ...(data && { 'content-type': 'application/json', 'content-length': data.length }) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null, ms: performance.now() - started });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
 }
