@@ -87,7 +87,7 @@ describe('open and click tracking', () => {
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe('image/gif');
       expect(res.headers['cache-control']).toMatch(/no-store/);
-      expect(res.headers['x-request-id']).toEqual(expect.any(String)); // plain Fastify route, app-wide hooks still apply
+      expect(res.headers['x-request-id']).toEqual(expect.any(String)); // answered in front of Fastify, with its request id
       expect(res.body.subarray(0, 6).toString()).toBe('GIF89a');
       expect([res.body.readUInt16LE(6), res.body.readUInt16LE(8)]).toEqual([1, 1]); // width × height
       expect(res.body.includes(Buffer.from([0x21, 0xf9, 0x04, 0x01]))).toBe(true); // graphic control: transparent
@@ -139,6 +139,39 @@ describe('open and click tracking', () => {
       await t.http().head(`/t/o/${token({ k: 'o', m: messageId })}`).set('user-agent', IPHONE_MAIL).expect(200);
       const [open] = await recorded(messageId);
       expect(open).toMatchObject({ machine: true, reason: 'head_request' });
+    });
+  });
+
+  describe('the fast path in front of Fastify', () => {
+    it('keeps what the app-wide hooks did: the caller’s request id, the client address behind a proxy', async () => {
+      const messageId = await sentMessage(await newLead());
+      const res = await t
+        .http()
+        .get(`/t/c/${token({ k: 'c', m: messageId, l: 0 })}`)
+        .set('user-agent', CHROME)
+        .set('x-request-id', 'req-from-the-edge')
+        .set('x-forwarded-for', '203.0.113.7, 10.0.0.2');
+      expect(res.status).toBe(302);
+      expect(res.headers['x-request-id']).toBe('req-from-the-edge');
+      expect(res.headers['content-length']).toBe('0');
+      await recorded(messageId);
+      const [row] = await t.db.query(`SELECT ip FROM email_interactions WHERE message_id = $1`, [messageId]);
+      expect(row.ip).toBe('203.0.113.7');
+    });
+
+    it('leaves other requests to Fastify: a percent-encoded token still redirects, other methods and paths are not tracking', async () => {
+      const messageId = await sentMessage(await newLead());
+      const encoded = token({ k: 'c', m: messageId, l: 1 }).replace(/\./g, '%2E');
+      const res = await t.http().get(`/t/c/${encoded}`).set('user-agent', CHROME);
+      expect(res.status).toBe(302);
+      expect(res.headers.location).toBe(LINKS[1].url);
+      expect(res.headers['x-request-id']).toEqual(expect.any(String));
+      expect((await t.http().post(`/t/c/${token({ k: 'c', m: messageId, l: 1 })}`).set('user-agent', CHROME)).status).toBe(404);
+      expect((await t.http().get(`/t/c/${token({ k: 'c', m: messageId, l: 1 })}/extra`).set('user-agent', CHROME)).status).toBe(404);
+      const rows = await recorded(messageId);
+      await bufferDrained();
+      expect(rows).toHaveLength(1);
+      expect(await interactions(messageId)).toHaveLength(1);
     });
   });
 
