@@ -1,47 +1,77 @@
 import type Handlebars from 'handlebars';
 import { BUILTIN_HELPERS, PARTIAL_SCOPE_HELPER, TEMPLATE_HELPERS, createTemplateEngine } from './helpers.js';
 import { TRACKING_HELPERS, markTrackedLinks, registerTrackingHelpers } from './link-tracking.js';
+import { compileFastTemplate } from './fast-template.js';
 import type { CompiledTemplate } from './template-compiler.js';
+import { tidyText } from './text-tidy.js';
 
-type Render = Handlebars.TemplateDelegate;
+type Render = Handlebars.TemplateDelegate | ((data: unknown) => string);
 
 /** A compiled template turned into Handlebars functions, ready to render many times in this process. */
 export interface PreparedTemplate {
   readonly prepared: true;
   readonly subject: Render;
   readonly html: Render;
-  /** Null when the template has no text template; the text is then made from the rendered HTML. */
+  /**
+   * The plain-text part as sent (tidied: see tidyText). Null when the template has no text template; the
+   * text is then made from the rendered HTML.
+   */
   readonly text: Render | null;
   /** Static link targets the HTML and text refer to by position. */
   readonly staticLinks: readonly string[];
+  /** Which parts render with the fast evaluator (fast-template.ts) rather than Handlebars' runtime. */
+  readonly fast: { readonly subject: boolean; readonly html: boolean; readonly text: boolean };
 }
 
 /** The Handlebars environment sends run in: the template helpers plus link tracking. */
 export const renderEngine = createTemplateEngine();
 registerTrackingHelpers(renderEngine);
 
-const knownHelpers = Object.fromEntries(
-  [...TEMPLATE_HELPERS, ...BUILTIN_HELPERS, PARTIAL_SCOPE_HELPER, ...TRACKING_HELPERS].map((h) => [h, true]),
-);
+const helperNames = [...TEMPLATE_HELPERS, ...BUILTIN_HELPERS, PARTIAL_SCOPE_HELPER, ...TRACKING_HELPERS];
+const knownHelpers = Object.fromEntries(helperNames.map((h) => [h, true]));
+/** The helpers send templates may call. */
+export const SEND_HELPERS: ReadonlySet<string> = new Set(helperNames);
 // The compiler has checked that every helper call is known, so plain `{{name}}` is always a data lookup.
 // Helpers find the data root and the tracking state in the render scope, so no `@data` frames are needed
 // (Handlebars still creates them for templates that use `@index` or `@root`).
-const HTML_OPTIONS = { knownHelpers, knownHelpersOnly: true, preventIndent: true, data: false };
+export const HTML_OPTIONS = { knownHelpers, knownHelpersOnly: true, preventIndent: true, data: false };
 // Subject and text part are plain text: no HTML escaping there.
-const PLAIN_OPTIONS = { ...HTML_OPTIONS, noEscape: true };
+export const PLAIN_OPTIONS = { ...HTML_OPTIONS, noEscape: true };
 
 /**
- * Marks the links for tracking and compiles the Handlebars functions. Handlebars compiles lazily on first
- * render; {@link RenderCache} makes that happen once per process per template version.
+ * Marks the links for tracking and compiles the templates, once per process per template version (see
+ * {@link RenderCache}). Each part renders with the fast evaluator of fast-template.ts when it stays within
+ * the subset that evaluator covers (every template the compiler produces from MJML and the library does),
+ * else with Handlebars (compiled lazily on first render). Both give the same output, byte for byte.
  */
 export function prepareTemplate(compiled: CompiledTemplate): PreparedTemplate {
+  return prepare(compiled, true);
+}
+
+/** Like {@link prepareTemplate} but every part renders with Handlebars: the reference the fast path is tested against. */
+export function prepareReferenceTemplate(compiled: CompiledTemplate): PreparedTemplate {
+  return prepare(compiled, false);
+}
+
+function prepare(compiled: CompiledTemplate, fast: boolean): PreparedTemplate {
   const marked = markTrackedLinks(compiled.html, compiled.text);
+  const subject = fast ? compileFastTemplate(renderEngine, compiled.subject, { escape: false, knownHelpers: SEND_HELPERS }) : null;
+  const html = fast ? compileFastTemplate(renderEngine, marked.html, { escape: true, knownHelpers: SEND_HELPERS }) : null;
+  const text =
+    fast && marked.text !== null
+      ? compileFastTemplate(renderEngine, marked.text, { escape: false, knownHelpers: SEND_HELPERS, tidyText: true })
+      : null;
+  const handlebarsText = (source: string): Render => {
+    const render = renderEngine.compile(source, PLAIN_OPTIONS);
+    return (data: unknown) => tidyText(render(data));
+  };
   return {
     prepared: true,
-    subject: renderEngine.compile(compiled.subject, PLAIN_OPTIONS),
-    html: renderEngine.compile(marked.html, HTML_OPTIONS),
-    text: marked.text === null ? null : renderEngine.compile(marked.text, PLAIN_OPTIONS),
+    subject: subject ?? renderEngine.compile(compiled.subject, PLAIN_OPTIONS),
+    html: html ?? renderEngine.compile(marked.html, HTML_OPTIONS),
+    text: marked.text === null ? null : (text ?? handlebarsText(marked.text)),
     staticLinks: marked.staticLinks,
+    fast: { subject: subject !== null, html: html !== null, text: text !== null },
   };
 }
 

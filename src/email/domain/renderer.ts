@@ -38,7 +38,7 @@ export function renderEmail(
   try {
     return withRenderScope({ root: data, tracking }, () => {
       const html = prepared.html(data);
-      const text = prepared.text ? tidyText(prepared.text(data)) : htmlToPlainText(html);
+      const text = prepared.text ? prepared.text(data) : htmlToPlainText(html);
       const subject = prepared.subject(data).replace(WHITESPACE_RUNS, ' ').trim();
       return { subject, html, text, links: tracking.links };
     });
@@ -49,10 +49,3 @@ export function renderEmail(
 }
 
 const WHITESPACE_RUNS = /\s+/g;
-const BLANK_LINES = /\n[ \t]*\n(?:[ \t]*\n)+/g;
-
-/** Blocks that render nothing can leave runs of blank lines; keep at most one. */
-function tidyText(text: string): string {
-  const trimmed = text.trim();
-  return trimmed.includes('\n\n\n') || trimmed.includes('\n \n') ? trimmed.replace(BLANK_LINES, '\n\n') : trimmed;
-}

@@ -1,0 +1,336 @@
+import type { TemplateEngine } from './helpers.js';
+import { BlankTracker, blankShape, collapseBlankLines, forcesCollapse, tidyText, type BlankShape } from './text-tidy.js';
+
+/**
+ * A purpose-built evaluator for the Handlebars templates sends render, built once per template version.
+ *
+ * Handlebars' own runtime spends most of a send on set-up and indirection (merging and wrapping every helper,
+ * a proto-access policy, program wrappers) rather than on the email. A compiled template here is a tree of
+ * closures over the parsed template (after Handlebars' own whitespace control): static text is a string
+ * constant, `{{path}}` a chain of own-property lookups, and helper calls go to the very helper functions
+ * registered on the engine, with the same arguments, `this` and options Handlebars would pass. It follows the
+ * code Handlebars 4.7 generates for `knownHelpersOnly`, `data: false` templates exactly, including its quirks
+ * (a program's parts are joined with `+`, so a block holding only `{{a}}{{b}}` adds numbers).
+ *
+ * Only that subset is covered: no partials, decorators, `@data`, `../`, block parameters or blocks of unknown
+ * helpers. For anything else {@link compileFastTemplate} answers null and the caller uses Handlebars.
+ */
+export type FastRender = (data: unknown) => string;
+
+export interface FastTemplateOptions {
+  /** HTML-escape `{{…}}` output (false for plain-text templates: Handlebars' `noEscape`). */
+  escape: boolean;
+  /** The helpers a template may call (Handlebars' `knownHelpers` with `knownHelpersOnly`). */
+  knownHelpers: ReadonlySet<string>;
+  /**
+   * The template is the plain-text part: render it as {@link tidyText} would leave it. Static runs of blank
+   * lines are collapsed once here, and a send reads the rendered text again only when tidying changes it.
+   */
+  tidyText?: boolean;
+}
+
+type Program = hbs.AST.Program;
+type Statement = hbs.AST.Statement;
+type Expression = hbs.AST.Expression;
+type PathExpression = hbs.AST.PathExpression;
+type Hash = hbs.AST.Hash;
+type SourceLocation = hbs.AST.SourceLocation;
+
+/** A compiled expression or program: its value in a context (Handlebars' `depth0`). */
+type Evaluate = (context: any) => unknown;
+type Helper = (this: unknown, ...args: unknown[]) => unknown;
+
+class Unsupported extends Error {}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+/** What Handlebars passes as `this` to helpers when the context is null or undefined. */
+const NULL_CONTEXT = Object.seal({});
+const noop = () => '';
+
+/**
+ * Handlebars' runtime `lookupProperty` with its default prototype-access policy: own properties only (and
+ * never a prototype's own `constructor`); everything else reads as undefined.
+ */
+export function lookupProperty(parent: any, name: string): unknown {
+  const result = parent[name];
+  if (result == null) return result;
+  if (hasOwn.call(parent, name) && !(name === 'constructor' && typeof result === 'function' && parent === result.prototype)) {
+    return result;
+  }
+  return undefined;
+}
+
+/**
+ * Compiles `source` for {@link FastRender}, or returns null when the template uses something outside the
+ * supported subset or does not parse (Handlebars then reports the same problem when it renders).
+ */
+export function compileFastTemplate(engine: TemplateEngine, source: string, options: FastTemplateOptions): FastRender | null {
+  let program: Program;
+  try {
+    program = engine.parse(source);
+  } catch {
+    return null;
+  }
+  try {
+    const compiler = new FastCompiler(engine, options);
+    if (options.tidyText) return compiler.tidyTextProgram(program);
+    const main = compiler.program(program);
+    return (data) => '' + (main(data) as string);
+  } catch (err) {
+    if (err instanceof Unsupported) return null;
+    throw err;
+  }
+}
+
+class FastCompiler {
+  private readonly escapeExpression: (value: unknown) => string;
+
+  constructor(
+    private readonly engine: TemplateEngine,
+    private readonly options: FastTemplateOptions,
+  ) {
+    this.escapeExpression = engine.escapeExpression as (value: unknown) => string;
+  }
+
+  /** A program's value: its parts joined with `+` left to right, as Handlebars' generated `return a + b + …`. */
+  program(program: Program): Evaluate {
+    return join(this.parts(program));
+  }
+
+  /**
+   * The whole text part, tidied as {@link tidyText} tidies it. When static text alone makes tidying collapse
+   * the runs of blank lines (as html-to-text's output usually does), the static text is collapsed once here.
+   * A send reads the rendered text again only when it still has a run, or white space at either end.
+   */
+  tidyTextProgram(program: Program): FastRender {
+    const raw = this.parts(program);
+    const collapsed = raw.some((p) => typeof p === 'string' && forcesCollapse(p));
+    const parts = collapsed ? raw.map((p) => (typeof p === 'string' ? collapseBlankLines(p) : p)) : raw;
+    const shapes: (BlankShape | null)[] = parts.map((p) => (typeof p === 'string' ? blankShape(p) : null));
+    const n = parts.length;
+    return (context) => {
+      const blanks = new BlankTracker();
+      let out: any = '';
+      for (let i = 0; i < n; i++) {
+        const part = parts[i];
+        const value = typeof part === 'string' ? part : part(context);
+        if (typeof value === 'string') blanks.add(value, shapes[i] ?? blankShape(value));
+        else blanks.changes = true; // e.g. numbers, which `+` may add up: read the result again
+        out = i === 0 ? value : out + value;
+      }
+      const text = '' + (out as string);
+      if (!blanks.finish()) return text;
+      return collapsed ? collapseBlankLines(text.trim()) : tidyText(text);
+    };
+  }
+
+  private parts(program: Program): (string | Evaluate)[] {
+    if (program.blockParams?.length) throw new Unsupported('block parameters');
+    const parts: (string | Evaluate)[] = [];
+    for (const statement of program.body) {
+      const part = this.statement(statement);
+      if (part === null || part === '') continue; // comments; Handlebars emits nothing for empty content either
+      const last = parts.length - 1;
+      if (typeof part === 'string' && last >= 0 && typeof parts[last] === 'string') parts[last] = (parts[last] as string) + part;
+      else parts.push(part);
+    }
+    return parts;
+  }
+
+  private statement(node: Statement): string | Evaluate | null {
+    switch (node.type) {
+      case 'ContentStatement':
+        return (node as hbs.AST.ContentStatement).value;
+      case 'CommentStatement':
+        return null;
+      case 'MustacheStatement':
+        return this.mustache(node as hbs.AST.MustacheStatement);
+      case 'BlockStatement':
+        return this.block(node as hbs.AST.BlockStatement);
+      default:
+        throw new Unsupported(node.type);
+    }
+  }
+
+  /** `{{…}}`: a helper's result or a looked-up value, escaped unless `{{{…}}}` or a plain-text template. */
+  private mustache(node: hbs.AST.MustacheStatement): Evaluate {
+    const helper = this.helperName(node.path, node.params.length > 0 || node.hash !== undefined);
+    let value: Evaluate;
+    if (helper !== null) {
+      value = this.helperCall(helper, node.params, node.hash, node.loc, null);
+    } else {
+      const get = this.path(node.path as PathExpression);
+      value = (context) => {
+        const found = get(context);
+        return typeof found === 'function' ? found.call(context) : found; // Handlebars' `lambda`
+      };
+    }
+    if (node.escaped && this.options.escape) {
+      const escape = this.escapeExpression;
+      return (context) => escape(value(context));
+    }
+    return orEmpty(value);
+  }
+
+  /** `{{#helper …}}…{{else}}…{{/helper}}` (and `{{^helper}}`): only blocks of known helpers; never escaped. */
+  private block(node: hbs.AST.BlockStatement): Evaluate {
+    const helper = this.helperName(node.path, true);
+    if (helper === null) throw new Unsupported('a block of something other than a known helper');
+    const blocks = {
+      fn: node.program ? this.blockProgram(node.program) : noop,
+      inverse: node.inverse ? this.blockProgram(node.inverse) : noop,
+    };
+    return orEmpty(this.helperCall(helper, node.params, node.hash, node.loc, blocks));
+  }
+
+  private blockProgram(program: Program): (context?: unknown) => unknown {
+    const run = this.program(program);
+    return (context) => run(context);
+  }
+
+  /**
+   * The helper a mustache, block or sub-expression calls, or null for a plain lookup; mirrors Handlebars'
+   * `classifySexpr` with `knownHelpersOnly`. Anything Handlebars would resolve at run time is unsupported.
+   */
+  private helperName(path: PathExpression | hbs.AST.Literal, isCall: boolean): string | null {
+    if (path.type !== 'PathExpression') throw new Unsupported('a literal in place of a path');
+    const p = path as PathExpression;
+    if (p.data || p.depth > 0) throw new Unsupported('@data or ../');
+    const simple = p.parts.length === 1 && !/^\.|this\b/.test(p.original);
+    const name = simple ? p.parts[0] : null;
+    // Handlebars always knows these two, and calls them when named; sends never need them.
+    if (name === 'helperMissing' || name === 'blockHelperMissing') throw new Unsupported(name);
+    const known = name !== null && this.options.knownHelpers.has(name) && typeof this.engine.helpers[name] === 'function';
+    if (known) return name;
+    if (isCall || (name !== null && this.options.knownHelpers.has(name))) throw new Unsupported(`helper ${p.original}`);
+    return null;
+  }
+
+  /** Calls a registered helper as Handlebars' generated code does: params left to right, then the hash. */
+  private helperCall(
+    name: string,
+    params: Expression[],
+    hash: Hash | undefined,
+    loc: SourceLocation,
+    blocks: { fn: (context?: unknown) => unknown; inverse: (context?: unknown) => unknown } | null,
+  ): Evaluate {
+    const helper = this.engine.helpers[name] as Helper;
+    const args = params.map((p) => this.param(p));
+    // Handlebars writes the hash object literal with its keys in reverse order, so they are evaluated so too.
+    const pairs = (hash?.pairs ?? []).map((pair) => [pair.key, this.param(pair.value)] as const).reverse();
+    const n = args.length;
+    const options = (context: unknown): Record<string, unknown> => {
+      const hashValues: Record<string, unknown> = {};
+      for (const [key, value] of pairs) hashValues[key] = value(context);
+      return blocks
+        ? { lookupProperty, name, hash: hashValues, fn: blocks.fn, inverse: blocks.inverse, loc }
+        : { lookupProperty, name, hash: hashValues, loc };
+    };
+    if (n === 0) return (context) => helper.call(context != null ? context : NULL_CONTEXT, options(context));
+    if (n === 1) {
+      const [a] = args;
+      return (context) => {
+        const self = context != null ? context : NULL_CONTEXT;
+        const first = a(context);
+        return helper.call(self, first, options(context));
+      };
+    }
+    if (n === 2) {
+      const [a, b] = args;
+      return (context) => {
+        const self = context != null ? context : NULL_CONTEXT;
+        const first = a(context);
+        const second = b(context);
+        return helper.call(self, first, second, options(context));
+      };
+    }
+    return (context) => {
+      const self = context != null ? context : NULL_CONTEXT;
+      const values: unknown[] = new Array(n + 1);
+      for (let i = 0; i < n; i++) values[i] = args[i](context);
+      values[n] = options(context);
+      return helper.apply(self, values);
+    };
+  }
+
+  /** A helper argument or hash value: looked up (never called), a literal, or a sub-expression's result. */
+  private param(node: Expression): Evaluate {
+    switch (node.type) {
+      case 'PathExpression':
+        return this.path(node as PathExpression);
+      case 'StringLiteral':
+      case 'NumberLiteral':
+      case 'BooleanLiteral': {
+        const value = (node as hbs.AST.StringLiteral | hbs.AST.NumberLiteral | hbs.AST.BooleanLiteral).value;
+        return () => value;
+      }
+      case 'UndefinedLiteral':
+        return () => undefined;
+      case 'NullLiteral':
+        return () => null;
+      case 'SubExpression': {
+        const sub = node as hbs.AST.SubExpression;
+        const helper = this.helperName(sub.path as PathExpression, true);
+        return this.helperCall(helper!, sub.params, sub.hash, sub.loc, null);
+      }
+      default:
+        throw new Unsupported(node.type);
+    }
+  }
+
+  /** `a.b.c` from the context: each step only when the previous value is not null or undefined. */
+  private path(node: PathExpression): Evaluate {
+    if (node.data || node.depth > 0) throw new Unsupported('@data or ../');
+    const parts = node.parts.slice();
+    for (const part of parts) if (typeof part !== 'string') throw new Unsupported('a path with a sub-expression');
+    switch (parts.length) {
+      case 0:
+        return (context) => context;
+      case 1: {
+        const [a] = parts;
+        return (context) => (context != null ? lookupProperty(context, a) : context);
+      }
+      case 2: {
+        const [a, b] = parts;
+        return (context) => {
+          const first = context != null ? lookupProperty(context, a) : context;
+          return first != null ? lookupProperty(first, b) : first;
+        };
+      }
+      default:
+        return (context) => {
+          let value = context;
+          for (const part of parts) value = value != null ? lookupProperty(value, part) : value;
+          return value;
+        };
+    }
+  }
+}
+
+/** `(v = value) != null ? v : ""`, what Handlebars appends for unescaped output and block results. */
+function orEmpty(value: Evaluate): Evaluate {
+  return (context) => {
+    const v = value(context);
+    return v != null ? v : '';
+  };
+}
+
+/** Joins a program's parts with `+` from the left; an empty program is "". */
+function join(parts: (string | Evaluate)[]): Evaluate {
+  if (parts.length === 0) return noop;
+  if (parts.length === 1) {
+    const [only] = parts;
+    return typeof only === 'string' ? () => only : only;
+  }
+  const n = parts.length;
+  const statics: (string | null)[] = parts.map((p) => (typeof p === 'string' ? p : null));
+  const dynamics: (Evaluate | null)[] = parts.map((p) => (typeof p === 'string' ? null : p));
+  return (context) => {
+    let out: any = statics[0] ?? dynamics[0]!(context);
+    for (let i = 1; i < n; i++) {
+      const s = statics[i];
+      out = out + (s !== null ? s : dynamics[i]!(context));
+    }
+    return out;
+  };
+}
