@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { compactHtml } from './compact-html.js';
+import { escapeExpression } from './escape-html.js';
 import { compileFastTemplate } from './fast-template.js';
 import { HTML_OPTIONS, PLAIN_OPTIONS, SEND_HELPERS, prepareReferenceTemplate, prepareTemplate, renderEngine } from './render-cache.js';
 import { renderEmail, type RenderContext } from './renderer.js';
@@ -266,6 +267,19 @@ describe('sends of real templates', () => {
         expect(renderEmail(prepared[i].fast, data, ctx)).toEqual(renderEmail(prepared[i].reference, data, ctx));
       }),
       { numRuns: 400 },
+    );
+  });
+});
+
+describe('escaping', () => {
+  it('escapes exactly as Handlebars does, whatever the value', () => {
+    const hb = renderEngine.Utils.escapeExpression as (value: unknown) => string;
+    const odd = fc.constantFrom<unknown>(0, -0, 1.5, Number.NaN, true, false, null, undefined, [1, '<'], { a: 1 }, new renderEngine.SafeString('<b>'), { valueOf: () => '<v>' }, { toHTML: 5 });
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom('&', '<', '>', '"', "'", '`', '=', 'a', 'é', '😀') }), odd), (value) => {
+        expect(escapeExpression(value)).toBe(hb(value));
+      }),
+      { numRuns: 3000 },
     );
   });
 });

@@ -1,3 +1,4 @@
+import { escapeExpression } from './escape-html.js';
 import type { TemplateEngine } from './helpers.js';
 import { BlankTracker, blankShape, collapseBlankLines, forcesCollapse, tidyText, type BlankShape } from './text-tidy.js';
 
@@ -83,14 +84,10 @@ export function compileFastTemplate(engine: TemplateEngine, source: string, opti
 }
 
 class FastCompiler {
-  private readonly escapeExpression: (value: unknown) => string;
-
   constructor(
     private readonly engine: TemplateEngine,
     private readonly options: FastTemplateOptions,
-  ) {
-    this.escapeExpression = engine.escapeExpression as (value: unknown) => string;
-  }
+  ) {}
 
   /** A program's value: its parts joined with `+` left to right, as Handlebars' generated `return a + b + …`. */
   program(program: Program): Evaluate {
@@ -165,10 +162,7 @@ class FastCompiler {
         return typeof found === 'function' ? found.call(context) : found; // Handlebars' `lambda`
       };
     }
-    if (node.escaped && this.options.escape) {
-      const escape = this.escapeExpression;
-      return (context) => escape(value(context));
-    }
+    if (node.escaped && this.options.escape) return (context) => escapeExpression(value(context));
     return orEmpty(value);
   }
 
@@ -180,7 +174,26 @@ class FastCompiler {
       fn: node.program ? this.blockProgram(node.program) : noop,
       inverse: node.inverse ? this.blockProgram(node.inverse) : noop,
     };
+    if ((helper === 'if' || helper === 'unless') && node.params.length === 1 && node.hash === undefined) {
+      return orEmpty(this.condition(node.params[0], helper === 'if' ? blocks : { fn: blocks.inverse, inverse: blocks.fn }));
+    }
     return orEmpty(this.helperCall(helper, node.params, node.hash, node.loc, blocks));
+  }
+
+  /**
+   * Handlebars' built-in `{{#if}}` (and `{{#unless}}`, which calls it with the blocks swapped) without a
+   * helper call: a function is called first, then falsy values and empty arrays choose the inverse. Both
+   * blocks see `this` as the helper would (the null context when there is none).
+   */
+  private condition(param: Expression, blocks: { fn: (context?: unknown) => unknown; inverse: (context?: unknown) => unknown }): Evaluate {
+    const value = this.param(param);
+    const { fn, inverse } = blocks;
+    return (context) => {
+      const self = context != null ? context : NULL_CONTEXT;
+      let condition = value(context);
+      if (typeof condition === 'function') condition = (condition as (this: unknown) => unknown).call(self);
+      return !condition || (Array.isArray(condition) && condition.length === 0) ? inverse(self) : fn(self);
+    };
   }
 
   private blockProgram(program: Program): (context?: unknown) => unknown {

@@ -1,0 +1,42 @@
+/**
+ * Handlebars' `escapeExpression`, the escaping of every `{{…}}` in the HTML part, without its replace
+ * callback: the same characters become the same entities (`&<>"'\`=`), other values are turned into strings
+ * the same way, and objects with `toHTML` (SafeString) pass through. A send escapes some hundred values.
+ */
+export function escapeExpression(value: unknown): string {
+  if (typeof value !== 'string') {
+    const html = value as { toHTML?: unknown } | null | undefined;
+    if (html && typeof html.toHTML === 'function') return (html.toHTML as () => string)();
+    if (value == null) return '';
+    if (!value) return '' + (value as string); // `+`, not a template literal: the same conversion as Handlebars
+    return escapeHtml('' + (value as string));
+  }
+  return escapeHtml(value);
+}
+
+const ENTITIES: (string | undefined)[] = [];
+ENTITIES['&'.charCodeAt(0)] = '&amp;';
+ENTITIES['<'.charCodeAt(0)] = '&lt;';
+ENTITIES['>'.charCodeAt(0)] = '&gt;';
+ENTITIES['"'.charCodeAt(0)] = '&quot;';
+ENTITIES["'".charCodeAt(0)] = '&#x27;';
+ENTITIES['`'.charCodeAt(0)] = '&#x60;';
+ENTITIES['='.charCodeAt(0)] = '&#x3D;';
+const LAST = '`'.charCodeAt(0);
+const SPECIAL = /[&<>"'`=]/;
+
+/** A string with `&<>"'\`=` escaped as Handlebars escapes them; the same string when there are none. */
+export function escapeHtml(text: string): string {
+  if (!SPECIAL.test(text)) return text; // most values; the regular expression scans far faster than a loop
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > LAST) continue;
+    const entity = ENTITIES[c];
+    if (entity === undefined) continue;
+    out += text.slice(from, i) + entity;
+    from = i + 1;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
