@@ -13,6 +13,7 @@
  *   accepted in any 10 s window against the configured cap.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -48,7 +49,11 @@ export interface DeliveryBenchOptions {
 }
 
 export async function runDeliveryBench(
-  opts: DeliveryBenchOptions = { messages: 3000, rateCap: 50, rateSeconds: 30 },
+  opts: DeliveryBenchOptions = {
+    messages: Number(process.env.DELIVERY_BENCH_MESSAGES ?? 3000),
+    rateCap: 50,
+    rateSeconds: Number(process.env.DELIVERY_BENCH_RATE_SECONDS ?? 30),
+  },
 ): Promise<Record<string, number>> {
   const results: Record<string, number> = {};
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
@@ -66,6 +71,7 @@ export async function runDeliveryBench(
     const raw = prebuiltMessage(template.compiled);
     results['message size (KB)'] = raw.length / 1024;
     sink.reset();
+    let sinkCpu = await sink.cpu();
     const transport = createTransport({ url: sink.url, pool: true, maxConnections: 5, maxMessages: 1000 });
     let cpu = process.cpuUsage();
     let started = performance.now();
@@ -76,25 +82,36 @@ export async function runDeliveryBench(
     );
     const rawRate = opts.messages / ((performance.now() - started) / 1000);
     results['raw pooled nodemailer: CPU per email (µs)'] = cpuPerEmail(cpu, opts.messages);
+    results['raw pooled nodemailer: CPU per email, SMTP sink (µs)'] = Math.round(((await sink.cpu()) - sinkCpu) / opts.messages);
     transport.close();
     results['raw pooled nodemailer (emails/s)'] = Math.round(rawRate);
 
-    for (const [label, env] of [
+    const runs = [
       ['end to end', {}],
       ['end to end, DKIM-signed', { DKIM_DOMAIN: 'studio-noord.example.be', DKIM_SELECTOR: 'bench', DKIM_PRIVATE_KEY: privateKey }],
-    ] as const) {
+    ] as const;
+    // DELIVERY_BENCH_DKIM=0 skips the signed run while iterating.
+    for (const [label, env] of process.env.DELIVERY_BENCH_DKIM === '0' ? runs.slice(0, 1) : runs) {
       const prefix = `benchd${Date.now()}`;
       prefixes.push(prefix);
       const app = await startWorker({ ...baseEnv, ...env, QUEUE_PREFIX: prefix, EMAIL_RATE_PER_SECOND: '0', EMAIL_CONCURRENCY: '20' });
       try {
         const ids = await enqueue(app, template.id, opts.messages, label);
         sink.reset();
+        sinkCpu = await sink.cpu();
+        const pgCpu = await postgresCpuUs(app);
+        const redisCpu = await redisCpuUs();
         cpu = process.cpuUsage();
         started = performance.now();
+        mark(`${label}: start`);
         await app.get(EmailService).dispatch(ids);
         await waitFor(async () => (await sink.count()) >= opts.messages, 300_000);
         const accepted = performance.now();
+        mark(`${label}: all accepted`);
         results[`${label}: CPU per email, worker process (µs)`] = cpuPerEmail(cpu, opts.messages);
+        results[`${label}: CPU per email, SMTP sink (µs)`] = Math.round(((await sink.cpu()) - sinkCpu) / opts.messages);
+        results[`${label}: CPU per email, PostgreSQL backends of the worker (µs)`] = Math.round(((await postgresCpuUs(app)) - pgCpu) / opts.messages);
+        results[`${label}: CPU per email, Redis server (µs, shared with anything else using it)`] = Math.round(((await redisCpuUs()) - redisCpu) / opts.messages);
         await waitFor(async () => (await sentCount(app, ids)) === ids.length, 60_000);
         results[`${label} (emails/s)`] = Math.round(opts.messages / ((accepted - started) / 1000));
         results[`${label} vs raw nodemailer (%)`] = Math.round((100 * results[`${label} (emails/s)`]) / rawRate);
@@ -103,7 +120,8 @@ export async function runDeliveryBench(
       }
     }
 
-    // Rate limit shared by two workers through Redis.
+    // Rate limit shared by two workers through Redis (DELIVERY_BENCH_RATE_SECONDS=0 skips it).
+    if (opts.rateSeconds <= 0) return results;
     const prefix = `benchr${Date.now()}`;
     prefixes.push(prefix);
     const rateEnv = { ...baseEnv, QUEUE_PREFIX: prefix, EMAIL_RATE_PER_SECOND: String(opts.rateCap), EMAIL_CONCURRENCY: '20' };
@@ -130,10 +148,42 @@ export async function runDeliveryBench(
   return results;
 }
 
+/** With DELIVERY_BENCH_MARKS=1, prints the process uptime at a phase boundary (to cut a --cpu-prof profile). */
+function mark(what: string): void {
+  if (process.env.DELIVERY_BENCH_MARKS === '1') console.log(`[mark] ${process.uptime().toFixed(3)} s ${what}`);
+}
+
 /** CPU time (user + system) of this process since `since`, per email. */
 function cpuPerEmail(since: NodeJS.CpuUsage, emails: number): number {
   const used = process.cpuUsage(since);
   return Math.round((used.user + used.system) / emails);
+}
+
+/** CPU time (µs) the PostgreSQL backends serving this worker's database have used so far (from /proc; 0 where unreadable). */
+async function postgresCpuUs(app: INestApplicationContext): Promise<number> {
+  const rows: { pid: number }[] = await app.get(DataSource).query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`);
+  let ticks = 0;
+  for (const { pid } of rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').replace(/^.*\) /, '').split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    } catch {
+      // another machine, or the backend ended
+    }
+  }
+  return (ticks * 1_000_000) / 100; // USER_HZ
+}
+
+/** CPU time (µs) of the Redis server so far, as it reports it (INFO cpu). */
+async function redisCpuUs(): Promise<number> {
+  const redis = new Redis(loadConfig({}).redisUrl);
+  try {
+    const info = await redis.info('cpu');
+    const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+    return (field('used_cpu_sys') + field('used_cpu_user')) * 1_000_000;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** Removes the benchmark's queue and rate-limit keys from Redis. */
@@ -362,6 +412,10 @@ class Sink {
   reset(): void {
     this.child.send({ type: 'reset' });
   }
+  /** CPU time (µs) the sink process has used. */
+  async cpu(): Promise<number> {
+    return (await this.ask<{ cpu: number }>('cpu')).cpu;
+  }
   async times(): Promise<number[]> {
     return (await this.ask<{ times: number[] }>('times')).times;
   }
@@ -396,6 +450,10 @@ function runSink(): void {
       times = [];
     } else if (m.type === 'count') process.send!({ count });
     else if (m.type === 'times') process.send!({ times });
+    else if (m.type === 'cpu') {
+      const used = process.cpuUsage();
+      process.send!({ cpu: used.user + used.system });
+    }
   });
 }
 

@@ -1,44 +1,32 @@
 import { OnApplicationShutdown } from '@nestjs/common';
-import { createTransport, type Transporter } from 'nodemailer';
 import type { EmailConfig } from '../../config/app-config.js';
 import { MailTransport, type OutgoingMail, type SentMail } from './mail-transport.js';
+import { SmtpPool, smtpOptionsFromUrl } from './smtp-client.js';
 
 /**
- * Pooled SMTP through nodemailer: a few long-lived connections per process, each carrying many messages.
- * Messages are already built and signed, so nodemailer only speaks SMTP. The URL may carry credentials;
+ * Pooled SMTP: a few long-lived connections per process (SMTP_MAX_CONNECTIONS), each carrying many
+ * messages. Messages are already built and signed, so the client only speaks SMTP: the envelope commands
+ * pipelined, the message written as it is (dot-stuffed where needed). The URL may carry credentials;
  * it is never logged.
  */
 export class SmtpTransport extends MailTransport implements OnApplicationShutdown {
   readonly kind = 'smtp' as const;
-  private readonly transporter: Transporter;
+  private readonly pool: SmtpPool;
 
   constructor(config: Pick<EmailConfig, 'smtpUrl' | 'smtpMaxConnections'>) {
     super();
-    this.transporter = createTransport({
-      url: config.smtpUrl!,
-      pool: true,
-      maxConnections: config.smtpMaxConnections,
-      maxMessages: 1000,
-      connectionTimeout: 10_000,
-      greetingTimeout: 10_000,
-      socketTimeout: 60_000,
-      logger: false,
-      debug: false,
-      disableFileAccess: true,
-      disableUrlAccess: true,
-    });
+    this.pool = new SmtpPool(smtpOptionsFromUrl(config.smtpUrl!, config.smtpMaxConnections));
   }
 
   async send(mail: OutgoingMail): Promise<SentMail> {
-    const info = await this.transporter.sendMail({ envelope: { from: mail.envelope.from, to: [mail.envelope.to] }, raw: mail.raw });
-    return { response: String(info.response ?? '') };
+    return { response: await this.pool.send({ from: mail.envelope.from, to: mail.envelope.to }, mail.raw) };
   }
 
   async verify(): Promise<void> {
-    await this.transporter.verify();
+    await this.pool.verify();
   }
 
-  onApplicationShutdown(): void {
-    this.transporter.close();
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.close();
   }
 }
