@@ -1,5 +1,7 @@
 import { HONEYPOT_LINK_INDEX } from './honeypot.js';
-import { requestSignal } from './machine-signals.js';
+import fc from 'fast-check';
+import { isbot } from 'isbot';
+import { looksLikeBot, requestSignal } from './machine-signals.js';
 
 const IPHONE_MAIL = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148';
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
@@ -42,5 +44,16 @@ describe('machine signals in the request', () => {
 
   it('treats a click on the hidden honeypot link as a machine, even with a browser user agent', () => {
     expect(click(CHROME, HONEYPOT_LINK_INDEX)).toBe('honeypot');
+  });
+});
+
+describe('looksLikeBot', () => {
+  it('gives isbot’s verdict for every user agent, asked once or many times', () => {
+    const agents = fc.oneof(fc.constantFrom(IPHONE_MAIL, CHROME, OUTLOOK, 'Barracuda Sentinel (EE)', 'python-requests/2.31', 'Googlebot/2.1', 'curl/8.0'), fc.string({ maxLength: 60 }));
+    fc.assert(
+      fc.property(fc.array(agents, { minLength: 1, maxLength: 20 }), (uas) => {
+        for (const ua of [...uas, ...uas]) expect(looksLikeBot(ua)).toBe(isbot(ua));
+      }),
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { isbot } from 'isbot';
 import { HONEYPOT_LINK_INDEX } from './honeypot.js';
+import { LruCache } from './lru-cache.js';
 import type { TrackingHit } from './tracking-hit.js';
 
 /**
@@ -49,6 +50,22 @@ export function requestSignal(hit: Pick<TrackingHit, 'kind' | 'method' | 'userAg
   if (!ua) return 'no_user_agent';
   if (ua === APPLE_PROXY_USER_AGENT) return 'apple_privacy_proxy';
   if (IMAGE_PROXY.test(ua)) return 'image_proxy';
-  if (isbot(ua)) return 'bot_user_agent';
+  if (looksLikeBot(ua)) return 'bot_user_agent';
   return null;
+}
+
+/**
+ * isbot's verdicts by user agent. Its pattern is one very large regular expression, by far the costliest step of
+ * judging a hit, while the user agents of one mailing are a few hundred strings repeated thousands of times.
+ * The verdict depends on the string alone, so remembering it is exact.
+ */
+const BOT_VERDICTS = new LruCache<string, boolean>(4096);
+
+export function looksLikeBot(ua: string): boolean {
+  let verdict = BOT_VERDICTS.get(ua);
+  if (verdict === undefined) {
+    verdict = isbot(ua);
+    BOT_VERDICTS.set(ua, verdict);
+  }
+  return verdict;
 }
