@@ -53,6 +53,28 @@ describe('the tracking buffer between the endpoints and PostgreSQL', () => {
     }
   });
 
+  it('adds the hits of one moment to the stream together, one entry each, all answered and all stored', async () => {
+    const database = await TestDatabase.create();
+    const queuePrefix = `t${randomBytes(4).toString('hex')}`;
+    const api = await startTestApp({ role: 'api', database, queuePrefix });
+    let worker: TestApp | undefined;
+    try {
+      const { messageId } = await sentMessage(api);
+      await Promise.all(Array.from({ length: 40 }, () => open(api, messageId)));
+      const entries = await redis.xrange(hitStreamKey(api.config), '-', '+');
+      expect(entries).toHaveLength(40);
+      expect(new Set(entries.map(([, fields]) => JSON.parse(fields[1])[1])).size).toBe(40); // 40 distinct hits, field h
+      await api.app.close();
+
+      worker = await startTestApp({ role: 'worker', database, queuePrefix });
+      await eventually(async () => (await stored(worker!, messageId)).length === 40);
+      await eventually(async () => (await redis.xlen(hitStreamKey(worker!.config))) === 0);
+    } finally {
+      await worker?.close();
+      await database.drop();
+    }
+  });
+
   describe('with several workers', () => {
     let t: TestApp;
     let worker: INestApplicationContext | undefined;
