@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import pg from 'pg';
 import { BENCH_ADMIN_KEY, freshDatabase, isMain, percentile, startService } from './support/service.js';
@@ -36,7 +37,42 @@ function post(path: string, body: unknown): Promise<{ status: number; ms: number
   });
 }
 
-export async function runIngestBench(opts = { batches: 300, batchSize: 1000, concurrency: 4, leads: 50_000, latencySeconds: 10, rps: 500 }) {
+/** Sizes; INGEST_BATCHES, INGEST_LEADS and INGEST_LATENCY_SECONDS shrink a run while iterating. */
+const DEFAULTS = {
+  batches: Number(process.env.INGEST_BATCHES ?? 300),
+  batchSize: 1000,
+  concurrency: 4,
+  leads: Number(process.env.INGEST_LEADS ?? 50_000),
+  latencySeconds: Number(process.env.INGEST_LATENCY_SECONDS ?? 10),
+  rps: 500,
+};
+
+/** CPU seconds (user + system) a process has used so far, from /proc (0 when it is gone). */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds of the service processes and of the PostgreSQL backends serving the bench database. */
+async function cpuSnapshot(db: pg.Client, pids: { api?: number; worker?: number }): Promise<{ api: number; worker: number; pg: Map<number, number> }> {
+  const { rows } = await db.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`);
+  return { api: cpuSeconds(pids.api), worker: cpuSeconds(pids.worker), pg: new Map(rows.map((r) => [r.pid as number, cpuSeconds(r.pid)])) };
+}
+
+/** µs of CPU per event between two snapshots (backends that appeared meanwhile count from zero). */
+function cpuPerEvent(a: Awaited<ReturnType<typeof cpuSnapshot>>, b: Awaited<ReturnType<typeof cpuSnapshot>>, events: number) {
+  let pgSeconds = 0;
+  for (const [pid, s] of b.pg) pgSeconds += s - (a.pg.get(pid) ?? 0);
+  const us = (s: number) => Math.round((s / events) * 1e6 * 10) / 10;
+  return { api: us(b.api - a.api), worker: us(b.worker - a.worker), pg: us(pgSeconds) };
+}
+
+export async function runIngestBench(opts = DEFAULTS) {
   const url = await freshDatabase('nurture_bench_ingest');
   const common = { DATABASE_URL: url, QUEUE_PREFIX: `bench${Date.now()}`, SCORING_SWEEP_MS: '1000' };
   const api = await startService('api', { ...common, PROCESS_ROLE: 'api' }, PORT);
@@ -62,6 +98,8 @@ export async function runIngestBench(opts = { batches: 300, batchSize: 1000, con
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
+    const pids = { api: api.child.pid, worker: worker.child.pid };
+    const cpuBefore = await cpuSnapshot(db, pids);
     const types = ['page_viewed', 'email_opened', 'email_clicked', 'content_downloaded', 'form_submitted'];
     let next = 0;
     let failed = 0;
@@ -87,12 +125,14 @@ export async function runIngestBench(opts = { batches: 300, batchSize: 1000, con
     sampling = false;
     await sampler;
     const total = opts.batches * opts.batchSize;
+    const cpu = cpuPerEvent(cpuBefore, await cpuSnapshot(db, pids), total);
 
     log('scored');
     // Latency: single-event POSTs at a steady rate.
     const latencies: number[] = [];
     const interval = 1000 / opts.rps;
     const count = opts.rps * opts.latencySeconds;
+    const latencyCpuBefore = await cpuSnapshot(db, pids);
     const t0 = performance.now();
     const inflight: Promise<void>[] = [];
     for (let i = 0; i < count; i++) {
@@ -108,6 +148,7 @@ export async function runIngestBench(opts = { batches: 300, batchSize: 1000, con
     await Promise.all(inflight);
     const achievedRps = count / ((performance.now() - t0) / 1000);
     await drain(db, 60_000);
+    const latencyCpu = cpuPerEvent(latencyCpuBefore, await cpuSnapshot(db, pids), count);
     latencies.sort((a, b) => a - b);
 
     const [{ n: ledgerRows }] = (await db.query(`SELECT count(*)::int AS n FROM score_ledger`)).rows;
@@ -118,9 +159,15 @@ export async function runIngestBench(opts = { batches: 300, batchSize: 1000, con
       scoredPerSecond: Math.round(total / scoredSeconds),
       maxScoringLagMs: Math.round(maxLagMs),
       ledgerRows,
+      cpuUsPerEventApi: cpu.api,
+      cpuUsPerEventWorker: cpu.worker,
+      cpuUsPerEventPg: cpu.pg,
       singleEventRps: Math.round(achievedRps),
       singleEventP50Ms: +percentile(latencies, 50).toFixed(2),
       singleEventP99Ms: +percentile(latencies, 99).toFixed(2),
+      singleEventCpuUsApi: latencyCpu.api,
+      singleEventCpuUsWorker: latencyCpu.worker,
+      singleEventCpuUsPg: latencyCpu.pg,
       apiPeakRssMb: Math.round(api.peakRssMb()),
       workerPeakRssMb: Math.round(worker.peakRssMb()),
     };

@@ -15,23 +15,41 @@ describe('scoring across processes', () => {
 
   const pending = async () => (await api.db.query(`SELECT count(*)::int AS n FROM scoring_queue`))[0].n as number;
 
-  it('scores events accepted by an API process even when Redis lost their jobs, once a worker runs', async () => {
+  it('scores events in the request that stores them: an API process alone has every score current when it answers', async () => {
     const res = await api.api('post', '/api/v1/events').send({
       events: Array.from({ length: 50 }, (_, i) => ({ email: `lost${i % 5}@example.be`, type: 'content_downloaded', idempotencyKey: `lost-${i}` })),
     });
     expect(res.body.accepted).toBe(50);
-    // The API role runs no workers: nothing is scored yet, and the jobs vanish with Redis.
-    expect(await pending()).toBe(50);
-    await clearQueues(api.config.queuePrefix);
-
-    workers.push(await startTestWorker(api), await startTestWorker(api));
-    await eventually(async () => (await pending()) === 0, 15_000);
+    // The API role runs no workers, yet nothing waits: the ledger and the scores were written with the events.
+    expect(await pending()).toBe(0);
     const [{ n, total }] = await api.db.query(`SELECT count(*)::int AS n, sum(points)::float8 AS total FROM score_ledger`);
     expect(n).toBe(50);
     expect(total).toBe(500);
+    const again = await api.api('post', '/api/v1/events').send({ events: [{ email: 'lost0@example.be', type: 'page_viewed' }] });
+    expect(again.body.accepted).toBe(1);
+    const [lead] = await api.db.query(`SELECT engagement_score FROM leads WHERE email_normalized = 'lost0@example.be'`);
+    expect(lead.engagement_score).toBeCloseTo(101, 3); // ten downloads and a page view, milliseconds apart
   });
 
-  it('shares new work between two workers without scoring anything twice', async () => {
+  it('scores queued events (tracking hits, opt-outs) once a worker runs, even when Redis lost their jobs', async () => {
+    const [lead] = await api.db.query(`SELECT id FROM leads WHERE email_normalized = 'lost1@example.be'`);
+    await api.db.query(
+      `WITH e AS (
+         INSERT INTO events (lead_id, type, occurred_at, properties) SELECT $1, 'content_downloaded', now(), '{}' FROM generate_series(1, 3)
+         RETURNING id, lead_id)
+       INSERT INTO scoring_queue (event_id, lead_id) SELECT id, lead_id FROM e`,
+      [lead.id],
+    );
+    expect(await pending()).toBe(3);
+    await clearQueues(api.config.queuePrefix);
+    workers.push(await startTestWorker(api), await startTestWorker(api));
+    await eventually(async () => (await pending()) === 0, 15_000);
+    const [{ n, total }] = await api.db.query(`SELECT count(*)::int AS n, sum(points)::float8 AS total FROM score_ledger WHERE lead_id = $1`, [lead.id]);
+    expect(n).toBe(13);
+    expect(total).toBe(130);
+  });
+
+  it('scores concurrent batches for shared leads exactly once', async () => {
     const batches = Array.from({ length: 10 }, (_, b) =>
       api.api('post', '/api/v1/events').send({
         events: Array.from({ length: 100 }, (_, i) => ({ email: `shared${(b * 100 + i) % 37}@example.be`, type: 'form_submitted' })),

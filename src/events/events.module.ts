@@ -3,12 +3,11 @@ import { ScoringModule } from '../scoring/scoring.module.js';
 import { EventsController } from './events.controller.js';
 import { EventsService } from './events.service.js';
 import { KnownLeadEventWriter } from './known-lead-event-writer.js';
-import { ScoringWakeups } from './scoring-wakeups.js';
 
 @Module({
   imports: [ScoringModule],
   controllers: [EventsController],
-  providers: [EventsService, ScoringWakeups, KnownLeadEventWriter],
+  providers: [EventsService, KnownLeadEventWriter],
   exports: [EventsService],
 })
 export class EventsModule {}

@@ -6,11 +6,11 @@ import { DomainError } from '../common/domain-error.js';
 import { LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { recordDomainEvents } from '../lifecycle/outbox.js';
 import { intentTierOf, type ScoringModelDefinition, type Stage } from '../scoring/domain/index.js';
+import { LeadScoringService, SCORED_LEAD_COLUMNS, type ScoredLead, type StoredEvent } from '../scoring/lead-scoring.service.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
 import { EventInput, MAX_BATCH, parseEventInput } from './event-input.js';
 import { IngestItemResult, IngestResult } from './events.types.js';
 import { KnownLeadEventWriter } from './known-lead-event-writer.js';
-import { ScoringWakeups } from './scoring-wakeups.js';
 
 /** A valid event with its place in the request. */
 type Valid = { index: number; event: EventInput };
@@ -18,10 +18,11 @@ type Valid = { index: number; event: EventInput };
 type Row = { index: number; leadId: string; event: EventInput; id: string };
 
 /**
- * Accepts behaviour events: validates each, finds or creates the lead, stores the event and its
- * place on the scoring queue atomically before answering (so an accepted event is never lost),
- * then asks a worker to score it. Retried events with the same idempotency key are reported as
- * duplicates. Events of known leads take one shared statement; only new leads need a transaction.
+ * Accepts behaviour events: validates each, finds or creates the lead, and stores and scores the
+ * events in one transaction before answering (so an accepted event is never lost and its points are
+ * applied exactly once, with the score current when the answer leaves). Retried events with the same
+ * idempotency key are reported as duplicates. Events of known leads share a transaction with
+ * concurrent requests (see KnownLeadEventWriter); new leads take a transaction of their own.
  */
 @Injectable()
 export class EventsService {
@@ -30,7 +31,7 @@ export class EventsService {
     private readonly clock: Clock,
     private readonly models: ScoringModelService,
     private readonly activity: LeadActivityHub,
-    private readonly wakeups: ScoringWakeups,
+    private readonly scoring: LeadScoringService,
     private readonly knownLeads: KnownLeadEventWriter,
   ) {}
 
@@ -51,20 +52,17 @@ export class EventsService {
       throw DomainError.validation(errors, errors.map((e) => `${e.field}: ${e.message}`).join('; '));
     }
 
-    const touched = valid.length ? ((await this.storeKnown(valid, items, now)) ?? (await this.storeCreatingLeads(valid, items, now))) : [];
-    // Not awaited: the events are committed with their scoring_queue rows, so the answer need not
-    // wait for Redis; a wake-up lost with the process only leaves the events to the sweep.
-    this.wakeups.request(touched);
+    if (valid.length && !(await this.storeKnown(valid, items, now))) await this.storeCreatingLeads(valid, items, now);
     const count = (s: string) => items.filter((i) => i.status === s).length;
     return { accepted: count('accepted'), duplicates: count('duplicate'), rejected: count('rejected'), items };
   }
 
   /**
-   * Steady state (every lead already known): one statement, shared with concurrent requests (see
-   * KnownLeadEventWriter). Returns null, having written nothing, when some lead is unknown: then
-   * the transactional path creates the leads.
+   * Steady state (every lead already known): one transaction, shared with concurrent requests (see
+   * KnownLeadEventWriter). Returns false, having written nothing, when some lead is unknown: then
+   * the lead-creating path takes the request.
    */
-  private async storeKnown(valid: Valid[], items: IngestItemResult[], now: Date): Promise<string[] | null> {
+  private async storeKnown(valid: Valid[], items: IngestItemResult[], now: Date): Promise<boolean> {
     // The first of several events with one idempotency key in a batch wins; later ones are duplicates.
     const seen = new Map<string, number>();
     const insert = valid.map((v, i) => {
@@ -81,14 +79,14 @@ export class EventsService {
         leadId: v.event.leadId,
         email: v.event.leadId ? null : v.event.email,
         type: v.event.type,
-        occurredAt: v.event.occurredAt.toISOString(),
-        properties: JSON.stringify(v.event.properties),
+        occurredAt: v.event.occurredAt,
+        properties: v.event.properties,
         idempotencyKey: v.event.idempotencyKey,
         insert: insert[i],
       })),
       now,
     );
-    if (!written.allKnown) return null;
+    if (!written.allKnown) return false;
     const result = written.rows;
     const rows: Row[] = [];
     const stored = new Set<string>();
@@ -102,11 +100,11 @@ export class EventsService {
       if (result[i].stored) stored.add(ids[i]);
     });
     await this.settle(this.db.manager, valid, rows, stored, items, new Map([...seen].map(([k, i]) => [k, valid[i].index])));
-    return this.acceptedLeads(rows, items);
+    return true;
   }
 
-  /** First events of new leads: creates the leads (with their domain events and activity) and stores the events, in one transaction. */
-  private async storeCreatingLeads(valid: Valid[], items: IngestItemResult[], now: Date): Promise<string[]> {
+  /** First events of new leads: creates the leads (with their domain events and activity), stores and scores the events, in one transaction. */
+  private async storeCreatingLeads(valid: Valid[], items: IngestItemResult[], now: Date): Promise<void> {
     // Read the model before taking a connection for the transaction: asking the pool for a second
     // connection while holding one deadlocks once every connection is held that way.
     const { definition } = await this.models.currentForRead();
@@ -126,14 +124,8 @@ export class EventsService {
     return { raws: o.events, batch: true };
   }
 
-  /** Stores the valid events; fills in their results; returns the ids of leads with new events. */
-  private async store(
-    m: EntityManager,
-    valid: Valid[],
-    items: IngestItemResult[],
-    now: Date,
-    model: ScoringModelDefinition,
-  ): Promise<string[]> {
+  /** Stores and scores the valid events; fills in their results. */
+  private async store(m: EntityManager, valid: Valid[], items: IngestItemResult[], now: Date, model: ScoringModelDefinition): Promise<void> {
     const leadIds = await this.resolveLeads(m, valid, items, now, model);
     // The first of several events with one idempotency key in a batch wins; later ones are duplicates.
     const seen = new Map<string, number>();
@@ -149,16 +141,19 @@ export class EventsService {
       if (key !== null) seen.set(key, v.index);
       rows.push({ index: v.index, leadId, event: v.event, id: randomUUID() });
     }
+    // Lock the leads (in id order, as the known-lead path does) before storing events, so that two
+    // requests for one lead take turns and each scores on the other's result.
+    const leads: ScoredLead[] = rows.length
+      ? await m.query(`SELECT ${SCORED_LEAD_COLUMNS} FROM leads WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, [
+          [...new Set(rows.map((r) => r.leadId))],
+        ])
+      : [];
+    const current = await this.models.current(m);
     const inserted: { id: string }[] = await m.query(
-      `WITH ins AS (
-         INSERT INTO events (id, lead_id, type, occurred_at, properties, idempotency_key, received_at)
-         SELECT * , $7::timestamptz FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::jsonb[], $6::text[])
-         ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-         RETURNING id, lead_id
-       ), queued AS (
-         INSERT INTO scoring_queue (event_id, lead_id) SELECT id, lead_id FROM ins
-       )
-       SELECT id FROM ins`,
+      `INSERT INTO events (id, lead_id, type, occurred_at, properties, idempotency_key, received_at)
+       SELECT * , $7::timestamptz FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::jsonb[], $6::text[])
+       ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+       RETURNING id`,
       [
         rows.map((r) => r.id),
         rows.map((r) => r.leadId),
@@ -169,8 +164,15 @@ export class EventsService {
         now.toISOString(),
       ],
     );
-    await this.settle(m, valid, rows, new Set(inserted.map((r) => r.id)), items, seen);
-    return this.acceptedLeads(rows, items);
+    const stored = new Set(inserted.map((r) => r.id));
+    const events: StoredEvent[] = rows
+      .filter((r) => stored.has(r.id))
+      .map((r) => ({ id: r.id, lead_id: r.leadId, type: r.event.type, occurred_at: r.event.occurredAt, properties: r.event.properties, machine: false }));
+    if (events.length) {
+      const scored = new Set(events.map((e) => e.lead_id));
+      await this.scoring.scoreLocked(m, current, leads.filter((l) => scored.has(l.id)), events, now);
+    }
+    await this.settle(m, valid, rows, stored, items, seen);
   }
 
   /**
@@ -211,10 +213,6 @@ export class EventsService {
         if (first !== undefined) item.eventId = items[first]?.eventId;
       }
     }
-  }
-
-  private acceptedLeads(rows: Row[], items: IngestItemResult[]): string[] {
-    return [...new Set(rows.filter((r) => items[r.index]?.status === 'accepted').map((r) => r.leadId))];
   }
 
   /** Maps each valid item to its lead id, creating leads for unknown emails; unknown lead ids are rejected. */

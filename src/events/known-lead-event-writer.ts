@@ -1,14 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { maxCapWindowMs, type LedgerFact } from '../scoring/domain/index.js';
+import { LeadScoringService, planScoring, SCORED_LEAD_COLUMNS, type EventRecord, type ScoredLead, type StoredEvent } from '../scoring/lead-scoring.service.js';
+import { ScoringModelService, type ScoringModelVersion } from '../scoring/scoring-model.service.js';
+import { GroupCommit } from './group-commit.js';
 
-/** One event offered for the one-statement path; `insert` false marks an in-request repeat of an idempotency key (resolved, never stored). */
+/** One event offered for the known-lead path; `insert` false marks an in-request repeat of an idempotency key (resolved, never stored). */
 export interface KnownLeadEventRow {
   id: string;
   leadId: string | null;
   email: string | null;
   type: string;
-  occurredAt: string;
-  properties: string;
+  occurredAt: Date;
+  properties: Record<string, unknown>;
   idempotencyKey: string | null;
   insert: boolean;
 }
@@ -19,115 +24,204 @@ export interface KnownLeadWrite {
   rows: { leadId: string | null; stored: boolean }[];
 }
 
-/** Most events written by one statement (requests are never split). */
+/** Most events written by one transaction (requests are never split). */
 export const MAX_ROWS_PER_STATEMENT = 4000;
-/** Statements in flight at once; requests arriving meanwhile share the next one. */
+/** Transactions in flight at once; requests arriving meanwhile share the next one. */
 export const STATEMENTS_IN_FLIGHT = 2;
 
-/**
- * Resolves every event's lead (by id or email) and, for each request whose leads are all known,
- * stores its events and their scoring_queue rows. Requests (`req`) succeed or write nothing on
- * their own; keyed rows are inserted in key order so concurrent statements lock keys in one order.
- */
-const WRITE_SQL = `
-  WITH x AS (
-    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::jsonb[], $7::text[], $8::bool[], $9::int[], $10::timestamptz[])
-      WITH ORDINALITY AS x(id, given, email, type, occurred_at, properties, key, ins, req, received_at, ord)
-  ), r AS (
-    SELECT x.*, CASE WHEN x.given IS NOT NULL THEN (SELECT l.id FROM leads l WHERE l.id = x.given)
-                     ELSE (SELECT l.id FROM leads l WHERE l.email_normalized = x.email) END AS lead_id
-      FROM x
-  ), k AS (
-    SELECT r.*, bool_and(r.lead_id IS NOT NULL) OVER (PARTITION BY r.req) AS all_known FROM r
-  ), stored AS (
-    INSERT INTO events (id, lead_id, type, occurred_at, properties, idempotency_key, received_at)
-    SELECT id, lead_id, type, occurred_at, properties, key, received_at FROM k WHERE ins AND all_known ORDER BY key NULLS LAST, ord
-    ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-    RETURNING id, lead_id
-  ), queued AS (
-    INSERT INTO scoring_queue (event_id, lead_id) SELECT id, lead_id FROM stored
-  )
-  SELECT k.lead_id, k.all_known, s.id IS NOT NULL AS stored FROM k LEFT JOIN stored s ON s.id = k.id ORDER BY k.ord`;
-
-interface Pending {
+interface Request {
   rows: KnownLeadEventRow[];
   receivedAt: string;
-  resolve(w: KnownLeadWrite): void;
-  reject(err: unknown): void;
 }
 
+type LockedLead = ScoredLead & { email_normalized: string };
+type RawLead = Omit<LockedLead, 'engagement_as_of'> & { engagement_as_of: string; x: number };
+
 /**
- * Group commit for events of known leads. Each statement is its own transaction, and a commit
- * waits for a WAL flush: one per single-event request capped ingestion at the disk's flush rate.
- * Requests that arrive while statements are in flight are written together by the next one, so
- * under load one flush serves many requests, and an idle system still writes a request at once.
- * A request is answered only after the statement holding its events has committed, so an accepted
- * event survives the process dying right after the answer.
+ * Stores and scores the events of requests whose leads are all known, in one transaction per group
+ * of requests (group commit: each commit waits for a WAL flush, so one per single-event request
+ * capped ingestion at the disk's flush rate; requests arriving while transactions are in flight
+ * share the next one). The transaction locks the leads (in id order, so concurrent writers queue
+ * rather than deadlock), stores the events (keyed rows in key order), and writes their ledger rows,
+ * the new scores and any promotion: an event is scored exactly once, together with being stored,
+ * so a process dying right after answering loses nothing and leaves nothing half done, and two
+ * requests for one lead take turns on the lead's row. A request is answered only after its
+ * transaction committed. Requests with an unknown lead write nothing here (the caller creates leads).
  */
 @Injectable()
 export class KnownLeadEventWriter {
-  private queue: Pending[] = [];
-  private inFlight = 0;
+  private readonly commits = new GroupCommit<Request, KnownLeadWrite>(
+    (group) => this.db.transaction((m) => this.execute(m, group)),
+    (r) => r.rows.length,
+    MAX_ROWS_PER_STATEMENT,
+    STATEMENTS_IN_FLIGHT,
+  );
 
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly models: ScoringModelService,
+    private readonly scoring: LeadScoringService,
+    private readonly clock: Clock,
+  ) {}
 
-  /** Writes one request's events if all their leads are known (see KnownLeadWrite). */
+  /** Writes and scores one request's events if all their leads are known (see KnownLeadWrite). */
   write(rows: KnownLeadEventRow[], receivedAt: Date): Promise<KnownLeadWrite> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ rows, receivedAt: receivedAt.toISOString(), resolve, reject });
-      this.pump();
-    });
+    return this.commits.submit({ rows, receivedAt: receivedAt.toISOString() });
   }
 
-  private pump(): void {
-    while (this.inFlight < STATEMENTS_IN_FLIGHT && this.queue.length) {
-      const group: Pending[] = [this.queue.shift()!];
-      let size = group[0].rows.length;
-      while (this.queue.length && size + this.queue[0].rows.length <= MAX_ROWS_PER_STATEMENT) {
-        const next = this.queue.shift()!;
-        size += next.rows.length;
-        group.push(next);
-      }
-      this.inFlight++;
-      void this.run(group).finally(() => {
-        this.inFlight--;
-        this.pump();
+  private async execute(m: EntityManager, group: Request[]): Promise<KnownLeadWrite[]> {
+    const now = this.clock.now();
+    const all = group.flatMap((r) => r.rows);
+    const ids = new Set<string>();
+    const emails = new Set<string>();
+    const keys = new Set<string>();
+    for (const r of all) {
+      if (r.leadId) ids.add(r.leadId);
+      else if (r.email) emails.add(r.email);
+      if (r.insert && r.idempotencyKey !== null) keys.add(r.idempotencyKey);
+    }
+    const read = await this.lockAndRead(m, [...ids], [...emails], [...keys], all, now);
+    const byId = new Map(read.leads.map((l) => [l.id, l]));
+    const byEmail = new Map(read.leads.map((l) => [l.email_normalized, l.id]));
+    const leadOf = (r: KnownLeadEventRow) => (r.leadId ? (byId.has(r.leadId) ? r.leadId : null) : (byEmail.get(r.email!) ?? null));
+
+    const resolved = group.map((req) => req.rows.map(leadOf));
+    const known = resolved.map((leadIds) => leadIds.every((id) => id !== null));
+    // What will be stored: rows of requests whose leads are all known, less keys already stored and
+    // keys repeated across the group's requests (the first wins; the others resolve as duplicates).
+    const taken = new Set(read.storedKeys);
+    const records: EventRecord[] = [];
+    group.forEach((req, i) => {
+      if (!known[i]) return;
+      req.rows.forEach((row, j) => {
+        if (!row.insert) return;
+        if (row.idempotencyKey !== null) {
+          if (taken.has(row.idempotencyKey)) return;
+          taken.add(row.idempotencyKey);
+        }
+        records.push({
+          id: row.id,
+          lead_id: resolved[i][j]!,
+          type: row.type,
+          occurred_at: row.occurredAt,
+          properties: row.properties,
+          key: row.idempotencyKey,
+          received_at: req.receivedAt,
+        });
       });
-    }
-  }
-
-  private async run(group: Pending[]): Promise<void> {
-    try {
-      const results = await this.execute(group);
-      group.forEach((p, i) => p.resolve(results[i]));
-    } catch (err) {
-      if (group.length === 1) return group[0].reject(err);
-      // One request's problem (say, its lead deleted meanwhile) must not fail the others: retry each on its own.
-      for (const p of group) await this.execute([p]).then((r) => p.resolve(r[0]), p.reject);
-    }
-  }
-
-  private async execute(group: Pending[]): Promise<KnownLeadWrite[]> {
-    const rows = group.flatMap((p) => p.rows);
-    const req = group.flatMap((p, i) => p.rows.map(() => i));
-    const receivedAt = group.flatMap((p) => p.rows.map(() => p.receivedAt));
-    const out: { lead_id: string | null; all_known: boolean; stored: boolean }[] = await this.db.query(WRITE_SQL, [
-      rows.map((r) => r.id),
-      rows.map((r) => r.leadId),
-      rows.map((r) => r.email),
-      rows.map((r) => r.type),
-      rows.map((r) => r.occurredAt),
-      rows.map((r) => r.properties),
-      rows.map((r) => r.idempotencyKey),
-      rows.map((r) => r.insert),
-      req,
-      receivedAt,
-    ]);
-    let at = 0;
-    return group.map((p) => {
-      const mine = out.slice(at, at + p.rows.length);
-      at += p.rows.length;
-      return { allKnown: mine.every((r) => r.all_known), rows: mine.map((r) => ({ leadId: r.lead_id, stored: r.stored })) };
     });
+    const stored = new Set<string>();
+    if (records.length) {
+      const events: StoredEvent[] = records.map((r) => ({ ...r, machine: false }));
+      const scoredLeads = new Set(records.map((r) => r.lead_id));
+      const plan = planScoring(read.model.definition, read.leads.filter((l) => scoredLeads.has(l.id)), events, read.recent, now);
+      const keyed = records.some((r) => r.key !== null);
+      const result = await this.scoring.persist(m, plan, read.model.version, now, { json: JSON.stringify(records), keyed });
+      // A key stored by a concurrent transaction after it was looked up: the plan counted an event
+      // that was not stored. Roll back; on its own, the request sees the key as a duplicate.
+      if (result.count !== records.length) throw new Error('idempotency key stored concurrently; retrying');
+      for (const id of result.ids ?? records.map((r) => r.id)) stored.add(id);
+      await this.scoring.finish(m, plan);
+    }
+    return group.map((req, i) => ({
+      allKnown: known[i],
+      rows: req.rows.map((row, j) => ({ leadId: resolved[i][j], stored: known[i] && stored.has(row.id) })),
+    }));
   }
+
+  /**
+   * Locks the leads (in id order) and reads their score state, the current model version, which of
+   * the keys are already stored, and the ledger rows inside the cap windows for leads with events a
+   * capped rule may score: one statement. Its snapshot predates any wait for a lock, so when a lead
+   * was changed by a transaction that committed meanwhile (`fresh` false: that transaction may have
+   * written ledger rows or keys this snapshot cannot see) the keys and ledger rows are read again.
+   */
+  private async lockAndRead(
+    m: EntityManager,
+    ids: string[],
+    emails: string[],
+    keys: string[],
+    rows: KnownLeadEventRow[],
+    now: Date,
+  ): Promise<{ model: ScoringModelVersion; leads: LockedLead[]; storedKeys: string[]; recent: Map<string, LedgerFact[]> }> {
+    const cached = this.models.cachedLatest();
+    const reads = (model: ScoringModelVersion | null) => {
+      const capped = model ? model.definition.behaviourRules.filter((r) => r.cap) : [];
+      const cappedTypes = new Set(capped.map((r) => r.eventType));
+      const relevant = rows.filter((r) => r.insert && cappedTypes.has(r.type));
+      const windowMs = model ? maxCapWindowMs(model.definition) : 0;
+      const earliest = relevant.reduce((min, r) => Math.min(min, r.occurredAt.getTime()), now.getTime());
+      return {
+        needed: relevant.length > 0 && windowMs > 0,
+        params: [
+          keys,
+          [...new Set(relevant.filter((r) => r.leadId).map((r) => r.leadId!))],
+          [...new Set(relevant.filter((r) => !r.leadId).map((r) => r.email!))],
+          new Date(earliest - windowMs).toISOString(),
+          relevant.length && windowMs > 0 ? capped.map((r) => r.id) : [],
+        ],
+      };
+    };
+    const first = reads(cached);
+    const [row]: ({ version: number; fresh: boolean; leads: RawLead[] | null } & ReadRow)[] = await m.query(
+      `WITH l AS (
+         SELECT ${SCORED_LEAD_COLUMNS}, email_normalized, xmin::text::bigint AS x FROM leads
+          WHERE id = ANY($1::uuid[]) OR email_normalized = ANY($2::text[])
+          ORDER BY id FOR NO KEY UPDATE
+       ), t AS (
+         SELECT (pg_current_xact_id()::text::bigint >> 32) << 32 AS epoch, pg_current_xact_id()::text::bigint AS cur, pg_current_snapshot() AS snap
+       )
+       SELECT (SELECT max(version) FROM scoring_models) AS version,
+              (SELECT coalesce(bool_and(pg_visible_in_snapshot(
+                        (CASE WHEN t.epoch + l.x > t.cur THEN t.epoch + l.x - 4294967296 ELSE t.epoch + l.x END)::text::xid8, t.snap)), true)
+                 FROM l, t) AS fresh,
+              (SELECT json_agg(l) FROM l) AS leads,
+              ${readsSql(3, 'l')}`,
+      [ids, emails, ...first.params],
+    );
+    const leads: LockedLead[] = (row.leads ?? []).map(({ x: _x, ...l }) => ({ ...l, engagement_as_of: new Date(l.engagement_as_of) }));
+    // The version read in the transaction is the one that scores.
+    const model = cached?.version === row.version ? cached : await this.models.version(row.version, m);
+    this.models.remember(model);
+    let read: ReadRow = row;
+    if (!row.fresh || model !== cached) {
+      const again = reads(model);
+      if (keys.length || again.needed) {
+        [read] = await m.query(`WITH l AS (SELECT id, email_normalized FROM leads WHERE id = ANY($1::uuid[])) SELECT ${readsSql(2, 'l')}`, [
+          leads.map((l) => l.id),
+          ...again.params,
+        ]);
+      }
+    }
+    const recent = new Map<string, LedgerFact[]>();
+    for (const [leadId, ruleId, at] of read.recent ?? []) {
+      const list = recent.get(leadId);
+      const fact = { ruleId, occurredAt: new Date(at) };
+      if (list) list.push(fact);
+      else recent.set(leadId, [fact]);
+    }
+    return { model, leads, storedKeys: read.keys ?? [], recent };
+  }
+}
+
+interface ReadRow {
+  keys: string[] | null;
+  recent: [string, string, string][] | null;
+}
+
+/**
+ * Keys already stored (the first of five parameters, numbered from `$first`) and ledger rows of
+ * capped rules inside the cap window (from the fourth) for those of the leads (`leads`: id,
+ * email_normalized) named by id or email (second and third).
+ */
+function readsSql(first: number, leads: string): string {
+  const p = (i: number) => `$${first + i}`;
+  return `
+  (SELECT array_agg(idempotency_key) FROM events WHERE idempotency_key = ANY(${p(0)}::text[])) AS keys,
+  (SELECT json_agg(json_build_array(s.lead_id, s.rule_id, s.occurred_at))
+     FROM (SELECT id FROM ${leads} WHERE id = ANY(${p(1)}::uuid[]) OR email_normalized = ANY(${p(2)}::text[])) c
+     CROSS JOIN LATERAL (
+       -- OFFSET 0 keeps this a per-lead index probe (a hash join would read the whole ledger)
+       SELECT s.lead_id, s.rule_id, s.occurred_at FROM score_ledger s
+        WHERE s.lead_id = c.id AND s.occurred_at > ${p(3)} AND s.rule_id = ANY(${p(4)}::text[]) OFFSET 0) s) AS recent`;
 }

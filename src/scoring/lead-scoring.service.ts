@@ -4,17 +4,21 @@ import { Clock } from '../common/clock.js';
 import type { LeadRow } from '../leads/lead.types.js';
 import { LeadActivity, LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { applyStageChanges, StageChange } from '../lifecycle/stage-change.js';
-import { ContributionDraft, EventFacts, intentTierOf, LedgerFact, maxCapWindowMs, scoreAt, scoreEvents } from './domain/index.js';
+import { ContributionDraft, EventFacts, intentTierOf, LedgerFact, maxCapWindowMs, scoreAt, scoreEvents, type ScoringModelDefinition } from './domain/index.js';
 import { refreshLead } from './lead-refresh.js';
-import { ScoringModelService } from './scoring-model.service.js';
+import { ScoringModelService, type ScoringModelVersion } from './scoring-model.service.js';
 
 /** What scoring reads of a lead: its score state and what fit and promotion look at (not every column: fewer to parse). */
-type ScoredLead = Pick<
+export type ScoredLead = Pick<
   LeadRow,
   'id' | 'email' | 'job_title' | 'company' | 'attributes' | 'qualification' | 'source' | 'stage' | 'engagement_score' | 'engagement_as_of'
 >;
 
-interface QueuedEventRow {
+/** The columns of {@link ScoredLead}, for callers that lock leads themselves. */
+export const SCORED_LEAD_COLUMNS = 'id, email, job_title, company, attributes, qualification, source, stage, engagement_score, engagement_as_of';
+
+/** A stored, not yet scored event of a lead. */
+export interface StoredEvent {
   id: string;
   lead_id: string;
   type: string;
@@ -73,7 +77,7 @@ export class LeadScoringService {
     const now = this.clock.now();
     const { version, definition: model } = await this.models.current(m);
     const leads: ScoredLead[] = await m.query(
-      `SELECT id, email, job_title, company, attributes, qualification, source, stage, engagement_score, engagement_as_of
+      `SELECT ${SCORED_LEAD_COLUMNS}
          FROM leads WHERE id IN (SELECT lead_id FROM scoring_queue WHERE lead_id = ANY($1::uuid[]))
         ORDER BY id FOR NO KEY UPDATE SKIP LOCKED`,
       [leadIds],
@@ -81,66 +85,83 @@ export class LeadScoringService {
     const lockedElsewhere = leads.length < leadIds.length ? await this.waitingAmong(m, leadIds, leads) : [];
     if (!leads.length) return { leads: 0, events: 0, promotions: 0, lockedElsewhere };
     const ids = leads.map((l) => l.id);
-    const events: QueuedEventRow[] = await m.query(
+    const events: StoredEvent[] = await m.query(
       `WITH taken AS (DELETE FROM scoring_queue WHERE lead_id = ANY($1::uuid[]) RETURNING event_id)
        SELECT e.id, e.lead_id, e.type, e.occurred_at, e.properties, e.machine FROM events e JOIN taken t ON t.event_id = e.id`,
       [ids],
     );
-    const byLead = groupBy(events, (e) => e.lead_id);
-    const ledgerByLead = await this.recentLedger(m, ids, events, maxCapWindowMs(model));
+    const promotions = await this.scoreLocked(m, { version, definition: model }, leads, events, now);
+    return { leads: leads.length, events: events.length, promotions, lockedElsewhere };
+  }
 
-    const ledgerRows: (ContributionDraft & { leadId: string })[] = [];
-    const updates: LeadUpdate[] = [];
-    const changes: StageChange[] = [];
-    const activities: LeadActivity[] = [];
-    for (const lead of leads) {
-      const facts: EventFacts[] = (byLead.get(lead.id) ?? []).map((e) => ({
-        id: e.id,
-        type: e.type,
-        occurredAt: e.occurred_at,
-        properties: e.properties,
-        machine: e.machine,
-      }));
-      const scored = scoreEvents({
-        model,
-        state: { value: lead.engagement_score, asOf: lead.engagement_as_of },
-        events: facts,
-        recentLedger: ledgerByLead.get(lead.id) ?? [],
-        now,
-      });
-      for (const c of scored.contributions) ledgerRows.push({ ...c, leadId: lead.id });
-      const interest = facts.find((e) => !e.machine && intentTierOf(model, e.type) !== 'low');
-      const { fit, promotion } = refreshLead(lead, scored.state, model, now, {
-        highIntentEventId: scored.highIntentEventId,
-        interestEventId: interest?.id ?? null,
-      });
-      updates.push({ id: lead.id, engagement: scored.state.value, asOf: scored.state.asOf, fit: fit.score, fitContributions: fit.contributions });
-      if (promotion) {
-        changes.push({
-          leadId: lead.id,
-          from: lead.stage,
-          to: promotion.to,
-          actor: 'scoring',
-          reason: promotion.reason,
-          eventId: promotion.eventId,
-          at: now,
-        });
-      }
-      activities.push({
-        leadId: lead.id,
-        at: now,
-        created: false,
-        stageBefore: lead.stage,
-        stageAfter: promotion?.to ?? lead.stage,
-        events: [...facts].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime()),
-        engagementScore: scoreAt(scored.state, now, model.halfLifeDays),
-      });
-    }
-    await this.writeLedger(m, ledgerRows, version);
-    await this.writeScores(m, updates, version, now);
-    await applyStageChanges(m, changes);
-    await this.activity.publish(m, activities);
-    return { leads: leads.length, events: events.length, promotions: changes.length, lockedElsewhere };
+  /**
+   * Scores events stored in the caller's transaction, for leads it holds locked (FOR NO KEY UPDATE,
+   * read under that lock): writes their ledger rows, new scores, any promotion with its outbox event,
+   * and publishes the activity, all in that transaction. Returns the number of promotions.
+   */
+  async scoreLocked(
+    m: EntityManager,
+    current: Pick<ScoringModelVersion, 'version' | 'definition'>,
+    leads: ScoredLead[],
+    events: StoredEvent[],
+    now: Date,
+  ): Promise<number> {
+    const recent = await this.recentLedger(m, leads.map((l) => l.id), events, current.definition);
+    const plan = planScoring(current.definition, leads, events, recent, now);
+    await this.persist(m, plan, current.version, now);
+    return this.finish(m, plan);
+  }
+
+  /**
+   * Writes a plan's ledger rows and new scores in one statement; with `events` (a JSON array of
+   * {@link EventRecord}), stores those events in the same statement (idempotency-keyed ones in key
+   * order, a stored key's repeat skipped). Returns how many events were stored and, when some had
+   * keys, their ids.
+   */
+  async persist(
+    m: EntityManager,
+    plan: ScoringPlan,
+    version: number,
+    now: Date,
+    events?: { json: string; keyed: boolean },
+  ): Promise<{ count: number; ids: string[] | null }> {
+    if (!plan.updates.length && !events) return { count: 0, ids: null };
+    const [stored]: { count: number; ids: string[] | null }[] = await m.query(
+      `WITH ev AS (
+         INSERT INTO events (id, lead_id, type, occurred_at, properties, idempotency_key, received_at)
+         SELECT id, lead_id, type, occurred_at, properties, key, received_at
+           FROM json_to_recordset($1::json)
+             AS x(id uuid, lead_id uuid, type text, occurred_at timestamptz, properties jsonb, key text, received_at timestamptz)
+          ${events?.keyed ? 'ORDER BY key NULLS LAST' : ''}
+         ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+         RETURNING id
+       ), ledger AS (
+         INSERT INTO score_ledger (lead_id, event_id, rule_id, model_version, description, points, occurred_at)
+         SELECT l, e, r, $3, d, p, o FROM json_to_recordset($2::json) AS x(l uuid, e uuid, r text, d text, p float8, o timestamptz)
+       ), scores AS (
+         UPDATE leads l SET engagement_score = u.v, engagement_as_of = u.a, fit_score = u.f,
+                fit_contributions = u.c, fit_model_version = $3, updated_at = $5
+           FROM json_to_recordset($4::json) AS u(id uuid, v float8, a timestamptz, f float8, c jsonb)
+          WHERE l.id = u.id
+       )
+       SELECT count(*)::int AS count, CASE WHEN $6 THEN array_agg(id) END AS ids FROM ev`,
+      [
+        events?.json ?? '[]',
+        JSON.stringify(plan.ledgerRows.map((r) => ({ l: r.leadId, e: r.eventId, r: r.ruleId, d: r.description, p: r.points, o: r.occurredAt }))),
+        version,
+        JSON.stringify(plan.updates.map((u) => ({ id: u.id, v: u.engagement, a: u.asOf, f: u.fit, c: u.fitContributions }))),
+        now.toISOString(),
+        events?.keyed ?? false,
+      ],
+    );
+    return stored;
+  }
+
+  /** Applies a plan's promotions and publishes its activity (after {@link persist}); returns the number of promotions. */
+  async finish(m: EntityManager, plan: ScoringPlan): Promise<number> {
+    await applyStageChanges(m, plan.changes);
+    await this.activity.publish(m, plan.activities);
+    return plan.changes.length;
   }
 
   /** Of the asked-for leads not locked here, those that still have events waiting (so another transaction holds them). */
@@ -152,17 +173,24 @@ export class LeadScoringService {
     return rows.map((r) => r.lead_id);
   }
 
-  private async recentLedger(
+  /** Ledger rows inside the cap windows, of the capped rules these events could meet (none without caps). */
+  async recentLedger(
     m: EntityManager,
     leadIds: string[],
-    events: QueuedEventRow[],
-    windowMs: number,
+    events: StoredEvent[],
+    model: ScoringModelDefinition,
   ): Promise<Map<string, LedgerFact[]>> {
-    if (windowMs <= 0 || !events.length) return new Map();
-    const earliest = events.reduce((min, e) => Math.min(min, e.occurred_at.getTime()), Infinity);
+    const windowMs = maxCapWindowMs(model);
+    const capped = model.behaviourRules.filter((r) => r.cap);
+    const cappedTypes = new Set(capped.map((r) => r.eventType));
+    const relevant = events.filter((e) => !e.machine && cappedTypes.has(e.type));
+    if (windowMs <= 0 || !relevant.length) return new Map();
+    const wanted = new Set(relevant.map((e) => e.lead_id));
+    const earliest = relevant.reduce((min, e) => Math.min(min, e.occurred_at.getTime()), Infinity);
     const rows: { lead_id: string; rule_id: string; occurred_at: Date }[] = await m.query(
-      `SELECT lead_id, rule_id, occurred_at FROM score_ledger WHERE lead_id = ANY($1::uuid[]) AND occurred_at > $2`,
-      [leadIds, new Date(earliest - windowMs).toISOString()],
+      `SELECT lead_id, rule_id, occurred_at FROM score_ledger
+        WHERE lead_id = ANY($1::uuid[]) AND occurred_at > $2 AND rule_id = ANY($3::text[])`,
+      [leadIds.filter((id) => wanted.has(id)), new Date(earliest - windowMs).toISOString(), capped.map((r) => r.id)],
     );
     const out = new Map<string, LedgerFact[]>();
     for (const r of rows) {
@@ -173,42 +201,76 @@ export class LeadScoringService {
     return out;
   }
 
-  private async writeLedger(m: EntityManager, rows: (ContributionDraft & { leadId: string })[], version: number) {
-    if (!rows.length) return;
-    await m.query(
-      `INSERT INTO score_ledger (lead_id, event_id, rule_id, model_version, description, points, occurred_at)
-       SELECT l, e, r, $4, d, p, o FROM unnest($1::uuid[], $2::uuid[], $3::text[], $5::text[], $6::float8[], $7::timestamptz[])
-         AS x(l, e, r, d, p, o)`,
-      [
-        rows.map((r) => r.leadId),
-        rows.map((r) => r.eventId),
-        rows.map((r) => r.ruleId),
-        version,
-        rows.map((r) => r.description),
-        rows.map((r) => r.points),
-        rows.map((r) => r.occurredAt.toISOString()),
-      ],
-    );
-  }
+}
 
-  private async writeScores(m: EntityManager, updates: LeadUpdate[], version: number, now: Date) {
-    await m.query(
-      `UPDATE leads l SET engagement_score = u.engagement, engagement_as_of = u.as_of, fit_score = u.fit,
-              fit_contributions = u.fit_contributions, fit_model_version = $6, updated_at = $7
-         FROM unnest($1::uuid[], $2::float8[], $3::timestamptz[], $4::float8[], $5::jsonb[])
-           AS u(id, engagement, as_of, fit, fit_contributions)
-        WHERE l.id = u.id`,
-      [
-        updates.map((u) => u.id),
-        updates.map((u) => u.engagement),
-        updates.map((u) => u.asOf.toISOString()),
-        updates.map((u) => u.fit),
-        updates.map((u) => JSON.stringify(u.fitContributions)),
-        version,
-        now.toISOString(),
-      ],
-    );
+/** What scoring a batch of events will write: ledger rows, new scores, promotions and the activity to publish. */
+export interface ScoringPlan {
+  ledgerRows: (ContributionDraft & { leadId: string })[];
+  updates: LeadUpdate[];
+  changes: StageChange[];
+  activities: LeadActivity[];
+}
+
+/** An event row as {@link LeadScoringService.persist} stores it (JSON field names). */
+export interface EventRecord {
+  id: string;
+  lead_id: string;
+  type: string;
+  occurred_at: Date;
+  properties: Record<string, unknown>;
+  key: string | null;
+  received_at: string;
+}
+
+/**
+ * Scores each lead's new events on its current state (ledger rows within the cap windows in
+ * `recent`), recomputes fit and decides promotions: pure, the caller writes the plan.
+ */
+export function planScoring(
+  model: ScoringModelDefinition,
+  leads: ScoredLead[],
+  events: StoredEvent[],
+  recent: Map<string, LedgerFact[]>,
+  now: Date,
+): ScoringPlan {
+  const byLead = groupBy(events, (e) => e.lead_id);
+  const plan: ScoringPlan = { ledgerRows: [], updates: [], changes: [], activities: [] };
+  for (const lead of leads) {
+    const facts: EventFacts[] = (byLead.get(lead.id) ?? []).map((e) => ({
+      id: e.id,
+      type: e.type,
+      occurredAt: e.occurred_at,
+      properties: e.properties,
+      machine: e.machine,
+    }));
+    const scored = scoreEvents({
+      model,
+      state: { value: lead.engagement_score, asOf: lead.engagement_as_of },
+      events: facts,
+      recentLedger: recent.get(lead.id) ?? [],
+      now,
+    });
+    for (const c of scored.contributions) plan.ledgerRows.push({ ...c, leadId: lead.id });
+    const interest = facts.find((e) => !e.machine && intentTierOf(model, e.type) !== 'low');
+    const { fit, promotion } = refreshLead(lead, scored.state, model, now, {
+      highIntentEventId: scored.highIntentEventId,
+      interestEventId: interest?.id ?? null,
+    });
+    plan.updates.push({ id: lead.id, engagement: scored.state.value, asOf: scored.state.asOf, fit: fit.score, fitContributions: fit.contributions });
+    if (promotion) {
+      plan.changes.push({ leadId: lead.id, from: lead.stage, to: promotion.to, actor: 'scoring', reason: promotion.reason, eventId: promotion.eventId, at: now });
+    }
+    plan.activities.push({
+      leadId: lead.id,
+      at: now,
+      created: false,
+      stageBefore: lead.stage,
+      stageAfter: promotion?.to ?? lead.stage,
+      events: [...facts].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime()),
+      engagementScore: scoreAt(scored.state, now, model.halfLifeDays),
+    });
   }
+  return plan;
 }
 
 function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {

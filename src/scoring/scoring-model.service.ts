@@ -21,6 +21,7 @@ const READ_CACHE_MS = 1000;
 export class ScoringModelService implements OnModuleInit {
   private readonly byVersion = new Map<number, ScoringModelVersion>();
   private latestCache: { at: number; model: ScoringModelVersion } | null = null;
+  private newest: ScoringModelVersion | null = null;
 
   constructor(
     private readonly db: DataSource,
@@ -48,6 +49,16 @@ export class ScoringModelService implements OnModuleInit {
     const model = await this.current();
     this.latestCache = { at: now, model };
     return model;
+  }
+
+  /** The newest version this process has used (no query; may be stale: callers check the version in their transaction). */
+  cachedLatest(): ScoringModelVersion | null {
+    return this.newest;
+  }
+
+  /** Records a version as in use (see {@link cachedLatest}). */
+  remember(model: ScoringModelVersion): void {
+    if (!this.newest || model.version >= this.newest.version) this.newest = model;
   }
 
   async version(version: number, manager: EntityManager = this.db.manager): Promise<ScoringModelVersion> {
