@@ -47,6 +47,7 @@ const hasOwn = Object.prototype.hasOwnProperty;
 /** What Handlebars passes as `this` to helpers when the context is null or undefined. */
 const NULL_CONTEXT = Object.seal({});
 const noop = () => '';
+const EMPTY_HASH: Record<string, unknown> = Object.freeze({});
 
 /**
  * Handlebars' runtime `lookupProperty` with its default prototype-access policy: own properties only (and
@@ -233,8 +234,12 @@ class FastCompiler {
     const pairs = (hash?.pairs ?? []).map((pair) => [pair.key, this.param(pair.value)] as const).reverse();
     const n = args.length;
     const options = (context: unknown): Record<string, unknown> => {
-      const hashValues: Record<string, unknown> = {};
-      for (const [key, value] of pairs) hashValues[key] = value(context);
+      // No helper of ours writes to its hash, so calls without one share an empty, frozen hash.
+      let hashValues: Record<string, unknown> = EMPTY_HASH;
+      if (pairs.length > 0) {
+        hashValues = {};
+        for (const [key, value] of pairs) hashValues[key] = value(context);
+      }
       return blocks
         ? { lookupProperty, name, hash: hashValues, fn: blocks.fn, inverse: blocks.inverse, loc }
         : { lookupProperty, name, hash: hashValues, loc };

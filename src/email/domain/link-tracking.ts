@@ -28,7 +28,7 @@ export class TrackingState {
     const index = this.links.length;
     this.links.push({ index, url });
     const tracked = this.rewriteLink(url, index);
-    if (!this.byUrl.has(url)) this.byUrl.set(url, tracked);
+    if (this.byUrl.get(url) === undefined) this.byUrl.set(url, tracked);
     return tracked;
   }
 
