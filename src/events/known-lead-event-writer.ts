@@ -4,6 +4,7 @@ import { Clock } from '../common/clock.js';
 import { maxCapWindowMs, type LedgerFact } from '../scoring/domain/index.js';
 import { LeadScoringService, planScoring, SCORED_LEAD_COLUMNS, type EventRecord, type ScoredLead, type StoredEvent } from '../scoring/lead-scoring.service.js';
 import { ScoringModelService, type ScoringModelVersion } from '../scoring/scoring-model.service.js';
+import { preparedQuery } from '../scoring/prepared-query.js';
 import { GroupCommit } from './group-commit.js';
 
 /** One event offered for the known-lead path; `insert` false marks an in-request repeat of an idempotency key (resolved, never stored). */
@@ -163,7 +164,8 @@ export class KnownLeadEventWriter {
       };
     };
     const first = reads(cached);
-    const [row]: ({ version: number; fresh: boolean; leads: RawLead[] | null } & ReadRow)[] = await m.query(
+    const [row] = await preparedQuery<{ version: number; fresh: boolean; leads: RawLead[] | null } & ReadRow>(
+      m,
       `WITH l AS (
          SELECT ${SCORED_LEAD_COLUMNS}, email_normalized, xmin::text::bigint AS x FROM leads
           WHERE id = ANY($1::uuid[]) OR email_normalized = ANY($2::text[])

@@ -6,6 +6,7 @@ import { LeadActivity, LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { applyStageChanges, StageChange } from '../lifecycle/stage-change.js';
 import { ContributionDraft, EventFacts, intentTierOf, LedgerFact, maxCapWindowMs, scoreAt, scoreEvents, type ScoringModelDefinition } from './domain/index.js';
 import { refreshLead } from './lead-refresh.js';
+import { preparedQuery } from './prepared-query.js';
 import { ScoringModelService, type ScoringModelVersion } from './scoring-model.service.js';
 
 /** What scoring reads of a lead: its score state and what fit and promotion look at (not every column: fewer to parse). */
@@ -126,7 +127,8 @@ export class LeadScoringService {
     events?: { json: string; keyed: boolean },
   ): Promise<{ count: number; ids: string[] | null }> {
     if (!plan.updates.length && !events) return { count: 0, ids: null };
-    const [stored]: { count: number; ids: string[] | null }[] = await m.query(
+    const [stored] = await preparedQuery<{ count: number; ids: string[] | null }>(
+      m,
       `WITH ev AS (
          INSERT INTO events (id, lead_id, type, occurred_at, properties, idempotency_key, received_at)
          SELECT id, lead_id, type, occurred_at, properties, key, received_at
