@@ -46,8 +46,9 @@ export function createTemplateEngine(): TemplateEngine {
   const hb = Handlebars.create();
   hb.registerHelper({
     fallback(...args: unknown[]) {
-      const candidates = args.slice(0, -1);
-      return candidates.find(isPresent) ?? '';
+      // The last argument is Handlebars' options. Runs for most sends' every greeting: no copies.
+      for (let i = 0; i < args.length - 1; i++) if (isPresent(args[i])) return args[i];
+      return '';
     },
     formatDate(value: unknown, ...rest: unknown[]) {
       const options = rest.pop() as HelperOptions;
