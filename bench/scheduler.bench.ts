@@ -71,13 +71,16 @@ export async function runSchedulerBench(opts = DEFAULTS) {
     // 2. Dispatch lag: 100,000 enrollments due at once, released by resuming their program.
     const lag = await program('Dispatch lag', WAIT_PROGRAM);
     await call('POST', `/api/v1/programs/${lag}/pause`);
+    // The workers start now, while the program is paused: they are running (booted, connected, idle)
+    // when the enrollments are released, as long-running workers are, so their start-up is not
+    // counted as dispatch lag.
+    for (const name of ['worker-1', 'worker-2']) workers.push(await startService(name, { ...common, PROCESS_ROLE: 'worker', RUN_MIGRATIONS: 'false' }));
     await db.query(
       `INSERT INTO enrollments (program_id, program_version, lead_id, via, current_step_id, visits, next_run_at, enrolled_at, updated_at)
        SELECT $1, 1, id, 'bulk', 'pause', '{"pause":1}', now(), now(), now() FROM leads`,
       [lag],
     );
     await db.query('VACUUM ANALYZE enrollments');
-    for (const name of ['worker-1', 'worker-2']) workers.push(await startService(name, { ...common, PROCESS_ROLE: 'worker', RUN_MIGRATIONS: 'false' }));
     // CPU spent on the dispatch (workers and the database backends serving this database): unlike
     // wall time, it hardly moves when other work shares the machine.
     const backendPids = async (): Promise<number[]> =>
@@ -89,12 +92,15 @@ export async function runSchedulerBench(opts = DEFAULTS) {
     const releasedAt = new Date(resumed.body.updatedAt);
     const started = performance.now();
     // Polls the due index itself (cheap): done when no enrollment of the program is due any more.
+    // Step runs carry their batch's start time, so the lateness figures below leave out the time a
+    // batch takes to commit; the moment this poll first sees nothing due bounds that from above.
     for (;;) {
       const { rows } = await db.query(`SELECT EXISTS (SELECT 1 FROM enrollments WHERE status = 'active' AND next_run_at <= now() AND program_id = $1) AS due`, [lag]);
       if (!rows[0].due) break;
       if (performance.now() - started > 300_000) throw new Error('enrollments still due after 5 minutes');
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, 100));
     }
+    const drainedSeconds = (Date.now() - releasedAt.getTime()) / 1000;
     const dispatchWorkerCpu = cpuOf(workers.map((w) => w.child.pid)) - workerCpuBefore;
     const dispatchPgCpu = (await backendPids()).reduce((sum, pid) => sum + cpuSecondsOrZero(pid) - (pgCpuBefore.get(pid) ?? 0), 0);
     const { rows: lateness } = await db.query(
@@ -132,6 +138,7 @@ export async function runSchedulerBench(opts = DEFAULTS) {
       bulkEnroll100kBySegmentMs: Math.round(segment.ms),
       archive100kMs: Math.round(archiveMs),
       dispatchAllDoneSeconds: +Number(lateness[0].max).toFixed(2),
+      dispatchAllCommittedWithinSeconds: +drainedSeconds.toFixed(2),
       dispatchLatenessP50Seconds: +Number(lateness[0].p50).toFixed(2),
       dispatchLatenessP99Seconds: +Number(lateness[0].p99).toFixed(2),
       dispatchStepRuns: lateness[0].runs,
