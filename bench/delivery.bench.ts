@@ -94,7 +94,7 @@ export async function runDeliveryBench(
     for (const [label, env] of process.env.DELIVERY_BENCH_DKIM === '0' ? runs.slice(0, 1) : runs) {
       const prefix = `benchd${Date.now()}`;
       prefixes.push(prefix);
-      const app = await startWorker({ ...baseEnv, ...env, QUEUE_PREFIX: prefix, EMAIL_RATE_PER_SECOND: '0', EMAIL_CONCURRENCY: '20' });
+      const app = await startWorker({ ...baseEnv, ...env, QUEUE_PREFIX: prefix, EMAIL_RATE_PER_SECOND: '0', EMAIL_CONCURRENCY: process.env.DELIVERY_BENCH_CONCURRENCY ?? '20' });
       try {
         const ids = await enqueue(app, template.id, opts.messages, label);
         sink.reset();
