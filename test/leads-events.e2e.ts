@@ -255,6 +255,24 @@ describe('leads, events and scoring over HTTP', () => {
       expect(await ledgerPoints(leadId)).toBe(15);
     });
 
+    it('answers a key raced by concurrent requests for different leads as one accepted and the others duplicates, never an error', async () => {
+      const a = (await t.api('post', '/api/v1/leads').send({ email: 'key-race-a@example.be' })).body.id as string;
+      const b = (await t.api('post', '/api/v1/leads').send({ email: 'key-race-b@example.be' })).body.id as string;
+      for (let round = 0; round < 5; round++) {
+        const key = `key-race-${round}`;
+        const res = await Promise.all(
+          [a, b, a, b].map((leadId) => t.api('post', '/api/v1/events').set('idempotency-key', key).send({ leadId, type: 'form_submitted' })),
+        );
+        expect(res.map((r) => r.status)).toEqual([202, 202, 202, 202]);
+        const items = res.map((r) => r.body.items[0]);
+        expect(items.filter((i) => i.status === 'accepted')).toHaveLength(1);
+        expect(new Set(items.map((i) => i.eventId)).size).toBe(1);
+      }
+      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM score_ledger WHERE lead_id = ANY($1::uuid[])`, [[a, b]]);
+      expect(n).toBe(5);
+      expect((await ledgerPoints(a)) + (await ledgerPoints(b))).toBe(25);
+    });
+
     it('loses nothing when many requests for one lead race', async () => {
       const email = 'race@example.be';
       await Promise.all(

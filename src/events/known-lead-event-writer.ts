@@ -52,7 +52,7 @@ type RawLead = Omit<LockedLead, 'engagement_as_of'> & { engagement_as_of: string
 @Injectable()
 export class KnownLeadEventWriter {
   private readonly commits = new GroupCommit<Request, KnownLeadWrite>(
-    (group) => this.db.transaction((m) => this.execute(m, group)),
+    (group) => this.transactionWithRetry(group),
     (r) => r.rows.length,
     MAX_ROWS_PER_STATEMENT,
     STATEMENTS_IN_FLIGHT,
@@ -68,6 +68,21 @@ export class KnownLeadEventWriter {
   /** Writes and scores one request's events if all their leads are known (see KnownLeadWrite). */
   write(rows: KnownLeadEventRow[], receivedAt: Date): Promise<KnownLeadWrite> {
     return this.commits.submit({ rows, receivedAt: receivedAt.toISOString() });
+  }
+
+  /**
+   * A transaction that lost a race it can win on a second try (a key stored concurrently, a
+   * deadlock) is run again, so the client sees a duplicate or an accepted event, never an error.
+   */
+  private async transactionWithRetry(group: Request[]): Promise<KnownLeadWrite[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction((m) => this.execute(m, group));
+      } catch (err) {
+        const retryable = err instanceof ConcurrentKeyError || (err as { code?: string })?.code === '40P01';
+        if (!retryable || attempt >= RETRIES) throw err;
+      }
+    }
   }
 
   private async execute(m: EntityManager, group: Request[]): Promise<KnownLeadWrite[]> {
@@ -120,7 +135,7 @@ export class KnownLeadEventWriter {
       const result = await this.scoring.persist(m, plan, read.model.version, now, { json: JSON.stringify(records), keyed });
       // A key stored by a concurrent transaction after it was looked up: the plan counted an event
       // that was not stored. Roll back; on its own, the request sees the key as a duplicate.
-      if (result.count !== records.length) throw new Error('idempotency key stored concurrently; retrying');
+      if (result.count !== records.length) throw new ConcurrentKeyError();
       for (const id of result.ids ?? records.map((r) => r.id)) stored.add(id);
       await this.scoring.finish(m, plan);
     }
@@ -203,6 +218,15 @@ export class KnownLeadEventWriter {
       else recent.set(leadId, [fact]);
     }
     return { model, leads, storedKeys: read.keys ?? [], recent };
+  }
+}
+
+/** Attempts of a transaction that lost a race (see transactionWithRetry). */
+const RETRIES = 3;
+
+class ConcurrentKeyError extends Error {
+  constructor() {
+    super('an idempotency key was stored by a concurrent transaction');
   }
 }
 

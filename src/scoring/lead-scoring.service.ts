@@ -140,6 +140,8 @@ export class LeadScoringService {
        ), ledger AS (
          INSERT INTO score_ledger (lead_id, event_id, rule_id, model_version, description, points, occurred_at)
          SELECT l, e, r, $3, d, p, o FROM json_to_recordset($2::json) AS x(l uuid, e uuid, r text, d text, p float8, o timestamptz)
+          -- with events: only rows of events stored (the caller rolls back when one was not)
+          WHERE NOT $7 OR x.e IN (SELECT id FROM ev)
        ), scores AS (
          UPDATE leads l SET engagement_score = u.v, engagement_as_of = u.a, fit_score = u.f,
                 fit_contributions = u.c, fit_model_version = $3, updated_at = $5
@@ -154,6 +156,7 @@ export class LeadScoringService {
         JSON.stringify(plan.updates.map((u) => ({ id: u.id, v: u.engagement, a: u.asOf, f: u.fit, c: u.fitContributions }))),
         now.toISOString(),
         events?.keyed ?? false,
+        events !== undefined,
       ],
     );
     return stored;
