@@ -1,32 +1,44 @@
 import { OnApplicationShutdown } from '@nestjs/common';
+import { createTransport, type Transporter } from 'nodemailer';
 import type { EmailConfig } from '../../config/app-config.js';
 import { MailTransport, type OutgoingMail, type SentMail } from './mail-transport.js';
-import { SmtpPool, smtpOptionsFromUrl } from './smtp-client.js';
 
 /**
- * Pooled SMTP: a few long-lived connections per process (SMTP_MAX_CONNECTIONS), each carrying many
- * messages. Messages are already built and signed, so the client only speaks SMTP: the envelope commands
- * pipelined, the message written as it is (dot-stuffed where needed). The URL may carry credentials;
+ * Pooled SMTP through nodemailer: a few long-lived connections per process, each carrying many messages.
+ * Messages are already built and signed, so nodemailer only speaks SMTP. The URL may carry credentials;
  * it is never logged.
  */
 export class SmtpTransport extends MailTransport implements OnApplicationShutdown {
   readonly kind = 'smtp' as const;
-  private readonly pool: SmtpPool;
+  private readonly transporter: Transporter;
 
   constructor(config: Pick<EmailConfig, 'smtpUrl' | 'smtpMaxConnections'>) {
     super();
-    this.pool = new SmtpPool(smtpOptionsFromUrl(config.smtpUrl!, config.smtpMaxConnections));
+    this.transporter = createTransport({
+      url: config.smtpUrl!,
+      pool: true,
+      maxConnections: config.smtpMaxConnections,
+      maxMessages: 1000,
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 60_000,
+      logger: false,
+      debug: false,
+      disableFileAccess: true,
+      disableUrlAccess: true,
+    });
   }
 
   async send(mail: OutgoingMail): Promise<SentMail> {
-    return { response: await this.pool.send({ from: mail.envelope.from, to: mail.envelope.to }, mail.raw) };
+    const info = await this.transporter.sendMail({ envelope: { from: mail.envelope.from, to: [mail.envelope.to] }, raw: mail.raw });
+    return { response: String(info.response ?? '') };
   }
 
   async verify(): Promise<void> {
-    await this.pool.verify();
+    await this.transporter.verify();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.pool.close();
+  onApplicationShutdown(): void {
+    this.transporter.close();
   }
 }
