@@ -105,6 +105,14 @@ const data = fc.record(
 );
 
 describe('the fast template evaluator', () => {
+  it('leaves a hash key given the literal undefined out of the hash, as Handlebars does (found by the property below)', () => {
+    const source = '{{#__partial url=a label="L"}}{{url}}|{{label}}|{{#__partial url=undefined label="L"}}{{url}}|{{label}}|{{/__partial}}{{/__partial}}';
+    const { fast, got, want } = bothWays(source, { a: 'A' }, false);
+    expect(fast).not.toBeNull();
+    expect(want).toEqual({ ok: 'A|L|A|L|' });
+    expect(got).toEqual(want);
+  });
+
   it('renders exactly what Handlebars renders, HTML-escaped or as plain text, errors included', () => {
     fc.assert(
       fc.property(template, data, fc.boolean(), (source, d, escape) => {

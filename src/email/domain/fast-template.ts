@@ -231,7 +231,12 @@ class FastCompiler {
     const helper = this.engine.helpers[name] as Helper;
     const args = params.map((p) => this.param(p));
     // Handlebars writes the hash object literal with its keys in reverse order, so they are evaluated so too.
-    const pairs = (hash?.pairs ?? []).map((pair) => [pair.key, this.param(pair.value)] as const).reverse();
+    // A key whose value is the literal `undefined` is left out of that object literal altogether (so a
+    // scope helper spreading the hash keeps the outer value), not set to undefined.
+    const pairs = (hash?.pairs ?? [])
+      .filter((pair) => pair.value.type !== 'UndefinedLiteral')
+      .map((pair) => [pair.key, this.param(pair.value)] as const)
+      .reverse();
     const n = args.length;
     const options = (context: unknown): Record<string, unknown> => {
       // No helper of ours writes to its hash, so calls without one share an empty, frozen hash.
