@@ -51,6 +51,13 @@ describe('compareProportions', () => {
 
   const proportion = fc.integer({ min: 0, max: 5000 }).chain((trials) => fc.record({ trials: fc.constant(trials), successes: fc.integer({ min: 0, max: trials }) }));
 
+  it('rounds a difference that ends in a half the same way in both directions (found by the property below)', () => {
+    const a = { trials: 0, successes: 0 };
+    const b = { trials: 3200, successes: 889 }; // 27.78125 points
+    expect(compareProportions(a, b).differencePoints).toBe(27.7813);
+    expect(compareProportions(b, a).differencePoints).toBe(-27.7813);
+  });
+
   it('is antisymmetric: swapping the groups negates the difference and z and keeps the p-value', () => {
     fc.assert(
       fc.property(proportion, proportion, (a, b) => {

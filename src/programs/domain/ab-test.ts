@@ -79,7 +79,9 @@ function assertProportion(p: Proportion): void {
   }
 }
 
+/** Rounds half away from zero, so that rounding -x gives exactly minus the rounding of x. */
 function round(n: number, digits: number): number {
   const f = 10 ** digits;
-  return Math.round(n * f) / f;
+  const r = Math.round(Math.abs(n) * f) / f;
+  return n < 0 ? -r : r;
 }
