@@ -7,6 +7,7 @@ import { renderEmail, type RenderContext } from './renderer.js';
 import { compileTemplate, type CompiledTemplate } from './template-compiler.js';
 import { loadTemplateLibrary } from './template-loader.js';
 import { withRenderScope } from './render-scope.js';
+import { TRACKING_BLOCKS, TRACKING_CALLS, TrackingState } from './link-tracking.js';
 import { BlankTracker, blankShape, collapseBlankLines, forcesCollapse, tidyText } from './text-tidy.js';
 
 /** What a render gives: its output, or the message it failed with. */
@@ -121,6 +122,36 @@ describe('the fast template evaluator', () => {
         expect(got).toEqual(want);
       }),
       { numRuns: 1500 },
+    );
+  });
+
+  it('calls the tracking helpers directly and still renders and tracks exactly what Handlebars does (property)', () => {
+    const href = fc.oneof(
+      fc.constantFrom(' https://x.example/a?b=1&amp;c=2 ', 'mailto:a@example.be', 'https://track.example.be/u/UNSUB', '&#104;ttps://x', 'https://x/&amp'),
+      fc.tuple(fc.constantFrom('https://x.example/', ' http://y/', '', '&am'), path, fc.constantFrom('', '?s=1&amp;t=2', 'p;', ' ')).map(([a, p, b]) => `${a}{{${p}}}${b}`),
+    );
+    const piece = fc.oneof(
+      href.map((h) => `<a href="{{#__href}}${h}{{/__href}}">x</a>`),
+      href.map((h) => `[{{#__textHref}}${h}{{/__textHref}}]`),
+      fc.constantFrom('{{__link 0}}', '{{__link 1}}', '{{__link 7}}', '{{__textLink 1}}', '{{{__link 0}}}', '{{#if a}}{{__textLink 0}}{{/if}}', '{{#with obj}}{{#__href}}https://z/{{x}}{{/__href}}{{/with}}'),
+      text,
+    );
+    const staticLinks = ['https://s.example/?a=1&b=<2>', 'https://track.example.be/u/UNSUB'];
+    const render = (f: (d: unknown) => string, d: Record<string, unknown>) => {
+      const tracking = new TrackingState((url, i) => `https://t.example/c/${i}?u=${url.length}&v="1"`, '', 'https://track.example.be/u/UNSUB', staticLinks);
+      return { ...withRenderScope({ root: d, tracking }, () => outcome(() => f(d))), links: tracking.links };
+    };
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 6 }), data, fc.boolean(), (pieces, d, escape) => {
+        const source = pieces.join('');
+        const options = { escape, knownHelpers: SEND_HELPERS, directCalls: TRACKING_CALLS, directBlocks: TRACKING_BLOCKS };
+        const fast = compileFastTemplate(renderEngine, source, options);
+        expect(fast).not.toBeNull();
+        const reference = renderEngine.compile(source, escape ? HTML_OPTIONS : PLAIN_OPTIONS);
+        const root = d as Record<string, unknown>;
+        expect(render(fast!, root)).toEqual(render(reference, root));
+      }),
+      { numRuns: 800 },
     );
   });
 

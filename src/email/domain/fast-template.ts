@@ -28,6 +28,17 @@ export interface FastTemplateOptions {
    * lines are collapsed once here, and a send reads the rendered text again only when tidying changes it.
    */
   tidyText?: boolean;
+  /**
+   * Helpers whose result depends only on their one literal argument (no hash, no options, no `this`):
+   * `{{name 3}}` calls the function with the literal directly, without building a helper call.
+   */
+  directCalls?: ReadonlyMap<string, (argument: never) => unknown>;
+  /**
+   * Block helpers whose result depends only on what their block renders in the helper's `this` (they do
+   * `fn(options.fn(this))` and nothing else): `{{#name}}…{{/name}}` without `{{else}}` calls the function
+   * with the rendered block directly.
+   */
+  directBlocks?: ReadonlyMap<string, (rendered: unknown) => unknown>;
 }
 
 type Program = hbs.AST.Program;
@@ -154,7 +165,12 @@ class FastCompiler {
   private mustache(node: hbs.AST.MustacheStatement): Evaluate {
     const helper = this.helperName(node.path, node.params.length > 0 || node.hash !== undefined);
     let value: Evaluate;
-    if (helper !== null) {
+    const direct = helper !== null ? this.options.directCalls?.get(helper) : undefined;
+    const [only] = node.params;
+    if (direct && node.params.length === 1 && node.hash === undefined && only.type === 'NumberLiteral') {
+      const argument = (only as hbs.AST.NumberLiteral).value as never;
+      value = () => direct(argument);
+    } else if (helper !== null) {
       value = this.helperCall(helper, node.params, node.hash, node.loc, null);
     } else {
       const get = this.path(node.path as PathExpression);
@@ -171,6 +187,11 @@ class FastCompiler {
   private block(node: hbs.AST.BlockStatement): Evaluate {
     const helper = this.helperName(node.path, true);
     if (helper === null) throw new Unsupported('a block of something other than a known helper');
+    const direct = this.options.directBlocks?.get(helper);
+    if (direct && node.params.length === 0 && node.hash === undefined && !node.inverse && node.program) {
+      const run = this.program(node.program);
+      return orEmpty((context) => direct(run(context != null ? context : NULL_CONTEXT)));
+    }
     const blocks = {
       fn: node.program ? this.blockProgram(node.program) : noop,
       inverse: node.inverse ? this.blockProgram(node.inverse) : noop,

@@ -114,24 +114,13 @@ const STATIC_TEXT_HREF = new RegExp(`\\{\\{#${TEXT_HREF_HELPER}\\}\\}([^{]*)\\{\
 /** Registers the helpers that {@link markTrackedLinks} writes; they act on the current render scope. */
 export function registerTrackingHelpers(hb: TemplateEngine): void {
   const escape = escapeExpression; // Handlebars' own, only faster
-  hb.registerHelper(LINK_HELPER, (n: number) => {
-    const state = trackingState();
-    const url = state?.staticLinks[n] ?? '';
-    return escape(state?.track(url) ?? url);
-  });
-  hb.registerHelper(TEXT_LINK_HELPER, (n: number) => {
-    const state = trackingState();
-    const url = state?.staticLinks[n] ?? '';
-    return state?.trackAgain(url) ?? url;
-  });
+  hb.registerHelper(LINK_HELPER, (n: number) => trackStaticLink(n));
+  hb.registerHelper(TEXT_LINK_HELPER, (n: number) => trackStaticTextLink(n));
   hb.registerHelper(HREF_HELPER, function (this: unknown, options: Handlebars.HelperOptions) {
-    const raw: string = options.fn(this);
-    const tracked = trackingState()?.track(decodeEntities(raw).trim());
-    return tracked == null ? raw : escape(tracked);
+    return trackComputedLink(options.fn(this));
   });
   hb.registerHelper(TEXT_HREF_HELPER, function (this: unknown, options: Handlebars.HelperOptions) {
-    const raw: string = options.fn(this);
-    return trackingState()?.trackAgain(raw.trim()) ?? raw;
+    return trackComputedTextLink(options.fn(this));
   });
   hb.registerHelper(OPEN_PIXEL_HELPER, () => {
     const url = trackingState()?.openPixelUrl;
@@ -141,6 +130,50 @@ export function registerTrackingHelpers(hb: TemplateEngine): void {
     );
   });
 }
+
+/*
+ * What the tracking helpers do, as plain functions of the one value they use (a `{{__link n}}`'s number, or
+ * what a `{{#__href}}…{{/__href}}` block rendered). The fast evaluator calls these directly, without the
+ * options object and `this` of a helper call (see TRACKING_CALLS and TRACKING_BLOCKS).
+ */
+
+/** `{{__link n}}`: the tracked form of the n-th static link, escaped (the mustache escapes it again). */
+export function trackStaticLink(n: number): string {
+  const state = trackingState();
+  const url = state?.staticLinks[n] ?? '';
+  return escapeExpression(state?.track(url) ?? url);
+}
+
+/** `{{__textLink n}}`: the n-th static link in the text part, as the HTML part tracked it. */
+export function trackStaticTextLink(n: number): string {
+  const state = trackingState();
+  const url = state?.staticLinks[n] ?? '';
+  return state?.trackAgain(url) ?? url;
+}
+
+/** `{{#__href}}…{{/__href}}`: a computed href (as rendered, HTML-escaped), tracked when it is an http(s) link. */
+export function trackComputedLink(rendered: unknown): unknown {
+  const raw = rendered as string;
+  const tracked = trackingState()?.track(decodeEntities(raw).trim());
+  return tracked == null ? raw : escapeExpression(tracked);
+}
+
+/** `{{#__textHref}}…{{/__textHref}}`: a computed link in the text part, as the HTML part tracked it. */
+export function trackComputedTextLink(rendered: unknown): unknown {
+  const raw = rendered as string;
+  return trackingState()?.trackAgain(raw.trim()) ?? raw;
+}
+
+/** Tracking helpers called with one literal argument, for the fast evaluator. */
+export const TRACKING_CALLS: ReadonlyMap<string, (argument: never) => unknown> = new Map<string, (argument: never) => unknown>([
+  [LINK_HELPER, trackStaticLink],
+  [TEXT_LINK_HELPER, trackStaticTextLink],
+]);
+/** Tracking block helpers that only use what their block rendered, for the fast evaluator. */
+export const TRACKING_BLOCKS: ReadonlyMap<string, (rendered: unknown) => unknown> = new Map([
+  [HREF_HELPER, trackComputedLink],
+  [TEXT_HREF_HELPER, trackComputedTextLink],
+]);
 
 function trackingState(): TrackingState | undefined {
   return currentRenderScope()?.tracking ?? undefined;
