@@ -39,6 +39,12 @@ export interface FastTemplateOptions {
    * with the rendered block directly.
    */
   directBlocks?: ReadonlyMap<string, (rendered: unknown) => unknown>;
+  /**
+   * For such blocks: a compiler given the block's parts (static text, and evaluators of the rest) that builds
+   * the block's whole evaluation, in the helper's `this`, giving what the direct block gives; or null for the
+   * direct block.
+   */
+  blockCompilers?: ReadonlyMap<string, (parts: readonly (string | Evaluate)[]) => Evaluate | null>;
 }
 
 type Program = hbs.AST.Program;
@@ -49,7 +55,7 @@ type Hash = hbs.AST.Hash;
 type SourceLocation = hbs.AST.SourceLocation;
 
 /** A compiled expression or program: its value in a context (Handlebars' `depth0`). */
-type Evaluate = (context: any) => unknown;
+export type Evaluate = (context: any) => unknown;
 type Helper = (this: unknown, ...args: unknown[]) => unknown;
 
 class Unsupported extends Error {}
@@ -189,6 +195,8 @@ class FastCompiler {
     if (helper === null) throw new Unsupported('a block of something other than a known helper');
     const direct = this.options.directBlocks?.get(helper);
     if (direct && node.params.length === 0 && node.hash === undefined && !node.inverse && node.program) {
+      const compiled = this.options.blockCompilers?.get(helper)?.(this.parts(node.program));
+      if (compiled) return orEmpty((context) => compiled(context != null ? context : NULL_CONTEXT));
       const run = this.program(node.program);
       return orEmpty((context) => direct(run(context != null ? context : NULL_CONTEXT)));
     }
