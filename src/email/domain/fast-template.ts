@@ -267,7 +267,16 @@ class FastCompiler {
       .map((pair) => [pair.key, this.param(pair.value)] as const)
       .reverse();
     const n = args.length;
+    // Without a hash, the options object holds nothing but constants of this call site, so every call shares
+    // one (no helper writes to its options; a call site never runs inside a call of itself).
+    const constant: Record<string, unknown> | null =
+      pairs.length > 0
+        ? null
+        : blocks
+          ? { lookupProperty, name, hash: EMPTY_HASH, fn: blocks.fn, inverse: blocks.inverse, loc }
+          : { lookupProperty, name, hash: EMPTY_HASH, loc };
     const options = (context: unknown): Record<string, unknown> => {
+      if (constant !== null) return constant;
       // No helper of ours writes to its hash, so calls without one share an empty, frozen hash.
       let hashValues: Record<string, unknown> = EMPTY_HASH;
       if (pairs.length > 0) {
