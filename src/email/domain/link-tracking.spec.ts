@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { decodeEntities, isTrackableHref, markTrackedLinks } from './link-tracking.js';
+import { LINEAR_SEARCH_LINKS, TrackingState, decodeEntities, isTrackableHref, markTrackedLinks } from './link-tracking.js';
 
 describe('link tracking', () => {
   it('tracks static http(s) links and links computed by Handlebars, nothing else', () => {
@@ -63,6 +63,42 @@ describe('link tracking', () => {
         const text = pieces.join('');
         expect(decodeEntities(text)).toBe(reference(text));
       }),
+    );
+  });
+
+  it('finds the first tracked link to a URL for the text part, by comparison or (past many links) by map (property)', () => {
+    /** What TrackingState did with a map from the first link: the model the state must follow. */
+    class Model {
+      readonly links: { index: number; url: string }[] = [];
+      private readonly byUrl = new Map<string, string>();
+      constructor(private readonly rewrite: (url: string, index: number) => string) {}
+      track(url: string): string | null {
+        if (!/^https?:\/\//i.test(url) || url === UNSUB) return null;
+        const index = this.links.length;
+        this.links.push({ index, url });
+        const tracked = this.rewrite(url, index);
+        if (this.byUrl.get(url) === undefined) this.byUrl.set(url, tracked);
+        return tracked;
+      }
+      trackAgain(url: string): string | null {
+        return this.byUrl.get(url) ?? this.track(url);
+      }
+    }
+    const UNSUB = 'https://t.example/u/U';
+    const url = fc.oneof(
+      fc.constantFrom('https://a.example/1', 'https://a.example/2', 'http://b.example/x', 'HTTPS://a.example/1', UNSUB, 'mailto:x@y', 'https://a.example/10'),
+      fc.nat(3 * LINEAR_SEARCH_LINKS).map((n) => `https://c.example/${n}`),
+    );
+    const op = fc.tuple(fc.boolean(), url);
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 3 * LINEAR_SEARCH_LINKS, size: 'max' }), (ops) => {
+        const rewrite = (u: string, i: number) => `https://t.example/c/${i}/${u.length}`;
+        const state = new TrackingState(rewrite, '', UNSUB, []);
+        const model = new Model(rewrite);
+        for (const [again, u] of ops) expect(again ? state.trackAgain(u) : state.track(u)).toBe(again ? model.trackAgain(u) : model.track(u));
+        expect(state.links).toEqual(model.links);
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -12,7 +12,10 @@ export interface TrackedLink {
 /** Per-render link tracking state, which the tracking helpers find in the render scope. */
 export class TrackingState {
   readonly links: TrackedLink[] = [];
-  private readonly byUrl = new Map<string, string>();
+  /** `rewriteLink`'s answer for each of {@link links}. */
+  private readonly trackedUrls: string[] = [];
+  /** The first tracked link by URL; built only once a send has many links (see {@link firstTracked}). */
+  private byUrl: Map<string, string> | null = null;
 
   constructor(
     private readonly rewriteLink: (url: string, index: number) => string,
@@ -33,15 +36,37 @@ export class TrackingState {
     const index = this.links.length;
     this.links.push({ index, url });
     const tracked = this.rewriteLink(url, index);
-    if (this.byUrl.get(url) === undefined) this.byUrl.set(url, tracked);
+    this.trackedUrls.push(tracked);
+    if (this.byUrl !== null && this.byUrl.get(url) === undefined) this.byUrl.set(url, tracked);
     return tracked;
   }
 
   /** The text part reuses the HTML's tracked link for the same URL, so both count as the same click. */
   trackAgain(url: string): string | null {
-    return this.byUrl.get(url) ?? this.track(url);
+    return this.firstTracked(url) ?? this.track(url);
+  }
+
+  /**
+   * The tracked form of the first link to `url`. A send has a few dozen links at most, and comparing URLs
+   * (most differ in length) is cheaper than hashing each one into a map; past that the map is built.
+   */
+  private firstTracked(url: string): string | undefined {
+    const { links, trackedUrls } = this;
+    if (this.byUrl === null) {
+      if (links.length <= LINEAR_SEARCH_LINKS) {
+        for (let i = 0; i < links.length; i++) if (trackedUrls[i] !== undefined && links[i].url === url) return trackedUrls[i];
+        return undefined;
+      }
+      const byUrl = new Map<string, string>();
+      for (let i = 0; i < links.length; i++) if (byUrl.get(links[i].url) === undefined) byUrl.set(links[i].url, trackedUrls[i]);
+      this.byUrl = byUrl;
+    }
+    return this.byUrl.get(url);
   }
 }
+
+/** Up to this many links in a send, the text part finds the HTML's tracked link by comparing URLs. */
+export const LINEAR_SEARCH_LINKS = 32;
 
 export const LINK_HELPER = '__link';
 export const HREF_HELPER = '__href';
