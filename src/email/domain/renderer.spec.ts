@@ -1,6 +1,7 @@
 import { compileTemplate, type CompiledTemplate } from './template-compiler.js';
 import { loadTemplateLibrary, type TemplateLibrary } from './template-loader.js';
-import { renderEmail, type RenderContext } from './renderer.js';
+import fc from 'fast-check';
+import { collapseWhitespace, renderEmail, type RenderContext } from './renderer.js';
 import type { TemplateData } from './template-variables.js';
 
 let library: TemplateLibrary;
@@ -129,5 +130,18 @@ describe('renderEmail', () => {
     expect(html).toContain('href="https://example.be/afspraak"');
     expect(html).not.toContain('<img src=""');
     expect(links).toHaveLength(3);
+  });
+});
+
+describe('collapseWhitespace', () => {
+  it('puts a subject on one line exactly as replacing every white-space run by a space and trimming does (property)', () => {
+    const piece = fc.constantFrom('a', 'Hallo', ' ', '  ', '\t', '\n', '\u00a0', '\u2003', '\r\n', 'é', '{{x}}');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }), (pieces) => {
+        const subject = pieces.join('');
+        expect(collapseWhitespace(subject)).toBe(subject.replace(/\s+/g, ' ').trim());
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

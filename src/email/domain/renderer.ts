@@ -39,7 +39,7 @@ export function renderEmail(
     return withRenderScope({ root: data, tracking }, () => {
       const html = prepared.html(data);
       const text = prepared.text ? prepared.text(data) : htmlToPlainText(html);
-      const subject = prepared.subject(data).replace(WHITESPACE_RUNS, ' ').trim();
+      const subject = collapseWhitespace(prepared.subject(data));
       return { subject, html, text, links: tracking.links };
     });
   } catch (err) {
@@ -49,3 +49,11 @@ export function renderEmail(
 }
 
 const WHITESPACE_RUNS = /\s+/g;
+/** White space that collapsing changes: a run of two or more, or one character other than a plain space. */
+const COLLAPSIBLE = /\s\s|[^\S ]/;
+
+/** A subject on one line: every run of white space one space, none at either end. */
+export function collapseWhitespace(subject: string): string {
+  // Most subjects have single spaces only: then only trimming can change them, and no copy is made.
+  return COLLAPSIBLE.test(subject) ? subject.replace(WHITESPACE_RUNS, ' ').trim() : subject.trim();
+}
