@@ -1,6 +1,7 @@
 import { escapeExpression } from './escape-html.js';
+import { EMPTY_HASH, type Evaluate, join, lookupProperty, noop, NULL_CONTEXT, orEmpty } from './fast-template-runtime.js';
 import type { TemplateEngine } from './helpers.js';
-import { BlankTracker, blankShape, collapseBlankLines, forcesCollapse, tidyText, type BlankShape } from './text-tidy.js';
+import { tidiedTextRender } from './text-tidy.js';
 
 /**
  * A purpose-built evaluator for the Handlebars templates sends render, built once per template version.
@@ -54,30 +55,9 @@ type PathExpression = hbs.AST.PathExpression;
 type Hash = hbs.AST.Hash;
 type SourceLocation = hbs.AST.SourceLocation;
 
-/** A compiled expression or program: its value in a context (Handlebars' `depth0`). */
-export type Evaluate = (context: any) => unknown;
 type Helper = (this: unknown, ...args: unknown[]) => unknown;
 
 class Unsupported extends Error {}
-
-const hasOwn = Object.prototype.hasOwnProperty;
-/** What Handlebars passes as `this` to helpers when the context is null or undefined. */
-const NULL_CONTEXT = Object.seal({});
-const noop = () => '';
-const EMPTY_HASH: Record<string, unknown> = Object.freeze({});
-
-/**
- * Handlebars' runtime `lookupProperty` with its default prototype-access policy: own properties only (and
- * never a prototype's own `constructor`); everything else reads as undefined.
- */
-export function lookupProperty(parent: any, name: string): unknown {
-  const result = parent[name];
-  if (result == null) return result;
-  if (hasOwn.call(parent, name) && !(name === 'constructor' && typeof result === 'function' && parent === result.prototype)) {
-    return result;
-  }
-  return undefined;
-}
 
 /**
  * Compiles `source` for {@link FastRender}, or returns null when the template uses something outside the
@@ -112,31 +92,9 @@ class FastCompiler {
     return join(this.parts(program));
   }
 
-  /**
-   * The whole text part, tidied as {@link tidyText} tidies it. When static text alone makes tidying collapse
-   * the runs of blank lines (as html-to-text's output usually does), the static text is collapsed once here.
-   * A send reads the rendered text again only when it still has a run, or white space at either end.
-   */
+  /** The whole text part, tidied (see tidiedTextRender in text-tidy.ts). */
   tidyTextProgram(program: Program): FastRender {
-    const raw = this.parts(program);
-    const collapsed = raw.some((p) => typeof p === 'string' && forcesCollapse(p));
-    const parts = collapsed ? raw.map((p) => (typeof p === 'string' ? collapseBlankLines(p) : p)) : raw;
-    const shapes: (BlankShape | null)[] = parts.map((p) => (typeof p === 'string' ? blankShape(p) : null));
-    const n = parts.length;
-    return (context) => {
-      const blanks = new BlankTracker();
-      let out: any = '';
-      for (let i = 0; i < n; i++) {
-        const part = parts[i];
-        const value = typeof part === 'string' ? part : part(context);
-        if (typeof value === 'string') blanks.add(value, shapes[i] ?? blankShape(value));
-        else blanks.changes = true; // e.g. numbers, which `+` may add up: read the result again
-        out = i === 0 ? value : out + value;
-      }
-      const text = '' + (out as string);
-      if (!blanks.finish()) return text;
-      return collapsed ? collapseBlankLines(text.trim()) : tidyText(text);
-    };
+    return tidiedTextRender(this.parts(program));
   }
 
   private parts(program: Program): (string | Evaluate)[] {
@@ -366,32 +324,4 @@ class FastCompiler {
         };
     }
   }
-}
-
-/** `(v = value) != null ? v : ""`, what Handlebars appends for unescaped output and block results. */
-function orEmpty(value: Evaluate): Evaluate {
-  return (context) => {
-    const v = value(context);
-    return v != null ? v : '';
-  };
-}
-
-/** Joins a program's parts with `+` from the left; an empty program is "". */
-function join(parts: (string | Evaluate)[]): Evaluate {
-  if (parts.length === 0) return noop;
-  if (parts.length === 1) {
-    const [only] = parts;
-    return typeof only === 'string' ? () => only : only;
-  }
-  const n = parts.length;
-  const statics: (string | null)[] = parts.map((p) => (typeof p === 'string' ? p : null));
-  const dynamics: (Evaluate | null)[] = parts.map((p) => (typeof p === 'string' ? null : p));
-  return (context) => {
-    let out: any = statics[0] ?? dynamics[0]!(context);
-    for (let i = 1; i < n; i++) {
-      const s = statics[i];
-      out = out + (s !== null ? s : dynamics[i]!(context));
-    }
-    return out;
-  };
 }

@@ -116,3 +116,30 @@ export class BlankTracker {
     return this.changes || (this.last !== '' && LEADING_OR_TRAILING_SPACE.test(this.last[this.last.length - 1]));
   }
 }
+
+/**
+ * A text part given as its parts (static text, and evaluators of the rest), rendered as {@link tidyText}
+ * would leave it. When static text alone makes tidying collapse the runs of blank lines (as html-to-text's
+ * output usually does), the static text is collapsed once here. A send reads the rendered text again only
+ * when it still has a run, or white space at either end.
+ */
+export function tidiedTextRender(raw: readonly (string | ((context: any) => unknown))[]): (context: unknown) => string {
+  const collapsed = raw.some((p) => typeof p === 'string' && forcesCollapse(p));
+  const parts = collapsed ? raw.map((p) => (typeof p === 'string' ? collapseBlankLines(p) : p)) : raw;
+  const shapes: (BlankShape | null)[] = parts.map((p) => (typeof p === 'string' ? blankShape(p) : null));
+  const n = parts.length;
+  return (context) => {
+    const blanks = new BlankTracker();
+    let out: any = '';
+    for (let i = 0; i < n; i++) {
+      const part = parts[i];
+      const value = typeof part === 'string' ? part : part(context);
+      if (typeof value === 'string') blanks.add(value, shapes[i] ?? blankShape(value));
+      else blanks.changes = true; // e.g. numbers, which `+` may add up: read the result again
+      out = i === 0 ? value : out + value;
+    }
+    const text = '' + (out as string);
+    if (!blanks.finish()) return text;
+    return collapsed ? collapseBlankLines(text.trim()) : tidyText(text);
+  };
+}
