@@ -26,16 +26,29 @@ async function open(t: TestApp, messageId: string): Promise<void> {
   await t.http().get(`/t/o/${signToken(t.config.trackingSecret, { k: 'o', m: messageId })}`).set('user-agent', IPHONE_MAIL).expect(200);
 }
 
+/**
+ * An API process alone on a fresh database and queue prefix; `startWorker` starts a worker on the same
+ * ones (typically after the API is closed). Everything is closed and dropped afterwards.
+ */
+async function apiThenWorker(run: (api: TestApp, startWorker: () => Promise<TestApp>) => Promise<void>): Promise<void> {
+  const database = await TestDatabase.create();
+  const queuePrefix = `t${randomBytes(4).toString('hex')}`;
+  const api = await startTestApp({ role: 'api', database, queuePrefix });
+  let worker: TestApp | undefined;
+  try {
+    await run(api, async () => (worker = await startTestApp({ role: 'worker', database, queuePrefix })));
+  } finally {
+    await worker?.close();
+    await database.drop();
+  }
+}
+
 describe('the tracking buffer between the endpoints and PostgreSQL', () => {
   const redis = new Redis(redisUrl());
   afterAll(() => redis.disconnect());
 
-  it('keeps hits an API process answered, even if that process goes away, until a worker stores them', async () => {
-    const database = await TestDatabase.create();
-    const queuePrefix = `t${randomBytes(4).toString('hex')}`;
-    const api = await startTestApp({ role: 'api', database, queuePrefix });
-    let worker: TestApp | undefined;
-    try {
+  it('keeps hits an API process answered, even if that process goes away, until a worker stores them', () =>
+    apiThenWorker(async (api, startWorker) => {
       const { messageId } = await sentMessage(api);
       await open(api, messageId);
       await open(api, messageId);
@@ -43,22 +56,14 @@ describe('the tracking buffer between the endpoints and PostgreSQL', () => {
       expect(await stored(api, messageId)).toEqual([]); // no worker runs: nothing is written yet
       await api.app.close(); // the API process is gone; the hits it answered are in Redis
 
-      worker = await startTestApp({ role: 'worker', database, queuePrefix });
-      const rows = await eventually(async () => ((await stored(worker!, messageId)).length === 2 ? stored(worker!, messageId) : null));
+      const worker = await startWorker();
+      const rows = await eventually(async () => ((await stored(worker, messageId)).length === 2 ? stored(worker, messageId) : null));
       expect(rows).toEqual([{ machine: false, reason: 'human' }, { machine: false, reason: 'human' }]);
-      await eventually(async () => (await redis.xlen(hitStreamKey(worker!.config))) === 0); // acknowledged and deleted
-    } finally {
-      await worker?.close();
-      await database.drop();
-    }
-  });
+      await eventually(async () => (await redis.xlen(hitStreamKey(worker.config))) === 0); // acknowledged and deleted
+    }));
 
-  it('adds the hits of one moment to the stream together, one entry each, all answered and all stored', async () => {
-    const database = await TestDatabase.create();
-    const queuePrefix = `t${randomBytes(4).toString('hex')}`;
-    const api = await startTestApp({ role: 'api', database, queuePrefix });
-    let worker: TestApp | undefined;
-    try {
+  it('adds the hits of one moment to the stream together, one entry each, all answered and all stored', () =>
+    apiThenWorker(async (api, startWorker) => {
       const { messageId } = await sentMessage(api);
       await Promise.all(Array.from({ length: 40 }, () => open(api, messageId)));
       const entries = await redis.xrange(hitStreamKey(api.config), '-', '+');
@@ -66,14 +71,10 @@ describe('the tracking buffer between the endpoints and PostgreSQL', () => {
       expect(new Set(entries.map(([, fields]) => JSON.parse(fields[1])[1])).size).toBe(40); // 40 distinct hits, field h
       await api.app.close();
 
-      worker = await startTestApp({ role: 'worker', database, queuePrefix });
-      await eventually(async () => (await stored(worker!, messageId)).length === 40);
-      await eventually(async () => (await redis.xlen(hitStreamKey(worker!.config))) === 0);
-    } finally {
-      await worker?.close();
-      await database.drop();
-    }
-  });
+      const worker = await startWorker();
+      await eventually(async () => (await stored(worker, messageId)).length === 40);
+      await eventually(async () => (await redis.xlen(hitStreamKey(worker.config))) === 0);
+    }));
 
   describe('with several workers', () => {
     let t: TestApp;
