@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import type { TrackedLink } from './domain/link-tracking.js';
 import { emailHashSql } from '../suppression/email-hash.js';
 import { Batcher } from '../common/batcher.js';
+import { preparedPoolQuery } from '../infra/database/prepared-query.js';
 import { leadSnapshotFromRow, type LeadSnapshot } from './template-data.js';
 
 export type MessageStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'suppressed' | 'held';
@@ -68,8 +69,8 @@ export class EmailMessagesRepository {
   }
 
   private async loadMany(ids: string[]): Promise<(PendingMessage | null)[]> {
-    const rows: Record<string, any>[] = await this.prepared(
-      'email_messages_load',
+    const rows: Record<string, any>[] = await preparedPoolQuery(
+      this.db,
       `SELECT e.id, e.kind, e.lead_id, e.to_address, e.template_id, e.template_version, e.locale, e.subject_override, e.attempts,
               l.email, l.first_name, l.last_name, l.company, l.job_title, l.phone, l.locale AS lead_locale, l.timezone,
               l.stage, l.channel, l.engagement_score, l.fit_score, l.attributes, l.qualification, l.source, l.consent_status,
@@ -120,8 +121,8 @@ export class EmailMessagesRepository {
     });
     // In id order, so two workers whose batches overlap (duplicate jobs) lock the rows in the same order.
     const unique = [...first.values()].map((i) => requests[i]).sort((a, b) => (a.id.toLowerCase() < b.id.toLowerCase() ? -1 : 1));
-    const rows: { id: string; status: 'sending' | 'suppressed'; status_reason: string | null; attempts: number }[] = await this.prepared(
-      'email_messages_claim',
+    const rows: { id: string; status: 'sending' | 'suppressed'; status_reason: string | null; attempts: number }[] = await preparedPoolQuery(
+      this.db,
       `WITH input AS (
          SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
            AS i(id, at, recipient_hash, to_address, subject, locale, links)
@@ -165,24 +166,14 @@ export class EmailMessagesRepository {
     });
   }
 
-  /**
-   * A statement of the delivery path as a named prepared statement: each pooled connection parses and plans
-   * it once, not per batch (planning the claim cost as much as running it). Same pool as `db.query`.
-   */
-  private async prepared<T>(name: string, text: string, values: unknown[]): Promise<T[]> {
-    const pool = (this.db.driver as unknown as { master?: { query(config: object): Promise<{ rows: T[] }> } }).master;
-    if (!pool?.query) return this.db.query(text, values);
-    return (await pool.query({ name, text, values })).rows;
-  }
-
   /** Records a message as sent; the outcomes of deliveries finishing at the same moment share one statement. */
   markSent(id: string, now: Date, smtpMessageId: string): Promise<void> {
     return this.sends.submit({ id, at: now.toISOString(), smtpMessageId });
   }
 
   private async markSentMany(sent: { id: string; at: string; smtpMessageId: string }[]): Promise<void[]> {
-    await this.prepared(
-      'email_messages_sent',
+    await preparedPoolQuery(
+      this.db,
       `UPDATE email_messages e SET status = 'sent', sent_at = s.at, smtp_message_id = s.mid, status_reason = NULL, last_error = NULL
        FROM unnest($1::uuid[], $2::timestamptz[], $3::text[]) AS s(id, at, mid)
        WHERE e.id = s.id AND e.status IN ('sending', 'held')`,

@@ -4,7 +4,7 @@ import { Clock } from '../common/clock.js';
 import { maxCapWindowMs, type LedgerFact } from '../scoring/domain/index.js';
 import { LeadScoringService, planScoring, SCORED_LEAD_COLUMNS, type EventRecord, type ScoredLead, type StoredEvent } from '../scoring/lead-scoring.service.js';
 import { ScoringModelService, type ScoringModelVersion } from '../scoring/scoring-model.service.js';
-import { preparedQuery } from '../scoring/prepared-query.js';
+import { preparedQuery } from '../infra/database/prepared-query.js';
 import { GroupCommit } from './group-commit.js';
 
 /** One event offered for the known-lead path; `insert` false marks an in-request repeat of an idempotency key (resolved, never stored). */

@@ -6,7 +6,7 @@ import { LeadActivity, LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { applyStageChanges, StageChange } from '../lifecycle/stage-change.js';
 import { ContributionDraft, EventFacts, intentTierOf, LedgerFact, maxCapWindowMs, scoreAt, scoreEvents, type ScoringModelDefinition } from './domain/index.js';
 import { refreshLead } from './lead-refresh.js';
-import { preparedQuery } from './prepared-query.js';
+import { preparedQuery } from '../infra/database/prepared-query.js';
 import { ScoringModelService, type ScoringModelVersion } from './scoring-model.service.js';
 
 /** What scoring reads of a lead: its score state and what fit and promotion look at (not every column: fewer to parse). */
