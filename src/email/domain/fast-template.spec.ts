@@ -7,7 +7,7 @@ import { renderEmail, type RenderContext } from './renderer.js';
 import { compileTemplate, type CompiledTemplate } from './template-compiler.js';
 import { loadTemplateLibrary } from './template-loader.js';
 import { withRenderScope } from './render-scope.js';
-import { TRACKING_BLOCK_COMPILERS, TRACKING_BLOCKS, TRACKING_CALLS, TrackingState } from './link-tracking.js';
+import { TRACKING_BLOCK_COMPILERS, TRACKING_BLOCKS, TRACKING_CALLS, TrackingState, decodeEntities } from './link-tracking.js';
 import { BlankTracker, blankShape, collapseBlankLines, forcesCollapse, tidyText } from './text-tidy.js';
 
 /** What a render gives: its output, or the message it failed with. */
@@ -160,6 +160,32 @@ describe('the fast template evaluator', () => {
     );
   });
 
+  it('escapes the URL of a {{__link n}} exactly once, tracked or not, as Handlebars does (property)', () => {
+    const url = fc
+      .tuple(fc.constantFrom('https://x.be/a', 'http://y/', 'HTTPS://z/'), fc.array(fc.constantFrom('?', '&', '=', 'b', '1', '"', '<', "'", '`', '&amp;', '#'), { maxLength: 8 }))
+      .map(([start, rest]) => start + rest.join(''));
+    const source = '<p><a href="{{__link 0}}">a</a> <a class="b" href="{{__link 1}}">b</a> <a href="{{__link 0}}">c</a></p>';
+    const fast = compileFastTemplate(renderEngine, source, { escape: true, knownHelpers: SEND_HELPERS, directCalls: TRACKING_CALLS, directBlocks: TRACKING_BLOCKS });
+    const reference = renderEngine.compile(source, HTML_OPTIONS);
+    expect(fast).not.toBeNull();
+    fc.assert(
+      fc.property(fc.tuple(url, url), fc.boolean(), (staticLinks, tracked) => {
+        const rewrite = tracked ? (u: string, i: number) => `https://t.example/c/${i}?n=${u.length}&x="1"` : (u: string) => u;
+        const render = (f: (d: unknown) => string) => {
+          const tracking = new TrackingState(rewrite, '', undefined, staticLinks);
+          return withRenderScope({ root: {}, tracking }, () => f({}));
+        };
+        const html = render(fast!);
+        expect(html).toBe(render(reference));
+        const hrefs = [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]);
+        const want = [rewrite(staticLinks[0], 0), rewrite(staticLinks[1], 1), rewrite(staticLinks[0], 2)];
+        expect(hrefs).toEqual(want.map(escapeExpression));
+        expect(hrefs.map(decodeEntities)).toEqual(want);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('follows Handlebars where a program is a sum: {{a}}{{b}} of two numbers adds them', () => {
     for (const escape of [false, true]) {
       const { got, want } = bothWays('{{#if a}}{{a}}{{b}}{{/if}}|{{a}}{{b}}', { a: 1, b: 2 }, escape);
@@ -291,12 +317,13 @@ describe('sends of real templates', () => {
       name: text,
       address: optional,
       website: fc.constantFrom('https://studio-noord.example.be', 'mailto:x@example.be'),
-      bookingUrl: fc.oneof(fc.constant(undefined), fc.constantFrom('https://studio-noord.example.be/afspraak', 'https://track.example.be/u/UNSUB')),
+      bookingUrl: fc.oneof(fc.constant(undefined), fc.constantFrom('https://studio-noord.example.be/afspraak', 'https://studio-noord.example.be/afspraak?wie=An&wat=gesprek', 'https://track.example.be/u/UNSUB')),
       signature: optional,
     }, { requiredKeys: ['name'] }),
     unsubscribeUrl: fc.constant('https://track.example.be/u/UNSUB'),
   });
-  const tracking = (): RenderContext => ({ rewriteLink: (url, i) => `https://track.example.be/t/c/T.${i}?${url.length}`, openPixelUrl: 'https://track.example.be/t/o/O' });
+  const clickUrl = (url: string, i: number) => `https://track.example.be/t/c/T.${i}?n=${url.length}&x=1`;
+  const tracking = (): RenderContext => ({ rewriteLink: clickUrl, openPixelUrl: 'https://track.example.be/t/o/O' });
 
   it('all parts of every starter and of a large template render with the fast evaluator', () => {
     expect(templates.length).toBe(19);
@@ -308,7 +335,16 @@ describe('sends of real templates', () => {
     fc.assert(
       fc.property(fc.nat(prepared.length - 1), lead, fc.boolean(), (i, data, tracked) => {
         const ctx = tracked ? tracking() : { rewriteLink: (url: string) => url, openPixelUrl: '' };
-        expect(renderEmail(prepared[i].fast, data, ctx)).toEqual(renderEmail(prepared[i].reference, data, ctx));
+        const rendered = renderEmail(prepared[i].fast, data, ctx);
+        expect(rendered).toEqual(renderEmail(prepared[i].reference, data, ctx));
+        // Every tracked link's href is its URL (tracked or, in a preview, the original) escaped exactly once.
+        const hrefs = new Set([...rendered.html.matchAll(/<a\s[^>]*?href="([^"]*)"/g)].map((m) => m[1]));
+        for (const { index, url } of rendered.links) {
+          const want = tracked ? clickUrl(url, index) : url;
+          if (rendered.text.includes(want) && !hrefs.has(escapeExpression(want))) continue; // a link of the text part only
+          expect(hrefs).toContain(escapeExpression(want));
+        }
+        for (const href of hrefs) expect(decodeEntities(href)).not.toMatch(/&(amp|#x3D|quot);/);
       }),
       { numRuns: 400 },
     );

@@ -167,11 +167,15 @@ export function registerTrackingHelpers(hb: TemplateEngine): void {
  * options object and `this` of a helper call (see TRACKING_CALLS and TRACKING_BLOCKS).
  */
 
-/** `{{__link n}}`: the tracked form of the n-th static link, escaped (the mustache escapes it again). */
+/**
+ * `{{__link n}}`: the tracked form of the n-th static link, not escaped: {@link markTrackedLinks} writes it as
+ * an escaped mustache, which escapes it (once). Escaping here as well turned `&` in a query into `&amp;amp;`
+ * (previews, whose "tracked" URL is the original one).
+ */
 export function trackStaticLink(n: number): string {
   const state = trackingState();
   const url = state?.staticLinks[n] ?? '';
-  return escapeExpression(state?.track(url) ?? url);
+  return state?.track(url) ?? url;
 }
 
 /** `{{__textLink n}}`: the n-th static link in the text part, as the HTML part tracked it. */

@@ -2,6 +2,9 @@ import { compileTemplate, type CompiledTemplate } from './template-compiler.js';
 import { loadTemplateLibrary, type TemplateLibrary } from './template-loader.js';
 import fc from 'fast-check';
 import { collapseWhitespace, renderEmail, type RenderContext } from './renderer.js';
+import { prepareReferenceTemplate, prepareTemplate } from './render-cache.js';
+import { decodeEntities } from './link-tracking.js';
+import { escapeExpression } from './escape-html.js';
 import type { TemplateData } from './template-variables.js';
 
 let library: TemplateLibrary;
@@ -123,6 +126,32 @@ describe('renderEmail', () => {
     const rewritten: number[] = [];
     renderEmail(email, LEAD, { ...tracking, rewriteLink: (_url, index) => (rewritten.push(index), `https://t/${index}`) });
     expect(rewritten).toEqual([0, 1, 2]);
+  });
+
+  it('escapes every href exactly once: static and computed links with & in the query, tracked or previewed, fast evaluator or Handlebars', () => {
+    const data = { ...LEAD, sender: { ...LEAD.sender, bookingUrl: 'https://example.be/afspraak?wie=An&wat=gesprek' } };
+    const want = [
+      'https://example.be/gids?utm_source=nurture&utm_medium=email',
+      'https://example.be/cases/food',
+      'https://example.be/afspraak?wie=An&wat=gesprek',
+    ];
+    const preview: RenderContext = { rewriteLink: (url) => url, openPixelUrl: '' };
+    const tracked: RenderContext = { rewriteLink: (_url, i) => `https://t.example/c/${i}?a=1&b="2"`, openPixelUrl: 'https://t.example/o?a=1&b=2' };
+    for (const prepare of [prepareTemplate, prepareReferenceTemplate]) {
+      const template = prepare(email);
+      for (const [ctx, hrefs] of [
+        [preview, want],
+        [tracked, want.map((_, i) => `https://t.example/c/${i}?a=1&b="2"`)],
+      ] as const) {
+        const { html, links } = renderEmail(template, data, ctx);
+        expect(links.map((l) => l.url)).toEqual(want);
+        const written = [...html.matchAll(/<a\s[^>]*href="([^"]*)"/g)].map((m) => m[1]).filter((h) => h.startsWith('http'));
+        expect(written.map(decodeEntities)).toEqual([...hrefs, LEAD.unsubscribeUrl]);
+        expect(html).not.toContain('&amp;amp;');
+        for (const href of hrefs) expect(html).toContain(`href="${escapeExpression(href)}"`);
+      }
+      expect(renderEmail(template, data, tracked).html).toContain(`<img src="${escapeExpression(tracked.openPixelUrl)}"`);
+    }
   });
 
   it('renders without tracking for previews', () => {
