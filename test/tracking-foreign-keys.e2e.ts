@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { TestDatabase } from './support/test-database.js';
+
+/**
+ * The set-based checks that replaced the foreign keys of email_interactions and scoring_queue
+ * (migration 1764002600000) keep the foreign keys' guarantees: a missing message, lead or event fails the
+ * whole insert with foreign_key_violation, the keys never change, deleting a message or lead deletes its
+ * interactions, deleting events deletes their queue rows, and a message deleted while an insert of its
+ * interactions is open waits for it and then deletes them too (no orphans).
+ */
+describe('foreign keys of tracked opens and clicks', () => {
+  let database: TestDatabase;
+  let db: pg.Client;
+
+  beforeAll(async () => {
+    database = await TestDatabase.create();
+    db = new pg.Client({ connectionString: database.url });
+    await db.connect();
+  });
+  afterAll(async () => {
+    await db.end();
+    await database.drop();
+  });
+
+  async function leadAndMessage(): Promise<{ leadId: string; messageId: string }> {
+    const email = `lead-${randomUUID()}@example.be`;
+    const { rows: [lead] } = await db.query(`INSERT INTO leads (email, email_normalized) VALUES ($1, $1) RETURNING id`, [email]);
+    const { rows: [message] } = await db.query(
+      `INSERT INTO email_messages (idempotency_key, kind, lead_id, status, links, sent_at) VALUES ($1, 'nurture', $2, 'sent', '[]', now()) RETURNING id`,
+      [randomUUID(), lead.id],
+    );
+    return { leadId: lead.id, messageId: message.id };
+  }
+
+  const interaction = (c: pg.Client, id: string, messageId: string, leadId: string | null) =>
+    c.query(
+      `INSERT INTO email_interactions (id, message_id, lead_id, kind, machine, reason, occurred_at) VALUES ($1, $2, $3, 'open', false, 'human', now())`,
+      [id, messageId, leadId],
+    );
+  const event = (id: string, leadId: string) =>
+    db.query(`INSERT INTO events (id, lead_id, type, occurred_at) VALUES ($1, $2, 'email_opened', now())`, [id, leadId]);
+  const count = async (sql: string, values: unknown[]) => Number((await db.query(sql, values)).rows[0].n);
+  const code = (p: Promise<unknown>) => p.then(() => 'ok', (err: { code?: string }) => err.code);
+
+  it('refuses a whole insert when one interaction names a missing message or lead, or one queue row a missing event', async () => {
+    const { leadId, messageId } = await leadAndMessage();
+    const insertTwo = (secondMessage: string, secondLead: string | null) =>
+      db.query(
+        `INSERT INTO email_interactions (id, message_id, lead_id, kind, machine, reason, occurred_at)
+         VALUES ($1, $2, $3, 'open', false, 'human', now()), ($4, $5, $6, 'open', false, 'human', now())`,
+        [randomUUID(), messageId, leadId, randomUUID(), secondMessage, secondLead],
+      );
+    expect(await code(insertTwo(randomUUID(), leadId))).toBe('23503');
+    expect(await code(insertTwo(messageId, randomUUID()))).toBe('23503');
+    expect(await count(`SELECT count(*) AS n FROM email_interactions WHERE message_id = $1`, [messageId])).toBe(0);
+    expect(await code(insertTwo(messageId, null))).toBe('ok'); // no lead (a test send, an erased lead) is allowed
+
+    const eventId = randomUUID();
+    await event(eventId, leadId);
+    expect(await code(db.query(`INSERT INTO scoring_queue (event_id, lead_id) VALUES ($1, $3), ($2, $3)`, [eventId, randomUUID(), leadId]))).toBe('23503');
+    expect(await code(db.query(`INSERT INTO scoring_queue (event_id, lead_id) VALUES ($1, $2)`, [eventId, leadId]))).toBe('ok');
+  });
+
+  it('never lets the keys change', async () => {
+    const a = await leadAndMessage();
+    const b = await leadAndMessage();
+    const id = randomUUID();
+    await interaction(db, id, a.messageId, a.leadId);
+    expect(await code(db.query(`UPDATE email_interactions SET message_id = $2 WHERE id = $1`, [id, b.messageId]))).toBe('23503');
+    expect(await code(db.query(`UPDATE email_interactions SET lead_id = $2 WHERE id = $1`, [id, b.leadId]))).toBe('23503');
+    expect(await code(db.query(`UPDATE email_interactions SET ip = NULL, user_agent = NULL, url = NULL WHERE id = $1`, [id]))).toBe('ok');
+    const eventId = randomUUID();
+    await event(eventId, a.leadId);
+    await db.query(`INSERT INTO scoring_queue (event_id, lead_id) VALUES ($1, $2)`, [eventId, a.leadId]);
+    expect(await code(db.query(`UPDATE scoring_queue SET event_id = $2 WHERE event_id = $1`, [eventId, randomUUID()]))).toBe('23503');
+  });
+
+  it('deletes interactions with their message or lead, and queue rows with their events', async () => {
+    const m = await leadAndMessage();
+    const l = await leadAndMessage();
+    await interaction(db, randomUUID(), m.messageId, m.leadId);
+    await interaction(db, randomUUID(), l.messageId, l.leadId);
+    await interaction(db, randomUUID(), l.messageId, null); // not the lead's: stays with the message
+    const eventId = randomUUID();
+    await event(eventId, m.leadId);
+    await db.query(`INSERT INTO scoring_queue (event_id, lead_id) VALUES ($1, $2)`, [eventId, m.leadId]);
+
+    await db.query(`DELETE FROM email_messages WHERE id = $1`, [m.messageId]);
+    expect(await count(`SELECT count(*) AS n FROM email_interactions WHERE message_id = $1`, [m.messageId])).toBe(0);
+    await db.query(`DELETE FROM leads WHERE id = $1`, [l.leadId]);
+    expect(await count(`SELECT count(*) AS n FROM email_interactions WHERE message_id = $1`, [l.messageId])).toBe(1);
+    await db.query(`DELETE FROM events WHERE id = $1`, [eventId]);
+    expect(await count(`SELECT count(*) AS n FROM scoring_queue WHERE event_id = $1`, [eventId])).toBe(0);
+  });
+
+  it('makes a message deleted during an open insert wait for it, then delete what it stored', async () => {
+    const { leadId, messageId } = await leadAndMessage();
+    const writer = new pg.Client({ connectionString: database.url });
+    const deleter = new pg.Client({ connectionString: database.url });
+    await writer.connect();
+    await deleter.connect();
+    try {
+      await writer.query('BEGIN');
+      await interaction(writer, randomUUID(), messageId, leadId); // locks the message FOR KEY SHARE, as the key did
+      let deleted = false;
+      const deleting = deleter.query(`DELETE FROM email_messages WHERE id = $1`, [messageId]).then(() => (deleted = true));
+      // The delete is waiting on the writer's lock: it shows up as a lock wait in pg_stat_activity.
+      for (;;) {
+        const { rows } = await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM email_messages%'`);
+        if (rows[0].n > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(deleted).toBe(false);
+      await writer.query('COMMIT');
+      await deleting;
+      expect(await count(`SELECT count(*) AS n FROM email_interactions WHERE message_id = $1`, [messageId])).toBe(0);
+    } finally {
+      await writer.end();
+      await deleter.end();
+    }
+  });
+});
