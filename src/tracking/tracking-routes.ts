@@ -20,7 +20,11 @@ const NOT_FOUND_BODY = Buffer.from('Not found');
 const UNAVAILABLE_BODY = Buffer.from('Try again in a moment');
 const EMPTY = Buffer.alloc(0);
 
-/** What a tracking request is answered: status, headers (name/value pairs, content-length included) and body. */
+/**
+ * What a tracking request is answered: status, headers and body. The headers are name/value pairs,
+ * content-length included, ending with `x-request-id` and a slot for its value that the fast path fills in
+ * just before the synchronous writeHead (so the answers built once are not copied per request).
+ */
 interface Answer {
   status: number;
   headers: string[];
@@ -32,6 +36,9 @@ const PIXEL: Answer = answer(200, ['content-type', 'image/gif', 'cache-control',
 const HONEYPOT: Answer = answer(200, ['content-type', 'text/html; charset=utf-8', 'cache-control', 'no-store'], BLANK_PAGE);
 const NOT_FOUND: Answer = answer(404, ['content-type', 'text/plain; charset=utf-8', 'cache-control', 'no-store'], NOT_FOUND_BODY);
 const UNAVAILABLE: Answer = answer(503, ['retry-after', '1', 'content-type', 'text/plain; charset=utf-8'], UNAVAILABLE_BODY);
+
+/** Levels at which pino writes info lines (the access log). */
+const INFO_LOGGED = new Set(['info', 'debug', 'trace']);
 
 const OPEN_ROUTE = '/t/o/:token';
 const CLICK_ROUTE = '/t/c/:token';
@@ -65,6 +72,8 @@ interface Requester {
 export class TrackingRoutes implements OnModuleInit {
   private readonly logger = new Logger(TrackingRoutes.name);
   private readonly tokens: TrackingTokenCodec;
+  /** Whether access log lines (info) are written at all: when not, none is built. */
+  private readonly accessLog: boolean;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -75,6 +84,7 @@ export class TrackingRoutes implements OnModuleInit {
     private readonly metrics: MetricsService,
   ) {
     this.tokens = new TrackingTokenCodec(config.trackingSecret);
+    this.accessLog = INFO_LOGGED.has(config.logLevel);
   }
 
   /** Runs during app init, before the server is ready: the only time Fastify accepts new routes. */
@@ -118,7 +128,9 @@ export class TrackingRoutes implements OnModuleInit {
       result = UNAVAILABLE;
     }
     try {
-      res.writeHead(result.status, [...result.headers, 'x-request-id', requestId]);
+      const headers = result.headers;
+      headers[headers.length - 1] = requestId; // writeHead reads the array before it returns
+      res.writeHead(result.status, headers);
       res.end(result.body);
     } catch (err) {
       this.logger.error({ err: (err as Error).message }, 'could not answer a tracking request');
@@ -128,13 +140,14 @@ export class TrackingRoutes implements OnModuleInit {
     const ms = performance.now() - started;
     const route = kind === 'o' ? OPEN_ROUTE : CLICK_ROUTE;
     this.metrics.observeHttp(req.method!, route, result.status, ms / 1000);
-    this.logger.log({ reqId: requestId, method: req.method, route, status: result.status, ms: Math.round(ms * 10) / 10 }, 'request');
+    if (this.accessLog) this.logger.log({ reqId: requestId, method: req.method, route, status: result.status, ms: Math.round(ms * 10) / 10 }, 'request');
   }
 
   private async viaFastify(req: TokenRequest, reply: FastifyReply, kind: 'o' | 'c'): Promise<FastifyReply> {
     const who: Requester = { method: req.method === 'HEAD' ? 'HEAD' : 'GET', userAgent: req.headers['user-agent'], ip: req.ip ?? null };
     const result = kind === 'o' ? await this.open(req.params.token, who) : await this.click(req.params.token, who);
-    for (let i = 0; i < result.headers.length; i += 2) void reply.header(result.headers[i], result.headers[i + 1]);
+    // Fastify's own request-id hook sets x-request-id: the headers before the slot.
+    for (let i = 0; i < result.headers.length - 2; i += 2) void reply.header(result.headers[i], result.headers[i + 1]);
     return reply.code(result.status).send(result.body);
   }
 
@@ -162,7 +175,7 @@ export class TrackingRoutes implements OnModuleInit {
     }
     if (!url) return NOT_FOUND;
     await this.buffer.push(this.hit(who, 'click', payload.m, payload.l!, url));
-    return { status: 302, headers: ['location', url, 'cache-control', 'no-store', 'referrer-policy', 'no-referrer', 'content-length', '0'], body: EMPTY };
+    return { status: 302, headers: ['location', url, 'cache-control', 'no-store', 'referrer-policy', 'no-referrer', 'content-length', '0', 'x-request-id', ''], body: EMPTY };
   }
 
   private hit(who: Requester, kind: TrackingHit['kind'], messageId: string, linkIndex: number | null, url: string | null): TrackingHit {
@@ -174,5 +187,5 @@ export class TrackingRoutes implements OnModuleInit {
 type TokenRequest = FastifyRequest<{ Params: { token: string } }>;
 
 function answer(status: number, headers: string[], body: Buffer): Answer {
-  return { status, headers: [...headers, 'content-length', String(body.length)], body };
+  return { status, headers: [...headers, 'content-length', String(body.length), 'x-request-id', ''], body };
 }
