@@ -12,12 +12,15 @@ import type { TrackingHit } from './domain/tracking-hit.js';
 /** A scanner's clicks on one message from the address that clicked its honeypot, this far either side. */
 const HONEYPOT_PEER_WINDOW_MS = 60_000;
 const JOB_CHUNK = 500;
+/** A timestamp column as whole ms since the epoch (as Date.getTime() of it): parsing a number costs far less than a date. */
+const EPOCH_MS = (column: string) => `floor(extract(epoch FROM ${column}) * 1000)::float8`;
 
 interface MessageFacts {
   id: string;
   kind: string;
   lead_id: string | null;
-  sent_at: Date | null;
+  /** sent_at in ms since the epoch (a number is far cheaper to read than a timestamp). */
+  sent_ms: number | null;
   template_id: string | null;
   step_id: string | null;
   enrollment_id: string | null;
@@ -28,7 +31,7 @@ interface PriorClickRow {
   message_id: string;
   link_index: number | null;
   ip: string | null;
-  occurred_at: Date;
+  at_ms: number;
   machine: boolean;
 }
 
@@ -76,14 +79,14 @@ export class HitRecorder {
 
   private async store(m: EntityManager, hits: TrackingHit[]): Promise<RecordResult> {
     const messages: MessageFacts[] = await m.query(
-      `SELECT id, kind, lead_id, sent_at, template_id, step_id, enrollment_id FROM email_messages WHERE id = ANY($1::uuid[])`,
+      `SELECT id, kind, lead_id, ${EPOCH_MS('sent_at')} AS sent_ms, template_id, step_id, enrollment_id FROM email_messages WHERE id = ANY($1::uuid[])`,
       [[...new Set(hits.map((h) => h.messageId))]],
     );
     const byId = new Map(messages.map((r) => [r.id, r]));
     const known = hits.filter((h) => byId.has(h.messageId)); // a message deleted since it was sent records nothing
     if (!known.length) return { stored: 0, reclassified: 0, leads: [] };
     const prior = await this.priorClicks(m, known);
-    const facts = new Map(messages.map((r) => [r.id, { sentAt: r.sent_at?.getTime() ?? null }]));
+    const facts = new Map(messages.map((r) => [r.id, { sentAt: r.sent_ms }]));
     const { verdicts, reclassified } = classifyHits(known, facts, prior, this.settings);
 
     const [row]: { stored: number; leads: string[] }[] = await m.query(
@@ -121,7 +124,7 @@ export class HitRecorder {
     const reach = Math.max(this.settings.burstWindowMs, this.settings.honeypotPeerWindowMs);
     const times = clicks.map((h) => h.at);
     const rows: PriorClickRow[] = await m.query(
-      `SELECT id, message_id, link_index, ip, occurred_at, machine FROM email_interactions
+      `SELECT id, message_id, link_index, ip, ${EPOCH_MS('occurred_at')} AS at_ms, machine FROM email_interactions
         WHERE message_id = ANY($1::uuid[]) AND kind = 'click' AND occurred_at BETWEEN $2 AND $3`,
       [
         [...new Set(clicks.map((h) => h.messageId))],
@@ -129,7 +132,7 @@ export class HitRecorder {
         new Date(Math.max(...times) + reach).toISOString(),
       ],
     );
-    return rows.map((r) => ({ id: r.id, messageId: r.message_id, linkIndex: r.link_index, ip: r.ip, at: r.occurred_at.getTime(), machine: r.machine }));
+    return rows.map((r) => ({ id: r.id, messageId: r.message_id, linkIndex: r.link_index, ip: r.ip, at: r.at_ms, machine: r.machine }));
   }
 
   private columns(hits: TrackingHit[], verdicts: Verdict[], messages: Map<string, MessageFacts>): unknown[] {
