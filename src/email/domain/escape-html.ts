@@ -25,10 +25,22 @@ ENTITIES['='.charCodeAt(0)] = '&#x3D;';
 const LAST = '`'.charCodeAt(0);
 const SPECIAL = /[&<>"'`=]/;
 
+/** The last string {@link escapeHtml} changed, and what it made of it. */
+let lastText = '';
+let lastEscaped = '';
+
 /** A string with `&<>"'\`=` escaped as Handlebars escapes them; the same string when there are none. */
 export function escapeHtml(text: string): string {
+  // A send shows the same value in several places (a company name in every heading): escaped once.
+  if (text === lastText) return lastEscaped;
   const first = text.search(SPECIAL); // the regular expression scans far faster than a loop
   if (first === -1) return text; // most values
+  lastText = text;
+  lastEscaped = escapeFrom(text, first);
+  return lastEscaped;
+}
+
+function escapeFrom(text: string, first: number): string {
   let out = '';
   let from = 0;
   for (let i = first; i < text.length; i++) {

@@ -7,7 +7,8 @@ import { renderEmail, type RenderContext } from './renderer.js';
 import { compileTemplate, type CompiledTemplate } from './template-compiler.js';
 import { loadTemplateLibrary } from './template-loader.js';
 import { withRenderScope } from './render-scope.js';
-import { TRACKING_BLOCK_COMPILERS, TRACKING_BLOCKS, TRACKING_CALLS, TrackingState, decodeEntities } from './link-tracking.js';
+import { TRACKING_BLOCKS, TRACKING_CALLS, TrackingState, decodeEntities } from './link-tracking.js';
+import { TRACKING_BLOCK_COMPILERS } from './tracked-link-blocks.js';
 import { BlankTracker, blankShape, collapseBlankLines, forcesCollapse, tidyText } from './text-tidy.js';
 
 /** What a render gives: its output, or the message it failed with. */
@@ -360,6 +361,16 @@ describe('escaping', () => {
         expect(escapeExpression(value)).toBe(hb(value));
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it('escapes a sequence of values as Handlebars does, values repeated or not (it remembers the last one)', () => {
+    const hb = renderEngine.Utils.escapeExpression as (value: unknown) => string;
+    const unit = fc.constantFrom('&', '<', '"', 'a', 'é');
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.string({ unit, maxLength: 4 }), fc.constantFrom('Peeters & Zonen', '')), { maxLength: 12 }), (values) => {
+        expect(values.map((v) => escapeExpression(v))).toEqual(values.map(hb));
+      }),
     );
   });
 });

@@ -66,6 +66,13 @@ describe('template helpers', () => {
       expect(render(template, { stage: 'lead' })).toBe('Lees de gids.');
     });
 
+    it('ifStage matches any of its stages, also inline, as it did with a rest parameter', () => {
+      expect(render('{{#ifStage "a" "b" "c"}}y{{else}}n{{/ifStage}}', { stage: 'c' })).toBe('y');
+      expect(render('{{#ifStage "a" "b" "c"}}y{{else}}n{{/ifStage}}', { stage: 'd' })).toBe('n');
+      expect(render('{{#ifStage}}y{{else}}n{{/ifStage}}', { stage: 'lead' })).toBe('n');
+      expect(render('{{#if (ifStage "mql" "lead")}}y{{/if}}', { stage: 'lead' })).toBe('y');
+    });
+
     it('ifStage looks at the lead, also from inside another block', () => {
       expect(render('{{#each items}}{{#ifStage "mql"}}{{this}}{{/ifStage}}{{/each}}', { stage: 'mql', items: ['a', 'b'] })).toBe('ab');
     });

@@ -59,9 +59,14 @@ export function createTemplateEngine(): TemplateEngine {
         zone: stringOr(options.hash.zone, stringOr(root.timezone, FALLBACK_TIME_ZONE)),
       });
     },
-    ifStage(this: unknown, ...args: unknown[]) {
-      const options = args.pop() as HelperOptions;
-      return choose(this, options, args.includes(rootOf(options).stage));
+    ifStage(this: unknown) {
+      // `arguments`, not a rest parameter: every send runs it for every section, without an array.
+      const last = arguments.length - 1;
+      const options = arguments[last] as HelperOptions;
+      const stage = rootOf(options).stage;
+      let found = false;
+      for (let i = 0; i < last && !found; i++) found = sameValueZero(arguments[i], stage); // as `includes` compares
+      return choose(this, options, found);
     },
     ifEq(this: unknown, a: unknown, b: unknown, options: HelperOptions) {
       return choose(this, options, a !== undefined && a !== null && b !== undefined && b !== null && String(a) === String(b));
@@ -118,6 +123,10 @@ function toDateTime(value: unknown): DateTime | null {
 function choose(context: unknown, options: HelperOptions, condition: boolean): unknown {
   if (typeof options.fn !== 'function') return condition;
   return condition ? options.fn(context) : options.inverse(context);
+}
+
+function sameValueZero(a: unknown, b: unknown): boolean {
+  return a === b || (a !== a && b !== b);
 }
 
 function isPresent(value: unknown): boolean {

@@ -198,77 +198,10 @@ export function trackComputedTextLink(rendered: unknown): unknown {
   return trackingState()?.trackAgain(raw.trim()) ?? raw;
 }
 
-type Part = string | ((context: unknown) => unknown);
-
-/**
- * {@link trackComputedLink} for a `{{#__href}}` block whose parts (static text and HTML-escaped values) are
- * known, built once per template version: the static text is decoded, trimmed and checked for http(s)
- * here, so a send joins the decoded parts instead of decoding and trimming the whole URL again. That gives
- * the same URL whenever no entity can span two parts: each static part closes every `&` it holds with a
- * later `;`, and a value holds no `&` (checked per send; otherwise, or for a value that is not a string,
- * the block goes the general way). The block renders as it always did (the parts joined with `+`).
- */
-export function compileComputedLink(parts: readonly Part[]): ((context: unknown) => unknown) | null {
-  const n = parts.length;
-  if (n === 0 || !parts.some((p) => typeof p !== 'string')) return null;
-  const raws: (string | null)[] = [];
-  const evaluators: (((context: unknown) => unknown) | null)[] = [];
-  const decoded: (string | null)[] = [];
-  for (const part of parts) {
-    if (typeof part === 'string') {
-      const amp = part.lastIndexOf('&');
-      if (amp !== -1 && part.indexOf(';', amp) === -1) return null; // an entity could end in the next part
-      raws.push(part);
-      evaluators.push(null);
-      decoded.push(decodeEntities(part));
-    } else {
-      raws.push(null);
-      evaluators.push(part);
-      decoded.push(null);
-    }
-  }
-  const first = decoded[0];
-  const last = decoded[n - 1];
-  const leadFixed = first !== null && first.trim() !== '';
-  const trailFixed = last !== null && last.trim() !== '';
-  if (leadFixed) decoded[0] = first.trimStart();
-  if (trailFixed) decoded[n - 1] = decoded[n - 1]!.trimEnd();
-  const trimPerSend = !(leadFixed && trailFixed);
-  const httpKnown = leadFixed && HTTP_URL.test(decoded[0]!);
-  return (context) => {
-    let raw: any;
-    let url = '';
-    let plain = true;
-    for (let i = 0; i < n; i++) {
-      const s = raws[i];
-      let value: unknown;
-      if (s !== null) {
-        value = s;
-        url += decoded[i]!;
-      } else {
-        value = evaluators[i]!(context);
-        if (typeof value === 'string' && value.indexOf('&') === -1) url += value;
-        else plain = false;
-      }
-      raw = i === 0 ? value : raw + value;
-    }
-    if (!plain) return trackComputedLink(raw);
-    const state = trackingState();
-    if (!state) return raw;
-    if (trimPerSend) url = url.trim();
-    const tracked = httpKnown ? state.trackHttp(url) : state.track(url);
-    return tracked == null ? raw : escapeExpression(tracked);
-  };
-}
-
 /** Tracking helpers called with one literal argument, for the fast evaluator. */
 export const TRACKING_CALLS: ReadonlyMap<string, (argument: never) => unknown> = new Map<string, (argument: never) => unknown>([
   [LINK_HELPER, trackStaticLink],
   [TEXT_LINK_HELPER, trackStaticTextLink],
-]);
-/** Compilers of tracking blocks from their parts, for the fast evaluator (HTML part only: values escaped). */
-export const TRACKING_BLOCK_COMPILERS: ReadonlyMap<string, (parts: readonly Part[]) => ((context: unknown) => unknown) | null> = new Map([
-  [HREF_HELPER, compileComputedLink],
 ]);
 /** Tracking block helpers that only use what their block rendered, for the fast evaluator. */
 export const TRACKING_BLOCKS: ReadonlyMap<string, (rendered: unknown) => unknown> = new Map([

@@ -1,6 +1,7 @@
 import type Handlebars from 'handlebars';
 import { BUILTIN_HELPERS, PARTIAL_SCOPE_HELPER, TEMPLATE_HELPERS, createTemplateEngine } from './helpers.js';
-import { TRACKING_BLOCK_COMPILERS, TRACKING_BLOCKS, TRACKING_CALLS, TRACKING_HELPERS, markTrackedLinks, registerTrackingHelpers } from './link-tracking.js';
+import { TRACKING_BLOCKS, TRACKING_CALLS, TRACKING_HELPERS, markTrackedLinks, registerTrackingHelpers } from './link-tracking.js';
+import { TRACKING_BLOCK_COMPILERS } from './tracked-link-blocks.js';
 import { compileFastTemplate } from './fast-template.js';
 import type { CompiledTemplate } from './template-compiler.js';
 import { tidyText } from './text-tidy.js';
@@ -56,10 +57,8 @@ export function prepareReferenceTemplate(compiled: CompiledTemplate): PreparedTe
 function prepare(compiled: CompiledTemplate, fast: boolean): PreparedTemplate {
   const marked = markTrackedLinks(compiled.html, compiled.text);
   const subject = fast ? compileFastTemplate(renderEngine, compiled.subject, { escape: false, knownHelpers: SEND_HELPERS }) : null;
-  const direct = { directCalls: TRACKING_CALLS, directBlocks: TRACKING_BLOCKS };
-  const html = fast
-    ? compileFastTemplate(renderEngine, marked.html, { escape: true, knownHelpers: SEND_HELPERS, ...direct, blockCompilers: TRACKING_BLOCK_COMPILERS })
-    : null;
+  const direct = { directCalls: TRACKING_CALLS, directBlocks: TRACKING_BLOCKS, blockCompilers: TRACKING_BLOCK_COMPILERS };
+  const html = fast ? compileFastTemplate(renderEngine, marked.html, { escape: true, knownHelpers: SEND_HELPERS, ...direct }) : null;
   const text =
     fast && marked.text !== null
       ? compileFastTemplate(renderEngine, marked.text, { escape: false, knownHelpers: SEND_HELPERS, tidyText: true, ...direct })
