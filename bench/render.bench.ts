@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { pathToFileURL } from 'node:url';
+import { clickUrlPrefix } from '../src/email/domain/click-url.js';
 import { compileTemplate, type CompiledTemplate } from '../src/email/domain/template-compiler.js';
 import { RenderCache } from '../src/email/domain/render-cache.js';
 import { renderEmail } from '../src/email/domain/renderer.js';
@@ -57,6 +58,7 @@ export async function runRenderBench(): Promise<Record<string, number>> {
     const data = { ...LEAD, unsubscribeUrl: `${BASE}/u/${codec.sign({ k: 'u', m })}` };
     return renderEmail(cache.get('bench:v1:nl', large!), data, {
       rewriteLink: (_url, l) => `${BASE}/t/c/${codec.sign({ k: 'c', m, l })}`,
+      clickUrlPrefix: clickUrlPrefix(BASE, codec, m), // as MessageRenderer renders a send
       openPixelUrl: `${BASE}/t/o/${codec.sign({ k: 'o', m })}`,
     });
   };

@@ -4,6 +4,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { HONEYPOT_LINK_INDEX } from '../tracking/domain/honeypot.js';
 import { TrackingTokenCodec } from '../tracking/domain/tracking-token.js';
 import { chooseLocale } from './domain/choose-locale.js';
+import { clickUrlPrefix } from './domain/click-url.js';
 import { renderEngine } from './domain/render-cache.js';
 import { renderEmail, type RenderedEmail } from './domain/renderer.js';
 import { TemplateError } from './domain/template-error.js';
@@ -50,6 +51,7 @@ export class MessageRenderer {
     const data = templateDataFor(lead, { ...this.context(locale), unsubscribeUrl });
     const rendered = renderEmail(this.store.prepared(record, locale), data, {
       rewriteLink: (_url, l) => `${this.base}/t/c/${this.codec.sign({ k: 'c', m, l })}`,
+      clickUrlPrefix: clickUrlPrefix(this.base, this.codec, m),
       openPixelUrl: `${this.base}/t/o/${this.codec.sign({ k: 'o', m })}`,
     });
     const honeypot = `${this.base}/t/c/${this.codec.sign({ k: 'c', m, l: HONEYPOT_LINK_INDEX })}`;

@@ -16,6 +16,8 @@ export class TrackingState {
   private readonly trackedUrls: string[] = [];
   /** The first tracked link by URL; built only once a send has many links (see {@link firstTracked}). */
   private byUrl: Map<string, string> | null = null;
+  /** {@link clickUrlPrefix} HTML-escaped, made on the send's first link. */
+  private escapedPrefix: string | null = null;
 
   constructor(
     private readonly rewriteLink: (url: string, index: number) => string,
@@ -23,6 +25,8 @@ export class TrackingState {
     private readonly unsubscribeUrl: string | undefined,
     /** The template's static link targets, which `{{__link n}}` refers to by position. */
     readonly staticLinks: readonly string[],
+    /** When not null, every tracked URL is this followed by the link's index (see RenderContext). */
+    private readonly clickUrlPrefix: string | null = null,
   ) {}
 
   /** The tracked replacement for `url`, or null when the link is not tracked (mailto:, #, unsubscribe). */
@@ -35,10 +39,27 @@ export class TrackingState {
     if (url === this.unsubscribeUrl) return null;
     const index = this.links.length;
     this.links.push({ index, url });
-    const tracked = this.rewriteLink(url, index);
+    const tracked = this.clickUrlPrefix !== null ? this.clickUrlPrefix + index : this.rewriteLink(url, index);
     this.trackedUrls.push(tracked);
     if (this.byUrl !== null && this.byUrl.get(url) === undefined) this.byUrl.set(url, tracked);
     return tracked;
+  }
+
+  /**
+   * {@link trackHttp}'s answer HTML-escaped, for an href. With a click URL prefix, the prefix is escaped once
+   * per send and the index (digits, which escaping leaves alone) appended, instead of escaping every URL.
+   */
+  trackHttpEscaped(url: string): string | null {
+    const tracked = this.trackHttp(url);
+    if (tracked === null) return null;
+    if (this.clickUrlPrefix === null) return escapeExpression(tracked);
+    if (this.escapedPrefix === null) this.escapedPrefix = escapeExpression(this.clickUrlPrefix);
+    return this.escapedPrefix + (this.links.length - 1);
+  }
+
+  /** {@link track}'s answer HTML-escaped (see {@link trackHttpEscaped}). */
+  trackEscaped(url: string): string | null {
+    return HTTP_URL.test(url) ? this.trackHttpEscaped(url) : null;
   }
 
   /** The text part reuses the HTML's tracked link for the same URL, so both count as the same click. */
@@ -188,8 +209,7 @@ export function trackStaticTextLink(n: number): string {
 /** `{{#__href}}…{{/__href}}`: a computed href (as rendered, HTML-escaped), tracked when it is an http(s) link. */
 export function trackComputedLink(rendered: unknown): unknown {
   const raw = rendered as string;
-  const tracked = trackingState()?.track(decodeEntities(raw).trim());
-  return tracked == null ? raw : escapeExpression(tracked);
+  return trackingState()?.trackEscaped(decodeEntities(raw).trim()) ?? raw;
 }
 
 /** `{{#__textHref}}…{{/__textHref}}`: a computed link in the text part, as the HTML part tracked it. */

@@ -11,6 +11,12 @@ export interface RenderContext {
   rewriteLink: (url: string, index: number) => string;
   /** The open pixel's URL; empty for none (previews). */
   openPixelUrl: string;
+  /**
+   * When every tracked URL is one string followed by the link's index (as click tokens are: one MAC per
+   * message, the index after it), that string: `rewriteLink(url, i)` must then equal `clickUrlPrefix + i`,
+   * and the renderer appends the index itself, escaping the prefix once per send instead of every URL.
+   */
+  clickUrlPrefix?: string;
 }
 
 export interface RenderedEmail {
@@ -34,7 +40,7 @@ export function renderEmail(
 ): RenderedEmail {
   const prepared = 'prepared' in template ? template : prepareTemplate(template);
   const unsubscribeUrl = typeof data.unsubscribeUrl === 'string' ? data.unsubscribeUrl : undefined;
-  const tracking = new TrackingState(ctx.rewriteLink, ctx.openPixelUrl, unsubscribeUrl, prepared.staticLinks);
+  const tracking = new TrackingState(ctx.rewriteLink, ctx.openPixelUrl, unsubscribeUrl, prepared.staticLinks, ctx.clickUrlPrefix ?? null);
   try {
     return withRenderScope({ root: data, tracking }, () => {
       const html = prepared.html(data);

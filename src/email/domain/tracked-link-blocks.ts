@@ -1,4 +1,3 @@
-import { escapeExpression } from './escape-html.js';
 import { HREF_HELPER, TEXT_HREF_HELPER, decodeEntities, trackComputedLink, trackComputedTextLink, type TrackingState } from './link-tracking.js';
 import { currentRenderScope } from './render-scope.js';
 
@@ -70,8 +69,8 @@ export function compileComputedLink(parts: readonly Part[]): ((context: unknown)
     const state = trackingState();
     if (!state) return joinParts(raws, values);
     if (trimPerSend) url = url.trim();
-    const tracked = httpKnown ? state.trackHttp(url) : state.track(url);
-    return tracked == null ? joinParts(raws, values) : (clearValues(values), escapeExpression(tracked));
+    const tracked = httpKnown ? state.trackHttpEscaped(url) : state.trackEscaped(url);
+    return tracked === null ? joinParts(raws, values) : (clearValues(values), tracked);
   };
 }
 
