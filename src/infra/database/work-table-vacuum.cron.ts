@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { PeriodicTask } from '../../common/periodic-task.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import { needsAnalyze, type TableActivity } from './work-table-analyze.js';
 
 /** Tables where every row is inserted, then updated or deleted within seconds: queues in PostgreSQL. */
 export const WORK_TABLES = ['scoring_queue', 'outbox_events'] as const;
@@ -13,7 +14,9 @@ export const WORK_TABLES = ['scoring_queue', 'outbox_events'] as const;
  * (some managed or development servers, including the machine the benchmarks run on) nothing would
  * clean them, so a worker vacuums them itself. Plain VACUUM takes no lock that blocks reads or writes;
  * two workers vacuuming at once just wait for each other. It checks the server setting on every run,
- * so turning autovacuum on later makes this a no-op.
+ * so turning autovacuum on later makes this a no-op. Statistics are refreshed (ANALYZE) only when
+ * autovacuum's rule says they are stale (see needsAnalyze): analyzing the outbox every pass cost a few
+ * hundred milliseconds of CPU each time, a burst that showed in request latency on a small machine.
  */
 @Injectable()
 export class WorkTableVacuumCron extends PeriodicTask {
@@ -35,12 +38,26 @@ export class WorkTableVacuumCron extends PeriodicTask {
     if (!this.config.workTableVacuumMs) return 0;
     const [{ autovacuum }]: { autovacuum: string }[] = await this.db.query(`SELECT current_setting('autovacuum') AS autovacuum`);
     if (autovacuum === 'on') return 0;
+    const activity = await this.activity();
     let done = 0;
     for (const table of WORK_TABLES) {
       if (this.isStopping()) break;
-      await this.db.query(`VACUUM (ANALYZE) ${table}`);
+      const stale = needsAnalyze(activity.get(table) ?? { analyzed: false, modifiedSinceAnalyze: 0, estimatedRows: -1 });
+      await this.db.query(stale ? `VACUUM (ANALYZE) ${table}` : `VACUUM ${table}`);
       done++;
     }
     return done;
+  }
+
+  /** Changes since the last ANALYZE and estimated size of each work table. */
+  private async activity(): Promise<Map<string, TableActivity>> {
+    const rows: { relname: string; modified: number; reltuples: number; analyzed: boolean }[] = await this.db.query(
+      `SELECT s.relname, s.n_mod_since_analyze::float8 AS modified, c.reltuples::float8 AS reltuples,
+              (s.last_analyze IS NOT NULL OR s.last_autoanalyze IS NOT NULL) AS analyzed
+         FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+        WHERE s.schemaname = current_schema() AND s.relname = ANY($1::text[])`,
+      [[...WORK_TABLES]],
+    );
+    return new Map(rows.map((r) => [r.relname, { modifiedSinceAnalyze: r.modified, estimatedRows: r.reltuples, analyzed: r.analyzed }]));
   }
 }
