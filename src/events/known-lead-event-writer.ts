@@ -5,6 +5,8 @@ import { maxCapWindowMs, type LedgerFact } from '../scoring/domain/index.js';
 import { LeadScoringService, planScoring, SCORED_LEAD_COLUMNS, type EventRecord, type ScoredLead, type StoredEvent } from '../scoring/lead-scoring.service.js';
 import { ScoringModelService, type ScoringModelVersion } from '../scoring/scoring-model.service.js';
 import { preparedQuery } from '../infra/database/prepared-query.js';
+import { putReadAhead } from '../infra/database/transaction-read-ahead.js';
+import { LIVE_PROGRAMS_READ_AHEAD, LIVE_PROGRAMS_SQL } from '../programs/program-catalog.service.js';
 import { GroupCommit } from './group-commit.js';
 
 /** One event offered for the known-lead path; `insert` false marks an in-request repeat of an idempotency key (resolved, never stored). */
@@ -147,8 +149,9 @@ export class KnownLeadEventWriter {
 
   /**
    * Locks the leads (in id order) and reads their score state, the current model version, which of
-   * the keys are already stored, and the ledger rows inside the cap windows for leads with events a
-   * capped rule may score: one statement. Its snapshot predates any wait for a lock, so when a lead
+   * the keys are already stored, the ledger rows inside the cap windows for leads with events a
+   * capped rule may score, and which programs are live (left for the activity listener, see
+   * transaction-read-ahead): one statement. Its snapshot predates any wait for a lock, so when a lead
    * was changed by a transaction that committed meanwhile (`fresh` false: that transaction may have
    * written ledger rows or keys this snapshot cannot see) the keys and ledger rows are read again.
    */
@@ -179,7 +182,7 @@ export class KnownLeadEventWriter {
       };
     };
     const first = reads(cached);
-    const [row] = await preparedQuery<{ version: number; fresh: boolean; leads: RawLead[] | null } & ReadRow>(
+    const [row] = await preparedQuery<{ version: number; fresh: boolean; leads: RawLead[] | null; live: unknown } & ReadRow>(
       m,
       `WITH l AS (
          SELECT ${SCORED_LEAD_COLUMNS}, email_normalized, xmin::text::bigint AS x FROM leads
@@ -193,9 +196,12 @@ export class KnownLeadEventWriter {
                         (CASE WHEN t.epoch + l.x > t.cur THEN t.epoch + l.x - 4294967296 ELSE t.epoch + l.x END)::text::xid8, t.snap)), true)
                  FROM l, t) AS fresh,
               (SELECT json_agg(l) FROM l) AS leads,
+              (${LIVE_PROGRAMS_SQL}) AS live,
               ${readsSql(3, 'l')}`,
       [ids, emails, ...first.params],
     );
+    // The live programs, for the activity listener later in this transaction (saves it a round trip).
+    putReadAhead(m, LIVE_PROGRAMS_READ_AHEAD, row.live);
     const leads: LockedLead[] = (row.leads ?? []).map(({ x: _x, ...l }) => ({ ...l, engagement_as_of: new Date(l.engagement_as_of) }));
     // The version read in the transaction is the one that scores.
     const model = cached?.version === row.version ? cached : await this.models.version(row.version, m);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { takeReadAhead } from '../infra/database/transaction-read-ahead.js';
 import type { ProgramDefinition } from './domain/program-definition.js';
 
 /** A program that takes part in triggers and runs: active (enrolls and runs) or paused (holds). */
@@ -12,6 +13,14 @@ export interface LiveProgram {
 
 const key = (programId: string, version: number) => `${programId}:${version}`;
 
+/** Which programs are live: `json_agg` of id, status, version (null when none). */
+export const LIVE_PROGRAMS_SQL = `SELECT json_agg(json_build_object('id', id, 'status', status, 'version', current_version))
+   FROM programs WHERE status IN ('active','paused') AND current_version IS NOT NULL`;
+/** The read-ahead key under which a transaction may leave the result of {@link LIVE_PROGRAMS_SQL} (see transaction-read-ahead). */
+export const LIVE_PROGRAMS_READ_AHEAD = 'live-programs';
+
+type LiveRow = { id: string; status: 'active' | 'paused'; version: number };
+
 /**
  * Published program versions. A version never changes, so definitions are cached by number for
  * the life of the process; which version is current is one small indexed read per use.
@@ -22,9 +31,10 @@ export class ProgramCatalog {
 
   /** Active and paused programs with their current versions (read in the caller's transaction). */
   async live(manager: EntityManager): Promise<LiveProgram[]> {
-    const rows: { id: string; status: 'active' | 'paused'; version: number }[] = await manager.query(
-      `SELECT id, status, current_version AS version FROM programs WHERE status IN ('active','paused') AND current_version IS NOT NULL`,
-    );
+    // Read ahead by the transaction's first statement (ingest does), or read now.
+    const ahead = takeReadAhead<LiveRow[] | null>(manager, LIVE_PROGRAMS_READ_AHEAD);
+    const rows: LiveRow[] =
+      ahead !== undefined ? (ahead ?? []) : ((await manager.query(`SELECT (${LIVE_PROGRAMS_SQL}) AS live`))[0].live ?? []);
     if (!rows.length) return [];
     const defs = await this.definitionsOf(manager, rows.map((r) => ({ programId: r.id, version: r.version })));
     return rows.map((r) => ({ ...r, definition: defs.get(key(r.id, r.version))! }));

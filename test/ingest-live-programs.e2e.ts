@@ -1,0 +1,40 @@
+import { createLead, createProgram, createTemplate, enrollmentOf, sendEvent } from './programs-helpers.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+/**
+ * Ingest reads which programs are live in its first statement and leaves that for the activity
+ * listener of the same transaction (one round trip less per request). Each transaction reads afresh:
+ * a program published between two events of a known lead triggers on the second.
+ */
+describe('event triggers through the known-lead ingest path', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('sees a program published after an earlier event of the same lead, in one request and in a batch', async () => {
+    const leadId = await createLead(t, 'webinar@example.be');
+    const other = await createLead(t, 'batch@example.be');
+    await sendEvent(t, { leadId, type: 'webinar_attended' }); // nothing live yet
+    const template = await createTemplate(t, 'na-webinar');
+    const programId = await createProgram(t, {
+      name: 'Na het webinar',
+      trigger: { type: 'event', eventType: 'webinar_attended' },
+      steps: [
+        { id: 'mail', type: 'email', templateId: template, next: 'end' },
+        { id: 'end', type: 'exit' },
+      ],
+    });
+    expect(await enrollmentOf(t, programId, leadId)).toBeUndefined();
+
+    await sendEvent(t, { leadId, type: 'webinar_attended' });
+    expect((await enrollmentOf(t, programId, leadId))?.status).toBe('active');
+
+    const res = await t.api('post', '/api/v1/events').send({ events: [{ leadId: other, type: 'webinar_attended' }, { leadId: other, type: 'page_viewed' }] });
+    expect(res.body.accepted).toBe(2);
+    expect((await enrollmentOf(t, programId, other))?.status).toBe('active');
+  });
+});
