@@ -5,6 +5,8 @@ import { ManualClock } from '../src/common/clock.js';
 import { emailHash } from '../src/suppression/email-hash.js';
 import { EmailMessagesRepository } from '../src/email/email-messages.repository.js';
 import { EmailService } from '../src/email/email.service.js';
+import { EmailDeliverySweepCron } from '../src/email/email-delivery-sweep.cron.js';
+import { deliveryJobId } from '../src/email/delivery-job.js';
 import { QUEUES } from '../src/infra/queue/queue-names.js';
 import { createLead, createTemplate } from './support/email-fixtures.js';
 import { SmtpSink } from './support/smtp-sink.js';
@@ -189,6 +191,39 @@ describe('email delivery when things go wrong', () => {
     await settled(messageId, 'sent');
     await queueIdle();
     expect(sink.to(address)).toHaveLength(1);
+  });
+
+  it('delivers messages dispatched together in one job, each exactly once', async () => {
+    const addresses = Array.from({ length: 7 }, (_, i) => `together-${i}@example.be`);
+    const ids: string[] = [];
+    for (const [i, address] of addresses.entries()) {
+      const leadId = await createLead(t, { email: address });
+      ids.push((await t.db.transaction((m) => email.enqueue(m, { idempotencyKey: `together:${i}`, leadId, templateId }))).messageId);
+    }
+    await email.dispatch(ids);
+    for (const id of ids) await settled(id, 'sent');
+    await queueIdle();
+    for (const address of addresses) expect(sink.to(address)).toHaveLength(1);
+  });
+
+  it('does not dispatch again messages whose job names several, while that job is alive; does once it is gone', async () => {
+    const addresses = ['batch-a@example.be', 'batch-b@example.be'];
+    const ids: string[] = [];
+    for (const [i, address] of addresses.entries()) {
+      const leadId = await createLead(t, { email: address });
+      ids.push((await t.db.transaction((m) => email.enqueue(m, { idempotencyKey: `batch-alive:${i}`, leadId, templateId }))).messageId);
+    }
+    // A job naming both, not due for an hour: the messages have a live job although none has their own id.
+    const job = await queue.add('deliver', { messageIds: ids }, { jobId: `batch-alive-${ids[0]}`, delay: 3_600_000 });
+    clock.advance(5 * 60_000);
+    const sweep = t.app.get(EmailDeliverySweepCron);
+    expect((await sweep.sweep()).redispatched).toBe(0);
+    for (const id of ids) expect(await queue.getJob(deliveryJobId(id, 0))).toBeUndefined();
+
+    await job.remove();
+    for (const id of ids) await settled(id, 'sent');
+    await queueIdle();
+    for (const address of addresses) expect(sink.to(address)).toHaveLength(1);
   });
 
   it('gives a message to one claim only, when many claims of it share one statement', async () => {

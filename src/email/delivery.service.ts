@@ -38,6 +38,32 @@ export class DeliveryService {
     @InjectQueue(QUEUES.emailDelivery) private readonly queue: Queue<DeliverEmailJob>,
   ) {}
 
+  /**
+   * Delivers several messages together (their reads, claims and outcomes share statements). Each is decided
+   * on its own; if any could not be (the database was away), this throws after all have settled so the job
+   * is retried — the ones already sent are no longer queued and are skipped then.
+   */
+  async deliverMany(messageIds: string[]): Promise<DeliveryOutcome[]> {
+    // Under a send rate the batch gains nothing from all waiting for slots at once, and renders in bursts
+    // make the sends bunch: then EMAIL_CONCURRENCY in flight, shared by the two jobs a worker runs at once.
+    const limit = this.rate.limited ? Math.max(1, Math.ceil(this.config.email.concurrency / 2)) : messageIds.length;
+    const settled: PromiseSettledResult<DeliveryOutcome>[] = new Array(messageIds.length);
+    let next = 0;
+    const lane = async () => {
+      while (next < messageIds.length) {
+        const i = next++;
+        settled[i] = await this.deliver(messageIds[i]).then(
+          (value) => ({ status: 'fulfilled', value }) as const,
+          (reason: unknown) => ({ status: 'rejected', reason }) as const,
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, messageIds.length) }, lane));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((s) => (s as PromiseFulfilledResult<DeliveryOutcome>).value);
+  }
+
   async deliver(messageId: string): Promise<DeliveryOutcome> {
     const message = await this.messages.load(messageId);
     if (!message) return 'skipped';

@@ -1,6 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import { Queue, type JobType } from 'bullmq';
 import { Clock } from '../common/clock.js';
 import { PeriodicTask } from '../common/periodic-task.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -10,6 +10,9 @@ import { EmailMessagesRepository } from './email-messages.repository.js';
 
 const BATCH = 500;
 const ALIVE = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
+/** Pages of BATCH jobs the sweep reads to find the messages of jobs that name several. */
+const BATCH_SCAN_PAGES = 20;
+const ALL = new Set<string>();
 
 export interface SweepResult {
   held: number;
@@ -21,7 +24,8 @@ export interface SweepResult {
  * - a message 'sending' for longer than EMAIL_SENDING_TIMEOUT_MS lost its worker, perhaps after the SMTP
  *   server accepted it; it is held (status_reason ambiguous_after_crash) and counted, never re-sent;
  * - a 'queued' message overdue by EMAIL_REDISPATCH_AFTER_MS whose job is gone (Redis lost it, or it failed)
- *   is dispatched again — safe, because delivery claims the row first.
+ *   is dispatched again — safe, because delivery claims the row first. Its job is the one for its id and
+ *   attempt, or one that names several messages (dispatch), found by reading the jobs still to run.
  */
 @Injectable()
 export class EmailDeliverySweepCron extends PeriodicTask {
@@ -73,7 +77,9 @@ export class EmailDeliverySweepCron extends PeriodicTask {
       const overdue = await this.messages.overdue(before, BATCH);
       // One round trip for the batch: ioredis pipelines the concurrent lookups.
       const states = await Promise.all(overdue.map((m) => this.queue.getJobState(deliveryJobId(m.id, m.attempts))));
-      const lost = overdue.filter((_, i) => !ALIVE.has(states[i]));
+      const jobless = overdue.filter((_, i) => !ALIVE.has(states[i]));
+      const inBatches = jobless.length ? await this.namedByLiveBatches() : new Set<string>();
+      const lost = inBatches === ALL ? [] : jobless.filter((m) => !inBatches.has(m.id));
       for (const { id, attempts } of lost) {
         const jobId = deliveryJobId(id, attempts);
         await this.queue.remove(jobId).catch(() => 0); // a finished job that did not send: make room for a new one
@@ -85,6 +91,20 @@ export class EmailDeliverySweepCron extends PeriodicTask {
       this.fail(err, 're-dispatching lost emails failed');
       return 0;
     }
+  }
+
+  /**
+   * The messages named by jobs of several messages that are still to run or running. Reads at most
+   * BATCH_SCAN_PAGES pages of jobs; if there are more, returns ALL (this tick assumes every job is alive).
+   */
+  private async namedByLiveBatches(): Promise<Set<string>> {
+    const named = new Set<string>();
+    for (let page = 0; page < BATCH_SCAN_PAGES; page++) {
+      const jobs = await this.queue.getJobs([...ALIVE] as JobType[], page * BATCH, (page + 1) * BATCH - 1, true);
+      if (!jobs.length) return named;
+      for (const job of jobs) for (const id of job?.data?.messageIds ?? []) named.add(id.toLowerCase());
+    }
+    return ALL;
   }
 
   private fail(err: unknown, message: string): void {

@@ -6,18 +6,19 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { QUEUES, type DeliverEmailJob } from '../infra/queue/queue-names.js';
-import { DELIVER_JOB, deliveryJobId } from './delivery-job.js';
+import { DELIVER_JOB, DELIVERY_BATCH, deliveryBatchJobId, deliveryJobId } from './delivery-job.js';
 import { renderEngine } from './domain/render-cache.js';
 import { emailHashSql } from '../suppression/email-hash.js';
 import { EmailMessagesRepository } from './email-messages.repository.js';
 import { NurtureMailer, type NurtureEmailOutcome, type NurtureEmailRequest } from './nurture-mailer.js';
 
-const DISPATCH_CHUNK = 500;
+/** Jobs per round trip to Redis. */
+const DISPATCH_CHUNK = 100;
 
 /**
  * Email as programs and people ask for it. `enqueue` writes the message row inside the caller's
  * transaction (a repeat of the idempotency key returns the first message; a suppressed lead gets a
- * 'suppressed' row and no email); `dispatch` hands the ids to the delivery queue after commit.
+ * 'suppressed' row and no email); `dispatch` hands the ids to the delivery queue after commit, up to DELIVERY_BATCH per job.
  * Nothing is rendered here: the delivery worker renders right before sending.
  */
 @Injectable()
@@ -79,15 +80,17 @@ export class EmailService extends NurtureMailer {
   async dispatch(messageIds: string[]): Promise<void> {
     try {
       const queued = await this.messages.queuedAttempts([...new Set(messageIds)]);
-      for (let i = 0; i < queued.length; i += DISPATCH_CHUNK) {
-        await this.queue.addBulk(
-          queued.slice(i, i + DISPATCH_CHUNK).map((m) => ({
-            name: DELIVER_JOB,
-            data: { messageId: m.id },
-            opts: { jobId: deliveryJobId(m.id, m.attempts) },
-          })),
+      // One job per DELIVERY_BATCH messages (delivered together); a lone message gets its own job id.
+      const jobs = [];
+      for (let i = 0; i < queued.length; i += DELIVERY_BATCH) {
+        const batch = queued.slice(i, i + DELIVERY_BATCH);
+        jobs.push(
+          batch.length === 1
+            ? { name: DELIVER_JOB, data: { messageId: batch[0].id }, opts: { jobId: deliveryJobId(batch[0].id, batch[0].attempts) } }
+            : { name: DELIVER_JOB, data: { messageIds: batch.map((m) => m.id) }, opts: { jobId: deliveryBatchJobId(batch[0], batch.length) } },
         );
       }
+      for (let i = 0; i < jobs.length; i += DISPATCH_CHUNK) await this.queue.addBulk(jobs.slice(i, i + DISPATCH_CHUNK));
     } catch (err) {
       // The rows are committed and queued; the delivery sweep dispatches them.
       this.logger.warn({ err, count: messageIds.length }, 'could not dispatch emails; the delivery sweep will');

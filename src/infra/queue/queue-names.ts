@@ -13,9 +13,13 @@ export interface ScoreLeadsJob {
   leadIds: string[];
 }
 
-/** Deliver one email message (the email_messages row is the truth; the job may be a duplicate). */
+/**
+ * Deliver one email message, or several dispatched together (the email_messages rows are the truth; the job
+ * may be a duplicate). A job names `messageId`, `messageIds`, or both.
+ */
 export interface DeliverEmailJob {
-  messageId: string;
+  messageId?: string;
+  messageIds?: string[];
 }
 
 /** Run these enrollments if they are due (ids only; the enrollments table is the truth, the tick finds anything missed). */
