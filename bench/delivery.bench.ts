@@ -2,7 +2,7 @@
  * Email delivery benchmark. Run after a build: `node dist/bench/delivery.bench.js`.
  *
  * - Once per template version vs per send, on one core: the MJML compile and Handlebars preparation that
- *   happen once; the render, the MIME build (quoted-printable bodies) and the DKIM signature that happen for
+ *   happen once; the render, the MIME build (text quoted-printable, HTML 7-bit) and the DKIM signature that happen for
  *   every email; and, for comparison, the same message built by nodemailer's composer.
  * - End to end: emails/s from the delivery queue to "250 accepted" at a local smtp-server sink (a child
  *   process), each message with its PostgreSQL row (read, claim with links, sent), for a ~48 KB template,
@@ -206,7 +206,8 @@ async function clearRedis(prefixes: string[]): Promise<void> {
 /**
  * Per-send cost of each step, on this core. The MJML compile, the text template and the Handlebars
  * functions are built once per template version; the header block's constant parts once per process.
- * Per send remain: Handlebars with link tracking, quoted-printable bodies, and the DKIM signature.
+ * Per send remain: Handlebars with link tracking, the MIME bodies (text quoted-printable, HTML 7-bit with
+ * numeric character references), and the DKIM signature.
  */
 async function perSendCosts(compiled: CompiledTemplate, privateKey: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
@@ -272,6 +273,7 @@ function messageParts(m: string, email: { subject: string; text: string; html: s
     listUnsubscribe: { url: `${BASE}/u/EBA_HCp7TU4hmg9cbX6PmgsB.AAAAAAAAAAAAAAAAAAAAAA`, mailto: 'mailto:unsubscribe@studio-noord.example.be' },
     text: email.text,
     html: email.html,
+    sevenBitHtml: true, // as the service builds them
   };
 }
 

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
+import { decodeHTML } from 'entities';
 import { ManualClock } from '../src/common/clock.js';
 import { EmailService } from '../src/email/email.service.js';
 import { HONEYPOT_LINK_INDEX } from '../src/tracking/domain/honeypot.js';
@@ -132,7 +133,9 @@ describe('what a lead receives', () => {
       const pixel = /<img src="([^"]+)" width="1" height="1"/.exec(html)![1];
       expect(pixel.startsWith(`${BASE}/t/o/`)).toBe(true);
       expect(verifyToken(t.config.trackingSecret, pixel.slice(`${BASE}/t/o/`.length), 'o')).toEqual({ k: 'o', m: sent.messageId });
-      expect(html).toContain('Studio Noord · Kerkstraat 1, 2000 Antwerpen');
+      // The HTML part is sent 7-bit: non-ASCII characters arrive as numeric character references.
+      expect(html).toContain('Studio Noord &#183; Kerkstraat 1, 2000 Antwerpen');
+      expect(decodeHTML(html)).toContain('Studio Noord · Kerkstraat 1, 2000 Antwerpen');
       expect(hrefs(html).filter((h) => h.startsWith(`${BASE}/u/`))).toHaveLength(1);
     });
 

@@ -21,7 +21,8 @@ const SAFE_ADDRESS = /^[^\s@<>()",;:\\[\]]{1,64}@[A-Za-z0-9.-]{1,255}$/;
 
 /**
  * Turns a queued message into the bytes that go over SMTP: rendered for its lead, then a MIME message
- * (headers formatted once per process, bodies quoted-printable per send), DKIM-signed when configured.
+ * (headers formatted once per process; per send the text quoted-printable, the HTML 7-bit with non-ASCII
+ * characters as numeric references, or quoted-printable where that cannot be done), DKIM-signed when configured.
  */
 @Injectable()
 export class MessageComposer {
@@ -58,6 +59,7 @@ export class MessageComposer {
       },
       text: rendered.text,
       html: rendered.html,
+      sevenBitHtml: true,
     });
     const signature = this.signer ? [await this.signer.sign(composed.headers, composed.body)] : [];
     return {

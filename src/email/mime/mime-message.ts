@@ -1,4 +1,5 @@
 import { encodeQuotedPrintableInto, maxQuotedPrintableLength } from './quoted-printable.js';
+import { asciiHtml, maxSevenBitLength, writeSevenBitLines } from './seven-bit-html.js';
 import { encodeText, formatDate, headerLine, type HeaderField } from './mime-headers.js';
 
 /** What one outgoing email consists of; the sender's header value is formatted once per process. */
@@ -14,6 +15,12 @@ export interface MessageParts {
   listUnsubscribe: { url: string; mailto: string };
   text: string;
   html: string;
+  /**
+   * Send the HTML part 7-bit when it can be (non-ASCII characters as numeric character references, lines
+   * broken at safe places; see seven-bit-html.ts) instead of quoted-printable: the same page, no encoding
+   * pass. Falls back to quoted-printable on its own.
+   */
+  sevenBitHtml?: boolean;
 }
 
 /** A message as header fields (top to bottom) and body bytes, ready to be signed and serialised. */
@@ -28,7 +35,8 @@ export interface ComposedMessage {
 const HEAD_ROOM = 8192;
 
 /**
- * Builds a multipart/alternative message (text, then HTML, both quoted-printable UTF-8). The part headers
+ * Builds a multipart/alternative message (text, then HTML, quoted-printable UTF-8, or the HTML 7-bit when
+ * asked for and possible). The part headers
  * are the same for every message; per message only the bodies are encoded, straight into the buffer that
  * is sent, which is the costly part.
  */
@@ -45,20 +53,32 @@ export function composeMessage(parts: MessageParts): ComposedMessage {
     ['List-Unsubscribe-Post', 'List-Unsubscribe=One-Click'],
     ['Content-Type', `multipart/alternative; boundary="${boundary}"`],
   ];
+  const ascii = parts.sevenBitHtml ? asciiHtml(parts.html) : null;
   const textBytes = Buffer.byteLength(parts.text, 'utf8');
   const htmlBytes = Buffer.byteLength(parts.html, 'utf8');
-  const buffer = Buffer.allocUnsafe(HEAD_ROOM + 512 + maxQuotedPrintableLength(textBytes) + maxQuotedPrintableLength(htmlBytes));
+  const htmlRoom = Math.max(maxQuotedPrintableLength(htmlBytes), ascii === null ? 0 : maxSevenBitLength(ascii));
+  const buffer = Buffer.allocUnsafe(HEAD_ROOM + 512 + maxQuotedPrintableLength(textBytes) + htmlRoom);
   let o = HEAD_ROOM;
   o += buffer.write(`--${boundary}\r\n${TEXT_PART_HEADERS}`, o, 'ascii');
   o = encodeQuotedPrintableInto(parts.text, buffer, o);
-  o += buffer.write(`\r\n--${boundary}\r\n${HTML_PART_HEADERS}`, o, 'ascii');
-  o = encodeQuotedPrintableInto(parts.html, buffer, o);
+  o += buffer.write(`\r\n--${boundary}\r\n`, o, 'ascii');
+  const htmlStart = o;
+  const sevenBit = ascii === null ? -1 : writeSevenBitLines(ascii, buffer, o + HTML_7BIT_HEADERS.length, true);
+  if (sevenBit !== -1) {
+    buffer.write(HTML_7BIT_HEADERS, htmlStart, 'ascii');
+    // The last line's CRLF is the one before the closing boundary, unless the HTML itself ends with a line break.
+    o = /[\r\n]$/.test(ascii!) ? sevenBit : sevenBit - 2;
+  } else {
+    o = htmlStart + buffer.write(HTML_PART_HEADERS, htmlStart, 'ascii');
+    o = encodeQuotedPrintableInto(parts.html, buffer, o);
+  }
   o += buffer.write(`\r\n--${boundary}--\r\n`, o, 'ascii');
   return { headers, body: buffer.subarray(HEAD_ROOM, o), frame: { buffer, bodyStart: HEAD_ROOM } };
 }
 
 const TEXT_PART_HEADERS = 'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n';
 const HTML_PART_HEADERS = 'Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n';
+const HTML_7BIT_HEADERS = 'Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n';
 
 /** The message as it goes over SMTP: `extra` header fields (a DKIM signature) first, then the rest. */
 export function serializeMessage(message: ComposedMessage, extra: HeaderField[] = []): Buffer {
