@@ -1,6 +1,6 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { WorkTableVacuumCron } from '../src/infra/database/work-table-vacuum.cron.js';
-import { startTestApp, TestApp } from './support/test-app.js';
+import { eventually, startTestApp, TestApp } from './support/test-app.js';
 
 describe('operations endpoints', () => {
   let t: TestApp;
@@ -80,6 +80,26 @@ describe('operations endpoints', () => {
     const before = await analyzedAt();
     expect(await cron.tick()).toBe(2); // vacuumed again, nothing changed: statistics left as they are
     expect(await analyzedAt()).toEqual(before);
+  });
+
+  it('refreshes the statistics of the scored tables once enough rows changed (prepared statements are re-planned on it)', async () => {
+    const [{ autovacuum }] = await t.db.query(`SELECT current_setting('autovacuum') AS autovacuum`);
+    if (autovacuum !== 'off') return;
+    const cron = t.app.get(WorkTableVacuumCron);
+    const leadsAnalyzed = async () => (await t.db.query(`SELECT analyze_count::int AS n FROM pg_stat_user_tables WHERE relname = 'leads'`))[0].n as number;
+    await cron.tick();
+    const before = await leadsAnalyzed();
+    await t.db.query(
+      `INSERT INTO leads (email, email_normalized, stage, created_at, updated_at, engagement_as_of)
+       SELECT e, e, 'subscriber', now(), now(), now() FROM (SELECT 'stats' || i || '@example.be' AS e FROM generate_series(1, 200) i) x`,
+    );
+    await eventually(async () => {
+      await cron.tick();
+      return (await leadsAnalyzed()) > before;
+    });
+    const after = await leadsAnalyzed();
+    await cron.tick(); // nothing changed since: not analyzed again
+    expect(await leadsAnalyzed()).toBe(after);
   });
 
   it('refuses a body larger than the limit with 413 problem+json', async () => {

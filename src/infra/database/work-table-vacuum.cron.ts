@@ -8,6 +8,15 @@ import { needsAnalyze, type TableActivity } from './work-table-analyze.js';
 export const WORK_TABLES = ['scoring_queue', 'outbox_events'] as const;
 
 /**
+ * Tables every ingested event writes to (scores, events, ledger). They are not vacuumed here, but
+ * their statistics are refreshed by the same rule when autovacuum is off: PostgreSQL re-plans a
+ * connection's prepared statements only when a table's statistics change, so without ANALYZE the
+ * plans a connection made while `leads` was nearly empty (a scan of the whole table to update one
+ * lead's score, chosen when that was one page) stayed in use once it held 50,000 leads.
+ */
+export const SCORED_TABLES = ['leads', 'events', 'score_ledger'] as const;
+
+/**
  * Work tables turn over their whole content every few seconds under load; each deleted or updated row
  * stays behind as a dead tuple (and a dead index entry) until vacuumed, and the claims that scan them
  * get slower with every one. Their migrations tune autovacuum for them, but where autovacuum is off
@@ -33,7 +42,7 @@ export class WorkTableVacuumCron extends PeriodicTask {
     return this.config.workTableVacuumMs || 3_600_000;
   }
 
-  /** Vacuums the work tables when autovacuum is off; returns how many tables it vacuumed. */
+  /** Vacuums the work tables (and analyzes stale scored tables) when autovacuum is off; returns how many tables it vacuumed. */
   protected async run(): Promise<number> {
     if (!this.config.workTableVacuumMs) return 0;
     const [{ autovacuum }]: { autovacuum: string }[] = await this.db.query(`SELECT current_setting('autovacuum') AS autovacuum`);
@@ -46,17 +55,22 @@ export class WorkTableVacuumCron extends PeriodicTask {
       await this.db.query(stale ? `VACUUM (ANALYZE) ${table}` : `VACUUM ${table}`);
       done++;
     }
+    for (const table of SCORED_TABLES) {
+      if (this.isStopping()) break;
+      const stats = activity.get(table);
+      if (stats && needsAnalyze(stats)) await this.db.query(`ANALYZE ${table}`);
+    }
     return done;
   }
 
-  /** Changes since the last ANALYZE and estimated size of each work table. */
+  /** Changes since the last ANALYZE and estimated size of each work table and scored table. */
   private async activity(): Promise<Map<string, TableActivity>> {
     const rows: { relname: string; modified: number; reltuples: number; analyzed: boolean }[] = await this.db.query(
       `SELECT s.relname, s.n_mod_since_analyze::float8 AS modified, c.reltuples::float8 AS reltuples,
               (s.last_analyze IS NOT NULL OR s.last_autoanalyze IS NOT NULL) AS analyzed
          FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
         WHERE s.schemaname = current_schema() AND s.relname = ANY($1::text[])`,
-      [[...WORK_TABLES]],
+      [[...WORK_TABLES, ...SCORED_TABLES]],
     );
     return new Map(rows.map((r) => [r.relname, { modifiedSinceAnalyze: r.modified, estimatedRows: r.reltuples, analyzed: r.analyzed }]));
   }
