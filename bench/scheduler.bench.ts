@@ -111,11 +111,13 @@ export async function runSchedulerBench(opts = DEFAULTS) {
          FROM step_runs r JOIN enrollments e ON e.id = r.enrollment_id WHERE e.program_id = $1`,
       [lag, releasedAt.toISOString()],
     );
+    // RSS right after the burst, before any idle time (the idle-phase figure below is the one that counts).
+    const rssAfterDispatch = workers.map((w) => Math.round(readRssMb(w.child.pid))).join(' / ');
     const dupes = (await db.query(`SELECT count(*)::int AS n FROM (SELECT enrollment_id FROM step_runs GROUP BY enrollment_id, step_id, visit HAVING count(*) > 1) d`)).rows[0].n;
 
     // 3. Idle cost: 1,000,000 enrollments waiting (10 programs × 100,000 leads), none due.
     const idlePrograms = Math.ceil(opts.waiting / opts.leads);
-    if (!opts.waiting) opts.idleSeconds = 0;
+    // Without waiting enrollments the idle phase still runs (idle CPU and RSS with nothing due).
     for (let i = 0; i < idlePrograms; i++) {
       const id = await program(`Waiting ${i}`, WAIT_PROGRAM);
       await db.query(
@@ -147,6 +149,7 @@ export async function runSchedulerBench(opts = DEFAULTS) {
       dispatchCpuSecondsPostgres: +dispatchPgCpu.toFixed(2),
       waitingEnrollments: waiting,
       idleWorkerCpuPercent: idleCpuPercent.join(' / '),
+      workerRssAfterDispatchMb: rssAfterDispatch,
       workerRssMb: workers.map((w) => Math.round(readRssMb(w.child.pid))).join(' / '),
       workerPeakRssMb: workers.map((w) => Math.round(w.peakRssMb())).join(' / '),
     };

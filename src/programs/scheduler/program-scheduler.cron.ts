@@ -1,7 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PeriodicTask } from '../../common/periodic-task.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import { BurstHeapRelease } from './heap-release.js';
 import { ProgramScheduler } from './program-scheduler.service.js';
+
+/** A burst this large (enrollments run since the last collection) is followed by a full collection once idle. */
+const HEAP_RELEASE_AFTER = 10_000;
 
 /**
  * The scheduler's heartbeat: every PROGRAMS_TICK_MS each worker runs a few claim loops that drain
@@ -11,6 +15,7 @@ import { ProgramScheduler } from './program-scheduler.service.js';
 @Injectable()
 export class ProgramSchedulerCron extends PeriodicTask {
   protected readonly label = 'program scheduler tick';
+  private readonly heap = new BurstHeapRelease(HEAP_RELEASE_AFTER);
 
   constructor(
     private readonly scheduler: ProgramScheduler,
@@ -31,6 +36,9 @@ export class ProgramSchedulerCron extends PeriodicTask {
         return 0;
       }),
     );
-    return (await Promise.all(loops)).reduce((a, b) => a + b, 0);
+    const ran = (await Promise.all(loops)).reduce((a, b) => a + b, 0);
+    // After a burst, the first idle tick gives the heap the burst grew back (see BurstHeapRelease).
+    this.heap.afterTick(ran);
+    return ran;
   }
 }
