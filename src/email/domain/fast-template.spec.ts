@@ -9,7 +9,7 @@ import { loadTemplateLibrary } from './template-loader.js';
 import { withRenderScope } from './render-scope.js';
 import { TRACKING_BLOCKS, TRACKING_CALLS, TrackingState, decodeEntities } from './link-tracking.js';
 import { TRACKING_BLOCK_COMPILERS } from './tracked-link-blocks.js';
-import { BlankTracker, blankShape, collapseBlankLines, forcesCollapse, tidyText } from './text-tidy.js';
+import { tidyText } from './text-tidy.js';
 
 /** What a render gives: its output, or the message it failed with. */
 function outcome(render: () => string): { ok: string } | { error: string } {
@@ -240,40 +240,6 @@ describe('the fast template evaluator', () => {
   });
 });
 
-describe('tidying the text part piece by piece', () => {
-  const piece = fc.array(fc.constantFrom('a', ' ', '\t', '\n', '\n', '\u00a0', '\r', 'é'), { maxLength: 8 }).map((cs) => cs.join(''));
-
-  it('collapsing pieces first never changes the whole, trimmed and collapsed', () => {
-    const tidied = (text: string) => collapseBlankLines(text.trim());
-    fc.assert(
-      fc.property(fc.array(piece, { maxLength: 6 }), (pieces) => {
-        expect(tidied(pieces.map(collapseBlankLines).join(''))).toBe(tidied(pieces.join('')));
-      }),
-      { numRuns: 3000 },
-    );
-  });
-
-  it('knows from the pieces alone whether the whole has a run of blank lines or white space at an end', () => {
-    fc.assert(
-      fc.property(fc.array(piece, { maxLength: 6 }), (pieces) => {
-        const tracker = new BlankTracker();
-        for (const p of pieces) tracker.add(p, blankShape(p));
-        const whole = pieces.join('');
-        expect(tracker.finish()).toBe(collapseBlankLines(whole.trim()) !== whole);
-        if (!tracker.finish()) expect(tidyText(whole)).toBe(whole);
-      }),
-      { numRuns: 3000 },
-    );
-  });
-
-  it('collapses runs of blank lines only when the text holds an empty line, as it always has', () => {
-    expect(tidyText(' a\n\t\n\n\tb ')).toBe('a\n\t\n\n\tb');
-    expect(tidyText('a\n\t\n\n\tb\n\n\nc')).toBe('a\n\n\tb\n\nc');
-    expect(forcesCollapse('\n\n\nStap 1')).toBe(false);
-    expect(forcesCollapse(']\n\n\nStap 2')).toBe(true);
-  });
-});
-
 describe('sends of real templates', () => {
   const LOCALES = ['nl', 'en', 'fr'];
   const templates: { name: string; compiled: CompiledTemplate }[] = [];
@@ -358,25 +324,3 @@ describe('sends of real templates', () => {
   });
 });
 
-describe('escaping', () => {
-  it('escapes exactly as Handlebars does, whatever the value', () => {
-    const hb = renderEngine.Utils.escapeExpression as (value: unknown) => string;
-    const odd = fc.constantFrom<unknown>(0, -0, 1.5, Number.NaN, true, false, null, undefined, [1, '<'], { a: 1 }, new renderEngine.SafeString('<b>'), { valueOf: () => '<v>' }, { toHTML: 5 });
-    fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom('&', '<', '>', '"', "'", '`', '=', 'a', 'é', '😀') }), odd), (value) => {
-        expect(escapeExpression(value)).toBe(hb(value));
-      }),
-      { numRuns: 3000 },
-    );
-  });
-
-  it('escapes a sequence of values as Handlebars does, values repeated or not (it remembers the last one)', () => {
-    const hb = renderEngine.Utils.escapeExpression as (value: unknown) => string;
-    const unit = fc.constantFrom('&', '<', '"', 'a', 'é');
-    fc.assert(
-      fc.property(fc.array(fc.oneof(fc.string({ unit, maxLength: 4 }), fc.constantFrom('Peeters & Zonen', '')), { maxLength: 12 }), (values) => {
-        expect(values.map((v) => escapeExpression(v))).toEqual(values.map(hb));
-      }),
-    );
-  });
-});
