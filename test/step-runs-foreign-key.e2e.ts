@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { deleteDuringOpenInsert } from './support/lock-race.js';
 import { TestDatabase } from './support/test-database.js';
 
 /**
@@ -87,28 +88,14 @@ describe('foreign key of step runs', () => {
 
   it('makes an enrollment deleted during an open insert wait for it, then delete what it stored', async () => {
     const { enrollmentId } = await enrollment();
-    const writer = new pg.Client({ connectionString: database.url });
-    const deleter = new pg.Client({ connectionString: database.url });
-    await writer.connect();
-    await deleter.connect();
-    try {
-      await writer.query('BEGIN');
-      await insertRuns(writer, [enrollmentId]); // locks the enrollment FOR KEY SHARE, as the key did
-      let deleted = false;
-      const deleting = deleter.query(`DELETE FROM enrollments WHERE id = $1`, [enrollmentId]).then(() => (deleted = true));
-      for (;;) {
-        const { rows } = await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM enrollments%'`);
-        if (rows[0].n > 0) break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      expect(deleted).toBe(false);
-      await writer.query('COMMIT');
-      await deleting;
-      expect(await runsOf(enrollmentId)).toBe(0);
-      expect(await count(`SELECT count(*) AS n FROM enrollments WHERE id = $1`, [enrollmentId])).toBe(0);
-    } finally {
-      await writer.end();
-      await deleter.end();
-    }
+    const race = await deleteDuringOpenInsert(
+      database.url,
+      (writer) => insertRuns(writer, [enrollmentId]), // locks the enrollment FOR KEY SHARE, as the key did
+      `DELETE FROM enrollments WHERE id = $1`,
+      [enrollmentId],
+    );
+    expect(race.deletedBeforeCommit).toBe(false);
+    expect(await runsOf(enrollmentId)).toBe(0);
+    expect(await count(`SELECT count(*) AS n FROM enrollments WHERE id = $1`, [enrollmentId])).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { deleteDuringOpenInsert } from './support/lock-race.js';
 import { TestDatabase } from './support/test-database.js';
 
 /**
@@ -96,28 +97,13 @@ describe('foreign keys of tracked opens and clicks', () => {
 
   it('makes a message deleted during an open insert wait for it, then delete what it stored', async () => {
     const { leadId, messageId } = await leadAndMessage();
-    const writer = new pg.Client({ connectionString: database.url });
-    const deleter = new pg.Client({ connectionString: database.url });
-    await writer.connect();
-    await deleter.connect();
-    try {
-      await writer.query('BEGIN');
-      await interaction(writer, randomUUID(), messageId, leadId); // locks the message FOR KEY SHARE, as the key did
-      let deleted = false;
-      const deleting = deleter.query(`DELETE FROM email_messages WHERE id = $1`, [messageId]).then(() => (deleted = true));
-      // The delete is waiting on the writer's lock: it shows up as a lock wait in pg_stat_activity.
-      for (;;) {
-        const { rows } = await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM email_messages%'`);
-        if (rows[0].n > 0) break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      expect(deleted).toBe(false);
-      await writer.query('COMMIT');
-      await deleting;
-      expect(await count(`SELECT count(*) AS n FROM email_interactions WHERE message_id = $1`, [messageId])).toBe(0);
-    } finally {
-      await writer.end();
-      await deleter.end();
-    }
+    const race = await deleteDuringOpenInsert(
+      database.url,
+      (writer) => interaction(writer, randomUUID(), messageId, leadId), // locks the message FOR KEY SHARE, as the key did
+      `DELETE FROM email_messages WHERE id = $1`,
+      [messageId],
+    );
+    expect(race.deletedBeforeCommit).toBe(false);
+    expect(await count(`SELECT count(*) AS n FROM email_interactions WHERE message_id = $1`, [messageId])).toBe(0);
   });
 });
