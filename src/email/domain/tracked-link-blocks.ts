@@ -52,20 +52,9 @@ export function compileComputedLink(parts: readonly Part[]): ((context: unknown)
   const httpKnown = leadFixed && HTTP_URL.test(decoded[0]!);
   const values = new Array<unknown>(n); // this block's values during one evaluation (it never runs inside itself)
   return (context) => {
-    let url = '';
-    let plain = true;
-    for (let i = 0; i < n; i++) {
-      const evaluate = evaluators[i];
-      if (evaluate === null) {
-        url += decoded[i]!;
-      } else {
-        const value = (values[i] = evaluate(context));
-        if (typeof value === 'string' && value.indexOf('&') === -1) url += value;
-        else plain = false;
-      }
-    }
+    let url = urlOfParts(decoded, evaluators, values, context, true);
     // The block as rendered (the parts joined with `+`) is only built when it is what the block gives.
-    if (!plain) return trackComputedLink(joinParts(raws, values));
+    if (url === null) return trackComputedLink(joinParts(raws, values));
     const state = trackingState();
     if (!state) return joinParts(raws, values);
     if (trimPerSend) url = url.trim();
@@ -94,24 +83,41 @@ export function compileComputedTextLink(parts: readonly Part[]): ((context: unkn
   }
   const values = new Array<unknown>(n);
   return (context) => {
-    let url = '';
-    let plain = true;
-    for (let i = 0; i < n; i++) {
-      const evaluate = evaluators[i];
-      if (evaluate === null) {
-        url += trimmed[i]!;
-      } else {
-        const value = (values[i] = evaluate(context));
-        if (typeof value === 'string') url += value;
-        else plain = false; // numbers and the like: `+` may add them up
-      }
-    }
-    if (!plain) return trackComputedTextLink(joinParts(raws, values));
+    const url = urlOfParts(trimmed, evaluators, values, context, false);
+    if (url === null) return trackComputedTextLink(joinParts(raws, values));
     const state = trackingState();
     if (!state) return joinParts(raws, values);
     const tracked = state.trackAgain(ends ? url : url.trim());
     return tracked ?? joinParts(raws, values);
   };
+}
+
+/**
+ * The URL a block's parts give for one send: the fixed text of static parts and the values of the others
+ * (kept in `values` for {@link joinParts}). Null when a value is not a string (`+` may add numbers up) or,
+ * with `noAmpersand`, holds a `&` (an entity that decoding would have to see whole): the block then goes
+ * the general way.
+ */
+function urlOfParts(
+  fixed: readonly (string | null)[],
+  evaluators: readonly (((context: unknown) => unknown) | null)[],
+  values: unknown[],
+  context: unknown,
+  noAmpersand: boolean,
+): string | null {
+  let url = '';
+  let plain = true;
+  for (let i = 0; i < fixed.length; i++) {
+    const evaluate = evaluators[i];
+    if (evaluate === null) {
+      url += fixed[i]!;
+    } else {
+      const value = (values[i] = evaluate(context));
+      if (typeof value === 'string' && !(noAmpersand && value.indexOf('&') !== -1)) url += value;
+      else plain = false; // the loop still runs on, so every value is there for joinParts
+    }
+  }
+  return plain ? url : null;
 }
 
 /** The parts of a block joined with `+` as Handlebars does (static text, else the value); forgets the values. */
