@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { epochMsSql } from '../infra/database/epoch-ms.js';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import type { LeadRow } from '../leads/lead.types.js';
@@ -195,7 +196,7 @@ export class LeadScoringService {
     // occurred_at as ms since the epoch: reading a number costs far less than parsing a timestamp, and a
     // lead's capped rules can have many rows in the window.
     const rows: { lead_id: string; rule_id: string; at_ms: number }[] = await m.query(
-      `SELECT lead_id, rule_id, floor(extract(epoch FROM occurred_at) * 1000)::float8 AS at_ms FROM score_ledger
+      `SELECT lead_id, rule_id, ${epochMsSql('occurred_at')} AS at_ms FROM score_ledger
         WHERE lead_id = ANY($1::uuid[]) AND occurred_at > $2 AND rule_id = ANY($3::text[])`,
       [leadIds.filter((id) => wanted.has(id)), new Date(earliest - windowMs).toISOString(), capped.map((r) => r.id)],
     );

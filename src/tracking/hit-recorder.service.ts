@@ -7,13 +7,12 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { QUEUES, type ScoreLeadsJob } from '../infra/queue/queue-names.js';
 import type { Verdict } from './domain/machine-signals.js';
 import { classifyHits, type PriorClick, type ScannerSettings } from './domain/scanner-rules.js';
+import { epochMsSql } from '../infra/database/epoch-ms.js';
 import type { TrackingHit } from './domain/tracking-hit.js';
 
 /** A scanner's clicks on one message from the address that clicked its honeypot, this far either side. */
 const HONEYPOT_PEER_WINDOW_MS = 60_000;
 const JOB_CHUNK = 500;
-/** A timestamp column as whole ms since the epoch (as Date.getTime() of it): parsing a number costs far less than a date. */
-const EPOCH_MS = (column: string) => `floor(extract(epoch FROM ${column}) * 1000)::float8`;
 
 interface MessageFacts {
   id: string;
@@ -79,7 +78,7 @@ export class HitRecorder {
 
   private async store(m: EntityManager, hits: TrackingHit[]): Promise<RecordResult> {
     const messages: MessageFacts[] = await m.query(
-      `SELECT id, kind, lead_id, ${EPOCH_MS('sent_at')} AS sent_ms, template_id, step_id, enrollment_id FROM email_messages WHERE id = ANY($1::uuid[])`,
+      `SELECT id, kind, lead_id, ${epochMsSql('sent_at')} AS sent_ms, template_id, step_id, enrollment_id FROM email_messages WHERE id = ANY($1::uuid[])`,
       [[...new Set(hits.map((h) => h.messageId))]],
     );
     const byId = new Map(messages.map((r) => [r.id, r]));
@@ -124,7 +123,7 @@ export class HitRecorder {
     const reach = Math.max(this.settings.burstWindowMs, this.settings.honeypotPeerWindowMs);
     const times = clicks.map((h) => h.at);
     const rows: PriorClickRow[] = await m.query(
-      `SELECT id, message_id, link_index, ip, ${EPOCH_MS('occurred_at')} AS at_ms, machine FROM email_interactions
+      `SELECT id, message_id, link_index, ip, ${epochMsSql('occurred_at')} AS at_ms, machine FROM email_interactions
         WHERE message_id = ANY($1::uuid[]) AND kind = 'click' AND occurred_at BETWEEN $2 AND $3`,
       [
         [...new Set(clicks.map((h) => h.messageId))],
