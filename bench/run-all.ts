@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { calibrate } from './support/calibration.js';
 
 /**
  * `npm run bench`: every benchmark in turn against the real PostgreSQL, Redis and a local SMTP sink
@@ -19,7 +20,10 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = wanted.length ? wanted : Object.keys(BENCHES);
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-const results: Record<string, unknown> = { machine, at: new Date().toISOString() };
+const speed = await calibrate();
+const speedLine = `calibration (lower is faster): Node ${speed.nodeCpuMs} ms CPU, PostgreSQL ${speed.postgresMs} ms`;
+console.log(speedLine);
+const results: Record<string, unknown> = { machine, calibration: speed, at: new Date().toISOString() };
 let failed = false;
 for (const name of names) {
   const run = BENCHES[name];
@@ -39,5 +43,5 @@ for (const name of names) {
   }
 }
 writeFileSync(new URL('../../bench/results.json', import.meta.url), JSON.stringify(results, null, 2) + '\n');
-console.log(`\nmachine: ${machine}`);
+console.log(`\nmachine: ${machine}; ${speedLine}`);
 process.exit(failed ? 1 : 0);
