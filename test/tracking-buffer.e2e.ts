@@ -114,6 +114,22 @@ describe('the tracking buffer between the endpoints and PostgreSQL', () => {
       expect(events).toEqual([{ id: hit.id }]);
     });
 
+    it('a human open delivered twice, in one batch and again later, is stored once and scored once', async () => {
+      const { leadId, messageId } = await sentMessage(t);
+      const hit = { id: randomUUID(), kind: 'open' as const, messageId, linkIndex: null, url: null, method: 'GET' as const, userAgent: IPHONE_MAIL, ip: '198.51.100.7', at: Date.now() };
+      const key = hitStreamKey(t.config);
+      await redis.multi().xadd(key, '*', 'h', encodeHit(hit)).xadd(key, '*', 'h', encodeHit(hit)).exec();
+      await eventually(async () => (await stored(t, messageId)).length === 1);
+      await redis.xadd(key, '*', 'h', encodeHit(hit));
+      await eventually(async () => (await redis.xlen(key)) === 0);
+      const scored = () => t.db.query(`SELECT event_id, rule_id FROM score_ledger WHERE lead_id = $1`, [leadId]);
+      await eventually(async () => (await scored()).length > 0);
+      await eventually(async () => (await t.db.query(`SELECT 1 FROM scoring_queue WHERE lead_id = $1`, [leadId])).length === 0);
+      expect(await stored(t, messageId)).toHaveLength(1);
+      expect(await t.db.query(`SELECT id FROM events WHERE lead_id = $1`, [leadId])).toEqual([{ id: hit.id }]);
+      expect(await scored()).toEqual([{ event_id: hit.id, rule_id: 'email-opened' }]);
+    });
+
     it('a hit PostgreSQL refuses is dropped without holding up the hits around it', async () => {
       const { messageId } = await sentMessage(t);
       const hit = (userAgent: string) => ({ id: randomUUID(), kind: 'open' as const, messageId, linkIndex: null, url: null, method: 'GET' as const, userAgent, ip: null, at: Date.now() });
