@@ -1,13 +1,15 @@
 import type { LeadSnapshot } from './domain/lead-facts.js';
 
-/** Lead columns the interpreter reads, selected from `leads l`. */
-export const LEAD_SNAPSHOT_COLUMNS = `l.stage, l.email, l.email_normalized, l.first_name, l.last_name, l.company, l.job_title, l.phone,
-  l.locale, l.timezone, l.attributes, l.qualification, l.source, l.engagement_score, l.engagement_as_of, l.fit_score, l.consent_status`;
+/**
+ * Lead columns the interpreter reads, selected from `leads l`: only those {@link leadSnapshotOf}
+ * uses (the scheduler receives them for every enrollment it runs, and each column costs the driver).
+ */
+export const LEAD_SNAPSHOT_COLUMNS = `l.stage, l.email, l.first_name, l.last_name, l.company, l.job_title, l.phone,
+  l.locale, l.timezone, l.attributes, l.qualification, l.source, l.engagement_score, l.engagement_as_of, l.fit_score`;
 
 export interface LeadSnapshotRow {
   stage: string;
   email: string;
-  email_normalized: string;
   first_name: string | null;
   last_name: string | null;
   company: string | null;
@@ -21,7 +23,6 @@ export interface LeadSnapshotRow {
   engagement_score: number;
   engagement_as_of: Date;
   fit_score: number;
-  consent_status: string;
 }
 
 /** The lead as conditions see it; `engagementScore` is the score decayed to now. */

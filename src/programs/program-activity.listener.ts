@@ -20,7 +20,7 @@ interface ActiveEnrollment {
   enrolledAt: string;
 }
 
-type LeadRow = LeadSnapshotRow & { id: string; enrollments: ActiveEnrollment[] };
+type LeadRow = LeadSnapshotRow & { id: string; consent_status: string; enrollments: ActiveEnrollment[] };
 type ActivityEvent = LeadActivity['events'][number];
 
 /** A change to an enrollment decided from an activity: converted (goal), exited (opted out), or woken (awaited event arrived). */
@@ -55,7 +55,7 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
     if (!programs.length) return; // no live program, so no active enrollment either
     const leadIds = [...new Set(activities.map((a) => a.leadId))];
     const leads: LeadRow[] = await m.query(
-      `SELECT l.id, ${LEAD_SNAPSHOT_COLUMNS},
+      `SELECT l.id, ${LEAD_SNAPSHOT_COLUMNS}, l.consent_status,
               coalesce((SELECT jsonb_agg(jsonb_build_object('id', e.id, 'programId', e.program_id, 'version', e.program_version,
                          'stepId', e.current_step_id, 'visit', e.step_visit, 'waitingFor', e.waiting_for, 'enrolledAt', e.enrolled_at))
                   FROM enrollments e WHERE e.lead_id = l.id AND e.status = 'active'), '[]'::jsonb) AS enrollments

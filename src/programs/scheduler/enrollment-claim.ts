@@ -11,12 +11,10 @@ export interface ClaimedEnrollment extends LeadSnapshotRow {
   program_version: number;
   lead_id: string;
   current_step_id: string;
-  step_visit: number;
   visits: Record<string, number>;
   waiting_for: Waiting | null;
   variants: Record<string, string>;
   enrolled_at: Date;
-  next_run_at: Date;
   /** Why the lead may not be emailed (suppression list or withdrawn consent), or null. */
   suppression: SuppressionReason | null;
 }
@@ -35,11 +33,13 @@ export interface ClaimedEnrollment extends LeadSnapshotRow {
  * in the batch, where joining two CTEs made the planner loop over one for every row of the other),
  * and the suppression check the interpreter makes before every step (address hash or lead on the
  * suppression list, or consent withdrawn, as {@link SuppressionService.suppressedAmong}) is read
- * here rather than in another round trip.
+ * here rather than in another round trip. Only the columns the batch reads are returned (the driver
+ * spends about a microsecond per column and row, more for a timestamp): not the due time, the
+ * visit number or the columns the suppression check reads.
  */
 export const claimSql = (byId: boolean) => `
   WITH due AS (
-    SELECT e.id, e.program_id, e.program_version, e.lead_id, e.current_step_id, e.step_visit, e.visits, e.waiting_for,
+    SELECT e.id, e.program_id, e.program_version, e.lead_id, e.current_step_id, e.visits, e.waiting_for,
            e.variants, e.enrolled_at, e.next_run_at
       FROM enrollments e
      WHERE e.status = 'active' AND e.next_run_at <= $1
@@ -49,10 +49,13 @@ export const claimSql = (byId: boolean) => `
      LIMIT $2
      FOR UPDATE SKIP LOCKED
   )
-  SELECT due.*, ${LEAD_SNAPSHOT_COLUMNS},
+  SELECT due.id, due.program_id, due.program_version, due.lead_id, due.current_step_id, due.visits, due.waiting_for, due.variants,
+         due.enrolled_at, ${LEAD_SNAPSHOT_COLUMNS},
          CASE WHEN s.reason IS NOT NULL THEN s.reason WHEN l.consent_status = 'withdrawn' THEN 'consent_withdrawn' END AS suppression
     FROM due
-   CROSS JOIN LATERAL (SELECT l.id, ${LEAD_SNAPSHOT_COLUMNS} FROM leads l WHERE l.id = due.lead_id FOR NO KEY UPDATE SKIP LOCKED) l
+   CROSS JOIN LATERAL (
+     SELECT l.id, l.email_normalized, l.consent_status, ${LEAD_SNAPSHOT_COLUMNS} FROM leads l WHERE l.id = due.lead_id FOR NO KEY UPDATE SKIP LOCKED
+   ) l
     ${suppressionOfLeadSql('l')}
    ORDER BY due.next_run_at`;
 
