@@ -70,4 +70,19 @@ describe('Batcher', () => {
     const outcomes = await Promise.allSettled([batch.submit(1), batch.submit(2)]);
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
   });
+
+  it('with a linger, serves calls spread over a few milliseconds with one batch, and sends a full batch at once', async () => {
+    const runs: number[][] = [];
+    const batch = new Batcher(async (keys: number[]) => (runs.push(keys), keys), 3, 2, 200);
+    const first = batch.submit(1);
+    await new Promise((r) => setTimeout(r, 5));
+    const second = batch.submit(2);
+    expect(runs).toEqual([]);
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    expect(runs).toEqual([[1, 2]]);
+    const started = Date.now();
+    expect(await Promise.all([4, 5, 6].map((k) => batch.submit(k)))).toEqual([4, 5, 6]);
+    expect(runs[1]).toEqual([4, 5, 6]);
+    expect(Date.now() - started).toBeLessThan(150); // not the 200 ms linger
+  });
 });

@@ -20,17 +20,27 @@ export class Batcher<I, O> {
     private readonly run: (inputs: I[]) => Promise<O[]>,
     private readonly maxBatch = 100,
     private readonly parallel = 2,
+    /**
+     * How long the first call of a batch waits for others (ms; 0: one turn). For calls that trickle in (one
+     * per finished SMTP send, say) a few milliseconds turn one statement per call or two into one per many;
+     * a full batch does not wait.
+     */
+    private readonly lingerMs = 0,
   ) {}
 
   submit(input: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.waiting.push({ input, resolve, reject });
-      if (!this.scheduled) {
+      if (this.lingerMs > 0 && this.waiting.length >= this.maxBatch) {
+        this.pump();
+      } else if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => {
+        const flush = () => {
           this.scheduled = false;
           this.pump();
-        });
+        };
+        if (this.lingerMs > 0) setTimeout(flush, this.lingerMs);
+        else setImmediate(flush);
       }
     });
   }

@@ -48,26 +48,43 @@ export class DeliveryService {
     // make the sends bunch: then EMAIL_CONCURRENCY in flight, shared by the two jobs a worker runs at once.
     const limit = this.rate.limited ? Math.max(1, Math.ceil(this.config.email.concurrency / 2)) : messageIds.length;
     const settled: PromiseSettledResult<DeliveryOutcome>[] = new Array(messageIds.length);
+    const recorded: Promise<void>[] = [];
+    const unrecorded: unknown[] = [];
     let next = 0;
     const lane = async () => {
       while (next < messageIds.length) {
         const i = next++;
-        settled[i] = await this.deliver(messageIds[i]).then(
-          (value) => ({ status: 'fulfilled', value }) as const,
+        settled[i] = await this.attempt(messageIds[i]).then(
+          (value) => {
+            // A lane goes on with its next message while the 'sent' is written (those writes share statements).
+            if (value.recorded) {
+              recorded.push(value.recorded.catch((reason: unknown) => void unrecorded.push(reason)));
+            }
+            return { status: 'fulfilled', value: value.outcome } as const;
+          },
           (reason: unknown) => ({ status: 'rejected', reason }) as const,
         );
       }
     };
     await Promise.all(Array.from({ length: Math.min(limit, messageIds.length) }, lane));
+    await Promise.all(recorded);
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
+    if (unrecorded.length) throw unrecorded[0];
     return settled.map((s) => (s as PromiseFulfilledResult<DeliveryOutcome>).value);
   }
 
   async deliver(messageId: string): Promise<DeliveryOutcome> {
+    const { outcome, recorded } = await this.attempt(messageId);
+    await recorded;
+    return outcome;
+  }
+
+  /** One delivery; once sent, `recorded` is the write of the 'sent' state (still to be awaited). */
+  private async attempt(messageId: string): Promise<{ outcome: DeliveryOutcome; recorded?: Promise<void> }> {
     const message = await this.messages.load(messageId);
-    if (!message) return 'skipped';
-    if (suppressionReason(message)) return this.suppress(message);
+    if (!message) return { outcome: 'skipped' };
+    if (suppressionReason(message)) return { outcome: await this.suppress(message) };
 
     let email: ComposedEmail;
     try {
@@ -77,20 +94,19 @@ export class DeliveryService {
       if (!reason) throw err; // e.g. the database is briefly away: the job is retried, the row is still queued
       await this.messages.markFailed(message.id, this.clock.now(), reason, errorText(err));
       this.logger.warn({ messageId: message.id, reason, problem: errorText(err) }, 'email cannot be sent');
-      return 'failed';
+      return { outcome: 'failed' };
     }
 
     await this.rate.acquire();
     const claim = await this.messages.claim(message.id, this.clock.now(), emailHash(email.record.to), email.record);
-    if (!claim) return 'skipped';
-    if (claim.status === 'suppressed') return 'suppressed';
+    if (!claim) return { outcome: 'skipped' };
+    if (claim.status === 'suppressed') return { outcome: 'suppressed' };
     try {
       await this.transport.send(email.mail);
     } catch (err) {
-      return this.afterFailure(message, claim.attempts, classifyDeliveryFailure(err), email.record.to);
+      return { outcome: await this.afterFailure(message, claim.attempts, classifyDeliveryFailure(err), email.record.to) };
     }
-    await persist(() => this.messages.markSent(message.id, this.clock.now(), email.messageIdHeader));
-    return 'sent';
+    return { outcome: 'sent', recorded: persist(() => this.messages.markSent(message.id, this.clock.now(), email.messageIdHeader)) };
   }
 
   /** Records why the message is not sent (the claim checks again and decides). */

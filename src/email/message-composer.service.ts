@@ -67,6 +67,7 @@ export class MessageComposer {
         messageId: message.id,
         envelope: { from: this.config.email.from.address, to },
         raw: serializeMessage(composed, signature),
+        messageIdHeader: `<${messageId}>`,
         subject: rendered.subject,
         html: rendered.html,
         text: rendered.text,

@@ -55,9 +55,10 @@ export function composeMessage(parts: MessageParts): ComposedMessage {
   ];
   const ascii = parts.sevenBitHtml ? asciiHtml(parts.html) : null;
   const textBytes = Buffer.byteLength(parts.text, 'utf8');
-  const htmlBytes = Buffer.byteLength(parts.html, 'utf8');
-  const htmlRoom = Math.max(maxQuotedPrintableLength(htmlBytes), ascii === null ? 0 : maxSevenBitLength(ascii));
-  const buffer = Buffer.allocUnsafe(HEAD_ROOM + 512 + maxQuotedPrintableLength(textBytes) + htmlRoom);
+  // Room for the HTML as 7-bit lines, or (only when that is not possible) quoted-printable: the UTF-8 length
+  // of ~40 KB of HTML is not measured for a message that does not need it.
+  const htmlRoom = ascii === null ? maxQuotedPrintableLength(Buffer.byteLength(parts.html, 'utf8')) : maxSevenBitLength(ascii);
+  let buffer = Buffer.allocUnsafe(HEAD_ROOM + 512 + maxQuotedPrintableLength(textBytes) + htmlRoom);
   let o = HEAD_ROOM;
   o += buffer.write(`--${boundary}\r\n${TEXT_PART_HEADERS}`, o, 'ascii');
   o = encodeQuotedPrintableInto(parts.text, buffer, o);
@@ -69,6 +70,12 @@ export function composeMessage(parts: MessageParts): ComposedMessage {
     // The last line's CRLF is the one before the closing boundary, unless the HTML itself ends with a line break.
     o = /[\r\n]$/.test(ascii!) ? sevenBit : sevenBit - 2;
   } else {
+    if (ascii !== null) {
+      // 7-bit was tried in a buffer sized for it: move what is written so far to one with room for quoted-printable.
+      const larger = Buffer.allocUnsafe(htmlStart + 512 + maxQuotedPrintableLength(Buffer.byteLength(parts.html, 'utf8')));
+      buffer.copy(larger, 0, 0, htmlStart);
+      buffer = larger;
+    }
     o = htmlStart + buffer.write(HTML_PART_HEADERS, htmlStart, 'ascii');
     o = encodeQuotedPrintableInto(parts.html, buffer, o);
   }

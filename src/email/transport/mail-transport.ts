@@ -4,6 +4,8 @@ export interface OutgoingMail {
   messageId: string;
   envelope: { from: string; to: string };
   raw: Buffer;
+  /** The Message-ID header of `raw`, with angle brackets (so the SMTP client need not make one up). */
+  messageIdHeader: string;
   subject: string;
   html: string;
   text: string;
