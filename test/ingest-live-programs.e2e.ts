@@ -1,3 +1,5 @@
+import type { EntityManager } from 'typeorm';
+import { LeadActivityHub } from '../src/lifecycle/lead-activity.js';
 import { createLead, createProgram, createTemplate, enrollmentOf, sendEvent } from './programs-helpers.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -36,5 +38,19 @@ describe('event triggers through the known-lead ingest path', () => {
     const res = await t.api('post', '/api/v1/events').send({ events: [{ leadId: other, type: 'webinar_attended' }, { leadId: other, type: 'page_viewed' }] });
     expect(res.body.accepted).toBe(2);
     expect((await enrollmentOf(t, programId, other))?.status).toBe('active');
+  });
+
+  it('lets the listeners after the write plan as usual (generic plans are forced only for the lock-and-read and the write)', async () => {
+    const leadId = await createLead(t, 'plan-mode@example.be');
+    const seen: string[] = [];
+    t.app.get(LeadActivityHub).register({
+      onLeadActivity: async (m: EntityManager) => {
+        const [row] = await m.query(`SELECT current_setting('plan_cache_mode') AS mode`);
+        seen.push(row.mode);
+      },
+    });
+    await sendEvent(t, { leadId, type: 'page_viewed' });
+    await sendEvent(t, { email: 'plan-mode@example.be', type: 'page_viewed', idempotencyKey: 'plan-mode-1' });
+    expect(seen).toEqual(['auto', 'auto']);
   });
 });

@@ -1,8 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
-/** API keys are random and long, so a fast unsalted SHA-256 is a safe way to store them. */
+/**
+ * API keys are random and long, so a fast unsalted SHA-256 is a safe way to store them. Every request
+ * hashes its key: the one-shot hash skips the Hash object createHash builds (same digest).
+ */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 export function generateApiKey(): { key: string; prefix: string } {

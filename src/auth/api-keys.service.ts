@@ -52,6 +52,10 @@ const AUTH_CACHE_MAX = 1000;
 export class ApiKeysService implements OnModuleInit {
   /** Recently verified keys by hash (never the key itself); only valid keys are remembered. */
   private readonly verified = new Map<string, { at: number; principal: Principal }>();
+  /** Reads of api_keys under way, by hash (see authenticate). */
+  private readonly reading = new Map<string, Promise<Principal | null>>();
+  /** Revocations made by this process (a read begun before one is not remembered). */
+  private revocations = 0;
 
   constructor(
     private readonly db: DataSource,
@@ -66,11 +70,27 @@ export class ApiKeysService implements OnModuleInit {
     );
   }
 
-  /** Resolves a presented key to its principal, or null when unknown or revoked. */
-  async authenticate(key: string): Promise<Principal | null> {
+  /**
+   * Resolves a presented key to its principal, or null when unknown or revoked. Requests that find no
+   * fresh cache entry while a read of the same key is under way share that read: once a second, every
+   * request arriving during the read used to send its own (dozens a second on a busy API).
+   */
+  authenticate(key: string): Promise<Principal | null> {
     const hash = hashApiKey(key);
     const hit = this.verified.get(hash);
-    if (hit && performance.now() - hit.at < AUTH_CACHE_MS) return hit.principal;
+    if (hit && performance.now() - hit.at < AUTH_CACHE_MS) return Promise.resolve(hit.principal);
+    let reading = this.reading.get(hash);
+    if (!reading) {
+      const mine: Promise<Principal | null> = this.read(hash, this.revocations).finally(() => {
+        if (this.reading.get(hash) === mine) this.reading.delete(hash);
+      });
+      this.reading.set(hash, (reading = mine));
+    }
+    return reading;
+  }
+
+  /** Reads a key; remembers it only when no revocation happened here meanwhile (`revocations` as when the read began). */
+  private async read(hash: string, revocations: number): Promise<Principal | null> {
     const rows: { id: string; role: Role; name: string; stale: boolean }[] = await this.db.query(
       `SELECT id, role, name, (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') AS stale
          FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
@@ -85,6 +105,7 @@ export class ApiKeysService implements OnModuleInit {
       void this.db.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1`, [row.id]).catch(() => undefined);
     }
     const principal: Principal = { keyId: row.id, role: row.role, name: row.name };
+    if (revocations !== this.revocations) return principal;
     if (this.verified.size >= AUTH_CACHE_MAX) this.verified.clear();
     this.verified.set(hash, { at: performance.now(), principal });
     return principal;
@@ -114,8 +135,12 @@ export class ApiKeysService implements OnModuleInit {
     const rows: ApiKeyRow[] = await this.db.query(`SELECT * FROM api_keys WHERE id = $1`, [id]);
     if (!rows[0]) throw DomainError.notFound('API key', id);
     if (rows[0].bootstrap) throw DomainError.conflict('The ADMIN_API_KEY key is managed by configuration; change the variable instead.');
+    this.revocations++; // reads begun while the update is under way may not see it either
     await this.db.query(`UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1`, [id]);
     // Forget every verified key here (the hash of the revoked one is not at hand); others re-read within AUTH_CACHE_MS.
+    // Reads begun before the revocation are neither shared with later requests nor remembered.
+    this.revocations++;
     this.verified.clear();
+    this.reading.clear();
   }
 }

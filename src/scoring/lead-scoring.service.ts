@@ -19,6 +19,12 @@ export type ScoredLead = Pick<
 /** The columns of {@link ScoredLead}, for callers that lock leads themselves. */
 export const SCORED_LEAD_COLUMNS = 'id, email, job_title, company, attributes, qualification, source, stage, engagement_score, engagement_as_of';
 
+/**
+ * With events (the ingest writer, which forces generic plans for its own statements, see
+ * known-lead-event-writer): puts PostgreSQL's default plan choice back for the rest of the transaction.
+ */
+const RESTORE_PLAN_MODE = `, (SELECT set_config('plan_cache_mode', 'auto', true)) AS plan_mode`;
+
 /** A stored, not yet scored event of a lead. */
 export interface StoredEvent {
   id: string;
@@ -149,7 +155,7 @@ export class LeadScoringService {
            FROM json_to_recordset($4::json) AS u(id uuid, v float8, a timestamptz, f float8, c jsonb)
           WHERE l.id = u.id
        )
-       SELECT count(*)::int AS count, CASE WHEN $6 THEN array_agg(id) END AS ids FROM ev`,
+       SELECT count(*)::int AS count, CASE WHEN $6 THEN array_agg(id) END AS ids${events ? RESTORE_PLAN_MODE : ''} FROM ev`,
       [
         events?.json ?? '[]',
         JSON.stringify(plan.ledgerRows.map((r) => ({ l: r.leadId, e: r.eventId, r: r.ruleId, d: r.description, p: r.points, o: r.occurredAt }))),

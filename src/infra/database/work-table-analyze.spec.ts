@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { needsAnalyze } from './work-table-analyze.js';
+import { needsAnalyze, needsScoredAnalyze, SCORED_ANALYZE_MIN_AGE_MS } from './work-table-analyze.js';
 
 describe('needsAnalyze (autovacuum rule for the work tables)', () => {
   it('analyzes a table never analyzed, whatever its activity', () => {
@@ -22,6 +22,36 @@ describe('needsAnalyze (autovacuum rule for the work tables)', () => {
         const base = { analyzed: true, modifiedSinceAnalyze: m, estimatedRows: rows };
         if (needsAnalyze(base)) expect(needsAnalyze({ ...base, modifiedSinceAnalyze: m + extra })).toBe(true);
         if (!needsAnalyze(base)) expect(needsAnalyze({ ...base, estimatedRows: Math.max(rows, 0) + more })).toBe(false);
+      }),
+    );
+  });
+});
+
+describe('needsScoredAnalyze (autovacuum rule for the scored tables, paced)', () => {
+  const stale = { analyzed: true, modifiedSinceAnalyze: 10_000, estimatedRows: 50_000, liveRows: 52_000 };
+
+  it('analyzes a table never analyzed at once', () => {
+    expect(needsScoredAnalyze({ analyzed: false, modifiedSinceAnalyze: 0, estimatedRows: -1, liveRows: 0, msSinceAnalyze: null })).toBe(true);
+  });
+
+  it('waits a minute after the last analyze while the size stays within a factor of two', () => {
+    expect(needsScoredAnalyze({ ...stale, msSinceAnalyze: 10_000 })).toBe(false);
+    expect(needsScoredAnalyze({ ...stale, msSinceAnalyze: SCORED_ANALYZE_MIN_AGE_MS - 1 })).toBe(false);
+    expect(needsScoredAnalyze({ ...stale, msSinceAnalyze: SCORED_ANALYZE_MIN_AGE_MS })).toBe(true);
+  });
+
+  it('analyzes at once a table whose size doubled or halved (plans made for the old size)', () => {
+    expect(needsScoredAnalyze({ ...stale, liveRows: 100_001, msSinceAnalyze: 1_000 })).toBe(true);
+    expect(needsScoredAnalyze({ ...stale, liveRows: 24_999, msSinceAnalyze: 1_000 })).toBe(true);
+    expect(needsScoredAnalyze({ analyzed: true, modifiedSinceAnalyze: 200, estimatedRows: -1, liveRows: 200, msSinceAnalyze: 1_000 })).toBe(true);
+  });
+
+  it('never analyzes what autovacuum\'s rule would not', () => {
+    fc.assert(
+      fc.property(fc.nat(10_000_000), fc.integer({ min: -1, max: 10_000_000 }), fc.nat(10_000_000), fc.option(fc.nat(10_000_000)), (m, rows, live, age) => {
+        const t = { analyzed: age !== null, modifiedSinceAnalyze: m, estimatedRows: rows, liveRows: live, msSinceAnalyze: age };
+        if (needsScoredAnalyze(t)) expect(needsAnalyze(t)).toBe(true);
+        if (needsAnalyze(t) && (age === null || age >= SCORED_ANALYZE_MIN_AGE_MS)) expect(needsScoredAnalyze(t)).toBe(true);
       }),
     );
   });

@@ -2,14 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { PeriodicTask } from '../../common/periodic-task.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
-import { needsAnalyze, type TableActivity } from './work-table-analyze.js';
+import { needsAnalyze, needsScoredAnalyze, type ScoredTableActivity } from './work-table-analyze.js';
 
 /** Tables where every row is inserted, then updated or deleted within seconds: queues in PostgreSQL. */
 export const WORK_TABLES = ['scoring_queue', 'outbox_events'] as const;
 
 /**
  * Tables every ingested event writes to (scores, events, ledger). They are not vacuumed here, but
- * their statistics are refreshed by the same rule when autovacuum is off: PostgreSQL re-plans a
+ * their statistics are refreshed by the same rule, paced to once a minute unless a table's size doubled
+ * or halved (see needsScoredAnalyze), when autovacuum is off: PostgreSQL re-plans a
  * connection's prepared statements only when a table's statistics change, so without ANALYZE the
  * plans a connection made while `leads` was nearly empty (a scan of the whole table to update one
  * lead's score, chosen when that was one page) stayed in use once it held 50,000 leads.
@@ -58,20 +59,25 @@ export class WorkTableVacuumCron extends PeriodicTask {
     for (const table of SCORED_TABLES) {
       if (this.isStopping()) break;
       const stats = activity.get(table);
-      if (stats && needsAnalyze(stats)) await this.db.query(`ANALYZE ${table}`);
+      if (stats && needsScoredAnalyze(stats)) await this.db.query(`ANALYZE ${table}`);
     }
     return done;
   }
 
-  /** Changes since the last ANALYZE and estimated size of each work table and scored table. */
-  private async activity(): Promise<Map<string, TableActivity>> {
-    const rows: { relname: string; modified: number; reltuples: number; analyzed: boolean }[] = await this.db.query(
-      `SELECT s.relname, s.n_mod_since_analyze::float8 AS modified, c.reltuples::float8 AS reltuples,
-              (s.last_analyze IS NOT NULL OR s.last_autoanalyze IS NOT NULL) AS analyzed
+  /** Changes since the last ANALYZE, its age, and estimated and live size of each work table and scored table. */
+  private async activity(): Promise<Map<string, ScoredTableActivity>> {
+    const rows: { relname: string; modified: number; reltuples: number; live: number; age_ms: number | null }[] = await this.db.query(
+      `SELECT s.relname, s.n_mod_since_analyze::float8 AS modified, c.reltuples::float8 AS reltuples, s.n_live_tup::float8 AS live,
+              (extract(epoch FROM clock_timestamp() - greatest(s.last_analyze, s.last_autoanalyze)) * 1000)::float8 AS age_ms
          FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
         WHERE s.schemaname = current_schema() AND s.relname = ANY($1::text[])`,
       [[...WORK_TABLES, ...SCORED_TABLES]],
     );
-    return new Map(rows.map((r) => [r.relname, { modifiedSinceAnalyze: r.modified, estimatedRows: r.reltuples, analyzed: r.analyzed }]));
+    return new Map(
+      rows.map((r) => [
+        r.relname,
+        { modifiedSinceAnalyze: r.modified, estimatedRows: r.reltuples, analyzed: r.age_ms !== null, liveRows: r.live, msSinceAnalyze: r.age_ms },
+      ]),
+    );
   }
 }

@@ -25,10 +25,24 @@ export function matchesCondition(cond: Condition, facts: Record<string, unknown>
   return testValue(op, actual, value);
 }
 
+/** Paths split into keys, by path: paths come from scoring models and programs (a small set), and every event tests them. */
+const SPLIT_PATHS = new Map<string, readonly string[]>();
+const SPLIT_PATHS_MAX = 10_000;
+
+function keysOf(path: string): readonly string[] {
+  let keys = SPLIT_PATHS.get(path);
+  if (!keys) {
+    keys = path.split('.');
+    if (SPLIT_PATHS.size >= SPLIT_PATHS_MAX) SPLIT_PATHS.clear();
+    SPLIT_PATHS.set(path, keys);
+  }
+  return keys;
+}
+
 /** The value at a dotted path, following own properties only; `undefined` when any step is missing. */
 export function resolvePath(facts: Record<string, unknown>, path: string): unknown {
   let current: unknown = facts;
-  for (const key of path.split('.')) {
+  for (const key of keysOf(path)) {
     if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key)) return undefined;
     current = (current as Record<string, unknown>)[key];
   }
