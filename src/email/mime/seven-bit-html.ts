@@ -5,8 +5,9 @@
  * - asciiHtml: every non-ASCII character becomes a numeric character reference (`&#8217;`), which HTML
  *   decodes to the same character in text and in attribute values. Not where references are not decoded:
  *   inside <style>, <script> and the other raw-text elements; a message with a non-ASCII character there
- *   returns null (the caller falls back to quoted-printable). A non-ASCII tag or attribute name would
- *   change too; templates have none.
+ *   returns null (the caller falls back to quoted-printable). So does a C1 control (U+0080–U+009F): HTML
+ *   decodes `&#128;`–`&#159;` as Windows-1252 characters (`&#128;` is €), so no reference means it. A
+ *   non-ASCII tag or attribute name would change too; templates have none.
  * - writeSevenBitLines: writes ASCII HTML with CRLF line ends and no line over 998 octets (RFC 5322 §2.1.1).
  *   A longer line is broken only where a line break means the same as the space it replaces: at a space or
  *   tab between attributes inside a tag, or in text outside <pre>, <textarea>, <script>, <style>, comments
@@ -30,11 +31,13 @@ export function asciiHtml(html: string): string | null {
   let inRaw = false;
   let r = 0;
   let lowOfPair = -1; // where the second half of a surrogate pair written with the first is
+  let c1Control = false;
   const out = html.replace(NON_ASCII_ALL, (char: string, at: number) => {
     if (at === lowOfPair) return '';
     while (r < raw.length && raw[r][1] <= at) r++;
     if (r < raw.length && raw[r][0] <= at) inRaw = true;
     const code = char.charCodeAt(0);
+    if (code <= 0x9f) c1Control = true;
     if (code >= 0xd800 && code <= 0xdbff) {
       const low = html.charCodeAt(at + 1);
       if (low >= 0xdc00 && low <= 0xdfff) {
@@ -45,7 +48,7 @@ export function asciiHtml(html: string): string | null {
     // A lone surrogate has no UTF-8 form: the replacement character, as the UTF-8 encoder would write it.
     return `&#${code >= 0xd800 && code <= 0xdfff ? 0xfffd : code};`;
   });
-  return inRaw ? null : out;
+  return inRaw || c1Control ? null : out;
 }
 
 /** [start, end) of each raw-text element (to its closing tag, or the end). */
