@@ -16,13 +16,10 @@ describe('foreign keys of enrollments', () => {
   let db: pg.Client;
 
   beforeAll(async () => {
-    database = await TestDatabase.create();
-    db = new pg.Client({ connectionString: database.url });
-    await db.connect();
+    ({ database, db } = await TestDatabase.createConnected());
   });
   afterAll(async () => {
-    await db.end();
-    await database.drop();
+    await database.drop(db);
   });
 
   async function program(): Promise<string> {

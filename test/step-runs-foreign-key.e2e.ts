@@ -16,9 +16,7 @@ describe('foreign key of step runs', () => {
   let programId: string;
 
   beforeAll(async () => {
-    database = await TestDatabase.create();
-    db = new pg.Client({ connectionString: database.url });
-    await db.connect();
+    ({ database, db } = await TestDatabase.createConnected());
     const { rows: [program] } = await db.query(
       `INSERT INTO programs (name, status, draft, current_version, created_at, updated_at) VALUES ('p', 'active', '{}', 1, now(), now()) RETURNING id`,
     );
@@ -26,8 +24,7 @@ describe('foreign key of step runs', () => {
     await db.query(`INSERT INTO program_versions (program_id, version, definition, published_at, published_by) VALUES ($1, 1, '{}', now(), 'test')`, [programId]);
   });
   afterAll(async () => {
-    await db.end();
-    await database.drop();
+    await database.drop(db);
   });
 
   async function enrollment(): Promise<{ leadId: string; enrollmentId: string }> {

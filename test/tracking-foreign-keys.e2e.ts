@@ -15,13 +15,10 @@ describe('foreign keys of tracked opens and clicks', () => {
   let db: pg.Client;
 
   beforeAll(async () => {
-    database = await TestDatabase.create();
-    db = new pg.Client({ connectionString: database.url });
-    await db.connect();
+    ({ database, db } = await TestDatabase.createConnected());
   });
   afterAll(async () => {
-    await db.end();
-    await database.drop();
+    await database.drop(db);
   });
 
   async function leadAndMessage(): Promise<{ leadId: string; messageId: string }> {

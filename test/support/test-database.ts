@@ -51,7 +51,17 @@ export class TestDatabase {
     return new TestDatabase(name, databaseUrl(name));
   }
 
-  async drop(): Promise<void> {
+  /** A fresh database with one client connected to it (end it with `drop(db)`). */
+  static async createConnected(): Promise<{ database: TestDatabase; db: pg.Client }> {
+    const database = await TestDatabase.create();
+    const db = new pg.Client({ connectionString: database.url });
+    await db.connect();
+    return { database, db };
+  }
+
+  /** Ends the given clients of this database, then drops it. */
+  async drop(...clients: pg.Client[]): Promise<void> {
+    for (const c of clients) await c.end();
     const client = new pg.Client({ connectionString: adminUrl() });
     await client.connect();
     try {
