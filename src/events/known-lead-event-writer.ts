@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
+import { FORCE_GENERIC_PLANS } from '../infra/database/plan-mode.js';
 import { maxCapWindowMs, type LedgerFact } from '../scoring/domain/index.js';
 import { LeadScoringService, planScoring, SCORED_LEAD_COLUMNS, type EventRecord, type ScoredLead, type StoredEvent } from '../scoring/lead-scoring.service.js';
 import { ScoringModelService, type ScoringModelVersion } from '../scoring/scoring-model.service.js';
@@ -80,7 +81,8 @@ export class KnownLeadEventWriter {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.db.transaction(async (m) => {
-          await m.query(GENERIC_PLANS);
+          // The lock-and-read and the write run with cached generic plans (see plan-mode); the write puts the default back.
+          await m.query(FORCE_GENERIC_PLANS);
           return this.execute(m, group);
         });
       } catch (err) {
@@ -137,7 +139,7 @@ export class KnownLeadEventWriter {
       const scoredLeads = new Set(records.map((r) => r.lead_id));
       const plan = planScoring(read.model.definition, read.leads.filter((l) => scoredLeads.has(l.id)), events, read.recent, now);
       const keyed = records.some((r) => r.key !== null);
-      const result = await this.scoring.persist(m, plan, read.model.version, now, { json: JSON.stringify(records), keyed });
+      const result = await this.scoring.persist(m, plan, read.model.version, now, { json: JSON.stringify(records), keyed }, { restorePlanMode: true });
       // A key stored by a concurrent transaction after it was looked up: the plan counted an event
       // that was not stored. Roll back; on its own, the request sees the key as a duplicate.
       if (result.count !== records.length) throw new ConcurrentKeyError();
@@ -229,16 +231,6 @@ export class KnownLeadEventWriter {
     return { model, leads, storedKeys: read.keys ?? [], recent };
   }
 }
-
-/**
- * The transaction's first statement: the lock-and-read and the write are then bound with their cached
- * generic plans (index probes on each table whatever the arrays hold; the JSON row sets are estimated
- * alike either way) instead of being planned again on every transaction, which PostgreSQL's own choice
- * did (a custom plan looks cheaper for one lead): ~1 ms of server CPU per transaction on the bench
- * machine, more than running the lock-and-read. The write puts the mode back (see
- * LeadScoringService.persist), so what runs after it (promotions, program listeners) plans as usual.
- */
-const GENERIC_PLANS = `SET LOCAL plan_cache_mode = force_generic_plan`;
 
 /** Attempts of a transaction that lost a race (see transactionWithRetry). */
 const RETRIES = 3;

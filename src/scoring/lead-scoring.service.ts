@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { epochMsSql } from '../infra/database/epoch-ms.js';
+import { RESTORE_PLAN_MODE_COLUMN } from '../infra/database/plan-mode.js';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import type { LeadRow } from '../leads/lead.types.js';
@@ -18,12 +19,6 @@ export type ScoredLead = Pick<
 
 /** The columns of {@link ScoredLead}, for callers that lock leads themselves. */
 export const SCORED_LEAD_COLUMNS = 'id, email, job_title, company, attributes, qualification, source, stage, engagement_score, engagement_as_of';
-
-/**
- * With events (the ingest writer, which forces generic plans for its own statements, see
- * known-lead-event-writer): puts PostgreSQL's default plan choice back for the rest of the transaction.
- */
-const RESTORE_PLAN_MODE = `, (SELECT set_config('plan_cache_mode', 'auto', true)) AS plan_mode`;
 
 /** A stored, not yet scored event of a lead. */
 export interface StoredEvent {
@@ -132,6 +127,8 @@ export class LeadScoringService {
     version: number,
     now: Date,
     events?: { json: string; keyed: boolean },
+    /** The caller forced generic plans for its statements up to this one (see plan-mode): the default comes back after it. */
+    opts: { restorePlanMode?: boolean } = {},
   ): Promise<{ count: number; ids: string[] | null }> {
     if (!plan.updates.length && !events) return { count: 0, ids: null };
     const [stored] = await preparedQuery<{ count: number; ids: string[] | null }>(
@@ -155,7 +152,7 @@ export class LeadScoringService {
            FROM json_to_recordset($4::json) AS u(id uuid, v float8, a timestamptz, f float8, c jsonb)
           WHERE l.id = u.id
        )
-       SELECT count(*)::int AS count, CASE WHEN $6 THEN array_agg(id) END AS ids${events ? RESTORE_PLAN_MODE : ''} FROM ev`,
+       SELECT count(*)::int AS count, CASE WHEN $6 THEN array_agg(id) END AS ids${opts.restorePlanMode ? `, ${RESTORE_PLAN_MODE_COLUMN}` : ''} FROM ev`,
       [
         events?.json ?? '[]',
         JSON.stringify(plan.ledgerRows.map((r) => ({ l: r.leadId, e: r.eventId, r: r.ruleId, d: r.description, p: r.points, o: r.occurredAt }))),
