@@ -1,4 +1,3 @@
-import mjml2html from 'mjml';
 import { checkTemplateSyntax, handlebarsProblem, parseHandlebars } from './handlebars-syntax.js';
 import { BUILTIN_HELPERS, PARTIAL_SCOPE_HELPER, TEMPLATE_HELPERS, createTemplateEngine } from './helpers.js';
 import { MappedSource } from './mapped-source.js';
@@ -94,7 +93,26 @@ function assertRenders(compiled: CompiledTemplate, field: string): void {
   }
 }
 
+/**
+ * MJML is loaded on the first compile, not with this module: compiling happens when a template version is
+ * saved (in the API), while workers only render stored versions, and MJML with its dependencies holds
+ * about 55 MB of memory in every process that loads it.
+ */
+type Mjml2Html = typeof import('mjml');
+let mjmlModule: Promise<Mjml2Html> | undefined;
+function loadMjml(): Promise<Mjml2Html> {
+  const loading = (mjmlModule ??= import('mjml').then(
+    (m) => m.default,
+    (err: unknown) => {
+      mjmlModule = undefined;
+      throw err;
+    },
+  ));
+  return loading;
+}
+
 async function compileMjml(source: MappedSource, bodyField: string): Promise<string> {
+  const mjml2html = await loadMjml();
   try {
     const result = await mjml2html(source.text, {
       validationLevel: 'strict',
