@@ -98,6 +98,7 @@ describe('open and click tracking', () => {
       expect(event).toMatchObject({ type: 'email_opened', machine: false, properties: { messageId, stepId: 'welcome' } });
       expect(event.properties.templateId).toEqual(expect.any(String));
       expect(event.properties.enrollmentId).toEqual(expect.any(String));
+      expect(Object.keys(event.properties).sort()).toEqual(['enrollmentId', 'messageId', 'stepId', 'templateId']); // nothing else
       expect(await scoredLedger(leadId)).toEqual([{ rule_id: 'email-opened', points: 1 }]);
     });
 
@@ -108,7 +109,8 @@ describe('open and click tracking', () => {
       const [open] = await recorded(messageId);
       expect(open).toMatchObject({ machine: true, reason: 'apple_privacy_proxy' });
       const [event] = await t.db.query(`SELECT type, machine, properties FROM events WHERE lead_id = $1`, [leadId]);
-      expect(event).toMatchObject({ type: 'email_opened', machine: true, properties: { machineReason: 'apple_privacy_proxy' } });
+      expect(event).toMatchObject({ type: 'email_opened', machine: true, properties: { messageId, machineReason: 'apple_privacy_proxy' } });
+      expect(Object.keys(event.properties).sort()).toEqual(['enrollmentId', 'machineReason', 'messageId', 'stepId', 'templateId']);
       expect(await scoredLedger(leadId)).toEqual([]);
     });
 
@@ -188,6 +190,7 @@ describe('open and click tracking', () => {
       expect(click).toMatchObject({ kind: 'click', link_index: 1, url: LINKS[1].url, machine: false, reason: 'human' });
       const [event] = await t.db.query(`SELECT type, machine, properties FROM events WHERE lead_id = $1`, [leadId]);
       expect(event).toMatchObject({ type: 'email_clicked', machine: false, properties: { messageId, linkIndex: 1, url: LINKS[1].url, stepId: 'welcome' } });
+      expect(Object.keys(event.properties).sort()).toEqual(['enrollmentId', 'linkIndex', 'messageId', 'stepId', 'templateId', 'url']);
       expect(await scoredLedger(leadId)).toEqual([{ rule_id: 'email-clicked', points: 3 }]);
     });
 

@@ -5,33 +5,20 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { QUEUES, type ScoreLeadsJob } from '../infra/queue/queue-names.js';
-import type { Verdict } from './domain/machine-signals.js';
-import { classifyHits, type PriorClick, type ScannerSettings } from './domain/scanner-rules.js';
-import { epochMsSql } from '../infra/database/epoch-ms.js';
+import { preparedQuery } from '../infra/database/prepared-query.js';
+import { classifyHits, type PriorClick, type ScannerSettings, type SentMessageFacts } from './domain/scanner-rules.js';
 import type { TrackingHit } from './domain/tracking-hit.js';
+import { CLICK_CONTEXT_SQL, hitsJson, STORE_SQL } from './hit-store-sql.js';
 
 /** A scanner's clicks on one message from the address that clicked its honeypot, this far either side. */
 const HONEYPOT_PEER_WINDOW_MS = 60_000;
 const JOB_CHUNK = 500;
 
-interface MessageFacts {
-  id: string;
-  kind: string;
-  lead_id: string | null;
-  /** sent_at in ms since the epoch (a number is far cheaper to read than a timestamp). */
-  sent_ms: number | null;
-  template_id: string | null;
-  step_id: string | null;
-  enrollment_id: string | null;
-}
-
-interface PriorClickRow {
-  id: string;
-  message_id: string;
-  link_index: number | null;
-  ip: string | null;
-  at_ms: number;
-  machine: boolean;
+/** What classifying a batch reads in one round trip: click messages' sent times and nearby stored clicks. */
+interface ClickContext {
+  /** Message id → sent_at in ms since the epoch (null when not marked sent); messages that do not exist are absent. */
+  sent: Record<string, number | null> | null;
+  prior: { id: string; m: string; x: number | null; ip: string | null; t: number; mc: boolean }[] | null;
 }
 
 export interface RecordResult {
@@ -76,88 +63,39 @@ export class HitRecorder {
     return result;
   }
 
+  /**
+   * One round trip reads what classifying the clicks needs (none for a batch of opens); one statement stores
+   * the batch, reading each hit's message (lead, template, step, enrollment) in the same statement, so the
+   * message rows are not sent to this process and back. A hit whose message no longer exists records nothing.
+   */
   private async store(m: EntityManager, hits: TrackingHit[]): Promise<RecordResult> {
-    const messages: MessageFacts[] = await m.query(
-      `SELECT id, kind, lead_id, ${epochMsSql('sent_at')} AS sent_ms, template_id, step_id, enrollment_id FROM email_messages WHERE id = ANY($1::uuid[])`,
-      [[...new Set(hits.map((h) => h.messageId))]],
-    );
-    const byId = new Map(messages.map((r) => [r.id, r]));
-    const known = hits.filter((h) => byId.has(h.messageId)); // a message deleted since it was sent records nothing
-    if (!known.length) return { stored: 0, reclassified: 0, leads: [] };
-    const prior = await this.priorClicks(m, known);
-    const facts = new Map(messages.map((r) => [r.id, { sentAt: r.sent_ms }]));
-    const { verdicts, reclassified } = classifyHits(known, facts, prior, this.settings);
-
-    const [row]: { stored: number; leads: string[] }[] = await m.query(
-      `WITH h AS (
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::text[], $7::bool[], $8::text[],
-                              $9::text[], $10::text[], $11::timestamptz[], $12::jsonb[])
-           AS h(id, message_id, lead_id, kind, link_index, url, machine, reason, user_agent, ip, occurred_at, properties)
-       ), i AS (
-         INSERT INTO email_interactions (id, message_id, lead_id, kind, link_index, url, machine, reason, user_agent, ip, occurred_at)
-         SELECT id, message_id, lead_id, kind, link_index, url, machine, reason, user_agent, ip, occurred_at FROM h
-         ON CONFLICT (id) DO NOTHING
-         RETURNING id
-       ), e AS (
-         INSERT INTO events (id, lead_id, type, occurred_at, properties, machine, received_at)
-         SELECT h.id, h.lead_id, CASE h.kind WHEN 'open' THEN 'email_opened' ELSE 'email_clicked' END, h.occurred_at, h.properties, h.machine, $13
-           FROM h JOIN i ON i.id = h.id
-          WHERE h.properties IS NOT NULL
-         ON CONFLICT (id) DO NOTHING
-         RETURNING id, lead_id, machine
-       ), q AS (
-         INSERT INTO scoring_queue (event_id, lead_id) SELECT id, lead_id FROM e WHERE NOT machine
-       )
-       SELECT (SELECT count(*) FROM i)::int AS stored,
-              (SELECT coalesce(json_agg(DISTINCT lead_id), '[]'::json) FROM e WHERE NOT machine) AS leads`,
-      this.columns(known, verdicts, byId),
-    );
+    const { sent, prior } = await this.clickContext(m, hits);
+    const { verdicts, reclassified } = classifyHits(hits, sent, prior, this.settings);
+    const [row]: { stored: number; leads: string[] }[] = await preparedQuery(m, STORE_SQL, [hitsJson(hits, verdicts), this.clock.now().toISOString()]);
     const corrected = reclassified.length ? await this.reclassify(m, reclassified) : 0;
     return { stored: row.stored, reclassified: corrected, leads: row.leads };
   }
 
-  /** Stored clicks on the same messages close enough in time to matter for bursts and honeypot peers. */
-  private async priorClicks(m: EntityManager, hits: TrackingHit[]): Promise<PriorClick[]> {
+  /** The sent times of the clicked messages, and stored clicks on them close enough in time to matter for bursts and honeypot peers. */
+  private async clickContext(m: EntityManager, hits: TrackingHit[]): Promise<{ sent: Map<string, SentMessageFacts>; prior: PriorClick[] }> {
     const clicks = hits.filter((h) => h.kind === 'click');
-    if (!clicks.length) return [];
+    if (!clicks.length) return { sent: new Map(), prior: [] };
     const reach = Math.max(this.settings.burstWindowMs, this.settings.honeypotPeerWindowMs);
-    const times = clicks.map((h) => h.at);
-    const rows: PriorClickRow[] = await m.query(
-      `SELECT id, message_id, link_index, ip, ${epochMsSql('occurred_at')} AS at_ms, machine FROM email_interactions
-        WHERE message_id = ANY($1::uuid[]) AND kind = 'click' AND occurred_at BETWEEN $2 AND $3`,
-      [
-        [...new Set(clicks.map((h) => h.messageId))],
-        new Date(Math.min(...times) - reach).toISOString(),
-        new Date(Math.max(...times) + reach).toISOString(),
-      ],
-    );
-    return rows.map((r) => ({ id: r.id, messageId: r.message_id, linkIndex: r.link_index, ip: r.ip, at: r.at_ms, machine: r.machine }));
-  }
-
-  private columns(hits: TrackingHit[], verdicts: Verdict[], messages: Map<string, MessageFacts>): unknown[] {
-    const properties = hits.map((h, i) => {
-      const msg = messages.get(h.messageId)!;
-      if (msg.kind !== 'nurture' || !msg.lead_id) return null; // test sends and erased leads: no behaviour event
-      const p: Record<string, unknown> = { messageId: msg.id, templateId: msg.template_id, stepId: msg.step_id, enrollmentId: msg.enrollment_id };
-      if (h.kind === 'click') Object.assign(p, { linkIndex: h.linkIndex, url: h.url });
-      if (verdicts[i].machine) p.machineReason = verdicts[i].reason;
-      return JSON.stringify(p);
-    });
-    return [
-      hits.map((h) => h.id),
-      hits.map((h) => h.messageId),
-      hits.map((h) => messages.get(h.messageId)!.lead_id),
-      hits.map((h) => h.kind),
-      hits.map((h) => h.linkIndex),
-      hits.map((h) => h.url),
-      verdicts.map((v) => v.machine),
-      verdicts.map((v) => v.reason),
-      hits.map((h) => h.userAgent),
-      hits.map((h) => h.ip),
-      hits.map((h) => new Date(h.at).toISOString()),
-      properties,
-      this.clock.now().toISOString(),
-    ];
+    let earliest = Infinity;
+    let latest = -Infinity;
+    for (const c of clicks) {
+      if (c.at < earliest) earliest = c.at;
+      if (c.at > latest) latest = c.at;
+    }
+    const [ctx] = await preparedQuery<ClickContext>(m, CLICK_CONTEXT_SQL, [
+      [...new Set(clicks.map((h) => h.messageId))],
+      new Date(earliest - reach).toISOString(),
+      new Date(latest + reach).toISOString(),
+    ]);
+    const sent = new Map<string, SentMessageFacts>();
+    for (const [id, at] of Object.entries(ctx.sent ?? {})) sent.set(id, { sentAt: at });
+    const prior = (ctx.prior ?? []).map((r) => ({ id: r.id, messageId: r.m, linkIndex: r.x, ip: r.ip, at: r.t, machine: r.mc }));
+    return { sent, prior };
   }
 
   /**
