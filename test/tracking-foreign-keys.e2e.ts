@@ -53,6 +53,18 @@ describe('foreign keys of tracked opens and clicks', () => {
     expect(await code(insertTwo(messageId, randomUUID()))).toBe('23503');
     expect(await count(`SELECT count(*) AS n FROM email_interactions WHERE message_id = $1`, [messageId])).toBe(0);
     expect(await code(insertTwo(messageId, null))).toBe('ok'); // no lead (a test send, an erased lead) is allowed
+    // The check compares rows locked with distinct references: repeats of one message and lead count once.
+    const other = await leadAndMessage();
+    const insertMany = (refs: [string, string | null][]) =>
+      db.query(
+        `INSERT INTO email_interactions (id, message_id, lead_id, kind, machine, reason, occurred_at)
+         SELECT gen_random_uuid(), m, l, 'open', false, 'human', now() FROM unnest($1::uuid[], $2::uuid[]) AS r(m, l)`,
+        [refs.map((r) => r[0]), refs.map((r) => r[1])],
+      );
+    expect(await code(insertMany([[messageId, leadId], [messageId, leadId], [other.messageId, other.leadId], [other.messageId, null]]))).toBe('ok');
+    expect(await code(insertMany([[messageId, leadId], [messageId, leadId], [other.messageId, randomUUID()]]))).toBe('23503');
+    expect(await code(insertMany([[messageId, leadId], [messageId, leadId], [randomUUID(), leadId]]))).toBe('23503');
+    expect(await count(`SELECT count(*) AS n FROM email_interactions WHERE message_id = $1`, [other.messageId])).toBe(2);
 
     const eventId = randomUUID();
     await event(eventId, leadId);
