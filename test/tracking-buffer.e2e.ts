@@ -146,6 +146,32 @@ describe('the tracking buffer between the endpoints and PostgreSQL', () => {
     });
   });
 
+  it('a worker that read only a few hits waits briefly for more and stores them together, within the linger time', async () => {
+    const database = await TestDatabase.create();
+    const queuePrefix = `t${randomBytes(4).toString('hex')}`;
+    const env = { TRACKING_DRAIN_CONCURRENCY: '1', TRACKING_DRAIN_MIN_BATCH: '100', TRACKING_DRAIN_LINGER_MS: '1000' };
+    const worker = await startTestApp({ role: 'worker', database, queuePrefix, env });
+    try {
+      const { messageId } = await sentMessage(worker);
+      const key = hitStreamKey(worker.config);
+      const hit = () => ({ id: randomUUID(), kind: 'open' as const, messageId, linkIndex: null, url: null, method: 'GET' as const, userAgent: IPHONE_MAIL, ip: null, at: Date.now() });
+      const add = (n: number) => Array.from({ length: n }, () => hit()).reduce((m, h) => m.xadd(key, '*', 'h', encodeHit(h)), redis.multi()).exec();
+      const started = Date.now();
+      await add(5);
+      await new Promise((r) => setTimeout(r, 100));
+      await add(5);
+      await eventually(async () => (await stored(worker, messageId)).length === 10);
+      const waited = Date.now() - started;
+      const [{ transactions }] = await worker.db.query(`SELECT count(DISTINCT xmin::text)::int AS transactions FROM email_interactions WHERE message_id = $1`, [messageId]);
+      expect(transactions).toBe(1); // both groups in one transaction
+      expect(waited).toBeGreaterThanOrEqual(900); // it lingered for the oldest hit's linger time, not the first read
+      expect(waited).toBeLessThan(10_000);
+    } finally {
+      await worker.close();
+      await database.drop();
+    }
+  });
+
   it('when Redis does not answer, the API still answers and writes the hit to PostgreSQL itself', async () => {
     const t = await startTestApp({ role: 'api', env: { REDIS_URL: 'redis://127.0.0.1:1' } });
     try {

@@ -66,6 +66,12 @@ export interface AppConfig {
   /** Tracking: how often a worker drains buffered opens/clicks into PostgreSQL (ms), and the most it takes at once. */
   trackingDrainMs: number;
   trackingDrainBatch: number;
+  /**
+   * Tracking: a drain loop that read fewer than TRACKING_DRAIN_MIN_BATCH hits waits for more (bigger
+   * transactions cost less per hit), but never once its oldest hit has been buffered TRACKING_DRAIN_LINGER_MS.
+   */
+  trackingDrainMinBatch: number;
+  trackingDrainLingerMs: number;
   /** Tracking: drain loops per worker process, so PostgreSQL writes one batch while the next is read. */
   trackingDrainConcurrency: number;
   /** Tracking: buffered hits a crashed worker had taken are taken over after this long (ms). */
@@ -134,6 +140,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     trackingBurstWindowMs: int(env, 'TRACKING_BURST_WINDOW_MS', 2000, 0, 60000),
     trackingDrainMs: int(env, 'TRACKING_DRAIN_MS', 150, 10, 10000),
     trackingDrainBatch: int(env, 'TRACKING_DRAIN_BATCH', 2000, 1, 20000),
+    trackingDrainMinBatch: int(env, 'TRACKING_DRAIN_MIN_BATCH', 1000, 1, 20000),
+    trackingDrainLingerMs: int(env, 'TRACKING_DRAIN_LINGER_MS', 200, 0, 2000),
     trackingDrainConcurrency: int(env, 'TRACKING_DRAIN_CONCURRENCY', 2, 1, 16),
     trackingReclaimIdleMs: int(env, 'TRACKING_RECLAIM_IDLE_MS', 30000, 100, 3600000),
     trackingLinkCacheSize: int(env, 'TRACKING_LINK_CACHE_SIZE', 50000, 0, 10000000),

@@ -3,12 +3,16 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config/app-config.js';
+import { lingerWait, streamIdMs } from './domain/drain-linger.js';
 import { decodeHit, type TrackingHit } from './domain/tracking-hit.js';
 import type { HitRecorder } from './hit-recorder.service.js';
 import { ensureHitGroup, HIT_GROUP, hitStreamKey, throttled, trackingRedis } from './hit-stream.js';
 
 type StreamEntry = [id: string, fields: string[]];
-type DrainSettings = Pick<AppConfig, 'redisUrl' | 'queuePrefix' | 'trackingDrainMs' | 'trackingDrainBatch' | 'trackingReclaimIdleMs'>;
+type DrainSettings = Pick<
+  AppConfig,
+  'redisUrl' | 'queuePrefix' | 'trackingDrainMs' | 'trackingDrainBatch' | 'trackingDrainMinBatch' | 'trackingDrainLingerMs' | 'trackingReclaimIdleMs'
+>;
 const IDLE_CONSUMER_MS = 3_600_000;
 
 /**
@@ -72,23 +76,40 @@ export class HitStreamConsumer {
     }
   }
 
-  /** Reads new hits (waiting up to one interval for the first), stores and acknowledges them. */
+  /**
+   * Reads new hits (waiting up to one interval for the first), stores and acknowledges them. A small read is
+   * topped up for a moment first (see lingerWait): what it read stays pending for this consumer meanwhile, so
+   * a worker dying while it waits loses nothing (another takes the hits over).
+   */
   private async drainNew(): Promise<number> {
+    const { trackingDrainBatch: batch, trackingDrainMs: interval, trackingDrainMinBatch: minBatch, trackingDrainLingerMs: lingerMs } = this.settings;
+    const entries = await this.readNew(batch, interval);
+    const started = Date.now();
+    for (;;) {
+      if (this.stopping || !entries.length) break;
+      const now = Date.now();
+      const wait = lingerWait(entries.length, streamIdMs(entries[0][0]), now, now - started, { minBatch, lingerMs });
+      if (wait <= 0) break;
+      await sleep(wait);
+      const more = await this.readNew(batch - entries.length, null);
+      for (const e of more) entries.push(e);
+    }
+    await this.store(entries);
+    return entries.length;
+  }
+
+  /** Up to `count` new entries for this consumer; with `blockMs`, waits that long for the first one. */
+  private async readNew(count: number, blockMs: number | null): Promise<StreamEntry[]> {
     this.reading = true;
     let reply: unknown;
     try {
-      reply = await this.redis.xreadgroup(
-        'GROUP', HIT_GROUP, this.name,
-        'COUNT', this.settings.trackingDrainBatch,
-        'BLOCK', this.settings.trackingDrainMs,
-        'STREAMS', this.key, '>',
-      );
+      reply = blockMs === null
+        ? await this.redis.xreadgroup('GROUP', HIT_GROUP, this.name, 'COUNT', count, 'STREAMS', this.key, '>')
+        : await this.redis.xreadgroup('GROUP', HIT_GROUP, this.name, 'COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.key, '>');
     } finally {
       this.reading = false;
     }
-    const entries = ((reply as [string, StreamEntry[]][] | null)?.[0]?.[1] ?? []) as StreamEntry[];
-    await this.store(entries);
-    return entries.length;
+    return ((reply as [string, StreamEntry[]][] | null)?.[0]?.[1] ?? []) as StreamEntry[];
   }
 
   /** Takes over hits that another (dead) consumer read but never acknowledged. */
