@@ -3,9 +3,19 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { FORCE_GENERIC_PLANS } from '../infra/database/plan-mode.js';
 import { maxCapWindowMs, type LedgerFact } from '../scoring/domain/index.js';
-import { LeadScoringService, planScoring, SCORED_LEAD_COLUMNS, type EventRecord, type ScoredLead, type StoredEvent } from '../scoring/lead-scoring.service.js';
+import {
+  isConcurrentKeyError,
+  LeadScoringService,
+  persistStatement,
+  planScoring,
+  SCORED_LEAD_COLUMNS,
+  type EventRecord,
+  type ScoredLead,
+  type StoredEvent,
+} from '../scoring/lead-scoring.service.js';
 import { ScoringModelService, type ScoringModelVersion } from '../scoring/scoring-model.service.js';
 import { preparedQuery } from '../infra/database/prepared-query.js';
+import { ensurePrepared, sendTogether, ServerStatement, simpleClientOf, type SimpleClient } from '../infra/database/simple-protocol.js';
 import { putReadAhead } from '../infra/database/transaction-read-ahead.js';
 import { LIVE_PROGRAMS_READ_AHEAD, LIVE_PROGRAMS_SQL } from '../programs/program-catalog.service.js';
 import { GroupCommit } from './group-commit.js';
@@ -80,19 +90,47 @@ export class KnownLeadEventWriter {
   private async transactionWithRetry(group: Request[]): Promise<KnownLeadWrite[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.transaction(async (m) => {
-          // The lock-and-read and the write run with cached generic plans (see plan-mode); the write puts the default back.
-          await m.query(FORCE_GENERIC_PLANS);
-          return this.execute(m, group);
-        });
+        return await this.transaction(group);
       } catch (err) {
-        const retryable = err instanceof ConcurrentKeyError || (err as { code?: string })?.code === '40P01';
+        const retryable = err instanceof ConcurrentKeyError || isConcurrentKeyError(err) || (err as { code?: string })?.code === '40P01';
         if (!retryable || attempt >= RETRIES) throw err;
       }
     }
   }
 
-  private async execute(m: EntityManager, group: Request[]): Promise<KnownLeadWrite[]> {
+  /**
+   * One transaction in as few round trips as it can (see simple-protocol): BEGIN, the plan mode and the
+   * lock-and-read go together, and so do the write and COMMIT when nothing is left to do after the write
+   * (no promotion, no activity listener with work). Without node-pg's client at hand, TypeORM's transaction.
+   */
+  private async transaction(group: Request[]): Promise<KnownLeadWrite[]> {
+    const qr = this.db.createQueryRunner();
+    await qr.connect();
+    const client = simpleClientOf(qr);
+    if (!client) {
+      await qr.release();
+      return this.db.transaction(async (m) => {
+        // The lock-and-read and the write run with cached generic plans (see plan-mode); the write puts the default back.
+        await m.query(FORCE_GENERIC_PLANS);
+        return this.execute({ m, client: null, committed: false }, group);
+      });
+    }
+    const tx: Tx = { m: qr.manager, client, committed: false };
+    try {
+      const out = await this.execute(tx, group);
+      if (!tx.committed) await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      // Whatever failed (a statement, or the COMMIT sent with the write), nothing of it was committed.
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      await qr.release();
+    }
+  }
+
+  private async execute(tx: Tx, group: Request[]): Promise<KnownLeadWrite[]> {
+    const m = tx.m;
     const now = this.clock.now();
     const all = group.flatMap((r) => r.rows);
     const ids = new Set<string>();
@@ -103,7 +141,7 @@ export class KnownLeadEventWriter {
       else if (r.email) emails.add(r.email);
       if (r.insert && r.idempotencyKey !== null) keys.add(r.idempotencyKey);
     }
-    const read = await this.lockAndRead(m, [...ids], [...emails], [...keys], all, now);
+    const read = await this.lockAndRead(tx, [...ids], [...emails], [...keys], all, now);
     const byId = new Map(read.leads.map((l) => [l.id, l]));
     const byEmail = new Map(read.leads.map((l) => [l.email_normalized, l.id]));
     const leadOf = (r: KnownLeadEventRow) => (r.leadId ? (byId.has(r.leadId) ? r.leadId : null) : (byEmail.get(r.email!) ?? null));
@@ -139,17 +177,38 @@ export class KnownLeadEventWriter {
       const scoredLeads = new Set(records.map((r) => r.lead_id));
       const plan = planScoring(read.model.definition, read.leads.filter((l) => scoredLeads.has(l.id)), events, read.recent, now);
       const keyed = records.some((r) => r.key !== null);
-      const result = await this.scoring.persist(m, plan, read.model.version, now, { json: JSON.stringify(records), keyed }, { restorePlanMode: true });
-      // A key stored by a concurrent transaction after it was looked up: the plan counted an event
-      // that was not stored. Roll back; on its own, the request sees the key as a duplicate.
+      const statement = persistStatement(plan, read.model.version, now, { json: JSON.stringify(records), keyed }, { restorePlanMode: true });
+      // With nothing to do after the write, COMMIT goes with it (a failed write skips the COMMIT).
+      const last = tx.client !== null && this.scoring.quietFinish(m, plan);
+      const result = await this.runWrite(tx, statement, last);
+      // A key stored by a concurrent transaction after it was looked up fails the write (see
+      // persistStatement); a short count would mean an event not stored: roll back and try again.
       if (result.count !== records.length) throw new ConcurrentKeyError();
       for (const id of result.ids ?? records.map((r) => r.id)) stored.add(id);
-      await this.scoring.finish(m, plan);
+      if (!last) await this.scoring.finish(m, plan);
     }
     return group.map((req, i) => ({
       allKnown: known[i],
       rows: req.rows.map((row, j) => ({ leadId: resolved[i][j], stored: known[i] && stored.has(row.id) })),
     }));
+  }
+
+  /** Runs the write: on the transaction's connection as a server-prepared statement (with COMMIT when `last`), else prepared through node-pg. */
+  private async runWrite(tx: Tx, statement: { text: string; values: unknown[] }, last: boolean): Promise<{ count: number; ids: string[] | null }> {
+    if (!tx.client) return (await preparedQuery<{ count: number; ids: string[] | null }>(tx.m, statement.text, statement.values))[0];
+    const prepared = serverStatement(statement.text);
+    await ensurePrepared(tx.client, [prepared]);
+    const [rows] = await sendTogether(tx.client, last ? [prepared.execute(statement.values), 'COMMIT'] : [prepared.execute(statement.values)]);
+    tx.committed = last;
+    return rows[0] as { count: number; ids: string[] | null };
+  }
+
+  /** BEGIN, generic plans and the lock-and-read in one round trip (see simple-protocol), or the lock-and-read alone inside TypeORM's transaction. */
+  private async firstStatement(tx: Tx, values: unknown[]): Promise<LockAndReadRow[]> {
+    if (!tx.client) return preparedQuery<LockAndReadRow>(tx.m, LOCK_AND_READ_SQL, values);
+    await ensurePrepared(tx.client, [LOCK_AND_READ]);
+    const results = await sendTogether(tx.client, ['BEGIN', FORCE_GENERIC_PLANS, LOCK_AND_READ.execute(values)]);
+    return results[2] as LockAndReadRow[];
   }
 
   /**
@@ -161,7 +220,7 @@ export class KnownLeadEventWriter {
    * written ledger rows or keys this snapshot cannot see) the keys and ledger rows are read again.
    */
   private async lockAndRead(
-    m: EntityManager,
+    tx: Tx,
     ids: string[],
     emails: string[],
     keys: string[],
@@ -187,24 +246,8 @@ export class KnownLeadEventWriter {
       };
     };
     const first = reads(cached);
-    const [row] = await preparedQuery<{ version: number; fresh: boolean; leads: RawLead[] | null; live: unknown } & ReadRow>(
-      m,
-      `WITH l AS (
-         SELECT ${SCORED_LEAD_COLUMNS}, email_normalized, xmin::text::bigint AS x FROM leads
-          WHERE id = ANY($1::uuid[]) OR email_normalized = ANY($2::text[])
-          ORDER BY id FOR NO KEY UPDATE
-       ), t AS (
-         SELECT (pg_current_xact_id()::text::bigint >> 32) << 32 AS epoch, pg_current_xact_id()::text::bigint AS cur, pg_current_snapshot() AS snap
-       )
-       SELECT (SELECT max(version) FROM scoring_models) AS version,
-              (SELECT coalesce(bool_and(pg_visible_in_snapshot(
-                        (CASE WHEN t.epoch + l.x > t.cur THEN t.epoch + l.x - 4294967296 ELSE t.epoch + l.x END)::text::xid8, t.snap)), true)
-                 FROM l, t) AS fresh,
-              (SELECT json_agg(l) FROM l) AS leads,
-              (${LIVE_PROGRAMS_SQL}) AS live,
-              ${readsSql(3, 'l')}`,
-      [ids, emails, ...first.params],
-    );
+    const m = tx.m;
+    const [row] = await this.firstStatement(tx, [ids, emails, ...first.params]);
     // The live programs, for the activity listener later in this transaction (saves it a round trip).
     putReadAhead(m, LIVE_PROGRAMS_READ_AHEAD, row.live);
     const leads: LockedLead[] = (row.leads ?? []).map(({ x: _x, ...l }) => ({ ...l, engagement_as_of: new Date(l.engagement_as_of) }));
@@ -230,6 +273,41 @@ export class KnownLeadEventWriter {
     }
     return { model, leads, storedKeys: read.keys ?? [], recent };
   }
+}
+
+/** The lock-and-read (see KnownLeadEventWriter.lockAndRead): ids, emails, then the five parameters of readsSql. */
+const LOCK_AND_READ_SQL = `WITH l AS (
+         SELECT ${SCORED_LEAD_COLUMNS}, email_normalized, xmin::text::bigint AS x FROM leads
+          WHERE id = ANY($1::uuid[]) OR email_normalized = ANY($2::text[])
+          ORDER BY id FOR NO KEY UPDATE
+       ), t AS (
+         SELECT (pg_current_xact_id()::text::bigint >> 32) << 32 AS epoch, pg_current_xact_id()::text::bigint AS cur, pg_current_snapshot() AS snap
+       )
+       SELECT (SELECT max(version) FROM scoring_models) AS version,
+              (SELECT coalesce(bool_and(pg_visible_in_snapshot(
+                        (CASE WHEN t.epoch + l.x > t.cur THEN t.epoch + l.x - 4294967296 ELSE t.epoch + l.x END)::text::xid8, t.snap)), true)
+                 FROM l, t) AS fresh,
+              (SELECT json_agg(l) FROM l) AS leads,
+              (${LIVE_PROGRAMS_SQL}) AS live,
+              ${readsSql(3, 'l')}`;
+const LOCK_AND_READ = new ServerStatement(LOCK_AND_READ_SQL);
+
+type LockAndReadRow = { version: number; fresh: boolean; leads: RawLead[] | null; live: unknown } & ReadRow;
+
+/** The write statements prepared on the server, by text (a handful of variants: keyed or not). */
+const writes = new Map<string, ServerStatement>();
+function serverStatement(text: string): ServerStatement {
+  let s = writes.get(text);
+  if (!s) writes.set(text, (s = new ServerStatement(text)));
+  return s;
+}
+
+/** A transaction of the writer: its manager, and node-pg's client when statements may share round trips. */
+interface Tx {
+  m: EntityManager;
+  client: SimpleClient | null;
+  /** Set once COMMIT went out with the write. */
+  committed: boolean;
 }
 
 /** Attempts of a transaction that lost a race (see transactionWithRetry). */

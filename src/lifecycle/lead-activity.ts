@@ -19,6 +19,11 @@ export interface LeadActivity {
 export interface LeadActivityListener {
   /** Runs inside the publishing transaction: whatever it writes commits or rolls back with the activity. */
   onLeadActivity(manager: EntityManager, activities: LeadActivity[]): Promise<void>;
+  /**
+   * True only when the listener knows, without a query, that it would do nothing in this transaction
+   * (say, a read-ahead found nothing it reacts to). A listener without it is never taken to be idle.
+   */
+  idle?(manager: EntityManager): boolean;
 }
 
 /**
@@ -32,6 +37,14 @@ export class LeadActivityHub {
 
   register(listener: LeadActivityListener): void {
     if (!this.listeners.includes(listener)) this.listeners.push(listener);
+  }
+
+  /**
+   * Whether publishing in this transaction would do nothing (every listener says it is idle): a caller
+   * may then end the transaction in the same round trip as its last statement instead of publishing.
+   */
+  quiet(manager: EntityManager): boolean {
+    return this.listeners.every((l) => l.idle?.(manager) === true);
   }
 
   async publish(manager: EntityManager, activities: LeadActivity[]): Promise<void> {

@@ -50,6 +50,11 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
     this.hub.register(this);
   }
 
+  /** No live program (as read ahead by the transaction's first statement): nothing to enroll, convert or wake. */
+  idle(m: EntityManager): boolean {
+    return this.catalog.noneLiveReadAhead(m);
+  }
+
   async onLeadActivity(m: EntityManager, activities: LeadActivity[]): Promise<void> {
     const programs = await this.catalog.live(m);
     if (!programs.length) return; // no live program, so no active enrollment either

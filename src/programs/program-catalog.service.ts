@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { takeReadAhead } from '../infra/database/transaction-read-ahead.js';
+import { peekReadAhead, takeReadAhead } from '../infra/database/transaction-read-ahead.js';
 import type { ProgramDefinition } from './domain/program-definition.js';
 
 /** A program that takes part in triggers and runs: active (enrolls and runs) or paused (holds). */
@@ -38,6 +38,12 @@ export class ProgramCatalog {
     if (!rows.length) return [];
     const defs = await this.definitionsOf(manager, rows.map((r) => ({ programId: r.id, version: r.version })));
     return rows.map((r) => ({ ...r, definition: defs.get(key(r.id, r.version))! }));
+  }
+
+  /** True when this transaction read ahead that no program is live (see {@link live}); false when it does not know. */
+  noneLiveReadAhead(manager: EntityManager): boolean {
+    const ahead = peekReadAhead<LiveRow[] | null>(manager, LIVE_PROGRAMS_READ_AHEAD);
+    return ahead !== undefined && !ahead?.length;
   }
 
   /** Definitions of these versions, keyed `programId:version`; loads what is not cached yet in one query. */

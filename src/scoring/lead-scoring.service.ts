@@ -117,9 +117,8 @@ export class LeadScoringService {
 
   /**
    * Writes a plan's ledger rows and new scores in one statement; with `events` (a JSON array of
-   * {@link EventRecord}), stores those events in the same statement (idempotency-keyed ones in key
-   * order, a stored key's repeat skipped). Returns how many events were stored and, when some had
-   * keys, their ids.
+   * {@link EventRecord}), stores those events in the same statement (see {@link persistStatement}: a key
+   * stored meanwhile fails it). Returns how many events were stored and, when some had keys, their ids.
    */
   async persist(
     m: EntityManager,
@@ -131,39 +130,14 @@ export class LeadScoringService {
     opts: { restorePlanMode?: boolean } = {},
   ): Promise<{ count: number; ids: string[] | null }> {
     if (!plan.updates.length && !events) return { count: 0, ids: null };
-    const [stored] = await preparedQuery<{ count: number; ids: string[] | null }>(
-      m,
-      `WITH ev AS (
-         INSERT INTO events (id, lead_id, type, occurred_at, properties, idempotency_key, received_at)
-         SELECT id, lead_id, type, occurred_at, properties, key, received_at
-           FROM json_to_recordset($1::json)
-             AS x(id uuid, lead_id uuid, type text, occurred_at timestamptz, properties jsonb, key text, received_at timestamptz)
-          ${events?.keyed ? 'ORDER BY key NULLS LAST' : ''}
-         ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-         RETURNING id
-       ), ledger AS (
-         INSERT INTO score_ledger (lead_id, event_id, rule_id, model_version, description, points, occurred_at)
-         SELECT l, e, r, $3, d, p, o FROM json_to_recordset($2::json) AS x(l uuid, e uuid, r text, d text, p float8, o timestamptz)
-          -- with events: only rows of events stored (the caller rolls back when one was not)
-          WHERE NOT $7 OR x.e IN (SELECT id FROM ev)
-       ), scores AS (
-         UPDATE leads l SET engagement_score = u.v, engagement_as_of = u.a, fit_score = u.f,
-                fit_contributions = u.c, fit_model_version = $3, updated_at = $5
-           FROM json_to_recordset($4::json) AS u(id uuid, v float8, a timestamptz, f float8, c jsonb)
-          WHERE l.id = u.id
-       )
-       SELECT count(*)::int AS count, CASE WHEN $6 THEN array_agg(id) END AS ids${opts.restorePlanMode ? `, ${RESTORE_PLAN_MODE_COLUMN}` : ''} FROM ev`,
-      [
-        events?.json ?? '[]',
-        JSON.stringify(plan.ledgerRows.map((r) => ({ l: r.leadId, e: r.eventId, r: r.ruleId, d: r.description, p: r.points, o: r.occurredAt }))),
-        version,
-        JSON.stringify(plan.updates.map((u) => ({ id: u.id, v: u.engagement, a: u.asOf, f: u.fit, c: u.fitContributions }))),
-        now.toISOString(),
-        events?.keyed ?? false,
-        events !== undefined,
-      ],
-    );
+    const statement = persistStatement(plan, version, now, events, opts);
+    const [stored] = await preparedQuery<{ count: number; ids: string[] | null }>(m, statement.text, statement.values);
     return stored;
+  }
+
+  /** Whether {@link finish} would do nothing in this transaction: no promotion, and no activity listener with work (see LeadActivityHub.quiet). */
+  quietFinish(m: EntityManager, plan: ScoringPlan): boolean {
+    return !plan.changes.length && this.activity.quiet(m);
   }
 
   /** Applies a plan's promotions and publishes its activity (after {@link persist}); returns the number of promotions. */
@@ -212,6 +186,59 @@ export class LeadScoringService {
     return out;
   }
 
+}
+
+/**
+ * The statement {@link LeadScoringService.persist} runs (text and parameters), for callers that send it
+ * themselves: it writes a plan's ledger rows and new scores; with `events` (a JSON array of
+ * {@link EventRecord}) it also stores those events, idempotency-keyed ones in key order. With events, a key
+ * already stored (by a concurrent transaction since the caller looked) fails the statement with a unique
+ * violation on `events_idempotency`, so nothing of it is written and the caller can try again (see
+ * {@link isConcurrentKeyError}). Its one row: how many events were stored and, when some had keys, their ids.
+ */
+export function persistStatement(
+  plan: ScoringPlan,
+  version: number,
+  now: Date,
+  events?: { json: string; keyed: boolean },
+  opts: { restorePlanMode?: boolean } = {},
+): { text: string; values: unknown[] } {
+  return {
+    text: `WITH ev AS (
+         INSERT INTO events (id, lead_id, type, occurred_at, properties, idempotency_key, received_at)
+         SELECT id, lead_id, type, occurred_at, properties, key, received_at
+           FROM json_to_recordset($1::json)
+             AS x(id uuid, lead_id uuid, type text, occurred_at timestamptz, properties jsonb, key text, received_at timestamptz)
+          ${events?.keyed ? 'ORDER BY key NULLS LAST' : ''}
+         RETURNING id
+       ), ledger AS (
+         INSERT INTO score_ledger (lead_id, event_id, rule_id, model_version, description, points, occurred_at)
+         SELECT l, e, r, $3, d, p, o FROM json_to_recordset($2::json) AS x(l uuid, e uuid, r text, d text, p float8, o timestamptz)
+          -- with events: only rows of events stored
+          WHERE NOT $7 OR x.e IN (SELECT id FROM ev)
+       ), scores AS (
+         UPDATE leads l SET engagement_score = u.v, engagement_as_of = u.a, fit_score = u.f,
+                fit_contributions = u.c, fit_model_version = $3, updated_at = $5
+           FROM json_to_recordset($4::json) AS u(id uuid, v float8, a timestamptz, f float8, c jsonb)
+          WHERE l.id = u.id
+       )
+       SELECT count(*)::int AS count, CASE WHEN $6 THEN array_agg(id) END AS ids${opts.restorePlanMode ? `, ${RESTORE_PLAN_MODE_COLUMN}` : ''} FROM ev`,
+    values: [
+      events?.json ?? '[]',
+      JSON.stringify(plan.ledgerRows.map((r) => ({ l: r.leadId, e: r.eventId, r: r.ruleId, d: r.description, p: r.points, o: r.occurredAt }))),
+      version,
+      JSON.stringify(plan.updates.map((u) => ({ id: u.id, v: u.engagement, a: u.asOf, f: u.fit, c: u.fitContributions }))),
+      now.toISOString(),
+      events?.keyed ?? false,
+      events !== undefined,
+    ],
+  };
+}
+
+/** The error {@link persistStatement} fails with when an event's idempotency key was stored meanwhile. */
+export function isConcurrentKeyError(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string } | null;
+  return e?.code === '23505' && e.constraint === 'events_idempotency';
 }
 
 /** What scoring a batch of events will write: ledger rows, new scores, promotions and the activity to publish. */

@@ -23,3 +23,8 @@ export function takeReadAhead<T>(m: EntityManager, key: string): T | undefined {
   store.delete(key);
   return value;
 }
+
+/** The value read ahead under `key` in this transaction, left in place for its taker (undefined when none). */
+export function peekReadAhead<T>(m: EntityManager, key: string): T | undefined {
+  return stores.get(m)?.get(key) as T | undefined;
+}
