@@ -25,6 +25,7 @@ export function setupOpenApi(app: NestFastifyApplication, ui: boolean): void {
     },
   };
   addTrackingPaths(document);
+  addEventsPath(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerUiEnabled: ui });
 }
 
@@ -55,6 +56,44 @@ function addTrackingPaths(document: ReturnType<typeof SwaggerModule.createDocume
         '302': { description: 'Redirect to the original link', headers: { location: { schema: { type: 'string', format: 'uri' } } } },
         '404': { description: 'Bad token or unknown link' },
         '503': { description: 'The link could not be looked up right now; retry' },
+      },
+    },
+  };
+}
+
+/** POST /api/v1/events is a plain Fastify route too (see src/events/events-route.ts). */
+function addEventsPath(document: ReturnType<typeof SwaggerModule.createDocument>): void {
+  const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { type: 'object' } } } });
+  document.paths['/api/v1/events'] = {
+    post: {
+      tags: ['events'],
+      summary: 'Ingest behaviour events',
+      description:
+        'One event, or `{"events": [...]}` with up to 1,000. Each is reported accepted, duplicate or rejected; unknown emails create leads. ' +
+        'An `Idempotency-Key` header (or `idempotencyKey` per event) makes retries harmless. Roles: ingest, marketer, admin.',
+      operationId: 'ingestEvents',
+      security: [{ bearer: [] }],
+      parameters: [{ name: 'idempotency-key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 } }],
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: {
+              oneOf: [
+                { $ref: '#/components/schemas/EventInput' },
+                { type: 'object', properties: { events: { type: 'array', maxItems: 1000, items: { $ref: '#/components/schemas/EventInput' } } } },
+              ],
+            },
+          },
+        },
+      },
+      responses: {
+        '202': { description: 'Counts of accepted, duplicate and rejected events, and one result per event' },
+        '400': problem('Malformed JSON'),
+        '401': problem('No or unknown API key'),
+        '403': problem('The key lacks the role'),
+        '413': problem('Body too large'),
+        '422': problem('Invalid event (single) or batch, naming the field'),
       },
     },
   };

@@ -83,6 +83,17 @@ export function problemOf(exception: unknown): Problem {
   };
 }
 
+/**
+ * Answers `reply` with the problem+json of `exception` (logging it when it is a 5xx, with the request id,
+ * never the body): the filter's answer, for routes served outside Nest.
+ */
+export function sendProblem(exception: unknown, request: FastifyRequest | undefined, reply: FastifyReply, logger: Pick<Logger, 'error'>): FastifyReply {
+  const problem = problemOf(exception);
+  if (problem.status >= 500) logger.error({ err: exception, reqId: request?.id }, 'unhandled error');
+  problem.instance = request?.url?.split('?')[0];
+  return reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(problem);
+}
+
 /** The one filter that turns every error into application/problem+json (RFC 9457). */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
@@ -91,12 +102,6 @@ export class ProblemFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
     const reply = ctx.getResponse<FastifyReply>();
-    const request = ctx.getRequest<FastifyRequest>();
-    const problem = problemOf(exception);
-    if (problem.status >= 500) {
-      this.logger.error({ err: exception, reqId: request?.id }, 'unhandled error');
-    }
-    problem.instance = request?.url?.split('?')[0];
-    void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(problem);
+    void sendProblem(exception, ctx.getRequest<FastifyRequest>(), reply, this.logger);
   }
 }

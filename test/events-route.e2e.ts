@@ -1,0 +1,80 @@
+import { startTestApp, TestApp } from './support/test-app.js';
+
+/** POST /api/v1/events is a plain Fastify route: the same auth, limits, problem+json answers and hooks as a Nest route. */
+describe('POST /api/v1/events outside Nest', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { BODY_LIMIT_BYTES: '65536' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const problem = (res: { status: number; headers: Record<string, string>; body: { status: number; instance?: string } }, status: number) => {
+    expect(res.status).toBe(status);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.status).toBe(status);
+    expect(res.body.instance).toBe('/api/v1/events');
+  };
+
+  it('refuses no key and an unknown key with 401, and a key without the role with 403, writing nothing', async () => {
+    problem(await t.http().post('/api/v1/events').send({ email: 'auth@example.be', type: 'page_viewed' }), 401);
+    problem(await t.http().post('/api/v1/events').set('authorization', 'Bearer nk_nope').send({ email: 'auth@example.be', type: 'page_viewed' }), 401);
+    const { body: sales } = await t.api('post', '/api/v1/api-keys').send({ name: 'crm', role: 'sales' });
+    const res = await t.api('post', '/api/v1/events', sales.key).send({ email: 'auth@example.be', type: 'page_viewed' });
+    problem(res, 403);
+    expect(res.body.detail).toMatch(/admin or ingest or marketer/);
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM leads WHERE email_normalized = 'auth@example.be'`);
+    expect(n).toBe(0);
+  });
+
+  it('accepts an ingest key with 202 and the per-item result, echoing the request id', async () => {
+    const { body: ingest } = await t.api('post', '/api/v1/api-keys').send({ name: 'site', role: 'ingest' });
+    const res = await t.api('post', '/api/v1/events', ingest.key).set('x-request-id', 'req-events-1').send({ email: 'Route@Example.be', type: 'page_viewed' });
+    expect(res.status).toBe(202);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.headers['x-request-id']).toBe('req-events-1');
+    expect(res.body).toEqual({
+      accepted: 1,
+      duplicates: 0,
+      rejected: 0,
+      items: [{ index: 0, status: 'accepted', eventId: expect.any(String), leadId: expect.any(String) }],
+    });
+    const again = await t.api('post', '/api/v1/events', ingest.key).send({ email: 'route@example.be', type: 'page_viewed' });
+    expect(again.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(again.body.items[0].leadId).toBe(res.body.items[0].leadId);
+  });
+
+  it('answers malformed JSON with 400, a body over the limit with 413 and a body of another type with 415, as problem+json', async () => {
+    const malformed = await t.api('post', '/api/v1/events').set('content-type', 'application/json').send('{"email": ');
+    problem(malformed, 400);
+    expect(malformed.body.errors[0].field).toBe('body');
+    const big = { events: Array.from({ length: 1000 }, (_, i) => ({ email: `big${i}@example.be`, type: 'page_viewed', properties: { pad: 'x'.repeat(100) } })) };
+    problem(await t.api('post', '/api/v1/events').send(big), 413);
+    problem(await t.api('post', '/api/v1/events').set('content-type', 'application/xml').send('<event/>'), 415);
+    problem(await t.api('post', '/api/v1/events').set('content-type', 'text/plain').send('email=x'), 422); // a string is not an event
+  });
+
+  it('answers invalid input with 422 naming the field, never 500', async () => {
+    const single = await t.api('post', '/api/v1/events').send({ email: 'x@example.be', type: 'Bad Type', colour: 'red' });
+    problem(single, 422);
+    expect(single.body.errors.map((e: { field: string }) => e.field)).toEqual(['colour', 'type']);
+    const notObject = await t.api('post', '/api/v1/events').send([1, 2]);
+    problem(notObject, 422);
+    expect(notObject.body.errors[0].field).toBe('body');
+    const emptyBody = await t.api('post', '/api/v1/events');
+    problem(emptyBody, 422);
+    const batch = await t.api('post', '/api/v1/events').send({ events: [], extra: 1 });
+    problem(batch, 422);
+    expect(batch.body.errors[0].field).toBe('extra');
+  });
+
+  it('keys a single event by the Idempotency-Key header: the retry is a duplicate of the same event', async () => {
+    const send = () => t.api('post', '/api/v1/events').set('idempotency-key', 'route-hdr-1').send({ email: 'hdr-route@example.be', type: 'form_submitted' });
+    const first = await send();
+    const retry = await send();
+    expect(first.body.items[0].status).toBe('accepted');
+    expect(retry.status).toBe(202);
+    expect(retry.body.items[0]).toMatchObject({ status: 'duplicate', eventId: first.body.items[0].eventId });
+  });
+});
