@@ -105,28 +105,28 @@ export class KnownLeadEventWriter {
    */
   private async transaction(group: Request[]): Promise<KnownLeadWrite[]> {
     const qr = this.db.createQueryRunner();
-    await qr.connect();
-    const client = simpleClientOf(qr);
-    if (!client) {
-      await qr.release();
-      return this.db.transaction(async (m) => {
-        // The lock-and-read and the write run with cached generic plans (see plan-mode); the write puts the default back.
-        await m.query(FORCE_GENERIC_PLANS);
-        return this.execute({ m, client: null, committed: false }, group);
-      });
-    }
-    const tx: Tx = { m: qr.manager, client, committed: false };
+    let client: SimpleClient | null = null;
     try {
-      const out = await this.execute(tx, group);
-      if (!tx.committed) await client.query('COMMIT');
-      return out;
+      await qr.connect();
+      client = simpleClientOf(qr);
+      if (client) {
+        const tx: Tx = { m: qr.manager, client, committed: false };
+        const out = await this.execute(tx, group);
+        if (!tx.committed) await client.query('COMMIT');
+        return out;
+      }
     } catch (err) {
       // Whatever failed (a statement, or the COMMIT sent with the write), nothing of it was committed.
-      await client.query('ROLLBACK').catch(() => undefined);
+      await client?.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
       await qr.release();
     }
+    return this.db.transaction(async (m) => {
+      // The lock-and-read and the write run with cached generic plans (see plan-mode); the write puts the default back.
+      await m.query(FORCE_GENERIC_PLANS);
+      return this.execute({ m, client: null, committed: false }, group);
+    });
   }
 
   private async execute(tx: Tx, group: Request[]): Promise<KnownLeadWrite[]> {
