@@ -172,9 +172,12 @@ const param = (p: unknown[], value: unknown) => {
 };
 
 /*
- * Batches travel as one JSON array of records (json_to_recordset) rather than one PostgreSQL array
- * per column (unnest): V8 serialises JSON natively, while the driver escaped every element of every
- * array in JavaScript, which cost more than anything else in writing a 500-enrollment batch.
+ * Batches travel as one JSON array of records rather than one PostgreSQL array per column (unnest):
+ * V8 serialises JSON natively, while the driver escaped every element of every array in JavaScript,
+ * which cost more than anything else in writing a 500-enrollment batch. PostgreSQL reads the array as
+ * jsonb (jsonb_to_recordset), not json: json_to_recordset is slow at filling jsonb columns from nested
+ * objects (visits, waiting_for, variants, a step's detail); the function scan of the state update took
+ * 13 ms of a 500-enrollment batch (≈ 26 µs each) in EXPLAIN ANALYZE, ≈ 3 ms as jsonb.
  */
 
 /** Step runs, first write wins: a visit already recorded is left alone (its effects were done then). */
@@ -182,14 +185,14 @@ function insertStepRunsSql(runs: Effect<'step_run'>[], now: Date, p: unknown[]):
   const rows = JSON.stringify(runs.map((r) => ({ e: r.run.row.id, s: r.stepId, v: r.visit, o: r.outcome, d: r.detail })));
   return `INSERT INTO step_runs (enrollment_id, step_id, visit, outcome, detail, ran_at)
        SELECT u.e, u.s, u.v, u.o, coalesce(u.d, '{}'::jsonb), ${param(p, now.toISOString())}::timestamptz
-         FROM json_to_recordset(${param(p, rows)}::json) AS u(e uuid, s text, v int, o text, d jsonb)
+         FROM jsonb_to_recordset(${param(p, rows)}::jsonb) AS u(e uuid, s text, v int, o text, d jsonb)
        ON CONFLICT (enrollment_id, step_id, visit) DO NOTHING`;
 }
 
 function resolveWaitsSql(waits: Effect<'resolve_wait'>[], p: unknown[]): string {
   const rows = JSON.stringify(waits.map((w) => ({ e: w.run.row.id, s: w.stepId, v: w.visit, o: w.outcome })));
   return `UPDATE step_runs s SET outcome = u.o
-            FROM json_to_recordset(${param(p, rows)}::json) AS u(e uuid, s text, v int, o text)
+            FROM jsonb_to_recordset(${param(p, rows)}::jsonb) AS u(e uuid, s text, v int, o text)
            WHERE s.enrollment_id = u.e AND s.step_id = u.s AND s.visit = u.v`;
 }
 
@@ -211,7 +214,7 @@ function saveEnrollmentsSql(runs: EnrollmentRun[], now: Date, p: unknown[]): str
   return `UPDATE enrollments e SET status = u.status, exit_reason = u.exit_reason, current_step_id = u.step_id,
               step_visit = coalesce((u.visits->>u.step_id)::int, 1), visits = u.visits, waiting_for = u.waiting_for,
               variants = u.variants, next_run_at = u.next_run_at, finished_at = u.finished_at, updated_at = ${param(p, at)}::timestamptz
-         FROM json_to_recordset(${param(p, rows)}::json)
+         FROM jsonb_to_recordset(${param(p, rows)}::jsonb)
            AS u(id uuid, status text, exit_reason text, step_id text, visits jsonb, waiting_for jsonb, variants jsonb, next_run_at timestamptz, finished_at timestamptz)
         WHERE e.id = u.id`;
 }
