@@ -185,7 +185,6 @@ export class LeadScoringService {
     }
     return out;
   }
-
 }
 
 /**
@@ -195,6 +194,8 @@ export class LeadScoringService {
  * already stored (by a concurrent transaction since the caller looked) fails the statement with a unique
  * violation on `events_idempotency`, so nothing of it is written and the caller can try again (see
  * {@link isConcurrentKeyError}). Its one row: how many events were stored and, when some had keys, their ids.
+ * Batches whose records hold jsonb values (event properties, fit contributions) are read as jsonb: the json
+ * form parses every nested value a second time to fill its jsonb column.
  */
 export function persistStatement(
   plan: ScoringPlan,
@@ -207,7 +208,7 @@ export function persistStatement(
     text: `WITH ev AS (
          INSERT INTO events (id, lead_id, type, occurred_at, properties, idempotency_key, received_at)
          SELECT id, lead_id, type, occurred_at, properties, key, received_at
-           FROM json_to_recordset($1::json)
+           FROM jsonb_to_recordset($1::jsonb)
              AS x(id uuid, lead_id uuid, type text, occurred_at timestamptz, properties jsonb, key text, received_at timestamptz)
           ${events?.keyed ? 'ORDER BY key NULLS LAST' : ''}
          RETURNING id
@@ -219,7 +220,7 @@ export function persistStatement(
        ), scores AS (
          UPDATE leads l SET engagement_score = u.v, engagement_as_of = u.a, fit_score = u.f,
                 fit_contributions = u.c, fit_model_version = $3, updated_at = $5
-           FROM json_to_recordset($4::json) AS u(id uuid, v float8, a timestamptz, f float8, c jsonb)
+           FROM jsonb_to_recordset($4::jsonb) AS u(id uuid, v float8, a timestamptz, f float8, c jsonb)
           WHERE l.id = u.id
        )
        SELECT count(*)::int AS count, CASE WHEN $6 THEN array_agg(id) END AS ids${opts.restorePlanMode ? `, ${RESTORE_PLAN_MODE_COLUMN}` : ''} FROM ev`,
