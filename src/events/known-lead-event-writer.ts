@@ -109,30 +109,34 @@ export class KnownLeadEventWriter {
    * (or without node-pg's client at hand) take TypeORM's transaction and node-pg's prepared statements.
    */
   private async transaction(group: Request[]): Promise<KnownLeadWrite[]> {
-    const qr = this.db.createQueryRunner();
-    let client: SimpleClient | null = null;
-    try {
-      await qr.connect();
-      client = simpleClientOf(qr);
-      if (client && group.reduce((n, r) => n + r.rows.length, 0) > SIMPLE_PROTOCOL_MAX_ROWS) client = null;
-      if (client) {
-        const tx: Tx = { m: qr.manager, client, committed: false };
-        const out = await this.execute(tx, group);
-        if (!tx.committed) await client.query('COMMIT');
-        return out;
+    if (group.reduce((n, r) => n + r.rows.length, 0) <= SIMPLE_PROTOCOL_MAX_ROWS) {
+      const qr = this.db.createQueryRunner();
+      try {
+        await qr.connect();
+        const client = simpleClientOf(qr);
+        if (client) return await this.simpleTransaction({ m: qr.manager, client, committed: false }, group);
+      } finally {
+        await qr.release();
       }
-    } catch (err) {
-      // Whatever failed (a statement, or the COMMIT sent with the write), nothing of it was committed.
-      await client?.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      await qr.release();
     }
     return this.db.transaction(async (m) => {
       // The lock-and-read and the write run with cached generic plans (see plan-mode); the write puts the default back.
       await m.query(FORCE_GENERIC_PLANS);
       return this.execute({ m, client: null, committed: false }, group);
     });
+  }
+
+  /** The transaction on node-pg's client: BEGIN goes with the first statement, COMMIT with the write or after. */
+  private async simpleTransaction(tx: Tx & { client: SimpleClient }, group: Request[]): Promise<KnownLeadWrite[]> {
+    try {
+      const out = await this.execute(tx, group);
+      if (!tx.committed) await tx.client.query('COMMIT');
+      return out;
+    } catch (err) {
+      // Whatever failed (a statement, or the COMMIT sent with the write), nothing of it was committed.
+      await tx.client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
   }
 
   private async execute(tx: Tx, group: Request[]): Promise<KnownLeadWrite[]> {
