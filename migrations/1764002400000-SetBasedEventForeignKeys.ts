@@ -28,43 +28,12 @@ export class SetBasedEventForeignKeys1764002400000 implements MigrationInterface
     await q.query(`ALTER TABLE score_ledger DROP CONSTRAINT score_ledger_lead_id_fkey`);
     await q.query(`ALTER TABLE score_ledger DROP CONSTRAINT score_ledger_event_id_fkey`);
 
-    await q.query(`
-      CREATE FUNCTION events_leads_exist() RETURNS trigger LANGUAGE plpgsql AS $$
-      DECLARE
-        missing uuid;
-      BEGIN
-        PERFORM 1 FROM leads l JOIN (SELECT DISTINCT lead_id FROM new_events) n ON l.id = n.lead_id FOR KEY SHARE OF l;
-        SELECT n.lead_id INTO missing FROM (SELECT DISTINCT lead_id FROM new_events) n
-         WHERE NOT EXISTS (SELECT 1 FROM leads l WHERE l.id = n.lead_id) LIMIT 1;
-        IF FOUND THEN
-          RAISE EXCEPTION 'insert into events: lead % does not exist', missing
-            USING ERRCODE = 'foreign_key_violation', TABLE = 'events', CONSTRAINT = 'events_lead_exists';
-        END IF;
-        RETURN NULL;
-      END $$`);
+    await q.query(`CREATE FUNCTION events_leads_exist() ${EVENTS_LEADS_EXIST_BODY}`);
     await q.query(`
       CREATE TRIGGER events_lead_exists AFTER INSERT ON events
         REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION events_leads_exist()`);
 
-    await q.query(`
-      CREATE FUNCTION score_ledger_refs_exist() RETURNS trigger LANGUAGE plpgsql AS $$
-      DECLARE
-        missing uuid;
-      BEGIN
-        SELECT n.lead_id INTO missing FROM (SELECT DISTINCT lead_id FROM new_ledger) n
-         WHERE NOT EXISTS (SELECT 1 FROM leads l WHERE l.id = n.lead_id) LIMIT 1;
-        IF FOUND THEN
-          RAISE EXCEPTION 'insert into score_ledger: lead % does not exist', missing
-            USING ERRCODE = 'foreign_key_violation', TABLE = 'score_ledger', CONSTRAINT = 'score_ledger_lead_exists';
-        END IF;
-        SELECT n.event_id INTO missing FROM (SELECT DISTINCT event_id FROM new_ledger WHERE event_id IS NOT NULL) n
-         WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = n.event_id) LIMIT 1;
-        IF FOUND THEN
-          RAISE EXCEPTION 'insert into score_ledger: event % does not exist', missing
-            USING ERRCODE = 'foreign_key_violation', TABLE = 'score_ledger', CONSTRAINT = 'score_ledger_event_exists';
-        END IF;
-        RETURN NULL;
-      END $$`);
+    await q.query(`CREATE FUNCTION score_ledger_refs_exist() ${SCORE_LEDGER_REFS_EXIST_BODY}`);
     await q.query(`
       CREATE TRIGGER score_ledger_refs_exist AFTER INSERT ON score_ledger
         REFERENCING NEW TABLE AS new_ledger FOR EACH STATEMENT EXECUTE FUNCTION score_ledger_refs_exist()`);
@@ -124,3 +93,38 @@ export class SetBasedEventForeignKeys1764002400000 implements MigrationInterface
     await q.query(`ALTER TABLE events ADD CONSTRAINT events_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES leads(id) ON DELETE CASCADE`);
   }
 }
+
+/** The body of events_leads_exist() as created here (1764004300000's down puts it back). */
+export const EVENTS_LEADS_EXIST_BODY = `RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        missing uuid;
+      BEGIN
+        PERFORM 1 FROM leads l JOIN (SELECT DISTINCT lead_id FROM new_events) n ON l.id = n.lead_id FOR KEY SHARE OF l;
+        SELECT n.lead_id INTO missing FROM (SELECT DISTINCT lead_id FROM new_events) n
+         WHERE NOT EXISTS (SELECT 1 FROM leads l WHERE l.id = n.lead_id) LIMIT 1;
+        IF FOUND THEN
+          RAISE EXCEPTION 'insert into events: lead % does not exist', missing
+            USING ERRCODE = 'foreign_key_violation', TABLE = 'events', CONSTRAINT = 'events_lead_exists';
+        END IF;
+        RETURN NULL;
+      END $$`;
+
+/** The body of score_ledger_refs_exist() as created here (1764004300000's down puts it back). */
+export const SCORE_LEDGER_REFS_EXIST_BODY = `RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        missing uuid;
+      BEGIN
+        SELECT n.lead_id INTO missing FROM (SELECT DISTINCT lead_id FROM new_ledger) n
+         WHERE NOT EXISTS (SELECT 1 FROM leads l WHERE l.id = n.lead_id) LIMIT 1;
+        IF FOUND THEN
+          RAISE EXCEPTION 'insert into score_ledger: lead % does not exist', missing
+            USING ERRCODE = 'foreign_key_violation', TABLE = 'score_ledger', CONSTRAINT = 'score_ledger_lead_exists';
+        END IF;
+        SELECT n.event_id INTO missing FROM (SELECT DISTINCT event_id FROM new_ledger WHERE event_id IS NOT NULL) n
+         WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = n.event_id) LIMIT 1;
+        IF FOUND THEN
+          RAISE EXCEPTION 'insert into score_ledger: event % does not exist', missing
+            USING ERRCODE = 'foreign_key_violation', TABLE = 'score_ledger', CONSTRAINT = 'score_ledger_event_exists';
+        END IF;
+        RETURN NULL;
+      END $$`;

@@ -31,29 +31,7 @@ export class SetBasedTrackingForeignKeys1764002600000 implements MigrationInterf
     await q.query(`ALTER TABLE email_interactions DROP CONSTRAINT email_interactions_lead_id_fkey`);
     await q.query(`ALTER TABLE scoring_queue DROP CONSTRAINT scoring_queue_event_id_fkey`);
 
-    await q.query(`
-      CREATE FUNCTION email_interactions_refs_exist() RETURNS trigger LANGUAGE plpgsql AS $$
-      DECLARE
-        missing uuid;
-      BEGIN
-        PERFORM 1 FROM email_messages m JOIN (SELECT DISTINCT message_id FROM new_interactions) n ON m.id = n.message_id
-          FOR KEY SHARE OF m;
-        SELECT n.message_id INTO missing FROM (SELECT DISTINCT message_id FROM new_interactions) n
-         WHERE NOT EXISTS (SELECT 1 FROM email_messages m WHERE m.id = n.message_id) LIMIT 1;
-        IF FOUND THEN
-          RAISE EXCEPTION 'insert into email_interactions: message % does not exist', missing
-            USING ERRCODE = 'foreign_key_violation', TABLE = 'email_interactions', CONSTRAINT = 'email_interactions_message_exists';
-        END IF;
-        PERFORM 1 FROM leads l JOIN (SELECT DISTINCT lead_id FROM new_interactions WHERE lead_id IS NOT NULL) n ON l.id = n.lead_id
-          FOR KEY SHARE OF l;
-        SELECT n.lead_id INTO missing FROM (SELECT DISTINCT lead_id FROM new_interactions WHERE lead_id IS NOT NULL) n
-         WHERE NOT EXISTS (SELECT 1 FROM leads l WHERE l.id = n.lead_id) LIMIT 1;
-        IF FOUND THEN
-          RAISE EXCEPTION 'insert into email_interactions: lead % does not exist', missing
-            USING ERRCODE = 'foreign_key_violation', TABLE = 'email_interactions', CONSTRAINT = 'email_interactions_lead_exists';
-        END IF;
-        RETURN NULL;
-      END $$`);
+    await q.query(`CREATE FUNCTION email_interactions_refs_exist() ${EMAIL_INTERACTIONS_REFS_EXIST_BODY}`);
     await q.query(`
       CREATE TRIGGER email_interactions_refs_exist AFTER INSERT ON email_interactions
         REFERENCING NEW TABLE AS new_interactions FOR EACH STATEMENT EXECUTE FUNCTION email_interactions_refs_exist()`);
@@ -134,3 +112,27 @@ export class SetBasedTrackingForeignKeys1764002600000 implements MigrationInterf
     await q.query(`ALTER TABLE email_interactions ADD CONSTRAINT email_interactions_message_id_fkey FOREIGN KEY (message_id) REFERENCES email_messages(id) ON DELETE CASCADE`);
   }
 }
+
+/** The body of email_interactions_refs_exist() as created here (1764004300000's down puts it back). */
+export const EMAIL_INTERACTIONS_REFS_EXIST_BODY = `RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        missing uuid;
+      BEGIN
+        PERFORM 1 FROM email_messages m JOIN (SELECT DISTINCT message_id FROM new_interactions) n ON m.id = n.message_id
+          FOR KEY SHARE OF m;
+        SELECT n.message_id INTO missing FROM (SELECT DISTINCT message_id FROM new_interactions) n
+         WHERE NOT EXISTS (SELECT 1 FROM email_messages m WHERE m.id = n.message_id) LIMIT 1;
+        IF FOUND THEN
+          RAISE EXCEPTION 'insert into email_interactions: message % does not exist', missing
+            USING ERRCODE = 'foreign_key_violation', TABLE = 'email_interactions', CONSTRAINT = 'email_interactions_message_exists';
+        END IF;
+        PERFORM 1 FROM leads l JOIN (SELECT DISTINCT lead_id FROM new_interactions WHERE lead_id IS NOT NULL) n ON l.id = n.lead_id
+          FOR KEY SHARE OF l;
+        SELECT n.lead_id INTO missing FROM (SELECT DISTINCT lead_id FROM new_interactions WHERE lead_id IS NOT NULL) n
+         WHERE NOT EXISTS (SELECT 1 FROM leads l WHERE l.id = n.lead_id) LIMIT 1;
+        IF FOUND THEN
+          RAISE EXCEPTION 'insert into email_interactions: lead % does not exist', missing
+            USING ERRCODE = 'foreign_key_violation', TABLE = 'email_interactions', CONSTRAINT = 'email_interactions_lead_exists';
+        END IF;
+        RETURN NULL;
+      END $$`;

@@ -14,9 +14,8 @@ import { SetBasedEventForeignKeys1764002400000 } from './1764002400000-SetBasedE
 import { SetBasedTrackingForeignKeys1764002600000 } from './1764002600000-SetBasedTrackingForeignKeys.js';
 import { SetBasedStepRunForeignKey1764002700000 } from './1764002700000-SetBasedStepRunForeignKey.js';
 import { SetBasedEnrollmentForeignKeys1764003200000 } from './1764003200000-SetBasedEnrollmentForeignKeys.js';
-import { CheaperTrackingReferenceCheck1764004100000 } from './1764004100000-CheaperTrackingReferenceCheck.js';
 import { InteractionMessageTimeIndex1764004110000 } from './1764004110000-InteractionMessageTimeIndex.js';
 import { IndexedReferenceChecks1764004300000 } from './1764004300000-IndexedReferenceChecks.js';
 
 /** Every migration, in order. Add new ones at the end. */
-export const MIGRATIONS = [CreateCore1764000000000, CreateEmail1764000100000, EmailDelivery1764000200000, TrackingAndBounces1764000300000, CreatePrograms1764000400000, CreateHandoffsAndWebhooks1764000500000, PrivacyAudit1764000600000, LeadMilestones1764000700000, ScoringHotUpdates1764001000000, FunnelAggregates1764001300000, SaltedSuppressionHash1764001310000, ProgramFunnelLeads1764001320000, SetBasedEventForeignKeys1764002400000, SetBasedTrackingForeignKeys1764002600000, SetBasedStepRunForeignKey1764002700000, SetBasedEnrollmentForeignKeys1764003200000, CheaperTrackingReferenceCheck1764004100000, InteractionMessageTimeIndex1764004110000, IndexedReferenceChecks1764004300000];
+export const MIGRATIONS = [CreateCore1764000000000, CreateEmail1764000100000, EmailDelivery1764000200000, TrackingAndBounces1764000300000, CreatePrograms1764000400000, CreateHandoffsAndWebhooks1764000500000, PrivacyAudit1764000600000, LeadMilestones1764000700000, ScoringHotUpdates1764001000000, FunnelAggregates1764001300000, SaltedSuppressionHash1764001310000, ProgramFunnelLeads1764001320000, SetBasedEventForeignKeys1764002400000, SetBasedTrackingForeignKeys1764002600000, SetBasedStepRunForeignKey1764002700000, SetBasedEnrollmentForeignKeys1764003200000, InteractionMessageTimeIndex1764004110000, IndexedReferenceChecks1764004300000];
