@@ -1,3 +1,12 @@
+/** When a drain loop stores without waiting: a chunk of `minBatch` hits, or nothing to wait for after `lingerMs`. */
+export interface LingerSettings {
+  minBatch: number;
+  lingerMs: number;
+}
+
+/** The longest single wait between two reads while lingering (ms), so a filling chunk is noticed soon. */
+export const LINGER_STEP_MS = 25;
+
 /**
  * How long a drain loop waits for more hits before storing the ones it has read. Storing costs a fixed amount
  * per transaction (statements, triggers, commit, a scoring job) on top of the cost per hit, so a few hundred
@@ -10,14 +19,6 @@
  * buffer clock ahead of ours can never stretch the wait past `lingerMs`). Returns the ms to wait before
  * reading again (0: store now).
  */
-export interface LingerSettings {
-  minBatch: number;
-  lingerMs: number;
-}
-
-/** The longest single wait between two reads while lingering (ms), so a filling chunk is noticed soon. */
-export const LINGER_STEP_MS = 25;
-
 export function lingerWait(count: number, oldestMs: number, nowMs: number, waitedMs: number, s: LingerSettings): number {
   if (count === 0 || count >= s.minBatch || s.lingerMs <= 0) return 0;
   const age = nowMs - oldestMs > 0 ? nowMs - oldestMs : 0; // NaN (no time in the id) counts as fresh
