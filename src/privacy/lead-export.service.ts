@@ -4,6 +4,14 @@ import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { LeadsService } from '../leads/leads.service.js';
 
+/**
+ * A lead's enrollments, active and finished. The status condition is what lets each part use its partial
+ * index (enrollments_one_active, enrollments_lead_history; see ANY_STATUS_SQL in programs/enrollment-writer.ts).
+ */
+export const LEAD_ENROLLMENTS_SQL = `SELECT id, program_id AS "programId", program_version AS "programVersion", status, exit_reason AS "exitReason",
+         enrolled_at AS "enrolledAt", finished_at AS "finishedAt"
+    FROM enrollments WHERE lead_id = $1 AND (status = 'active' OR status <> 'active') ORDER BY enrolled_at`;
+
 /** GDPR export: everything stored about one lead, as JSON. */
 @Injectable()
 export class LeadExportService {
@@ -29,8 +37,7 @@ export class LeadExportService {
            FROM email_messages WHERE lead_id = $1 ORDER BY created_at`),
       q(`SELECT message_id AS "messageId", kind, link_index AS "linkIndex", url, machine, reason, user_agent AS "userAgent", ip, occurred_at AS "occurredAt"
            FROM email_interactions WHERE lead_id = $1 ORDER BY occurred_at`),
-      q(`SELECT id, program_id AS "programId", program_version AS "programVersion", status, exit_reason AS "exitReason", enrolled_at AS "enrolledAt",
-                finished_at AS "finishedAt" FROM enrollments WHERE lead_id = $1 ORDER BY enrolled_at`),
+      q(LEAD_ENROLLMENTS_SQL),
       q(`SELECT id, status, priority, reason, owner_id AS "ownerId", sla_due_at AS "slaDueAt", responded_at AS "respondedAt", note,
                 reject_reason AS "rejectReason", value, currency, created_at AS "createdAt" FROM handoffs WHERE lead_id = $1 ORDER BY created_at`),
       q(`SELECT reason, source, created_at AS "createdAt" FROM suppressions WHERE lead_id = $1`),

@@ -19,13 +19,24 @@ export function reenrollAfterDays(def: ProgramDefinition): number | null {
 }
 
 /**
+ * A lookup of enrollments by lead (and program) with no condition on status uses no index: active ones are
+ * in enrollments_one_active (lead_id, program_id) WHERE status = 'active', finished ones in
+ * enrollments_lead_history (lead_id, program_id, enrolled_at) WHERE status <> 'active' (so that a scheduler
+ * step of an active enrollment maintains one index fewer). Naming both parts lets the planner read the two
+ * indexes (a BitmapOr) instead of every enrollment.
+ */
+export const ANY_STATUS_SQL = `(status = 'active' OR status <> 'active')`;
+
+/**
  * The re-enrollment rule as SQL over a candidate `(program, lead)`: no active enrollment, and no
  * earlier one at all (policy never) or none that began within the last N days (policy after N days).
+ * Active and finished enrollments are tested apart, each on its partial index (see ANY_STATUS_SQL).
  * The unique index on active enrollments is the final guard against concurrent inserts.
  */
 export function mayEnterSql(program: string, lead: string, days: string, now: string): string {
-  return `NOT EXISTS (SELECT 1 FROM enrollments p WHERE p.lead_id = ${lead} AND p.program_id = ${program}
-            AND (p.status = 'active' OR ${days} IS NULL OR p.enrolled_at > ${now} - make_interval(days => ${days})))`;
+  return `NOT EXISTS (SELECT 1 FROM enrollments p WHERE p.lead_id = ${lead} AND p.program_id = ${program} AND p.status = 'active')
+          AND NOT EXISTS (SELECT 1 FROM enrollments p WHERE p.lead_id = ${lead} AND p.program_id = ${program} AND p.status <> 'active'
+            AND (${days} IS NULL OR p.enrolled_at > ${now} - make_interval(days => ${days})))`;
 }
 
 /** Enrolls many (program, lead) pairs at once, set-based; returns the enrollments created. */

@@ -7,7 +7,7 @@ import type { ProgramDefinition } from './domain/program-definition.js';
 import type { Waiting } from './domain/step-interpreter.js';
 import type { EnrollDto } from './dto/enroll.dto.js';
 import type { ListEnrollmentsQuery } from './dto/list-enrollments.query.js';
-import { mayEnterSql, reenrollAfterDays, type EnrollmentVia } from './enrollment-writer.js';
+import { ANY_STATUS_SQL, mayEnterSql, reenrollAfterDays, type EnrollmentVia } from './enrollment-writer.js';
 import { ProgramCatalog } from './program-catalog.service.js';
 import { conditionSql, parseSegment, SqlParams } from './segment-sql.js';
 
@@ -98,16 +98,8 @@ export class EnrollmentsService {
     const [program]: { id: string }[] = await this.db.query(`SELECT id FROM programs WHERE id = $1`, [programId]);
     if (!program) throw DomainError.notFound('Program', programId);
     const limit = q.limit ?? 50;
-    const after = decodeCursor(q.cursor, 2);
-    const p = new SqlParams([programId, limit + 1]);
-    const where = ['program_id = $1'];
-    if (q.status) where.push(`status = ${p.add(q.status)}`);
-    if (q.leadId) where.push(`lead_id = ${p.add(q.leadId)}`);
-    if (after) where.push(`(enrolled_at, id) > (${p.add(after[0], '::timestamptz')}, ${p.add(after[1], '::uuid')})`);
-    const rows: EnrollmentRow[] = await this.db.query(
-      `SELECT * FROM enrollments WHERE ${where.join(' AND ')} ORDER BY enrolled_at, id LIMIT $2`,
-      p.values,
-    );
+    const { sql, values } = listSql(programId, q);
+    const rows: EnrollmentRow[] = await this.db.query(sql, values);
     return pageOf(rows.map(view), limit, (e) => [e.enrolledAt, e.id]);
   }
 
@@ -156,6 +148,18 @@ export class EnrollmentsService {
     const sql = shape === 'rows' ? `${insert} RETURNING *` : `WITH ins AS (${insert} RETURNING 1) SELECT count(*)::int AS count FROM ins`;
     return m.query(sql, p.values);
   }
+}
+
+/** A page of a program's enrollments (filtered by status and/or lead), in enrollment order. */
+export function listSql(programId: string, q: ListEnrollmentsQuery): { sql: string; values: unknown[] } {
+  const after = decodeCursor(q.cursor, 2);
+  const p = new SqlParams([programId, (q.limit ?? 50) + 1]);
+  const where = ['program_id = $1'];
+  if (q.status) where.push(`status = ${p.add(q.status)}`);
+  // Without the status condition, a lead's enrollments were read by filtering all of the program's.
+  if (q.leadId) where.push(`lead_id = ${p.add(q.leadId)}`, ANY_STATUS_SQL);
+  if (after) where.push(`(enrolled_at, id) > (${p.add(after[0], '::timestamptz')}, ${p.add(after[1], '::uuid')})`);
+  return { sql: `SELECT * FROM enrollments WHERE ${where.join(' AND ')} ORDER BY enrolled_at, id LIMIT $2`, values: p.values };
 }
 
 export function view(row: EnrollmentRow): EnrollmentView {
