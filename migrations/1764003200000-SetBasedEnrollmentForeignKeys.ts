@@ -72,12 +72,7 @@ export class SetBasedEnrollmentForeignKeys1764003200000 implements MigrationInte
         EXECUTE FUNCTION enrollments_refs_fixed()`);
 
     // Parents: a deleted lead or program version takes its enrollments.
-    await q.query(`
-      CREATE FUNCTION leads_delete_enrollments() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        DELETE FROM enrollments e USING old_leads o WHERE e.lead_id = o.id;
-        RETURN NULL;
-      END $$`);
+    await q.query(`CREATE FUNCTION leads_delete_enrollments() ${LEADS_DELETE_ENROLLMENTS_BODY}`);
     await q.query(`
       CREATE TRIGGER leads_delete_enrollments AFTER DELETE ON leads
         REFERENCING OLD TABLE AS old_leads FOR EACH STATEMENT EXECUTE FUNCTION leads_delete_enrollments()`);
@@ -107,3 +102,10 @@ export class SetBasedEnrollmentForeignKeys1764003200000 implements MigrationInte
     await q.query(`ALTER TABLE enrollments ADD CONSTRAINT enrollments_lead_id_fkey FOREIGN KEY (lead_id) REFERENCES leads(id) ON DELETE CASCADE`);
   }
 }
+
+/** The cascade of deleted leads to their enrollments (replaced by 1764004500000, whose down puts this back). */
+export const LEADS_DELETE_ENROLLMENTS_BODY = `RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        DELETE FROM enrollments e USING old_leads o WHERE e.lead_id = o.id;
+        RETURN NULL;
+      END $$`;

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { LEADS_DELETE_ENROLLMENTS_BODY as PREVIOUS_BODY } from './1764003200000-SetBasedEnrollmentForeignKeys.js';
 
 /**
  * enrollments_lead_history (lead_id, program_id, enrolled_at) covers finished enrollments only
@@ -32,7 +33,7 @@ export class PartialLeadHistoryIndex1764004500000 implements MigrationInterface 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP INDEX CONCURRENTLY IF EXISTS enrollments_lead_history_all`);
     await q.query(`CREATE INDEX CONCURRENTLY enrollments_lead_history_all ON enrollments (lead_id, program_id, enrolled_at)`);
-    await q.query(`CREATE OR REPLACE FUNCTION leads_delete_enrollments() ${PREVIOUS_LEADS_DELETE_ENROLLMENTS_BODY}`);
+    await q.query(`CREATE OR REPLACE FUNCTION leads_delete_enrollments() ${PREVIOUS_BODY}`);
     await q.query(`DROP INDEX CONCURRENTLY IF EXISTS enrollments_lead_history`);
     await q.query(`ALTER INDEX enrollments_lead_history_all RENAME TO enrollments_lead_history`);
   }
@@ -44,12 +45,5 @@ export const LEADS_DELETE_ENROLLMENTS_BODY = `RETURNS trigger LANGUAGE plpgsql A
         gone uuid[] := ARRAY(SELECT id FROM old_leads);
       BEGIN
         DELETE FROM enrollments e WHERE e.lead_id = ANY(gone) AND (e.status = 'active' OR e.status <> 'active');
-        RETURN NULL;
-      END $$`;
-
-/** The body of 1764003200000, for down. */
-const PREVIOUS_LEADS_DELETE_ENROLLMENTS_BODY = `RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        DELETE FROM enrollments e USING old_leads o WHERE e.lead_id = o.id;
         RETURN NULL;
       END $$`;

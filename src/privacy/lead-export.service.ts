@@ -3,14 +3,12 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { LeadsService } from '../leads/leads.service.js';
+import { ANY_STATUS_SQL } from '../programs/enrollment-writer.js';
 
-/**
- * A lead's enrollments, active and finished. The status condition is what lets each part use its partial
- * index (enrollments_one_active, enrollments_lead_history; see ANY_STATUS_SQL in programs/enrollment-writer.ts).
- */
+/** A lead's enrollments, active and finished (ANY_STATUS_SQL lets each part use its partial index). */
 export const LEAD_ENROLLMENTS_SQL = `SELECT id, program_id AS "programId", program_version AS "programVersion", status, exit_reason AS "exitReason",
          enrolled_at AS "enrolledAt", finished_at AS "finishedAt"
-    FROM enrollments WHERE lead_id = $1 AND (status = 'active' OR status <> 'active') ORDER BY enrolled_at`;
+    FROM enrollments WHERE lead_id = $1 AND ${ANY_STATUS_SQL} ORDER BY enrolled_at`;
 
 /** GDPR export: everything stored about one lead, as JSON. */
 @Injectable()
