@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
@@ -7,6 +7,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { ProgramDefinition } from './domain/program-definition.js';
 import { validProgramDefinition } from './program-validation.js';
 import type { ListProgramsQuery } from './dto/list-programs.query.js';
+import { EnrollmentWakeups } from './scheduler/enrollment-wakeups.js';
 
 export type ProgramStatus = 'draft' | 'active' | 'paused' | 'archived';
 
@@ -43,6 +44,8 @@ export class ProgramsService {
     private readonly db: DataSource,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    // Absent outside Nest (the seed command has no queue): a resume then waits for the workers' tick.
+    @Optional() private readonly wakeups?: EnrollmentWakeups,
   ) {}
 
   async create(input: unknown, starter: string | null = null, manager: EntityManager = this.db.manager): Promise<ProgramView> {
@@ -121,8 +124,11 @@ export class ProgramsService {
     return this.transition(id, ['active', 'paused'], 'paused');
   }
 
-  resume(id: string): Promise<ProgramView> {
-    return this.transition(id, ['paused', 'active'], 'active');
+  /** The steps that came due while paused run now: a worker is nudged instead of waiting for its tick. */
+  async resume(id: string): Promise<ProgramView> {
+    const program = await this.transition(id, ['paused', 'active'], 'active');
+    await this.wakeups?.nudge(this.clock.now());
+    return program;
   }
 
   /** Archives the program; its active enrollments end with reason 'archived'. */

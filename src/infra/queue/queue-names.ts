@@ -22,9 +22,12 @@ export interface DeliverEmailJob {
   messageIds?: string[];
 }
 
-/** Run these enrollments if they are due (ids only; the enrollments table is the truth, the tick finds anything missed). */
+/**
+ * Run these enrollments if they are due (ids only; the enrollments table is the truth, the tick finds anything
+ * missed), or, without ids, whatever is due now (a nudge after many enrollments became due at once, e.g. a resume).
+ */
 export interface RunEnrollmentsJob {
-  enrollmentIds: string[];
+  enrollmentIds?: string[];
 }
 
 /** Attempt this webhook delivery (the webhook_deliveries row is the truth; a duplicate job finds nothing to send). */

@@ -14,6 +14,18 @@ export class EnrollmentWakeups {
 
   constructor(@InjectQueue(QUEUES.programs) private readonly queue: Queue<RunEnrollmentsJob>) {}
 
+  /**
+   * Asks a worker to run what is due now rather than at its next tick (PROGRAMS_TICK_MS): one job, deduplicated
+   * within a second, whatever the number of enrollments. Best effort, like every wake-up.
+   */
+  async nudge(now: Date): Promise<void> {
+    try {
+      await this.queue.add('drain', {}, { jobId: `drain-${Math.floor(now.getTime() / 1000)}`, removeOnComplete: true, removeOnFail: true, attempts: 1 });
+    } catch (err) {
+      this.logger.warn({ err: String(err) }, 'could not nudge the scheduler; the tick will run what is due');
+    }
+  }
+
   async schedule(items: { id: string; at: Date }[], now: Date): Promise<void> {
     if (!items.length) return;
     try {

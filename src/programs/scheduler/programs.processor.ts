@@ -3,7 +3,10 @@ import { Job } from 'bullmq';
 import { QUEUES, type RunEnrollmentsJob } from '../../infra/queue/queue-names.js';
 import { ProgramScheduler } from './program-scheduler.service.js';
 
-/** Runs the enrollments a wake-up job names, if they are (still) due; the database decides, not the job. */
+/**
+ * Runs the enrollments a wake-up job names, if they are (still) due; the database decides, not the job.
+ * A job naming none drains everything due, beside the tick's own loops (SKIP LOCKED shares the work).
+ */
 @Processor(QUEUES.programs, { concurrency: 4 })
 export class ProgramsProcessor extends WorkerHost {
   constructor(private readonly scheduler: ProgramScheduler) {
@@ -11,6 +14,7 @@ export class ProgramsProcessor extends WorkerHost {
   }
 
   async process(job: Job<RunEnrollmentsJob>): Promise<number> {
-    return this.scheduler.runBatch(job.data.enrollmentIds);
+    const ids = job.data.enrollmentIds;
+    return ids ? this.scheduler.runBatch(ids) : this.scheduler.drain();
   }
 }
