@@ -1,16 +1,10 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { randomUUID } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger as Pino } from 'pino';
 import { AppModule, AppOverrides } from './app.module.js';
-import { ProblemFilter } from './common/problem.filter.js';
 import { createRootLogger, PinoNestLogger } from './common/logger.js';
-import { createValidationPipe } from './common/validation.js';
 import { AppConfig } from './config/app-config.js';
-import { MetricsService } from './metrics/metrics.service.js';
-import { setupOpenApi } from './openapi.js';
-import { setupQueueDashboard } from './operations/queue-dashboard.js';
 
 /** Builds the HTTP application (API role, or API and workers together). */
 export async function createHttpApp(
@@ -18,44 +12,9 @@ export async function createHttpApp(
   log: Pino = createRootLogger(config.logLevel),
   overrides: AppOverrides = {},
 ): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({
-    bodyLimit: config.bodyLimitBytes,
-    trustProxy: true,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
-  });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, overrides), adapter, {
-    logger: new PinoNestLogger(log),
-    bufferLogs: false,
-    abortOnError: false,
-  });
-  const fastify = app.getHttpAdapter().getInstance();
-  const metrics = app.get(MetricsService);
-  // One structured line per request: the route pattern, never the raw URL (tracking tokens live in paths).
-  fastify.addHook('onResponse', (request, reply, done) => {
-    metrics.observeHttp(request.method, request.routeOptions?.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
-    log.info(
-      {
-        reqId: request.id,
-        method: request.method,
-        route: request.routeOptions?.url ?? 'unmatched',
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 10) / 10,
-      },
-      'request',
-    );
-    done();
-  });
-  fastify.addHook('onSend', (request, reply, _payload, done) => {
-    void reply.header('x-request-id', request.id);
-    done();
-  });
-  app.useGlobalFilters(new ProblemFilter());
-  app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
-  setupOpenApi(app, config.docsUi);
-  if (config.queueDashboard) await setupQueueDashboard(app);
-  return app;
+  // Imported on demand so that a worker process never loads the HTTP layer (Fastify, Swagger, class-validator, bull-board).
+  const { buildHttpApp } = await import('./http-app.js');
+  return buildHttpApp(await AppModule.register(config, overrides), config, log);
 }
 
 /** Builds a worker-only process: queue consumers and crons, no HTTP. */
@@ -64,7 +23,7 @@ export async function createWorkerApp(
   log: Pino = createRootLogger(config.logLevel),
   overrides: AppOverrides = {},
 ): Promise<INestApplicationContext> {
-  const app = await NestFactory.createApplicationContext(AppModule.register(config, overrides), { logger: new PinoNestLogger(log), abortOnError: false });
+  const app = await NestFactory.createApplicationContext(await AppModule.register(config, overrides), { logger: new PinoNestLogger(log), abortOnError: false });
   app.enableShutdownHooks();
   return app;
 }

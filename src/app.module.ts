@@ -1,28 +1,15 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AnalyticsModule } from './analytics/analytics.module.js';
-import { AuthModule } from './auth/auth.module.js';
 import { Clock } from './common/clock.js';
 import { CommonModule } from './common/common.module.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
-import { EventsModule } from './events/events.module.js';
-import { HandoffsModule } from './handoffs/handoffs.module.js';
-import { HealthModule } from './health/health.module.js';
-import { EmailApiModule } from './email/email-api.module.js';
 import { EmailModule } from './email/email.module.js';
 import { DatabaseModule } from './infra/database/database.module.js';
 import { QueueModule } from './infra/queue/queue.module.js';
-import { LeadsModule } from './leads/leads.module.js';
 import { LeadActivityModule } from './lifecycle/lead-activity.js';
 import { MetricsModule } from './metrics/metrics.module.js';
-import { PrivacyModule } from './privacy/privacy.module.js';
 import { ProgramsModule } from './programs/programs.module.js';
 import { ScoringModule } from './scoring/scoring.module.js';
-import { TemplatesModule } from './templates/templates.module.js';
-import { SuppressionAdminModule } from './suppression/suppression-admin.module.js';
-import { TrackingModule } from './tracking/tracking.module.js';
-import { WebhooksModule } from './webhooks/webhooks.module.js';
-import { WorkerModule } from './worker.module.js';
 
 export interface AppOverrides {
   clock?: Clock;
@@ -31,9 +18,14 @@ export interface AppOverrides {
 /** One build, several roles: the HTTP API, the workers, or both. */
 @Module({})
 export class AppModule {
-  static register(config: AppConfig, overrides: AppOverrides = {}): DynamicModule {
+  static async register(config: AppConfig, overrides: AppOverrides = {}): Promise<DynamicModule> {
     const api = config.processRole !== 'worker';
     const worker = config.processRole !== 'api';
+    // Each role's modules are imported on demand, not at the top of this file: ES module imports are eager, so a
+    // static import would make a worker load every controller, DTO, class-validator and @nestjs/swagger (and an
+    // API process every consumer and cron) just to leave them unused.
+    const apiModules = api ? (await import('./api-modules.js')).API_MODULES : [];
+    const workerModules = worker ? [(await import('./worker.module.js')).WorkerModule] : [];
     return {
       module: AppModule,
       imports: [
@@ -46,8 +38,8 @@ export class AppModule {
         ScoringModule,
         EmailModule,
         ProgramsModule,
-        ...(api ? [AuthModule, HealthModule, LeadsModule, PrivacyModule, AnalyticsModule, EventsModule, EmailApiModule, TemplatesModule, TrackingModule, SuppressionAdminModule, HandoffsModule, WebhooksModule] : []),
-        ...(worker ? [WorkerModule] : []),
+        ...apiModules,
+        ...workerModules,
       ],
     };
   }

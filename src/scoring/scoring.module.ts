@@ -1,13 +1,11 @@
 import { Module } from '@nestjs/common';
 import { LeadScoringService } from './lead-scoring.service.js';
-import { ScoreExplainService } from './score-explain.service.js';
 import { ScoringBatcher } from './scoring-batcher.js';
-import { ScoringController } from './scoring.controller.js';
 import { ScoringModelService } from './scoring-model.service.js';
 
+/** Scoring for every process role: the model, scoring leads and its batcher. The HTTP side is ScoringApiModule. */
 @Module({
-  controllers: [ScoringController],
-  providers: [ScoringModelService, LeadScoringService, ScoreExplainService, ScoringBatcher],
-  exports: [ScoringModelService, LeadScoringService, ScoreExplainService, ScoringBatcher],
+  providers: [ScoringModelService, LeadScoringService, ScoringBatcher],
+  exports: [ScoringModelService, LeadScoringService, ScoringBatcher],
 })
 export class ScoringModule {}
