@@ -7,7 +7,6 @@ import { EmailModule } from './email/email.module.js';
 import { DatabaseModule } from './infra/database/database.module.js';
 import { QueueModule } from './infra/queue/queue.module.js';
 import { LeadActivityModule } from './lifecycle/lead-activity.js';
-import { MetricsModule } from './metrics/metrics.module.js';
 import { ProgramsModule } from './programs/programs.module.js';
 import { ScoringModule } from './scoring/scoring.module.js';
 
@@ -34,7 +33,6 @@ export class AppModule {
         DatabaseModule,
         LeadActivityModule,
         QueueModule,
-        MetricsModule,
         ScoringModule,
         EmailModule,
         ProgramsModule,

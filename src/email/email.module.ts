@@ -14,7 +14,6 @@ import { TemplateCompilerService } from './template-compiler.service.js';
 import { TemplateStore } from './template-store.service.js';
 import { DevMailboxTransport } from './transport/dev-mailbox.transport.js';
 import { MailTransport } from './transport/mail-transport.js';
-import { SmtpTransport } from './transport/smtp.transport.js';
 
 /**
  * Email for every process role: `NurtureMailer` for programs (enqueue in the caller's transaction,
@@ -37,8 +36,9 @@ import { SmtpTransport } from './transport/smtp.transport.js';
     {
       provide: MailTransport,
       inject: [APP_CONFIG, DataSource],
-      useFactory: (config: AppConfig, db: DataSource): MailTransport => {
-        if (config.email.smtpUrl) return new SmtpTransport(config.email);
+      useFactory: async (config: AppConfig, db: DataSource): Promise<MailTransport> => {
+        // Imported only when SMTP is configured: without it, a process never loads nodemailer.
+        if (config.email.smtpUrl) return new (await import('./transport/smtp.transport.js')).SmtpTransport(config.email);
         if (config.production) new Logger('EmailModule').warn('SMTP_URL is not set: email goes to the development mailbox and reaches nobody');
         return new DevMailboxTransport(db);
       },

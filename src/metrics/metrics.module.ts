@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
+import { MetricsController } from './metrics.controller.js';
 import { MetricsService } from './metrics.service.js';
 
-/** The metrics registry, for every process role; the scrape endpoint is MetricsApiModule (API role). */
 @Global()
-@Module({ providers: [MetricsService], exports: [MetricsService] })
+@Module({ controllers: [MetricsController], providers: [MetricsService], exports: [MetricsService] })
 export class MetricsModule {}

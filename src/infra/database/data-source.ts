@@ -1,6 +1,5 @@
 import pg from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
-import { MIGRATIONS } from '../../../migrations/index.js';
 
 // Return bigint/int8 columns (counts, identity ids) as JS numbers; our values stay far below 2^53.
 pg.types.setTypeParser(20, (v: string) => Number(v));
@@ -10,7 +9,6 @@ export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions
     type: 'postgres',
     url,
     entities: [],
-    migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     synchronize: false,
     logging: ['error'],
@@ -41,7 +39,9 @@ export async function ensureDatabase(url: string): Promise<void> {
 
 /** Applies pending migrations under an advisory lock, so several processes starting at once don't race. */
 export async function runMigrations(url: string): Promise<string[]> {
-  const ds = new DataSource(dataSourceOptions(url, 2));
+  // Only the migration runner's data source knows the migrations: a process started with RUN_MIGRATIONS=false never loads them.
+  const { MIGRATIONS } = await import('../../../migrations/index.js');
+  const ds = new DataSource({ ...dataSourceOptions(url, 2), migrations: MIGRATIONS });
   await ds.initialize();
   try {
     const runner = ds.createQueryRunner();
