@@ -5,7 +5,6 @@ import { EventsModule } from './events/events.module.js';
 import { HandoffsApiModule } from './handoffs/handoffs-api.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LeadsModule } from './leads/leads.module.js';
-import { MetricsModule } from './metrics/metrics.module.js';
 import { PrivacyModule } from './privacy/privacy.module.js';
 import { ProgramsApiModule } from './programs/programs-api.module.js';
 import { ScoringApiModule } from './scoring/scoring-api.module.js';
@@ -15,12 +14,10 @@ import { TrackingModule } from './tracking/tracking.module.js';
 import { WebhooksApiModule } from './webhooks/webhooks-api.module.js';
 
 /**
- * What only the HTTP API serves: every controller, with its DTOs and OpenAPI decorators, and the metrics a
- * scrape reads (a worker has no endpoint to serve them). AppModule imports this file on demand
- * (PROCESS_ROLE=api|all). The order is the order routes are registered and documented.
+ * What only the HTTP API serves: every controller, with its DTOs and OpenAPI decorators. AppModule imports
+ * this file on demand (PROCESS_ROLE=api|all). The order is the order routes are registered and documented.
  */
 export const API_MODULES = [
-  MetricsModule,
   ScoringApiModule,
   ProgramsApiModule,
   AuthModule,

@@ -14,7 +14,7 @@ export async function createHttpApp(
 ): Promise<NestFastifyApplication> {
   // Imported on demand so that a worker process never loads the HTTP layer (Fastify, Swagger, class-validator, bull-board).
   const { buildHttpApp } = await import('./http-app.js');
-  return buildHttpApp(await AppModule.register(config, overrides), config, log);
+  return buildHttpApp(await AppModule.register(config, overrides, true), config, log);
 }
 
 /** Builds a worker-only process: queue consumers and crons, no HTTP. */
