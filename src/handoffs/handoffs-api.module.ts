@@ -13,6 +13,5 @@ import { SalesRepsService } from './sales-reps.service.js';
   imports: [HandoffsModule, ScoringModule, LeadsModule],
   controllers: [HandoffsController, SalesRepsController],
   providers: [HandoffsService, SalesActionsService, SalesRepsService],
-  exports: [HandoffsService],
 })
 export class HandoffsApiModule {}

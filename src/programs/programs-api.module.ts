@@ -14,6 +14,5 @@ import { StarterProgramsService } from './starters/starter-programs.service.js';
   imports: [ProgramsModule, EmailModule],
   controllers: [ProgramsController, ProgramRunsController],
   providers: [ProgramsService, EnrollmentsService, SimulationService, ProgramStatsService, StarterProgramsService],
-  exports: [ProgramsService, EnrollmentsService],
 })
 export class ProgramsApiModule {}
