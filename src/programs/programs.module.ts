@@ -16,6 +16,6 @@ import { StepEffectsWriter } from './scheduler/step-effects.writer.js';
 @Module({
   imports: [EmailModule, SuppressionModule, ScoringModule],
   providers: [ProgramCatalog, ProgramActivityListener, StepEffectsWriter, EnrollmentWakeups, ProgramScheduler],
-  exports: [ProgramScheduler, ProgramCatalog],
+  exports: [ProgramScheduler, ProgramCatalog, EnrollmentWakeups],
 })
 export class ProgramsModule {}
