@@ -35,24 +35,29 @@ export function suppressionOfLeadSql(lead: string): string {
  * of two probes per lead. Consent withdrawal, which lives on the lead row, is the caller's to check.
  */
 export async function listedSuppressions(manager: EntityManager, leads: { id: string; email: string | null }[]): Promise<Map<string, SuppressionReason>> {
+  const reasons = new Map<string, SuppressionReason>();
+  if (!leads.length) return reasons;
   const byHash = new Map<string, string[]>();
   for (const lead of leads) {
     if (!lead.email) continue;
     const hash = emailHash(lead.email);
-    byHash.set(hash, [...(byHash.get(hash) ?? []), lead.id]);
+    const ids = byHash.get(hash);
+    if (ids) ids.push(lead.id);
+    else byHash.set(hash, [lead.id]);
   }
-  const listed: { email_hash: string; lead_id: string | null; reason: SuppressionReason }[] = leads.length
-    ? await manager.query(
-        `SELECT email_hash, lead_id, reason FROM suppressions
-          WHERE email_hash = ANY($1::text[]) OR lead_id = ANY($2::uuid[]) ORDER BY created_at, email_hash`,
-        [[...byHash.keys()], leads.map((l) => l.id)],
-      )
-    : [];
+  // Hex hashes and uuids hold no comma: each key list travels as one comma-joined text, which the driver
+  // sends as is, where a JavaScript array would be escaped element by element.
+  const listed: { email_hash: string; lead_id: string | null; reason: SuppressionReason }[] = await manager.query(
+    `SELECT email_hash, lead_id, reason FROM suppressions
+      WHERE email_hash = ANY(string_to_array($1, ',')) OR lead_id = ANY(string_to_array($2, ',')::uuid[]) ORDER BY created_at, email_hash`,
+    [[...byHash.keys()].join(','), leads.map((l) => l.id).join(',')],
+  );
+  if (!listed.length) return reasons;
   const wanted = new Set(leads.map((l) => l.id));
-  const reasons = new Map<string, SuppressionReason>();
+  const earliest = (id: string, reason: SuppressionReason) => reasons.has(id) || reasons.set(id, reason);
   for (const row of listed) {
-    const ids = [...(byHash.get(row.email_hash) ?? []), ...(row.lead_id && wanted.has(row.lead_id) ? [row.lead_id] : [])];
-    for (const id of ids) if (!reasons.has(id)) reasons.set(id, row.reason);
+    for (const id of byHash.get(row.email_hash) ?? []) earliest(id, row.reason);
+    if (row.lead_id && wanted.has(row.lead_id)) earliest(row.lead_id, row.reason);
   }
   return reasons;
 }
