@@ -66,4 +66,10 @@ export abstract class PeriodicTask implements OnApplicationBootstrap, OnModuleDe
       });
     return this.current;
   }
+
+  /** Runs now; when a run is under way (it may have looked before the caller's news), once more after it. */
+  async tickAfterCurrent(): Promise<number> {
+    if (this.current) await this.current;
+    return this.tick();
+  }
 }

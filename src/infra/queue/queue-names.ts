@@ -24,7 +24,7 @@ export interface DeliverEmailJob {
 
 /**
  * Run these enrollments if they are due (ids only; the enrollments table is the truth, the tick finds anything
- * missed), or, without ids, whatever is due now (a nudge after many enrollments became due at once, e.g. a resume).
+ * missed), or, without ids, the tick now (a nudge after many enrollments became due at once, e.g. a resume).
  */
 export interface RunEnrollmentsJob {
   enrollmentIds?: string[];
