@@ -2,23 +2,22 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { FORCE_GENERIC_PLANS } from '../infra/database/plan-mode.js';
-import { maxCapWindowMs, type LedgerFact } from '../scoring/domain/index.js';
+import type { LedgerFact } from '../scoring/domain/index.js';
 import {
   isConcurrentKeyError,
   LeadScoringService,
   persistStatement,
   planScoring,
-  SCORED_LEAD_COLUMNS,
   type EventRecord,
-  type ScoredLead,
   type StoredEvent,
 } from '../scoring/lead-scoring.service.js';
 import { ScoringModelService, type ScoringModelVersion } from '../scoring/scoring-model.service.js';
 import { preparedQuery } from '../infra/database/prepared-query.js';
 import { ensurePrepared, sendTogether, ServerStatement, simpleClientOf, type SimpleClient } from '../infra/database/simple-protocol.js';
 import { putReadAhead } from '../infra/database/transaction-read-ahead.js';
-import { LIVE_PROGRAMS_READ_AHEAD, LIVE_PROGRAMS_SQL } from '../programs/program-catalog.service.js';
+import { LIVE_PROGRAMS_READ_AHEAD } from '../programs/program-catalog.service.js';
 import { GroupCommit } from './group-commit.js';
+import { LOCK_AND_READ, LOCK_AND_READ_SQL, readParams, recentFacts, REREAD_SQL, type LockAndReadRow, type LockedLead, type ReadRow } from './known-lead-reads.js';
 
 /** One event offered for the known-lead path; `insert` false marks an in-request repeat of an idempotency key (resolved, never stored). */
 export interface KnownLeadEventRow {
@@ -52,8 +51,6 @@ interface Request {
   receivedAt: string;
 }
 
-type LockedLead = ScoredLead & { email_normalized: string };
-type RawLead = Omit<LockedLead, 'engagement_as_of'> & { engagement_as_of: string; x: number };
 
 /**
  * Stores and scores the events of requests whose leads are all known, in one transaction per group
@@ -238,24 +235,7 @@ export class KnownLeadEventWriter {
     now: Date,
   ): Promise<{ model: ScoringModelVersion; leads: LockedLead[]; storedKeys: string[]; recent: Map<string, LedgerFact[]> }> {
     const cached = this.models.cachedLatest();
-    const reads = (model: ScoringModelVersion | null) => {
-      const capped = model ? model.definition.behaviourRules.filter((r) => r.cap) : [];
-      const cappedTypes = new Set(capped.map((r) => r.eventType));
-      const relevant = rows.filter((r) => r.insert && cappedTypes.has(r.type));
-      const windowMs = model ? maxCapWindowMs(model.definition) : 0;
-      const earliest = relevant.reduce((min, r) => Math.min(min, r.occurredAt.getTime()), now.getTime());
-      return {
-        needed: relevant.length > 0 && windowMs > 0,
-        params: [
-          keys,
-          [...new Set(relevant.filter((r) => r.leadId).map((r) => r.leadId!))],
-          [...new Set(relevant.filter((r) => !r.leadId).map((r) => r.email!))],
-          new Date(earliest - windowMs).toISOString(),
-          relevant.length && windowMs > 0 ? capped.map((r) => r.id) : [],
-        ],
-      };
-    };
-    const first = reads(cached);
+    const first = readParams(cached, keys, rows, now);
     const m = tx.m;
     const [row] = await this.firstStatement(tx, [ids, emails, ...first.params]);
     // The live programs, for the activity listener later in this transaction (saves it a round trip).
@@ -266,43 +246,15 @@ export class KnownLeadEventWriter {
     this.models.remember(model);
     let read: ReadRow = row;
     if (!row.fresh || model !== cached) {
-      const again = reads(model);
+      const again = readParams(model, keys, rows, now);
       if (keys.length || again.needed) {
-        [read] = await m.query(`WITH l AS (SELECT id, email_normalized FROM leads WHERE id = ANY($1::uuid[])) SELECT ${readsSql(2, 'l')}`, [
-          leads.map((l) => l.id),
-          ...again.params,
-        ]);
+        [read] = await m.query(REREAD_SQL, [leads.map((l) => l.id), ...again.params]);
       }
     }
-    const recent = new Map<string, LedgerFact[]>();
-    for (const [leadId, ruleId, at] of read.recent ?? []) {
-      const list = recent.get(leadId);
-      const fact = { ruleId, occurredAt: new Date(at) };
-      if (list) list.push(fact);
-      else recent.set(leadId, [fact]);
-    }
-    return { model, leads, storedKeys: read.keys ?? [], recent };
+    return { model, leads, storedKeys: read.keys ?? [], recent: recentFacts(read) };
   }
 }
 
-/** The lock-and-read (see KnownLeadEventWriter.lockAndRead): ids, emails, then the five parameters of readsSql. */
-const LOCK_AND_READ_SQL = `WITH l AS (
-         SELECT ${SCORED_LEAD_COLUMNS}, email_normalized, xmin::text::bigint AS x FROM leads
-          WHERE id = ANY($1::uuid[]) OR email_normalized = ANY($2::text[])
-          ORDER BY id FOR NO KEY UPDATE
-       ), t AS (
-         SELECT (pg_current_xact_id()::text::bigint >> 32) << 32 AS epoch, pg_current_xact_id()::text::bigint AS cur, pg_current_snapshot() AS snap
-       )
-       SELECT (SELECT max(version) FROM scoring_models) AS version,
-              (SELECT coalesce(bool_and(pg_visible_in_snapshot(
-                        (CASE WHEN t.epoch + l.x > t.cur THEN t.epoch + l.x - 4294967296 ELSE t.epoch + l.x END)::text::xid8, t.snap)), true)
-                 FROM l, t) AS fresh,
-              (SELECT json_agg(l) FROM l) AS leads,
-              (${LIVE_PROGRAMS_SQL}) AS live,
-              ${readsSql(3, 'l')}`;
-const LOCK_AND_READ = new ServerStatement(LOCK_AND_READ_SQL);
-
-type LockAndReadRow = { version: number; fresh: boolean; leads: RawLead[] | null; live: unknown } & ReadRow;
 
 /** The write statements prepared on the server, by text (a handful of variants: keyed or not). */
 const writes = new Map<string, ServerStatement>();
@@ -327,26 +279,4 @@ class ConcurrentKeyError extends Error {
   constructor() {
     super('an idempotency key was stored by a concurrent transaction');
   }
-}
-
-interface ReadRow {
-  keys: string[] | null;
-  recent: [string, string, string][] | null;
-}
-
-/**
- * Keys already stored (the first of five parameters, numbered from `$first`) and ledger rows of
- * capped rules inside the cap window (from the fourth) for those of the leads (`leads`: id,
- * email_normalized) named by id or email (second and third).
- */
-function readsSql(first: number, leads: string): string {
-  const p = (i: number) => `$${first + i}`;
-  return `
-  (SELECT array_agg(idempotency_key) FROM events WHERE idempotency_key = ANY(${p(0)}::text[])) AS keys,
-  (SELECT json_agg(json_build_array(s.lead_id, s.rule_id, s.occurred_at))
-     FROM (SELECT id FROM ${leads} WHERE id = ANY(${p(1)}::uuid[]) OR email_normalized = ANY(${p(2)}::text[])) c
-     CROSS JOIN LATERAL (
-       -- OFFSET 0 keeps this a per-lead index probe (a hash join would read the whole ledger)
-       SELECT s.lead_id, s.rule_id, s.occurred_at FROM score_ledger s
-        WHERE s.lead_id = c.id AND s.occurred_at > ${p(3)} AND s.rule_id = ANY(${p(4)}::text[]) OFFSET 0) s) AS recent`;
 }
