@@ -10,6 +10,7 @@ import type { ListEnrollmentsQuery } from './dto/list-enrollments.query.js';
 import { ANY_STATUS_SQL, mayEnterSql, reenrollAfterDays, type EnrollmentVia } from './enrollment-writer.js';
 import { ProgramCatalog } from './program-catalog.service.js';
 import { conditionSql, parseSegment, SqlParams } from './segment-sql.js';
+import { EnrollmentWakeups } from './scheduler/enrollment-wakeups.js';
 
 interface EnrollmentRow {
   id: string;
@@ -58,10 +59,12 @@ export class EnrollmentsService {
     private readonly db: DataSource,
     private readonly clock: Clock,
     private readonly catalog: ProgramCatalog,
+    private readonly wakeups: EnrollmentWakeups,
   ) {}
 
+  /** New enrollments' first steps are due at once: after commit, a worker is nudged rather than left to its tick. */
   async enrollOne(programId: string, leadId: string): Promise<EnrollmentView> {
-    return this.db.transaction(async (m) => {
+    const enrollment = await this.db.transaction(async (m) => {
       const { version, definition } = await this.enrollable(m, programId);
       const [lead]: { id: string }[] = await m.query(`SELECT id FROM leads WHERE id = $1`, [leadId]);
       if (!lead) throw DomainError.notFound('Lead', leadId);
@@ -75,11 +78,13 @@ export class EnrollmentsService {
       if (active) throw DomainError.conflict(`Lead ${leadId} is already enrolled in this program (enrollment ${active.id}).`);
       throw DomainError.conflict(`Lead ${leadId} may not enter this program: the entry filter, its re-enrollment policy or its stage (disqualified) keeps it out.`);
     });
+    await this.wakeups.nudge(this.clock.now());
+    return enrollment;
   }
 
   /** Up to 100,000 leads by id, or every lead of a segment, in one INSERT … SELECT. */
   async enrollMany(programId: string, dto: EnrollDto): Promise<BulkEnrollmentResult> {
-    return this.db.transaction(async (m) => {
+    const result = await this.db.transaction(async (m): Promise<BulkEnrollmentResult> => {
       const { version, definition } = await this.enrollable(m, programId);
       if (dto.leadIds) {
         const ids = [...new Set(dto.leadIds.map((id) => id.toLowerCase()))];
@@ -92,6 +97,8 @@ export class EnrollmentsService {
       const [n] = await this.insert(m, programId, version, definition, 'segment', where, p, 'count');
       return { requested: null, enrolled: n.count, skipped: null };
     });
+    if (result.enrolled) await this.wakeups.nudge(this.clock.now());
+    return result;
   }
 
   async list(programId: string, q: ListEnrollmentsQuery): Promise<Page<EnrollmentView>> {

@@ -20,7 +20,7 @@ export class EnrollmentWakeups {
    */
   async nudge(now: Date): Promise<void> {
     try {
-      await this.queue.add('drain', {}, { jobId: `drain-${Math.floor(now.getTime() / 1000)}`, removeOnComplete: true, removeOnFail: true, attempts: 1 });
+      await this.queue.add('tick', {}, { jobId: `tick-${Math.floor(now.getTime() / 1000)}`, removeOnComplete: true, removeOnFail: true, attempts: 1 });
     } catch (err) {
       this.logger.warn({ err: String(err) }, 'could not nudge the scheduler; the tick will run what is due');
     }

@@ -4,10 +4,11 @@ import { createProgram } from './programs-helpers.js';
 import { eventually, startTestApp, startTestWorker, type TestApp } from './support/test-app.js';
 
 /**
- * Resuming a program runs the steps that came due while it was paused at once: the API nudges a worker
- * through the queue. The tick is set to its slowest (60 s) here, so only the nudge can run them in time.
+ * Steps the API makes due now run at once: resuming a program (the steps held while it was paused) and
+ * enrolling leads (their first step) nudge a worker through the queue. The tick is set to its slowest
+ * (60 s) here, so only the nudge can run them in time.
  */
-describe('resuming a paused program', () => {
+describe('steps made due by the API', () => {
   let api: TestApp;
   let worker: INestApplicationContext;
   const clock = new ManualClock('2026-03-02T09:00:00Z');
@@ -21,7 +22,32 @@ describe('resuming a paused program', () => {
     await api?.close();
   });
 
-  it('runs the held steps within seconds, not at the next tick', async () => {
+  const runsOf = async (programId: string): Promise<number> =>
+    (await api.db.query(`SELECT count(*)::int AS n FROM step_runs r JOIN enrollments e ON e.id = r.enrollment_id WHERE e.program_id = $1`, [programId]))[0].n;
+
+  it('enrolling runs the first steps within seconds, one lead or many', async () => {
+    const programId = await createProgram(api, {
+      name: 'Inschrijven',
+      trigger: { type: 'manual' },
+      steps: [
+        { id: 'pause', type: 'wait', duration: 'P2D', next: 'end' },
+        { id: 'end', type: 'exit' },
+      ],
+    });
+    const leads: { id: string }[] = await api.db.query(
+      `INSERT INTO leads (email, email_normalized, created_at, updated_at, engagement_as_of)
+       SELECT 'e' || i || '@example.be', 'e' || i || '@example.be', $1, $1, $1 FROM generate_series(1, 11) i RETURNING id`,
+      [clock.now().toISOString()],
+    );
+    const one = await api.api('post', `/api/v1/programs/${programId}/enrollments`).send({ leadId: leads[0].id });
+    expect(one.status).toBe(201);
+    await eventually(async () => (await runsOf(programId)) === 1, 10_000);
+    const many = await api.api('post', `/api/v1/programs/${programId}/enrollments`).send({ leadIds: leads.slice(1).map((l) => l.id) });
+    expect(many.body.enrolled).toBe(10);
+    await eventually(async () => (await runsOf(programId)) === 11, 10_000);
+  });
+
+  it('resuming runs the held steps within seconds, not at the next tick', async () => {
     const programId = await createProgram(api, {
       name: 'Hervat',
       trigger: { type: 'manual' },
