@@ -22,59 +22,54 @@ describe('steps made due by the API', () => {
     await api?.close();
   });
 
-  const runsOf = async (programId: string): Promise<number> =>
-    (await api.db.query(`SELECT count(*)::int AS n FROM step_runs r JOIN enrollments e ON e.id = r.enrollment_id WHERE e.program_id = $1`, [programId]))[0].n;
+  const count = async (sql: string, programId: string): Promise<number> => (await api.db.query(sql, [programId]))[0].n;
+  const runsOf = (programId: string) => count(`SELECT count(*)::int AS n FROM step_runs r JOIN enrollments e ON e.id = r.enrollment_id WHERE e.program_id = $1`, programId);
 
-  it('enrolling runs the first steps within seconds, one lead or many', async () => {
-    const programId = await createProgram(api, {
-      name: 'Inschrijven',
+  /** A published program whose first step is a two-day wait. */
+  const waitProgram = (name: string) =>
+    createProgram(api, {
+      name,
       trigger: { type: 'manual' },
       steps: [
         { id: 'pause', type: 'wait', duration: 'P2D', next: 'end' },
         { id: 'end', type: 'exit' },
       ],
     });
-    const leads: { id: string }[] = await api.db.query(
-      `INSERT INTO leads (email, email_normalized, created_at, updated_at, engagement_as_of)
-       SELECT 'e' || i || '@example.be', 'e' || i || '@example.be', $1, $1, $1 FROM generate_series(1, 11) i RETURNING id`,
-      [clock.now().toISOString()],
-    );
-    const one = await api.api('post', `/api/v1/programs/${programId}/enrollments`).send({ leadId: leads[0].id });
+
+  const leads = async (prefix: string, n: number): Promise<string[]> =>
+    (
+      await api.db.query(
+        `INSERT INTO leads (email, email_normalized, created_at, updated_at, engagement_as_of)
+         SELECT $2 || i || '@example.be', $2 || i || '@example.be', $1, $1, $1 FROM generate_series(1, $3) i RETURNING id`,
+        [clock.now().toISOString(), prefix, n],
+      )
+    ).map((l: { id: string }) => l.id);
+
+  it('enrolling runs the first steps within seconds, one lead or many', async () => {
+    const programId = await waitProgram('Inschrijven');
+    const [first, ...rest] = await leads('e', 11);
+    const one = await api.api('post', `/api/v1/programs/${programId}/enrollments`).send({ leadId: first });
     expect(one.status).toBe(201);
     await eventually(async () => (await runsOf(programId)) === 1, 10_000);
-    const many = await api.api('post', `/api/v1/programs/${programId}/enrollments`).send({ leadIds: leads.slice(1).map((l) => l.id) });
+    const many = await api.api('post', `/api/v1/programs/${programId}/enrollments`).send({ leadIds: rest });
     expect(many.body.enrolled).toBe(10);
     await eventually(async () => (await runsOf(programId)) === 11, 10_000);
   });
 
   it('resuming runs the held steps within seconds, not at the next tick', async () => {
-    const programId = await createProgram(api, {
-      name: 'Hervat',
-      trigger: { type: 'manual' },
-      steps: [
-        { id: 'pause', type: 'wait', duration: 'P2D', next: 'end' },
-        { id: 'end', type: 'exit' },
-      ],
-    });
+    const programId = await waitProgram('Hervat');
     expect((await api.api('post', `/api/v1/programs/${programId}/pause`)).status).toBe(200);
-    const leads: { id: string }[] = await api.db.query(
-      `INSERT INTO leads (email, email_normalized, created_at, updated_at, engagement_as_of)
-       SELECT 'h' || i || '@example.be', 'h' || i || '@example.be', $1, $1, $1 FROM generate_series(1, 30) i RETURNING id`,
-      [clock.now().toISOString()],
-    );
     // Enrolled while paused: due now, held.
     await api.db.query(
       `INSERT INTO enrollments (program_id, program_version, lead_id, via, current_step_id, visits, next_run_at, enrolled_at, updated_at)
        SELECT $1, 1, id, 'bulk', 'pause', '{"pause":1}', $2, $2, $2 FROM unnest($3::uuid[]) id`,
-      [programId, clock.now().toISOString(), leads.map((l) => l.id)],
+      [programId, clock.now().toISOString(), await leads('h', 30)],
     );
-    const started = (sql: string) => api.db.query(sql, [programId]).then((r: { n: number }[]) => r[0].n);
-    const runs = `SELECT count(*)::int AS n FROM step_runs r JOIN enrollments e ON e.id = r.enrollment_id WHERE e.program_id = $1`;
     await new Promise((r) => setTimeout(r, 500));
-    expect(await started(runs)).toBe(0);
+    expect(await runsOf(programId)).toBe(0);
 
     expect((await api.api('post', `/api/v1/programs/${programId}/resume`)).status).toBe(200);
-    await eventually(async () => (await started(runs)) === 30, 10_000);
-    expect(await started(`SELECT count(*)::int AS n FROM enrollments WHERE program_id = $1 AND waiting_for IS NOT NULL`)).toBe(30);
+    await eventually(async () => (await runsOf(programId)) === 30, 10_000);
+    expect(await count(`SELECT count(*)::int AS n FROM enrollments WHERE program_id = $1 AND waiting_for IS NOT NULL`, programId)).toBe(30);
   });
 });
