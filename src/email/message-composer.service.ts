@@ -7,7 +7,7 @@ import { MessageRenderer } from './message-renderer.service.js';
 import { DkimSigner } from './mime/dkim-signer.js';
 import { formatAddress } from './mime/mime-headers.js';
 import { composeMessage, serializeMessage } from './mime/mime-message.js';
-import type { OutgoingMail } from './transport/mail-transport.js';
+import { MailTransport, type OutgoingMail } from './transport/mail-transport.js';
 
 export interface ComposedEmail {
   mail: OutgoingMail;
@@ -33,6 +33,7 @@ export class MessageComposer {
   constructor(
     private readonly renderer: MessageRenderer,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly transport: MailTransport,
   ) {
     const { from, dkim } = config.email;
     this.from = formatAddress(from.name, from.address);
@@ -69,8 +70,7 @@ export class MessageComposer {
         raw: serializeMessage(composed, signature),
         messageIdHeader: `<${messageId}>`,
         subject: rendered.subject,
-        html: rendered.html,
-        text: rendered.text,
+        ...(this.transport.keepsReadableParts && { readable: { html: rendered.html, text: rendered.text } }),
       },
       messageIdHeader: `<${messageId}>`,
       record: { to, subject: rendered.subject, locale: rendered.locale, links: rendered.links },

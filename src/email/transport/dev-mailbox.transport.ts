@@ -7,6 +7,7 @@ import { MailTransport, type OutgoingMail, type SentMail } from './mail-transpor
  */
 export class DevMailboxTransport extends MailTransport {
   readonly kind = 'dev-mailbox' as const;
+  readonly keepsReadableParts = true;
 
   constructor(private readonly db: DataSource) {
     super();
@@ -16,7 +17,7 @@ export class DevMailboxTransport extends MailTransport {
     const [row] = await this.db.query(
       `INSERT INTO dev_mailbox (message_id, to_address, from_address, subject, html, text, raw)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-      [mail.messageId, mail.envelope.to, mail.envelope.from, mail.subject, mail.html, mail.text, mail.raw.toString('latin1')],
+      [mail.messageId, mail.envelope.to, mail.envelope.from, mail.subject, mail.readable?.html ?? '', mail.readable?.text ?? '', mail.raw.toString('latin1')],
     );
     return { response: `250 stored in the development mailbox as ${row.id}` };
   }

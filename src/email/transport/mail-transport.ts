@@ -1,4 +1,4 @@
-/** One email ready to go: the envelope, the signed MIME message, and what a person reads (for the dev mailbox). */
+/** One email ready to go: the envelope, the signed MIME message, and (for a transport that stores it) what a person reads. */
 export interface OutgoingMail {
   /** The email_messages row it belongs to. */
   messageId: string;
@@ -7,8 +7,12 @@ export interface OutgoingMail {
   /** The Message-ID header of `raw`, with angle brackets (so the SMTP client need not make one up). */
   messageIdHeader: string;
   subject: string;
-  html: string;
-  text: string;
+  /**
+   * The rendered HTML and text, only for a transport that {@link MailTransport.keepsReadableParts}: a message
+   * can wait a while for a pooled SMTP connection, and holding ~40 KB of strings per message in flight made
+   * the worker's young-generation collections copy them again and again (a quarter of its CPU).
+   */
+  readable?: { html: string; text: string };
 }
 
 export interface SentMail {
@@ -22,6 +26,8 @@ export interface SentMail {
  */
 export abstract class MailTransport {
   abstract readonly kind: 'smtp' | 'dev-mailbox';
+  /** Whether send() needs {@link OutgoingMail.readable} (the dev mailbox shows it); SMTP sends only the bytes. */
+  abstract readonly keepsReadableParts: boolean;
   abstract send(mail: OutgoingMail): Promise<SentMail>;
   /** Checks that the relay can be reached and accepts us (for health checks). */
   abstract verify(): Promise<void>;

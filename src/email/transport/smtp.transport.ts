@@ -10,6 +10,7 @@ import { MailTransport, type OutgoingMail, type SentMail } from './mail-transpor
  */
 export class SmtpTransport extends MailTransport implements OnApplicationShutdown {
   readonly kind = 'smtp' as const;
+  readonly keepsReadableParts = false;
   private readonly transporter: Transporter;
 
   constructor(config: Pick<EmailConfig, 'smtpUrl' | 'smtpMaxConnections'>) {
