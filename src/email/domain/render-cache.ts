@@ -3,6 +3,7 @@ import { BUILTIN_HELPERS, PARTIAL_SCOPE_HELPER, TEMPLATE_HELPERS, createTemplate
 import { TRACKING_BLOCKS, TRACKING_CALLS, TRACKING_HELPERS, markTrackedLinks, registerTrackingHelpers } from './link-tracking.js';
 import { TRACKING_BLOCK_COMPILERS } from './tracked-link-blocks.js';
 import { compileFastTemplate } from './fast-template.js';
+import { asciiTemplateHtml } from '../mime/seven-bit-html.js';
 import type { CompiledTemplate } from './template-compiler.js';
 import { tidyText } from './text-tidy.js';
 
@@ -55,7 +56,9 @@ export function prepareReferenceTemplate(compiled: CompiledTemplate): PreparedTe
 }
 
 function prepare(compiled: CompiledTemplate, fast: boolean): PreparedTemplate {
-  const marked = markTrackedLinks(compiled.html, compiled.text);
+  const tracked = markTrackedLinks(compiled.html, compiled.text);
+  // Its literal text's non-ASCII characters as the references every send would make of them (the same bytes sent).
+  const marked = { ...tracked, html: asciiTemplateHtml(tracked.html) };
   const subject = fast ? compileFastTemplate(renderEngine, compiled.subject, { escape: false, knownHelpers: SEND_HELPERS }) : null;
   const direct = { directCalls: TRACKING_CALLS, directBlocks: TRACKING_BLOCKS, blockCompilers: TRACKING_BLOCK_COMPILERS };
   const html = fast ? compileFastTemplate(renderEngine, marked.html, { escape: true, knownHelpers: SEND_HELPERS, ...direct }) : null;

@@ -38,17 +38,65 @@ export function asciiHtml(html: string): string | null {
     if (r < raw.length && raw[r][0] <= at) inRaw = true;
     const code = char.charCodeAt(0);
     if (code <= 0x9f) c1Control = true;
-    if (code >= 0xd800 && code <= 0xdbff) {
-      const low = html.charCodeAt(at + 1);
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        lowOfPair = at + 1;
-        return `&#${(code - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000};`;
-      }
-    }
-    // A lone surrogate has no UTF-8 form: the replacement character, as the UTF-8 encoder would write it.
-    return `&#${code >= 0xd800 && code <= 0xdfff ? 0xfffd : code};`;
+    const ref = characterReference(html, at);
+    if (ref.pair) lowOfPair = at + 1;
+    return ref.text;
   });
   return inRaw || c1Control ? null : out;
+}
+
+/**
+ * The numeric reference for the character at `at` (a surrogate pair as one code point; a lone surrogate, which
+ * has no UTF-8 form, as the replacement character, as the UTF-8 encoder would write it).
+ */
+function characterReference(html: string, at: number): { text: string; pair: boolean } {
+  const code = html.charCodeAt(at);
+  if (code >= 0xd800 && code <= 0xdbff) {
+    const low = html.charCodeAt(at + 1);
+    if (low >= 0xdc00 && low <= 0xdfff) return { text: `&#${(code - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000};`, pair: true };
+  }
+  return { text: `&#${code >= 0xd800 && code <= 0xdfff ? 0xfffd : code};`, pair: false };
+}
+
+/**
+ * An HTML email template (Handlebars source) with the non-ASCII characters of its literal text already as
+ * the numeric references {@link asciiHtml} would turn them into at every send: done once per template, it
+ * leaves asciiHtml only the characters lead data brings (usually none), and the rendered page a one-byte
+ * string (~40 KB scanned several times per send, half the memory). After asciiHtml the sent bytes are the
+ * same. Left alone, for asciiHtml to decide at send time as before: anything inside `{{…}}` (helper
+ * arguments are not HTML), whitespace (`~` and standalone tags trim it), and the whole template when a
+ * raw-text element (<style>, <script>…) holds a non-ASCII character or a `{{`, when it has a C1 control, or
+ * when it outputs unescaped HTML (`{{{…}}}`, `{{&…}}`), since the rendered page could then have raw text
+ * the source does not show.
+ */
+export function asciiTemplateHtml(source: string): string {
+  if (source.search(NON_ASCII) === -1 || source.includes('{{{') || source.includes('{{&') || /[\x80-\x9f]/.test(source)) return source;
+  const raw = rawTextRanges(source);
+  for (const [start, end] of raw) {
+    const inside = source.slice(start, end);
+    if (inside.includes('{{') || NON_ASCII.test(inside)) return source;
+  }
+  const parts: string[] = [];
+  let from = 0;
+  let at = 0;
+  while (at < source.length) {
+    const open = source.indexOf('{{', at);
+    const literalEnd = open === -1 ? source.length : open;
+    NON_ASCII_ALL.lastIndex = at;
+    for (let m = NON_ASCII_ALL.exec(source); m && m.index < literalEnd; m = NON_ASCII_ALL.exec(source)) {
+      if (/\s/.test(m[0])) continue;
+      const ref = characterReference(source, m.index);
+      parts.push(source.slice(from, m.index), ref.text);
+      from = m.index + (ref.pair ? 2 : 1);
+      NON_ASCII_ALL.lastIndex = from;
+    }
+    if (open === -1) break;
+    const close = source.startsWith('{{!--', open) ? source.indexOf('--}}', open + 5) : source.indexOf('}}', open + 2);
+    if (close === -1) break;
+    at = close + 2;
+  }
+  parts.push(source.slice(from));
+  return parts.join('');
 }
 
 /** [start, end) of each raw-text element (to its closing tag, or the end). */
