@@ -20,45 +20,7 @@ export class IndexedReferenceChecks1764004300000 implements MigrationInterface {
   name = 'IndexedReferenceChecks1764004300000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(
-      checkFunction('events_leads_exist', [
-        { ids: 'SELECT DISTINCT lead_id FROM new_events', table: 'leads', lock: true, inserted: 'events', what: 'lead', constraint: 'events_lead_exists' },
-      ]),
-    );
-    await q.query(
-      checkFunction('score_ledger_refs_exist', [
-        // Scoring, the only writer of the ledger, holds its leads' row locks: no second lock here.
-        { ids: 'SELECT DISTINCT lead_id FROM new_ledger', table: 'leads', lock: false, inserted: 'score_ledger', what: 'lead', constraint: 'score_ledger_lead_exists' },
-        {
-          ids: 'SELECT DISTINCT event_id FROM new_ledger WHERE event_id IS NOT NULL',
-          table: 'events',
-          lock: false,
-          inserted: 'score_ledger',
-          what: 'event',
-          constraint: 'score_ledger_event_exists',
-        },
-      ]),
-    );
-    await q.query(
-      checkFunction('email_interactions_refs_exist', [
-        {
-          ids: 'SELECT DISTINCT message_id FROM new_interactions',
-          table: 'email_messages',
-          lock: true,
-          inserted: 'email_interactions',
-          what: 'message',
-          constraint: 'email_interactions_message_exists',
-        },
-        {
-          ids: 'SELECT DISTINCT lead_id FROM new_interactions WHERE lead_id IS NOT NULL',
-          table: 'leads',
-          lock: true,
-          inserted: 'email_interactions',
-          what: 'lead',
-          constraint: 'email_interactions_lead_exists',
-        },
-      ]),
-    );
+    for (const [name, checks] of Object.entries(REFERENCE_CHECKS)) await q.query(checkFunction(name, checks));
   }
 
   async down(q: QueryRunner): Promise<void> {
@@ -68,8 +30,45 @@ export class IndexedReferenceChecks1764004300000 implements MigrationInterface {
   }
 }
 
+/** The insert-path reference checks, by trigger function (1764004600000 rewrites the same functions). */
+export const REFERENCE_CHECKS: Record<string, ReferenceCheck[]> = {
+  events_leads_exist: [
+    { ids: 'SELECT DISTINCT lead_id FROM new_events', table: 'leads', lock: true, inserted: 'events', what: 'lead', constraint: 'events_lead_exists' },
+  ],
+  score_ledger_refs_exist: [
+    // Scoring, the only writer of the ledger, holds its leads' row locks: no second lock here.
+    { ids: 'SELECT DISTINCT lead_id FROM new_ledger', table: 'leads', lock: false, inserted: 'score_ledger', what: 'lead', constraint: 'score_ledger_lead_exists' },
+    {
+      ids: 'SELECT DISTINCT event_id FROM new_ledger WHERE event_id IS NOT NULL',
+      table: 'events',
+      lock: false,
+      inserted: 'score_ledger',
+      what: 'event',
+      constraint: 'score_ledger_event_exists',
+    },
+  ],
+  email_interactions_refs_exist: [
+    {
+      ids: 'SELECT DISTINCT message_id FROM new_interactions',
+      table: 'email_messages',
+      lock: true,
+      inserted: 'email_interactions',
+      what: 'message',
+      constraint: 'email_interactions_message_exists',
+    },
+    {
+      ids: 'SELECT DISTINCT lead_id FROM new_interactions WHERE lead_id IS NOT NULL',
+      table: 'leads',
+      lock: true,
+      inserted: 'email_interactions',
+      what: 'lead',
+      constraint: 'email_interactions_lead_exists',
+    },
+  ],
+};
+
 /** One reference of the inserted rows: the distinct ids (a query over the transition table) must exist in `table`. */
-interface ReferenceCheck {
+export interface ReferenceCheck {
   ids: string;
   table: string;
   /** Lock the referenced rows FOR KEY SHARE, as a foreign key does. */

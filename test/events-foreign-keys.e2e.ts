@@ -3,8 +3,8 @@ import pg from 'pg';
 import { TestDatabase } from './support/test-database.js';
 
 /**
- * The set-based checks that stand for the foreign keys of events and score_ledger (migrations 1764002400000
- * and 1764004300000): a missing lead or event fails the whole insert with foreign_key_violation naming the
+ * The set-based checks that stand for the foreign keys of events and score_ledger (migrations 1764002400000,
+ * 1764004300000 and 1764004600000, one statement per check): a missing lead or event fails the whole insert with foreign_key_violation naming the
  * check, repeated references count once, and the check finds the referenced rows by primary key whatever
  * batch size its connection saw first (a plan kept from a large batch must not scan every lead later).
  */
@@ -56,6 +56,23 @@ describe('foreign keys of events and the score ledger', () => {
     expect(await count(`SELECT count(*) AS n FROM score_ledger WHERE lead_id = $1`, [a])).toBe(0);
     expect(await failure(insertLedger([[a, eventId], [a, eventId], [a, null]]))).toBe('ok');
     expect(await count(`SELECT count(*) AS n FROM score_ledger WHERE lead_id = $1`, [a])).toBe(3);
+  });
+
+  it('locks the leads of an event being inserted, as a foreign key does: deleting one waits for the insert', async () => {
+    const [a] = await leads(1);
+    const other = new pg.Client({ connectionString: database.url });
+    await other.connect();
+    try {
+      await db.query('BEGIN');
+      await insertEvents([a]);
+      await other.query(`SET lock_timeout = '200ms'`);
+      expect(await failure(other.query('DELETE FROM leads WHERE id = $1', [a]))).toBe('55P03 undefined');
+      await db.query('COMMIT');
+      expect(await count(`SELECT count(*) AS n FROM events WHERE lead_id = $1`, [a])).toBe(1);
+    } finally {
+      await db.query('ROLLBACK').catch(() => undefined);
+      await other.end();
+    }
   });
 
   it('finds the leads of a single event by primary key after a large batch on the same connection', async () => {
