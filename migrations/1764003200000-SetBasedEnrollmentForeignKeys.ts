@@ -1,31 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-/**
- * The two foreign keys of enrollments (lead_id → leads, (program_id, program_version) →
- * program_versions, both ON DELETE CASCADE) become one set-based check per INSERT statement, with
- * the same guarantees, as migrations 1764002400000 and 1764002700000 did for events and step runs.
- *
- * A bulk enrollment writes 100,000 enrollments in one statement; each foreign key ran a lookup per
- * row through the trigger machinery (two per enrollment, ≈ 40% of the statement's time here). The
- * trigger below locks the distinct referenced leads and program versions FOR KEY SHARE at once, as
- * the foreign keys did (so a lead or version deleted concurrently waits for the insert and then
- * deletes its enrollments too), and fails with `foreign_key_violation` if any is missing: fewer rows
- * locked than referenced (a missing row, or one deleted meanwhile, is not locked). That is one pass
- * over the leads; a second pass looking for a missing one runs only to name it in the error.
- *
- * The referencing columns never change (a trigger makes sure of it; no code changes them). Deleting
- * leads or program versions deletes their enrollments (the former ON DELETE CASCADE), once per
- * statement; enrollments_delete_step_runs then deletes their step runs.
- */
-export class SetBasedEnrollmentForeignKeys1764003200000 implements MigrationInterface {
-  name = 'SetBasedEnrollmentForeignKeys1764003200000';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE enrollments DROP CONSTRAINT enrollments_lead_id_fkey`);
-    await q.query(`ALTER TABLE enrollments DROP CONSTRAINT enrollments_program_id_program_version_fkey`);
-
-    await q.query(`
-      CREATE FUNCTION enrollments_refs_exist() RETURNS trigger LANGUAGE plpgsql AS $$
+/** The body of enrollments_refs_exist() as created here (1764004700000 replaces it; its down restores this). */
+export const ENROLLMENTS_REFS_EXIST_BODY = `RETURNS trigger LANGUAGE plpgsql AS $$
       DECLARE
         wanted bigint;
         locked bigint;
@@ -54,7 +30,33 @@ export class SetBasedEnrollmentForeignKeys1764003200000 implements MigrationInte
             USING ERRCODE = 'foreign_key_violation', TABLE = 'enrollments', CONSTRAINT = 'enrollments_program_version_exists';
         END IF;
         RETURN NULL;
-      END $$`);
+      END $$`;
+
+/**
+ * The two foreign keys of enrollments (lead_id → leads, (program_id, program_version) →
+ * program_versions, both ON DELETE CASCADE) become one set-based check per INSERT statement, with
+ * the same guarantees, as migrations 1764002400000 and 1764002700000 did for events and step runs.
+ *
+ * A bulk enrollment writes 100,000 enrollments in one statement; each foreign key ran a lookup per
+ * row through the trigger machinery (two per enrollment, ≈ 40% of the statement's time here). The
+ * trigger below locks the distinct referenced leads and program versions FOR KEY SHARE at once, as
+ * the foreign keys did (so a lead or version deleted concurrently waits for the insert and then
+ * deletes its enrollments too), and fails with `foreign_key_violation` if any is missing: fewer rows
+ * locked than referenced (a missing row, or one deleted meanwhile, is not locked). That is one pass
+ * over the leads; a second pass looking for a missing one runs only to name it in the error.
+ *
+ * The referencing columns never change (a trigger makes sure of it; no code changes them). Deleting
+ * leads or program versions deletes their enrollments (the former ON DELETE CASCADE), once per
+ * statement; enrollments_delete_step_runs then deletes their step runs.
+ */
+export class SetBasedEnrollmentForeignKeys1764003200000 implements MigrationInterface {
+  name = 'SetBasedEnrollmentForeignKeys1764003200000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE enrollments DROP CONSTRAINT enrollments_lead_id_fkey`);
+    await q.query(`ALTER TABLE enrollments DROP CONSTRAINT enrollments_program_id_program_version_fkey`);
+
+    await q.query(`CREATE FUNCTION enrollments_refs_exist() ${ENROLLMENTS_REFS_EXIST_BODY}`);
     await q.query(`
       CREATE TRIGGER enrollments_refs_exist AFTER INSERT ON enrollments
         REFERENCING NEW TABLE AS new_enrollments FOR EACH STATEMENT EXECUTE FUNCTION enrollments_refs_exist()`);
