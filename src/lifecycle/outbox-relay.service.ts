@@ -140,8 +140,9 @@ export class OutboxRelay {
         done += await this.db.transaction(async (m) => {
           await noJit(m);
           const rows: OutboxRow[] = await m.query(
-            `SELECT id, type, lead_id, payload, occurred_at FROM outbox_events WHERE id = $1 AND published_at IS NULL FOR UPDATE SKIP LOCKED`,
-            [id],
+            `SELECT id, type, lead_id, payload, occurred_at FROM outbox_events
+              WHERE id = $1 AND published_at IS NULL AND attempts < $2 FOR UPDATE SKIP LOCKED`,
+            [id, this.config.outbox.maxAttempts],
           );
           await this.publish(m, rows, tasks, []);
           return rows.length;
@@ -149,8 +150,9 @@ export class OutboxRelay {
         await runAfterCommit(tasks, this.logger);
       } catch (err) {
         const [row]: { attempts: number; type: string }[] = await this.db.query(
-          `WITH u AS (UPDATE outbox_events SET attempts = attempts + 1, last_error = $2 WHERE id = $1 RETURNING attempts, type) SELECT * FROM u`,
-          [id, errorText(err)],
+          // Another worker may have failed it meanwhile (the list above was read before): the count stops at the limit.
+          `WITH u AS (UPDATE outbox_events SET attempts = least(attempts + 1, $3), last_error = $2 WHERE id = $1 RETURNING attempts, type) SELECT * FROM u`,
+          [id, errorText(err), this.config.outbox.maxAttempts],
         );
         const gaveUp = row && row.attempts >= this.config.outbox.maxAttempts;
         this.logger.error({ eventId: id, type: row?.type, attempts: row?.attempts, err: errorText(err) }, gaveUp
