@@ -1,6 +1,9 @@
 import type { TemplateEngine } from './helpers.js';
 import { TemplateError, type TemplateProblem } from './template-error.js';
 
+/** Every `{{…}}` span of a template (a `{{!-- … --}}` comment whole, even when it holds `}}`), in source order. */
+export const MUSTACHE = /\{\{!--[\s\S]*?--\}\}|\{\{[\s\S]*?\}\}\}?/g;
+
 type Node = hbs.AST.Node;
 type Program = hbs.AST.Program;
 

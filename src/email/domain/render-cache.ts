@@ -3,7 +3,7 @@ import { BUILTIN_HELPERS, PARTIAL_SCOPE_HELPER, TEMPLATE_HELPERS, createTemplate
 import { TRACKING_BLOCKS, TRACKING_CALLS, TRACKING_HELPERS, markTrackedLinks, registerTrackingHelpers } from './link-tracking.js';
 import { TRACKING_BLOCK_COMPILERS } from './tracked-link-blocks.js';
 import { compileFastTemplate } from './fast-template.js';
-import { asciiTemplateHtml } from '../mime/seven-bit-html.js';
+import { asciiTemplateHtml } from './ascii-template.js';
 import type { CompiledTemplate } from './template-compiler.js';
 import { tidyText } from './text-tidy.js';
 

@@ -1,4 +1,4 @@
-import { checkTemplateSyntax, handlebarsProblem, parseHandlebars } from './handlebars-syntax.js';
+import { checkTemplateSyntax, handlebarsProblem, MUSTACHE, parseHandlebars } from './handlebars-syntax.js';
 import { BUILTIN_HELPERS, PARTIAL_SCOPE_HELPER, TEMPLATE_HELPERS, createTemplateEngine } from './helpers.js';
 import { MappedSource } from './mapped-source.js';
 import { renderEmail } from './renderer.js';
@@ -38,7 +38,6 @@ export interface CompiledTemplate {
 
 const engine = createTemplateEngine();
 const HELPERS: ReadonlySet<string> = new Set([...TEMPLATE_HELPERS, ...BUILTIN_HELPERS, PARTIAL_SCOPE_HELPER]);
-const MUSTACHE = /\{\{!--[\s\S]*?--\}\}|\{\{[\s\S]*?\}\}\}?/g;
 
 /**
  * Compiles a template variant once per version: checks the Handlebars of subject and body, inlines partials,

@@ -49,7 +49,7 @@ export function asciiHtml(html: string): string | null {
  * The numeric reference for the character at `at` (a surrogate pair as one code point; a lone surrogate, which
  * has no UTF-8 form, as the replacement character, as the UTF-8 encoder would write it).
  */
-function characterReference(html: string, at: number): { text: string; pair: boolean } {
+export function characterReference(html: string, at: number): { text: string; pair: boolean } {
   const code = html.charCodeAt(at);
   if (code >= 0xd800 && code <= 0xdbff) {
     const low = html.charCodeAt(at + 1);
@@ -58,49 +58,8 @@ function characterReference(html: string, at: number): { text: string; pair: boo
   return { text: `&#${code >= 0xd800 && code <= 0xdfff ? 0xfffd : code};`, pair: false };
 }
 
-/**
- * An HTML email template (Handlebars source) with the non-ASCII characters of its literal text already as
- * the numeric references {@link asciiHtml} would turn them into at every send: done once per template, it
- * leaves asciiHtml only the characters lead data brings (usually none), and the rendered page a one-byte
- * string (~40 KB scanned several times per send, half the memory). After asciiHtml the sent bytes are the
- * same. Left alone, for asciiHtml to decide at send time as before: anything inside `{{…}}` (helper
- * arguments are not HTML), whitespace (`~` and standalone tags trim it), and the whole template when a
- * raw-text element (<style>, <script>…) holds a non-ASCII character or a `{{`, when it has a C1 control, or
- * when it outputs unescaped HTML (`{{{…}}}`, `{{&…}}`), since the rendered page could then have raw text
- * the source does not show.
- */
-export function asciiTemplateHtml(source: string): string {
-  if (source.search(NON_ASCII) === -1 || source.includes('{{{') || source.includes('{{&') || /[\x80-\x9f]/.test(source)) return source;
-  const raw = rawTextRanges(source);
-  for (const [start, end] of raw) {
-    const inside = source.slice(start, end);
-    if (inside.includes('{{') || NON_ASCII.test(inside)) return source;
-  }
-  const parts: string[] = [];
-  let from = 0;
-  let at = 0;
-  while (at < source.length) {
-    const open = source.indexOf('{{', at);
-    const literalEnd = open === -1 ? source.length : open;
-    NON_ASCII_ALL.lastIndex = at;
-    for (let m = NON_ASCII_ALL.exec(source); m && m.index < literalEnd; m = NON_ASCII_ALL.exec(source)) {
-      if (/\s/.test(m[0])) continue;
-      const ref = characterReference(source, m.index);
-      parts.push(source.slice(from, m.index), ref.text);
-      from = m.index + (ref.pair ? 2 : 1);
-      NON_ASCII_ALL.lastIndex = from;
-    }
-    if (open === -1) break;
-    const close = source.startsWith('{{!--', open) ? source.indexOf('--}}', open + 5) : source.indexOf('}}', open + 2);
-    if (close === -1) break;
-    at = close + 2;
-  }
-  parts.push(source.slice(from));
-  return parts.join('');
-}
-
 /** [start, end) of each raw-text element (to its closing tag, or the end). */
-function rawTextRanges(html: string): [number, number][] {
+export function rawTextRanges(html: string): [number, number][] {
   const ranges: [number, number][] = [];
   RAW_TEXT_OPEN.lastIndex = 0;
   for (let m = RAW_TEXT_OPEN.exec(html); m; m = RAW_TEXT_OPEN.exec(html)) {

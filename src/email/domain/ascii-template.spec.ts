@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { decodeHTML } from 'entities';
-import { HTML_OPTIONS, renderEngine } from '../domain/render-cache.js';
-import { asciiHtml, asciiTemplateHtml } from './seven-bit-html.js';
+import { asciiHtml } from '../mime/seven-bit-html.js';
+import { asciiTemplateHtml } from './ascii-template.js';
+import { HTML_OPTIONS, renderEngine } from './render-cache.js';
 
 /** Literal template text: ASCII, accented Latin-1, curly quotes, an emoji (a surrogate pair), NBSP, and now and then a C1 control. */
 const char = fc.oneof(
