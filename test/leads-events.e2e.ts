@@ -141,6 +141,8 @@ describe('leads, events and scoring over HTTP', () => {
       expect(known.body.items[0]).toMatchObject({ status: 'accepted', leadId });
       expect(known.body.items[1]).toMatchObject({ status: 'duplicate', eventId: mixed.body.items[1].eventId, leadId });
       expect(known.body.items[2]).toMatchObject({ status: 'duplicate', eventId: known.body.items[0].eventId, leadId });
+      // Event ids are time-ordered (UUID version 7) on both paths, so stored events append to their indexes.
+      for (const id of [mixed.body.items[0].eventId, known.body.items[0].eventId]) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab]/);
 
       const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM events WHERE lead_id = $1`, [leadId]);
       expect(n).toBe(3);
