@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
-import { timeOrderedId } from '../common/time-ordered-id.js';
+import { uuidv7 } from '../common/uuid-v7.js';
 import { LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { recordDomainEvents } from '../lifecycle/outbox.js';
 import { intentTierOf, type ScoringModelDefinition, type Stage } from '../scoring/domain/index.js';
@@ -72,7 +72,7 @@ export class EventsService {
       seen.set(key, i);
       return true;
     });
-    const ids = valid.map(() => timeOrderedId(now.getTime()));
+    const ids = valid.map(() => uuidv7(now.getTime()));
     const written = await this.knownLeads.write(
       valid.map((v, i) => ({
         id: ids[i],
@@ -139,7 +139,7 @@ export class EventsService {
         continue;
       }
       if (key !== null) seen.set(key, v.index);
-      rows.push({ index: v.index, leadId, event: v.event, id: timeOrderedId(now.getTime()) });
+      rows.push({ index: v.index, leadId, event: v.event, id: uuidv7(now.getTime()) });
     }
     // Lock the leads (in id order, as the known-lead path does) before storing events, so that two
     // requests for one lead take turns and each scores on the other's result.

@@ -11,7 +11,7 @@ import { HONEYPOT_LINK_INDEX } from './domain/honeypot.js';
 import { TRANSPARENT_GIF } from './domain/pixel.js';
 import { boundUserAgent, type TrackingHit } from './domain/tracking-hit.js';
 import { TrackingTokenCodec } from './domain/tracking-token.js';
-import { uuidv7 } from './domain/uuid-v7.js';
+import { uuidv7 } from '../common/uuid-v7.js';
 import { HitBuffer } from './hit-buffer.service.js';
 import { MessageLinks } from './message-links.service.js';
 

@@ -1,9 +1,11 @@
 import { randomFillSync } from 'node:crypto';
 
 /**
- * Time-ordered UUIDs (RFC 9562 version 7): 48 bits of Unix milliseconds, then random bits. Tracking hits use
- * them as the ids of their interaction and event rows, so those primary-key indexes grow at their right edge
- * instead of at random pages: at thousands of rows a second that keeps inserts in cache.
+ * Time-ordered UUIDs (RFC 9562 version 7): 48 bits of Unix milliseconds, then random bits. Ingested events and
+ * tracking hits use them as the ids of their event and interaction rows, so those primary-key indexes (and the
+ * ledger's and scoring queue's indexes of event ids) grow at their right edge instead of at random pages: at
+ * thousands of rows a second that keeps inserts in cache, and after a checkpoint a batch writes a few full-page
+ * images instead of one per row.
  * `nowMs` is the hit's own time (from the injected clock); randomness comes from a pooled CSPRNG buffer.
  */
 const POOL_IDS = 256;
