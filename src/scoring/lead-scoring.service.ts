@@ -89,8 +89,11 @@ export class LeadScoringService {
     if (!leads.length) return { leads: 0, events: 0, promotions: 0, lockedElsewhere };
     const ids = leads.map((l) => l.id);
     const events: StoredEvent[] = await m.query(
+      // The events are fetched by primary key, one probe each (= ANY of an array): joined to the taken ids, a
+      // few hundred of them made the planner merge-join the whole events index (60,000 entries read for 556).
       `WITH taken AS (DELETE FROM scoring_queue WHERE lead_id = ANY($1::uuid[]) RETURNING event_id)
-       SELECT e.id, e.lead_id, e.type, e.occurred_at, e.properties, e.machine FROM events e JOIN taken t ON t.event_id = e.id`,
+       SELECT e.id, e.lead_id, e.type, e.occurred_at, e.properties, e.machine FROM events e
+        WHERE e.id = ANY (ARRAY(SELECT event_id FROM taken))`,
       [ids],
     );
     const promotions = await this.scoreLocked(m, { version, definition: model }, leads, events, now);
