@@ -18,6 +18,15 @@ export type ScoredLead = Pick<
 >;
 
 /** The columns of {@link ScoredLead}, for callers that lock leads themselves. */
+/**
+ * Takes the waiting events of locked leads off the scoring queue and reads them. The events are fetched by
+ * primary key, one probe each (= ANY of an array): joined to the taken ids, a few hundred of them made the
+ * planner merge-join the whole events index (60,000 entries read for 556).
+ */
+export const TAKE_QUEUED_EVENTS_SQL = `WITH taken AS (DELETE FROM scoring_queue WHERE lead_id = ANY($1::uuid[]) RETURNING event_id)
+       SELECT e.id, e.lead_id, e.type, e.occurred_at, e.properties, e.machine FROM events e
+        WHERE e.id = ANY (ARRAY(SELECT event_id FROM taken))`;
+
 export const SCORED_LEAD_COLUMNS = 'id, email, job_title, company, attributes, qualification, source, stage, engagement_score, engagement_as_of';
 
 /** A stored, not yet scored event of a lead. */
@@ -88,14 +97,7 @@ export class LeadScoringService {
     const lockedElsewhere = leads.length < leadIds.length ? await this.waitingAmong(m, leadIds, leads) : [];
     if (!leads.length) return { leads: 0, events: 0, promotions: 0, lockedElsewhere };
     const ids = leads.map((l) => l.id);
-    const events: StoredEvent[] = await m.query(
-      // The events are fetched by primary key, one probe each (= ANY of an array): joined to the taken ids, a
-      // few hundred of them made the planner merge-join the whole events index (60,000 entries read for 556).
-      `WITH taken AS (DELETE FROM scoring_queue WHERE lead_id = ANY($1::uuid[]) RETURNING event_id)
-       SELECT e.id, e.lead_id, e.type, e.occurred_at, e.properties, e.machine FROM events e
-        WHERE e.id = ANY (ARRAY(SELECT event_id FROM taken))`,
-      [ids],
-    );
+    const events: StoredEvent[] = await m.query(TAKE_QUEUED_EVENTS_SQL, [ids]);
     const promotions = await this.scoreLocked(m, { version, definition: model }, leads, events, now);
     return { leads: leads.length, events: events.length, promotions, lockedElsewhere };
   }
