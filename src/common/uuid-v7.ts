@@ -6,7 +6,8 @@ import { randomFillSync } from 'node:crypto';
  * ledger's and scoring queue's indexes of event ids) grow at their right edge instead of at random pages: at
  * thousands of rows a second that keeps inserts in cache, and after a checkpoint a batch writes a few full-page
  * images instead of one per row.
- * `nowMs` is the hit's own time (from the injected clock); randomness comes from a pooled CSPRNG buffer.
+ * `nowMs` is the row's own time (the hit's, or the ingest request's, from the injected clock); randomness comes
+ * from a pooled CSPRNG buffer.
  */
 const POOL_IDS = 256;
 const pool = Buffer.alloc(16 * POOL_IDS);

@@ -49,7 +49,7 @@ function readsSql(first: number, leads: string): string {
   (SELECT array_agg(idempotency_key) FROM events WHERE idempotency_key = ANY(${p(0)}::text[])) AS keys,
   (SELECT json_agg(json_build_array(s.lead_id, s.rule_id, s.occurred_at))
      -- IN (SELECT unnest(…)) is a hashed lookup; = ANY(…) of a parameter is a linear search per lead,
-     -- quadratic in the size of the group (≈ 40 ms of a 2,000-event group's 110)
+     -- quadratic in the size of the group (in psql, 42 of this statement's 52 ms for a 2,000-event group)
      FROM (SELECT id FROM ${leads} WHERE id IN (SELECT unnest(${p(1)}::uuid[])) OR email_normalized IN (SELECT unnest(${p(2)}::text[]))) c
      CROSS JOIN LATERAL (
        -- OFFSET 0 keeps this a per-lead index probe (a hash join would read the whole ledger)

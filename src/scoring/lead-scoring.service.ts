@@ -18,6 +18,8 @@ export type ScoredLead = Pick<
 >;
 
 /** The columns of {@link ScoredLead}, for callers that lock leads themselves. */
+export const SCORED_LEAD_COLUMNS = 'id, email, job_title, company, attributes, qualification, source, stage, engagement_score, engagement_as_of';
+
 /**
  * Takes the waiting events of locked leads off the scoring queue and reads them. The events are fetched by
  * primary key, one probe each (= ANY of an array): joined to the taken ids, a few hundred of them made the
@@ -26,8 +28,6 @@ export type ScoredLead = Pick<
 export const TAKE_QUEUED_EVENTS_SQL = `WITH taken AS (DELETE FROM scoring_queue WHERE lead_id = ANY($1::uuid[]) RETURNING event_id)
        SELECT e.id, e.lead_id, e.type, e.occurred_at, e.properties, e.machine FROM events e
         WHERE e.id = ANY (ARRAY(SELECT event_id FROM taken))`;
-
-export const SCORED_LEAD_COLUMNS = 'id, email, job_title, company, attributes, qualification, source, stage, engagement_score, engagement_as_of';
 
 /** A stored, not yet scored event of a lead. */
 export interface StoredEvent {
