@@ -1,8 +1,7 @@
-import pg from 'pg';
 import { LEAD_ENROLLMENTS_SQL } from '../src/privacy/lead-export.service.js';
 import { mayEnterSql } from '../src/programs/enrollment-writer.js';
 import { listSql } from '../src/programs/enrollments.service.js';
-import { TestDatabase } from './support/test-database.js';
+import { useTestDatabase } from './support/test-database.js';
 
 /**
  * enrollments_lead_history covers finished enrollments only (migration 1764004500000), so a scheduler
@@ -11,22 +10,20 @@ import { TestDatabase } from './support/test-database.js';
  * for both parts, never a sequential scan of all enrollments.
  */
 describe('lead lookups of enrollments with a partial history index', () => {
-  let database: TestDatabase;
-  let db: pg.Client;
+  const t = useTestDatabase();
   /** A lead with active and finished enrollments, and one program it is active in and one it finished. */
   let lead: string;
   let activeProgram: string;
   let finishedProgram: string;
 
   beforeAll(async () => {
-    ({ database, db } = await TestDatabase.createConnected());
-    await db.query(`INSERT INTO leads (email, email_normalized) SELECT 'l' || i || '@example.be', 'l' || i || '@example.be' FROM generate_series(1, 30000) i`);
-    await db.query(
+    await t.db.query(`INSERT INTO leads (email, email_normalized) SELECT 'l' || i || '@example.be', 'l' || i || '@example.be' FROM generate_series(1, 30000) i`);
+    await t.db.query(
       `INSERT INTO programs (name, status, draft, current_version, created_at, updated_at) SELECT 'p' || i, 'active', '{}', 1, now(), now() FROM generate_series(1, 10) i`,
     );
-    await db.query(`INSERT INTO program_versions (program_id, version, definition, published_at, published_by) SELECT id, 1, '{}', now(), 'test' FROM programs`);
+    await t.db.query(`INSERT INTO program_versions (program_id, version, definition, published_at, published_by) SELECT id, 1, '{}', now(), 'test' FROM programs`);
     // 180,000 enrollments, six per lead, a third of them active.
-    await db.query(
+    await t.db.query(
       `WITH p AS (SELECT id, row_number() OVER (ORDER BY id) AS k FROM programs), l AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM leads)
        INSERT INTO enrollments (program_id, program_version, lead_id, via, current_step_id, visits, status, next_run_at, enrolled_at, updated_at, finished_at)
        SELECT p.id, 1, l.id, 'bulk', 's', '{"s":1}', CASE WHEN (l.n + p.k) % 3 = 0 THEN 'active' ELSE 'completed' END,
@@ -34,18 +31,15 @@ describe('lead lookups of enrollments with a partial history index', () => {
               now() - (l.n % 300) * interval '1 day', now(), CASE WHEN (l.n + p.k) % 3 = 0 THEN NULL ELSE now() END
          FROM l JOIN p ON (l.n * 7 + p.k) % 10 < 6`,
     );
-    await db.query(`VACUUM ANALYZE enrollments`);
+    await t.db.query(`VACUUM ANALYZE enrollments`);
     const [row] = (
-      await db.query(
+      await t.db.query(
         `SELECT a.lead_id, a.program_id AS active, f.program_id AS finished FROM enrollments a
            JOIN enrollments f ON f.lead_id = a.lead_id AND f.status <> 'active' WHERE a.status = 'active' LIMIT 1`,
       )
     ).rows;
     ({ lead_id: lead, active: activeProgram, finished: finishedProgram } = row);
   }, 120_000);
-  afterAll(async () => {
-    await database.drop(db);
-  });
 
   interface PlanNode {
     'Node Type': string;
@@ -56,7 +50,7 @@ describe('lead lookups of enrollments with a partial history index', () => {
   const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
   /** The scans of enrollments and its indexes in the plan of `sql`: node type and index. */
   async function enrollmentScans(sql: string, values: unknown[]): Promise<string[]> {
-    const [{ 'QUERY PLAN': plan }] = (await db.query(`EXPLAIN (FORMAT JSON) ${sql}`, values)).rows;
+    const [{ 'QUERY PLAN': plan }] = (await t.db.query(`EXPLAIN (FORMAT JSON) ${sql}`, values)).rows;
     return nodes(plan[0].Plan)
       .filter((n) => n['Relation Name'] === 'enrollments' || n['Index Name']?.startsWith('enrollments_'))
       .map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''}`.trim());
@@ -64,19 +58,19 @@ describe('lead lookups of enrollments with a partial history index', () => {
   /** Scans that read all enrollments, or those of a whole program, instead of the lead's. */
   const notByLead = (scans: string[]) => scans.filter((s) => s.startsWith('Seq Scan') || /enrollments_(due|program|pkey)$/.test(s));
   /** How many rows `sql` returns. */
-  const rows = async (sql: string, values: unknown[]) => (await db.query(sql, values)).rowCount;
+  const rows = async (sql: string, values: unknown[]) => (await t.db.query(sql, values)).rowCount;
 
   it('keeps only finished enrollments in enrollments_lead_history', async () => {
-    const { rows: defs } = await db.query(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'enrollments' ORDER BY indexname`);
+    const { rows: defs } = await t.db.query(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'enrollments' ORDER BY indexname`);
     expect(defs.find((d) => d.indexname === 'enrollments_lead_history')?.indexdef).toMatch(/\(lead_id, program_id, enrolled_at\) WHERE \(status <> 'active'::text\)$/);
     expect(defs.map((d) => d.indexname)).toEqual(['enrollments_due', 'enrollments_lead_history', 'enrollments_one_active', 'enrollments_pkey', 'enrollments_program']);
   });
 
   it('adds no history entry when a step moves an active enrollment on', async () => {
-    const size = async (index: string) => Number((await db.query(`SELECT pg_relation_size($1::regclass) AS n`, [index])).rows[0].n);
+    const size = async (index: string) => Number((await t.db.query(`SELECT pg_relation_size($1::regclass) AS n`, [index])).rows[0].n);
     const [history, active] = [await size('enrollments_lead_history'), await size('enrollments_one_active')];
     // What the scheduler writes for each step: next_run_at (indexed, so never a HOT update) and the step's state.
-    const updated = await db.query(`UPDATE enrollments SET next_run_at = next_run_at + interval '1 hour', step_visit = step_visit + 1, updated_at = now() WHERE status = 'active'`);
+    const updated = await t.db.query(`UPDATE enrollments SET next_run_at = next_run_at + interval '1 hour', step_visit = step_visit + 1, updated_at = now() WHERE status = 'active'`);
     expect(updated.rowCount).toBe(60_000);
     expect(await size('enrollments_one_active')).toBeGreaterThan(active); // 60,000 new entries: the updates were not HOT
     expect(await size('enrollments_lead_history')).toBe(history);
@@ -122,25 +116,25 @@ describe('lead lookups of enrollments with a partial history index', () => {
   it('deletes a deleted lead’s enrollments through both partial indexes, also with the trigger’s kept plan', async () => {
     const plans: string[] = [];
     const collect = (msg: { message?: string }) => plans.push(msg.message ?? '');
-    db.on('notice', collect);
+    t.db.on('notice', collect);
     try {
-      await db.query('BEGIN');
-      await db.query(`LOAD 'auto_explain'`);
+      await t.db.query('BEGIN');
+      await t.db.query(`LOAD 'auto_explain'`);
       // A plan kept for the connection is generic: force it from the first run.
       for (const s of ['auto_explain.log_min_duration = 0', 'auto_explain.log_nested_statements = on', 'plan_cache_mode = force_generic_plan', 'client_min_messages = log']) {
-        await db.query(`SET LOCAL ${s}`);
+        await t.db.query(`SET LOCAL ${s}`);
       }
-      await db.query(`DELETE FROM leads WHERE id = $1`, [lead]);
-      await db.query(`SET LOCAL client_min_messages = notice`);
-      expect(Number((await db.query(`SELECT count(*) AS n FROM enrollments WHERE lead_id::text = $1`, [lead])).rows[0].n)).toBe(0);
+      await t.db.query(`DELETE FROM leads WHERE id = $1`, [lead]);
+      await t.db.query(`SET LOCAL client_min_messages = notice`);
+      expect(Number((await t.db.query(`SELECT count(*) AS n FROM enrollments WHERE lead_id::text = $1`, [lead])).rows[0].n)).toBe(0);
     } finally {
-      await db.query('ROLLBACK');
-      db.off('notice', collect);
+      await t.db.query('ROLLBACK');
+      t.db.off('notice', collect);
     }
     const cascade = plans.find((p) => /DELETE FROM enrollments e WHERE/.test(p));
     expect(cascade).toMatch(/Bitmap Index Scan on enrollments_one_active/);
     expect(cascade).toMatch(/Bitmap Index Scan on enrollments_lead_history/);
     expect(cascade).not.toMatch(/Seq Scan on enrollments/);
-    expect(Number((await db.query(`SELECT count(*) AS n FROM enrollments WHERE lead_id::text = $1`, [lead])).rows[0].n)).toBe(6);
+    expect(Number((await t.db.query(`SELECT count(*) AS n FROM enrollments WHERE lead_id::text = $1`, [lead])).rows[0].n)).toBe(6);
   });
 });

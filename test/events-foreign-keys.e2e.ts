@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { TestDatabase } from './support/test-database.js';
+import { useTestDatabase } from './support/test-database.js';
 
 /**
  * The set-based checks that stand for the foreign keys of events and score_ledger (migrations 1764002400000,
@@ -9,36 +9,28 @@ import { TestDatabase } from './support/test-database.js';
  * batch size its connection saw first (a plan kept from a large batch must not scan every lead later).
  */
 describe('foreign keys of events and the score ledger', () => {
-  let database: TestDatabase;
-  let db: pg.Client;
-
-  beforeAll(async () => {
-    ({ database, db } = await TestDatabase.createConnected());
-  });
-  afterAll(async () => {
-    await database.drop(db);
-  });
+  const t = useTestDatabase();
 
   const leads = async (n: number): Promise<string[]> =>
     (
-      await db.query(
+      await t.db.query(
         `INSERT INTO leads (email, email_normalized) SELECT e, e FROM (SELECT 'fk-' || gen_random_uuid() || '@example.be' AS e FROM generate_series(1, $1)) s RETURNING id`,
         [n],
       )
     ).rows.map((r) => r.id);
   const insertEvents = (leadIds: string[]) =>
-    db.query(
+    t.db.query(
       `INSERT INTO events (lead_id, type, occurred_at) SELECT l, 'page_viewed', now() FROM unnest($1::uuid[]) AS l RETURNING id`,
       [leadIds],
     );
   const insertLedger = (rows: [string, string | null][]) =>
-    db.query(
+    t.db.query(
       `INSERT INTO score_ledger (lead_id, event_id, rule_id, model_version, description, points, occurred_at)
        SELECT l, e, 'r', 1, 'test', 1, now() FROM unnest($1::uuid[], $2::uuid[]) AS r(l, e)`,
       [rows.map((r) => r[0]), rows.map((r) => r[1])],
     );
   const failure = (p: Promise<unknown>) => p.then(() => 'ok', (err: { code?: string; constraint?: string }) => `${err.code} ${err.constraint}`);
-  const count = async (sql: string, values: unknown[]) => Number((await db.query(sql, values)).rows[0].n);
+  const count = async (sql: string, values: unknown[]) => Number((await t.db.query(sql, values)).rows[0].n);
 
   it('refuses a whole batch of events when one names a missing lead, and counts repeated leads once', async () => {
     const [a, b] = await leads(2);
@@ -60,29 +52,29 @@ describe('foreign keys of events and the score ledger', () => {
 
   it('locks the leads of an event being inserted, as a foreign key does: deleting one waits for the insert', async () => {
     const [a] = await leads(1);
-    const other = new pg.Client({ connectionString: database.url });
+    const other = new pg.Client({ connectionString: t.database.url });
     await other.connect();
     try {
-      await db.query('BEGIN');
+      await t.db.query('BEGIN');
       await insertEvents([a]);
       await other.query(`SET lock_timeout = '200ms'`);
       expect(await failure(other.query('DELETE FROM leads WHERE id = $1', [a]))).toBe('55P03 undefined');
-      await db.query('COMMIT');
+      await t.db.query('COMMIT');
       expect(await count(`SELECT count(*) AS n FROM events WHERE lead_id = $1`, [a])).toBe(1);
     } finally {
-      await db.query('ROLLBACK').catch(() => undefined);
+      await t.db.query('ROLLBACK').catch(() => undefined);
       await other.end();
     }
   });
 
   it('finds the leads of a single event by primary key after a large batch on the same connection', async () => {
     const ids = await leads(5000);
-    await db.query('ANALYZE leads');
+    await t.db.query('ANALYZE leads');
     const seqScans = async () => {
-      await db.query('SELECT pg_stat_force_next_flush()');
-      await db.query('SELECT 1'); // the flush happens at the end of a transaction
-      await db.query('SELECT pg_stat_clear_snapshot()');
-      return Number((await db.query(`SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'leads'`)).rows[0].seq_scan);
+      await t.db.query('SELECT pg_stat_force_next_flush()');
+      await t.db.query('SELECT 1'); // the flush happens at the end of a transaction
+      await t.db.query('SELECT pg_stat_clear_snapshot()');
+      return Number((await t.db.query(`SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'leads'`)).rows[0].seq_scan);
     };
     await insertEvents(ids.slice(0, 1000)); // the trigger's statements are planned on this batch
     await insertLedger(ids.slice(0, 1000).map((id) => [id, null]));

@@ -1,10 +1,9 @@
 import fc from 'fast-check';
-import pg from 'pg';
 import type { EntityManager } from 'typeorm';
 import { SystemClock } from '../src/common/clock.js';
 import { emailHash, useSuppressionSalt } from '../src/suppression/email-hash.js';
 import { listedSuppressions, SuppressionService } from '../src/suppression/suppression.service.js';
-import { TestDatabase } from './support/test-database.js';
+import { useTestDatabase } from './support/test-database.js';
 
 /**
  * The scheduler's set-based suppression lookup (hashes computed in Node, both key lists looked up in one
@@ -12,20 +11,17 @@ import { TestDatabase } from './support/test-database.js';
  * the earliest entry when several match.
  */
 describe('listedSuppressions', () => {
-  let database: TestDatabase;
-  let db: pg.Client;
+  const t = useTestDatabase();
   let manager: EntityManager;
   const reasons = ['unsubscribed', 'hard_bounce', 'complaint', 'manual'] as const;
 
   beforeAll(async () => {
-    ({ database, db } = await TestDatabase.createConnected());
-    useSuppressionSalt((await db.query(`SELECT salt FROM suppression_hash_salt`)).rows[0].salt);
-    manager = { query: async (sql: string, params?: unknown[]) => (await db.query(sql, params)).rows } as unknown as EntityManager;
+    useSuppressionSalt((await t.db.query(`SELECT salt FROM suppression_hash_salt`)).rows[0].salt);
+    manager = { query: async (sql: string, params?: unknown[]) => (await t.db.query(sql, params)).rows } as unknown as EntityManager;
   });
-  afterAll(() => database.drop(db));
 
   async function leads(n: number, tag: string): Promise<{ id: string; email: string }[]> {
-    const { rows } = await db.query(
+    const { rows } = await t.db.query(
       `INSERT INTO leads (email, email_normalized) SELECT 'L' || i || '-' || $2 || '@Example.be', 'l' || i || '-' || $2 || '@example.be'
          FROM generate_series(1, $1) i RETURNING id, email_normalized AS email`,
       [n, tag],
@@ -34,7 +30,7 @@ describe('listedSuppressions', () => {
   }
 
   async function suppress(hash: string, leadId: string | null, reason: string, at: string): Promise<void> {
-    await db.query(`INSERT INTO suppressions (email_hash, lead_id, reason, source, created_at) VALUES ($1, $2, $3, 'test', $4)`, [hash, leadId, reason, at]);
+    await t.db.query(`INSERT INTO suppressions (email_hash, lead_id, reason, source, created_at) VALUES ($1, $2, $3, 'test', $4)`, [hash, leadId, reason, at]);
   }
 
   it('finds a lead by its id, by its address hash, and gives the earliest entry when both match', async () => {

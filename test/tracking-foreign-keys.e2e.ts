@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { deleteDuringOpenInsert } from './support/lock-race.js';
-import { TestDatabase } from './support/test-database.js';
+import { useTestDatabase } from './support/test-database.js';
 
 /**
  * The set-based checks that replaced the foreign keys of email_interactions and scoring_queue
@@ -11,20 +11,12 @@ import { TestDatabase } from './support/test-database.js';
  * interactions is open waits for it and then deletes them too (no orphans).
  */
 describe('foreign keys of tracked opens and clicks', () => {
-  let database: TestDatabase;
-  let db: pg.Client;
-
-  beforeAll(async () => {
-    ({ database, db } = await TestDatabase.createConnected());
-  });
-  afterAll(async () => {
-    await database.drop(db);
-  });
+  const t = useTestDatabase();
 
   async function leadAndMessage(): Promise<{ leadId: string; messageId: string }> {
     const email = `lead-${randomUUID()}@example.be`;
-    const { rows: [lead] } = await db.query(`INSERT INTO leads (email, email_normalized) VALUES ($1, $1) RETURNING id`, [email]);
-    const { rows: [message] } = await db.query(
+    const { rows: [lead] } = await t.db.query(`INSERT INTO leads (email, email_normalized) VALUES ($1, $1) RETURNING id`, [email]);
+    const { rows: [message] } = await t.db.query(
       `INSERT INTO email_messages (idempotency_key, kind, lead_id, status, links, sent_at) VALUES ($1, 'nurture', $2, 'sent', '[]', now()) RETURNING id`,
       [randomUUID(), lead.id],
     );
@@ -37,14 +29,14 @@ describe('foreign keys of tracked opens and clicks', () => {
       [id, messageId, leadId],
     );
   const event = (id: string, leadId: string) =>
-    db.query(`INSERT INTO events (id, lead_id, type, occurred_at) VALUES ($1, $2, 'email_opened', now())`, [id, leadId]);
-  const count = async (sql: string, values: unknown[]) => Number((await db.query(sql, values)).rows[0].n);
+    t.db.query(`INSERT INTO events (id, lead_id, type, occurred_at) VALUES ($1, $2, 'email_opened', now())`, [id, leadId]);
+  const count = async (sql: string, values: unknown[]) => Number((await t.db.query(sql, values)).rows[0].n);
   const code = (p: Promise<unknown>) => p.then(() => 'ok', (err: { code?: string }) => err.code);
 
   it('refuses a whole insert when one interaction names a missing message or lead, or one queue row a missing event', async () => {
     const { leadId, messageId } = await leadAndMessage();
     const insertTwo = (secondMessage: string, secondLead: string | null) =>
-      db.query(
+      t.db.query(
         `INSERT INTO email_interactions (id, message_id, lead_id, kind, machine, reason, occurred_at)
          VALUES ($1, $2, $3, 'open', false, 'human', now()), ($4, $5, $6, 'open', false, 'human', now())`,
         [randomUUID(), messageId, leadId, randomUUID(), secondMessage, secondLead],
@@ -56,7 +48,7 @@ describe('foreign keys of tracked opens and clicks', () => {
     // The check compares rows locked with distinct references: repeats of one message and lead count once.
     const other = await leadAndMessage();
     const insertMany = (refs: [string, string | null][]) =>
-      db.query(
+      t.db.query(
         `INSERT INTO email_interactions (id, message_id, lead_id, kind, machine, reason, occurred_at)
          SELECT gen_random_uuid(), m, l, 'open', false, 'human', now() FROM unnest($1::uuid[], $2::uuid[]) AS r(m, l)`,
         [refs.map((r) => r[0]), refs.map((r) => r[1])],
@@ -68,46 +60,46 @@ describe('foreign keys of tracked opens and clicks', () => {
 
     const eventId = randomUUID();
     await event(eventId, leadId);
-    expect(await code(db.query(`INSERT INTO scoring_queue (event_id, lead_id) VALUES ($1, $3), ($2, $3)`, [eventId, randomUUID(), leadId]))).toBe('23503');
-    expect(await code(db.query(`INSERT INTO scoring_queue (event_id, lead_id) VALUES ($1, $2)`, [eventId, leadId]))).toBe('ok');
+    expect(await code(t.db.query(`INSERT INTO scoring_queue (event_id, lead_id) VALUES ($1, $3), ($2, $3)`, [eventId, randomUUID(), leadId]))).toBe('23503');
+    expect(await code(t.db.query(`INSERT INTO scoring_queue (event_id, lead_id) VALUES ($1, $2)`, [eventId, leadId]))).toBe('ok');
   });
 
   it('never lets the keys change', async () => {
     const a = await leadAndMessage();
     const b = await leadAndMessage();
     const id = randomUUID();
-    await interaction(db, id, a.messageId, a.leadId);
-    expect(await code(db.query(`UPDATE email_interactions SET message_id = $2 WHERE id = $1`, [id, b.messageId]))).toBe('23503');
-    expect(await code(db.query(`UPDATE email_interactions SET lead_id = $2 WHERE id = $1`, [id, b.leadId]))).toBe('23503');
-    expect(await code(db.query(`UPDATE email_interactions SET ip = NULL, user_agent = NULL, url = NULL WHERE id = $1`, [id]))).toBe('ok');
+    await interaction(t.db, id, a.messageId, a.leadId);
+    expect(await code(t.db.query(`UPDATE email_interactions SET message_id = $2 WHERE id = $1`, [id, b.messageId]))).toBe('23503');
+    expect(await code(t.db.query(`UPDATE email_interactions SET lead_id = $2 WHERE id = $1`, [id, b.leadId]))).toBe('23503');
+    expect(await code(t.db.query(`UPDATE email_interactions SET ip = NULL, user_agent = NULL, url = NULL WHERE id = $1`, [id]))).toBe('ok');
     const eventId = randomUUID();
     await event(eventId, a.leadId);
-    await db.query(`INSERT INTO scoring_queue (event_id, lead_id) VALUES ($1, $2)`, [eventId, a.leadId]);
-    expect(await code(db.query(`UPDATE scoring_queue SET event_id = $2 WHERE event_id = $1`, [eventId, randomUUID()]))).toBe('23503');
+    await t.db.query(`INSERT INTO scoring_queue (event_id, lead_id) VALUES ($1, $2)`, [eventId, a.leadId]);
+    expect(await code(t.db.query(`UPDATE scoring_queue SET event_id = $2 WHERE event_id = $1`, [eventId, randomUUID()]))).toBe('23503');
   });
 
   it('deletes interactions with their message or lead, and queue rows with their events', async () => {
     const m = await leadAndMessage();
     const l = await leadAndMessage();
-    await interaction(db, randomUUID(), m.messageId, m.leadId);
-    await interaction(db, randomUUID(), l.messageId, l.leadId);
-    await interaction(db, randomUUID(), l.messageId, null); // not the lead's: stays with the message
+    await interaction(t.db, randomUUID(), m.messageId, m.leadId);
+    await interaction(t.db, randomUUID(), l.messageId, l.leadId);
+    await interaction(t.db, randomUUID(), l.messageId, null); // not the lead's: stays with the message
     const eventId = randomUUID();
     await event(eventId, m.leadId);
-    await db.query(`INSERT INTO scoring_queue (event_id, lead_id) VALUES ($1, $2)`, [eventId, m.leadId]);
+    await t.db.query(`INSERT INTO scoring_queue (event_id, lead_id) VALUES ($1, $2)`, [eventId, m.leadId]);
 
-    await db.query(`DELETE FROM email_messages WHERE id = $1`, [m.messageId]);
+    await t.db.query(`DELETE FROM email_messages WHERE id = $1`, [m.messageId]);
     expect(await count(`SELECT count(*) AS n FROM email_interactions WHERE message_id = $1`, [m.messageId])).toBe(0);
-    await db.query(`DELETE FROM leads WHERE id = $1`, [l.leadId]);
+    await t.db.query(`DELETE FROM leads WHERE id = $1`, [l.leadId]);
     expect(await count(`SELECT count(*) AS n FROM email_interactions WHERE message_id = $1`, [l.messageId])).toBe(1);
-    await db.query(`DELETE FROM events WHERE id = $1`, [eventId]);
+    await t.db.query(`DELETE FROM events WHERE id = $1`, [eventId]);
     expect(await count(`SELECT count(*) AS n FROM scoring_queue WHERE event_id = $1`, [eventId])).toBe(0);
   });
 
   it('makes a message deleted during an open insert wait for it, then delete what it stored', async () => {
     const { leadId, messageId } = await leadAndMessage();
     const race = await deleteDuringOpenInsert(
-      database.url,
+      t.database.url,
       (writer) => interaction(writer, randomUUID(), messageId, leadId), // locks the message FOR KEY SHARE, as the key did
       `DELETE FROM email_messages WHERE id = $1`,
       [messageId],

@@ -71,3 +71,30 @@ export class TestDatabase {
     }
   }
 }
+
+/**
+ * A fresh database of the test file's own with a client connected to it, for the tests of the enclosing
+ * `describe`: made before they run (before the block's own `beforeAll` hooks, registered after this call)
+ * and dropped after them. Read `db` and `database` inside hooks and tests.
+ */
+export function useTestDatabase(): { readonly db: pg.Client; readonly database: TestDatabase } {
+  let made: { database: TestDatabase; db: pg.Client } | undefined;
+  beforeAll(async () => {
+    made = await TestDatabase.createConnected();
+  });
+  afterAll(async () => {
+    await made?.database.drop(made.db);
+  });
+  const get = () => {
+    if (!made) throw new Error('the test database is made in beforeAll: use it inside hooks and tests');
+    return made;
+  };
+  return {
+    get db() {
+      return get().db;
+    },
+    get database() {
+      return get().database;
+    },
+  };
+}
