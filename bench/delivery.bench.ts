@@ -6,10 +6,11 @@
  *   every email; and, for comparison, the same message built by nodemailer's composer.
  * - End to end: emails/s from the delivery queue to "250 accepted" at a local smtp-server sink (a child
  *   process), each message with its PostgreSQL row (read, claim with links, sent), for a ~48 KB template,
- *   with and without DKIM; beside pooled nodemailer alone (no queue, no database) sending the same email to the
- *   same sink in the same run, in two ways: given the email's fields as its users send it (nodemailer builds each
- *   message), and, stricter, given the prebuilt message (`raw`; nodemailer only speaks SMTP). CPU time per email of this (worker) process is reported too: on a shared
- *   machine it moves less than the wall-clock rates.
+ *   with and without DKIM; beside pooled nodemailer alone (no queue, no database, the service's pool size)
+ *   sending the same email to the same sink in the same run, in two ways: given the email's fields as its users
+ *   send it (nodemailer builds each message), and, stricter, given the prebuilt message (`raw`; nodemailer only
+ *   speaks SMTP). CPU time per email of this (worker) process is reported too: on a shared machine it moves
+ *   less than the wall-clock rates.
  * - Rate limit: two worker contexts sharing EMAIL_RATE_PER_SECOND through Redis; the most emails the sink
  *   accepted in any 10 s window against the configured cap.
  */
@@ -19,7 +20,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { INestApplicationContext } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { createTransport, type SendMailOptions, type Transporter } from 'nodemailer';
+import { createTransport, type SendMailOptions } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { SMTPServer } from 'smtp-server';
 import { DataSource } from 'typeorm';
@@ -73,10 +74,11 @@ export async function runDeliveryBench(
     // - stricter: prebuilt messages of the same size (`raw`), so nodemailer only speaks SMTP.
     const { fields, raw } = sampleEmail(template.compiled);
     results['message size (KB)'] = raw.length / 1024;
-    const baseline = async (label: string, mail: () => Parameters<Transporter['sendMail']>[0]): Promise<number> => {
+    const maxConnections = loadConfig(baseEnv).email.smtpMaxConnections; // the pool the service's transport opens
+    const baseline = async (label: string, mail: () => SendMailOptions): Promise<number> => {
       sink.reset();
       const sinkBefore = await sink.cpu();
-      const transport = createTransport({ url: sink.url, pool: true, maxConnections: 5, maxMessages: 1000 });
+      const transport = createTransport({ url: sink.url, pool: true, maxConnections, maxMessages: 1000 });
       const cpuBefore = process.cpuUsage();
       const t0 = performance.now();
       await Promise.all(Array.from({ length: opts.messages }, () => transport.sendMail(mail())));
