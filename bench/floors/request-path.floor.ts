@@ -1,0 +1,101 @@
+import { fork } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import { Redis } from 'ioredis';
+import { ConnectionPool, openLoop } from '../support/http-load.js';
+import { isMain } from '../support/service.js';
+
+/**
+ * A floor for the tracking benchmark's request path: a bare `node:http` server that does only what the
+ * service's pixel answer must (one HMAC for the token, the hit added to a Redis stream by one script call
+ * per event-loop turn, the GIF sent once Redis has it), loaded at a steady rate by the benchmark's own load
+ * generator. Prints the p99 and the CPU per hit of the server, the load generator, Redis and network
+ * interrupts (and the whole machine), read from /proc. Nothing is stored in PostgreSQL.
+ * After a build: `node dist/bench/floors/request-path.floor.js [rate, default 5000]`.
+ */
+const PORT = 3320;
+const STREAM = 'floor:request-path:hits';
+const ADD_ALL = `for i = 1, #ARGV do redis.call('XADD', KEYS[1], 'MAXLEN', '~', '100000', '*', 'h', ARGV[i]) end return #ARGV`;
+const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+const BROWSER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
+const SECONDS = 10;
+
+function serve(): void {
+  const redis = new Redis({ host: '127.0.0.1', port: 6379 });
+  let pending: { res: http.ServerResponse; hit: string }[] = [];
+  const flush = () => {
+    const batch = pending;
+    pending = [];
+    void redis.eval(ADD_ALL, 1, STREAM, ...batch.map((b) => b.hit)).then(() => {
+      for (const { res } of batch) res.writeHead(200, { 'content-type': 'image/gif', 'content-length': GIF.length }).end(GIF);
+    });
+  };
+  http
+    .createServer((req, res) => {
+      const token = req.url!.slice(5);
+      const mac = createHmac('sha256', 'floor-secret').update(token).digest('base64url');
+      if (!pending.length) setImmediate(flush);
+      pending.push({ res, hit: JSON.stringify({ token, mac: mac.slice(0, 8), ua: req.headers['user-agent'], ip: req.socket.remoteAddress, at: Date.now() }) });
+    })
+    .listen(PORT, () => process.send?.('ready'));
+}
+
+/** CPU ticks (1/100 s) a process has used. */
+function ticks(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
+function machine(): { busy: number; irq: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return { busy: f.slice(0, 8).reduce((a, b) => a + b, 0) - f[3] - f[4], irq: f[5] + f[6] };
+}
+
+function redisPid(): number {
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (readFileSync(`/proc/${e}/cmdline`, 'latin1').startsWith('redis-server')) return Number(e);
+    } catch {
+      /* gone */
+    }
+  }
+  throw new Error('no redis-server process found');
+}
+
+async function load(rate: number): Promise<void> {
+  const server = fork(process.argv[1], ['serve']);
+  try {
+    await new Promise((resolve) => server.once('message', resolve));
+    const pool = new ConnectionPool(64, PORT, BROWSER);
+    await pool.open();
+    const path = (i: number) => `/t/o/${'a'.repeat(60)}${i}`;
+    await openLoop(pool, path, rate, 3); // warm-up
+    const redis = redisPid();
+    const before = { server: ticks(server.pid!), generator: ticks(process.pid), redis: ticks(redis), machine: machine() };
+    const run = await openLoop(pool, path, rate, SECONDS);
+    const after = { server: ticks(server.pid!), generator: ticks(process.pid), redis: ticks(redis), machine: machine() };
+    pool.close();
+    const us = (t: number) => Math.round((t * 10_000) / (rate * SECONDS)); // a tick is 10 ms = 10,000 µs
+    console.log(
+      `${rate}/s for ${SECONDS} s: p99 ${run.p99} ms, p50 ${run.p50} ms; CPU µs per hit: server ${us(after.server - before.server)}, ` +
+        `load generator ${us(after.generator - before.generator)}, Redis ${us(after.redis - before.redis)}, ` +
+        `network interrupts ${us(after.machine.irq - before.machine.irq)}, whole machine ${us(after.machine.busy - before.machine.busy)}`,
+    );
+  } finally {
+    server.kill();
+  }
+}
+
+if (isMain(import.meta.url)) {
+  if (process.argv[2] === 'serve') serve();
+  else
+    load(Number(process.argv[2] ?? 5000)).then(
+      () => process.exit(0),
+      (err) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+}
