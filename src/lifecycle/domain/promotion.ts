@@ -1,5 +1,5 @@
 import { canAutoAdvance, type Stage } from '../../scoring/domain/lifecycle.js';
-import { evaluateMqlRule } from '../../scoring/domain/mql-rule.js';
+import { mqlRuleMet } from '../../scoring/domain/mql-rule.js';
 import type { MqlRuleConfig } from '../../scoring/domain/scoring-model.js';
 
 export interface PromotionInput {
@@ -29,11 +29,7 @@ export function decidePromotion(input: PromotionInput, rule: MqlRuleConfig): Pro
     return { to: 'mql', reason: 'high_intent_event', eventId: input.highIntentEventId };
   }
   if (canAutoAdvance(input.stage, 'mql')) {
-    const verdict = evaluateMqlRule(
-      { engagementScore: input.engagementScore, fitScore: input.fitScore, qualification: input.qualification },
-      rule,
-    );
-    if (verdict.met) return { to: 'mql', reason: 'mql_rule', eventId: null };
+    if (mqlRuleMet(input, rule)) return { to: 'mql', reason: 'mql_rule', eventId: null };
   }
   if (input.interestEventId && input.stage === 'subscriber' && canAutoAdvance('subscriber', 'lead')) {
     return { to: 'lead', reason: 'showed_interest', eventId: input.interestEventId };

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { matchesCondition, resolvePath } from './condition.js';
 
 const pageView = { type: 'page_viewed', properties: { url: 'https://Acme.be/Pricing?plan=pro', referrer: null, tags: ['Promo', 'spring'] } };
@@ -75,5 +76,25 @@ describe('conditions on event and lead facts', () => {
   it('never follows inherited properties', () => {
     expect(matchesCondition({ field: 'properties.constructor', op: 'exists' }, pageView)).toBe(false);
     expect(matchesCondition({ field: '__proto__', op: 'exists' }, {})).toBe(false);
+  });
+
+  it('holds `in` exactly when equals holds for some item of the list', () => {
+    const scalar = fc.oneof(
+      fc.constantFrom('10', ' 10 ', '1e1', 'true', ' TRUE ', 'false', 'Gmail.com', 'gmail.com', '', 'x'),
+      fc.string({ maxLength: 6 }),
+      fc.integer({ min: -3, max: 12 }),
+      fc.double({ noNaN: false }),
+      fc.boolean(),
+    );
+    const item = fc.oneof(fc.constantFrom('10', 'gmail.com', 'GMAIL.COM', 'true', '1e1', ''), fc.string({ maxLength: 6 }), fc.integer({ min: -3, max: 12 }));
+    fc.assert(
+      fc.property(fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }), fc.constant(null)), fc.array(item, { maxLength: 6 }), (actual, list) => {
+        const facts = { x: actual };
+        const viaIn = matchesCondition({ field: 'x', op: 'in', value: list }, facts);
+        const viaEquals = list.some((value) => matchesCondition({ field: 'x', op: 'equals', value }, facts));
+        expect(viaIn).toBe(viaEquals);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -62,8 +62,11 @@ function testValue(op: Exclude<ConditionOp, 'exists'>, actual: unknown, expected
       return equalsValue(actual, expected);
     case 'notEquals':
       return !equalsValue(actual, expected);
-    case 'in':
-      return Array.isArray(expected) && expected.some((item) => equalsValue(actual, item));
+    case 'in': {
+      if (!Array.isArray(expected)) return false;
+      const a = comparable(actual); // read once, not once per item
+      return expected.some((item) => equalsComparable(a, item));
+    }
     case 'contains':
     case 'startsWith':
     case 'endsWith':
@@ -96,16 +99,31 @@ function compareNumbers(op: 'gt' | 'gte' | 'lt' | 'lte', a: number | null, b: nu
 }
 
 function equalsValue(actual: unknown, expected: Condition['value']): boolean {
+  return equalsComparable(comparable(actual), expected);
+}
+
+/** A fact read for equality tests: as a number and as lower-case text (null when it is neither). */
+interface Comparable {
+  raw: unknown;
+  number: number | null;
+  lower: string | null;
+}
+
+function comparable(actual: unknown): Comparable {
+  return { raw: actual, number: asNumber(actual), lower: asText(actual)?.toLowerCase() ?? null };
+}
+
+function equalsComparable(actual: Comparable, expected: Condition['value']): boolean {
   if (expected === undefined || Array.isArray(expected)) return false;
   if (typeof expected === 'boolean') {
-    return actual === expected || (typeof actual === 'string' && actual.trim().toLowerCase() === String(expected));
+    return actual.raw === expected || (typeof actual.raw === 'string' && actual.raw.trim().toLowerCase() === String(expected));
   }
-  const a = asNumber(actual);
-  const e = asNumber(expected);
-  if (a !== null && e !== null) return a === e;
+  if (actual.number !== null) {
+    const e = asNumber(expected); // only a numeric fact can equal numerically
+    if (e !== null) return actual.number === e;
+  }
   if (typeof expected === 'number') return false;
-  const text = asText(actual);
-  return text !== null && text.toLowerCase() === expected.toLowerCase();
+  return actual.lower !== null && actual.lower === expected.toLowerCase();
 }
 
 function asText(value: unknown): string | null {

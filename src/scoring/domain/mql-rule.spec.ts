@@ -1,5 +1,7 @@
-import { evaluateMqlRule, isKnown } from './mql-rule.js';
+import fc from 'fast-check';
+import { evaluateMqlRule, isKnown, mqlRuleMet } from './mql-rule.js';
 import { DEFAULT_SCORING_MODEL, type MqlRuleConfig } from './scoring-model.js';
+import type { QualificationField } from './scoring-model.types.js';
 
 const rule = DEFAULT_SCORING_MODEL.mql;
 
@@ -58,5 +60,27 @@ describe('the MQL rule', () => {
     expect(isKnown(q, 'budget')).toBe(true);
     expect(isKnown(q, 'authority')).toBe(false);
     expect(isKnown({}, 'need')).toBe(false);
+  });
+
+  it('gives the same verdict without its explanation (mqlRuleMet) as with it', () => {
+    const field = fc.constantFrom<QualificationField>('need', 'timeline', 'budget', 'authority');
+    const answer = fc.oneof(fc.constantFrom('', ' ', 'unknown', ' Unknown ', 'yes', 'Q3'), fc.integer(), fc.double(), fc.boolean(), fc.constant(null));
+    const config = fc.record({
+      engagementThreshold: fc.double({ min: 0, max: 100, noNaN: true }),
+      minQualificationKnown: fc.integer({ min: 0, max: 4 }),
+      qualificationFields: fc.uniqueArray(field, { maxLength: 4 }),
+      minFitScore: fc.option(fc.double({ min: -50, max: 50, noNaN: true }), { nil: null }),
+    });
+    const input = fc.record({
+      engagementScore: fc.double({ min: -10, max: 120, noNaN: true }),
+      fitScore: fc.double({ min: -60, max: 60, noNaN: true }),
+      qualification: fc.dictionary(field, answer),
+    });
+    fc.assert(
+      fc.property(input, config, (i, c) => {
+        expect(mqlRuleMet(i, c)).toBe(evaluateMqlRule(i, c).met);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -30,7 +30,7 @@ export function evaluateMqlRule(input: MqlRuleInput, rule: MqlRuleConfig): MqlRu
   const conditions: MqlCondition[] = [
     {
       id: 'engagement',
-      met: input.engagementScore >= rule.engagementThreshold,
+      met: engagementMet(input, rule),
       description: `engagement score ${formatRequired(rule.engagementThreshold)} or more`,
       required: rule.engagementThreshold,
       actual: input.engagementScore,
@@ -46,7 +46,7 @@ export function evaluateMqlRule(input: MqlRuleInput, rule: MqlRuleConfig): MqlRu
   if (rule.minFitScore !== null) {
     conditions.push({
       id: 'fit',
-      met: input.fitScore >= rule.minFitScore,
+      met: fitMet(input, rule),
       description: `fit score ${formatRequired(rule.minFitScore)} or more`,
       required: rule.minFitScore,
       actual: input.fitScore,
@@ -60,6 +60,26 @@ export function evaluateMqlRule(input: MqlRuleInput, rule: MqlRuleConfig): MqlRu
       return `${c.description} (now ${known.length}${known.length > 0 ? `: ${known.join(', ')}` : ''})`;
     });
   return { met: missing.length === 0, conditions, missing };
+}
+
+/**
+ * Whether the MQL rule holds: the same verdict as {@link evaluateMqlRule}`.met`, without building the
+ * explanation (scoring decides this for every lead it touches; only people read the explanation).
+ */
+export function mqlRuleMet(input: MqlRuleInput, rule: MqlRuleConfig): boolean {
+  if (!engagementMet(input, rule) || !fitMet(input, rule)) return false;
+  let known = 0;
+  for (const field of rule.qualificationFields) if (isKnown(input.qualification, field)) known++;
+  return known >= rule.minQualificationKnown;
+}
+
+function engagementMet(input: MqlRuleInput, rule: MqlRuleConfig): boolean {
+  return input.engagementScore >= rule.engagementThreshold;
+}
+
+/** Met when the model sets no minimum fit score. */
+function fitMet(input: MqlRuleInput, rule: MqlRuleConfig): boolean {
+  return rule.minFitScore === null || input.fitScore >= rule.minFitScore;
 }
 
 /** An answer counts as known when it is a non-empty string other than "unknown", a number or a boolean. */

@@ -152,6 +152,23 @@ describe('scoring events', () => {
     expect(result.contributions.map((c) => c.ruleId)).toEqual(['demo-video', 'demo-video-complete', 'demo-video-complete']);
   });
 
+  it("uses each model's own rules, in the model's order, whichever models were used before", () => {
+    const rules = (points: number): ScoringModelDefinition['behaviourRules'] => [
+      { id: 'a-first', description: 'A', eventType: 'type_a', points },
+      { id: 'b-only', description: 'B', eventType: 'type_b', points: points * 2 },
+      { id: 'a-second', description: 'A again', eventType: 'type_a', points: points * 3, cap: { max: 1, window: 'PT1H' } },
+    ];
+    const one: ScoringModelDefinition = { ...model, behaviourRules: rules(1) };
+    const two: ScoringModelDefinition = { ...model, behaviourRules: rules(10) };
+    const events = [event('type_a', at(0)), event('type_b', at(0, 1)), event('type_a', at(0, 2))];
+    const run = (m: ScoringModelDefinition) => score(events, { model: m }).contributions.map((c) => `${c.ruleId}:${c.points}`);
+    const expected = (p: number) => [`a-first:${p}`, `a-second:${p * 3}`, `b-only:${p * 2}`, `a-first:${p}`];
+    expect(run(one)).toEqual(expected(1));
+    expect(run(two)).toEqual(expected(10));
+    expect(run(one)).toEqual(expected(1));
+    expect(run(model)).toEqual([]);
+  });
+
   it('tells the caller how far back to load ledger rows: the longest cap window', () => {
     expect(maxCapWindowMs(model)).toBe(7 * DAY);
     expect(maxCapWindowMs({ ...model, behaviourRules: [] })).toBe(0);

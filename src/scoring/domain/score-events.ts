@@ -80,12 +80,14 @@ export function scoreEvents(input: ScoreEventsInput): ScoreEventsResult {
     tiers[event.id] = tier;
     if (tier === 'high' && highIntentEventId === null) highIntentEventId = event.id;
 
+    const rules = rulesOf(model).get(event.type);
+    if (!rules) continue;
     const occurredAt = new Date(Math.min(event.occurredAt.getTime(), now.getTime()));
     const facts = { type: event.type, properties: event.properties };
-    for (const rule of model.behaviourRules) {
-      if (rule.eventType !== event.type) continue;
-      if (!(rule.where ?? []).every((cond) => matchesCondition(cond, facts))) continue;
-      if (rule.cap && caps.countWithin(rule.id, occurredAt.getTime(), capWindowMs(rule)) >= rule.cap.max) continue;
+    for (const prepared of rules) {
+      const rule = prepared.rule;
+      if (rule.where && !rule.where.every((cond) => matchesCondition(cond, facts))) continue;
+      if (rule.cap && caps.countWithin(rule.id, occurredAt.getTime(), (prepared.capMs ??= capWindowMs(rule))) >= rule.cap.max) continue;
 
       caps.record(rule.id, occurredAt.getTime());
       contributions.push({ eventId: event.id, ruleId: rule.id, description: rule.description, points: rule.points, occurredAt });
@@ -93,6 +95,32 @@ export function scoreEvents(input: ScoreEventsInput): ScoreEventsResult {
     }
   }
   return { state, contributions, highIntentEventId, tiers };
+}
+
+/** A behaviour rule with its cap window in ms, worked out on first use. */
+interface PreparedRule {
+  rule: BehaviourRule;
+  capMs?: number;
+}
+
+/**
+ * A model's behaviour rules by event type, in model order, built once per model object: every scored
+ * event would otherwise walk every rule. Model versions are immutable and cached, so the object is stable.
+ */
+const RULES_BY_TYPE = new WeakMap<ScoringModelDefinition, Map<string, PreparedRule[]>>();
+
+function rulesOf(model: ScoringModelDefinition): Map<string, PreparedRule[]> {
+  let byType = RULES_BY_TYPE.get(model);
+  if (!byType) {
+    byType = new Map();
+    for (const rule of model.behaviourRules) {
+      const list = byType.get(rule.eventType);
+      if (list) list.push({ rule });
+      else byType.set(rule.eventType, [{ rule }]);
+    }
+    RULES_BY_TYPE.set(model, byType);
+  }
+  return byType;
 }
 
 function capWindowMs(rule: BehaviourRule): number {
@@ -117,6 +145,10 @@ class CapCounter {
 
   /** Contributions in the window (at − windowMs, at]. */
   countWithin(ruleId: string, at: number, windowMs: number): number {
-    return (this.times.get(ruleId) ?? []).filter((t) => t > at - windowMs && t <= at).length;
+    const times = this.times.get(ruleId);
+    if (!times) return 0;
+    let n = 0;
+    for (const t of times) if (t > at - windowMs && t <= at) n++;
+    return n;
   }
 }
