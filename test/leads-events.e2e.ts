@@ -287,5 +287,35 @@ describe('leads, events and scoring over HTTP', () => {
       const old = await t.db.query(`SELECT DISTINCT model_version FROM score_ledger WHERE rule_id IN (SELECT rule_id FROM score_ledger WHERE points = 5)`);
       expect(old.map((r: { model_version: number }) => r.model_version)).toContain(1);
     });
+
+    it('rewrites a lead only when scoring changes it: no points and the same fit leave the row alone; a new model version refits it', async () => {
+      const email = 'quiet@gmail.com';
+      const created = await t.api('post', '/api/v1/leads').send({ email, firstName: 'Quinten' });
+      expect(created.status).toBe(201);
+      const row = async () =>
+        (await t.db.query(`SELECT id, xmin::text AS x, fit_score, fit_contributions, fit_model_version FROM leads WHERE email_normalized = $1`, [email]))[0];
+      const before = await row();
+      expect(before).toMatchObject({ fit_score: -10, fit_model_version: 2 }); // fitted at creation, under the current version
+      expect(before.fit_contributions.map((c: { ruleId: string }) => c.ruleId)).toEqual(['free-mail']);
+
+      // blog_read has no behaviour rule: stored and taken by scoring, but it changes neither score nor fit
+      const sent = await t.api('post', '/api/v1/events').send({ email, type: 'blog_read' });
+      expect(sent.status).toBe(202);
+      await eventually(async () => (await queued()) === 0);
+      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM events WHERE lead_id = $1 AND type = 'blog_read'`, [before.id]);
+      expect(n).toBe(1);
+      expect((await row()).x).toBe(before.x); // the row was not rewritten
+
+      // a version whose free-mail rule weighs more: the next event refits the lead, though it earns nothing
+      const def = (await t.api('get', '/api/v1/scoring-model')).body.definition;
+      const fitRules = def.fitRules.map((r: { id: string; points: number }) => (r.id === 'free-mail' ? { ...r, points: -15 } : r));
+      expect((await t.api('put', '/api/v1/scoring-model').send({ ...def, fitRules })).body.version).toBe(3);
+      await t.api('post', '/api/v1/events').send({ email, type: 'blog_read' });
+      await eventually(async () => (await queued()) === 0);
+      const after = await row();
+      expect(after).toMatchObject({ fit_score: -15, fit_model_version: 3 });
+      expect(after.fit_contributions).toEqual([{ ruleId: 'free-mail', description: expect.any(String), points: -15 }]);
+      expect(await ledgerPoints(before.id)).toBe(0);
+    });
   });
 });

@@ -182,7 +182,7 @@ export class KnownLeadEventWriter {
     if (records.length) {
       const events: StoredEvent[] = records.map((r) => ({ ...r, machine: false }));
       const scoredLeads = new Set(records.map((r) => r.lead_id));
-      const plan = planScoring(read.model.definition, read.leads.filter((l) => scoredLeads.has(l.id)), events, read.recent, now);
+      const plan = planScoring(read.model.definition, read.leads.filter((l) => scoredLeads.has(l.id)), events, read.recent, now, read.model.version);
       const keyed = records.some((r) => r.key !== null);
       const statement = persistStatement(plan, read.model.version, now, { json: JSON.stringify(records), keyed }, { restorePlanMode: true });
       // With nothing to do after the write, COMMIT goes with it (a failed write skips the COMMIT).

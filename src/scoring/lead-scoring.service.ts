@@ -15,10 +15,13 @@ import { ScoringModelService, type ScoringModelVersion } from './scoring-model.s
 export type ScoredLead = Pick<
   LeadRow,
   'id' | 'email' | 'job_title' | 'company' | 'attributes' | 'qualification' | 'source' | 'stage' | 'engagement_score' | 'engagement_as_of'
->;
+> &
+  /** The stored fit, to tell whether scoring changes it (absent: taken to change). */
+  Partial<Pick<LeadRow, 'fit_contributions' | 'fit_model_version'>>;
 
 /** The columns of {@link ScoredLead}, for callers that lock leads themselves. */
-export const SCORED_LEAD_COLUMNS = 'id, email, job_title, company, attributes, qualification, source, stage, engagement_score, engagement_as_of';
+export const SCORED_LEAD_COLUMNS =
+  'id, email, job_title, company, attributes, qualification, source, stage, engagement_score, engagement_as_of, fit_contributions, fit_model_version';
 
 /**
  * Takes the waiting events of locked leads off the scoring queue and reads them. The events are fetched by
@@ -39,12 +42,13 @@ export interface StoredEvent {
   machine: boolean;
 }
 
+/** A lead's new scores; the fit only when it changed (a new model version, or other rules met). */
 interface LeadUpdate {
   id: string;
   engagement: number;
   asOf: Date;
-  fit: number;
-  fitContributions: unknown;
+  fit?: number;
+  fitContributions?: unknown;
 }
 
 export interface ScoringResult {
@@ -115,7 +119,7 @@ export class LeadScoringService {
     now: Date,
   ): Promise<number> {
     const recent = await this.recentLedger(m, leads.map((l) => l.id), events, current.definition);
-    const plan = planScoring(current.definition, leads, events, recent, now);
+    const plan = planScoring(current.definition, leads, events, recent, now, current.version);
     await this.persist(m, plan, current.version, now);
     return this.finish(m, plan);
   }
@@ -223,8 +227,9 @@ export function persistStatement(
           -- with events: only rows of events stored
           WHERE NOT $7 OR x.e IN (SELECT id FROM ev)
        ), scores AS (
-         UPDATE leads l SET engagement_score = u.v, engagement_as_of = u.a, fit_score = u.f,
-                fit_contributions = u.c, fit_model_version = $3, updated_at = $5
+         -- f and c only for leads whose fit changed (the others already have this version's fit)
+         UPDATE leads l SET engagement_score = u.v, engagement_as_of = u.a, fit_score = coalesce(u.f, l.fit_score),
+                fit_contributions = coalesce(u.c, l.fit_contributions), fit_model_version = $3, updated_at = $5
            FROM jsonb_to_recordset($4::jsonb) AS u(id uuid, v float8, a timestamptz, f float8, c jsonb)
           WHERE l.id = u.id
        )
@@ -268,7 +273,9 @@ export interface EventRecord {
 
 /**
  * Scores each lead's new events on its current state (ledger rows within the cap windows in
- * `recent`), recomputes fit and decides promotions: pure, the caller writes the plan.
+ * `recent`), recomputes fit and decides promotions: pure, the caller writes the plan. With the model's
+ * `version`, a lead whose scores do not change (no points earned, and the same fit rules met under the
+ * same model version as stored) gets no update: nothing of it would change. Its activity is still published.
  */
 export function planScoring(
   model: ScoringModelDefinition,
@@ -276,6 +283,7 @@ export function planScoring(
   events: StoredEvent[],
   recent: Map<string, LedgerFact[]>,
   now: Date,
+  version?: number,
 ): ScoringPlan {
   const byLead = groupBy(events, (e) => e.lead_id);
   const plan: ScoringPlan = { ledgerRows: [], updates: [], changes: [], activities: [] };
@@ -300,7 +308,12 @@ export function planScoring(
       highIntentEventId: scored.highIntentEventId,
       interestEventId: interest?.id ?? null,
     });
-    plan.updates.push({ id: lead.id, engagement: scored.state.value, asOf: scored.state.asOf, fit: fit.score, fitContributions: fit.contributions });
+    const fitChanged = version === undefined || !sameFit(lead, version, fit.contributions);
+    if (fitChanged || scored.contributions.length) {
+      const update: LeadUpdate = { id: lead.id, engagement: scored.state.value, asOf: scored.state.asOf };
+      if (fitChanged) Object.assign(update, { fit: fit.score, fitContributions: fit.contributions });
+      plan.updates.push(update);
+    }
     if (promotion) {
       plan.changes.push({ leadId: lead.id, from: lead.stage, to: promotion.to, actor: 'scoring', reason: promotion.reason, eventId: promotion.eventId, at: now });
     }
@@ -315,6 +328,16 @@ export function planScoring(
     });
   }
   return plan;
+}
+
+/**
+ * Whether the stored fit is the one just computed: the same model version and the same rules met, in
+ * order (a version's rules fix each contribution's description and points).
+ */
+function sameFit(lead: ScoredLead, version: number, contributions: readonly { ruleId: string }[]): boolean {
+  const stored = lead.fit_contributions;
+  if (lead.fit_model_version !== version || !Array.isArray(stored) || stored.length !== contributions.length) return false;
+  return contributions.every((c, i) => stored[i]?.ruleId === c.ruleId);
 }
 
 function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
