@@ -15,7 +15,6 @@
  *   accepted in any 10 s window against the configured cap.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -38,6 +37,7 @@ import { TemplateCompilerService } from '../src/email/template-compiler.service.
 import { runMigrations } from '../src/infra/database/data-source.js';
 import { TrackingTokenCodec } from '../src/tracking/domain/tracking-token.js';
 import { freshDatabase, isMain } from './support/service.js';
+import { cpuSeconds } from './support/proc.js';
 
 const SECTIONS = 10;
 const BASE = 'https://track.studio-noord.example.be';
@@ -169,16 +169,7 @@ function cpuPerEmail(since: NodeJS.CpuUsage, emails: number): number {
 /** CPU time (µs) the PostgreSQL backends serving this worker's database have used so far (from /proc; 0 where unreadable). */
 async function postgresCpuUs(app: INestApplicationContext): Promise<number> {
   const rows: { pid: number }[] = await app.get(DataSource).query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`);
-  let ticks = 0;
-  for (const { pid } of rows) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').replace(/^.*\) /, '').split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
-    } catch {
-      // another machine, or the backend ended
-    }
-  }
-  return (ticks * 1_000_000) / 100; // USER_HZ
+  return rows.reduce((sum, { pid }) => sum + cpuSeconds(pid), 0) * 1_000_000;
 }
 
 /** CPU time (µs) of the Redis server so far, as it reports it (INFO cpu). */

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { apiCall, type ApiResponse, freshDatabase, isMain, percentile, startService } from './support/service.js';
+import { cpuSeconds } from './support/proc.js';
 
 /**
  * Hand-off benchmark on the built service as real processes (one API, two workers) and this machine's
@@ -128,7 +128,7 @@ export async function runHandoffBench(opts = { mqls: 10_000, batchSize: 1000, ti
     );
     const redelivered = [...receiver.ids.values()].filter((n) => n > 1).length;
     const phases = await phaseFigures(db, started);
-    const cpu = [api, ...workers].map((s) => cpuSeconds(s.child.pid));
+    const cpu = [api, ...workers].map((s) => processCpuSeconds(s.child.pid));
     const latencies = [...receiver.latencies].sort((a, b) => a - b);
     return {
       mqls: opts.mqls,
@@ -190,15 +190,9 @@ async function phaseFigures(db: pg.Client, started: number): Promise<Record<stri
   return Object.fromEntries(Object.entries(r).map(([k, v]) => [k.replace(/_(\w)/g, (_, c: string) => c.toUpperCase()), Number(v)]));
 }
 
-/** User + system CPU a process has used so far (s), from /proc. */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return NaN;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return +((Number(fields[11]) + Number(fields[12])) / 100).toFixed(1);
-  } catch {
-    return NaN;
-  }
+/** CPU seconds a service process has used so far, to 0.1 s. */
+function processCpuSeconds(pid: number | undefined): number {
+  return +cpuSeconds(pid).toFixed(1);
 }
 
 async function until(timeoutMs: number, check: () => Promise<boolean>): Promise<number> {

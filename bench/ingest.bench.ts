@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import pg from 'pg';
 import { BENCH_ADMIN_KEY, freshDatabase, isMain, percentile, startService } from './support/service.js';
+import { cpuSeconds } from './support/proc.js';
 
 /**
  * Ingestion benchmark: the built service as two processes (API and worker) on this machine's
@@ -46,17 +46,6 @@ const DEFAULTS = {
   latencySeconds: Number(process.env.INGEST_LATENCY_SECONDS ?? 10),
   rps: 500,
 };
-
-/** CPU seconds (user + system) a process has used so far, from /proc (0 when it is gone). */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
-  } catch {
-    return 0;
-  }
-}
 
 /** CPU seconds of the service processes and of the PostgreSQL backends serving the bench database. */
 async function cpuSnapshot(db: pg.Client, pids: { api?: number; worker?: number }): Promise<{ api: number; worker: number; pg: Map<number, number> }> {

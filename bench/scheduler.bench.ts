@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { claimSql } from '../src/programs/scheduler/enrollment-claim.js';
 import { apiCall, type ApiResponse, freshDatabase, isMain, type Service, startService } from './support/service.js';
+import { cpuSeconds } from './support/proc.js';
 
 /**
  * Program scheduler benchmark, on the built service as real processes (one API, two workers) and
@@ -85,9 +86,9 @@ export async function runSchedulerBench(opts = DEFAULTS) {
     // wall time, it hardly moves when other work shares the machine.
     const backendPids = async (): Promise<number[]> =>
       (await db.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)).rows.map((r) => r.pid);
-    const cpuOf = (pids: (number | undefined)[]) => pids.reduce((sum: number, pid) => sum + cpuSecondsOrZero(pid), 0);
+    const cpuOf = (pids: (number | undefined)[]) => pids.reduce((sum: number, pid) => sum + cpuSeconds(pid), 0);
     const workerCpuBefore = cpuOf(workers.map((w) => w.child.pid));
-    const pgCpuBefore = new Map((await backendPids()).map((pid) => [pid, cpuSecondsOrZero(pid)]));
+    const pgCpuBefore = new Map((await backendPids()).map((pid) => [pid, cpuSeconds(pid)]));
     const resumed = await call('POST', `/api/v1/programs/${lag}/resume`);
     const releasedAt = new Date(resumed.body.updatedAt);
     const started = performance.now();
@@ -102,7 +103,7 @@ export async function runSchedulerBench(opts = DEFAULTS) {
     }
     const drainedSeconds = (Date.now() - releasedAt.getTime()) / 1000;
     const dispatchWorkerCpu = cpuOf(workers.map((w) => w.child.pid)) - workerCpuBefore;
-    const dispatchPgCpu = (await backendPids()).reduce((sum, pid) => sum + cpuSecondsOrZero(pid) - (pgCpuBefore.get(pid) ?? 0), 0);
+    const dispatchPgCpu = (await backendPids()).reduce((sum, pid) => sum + cpuSeconds(pid) - (pgCpuBefore.get(pid) ?? 0), 0);
     const { rows: lateness } = await db.query(
       `SELECT count(*)::int AS runs,
               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM ran_at - $2::timestamptz)) AS p50,
@@ -159,21 +160,6 @@ export async function runSchedulerBench(opts = DEFAULTS) {
     for (const w of workers) await w.stop();
     await api.stop();
     agent.destroy();
-  }
-}
-
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
-}
-
-/** CPU seconds of a process, 0 once it has gone (a database backend may close between two readings). */
-function cpuSecondsOrZero(pid: number | undefined): number {
-  try {
-    return cpuSeconds(pid);
-  } catch {
-    return 0;
   }
 }
 

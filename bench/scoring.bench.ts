@@ -1,10 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { SystemClock } from '../src/common/clock.js';
 import { dataSourceOptions, runMigrations } from '../src/infra/database/data-source.js';
 import { LeadActivityHub } from '../src/lifecycle/lead-activity.js';
 import { LeadScoringService } from '../src/scoring/lead-scoring.service.js';
 import { ScoringModelService } from '../src/scoring/scoring-model.service.js';
+import { postgresCpuSeconds } from './support/proc.js';
 import { freshDatabase, isMain } from './support/service.js';
 
 /**
@@ -75,12 +75,12 @@ export async function runScoringBench(options: Partial<ScoringBenchOptions> = {}
       let events = 0;
       for (let r = 0; r < opts.rounds; r++) {
         const ids = await queue(perLead);
-        const pg0 = postgresTicks();
+        const pg0 = postgresCpuSeconds(DATABASE);
         const cpu0 = process.cpuUsage();
         const result = await scoring.scorePending(ids);
         const cpu = process.cpuUsage(cpu0);
         node += cpu.user + cpu.system;
-        postgres += (postgresTicks() - pg0) * 10_000; // a tick is 10 ms
+        postgres += (postgresCpuSeconds(DATABASE) - pg0) * 1e6;
         scored += result.leads;
         events += result.events;
       }
@@ -94,23 +94,6 @@ export async function runScoringBench(options: Partial<ScoringBenchOptions> = {}
   } finally {
     await db.destroy();
   }
-}
-
-/** CPU ticks of this benchmark database's PostgreSQL backends. */
-function postgresTicks(): number {
-  let ticks = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'latin1');
-      if (!cmd.startsWith('postgres: ') || !cmd.includes(` ${DATABASE} `)) continue;
-      const f = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      /* gone */
-    }
-  }
-  return ticks;
 }
 
 if (isMain(import.meta.url)) {

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import pg from 'pg';
 import { TrackingTokenCodec } from '../src/tracking/domain/tracking-token.js';
 import { closedLoop, ConnectionPool, openLoop } from './support/http-load.js';
+import { cpuSeconds, cpuWaitMs, machineCpuSeconds, pidsOf, postgresCpuSeconds } from './support/proc.js';
 import { freshDatabase, isMain, startService, type Service } from './support/service.js';
 
 /**
@@ -75,7 +75,7 @@ export async function runTrackingBench(options: Partial<TrackingBenchOptions> = 
     }
 
     const apiPid = services[0].child.pid!;
-    const prioritized = canRaisePriority() ? [apiPid, process.pid, ...redisPids()] : null;
+    const prioritized = canRaisePriority() ? [apiPid, process.pid, ...pidsOf('redis-server')] : null;
     const phases = [
       ...opts.steadyRates.map((rate) => ({ rate, phase: `steady ${rate}/s`, priority: null as number[] | null })),
       ...(prioritized ? [{ rate: opts.steadyRates[0], phase: `steady ${opts.steadyRates[0]}/s, request path at real-time priority`, priority: prioritized }] : []),
@@ -144,27 +144,6 @@ async function seed(db: pg.Client, opts: TrackingBenchOptions): Promise<string[]
   return rows.map((r: { id: string }) => r.id);
 }
 
-/** Time the process's main thread has spent runnable but waiting for a CPU (ms; from /proc schedstat). */
-function cpuWaitMs(pid: number): number {
-  try {
-    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
-  } catch {
-    return NaN;
-  }
-}
-
-function redisPids(): number[] {
-  return readdirSync('/proc').filter((e) => /^\d+$/.test(e) && readCmdline(e).startsWith('redis-server')).map(Number);
-}
-
-function readCmdline(pid: string): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'latin1');
-  } catch {
-    return '';
-  }
-}
-
 /** Whether this process may give others real-time priority (root, with util-linux chrt). */
 function canRaisePriority(): boolean {
   if (process.getuid?.() !== 0) return false;
@@ -229,7 +208,7 @@ class CpuMeter {
   report(prefix: string): Record<string, number> {
     const after = this.sample();
     const seconds = (performance.now() - this.startedAt) / 1000;
-    const pct = (k: string) => Math.round((after[k] - this.before[k]) / seconds); // 100 ticks a second = one core
+    const pct = (k: string) => Math.round(((after[k] - this.before[k]) / seconds) * 100); // 100 % = one core
     const out: Record<string, number> = {};
     let named = 0;
     for (const k of Object.keys(after)) {
@@ -241,33 +220,18 @@ class CpuMeter {
     return out;
   }
 
+  /** CPU seconds so far, by where they went. */
   private sample(): Record<string, number> {
-    const ticks = (pid: number) => {
-      try {
-        const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-        return Number(f[11]) + Number(f[12]);
-      } catch {
-        return 0;
-      }
+    const out: Record<string, number> = {
+      postgres: postgresCpuSeconds(this.database),
+      redis: pidsOf('redis-server').reduce((sum, pid) => sum + cpuSeconds(pid), 0),
     };
-    const out: Record<string, number> = { postgres: 0, redis: 0 };
-    for (const [name, pid] of Object.entries(this.pids)) out[name] = ticks(pid);
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      let cmd = '';
-      try {
-        cmd = readFileSync(`/proc/${entry}/cmdline`, 'latin1');
-      } catch {
-        continue;
-      }
-      if (cmd.startsWith('postgres:') && cmd.includes(` ${this.database} `)) out.postgres += ticks(Number(entry));
-      else if (cmd.startsWith('redis-server')) out.redis += ticks(Number(entry));
-    }
-    const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
-    // user nice system idle iowait irq softirq steal: network interrupts and hypervisor steal are no process's
-    out['kernel interrupts (network)'] = fields[5] + fields[6];
-    out['stolen by the hypervisor'] = fields[7];
-    out.machine = fields.slice(0, 8).reduce((a, b) => a + b, 0) - fields[3] - fields[4];
+    for (const [name, pid] of Object.entries(this.pids)) out[name] = cpuSeconds(pid);
+    const machine = machineCpuSeconds();
+    // network interrupts and hypervisor steal are no process's
+    out['kernel interrupts (network)'] = machine.interrupts;
+    out['stolen by the hypervisor'] = machine.stolen;
+    out.machine = machine.busy;
     return out;
   }
 }

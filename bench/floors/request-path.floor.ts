@@ -1,9 +1,9 @@
 import { fork } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { Redis } from 'ioredis';
 import { ConnectionPool, openLoop } from '../support/http-load.js';
+import { cpuSeconds, machineCpuSeconds, pidsOf } from '../support/proc.js';
 import { isMain } from '../support/service.js';
 
 /**
@@ -41,29 +41,6 @@ function serve(): void {
     .listen(PORT, () => process.send?.('ready'));
 }
 
-/** CPU ticks (1/100 s) a process has used. */
-function ticks(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return Number(f[11]) + Number(f[12]);
-}
-
-function machine(): { busy: number; irq: number } {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  return { busy: f.slice(0, 8).reduce((a, b) => a + b, 0) - f[3] - f[4], irq: f[5] + f[6] };
-}
-
-function redisPid(): number {
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      if (readFileSync(`/proc/${e}/cmdline`, 'latin1').startsWith('redis-server')) return Number(e);
-    } catch {
-      /* gone */
-    }
-  }
-  throw new Error('no redis-server process found');
-}
-
 async function load(rate: number): Promise<void> {
   const server = fork(process.argv[1], ['serve']);
   try {
@@ -72,16 +49,18 @@ async function load(rate: number): Promise<void> {
     await pool.open();
     const path = (i: number) => `/t/o/${'a'.repeat(60)}${i}`;
     await openLoop(pool, path, rate, 3); // warm-up
-    const redis = redisPid();
-    const before = { server: ticks(server.pid!), generator: ticks(process.pid), redis: ticks(redis), machine: machine() };
+    const [redis] = pidsOf('redis-server');
+    if (!redis) throw new Error('no redis-server process found');
+    const sample = () => ({ server: cpuSeconds(server.pid), generator: cpuSeconds(process.pid), redis: cpuSeconds(redis), machine: machineCpuSeconds() });
+    const before = sample();
     const run = await openLoop(pool, path, rate, SECONDS);
-    const after = { server: ticks(server.pid!), generator: ticks(process.pid), redis: ticks(redis), machine: machine() };
+    const after = sample();
     pool.close();
-    const us = (t: number) => Math.round((t * 10_000) / (rate * SECONDS)); // a tick is 10 ms = 10,000 µs
+    const us = (seconds: number) => Math.round((seconds * 1e6) / (rate * SECONDS));
     console.log(
       `${rate}/s for ${SECONDS} s: p99 ${run.p99} ms, p50 ${run.p50} ms; CPU µs per hit: server ${us(after.server - before.server)}, ` +
         `load generator ${us(after.generator - before.generator)}, Redis ${us(after.redis - before.redis)}, ` +
-        `network interrupts ${us(after.machine.irq - before.machine.irq)}, whole machine ${us(after.machine.busy - before.machine.busy)}`,
+        `network interrupts ${us(after.machine.interrupts - before.machine.interrupts)}, whole machine ${us(after.machine.busy - before.machine.busy)}`,
     );
   } finally {
     server.kill();
