@@ -3,14 +3,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { FORCE_GENERIC_PLANS } from '../infra/database/plan-mode.js';
 import type { LedgerFact } from '../scoring/domain/index.js';
-import {
-  isConcurrentKeyError,
-  LeadScoringService,
-  persistStatement,
-  planScoring,
-  type EventRecord,
-  type StoredEvent,
-} from '../scoring/lead-scoring.service.js';
+import { isConcurrentKeyError, LeadScoringService, persistStatement, type EventRecord } from '../scoring/lead-scoring.service.js';
+import { planScoring, type StoredEvent } from '../scoring/scoring-plan.js';
 import { ScoringModelService, type ScoringModelVersion } from '../scoring/scoring-model.service.js';
 import { preparedQuery } from '../infra/database/prepared-query.js';
 import { ensurePrepared, sendTogether, ServerStatement, simpleClientOf, type SimpleClient } from '../infra/database/simple-protocol.js';

@@ -1,5 +1,6 @@
 import { maxCapWindowMs, type LedgerFact } from '../scoring/domain/index.js';
-import { SCORED_LEAD_COLUMNS, type ScoredLead } from '../scoring/lead-scoring.service.js';
+import { SCORED_LEAD_COLUMNS } from '../scoring/lead-scoring.service.js';
+import type { ScoredLead } from '../scoring/scoring-plan.js';
 import type { ScoringModelVersion } from '../scoring/scoring-model.service.js';
 import { ServerStatement } from '../infra/database/simple-protocol.js';
 import { LIVE_PROGRAMS_SQL } from '../programs/program-catalog.service.js';

@@ -3,23 +3,14 @@ import { epochMsSql } from '../infra/database/epoch-ms.js';
 import { RESTORE_PLAN_MODE_COLUMN } from '../infra/database/plan-mode.js';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
-import type { LeadRow } from '../leads/lead.types.js';
-import { LeadActivity, LeadActivityHub } from '../lifecycle/lead-activity.js';
-import { applyStageChanges, StageChange } from '../lifecycle/stage-change.js';
-import { ContributionDraft, EventFacts, intentTierOf, LedgerFact, maxCapWindowMs, scoreAt, scoreEvents, type ScoringModelDefinition } from './domain/index.js';
-import { refreshLead } from './lead-refresh.js';
+import { LeadActivityHub } from '../lifecycle/lead-activity.js';
+import { applyStageChanges } from '../lifecycle/stage-change.js';
+import { LedgerFact, maxCapWindowMs, type ScoringModelDefinition } from './domain/index.js';
 import { preparedQuery } from '../infra/database/prepared-query.js';
 import { ScoringModelService, type ScoringModelVersion } from './scoring-model.service.js';
+import { planScoring, type ScoredLead, type ScoringPlan, type StoredEvent } from './scoring-plan.js';
 
-/** What scoring reads of a lead: its score state and what fit and promotion look at (not every column: fewer to parse). */
-export type ScoredLead = Pick<
-  LeadRow,
-  'id' | 'email' | 'job_title' | 'company' | 'attributes' | 'qualification' | 'source' | 'stage' | 'engagement_score' | 'engagement_as_of'
-> &
-  /** The stored fit, to tell whether scoring changes it (absent: taken to change). */
-  Partial<Pick<LeadRow, 'fit_contributions' | 'fit_model_version'>>;
-
-/** The columns of {@link ScoredLead}, for callers that lock leads themselves. */
+/** The columns of a {@link ScoredLead}, for callers that lock leads themselves. */
 export const SCORED_LEAD_COLUMNS =
   'id, email, job_title, company, attributes, qualification, source, stage, engagement_score, engagement_as_of, fit_contributions, fit_model_version';
 
@@ -31,25 +22,6 @@ export const SCORED_LEAD_COLUMNS =
 export const TAKE_QUEUED_EVENTS_SQL = `WITH taken AS (DELETE FROM scoring_queue WHERE lead_id = ANY($1::uuid[]) RETURNING event_id)
        SELECT e.id, e.lead_id, e.type, e.occurred_at, e.properties, e.machine FROM events e
         WHERE e.id = ANY (ARRAY(SELECT event_id FROM taken))`;
-
-/** A stored, not yet scored event of a lead. */
-export interface StoredEvent {
-  id: string;
-  lead_id: string;
-  type: string;
-  occurred_at: Date;
-  properties: Record<string, unknown>;
-  machine: boolean;
-}
-
-/** A lead's new scores; the fit only when it changed (a new model version, or other rules met). */
-interface LeadUpdate {
-  id: string;
-  engagement: number;
-  asOf: Date;
-  fit?: number;
-  fitContributions?: unknown;
-}
 
 export interface ScoringResult {
   leads: number;
@@ -252,14 +224,6 @@ export function isConcurrentKeyError(err: unknown): boolean {
   return e?.code === '23505' && e.constraint === 'events_idempotency';
 }
 
-/** What scoring a batch of events will write: ledger rows, new scores, promotions and the activity to publish. */
-export interface ScoringPlan {
-  ledgerRows: (ContributionDraft & { leadId: string })[];
-  updates: LeadUpdate[];
-  changes: StageChange[];
-  activities: LeadActivity[];
-}
-
 /** An event row as {@link LeadScoringService.persist} stores it (JSON field names). */
 export interface EventRecord {
   id: string;
@@ -269,84 +233,4 @@ export interface EventRecord {
   properties: Record<string, unknown>;
   key: string | null;
   received_at: string;
-}
-
-/**
- * Scores each lead's new events on its current state (ledger rows within the cap windows in
- * `recent`), recomputes fit and decides promotions: pure, the caller writes the plan. With the model's
- * `version`, a lead whose scores do not change (no points earned, and the same fit rules met under the
- * same model version as stored) gets no update: nothing of it would change. Its activity is still published.
- */
-export function planScoring(
-  model: ScoringModelDefinition,
-  leads: ScoredLead[],
-  events: StoredEvent[],
-  recent: Map<string, LedgerFact[]>,
-  now: Date,
-  version?: number,
-): ScoringPlan {
-  const byLead = groupBy(events, (e) => e.lead_id);
-  const plan: ScoringPlan = { ledgerRows: [], updates: [], changes: [], activities: [] };
-  for (const lead of leads) {
-    const facts: EventFacts[] = (byLead.get(lead.id) ?? []).map((e) => ({
-      id: e.id,
-      type: e.type,
-      occurredAt: e.occurred_at,
-      properties: e.properties,
-      machine: e.machine,
-    }));
-    const scored = scoreEvents({
-      model,
-      state: { value: lead.engagement_score, asOf: lead.engagement_as_of },
-      events: facts,
-      recentLedger: recent.get(lead.id) ?? [],
-      now,
-    });
-    for (const c of scored.contributions) plan.ledgerRows.push({ ...c, leadId: lead.id });
-    const interest = facts.find((e) => !e.machine && intentTierOf(model, e.type) !== 'low');
-    const { fit, promotion } = refreshLead(lead, scored.state, model, now, {
-      highIntentEventId: scored.highIntentEventId,
-      interestEventId: interest?.id ?? null,
-    });
-    const fitChanged = version === undefined || !sameFit(lead, version, fit.contributions);
-    if (fitChanged || scored.contributions.length) {
-      const update: LeadUpdate = { id: lead.id, engagement: scored.state.value, asOf: scored.state.asOf };
-      if (fitChanged) Object.assign(update, { fit: fit.score, fitContributions: fit.contributions });
-      plan.updates.push(update);
-    }
-    if (promotion) {
-      plan.changes.push({ leadId: lead.id, from: lead.stage, to: promotion.to, actor: 'scoring', reason: promotion.reason, eventId: promotion.eventId, at: now });
-    }
-    plan.activities.push({
-      leadId: lead.id,
-      at: now,
-      created: false,
-      stageBefore: lead.stage,
-      stageAfter: promotion?.to ?? lead.stage,
-      events: [...facts].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime()),
-      engagementScore: scoreAt(scored.state, now, model.halfLifeDays),
-    });
-  }
-  return plan;
-}
-
-/**
- * Whether the stored fit is the one just computed: the same model version and the same rules met, in
- * order (a version's rules fix each contribution's description and points).
- */
-function sameFit(lead: ScoredLead, version: number, contributions: readonly { ruleId: string }[]): boolean {
-  const stored = lead.fit_contributions;
-  if (lead.fit_model_version !== version || !Array.isArray(stored) || stored.length !== contributions.length) return false;
-  return contributions.every((c, i) => stored[i]?.ruleId === c.ruleId);
-}
-
-function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = out.get(k);
-    if (list) list.push(item);
-    else out.set(k, [item]);
-  }
-  return out;
 }

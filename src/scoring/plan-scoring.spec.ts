@@ -1,5 +1,5 @@
 import { DEFAULT_SCORING_MODEL, type ScoringModelDefinition } from './domain/scoring-model.js';
-import { planScoring, type ScoredLead, type StoredEvent } from './lead-scoring.service.js';
+import { planScoring, type ScoredLead, type StoredEvent } from './scoring-plan.js';
 
 const NOW = new Date('2026-03-02T10:00:00Z');
 const model = DEFAULT_SCORING_MODEL;
