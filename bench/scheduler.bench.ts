@@ -1,9 +1,8 @@
 import http from 'node:http';
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { claimSql } from '../src/programs/scheduler/enrollment-claim.js';
 import { apiCall, type ApiResponse, freshDatabase, isMain, type Service, startService } from './support/service.js';
-import { cpuSeconds } from './support/proc.js';
+import { cpuSeconds, rssMb } from './support/proc.js';
 
 /**
  * Program scheduler benchmark, on the built service as real processes (one API, two workers) and
@@ -113,7 +112,7 @@ export async function runSchedulerBench(opts = DEFAULTS) {
       [lag, releasedAt.toISOString()],
     );
     // RSS right after the burst, before any idle time (the idle-phase figure below is the one that counts).
-    const rssAfterDispatch = workers.map((w) => Math.round(readRssMb(w.child.pid))).join(' / ');
+    const rssAfterDispatch = workers.map((w) => Math.round(rssMb(w.child.pid))).join(' / ');
     const dupes = (await db.query(`SELECT count(*)::int AS n FROM (SELECT enrollment_id FROM step_runs GROUP BY enrollment_id, step_id, visit HAVING count(*) > 1) d`)).rows[0].n;
 
     // 3. Idle cost: 1,000,000 enrollments waiting (10 programs × 100,000 leads), none due.
@@ -151,7 +150,7 @@ export async function runSchedulerBench(opts = DEFAULTS) {
       waitingEnrollments: waiting,
       idleWorkerCpuPercent: idleCpuPercent.join(' / '),
       workerRssAfterDispatchMb: rssAfterDispatch,
-      workerRssMb: workers.map((w) => Math.round(readRssMb(w.child.pid))).join(' / '),
+      workerRssMb: workers.map((w) => Math.round(rssMb(w.child.pid))).join(' / '),
       workerPeakRssMb: workers.map((w) => Math.round(w.peakRssMb())).join(' / '),
     };
     return { figures, claimPlan: plan };
@@ -161,12 +160,6 @@ export async function runSchedulerBench(opts = DEFAULTS) {
     await api.stop();
     agent.destroy();
   }
-}
-
-function readRssMb(pid: number | undefined): number {
-  if (!pid) return 0;
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
 }
 
 if (isMain(import.meta.url)) {

@@ -156,23 +156,35 @@ function canRaisePriority(): boolean {
 }
 
 /**
- * Runs `work` with every thread of `pids` under SCHED_RR (priority 1), then puts them back to normal
- * scheduling, also when `work` fails. Linux still keeps 5 % of each second for normal tasks.
+ * Runs `work` with every thread of `pids` under SCHED_RR (priority 1), then puts each process back to the
+ * policy and priority its main thread had (Redis is the machine's, not ours), also when `work` fails.
+ * Linux still keeps 5 % of each second for normal tasks.
  */
 async function withRealtimePriority<T>(pids: number[], work: () => Promise<T>): Promise<T> {
-  const policy = (args: string[], pid: number) => execFileSync('chrt', ['--all-tasks', ...args, String(pid)], { stdio: 'ignore' });
+  const chrt = (args: string[]) => execFileSync('chrt', args, { encoding: 'utf8' });
+  const before = pids.map((pid) => ({ pid, ...schedulingOf(chrt(['--pid', String(pid)])) }));
   try {
-    for (const pid of pids) policy(['--rr', '--pid', '1'], pid);
+    for (const pid of pids) chrt(['--all-tasks', '--rr', '--pid', '1', String(pid)]);
     return await work();
   } finally {
-    for (const pid of pids) {
+    for (const { pid, policy, priority } of before) {
       try {
-        policy(['--other', '--pid', '0'], pid);
+        chrt(['--all-tasks', `--${policy}`, '--pid', String(priority), String(pid)]);
       } catch (err) {
-        log(`could not put process ${pid} back to normal scheduling: ${(err as Error).message}`);
+        log(`could not put process ${pid} back to SCHED_${policy.toUpperCase()}: ${(err as Error).message}`);
       }
     }
   }
+}
+
+/** The policy (as chrt's option name) and priority in `chrt --pid` output. */
+function schedulingOf(output: string): { policy: string; priority: number } {
+  const policy = /policy: SCHED_(\w+)/.exec(output)?.[1]?.toLowerCase();
+  const priority = Number(/priority: (\d+)/.exec(output)?.[1]);
+  if (!policy || !['other', 'batch', 'idle', 'fifo', 'rr'].includes(policy) || !Number.isInteger(priority)) {
+    throw new Error(`cannot read a scheduling policy from chrt: ${output.trim()}`);
+  }
+  return { policy, priority };
 }
 
 /** Waits until PostgreSQL holds `count` interactions; returns how long that took (ms). */

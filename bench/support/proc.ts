@@ -57,3 +57,20 @@ export function cpuWaitMs(pid: number): number {
     return NaN;
   }
 }
+
+/** A memory figure of a process from /proc/<pid>/status, in MB (0 when it is gone). */
+function statusMb(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number {
+  if (!pid) return 0;
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** A process's resident memory now, in MB. */
+export const rssMb = (pid: number | undefined) => statusMb(pid, 'VmRSS');
+
+/** The most resident memory a process has had, in MB (the kernel's high-water mark). */
+export const peakRssMbOf = (pid: number | undefined) => statusMb(pid, 'VmHWM');

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import { ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { peakRssMbOf, rssMb } from './proc.js';
 
 /** Helpers for benchmarks: a fresh database, the built service as real child processes, and peak-memory readings. */
 
@@ -42,7 +42,7 @@ export async function startService(name: string, env: Record<string, string>, po
   });
   let peak = 0;
   const sample = setInterval(() => {
-    peak = Math.max(peak, readRssMb(child.pid));
+    peak = Math.max(peak, rssMb(child.pid));
   }, 200);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   if (port) await waitForHealth(port);
@@ -50,10 +50,10 @@ export async function startService(name: string, env: Record<string, string>, po
   return {
     name,
     child,
-    peakRssMb: () => Math.max(peak, readHwmMb(child.pid)),
+    peakRssMb: () => Math.max(peak, peakRssMbOf(child.pid)),
     stop: async () => {
       clearInterval(sample);
-      peak = Math.max(peak, readHwmMb(child.pid));
+      peak = Math.max(peak, peakRssMbOf(child.pid));
       child.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
       if (child.exitCode === null) child.kill('SIGKILL');
@@ -61,17 +61,6 @@ export async function startService(name: string, env: Record<string, string>, po
   };
 }
 
-function readStatus(pid: number | undefined, field: string): number {
-  if (!pid) return 0;
-  try {
-    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-const readRssMb = (pid?: number) => readStatus(pid, 'VmRSS');
-const readHwmMb = (pid?: number) => readStatus(pid, 'VmHWM');
 
 export async function waitForHealth(port: number, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
