@@ -76,6 +76,29 @@ describe('the tracking buffer between the endpoints and PostgreSQL', () => {
       await eventually(async () => (await redis.xlen(hitStreamKey(worker.config))) === 0);
     }));
 
+  it('adds the hits that arrive within TRACKING_BUFFER_LINGER_MS of the first in one call to Redis, and answers both', async () => {
+    const t = await startTestApp({ role: 'api', env: { TRACKING_BUFFER_LINGER_MS: '400' } });
+    const monitor = await redis.monitor();
+    try {
+      const { messageId } = await sentMessage(t);
+      await open(t, messageId); // the script is in Redis's cache from here on: one EVALSHA per call
+      const key = hitStreamKey(t.config);
+      const calls: number[] = [];
+      monitor.on('monitor', (_time: string, args: string[]) => {
+        if (/^evalsha$/i.test(args[0]) && args[3] === key) calls.push(args.length - 4); // evalsha sha 1 key hit…
+      });
+      const first = open(t, messageId);
+      await new Promise((r) => setTimeout(r, 100));
+      await Promise.all([first, open(t, messageId)]);
+      await eventually(async () => calls.length > 0);
+      expect(calls).toEqual([2]);
+      expect(await redis.xlen(key)).toBe(3);
+    } finally {
+      monitor.disconnect();
+      await t.close();
+    }
+  });
+
   describe('with several workers', () => {
     let t: TestApp;
     let worker: INestApplicationContext | undefined;

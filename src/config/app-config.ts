@@ -63,6 +63,8 @@ export interface AppConfig {
   trackingScannerWindowMs: number;
   /** Tracking: clicks on different links of one message this close together are a scanner's burst (ms). */
   trackingBurstWindowMs: number;
+  /** Tracking: how long the API gathers hits before adding them to the Redis stream in one call (ms; 0: one turn of the event loop). */
+  trackingBufferLingerMs: number;
   /** Tracking: how often a worker drains buffered opens/clicks into PostgreSQL (ms), and the most it takes at once. */
   trackingDrainMs: number;
   trackingDrainBatch: number;
@@ -138,6 +140,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     email: loadEmailConfig(env),
     trackingScannerWindowMs: int(env, 'TRACKING_SCANNER_WINDOW_SECONDS', 10, 0, 3600) * 1000,
     trackingBurstWindowMs: int(env, 'TRACKING_BURST_WINDOW_MS', 2000, 0, 60000),
+    trackingBufferLingerMs: int(env, 'TRACKING_BUFFER_LINGER_MS', 1, 0, 1000),
     trackingDrainMs: int(env, 'TRACKING_DRAIN_MS', 150, 10, 10000),
     trackingDrainBatch: int(env, 'TRACKING_DRAIN_BATCH', 2000, 1, 20000),
     trackingDrainMinBatch: int(env, 'TRACKING_DRAIN_MIN_BATCH', 1000, 1, 20000),
