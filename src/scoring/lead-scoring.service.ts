@@ -79,6 +79,23 @@ export class LeadScoringService {
   }
 
   /**
+   * Scores events the caller's transaction has just stored, instead of queueing them: locks their leads in id
+   * order, waiting for a scoring transaction that holds one (the caller must not hold rows that one waits
+   * for: scoring_queue rows it deleted, say), and scores them on what the lock reads. Returns the number of
+   * promotions. Events of a lead that no longer exists score nothing.
+   */
+  async scoreStored(m: EntityManager, events: StoredEvent[]): Promise<number> {
+    if (!events.length) return 0;
+    const now = this.clock.now();
+    const current = await this.models.current(m);
+    const leads: ScoredLead[] = await m.query(
+      `SELECT ${SCORED_LEAD_COLUMNS} FROM leads WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
+      [[...new Set(events.map((e) => e.lead_id))]],
+    );
+    return this.scoreLocked(m, current, leads, events, now);
+  }
+
+  /**
    * Scores events stored in the caller's transaction, for leads it holds locked (FOR NO KEY UPDATE,
    * read under that lock): writes their ledger rows, new scores, any promotion with its outbox event,
    * and publishes the activity, all in that transaction. Returns the number of promotions.

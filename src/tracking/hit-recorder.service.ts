@@ -6,6 +6,8 @@ import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { QUEUES, type ScoreLeadsJob } from '../infra/queue/queue-names.js';
 import { preparedQuery } from '../infra/database/prepared-query.js';
+import { LeadScoringService } from '../scoring/lead-scoring.service.js';
+import type { StoredEvent } from '../scoring/scoring-plan.js';
 import { classifyHits, type PriorClick, type ScannerSettings, type SentMessageFacts } from './domain/scanner-rules.js';
 import type { TrackingHit } from './domain/tracking-hit.js';
 import { CLICK_CONTEXT_SQL, hitsJson, STORE_SQL } from './hit-store-sql.js';
@@ -21,22 +23,37 @@ interface ClickContext {
   prior: { id: string; m: string; x: number | null; ip: string | null; t: number; mc: boolean }[] | null;
 }
 
+/** A human open STORE_SQL stored, to be scored in the same transaction. */
+interface StoredOpen {
+  id: string;
+  /** lead id */
+  l: string;
+  /** occurred_at, ms since the epoch */
+  t: number;
+  /** the event's properties */
+  p: Record<string, unknown>;
+}
+
 export interface RecordResult {
   /** Interactions newly stored (a hit delivered twice is stored once). */
   stored: number;
   /** Earlier clicks now known to be a scanner's. */
   reclassified: number;
-  /** Leads with new human events waiting for scoring. */
+  /** Leads with new human clicks waiting for scoring. */
   leads: string[];
+  /** New human opens, scored in the storing transaction. */
+  opensScored: number;
 }
 
 /**
  * Writes buffered opens and clicks to PostgreSQL in one transaction per batch: judges each (human or
  * machine, with its reason), stores it in email_interactions, and — for nurture messages of a known lead —
- * as an `email_opened` / `email_clicked` behaviour event. Human events go on the scoring queue; machine events
- * are stored with `machine = true` and skip it (they score nothing, and programs ignore them), which spares
- * scoring the half of all opens that privacy proxies make. Scoring is requested after the burst window, so that
- * a scanner burst found by a later click can still be corrected before anything is scored.
+ * as an `email_opened` / `email_clicked` behaviour event. Machine events are stored with `machine = true` and
+ * never scored (they score nothing, and programs ignore them), which spares scoring the half of all opens that
+ * privacy proxies make. Human opens are scored in the storing transaction itself: nothing judges an open again
+ * later, so they need no scoring-queue row, no second transaction and no job, and a program waiting for an
+ * open hears of it at once. Human clicks go on the scoring queue, and their scoring is requested after the
+ * burst window, so that a scanner burst found by a later click can still be corrected before it scores.
  */
 @Injectable()
 export class HitRecorder {
@@ -48,6 +65,7 @@ export class HitRecorder {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectQueue(QUEUES.scoring) private readonly scoringQueue: Queue<ScoreLeadsJob>,
+    private readonly scoring: LeadScoringService,
   ) {
     this.settings = {
       scannerWindowMs: config.trackingScannerWindowMs,
@@ -57,7 +75,7 @@ export class HitRecorder {
   }
 
   async record(hits: TrackingHit[], { requestScoring = true } = {}): Promise<RecordResult> {
-    if (!hits.length) return { stored: 0, reclassified: 0, leads: [] };
+    if (!hits.length) return { stored: 0, reclassified: 0, leads: [], opensScored: 0 };
     const result = await this.db.transaction((m) => this.store(m, hits));
     if (requestScoring) await this.requestScoring(result);
     return result;
@@ -71,9 +89,16 @@ export class HitRecorder {
   private async store(m: EntityManager, hits: TrackingHit[]): Promise<RecordResult> {
     const { sent, prior } = await this.clickContext(m, hits);
     const { verdicts, reclassified } = classifyHits(hits, sent, prior, this.settings);
-    const [row]: { stored: number; leads: string[] }[] = await preparedQuery(m, STORE_SQL, [hitsJson(hits, verdicts), this.clock.now().toISOString()]);
+    const [row]: { stored: number; leads: string[]; opens: StoredOpen[] | null }[] = await preparedQuery(m, STORE_SQL, [
+      hitsJson(hits, verdicts),
+      this.clock.now().toISOString(),
+    ]);
+    // Before the reclassification: that deletes scoring_queue rows, which a scoring transaction holding one of
+    // these leads could be waiting for while this one waits for the lead.
+    const opens = row.opens ?? [];
+    await this.scoring.scoreStored(m, opens.map(openEvent));
     const corrected = reclassified.length ? await this.reclassify(m, reclassified) : 0;
-    return { stored: row.stored, reclassified: corrected, leads: row.leads };
+    return { stored: row.stored, reclassified: corrected, leads: row.leads, opensScored: opens.length };
   }
 
   /** The sent times of the clicked messages, and stored clicks on them close enough in time to matter for bursts and honeypot peers. */
@@ -142,4 +167,8 @@ export class HitRecorder {
       this.logger.warn({ err }, 'could not enqueue scoring jobs for tracked opens and clicks; the sweep will score them');
     }
   }
+}
+
+function openEvent(open: StoredOpen): StoredEvent {
+  return { id: open.id, lead_id: open.l, type: 'email_opened', occurred_at: new Date(open.t), properties: open.p, machine: false };
 }
