@@ -175,7 +175,7 @@ describe('the tracking buffer between the endpoints and PostgreSQL', () => {
       expect(await t.db.query(`SELECT rule_id FROM score_ledger WHERE lead_id = $1 ORDER BY rule_id`, [leadId])).toEqual([{ rule_id: 'email-clicked' }, { rule_id: 'email-opened' }]);
     });
 
-    it('an open of a lead that a scoring transaction holds waits for it, then is stored and scored once', async () => {
+    it('an open of a lead that another transaction holds is stored at once and queued, then scored once when the lead is free', async () => {
       const { leadId, messageId } = await sentMessage(t);
       const open = { id: randomUUID(), kind: 'open' as const, messageId, linkIndex: null, url: null, method: 'GET' as const, userAgent: IPHONE_MAIL, ip: null, at: Date.now() };
       const runner = t.db.createQueryRunner();
@@ -184,14 +184,17 @@ describe('the tracking buffer between the endpoints and PostgreSQL', () => {
         await runner.startTransaction();
         await runner.query(`SELECT id FROM leads WHERE id = $1 FOR NO KEY UPDATE`, [leadId]);
         await redis.xadd(hitStreamKey(t.config), '*', 'h', encodeHit(open));
-        await new Promise((r) => setTimeout(r, 1000));
-        expect(await stored(t, messageId)).toEqual([]); // the drain's transaction waits for the lead
+        await eventually(async () => (await stored(t, messageId)).length === 1); // storing does not wait for the lead
+        expect(await t.db.query(`SELECT event_id FROM scoring_queue WHERE lead_id = $1`, [leadId])).toEqual([{ event_id: open.id }]);
+        expect(await t.db.query(`SELECT 1 FROM score_ledger WHERE lead_id = $1`, [leadId])).toEqual([]);
         await runner.commitTransaction();
       } finally {
         await runner.release();
       }
-      await eventually(async () => (await stored(t, messageId)).length === 1);
-      expect(await t.db.query(`SELECT event_id FROM score_ledger WHERE lead_id = $1`, [leadId])).toEqual([{ event_id: open.id }]);
+      const ledger = () => t.db.query(`SELECT event_id FROM score_ledger WHERE lead_id = $1`, [leadId]);
+      await eventually(async () => (await ledger()).length > 0);
+      await eventually(async () => (await t.db.query(`SELECT 1 FROM scoring_queue WHERE lead_id = $1`, [leadId])).length === 0);
+      expect(await ledger()).toEqual([{ event_id: open.id }]);
     });
 
     it('a hit PostgreSQL refuses is dropped without holding up the hits around it', async () => {

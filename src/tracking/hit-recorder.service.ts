@@ -39,10 +39,8 @@ export interface RecordResult {
   stored: number;
   /** Earlier clicks now known to be a scanner's. */
   reclassified: number;
-  /** Leads with new human clicks waiting for scoring. */
+  /** Leads with new human events waiting for scoring: clicks, and opens of leads another transaction held. */
   leads: string[];
-  /** New human opens, scored in the storing transaction. */
-  opensScored: number;
 }
 
 /**
@@ -52,7 +50,8 @@ export interface RecordResult {
  * never scored (they score nothing, and programs ignore them), which spares scoring the half of all opens that
  * privacy proxies make. Human opens are scored in the storing transaction itself: nothing judges an open again
  * later, so they need no scoring-queue row, no second transaction and no job, and a program waiting for an
- * open hears of it at once. Human clicks go on the scoring queue, and their scoring is requested after the
+ * open hears of it at once (an open whose lead another transaction holds is queued instead: storing never
+ * waits for a lock). Human clicks go on the scoring queue, and their scoring is requested after the
  * burst window, so that a scanner burst found by a later click can still be corrected before it scores.
  */
 @Injectable()
@@ -75,7 +74,7 @@ export class HitRecorder {
   }
 
   async record(hits: TrackingHit[], { requestScoring = true } = {}): Promise<RecordResult> {
-    if (!hits.length) return { stored: 0, reclassified: 0, leads: [], opensScored: 0 };
+    if (!hits.length) return { stored: 0, reclassified: 0, leads: [] };
     const result = await this.db.transaction((m) => this.store(m, hits));
     if (requestScoring) await this.requestScoring(result);
     return result;
@@ -93,12 +92,12 @@ export class HitRecorder {
       hitsJson(hits, verdicts),
       this.clock.now().toISOString(),
     ]);
-    // Before the reclassification: that deletes scoring_queue rows, which a scoring transaction holding one of
-    // these leads could be waiting for while this one waits for the lead.
-    const opens = row.opens ?? [];
-    await this.scoring.scoreStored(m, opens.map(openEvent));
+    // Opens of leads another transaction holds are queued instead (see scoreStored): storing never waits.
+    const opens = (row.opens ?? []).map(openEvent);
+    const { queued } = await this.scoring.scoreStored(m, opens);
     const corrected = reclassified.length ? await this.reclassify(m, reclassified) : 0;
-    return { stored: row.stored, reclassified: corrected, leads: row.leads, opensScored: opens.length };
+    const leads = queued.length ? [...new Set([...row.leads, ...queued])] : row.leads;
+    return { stored: row.stored, reclassified: corrected, leads };
   }
 
   /** The sent times of the clicked messages, and stored clicks on them close enough in time to matter for bursts and honeypot peers. */
