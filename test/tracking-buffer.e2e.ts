@@ -153,50 +153,6 @@ describe('the tracking buffer between the endpoints and PostgreSQL', () => {
       expect(await scored()).toEqual([{ event_id: hit.id, rule_id: 'email-opened' }]);
     });
 
-    it('a human open is scored in the transaction that stores it; a human click waits on the scoring queue for the burst window', async () => {
-      const { leadId, messageId } = await sentMessage(t);
-      const hit = (kind: 'open' | 'click') => ({ id: randomUUID(), kind, messageId, linkIndex: kind === 'click' ? 0 : null, url: kind === 'click' ? 'https://example.be/' : null, method: 'GET' as const, userAgent: IPHONE_MAIL, ip: '198.51.100.7', at: Date.now() });
-      const open = hit('open');
-      const click = hit('click');
-      const key = hitStreamKey(t.config);
-      await redis.multi().xadd(key, '*', 'h', encodeHit(open)).xadd(key, '*', 'h', encodeHit(click)).exec();
-      await eventually(async () => (await stored(t, messageId)).length === 2);
-      const tx = async (table: 'email_interactions' | 'score_ledger' | 'scoring_queue', column: string, id: string) =>
-        ((await t.db.query(`SELECT xmin::text AS tx FROM ${table} WHERE ${column} = $1`, [id])) as { tx: string }[]).map((r) => r.tx);
-      const [stored1] = await tx('email_interactions', 'id', open.id);
-      expect(await tx('score_ledger', 'event_id', open.id)).toEqual([stored1]); // same transaction
-      expect(await tx('scoring_queue', 'event_id', open.id)).toEqual([]);
-      const [storedClick] = await tx('email_interactions', 'id', click.id);
-      const ledgerOfClick = await eventually(async () => {
-        const found = await tx('score_ledger', 'event_id', click.id);
-        return found.length ? found : null;
-      });
-      expect(ledgerOfClick).not.toEqual([storedClick]); // scored later, by the scoring worker
-      expect(await t.db.query(`SELECT rule_id FROM score_ledger WHERE lead_id = $1 ORDER BY rule_id`, [leadId])).toEqual([{ rule_id: 'email-clicked' }, { rule_id: 'email-opened' }]);
-    });
-
-    it('an open of a lead that another transaction holds is stored at once and queued, then scored once when the lead is free', async () => {
-      const { leadId, messageId } = await sentMessage(t);
-      const open = { id: randomUUID(), kind: 'open' as const, messageId, linkIndex: null, url: null, method: 'GET' as const, userAgent: IPHONE_MAIL, ip: null, at: Date.now() };
-      const runner = t.db.createQueryRunner();
-      await runner.connect();
-      try {
-        await runner.startTransaction();
-        await runner.query(`SELECT id FROM leads WHERE id = $1 FOR NO KEY UPDATE`, [leadId]);
-        await redis.xadd(hitStreamKey(t.config), '*', 'h', encodeHit(open));
-        await eventually(async () => (await stored(t, messageId)).length === 1); // storing does not wait for the lead
-        expect(await t.db.query(`SELECT event_id FROM scoring_queue WHERE lead_id = $1`, [leadId])).toEqual([{ event_id: open.id }]);
-        expect(await t.db.query(`SELECT 1 FROM score_ledger WHERE lead_id = $1`, [leadId])).toEqual([]);
-        await runner.commitTransaction();
-      } finally {
-        await runner.release();
-      }
-      const ledger = () => t.db.query(`SELECT event_id FROM score_ledger WHERE lead_id = $1`, [leadId]);
-      await eventually(async () => (await ledger()).length > 0);
-      await eventually(async () => (await t.db.query(`SELECT 1 FROM scoring_queue WHERE lead_id = $1`, [leadId])).length === 0);
-      expect(await ledger()).toEqual([{ event_id: open.id }]);
-    });
-
     it('a hit PostgreSQL refuses is dropped without holding up the hits around it', async () => {
       const { messageId } = await sentMessage(t);
       const hit = (userAgent: string) => ({ id: randomUUID(), kind: 'open' as const, messageId, linkIndex: null, url: null, method: 'GET' as const, userAgent, ip: null, at: Date.now() });

@@ -79,29 +79,6 @@ export class LeadScoringService {
   }
 
   /**
-   * Scores events the caller's transaction has just stored, instead of queueing them, for the leads it can
-   * lock at once (SKIP LOCKED: never waiting for another transaction); the events of the other leads (held by
-   * a scoring transaction, or by another batch doing the same) go on the scoring queue, as if never tried.
-   * Returns the number of promotions and the leads whose events were queued.
-   */
-  async scoreStored(m: EntityManager, events: StoredEvent[]): Promise<{ promotions: number; queued: string[] }> {
-    if (!events.length) return { promotions: 0, queued: [] };
-    const now = this.clock.now();
-    const current = await this.models.current(m);
-    const leads: ScoredLead[] = await m.query(
-      `SELECT ${SCORED_LEAD_COLUMNS} FROM leads WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED`,
-      [[...new Set(events.map((e) => e.lead_id))]],
-    );
-    const locked = new Set(leads.map((l) => l.id));
-    const held = events.filter((e) => !locked.has(e.lead_id));
-    if (held.length) {
-      await m.query(`INSERT INTO scoring_queue (event_id, lead_id) SELECT * FROM unnest($1::uuid[], $2::uuid[])`, [held.map((e) => e.id), held.map((e) => e.lead_id)]);
-    }
-    const promotions = leads.length ? await this.scoreLocked(m, current, leads, events.filter((e) => locked.has(e.lead_id)), now) : 0;
-    return { promotions, queued: [...new Set(held.map((e) => e.lead_id))] };
-  }
-
-  /**
    * Scores events stored in the caller's transaction, for leads it holds locked (FOR NO KEY UPDATE,
    * read under that lock): writes their ledger rows, new scores, any promotion with its outbox event,
    * and publishes the activity, all in that transaction. Returns the number of promotions.

@@ -6,8 +6,6 @@ import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { QUEUES, type ScoreLeadsJob } from '../infra/queue/queue-names.js';
 import { preparedQuery } from '../infra/database/prepared-query.js';
-import { LeadScoringService } from '../scoring/lead-scoring.service.js';
-import type { StoredEvent } from '../scoring/scoring-plan.js';
 import { classifyHits, type PriorClick, type ScannerSettings, type SentMessageFacts } from './domain/scanner-rules.js';
 import type { TrackingHit } from './domain/tracking-hit.js';
 import { CLICK_CONTEXT_SQL, hitsJson, STORE_SQL } from './hit-store-sql.js';
@@ -23,36 +21,22 @@ interface ClickContext {
   prior: { id: string; m: string; x: number | null; ip: string | null; t: number; mc: boolean }[] | null;
 }
 
-/** A human open STORE_SQL stored, to be scored in the same transaction. */
-interface StoredOpen {
-  id: string;
-  /** lead id */
-  l: string;
-  /** occurred_at, ms since the epoch */
-  t: number;
-  /** the event's properties */
-  p: Record<string, unknown>;
-}
-
 export interface RecordResult {
   /** Interactions newly stored (a hit delivered twice is stored once). */
   stored: number;
   /** Earlier clicks now known to be a scanner's. */
   reclassified: number;
-  /** Leads with new human events waiting for scoring: clicks, and opens of leads another transaction held. */
+  /** Leads with new human events waiting for scoring. */
   leads: string[];
 }
 
 /**
  * Writes buffered opens and clicks to PostgreSQL in one transaction per batch: judges each (human or
  * machine, with its reason), stores it in email_interactions, and — for nurture messages of a known lead —
- * as an `email_opened` / `email_clicked` behaviour event. Machine events are stored with `machine = true` and
- * never scored (they score nothing, and programs ignore them), which spares scoring the half of all opens that
- * privacy proxies make. Human opens are scored in the storing transaction itself: nothing judges an open again
- * later, so they need no scoring-queue row, no second transaction and no job, and a program waiting for an
- * open hears of it at once (an open whose lead another transaction holds is queued instead: storing never
- * waits for a lock). Human clicks go on the scoring queue, and their scoring is requested after the
- * burst window, so that a scanner burst found by a later click can still be corrected before it scores.
+ * as an `email_opened` / `email_clicked` behaviour event. Human events go on the scoring queue; machine events
+ * are stored with `machine = true` and skip it (they score nothing, and programs ignore them), which spares
+ * scoring the half of all opens that privacy proxies make. Scoring is requested after the burst window, so that
+ * a scanner burst found by a later click can still be corrected before anything is scored.
  */
 @Injectable()
 export class HitRecorder {
@@ -64,7 +48,6 @@ export class HitRecorder {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectQueue(QUEUES.scoring) private readonly scoringQueue: Queue<ScoreLeadsJob>,
-    private readonly scoring: LeadScoringService,
   ) {
     this.settings = {
       scannerWindowMs: config.trackingScannerWindowMs,
@@ -88,16 +71,9 @@ export class HitRecorder {
   private async store(m: EntityManager, hits: TrackingHit[]): Promise<RecordResult> {
     const { sent, prior } = await this.clickContext(m, hits);
     const { verdicts, reclassified } = classifyHits(hits, sent, prior, this.settings);
-    const [row]: { stored: number; leads: string[]; opens: StoredOpen[] | null }[] = await preparedQuery(m, STORE_SQL, [
-      hitsJson(hits, verdicts),
-      this.clock.now().toISOString(),
-    ]);
-    // Opens of leads another transaction holds are queued instead (see scoreStored): storing never waits.
-    const opens = (row.opens ?? []).map(openEvent);
-    const { queued } = await this.scoring.scoreStored(m, opens);
+    const [row]: { stored: number; leads: string[] }[] = await preparedQuery(m, STORE_SQL, [hitsJson(hits, verdicts), this.clock.now().toISOString()]);
     const corrected = reclassified.length ? await this.reclassify(m, reclassified) : 0;
-    const leads = queued.length ? [...new Set([...row.leads, ...queued])] : row.leads;
-    return { stored: row.stored, reclassified: corrected, leads };
+    return { stored: row.stored, reclassified: corrected, leads: row.leads };
   }
 
   /** The sent times of the clicked messages, and stored clicks on them close enough in time to matter for bursts and honeypot peers. */
@@ -166,8 +142,4 @@ export class HitRecorder {
       this.logger.warn({ err }, 'could not enqueue scoring jobs for tracked opens and clicks; the sweep will score them');
     }
   }
-}
-
-function openEvent(open: StoredOpen): StoredEvent {
-  return { id: open.id, lead_id: open.l, type: 'email_opened', occurred_at: new Date(open.t), properties: open.p, machine: false };
 }

@@ -25,11 +25,9 @@ export const CLICK_CONTEXT_SQL = `
  * whose message no longer exists stores nothing), the interaction is stored with the message's lead, and —
  * for a nurture message of a known lead — a behaviour event (`email_opened` / `email_clicked`, properties
  * naming the message, template, step and enrollment, the link for clicks, and the machine reason for a
- * machine's) with the same id; human clicks go on the scoring queue (they are scored after the burst window,
- * see HitRecorder). A hit stored before (same id) is skipped, with its event. $2 is when the events were
- * received. Returns how many interactions were new, the leads whose new human clicks wait for scoring, and
- * the new human opens (`opens`: id, lead `l`, occurred_at `t` in ms since the epoch, properties `p`), which
- * the caller scores in the same transaction.
+ * machine's) with the same id; human events go on the scoring queue. A hit stored before (same id) is
+ * skipped, with its event. $2 is when the events were received. Returns how many interactions were new
+ * and the leads whose new human events wait for scoring.
  */
 export const STORE_SQL = `
   WITH h AS (
@@ -52,14 +50,12 @@ export const STORE_SQL = `
       FROM h JOIN i ON i.id = h.id
      WHERE h.properties IS NOT NULL
     ON CONFLICT (id) DO NOTHING
-    RETURNING id, lead_id, type, occurred_at, properties, machine
+    RETURNING id, lead_id, machine
   ), q AS (
-    INSERT INTO scoring_queue (event_id, lead_id) SELECT id, lead_id FROM e WHERE NOT machine AND type = 'email_clicked'
+    INSERT INTO scoring_queue (event_id, lead_id) SELECT id, lead_id FROM e WHERE NOT machine
   )
   SELECT (SELECT count(*) FROM i)::int AS stored,
-         (SELECT coalesce(json_agg(DISTINCT lead_id), '[]'::json) FROM e WHERE NOT machine AND type = 'email_clicked') AS leads,
-         (SELECT json_agg(json_build_object('id', id, 'l', lead_id, 't', ${epochMsSql('occurred_at')}, 'p', properties))
-            FROM e WHERE NOT machine AND type = 'email_opened') AS opens`;
+         (SELECT coalesce(json_agg(DISTINCT lead_id), '[]'::json) FROM e WHERE NOT machine) AS leads`;
 
 /** The judged hits as {@link STORE_SQL} reads them: one JSON array, one record per hit. */
 export function hitsJson(hits: readonly TrackingHit[], verdicts: readonly Verdict[]): string {
