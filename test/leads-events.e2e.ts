@@ -209,6 +209,24 @@ describe('leads, events and scoring over HTTP', () => {
   });
 
   describe('scoring and MQL', () => {
+    it('holds a cap across requests: rows already in the ledger count, per rule and within the window only', async () => {
+      const { body: lead } = await t.api('post', '/api/v1/leads').send({ email: 'capped-later@example.be' });
+      const at = (hoursAgo: number) => new Date(clock.now().getTime() - hoursAgo * 3_600_000).toISOString();
+      const send = async (events: object[]) => {
+        const res = await t.api('post', '/api/v1/events').send({ events: events.map((e) => ({ leadId: lead.id, ...e })) });
+        expect(res.body).toMatchObject({ accepted: events.length });
+      };
+      // 9 page views (cap: 10 a day) and 3 opens (cap: 3 a week) in one request, then more in later requests
+      await send([...Array.from({ length: 9 }, () => ({ type: 'page_viewed', occurredAt: at(1) })), ...Array.from({ length: 3 }, () => ({ type: 'email_opened', occurredAt: at(1) }))]);
+      expect(await ledgerPoints(lead.id)).toBe(9 + 3);
+      await send([{ type: 'page_viewed', occurredAt: at(0.5) }, { type: 'page_viewed', occurredAt: at(0.4) }, { type: 'email_opened', occurredAt: at(0.5) }]);
+      expect(await ledgerPoints(lead.id)).toBe(9 + 3 + 1); // the tenth page view; the eleventh and the fourth open are capped
+      await send([{ type: 'page_viewed', occurredAt: at(0.3) }]);
+      expect(await ledgerPoints(lead.id)).toBe(13); // still capped in a third request
+      await send([{ type: 'page_viewed', occurredAt: at(30) }]);
+      expect(await ledgerPoints(lead.id)).toBe(14); // a day before the others: its window holds none of them
+    });
+
     it('promotes on a high-intent event at once, exactly once, and explains why', async () => {
       const email = 'quote@example.be';
       await t.api('post', '/api/v1/events').send({ email, type: 'quote_requested', idempotencyKey: 'q-1' });

@@ -153,6 +153,24 @@ describe('the tracking buffer between the endpoints and PostgreSQL', () => {
       expect(await scored()).toEqual([{ event_id: hit.id, rule_id: 'email-opened' }]);
     });
 
+    it('opens scored in a later scoring run still count against the cap of those scored before (3 a week)', async () => {
+      const { leadId, messageId } = await sentMessage(t);
+      const key = hitStreamKey(t.config);
+      const open = () => ({ id: randomUUID(), kind: 'open' as const, messageId, linkIndex: null, url: null, method: 'GET' as const, userAgent: IPHONE_MAIL, ip: null, at: Date.now() });
+      const ledger = async () => (await t.db.query(`SELECT count(*)::int AS n FROM score_ledger WHERE lead_id = $1`, [leadId]))[0].n as number;
+      const scored = (events: number) =>
+        eventually(async () => {
+          const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM events e WHERE e.lead_id = $1 AND NOT EXISTS (SELECT 1 FROM scoring_queue q WHERE q.event_id = e.id)`, [leadId]);
+          return n === events;
+        });
+      await redis.multi().xadd(key, '*', 'h', encodeHit(open())).xadd(key, '*', 'h', encodeHit(open())).exec();
+      await scored(2);
+      expect(await ledger()).toBe(2);
+      await redis.multi().xadd(key, '*', 'h', encodeHit(open())).xadd(key, '*', 'h', encodeHit(open())).exec();
+      await scored(4);
+      expect(await ledger()).toBe(3); // the third open; the fourth is over the cap
+    });
+
     it('a hit PostgreSQL refuses is dropped without holding up the hits around it', async () => {
       const { messageId } = await sentMessage(t);
       const hit = (userAgent: string) => ({ id: randomUUID(), kind: 'open' as const, messageId, linkIndex: null, url: null, method: 'GET' as const, userAgent, ip: null, at: Date.now() });
