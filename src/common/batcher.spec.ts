@@ -85,4 +85,21 @@ describe('Batcher', () => {
     expect(runs[1]).toEqual([4, 5, 6]);
     expect(Date.now() - started).toBeLessThan(150); // not the 200 ms linger
   });
+
+  it('drain runs what waits at once, without the linger, and returns when every call has its output', async () => {
+    const sizes: number[] = [];
+    const b = new Batcher<number, number>(async (xs) => {
+      sizes.push(xs.length);
+      await new Promise((r) => setTimeout(r, 5));
+      return xs;
+    }, 2, 1, 60_000);
+    const outputs: number[] = [];
+    const calls = [1, 2, 3, 4, 5].map((x) => b.submit(x).then((y) => void outputs.push(y)));
+    await b.drain();
+    expect(outputs.sort()).toEqual([1, 2, 3, 4, 5]); // all answered before drain returned, a minute's linger notwithstanding
+    expect(sizes).toEqual([2, 2, 1]);
+    await Promise.all(calls);
+    await b.drain(); // nothing left: returns at once
+  });
 });
+

@@ -12,8 +12,9 @@ interface Waiting<I, O> {
  */
 export class Batcher<I, O> {
   private readonly waiting: Waiting<I, O>[] = [];
-  private running = 0;
-  private scheduled = false;
+  private readonly running = new Set<Promise<void>>();
+  /** The pending start of the next batch (a timer with a linger, else an immediate), cancelled by drain. */
+  private scheduled: { cancel(): void } | null = null;
 
   constructor(
     /** Runs one batch; must return one output per input, in order. */
@@ -34,25 +35,43 @@ export class Batcher<I, O> {
       if (this.lingerMs > 0 && this.waiting.length >= this.maxBatch) {
         this.pump();
       } else if (!this.scheduled) {
-        this.scheduled = true;
         const flush = () => {
-          this.scheduled = false;
+          this.scheduled = null;
           this.pump();
         };
-        if (this.lingerMs > 0) setTimeout(flush, this.lingerMs);
-        else setImmediate(flush);
+        if (this.lingerMs > 0) {
+          const timer = setTimeout(flush, this.lingerMs);
+          this.scheduled = { cancel: () => clearTimeout(timer) };
+        } else {
+          const immediate = setImmediate(flush);
+          this.scheduled = { cancel: () => clearImmediate(immediate) };
+        }
       }
     });
   }
 
+  /**
+   * Runs what is waiting now, without lingering, and resolves once no call is left waiting or running
+   * (at shutdown: every submitted call has its output).
+   */
+  async drain(): Promise<void> {
+    this.scheduled?.cancel();
+    this.scheduled = null;
+    for (;;) {
+      this.pump();
+      if (!this.running.size) return;
+      await Promise.all(this.running);
+    }
+  }
+
   private pump(): void {
-    while (this.running < this.parallel && this.waiting.length) {
+    while (this.running.size < this.parallel && this.waiting.length) {
       const batch = this.waiting.splice(0, this.maxBatch);
-      this.running += 1;
-      this.runBatch(batch).finally(() => {
-        this.running -= 1;
+      const run: Promise<void> = this.runBatch(batch).finally(() => {
+        this.running.delete(run);
         this.pump();
       });
+      this.running.add(run);
     }
   }
 
