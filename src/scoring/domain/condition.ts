@@ -102,15 +102,24 @@ function equalsValue(actual: unknown, expected: Condition['value']): boolean {
   return equalsComparable(comparable(actual), expected);
 }
 
-/** A fact read for equality tests: as a number and as lower-case text (null when it is neither). */
+/**
+ * A fact read for equality tests: as a number, and as lower-case text only once a test needs it (null
+ * when it is not text; undefined until then), so `in` reads the fact once and `equals` on a number never
+ * lower-cases it.
+ */
 interface Comparable {
   raw: unknown;
   number: number | null;
-  lower: string | null;
+  lower?: string | null;
 }
 
 function comparable(actual: unknown): Comparable {
-  return { raw: actual, number: asNumber(actual), lower: asText(actual)?.toLowerCase() ?? null };
+  return { raw: actual, number: asNumber(actual) };
+}
+
+function lowerOf(actual: Comparable): string | null {
+  if (actual.lower === undefined) actual.lower = asText(actual.raw)?.toLowerCase() ?? null;
+  return actual.lower;
 }
 
 function equalsComparable(actual: Comparable, expected: Condition['value']): boolean {
@@ -123,7 +132,8 @@ function equalsComparable(actual: Comparable, expected: Condition['value']): boo
     if (e !== null) return actual.number === e;
   }
   if (typeof expected === 'number') return false;
-  return actual.lower !== null && actual.lower === expected.toLowerCase();
+  const lower = lowerOf(actual);
+  return lower !== null && lower === expected.toLowerCase();
 }
 
 function asText(value: unknown): string | null {

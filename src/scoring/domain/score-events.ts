@@ -87,7 +87,7 @@ export function scoreEvents(input: ScoreEventsInput): ScoreEventsResult {
     for (const prepared of rules) {
       const rule = prepared.rule;
       if (rule.where && !rule.where.every((cond) => matchesCondition(cond, facts))) continue;
-      if (rule.cap && caps.countWithin(rule.id, occurredAt.getTime(), (prepared.capMs ??= capWindowMs(rule))) >= rule.cap.max) continue;
+      if (rule.cap && caps.countWithin(rule.id, occurredAt.getTime(), prepared.capMs) >= rule.cap.max) continue;
 
       caps.record(rule.id, occurredAt.getTime());
       contributions.push({ eventId: event.id, ruleId: rule.id, description: rule.description, points: rule.points, occurredAt });
@@ -97,10 +97,10 @@ export function scoreEvents(input: ScoreEventsInput): ScoreEventsResult {
   return { state, contributions, highIntentEventId, tiers };
 }
 
-/** A behaviour rule with its cap window in ms, worked out on first use. */
+/** A behaviour rule with its cap window in ms (0 without a cap). */
 interface PreparedRule {
   rule: BehaviourRule;
-  capMs?: number;
+  capMs: number;
 }
 
 /**
@@ -114,9 +114,10 @@ function rulesOf(model: ScoringModelDefinition): Map<string, PreparedRule[]> {
   if (!byType) {
     byType = new Map();
     for (const rule of model.behaviourRules) {
+      const prepared = { rule, capMs: rule.cap ? capWindowMs(rule) : 0 };
       const list = byType.get(rule.eventType);
-      if (list) list.push({ rule });
-      else byType.set(rule.eventType, [{ rule }]);
+      if (list) list.push(prepared);
+      else byType.set(rule.eventType, [prepared]);
     }
     RULES_BY_TYPE.set(model, byType);
   }
