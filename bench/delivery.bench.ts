@@ -36,7 +36,7 @@ import { composeMessage, serializeMessage, type MessageParts } from '../src/emai
 import { TemplateCompilerService } from '../src/email/template-compiler.service.js';
 import { runMigrations } from '../src/infra/database/data-source.js';
 import { TrackingTokenCodec } from '../src/tracking/domain/tracking-token.js';
-import { freshDatabase, isMain } from './support/service.js';
+import { freshDatabase, isMain, printFigures, runToExit } from './support/service.js';
 import { cpuSeconds } from './support/proc.js';
 
 const SECTIONS = 10;
@@ -466,16 +466,5 @@ function runSink(): void {
   });
 }
 
-function printTable(results: Record<string, number>): void {
-  const width = Math.max(...Object.keys(results).map((k) => k.length));
-  for (const [name, value] of Object.entries(results)) {
-    const shown = Number.isInteger(value) ? value.toLocaleString('en') : value.toFixed(value < 10 ? 2 : 1);
-    console.log(`${name.padEnd(width)}  ${shown.padStart(10)}`);
-  }
-}
-
 if (process.argv.includes('--sink')) runSink();
-else if (isMain(import.meta.url)) {
-  printTable(await runDeliveryBench());
-  process.exit(0);
-}
+else if (isMain(import.meta.url)) runToExit(runDeliveryBench, printFigures);

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { runMigrations } from '../src/infra/database/data-source.js';
-import { ADMIN_URL, BENCH_ADMIN_KEY, freshDatabase, isMain, percentile, startService } from './support/service.js';
+import { ADMIN_URL, BENCH_ADMIN_KEY, freshDatabase, isMain, runToExit, percentile, startService } from './support/service.js';
 
 /**
  * Funnel query time over 1,000,000 leads (400,000 of them enrolled in programs) and 20,000,000 events (generated in SQL), through the
@@ -124,14 +124,4 @@ async function dropDatabase(name: string): Promise<void> {
   await c.end();
 }
 
-if (isMain(import.meta.url)) {
-  runFunnelBench()
-    .then((r) => {
-      console.table(r);
-      process.exit(0);
-    })
-    .catch((err) => {
-      console.error(err);
-      process.exit(1);
-    });
-}
+if (isMain(import.meta.url)) runToExit(runFunnelBench);

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { apiCall, type ApiResponse, freshDatabase, isMain, percentile, startService } from './support/service.js';
+import { apiCall, type ApiResponse, freshDatabase, isMain, runToExit, percentile, startService } from './support/service.js';
 import { cpuSeconds } from './support/proc.js';
 
 /**
@@ -204,14 +204,4 @@ async function until(timeoutMs: number, check: () => Promise<boolean>): Promise<
   }
 }
 
-if (isMain(import.meta.url)) {
-  runHandoffBench()
-    .then((r) => {
-      console.table(r);
-      process.exit(0);
-    })
-    .catch((err) => {
-      console.error(err);
-      process.exit(1);
-    });
-}
+if (isMain(import.meta.url)) runToExit(runHandoffBench);

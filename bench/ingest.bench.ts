@@ -1,6 +1,6 @@
 import http from 'node:http';
 import pg from 'pg';
-import { BENCH_ADMIN_KEY, freshDatabase, isMain, percentile, startService } from './support/service.js';
+import { BENCH_ADMIN_KEY, freshDatabase, isMain, runToExit, percentile, startService } from './support/service.js';
 import { cpuSeconds } from './support/proc.js';
 
 /**
@@ -180,14 +180,4 @@ async function drain(db: pg.Client, timeoutMs: number): Promise<void> {
   }
 }
 
-if (isMain(import.meta.url)) {
-  runIngestBench()
-    .then((r) => {
-      console.table(r);
-      process.exit(0);
-    })
-    .catch((err) => {
-      console.error(err);
-      process.exit(1);
-    });
-}
+if (isMain(import.meta.url)) runToExit(runIngestBench);

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
-import { pathToFileURL } from 'node:url';
+import { isMain, printFigures, runToExit } from './support/service.js';
 import { clickUrlPrefix } from '../src/email/domain/click-url.js';
 import { compileTemplate, type CompiledTemplate } from '../src/email/domain/template-compiler.js';
 import { RenderCache } from '../src/email/domain/render-cache.js';
@@ -224,15 +224,4 @@ async function allocatedPerCall(call: () => unknown): Promise<number> {
   return perCall.length ? perCall[perCall.length >> 1] : Number.NaN;
 }
 
-function printTable(results: Record<string, number>): void {
-  const width = Math.max(...Object.keys(results).map((k) => k.length));
-  for (const [name, value] of Object.entries(results)) {
-    const shown = Number.isInteger(value) ? value.toLocaleString('en') : value.toFixed(value < 10 ? 2 : 1);
-    console.log(`${name.padEnd(width)}  ${shown.padStart(10)}`);
-  }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  printTable(await runRenderBench());
-}
-
+if (isMain(import.meta.url)) runToExit(runRenderBench, printFigures);

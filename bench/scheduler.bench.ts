@@ -1,7 +1,7 @@
 import http from 'node:http';
 import pg from 'pg';
 import { claimSql } from '../src/programs/scheduler/enrollment-claim.js';
-import { apiCall, type ApiResponse, freshDatabase, isMain, type Service, startService } from './support/service.js';
+import { apiCall, type ApiResponse, freshDatabase, isMain, runToExit, type Service, startService } from './support/service.js';
 import { cpuSeconds, rssMb } from './support/proc.js';
 
 /**
@@ -163,14 +163,8 @@ export async function runSchedulerBench(opts = DEFAULTS) {
 }
 
 if (isMain(import.meta.url)) {
-  runSchedulerBench()
-    .then(({ figures, claimPlan }) => {
-      console.table(figures);
-      console.log(claimPlan.join('\n'));
-      process.exit(0);
-    })
-    .catch((err) => {
-      console.error(err);
-      process.exit(1);
-    });
+  runToExit(runSchedulerBench, ({ figures, claimPlan }) => {
+    console.table(figures);
+    console.log(claimPlan.join('\n'));
+  });
 }

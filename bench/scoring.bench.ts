@@ -5,7 +5,7 @@ import { LeadActivityHub } from '../src/lifecycle/lead-activity.js';
 import { LeadScoringService } from '../src/scoring/lead-scoring.service.js';
 import { ScoringModelService } from '../src/scoring/scoring-model.service.js';
 import { postgresCpuSeconds } from './support/proc.js';
-import { freshDatabase, isMain } from './support/service.js';
+import { freshDatabase, isMain, runToExit } from './support/service.js';
 
 /**
  * Scoring benchmark: what one scoring transaction costs per lead, in this process (Node) and in
@@ -96,14 +96,4 @@ export async function runScoringBench(options: Partial<ScoringBenchOptions> = {}
   }
 }
 
-if (isMain(import.meta.url)) {
-  runScoringBench()
-    .then((results) => {
-      console.table(results);
-      process.exit(0);
-    })
-    .catch((err) => {
-      console.error(err);
-      process.exit(1);
-    });
-}
+if (isMain(import.meta.url)) runToExit(runScoringBench);

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { TrackingTokenCodec } from '../src/tracking/domain/tracking-token.js';
 import { closedLoop, ConnectionPool, openLoop } from './support/http-load.js';
 import { cpuSeconds, cpuWaitMs, machineCpuSeconds, pidsOf, postgresCpuSeconds } from './support/proc.js';
-import { freshDatabase, isMain, startService, type Service } from './support/service.js';
+import { freshDatabase, isMain, printFigures, runToExit, startService, type Service } from './support/service.js';
 
 /**
  * Tracking benchmark: the built service as two processes (API and worker) on this machine's PostgreSQL
@@ -250,15 +250,4 @@ class CpuMeter {
 
 const log = (msg: string) => console.error(`[tracking bench] ${msg}`);
 
-if (isMain(import.meta.url)) {
-  runTrackingBench()
-    .then((results) => {
-      const width = Math.max(...Object.keys(results).map((k) => k.length));
-      for (const [name, value] of Object.entries(results)) console.log(`${name.padEnd(width)}  ${String(value).padStart(10)}`);
-      process.exit(0);
-    })
-    .catch((err) => {
-      console.error(err);
-      process.exit(1);
-    });
-}
+if (isMain(import.meta.url)) runToExit(runTrackingBench, printFigures);

@@ -1,13 +1,13 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import http from 'node:http';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { uuidv7 } from '../../src/common/uuid-v7.js';
 import { runMigrations } from '../../src/infra/database/data-source.js';
 import { closedLoop, ConnectionPool, openLoop, type RunResult } from '../support/http-load.js';
 import { cpuSeconds, machineCpuSeconds, pidsOf, postgresCpuSeconds } from '../support/proc.js';
-import { freshDatabase, isMain } from '../support/service.js';
+import { freshDatabase, isMain, runToExit } from '../support/service.js';
+import { serveBarePixel } from './bare-pixel-server.js';
 
 /**
  * A floor for the whole tracking pipeline: the least any design can do that answers each open pixel only
@@ -33,8 +33,6 @@ const DATABASE = 'nurture_floor_pipeline';
 const STREAM = 'floor:pipeline:hits';
 const GROUP = 'floor';
 const SECRET = 'floor-pipeline-secret';
-const ADD_ALL = `for i = 1, #ARGV do redis.call('XADD', KEYS[1], '*', 'h', ARGV[i]) end return #ARGV`;
-const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 const BROWSER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
 const LEADS = 5_000;
 const MESSAGES = 20_000;
@@ -49,27 +47,17 @@ const mac = (messageId: string) => createHmac('sha256', SECRET).update(messageId
 
 /** The pixel: `/t/o/{messageId}.{mac}`; a bad MAC gets the GIF and records nothing. */
 function serve(): void {
-  process.on('SIGTERM', () => process.exit(0));
-  const redis = new Redis({ host: '127.0.0.1', port: 6379 });
-  let pending: { res: http.ServerResponse; hit: string }[] = [];
-  const answer = (res: http.ServerResponse) => res.writeHead(200, { 'content-type': 'image/gif', 'content-length': GIF.length, 'cache-control': 'no-store' }).end(GIF);
-  const flush = () => {
-    const batch = pending;
-    pending = [];
-    void redis.eval(ADD_ALL, 1, STREAM, ...batch.map((b) => b.hit)).then(() => {
-      for (const { res } of batch) answer(res);
-    });
-  };
-  http
-    .createServer((req, res) => {
+  serveBarePixel({
+    port: PORT,
+    stream: STREAM,
+    hitOf: (req) => {
       const [messageId, given] = req.url!.slice(5).split('.');
       const expected = mac(messageId);
-      if (!given || given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) return answer(res);
-      if (!pending.length) setImmediate(flush);
+      if (!given || given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) return null;
       const at = Date.now();
-      pending.push({ res, hit: JSON.stringify({ id: uuidv7(at), m: messageId, ua: req.headers['user-agent'], ip: req.socket.remoteAddress, t: new Date(at).toISOString() }) });
-    })
-    .listen(PORT, () => process.send?.('ready'));
+      return JSON.stringify({ id: uuidv7(at), m: messageId, ua: req.headers['user-agent'], ip: req.socket.remoteAddress, t: new Date(at).toISOString() });
+    },
+  });
 }
 
 /** Stores and scores one read of hits in one transaction, one round trip (statements in the simple protocol). */
@@ -102,7 +90,6 @@ async function read(redis: Redis, consumer: string, count: number, blockMs: numb
 }
 
 function drain(url: string): void {
-  process.on('SIGTERM', () => process.exit(0));
   const loop = async (name: string) => {
     const redis = new Redis({ host: '127.0.0.1', port: 6379 });
     const db = new pg.Client({ connectionString: url });
@@ -235,12 +222,5 @@ async function run(): Promise<void> {
 if (isMain(import.meta.url)) {
   if (process.argv[2] === 'serve') serve();
   else if (process.argv[2] === 'drain') drain(process.argv[3]);
-  else
-    run().then(
-      () => process.exit(0),
-      (err) => {
-        console.error(err);
-        process.exit(1);
-      },
-    );
+  else runToExit(run, () => undefined);
 }

@@ -1,10 +1,9 @@
 import { fork } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import http from 'node:http';
-import { Redis } from 'ioredis';
 import { ConnectionPool, openLoop } from '../support/http-load.js';
 import { cpuSeconds, machineCpuSeconds, pidsOf } from '../support/proc.js';
-import { isMain } from '../support/service.js';
+import { isMain, runToExit } from '../support/service.js';
+import { serveBarePixel } from './bare-pixel-server.js';
 
 /**
  * A floor for the tracking benchmark's request path: a bare `node:http` server that does only what the
@@ -16,29 +15,20 @@ import { isMain } from '../support/service.js';
  */
 const PORT = 3320;
 const STREAM = 'floor:request-path:hits';
-const ADD_ALL = `for i = 1, #ARGV do redis.call('XADD', KEYS[1], 'MAXLEN', '~', '100000', '*', 'h', ARGV[i]) end return #ARGV`;
-const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 const BROWSER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
 const SECONDS = 10;
 
 function serve(): void {
-  const redis = new Redis({ host: '127.0.0.1', port: 6379 });
-  let pending: { res: http.ServerResponse; hit: string }[] = [];
-  const flush = () => {
-    const batch = pending;
-    pending = [];
-    void redis.eval(ADD_ALL, 1, STREAM, ...batch.map((b) => b.hit)).then(() => {
-      for (const { res } of batch) res.writeHead(200, { 'content-type': 'image/gif', 'content-length': GIF.length }).end(GIF);
-    });
-  };
-  http
-    .createServer((req, res) => {
+  serveBarePixel({
+    port: PORT,
+    stream: STREAM,
+    maxLen: 100_000,
+    hitOf: (req) => {
       const token = req.url!.slice(5);
       const mac = createHmac('sha256', 'floor-secret').update(token).digest('base64url');
-      if (!pending.length) setImmediate(flush);
-      pending.push({ res, hit: JSON.stringify({ token, mac: mac.slice(0, 8), ua: req.headers['user-agent'], ip: req.socket.remoteAddress, at: Date.now() }) });
-    })
-    .listen(PORT, () => process.send?.('ready'));
+      return JSON.stringify({ token, mac: mac.slice(0, 8), ua: req.headers['user-agent'], ip: req.socket.remoteAddress, at: Date.now() });
+    },
+  });
 }
 
 async function load(rate: number): Promise<void> {
@@ -69,12 +59,5 @@ async function load(rate: number): Promise<void> {
 
 if (isMain(import.meta.url)) {
   if (process.argv[2] === 'serve') serve();
-  else
-    load(Number(process.argv[2] ?? 5000)).then(
-      () => process.exit(0),
-      (err) => {
-        console.error(err);
-        process.exit(1);
-      },
-    );
+  else runToExit(() => load(Number(process.argv[2] ?? 5000)), () => undefined);
 }

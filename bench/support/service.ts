@@ -85,6 +85,32 @@ export function isMain(metaUrl: string): boolean {
   return process.argv[1] !== undefined && fileURLToPath(metaUrl) === process.argv[1];
 }
 
+/**
+ * Runs a benchmark as the whole program (`node dist/bench/<name>.js`): shows its result (a table by default)
+ * and exits 0, or prints the error and exits 1.
+ */
+export function runToExit<T>(run: () => Promise<T>, show: (result: T) => void = (result) => console.table(result)): void {
+  run().then(
+    (result) => {
+      show(result);
+      process.exit(0);
+    },
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
+
+/** Figures one per line, names padded to one column and values right-aligned (integers with thousands separators). */
+export function printFigures(results: Record<string, number>): void {
+  const width = Math.max(...Object.keys(results).map((k) => k.length));
+  for (const [name, value] of Object.entries(results)) {
+    const shown = Number.isInteger(value) ? value.toLocaleString('en') : value.toFixed(value < 10 ? 2 : 1);
+    console.log(`${name.padEnd(width)}  ${shown.padStart(10)}`);
+  }
+}
+
 export interface ApiResponse {
   status: number;
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- whatever the endpoint answers
