@@ -20,7 +20,7 @@ import { freshDatabase, isMain, printFigures, runToExit, startService, type Serv
  */
 const PORT = Number(process.env.TRACKING_BENCH_PORT ?? 3317);
 const SECRET = 'bench-tracking-secret-0123456789abcdef';
-const BROWSER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
+export const BROWSER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
 const LINKS = 5;
 
 export interface TrackingBenchOptions {
@@ -46,7 +46,7 @@ export async function runTrackingBench(options: Partial<TrackingBenchOptions> = 
     services.push(await startService('api', { ...common, PROCESS_ROLE: 'api' }, PORT));
     services.push(await startService('worker', { ...common, PROCESS_ROLE: 'worker', RUN_MIGRATIONS: 'false' }));
     await db.connect();
-    const messageIds = await seed(db, opts);
+    const messageIds = await seedTrackingData(db, opts);
     const codec = new TrackingTokenCodec(SECRET);
     const clicks = messageIds.flatMap((m) => Array.from({ length: LINKS }, (_, l) => `/t/c/${codec.sign({ k: 'c', m, l })}`));
     const opens = messageIds.map((m) => `/t/o/${codec.sign({ k: 'o', m })}`);
@@ -128,8 +128,8 @@ export async function runTrackingBench(options: Partial<TrackingBenchOptions> = 
   }
 }
 
-/** Leads, and sent nurture messages with five links each (sent a day ago, so clicks are not "too soon"). */
-async function seed(db: pg.Client, opts: TrackingBenchOptions): Promise<string[]> {
+/** Leads, and sent nurture messages with five links each (sent a day ago, so clicks are not "too soon"); returns the message ids. */
+export async function seedTrackingData(db: pg.Client, opts: Pick<TrackingBenchOptions, 'leads' | 'messages'>): Promise<string[]> {
   await db.query(`INSERT INTO leads (email, email_normalized) SELECT 'lead' || i || '@bench.example', 'lead' || i || '@bench.example' FROM generate_series(1, $1) i`, [opts.leads]);
   const { rows } = await db.query(
     `WITH l AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM leads)

@@ -8,7 +8,8 @@ import { useTestDatabase } from './support/test-database.js';
  * (migration 1764002600000) keep the foreign keys' guarantees: a missing message, lead or event fails the
  * whole insert with foreign_key_violation, the keys never change, deleting a message or lead deletes its
  * interactions, deleting events deletes their queue rows, and a message deleted while an insert of its
- * interactions is open waits for it and then deletes them too (no orphans).
+ * interactions is open waits for it and then deletes them too (no orphans); an insert that starts while
+ * such a delete is open waits for it and then fails, also at REPEATABLE READ.
  */
 describe('foreign keys of tracked opens and clicks', () => {
   const t = useTestDatabase();
@@ -105,6 +106,48 @@ describe('foreign keys of tracked opens and clicks', () => {
       [messageId],
     );
     expect(race.deletedBeforeCommit).toBe(false);
+    expect(await count(`SELECT count(*) AS n FROM email_interactions WHERE message_id = $1`, [messageId])).toBe(0);
+  });
+
+  it('makes an insert that starts during an open delete of its message or lead wait for it, then fail', async () => {
+    for (const [table, pick] of [['email_messages', 'messageId'], ['leads', 'leadId']] as const) {
+      const refs = await leadAndMessage();
+      const deleter = new pg.Client({ connectionString: t.database.url });
+      const writer = new pg.Client({ connectionString: t.database.url });
+      await Promise.all([deleter.connect(), writer.connect()]);
+      try {
+        await deleter.query('BEGIN');
+        await deleter.query(`DELETE FROM ${table} WHERE id = $1`, [refs[pick]]);
+        let settled = false;
+        const inserting = code(interaction(writer, randomUUID(), refs.messageId, refs.leadId)).finally(() => (settled = true));
+        const pid = (writer as unknown as { processID: number }).processID;
+        while (!(await count(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid = $1`, [pid]))) {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        expect(settled).toBe(false); // waiting for the delete: its check locks the deleted row
+        await deleter.query('COMMIT');
+        expect(await inserting).toBe('23503');
+        expect(await count(`SELECT count(*) AS n FROM email_interactions WHERE message_id = $1`, [refs.messageId])).toBe(0);
+      } finally {
+        await deleter.query('ROLLBACK').catch(() => undefined);
+        await Promise.all([deleter.end(), writer.end()]);
+      }
+    }
+  });
+
+  it('fails an insert at REPEATABLE READ whose message was deleted after its snapshot (the check locks what it finds, as a key does)', async () => {
+    const { leadId, messageId } = await leadAndMessage();
+    const writer = new pg.Client({ connectionString: t.database.url });
+    await writer.connect();
+    try {
+      await writer.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      await writer.query('SELECT 1'); // the snapshot: the message still exists in it
+      await t.db.query(`DELETE FROM email_messages WHERE id = $1`, [messageId]);
+      expect(await code(interaction(writer, randomUUID(), messageId, leadId))).toBe('40001');
+    } finally {
+      await writer.query('ROLLBACK').catch(() => undefined);
+      await writer.end();
+    }
     expect(await count(`SELECT count(*) AS n FROM email_interactions WHERE message_id = $1`, [messageId])).toBe(0);
   });
 });
