@@ -51,7 +51,9 @@ export class HitStreamConsumer {
     if (this.reading) this.redis.disconnect(); // interrupts the blocking read; what it had taken stays pending
     await this.loop;
     await this.forgetSelf();
-    this.redis.disconnect();
+    // Not twice: ioredis arms a 2 s timer per disconnect that only the stream's close clears, and a closed
+    // stream closes no more (the timer then held the process open for 2 s after shutdown).
+    if (this.redis.status !== 'end') this.redis.disconnect();
   }
 
   private async run(): Promise<void> {
