@@ -21,6 +21,9 @@ export default {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30000,
   maxWorkers: 2,
+  // A worker is replaced once its heap passes this after a file (each ESM test file leaves its module graph behind): with
+  // heaps past 500 MB in workers that ran dozens of e2e files, exiting took longer than Jest waits and it warned of a leak.
+  workerIdleMemoryLimit: '512MB',
   // Each file closes its app, database and Redis clients; this only guards CI against a stray timer in a library.
   forceExit: true,
 };
