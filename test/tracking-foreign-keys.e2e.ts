@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { deleteDuringOpenInsert } from './support/lock-race.js';
+import { deleteDuringOpenInsert, untilWaitingOnLock } from './support/lock-race.js';
 import { useTestDatabase } from './support/test-database.js';
 
 /**
@@ -120,10 +120,7 @@ describe('foreign keys of tracked opens and clicks', () => {
         await deleter.query(`DELETE FROM ${table} WHERE id = $1`, [refs[pick]]);
         let settled = false;
         const inserting = code(interaction(writer, randomUUID(), refs.messageId, refs.leadId)).finally(() => (settled = true));
-        const pid = (writer as unknown as { processID: number }).processID;
-        while (!(await count(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid = $1`, [pid]))) {
-          await new Promise((r) => setTimeout(r, 20));
-        }
+        await untilWaitingOnLock(t.db, writer);
         expect(settled).toBe(false); // waiting for the delete: its check locks the deleted row
         await deleter.query('COMMIT');
         expect(await inserting).toBe('23503');

@@ -20,17 +20,22 @@ export async function deleteDuringOpenInsert(
     await insert(writer);
     let deleted = false;
     const deleting = deleter.query(deleteSql, params).then(() => (deleted = true));
-    const pid = (deleter as unknown as { processID: number }).processID; // set by pg on connect
-    for (;;) {
-      const { rows } = await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid = $1`, [pid]);
-      if (rows[0].n > 0) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await untilWaitingOnLock(watcher, deleter);
     const deletedBeforeCommit = deleted;
     await writer.query('COMMIT');
     await deleting;
     return { deletedBeforeCommit };
   } finally {
     await Promise.all([writer.end(), deleter.end(), watcher.end()]);
+  }
+}
+
+/** Resolves once PostgreSQL shows `client`'s backend waiting on a lock (as seen through `watcher`). */
+export async function untilWaitingOnLock(watcher: pg.Client, client: pg.Client): Promise<void> {
+  const pid = (client as unknown as { processID: number }).processID; // set by pg on connect
+  for (;;) {
+    const { rows } = await watcher.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid = $1`, [pid]);
+    if (rows[0].n > 0) return;
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
