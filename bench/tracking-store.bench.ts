@@ -6,7 +6,7 @@ import type { TrackingHit } from '../src/tracking/domain/tracking-hit.js';
 import { CLICK_CONTEXT_SQL, hitsJson, STORE_SQL } from '../src/tracking/hit-store-sql.js';
 import { postgresCpuSeconds } from './support/proc.js';
 import { freshDatabase, isMain, runToExit } from './support/service.js';
-import { BROWSER, seedTrackingData } from './tracking.bench.js';
+import { BROWSER, LINKS, seedTrackingData } from './support/tracking-data.js';
 
 /**
  * Where the storing statement's PostgreSQL CPU goes, per hit. The tracking worker stores each batch of
@@ -49,9 +49,10 @@ export async function runTrackingStoreBench(options: Partial<TrackingStoreBenchO
   try {
     const messages = await seedTrackingData(db, opts);
     let clock = Date.now() - 3_600_000;
-    const batchJson = (): string => {
-      const hits: TrackingHit[] = Array.from({ length: opts.batch }, (_, i) => {
-        const link = i % 5;
+    /** A batch of human clicks on random messages, one millisecond apart. */
+    const clickBatch = (): TrackingHit[] =>
+      Array.from({ length: opts.batch }, (_, i) => {
+        const link = i % LINKS;
         clock += 1;
         return {
           id: uuidv7(clock),
@@ -65,10 +66,9 @@ export async function runTrackingStoreBench(options: Partial<TrackingStoreBenchO
           at: clock,
         };
       });
-      return hitsJson(hits, hits.map(() => HUMAN));
-    };
+    const batchJson = (hits: TrackingHit[]): string => hitsJson(hits, hits.map(() => HUMAN));
     const received = () => new Date().toISOString();
-    for (let stored = 0; stored < opts.warmHits; stored += opts.batch) await db.query(STORE_SQL, [batchJson(), received()]);
+    for (let stored = 0; stored < opts.warmHits; stored += opts.batch) await db.query(STORE_SQL, [batchJson(clickBatch()), received()]);
     await db.query('VACUUM ANALYZE');
 
     const variants: [label: string, text: string][] = [
@@ -82,14 +82,14 @@ export async function runTrackingStoreBench(options: Partial<TrackingStoreBenchO
     for (let round = 0; round < opts.rounds; round++) {
       // Alternating variants within each round, so drift in the machine's speed touches them alike.
       for (const [label, text] of variants) {
-        const json = batchJson();
+        const json = batchJson(clickBatch());
         await db.query('BEGIN');
         const before = postgresCpuSeconds(DATABASE);
         await db.query({ name: label, text, values: [json, received()] });
         cpu.set(label, cpu.get(label)! + postgresCpuSeconds(DATABASE) - before);
         await db.query('ROLLBACK');
       }
-      const ids = [...new Set((JSON.parse(batchJson()) as { m: string }[]).map((h) => h.m))];
+      const ids = [...new Set(clickBatch().map((h) => h.messageId))];
       const before = postgresCpuSeconds(DATABASE);
       await db.query({ name: 'context', text: CLICK_CONTEXT_SQL, values: [ids, new Date(clock - 60_000).toISOString(), new Date(clock + 60_000).toISOString()] });
       context += postgresCpuSeconds(DATABASE) - before;

@@ -5,6 +5,7 @@ import { TrackingTokenCodec } from '../src/tracking/domain/tracking-token.js';
 import { closedLoop, ConnectionPool, openLoop } from './support/http-load.js';
 import { cpuSeconds, cpuWaitMs, machineCpuSeconds, pidsOf, postgresCpuSeconds } from './support/proc.js';
 import { freshDatabase, isMain, printFigures, runToExit, startService, type Service } from './support/service.js';
+import { allStored, BROWSER, LINKS, seedTrackingData } from './support/tracking-data.js';
 
 /**
  * Tracking benchmark: the built service as two processes (API and worker) on this machine's PostgreSQL
@@ -20,8 +21,6 @@ import { freshDatabase, isMain, printFigures, runToExit, startService, type Serv
  */
 const PORT = Number(process.env.TRACKING_BENCH_PORT ?? 3317);
 const SECRET = 'bench-tracking-secret-0123456789abcdef';
-export const BROWSER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
-const LINKS = 5;
 
 export interface TrackingBenchOptions {
   leads: number;
@@ -128,22 +127,6 @@ export async function runTrackingBench(options: Partial<TrackingBenchOptions> = 
   }
 }
 
-/** Leads, and sent nurture messages with five links each (sent a day ago, so clicks are not "too soon"); returns the message ids. */
-export async function seedTrackingData(db: pg.Client, opts: Pick<TrackingBenchOptions, 'leads' | 'messages'>): Promise<string[]> {
-  await db.query(`INSERT INTO leads (email, email_normalized) SELECT 'lead' || i || '@bench.example', 'lead' || i || '@bench.example' FROM generate_series(1, $1) i`, [opts.leads]);
-  const { rows } = await db.query(
-    `WITH l AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM leads)
-     INSERT INTO email_messages (idempotency_key, kind, lead_id, status, links, sent_at, template_id, step_id)
-     SELECT 'bench:' || i, 'nurture', l.id, 'sent',
-            (SELECT jsonb_agg(jsonb_build_object('index', k, 'url', 'https://example.be/page' || k || '?m=' || i)) FROM generate_series(0, ${LINKS - 1}) k),
-            now() - interval '1 day', gen_random_uuid(), 'welcome'
-       FROM generate_series(0, $1 - 1) i JOIN l ON l.n = i % $2
-     RETURNING id`,
-    [opts.messages, opts.leads],
-  );
-  return rows.map((r: { id: string }) => r.id);
-}
-
 /** Whether this process may give others real-time priority (root, with util-linux chrt). */
 function canRaisePriority(): boolean {
   if (process.getuid?.() !== 0) return false;
@@ -185,17 +168,6 @@ function schedulingOf(output: string): { policy: string; priority: number } {
     throw new Error(`cannot read a scheduling policy from chrt: ${output.trim()}`);
   }
   return { policy, priority };
-}
-
-/** Waits until PostgreSQL holds `count` interactions; returns how long that took (ms). */
-async function allStored(db: pg.Client, count: number, timeoutMs: number): Promise<number> {
-  const started = performance.now();
-  for (;;) {
-    const { rows } = await db.query(`SELECT count(*)::int AS n FROM email_interactions`);
-    if (rows[0].n >= count) return Math.round(performance.now() - started);
-    if (performance.now() - started > timeoutMs) throw new Error(`only ${rows[0].n} of ${count} hits stored after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /**

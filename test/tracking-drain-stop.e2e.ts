@@ -7,10 +7,11 @@ import { clearQueues } from './support/test-app.js';
 import { redisUrl } from './support/test-env.js';
 
 /**
- * A stopping worker stops its drain consumers; nothing of theirs may keep the process alive afterwards
- * (a process that lingers after SIGTERM delays every deploy and restart). Stopped during its blocking read,
- * a consumer used to disconnect twice, and ioredis arms a 2 s timer per disconnect that only the stream's
- * close clears: the second, on a stream already closed, ran its full 2 s.
+ * A stopping worker stops its drain consumers; nothing of theirs may keep the process alive afterwards (the
+ * service's own SIGTERM handling ends the process anyway, but a process that closes the app and expects to
+ * exit, as tests and embedders do, waited). Stopped during its blocking read, a consumer used to disconnect
+ * twice, and ioredis arms a 2 s timer per disconnect that only the stream's close clears: the second, on a
+ * stream already closed, ran its full 2 s.
  */
 describe('stopping a tracking drain consumer', () => {
   const prefix = `t${randomBytes(4).toString('hex')}`;

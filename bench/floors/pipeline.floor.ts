@@ -7,6 +7,7 @@ import { runMigrations } from '../../src/infra/database/data-source.js';
 import { closedLoop, ConnectionPool, openLoop, type RunResult } from '../support/http-load.js';
 import { cpuSeconds, machineCpuSeconds, pidsOf, postgresCpuSeconds } from '../support/proc.js';
 import { freshDatabase, isMain, runToExit } from '../support/service.js';
+import { allStored, BROWSER, seedTrackingData } from '../support/tracking-data.js';
 import { serveBarePixel } from './bare-pixel-server.js';
 
 /**
@@ -33,7 +34,6 @@ const DATABASE = 'nurture_floor_pipeline';
 const STREAM = 'floor:pipeline:hits';
 const GROUP = 'floor';
 const SECRET = 'floor-pipeline-secret';
-const BROWSER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
 const LEADS = 5_000;
 const MESSAGES = 20_000;
 const CONNECTIONS = 64;
@@ -116,28 +116,9 @@ function drain(url: string): void {
   process.send?.('ready');
 }
 
-async function seed(url: string): Promise<string[]> {
-  await runMigrations(url);
-  const db = new pg.Client({ connectionString: url });
-  await db.connect();
-  try {
-    await db.query(`INSERT INTO leads (email, email_normalized) SELECT 'lead' || i || '@floor.example', 'lead' || i || '@floor.example' FROM generate_series(1, $1) i`, [LEADS]);
-    const { rows } = await db.query(
-      `WITH l AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM leads)
-       INSERT INTO email_messages (idempotency_key, kind, lead_id, status, links, sent_at)
-       SELECT 'floor:' || i, 'nurture', l.id, 'sent', '[]', now() - interval '1 day' FROM generate_series(0, $1 - 1) i JOIN l ON l.n = i % $2
-       RETURNING id`,
-      [MESSAGES, LEADS],
-    );
-    return rows.map((r: { id: string }) => r.id);
-  } finally {
-    await db.end();
-  }
-}
-
 async function run(): Promise<void> {
   const url = await freshDatabase(DATABASE);
-  const messages = await seed(url);
+  await runMigrations(url);
   const redis = new Redis({ host: '127.0.0.1', port: 6379 });
   await redis.del(STREAM);
   await redis.xgroup('CREATE', STREAM, GROUP, '$', 'MKSTREAM');
@@ -153,6 +134,7 @@ async function run(): Promise<void> {
     const server = await start(['serve']);
     const drainer = await start(['drain', url]);
     await db.connect();
+    const messages = await seedTrackingData(db, { leads: LEADS, messages: MESSAGES });
     const pool = new ConnectionPool(CONNECTIONS, PORT, BROWSER);
     await pool.open();
     const paths = messages.map((m) => `/t/o/${m}.${mac(m)}`);
@@ -166,16 +148,6 @@ async function run(): Promise<void> {
       postgres: postgresCpuSeconds(DATABASE),
       machine: machineCpuSeconds(),
     });
-    const storedCount = async () => Number((await db.query(`SELECT count(*)::int AS n FROM email_interactions`)).rows[0].n);
-    /** Waits until `count` hits are stored; returns the wait in ms. */
-    const allStored = async (count: number) => {
-      const started = performance.now();
-      while ((await storedCount()) < count) {
-        if (performance.now() - started > 120_000) throw new Error('hits not stored within 2 minutes');
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      return Math.round(performance.now() - started);
-    };
     const report = (name: string, result: RunResult, before: ReturnType<typeof sample>, after: ReturnType<typeof sample>, extra: string) => {
       const n = result.ok + result.failed;
       const us = (s: number) => Math.round((s * 1e6) / n);
@@ -188,20 +160,20 @@ async function run(): Promise<void> {
     };
 
     let answered = (await openLoop(pool, path, 2_000, 3)).ok; // warm-up
-    await allStored(answered);
+    await allStored(db, answered, 120_000);
 
     let before = sample();
     const saturation = await closedLoop(pool, path, { seconds: SECONDS, expected: 200 });
     let after = sample();
     answered += saturation.ok;
-    report(`saturation, ${CONNECTIONS} connections`, saturation, before, after, `all stored ${await allStored(answered)} ms after the last answer`);
+    report(`saturation, ${CONNECTIONS} connections`, saturation, before, after, `all stored ${await allStored(db, answered, 120_000)} ms after the last answer`);
 
     const [{ since }] = (await db.query(`SELECT clock_timestamp() AS since`)).rows;
     before = sample();
     const steady = await openLoop(pool, path, STEADY_RATE, SECONDS);
     after = sample();
     answered += steady.ok;
-    const waited = await allStored(answered);
+    const waited = await allStored(db, answered, 120_000);
     const [lag] = (
       await db.query(
         `SELECT round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)) AS p99, round(max(ms)) AS max

@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { ConnectionPool, openLoop } from '../support/http-load.js';
 import { cpuSeconds, machineCpuSeconds, pidsOf } from '../support/proc.js';
 import { isMain, runToExit } from '../support/service.js';
+import { BROWSER } from '../support/tracking-data.js';
 import { serveBarePixel } from './bare-pixel-server.js';
 
 /**
@@ -15,7 +16,6 @@ import { serveBarePixel } from './bare-pixel-server.js';
  */
 const PORT = 3320;
 const STREAM = 'floor:request-path:hits';
-const BROWSER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
 const SECONDS = 10;
 
 function serve(): void {

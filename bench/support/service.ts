@@ -61,7 +61,6 @@ export async function startService(name: string, env: Record<string, string>, po
   };
 }
 
-
 export async function waitForHealth(port: number, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

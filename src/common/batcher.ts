@@ -5,10 +5,11 @@ interface Waiting<I, O> {
 }
 
 /**
- * Turns many single calls into few batched ones: what callers submit within one turn of the event loop —
- * or while `parallel` batches are already running — goes into the next batch (at most `maxBatch` inputs),
- * and each caller gets its own output. Under load (many email or webhook deliveries at once) one statement
- * serves many jobs; alone, a call waits a single turn. A failing batch fails every call in it, as each would have alone.
+ * Turns many single calls into few batched ones: what callers submit within one turn of the event loop (or
+ * within `lingerMs` of the first) — or while `parallel` batches are already running — goes into the next
+ * batch (at most `maxBatch` inputs), and each caller gets its own output. Under load (many email or webhook
+ * deliveries at once) one statement serves many jobs; alone, a call waits a single turn (or the linger). A
+ * failing batch fails every call in it, as each would have alone.
  */
 export class Batcher<I, O> {
   private readonly waiting: Waiting<I, O>[] = [];

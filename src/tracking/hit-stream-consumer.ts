@@ -52,7 +52,7 @@ export class HitStreamConsumer {
     await this.loop;
     await this.forgetSelf();
     // Not twice: ioredis arms a 2 s timer per disconnect that only the stream's close clears, and a closed
-    // stream closes no more (the timer then held the process open for 2 s after shutdown).
+    // stream closes no more (the timer then kept a process whose app had closed alive for 2 s).
     if (this.redis.status !== 'end') this.redis.disconnect();
   }
 
