@@ -12,6 +12,7 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   render: async () => (await import('./render.bench.js')).runRenderBench(),
   delivery: async () => (await import('./delivery.bench.js')).runDeliveryBench(),
   tracking: async () => (await import('./tracking.bench.js')).runTrackingBench(),
+  'tracking-cost': async () => (await import('./tracking-cost.bench.js')).runTrackingCostBench(),
   'tracking-store': async () => (await import('./tracking-store.bench.js')).runTrackingStoreBench(),
   scoring: async () => (await import('./scoring.bench.js')).runScoringBench(),
   scheduler: async () => (await import('./scheduler.bench.js')).runSchedulerBench(),

@@ -3,7 +3,8 @@ import { loadavg } from 'node:os';
 import pg from 'pg';
 import { TrackingTokenCodec } from '../src/tracking/domain/tracking-token.js';
 import { closedLoop, ConnectionPool, openLoop } from './support/http-load.js';
-import { cpuSeconds, cpuWaitMs, machineCpuSeconds, pidsOf, postgresCpuSeconds } from './support/proc.js';
+import { CpuMeter } from './support/cpu-meter.js';
+import { cpuWaitMs, pidsOf } from './support/proc.js';
 import { freshDatabase, isMain, printFigures, runToExit, startService, type Service } from './support/service.js';
 import { allStored, BROWSER, LINKS, seedTrackingData } from './support/tracking-data.js';
 
@@ -168,56 +169,6 @@ function schedulingOf(output: string): { policy: string; priority: number } {
     throw new Error(`cannot read a scheduling policy from chrt: ${output.trim()}`);
   }
   return { policy, priority };
-}
-
-/**
- * Where the CPU went during a phase, in % of one core: the service's processes, this database's PostgreSQL
- * backends, Redis, the load generator, kernel interrupt handling, hypervisor steal, and other processes on
- * the machine (other work may share it: compare runs only when that is low).
- */
-class CpuMeter {
-  private before: Record<string, number> = {};
-  private startedAt = 0;
-
-  constructor(
-    private readonly pids: Record<string, number>,
-    private readonly database: string,
-  ) {}
-
-  start(): void {
-    this.before = this.sample();
-    this.startedAt = performance.now();
-  }
-
-  report(prefix: string): Record<string, number> {
-    const after = this.sample();
-    const seconds = (performance.now() - this.startedAt) / 1000;
-    const pct = (k: string) => Math.round(((after[k] - this.before[k]) / seconds) * 100); // 100 % = one core
-    const out: Record<string, number> = {};
-    let named = 0;
-    for (const k of Object.keys(after)) {
-      if (k === 'machine') continue;
-      out[`${prefix} ${k}`] = pct(k);
-      named += pct(k);
-    }
-    out[`${prefix} other processes`] = pct('machine') - named;
-    return out;
-  }
-
-  /** CPU seconds so far, by where they went. */
-  private sample(): Record<string, number> {
-    const out: Record<string, number> = {
-      postgres: postgresCpuSeconds(this.database),
-      redis: pidsOf('redis-server').reduce((sum, pid) => sum + cpuSeconds(pid), 0),
-    };
-    for (const [name, pid] of Object.entries(this.pids)) out[name] = cpuSeconds(pid);
-    const machine = machineCpuSeconds();
-    // network interrupts and hypervisor steal are no process's
-    out['kernel interrupts (network)'] = machine.interrupts;
-    out['stolen by the hypervisor'] = machine.stolen;
-    out.machine = machine.busy;
-    return out;
-  }
 }
 
 const log = (msg: string) => console.error(`[tracking bench] ${msg}`);

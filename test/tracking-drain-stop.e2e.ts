@@ -28,7 +28,7 @@ describe('stopping a tracking drain consumer', () => {
       trackingReclaimIdleMs: 60_000,
     };
     // Never called: no hit is ever added to this consumer's stream.
-    const recorder = { record: async () => ({ stored: 0, reclassified: 0, leads: [] }) } as unknown as HitRecorder;
+    const recorder = { record: async () => ({ stored: 0, reclassified: 0 }) } as unknown as HitRecorder;
     const pending = new Map<number, string>();
     const hook = createHook({
       init(id, type) {

@@ -25,9 +25,9 @@ describe('open and click tracking', () => {
   const clock = new ManualClock('2026-03-02T10:00:00Z');
 
   beforeAll(async () => {
-    // Scoring runs from the jobs the drain schedules after the burst window, not from the fast test sweep,
-    // so a scanner found by a later click is corrected before anything scores (as in production).
-    t = await startTestApp({ clock, env: { SCORING_SWEEP_MS: '10000' } });
+    // The scoring sweep scores tracked events only after the burst window (as in production), so a scanner
+    // found by a later click is corrected before anything scores.
+    t = await startTestApp({ clock });
   });
   afterAll(async () => {
     await t?.close();

@@ -132,7 +132,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dbPoolSize: int(env, 'DB_POOL_SIZE', 20, 1, 500),
     docsUi: bool(env, 'DOCS_UI', true),
     queueDashboard: bool(env, 'QUEUE_DASHBOARD', true),
-    scoringSweepMs: int(env, 'SCORING_SWEEP_MS', 2000, 100, 600000),
+    scoringSweepMs: int(env, 'SCORING_SWEEP_MS', 250, 50, 600000),
     workTableVacuumMs: int(env, 'WORK_TABLE_VACUUM_MS', 10_000, 0, 3_600_000),
     analyticsProgramRefreshMs: int(env, 'ANALYTICS_PROGRAM_REFRESH_MS', 300_000, 100, 86_400_000),
     eventRetentionMonths: int(env, 'EVENT_RETENTION_MONTHS', 24, 0, 1200),

@@ -3,11 +3,18 @@ import { PeriodicTask } from '../common/periodic-task.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { LeadScoringService } from './lead-scoring.service.js';
 
-const BATCH = 500;
+/** Queue rows whose leads one transaction takes (a lead with several waiting events takes fewer leads). */
+const BATCH = 2000;
+/** How long past the scanner-burst window a tracked open or click waits before it is scored. */
+const AFTER_BURST_WINDOW_MS = 500;
 
 /**
- * Safety net: finds events that have waited on the scoring queue for a while (a job lost with
- * Redis, a worker killed) and scores them. Safe on several processes: batches lock their leads.
+ * Scores what waits on the scoring queue once it is due: tracked opens and clicks (stored by the tracking
+ * drain) once they have waited out the scanner-burst window plus AFTER_BURST_WINDOW_MS, so a scanner burst
+ * found by a later click is marked machine before anything scores, and events whose scoring job was lost.
+ * Each transaction takes the leads of the longest-waiting rows with their other waiting events, so a lead
+ * opening and clicking within that window is scored once. Runs every SCORING_SWEEP_MS, until nothing due is
+ * left. Safe on several processes: transactions skip leads another holds.
  */
 @Injectable()
 export class ScoringSweepCron extends PeriodicTask {
@@ -24,15 +31,18 @@ export class ScoringSweepCron extends PeriodicTask {
     return this.config.scoringSweepMs;
   }
 
-  /** Scores everything that waited longer than one sweep period; returns how many events. */
+  /** How long a queued event waits before it is scored. */
+  dueAfterMs(): number {
+    return this.config.trackingBurstWindowMs + AFTER_BURST_WINDOW_MS;
+  }
+
+  /** Scores everything due; returns how many events. */
   protected async run(): Promise<number> {
     let scored = 0;
     while (!this.isStopping()) {
-      const leadIds = await this.scoring.leadsWaiting(this.config.scoringSweepMs, BATCH);
-      if (!leadIds.length) break;
-      const result = await this.scoring.scorePending(leadIds);
+      const result = await this.scoring.scoreDue(this.dueAfterMs(), BATCH);
       scored += result.events;
-      if (result.leads === 0) break; // all locked by other workers
+      if (result.leads === 0) break; // nothing due, or all of it held by other transactions
     }
     return scored;
   }

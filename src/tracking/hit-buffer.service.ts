@@ -73,7 +73,7 @@ export class HitBuffer implements OnModuleDestroy {
     } catch (err) {
       this.warn(err as Error);
       try {
-        await this.recorder.record(hits, { requestScoring: false }); // the scoring sweep scores them
+        await this.recorder.record(hits);
       } catch (fallbackErr) {
         this.logger.error({ err: (fallbackErr as Error).message, hits: hits.length }, 'tracking hits lost: neither Redis nor PostgreSQL took them');
       }

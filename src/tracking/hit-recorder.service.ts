@@ -1,10 +1,7 @@
-import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { QUEUES, type ScoreLeadsJob } from '../infra/queue/queue-names.js';
 import { preparedQuery } from '../infra/database/prepared-query.js';
 import { classifyHits, type PriorClick, type ScannerSettings, type SentMessageFacts } from './domain/scanner-rules.js';
 import type { TrackingHit } from './domain/tracking-hit.js';
@@ -12,7 +9,6 @@ import { CLICK_CONTEXT_SQL, hitsJson, STORE_SQL } from './hit-store-sql.js';
 
 /** A scanner's clicks on one message from the address that clicked its honeypot, this far either side. */
 const HONEYPOT_PEER_WINDOW_MS = 60_000;
-const JOB_CHUNK = 500;
 
 /** What classifying a batch reads in one round trip: click messages' sent times and nearby stored clicks. */
 interface ClickContext {
@@ -26,8 +22,6 @@ export interface RecordResult {
   stored: number;
   /** Earlier clicks now known to be a scanner's. */
   reclassified: number;
-  /** Leads with new human events waiting for scoring. */
-  leads: string[];
 }
 
 /**
@@ -35,19 +29,18 @@ export interface RecordResult {
  * machine, with its reason), stores it in email_interactions, and — for nurture messages of a known lead —
  * as an `email_opened` / `email_clicked` behaviour event. Human events go on the scoring queue; machine events
  * are stored with `machine = true` and skip it (they score nothing, and programs ignore them), which spares
- * scoring the half of all opens that privacy proxies make. Scoring is requested after the burst window, so that
- * a scanner burst found by a later click can still be corrected before anything is scored.
+ * scoring the half of all opens that privacy proxies make. The scoring sweep scores queued events once they
+ * have waited out the burst window, so that a scanner burst found by a later click can still be corrected
+ * before anything is scored (see ScoringSweepCron).
  */
 @Injectable()
 export class HitRecorder {
-  private readonly logger = new Logger(HitRecorder.name);
   private readonly settings: ScannerSettings;
 
   constructor(
     private readonly db: DataSource,
     private readonly clock: Clock,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @InjectQueue(QUEUES.scoring) private readonly scoringQueue: Queue<ScoreLeadsJob>,
+    @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.settings = {
       scannerWindowMs: config.trackingScannerWindowMs,
@@ -56,11 +49,9 @@ export class HitRecorder {
     };
   }
 
-  async record(hits: TrackingHit[], { requestScoring = true } = {}): Promise<RecordResult> {
-    if (!hits.length) return { stored: 0, reclassified: 0, leads: [] };
-    const result = await this.db.transaction((m) => this.store(m, hits));
-    if (requestScoring) await this.requestScoring(result);
-    return result;
+  async record(hits: TrackingHit[]): Promise<RecordResult> {
+    if (!hits.length) return { stored: 0, reclassified: 0 };
+    return this.db.transaction((m) => this.store(m, hits));
   }
 
   /**
@@ -71,9 +62,9 @@ export class HitRecorder {
   private async store(m: EntityManager, hits: TrackingHit[]): Promise<RecordResult> {
     const { sent, prior } = await this.clickContext(m, hits);
     const { verdicts, reclassified } = classifyHits(hits, sent, prior, this.settings);
-    const [row]: { stored: number; leads: string[] }[] = await preparedQuery(m, STORE_SQL, [hitsJson(hits, verdicts), this.clock.now().toISOString()]);
+    const [row]: { stored: number }[] = await preparedQuery(m, STORE_SQL, [hitsJson(hits, verdicts), this.clock.now().toISOString()]);
     const corrected = reclassified.length ? await this.reclassify(m, reclassified) : 0;
-    return { stored: row.stored, reclassified: corrected, leads: row.leads };
+    return { stored: row.stored, reclassified: corrected };
   }
 
   /** The sent times of the clicked messages, and stored clicks on them close enough in time to matter for bursts and honeypot peers. */
@@ -128,18 +119,5 @@ export class HitRecorder {
       [marks.map((r) => r.id), marks.map((r) => r.reason)],
     );
     return marks.length;
-  }
-
-  /** Scoring waits out the burst window, so a scanner burst found by a later click is corrected before anything scores. */
-  private async requestScoring(result: RecordResult): Promise<void> {
-    try {
-      const delay = this.settings.burstWindowMs + 500;
-      for (let i = 0; i < result.leads.length; i += JOB_CHUNK) {
-        await this.scoringQueue.add('score', { leadIds: result.leads.slice(i, i + JOB_CHUNK) }, { delay });
-      }
-    } catch (err) {
-      // The events are on the scoring queue table; the scoring sweep picks them up.
-      this.logger.warn({ err }, 'could not enqueue scoring jobs for tracked opens and clicks; the sweep will score them');
-    }
   }
 }

@@ -26,8 +26,7 @@ export const CLICK_CONTEXT_SQL = `
  * for a nurture message of a known lead — a behaviour event (`email_opened` / `email_clicked`, properties
  * naming the message, template, step and enrollment, the link for clicks, and the machine reason for a
  * machine's) with the same id; human events go on the scoring queue. A hit stored before (same id) is
- * skipped, with its event. $2 is when the events were received. Returns how many interactions were new
- * and the leads whose new human events wait for scoring.
+ * skipped, with its event. $2 is when the events were received. Returns how many interactions were new.
  */
 export const STORE_SQL = `
   WITH h AS (
@@ -54,8 +53,7 @@ export const STORE_SQL = `
   ), q AS (
     INSERT INTO scoring_queue (event_id, lead_id) SELECT id, lead_id FROM e WHERE NOT machine
   )
-  SELECT (SELECT count(*) FROM i)::int AS stored,
-         (SELECT coalesce(json_agg(DISTINCT lead_id), '[]'::json) FROM e WHERE NOT machine) AS leads`;
+  SELECT (SELECT count(*) FROM i)::int AS stored`;
 
 /** The judged hits as {@link STORE_SQL} reads them: one JSON array, one record per hit. */
 export function hitsJson(hits: readonly TrackingHit[], verdicts: readonly Verdict[]): string {

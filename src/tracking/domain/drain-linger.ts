@@ -9,8 +9,8 @@ export const LINGER_STEP_MS = 25;
 
 /**
  * How long a drain loop waits for more hits before storing the ones it has read. Storing costs a fixed amount
- * per transaction (statements, triggers, commit, a scoring job) on top of the cost per hit, so a few hundred
- * hits cost noticeably more each than a thousand: under load it pays to gather a bigger chunk. The wait is
+ * per transaction (statements, triggers, commit) on top of the cost per hit, so a few hundred hits cost
+ * noticeably more each than a thousand: under load it pays to gather a bigger chunk. The wait is
  * bounded by the age of the oldest hit read, so no hit waits longer than `lingerMs` for company, and a full
  * chunk (`minBatch`) or an empty read never waits.
  *

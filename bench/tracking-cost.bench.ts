@@ -1,0 +1,96 @@
+import pg from 'pg';
+import { TrackingTokenCodec } from '../src/tracking/domain/tracking-token.js';
+import { CpuMeter } from './support/cpu-meter.js';
+import { closedLoop, ConnectionPool, openLoop } from './support/http-load.js';
+import { freshDatabase, isMain, printFigures, runToExit, startService, type Service } from './support/service.js';
+import { allStored, BROWSER, LINKS, seedTrackingData } from './support/tracking-data.js';
+
+/**
+ * What one tracked hit costs the machine, all its work done: the built service as two processes (API and
+ * worker) takes a steady rate the machine keeps up with (half clicks, half opens, every one a person's), and
+ * the CPU of every part is counted from the first request until every hit is stored and every behaviour event
+ * scored. Divided by the hits, that is CPU per hit by process; two cores divided by the total is the rate the
+ * machine could sustain with nothing else to do. Unlike the saturation figures of the tracking benchmark, this
+ * does not depend on how the scheduler shares the cores at the moment, and scoring that is still running when
+ * a phase ends is counted too.
+ * Run after a build: `node dist/bench/tracking-cost.bench.js`.
+ */
+const PORT = Number(process.env.TRACKING_BENCH_PORT ?? 3318);
+const SECRET = 'bench-tracking-secret-0123456789abcdef';
+const DATABASE = 'nurture_bench_tracking_cost';
+
+export interface TrackingCostBenchOptions {
+  leads: number;
+  messages: number;
+  connections: number;
+  rate: number;
+  seconds: number;
+}
+
+const DEFAULTS: TrackingCostBenchOptions = { leads: 5_000, messages: 20_000, connections: 64, rate: 3_000, seconds: 20 };
+
+export async function runTrackingCostBench(options: Partial<TrackingCostBenchOptions> = {}): Promise<Record<string, number>> {
+  const opts = { ...DEFAULTS, ...options };
+  const url = await freshDatabase(DATABASE);
+  const common = { DATABASE_URL: url, QUEUE_PREFIX: `benchtrc${Date.now()}`, TRACKING_SECRET: SECRET };
+  const services: Service[] = [];
+  const db = new pg.Client({ connectionString: url });
+  const pool = new ConnectionPool(opts.connections, PORT, BROWSER);
+  try {
+    services.push(await startService('api', { ...common, PROCESS_ROLE: 'api' }, PORT));
+    services.push(await startService('worker', { ...common, PROCESS_ROLE: 'worker', RUN_MIGRATIONS: 'false' }));
+    await db.connect();
+    const messageIds = await seedTrackingData(db, opts);
+    const codec = new TrackingTokenCodec(SECRET);
+    const clicks = messageIds.flatMap((m) => Array.from({ length: LINKS }, (_, l) => `/t/c/${codec.sign({ k: 'c', m, l })}`));
+    const opens = messageIds.map((m) => `/t/o/${codec.sign({ k: 'o', m })}`);
+    await pool.open();
+
+    // Warm-up (JIT, pools, every message's links in the API's cache), then wait until it is scored too.
+    let answered = (await closedLoop(pool, (i) => clicks[(i % messageIds.length) * LINKS], { count: messageIds.length })).ok;
+    await allStored(db, answered, 60_000);
+    await allScored(db, 60_000);
+
+    const cpu = new CpuMeter({ api: services[0].child.pid!, worker: services[1].child.pid!, 'load generator': process.pid }, DATABASE);
+    cpu.start();
+    const run = await openLoop(pool, (i) => (i % 2 ? opens[(i * 31) % opens.length] : clicks[(i * 7919) % clicks.length]), opts.rate, opts.seconds);
+    answered += run.ok;
+    await allStored(db, answered, 120_000);
+    await allScored(db, 120_000);
+    const { cpu: used, seconds } = cpu.used();
+
+    const perHit = (s: number) => Math.round((s / run.ok) * 1e6);
+    const results: Record<string, number> = {
+      'hits (half clicks, half opens)': run.ok,
+      'rate (per s)': Math.round(run.ok / run.seconds),
+      'until every hit was stored and scored (s)': Math.round(seconds * 10) / 10,
+      'failed requests': run.failed,
+    };
+    for (const part of ['api', 'worker', 'postgres', 'redis', 'load generator', 'kernel interrupts (network)']) {
+      results[`CPU per hit (µs): ${part}`] = perHit(used[part]);
+    }
+    const service = used.api + used.worker + used.postgres + used.redis;
+    results['CPU per hit (µs): the service (api, worker, PostgreSQL, Redis)'] = perHit(service);
+    results['CPU per hit (µs): the whole machine'] = perHit(used.machine);
+    results['CPU per hit (µs): other processes'] = perHit(used.machine - service - used['load generator'] - used['kernel interrupts (network)']);
+    results['hits per s two cores could take at this cost (whole machine)'] = Math.round(2 / (used.machine / run.ok));
+    return results;
+  } finally {
+    pool.close();
+    await db.end().catch(() => undefined);
+    for (const s of services) await s.stop();
+  }
+}
+
+/** Waits until no behaviour event waits for scoring. */
+async function allScored(db: pg.Client, timeoutMs: number): Promise<void> {
+  const started = performance.now();
+  for (;;) {
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM scoring_queue`);
+    if (rows[0].n === 0) return;
+    if (performance.now() - started > timeoutMs) throw new Error(`${rows[0].n} events still wait for scoring after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+if (isMain(import.meta.url)) runToExit(runTrackingCostBench, printFigures);
