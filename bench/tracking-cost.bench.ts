@@ -3,7 +3,7 @@ import { TrackingTokenCodec } from '../src/tracking/domain/tracking-token.js';
 import { CpuMeter } from './support/cpu-meter.js';
 import { closedLoop, ConnectionPool, openLoop } from './support/http-load.js';
 import { freshDatabase, isMain, printFigures, runToExit, startService, type Service } from './support/service.js';
-import { allStored, BROWSER, LINKS, seedTrackingData } from './support/tracking-data.js';
+import { allScored, allStored, BROWSER, LINKS, seedTrackingData } from './support/tracking-data.js';
 
 /**
  * What one tracked hit costs the machine, all its work done: the built service as two processes (API and
@@ -79,17 +79,6 @@ export async function runTrackingCostBench(options: Partial<TrackingCostBenchOpt
     pool.close();
     await db.end().catch(() => undefined);
     for (const s of services) await s.stop();
-  }
-}
-
-/** Waits until no behaviour event waits for scoring. */
-async function allScored(db: pg.Client, timeoutMs: number): Promise<void> {
-  const started = performance.now();
-  for (;;) {
-    const { rows } = await db.query(`SELECT count(*)::int AS n FROM scoring_queue`);
-    if (rows[0].n === 0) return;
-    if (performance.now() - started > timeoutMs) throw new Error(`${rows[0].n} events still wait for scoring after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 

@@ -6,14 +6,15 @@ import { closedLoop, ConnectionPool, openLoop } from './support/http-load.js';
 import { CpuMeter } from './support/cpu-meter.js';
 import { cpuWaitMs, pidsOf } from './support/proc.js';
 import { freshDatabase, isMain, printFigures, runToExit, startService, type Service } from './support/service.js';
-import { allStored, BROWSER, LINKS, seedTrackingData } from './support/tracking-data.js';
+import { allScored, allStored, BROWSER, LINKS, seedTrackingData } from './support/tracking-data.js';
 
 /**
  * Tracking benchmark: the built service as two processes (API and worker) on this machine's PostgreSQL
  * and Redis, loaded from this process over keep-alive connections on 127.0.0.1. Measures click redirects
  * and pixel requests per second at saturation, latency at steady rates (5,000/s and 2,000/s; from the moment each
  * request was due, so queueing counts), and how long hits take to reach PostgreSQL (stored_at − occurred_at
- * per hit, and the wait after the last answer until every answered hit is stored).
+ * per hit, and the wait after the last answer until every answered hit is stored; after a saturation phase,
+ * also until every behaviour event is scored, before the next phase starts).
  * At 5,000/s the request path shares two cores with storing and scoring, so it also reports how long the
  * API's main thread waited for a CPU, and (when run as root) repeats the 5,000/s phase with the request
  * path — the API, Redis and the load generator, which stands in for remote clients — at real-time CPU
@@ -59,6 +60,7 @@ export async function runTrackingBench(options: Partial<TrackingBenchOptions> = 
     answered += (await closedLoop(pool, (i) => clicks[(i % messageIds.length) * LINKS], { count: messageIds.length })).ok;
     answered += (await closedLoop(pool, (i) => opens[i % opens.length], { seconds: 2 })).ok;
     await allStored(db, answered, 60_000);
+    await allScored(db, 60_000);
 
     const cpu = new CpuMeter({ api: services[0].child.pid!, worker: services[1].child.pid!, 'load generator': process.pid }, 'nurture_bench_tracking');
     for (const [name, paths, expected] of [['click redirects', clicks, 302], ['open pixel', opens, 200]] as const) {
@@ -68,10 +70,13 @@ export async function runTrackingBench(options: Partial<TrackingBenchOptions> = 
       Object.assign(results, cpu.report(`${name}: CPU %`));
       answered += run.ok;
       const waited = await allStored(db, answered, 120_000);
+      // Scoring may lag during a burst (the sweep scores one transaction at a time per worker); the next phase starts once it has caught up.
+      const scored = waited + (await allScored(db, 120_000));
       results[`${name}: requests/s (saturation, ${opts.connections} connections)`] = Math.round(run.ok / run.seconds);
       results[`${name}: p99 at saturation (ms)`] = run.p99;
       results[`${name}: failed requests`] = run.failed;
       results[`${name}: all stored, after the last answer (ms)`] = waited;
+      results[`${name}: all scored, after the last answer (ms)`] = scored;
     }
 
     const apiPid = services[0].child.pid!;

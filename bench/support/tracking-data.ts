@@ -37,3 +37,14 @@ export async function allStored(db: pg.Client, count: number, timeoutMs: number)
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Waits until no behaviour event waits for scoring; returns how long that took (ms). */
+export async function allScored(db: pg.Client, timeoutMs: number): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM scoring_queue`);
+    if (rows[0].n === 0) return Math.round(performance.now() - started);
+    if (performance.now() - started > timeoutMs) throw new Error(`${rows[0].n} events still wait for scoring after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
