@@ -7,7 +7,8 @@ import { allScored, allStored, BROWSER, LINKS, seedTrackingData } from './suppor
 
 /**
  * What one tracked hit costs the machine, all its work done: the built service as two processes (API and
- * worker) takes a steady rate the machine keeps up with (half clicks, half opens, every one a person's), and
+ * worker) takes a steady rate the machine keeps up with (half clicks, half opens, every one a person's;
+ * TRACKING_COST_MIX=clicks or opens for one kind), and
  * the CPU of every part is counted from the first request until every hit is stored and every behaviour event
  * scored. Divided by the hits, that is CPU per hit by process; two cores divided by the total is the rate the
  * machine could sustain with nothing else to do. Unlike the saturation figures of the tracking benchmark, this
@@ -25,9 +26,18 @@ export interface TrackingCostBenchOptions {
   connections: number;
   rate: number;
   seconds: number;
+  /** What the load is made of (TRACKING_COST_MIX): half clicks and half opens, or one kind only. */
+  mix: 'both' | 'clicks' | 'opens';
 }
 
-const DEFAULTS: TrackingCostBenchOptions = { leads: 5_000, messages: 20_000, connections: 64, rate: 3_000, seconds: 20 };
+const DEFAULTS: TrackingCostBenchOptions = {
+  leads: 5_000,
+  messages: 20_000,
+  connections: 64,
+  rate: 3_000,
+  seconds: 20,
+  mix: (process.env.TRACKING_COST_MIX as TrackingCostBenchOptions['mix'] | undefined) ?? 'both',
+};
 
 export async function runTrackingCostBench(options: Partial<TrackingCostBenchOptions> = {}): Promise<Record<string, number>> {
   const opts = { ...DEFAULTS, ...options };
@@ -53,7 +63,11 @@ export async function runTrackingCostBench(options: Partial<TrackingCostBenchOpt
 
     const cpu = new CpuMeter({ api: services[0].child.pid!, worker: services[1].child.pid!, 'load generator': process.pid }, DATABASE);
     cpu.start();
-    const run = await openLoop(pool, (i) => (i % 2 ? opens[(i * 31) % opens.length] : clicks[(i * 7919) % clicks.length]), opts.rate, opts.seconds);
+    const click = (i: number) => clicks[(i * 7919) % clicks.length];
+    const open = (i: number) => opens[(i * 31) % opens.length];
+    const path = { both: (i: number) => (i % 2 ? open(i) : click(i)), clicks: click, opens: open }[opts.mix];
+    if (!path) throw new Error(`unknown mix "${opts.mix}": both, clicks or opens`);
+    const run = await openLoop(pool, path, opts.rate, opts.seconds);
     answered += run.ok;
     await allStored(db, answered, 120_000);
     await allScored(db, 120_000);
@@ -61,7 +75,7 @@ export async function runTrackingCostBench(options: Partial<TrackingCostBenchOpt
 
     const perHit = (s: number) => Math.round((s / run.ok) * 1e6);
     const results: Record<string, number> = {
-      'hits (half clicks, half opens)': run.ok,
+      [`hits (${{ both: 'half clicks, half opens', clicks: 'clicks', opens: 'opens' }[opts.mix]})`]: run.ok,
       'rate (per s)': Math.round(run.ok / run.seconds),
       'until every hit was stored and scored (s)': Math.round(seconds * 10) / 10,
       'failed requests': run.failed,
