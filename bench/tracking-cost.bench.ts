@@ -1,9 +1,8 @@
-import pg from 'pg';
-import { TrackingTokenCodec } from '../src/tracking/domain/tracking-token.js';
 import { CpuMeter } from './support/cpu-meter.js';
-import { closedLoop, ConnectionPool, openLoop } from './support/http-load.js';
-import { freshDatabase, isMain, printFigures, runToExit, startService, type Service } from './support/service.js';
-import { allScored, allStored, BROWSER, LINKS, seedTrackingData } from './support/tracking-data.js';
+import { closedLoop, openLoop } from './support/http-load.js';
+import { isMain, printFigures, runToExit } from './support/service.js';
+import { allScored, allStored, LINKS } from './support/tracking-data.js';
+import { withTrackingRig } from './support/tracking-rig.js';
 
 /**
  * What one tracked hit costs the machine, all its work done: the built service as two processes (API and
@@ -41,27 +40,14 @@ const DEFAULTS: TrackingCostBenchOptions = {
 
 export async function runTrackingCostBench(options: Partial<TrackingCostBenchOptions> = {}): Promise<Record<string, number>> {
   const opts = { ...DEFAULTS, ...options };
-  const url = await freshDatabase(DATABASE);
-  const common = { DATABASE_URL: url, QUEUE_PREFIX: `benchtrc${Date.now()}`, TRACKING_SECRET: SECRET };
-  const services: Service[] = [];
-  const db = new pg.Client({ connectionString: url });
-  const pool = new ConnectionPool(opts.connections, PORT, BROWSER);
-  try {
-    services.push(await startService('api', { ...common, PROCESS_ROLE: 'api' }, PORT));
-    services.push(await startService('worker', { ...common, PROCESS_ROLE: 'worker', RUN_MIGRATIONS: 'false' }));
-    await db.connect();
-    const messageIds = await seedTrackingData(db, opts);
-    const codec = new TrackingTokenCodec(SECRET);
-    const clicks = messageIds.flatMap((m) => Array.from({ length: LINKS }, (_, l) => `/t/c/${codec.sign({ k: 'c', m, l })}`));
-    const opens = messageIds.map((m) => `/t/o/${codec.sign({ k: 'o', m })}`);
-    await pool.open();
-
+  const rig = { database: DATABASE, queuePrefix: `benchtrc${Date.now()}`, port: PORT, secret: SECRET, ...opts };
+  return withTrackingRig(rig, async ({ api, worker, db, pool, messageIds, clicks, opens }) => {
     // Warm-up (JIT, pools, every message's links in the API's cache), then wait until it is scored too.
     let answered = (await closedLoop(pool, (i) => clicks[(i % messageIds.length) * LINKS], { count: messageIds.length })).ok;
     await allStored(db, answered, 60_000);
     await allScored(db, 60_000);
 
-    const cpu = new CpuMeter({ api: services[0].child.pid!, worker: services[1].child.pid!, 'load generator': process.pid }, DATABASE);
+    const cpu = new CpuMeter({ api: api.child.pid!, worker: worker.child.pid!, 'load generator': process.pid }, DATABASE);
     cpu.start();
     const click = (i: number) => clicks[(i * 7919) % clicks.length];
     const open = (i: number) => opens[(i * 31) % opens.length];
@@ -89,11 +75,7 @@ export async function runTrackingCostBench(options: Partial<TrackingCostBenchOpt
     results['CPU per hit (µs): other processes'] = perHit(used.machine - service - used['load generator'] - used['kernel interrupts (network)']);
     results['hits per s two cores could take at this cost (whole machine)'] = Math.round(2 / (used.machine / run.ok));
     return results;
-  } finally {
-    pool.close();
-    await db.end().catch(() => undefined);
-    for (const s of services) await s.stop();
-  }
+  });
 }
 
 if (isMain(import.meta.url)) runToExit(runTrackingCostBench, printFigures);

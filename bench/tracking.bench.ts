@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
-import pg from 'pg';
-import { TrackingTokenCodec } from '../src/tracking/domain/tracking-token.js';
-import { closedLoop, ConnectionPool, openLoop } from './support/http-load.js';
 import { CpuMeter } from './support/cpu-meter.js';
+import { closedLoop, openLoop } from './support/http-load.js';
 import { cpuWaitMs, pidsOf } from './support/proc.js';
-import { freshDatabase, isMain, printFigures, runToExit, startService, type Service } from './support/service.js';
-import { allScored, allStored, BROWSER, LINKS, seedTrackingData } from './support/tracking-data.js';
+import { isMain, printFigures, runToExit } from './support/service.js';
+import { allScored, allStored, LINKS } from './support/tracking-data.js';
+import { withTrackingRig } from './support/tracking-rig.js';
 
 /**
  * Tracking benchmark: the built service as two processes (API and worker) on this machine's PostgreSQL
@@ -23,6 +22,7 @@ import { allScored, allStored, BROWSER, LINKS, seedTrackingData } from './suppor
  */
 const PORT = Number(process.env.TRACKING_BENCH_PORT ?? 3317);
 const SECRET = 'bench-tracking-secret-0123456789abcdef';
+const DATABASE = 'nurture_bench_tracking';
 
 export interface TrackingBenchOptions {
   leads: number;
@@ -38,20 +38,8 @@ const DEFAULTS: TrackingBenchOptions = { leads: 5_000, messages: 20_000, connect
 
 export async function runTrackingBench(options: Partial<TrackingBenchOptions> = {}): Promise<Record<string, number>> {
   const opts = { ...DEFAULTS, ...options };
-  const url = await freshDatabase('nurture_bench_tracking');
-  const common = { DATABASE_URL: url, QUEUE_PREFIX: `benchtr${Date.now()}`, TRACKING_SECRET: SECRET };
-  const services: Service[] = [];
-  const db = new pg.Client({ connectionString: url });
-  const pool = new ConnectionPool(opts.connections, PORT, BROWSER);
-  try {
-    services.push(await startService('api', { ...common, PROCESS_ROLE: 'api' }, PORT));
-    services.push(await startService('worker', { ...common, PROCESS_ROLE: 'worker', RUN_MIGRATIONS: 'false' }));
-    await db.connect();
-    const messageIds = await seedTrackingData(db, opts);
-    const codec = new TrackingTokenCodec(SECRET);
-    const clicks = messageIds.flatMap((m) => Array.from({ length: LINKS }, (_, l) => `/t/c/${codec.sign({ k: 'c', m, l })}`));
-    const opens = messageIds.map((m) => `/t/o/${codec.sign({ k: 'o', m })}`);
-    await pool.open();
+  const rig = { database: DATABASE, queuePrefix: `benchtr${Date.now()}`, port: PORT, secret: SECRET, ...opts };
+  return withTrackingRig(rig, async ({ api, worker, db, pool, messageIds, clicks, opens }) => {
     const results: Record<string, number> = { 'machine load average at start (1 min, 2 cores)': loadavg()[0] };
     let answered = 0;
 
@@ -62,7 +50,7 @@ export async function runTrackingBench(options: Partial<TrackingBenchOptions> = 
     await allStored(db, answered, 60_000);
     await allScored(db, 60_000);
 
-    const cpu = new CpuMeter({ api: services[0].child.pid!, worker: services[1].child.pid!, 'load generator': process.pid }, 'nurture_bench_tracking');
+    const cpu = new CpuMeter({ api: api.child.pid!, worker: worker.child.pid!, 'load generator': process.pid }, DATABASE);
     for (const [name, paths, expected] of [['click redirects', clicks, 302], ['open pixel', opens, 200]] as const) {
       log(`${name}: saturation for ${opts.saturationSeconds} s`);
       cpu.start();
@@ -79,7 +67,7 @@ export async function runTrackingBench(options: Partial<TrackingBenchOptions> = 
       results[`${name}: all scored, after the last answer (ms)`] = scored;
     }
 
-    const apiPid = services[0].child.pid!;
+    const apiPid = api.child.pid!;
     const prioritized = canRaisePriority() ? [apiPid, process.pid, ...pidsOf('redis-server')] : null;
     const phases = [
       ...opts.steadyRates.map((rate) => ({ rate, phase: `steady ${rate}/s`, priority: null as number[] | null })),
@@ -121,16 +109,12 @@ export async function runTrackingBench(options: Partial<TrackingBenchOptions> = 
     Object.assign(results, {
       'interactions stored in total': answered,
       'behaviour events still waiting for scoring at the end': backlog,
-      'api peak RSS (MB)': Math.round(services[0].peakRssMb()),
-      'worker peak RSS (MB)': Math.round(services[1].peakRssMb()),
+      'api peak RSS (MB)': Math.round(api.peakRssMb()),
+      'worker peak RSS (MB)': Math.round(worker.peakRssMb()),
       'machine load average at end (1 min)': loadavg()[0],
     });
     return results;
-  } finally {
-    pool.close();
-    await db.end().catch(() => undefined);
-    for (const s of services) await s.stop();
-  }
+  });
 }
 
 /** Whether this process may give others real-time priority (root, with util-linux chrt). */

@@ -67,7 +67,7 @@ export class MetricsService {
     });
     new Gauge({
       name: 'scoring_lag_seconds',
-      help: 'Age of the oldest event waiting to be scored',
+      help: 'Age of the oldest event waiting to be scored (tracked opens and clicks wait out the scanner-burst window first, 2.5 s by default)',
       registers: [this.registry],
       async collect() {
         const [r] = await sql.query(`SELECT coalesce(extract(epoch FROM now() - min(enqueued_at)), 0)::float8 AS lag FROM scoring_queue`);

@@ -32,7 +32,7 @@ export class ScoringSweepCron extends PeriodicTask {
   }
 
   /** How long a queued event waits before it is scored. */
-  dueAfterMs(): number {
+  private dueAfterMs(): number {
     return this.config.trackingBurstWindowMs + AFTER_BURST_WINDOW_MS;
   }
 

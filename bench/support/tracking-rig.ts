@@ -1,0 +1,57 @@
+import pg from 'pg';
+import { TrackingTokenCodec } from '../../src/tracking/domain/tracking-token.js';
+import { ConnectionPool } from './http-load.js';
+import { freshDatabase, startService, type Service } from './service.js';
+import { BROWSER, LINKS, seedTrackingData } from './tracking-data.js';
+
+/** What a tracking benchmark runs against: the service, its database, keep-alive connections and the paths to request. */
+export interface TrackingRig {
+  api: Service;
+  worker: Service;
+  /** A connection to the benchmark's database. */
+  db: pg.Client;
+  pool: ConnectionPool;
+  messageIds: string[];
+  /** Every seeded message's signed click paths (LINKS per message, in message order) and open paths. */
+  clicks: string[];
+  opens: string[];
+}
+
+export interface TrackingRigOptions {
+  database: string;
+  queuePrefix: string;
+  port: number;
+  secret: string;
+  leads: number;
+  messages: number;
+  connections: number;
+}
+
+/**
+ * Starts the built service as two processes (API and worker) on a fresh database, seeds leads and sent messages,
+ * signs their tracking paths and opens the connections; runs `bench`; then stops everything, also when it fails.
+ */
+export async function withTrackingRig<T>(opts: TrackingRigOptions, bench: (rig: TrackingRig) => Promise<T>): Promise<T> {
+  const url = await freshDatabase(opts.database);
+  const common = { DATABASE_URL: url, QUEUE_PREFIX: opts.queuePrefix, TRACKING_SECRET: opts.secret };
+  const services: Service[] = [];
+  const db = new pg.Client({ connectionString: url });
+  const pool = new ConnectionPool(opts.connections, opts.port, BROWSER);
+  try {
+    const api = await startService('api', { ...common, PROCESS_ROLE: 'api' }, opts.port);
+    services.push(api);
+    const worker = await startService('worker', { ...common, PROCESS_ROLE: 'worker', RUN_MIGRATIONS: 'false' });
+    services.push(worker);
+    await db.connect();
+    const messageIds = await seedTrackingData(db, opts);
+    const codec = new TrackingTokenCodec(opts.secret);
+    const clicks = messageIds.flatMap((m) => Array.from({ length: LINKS }, (_, l) => `/t/c/${codec.sign({ k: 'c', m, l })}`));
+    const opens = messageIds.map((m) => `/t/o/${codec.sign({ k: 'o', m })}`);
+    await pool.open();
+    return await bench({ api, worker, db, pool, messageIds, clicks, opens });
+  } finally {
+    pool.close();
+    await db.end().catch(() => undefined);
+    for (const s of services) await s.stop();
+  }
+}
