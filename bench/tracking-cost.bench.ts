@@ -2,7 +2,7 @@ import { CpuMeter } from './support/cpu-meter.js';
 import { closedLoop, openLoop } from './support/http-load.js';
 import { isMain, printFigures, runToExit } from './support/service.js';
 import { allScored, allStored, LINKS } from './support/tracking-data.js';
-import { withTrackingRig } from './support/tracking-rig.js';
+import { withTrackingRig, type TrackingLoadOptions } from './support/tracking-rig.js';
 
 /**
  * What one tracked hit costs the machine, all its work done: the built service as two processes (API and
@@ -16,13 +16,9 @@ import { withTrackingRig } from './support/tracking-rig.js';
  * Run after a build: `node dist/bench/tracking-cost.bench.js`.
  */
 const PORT = Number(process.env.TRACKING_BENCH_PORT ?? 3318);
-const SECRET = 'bench-tracking-secret-0123456789abcdef';
 const DATABASE = 'nurture_bench_tracking_cost';
 
-export interface TrackingCostBenchOptions {
-  leads: number;
-  messages: number;
-  connections: number;
+export interface TrackingCostBenchOptions extends TrackingLoadOptions {
   rate: number;
   seconds: number;
   /** What the load is made of (TRACKING_COST_MIX): half clicks and half opens, or one kind only. */
@@ -40,7 +36,7 @@ const DEFAULTS: TrackingCostBenchOptions = {
 
 export async function runTrackingCostBench(options: Partial<TrackingCostBenchOptions> = {}): Promise<Record<string, number>> {
   const opts = { ...DEFAULTS, ...options };
-  const rig = { database: DATABASE, queuePrefix: `benchtrc${Date.now()}`, port: PORT, secret: SECRET, ...opts };
+  const rig = { database: DATABASE, queuePrefix: `benchtrc${Date.now()}`, port: PORT, ...opts };
   return withTrackingRig(rig, async ({ api, worker, db, pool, messageIds, clicks, opens }) => {
     // Warm-up (JIT, pools, every message's links in the API's cache), then wait until it is scored too.
     let answered = (await closedLoop(pool, (i) => clicks[(i % messageIds.length) * LINKS], { count: messageIds.length })).ok;

@@ -5,7 +5,7 @@ import { closedLoop, openLoop } from './support/http-load.js';
 import { cpuWaitMs, pidsOf } from './support/proc.js';
 import { isMain, printFigures, runToExit } from './support/service.js';
 import { allScored, allStored, LINKS } from './support/tracking-data.js';
-import { withTrackingRig } from './support/tracking-rig.js';
+import { withTrackingRig, type TrackingLoadOptions } from './support/tracking-rig.js';
 
 /**
  * Tracking benchmark: the built service as two processes (API and worker) on this machine's PostgreSQL
@@ -21,13 +21,9 @@ import { withTrackingRig } from './support/tracking-rig.js';
  * Run after a build: `node dist/bench/tracking.bench.js`.
  */
 const PORT = Number(process.env.TRACKING_BENCH_PORT ?? 3317);
-const SECRET = 'bench-tracking-secret-0123456789abcdef';
 const DATABASE = 'nurture_bench_tracking';
 
-export interface TrackingBenchOptions {
-  leads: number;
-  messages: number;
-  connections: number;
+export interface TrackingBenchOptions extends TrackingLoadOptions {
   saturationSeconds: number;
   /** Open-loop phases: the target rate, and a rate this machine can sustain with the whole pipeline on it. */
   steadyRates: number[];
@@ -38,7 +34,7 @@ const DEFAULTS: TrackingBenchOptions = { leads: 5_000, messages: 20_000, connect
 
 export async function runTrackingBench(options: Partial<TrackingBenchOptions> = {}): Promise<Record<string, number>> {
   const opts = { ...DEFAULTS, ...options };
-  const rig = { database: DATABASE, queuePrefix: `benchtr${Date.now()}`, port: PORT, secret: SECRET, ...opts };
+  const rig = { database: DATABASE, queuePrefix: `benchtr${Date.now()}`, port: PORT, ...opts };
   return withTrackingRig(rig, async ({ api, worker, db, pool, messageIds, clicks, opens }) => {
     const results: Record<string, number> = { 'machine load average at start (1 min, 2 cores)': loadavg()[0] };
     let answered = 0;

@@ -17,14 +17,20 @@ export interface TrackingRig {
   opens: string[];
 }
 
-export interface TrackingRigOptions {
-  database: string;
-  queuePrefix: string;
-  port: number;
-  secret: string;
+/** The service's tracking secret in the benchmarks. */
+const SECRET = 'bench-tracking-secret-0123456789abcdef';
+
+/** How big a tracking benchmark's world is: seeded leads and sent messages, and keep-alive connections. */
+export interface TrackingLoadOptions {
   leads: number;
   messages: number;
   connections: number;
+}
+
+export interface TrackingRigOptions extends TrackingLoadOptions {
+  database: string;
+  queuePrefix: string;
+  port: number;
 }
 
 /**
@@ -33,7 +39,7 @@ export interface TrackingRigOptions {
  */
 export async function withTrackingRig<T>(opts: TrackingRigOptions, bench: (rig: TrackingRig) => Promise<T>): Promise<T> {
   const url = await freshDatabase(opts.database);
-  const common = { DATABASE_URL: url, QUEUE_PREFIX: opts.queuePrefix, TRACKING_SECRET: opts.secret };
+  const common = { DATABASE_URL: url, QUEUE_PREFIX: opts.queuePrefix, TRACKING_SECRET: SECRET };
   const services: Service[] = [];
   const db = new pg.Client({ connectionString: url });
   const pool = new ConnectionPool(opts.connections, opts.port, BROWSER);
@@ -44,7 +50,7 @@ export async function withTrackingRig<T>(opts: TrackingRigOptions, bench: (rig: 
     services.push(worker);
     await db.connect();
     const messageIds = await seedTrackingData(db, opts);
-    const codec = new TrackingTokenCodec(opts.secret);
+    const codec = new TrackingTokenCodec(SECRET);
     const clicks = messageIds.flatMap((m) => Array.from({ length: LINKS }, (_, l) => `/t/c/${codec.sign({ k: 'c', m, l })}`));
     const opens = messageIds.map((m) => `/t/o/${codec.sign({ k: 'o', m })}`);
     await pool.open();
