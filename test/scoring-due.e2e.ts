@@ -74,20 +74,73 @@ describe('scoring queued events once they are due', () => {
     expect(await ledger(leads[0])).toEqual([]);
   });
 
-  it('skips a lead another transaction holds, and scores it once that one has ended', async () => {
-    const held = await lead();
-    const event = await queued(held, 'content_downloaded', 4_000);
+  /** Runs `during` while another connection holds what `lock` locks in an open transaction (as another worker's sweep would). */
+  async function whileAnotherHolds(lock: (other: pg.Client) => Promise<void>, during: () => Promise<void>): Promise<void> {
     const other = new pg.Client({ connectionString: t.database.url });
     await other.connect();
     try {
       await other.query('BEGIN');
-      await other.query(`SELECT 1 FROM leads WHERE id = $1 FOR NO KEY UPDATE`, [held]);
-      expect(await scoring.scoreDue(WAIT_MS, 2_000)).toMatchObject({ leads: 0, events: 0 });
-      expect(await stillQueued()).toEqual([event]);
-      await other.query('COMMIT');
+      await lock(other);
+      await during();
     } finally {
+      await other.query('ROLLBACK').catch(() => undefined);
       await other.end();
     }
+  }
+
+  it('lets sweeps in two workers take different leads at once instead of the same oldest ones', async () => {
+    const older = [await lead(), await lead()];
+    const younger = [await lead(), await lead()];
+    for (const [i, id] of older.entries()) await queued(id, 'content_downloaded', 9_000 - i);
+    for (const [i, id] of younger.entries()) await queued(id, 'content_downloaded', 5_000 - i);
+    await whileAnotherHolds(
+      async (other) => {
+        // Another sweep has taken the two oldest rows and is scoring their leads.
+        const { rows } = await other.query(`SELECT lead_id FROM scoring_queue ORDER BY enqueued_at LIMIT 2 FOR UPDATE SKIP LOCKED`);
+        expect(rows.map((r) => r.lead_id).sort()).toEqual([...older].sort());
+      },
+      async () => {
+        expect(await scoring.scoreDue(WAIT_MS, 2)).toMatchObject({ leads: 2, events: 2 });
+        expect(await ledger(younger[0])).toEqual(['content-downloaded']);
+        expect(await ledger(younger[1])).toEqual(['content-downloaded']);
+        expect(await ledger(older[0])).toEqual([]);
+      },
+    );
+    expect(await scoring.scoreDue(WAIT_MS, 2)).toMatchObject({ leads: 2, events: 2 });
+    expect(await ledger(older[0])).toEqual(['content-downloaded']);
+  });
+
+  it('does not wait for a row of its lead that another sweep holds (that could deadlock): it leaves it for later', async () => {
+    const active = await lead();
+    const held = await queued(active, 'content_downloaded', 6_000);
+    await queued(active, 'content_downloaded', 4_000);
+    await whileAnotherHolds(
+      async (other) => {
+        // Another sweep took the older row, then found the lead held by this one (it locks it below first).
+        await other.query(`SELECT 1 FROM scoring_queue WHERE event_id = $1 FOR UPDATE`, [held]);
+      },
+      async () => {
+        expect(await scoring.scoreDue(WAIT_MS, 2_000)).toMatchObject({ leads: 1, events: 1 });
+        expect(await stillQueued()).toEqual([held]);
+      },
+    );
+    expect(await scoring.scoreDue(WAIT_MS, 2_000)).toMatchObject({ leads: 1, events: 1 });
+    expect(await stillQueued()).toEqual([]);
+    expect(await ledger(active)).toEqual(['content-downloaded', 'content-downloaded']);
+  });
+
+  it('skips a lead another transaction holds, and scores it once that one has ended', async () => {
+    const held = await lead();
+    const event = await queued(held, 'content_downloaded', 4_000);
+    await whileAnotherHolds(
+      async (other) => {
+        await other.query(`SELECT 1 FROM leads WHERE id = $1 FOR NO KEY UPDATE`, [held]);
+      },
+      async () => {
+        expect(await scoring.scoreDue(WAIT_MS, 2_000)).toMatchObject({ leads: 0, events: 0 });
+        expect(await stillQueued()).toEqual([event]);
+      },
+    );
     expect(await scoring.scoreDue(WAIT_MS, 2_000)).toMatchObject({ leads: 1, events: 1 });
     expect(await ledger(held)).toEqual(['content-downloaded']);
   });

@@ -23,6 +23,19 @@ export const TAKE_QUEUED_EVENTS_SQL = `WITH taken AS (DELETE FROM scoring_queue 
        SELECT e.id, e.lead_id, e.type, e.occurred_at, e.properties, e.machine FROM events e
         WHERE e.id = ANY (ARRAY(SELECT event_id FROM taken))`;
 
+/**
+ * {@link TAKE_QUEUED_EVENTS_SQL} for the scoring sweep: takes only the queue rows no other transaction has
+ * locked. Another sweep may hold a row of a lead this one has locked (it took the row, then found the lead
+ * held); waiting for it could deadlock, since that sweep may in turn reach for a row this one holds. A skipped
+ * row stays queued for a later run. Rows are deleted by their ctid, stable while this transaction holds them.
+ */
+export const TAKE_UNLOCKED_EVENTS_SQL = `WITH taken AS (
+         DELETE FROM scoring_queue WHERE ctid = ANY (ARRAY(
+           SELECT ctid FROM scoring_queue WHERE lead_id = ANY($1::uuid[]) FOR UPDATE SKIP LOCKED))
+         RETURNING event_id)
+       SELECT e.id, e.lead_id, e.type, e.occurred_at, e.properties, e.machine FROM events e
+        WHERE e.id = ANY (ARRAY(SELECT event_id FROM taken))`;
+
 export interface ScoringResult {
   leads: number;
   events: number;
@@ -57,7 +70,9 @@ export class LeadScoringService {
    * `waitedMs` is scored once. (Holding back the younger clicks instead, so a scanner burst could still mark
    * them, cost PostgreSQL 25–30 µs more per hit in `npm run bench -- tracking-cost`. A click taken early and then
    * marked a scanner's by a later click keeps its points, like any click scored before the mark; the tracking
-   * jobs this replaces did the same.) Leads another transaction holds are skipped (the next run has them).
+   * jobs this replaces did the same.) Leads another transaction holds are skipped (the next run has them), and
+   * so are queue rows another sweep has taken (`FOR UPDATE SKIP LOCKED`): sweeps in several workers share a
+   * backlog, each taking the next rows instead of all reaching for the same oldest ones.
    */
   async scoreDue(waitedMs: number, limit: number): Promise<ScoringResult> {
     return this.db.transaction(async (m) => {
@@ -65,13 +80,14 @@ export class LeadScoringService {
       const leads: ScoredLead[] = await m.query(
         `SELECT ${SCORED_LEAD_COLUMNS}
            FROM leads WHERE id IN (
-             SELECT lead_id FROM scoring_queue WHERE enqueued_at < now() - make_interval(secs => $1) ORDER BY enqueued_at LIMIT $2)
+             SELECT lead_id FROM scoring_queue WHERE enqueued_at < now() - make_interval(secs => $1)
+              ORDER BY enqueued_at LIMIT $2 FOR UPDATE SKIP LOCKED)
           ORDER BY id FOR NO KEY UPDATE SKIP LOCKED`,
         [waitedMs / 1000, limit],
       );
       if (!leads.length) return { leads: 0, events: 0, promotions: 0, lockedElsewhere: [] };
       const current = await this.models.current(m);
-      const events: StoredEvent[] = await m.query(TAKE_QUEUED_EVENTS_SQL, [leads.map((l) => l.id)]);
+      const events: StoredEvent[] = await m.query(TAKE_UNLOCKED_EVENTS_SQL, [leads.map((l) => l.id)]);
       const promotions = await this.scoreLocked(m, current, leads, events, now);
       return { leads: leads.length, events: events.length, promotions, lockedElsewhere: [] };
     });

@@ -14,14 +14,8 @@ const AFTER_BURST_WINDOW_MS = 500;
  * found by a later click is marked machine before anything scores, and events whose scoring job was lost.
  * Each transaction takes the leads of the longest-waiting rows with their other waiting events, so a lead
  * opening and clicking within that window is scored once. Runs every SCORING_SWEEP_MS, until nothing due is
- * left. Safe on several processes: transactions skip leads another holds. But sweeps in several workers reach
- * for the same oldest rows, so while one scores them the others mostly find their leads held and wait for
- * their next run: scoring runs about one transaction at a time however many workers there are. On 2 cores one
- * sweep kept up with the tracking benchmark's 10 s bursts of up to 11,951 hits per second (everything scored
- * 2.3–4.2 s after a burst ended).
- * Taking the rows themselves with SKIP LOCKED would let sweeps share a backlog, but then two sweeps can each
- * hold a row of a lead the other locked and wait for each other, so taking a lead's rows must skip locked
- * rows too; not done yet.
+ * left. Safe on several processes: each transaction skips the queue rows and leads another holds, so sweeps
+ * in several workers share a backlog.
  */
 @Injectable()
 export class ScoringSweepCron extends PeriodicTask {
