@@ -7,12 +7,11 @@ import { withTrackingRig, type TrackingLoadOptions } from './support/tracking-ri
 /**
  * What one tracked hit costs the machine, all its work done: the built service as two processes (API and
  * worker) takes a steady rate the machine keeps up with (half clicks, half opens, every one a person's;
- * TRACKING_COST_MIX=clicks or opens for one kind), and
- * the CPU of every part is counted from the first request until every hit is stored and every behaviour event
- * scored. Divided by the hits, that is CPU per hit by process; two cores divided by the total is the rate the
- * machine could sustain with nothing else to do. Unlike the saturation figures of the tracking benchmark, this
- * does not depend on how the scheduler shares the cores at the moment, and scoring that is still running when
- * a phase ends is counted too.
+ * TRACKING_COST_MIX=clicks or opens for one kind), and the CPU of every part is counted from the first request
+ * until every hit is stored and every behaviour event scored. Divided by the hits, that is CPU per hit by
+ * process; two cores divided by the total is the rate the machine could sustain with nothing else to do.
+ * Unlike the saturation figures of the tracking benchmark, this does not depend on how the scheduler shares
+ * the cores at the moment, and scoring that is still running when a phase ends is counted too.
  * Run after a build: `node dist/bench/tracking-cost.bench.js`.
  */
 const PORT = Number(process.env.TRACKING_BENCH_PORT ?? 3318);
@@ -37,7 +36,7 @@ const DEFAULTS: TrackingCostBenchOptions = {
 export async function runTrackingCostBench(options: Partial<TrackingCostBenchOptions> = {}): Promise<Record<string, number>> {
   const opts = { ...DEFAULTS, ...options };
   const rig = { database: DATABASE, queuePrefix: `benchtrc${Date.now()}`, port: PORT, ...opts };
-  return withTrackingRig(rig, async ({ api, worker, db, pool, messageIds, clicks, opens }) => {
+  return withTrackingRig(rig, async ({ api, worker, db, pool, messageIds, clicks, mixed, click, open }) => {
     // Warm-up (JIT, pools, every message's links in the API's cache), then wait until it is scored too.
     let answered = (await closedLoop(pool, (i) => clicks[(i % messageIds.length) * LINKS], { count: messageIds.length })).ok;
     await allStored(db, answered, 60_000);
@@ -45,9 +44,7 @@ export async function runTrackingCostBench(options: Partial<TrackingCostBenchOpt
 
     const cpu = new CpuMeter({ api: api.child.pid!, worker: worker.child.pid!, 'load generator': process.pid }, DATABASE);
     cpu.start();
-    const click = (i: number) => clicks[(i * 7919) % clicks.length];
-    const open = (i: number) => opens[(i * 31) % opens.length];
-    const path = { both: (i: number) => (i % 2 ? open(i) : click(i)), clicks: click, opens: open }[opts.mix];
+    const path = { both: mixed, clicks: click, opens: open }[opts.mix];
     if (!path) throw new Error(`unknown mix "${opts.mix}": both, clicks or opens`);
     const run = await openLoop(pool, path, opts.rate, opts.seconds);
     answered += run.ok;

@@ -35,7 +35,7 @@ const DEFAULTS: TrackingBenchOptions = { leads: 5_000, messages: 20_000, connect
 export async function runTrackingBench(options: Partial<TrackingBenchOptions> = {}): Promise<Record<string, number>> {
   const opts = { ...DEFAULTS, ...options };
   const rig = { database: DATABASE, queuePrefix: `benchtr${Date.now()}`, port: PORT, ...opts };
-  return withTrackingRig(rig, async ({ api, worker, db, pool, messageIds, clicks, opens }) => {
+  return withTrackingRig(rig, async ({ api, worker, db, pool, messageIds, clicks, opens, mixed }) => {
     const results: Record<string, number> = { 'machine load average at start (1 min, 2 cores)': loadavg()[0] };
     let answered = 0;
 
@@ -76,7 +76,7 @@ export async function runTrackingBench(options: Partial<TrackingBenchOptions> = 
       cpu.start();
       const waitedBefore = cpuWaitMs(apiPid);
       const steady = await withRealtimePriority(priority ?? [], () =>
-        openLoop(pool, (i) => (i % 2 ? opens[(i * 31) % opens.length] : clicks[(i * 7919) % clicks.length]), rate, opts.steadySeconds),
+        openLoop(pool, mixed, rate, opts.steadySeconds),
       );
       results[`${phase}: API main thread waiting for a CPU (ms per s)`] = Math.round((cpuWaitMs(apiPid) - waitedBefore) / steady.seconds);
       Object.assign(results, cpu.report(`${phase}: CPU %`));

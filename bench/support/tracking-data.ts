@@ -28,23 +28,22 @@ export async function seedTrackingData(db: pg.Client, opts: { leads: number; mes
 }
 
 /** Waits until PostgreSQL holds `count` interactions; returns how long that took (ms). */
-export async function allStored(db: pg.Client, count: number, timeoutMs: number): Promise<number> {
-  const started = performance.now();
-  for (;;) {
-    const { rows } = await db.query(`SELECT count(*)::int AS n FROM email_interactions`);
-    if (rows[0].n >= count) return Math.round(performance.now() - started);
-    if (performance.now() - started > timeoutMs) throw new Error(`only ${rows[0].n} of ${count} hits stored after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+export function allStored(db: pg.Client, count: number, timeoutMs: number): Promise<number> {
+  return countReaches(db, `SELECT count(*)::int AS n FROM email_interactions`, (n) => n >= count, timeoutMs, (n) => `only ${n} of ${count} hits stored`);
 }
 
 /** Waits until no behaviour event waits for scoring; returns how long that took (ms). */
-export async function allScored(db: pg.Client, timeoutMs: number): Promise<number> {
+export function allScored(db: pg.Client, timeoutMs: number): Promise<number> {
+  return countReaches(db, `SELECT count(*)::int AS n FROM scoring_queue`, (n) => n === 0, timeoutMs, (n) => `${n} events still wait for scoring`);
+}
+
+/** Polls a count every 20 ms until `done` holds; returns how long that took (ms), or fails after `timeoutMs`. */
+async function countReaches(db: pg.Client, sql: string, done: (n: number) => boolean, timeoutMs: number, failure: (n: number) => string): Promise<number> {
   const started = performance.now();
   for (;;) {
-    const { rows } = await db.query(`SELECT count(*)::int AS n FROM scoring_queue`);
-    if (rows[0].n === 0) return Math.round(performance.now() - started);
-    if (performance.now() - started > timeoutMs) throw new Error(`${rows[0].n} events still wait for scoring after ${timeoutMs} ms`);
+    const { rows } = await db.query(sql);
+    if (done(rows[0].n)) return Math.round(performance.now() - started);
+    if (performance.now() - started > timeoutMs) throw new Error(`${failure(rows[0].n)} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

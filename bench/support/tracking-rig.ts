@@ -15,6 +15,11 @@ export interface TrackingRig {
   /** Every seeded message's signed click paths (LINKS per message, in message order) and open paths. */
   clicks: string[];
   opens: string[];
+  /** The i-th request of a steady mixed load: clicks and opens in turn, spread over the messages and links. */
+  mixed(i: number): string;
+  /** The i-th click or open of such a load. */
+  click(i: number): string;
+  open(i: number): string;
 }
 
 /** The service's tracking secret in the benchmarks. */
@@ -54,7 +59,10 @@ export async function withTrackingRig<T>(opts: TrackingRigOptions, bench: (rig: 
     const clicks = messageIds.flatMap((m) => Array.from({ length: LINKS }, (_, l) => `/t/c/${codec.sign({ k: 'c', m, l })}`));
     const opens = messageIds.map((m) => `/t/o/${codec.sign({ k: 'o', m })}`);
     await pool.open();
-    return await bench({ api, worker, db, pool, messageIds, clicks, opens });
+    const click = (i: number) => clicks[(i * 7919) % clicks.length];
+    const open = (i: number) => opens[(i * 31) % opens.length];
+    const mixed = (i: number) => (i % 2 ? open(i) : click(i));
+    return await bench({ api, worker, db, pool, messageIds, clicks, opens, mixed, click, open });
   } finally {
     pool.close();
     await db.end().catch(() => undefined);

@@ -18,18 +18,12 @@ export const SCORED_LEAD_COLUMNS =
  * Takes the waiting events of locked leads off the scoring queue and reads them. The events are fetched by
  * primary key, one probe each (= ANY of an array): joined to the taken ids, a few hundred of them made the
  * planner merge-join the whole events index (60,000 entries read for 556).
+ * Only queue rows no other transaction has locked are taken. A sweep may hold a row of a lead this
+ * transaction has locked (it took the row, then found the lead held); waiting for it could deadlock, since
+ * that sweep may in turn reach for a row this one holds. A skipped row stays queued for a later sweep. Rows are
+ * deleted by their ctid, stable while this transaction holds them.
  */
-export const TAKE_QUEUED_EVENTS_SQL = `WITH taken AS (DELETE FROM scoring_queue WHERE lead_id = ANY($1::uuid[]) RETURNING event_id)
-       SELECT e.id, e.lead_id, e.type, e.occurred_at, e.properties, e.machine FROM events e
-        WHERE e.id = ANY (ARRAY(SELECT event_id FROM taken))`;
-
-/**
- * {@link TAKE_QUEUED_EVENTS_SQL} for the scoring sweep: takes only the queue rows no other transaction has
- * locked. Another sweep may hold a row of a lead this one has locked (it took the row, then found the lead
- * held); waiting for it could deadlock, since that sweep may in turn reach for a row this one holds. A skipped
- * row stays queued for a later run. Rows are deleted by their ctid, stable while this transaction holds them.
- */
-export const TAKE_UNLOCKED_EVENTS_SQL = `WITH taken AS (
+export const TAKE_QUEUED_EVENTS_SQL = `WITH taken AS (
          DELETE FROM scoring_queue WHERE ctid = ANY (ARRAY(
            SELECT ctid FROM scoring_queue WHERE lead_id = ANY($1::uuid[]) FOR UPDATE SKIP LOCKED))
          RETURNING event_id)
@@ -76,7 +70,6 @@ export class LeadScoringService {
    */
   async scoreDue(waitedMs: number, limit: number): Promise<ScoringResult> {
     return this.db.transaction(async (m) => {
-      const now = this.clock.now();
       const leads: ScoredLead[] = await m.query(
         `SELECT ${SCORED_LEAD_COLUMNS}
            FROM leads WHERE id IN (
@@ -85,17 +78,11 @@ export class LeadScoringService {
           ORDER BY id FOR NO KEY UPDATE SKIP LOCKED`,
         [waitedMs / 1000, limit],
       );
-      if (!leads.length) return { leads: 0, events: 0, promotions: 0, lockedElsewhere: [] };
-      const current = await this.models.current(m);
-      const events: StoredEvent[] = await m.query(TAKE_UNLOCKED_EVENTS_SQL, [leads.map((l) => l.id)]);
-      const promotions = await this.scoreLocked(m, current, leads, events, now);
-      return { leads: leads.length, events: events.length, promotions, lockedElsewhere: [] };
+      return this.takeAndScore(m, leads, []);
     });
   }
 
   private async scoreInTransaction(m: EntityManager, leadIds: string[]): Promise<ScoringResult> {
-    const now = this.clock.now();
-    const { version, definition: model } = await this.models.current(m);
     const leads: ScoredLead[] = await m.query(
       `SELECT ${SCORED_LEAD_COLUMNS}
          FROM leads WHERE id IN (SELECT lead_id FROM scoring_queue WHERE lead_id = ANY($1::uuid[]))
@@ -103,9 +90,16 @@ export class LeadScoringService {
       [leadIds],
     );
     const lockedElsewhere = leads.length < leadIds.length ? await this.waitingAmong(m, leadIds, leads) : [];
+    return this.takeAndScore(m, leads, lockedElsewhere);
+  }
+
+  /** Takes the waiting events of leads locked in this transaction off the queue and scores them with the current model. */
+  private async takeAndScore(m: EntityManager, leads: ScoredLead[], lockedElsewhere: string[]): Promise<ScoringResult> {
     if (!leads.length) return { leads: 0, events: 0, promotions: 0, lockedElsewhere };
+    const now = this.clock.now();
+    const current = await this.models.current(m);
     const events: StoredEvent[] = await m.query(TAKE_QUEUED_EVENTS_SQL, [leads.map((l) => l.id)]);
-    const promotions = await this.scoreLocked(m, { version, definition: model }, leads, events, now);
+    const promotions = await this.scoreLocked(m, current, leads, events, now);
     return { leads: leads.length, events: events.length, promotions, lockedElsewhere };
   }
 

@@ -32,16 +32,11 @@ export class ScoringSweepCron extends PeriodicTask {
     return this.config.scoringSweepMs;
   }
 
-  /** How long a queued event waits before it is scored. */
-  private dueAfterMs(): number {
-    return this.config.trackingBurstWindowMs + AFTER_BURST_WINDOW_MS;
-  }
-
   /** Scores everything due; returns how many events. */
   protected async run(): Promise<number> {
     let scored = 0;
     while (!this.isStopping()) {
-      const result = await this.scoring.scoreDue(this.dueAfterMs(), BATCH);
+      const result = await this.scoring.scoreDue(this.config.trackingBurstWindowMs + AFTER_BURST_WINDOW_MS, BATCH);
       scored += result.events;
       if (result.leads === 0) break; // nothing due, or all of it held by other transactions
     }
