@@ -36,7 +36,7 @@ import { composeMessage, serializeMessage, type MessageParts } from '../src/emai
 import { TemplateCompilerService } from '../src/email/template-compiler.service.js';
 import { runMigrations } from '../src/infra/database/data-source.js';
 import { TrackingTokenCodec } from '../src/tracking/domain/tracking-token.js';
-import { freshDatabase, isMain, printFigures, runToExit } from './support/service.js';
+import { clearRedisPrefixes, dropDatabase, freshDatabase, isMain, printFigures, runToExit } from './support/service.js';
 import { cpuSeconds } from './support/proc.js';
 
 const SECTIONS = 10;
@@ -150,7 +150,8 @@ export async function runDeliveryBench(
     }
   } finally {
     await sink.stop();
-    await clearRedis(prefixes);
+    await clearRedisPrefixes(prefixes);
+    await dropDatabase('nurture_bench_delivery');
   }
   return results;
 }
@@ -179,23 +180,6 @@ async function redisCpuUs(): Promise<number> {
     const info = await redis.info('cpu');
     const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
     return (field('used_cpu_sys') + field('used_cpu_user')) * 1_000_000;
-  } finally {
-    redis.disconnect();
-  }
-}
-
-/** Removes the benchmark's queue and rate-limit keys from Redis. */
-async function clearRedis(prefixes: string[]): Promise<void> {
-  const redis = new Redis(loadConfig({}).redisUrl);
-  try {
-    for (const prefix of prefixes) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
-    }
   } finally {
     redis.disconnect();
   }

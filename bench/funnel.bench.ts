@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { runMigrations } from '../src/infra/database/data-source.js';
-import { ADMIN_URL, BENCH_ADMIN_KEY, freshDatabase, isMain, runToExit, percentile, startService } from './support/service.js';
+import { BENCH_ADMIN_KEY, dropDatabase, freshDatabase, isMain, runToExit, percentile, startService } from './support/service.js';
 
 /**
  * Funnel query time over 1,000,000 leads (400,000 of them enrolled in programs) and 20,000,000 events (generated in SQL), through the
@@ -115,13 +115,6 @@ export async function runFunnelBench(opts = { leads: 1_000_000, events: 20_000_0
     await api.stop();
     await dropDatabase('nurture_bench_funnel');
   }
-}
-
-async function dropDatabase(name: string): Promise<void> {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await c.end();
 }
 
 if (isMain(import.meta.url)) runToExit(runFunnelBench);

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { apiCall, type ApiResponse, freshDatabase, isMain, runToExit, percentile, startService } from './support/service.js';
+import { apiCall, type ApiResponse, clearRedisPrefixes, dropDatabase, freshDatabase, isMain, runToExit, percentile, startService } from './support/service.js';
 import { cpuSeconds } from './support/proc.js';
 
 /**
@@ -62,7 +62,8 @@ const REPS = [
 ];
 
 export async function runHandoffBench(opts = { mqls: 10_000, batchSize: 1000, timeoutMs: 300_000 }) {
-  const url = await freshDatabase(process.env.BENCH_HANDOFF_DB ?? 'nurture_bench_handoff');
+  const database = process.env.BENCH_HANDOFF_DB ?? 'nurture_bench_handoff';
+  const url = await freshDatabase(database);
   const receiver = await startReceiver();
   const common = {
     DATABASE_URL: url,
@@ -159,6 +160,8 @@ export async function runHandoffBench(opts = { mqls: 10_000, batchSize: 1000, ti
     for (const w of workers) await w.stop();
     await receiver.close();
     agent.destroy();
+    await clearRedisPrefixes([common.QUEUE_PREFIX]);
+    await dropDatabase(database);
   }
 }
 

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import pg from 'pg';
-import { BENCH_ADMIN_KEY, freshDatabase, isMain, runToExit, percentile, startService } from './support/service.js';
+import { BENCH_ADMIN_KEY, clearRedisPrefixes, dropDatabase, freshDatabase, isMain, runToExit, percentile, startService } from './support/service.js';
 import { cpuSeconds } from './support/proc.js';
 
 /**
@@ -165,6 +165,8 @@ export async function runIngestBench(opts = DEFAULTS) {
     await api.stop();
     await worker.stop();
     agent.destroy();
+    await clearRedisPrefixes([common.QUEUE_PREFIX]);
+    await dropDatabase('nurture_bench_ingest');
   }
 }
 

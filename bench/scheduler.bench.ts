@@ -1,7 +1,7 @@
 import http from 'node:http';
 import pg from 'pg';
 import { claimSql } from '../src/programs/scheduler/enrollment-claim.js';
-import { apiCall, type ApiResponse, freshDatabase, isMain, runToExit, type Service, startService } from './support/service.js';
+import { apiCall, type ApiResponse, clearRedisPrefixes, dropDatabase, freshDatabase, isMain, runToExit, type Service, startService } from './support/service.js';
 import { cpuSeconds, rssMb } from './support/proc.js';
 
 /**
@@ -159,6 +159,8 @@ export async function runSchedulerBench(opts = DEFAULTS) {
     for (const w of workers) await w.stop();
     await api.stop();
     agent.destroy();
+    await clearRedisPrefixes([common.QUEUE_PREFIX]);
+    await dropDatabase('nurture_bench_scheduler');
   }
 }
 

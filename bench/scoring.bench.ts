@@ -5,7 +5,7 @@ import { LeadActivityHub } from '../src/lifecycle/lead-activity.js';
 import { LeadScoringService } from '../src/scoring/lead-scoring.service.js';
 import { ScoringModelService } from '../src/scoring/scoring-model.service.js';
 import { postgresCpuSeconds } from './support/proc.js';
-import { freshDatabase, isMain, runToExit } from './support/service.js';
+import { dropDatabase, freshDatabase, isMain, runToExit } from './support/service.js';
 
 /**
  * Scoring benchmark: what one scoring transaction costs per lead, in this process (Node) and in
@@ -93,6 +93,7 @@ export async function runScoringBench(options: Partial<ScoringBenchOptions> = {}
     return results;
   } finally {
     await db.destroy();
+    await dropDatabase(DATABASE);
   }
 }
 

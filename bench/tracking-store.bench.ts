@@ -5,7 +5,7 @@ import { HUMAN } from '../src/tracking/domain/machine-signals.js';
 import type { TrackingHit } from '../src/tracking/domain/tracking-hit.js';
 import { CLICK_CONTEXT_SQL, hitsJson, STORE_SQL } from '../src/tracking/hit-store-sql.js';
 import { postgresCpuSeconds } from './support/proc.js';
-import { freshDatabase, isMain, runToExit } from './support/service.js';
+import { dropDatabase, freshDatabase, isMain, runToExit } from './support/service.js';
 import { BROWSER, LINKS, seedTrackingData } from './support/tracking-data.js';
 
 /**
@@ -109,6 +109,7 @@ export async function runTrackingStoreBench(options: Partial<TrackingStoreBenchO
     return results;
   } finally {
     await db.end();
+    await dropDatabase(DATABASE);
   }
 }
 

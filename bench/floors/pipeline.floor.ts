@@ -6,7 +6,7 @@ import { uuidv7 } from '../../src/common/uuid-v7.js';
 import { runMigrations } from '../../src/infra/database/data-source.js';
 import { closedLoop, ConnectionPool, openLoop, type RunResult } from '../support/http-load.js';
 import { cpuSeconds, machineCpuSeconds, pidsOf, postgresCpuSeconds } from '../support/proc.js';
-import { freshDatabase, isMain, runToExit } from '../support/service.js';
+import { dropDatabase, freshDatabase, isMain, runToExit } from '../support/service.js';
 import { allStored, BROWSER, seedTrackingData } from '../support/tracking-data.js';
 import { serveBarePixel } from './bare-pixel-server.js';
 
@@ -188,6 +188,7 @@ async function run(): Promise<void> {
     await db.end().catch(() => undefined);
     await redis.del(STREAM);
     redis.disconnect();
+    await dropDatabase(DATABASE);
   }
 }
 

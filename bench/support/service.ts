@@ -1,7 +1,9 @@
 import http from 'node:http';
 import { ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import pg from 'pg';
+import { loadConfig } from '../../src/config/app-config.js';
 import { peakRssMbOf, rssMb } from './proc.js';
 
 /** Helpers for benchmarks: a fresh database, the built service as real child processes, and peak-memory readings. */
@@ -14,6 +16,34 @@ export function dbUrl(name: string): string {
   const u = new URL(ADMIN_URL);
   u.pathname = `/${name}`;
   return u.toString();
+}
+
+/** Drops a benchmark's database at the end of its run, so benchmarks leave no databases behind. */
+export async function dropDatabase(name: string): Promise<void> {
+  const c = new pg.Client({ connectionString: ADMIN_URL });
+  await c.connect();
+  try {
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Deletes every Redis key under the given queue prefixes (queues, rate-limit keys, the tracking buffer). */
+export async function clearRedisPrefixes(prefixes: string[]): Promise<void> {
+  const redis = new Redis(loadConfig({}).redisUrl);
+  try {
+    for (const prefix of prefixes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length) await redis.del(...keys);
+      } while (cursor !== '0');
+    }
+  } finally {
+    redis.disconnect();
+  }
 }
 
 export async function freshDatabase(name: string): Promise<string> {

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { TrackingTokenCodec } from '../../src/tracking/domain/tracking-token.js';
 import { ConnectionPool } from './http-load.js';
-import { freshDatabase, startService, type Service } from './service.js';
+import { clearRedisPrefixes, dropDatabase, freshDatabase, startService, type Service } from './service.js';
 import { BROWSER, LINKS, seedTrackingData } from './tracking-data.js';
 
 /** What a tracking benchmark runs against: the service, its database, keep-alive connections and the paths to request. */
@@ -67,5 +67,7 @@ export async function withTrackingRig<T>(opts: TrackingRigOptions, bench: (rig: 
     pool.close();
     await db.end().catch(() => undefined);
     for (const s of services) await s.stop();
+    await clearRedisPrefixes([opts.queuePrefix]);
+    await dropDatabase(opts.database);
   }
 }
