@@ -29,9 +29,12 @@ export async function dropDatabase(name: string): Promise<void> {
   }
 }
 
-/** Deletes every Redis key under the given queue prefixes (queues, rate-limit keys, the tracking buffer). */
-export async function clearRedisPrefixes(prefixes: string[]): Promise<void> {
-  const redis = new Redis(loadConfig({}).redisUrl);
+/**
+ * Deletes every Redis key under the given queue prefixes (queues, rate-limit keys, the tracking buffer), on the
+ * service's Redis unless told another (the tests' support uses it on theirs).
+ */
+export async function clearRedisPrefixes(prefixes: string[], redisUrl = loadConfig({}).redisUrl): Promise<void> {
+  const redis = new Redis(redisUrl);
   try {
     for (const prefix of prefixes) {
       let cursor = '0';

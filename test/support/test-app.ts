@@ -1,13 +1,13 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createHttpApp, createWorkerApp } from '../../src/app.factory.js';
 import { AppConfig, loadConfig, ProcessRole } from '../../src/config/app-config.js';
 import { createRootLogger } from '../../src/common/logger.js';
 import { Clock } from '../../src/common/clock.js';
+import { clearRedisPrefixes } from '../../bench/support/service.js';
 import { TestDatabase } from './test-database.js';
 import { redisUrl } from './test-env.js';
 
@@ -86,18 +86,9 @@ export async function startTestWorker(base: TestApp, clock?: Clock): Promise<INe
   return worker;
 }
 
-export async function clearQueues(prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl());
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+/** Deletes a test's queues and every other Redis key under its prefix. */
+export function clearQueues(prefix: string): Promise<void> {
+  return clearRedisPrefixes([prefix], redisUrl());
 }
 
 /** Polls until `check` returns a truthy value (or throws its last error after the timeout). */
