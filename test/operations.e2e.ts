@@ -20,6 +20,8 @@ describe('operations endpoints', () => {
     expect(res.text).toMatch(/queue_jobs\{queue="scoring",state="waiting"\} \d+/);
     expect(res.text).toMatch(/scoring_backlog_events \d+/);
     expect(res.text).toMatch(/scoring_lag_seconds [\d.]+/);
+    expect(res.text).toMatch(/tracking_buffer_hits \d+/);
+    expect(res.text).toMatch(/tracking_storing_lag_seconds [\d.]+/);
     expect(res.text).toMatch(/process_resident_memory_bytes/);
   });
 

@@ -99,6 +99,62 @@ describe('the tracking buffer between the endpoints and PostgreSQL', () => {
     }
   });
 
+  describe('when storing falls behind (the oldest buffered hit waited longer than TRACKING_BUFFER_MAX_LAG_MS)', () => {
+    /** Whether the request has been answered after `ms`: a held answer is still pending. */
+    const answeredWithin = (req: Promise<unknown>, ms: number) =>
+      Promise.race([req.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+    it('holds the answers until a worker has stored the backlog, then answers them; every hit is stored', async () => {
+      const t = await startTestApp({ role: 'api', env: { TRACKING_BUFFER_MAX_LAG_MS: '300', TRACKING_BUFFER_MAX_WAIT_MS: '30000' } });
+      let worker: INestApplicationContext | undefined;
+      try {
+        const { messageId } = await sentMessage(t);
+        await open(t, messageId);
+        await open(t, messageId); // the oldest hit is fresh: answered at once
+        await sleep(400); // no worker runs: the oldest hit is now older than 300 ms
+        const held = open(t, messageId); // in Redis, but its answer waits
+        expect(await answeredWithin(held, 500)).toBe(false);
+        await eventually(async () => (await redis.xlen(hitStreamKey(t.config))) === 3);
+
+        const metrics = await t.http().get('/metrics').expect(200);
+        expect(metrics.text).toMatch(/^tracking_buffer_hits 3$/m);
+        const lag = Number(/^tracking_storing_lag_seconds ([\d.]+)$/m.exec(metrics.text)?.[1]);
+        expect(lag).toBeGreaterThanOrEqual(0.9); // the first hit has waited 400 + 500 ms at least
+
+        worker = await startTestWorker(t);
+        await held; // answered once the worker stored the backlog
+        await eventually(async () => (await stored(t, messageId)).length === 3);
+      } finally {
+        await worker?.close();
+        await t.close();
+      }
+    });
+
+    it('answers after TRACKING_BUFFER_MAX_WAIT_MS when storing does not catch up, and a maximum lag of 0 never holds', async () => {
+      const t = await startTestApp({ role: 'api', env: { TRACKING_BUFFER_MAX_LAG_MS: '100', TRACKING_BUFFER_MAX_WAIT_MS: '600' } });
+      const unheld = await startTestApp({ role: 'api', env: { TRACKING_BUFFER_MAX_LAG_MS: '0' } });
+      try {
+        const { messageId } = await sentMessage(t);
+        await open(t, messageId);
+        await sleep(200);
+        const held = open(t, messageId);
+        expect(await answeredWithin(held, 300)).toBe(false); // no worker runs: the lag only grows
+        await held; // released after the maximum wait
+        expect(await redis.xlen(hitStreamKey(t.config))).toBe(2);
+
+        const other = await sentMessage(unheld);
+        await open(unheld, other.messageId);
+        await sleep(200);
+        expect(await answeredWithin(open(unheld, other.messageId), 250)).toBe(true); // no worker either, never held
+        expect(await redis.xlen(hitStreamKey(unheld.config))).toBe(2);
+      } finally {
+        await unheld.close();
+        await t.close();
+      }
+    });
+  });
+
   describe('with several workers', () => {
     let t: TestApp;
     let worker: INestApplicationContext | undefined;

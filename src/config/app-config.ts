@@ -65,6 +65,12 @@ export interface AppConfig {
   trackingBurstWindowMs: number;
   /** Tracking: how long the API gathers hits before adding them to the Redis stream in one call (ms; 0: one turn of the event loop). */
   trackingBufferLingerMs: number;
+  /**
+   * Tracking: when the oldest hit in the Redis buffer has waited longer than this to be stored (ms), the API
+   * holds its answers until the workers catch up, for at most TRACKING_BUFFER_MAX_WAIT_MS (0: never hold).
+   */
+  trackingBufferMaxLagMs: number;
+  trackingBufferMaxWaitMs: number;
   /** Tracking: how often a worker drains buffered opens/clicks into PostgreSQL (ms), and the most it takes at once. */
   trackingDrainMs: number;
   trackingDrainBatch: number;
@@ -141,6 +147,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     trackingScannerWindowMs: int(env, 'TRACKING_SCANNER_WINDOW_SECONDS', 10, 0, 3600) * 1000,
     trackingBurstWindowMs: int(env, 'TRACKING_BURST_WINDOW_MS', 2000, 0, 60000),
     trackingBufferLingerMs: int(env, 'TRACKING_BUFFER_LINGER_MS', 1, 0, 1000),
+    trackingBufferMaxLagMs: int(env, 'TRACKING_BUFFER_MAX_LAG_MS', 600, 0, 60000),
+    trackingBufferMaxWaitMs: int(env, 'TRACKING_BUFFER_MAX_WAIT_MS', 2000, 0, 60000),
     trackingDrainMs: int(env, 'TRACKING_DRAIN_MS', 150, 10, 10000),
     trackingDrainBatch: int(env, 'TRACKING_DRAIN_BATCH', 2000, 1, 20000),
     trackingDrainMinBatch: int(env, 'TRACKING_DRAIN_MIN_BATCH', 1000, 1, 20000),

@@ -1,9 +1,12 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { QUEUES } from '../infra/queue/queue-names.js';
+import { hitStreamKey, STORING_LAG, throttled, trackingRedis } from '../tracking/hit-stream.js';
 
 /**
  * Prometheus metrics. Process-local series (HTTP latency) are observed as they happen; shared
@@ -11,8 +14,11 @@ import { QUEUES } from '../infra/queue/queue-names.js';
  * scrape time, so every process reports the same truth.
  */
 @Injectable()
-export class MetricsService {
+export class MetricsService implements OnModuleDestroy {
   readonly registry = new Registry();
+  private readonly logger = new Logger(MetricsService.name);
+  /** Reads the tracking buffer's length at scrape time; connects on first use. */
+  private readonly redis: Redis;
   private readonly http = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request latency by route pattern',
@@ -40,6 +46,7 @@ export class MetricsService {
     @InjectQueue(QUEUES.emailDelivery) email: Queue,
     @InjectQueue(QUEUES.programs) programs: Queue,
     @InjectQueue(QUEUES.webhooks) webhooks: Queue,
+    @Inject(APP_CONFIG) config: AppConfig,
   ) {
     collectDefaultMetrics({ register: this.registry });
     const queues = [scoring, email, programs, webhooks];
@@ -53,6 +60,28 @@ export class MetricsService {
           const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed');
           for (const [state, n] of Object.entries(counts)) this.set({ queue: q.name, state }, n);
         }
+      },
+    });
+    const hitStream = hitStreamKey(config);
+    const redis = (this.redis = trackingRedis(
+      config,
+      { lazyConnect: true, maxRetriesPerRequest: 1 },
+      throttled(60_000, (err) => this.logger.warn({ err: err.message }, 'metrics: Redis connection error')),
+    ));
+    new Gauge({
+      name: 'tracking_buffer_hits',
+      help: 'Opens and clicks answered but not yet stored in PostgreSQL (the Redis buffer)',
+      registers: [this.registry],
+      async collect() {
+        this.set(await redis.xlen(hitStream));
+      },
+    });
+    new Gauge({
+      name: 'tracking_storing_lag_seconds',
+      help: 'How long the oldest open or click not yet stored in PostgreSQL has waited; above TRACKING_BUFFER_MAX_LAG_MS the API holds its answers',
+      registers: [this.registry],
+      async collect() {
+        this.set(Number(await redis.eval(STORING_LAG, 1, hitStream)) / 1000);
       },
     });
     const sql = this.db;
@@ -113,5 +142,10 @@ export class MetricsService {
 
   observeHttp(method: string, route: string, status: number, seconds: number): void {
     this.http.observe({ method, route, status: String(status) }, seconds);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.redis.status === 'wait') this.redis.disconnect(); // never connected
+    else await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

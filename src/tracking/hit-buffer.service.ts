@@ -4,21 +4,25 @@ import { Batcher } from '../common/batcher.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { encodeHit, type TrackingHit } from './domain/tracking-hit.js';
 import { HitRecorder } from './hit-recorder.service.js';
-import { hitStreamKey, throttled, trackingRedis } from './hit-stream.js';
+import { hitStreamKey, STORING_LAG, throttled, trackingRedis } from './hit-stream.js';
 
 const PUSH_TIMEOUT_MS = 1000;
+/** How often a held answer looks whether storing has caught up. */
+const LAG_POLL_MS = 10;
+
 /** Most hits added by one script call; more in the same moment go in the next. */
 const MAX_BATCH = 1000;
 
 /**
  * Adds each argument as one stream entry `h <hit>`: the same entries as one XADD per hit, so workers read them
- * the same way, but one command (one round trip, parsed once by Redis) for all the hits of a moment.
+ * the same way, but one command (one round trip, parsed once by Redis) for all the hits of a moment. Returns
+ * the age of the oldest hit not yet stored ({@link STORING_LAG}).
  * A script runs atomically: all its entries are added or, if Redis fails part-way, the caller stores them all in
  * PostgreSQL (storing is idempotent by hit id, so an entry added as well is not stored twice).
  */
-const ADD_HITS_SCRIPT = `for i = 1, #ARGV do redis.call('XADD', KEYS[1], '*', 'h', ARGV[i]) end return #ARGV`;
+const ADD_HITS_SCRIPT = `for i = 1, #ARGV do redis.call('XADD', KEYS[1], '*', 'h', ARGV[i]) end ${STORING_LAG}`;
 
-type HitRedis = Redis & { addTrackingHits(key: string, ...hits: string[]): Promise<number> };
+type HitRedis = Redis & { addTrackingHits(key: string, ...hits: string[]): Promise<number>; trackingLag(key: string): Promise<number> };
 
 /**
  * Batches flushing at once: a flush that waits for Redis (up to PUSH_TIMEOUT_MS) and then PostgreSQL must not
@@ -37,13 +41,27 @@ const PARALLEL_FLUSHES = 8;
  * wakes for nearly every request and a turn holds one hit, so every hit would pay a script call of its own. A
  * millisecond gathers the hits of several requests at a few thousand per second (measured on 2 cores at
  * 5,000/s with the request path at real-time priority: Redis 21–26 instead of 30–35 µs of CPU per hit).
+ *
+ * Backpressure: when the oldest hit in the stream has waited longer than TRACKING_BUFFER_MAX_LAG_MS, storing
+ * has fallen behind (more hits than the workers and PostgreSQL can take, or the request path given so much CPU
+ * priority that storing starves). Answers are then held until it has caught up, for at most
+ * TRACKING_BUFFER_MAX_WAIT_MS, so clients slow down instead of the backlog growing. That keeps hits stored
+ * within about a second under overload, and bounds what a Redis without persistence could lose. A held answer
+ * still means the hit is in Redis.
  */
 @Injectable()
 export class HitBuffer implements OnModuleDestroy {
   private readonly logger = new Logger(HitBuffer.name);
   private readonly redis: HitRedis;
   private readonly key: string;
+  private readonly maxLagMs: number;
+  private readonly maxWaitMs: number;
+  /** The one poll of the backlog that every held answer waits for. */
+  private catchingUp: Promise<void> | null = null;
   private readonly batcher: Batcher<TrackingHit, void>;
+  private readonly warnHeld = throttled(60_000, () =>
+    this.logger.warn({ maxLagMs: this.maxLagMs }, 'tracking hits wait longer than TRACKING_BUFFER_MAX_LAG_MS to be stored: answers wait for storing to catch up'),
+  );
   private readonly warn = throttled(10_000, (err) => this.logger.warn({ err: err.message }, 'tracking buffer unavailable; writing hits directly'));
 
   constructor(
@@ -51,12 +69,15 @@ export class HitBuffer implements OnModuleDestroy {
     private readonly recorder: HitRecorder,
   ) {
     this.key = hitStreamKey(config);
+    this.maxLagMs = config.trackingBufferMaxLagMs;
+    this.maxWaitMs = config.trackingBufferMaxWaitMs;
     const redis = trackingRedis(
       config,
       { commandTimeout: PUSH_TIMEOUT_MS, maxRetriesPerRequest: 1 },
       throttled(10_000, (err) => this.logger.warn({ err: err.message }, 'tracking buffer connection error')),
     );
     redis.defineCommand('addTrackingHits', { numberOfKeys: 1, lua: ADD_HITS_SCRIPT });
+    redis.defineCommand('trackingLag', { numberOfKeys: 1, lua: STORING_LAG });
     this.redis = redis as HitRedis;
     this.batcher = new Batcher((hits) => this.flush(hits), MAX_BATCH, PARALLEL_FLUSHES, config.trackingBufferLingerMs);
   }
@@ -68,8 +89,9 @@ export class HitBuffer implements OnModuleDestroy {
 
   /** Never throws: a batch Redis refuses goes to PostgreSQL, and one neither takes is logged as lost. */
   private async flush(hits: TrackingHit[]): Promise<void[]> {
+    let lagMs: number;
     try {
-      await this.redis.addTrackingHits(this.key, ...hits.map(encodeHit));
+      lagMs = await this.redis.addTrackingHits(this.key, ...hits.map(encodeHit));
     } catch (err) {
       this.warn(err as Error);
       try {
@@ -77,8 +99,32 @@ export class HitBuffer implements OnModuleDestroy {
       } catch (fallbackErr) {
         this.logger.error({ err: (fallbackErr as Error).message, hits: hits.length }, 'tracking hits lost: neither Redis nor PostgreSQL took them');
       }
+      return new Array<void>(hits.length);
     }
+    if (this.maxLagMs > 0 && this.maxWaitMs > 0 && lagMs > this.maxLagMs) await this.caughtUp();
     return new Array<void>(hits.length);
+  }
+
+  /**
+   * Resolves once the oldest hit in the stream has waited at most maxLagMs, or after maxWaitMs, or when Redis
+   * fails to tell (the next add decides again). Concurrent flushes share one poll.
+   */
+  private caughtUp(): Promise<void> {
+    this.catchingUp ??= (async () => {
+      this.warnHeld(new Error('backlog'));
+      const until = performance.now() + this.maxWaitMs;
+      try {
+        while (performance.now() < until) {
+          await new Promise((r) => setTimeout(r, Math.min(LAG_POLL_MS, Math.max(0, until - performance.now()))));
+          if ((await this.redis.trackingLag(this.key)) <= this.maxLagMs) return;
+        }
+      } catch {
+        // Redis does not answer: release the held answers; their hits are in the stream already.
+      } finally {
+        this.catchingUp = null;
+      }
+    })();
+    return this.catchingUp;
   }
 
   /** Answered requests' hits are stored before the connection closes. */

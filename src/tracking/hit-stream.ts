@@ -10,6 +10,15 @@ import { redisConnection } from '../infra/queue/queue.module.js';
  */
 export const HIT_GROUP = 'drain';
 
+/**
+ * Lua returning how long (ms, by Redis's clock) the oldest hit in the stream has waited: workers delete each hit
+ * once it is stored, and a stream entry's id starts with the millisecond Redis added it. 0 for an empty stream.
+ */
+export const STORING_LAG = `local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
+  if not first then return 0 end
+  local now = redis.call('TIME')
+  return math.max(0, now[1] * 1000 + math.floor(now[2] / 1000) - tonumber(string.match(first[1], '^(%d+)')))`;
+
 export function hitStreamKey(config: Pick<AppConfig, 'queuePrefix'>): string {
   return `${config.queuePrefix}:tracking:hits`;
 }
