@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { canWeightCpu, withCpuWeights } from './support/cpu-groups.js';
 import { CpuMeter } from './support/cpu-meter.js';
 import { closedLoop, openLoop } from './support/http-load.js';
 import { cpuWaitMs, pidsOf } from './support/proc.js';
@@ -17,11 +18,17 @@ import { withTrackingRig, type TrackingLoadOptions } from './support/tracking-ri
  * At 5,000/s the request path shares two cores with storing and scoring, so it also reports how long the
  * API's main thread waited for a CPU, and (when run as root) repeats the 5,000/s phase with the request
  * path — the API, Redis and the load generator, which stands in for remote clients — at real-time CPU
- * priority over the worker and PostgreSQL, restoring normal scheduling afterwards.
+ * priority over the worker and PostgreSQL, restoring normal scheduling afterwards — and again with CPU weights
+ * instead (the request path in a control group of cpu.shares 8192, the worker and its PostgreSQL backends in
+ * one of 512, as systemd's CPUWeight= would set them), followed by a click saturation phase so weighted, where
+ * backpressure must keep storing within about a second.
  * Run after a build: `node dist/bench/tracking.bench.js`.
  */
 const PORT = Number(process.env.TRACKING_BENCH_PORT ?? 3317);
 const DATABASE = 'nurture_bench_tracking';
+/** cgroup v1 `cpu.shares` (1024 = default) of the request path and of storing and scoring in the weighted phases. */
+const HIGH_SHARES = 8192;
+const LOW_SHARES = 512;
 
 export interface TrackingBenchOptions extends TrackingLoadOptions {
   saturationSeconds: number;
@@ -47,10 +54,10 @@ export async function runTrackingBench(options: Partial<TrackingBenchOptions> = 
     await allScored(db, 60_000);
 
     const cpu = new CpuMeter({ api: api.child.pid!, worker: worker.child.pid!, 'load generator': process.pid }, DATABASE);
-    for (const [name, paths, expected] of [['click redirects', clicks, 302], ['open pixel', opens, 200]] as const) {
+    const saturate = async (name: string, paths: string[], expected: number, around: <T>(work: () => Promise<T>) => Promise<T> = (work) => work()) => {
       log(`${name}: saturation for ${opts.saturationSeconds} s`);
       cpu.start();
-      const run = await closedLoop(pool, (i) => paths[(i * 7919) % paths.length], { seconds: opts.saturationSeconds, expected });
+      const run = await around(() => closedLoop(pool, (i) => paths[(i * 7919) % paths.length], { seconds: opts.saturationSeconds, expected }));
       Object.assign(results, cpu.report(`${name}: CPU %`));
       answered += run.ok;
       const waited = await allStored(db, answered, 120_000);
@@ -61,23 +68,32 @@ export async function runTrackingBench(options: Partial<TrackingBenchOptions> = 
       results[`${name}: failed requests`] = run.failed;
       results[`${name}: all stored, after the last answer (ms)`] = waited;
       results[`${name}: all scored, after the last answer (ms)`] = scored;
-    }
+    };
+    await saturate('click redirects', clicks, 302);
+    await saturate('open pixel', opens, 200);
 
     const apiPid = api.child.pid!;
-    const prioritized = canRaisePriority() ? [apiPid, process.pid, ...pidsOf('redis-server')] : null;
+    const requestPath = () => [apiPid, process.pid, ...pidsOf('redis-server')];
+    const realtime = canRaisePriority() ? <T>(work: () => Promise<T>) => withRealtimePriority(requestPath(), work) : null;
+    // As systemd's CPUWeight= would weight the services: the request path high, storing and scoring low.
+    const weighted = canWeightCpu()
+      ? <T>(work: () => Promise<T>) =>
+          withCpuWeights({ high: requestPath(), low: [worker.child.pid!, ...pidsOf('postgres: ', ` ${DATABASE} `)], highShares: HIGH_SHARES, lowShares: LOW_SHARES }, work)
+      : null;
     const phases = [
-      ...opts.steadyRates.map((rate) => ({ rate, phase: `steady ${rate}/s`, priority: null as number[] | null })),
-      ...(prioritized ? [{ rate: opts.steadyRates[0], phase: `steady ${opts.steadyRates[0]}/s, request path at real-time priority`, priority: prioritized }] : []),
+      ...opts.steadyRates.map((rate) => ({ rate, phase: `steady ${rate}/s`, around: null as (<T>(work: () => Promise<T>) => Promise<T>) | null })),
+      ...(realtime ? [{ rate: opts.steadyRates[0], phase: `steady ${opts.steadyRates[0]}/s, request path at real-time priority`, around: realtime }] : []),
+      ...(weighted ? [{ rate: opts.steadyRates[0], phase: `steady ${opts.steadyRates[0]}/s, request path CPU-weighted`, around: weighted }] : []),
     ];
-    if (!prioritized) log('not root (or no chrt): the phase with the request path at real-time priority is skipped');
-    for (const { rate, phase, priority } of phases) {
+    if (!realtime) log('not root (or no chrt): the phase with the request path at real-time priority is skipped');
+    if (!weighted) log('not root (or no writable cpu cgroup): the phases with the request path CPU-weighted are skipped');
+    for (const { rate, phase, around } of phases) {
       log(`${phase} for ${opts.steadySeconds} s (half clicks, half opens)`);
       const [{ since }] = (await db.query(`SELECT clock_timestamp() AS since`)).rows;
       cpu.start();
       const waitedBefore = cpuWaitMs(apiPid);
-      const steady = await withRealtimePriority(priority ?? [], () =>
-        openLoop(pool, mixed, rate, opts.steadySeconds),
-      );
+      const load = () => openLoop(pool, mixed, rate, opts.steadySeconds);
+      const steady = around ? await around(load) : await load();
       results[`${phase}: API main thread waiting for a CPU (ms per s)`] = Math.round((cpuWaitMs(apiPid) - waitedBefore) / steady.seconds);
       Object.assign(results, cpu.report(`${phase}: CPU %`));
       answered += steady.ok;
@@ -101,6 +117,8 @@ export async function runTrackingBench(options: Partial<TrackingBenchOptions> = 
         [`${phase}: all stored, after the last answer (ms)`]: waited,
       });
     }
+    // Backpressure keeps storing within about a second even when the request path's weight would starve it.
+    if (weighted) await saturate('click redirects, request path CPU-weighted', clicks, 302, weighted);
     const [{ backlog }] = (await db.query(`SELECT count(*)::int AS backlog FROM scoring_queue`)).rows;
     Object.assign(results, {
       'interactions stored in total': answered,
