@@ -131,6 +131,29 @@ describe('the tracking buffer between the endpoints and PostgreSQL', () => {
       }
     });
 
+    it('does not hold answers for hits a dead worker took (a third of TRACKING_RECLAIM_IDLE_MS ago), and the metric still shows them', async () => {
+      const t = await startTestApp({ role: 'api', env: { TRACKING_BUFFER_MAX_LAG_MS: '100', TRACKING_BUFFER_MAX_WAIT_MS: '1000', TRACKING_RECLAIM_IDLE_MS: '3000' } });
+      try {
+        const key = hitStreamKey(t.config);
+        const { messageId } = await sentMessage(t);
+        await open(t, messageId);
+        await redis.xgroup('CREATE', key, HIT_GROUP, '0', 'MKSTREAM');
+        await redis.xreadgroup('GROUP', HIT_GROUP, 'worker-that-died', 'COUNT', 10, 'STREAMS', key, '>'); // taken, never stored
+        await sleep(1200); // taken more than 1 s ago: a dead worker's
+        expect(await answeredWithin(open(t, messageId), 600)).toBe(true); // nothing else is late: not held
+        await sleep(300); // the hit just added is untaken and now late
+        const held = open(t, messageId);
+        expect(await answeredWithin(held, 500)).toBe(false); // so this answer waits
+
+        const metrics = await t.http().get('/metrics').expect(200);
+        const lag = Number(/^tracking_storing_lag_seconds ([\d.]+)$/m.exec(metrics.text)?.[1]);
+        expect(lag).toBeGreaterThanOrEqual(2); // the dead worker's hit, 1200 + 300 + 500 ms at least
+        await held; // released after the longest hold
+      } finally {
+        await t.close();
+      }
+    });
+
     it('answers after TRACKING_BUFFER_MAX_WAIT_MS when storing does not catch up, and a maximum lag of 0 never holds', async () => {
       const t = await startTestApp({ role: 'api', env: { TRACKING_BUFFER_MAX_LAG_MS: '100', TRACKING_BUFFER_MAX_WAIT_MS: '600' } });
       const unheld = await startTestApp({ role: 'api', env: { TRACKING_BUFFER_MAX_LAG_MS: '0' } });

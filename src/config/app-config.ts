@@ -67,7 +67,8 @@ export interface AppConfig {
   trackingBufferLingerMs: number;
   /**
    * Tracking: when the oldest hit in the Redis buffer has waited longer than this to be stored (ms), the API
-   * holds its answers until the workers catch up, for at most TRACKING_BUFFER_MAX_WAIT_MS (0: never hold).
+   * holds its answers until the workers catch up, for at most TRACKING_BUFFER_MAX_WAIT_MS (0: never hold). Hits
+   * a worker took longer ago than a third of TRACKING_RECLAIM_IDLE_MS do not count: that worker is taken for dead.
    */
   trackingBufferMaxLagMs: number;
   trackingBufferMaxWaitMs: number;

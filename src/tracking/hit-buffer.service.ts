@@ -4,7 +4,7 @@ import { Batcher } from '../common/batcher.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { encodeHit, type TrackingHit } from './domain/tracking-hit.js';
 import { HitRecorder } from './hit-recorder.service.js';
-import { hitStreamKey, STORING_LAG, throttled, trackingRedis } from './hit-stream.js';
+import { backpressureLag, hitStreamKey, throttled, trackingRedis } from './hit-stream.js';
 
 const PUSH_TIMEOUT_MS = 1000;
 /** How often a held answer looks whether storing has caught up. */
@@ -16,11 +16,11 @@ const MAX_BATCH = 1000;
 /**
  * Adds each argument as one stream entry `h <hit>`: the same entries as one XADD per hit, so workers read them
  * the same way, but one command (one round trip, parsed once by Redis) for all the hits of a moment. Returns
- * the age of the oldest hit not yet stored ({@link STORING_LAG}).
+ * the storing lag that backpressure goes by (`lag`, from {@link backpressureLag}).
  * A script runs atomically: all its entries are added or, if Redis fails part-way, the caller stores them all in
  * PostgreSQL (storing is idempotent by hit id, so an entry added as well is not stored twice).
  */
-const ADD_HITS_SCRIPT = `for i = 1, #ARGV do redis.call('XADD', KEYS[1], '*', 'h', ARGV[i]) end ${STORING_LAG}`;
+const addHitsScript = (lag: string) => `for i = 1, #ARGV do redis.call('XADD', KEYS[1], '*', 'h', ARGV[i]) end ${lag}`;
 
 type HitRedis = Redis & { addTrackingHits(key: string, ...hits: string[]): Promise<number>; trackingLag(key: string): Promise<number> };
 
@@ -42,12 +42,14 @@ const PARALLEL_FLUSHES = 8;
  * millisecond gathers the hits of several requests at a few thousand per second (measured on 2 cores at
  * 5,000/s with the request path at real-time priority: Redis 21–26 instead of 30–35 µs of CPU per hit).
  *
- * Backpressure: when the oldest hit in the stream has waited longer than TRACKING_BUFFER_MAX_LAG_MS, storing
+ * Backpressure: when the oldest hit not yet stored has waited longer than TRACKING_BUFFER_MAX_LAG_MS, storing
  * has fallen behind (more hits than the workers and PostgreSQL can take, or the request path given so much CPU
  * priority that storing starves). Answers are then held until it has caught up, for at most
  * TRACKING_BUFFER_MAX_WAIT_MS, so clients slow down instead of the backlog growing. That keeps hits stored
  * within about a second under overload, and bounds what a Redis without persistence could lose. A held answer
- * still means the hit is in Redis.
+ * still means the hit is in Redis. Hits a worker took longer ago than a third of TRACKING_RECLAIM_IDLE_MS
+ * (10 s by default) do not count: that worker is taken for dead, its hits wait to be taken over, and holding
+ * answers would not help.
  */
 @Injectable()
 export class HitBuffer implements OnModuleDestroy {
@@ -56,10 +58,10 @@ export class HitBuffer implements OnModuleDestroy {
   private readonly key: string;
   private readonly maxLagMs: number;
   private readonly maxWaitMs: number;
-  /** The one poll of the backlog that every held answer waits for. */
+  /** The one poll of the storing lag that every held answer waits for. */
   private catchingUp: Promise<void> | null = null;
   private readonly batcher: Batcher<TrackingHit, void>;
-  private readonly warnHeld = throttled(60_000, () =>
+  private readonly warnHeld = throttled(60_000, (): void =>
     this.logger.warn({ maxLagMs: this.maxLagMs }, 'tracking hits wait longer than TRACKING_BUFFER_MAX_LAG_MS to be stored: answers wait for storing to catch up'),
   );
   private readonly warn = throttled(10_000, (err) => this.logger.warn({ err: err.message }, 'tracking buffer unavailable; writing hits directly'));
@@ -69,15 +71,18 @@ export class HitBuffer implements OnModuleDestroy {
     private readonly recorder: HitRecorder,
   ) {
     this.key = hitStreamKey(config);
-    this.maxLagMs = config.trackingBufferMaxLagMs;
     this.maxWaitMs = config.trackingBufferMaxWaitMs;
+    this.maxLagMs = this.maxWaitMs > 0 ? config.trackingBufferMaxLagMs : 0; // 0: never hold
     const redis = trackingRedis(
       config,
       { commandTimeout: PUSH_TIMEOUT_MS, maxRetriesPerRequest: 1 },
       throttled(10_000, (err) => this.logger.warn({ err: err.message }, 'tracking buffer connection error')),
     );
-    redis.defineCommand('addTrackingHits', { numberOfKeys: 1, lua: ADD_HITS_SCRIPT });
-    redis.defineCommand('trackingLag', { numberOfKeys: 1, lua: STORING_LAG });
+    // A worker still holding a hit after a third of the reclaim time is taken for dead: even a starved live one
+    // stores a batch far sooner, and holding answers would not bring a dead one's hits in any sooner.
+    const lag = this.maxLagMs > 0 ? backpressureLag(config.trackingReclaimIdleMs / 3) : 'return 0';
+    redis.defineCommand('addTrackingHits', { numberOfKeys: 1, lua: addHitsScript(lag) });
+    redis.defineCommand('trackingLag', { numberOfKeys: 1, lua: lag });
     this.redis = redis as HitRedis;
     this.batcher = new Batcher((hits) => this.flush(hits), MAX_BATCH, PARALLEL_FLUSHES, config.trackingBufferLingerMs);
   }
@@ -101,17 +106,17 @@ export class HitBuffer implements OnModuleDestroy {
       }
       return new Array<void>(hits.length);
     }
-    if (this.maxLagMs > 0 && this.maxWaitMs > 0 && lagMs > this.maxLagMs) await this.caughtUp();
+    if (this.maxLagMs > 0 && lagMs > this.maxLagMs) await this.caughtUp();
     return new Array<void>(hits.length);
   }
 
   /**
-   * Resolves once the oldest hit in the stream has waited at most maxLagMs, or after maxWaitMs, or when Redis
+   * Resolves once the storing lag is at most maxLagMs, or after maxWaitMs, or when Redis
    * fails to tell (the next add decides again). Concurrent flushes share one poll.
    */
   private caughtUp(): Promise<void> {
     this.catchingUp ??= (async () => {
-      this.warnHeld(new Error('backlog'));
+      this.warnHeld();
       const until = performance.now() + this.maxWaitMs;
       try {
         while (performance.now() < until) {

@@ -10,14 +10,36 @@ import { redisConnection } from '../infra/queue/queue.module.js';
  */
 export const HIT_GROUP = 'drain';
 
-/**
- * Lua returning how long (ms, by Redis's clock) the oldest hit in the stream has waited: workers delete each hit
- * once it is stored, and a stream entry's id starts with the millisecond Redis added it. 0 for an empty stream.
- */
-export const STORING_LAG = `local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
+/** Lua returning how long (ms, by Redis's clock) the first stream entry from `from` on has waited; 0 when none. */
+const ageOfFirstFrom = (from: string) => `local first = redis.call('XRANGE', KEYS[1], ${from}, '+', 'COUNT', 1)[1]
   if not first then return 0 end
   local now = redis.call('TIME')
   return math.max(0, now[1] * 1000 + math.floor(now[2] / 1000) - tonumber(string.match(first[1], '^(%d+)')))`;
+
+/**
+ * Lua returning how long the oldest hit not yet stored has waited (ms): workers delete each hit once it is
+ * stored, and a stream entry's id starts with the millisecond Redis added it. Counts hits a worker took and
+ * has not stored yet, also those of a worker that died (taken over after TRACKING_RECLAIM_IDLE_MS).
+ */
+export const STORING_LAG = ageOfFirstFrom(`'-'`);
+
+/**
+ * {@link STORING_LAG} for backpressure: the same, unless the oldest hit a worker took has been held longer
+ * than `stuckMs`: then that worker is taken for dead and only hits no worker has taken count (from the drain
+ * group's last delivered id on), so a crashed worker does not hold every answer until its hits are taken over.
+ */
+export function backpressureLag(stuckMs: number): string {
+  return `local from = '-'
+  local pending = redis.pcall('XPENDING', KEYS[1], '${HIT_GROUP}', '-', '+', 1)
+  if type(pending) == 'table' and not pending.err and pending[1] and pending[1][3] > ${Math.floor(stuckMs)} then
+    for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+      local f = {}
+      for i = 1, #g, 2 do f[g[i]] = g[i + 1] end
+      if f['name'] == '${HIT_GROUP}' then from = '(' .. f['last-delivered-id'] end
+    end
+  end
+  ${ageOfFirstFrom('from')}`;
+}
 
 export function hitStreamKey(config: Pick<AppConfig, 'queuePrefix'>): string {
   return `${config.queuePrefix}:tracking:hits`;
@@ -39,13 +61,13 @@ export async function ensureHitGroup(redis: Redis, key: string): Promise<void> {
   }
 }
 
-/** Rate-limits a repeated error log line (a Redis outage would otherwise log once per request). */
-export function throttled(intervalMs: number, log: (err: Error) => void): (err: Error) => void {
+/** Rate-limits a repeated log line (a Redis outage would otherwise log once per request). */
+export function throttled<A extends unknown[] = [err: Error]>(intervalMs: number, log: (...args: A) => void): (...args: A) => void {
   let last = 0;
-  return (err) => {
+  return (...args) => {
     const now = Date.now();
     if (now - last < intervalMs) return;
     last = now;
-    log(err);
+    log(...args);
   };
 }
