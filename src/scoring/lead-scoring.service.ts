@@ -17,7 +17,9 @@ export const SCORED_LEAD_COLUMNS =
 /**
  * Takes the waiting events of locked leads off the scoring queue and reads them. The events are fetched by
  * primary key, one probe each (= ANY of an array): joined to the taken ids, a few hundred of them made the
- * planner merge-join the whole events index (60,000 entries read for 556).
+ * planner merge-join the whole events index (60,000 entries read for 556). The time comes as ms since the epoch (see
+ * epochMsSql), as {@link takeQueuedEvents} reads it. (One JSON array of all the events instead of rows spared
+ * this process 3–4 µs per event but cost PostgreSQL 4–5 µs more, turning each jsonb property set to text.)
  * Only queue rows no other transaction has locked are taken. A sweep may hold a row of a lead this
  * transaction has locked (it took the row, then found the lead held); waiting for it could deadlock, since
  * that sweep may in turn reach for a row this one holds. A skipped row stays queued for a later sweep. Rows are
@@ -27,8 +29,14 @@ export const TAKE_QUEUED_EVENTS_SQL = `WITH taken AS (
          DELETE FROM scoring_queue WHERE ctid = ANY (ARRAY(
            SELECT ctid FROM scoring_queue WHERE lead_id = ANY($1::uuid[]) FOR UPDATE SKIP LOCKED))
          RETURNING event_id)
-       SELECT e.id, e.lead_id, e.type, e.occurred_at, e.properties, e.machine FROM events e
-        WHERE e.id = ANY (ARRAY(SELECT event_id FROM taken))`;
+       SELECT e.id, e.lead_id, e.type, ${epochMsSql('e.occurred_at')} AS at, e.properties, e.machine
+         FROM events e WHERE e.id = ANY (ARRAY(SELECT event_id FROM taken))`;
+
+/** Runs {@link TAKE_QUEUED_EVENTS_SQL} for leads locked in this transaction: their waiting events, now off the queue. */
+export async function takeQueuedEvents(m: EntityManager, leadIds: string[]): Promise<StoredEvent[]> {
+  const rows: (Omit<StoredEvent, 'occurred_at'> & { at: number })[] = await m.query(TAKE_QUEUED_EVENTS_SQL, [leadIds]);
+  return rows.map((r) => ({ id: r.id, lead_id: r.lead_id, type: r.type, occurred_at: new Date(r.at), properties: r.properties, machine: r.machine }));
+}
 
 export interface ScoringResult {
   leads: number;
@@ -98,7 +106,7 @@ export class LeadScoringService {
     if (!leads.length) return { leads: 0, events: 0, promotions: 0, lockedElsewhere };
     const now = this.clock.now();
     const current = await this.models.current(m);
-    const events: StoredEvent[] = await m.query(TAKE_QUEUED_EVENTS_SQL, [leads.map((l) => l.id)]);
+    const events = await takeQueuedEvents(m, leads.map((l) => l.id));
     const promotions = await this.scoreLocked(m, current, leads, events, now);
     return { leads: leads.length, events: events.length, promotions, lockedElsewhere };
   }
