@@ -62,7 +62,7 @@ describe('the development mailbox in production', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { NODE_ENV: 'production', TRACKING_SECRET: 'production-tracking-secret-0123456789abcdef' } });
+    t = await startTestApp({ env: { NODE_ENV: 'production', TRACKING_SECRET: 'production-tracking-secret-0123456789abcdef', SENDER_ADDRESS: 'Kerkstraat 1, 2000 Antwerpen' } });
   });
   afterAll(async () => {
     await t?.close();

@@ -23,4 +23,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow('ADMIN_API_KEY');
     expect(() => loadConfig({ NODE_ENV: 'production', ADMIN_API_KEY: 'a'.repeat(32) })).toThrow('TRACKING_SECRET');
   });
+
+  it("insists on the sender's real postal address in production, and has stand-ins for development", () => {
+    const secrets = { ADMIN_API_KEY: 'a'.repeat(32), TRACKING_SECRET: 't'.repeat(32) };
+    expect(() => loadConfig({ NODE_ENV: 'production', ...secrets })).toThrow('SENDER_ADDRESS is required');
+    const prod = loadConfig({ NODE_ENV: 'production', ...secrets, SENDER_ADDRESS: 'Kerkstraat 1, 2000 Antwerpen' });
+    expect(prod.email.sender).toMatchObject({ address: 'Kerkstraat 1, 2000 Antwerpen', website: null, bookingUrl: null });
+    expect(loadConfig({}).email.sender).toMatchObject({ address: 'Example Street 1, 1000 Brussels, Belgium', website: 'https://example.com', bookingUrl: null });
+    expect(loadConfig({ SENDER_WEBSITE: 'https://studio-noord.example.be' }).email.sender.website).toBe('https://studio-noord.example.be');
+  });
 });

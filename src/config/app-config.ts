@@ -144,7 +144,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     analyticsProgramRefreshMs: int(env, 'ANALYTICS_PROGRAM_REFRESH_MS', 300_000, 100, 86_400_000),
     eventRetentionMonths: int(env, 'EVENT_RETENTION_MONTHS', 24, 0, 1200),
     retentionMode: oneOf(env, 'RETENTION_MODE', ['anonymise', 'delete'] as const, 'anonymise'),
-    email: loadEmailConfig(env),
+    email: loadEmailConfig(env, production),
     trackingScannerWindowMs: int(env, 'TRACKING_SCANNER_WINDOW_SECONDS', 10, 0, 3600) * 1000,
     trackingBurstWindowMs: int(env, 'TRACKING_BURST_WINDOW_MS', 2000, 0, 60000),
     trackingBufferLingerMs: int(env, 'TRACKING_BUFFER_LINGER_MS', 1, 0, 1000),

@@ -64,7 +64,16 @@ function dkim(env: Env): EmailConfig['dkim'] {
   return { domain, selector, privateKey };
 }
 
-export function loadEmailConfig(env: Env): EmailConfig {
+/**
+ * Development stand-ins for the sender's postal address and website, so `npm start` renders the starter
+ * templates whole (footer address, call-to-action button) out of the box. Production has no stand-in for the
+ * address: every commercial email must carry the sender's real postal address (CAN-SPAM; the layout's footer
+ * shows it), so SENDER_ADDRESS is required there.
+ */
+const DEV_SENDER_ADDRESS = 'Example Street 1, 1000 Brussels, Belgium';
+const DEV_SENDER_WEBSITE = 'https://example.com';
+
+export function loadEmailConfig(env: Env, production = false): EmailConfig {
   const smtpUrl = (env.SMTP_URL ?? '').trim() === '' ? null : url(env, 'SMTP_URL', '', ['smtp:', 'smtps:']);
   const from = mailFrom(env);
   const domain = from.address.slice(from.address.lastIndexOf('@') + 1);
@@ -76,8 +85,8 @@ export function loadEmailConfig(env: Env): EmailConfig {
     from,
     sender: {
       name: str(env, 'SENDER_NAME', from.name ?? 'Nurture'),
-      address: str(env, 'SENDER_ADDRESS', ''),
-      website: optionalUrl(env, 'SENDER_WEBSITE'),
+      address: str(env, 'SENDER_ADDRESS', production ? undefined : DEV_SENDER_ADDRESS),
+      website: optionalUrl(env, 'SENDER_WEBSITE') ?? (production ? null : DEV_SENDER_WEBSITE),
       bookingUrl: optionalUrl(env, 'SENDER_BOOKING_URL'),
     },
     unsubscribeMailto,

@@ -73,6 +73,18 @@ describe('the template library', () => {
     expect(installer).not.toContain('bakkerij');
   });
 
+  it.each(STARTERS)('%s leaves its button out, not empty, when the sender has neither a booking link nor a website', async (name) => {
+    const compiled = await compileTemplate(library.starters[name].variants.en, { layout: library.layouts.en, partials: library.partials });
+    const tracking = { rewriteLink: (_url: string, index: number) => `https://track.example.be/t/c/${index}`, openPixelUrl: 'https://track.example.be/t/o/x' };
+    const withLinks = renderEmail(compiled, lead('en'), tracking);
+    expect(withLinks.links).toHaveLength(1);
+    expect(withLinks.html).toContain('href="https://track.example.be/t/c/0"');
+    const bare = renderEmail(compiled, { ...lead('en'), sender: { name: 'Studio Noord', address: 'Kerkstraat 1, 2000 Antwerpen', website: null, bookingUrl: null } }, tracking);
+    expect(bare.links).toEqual([]);
+    expect(bare.html).not.toMatch(/href=""|\/t\/c\//);
+    expect(bare.html).toContain('href="https://track.example.be/u/TOKEN"'); // the footer stays whole
+  });
+
   it('localizes the layout, and refuses a layout text that has no translation', () => {
     expect(localizeLayout('<p>[[footer.optOut]] [[ lang ]]</p>', { 'footer.optOut': 'Liever niet?', lang: 'nl' })).toBe(
       '<p>Liever niet? nl</p>',
