@@ -255,6 +255,15 @@ describe('the programs API', () => {
       ['recycle-monthly', true, 'active'],
     ]);
     expect(first.body.templates.every((tpl: { created: boolean }) => tpl.created)).toBe(true);
+    const templateOf = Object.fromEntries(first.body.templates.map((tpl: { name: string; templateId: string }) => [tpl.name, tpl.templateId]));
+    expect(Object.keys(templateOf).sort()).toEqual(['quote-followup', 'quote-reminder', 'recycle-monthly', 'welcome-guide']);
+    // The quote reminder is an email of its own, not the follow-up sent twice.
+    const quote = await t.api('get', `/api/v1/programs/${first.body.programs[1].program.id}`);
+    const emails = quote.body.definition.steps.filter((st: { type: string }) => st.type === 'email').map((st: { id: string; templateId: string }) => [st.id, st.templateId]);
+    expect(emails).toEqual([
+      ['follow-up', templateOf['quote-followup']],
+      ['reminder', templateOf['quote-reminder']],
+    ]);
     const again = await t.api('post', '/api/v1/programs/starters').send({});
     expect(again.body.programs.every((p: { created: boolean }) => !p.created)).toBe(true);
     expect(again.body.templates.every((tpl: { created: boolean }) => !tpl.created)).toBe(true);

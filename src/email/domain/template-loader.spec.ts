@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 
 const LOCALES = ['nl', 'en', 'fr'];
-const STARTERS = ['welcome-guide', 'quote-followup', 'recycle-monthly'];
+const STARTERS = ['welcome-guide', 'quote-followup', 'quote-reminder', 'recycle-monthly'];
 const lead = (locale: string) => ({
   firstName: 'An',
   company: 'Bakkerij Peeters',

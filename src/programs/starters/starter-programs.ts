@@ -2,7 +2,7 @@
  * The starter programs, as a marketer would write them, around the starter templates in
  * `templates/starters/`. `t` maps a starter template name to the id of its installed template.
  */
-export const STARTER_TEMPLATES = ['welcome-guide', 'quote-followup', 'recycle-monthly'] as const;
+export const STARTER_TEMPLATES = ['welcome-guide', 'quote-followup', 'quote-reminder', 'recycle-monthly'] as const;
 export type StarterTemplate = (typeof STARTER_TEMPLATES)[number];
 
 export interface StarterProgram {
@@ -31,7 +31,7 @@ export const STARTER_PROGRAMS: StarterProgram[] = [
     }),
   },
   {
-    // After a quote request: one follow-up, one reminder, then room. Stops as soon as sales accept.
+    // After a quote request: one follow-up, one shorter reminder with a new question, then room. Stops as soon as sales accept.
     key: 'quote-follow-up',
     definition: (t) => ({
       name: 'Quote follow-up until sales accept',
@@ -44,7 +44,7 @@ export const STARTER_PROGRAMS: StarterProgram[] = [
         { id: 'follow-up', type: 'email', templateId: t['quote-followup'], next: 'give-room' },
         { id: 'give-room', type: 'wait', duration: 'P3D', businessDays: true, next: 'clicked' },
         { id: 'clicked', type: 'branch', if: { clicked: { step: 'follow-up' } }, then: 'done', else: 'reminder' },
-        { id: 'reminder', type: 'email', templateId: t['quote-followup'], next: 'done' },
+        { id: 'reminder', type: 'email', templateId: t['quote-reminder'], next: 'done' },
         { id: 'done', type: 'exit' },
       ],
     }),
