@@ -87,28 +87,63 @@ async function main() {
   }
   const starters = await api('POST', '/api/v1/programs/starters', { activate: false });
   say(`starter templates installed: ${starters.templates.map((t: { name: string }) => t.name).join(', ')}`);
-  const body = (hello: string, text: string, cta: string) =>
-    `<mj-section><mj-column><mj-text>${hello} {{fallback firstName "there"}},</mj-text><mj-text>${text}</mj-text>` +
-    `<mj-button href="https://example.be/pricing">${cta}</mj-button></mj-column></mj-section>`;
-  const welcome = await api('POST', '/api/v1/templates', {
-    name: `Demo welcome ${Date.now()}`,
+  // The welcome email is the starter template (confirm, one proof, one qualifying question, one next step);
+  // the reminder, for those who did not click, is a shorter one of its own with the library's partials.
+  const welcomeGuide = starters.templates.find((t: { name: string }) => t.name === 'welcome-guide').templateId as string;
+  const reminderBody = (text: { greeting: string; lead: string; question: string; hint: string; cta: string; regards: string }) =>
+    `<mj-section><mj-column><mj-text><p>${text.greeting}</p><p>${text.lead}</p></mj-text></mj-column></mj-section>` +
+    `{{> question question="${text.question}" hint="${text.hint}"}}` +
+    `{{> button url=(fallback sender.bookingUrl sender.website) label="${text.cta}"}}` +
+    `<mj-section><mj-column><mj-text><p>${text.regards}<br />{{fallback sender.signature sender.name}}</p></mj-text></mj-column></mj-section>`;
+  const reminder = await api('POST', '/api/v1/templates', {
+    name: `Demo guide reminder ${Date.now()}`,
     defaultLocale: 'en',
     variants: {
-      nl: { subject: 'Bedankt voor je download, {{fallback firstName "daar"}}', mjml: body('Hallo', 'Hier is je gids. Wanneer wil je starten?', 'Bekijk de prijzen') },
-      en: { subject: 'Thanks for downloading the guide, {{fallback firstName "there"}}', mjml: body('Hello', 'Here is your guide. When would you like to start?', 'See the prices') },
-      fr: { subject: 'Merci pour votre téléchargement, {{fallback firstName ""}}', mjml: body('Bonjour', 'Voici votre guide. Quand voulez-vous commencer ?', 'Voir les prix') },
+      nl: {
+        subject: 'Had je al tijd voor de gids{{#if firstName}}, {{firstName}}{{/if}}?',
+        mjml: reminderBody({
+          greeting: 'Hallo {{fallback firstName "daar"}},',
+          lead: 'Een paar dagen geleden downloadde je onze gids. Eén korte vraag, zodat we je alleen sturen wat je echt helpt:',
+          question: 'Wat wil je als eerste aanpakken?',
+          hint: 'Antwoord gewoon op deze e-mail, één zin is genoeg.',
+          cta: 'Plan een gesprek van 15 minuten',
+          regards: 'Met vriendelijke groet,',
+        }),
+      },
+      en: {
+        subject: 'Did the guide help{{#if firstName}}, {{firstName}}{{/if}}?',
+        mjml: reminderBody({
+          greeting: 'Hi {{fallback firstName "there"}},',
+          lead: 'A few days ago you downloaded our guide. One short question, so we only send you what actually helps:',
+          question: 'What would you like to tackle first?',
+          hint: 'Just reply to this email; one sentence is enough.',
+          cta: 'Book a 15-minute call',
+          regards: 'Kind regards,',
+        }),
+      },
+      fr: {
+        subject: 'Le guide vous a-t-il aidé{{#if firstName}}, {{firstName}}{{/if}} ?',
+        mjml: reminderBody({
+          greeting: 'Bonjour{{#if firstName}} {{firstName}}{{/if}},',
+          lead: 'Il y a quelques jours, vous avez téléchargé notre guide. Une seule question, pour ne vous envoyer que ce qui vous aide vraiment :',
+          question: 'Par quoi souhaitez-vous commencer ?',
+          hint: 'Répondez simplement à cet e-mail ; une phrase suffit.',
+          cta: 'Réserver un appel de 15 minutes',
+          regards: 'Bien cordialement,',
+        }),
+      },
     },
-  }).then((t) => ({ templateId: t.id as string }));
+  }).then((t) => t.id as string);
   const program = await api('POST', '/api/v1/programs', {
     name: `Demo: welcome after a download (${new Date().toISOString().slice(11, 19)})`,
     trigger: { type: 'event', eventType: 'content_downloaded' },
     goal: { anyOf: [{ stageAtLeast: 'mql' }, { event: 'meeting_booked' }] },
     sendWindow: { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '00:00', to: '24:00' },
     steps: [
-      { id: 'welcome', type: 'email', templateId: welcome.templateId, next: 'pause' },
+      { id: 'welcome', type: 'email', templateId: welcomeGuide, next: 'pause' },
       { id: 'pause', type: 'wait', duration: 'PT20S', next: 'clicked' },
       { id: 'clicked', type: 'branch', if: { clicked: { step: 'welcome' } }, then: 'done', else: 'reminder' },
-      { id: 'reminder', type: 'email', templateId: welcome.templateId, next: 'done' },
+      { id: 'reminder', type: 'email', templateId: reminder, next: 'done' },
       { id: 'done', type: 'exit' },
     ],
   });
@@ -163,6 +198,8 @@ async function main() {
       headers: { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36' },
     });
     show('click redirected to', res.headers.get('location') ?? `(status ${res.status})`);
+  } else {
+    say('no tracked link in the email to click: the starter template links to SENDER_BOOKING_URL or SENDER_WEBSITE, and neither is set');
   }
   await api('POST', '/api/v1/events', { events: [{ email: an.email, type: 'page_viewed', properties: { url: 'https://example.be/pricing' } }] });
   await sleep(3000);
