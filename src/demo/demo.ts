@@ -152,7 +152,7 @@ async function main() {
 
   const stamp = Date.now();
   const people = [
-    { email: `an.peeters+${stamp}@example.be`, firstName: 'An', company: 'Bakkerij Peeters', locale: 'nl', channel: 'google_ads' },
+    { email: `an.peeters+${stamp}@example.be`, firstName: 'An', company: 'Bakkerij Peeters', locale: 'nl', channel: 'google_ads', industry: 'food' },
     { email: `marc.dubois+${stamp}@example.be`, firstName: 'Marc', company: 'Dubois SRL', locale: 'fr', channel: 'meta' },
     { email: `eva.jansen+${stamp}@example.nl`, firstName: 'Eva', company: 'Jansen BV', locale: 'en', channel: 'linkedin' },
   ];
@@ -166,6 +166,8 @@ async function main() {
       source: { channel: p.channel, campaign: 'demo' },
       consent: { status: 'granted', basis: 'consent', text: 'Yes, send me tips', source: 'demo' },
       qualification: { need: 'new website', timeline: 'this quarter' },
+      // The welcome email's proof comes from the lead's own industry when it knows one.
+      ...('industry' in p ? { attributes: { industry: p.industry } } : {}),
     });
     leads[p.email] = lead.id;
     say(`lead ${p.firstName} from ${p.channel} → ${lead.stage}`);
