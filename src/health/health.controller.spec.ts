@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { timed } from './health.controller.js';
+import { timed, withoutSecrets } from './health.controller.js';
 
 describe('health check timing', () => {
   beforeEach(() => jest.useFakeTimers());
@@ -28,5 +28,13 @@ describe('health check timing', () => {
     expect(settled).toBe(false);
     await jest.advanceTimersByTimeAsync(1);
     expect(await result).toEqual({ status: 'down', error: 'timeout after 2000 ms' });
+  });
+
+  it("masks credentials a failed check's error may carry in a URL", () => {
+    expect(withoutSecrets({ status: 'down', error: 'cannot reach smtps://mailer:s3cret@relay.example.be:465 (ETIMEDOUT)' })).toEqual({
+      status: 'down',
+      error: 'cannot reach smtps://***@relay.example.be:465 (ETIMEDOUT)',
+    });
+    expect(withoutSecrets({ status: 'up', latencyMs: 3 })).toEqual({ status: 'up', latencyMs: 3 });
   });
 });

@@ -5,9 +5,17 @@ import { Queue } from 'bullmq';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/roles.js';
+import { MailTransport } from '../email/transport/mail-transport.js';
 import { QUEUES } from '../infra/queue/queue-names.js';
 
 export type Check = { status: 'up' | 'down'; latencyMs?: number; error?: string };
+
+/**
+ * How long an SMTP check's result is reused. Checking the relay opens a connection of its own (greeting,
+ * EHLO, TLS and login when configured); a load balancer polling every API process every few seconds
+ * should not cost the relay a login each time.
+ */
+export const SMTP_CHECK_REUSE_MS = 10_000;
 
 /** Runs a check, up or down within 2 s; the 2 s timer goes once the check is decided. */
 export async function timed(fn: () => Promise<unknown>): Promise<Check> {
@@ -26,20 +34,45 @@ export async function timed(fn: () => Promise<unknown>): Promise<Check> {
 @ApiTags('operations')
 @Controller('health')
 export class HealthController {
+  /** The latest SMTP check (shared by concurrent requests) and when it started. */
+  private mailCheck: { startedAt: number; check: Promise<Check> } | null = null;
+
   constructor(
     private readonly db: DataSource,
     @InjectQueue(QUEUES.scoring) private readonly queue: Queue,
+    private readonly mail: MailTransport,
   ) {}
 
-  /** Reports PostgreSQL and Redis; 503 when either is down. */
+  /**
+   * Reports PostgreSQL, Redis and where email goes (the SMTP relay, reached and accepting our login, or the
+   * development mailbox). 503 when PostgreSQL or Redis is down: the service cannot work. An unreachable relay
+   * answers 200 with status `degraded`: email waits and is retried, nothing is lost, and taking API processes
+   * out of a load balancer would stop tracking and ingest for nothing. The relay's address and credentials
+   * are never shown.
+   */
   @Public()
   @Get()
   async health(@Res() reply: FastifyReply) {
-    const [database, redis] = await Promise.all([
+    const [database, redis, mail] = await Promise.all([
       timed(() => this.db.query('SELECT 1')),
       timed(() => this.queue.count()),
+      this.checkMail(),
     ]);
-    const ok = database.status === 'up' && redis.status === 'up';
-    void reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', checks: { database, redis } });
+    const serving = database.status === 'up' && redis.status === 'up';
+    const status = serving && mail.status === 'up' ? 'ok' : 'degraded';
+    void reply.status(serving ? 200 : 503).send({ status, checks: { database, redis, smtp: { ...mail, transport: this.mail.kind } } });
   }
+
+  private checkMail(): Promise<Check> {
+    const now = performance.now();
+    if (!this.mailCheck || now - this.mailCheck.startedAt >= SMTP_CHECK_REUSE_MS) {
+      this.mailCheck = { startedAt: now, check: timed(() => this.mail.verify()).then(withoutSecrets) };
+    }
+    return this.mailCheck.check;
+  }
+}
+
+/** A failed check's error, with anything that looks like a URL's credentials masked (a relay's error may echo its address). */
+export function withoutSecrets(check: Check): Check {
+  return check.error ? { ...check, error: check.error.replace(/\/\/[^/@\s]*@/g, '//***@') } : check;
 }

@@ -18,6 +18,8 @@ export interface SmtpReply {
  */
 export class SmtpSink {
   readonly received: ReceivedMail[] = [];
+  /** Connections accepted so far. */
+  connections = 0;
   refuse: (address: string, attempt: number) => SmtpReply | null = () => null;
   private readonly attempts = new Map<string, number>();
 
@@ -29,6 +31,10 @@ export class SmtpSink {
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
+      onConnect(_session, callback) {
+        sink.connections++;
+        callback();
+      },
       onRcptTo(address: SMTPServerAddress, _session, callback) {
         const n = (sink.attempts.get(address.address) ?? 0) + 1;
         sink.attempts.set(address.address, n);
