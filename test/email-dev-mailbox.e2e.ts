@@ -13,7 +13,7 @@ describe('the development mailbox (no SMTP_URL)', () => {
     await t?.close();
   });
 
-  it('keeps every email where a developer can read it: a list, the message as shown, and its source', async () => {
+  it('keeps every email where a developer can read it: a list, the message as shown, its text part and its source', async () => {
     const templateId = await createTemplate(t);
     const leadId = await createLead(t, { email: 'an@bakkerij-peeters.example.be', firstName: 'An' });
     const { messageId } = await t.app.get(EmailService).sendToLead(leadId, templateId, 'dev:1');
@@ -41,6 +41,15 @@ describe('the development mailbox (no SMTP_URL)', () => {
     expect(source.status).toBe(200);
     const parsed = await simpleParser(source.text);
     expect(parsed.subject).toBe('Bedankt voor je download, An');
+
+    // The plain-text part on its own page, the same text the message carries.
+    expect(list.text).toContain(`/dev/mailbox/${stored.id}/text`);
+    const text = await t.http().get(`/dev/mailbox/${stored.id}/text`);
+    expect(text.status).toBe(200);
+    expect(text.headers['content-type']).toMatch(/text\/plain/);
+    expect(text.text).toContain('Hallo An,');
+    expect(text.text).not.toMatch(/<[a-z]/i);
+    expect(text.text.trim()).toBe((parsed.text ?? '').trim());
     expect(parsed.headerLines.map((h) => h.key)).toEqual(expect.arrayContaining(['message-id', 'list-unsubscribe', 'list-unsubscribe-post']));
   });
 
@@ -72,7 +81,7 @@ describe('the development mailbox in production', () => {
     const [stored] = await t.db.query(
       `INSERT INTO dev_mailbox (to_address, from_address, subject, html, text, raw) VALUES ('x@example.be', 'y@example.be', 'Geheim', '<p>geheim</p>', '', '') RETURNING id`,
     );
-    for (const path of ['/dev/mailbox', `/dev/mailbox/${stored.id}`, `/dev/mailbox/${stored.id}/source`]) {
+    for (const path of ['/dev/mailbox', `/dev/mailbox/${stored.id}`, `/dev/mailbox/${stored.id}/text`, `/dev/mailbox/${stored.id}/source`]) {
       const res = await t.http().get(path);
       expect(res.status).toBe(404);
       expect(res.text).not.toContain('geheim');

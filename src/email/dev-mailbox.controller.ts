@@ -6,7 +6,7 @@ import { DevMailboxService, type MailboxEntry } from './dev-mailbox.service.js';
 
 /**
  * The development mailbox, where email goes when no SMTP relay is configured: a list page, each message as
- * its recipient would see it (scripts off), and its raw source. Public in development; 404 in production.
+ * its recipient would see it (scripts off), its plain-text part, and its raw source. Public in development; 404 in production.
  */
 @ApiExcludeController()
 @Controller('dev/mailbox')
@@ -31,6 +31,14 @@ export class DevMailboxController {
   }
 
   @Public()
+  @Get(':id/text')
+  @Header('content-type', 'text/plain; charset=utf-8')
+  @Header('cache-control', 'no-store')
+  text(@Param('id', UuidPipe) id: string): Promise<string> {
+    return this.mailbox.text(id);
+  }
+
+  @Public()
   @Get(':id/source')
   @Header('content-type', 'text/plain; charset=utf-8')
   @Header('cache-control', 'no-store')
@@ -45,7 +53,7 @@ function listPage(entries: MailboxEntry[]): string {
       (e) =>
         `<tr><td>${escape(e.receivedAt.toISOString().replace('T', ' ').slice(0, 19))}</td><td>${escape(e.to)}</td>` +
         `<td><a href="/dev/mailbox/${e.id}">${escape(e.subject || '(no subject)')}</a></td>` +
-        `<td><a href="/dev/mailbox/${e.id}/source">source</a></td></tr>`,
+        `<td><a href="/dev/mailbox/${e.id}/text">text</a> · <a href="/dev/mailbox/${e.id}/source">source</a></td></tr>`,
     )
     .join('\n');
   return `<!doctype html>

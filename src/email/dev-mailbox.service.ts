@@ -33,11 +33,16 @@ export class DevMailboxService {
     return (await this.read(id, 'html')) as string;
   }
 
+  /** The plain-text part, as generated from the HTML and sent beside it. */
+  async text(id: string): Promise<string> {
+    return (await this.read(id, 'text')) as string;
+  }
+
   async source(id: string): Promise<string> {
     return (await this.read(id, 'raw')) as string;
   }
 
-  private async read(id: string, column: 'html' | 'raw'): Promise<string> {
+  private async read(id: string, column: 'html' | 'text' | 'raw'): Promise<string> {
     this.assertAvailable();
     const [row] = await this.db.query(`SELECT ${column} AS content FROM dev_mailbox WHERE id = $1`, [id]);
     if (!row) throw DomainError.notFound('Mailbox message', id);
