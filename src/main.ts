@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { createHttpApp, createWorkerApp } from './app.factory.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
 import { createRootLogger } from './common/logger.js';
+import { armShutdownWatchdog } from './common/shutdown-watchdog.js';
 import { ensureDatabase, runMigrations } from './infra/database/data-source.js';
 
 async function main(): Promise<void> {
@@ -16,6 +17,10 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createRootLogger(config.logLevel);
+  armShutdownWatchdog({
+    timeoutMs: config.shutdownTimeoutMs,
+    onTimeout: (ms) => log.error({ timeoutMs: ms }, 'shutdown did not finish in time (is Redis or PostgreSQL unreachable?); exiting'),
+  });
   if (config.runMigrations) {
     await ensureDatabase(config.databaseUrl);
     const applied = await runMigrations(config.databaseUrl);

@@ -2,6 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { redisConnection } from '../infra/queue/queue.module.js';
+import { closeRedis } from '../infra/queue/close-redis.js';
 
 /**
  * Reserves the next free send slot, EMAIL_RATE_PER_SECOND shared by every worker through one Redis key
@@ -71,7 +72,7 @@ export class SendRateLimiter implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.redis) await this.redis.quit().catch(() => this.redis?.disconnect());
+    if (this.redis) await closeRedis(this.redis);
   }
 
   private client(): WithReserve {

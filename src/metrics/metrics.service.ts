@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { QUEUES } from '../infra/queue/queue-names.js';
 import { hitStreamKey, STORING_LAG, throttled, trackingRedis } from '../tracking/hit-stream.js';
+import { closeRedis } from '../infra/queue/close-redis.js';
 
 /**
  * Prometheus metrics. Process-local series (HTTP latency) are observed as they happen; shared
@@ -145,7 +146,6 @@ export class MetricsService implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.redis.status === 'wait') this.redis.disconnect(); // never connected
-    else await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis(this.redis);
   }
 }

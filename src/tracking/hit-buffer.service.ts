@@ -5,6 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { encodeHit, type TrackingHit } from './domain/tracking-hit.js';
 import { HitRecorder } from './hit-recorder.service.js';
 import { backpressureLag, hitStreamKey, throttled, trackingRedis } from './hit-stream.js';
+import { closeRedis } from '../infra/queue/close-redis.js';
 
 const PUSH_TIMEOUT_MS = 1000;
 /** How often a held answer looks whether storing has caught up. */
@@ -135,6 +136,6 @@ export class HitBuffer implements OnModuleDestroy {
   /** Answered requests' hits are stored before the connection closes. */
   async onModuleDestroy(): Promise<void> {
     await this.batcher.drain();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis(this.redis);
   }
 }

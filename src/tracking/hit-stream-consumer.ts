@@ -15,6 +15,9 @@ type DrainSettings = Pick<
 >;
 const IDLE_CONSUMER_MS = 3_600_000;
 
+/** The longest stop() waits for the batch under way (storing and acknowledging it) before leaving it pending. */
+const STOP_WAIT_MS = 10_000;
+
 /**
  * One consumer of the hit stream, with a Redis connection of its own: it waits up to one interval for the
  * first hit, takes what has arrived (up to the batch size), stores it in one transaction, then acknowledges
@@ -48,8 +51,14 @@ export class HitStreamConsumer {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.reading) this.redis.disconnect(); // interrupts the blocking read; what it had taken stays pending
-    await this.loop;
+    const connected = this.redis.status === 'ready';
+    if (this.reading || !connected) this.redis.disconnect(); // interrupts a blocking read; what it had taken stays pending
+    // A batch being stored in PostgreSQL is finished and acknowledged first. Without Redis the loop cannot
+    // finish: its commands wait for a connection that a closed client never makes (ioredis does not fail them
+    // when it is closed while waiting to reconnect), and nothing could be acknowledged anyway. So it is not
+    // waited for then, nor for longer than STOP_WAIT_MS: a worker told to stop during a Redis outage used to
+    // wait for Redis forever. What it had taken stays pending and is taken over (storing is idempotent).
+    if (connected && this.loop) await untilOrAfter(this.loop, STOP_WAIT_MS);
     await this.forgetSelf();
     // Not twice: ioredis arms a 2 s timer per disconnect that only the stream's close clears, and a closed
     // stream closes no more (the timer then kept a process whose app had closed alive for 2 s).
@@ -190,6 +199,16 @@ export class HitStreamConsumer {
 function isDataError(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
   return typeof code === 'string' && /^2[23]/.test(code);
+}
+
+/** Resolves when `work` settles or after `ms`, whichever comes first, leaving no timer behind. */
+async function untilOrAfter(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,0 +1,39 @@
+/** What the watchdog listens on and how it ends the process (the real process, unless a test gives others). */
+export interface ShutdownWatchdogOptions {
+  /** How long shutting down may take after a stop signal (SHUTDOWN_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** Called once, just before exiting, so the reason is logged. */
+  onTimeout: (timeoutMs: number) => void;
+  signals?: readonly NodeJS.Signals[];
+  target?: Pick<NodeJS.Process, 'once' | 'removeListener'>;
+  exit?: (code: number) => void;
+}
+
+/**
+ * Ends the process with exit code 1 when it has not finished shutting down `timeoutMs` after SIGTERM or
+ * SIGINT. Nest closes the app on those signals and then exits; but a hook that waits on a server that does not
+ * answer (BullMQ closing its workers while Redis is unreachable waits for Redis forever) would keep a process
+ * that was told to stop running until something kills it. Cutting it short is safe: nothing here relies on a
+ * clean stop (a send cut off mid-way is held and never re-sent, due steps and unstored hits are picked up again
+ * from PostgreSQL and Redis). The timer does not keep the process alive, so a normal shutdown exits as before.
+ * Returns a function that disarms it.
+ */
+export function armShutdownWatchdog(options: ShutdownWatchdogOptions): () => void {
+  const target = options.target ?? process;
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const signals = options.signals ?? (['SIGTERM', 'SIGINT'] as const);
+  let timer: NodeJS.Timeout | undefined;
+  const onSignal = () => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      options.onTimeout(options.timeoutMs);
+      exit(1);
+    }, options.timeoutMs);
+    timer.unref();
+  };
+  for (const signal of signals) target.once(signal, onSignal);
+  return () => {
+    clearTimeout(timer);
+    for (const signal of signals) target.removeListener(signal, onSignal);
+  };
+}
