@@ -17,10 +17,13 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createRootLogger(config.logLevel);
-  armShutdownWatchdog({
-    timeoutMs: config.shutdownTimeoutMs,
-    onTimeout: (ms) => log.error({ timeoutMs: ms }, 'shutdown did not finish in time (is Redis or PostgreSQL unreachable?); exiting'),
-  });
+  // Armed once the app handles stop signals: a listener of its own would keep a signal during start-up (migrations)
+  // from ending the process at once.
+  const watchdog = () =>
+    armShutdownWatchdog({
+      timeoutMs: config.shutdownTimeoutMs,
+      onTimeout: (ms) => log.error({ timeoutMs: ms }, 'shutdown did not finish in time (is Redis or PostgreSQL unreachable?); exiting'),
+    });
   if (config.runMigrations) {
     await ensureDatabase(config.databaseUrl);
     const applied = await runMigrations(config.databaseUrl);
@@ -28,10 +31,12 @@ async function main(): Promise<void> {
   }
   if (config.processRole === 'worker') {
     await createWorkerApp(config, log);
+    watchdog();
     log.info({ role: 'worker' }, 'worker started');
     return;
   }
   const app = await createHttpApp(config, log);
+  watchdog();
   await app.listen({ port: config.port, host: config.host });
   log.info({ role: config.processRole, url: `http://localhost:${config.port}`, docs: `${config.publicBaseUrl}/docs` }, 'nurture engine listening');
 }
