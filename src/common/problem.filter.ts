@@ -36,6 +36,39 @@ export interface Problem {
   errors?: FieldError[];
 }
 
+/** Node's codes for a server that cannot be reached or dropped the connection. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** What pg, pg-pool and ioredis say when their server is gone or out of reach. */
+const UNAVAILABLE_MESSAGES = [
+  /^Connection terminated/i,
+  /timeout exceeded when trying to connect/i,
+  /is not queryable/i,
+  /^Connection is closed/i,
+  /max retries per request/i,
+  /^Command timed out/i,
+];
+
+/**
+ * Whether an error means PostgreSQL or Redis cannot be reached right now (down, restarting, refusing
+ * connections, out of connection slots), rather than a fault in the request or the code: such a request can
+ * be sent again shortly, so it gets 503 with Retry-After, not 500. Looks through TypeORM's `driverError` and
+ * error causes. SQLSTATE class 08 is a connection exception; 57P01–57P03 a server shutting down or starting;
+ * 53300 no connection slot left.
+ */
+export function isUnavailable(exception: unknown): boolean {
+  for (let e = exception as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (NETWORK_CODES.has(code) || code.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(code)) return true;
+    const message = typeof e.message === 'string' ? e.message : '';
+    if (UNAVAILABLE_MESSAGES.some((m) => m.test(message))) return true;
+    e = (e.driverError ?? e.cause) as typeof e;
+  }
+  return false;
+}
+
+/** Seconds a client is asked to wait before trying again when a backing service is unavailable. */
+export const UNAVAILABLE_RETRY_AFTER_S = 5;
+
 export function problemOf(exception: unknown): Problem {
   if (exception instanceof DomainError) {
     const status = STATUS[exception.code];
@@ -75,6 +108,14 @@ export function problemOf(exception: unknown): Problem {
       ...(fe.statusCode === 400 ? { errors: [{ field: 'body', message: detail }] } : {}),
     };
   }
+  if (isUnavailable(exception)) {
+    return {
+      type: 'urn:nurture:problem:unavailable',
+      title: TITLE[503],
+      status: HttpStatus.SERVICE_UNAVAILABLE,
+      detail: 'The database or Redis cannot be reached right now. Try again shortly.',
+    };
+  }
   return {
     type: 'urn:nurture:problem:internal',
     title: TITLE[500],
@@ -89,8 +130,10 @@ export function problemOf(exception: unknown): Problem {
  */
 export function sendProblem(exception: unknown, request: FastifyRequest | undefined, reply: FastifyReply, logger: Pick<Logger, 'error'>): FastifyReply {
   const problem = problemOf(exception);
-  if (problem.status >= 500) logger.error({ err: exception, reqId: request?.id }, 'unhandled error');
+  if (problem.status === 503) logger.error({ err: (exception as Error)?.message, reqId: request?.id }, 'a backing service is unavailable');
+  else if (problem.status >= 500) logger.error({ err: exception, reqId: request?.id }, 'unhandled error');
   problem.instance = request?.url?.split('?')[0];
+  if (problem.status === 503) void reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_S));
   return reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(problem);
 }
 

@@ -1,0 +1,32 @@
+import { isUnavailable, problemOf } from './problem.filter.js';
+
+describe('problems for errors of the backing services', () => {
+  const sys = (code: string, message = code) => Object.assign(new Error(message), { code });
+
+  it.each([
+    ['a refused connection', sys('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432')],
+    ['a reset connection', sys('ECONNRESET')],
+    ['pg: the server closed the connection', new Error('Connection terminated unexpectedly')],
+    ['pg-pool: no connection in time', new Error('timeout exceeded when trying to connect')],
+    ['PostgreSQL shutting down (57P01)', sys('57P01', 'terminating connection due to administrator command')],
+    ['PostgreSQL starting up (57P03)', sys('57P03', 'the database system is starting up')],
+    ['no connection slot left (53300)', sys('53300', 'sorry, too many clients already')],
+    ['a connection exception (08006)', sys('08006', 'connection failure')],
+    ['TypeORM wrapping a driver error', Object.assign(new Error('Query failed'), { driverError: sys('57P01', 'terminating connection') })],
+    ['an error caused by one', new Error('could not enqueue', { cause: new Error('Connection is closed.') })],
+    ['ioredis giving up a command', new Error('Reached the max retries per request limit (which is 20). Refer to "maxRetriesPerRequest" option for details.')],
+  ])('answers %s with 503 and a problem of its own', (_name, err) => {
+    expect(isUnavailable(err)).toBe(true);
+    expect(problemOf(err)).toMatchObject({ status: 503, type: 'urn:nurture:problem:unavailable', title: 'Service Unavailable' });
+  });
+
+  it.each([
+    ['a bug', new TypeError("Cannot read properties of undefined (reading 'id')")],
+    ['a unique violation (23505)', sys('23505', 'duplicate key value violates unique constraint')],
+    ['a query error (42P01)', Object.assign(new Error('Query failed'), { driverError: sys('42P01', 'relation "x" does not exist') })],
+    ['nothing at all', undefined],
+  ])('still answers %s with 500', (_name, err) => {
+    expect(isUnavailable(err)).toBe(false);
+    expect(problemOf(err)).toMatchObject({ status: 500, type: 'urn:nurture:problem:internal' });
+  });
+});
