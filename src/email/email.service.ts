@@ -11,6 +11,7 @@ import { renderEngine } from './domain/render-cache.js';
 import { emailHashSql } from '../suppression/email-hash.js';
 import { EmailMessagesRepository } from './email-messages.repository.js';
 import { NurtureMailer, type NurtureEmailOutcome, type NurtureEmailRequest } from './nurture-mailer.js';
+import { settlesWithin } from '../common/settles-within.js';
 
 /** Jobs per round trip to Redis. */
 const DISPATCH_CHUNK = 100;
@@ -21,6 +22,9 @@ const DISPATCH_CHUNK = 100;
  * 'suppressed' row and no email); `dispatch` hands the ids to the delivery queue after commit, up to DELIVERY_BATCH per job.
  * Nothing is rendered here: the delivery worker renders right before sending.
  */
+/** The longest a dispatch waits for Redis to take its jobs before leaving them to the delivery sweep. */
+const DISPATCH_WAIT_MS = 2000;
+
 @Injectable()
 export class EmailService extends NurtureMailer {
   private readonly logger = new Logger(EmailService.name);
@@ -90,7 +94,13 @@ export class EmailService extends NurtureMailer {
             : { name: DELIVER_JOB, data: { messageIds: batch.map((m) => m.id) }, opts: { jobId: deliveryBatchJobId(batch[0], batch.length) } },
         );
       }
-      for (let i = 0; i < jobs.length; i += DISPATCH_CHUNK) await this.queue.addBulk(jobs.slice(i, i + DISPATCH_CHUNK));
+      const added = (async () => {
+        for (let i = 0; i < jobs.length; i += DISPATCH_CHUNK) await this.queue.addBulk(jobs.slice(i, i + DISPATCH_CHUNK));
+      })();
+      // While Redis is unreachable BullMQ waits for it; the caller (often a request) need not.
+      if (!(await settlesWithin(added, DISPATCH_WAIT_MS))) {
+        this.logger.warn({ count: messageIds.length }, 'Redis did not take the emails in time; the delivery sweep will dispatch them');
+      }
     } catch (err) {
       // The rows are committed and queued; the delivery sweep dispatches them.
       this.logger.warn({ err, count: messageIds.length }, 'could not dispatch emails; the delivery sweep will');

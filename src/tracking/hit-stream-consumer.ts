@@ -7,6 +7,7 @@ import { lingerWait, streamIdMs } from './domain/drain-linger.js';
 import { decodeHit, type TrackingHit } from './domain/tracking-hit.js';
 import type { HitRecorder } from './hit-recorder.service.js';
 import { ensureHitGroup, HIT_GROUP, hitStreamKey, throttled, trackingRedis } from './hit-stream.js';
+import { settlesWithin } from '../common/settles-within.js';
 
 type StreamEntry = [id: string, fields: string[]];
 type DrainSettings = Pick<
@@ -58,7 +59,7 @@ export class HitStreamConsumer {
     // when it is closed while waiting to reconnect), and nothing could be acknowledged anyway. So it is not
     // waited for then, nor for longer than STOP_WAIT_MS: a worker told to stop during a Redis outage used to
     // wait for Redis forever. What it had taken stays pending and is taken over (storing is idempotent).
-    if (connected && this.loop) await untilOrAfter(this.loop, STOP_WAIT_MS);
+    if (connected && this.loop) await settlesWithin(this.loop, STOP_WAIT_MS).catch(() => false);
     await this.forgetSelf();
     // Not twice: ioredis arms a 2 s timer per disconnect that only the stream's close clears, and a closed
     // stream closes no more (the timer then kept a process whose app had closed alive for 2 s).
@@ -199,16 +200,6 @@ export class HitStreamConsumer {
 function isDataError(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
   return typeof code === 'string' && /^2[23]/.test(code);
-}
-
-/** Resolves when `work` settles or after `ms`, whichever comes first, leaving no timer behind. */
-async function untilOrAfter(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function sleep(ms: number): Promise<void> {
