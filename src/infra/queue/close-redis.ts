@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { settlesWithin } from '../../common/settles-within.js';
 
 /** How long a connected client's QUIT may take at shutdown before the connection is simply dropped. */
 const QUIT_WAIT_MS = 1000;
@@ -17,14 +18,7 @@ export async function closeRedis(redis: Redis): Promise<void> {
     redis.disconnect();
     return;
   }
-  let timer: NodeJS.Timeout | undefined;
   const ended = new Promise<void>((resolve) => redis.once('end', () => resolve()));
-  try {
-    await Promise.race([redis.quit().then(() => ended), new Promise((resolve) => (timer = setTimeout(resolve, QUIT_WAIT_MS)))]);
-  } catch {
-    // dropped below
-  } finally {
-    clearTimeout(timer);
-  }
-  if ((redis.status as string) !== 'end') redis.disconnect(); // QUIT did not finish in time (status changed meanwhile)
+  await settlesWithin(redis.quit().then(() => ended), QUIT_WAIT_MS).catch(() => false);
+  if ((redis.status as string) !== 'end') redis.disconnect(); // QUIT failed or did not finish in time
 }
