@@ -15,6 +15,8 @@ import { settlesWithin } from '../common/settles-within.js';
 
 /** Jobs per round trip to Redis. */
 const DISPATCH_CHUNK = 100;
+/** The longest a dispatch waits for Redis to take its jobs before leaving them to the delivery sweep. */
+const DISPATCH_WAIT_MS = 2000;
 
 /**
  * Email as programs and people ask for it. `enqueue` writes the message row inside the caller's
@@ -22,9 +24,6 @@ const DISPATCH_CHUNK = 100;
  * 'suppressed' row and no email); `dispatch` hands the ids to the delivery queue after commit, up to DELIVERY_BATCH per job.
  * Nothing is rendered here: the delivery worker renders right before sending.
  */
-/** The longest a dispatch waits for Redis to take its jobs before leaving them to the delivery sweep. */
-const DISPATCH_WAIT_MS = 2000;
-
 @Injectable()
 export class EmailService extends NurtureMailer {
   private readonly logger = new Logger(EmailService.name);

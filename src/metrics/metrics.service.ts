@@ -6,7 +6,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { QUEUES } from '../infra/queue/queue-names.js';
-import { hitStreamKey, STORING_LAG, throttled, trackingRedis } from '../tracking/hit-stream.js';
+import { throttled } from '../common/throttled.js';
+import { hitStreamKey, STORING_LAG, trackingRedis } from '../tracking/hit-stream.js';
 import { closeRedis } from '../infra/queue/close-redis.js';
 
 /**

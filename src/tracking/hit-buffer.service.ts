@@ -4,7 +4,8 @@ import { Batcher } from '../common/batcher.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { encodeHit, type TrackingHit } from './domain/tracking-hit.js';
 import { HitRecorder } from './hit-recorder.service.js';
-import { backpressureLag, hitStreamKey, throttled, trackingRedis } from './hit-stream.js';
+import { throttled } from '../common/throttled.js';
+import { backpressureLag, hitStreamKey, trackingRedis } from './hit-stream.js';
 import { closeRedis } from '../infra/queue/close-redis.js';
 
 const PUSH_TIMEOUT_MS = 1000;

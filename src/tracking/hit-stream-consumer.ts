@@ -6,7 +6,8 @@ import type { AppConfig } from '../config/app-config.js';
 import { lingerWait, streamIdMs } from './domain/drain-linger.js';
 import { decodeHit, type TrackingHit } from './domain/tracking-hit.js';
 import type { HitRecorder } from './hit-recorder.service.js';
-import { ensureHitGroup, HIT_GROUP, hitStreamKey, throttled, trackingRedis } from './hit-stream.js';
+import { throttled } from '../common/throttled.js';
+import { ensureHitGroup, HIT_GROUP, hitStreamKey, trackingRedis } from './hit-stream.js';
 import { settlesWithin } from '../common/settles-within.js';
 
 type StreamEntry = [id: string, fields: string[]];
