@@ -5,11 +5,16 @@
  * does is also done later by a sweep (PostgreSQL is the source of truth), so the request need not wait.
  */
 export async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  return (await within(work, ms)) !== undefined;
+}
+
+/** {@link settlesWithin} with the work's value: `{ value }` when it fulfilled in time, undefined when the time ran out. */
+export async function within<T>(work: Promise<T>, ms: number): Promise<{ value: T } | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const done = work.then(() => true);
+  const done = work.then((value) => ({ value }));
   done.catch(() => undefined); // a failure after the time ran out is nobody's to handle
   try {
-    return await Promise.race([done, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
+    return await Promise.race([done, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]);
   } finally {
     clearTimeout(timer);
   }

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
@@ -64,6 +64,8 @@ const view = (r: DeliveryRow): DeliveryView => ({
 /** The delivery log of a subscription (newest first), one delivery with its attempts and body, and replay. */
 @Injectable()
 export class WebhookDeliveryLogService {
+  private readonly logger = new Logger(WebhookDeliveryLogService.name);
+
   constructor(
     private readonly db: DataSource,
     private readonly dispatcher: WebhookDispatcher,
@@ -113,7 +115,10 @@ export class WebhookDeliveryLogService {
       );
       return u;
     });
-    await this.dispatcher.ensureRunning({ id: row.id, attempts: row.attempts });
+    // The row is pending and due now: if Redis does not take the job, the webhook sweep queues it once it can.
+    await this.dispatcher.ensureRunning({ id: row.id, attempts: row.attempts }).catch((err: unknown) => {
+      this.logger.warn({ deliveryId: row.id, err: String(err) }, 'could not queue the replay; the webhook sweep will');
+    });
     return view(row);
   }
 

@@ -1,8 +1,16 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import { within } from '../common/settles-within.js';
 import { QUEUES, type DeliverWebhookJob } from '../infra/queue/queue-names.js';
 import { WEBHOOK_JOB, webhookJobId } from './webhook-job.js';
+
+/**
+ * The longest a call waits for Redis. BullMQ waits for as long as Redis is unreachable; the delivery rows are
+ * in PostgreSQL, and the webhook sweep puts due ones on the queue again, so callers (a replay request, the
+ * outbox relay) need not wait: they get an error after this and log that the sweep will.
+ */
+export const WEBHOOK_QUEUE_WAIT_MS = 2000;
 
 /** Puts delivery attempts on the webhooks queue (ids only; the row decides whether anything is sent). */
 @Injectable()
@@ -11,6 +19,21 @@ export class WebhookDispatcher {
 
   async dispatch(deliveries: { id: string; attempts: number }[], delayMs = 0): Promise<void> {
     if (!deliveries.length) return;
+    await this.inTime(this.add(deliveries, delayMs));
+  }
+
+  /** Makes sure the job for this attempt runs now: a delayed one is promoted, a finished or missing one added again. */
+  ensureRunning(d: { id: string; attempts: number }): Promise<'alive' | 'promoted' | 'added'> {
+    return this.inTime(this.revive(d));
+  }
+
+  private async inTime<T>(work: Promise<T>): Promise<T> {
+    const done = await within(work, WEBHOOK_QUEUE_WAIT_MS);
+    if (!done) throw new Error(`Redis did not take the webhook job within ${WEBHOOK_QUEUE_WAIT_MS} ms`);
+    return done.value;
+  }
+
+  private async add(deliveries: { id: string; attempts: number }[], delayMs: number): Promise<void> {
     await this.queue.addBulk(
       deliveries.map((d) => ({
         name: WEBHOOK_JOB,
@@ -20,8 +43,7 @@ export class WebhookDispatcher {
     );
   }
 
-  /** Makes sure the job for this attempt runs now: a delayed one is promoted, a finished or missing one added again. */
-  async ensureRunning(d: { id: string; attempts: number }): Promise<'alive' | 'promoted' | 'added'> {
+  private async revive(d: { id: string; attempts: number }): Promise<'alive' | 'promoted' | 'added'> {
     const jobId = webhookJobId(d.id, d.attempts);
     const job = await this.queue.getJob(jobId);
     const state = job ? await job.getState() : 'unknown';
@@ -31,7 +53,7 @@ export class WebhookDispatcher {
     }
     if (['waiting', 'active', 'prioritized', 'waiting-children'].includes(state)) return 'alive';
     if (job) await this.queue.remove(jobId).catch(() => 0);
-    await this.dispatch([d]);
+    await this.add([d], 0);
     return 'added';
   }
 }
