@@ -20,6 +20,18 @@ describe('health with its email check', () => {
     }
   });
 
+  it('is degraded in production without an SMTP relay: email would reach nobody', async () => {
+    const t = await startTestApp({ env: { NODE_ENV: 'production', TRACKING_SECRET: 'production-tracking-secret-0123456789abcdef', SENDER_ADDRESS: 'Kerkstraat 1, 2000 Antwerpen' } });
+    try {
+      const res = await t.http().get('/health');
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ status: 'degraded', checks: { database: { status: 'up' }, smtp: { status: 'down', transport: 'dev-mailbox' } } });
+      expect(res.body.checks.smtp.error).toMatch(/SMTP_URL is not set/);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('reaches the SMTP relay, and reuses the result for a while instead of connecting on every request', async () => {
     const sink = await SmtpSink.start();
     const t = await startTestApp({ env: { SMTP_URL: sink.url } });

@@ -1,11 +1,12 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Queue } from 'bullmq';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/roles.js';
 import { settlesWithin } from '../common/settles-within.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { MailTransport } from '../email/transport/mail-transport.js';
 import { QUEUES } from '../infra/queue/queue-names.js';
 
@@ -17,6 +18,8 @@ export type Check = { status: 'up' | 'down'; latencyMs?: number; error?: string 
  * should not cost the relay a login each time.
  */
 export const SMTP_CHECK_REUSE_MS = 10_000;
+
+const NO_RELAY_IN_PRODUCTION: Check = { status: 'down', error: 'SMTP_URL is not set: email goes to the development mailbox and reaches nobody' };
 
 /** How long one check may take before it counts as down. */
 const CHECK_TIMEOUT_MS = 2000;
@@ -42,11 +45,12 @@ export class HealthController {
     private readonly db: DataSource,
     @InjectQueue(QUEUES.scoring) private readonly queue: Queue,
     private readonly mail: MailTransport,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
    * Reports PostgreSQL, Redis and where email goes (the SMTP relay, reached and accepting our login, or the
-   * development mailbox). 503 when PostgreSQL or Redis is down: the service cannot work. An unreachable relay
+   * development mailbox, which counts as down in production: email would reach nobody). 503 when PostgreSQL or Redis is down: the service cannot work. An unreachable relay
    * answers 200 with status `degraded`: email waits and is retried, nothing is lost, and taking API processes
    * out of a load balancer would stop tracking and ingest for nothing. The relay's address and credentials
    * are never shown.
@@ -65,6 +69,8 @@ export class HealthController {
   }
 
   private checkMail(): Promise<Check> {
+    // Working, but nobody reads it: production without a relay (the module warned at start-up too).
+    if (this.config.production && this.mail.kind === 'dev-mailbox') return Promise.resolve(NO_RELAY_IN_PRODUCTION);
     const now = performance.now();
     if (!this.mailCheck || now - this.mailCheck.startedAt >= SMTP_CHECK_REUSE_MS) {
       this.mailCheck = { startedAt: now, check: timed(() => this.mail.verify()).then(withoutSecrets) };
