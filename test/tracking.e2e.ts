@@ -273,6 +273,33 @@ describe('open and click tracking', () => {
       expect(events).toEqual([{ machine: true }, { machine: true }]);
     });
 
+    it('marks a click as the scanner’s when that address clicked the honeypot earlier, beyond the burst window', async () => {
+      const leadId = await newLead();
+      const messageId = await sentMessage(leadId);
+      await t.http().get(`/t/c/${token({ k: 'c', m: messageId, l: HONEYPOT_LINK_INDEX })}`).set('user-agent', CHROME).expect(200);
+      await recorded(messageId);
+      clock.advance(40_000); // far outside the burst window, within the honeypot-peer minute
+      await t.http().get(`/t/c/${token({ k: 'c', m: messageId, l: 1 })}`).set('user-agent', CHROME).expect(302);
+      const rows = await eventually(async () => {
+        const r = await interactions(messageId);
+        return r.length === 2 ? r : null;
+      });
+      expect(rows.map((r) => [r.link_index, r.machine, r.reason])).toEqual([
+        [HONEYPOT_LINK_INDEX, true, 'honeypot'],
+        [1, true, 'scanner_honeypot_peer'],
+      ]);
+      // A minute and more later, a click on that message is a person's again.
+      clock.advance(61_000);
+      await t.http().get(`/t/c/${token({ k: 'c', m: messageId, l: 0 })}`).set('user-agent', CHROME).expect(302);
+      const later = await eventually(async () => {
+        const r = await interactions(messageId);
+        return r.length === 3 ? r : null;
+      });
+      expect(later.map((r) => [r.link_index, r.machine, r.reason])[2]).toEqual([0, false, 'human']);
+      clock.advance(3_000); // past the burst window, so the sweep scores it
+      expect((await scoredLedger(leadId)).map((r) => r.rule_id)).toEqual(['email-clicked']);
+    });
+
     it('treats several links of one message clicked within a second or two as a scanner’s burst', async () => {
       const leadId = await newLead();
       const messageId = await sentMessage(leadId);

@@ -3,6 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { preparedQuery } from '../infra/database/prepared-query.js';
+import { HONEYPOT_LINK_INDEX } from './domain/honeypot.js';
 import { classifyHits, type PriorClick, type ScannerSettings, type SentMessageFacts } from './domain/scanner-rules.js';
 import type { TrackingHit } from './domain/tracking-hit.js';
 import { CLICK_CONTEXT_SQL, hitsJson, STORE_SQL } from './hit-store-sql.js';
@@ -67,21 +68,31 @@ export class HitRecorder {
     return { stored: row.stored, reclassified: corrected };
   }
 
-  /** The sent times of the clicked messages, and stored clicks on them close enough in time to matter for bursts and honeypot peers. */
+  /**
+   * The sent times of the clicked messages, and the stored clicks that can change a verdict: those on them
+   * within the burst window of the batch's clicks, their honeypot clicks within the honeypot-peer window,
+   * and all clicks within that window on messages whose honeypot this batch clicked.
+   */
   private async clickContext(m: EntityManager, hits: TrackingHit[]): Promise<{ sent: Map<string, SentMessageFacts>; prior: PriorClick[] }> {
     const clicks = hits.filter((h) => h.kind === 'click');
     if (!clicks.length) return { sent: new Map(), prior: [] };
-    const reach = Math.max(this.settings.burstWindowMs, this.settings.honeypotPeerWindowMs);
+    const { burstWindowMs, honeypotPeerWindowMs } = this.settings;
     let earliest = Infinity;
     let latest = -Infinity;
+    const trapped = new Set<string>();
     for (const c of clicks) {
       if (c.at < earliest) earliest = c.at;
       if (c.at > latest) latest = c.at;
+      if (c.linkIndex === HONEYPOT_LINK_INDEX) trapped.add(c.messageId);
     }
+    const at = (ms: number) => new Date(ms).toISOString();
     const [ctx] = await preparedQuery<ClickContext>(m, CLICK_CONTEXT_SQL, [
       [...new Set(clicks.map((h) => h.messageId))],
-      new Date(earliest - reach).toISOString(),
-      new Date(latest + reach).toISOString(),
+      at(earliest - burstWindowMs),
+      at(latest + burstWindowMs),
+      at(earliest - honeypotPeerWindowMs),
+      at(latest + honeypotPeerWindowMs),
+      [...trapped],
     ]);
     const sent = new Map<string, SentMessageFacts>();
     for (const [id, at] of Object.entries(ctx.sent ?? {})) sent.set(id, { sentAt: at });
