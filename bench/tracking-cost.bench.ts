@@ -26,7 +26,7 @@ export interface TrackingCostBenchOptions extends TrackingLoadOptions {
 
 const DEFAULTS: TrackingCostBenchOptions = {
   leads: 5_000,
-  messages: 20_000,
+  messages: 50_000,
   connections: 64,
   rate: 3_000,
   seconds: 20,

@@ -37,12 +37,12 @@ export interface TrackingBenchOptions extends TrackingLoadOptions {
   steadySeconds: number;
 }
 
-const DEFAULTS: TrackingBenchOptions = { leads: 5_000, messages: 20_000, connections: 64, saturationSeconds: 10, steadyRates: [5_000, 2_000], steadySeconds: 10 };
+const DEFAULTS: TrackingBenchOptions = { leads: 5_000, messages: 50_000, connections: 64, saturationSeconds: 10, steadyRates: [5_000, 2_000], steadySeconds: 10 };
 
 export async function runTrackingBench(options: Partial<TrackingBenchOptions> = {}): Promise<Record<string, number>> {
   const opts = { ...DEFAULTS, ...options };
   const rig = { database: DATABASE, queuePrefix: `benchtr${Date.now()}`, port: PORT, ...opts };
-  return withTrackingRig(rig, async ({ api, worker, db, pool, messageIds, clicks, opens, mixed }) => {
+  return withTrackingRig(rig, async ({ api, worker, db, pool, messageIds, clicks, opens, mixed, click, open }) => {
     const results: Record<string, number> = { 'machine load average at start (1 min, 2 cores)': loadavg()[0] };
     let answered = 0;
 
@@ -54,10 +54,10 @@ export async function runTrackingBench(options: Partial<TrackingBenchOptions> = 
     await allScored(db, 60_000);
 
     const cpu = new CpuMeter({ api: api.child.pid!, worker: worker.child.pid!, 'load generator': process.pid }, DATABASE);
-    const saturate = async (name: string, paths: string[], expected: number, around: <T>(work: () => Promise<T>) => Promise<T> = (work) => work()) => {
+    const saturate = async (name: string, path: (i: number) => string, expected: number, around: <T>(work: () => Promise<T>) => Promise<T> = (work) => work()) => {
       log(`${name}: saturation for ${opts.saturationSeconds} s`);
       cpu.start();
-      const run = await around(() => closedLoop(pool, (i) => paths[(i * 7919) % paths.length], { seconds: opts.saturationSeconds, expected }));
+      const run = await around(() => closedLoop(pool, path, { seconds: opts.saturationSeconds, expected }));
       Object.assign(results, cpu.report(`${name}: CPU %`));
       answered += run.ok;
       const waited = await allStored(db, answered, 120_000);
@@ -69,8 +69,8 @@ export async function runTrackingBench(options: Partial<TrackingBenchOptions> = 
       results[`${name}: all stored, after the last answer (ms)`] = waited;
       results[`${name}: all scored, after the last answer (ms)`] = scored;
     };
-    await saturate('click redirects', clicks, 302);
-    await saturate('open pixel', opens, 200);
+    await saturate('click redirects', click, 302);
+    await saturate('open pixel', open, 200);
 
     const apiPid = api.child.pid!;
     const requestPath = () => [apiPid, process.pid, ...pidsOf('redis-server')];
@@ -118,7 +118,7 @@ export async function runTrackingBench(options: Partial<TrackingBenchOptions> = 
       });
     }
     // Backpressure keeps storing within about a second even when the request path's weight would starve it.
-    if (weighted) await saturate('click redirects, request path CPU-weighted', clicks, 302, weighted);
+    if (weighted) await saturate('click redirects, request path CPU-weighted', click, 302, weighted);
     const [{ backlog }] = (await db.query(`SELECT count(*)::int AS backlog FROM scoring_queue`)).rows;
     Object.assign(results, {
       'interactions stored in total': answered,
