@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import { LoggedQueue, LoggedWorker } from './logged-queue.js';
 import { QUEUES } from './queue-names.js';
 
 /** Parses REDIS_URL into the connection options BullMQ hands to ioredis. */
@@ -18,6 +19,11 @@ export function redisConnection(redisUrl: string) {
 }
 
 const queues = Object.values(QUEUES).map((name) => ({ name }));
+
+// Queues and workers log their connection errors as structured, rate-limited warnings. Set before
+// registerQueue() below runs (it reads the class when this module's decorator is evaluated).
+BullModule.queueClass = LoggedQueue;
+BullModule.workerClass = LoggedWorker;
 
 @Global()
 @Module({
