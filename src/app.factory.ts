@@ -24,6 +24,8 @@ export async function createWorkerApp(
   overrides: AppOverrides = {},
 ): Promise<INestApplicationContext> {
   const app = await NestFactory.createApplicationContext(await AppModule.register(config, overrides), { logger: new PinoNestLogger(log), abortOnError: false });
-  app.enableShutdownHooks();
+  // Exit with process.exit() once closed (not by re-raising the signal), so pino writes what it still buffers:
+  // the lines logged while shutting down were lost otherwise.
+  app.enableShutdownHooks([], { useProcessExit: true });
   return app;
 }

@@ -47,7 +47,9 @@ export async function buildHttpApp(root: DynamicModule, config: AppConfig, log: 
   });
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
+  // Exit with process.exit() once closed (not by re-raising the signal), so pino writes what it still buffers:
+  // the lines logged while shutting down were lost otherwise.
+  app.enableShutdownHooks([], { useProcessExit: true });
   setupOpenApi(app, config.docsUi);
   if (config.queueDashboard) await setupQueueDashboard(app);
   return app;

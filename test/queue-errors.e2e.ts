@@ -3,6 +3,11 @@ import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { redisConnection } from '../src/infra/queue/queue.module.js';
 import { LoggedQueue, LoggedWorker, queueErrorLog } from '../src/infra/queue/logged-queue.js';
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { settlesWithin } from '../src/common/settles-within.js';
+import { TcpProxy } from './support/tcp-proxy.js';
+import { redisUrl } from './support/test-env.js';
 
 /**
  * While Redis is unreachable, BullMQ queues and workers report every reconnect attempt as an 'error' event;
@@ -34,5 +39,74 @@ describe('queue and worker connection errors while Redis is unreachable', () => 
       warned.mockRestore();
       reported.mockRestore();
     }
+  });
+
+  describe('closing a worker', () => {
+    const target = () => {
+      const u = new URL(redisUrl());
+      return { host: u.hostname, port: Number(u.port || 6379) };
+    };
+    const isForcedClose = ([, msg]: unknown[]) => String(msg).startsWith('closing a worker without waiting');
+
+    it('waits for the running job while Redis is up', async () => {
+      const warned = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const prefix = `t${randomBytes(4).toString('hex')}`;
+      const connection = redisConnection(redisUrl());
+      const queue = new LoggedQueue('closing', { connection, prefix });
+      let release!: () => void;
+      const running = new Promise<void>((resolve) => (release = resolve));
+      let started!: () => void;
+      const isRunning = new Promise<void>((resolve) => (started = resolve));
+      const worker = new LoggedWorker(
+        'closing',
+        async () => {
+          started();
+          await running;
+        },
+        { connection, prefix },
+      );
+      try {
+        await queue.add('job', {});
+        await isRunning;
+        const closing = worker.close();
+        expect(await settlesWithin(closing, 500)).toBe(false);
+        release();
+        expect(await settlesWithin(closing, 2_000)).toBe(true);
+        expect(warned.mock.calls.filter(isForcedClose)).toEqual([]);
+      } finally {
+        release();
+        await worker.close(true);
+        await queue.obliterate({ force: true });
+        await queue.close();
+        warned.mockRestore();
+      }
+    });
+
+    it('does not wait for Redis once it is unreachable (BullMQ’s own graceful close waits for ever)', async () => {
+      const warned = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const proxy = await TcpProxy.start(target());
+      const prefix = `t${randomBytes(4).toString('hex')}`;
+      const connection = { ...redisConnection(`redis://127.0.0.1:${proxy.port}`), retryStrategy: () => 100 };
+      const plain = new Worker('closing', async () => undefined, { connection, prefix });
+      const worker = new LoggedWorker('closing', async () => undefined, { connection, prefix });
+      plain.on('error', () => undefined);
+      try {
+        await plain.waitUntilReady();
+        await worker.waitUntilReady();
+        await new Promise((r) => setTimeout(r, 200)); // both are waiting for jobs
+        await proxy.cut();
+        await new Promise((r) => setTimeout(r, 300)); // their connections noticed and try to reconnect
+        const [plainClosed, closed] = await Promise.all([settlesWithin(plain.close(), 2_000), settlesWithin(worker.close(), 2_000)]);
+        expect(plainClosed).toBe(false);
+        expect(closed).toBe(true);
+        expect(warned.mock.calls.filter(isForcedClose)).toHaveLength(1);
+      } finally {
+        // The plain worker's close never finishes: stop its connections from reconnecting.
+        const backend = (plain as unknown as { backend: { client: Promise<Redis>; blockingClient?: Promise<Redis> } }).backend;
+        for (const client of [await backend.client, await backend.blockingClient]) client?.disconnect();
+        await proxy.close();
+        warned.mockRestore();
+      }
+    });
   });
 });

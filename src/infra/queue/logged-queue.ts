@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Queue, Worker, type Processor, type QueueOptions, type WorkerOptions } from 'bullmq';
+import { within } from '../../common/settles-within.js';
 
 /** How often, at most, a BullMQ connection error is logged, for all queues and workers of a process together. */
 export const QUEUE_ERROR_LOG_INTERVAL_MS = 30_000;
@@ -43,10 +44,34 @@ export class LoggedQueue extends Queue {
   }
 }
 
-/** BullMQ's Worker with its errors logged (see QueueErrorLog). */
+/** How long closing a worker waits to learn whether its Redis connection is up. */
+const CLIENT_WAIT_MS = 100;
+
+/**
+ * BullMQ's Worker with its errors logged (see QueueErrorLog), and a close that does not hang while Redis is
+ * unreachable. A graceful close waits for the worker's fetch loop, which waits for Redis as long as it is
+ * down: a process told to stop during an outage waited for SHUTDOWN_TIMEOUT_MS and exited with code 1.
+ * Then it closes at once instead, as BullMQ's forced close does. A job still running is not waited for; it
+ * could not be marked done without Redis anyway, and what it did is in PostgreSQL (an email counts as
+ * possibly sent, never sent twice; a job is run again after the outage, and its work is idempotent).
+ */
 export class LoggedWorker extends Worker {
   constructor(name: string, processor: string | URL | null | Processor | undefined, opts: WorkerOptions) {
     super(name, processor, opts);
     this.on('error', (err: Error) => queueErrorLog.report(`worker ${name}`, err));
+  }
+
+  override async close(force = false): Promise<void> {
+    if (!force && !(await this.redisReachable())) {
+      logger.warn({ worker: this.name }, 'closing a worker without waiting for its running jobs: Redis is unreachable');
+      force = true;
+    }
+    return super.close(force);
+  }
+
+  /** Whether the worker's Redis connection is up now (not when it never connected, or is reconnecting). */
+  private async redisReachable(): Promise<boolean> {
+    const client = await within(Promise.resolve(this.backend.client), CLIENT_WAIT_MS).catch(() => undefined);
+    return (client?.value as { status?: string } | undefined)?.status === 'ready';
   }
 }

@@ -1,0 +1,21 @@
+import net from 'node:net';
+import { Queue, Worker } from 'bullmq';
+const sockets = new Set();
+const proxy = net.createServer((c) => { const u = net.connect(6379, '127.0.0.1'); sockets.add(c); sockets.add(u); c.pipe(u); u.pipe(c); const d = () => { c.destroy(); u.destroy(); }; c.on('error', d); u.on('error', d); c.on('close', d); u.on('close', d); });
+await new Promise((r) => proxy.listen(6391, '127.0.0.1', r));
+const connection = { host: '127.0.0.1', port: 6391, maxRetriesPerRequest: null };
+const mode = process.argv[2];
+const q = new Queue('cutq', { connection, prefix: 'cuttest' });
+const w = new Worker('cutq', async () => {}, { connection, prefix: 'cuttest' });
+q.on('error', () => {}); w.on('error', () => {});
+await q.waitUntilReady(); await w.waitUntilReady();
+await new Promise((r) => setTimeout(r, 1000));
+proxy.close(); for (const s of sockets) s.destroy();
+await new Promise((r) => setTimeout(r, 1000));
+const time = async (name, p) => { const t0 = Date.now(); const r = await Promise.race([p.then(() => 'done', (e) => 'err ' + e.message), new Promise((r) => setTimeout(() => r('HUNG'), 3000))]); console.log(name, r, Date.now() - t0, 'ms'); };
+const qc = await q.backend.client; const wc = await w.backend.client;
+console.log('status', qc.status, wc.status);
+if (mode === 'disc') { await time('w.disconnect', w.disconnect()); await time('q.disconnect', q.disconnect()); }
+await time('w.close', mode === 'soft' ? w.close() : w.close(true));
+await time('q.close', q.close());
+setTimeout(() => { console.log('alive 3 s after; resources', process.getActiveResourcesInfo()); process.exit(0); }, 3000).unref();
