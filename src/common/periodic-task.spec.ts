@@ -1,3 +1,5 @@
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { PeriodicTask } from './periodic-task.js';
 
 /** A task whose runs finish when the test says so. */
@@ -57,5 +59,42 @@ describe('PeriodicTask', () => {
     task.onModuleDestroy();
     expect(await task.tickAfterCurrent()).toBe(0);
     expect(task.runs).toBe(1);
+  });
+
+  it('logs an unreachable database as one warning until it is back, then says so; other failures every time as errors', async () => {
+    const outcomes: (Error | null)[] = [];
+    class Flaky extends PeriodicTask {
+      protected readonly label = 'flaky task';
+      protected intervalMs(): number {
+        return 60_000;
+      }
+      protected async run(): Promise<number> {
+        const err = outcomes.shift();
+        if (err && err.message.startsWith('column')) throw err;
+        // Outages are caught and logged inside the run, which still finishes (as the scheduler's loops do).
+        if (err) this.logFailure(err, `${this.label} failed`);
+        return err ? 0 : 1;
+      }
+    }
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    try {
+      const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+      const task = new Flaky();
+      outcomes.push(refused(), refused(), refused(), null, refused(), new Error('column "x" does not exist'), new Error('column "x" does not exist'));
+      for (let i = 0; i < 7; i++) await task.tick();
+      // The first outage: one warning for three failed runs; then one "runs again"; the second outage warns afresh.
+      expect(warn.mock.calls.map(([fields, msg]) => [fields, msg])).toEqual([
+        [{ err: 'connect ECONNREFUSED 127.0.0.1:5432', suppressed: 0 }, 'flaky task failed: PostgreSQL or Redis is unreachable; retried every run'],
+        [{ err: 'connect ECONNREFUSED 127.0.0.1:5432', suppressed: 0 }, 'flaky task failed: PostgreSQL or Redis is unreachable; retried every run'],
+      ]);
+      expect(log.mock.calls.map(([msg]) => msg)).toEqual(['flaky task runs again: PostgreSQL and Redis are reachable']);
+      expect(error).toHaveBeenCalledTimes(2);
+    } finally {
+      warn.mockRestore();
+      error.mockRestore();
+      log.mockRestore();
+    }
   });
 });

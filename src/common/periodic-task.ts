@@ -1,5 +1,10 @@
 import { BeforeApplicationShutdown, Inject, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { isUnavailable } from './problem.filter.js';
+import { RepeatedLog } from './repeated-log.js';
+
+/** How often, at most, a task logs that it failed because PostgreSQL or Redis is unreachable. */
+export const UNAVAILABLE_LOG_INTERVAL_MS = 30_000;
 
 /**
  * A worker heartbeat: runs `run()` every `intervalMs`, never two at once in one process, logs a
@@ -16,6 +21,9 @@ export abstract class PeriodicTask implements OnApplicationBootstrap, OnModuleDe
   private timer?: NodeJS.Timeout;
   private current: Promise<number> | null = null;
   private stopping = false;
+  private unavailableLog?: RepeatedLog<{ err: string }>;
+  /** Whether the run under way logged a failure (some tasks catch their own and still finish). */
+  private failedThisRun = false;
   @Optional() @Inject(SchedulerRegistry) private readonly schedules?: SchedulerRegistry;
 
   /** How often to run, in milliseconds. */
@@ -56,15 +64,45 @@ export abstract class PeriodicTask implements OnApplicationBootstrap, OnModuleDe
   /** Runs now unless a run is under way (then returns that one) or the process is stopping. */
   tick(): Promise<number> {
     if (this.current || this.stopping) return this.current ?? Promise.resolve(0);
+    this.failedThisRun = false;
     this.current = this.run()
+      .then((n) => {
+        if (!this.failedThisRun) this.backAfterUnavailable();
+        return n;
+      })
       .catch((err: unknown) => {
-        this.logger.error(err instanceof Error ? err : String(err), `${this.label} failed`);
+        this.logFailure(err, `${this.label} failed`);
         return 0;
       })
       .finally(() => {
         this.current = null;
       });
     return this.current;
+  }
+
+  /**
+   * Logs a failed run (or part of one). A failure because PostgreSQL or Redis is unreachable is expected to
+   * repeat every run until it is back, so it is a warning at most once per UNAVAILABLE_LOG_INTERVAL_MS for
+   * the task, with how many were left out; anything else is logged each time, as an error with its stack.
+   */
+  protected logFailure(err: unknown, message: string): void {
+    this.failedThisRun = true;
+    if (!isUnavailable(err)) {
+      this.logger.error(err instanceof Error ? err : String(err), message);
+      return;
+    }
+    this.unavailableLog ??= new RepeatedLog(
+      (fields) => this.logger.warn(fields, `${this.label} failed: PostgreSQL or Redis is unreachable; retried every run`),
+      UNAVAILABLE_LOG_INTERVAL_MS,
+    );
+    this.unavailableLog.report({ err: err instanceof Error ? err.message : String(err) });
+  }
+
+  /** After runs failed because PostgreSQL or Redis was unreachable, a run that succeeds says so once. */
+  private backAfterUnavailable(): void {
+    if (!this.unavailableLog) return;
+    this.unavailableLog = undefined;
+    this.logger.log(`${this.label} runs again: PostgreSQL and Redis are reachable`);
   }
 
   /** Runs now; when a run is under way (it may have looked before the caller's news), once more after it. */

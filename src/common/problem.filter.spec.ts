@@ -1,4 +1,5 @@
-import { isUnavailable, problemOf } from './problem.filter.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isUnavailable, problemOf, sendProblem } from './problem.filter.js';
 
 describe('problems for errors of the backing services', () => {
   const sys = (code: string, message = code) => Object.assign(new Error(message), { code });
@@ -28,5 +29,33 @@ describe('problems for errors of the backing services', () => {
   ])('still answers %s with 500', (_name, err) => {
     expect(isUnavailable(err)).toBe(false);
     expect(problemOf(err)).toMatchObject({ status: 500, type: 'urn:nurture:problem:internal' });
+  });
+});
+
+describe('logging the errors answered', () => {
+  const reply = () => {
+    const sent: { status?: number; headers: Record<string, string>; body?: unknown } = { headers: {} };
+    const r = {
+      status: (code: number) => ((sent.status = code), r),
+      header: (name: string, value: string) => ((sent.headers[name] = value), r),
+      send: (body: unknown) => ((sent.body = body), r),
+    };
+    return { r: r as unknown as FastifyReply, sent };
+  };
+  const request = (id: string) => ({ id, url: '/api/v1/leads?x=1' }) as FastifyRequest;
+
+  it('logs requests answered 503 during an outage once per interval, the others every time', () => {
+    const lines: [unknown, string][] = [];
+    const logger = { error: (fields: unknown, msg: string) => void lines.push([fields, msg]) };
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    for (let i = 0; i < 50; i++) {
+      const { r, sent } = reply();
+      sendProblem(refused, request(`req-${i}`), r, logger);
+      expect(sent.status).toBe(503);
+      expect(sent.headers['retry-after']).toBe('5');
+    }
+    expect(lines).toEqual([[{ err: 'connect ECONNREFUSED 127.0.0.1:5432', reqId: 'req-0', suppressed: 0 }, 'a backing service is unavailable']]);
+    for (let i = 0; i < 3; i++) sendProblem(new TypeError('x is undefined'), request(`bug-${i}`), reply().r, logger);
+    expect(lines.slice(1).map(([, msg]) => msg)).toEqual(['unhandled error', 'unhandled error', 'unhandled error']);
   });
 });

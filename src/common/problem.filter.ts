@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ErrorCode, FieldError } from './domain-error.js';
+import { RepeatedLog } from './repeated-log.js';
 
 const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.Validation]: 422,
@@ -124,13 +125,25 @@ export function problemOf(exception: unknown): Problem {
   };
 }
 
+/** How often, at most, requests answered 503 because PostgreSQL or Redis is unreachable are logged. */
+export const UNAVAILABLE_REQUEST_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * During an outage every request fails the same way: one error line per interval (the latest request's id,
+ * and how many were left out) instead of one per request; each request's 503 is in the access log anyway.
+ */
+const unavailableRequests = new RepeatedLog<{ logger: Pick<Logger, 'error'>; err?: string; reqId?: string }>(
+  ({ logger, ...fields }) => logger.error(fields, 'a backing service is unavailable'),
+  UNAVAILABLE_REQUEST_LOG_INTERVAL_MS,
+);
+
 /**
  * Answers `reply` with the problem+json of `exception` (logging it when it is a 5xx, with the request id,
  * never the body): the filter's answer, for routes served outside Nest.
  */
 export function sendProblem(exception: unknown, request: FastifyRequest | undefined, reply: FastifyReply, logger: Pick<Logger, 'error'>): FastifyReply {
   const problem = problemOf(exception);
-  if (problem.status === 503) logger.error({ err: (exception as Error)?.message, reqId: request?.id }, 'a backing service is unavailable');
+  if (problem.status === 503) unavailableRequests.report({ logger, err: (exception as Error)?.message, reqId: request?.id });
   else if (problem.status >= 500) logger.error({ err: exception, reqId: request?.id }, 'unhandled error');
   problem.instance = request?.url?.split('?')[0];
   if (problem.status === 503) void reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_S));

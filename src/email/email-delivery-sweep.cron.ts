@@ -108,6 +108,6 @@ export class EmailDeliverySweepCron extends PeriodicTask {
   }
 
   private fail(err: unknown, message: string): void {
-    if (!this.isStopping()) this.logger.error(err instanceof Error ? err : String(err), message);
+    if (!this.isStopping()) this.logFailure(err, message);
   }
 }

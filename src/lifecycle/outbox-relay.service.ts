@@ -3,6 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { DomainEventType } from './outbox.js';
+import { isUnavailable } from '../common/problem.filter.js';
 
 /** A recorded domain event, as consumers receive it. */
 export interface OutboxEvent {
@@ -123,6 +124,8 @@ export class OutboxRelay {
       });
       return { claimed, tasks, soon };
     } catch (err) {
+      // With PostgreSQL unreachable, one by one would fail the same way: the next run tries again.
+      if (isUnavailable(err)) throw err;
       this.logger.warn({ err: errorText(err) }, 'outbox batch failed; relaying its events one by one');
       return { claimed: await this.relayOneByOne(limit), tasks: [], soon: [] };
     }

@@ -1,42 +1,27 @@
 import { Logger } from '@nestjs/common';
 import { Queue, Worker, type Processor, type QueueOptions, type WorkerOptions } from 'bullmq';
+import { RepeatedLog } from '../../common/repeated-log.js';
 import { within } from '../../common/settles-within.js';
 
 /** How often, at most, a BullMQ connection error is logged, for all queues and workers of a process together. */
 export const QUEUE_ERROR_LOG_INTERVAL_MS = 30_000;
 
-/**
- * Logs the errors BullMQ queues and workers emit (a Redis outage makes every one of them report each
- * reconnect attempt) as one structured warning per interval, naming where the latest came from and how many
- * were left out since the last line. Without a listener BullMQ prints each error with its stack to stderr,
- * outside the JSON log: about ten lines per second per connection while Redis is down.
- */
-export class QueueErrorLog {
-  private last = -Infinity;
-  private suppressed = 0;
-
-  constructor(
-    private readonly write: (fields: { source: string; err: string; suppressed: number }) => void,
-    private readonly intervalMs = QUEUE_ERROR_LOG_INTERVAL_MS,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  report(source: string, err: Error): void {
-    const at = this.now();
-    if (at - this.last < this.intervalMs) {
-      this.suppressed++;
-      return;
-    }
-    this.last = at;
-    this.write({ source, err: err.message, suppressed: this.suppressed });
-    this.suppressed = 0;
-  }
-}
-
 const logger = new Logger('Queue');
-export const queueErrorLog = new QueueErrorLog((fields) => logger.warn(fields, 'queue connection error (Redis); jobs wait and are retried'));
 
-/** BullMQ's Queue with its errors logged (see QueueErrorLog); the listener is attached before any connection can fail. */
+/**
+ * The errors BullMQ queues and workers emit (a Redis outage makes every one of them report each reconnect
+ * attempt) are logged as one structured warning per interval for the whole process, naming where the latest
+ * came from and how many were left out since the last line. Without a listener BullMQ prints each error with
+ * its stack to stderr, outside the JSON log: about ten lines per second per connection while Redis is down.
+ */
+export const queueErrorLog = {
+  log: new RepeatedLog<{ source: string; err: string }>((fields) => logger.warn(fields, 'queue connection error (Redis); jobs wait and are retried'), QUEUE_ERROR_LOG_INTERVAL_MS),
+  report(source: string, err: Error): void {
+    this.log.report({ source, err: err.message });
+  },
+};
+
+/** BullMQ's Queue with its errors logged (see queueErrorLog); the listener is attached before any connection can fail. */
 export class LoggedQueue extends Queue {
   constructor(name: string, opts: QueueOptions) {
     super(name, opts);
@@ -48,7 +33,7 @@ export class LoggedQueue extends Queue {
 const CLIENT_WAIT_MS = 100;
 
 /**
- * BullMQ's Worker with its errors logged (see QueueErrorLog), and a close that does not hang while Redis is
+ * BullMQ's Worker with its errors logged (see queueErrorLog), and a close that does not hang while Redis is
  * unreachable. A graceful close waits for the worker's fetch loop, which waits for Redis as long as it is
  * down: a process told to stop during an outage waited for SHUTDOWN_TIMEOUT_MS and exited with code 1.
  * Then it closes at once instead, as BullMQ's forced close does. A job still running is not waited for; it

@@ -32,7 +32,7 @@ export class ProgramSchedulerCron extends PeriodicTask {
   protected async run(): Promise<number> {
     const loops = Array.from({ length: this.config.programs.concurrency }, () =>
       this.scheduler.drain(() => this.isStopping()).catch((err: unknown) => {
-        this.logger.error(err instanceof Error ? err : String(err), `${this.label} failed`);
+        this.logFailure(err, `${this.label} failed`);
         return 0;
       }),
     );
