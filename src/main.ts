@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     armShutdownWatchdog({
       timeoutMs: config.shutdownTimeoutMs,
       onTimeout: (ms) => log.error({ timeoutMs: ms }, 'shutdown did not finish in time (is Redis or PostgreSQL unreachable?); exiting'),
+      onSignal: (signal) => log.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'stopping: finishing the work under way'),
     });
   if (config.runMigrations) {
     await ensureDatabase(config.databaseUrl);

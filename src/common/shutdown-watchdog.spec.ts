@@ -10,13 +10,15 @@ describe('the shutdown watchdog', () => {
     const target = new EventEmitter();
     const exits: number[] = [];
     const timeouts: number[] = [];
+    const signals: string[] = [];
     const disarm = armShutdownWatchdog({
       timeoutMs: 25_000,
       onTimeout: (ms) => timeouts.push(ms),
+      onSignal: (signal) => signals.push(signal),
       target: target as unknown as Pick<NodeJS.Process, 'once' | 'removeListener'>,
       exit: (code) => exits.push(code),
     });
-    return { target, exits, timeouts, disarm };
+    return { target, exits, timeouts, signals, disarm };
   };
 
   it('does nothing until a stop signal arrives', async () => {
@@ -36,12 +38,13 @@ describe('the shutdown watchdog', () => {
   });
 
   it('counts from the first signal: a second one (SIGINT after SIGTERM) does not restart the clock', async () => {
-    const { target, exits } = setup();
+    const { target, exits, signals } = setup();
     target.emit('SIGTERM');
     await jest.advanceTimersByTimeAsync(20_000);
     target.emit('SIGINT');
     await jest.advanceTimersByTimeAsync(5_000);
     expect(exits).toEqual([1]);
+    expect(signals).toEqual(['SIGTERM']); // "stopping" is said once
   });
 
   it('can be disarmed', async () => {

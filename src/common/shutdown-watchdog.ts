@@ -4,6 +4,8 @@ export interface ShutdownWatchdogOptions {
   timeoutMs: number;
   /** Called once, just before exiting, so the reason is logged. */
   onTimeout: (timeoutMs: number) => void;
+  /** Called once, when the first stop signal arrives (to log that the process is stopping). */
+  onSignal?: (signal: NodeJS.Signals) => void;
   signals?: readonly NodeJS.Signals[];
   target?: Pick<NodeJS.Process, 'once' | 'removeListener'>;
   exit?: (code: number) => void;
@@ -23,17 +25,19 @@ export function armShutdownWatchdog(options: ShutdownWatchdogOptions): () => voi
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const signals = options.signals ?? (['SIGTERM', 'SIGINT'] as const);
   let timer: NodeJS.Timeout | undefined;
-  const onSignal = () => {
+  const onSignal = (signal: NodeJS.Signals) => {
     if (timer) return;
+    options.onSignal?.(signal);
     timer = setTimeout(() => {
       options.onTimeout(options.timeoutMs);
       exit(1);
     }, options.timeoutMs);
     timer.unref();
   };
-  for (const signal of signals) target.once(signal, onSignal);
+  const listeners = signals.map((signal) => [signal, () => onSignal(signal)] as const);
+  for (const [signal, listener] of listeners) target.once(signal, listener);
   return () => {
     clearTimeout(timer);
-    for (const signal of signals) target.removeListener(signal, onSignal);
+    for (const [signal, listener] of listeners) target.removeListener(signal, listener);
   };
 }
