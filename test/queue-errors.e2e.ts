@@ -6,6 +6,7 @@ import { LoggedQueue, LoggedWorker, queueErrorLog } from '../src/infra/queue/log
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { settlesWithin } from '../src/common/settles-within.js';
+import { trackingRedis } from '../src/tracking/hit-stream.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { redisUrl } from './support/test-env.js';
 
@@ -14,8 +15,8 @@ import { redisUrl } from './support/test-env.js';
  * without a listener BullMQ prints each to stderr with its stack, outside the structured log, about ten
  * lines per second per connection. The service's queues and workers log them as rate-limited warnings.
  */
-describe('queue and worker connection errors while Redis is unreachable', () => {
-  it('go to the structured log as one warning per interval, never to stderr', async () => {
+describe('Redis connection errors and outages', () => {
+  it('queues and workers log their connection errors as one warning per interval, never to stderr', async () => {
     const printed = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     const warned = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const reported = jest.spyOn(queueErrorLog, 'report');
@@ -108,5 +109,27 @@ describe('queue and worker connection errors while Redis is unreachable', () => 
         warned.mockRestore();
       }
     });
+  });
+
+  it('a tracking connection reports the outage and, once, that Redis is reachable again', async () => {
+    const u = new URL(redisUrl());
+    const proxy = await TcpProxy.start({ host: u.hostname, port: Number(u.port || 6379) });
+    const errors: string[] = [];
+    let back = 0;
+    const redis = trackingRedis({ redisUrl: `redis://127.0.0.1:${proxy.port}` }, { maxRetriesPerRequest: null, retryStrategy: () => 100 }, (err) => errors.push(err.message), () => back++);
+    try {
+      await redis.ping();
+      expect(back).toBe(0); // the first connection is not a recovery
+      await proxy.cut();
+      await new Promise((r) => setTimeout(r, 500));
+      expect(errors.length).toBeGreaterThan(0);
+      await proxy.restore();
+      expect(await redis.ping()).toBe('PONG');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(back).toBe(1);
+    } finally {
+      redis.disconnect();
+      await proxy.close();
+    }
   });
 });

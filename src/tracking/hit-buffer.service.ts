@@ -79,6 +79,7 @@ export class HitBuffer implements OnModuleDestroy {
       config,
       { commandTimeout: PUSH_TIMEOUT_MS, maxRetriesPerRequest: 1 },
       throttled(10_000, (err) => this.logger.warn({ err: err.message }, 'tracking buffer connection error')),
+      () => this.logger.log('tracking buffer: Redis is reachable again'),
     );
     // A worker still holding a hit after a third of the reclaim time is taken for dead: even a starved live one
     // stores a batch far sooner, and holding answers would not bring a dead one's hits in any sooner.

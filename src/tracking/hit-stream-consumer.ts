@@ -44,7 +44,12 @@ export class HitStreamConsumer {
     private readonly reclaims: boolean,
   ) {
     this.key = hitStreamKey(settings);
-    this.redis = trackingRedis(settings, { maxRetriesPerRequest: null }, throttled(10_000, (err) => this.logger.warn({ err: err.message }, 'tracking drain connection error')));
+    this.redis = trackingRedis(
+      settings,
+      { maxRetriesPerRequest: null },
+      throttled(10_000, (err) => this.logger.warn({ err: err.message }, 'tracking drain connection error')),
+      () => this.logger.log('tracking drain: Redis is reachable again'),
+    );
   }
 
   start(): void {

@@ -45,10 +45,22 @@ export function hitStreamKey(config: Pick<AppConfig, 'queuePrefix'>): string {
   return `${config.queuePrefix}:tracking:hits`;
 }
 
-/** A Redis connection of its own (blocking reads must not share one), with errors logged by the caller. */
-export function trackingRedis(config: Pick<AppConfig, 'redisUrl'>, options: RedisOptions, onError: (err: Error) => void): Redis {
+/**
+ * A Redis connection of its own (blocking reads must not share one), with errors logged by the caller;
+ * `onBack` is called once the connection is ready again after errors (to say the outage is over).
+ */
+export function trackingRedis(config: Pick<AppConfig, 'redisUrl'>, options: RedisOptions, onError: (err: Error) => void, onBack?: () => void): Redis {
   const redis = new Redis({ ...redisConnection(config.redisUrl), ...options });
-  redis.on('error', onError);
+  let failing = false;
+  redis.on('error', (err: Error) => {
+    failing = true;
+    onError(err);
+  });
+  redis.on('ready', () => {
+    if (!failing) return;
+    failing = false;
+    onBack?.();
+  });
   return redis;
 }
 
