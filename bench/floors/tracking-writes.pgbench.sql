@@ -1,5 +1,5 @@
 -- The writes every human open or click needs, and nothing else: a floor for the tracking benchmark on this machine.
--- Run on the benchmark's database after `node dist/bench/run-all.js tracking` has left it (20,000 sent messages
+-- Run on the benchmark's database after `node dist/bench/run-all.js tracking` has left it (50,000 sent messages
 -- named bench:<i>, 5,000 leads), e.g. at most 5,000 hits/s (20 transactions of 250):
 --   pgbench -h 127.0.0.1 -U postgres -n -c 2 -j 1 -T 20 -R 20 -f bench/floors/tracking-writes.pgbench.sql nurture_bench_tracking
 -- or unthrottled (drop -R) for the most hits/s. Each transaction: 250 clicks on 250 messages of 250 leads. It reads
@@ -7,7 +7,7 @@
 -- the service), and scores it at once: locks the leads in id order, adds one ledger row each and updates their scores.
 -- No scoring queue, no JSON batch, no classification reads: cheaper than any design that stores and scores every hit.
 -- tps × 250 = hits/s.
-\set start random(0, 19749)
+\set start random(0, 49749)
 BEGIN;
 CREATE TEMP TABLE IF NOT EXISTS hb (id uuid, message_id uuid, lead_id uuid) ON COMMIT DELETE ROWS;
 INSERT INTO hb
