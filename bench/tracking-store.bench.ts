@@ -91,7 +91,9 @@ export async function runTrackingStoreBench(options: Partial<TrackingStoreBenchO
       }
       const ids = [...new Set(clickBatch().map((h) => h.messageId))];
       const before = postgresCpuSeconds(DATABASE);
-      await db.query({ name: 'context', text: CLICK_CONTEXT_SQL, values: [ids, new Date(clock - 60_000).toISOString(), new Date(clock + 60_000).toISOString()] });
+      // As HitRecorder reads it: the burst window (2 s) and the honeypot-peer minute either side; no honeypot clicked.
+      const at = (ms: number) => new Date(clock + ms).toISOString();
+      await db.query({ name: 'context', text: CLICK_CONTEXT_SQL, values: [ids, at(-2_000), at(2_000), at(-60_000), at(60_000), []] });
       context += postgresCpuSeconds(DATABASE) - before;
     }
     const perHit = (seconds: number) => Math.round((seconds * 1e6) / (opts.rounds * opts.batch));
