@@ -4,7 +4,7 @@ import { Batcher } from '../common/batcher.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { encodeHit, type TrackingHit } from './domain/tracking-hit.js';
 import { HitRecorder } from './hit-recorder.service.js';
-import { throttled } from '../common/throttled.js';
+import { RepeatedLog } from '../common/repeated-log.js';
 import { backpressureLag, hitStreamKey, trackingRedis } from './hit-stream.js';
 import { closeRedis } from '../infra/queue/close-redis.js';
 
@@ -63,10 +63,12 @@ export class HitBuffer implements OnModuleDestroy {
   /** The one poll of the storing lag that every held answer waits for. */
   private catchingUp: Promise<void> | null = null;
   private readonly batcher: Batcher<TrackingHit, void>;
-  private readonly warnHeld = throttled(60_000, (): void =>
-    this.logger.warn({ maxLagMs: this.maxLagMs }, 'tracking hits wait longer than TRACKING_BUFFER_MAX_LAG_MS to be stored: answers wait for storing to catch up'),
+  private readonly heldLog = new RepeatedLog<{ maxLagMs: number }>(
+    (fields) => this.logger.warn(fields, 'tracking hits wait longer than TRACKING_BUFFER_MAX_LAG_MS to be stored: answers wait for storing to catch up'),
+    60_000,
   );
-  private readonly warn = throttled(10_000, (err) => this.logger.warn({ err: err.message }, 'tracking buffer unavailable; writing hits directly'));
+  private readonly unavailableLog = new RepeatedLog<{ err: string }>((fields) => this.logger.warn(fields, 'tracking buffer unavailable; writing hits directly'), 10_000);
+  private readonly connectionLog = new RepeatedLog<{ err: string }>((fields) => this.logger.warn(fields, 'tracking buffer connection error'), 10_000);
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -78,7 +80,7 @@ export class HitBuffer implements OnModuleDestroy {
     const redis = trackingRedis(
       config,
       { commandTimeout: PUSH_TIMEOUT_MS, maxRetriesPerRequest: 1 },
-      throttled(10_000, (err) => this.logger.warn({ err: err.message }, 'tracking buffer connection error')),
+      (err) => this.connectionLog.report({ err: err.message }),
       () => this.logger.log('tracking buffer: Redis is reachable again'),
     );
     // A worker still holding a hit after a third of the reclaim time is taken for dead: even a starved live one
@@ -101,7 +103,7 @@ export class HitBuffer implements OnModuleDestroy {
     try {
       lagMs = await this.redis.addTrackingHits(this.key, ...hits.map(encodeHit));
     } catch (err) {
-      this.warn(err as Error);
+      this.unavailableLog.report({ err: (err as Error).message });
       try {
         await this.recorder.record(hits);
       } catch (fallbackErr) {
@@ -119,7 +121,7 @@ export class HitBuffer implements OnModuleDestroy {
    */
   private caughtUp(): Promise<void> {
     this.catchingUp ??= (async () => {
-      this.warnHeld();
+      this.heldLog.report({ maxLagMs: this.maxLagMs });
       const until = performance.now() + this.maxWaitMs;
       try {
         while (performance.now() < until) {

@@ -6,7 +6,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { lingerWait, streamIdMs } from './domain/drain-linger.js';
 import { decodeHit, type TrackingHit } from './domain/tracking-hit.js';
 import type { HitRecorder } from './hit-recorder.service.js';
-import { throttled } from '../common/throttled.js';
+import { RepeatedLog } from '../common/repeated-log.js';
 import { ensureHitGroup, HIT_GROUP, hitStreamKey, trackingRedis } from './hit-stream.js';
 import { settlesWithin } from '../common/settles-within.js';
 
@@ -36,7 +36,8 @@ export class HitStreamConsumer {
   private stopping = false;
   private reading = false;
   private lastReclaim = 0;
-  private readonly logFailure = throttled(5_000, (err) => this.logger.error({ err: err.message }, 'tracking drain failed; the batch will be retried'));
+  private readonly failures = new RepeatedLog<{ err: string }>((fields) => this.logger.error(fields, 'tracking drain failed; the batch will be retried'), 5_000);
+  private readonly connectionLog = new RepeatedLog<{ err: string }>((fields) => this.logger.warn(fields, 'tracking drain connection error'), 10_000);
 
   constructor(
     private readonly recorder: HitRecorder,
@@ -47,7 +48,7 @@ export class HitStreamConsumer {
     this.redis = trackingRedis(
       settings,
       { maxRetriesPerRequest: null },
-      throttled(10_000, (err) => this.logger.warn({ err: err.message }, 'tracking drain connection error')),
+      (err) => this.connectionLog.report({ err: err.message }),
       () => this.logger.log('tracking drain: Redis is reachable again'),
     );
   }
@@ -88,7 +89,7 @@ export class HitStreamConsumer {
       } catch (err) {
         if (this.stopping) break;
         if (String((err as Error).message).includes('NOGROUP')) groupReady = false; // the stream was deleted
-        this.logFailure(err as Error);
+        this.failures.report({ err: (err as Error).message });
         await sleep(Math.max(interval, 500));
       }
     }
