@@ -8,6 +8,7 @@ import { verifyToken } from '../src/tracking/domain/tracking-token.js';
 import { createLead, createTemplate } from './support/email-fixtures.js';
 import { SmtpSink, type ReceivedMail } from './support/smtp-sink.js';
 import { eventually, startTestApp, type TestApp } from './support/test-app.js';
+import { mailtoSubjectToken } from '../src/tracking/unsubscribe.service.js';
 
 const DOMAIN = 'studio-noord.example.be';
 const SELECTOR = 'nurture2026';
@@ -99,6 +100,11 @@ describe('what a lead receives', () => {
       expect(https.startsWith(`${BASE}/u/`)).toBe(true);
       expect(verifyToken(t.config.trackingSecret, https.slice(`${BASE}/u/`.length), 'u')).toEqual({ k: 'u', m: sent.messageId });
       expect(sent.mail.parsed.headerLines.find((h) => h.key === 'list-unsubscribe-post')?.line).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+      // The mailto form: an email with this subject, passed on by the relay, unsubscribes (unsubscribe.e2e).
+      const mailto = new URL(uris.find((u) => u.startsWith('mailto:'))!);
+      const subject = mailto.searchParams.get('subject')!;
+      expect(subject).toMatch(/^unsubscribe:/);
+      expect(verifyToken(t.config.trackingSecret, mailtoSubjectToken(`Re: ${subject}`)!, 'u')).toEqual({ k: 'u', m: sent.messageId });
     });
 
     it('routes every web link through a signed click token, and keeps the original URLs on the message', async () => {

@@ -157,4 +157,51 @@ describe('unsubscribing from an email', () => {
       expect((await state(bert)).consent).toBe('granted');
     });
   });
+
+  describe('by email to the List-Unsubscribe mailto address (the relay’s inbound webhook)', () => {
+    const mailed = (subject: unknown, key?: string) => (key ? t.http().post('/api/v1/email/unsubscribes').set('authorization', `Bearer ${key}`) : t.api('post', '/api/v1/email/unsubscribes')).send({ subject, from: 'someone@example.be' });
+
+    it('unsubscribes the recipient of the message the subject’s token names, once, whatever the client put before it', async () => {
+      const lead = await newLead();
+      const messageId = await sentMessage(lead.id);
+      const res = await mailed(`Re: unsubscribe:${unsubscribeToken(messageId)}`);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ unsubscribed: true, messageId, email: lead.email });
+      const after = await state(lead);
+      expect(after.consent).toBe('withdrawn');
+      expect(after.suppressions).toEqual([{ email_hash: emailHash(lead.email), lead_id: lead.id, reason: 'unsubscribed', source: 'list-unsubscribe-mailto' }]);
+      expect(after.events).toHaveLength(1);
+      expect(after.events[0].properties).toMatchObject({ messageId, via: 'list-unsubscribe-mailto' });
+      expect(after.outbox).toHaveLength(1);
+      expect(await suppressed(lead.id)).toBe(true);
+      // Sent again (a client retrying, a second click): answered the same, nothing recorded twice.
+      expect((await mailed(`unsubscribe:${unsubscribeToken(messageId)}`)).status).toBe(200);
+      const again = await state(lead);
+      expect([again.suppressions.length, again.events.length, again.outbox.length, again.consents.length]).toEqual([1, 1, 1, after.consents.length]);
+    });
+
+    it('refuses a subject without a valid token with 422 naming the field, and changes nothing', async () => {
+      const lead = await newLead();
+      const messageId = await sentMessage(lead.id);
+      const foreign = signToken('someone-elses-secret-0123456789abcdef', { k: 'u', m: messageId });
+      const openToken = signToken(t.config.trackingSecret, { k: 'o', m: messageId });
+      for (const subject of ['unsubscribe', `unsubscribe:${foreign}`, `unsubscribe:${openToken}`, 'Please remove me']) {
+        const res = await mailed(subject);
+        expect(res.status).toBe(422);
+        expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+        expect(res.body.errors).toEqual([{ field: 'subject', message: expect.stringContaining('no valid unsubscribe token') }]);
+      }
+      const missing = await mailed(undefined);
+      expect(missing.status).toBe(422);
+      expect(missing.body.errors.map((e: { field: string }) => e.field)).toContain('subject');
+      expect((await state(lead)).suppressions).toEqual([]);
+    });
+
+    it('is for the relay: an admin key is needed', async () => {
+      const lead = await newLead();
+      const subject = `unsubscribe:${unsubscribeToken(await sentMessage(lead.id))}`;
+      expect((await t.http().post('/api/v1/email/unsubscribes').send({ subject })).status).toBe(401);
+      expect((await state(lead)).suppressions).toEqual([]);
+    });
+  });
 });

@@ -15,8 +15,25 @@ export interface UnsubscribePage {
   html: string;
 }
 
-/** How the unsubscribe arrived: a mailbox provider's RFC 8058 one-click POST, or the confirm button on our page. */
-export type UnsubscribeSource = 'list-unsubscribe' | 'unsubscribe-page';
+/**
+ * How the unsubscribe arrived: a mailbox provider's RFC 8058 one-click POST, the confirm button on our page,
+ * or an email to the `List-Unsubscribe` mailto address, passed on by the relay's inbound webhook.
+ */
+export type UnsubscribeSource = 'list-unsubscribe' | 'unsubscribe-page' | 'list-unsubscribe-mailto';
+
+/** The token in an unsubscribe email's subject (`unsubscribe:{token}`, as the mailto URI sets it; a client may prefix "Re:" or the like). */
+const MAILTO_SUBJECT_TOKEN = /unsubscribe:\s*([A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,64})/i;
+
+/** The unsubscribe token in the subject of an email sent to the mailto address, or null. */
+export function mailtoSubjectToken(subject: string): string | null {
+  return MAILTO_SUBJECT_TOKEN.exec(subject)?.[1] ?? null;
+}
+
+/** What an unsubscribe by email did: the message whose token it carried, and the address opted out. */
+export interface MailtoUnsubscribe {
+  messageId: string;
+  email: string | null;
+}
 
 interface MessageRecipient {
   id: string;
@@ -62,8 +79,26 @@ export class UnsubscribeService {
 
   /** Opts the message's recipient out at once and answers the localized confirmation. */
   async unsubscribe(token: string, source: UnsubscribeSource): Promise<UnsubscribePage> {
-    const recipient = await this.recipient(token);
+    const recipient = await this.optOutRecipient(token, source);
     if (!recipient) return this.invalid();
+    return { status: 200, html: renderUnsubscribePage('done', this.locale(recipient), recipient.email ?? recipient.to_address) };
+  }
+
+  /**
+   * An email to the `List-Unsubscribe` mailto address (mail clients without one-click send one, with the
+   * subject the URI set): opts out the recipient of the message whose token the subject carries. Null when
+   * the subject holds no valid token. Idempotent, like the one-click POST.
+   */
+  async unsubscribeByMail(subject: string): Promise<MailtoUnsubscribe | null> {
+    const token = mailtoSubjectToken(subject);
+    const recipient = token ? await this.optOutRecipient(token, 'list-unsubscribe-mailto') : null;
+    return recipient ? { messageId: recipient.id, email: recipient.email ?? recipient.to_address } : null;
+  }
+
+  /** Opts out the recipient of the message the token names; null for a bad token or an unknown message. */
+  private async optOutRecipient(token: string, source: UnsubscribeSource): Promise<MessageRecipient | null> {
+    const recipient = await this.recipient(token);
+    if (!recipient) return null;
     const result = await this.db.transaction((m) =>
       this.optOut.optOut(m, {
         leadId: recipient.lead_id,
@@ -81,7 +116,7 @@ export class UnsubscribeService {
         this.logger.warn({ err }, 'could not enqueue scoring of the unsubscribe; the sweep will pick it up');
       });
     }
-    return { status: 200, html: renderUnsubscribePage('done', this.locale(recipient), recipient.email ?? recipient.to_address) };
+    return recipient;
   }
 
   private async recipient(token: string): Promise<MessageRecipient | null> {
