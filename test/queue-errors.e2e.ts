@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import { settlesWithin } from '../src/common/settles-within.js';
 import { trackingRedis } from '../src/tracking/hit-stream.js';
 import { TcpProxy } from './support/tcp-proxy.js';
+import { clearQueues } from './support/test-app.js';
 import { redisUrl } from './support/test-env.js';
 
 /**
@@ -77,8 +78,8 @@ describe('Redis connection errors and outages', () => {
       } finally {
         release();
         await worker.close(true);
-        await queue.obliterate({ force: true });
         await queue.close();
+        await clearQueues(prefix);
         warned.mockRestore();
       }
     });
@@ -106,6 +107,7 @@ describe('Redis connection errors and outages', () => {
         const backend = (plain as unknown as { backend: { client: Promise<Redis>; blockingClient?: Promise<Redis> } }).backend;
         for (const client of [await backend.client, await backend.blockingClient]) client?.disconnect();
         await proxy.close();
+        await clearQueues(prefix);
         warned.mockRestore();
       }
     });
