@@ -14,8 +14,9 @@ export interface ShutdownWatchdogOptions {
 /**
  * Ends the process with exit code 1 when it has not finished shutting down `timeoutMs` after SIGTERM or
  * SIGINT. Nest closes the app on those signals and then exits; but a hook that waits on a server that does not
- * answer (BullMQ closing its workers while Redis is unreachable waits for Redis forever) would keep a process
- * that was told to stop running until something kills it. Cutting it short is safe: nothing here relies on a
+ * answer would keep a process that was told to stop running until something kills it. (BullMQ's graceful
+ * worker close waits for Redis forever; LoggedWorker closes at once while Redis is unreachable, and this is
+ * the backstop for whatever else may wait.) Cutting it short is safe: nothing here relies on a
  * clean stop (a send cut off mid-way is held and never re-sent, due steps and unstored hits are picked up again
  * from PostgreSQL and Redis). The timer does not keep the process alive, so a normal shutdown exits as before.
  * Returns a function that disarms it.
