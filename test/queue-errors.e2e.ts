@@ -2,7 +2,8 @@ import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { redisConnection } from '../src/infra/queue/queue.module.js';
-import { LoggedQueue, LoggedWorker, queueErrorLog } from '../src/infra/queue/logged-queue.js';
+import { LoggedQueue, LoggedWorker, QUEUE_ADD_WAIT_MS, QueueAddTimeout, queueErrorLog } from '../src/infra/queue/logged-queue.js';
+import { isUnavailable } from '../src/common/problem.filter.js';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { settlesWithin } from '../src/common/settles-within.js';
@@ -40,6 +41,32 @@ describe('Redis connection errors and outages', () => {
       printed.mockRestore();
       warned.mockRestore();
       reported.mockRestore();
+    }
+  });
+
+  it('adding jobs gives up after QUEUE_ADD_WAIT_MS while Redis is unreachable, as a backing service out of reach', async () => {
+    const u = new URL(redisUrl());
+    const proxy = await TcpProxy.start({ host: u.hostname, port: Number(u.port || 6379) });
+    const prefix = `t${randomBytes(4).toString('hex')}`;
+    const queue = new LoggedQueue('adding', { connection: { ...redisConnection(`redis://127.0.0.1:${proxy.port}`), retryStrategy: () => 100 }, prefix });
+    queue.on('error', () => undefined);
+    try {
+      expect((await queue.add('job', {}, { jobId: 'up' })).id).toBe('up'); // Redis up: added as usual
+      await proxy.cut();
+      await new Promise((r) => setTimeout(r, 300));
+      for (const add of [() => queue.add('job', {}), () => queue.addBulk([{ name: 'job', data: {} }])]) {
+        const started = Date.now();
+        const err = await add().then(() => null, (e: unknown) => e);
+        expect(err).toBeInstanceOf(QueueAddTimeout);
+        expect(isUnavailable(err)).toBe(true);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(QUEUE_ADD_WAIT_MS - 50);
+        expect(Date.now() - started).toBeLessThan(QUEUE_ADD_WAIT_MS + 1000);
+      }
+    } finally {
+      await proxy.restore();
+      await queue.close();
+      await proxy.close();
+      await clearQueues(prefix);
     }
   });
 

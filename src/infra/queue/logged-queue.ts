@@ -21,11 +21,44 @@ export const queueErrorLog = {
   },
 };
 
-/** BullMQ's Queue with its errors logged (see queueErrorLog); the listener is attached before any connection can fail. */
+/**
+ * The longest `add`/`addBulk` wait for Redis to take jobs. While Redis is unreachable BullMQ waits for it
+ * for as long as that lasts; no caller should: every job here carries ids only, PostgreSQL holds the work, and
+ * a sweep puts missed work on the queue again (job ids make a late duplicate harmless).
+ */
+export const QUEUE_ADD_WAIT_MS = 2000;
+
+/** Redis did not take the jobs in time; `code` makes it count as a backing service out of reach (isUnavailable). */
+export class QueueAddTimeout extends Error {
+  readonly code = 'ETIMEDOUT';
+  constructor(queue: string) {
+    super(`Redis did not take the ${queue} job(s) within ${QUEUE_ADD_WAIT_MS} ms`);
+    this.name = 'QueueAddTimeout';
+  }
+}
+
+/**
+ * BullMQ's Queue with its errors logged (see queueErrorLog; the listener is attached before any connection
+ * can fail) and adding jobs bounded by QUEUE_ADD_WAIT_MS, for every producer alike.
+ */
 export class LoggedQueue extends Queue {
   constructor(name: string, opts: QueueOptions) {
     super(name, opts);
     this.on('error', (err: Error) => queueErrorLog.report(`queue ${name}`, err));
+  }
+
+  override add(...args: Parameters<Queue['add']>): ReturnType<Queue['add']> {
+    return this.inTime(super.add(...args));
+  }
+
+  override addBulk(...args: Parameters<Queue['addBulk']>): ReturnType<Queue['addBulk']> {
+    return this.inTime(super.addBulk(...args));
+  }
+
+  private async inTime<T>(work: Promise<T>): Promise<T> {
+    const done = await within(work, QUEUE_ADD_WAIT_MS);
+    if (!done) throw new QueueAddTimeout(this.name);
+    return done.value;
   }
 }
 
