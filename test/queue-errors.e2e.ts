@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { redisConnection } from '../src/infra/queue/queue.module.js';
 import { LoggedQueue, LoggedWorker, QUEUE_ADD_WAIT_MS, QueueAddTimeout, queueErrorLog } from '../src/infra/queue/logged-queue.js';
-import { isUnavailable } from '../src/common/problem.filter.js';
+import { isUnavailable } from '../src/common/unavailable.js';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { settlesWithin } from '../src/common/settles-within.js';

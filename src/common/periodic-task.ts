@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { isUnavailable } from './problem.filter.js';
+import { isUnavailable } from './unavailable.js';
 import { RepeatedLog } from './repeated-log.js';
 
 /** How often, at most, a task logs that it failed because PostgreSQL or Redis is unreachable. */

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isUnavailable, problemOf, sendProblem } from './problem.filter.js';
+import { problemOf, sendProblem } from './problem.filter.js';
+import { isUnavailable } from './unavailable.js';
 
 describe('problems for errors of the backing services', () => {
   const sys = (code: string, message = code) => Object.assign(new Error(message), { code });

@@ -3,7 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { DomainEventType } from './outbox.js';
-import { isUnavailable } from '../common/problem.filter.js';
+import { isUnavailable } from '../common/unavailable.js';
 
 /** A recorded domain event, as consumers receive it. */
 export interface OutboxEvent {
