@@ -7,7 +7,7 @@ import { isUnavailable } from '../src/common/unavailable.js';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { settlesWithin } from '../src/common/settles-within.js';
-import { trackingRedis } from '../src/tracking/hit-stream.js';
+import { trackingRedis, type ConnectionLog } from '../src/tracking/hit-stream.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { clearQueues } from './support/test-app.js';
 import { redisUrl } from './support/test-env.js';
@@ -145,13 +145,23 @@ describe('Redis connection errors and outages', () => {
     const proxy = await TcpProxy.start({ host: u.hostname, port: Number(u.port || 6379) });
     const errors: string[] = [];
     let back = 0;
-    const redis = trackingRedis({ redisUrl: `redis://127.0.0.1:${proxy.port}` }, { maxRetriesPerRequest: null, retryStrategy: () => 100 }, (err) => errors.push(err.message), () => back++);
+    const logger = {
+      warn: (fields: { err: string }, msg: string) => void errors.push(`${msg}: ${fields.err}`),
+      log: (msg: string) => void (msg === 'test connection: Redis is reachable again' && back++),
+    };
+    const redis = trackingRedis(
+      { redisUrl: `redis://127.0.0.1:${proxy.port}` },
+      { maxRetriesPerRequest: null, retryStrategy: () => 100 },
+      { logger: logger as unknown as ConnectionLog['logger'], what: 'test connection' },
+    );
     try {
       await redis.ping();
       expect(back).toBe(0); // the first connection is not a recovery
       await proxy.cut();
       await new Promise((r) => setTimeout(r, 500));
       expect(errors.length).toBeGreaterThan(0);
+      expect(errors.length).toBe(1); // one line per interval, however many reconnect attempts failed
+      expect(errors[0]).toMatch(/^test connection connection error: /);
       await proxy.restore();
       expect(await redis.ping()).toBe('PONG');
       await new Promise((r) => setTimeout(r, 200));

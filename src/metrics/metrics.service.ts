@@ -6,7 +6,6 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { QUEUES } from '../infra/queue/queue-names.js';
-import { RepeatedLog } from '../common/repeated-log.js';
 import { hitStreamKey, STORING_LAG, trackingRedis } from '../tracking/hit-stream.js';
 import { closeRedis } from '../infra/queue/close-redis.js';
 
@@ -65,11 +64,10 @@ export class MetricsService implements OnModuleDestroy {
       },
     });
     const hitStream = hitStreamKey(config);
-    const connectionLog = new RepeatedLog<{ err: string }>((fields) => this.logger.warn(fields, 'metrics: Redis connection error'), 60_000);
     const redis = (this.redis = trackingRedis(
       config,
       { lazyConnect: true, maxRetriesPerRequest: 1 },
-      (err) => connectionLog.report({ err: err.message }),
+      { logger: this.logger, what: 'metrics', intervalMs: 60_000 },
     ));
     new Gauge({
       name: 'tracking_buffer_hits',

@@ -68,7 +68,6 @@ export class HitBuffer implements OnModuleDestroy {
     60_000,
   );
   private readonly unavailableLog = new RepeatedLog<{ err: string }>((fields) => this.logger.warn(fields, 'tracking buffer unavailable; writing hits directly'), 10_000);
-  private readonly connectionLog = new RepeatedLog<{ err: string }>((fields) => this.logger.warn(fields, 'tracking buffer connection error'), 10_000);
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -80,8 +79,7 @@ export class HitBuffer implements OnModuleDestroy {
     const redis = trackingRedis(
       config,
       { commandTimeout: PUSH_TIMEOUT_MS, maxRetriesPerRequest: 1 },
-      (err) => this.connectionLog.report({ err: err.message }),
-      () => this.logger.log('tracking buffer: Redis is reachable again'),
+      { logger: this.logger, what: 'tracking buffer' },
     );
     // A worker still holding a hit after a third of the reclaim time is taken for dead: even a starved live one
     // stores a batch far sooner, and holding answers would not bring a dead one's hits in any sooner.

@@ -37,7 +37,6 @@ export class HitStreamConsumer {
   private reading = false;
   private lastReclaim = 0;
   private readonly failures = new RepeatedLog<{ err: string }>((fields) => this.logger.error(fields, 'tracking drain failed; the batch will be retried'), 5_000);
-  private readonly connectionLog = new RepeatedLog<{ err: string }>((fields) => this.logger.warn(fields, 'tracking drain connection error'), 10_000);
 
   constructor(
     private readonly recorder: HitRecorder,
@@ -45,12 +44,7 @@ export class HitStreamConsumer {
     private readonly reclaims: boolean,
   ) {
     this.key = hitStreamKey(settings);
-    this.redis = trackingRedis(
-      settings,
-      { maxRetriesPerRequest: null },
-      (err) => this.connectionLog.report({ err: err.message }),
-      () => this.logger.log('tracking drain: Redis is reachable again'),
-    );
+    this.redis = trackingRedis(settings, { maxRetriesPerRequest: null }, { logger: this.logger, what: 'tracking drain' });
   }
 
   start(): void {

@@ -1,6 +1,8 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { AppConfig } from '../config/app-config.js';
 import { redisConnection } from '../infra/queue/queue.module.js';
+import type { Logger } from '@nestjs/common';
+import { RepeatedLog } from '../common/repeated-log.js';
 
 /**
  * The durable buffer between the public tracking endpoints and PostgreSQL: a Redis stream. The API adds
@@ -45,21 +47,31 @@ export function hitStreamKey(config: Pick<AppConfig, 'queuePrefix'>): string {
   return `${config.queuePrefix}:tracking:hits`;
 }
 
+/** Who logs a tracking connection's outage, and what to call the connection in those lines. */
+export interface ConnectionLog {
+  logger: Pick<Logger, 'warn' | 'log'>;
+  what: string;
+  /** How often, at most, a connection error is logged while Redis stays unreachable (ms). */
+  intervalMs?: number;
+}
+
 /**
- * A Redis connection of its own (blocking reads must not share one), with errors logged by the caller;
- * `onBack` is called once the connection is ready again after errors (to say the outage is over).
+ * A Redis connection of its own (blocking reads must not share one). An outage is logged as one warning per
+ * interval (`{what} connection error`, with how many were left out) and, once the connection is ready again,
+ * one line saying so.
  */
-export function trackingRedis(config: Pick<AppConfig, 'redisUrl'>, options: RedisOptions, onError: (err: Error) => void, onBack?: () => void): Redis {
+export function trackingRedis(config: Pick<AppConfig, 'redisUrl'>, options: RedisOptions, log: ConnectionLog): Redis {
   const redis = new Redis({ ...redisConnection(config.redisUrl), ...options });
+  const errors = new RepeatedLog<{ err: string }>((fields) => log.logger.warn(fields, `${log.what} connection error`), log.intervalMs ?? 10_000);
   let failing = false;
   redis.on('error', (err: Error) => {
     failing = true;
-    onError(err);
+    errors.report({ err: err.message });
   });
   redis.on('ready', () => {
     if (!failing) return;
     failing = false;
-    onBack?.();
+    log.logger.log(`${log.what}: Redis is reachable again`);
   });
   return redis;
 }
