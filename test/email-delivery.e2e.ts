@@ -196,6 +196,37 @@ describe('what a lead receives', () => {
     ).rejects.toMatchObject({ errors: [{ field: 'subjectOverride', message: expect.stringMatching(/not valid Handlebars/) }] });
   });
 
+  it("shows blocks by the lead's intent: the highest tier of its own, human behaviour of the last 90 days", async () => {
+    const INTENT_SUBJECT = '{{#ifEq intent "high"}}Zullen we bellen?{{else}}{{#ifEq intent "medium"}}Nog één vraag{{else}}Welkom ({{intent}}){{/ifEq}}{{/ifEq}}';
+    const behaviour = async (leadId: string, type: string, daysAgo: number, machine = false) =>
+      t.db.query(`INSERT INTO events (lead_id, type, occurred_at, properties, machine) VALUES ($1, $2, $3, '{}', $4)`, [
+        leadId,
+        type,
+        new Date(clock.now().getTime() - daysAgo * 86_400_000),
+        machine,
+      ]);
+    const subjectFor = async (address: string, events: (leadId: string) => Promise<void>) => {
+      const leadId = await createLead(t, { email: address });
+      await events(leadId);
+      const { messageId } = await t.db.transaction((m) => email.enqueue(m, { idempotencyKey: `intent:${address}`, leadId, templateId, subjectOverride: INTENT_SUBJECT }));
+      await email.dispatch([messageId]);
+      return (await eventually(async () => sink.to(address)[0], 20_000)).parsed.subject;
+    };
+
+    expect(await subjectFor('offerte@example.be', async (id) => {
+      await behaviour(id, 'blog_read', 1);
+      await behaviour(id, 'quote_requested', 10);
+    })).toBe('Zullen we bellen?');
+    // A scanner's quote request shows no intent; a download does (medium).
+    expect(await subjectFor('download@example.be', async (id) => {
+      await behaviour(id, 'quote_requested', 1, true);
+      await behaviour(id, 'content_downloaded', 30);
+    })).toBe('Nog één vraag');
+    // A quote request long ago no longer counts; a lead without behaviour is low.
+    expect(await subjectFor('vroeger@example.be', (id) => behaviour(id, 'quote_requested', 91))).toBe('Welkom (low)');
+    expect(await subjectFor('stil@example.be', async () => undefined)).toBe('Welkom (low)');
+  });
+
   it('sends one email for one idempotency key, however often it is asked', async () => {
     const leadId = await createLead(t, { email: 'twice@example.be', firstName: 'Tom' });
     const first = await email.sendToLead(leadId, templateId, 'welcome:twice');

@@ -118,6 +118,17 @@ describe('email templates over HTTP', () => {
       expect(res.body.html).toContain('href="https://studio-noord.example.be/en/guide"'); // previews track nothing
     });
 
+    it("renders a lead's intent blocks: the highest tier of its recent human behaviour", async () => {
+      const intentTemplate = await createTemplate(t, {
+        nl: { subject: 'Intentie', mjml: '<mj-section><mj-column><mj-text>{{#ifEq intent "high"}}Bel ons{{else}}Lees verder ({{intent}}){{/ifEq}}</mj-text></mj-column></mj-section>' },
+      }, 'Intentie');
+      const leadId = await createLead(t, { email: 'preview-intent@example.be' });
+      const preview = async () => (await t.api('post', `/api/v1/templates/${intentTemplate}/preview`).send({ leadId })).body.html as string;
+      expect(await preview()).toContain('Lees verder (low)');
+      await t.db.query(`INSERT INTO events (lead_id, type, occurred_at, properties) VALUES ($1, 'meeting_booked', $2, '{}')`, [leadId, clock.now()]);
+      expect(await preview()).toContain('Bel ons');
+    });
+
     it('renders sample data in the locale asked for, with fallbacks for what is missing', async () => {
       const res = await t.api('post', `/api/v1/templates/${id}/preview`).send({ data: { company: 'Bakkerij Peeters' }, locale: 'nl' });
       expect(res.status).toBe(200);

@@ -4,6 +4,9 @@ import type { TrackedLink } from './domain/link-tracking.js';
 import { emailHashSql } from '../suppression/email-hash.js';
 import { Batcher } from '../common/batcher.js';
 import { preparedPoolQuery } from '../infra/database/prepared-query.js';
+import { Clock } from '../common/clock.js';
+import { intentParams, leadIntentSql } from '../scoring/lead-intent.js';
+import { ScoringModelService } from '../scoring/scoring-model.service.js';
 import { leadSnapshotFromRow, type LeadSnapshot } from './template-data.js';
 
 export type MessageStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'suppressed' | 'held';
@@ -65,7 +68,11 @@ export class EmailMessagesRepository {
   // Sends finish one at a time (one per SMTP reply): their 'sent' writes wait a little for each other.
   private readonly sends = new Batcher((sent: { id: string; at: string; smtpMessageId: string }[]) => this.markSentMany(sent), 100, 2, SENT_LINGER_MS);
 
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly models: ScoringModelService,
+    private readonly clock: Clock,
+  ) {}
 
   /**
    * Reads a queued message and its lead (null when it is no longer queued). Nothing is locked: see
@@ -76,16 +83,18 @@ export class EmailMessagesRepository {
   }
 
   private async loadMany(ids: string[]): Promise<(PendingMessage | null)[]> {
+    const intent = intentParams((await this.models.currentForRead()).definition, this.clock.now());
     const rows: Record<string, any>[] = await preparedPoolQuery(
       this.db,
       `SELECT e.id, e.kind, e.lead_id, e.to_address, e.template_id, e.template_version, e.locale, e.subject_override, e.attempts,
               l.email, l.first_name, l.last_name, l.company, l.job_title, l.phone, l.locale AS lead_locale, l.timezone,
               l.stage, l.channel, l.engagement_score, l.fit_score, l.attributes, l.qualification, l.source, l.consent_status,
+              ${leadIntentSql('l.id', { high: '$2', medium: '$3', since: '$4' })} AS intent,
               (SELECT s.reason FROM suppressions s
                 WHERE s.email_hash = ${emailHashSql("coalesce(l.email_normalized, e.to_address, '')")}) AS suppressed_reason
        FROM email_messages e LEFT JOIN leads l ON l.id = e.lead_id
        WHERE e.id = ANY($1::uuid[]) AND e.status = 'queued'`,
-      [[...new Set(ids)]],
+      [[...new Set(ids)], intent.high, intent.medium, intent.since],
     );
     const byId = new Map(rows.map((r) => [r.id as string, r]));
     return ids.map((id) => {

@@ -1,6 +1,7 @@
 import { Logger, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { ScoringModule } from '../scoring/scoring.module.js';
 import { DeliveryService } from './delivery.service.js';
 import { DevMailboxService } from './dev-mailbox.service.js';
 import { EmailMessagesRepository } from './email-messages.repository.js';
@@ -21,6 +22,7 @@ import { MailTransport } from './transport/mail-transport.js';
  * EmailApiModule (API role); the processor and sweep are registered by the WorkerModule.
  */
 @Module({
+  imports: [ScoringModule],
   providers: [
     EmailService,
     { provide: NurtureMailer, useExisting: EmailService },

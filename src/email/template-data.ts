@@ -1,4 +1,5 @@
 import type { Stage } from '../scoring/domain/lifecycle.js';
+import type { IntentTier } from '../scoring/domain/scoring-model.types.js';
 import type { EmailConfig } from '../config/app-config.js';
 import type { TemplateData } from './domain/template-variables.js';
 
@@ -13,6 +14,8 @@ export interface LeadSnapshot {
   locale: string | null;
   timezone: string | null;
   stage: Stage | null;
+  /** The highest intent tier of the lead's recent behaviour (see leadIntentSql); null when not known. */
+  intent: IntentTier | null;
   channel: string | null;
   engagementScore: number | null;
   fitScore: number | null;
@@ -33,6 +36,7 @@ export function leadSnapshotFromRow(r: Record<string, any>): LeadSnapshot {
     locale: r.locale,
     timezone: r.timezone,
     stage: r.stage,
+    intent: r.intent ?? null,
     channel: r.channel,
     engagementScore: r.engagement_score,
     fitScore: r.fit_score,
@@ -53,6 +57,7 @@ export const SAMPLE_LEAD: LeadSnapshot = {
   locale: null,
   timezone: null,
   stage: 'lead',
+  intent: 'medium',
   channel: 'website',
   engagementScore: 0,
   fitScore: 0,
@@ -85,6 +90,7 @@ export function templateDataFor(lead: LeadSnapshot | null, ctx: DataContext): Te
     locale: sameLanguage ? lead!.locale : ctx.variantLocale,
     timezone: lead?.timezone ?? ctx.defaultTimezone,
     stage: lead?.stage ?? null,
+    intent: lead?.intent ?? null,
     engagementScore: lead?.engagementScore ?? null,
     fitScore: lead?.fitScore ?? null,
     attributes: lead?.attributes ?? {},

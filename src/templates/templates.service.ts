@@ -10,6 +10,8 @@ import { MessageRenderer } from '../email/message-renderer.service.js';
 import { leadSnapshotFromRow } from '../email/template-data.js';
 import { TemplateCompilerService } from '../email/template-compiler.service.js';
 import { TemplateStore } from '../email/template-store.service.js';
+import { intentParams, leadIntentSql } from '../scoring/lead-intent.js';
+import { ScoringModelService } from '../scoring/scoring-model.service.js';
 import type { CreateTemplateDto, UpdateTemplateDto } from './dto/template-body.dto.js';
 import type { PreviewTemplateDto } from './dto/preview-template.dto.js';
 import { parseVariants, pickDefaultLocale } from './template-variants.js';
@@ -29,6 +31,7 @@ export class TemplatesService {
     private readonly store: TemplateStore,
     private readonly renderer: MessageRenderer,
     private readonly email: EmailService,
+    private readonly models: ScoringModelService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -115,7 +118,11 @@ export class TemplatesService {
     const record = await this.store.current(id);
     let lead;
     if (dto.leadId) {
-      const [row] = await this.db.query(`SELECT * FROM leads WHERE id = $1`, [dto.leadId]);
+      const intent = intentParams((await this.models.currentForRead()).definition, this.clock.now());
+      const [row] = await this.db.query(
+        `SELECT l.*, ${leadIntentSql('l.id', { high: '$2', medium: '$3', since: '$4' })} AS intent FROM leads l WHERE l.id = $1`,
+        [dto.leadId, intent.high, intent.medium, intent.since],
+      );
       if (!row) throw DomainError.notFound('Lead', dto.leadId);
       lead = leadSnapshotFromRow(row);
     }
