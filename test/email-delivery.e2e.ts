@@ -165,6 +165,17 @@ describe('what a lead receives', () => {
     });
   });
 
+  it("appears on the lead's timeline as an email item: template, subject, status and when it was sent", async () => {
+    const { messageId } = await sendTo({ email: 'tijdlijn@example.be', firstName: 'Tine' }, 'welcome:tijdlijn');
+    const [{ lead_id: leadId }] = await t.db.query(`SELECT lead_id FROM email_messages WHERE id = $1`, [messageId]);
+    const item = await eventually(async () => {
+      const timeline = await t.api('get', `/api/v1/leads/${leadId}/timeline`);
+      const found = timeline.body.items.find((i: { kind: string; id: string }) => i.kind === 'email' && i.id === messageId);
+      return found?.data.status === 'sent' ? found : null;
+    });
+    expect(item.data).toMatchObject({ status: 'sent', reason: null, templateId, templateVersion: 1, locale: 'nl', subject: 'Bedankt voor je download, Tine', sentAt: expect.any(String) });
+  });
+
   it('greets a lead without a name with the fallback, and gives a lead in another language the default locale', async () => {
     const { mail, messageId } = await sendTo({ email: 'kurt@example.de', locale: 'de' }, 'welcome:kurt');
     expect(mail.parsed.subject).toBe('Bedankt voor je download');

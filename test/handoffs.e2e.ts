@@ -91,6 +91,14 @@ describe('sales hand-off', () => {
       t,
       history.map((e) => ({ leadId, type: e.type, properties: e.properties ?? {}, occurredAt: new Date(clock.now().getTime() - e.hoursAgo * 3_600_000).toISOString() })),
     );
+    // Nurture emails it was sent (and one held back) are timeline items too.
+    for (const [i, hoursAgo, status] of [[1, 25, 'sent'], [2, 15, 'suppressed']] as const) {
+      await t.db.query(
+        `INSERT INTO email_messages (idempotency_key, kind, lead_id, to_address, status, status_reason, subject, created_at, sent_at)
+         VALUES ($1, 'nurture', $2, 'jan@schrijnwerk.example.be', $3, $4, $5, $6, $7)`,
+        [`snapshot-mail-${i}`, leadId, status, status === 'sent' ? null : 'unsubscribed', `Mail ${i}`, new Date(clock.now().getTime() - hoursAgo * 3_600_000), status === 'sent' ? new Date(clock.now().getTime() - hoursAgo * 3_600_000 + 60_000) : null],
+      );
+    }
     await eventually(async () => (await t.db.query(`SELECT 1 FROM scoring_queue WHERE lead_id = $1`, [leadId])).length === 0);
     await sendEvents(t, [{ leadId, type: 'quote_requested', properties: { product: 'webshop' } }]);
     const created = await eventually(() => handoffFor(t, leadId));
@@ -107,6 +115,10 @@ describe('sales hand-off', () => {
     } while (cursor);
 
     expect(timeline.length).toBeGreaterThan(10);
+    expect(h.timeline.filter((i: { kind: string }) => i.kind === 'email').map((i: { data: unknown }) => i.data)).toEqual([
+      expect.objectContaining({ status: 'sent', subject: 'Mail 1', sentAt: expect.any(String) }),
+      expect.objectContaining({ status: 'suppressed', reason: 'unsubscribed', subject: 'Mail 2', sentAt: null }),
+    ]);
     expect(h.timeline).toEqual(timeline.slice(-10).map((i) => ({ kind: i.kind, at: i.at, data: i.data })));
     expect(h.score.reasons).toEqual(
       score.contributions.slice(0, 5).map((c: Record<string, unknown>) => ({ description: c.description, points: c.points, currentPoints: c.currentPoints, at: c.at, eventId: c.eventId })),

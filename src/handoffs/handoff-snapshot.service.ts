@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import type { LeadRow } from '../leads/lead.types.js';
+import { EMAIL_ITEM_SQL } from '../leads/timeline.service.js';
 import { currentPoints, evaluateMqlRule, scoreAt } from '../scoring/domain/index.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
 import type { HandoffSnapshot } from './handoff.types.js';
@@ -54,6 +55,7 @@ const TIMELINE_SQL = `
            WHEN 'stage_change' THEN (
              SELECT jsonb_build_object('from', c.from_stage, 'to', c.to_stage, 'actor', c.actor, 'reason', c.reason, 'eventId', c.event_id)
                FROM stage_changes c WHERE c.id = t.int_id)
+           WHEN 'email' THEN (SELECT ${EMAIL_ITEM_SQL('em')} FROM email_messages em WHERE em.id = t.uuid_id)
            ELSE (
              SELECT jsonb_build_object('status', k.status, 'basis', k.basis, 'source', k.source, 'text', k.text)
                FROM consents k WHERE k.id = t.uuid_id)
@@ -69,6 +71,9 @@ const TIMELINE_SQL = `
         UNION ALL
         (SELECT 'consent', k.id::text, k.captured_at, k.id, NULL::bigint FROM consents k
           WHERE k.lead_id = x.lead_id ORDER BY k.captured_at DESC, k.id::text DESC LIMIT $2)
+        UNION ALL
+        (SELECT 'email', em.id::text, em.created_at, em.id, NULL::bigint FROM email_messages em
+          WHERE em.lead_id = x.lead_id AND em.kind = 'nurture' ORDER BY em.created_at DESC, em.id::text DESC LIMIT $2)
       ) u ORDER BY u.at DESC, u.kind DESC, u.id DESC LIMIT $2) t
    ORDER BY x.lead_id, t.at, t.kind, t.id`;
 

@@ -4,13 +4,26 @@ import { DomainError } from '../common/domain-error.js';
 import { decodeCursor, Page, pageOf } from '../common/pagination.js';
 
 export interface TimelineItem {
-  kind: 'event' | 'stage_change' | 'consent';
+  kind: 'event' | 'stage_change' | 'consent' | 'email';
   id: string;
   at: string;
   data: Record<string, unknown>;
 }
 
-/** A lead's history in time order: events (with the points they earned), stage changes and consent. */
+/**
+ * What a timeline item of kind `email` says: a nurture email to the lead, at the moment it was queued, with where
+ * it stands now (queued, sending, sent, failed, suppressed or held, and why), its template, subject once
+ * rendered, and the program step that sent it. Opens and clicks follow as their own `email_opened` /
+ * `email_clicked` events.
+ */
+export const EMAIL_ITEM_SQL = (m: string) => `jsonb_build_object('status', ${m}.status, 'reason', ${m}.status_reason, 'templateId', ${m}.template_id,
+  'templateVersion', ${m}.template_version, 'locale', ${m}.locale, 'subject', ${m}.subject, 'variant', ${m}.variant,
+  'enrollmentId', ${m}.enrollment_id, 'stepId', ${m}.step_id, 'sentAt', ${m}.sent_at)`;
+
+/**
+ * A lead's history in time order: events (with the points they earned), stage changes, consent, and the nurture
+ * emails sent (or held back) to it.
+ */
 @Injectable()
 export class TimelineService {
   constructor(private readonly db: DataSource) {}
@@ -34,6 +47,9 @@ export class TimelineService {
          SELECT 'consent', k.id::text, k.captured_at,
                 jsonb_build_object('status', k.status, 'basis', k.basis, 'source', k.source, 'text', k.text)
            FROM consents k WHERE k.lead_id = $1
+         UNION ALL
+         SELECT 'email', m.id::text, m.created_at, ${EMAIL_ITEM_SQL('m')}
+           FROM email_messages m WHERE m.lead_id = $1 AND m.kind = 'nurture'
        ) t
        WHERE $2::timestamptz IS NULL OR (t.at, t.kind, t.id) > ($2::timestamptz, $3::text, $4::text)
        ORDER BY t.at, t.kind, t.id LIMIT $5`,
