@@ -341,8 +341,8 @@ async function enqueue(app: INestApplicationContext, templateId: string, count: 
   const db = app.get(DataSource);
   const tag = `${run.replace(/\W+/g, '-')}-${Date.now()}`;
   const leads: { id: string }[] = await db.query(
-    `INSERT INTO leads (email, email_normalized, first_name, company, locale, attributes)
-     SELECT e, e, 'Annelies', 'Bakkerij Peeters & Zonen', 'nl-BE', '{"industry":"food"}'::jsonb
+    `INSERT INTO leads (email, email_normalized, first_name, company, locale, attributes, consent_status, consent_basis)
+     SELECT e, e, 'Annelies', 'Bakkerij Peeters & Zonen', 'nl-BE', '{"industry":"food"}'::jsonb, 'granted', 'consent'
      FROM (SELECT 'lead' || i || '-' || $2 || '@bench.example.be' AS e FROM generate_series(1, $1) i) x RETURNING id`,
     [count, tag],
   );

@@ -48,8 +48,8 @@ export async function runSchedulerBench(opts = DEFAULTS) {
   const workers: Service[] = [];
   try {
     await db.query(
-      `INSERT INTO leads (email, email_normalized, timezone, created_at, updated_at, engagement_as_of)
-       SELECT 'lead' || i || '@bench.example', 'lead' || i || '@bench.example', 'Europe/Brussels', now(), now(), now()
+      `INSERT INTO leads (email, email_normalized, timezone, consent_status, consent_basis, created_at, updated_at, engagement_as_of)
+       SELECT 'lead' || i || '@bench.example', 'lead' || i || '@bench.example', 'Europe/Brussels', 'granted', 'consent', now(), now(), now()
          FROM generate_series(1, $1) i`,
       [opts.leads],
     );

@@ -238,6 +238,20 @@ describe('what a lead receives', () => {
     expect(await subjectFor('stil@example.be', async () => undefined)).toBe('Welkom (low)');
   });
 
+  it('never mails a lead without a lawful basis; once consent or legitimate interest is recorded, it may', async () => {
+    const leadId = await createLead(t, { email: 'geen-basis@example.be', firstName: 'Gert', consent: undefined });
+    const refused = await email.sendToLead(leadId, templateId, 'basis:1');
+    expect(refused).toMatchObject({ status: 'suppressed', reason: 'no_lawful_basis' });
+    const [row] = await t.db.query(`SELECT status, status_reason FROM email_messages WHERE id = $1`, [refused.messageId]);
+    expect(row).toEqual({ status: 'suppressed', status_reason: 'no_lawful_basis' });
+
+    await createLead(t, { email: 'geen-basis@example.be', consent: { status: 'granted', basis: 'legitimate_interest', source: 'crm-import' } });
+    expect(await email.sendToLead(leadId, templateId, 'basis:2')).toMatchObject({ status: 'queued' });
+    const mail = await eventually(async () => sink.to('geen-basis@example.be')[0], 20_000);
+    expect(mail.parsed.subject).toBe('Bedankt voor je download, Gert');
+    expect(sink.to('geen-basis@example.be')).toHaveLength(1);
+  });
+
   it('sends one email for one idempotency key, however often it is asked', async () => {
     const leadId = await createLead(t, { email: 'twice@example.be', firstName: 'Tom' });
     const first = await email.sendToLead(leadId, templateId, 'welcome:twice');

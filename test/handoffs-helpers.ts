@@ -1,3 +1,4 @@
+import { GRANTED } from './support/email-fixtures.js';
 import type { TestApp } from './support/test-app.js';
 
 /** Shared steps for the hand-off and webhook tests: the sales team, keys, leads, events and subscriptions. */
@@ -21,7 +22,7 @@ export async function subscribe(t: TestApp, url: string, events: string[]): Prom
 }
 
 export async function upsertLead(t: TestApp, email: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const res = await t.api('post', '/api/v1/leads').send({ email, locale: 'nl', timezone: 'Europe/Brussels', ...extra });
+  const res = await t.api('post', '/api/v1/leads').send({ email, locale: 'nl', timezone: 'Europe/Brussels', consent: GRANTED, ...extra });
   if (res.status !== 201 && res.status !== 200) throw new Error(`lead: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id;
 }

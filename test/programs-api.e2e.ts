@@ -114,8 +114,8 @@ describe('the programs API', () => {
 
     it('enrolls 1,000 leads in one request and pages through them with a cursor', async () => {
       const leads: { id: string }[] = await t.db.query(
-        `INSERT INTO leads (email, email_normalized, created_at, updated_at, engagement_as_of)
-         SELECT 'bulk' || i || '@example.be', 'bulk' || i || '@example.be', $1, $1, $1 FROM generate_series(1, 1000) i RETURNING id`,
+        `INSERT INTO leads (email, email_normalized, consent_status, created_at, updated_at, engagement_as_of)
+         SELECT 'bulk' || i || '@example.be', 'bulk' || i || '@example.be', 'granted', $1, $1, $1 FROM generate_series(1, 1000) i RETURNING id`,
         [clock.now().toISOString()],
       );
       const id = await createProgram(t, program('Bulk', [{ id: 'pause', type: 'wait', duration: 'P30D', next: 'end' }, { id: 'end', type: 'exit' }]));

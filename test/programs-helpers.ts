@@ -1,3 +1,4 @@
+import { GRANTED } from './support/email-fixtures.js';
 import type { TestApp } from './support/test-app.js';
 
 /** Shared steps for the program tests: templates, programs, leads, events and what the database holds. */
@@ -22,7 +23,7 @@ export async function createProgram(t: TestApp, definition: Record<string, unkno
 }
 
 export async function createLead(t: TestApp, email: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const res = await t.api('post', '/api/v1/leads').send({ email, timezone: 'Europe/Brussels', locale: 'nl', ...extra });
+  const res = await t.api('post', '/api/v1/leads').send({ email, timezone: 'Europe/Brussels', locale: 'nl', consent: GRANTED, ...extra });
   if (res.status !== 201 && res.status !== 200) throw new Error(`lead: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id;
 }

@@ -39,8 +39,8 @@ describe('steps made due by the API', () => {
   const leads = async (prefix: string, n: number): Promise<string[]> =>
     (
       await api.db.query(
-        `INSERT INTO leads (email, email_normalized, created_at, updated_at, engagement_as_of)
-         SELECT $2 || i || '@example.be', $2 || i || '@example.be', $1, $1, $1 FROM generate_series(1, $3) i RETURNING id`,
+        `INSERT INTO leads (email, email_normalized, consent_status, created_at, updated_at, engagement_as_of)
+         SELECT $2 || i || '@example.be', $2 || i || '@example.be', 'granted', $1, $1, $1 FROM generate_series(1, $3) i RETURNING id`,
         [clock.now().toISOString(), prefix, n],
       )
     ).map((l: { id: string }) => l.id);

@@ -47,6 +47,7 @@ describe('nurture programs, run by the scheduler', () => {
         { id: 'end', type: 'exit' },
       ],
     });
+    await createLead(t, 'an@bakkerij.example.be'); // with consent: a lawful basis to mail her
     await sendEvent(t, { email: 'an@bakkerij.example.be', type: 'content_downloaded', properties: { asset: 'gids-website-kosten' } });
     await sendEvent(t, { email: 'bart@other.example.be', type: 'content_downloaded', properties: { asset: 'iets-anders' } });
     const [{ id: leadId }] = await t.db.query(`SELECT id FROM leads WHERE email_normalized = 'an@bakkerij.example.be'`);
@@ -57,6 +58,16 @@ describe('nurture programs, run by the scheduler', () => {
     expect(await stepsRun(t, enrollment.id)).toEqual(['welcome:sent', 'wait1:waiting']);
     const [{ n: others }] = await t.db.query(`SELECT count(*)::int AS n FROM enrollments WHERE program_id = $1`, [programId]);
     expect(others).toBe(1); // the other asset does not match the trigger's filter
+
+    // A lead known only from its events has no lawful basis recorded: enrolled, but never mailed.
+    await sendEvent(t, { email: 'zonder@basis.example.be', type: 'content_downloaded', properties: { asset: 'gids-website-kosten' } });
+    const [{ id: noBasisLead }] = await t.db.query(`SELECT id FROM leads WHERE email_normalized = 'zonder@basis.example.be'`);
+    const noBasis = await eventually(async () => {
+      const e = await enrollmentOf(t, programId, noBasisLead);
+      return e?.status === 'exited' ? e : null;
+    });
+    expect(noBasis.exit_reason).toBe('no_lawful_basis');
+    expect(await emailsOf(t, noBasis.id)).toEqual([]);
 
     clock.advance(2 * DAY);
     await eventually(async () => (await emailsOf(t, enrollment.id)).length === 2);

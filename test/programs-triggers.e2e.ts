@@ -69,6 +69,7 @@ describe('what brings leads into a program', () => {
     const count = async (programId: string) =>
       (await t.db.query(`SELECT count(*)::int AS n FROM enrollments WHERE program_id = $1`, [programId]))[0].n as number;
 
+    await createLead(t, 'webinar@example.be');
     await attend();
     await attend(); // while the first enrollment is still active
     await eventually(async () => (await count(again)) === 1 && (await count(once)) === 1);

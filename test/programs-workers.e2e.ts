@@ -44,8 +44,8 @@ describe('the program scheduler across worker processes', () => {
       ],
     });
     const leads: { id: string }[] = await api.db.query(
-      `INSERT INTO leads (email, email_normalized, timezone, created_at, updated_at, engagement_as_of)
-       SELECT 'w' || i || '@example.be', 'w' || i || '@example.be', 'Europe/Brussels', $1, $1, $1 FROM generate_series(1, 400) i RETURNING id`,
+      `INSERT INTO leads (email, email_normalized, consent_status, timezone, created_at, updated_at, engagement_as_of)
+       SELECT 'w' || i || '@example.be', 'w' || i || '@example.be', 'granted', 'Europe/Brussels', $1, $1, $1 FROM generate_series(1, 400) i RETURNING id`,
       [clock.now().toISOString()],
     );
     const enrolled = await api.api('post', `/api/v1/programs/${programId}/enrollments`).send({ leadIds: leads.map((l) => l.id) });
@@ -97,8 +97,8 @@ describe('the program scheduler across worker processes', () => {
     const broken = await createProgram(api, { name: 'Stuk', trigger: { type: 'manual' }, steps: steps(doomed) });
     await api.db.query(`UPDATE templates SET archived_at = $2 WHERE id = $1`, [doomed, clock.now()]);
     const leads: { id: string }[] = await api.db.query(
-      `INSERT INTO leads (email, email_normalized, created_at, updated_at, engagement_as_of)
-       SELECT 'p' || i || '@example.be', 'p' || i || '@example.be', $1, $1, $1 FROM generate_series(1, 10) i RETURNING id`,
+      `INSERT INTO leads (email, email_normalized, consent_status, created_at, updated_at, engagement_as_of)
+       SELECT 'p' || i || '@example.be', 'p' || i || '@example.be', 'granted', $1, $1, $1 FROM generate_series(1, 10) i RETURNING id`,
       [clock.now().toISOString()],
     );
     await api.api('post', `/api/v1/programs/${broken}/enrollments`).send({ leadId: leads[0].id });
@@ -121,8 +121,8 @@ describe('the program scheduler across worker processes', () => {
       ],
     });
     const leads: { id: string }[] = await api.db.query(
-      `INSERT INTO leads (email, email_normalized, created_at, updated_at, engagement_as_of)
-       SELECT 'b' || i || '@example.be', 'b' || i || '@example.be', $1, $1, $1 FROM generate_series(1, 5) i RETURNING id`,
+      `INSERT INTO leads (email, email_normalized, consent_status, created_at, updated_at, engagement_as_of)
+       SELECT 'b' || i || '@example.be', 'b' || i || '@example.be', 'granted', $1, $1, $1 FROM generate_series(1, 5) i RETURNING id`,
       [clock.now().toISOString()],
     );
     const runsOf = (leadId: string) =>

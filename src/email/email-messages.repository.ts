@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { sendBlockSql } from '../suppression/lawful-basis.js';
 import { DataSource } from 'typeorm';
 import type { TrackedLink } from './domain/link-tracking.js';
 import { emailHashSql } from '../suppression/email-hash.js';
@@ -145,7 +146,7 @@ export class EmailMessagesRepository {
        ), decision AS (
          SELECT e.id, i.at, i.to_address, i.subject, i.locale, i.links::jsonb AS links, CASE
                   WHEN e.kind = 'nurture' AND l.id IS NULL THEN 'lead_erased'
-                  WHEN l.consent_status = 'withdrawn' THEN 'consent_withdrawn'
+                  WHEN e.kind = 'nurture' THEN ${sendBlockSql('l.consent_status', '(SELECT s.reason FROM suppressions s WHERE s.email_hash = i.recipient_hash)')}
                   ELSE (SELECT s.reason FROM suppressions s WHERE s.email_hash = i.recipient_hash)
                 END AS reason
          FROM input i JOIN email_messages e ON e.id = i.id LEFT JOIN leads l ON l.id = e.lead_id

@@ -9,6 +9,7 @@ import { QUEUES, type DeliverEmailJob } from '../infra/queue/queue-names.js';
 import { DELIVER_JOB, DELIVERY_BATCH, deliveryBatchJobId, deliveryJobId } from './delivery-job.js';
 import { renderEngine } from './domain/render-cache.js';
 import { emailHashSql } from '../suppression/email-hash.js';
+import { sendBlockSql } from '../suppression/lawful-basis.js';
 import { EmailMessagesRepository } from './email-messages.repository.js';
 import { NurtureMailer, type NurtureEmailOutcome, type NurtureEmailRequest } from './nurture-mailer.js';
 
@@ -46,8 +47,8 @@ export class EmailService extends NurtureMailer {
          INSERT INTO email_messages (idempotency_key, kind, lead_id, to_address, template_id, template_version, enrollment_id,
                                      step_id, variant, subject_override, status, status_reason, created_at, next_attempt_at)
          SELECT $1, 'nurture', lead.id, lead.email, tpl.id, tpl.current_version, $4, $5, $6, $7,
-                CASE WHEN lead.consent_status = 'withdrawn' OR s.reason IS NOT NULL THEN 'suppressed' ELSE 'queued' END,
-                CASE WHEN lead.consent_status = 'withdrawn' THEN 'consent_withdrawn' ELSE s.reason END,
+                CASE WHEN ${sendBlockSql('lead.consent_status', 's.reason')} IS NULL THEN 'queued' ELSE 'suppressed' END,
+                ${sendBlockSql('lead.consent_status', 's.reason')},
                 $8, $8
          FROM lead CROSS JOIN tpl LEFT JOIN suppressions s ON s.email_hash = lead.hash
          ON CONFLICT (idempotency_key) DO NOTHING

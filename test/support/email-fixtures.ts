@@ -36,9 +36,12 @@ export async function createTemplate(t: TestApp, variants: object = WELCOME_VARI
   return res.body.id;
 }
 
-/** Creates (or updates) a lead through the API and returns its id. */
+/** What leads in email tests have unless a test says otherwise: a lawful basis to be mailed. */
+export const GRANTED = { status: 'granted', basis: 'consent', text: 'Ja, stuur mij tips', source: 'test' } as const;
+
+/** Creates (or updates) a lead through the API and returns its id; with consent granted unless `lead.consent` says otherwise. */
 export async function createLead(t: TestApp, lead: Record<string, unknown>): Promise<string> {
-  const res = await t.api('post', '/api/v1/leads').send(lead);
+  const res = await t.api('post', '/api/v1/leads').send('consent' in lead ? lead : { ...lead, consent: GRANTED });
   if (res.status !== 201 && res.status !== 200) throw new Error(`lead not saved: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id;
 }

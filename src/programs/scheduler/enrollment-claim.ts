@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
+import { sendBlock, type SendBlock } from '../../suppression/lawful-basis.js';
 import { listedSuppressions } from '../../suppression/suppression.service.js';
-import type { SuppressionReason } from '../../suppression/suppression.types.js';
 import type { EnrollmentCursor, Waiting } from '../domain/step-interpreter.js';
 import { LEAD_SNAPSHOT_COLUMNS, type LeadSnapshotRow } from '../lead-snapshot.js';
 
@@ -15,8 +15,8 @@ export interface ClaimedEnrollment extends LeadSnapshotRow {
   waiting_for: Waiting | null;
   variants: Record<string, string>;
   enrolled_at: Date;
-  /** Why the lead may not be emailed (suppression list or withdrawn consent), or null. */
-  suppression: SuppressionReason | null;
+  /** Why the lead may not be emailed (withdrawn consent, the suppression list, or no lawful basis: see sendBlock), or null. */
+  suppression: SendBlock | null;
 }
 
 /**
@@ -35,7 +35,7 @@ export interface ClaimedEnrollment extends LeadSnapshotRow {
  * row, more for a timestamp): not the due time or the visit number.
  *
  * The suppression check the interpreter makes before every step (the lead or its address hash on the
- * suppression list, or consent withdrawn, as {@link SuppressionService.suppressedAmong}) follows in one
+ * suppression list, consent withdrawn, or no lawful basis recorded: {@link sendBlock}) follows in one
  * set-based statement ({@link listedSuppressions}): probing the list row by row inside the claim, with
  * both salted hashes computed by PostgreSQL, cost about 10 µs of PostgreSQL per enrollment.
  */
@@ -64,7 +64,7 @@ export async function claimDue(m: EntityManager, now: Date, limit: number, ids: 
   if (!rows.length) return [];
   const listed = await listedSuppressions(m, rows.map((r) => ({ id: r.lead_id, email: r.email_normalized })));
   const claimed = rows as (ClaimRow & Pick<ClaimedEnrollment, 'suppression'>)[];
-  for (const r of claimed) r.suppression = listed.get(r.lead_id) ?? (r.consent_status === 'withdrawn' ? 'consent_withdrawn' : null);
+  for (const r of claimed) r.suppression = sendBlock(r.consent_status, listed.get(r.lead_id));
   return claimed;
 }
 
