@@ -121,3 +121,72 @@ describe('SLA watch with reassignment (SLA_REASSIGN=true)', () => {
     await eventually(async () => receiver.accepted().length === 2);
   });
 });
+
+describe('reassigning a hand-off by hand', () => {
+  let t: TestApp;
+  let receiver: WebhookReceiver;
+  let hook: { id: string; secret: string };
+  let sales: string;
+  const reps: Record<string, string> = {};
+  const clock = new ManualClock('2026-01-05T09:00:00Z'); // Monday 10:00 in Brussels
+
+  beforeAll(async () => {
+    t = await startTestApp({ clock, env: ENV });
+    receiver = await WebhookReceiver.start();
+    hook = await subscribe(t, receiver.url(), ['handoff.reassigned']);
+    reps.anneleen = await createRep(t, 'Anneleen');
+    reps.bruno = await createRep(t, 'Bruno');
+    sales = await apiKey(t, 'Teamlead', 'sales');
+  });
+  afterAll(async () => {
+    await t?.close();
+    await receiver?.close();
+  });
+
+  const reassign = (id: string, body: object, key = sales) => t.api('post', `/api/v1/handoffs/${id}/reassign`, key).send(body);
+
+  it('gives a missed hand-off to the rep asked for, with a fresh SLA deadline, and announces it once', async () => {
+    const h = await quote(t, 'lien@atelier.example.be');
+    const owner = h.owner_id!;
+    const other = owner === reps.anneleen ? reps.bruno : reps.anneleen;
+    clock.set('2026-01-05T09:16:00Z');
+    await t.app.get(SlaBreachService).flagMissed();
+    expect((await handoffFor(t, h.lead_id))!.breached_at).not.toBeNull();
+
+    const res = await reassign(h.id, { ownerId: other, note: 'Vandaag afwezig' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: h.id, ownerId: other, slaBreached: false, slaDueAt: '2026-01-05T09:31:00.000Z' });
+    const [announced] = await eventually(async () => (receiver.accepted('handoff.reassigned').length ? receiver.accepted('handoff.reassigned') : null));
+    expect(verifyWebhook(hook.secret, announced, clock.now())).toMatchObject({
+      type: 'handoff.reassigned',
+      data: { id: h.id, ownerId: other, reassignment: { previousOwnerId: owner, by: 'sales:Teamlead', note: 'Vandaag afwezig' } },
+    });
+
+    // Asking again for the same rep changes nothing and announces nothing.
+    expect((await reassign(h.id, { ownerId: other })).body).toMatchObject({ ownerId: other, slaDueAt: '2026-01-05T09:31:00.000Z' });
+    await eventually(() => outboxDrained(t));
+    expect(receiver.accepted('handoff.reassigned')).toHaveLength(1);
+  });
+
+  it('without a rep named, takes the next by round robin other than the owner; refuses unknown reps, closed hand-offs and other roles', async () => {
+    const h = await quote(t, 'tom@garage.example.be');
+    const res = await reassign(h.id, {});
+    expect(res.status).toBe(200);
+    expect(res.body.ownerId).not.toBe(h.owner_id);
+    expect([reps.anneleen, reps.bruno]).toContain(res.body.ownerId);
+
+    for (const ownerId of ['00000000-0000-4000-8000-000000000000', 'bruno']) {
+      const bad = await reassign(h.id, { ownerId });
+      expect(bad.status).toBe(422);
+      expect(bad.headers['content-type']).toContain('application/problem+json');
+      expect(bad.body.errors[0].field).toBe('ownerId');
+    }
+    expect((await t.api('post', `/api/v1/handoffs/${h.id}/reassign`, await apiKey(t, 'Marketing', 'marketer')).send({})).status).toBe(403);
+    expect((await reassign('00000000-0000-4000-8000-000000000000', {})).status).toBe(404);
+
+    expect((await t.api('post', `/api/v1/handoffs/${h.id}/reject`, sales).send({ reason: 'not_now' })).status).toBe(200);
+    const closed = await reassign(h.id, {});
+    expect(closed.status).toBe(409);
+    expect((await handoffFor(t, h.lead_id))!.owner_id).toBe(res.body.ownerId);
+  });
+});

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { LeadsModule } from '../leads/leads.module.js';
 import { ScoringModule } from '../scoring/scoring.module.js';
+import { HandoffReassignment } from './handoff-reassignment.service.js';
 import { HandoffsController } from './handoffs.controller.js';
 import { HandoffsModule } from './handoffs.module.js';
 import { HandoffsService } from './handoffs.service.js';
@@ -12,6 +13,6 @@ import { SalesRepsService } from './sales-reps.service.js';
 @Module({
   imports: [HandoffsModule, ScoringModule, LeadsModule],
   controllers: [HandoffsController, SalesRepsController],
-  providers: [HandoffsService, SalesActionsService, SalesRepsService],
+  providers: [HandoffsService, SalesActionsService, SalesRepsService, HandoffReassignment],
 })
 export class HandoffsApiModule {}

@@ -6,7 +6,9 @@ import { UuidPipe } from '../common/uuid.pipe.js';
 import { AcceptHandoffDto } from './dto/accept-handoff.dto.js';
 import { HandoffOutcomeDto } from './dto/handoff-outcome.dto.js';
 import { ListHandoffsQuery } from './dto/list-handoffs.query.js';
+import { ReassignHandoffDto } from './dto/reassign-handoff.dto.js';
 import { RejectHandoffDto } from './dto/reject-handoff.dto.js';
+import { HandoffReassignment } from './handoff-reassignment.service.js';
 import { HandoffsService } from './handoffs.service.js';
 import { SalesActionsService } from './sales-actions.service.js';
 
@@ -21,6 +23,7 @@ export class HandoffsController {
   constructor(
     private readonly handoffs: HandoffsService,
     private readonly actions: SalesActionsService,
+    private readonly reassignment: HandoffReassignment,
   ) {}
 
   @Get()
@@ -50,6 +53,17 @@ export class HandoffsController {
   @Roles('sales')
   reject(@Param('id', UuidPipe) id: string, @Body() dto: RejectHandoffDto, @CurrentPrincipal() principal: Principal) {
     return this.actions.reject(id, dto, actor(principal));
+  }
+
+  /**
+   * Gives an open hand-off to another rep: `ownerId` (an active rep), or the next by round robin. A pending one
+   * gets a fresh SLA deadline from now; announced as `handoff.reassigned`.
+   */
+  @Post(':id/reassign')
+  @HttpCode(200)
+  @Roles('sales')
+  reassign(@Param('id', UuidPipe) id: string, @Body() dto: ReassignHandoffDto, @CurrentPrincipal() principal: Principal) {
+    return this.reassignment.reassign(id, dto, actor(principal));
   }
 
   /** Reports how an accepted lead ended: opportunity, won (customer, with value) or lost (recycled). */

@@ -12,6 +12,6 @@ import { SlaBreachService } from './sla-breach.service.js';
 @Module({
   imports: [ScoringModule],
   providers: [HandoffSnapshotService, OwnerAssignment, HandoffCreator, SlaBreachService],
-  exports: [HandoffCreator, SlaBreachService],
+  exports: [HandoffCreator, SlaBreachService, OwnerAssignment],
 })
 export class HandoffsModule {}

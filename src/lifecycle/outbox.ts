@@ -8,7 +8,8 @@ export type DomainEventType =
   | 'lead.unsubscribed'
   | 'handoff.requested'
   | 'handoff.created'
-  | 'handoff.sla_breached';
+  | 'handoff.sla_breached'
+  | 'handoff.reassigned';
 
 export interface DomainEventDraft {
   type: DomainEventType;

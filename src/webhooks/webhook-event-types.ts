@@ -8,6 +8,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'lead.unsubscribed',
   'handoff.created',
   'handoff.sla_breached',
+  'handoff.reassigned',
 ] as const satisfies readonly DomainEventType[];
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
