@@ -1,5 +1,6 @@
 import { AnalyticsModule } from './analytics/analytics.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { IdempotencyModule } from './common/idempotency.interceptor.js';
 import { EmailApiModule } from './email/email-api.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HandoffsApiModule } from './handoffs/handoffs-api.module.js';
@@ -18,6 +19,7 @@ import { WebhooksApiModule } from './webhooks/webhooks-api.module.js';
  * this file on demand (PROCESS_ROLE=api|all). The order is the order routes are registered and documented.
  */
 export const API_MODULES = [
+  IdempotencyModule,
   ScoringApiModule,
   ProgramsApiModule,
   AuthModule,

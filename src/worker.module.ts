@@ -5,6 +5,7 @@ import { EmailDeliveryProcessor } from './email/email-delivery.processor.js';
 import { EmailDeliverySweepCron } from './email/email-delivery-sweep.cron.js';
 import { EmailModule } from './email/email.module.js';
 import { HandoffsWorkerModule } from './handoffs/handoffs-worker.module.js';
+import { IdempotencyExpiryCron } from './infra/database/idempotency-expiry.cron.js';
 import { WorkTableVacuumCron } from './infra/database/work-table-vacuum.cron.js';
 import { OutboxRelayModule } from './lifecycle/outbox-relay.module.js';
 import { RetentionModule } from './privacy/retention.module.js';
@@ -21,6 +22,6 @@ import { WebhooksWorkerModule } from './webhooks/webhooks-worker.module.js';
 /** What a worker process runs: queue consumers and scheduled sweeps. Loaded for PROCESS_ROLE=worker|all. */
 @Module({
   imports: [ScheduleModule.forRoot(), ScoringModule, EmailModule, TrackingRecorderModule, ProgramsModule, OutboxRelayModule, HandoffsWorkerModule, WebhooksWorkerModule, RetentionModule, AnalyticsWorkerModule],
-  providers: [ScoringProcessor, ScoringSweepCron, EmailDeliveryProcessor, EmailDeliverySweepCron, TrackingDrainCron, ProgramsProcessor, ProgramSchedulerCron, WorkTableVacuumCron],
+  providers: [ScoringProcessor, ScoringSweepCron, EmailDeliveryProcessor, EmailDeliverySweepCron, TrackingDrainCron, ProgramsProcessor, ProgramSchedulerCron, WorkTableVacuumCron, IdempotencyExpiryCron],
 })
 export class WorkerModule {}

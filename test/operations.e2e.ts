@@ -43,6 +43,7 @@ describe('operations endpoints', () => {
       expect.arrayContaining([
         'EmailDeliverySweepCron',
         'FunnelCompactionCron',
+        'IdempotencyExpiryCron',
         'OutboxRelayCron',
         'ProgramSchedulerCron',
         'RetentionCron',

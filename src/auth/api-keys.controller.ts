@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { NoIdempotentReplay } from '../common/idempotency.interceptor.js';
 import { UuidPipe } from '../common/uuid.pipe.js';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { PageQuery } from '../common/pagination.js';
@@ -16,6 +17,7 @@ export class ApiKeysController {
 
   /** Creates a key; the key itself is in the response once and never again. */
   @Post()
+  @NoIdempotentReplay()
   create(@Body() dto: CreateApiKeyDto) {
     return this.keys.create(dto.name, dto.role);
   }

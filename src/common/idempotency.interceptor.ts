@@ -1,26 +1,58 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Injectable, Module, NestInterceptor, SetMetadata } from '@nestjs/common';
+import { APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { createHash } from 'node:crypto';
 import { catchError, from, mergeMap, Observable, of } from 'rxjs';
 import { DataSource } from 'typeorm';
 import type { AuthedRequest } from '../auth/auth.guard.js';
+import { Clock } from './clock.js';
 import { DomainError, ErrorCode } from './domain-error.js';
 
+/** How long a key is remembered: a repeat within this time gets the first result back (as Stripe's keys do). */
+export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60_000;
 /**
- * Makes a write safe to retry: with an `Idempotency-Key` header, the first result is stored and a
- * repeat (same key, same API key, same route and body) gets it back without running again. Reusing
- * a key for a different body is refused; a repeat while the first is still running gets 409.
+ * A first attempt that has not finished after this long is taken for abandoned (its process died): a repeat
+ * runs again instead of being told forever that it is still being processed.
+ */
+export const IDEMPOTENCY_ABANDONED_MS = 60_000;
+
+const NO_REPLAY = 'idempotency:no-replay';
+/** Methods that change nothing, so have nothing to make safe to retry. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Marks a route whose response holds a secret shown only once (a new API key): its response must not be
+ * stored, so an Idempotency-Key is refused there (422) rather than silently ignored.
+ */
+export const NoIdempotentReplay = () => SetMetadata(NO_REPLAY, true);
+
+/**
+ * Makes every write of the API safe to retry (registered for all routes; it acts on requests other than GET,
+ * HEAD and OPTIONS that carry an `Idempotency-Key` header): the first result is stored and a repeat (same
+ * key, same API key, same route and body) within IDEMPOTENCY_KEY_TTL_MS gets it back, with
+ * `idempotent-replayed: true`, without running again. Reusing a key for a different body is refused (422); a
+ * repeat while the first is still running gets 409, unless the first has been running longer than
+ * IDEMPOTENCY_ABANDONED_MS (then it is taken over). A first attempt that fails leaves no record. Older
+ * records are deleted by the retention job.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly clock: Clock,
+    private readonly reflector: Reflector,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
     const http = context.switchToHttp();
     const request = http.getRequest<AuthedRequest>();
     const reply = http.getResponse<FastifyReply>();
     const key = request.headers['idempotency-key'];
-    if (key === undefined) return next.handle();
+    if (key === undefined || SAFE_METHODS.has(request.method)) return next.handle();
+    if (this.reflector.getAllAndOverride<boolean>(NO_REPLAY, [context.getHandler(), context.getClass()])) {
+      throw DomainError.invalidField('Idempotency-Key', 'is not accepted here: the response holds a secret that is shown only once');
+    }
     if (typeof key !== 'string' || key.length < 1 || key.length > 200) {
       throw DomainError.invalidField('Idempotency-Key', 'must be 1 to 200 characters');
     }
@@ -52,12 +84,20 @@ export class IdempotencyInterceptor implements NestInterceptor {
     );
   }
 
+  /**
+   * Claims the key for this request (null: run it), or returns the stored result of the first. A record
+   * past its time to live, or a first attempt abandoned unfinished, is claimed afresh.
+   */
   private async begin(scope: string, key: string, hash: string): Promise<{ status: number; body: unknown } | null> {
-    const inserted: unknown[] = await this.db.query(
-      `INSERT INTO idempotency_records (scope, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING key`,
-      [scope, key, hash],
+    const now = this.clock.now().getTime();
+    const claimed: unknown[] = await this.db.query(
+      `INSERT INTO idempotency_records AS r (scope, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (scope, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, status_code = NULL, response = NULL, created_at = EXCLUDED.created_at
+        WHERE r.created_at < $5 OR (r.status_code IS NULL AND r.created_at < $6)
+       RETURNING key`,
+      [scope, key, hash, new Date(now).toISOString(), new Date(now - IDEMPOTENCY_KEY_TTL_MS).toISOString(), new Date(now - IDEMPOTENCY_ABANDONED_MS).toISOString()],
     );
-    if (inserted.length) return null;
+    if (claimed.length) return null;
     const [row]: { request_hash: string; status_code: number | null; response: unknown }[] = await this.db.query(
       `SELECT request_hash, status_code, response FROM idempotency_records WHERE scope = $1 AND key = $2`,
       [scope, key],
@@ -72,3 +112,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     return { status: row.status_code, body: row.response };
   }
 }
+
+/** The interceptor for every route of the API (PROCESS_ROLE=api|all). */
+@Module({ providers: [{ provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }] })
+export class IdempotencyModule {}

@@ -1,9 +1,8 @@
-import { Body, Controller, Get, Param, Post, Query, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { Roles, type Principal } from '../auth/roles.js';
-import { IdempotencyInterceptor } from '../common/idempotency.interceptor.js';
 import { PageQuery } from '../common/pagination.js';
 import { UuidPipe } from '../common/uuid.pipe.js';
 import { ListLeadsQuery } from './dto/list-leads.query.js';
@@ -23,7 +22,6 @@ export class LeadsController {
   /** Creates (201) or updates (200) the lead with this email address. */
   @Post()
   @Roles('ingest', 'marketer')
-  @UseInterceptors(IdempotencyInterceptor)
   async upsert(@Body() dto: UpsertLeadDto, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
     const { created, lead } = await this.leads.upsert(dto, `api-key:${principal.name}`);
     void reply.status(created ? 201 : 200);

@@ -1,0 +1,104 @@
+import { ManualClock } from '../src/common/clock.js';
+import { IdempotencyExpiryCron } from '../src/infra/database/idempotency-expiry.cron.js';
+import { createTemplate } from './support/email-fixtures.js';
+import { SmtpSink } from './support/smtp-sink.js';
+import { eventually, startTestApp, type TestApp } from './support/test-app.js';
+
+/**
+ * Idempotency-Key on every write of the API (API.md: writes that clients retry accept it; a repeat returns the
+ * first result and changes nothing), remembered for a day, with abandoned first attempts taken over.
+ */
+describe('Idempotency-Key on writes', () => {
+  let t: TestApp;
+  let sink: SmtpSink;
+  const clock = new ManualClock('2026-03-02T10:00:00Z');
+
+  beforeAll(async () => {
+    sink = await SmtpSink.start();
+    t = await startTestApp({ clock, env: { SMTP_URL: sink.url, EMAIL_RATE_PER_SECOND: '0', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await sink?.close();
+  });
+
+  const post = (path: string, key: string, body: object) => t.api('post', path).set('idempotency-key', key).send(body);
+
+  it('a retried test send sends one email and answers the retry with the first result', async () => {
+    const id = await createTemplate(t);
+    const body = { to: 'retry-test@studio-noord.example.be', locale: 'nl' };
+    const first = await post(`/api/v1/templates/${id}/test-send`, 'test-send-1', body);
+    const again = await post(`/api/v1/templates/${id}/test-send`, 'test-send-1', body);
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(202);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
+    await eventually(async () => sink.to('retry-test@studio-noord.example.be').length === 1, 20_000);
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM email_messages WHERE to_address = 'retry-test@studio-noord.example.be'`);
+    expect(n).toBe(1);
+    // Another key is another send.
+    expect((await post(`/api/v1/templates/${id}/test-send`, 'test-send-2', body)).headers['idempotent-replayed']).toBeUndefined();
+    await eventually(async () => sink.to('retry-test@studio-noord.example.be').length === 2, 20_000);
+  });
+
+  it('a retried webhook subscription is created once', async () => {
+    const body = { url: 'http://127.0.0.1:9/hooks/nurture', events: ['lead.mql'] };
+    const first = await post('/api/v1/webhooks', 'hook-1', body);
+    const again = await post('/api/v1/webhooks', 'hook-1', body);
+    expect(first.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM webhook_subscriptions WHERE url = $1`, [body.url]);
+    expect(n).toBe(1);
+  });
+
+  it('is refused where the response holds a secret shown once (a new API key), and nothing is created', async () => {
+    const res = await post('/api/v1/api-keys', 'key-1', { name: 'retried key', role: 'ingest' });
+    expect(res.status).toBe(422);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.body.errors[0].field).toBe('Idempotency-Key');
+    expect(await t.db.query(`SELECT 1 FROM api_keys WHERE name = 'retried key'`)).toEqual([]);
+  });
+
+  it('remembers a key for a day: after that the same key runs again, even with another body', async () => {
+    const first = await post('/api/v1/leads', 'day-1', { email: 'dag@example.be', firstName: 'Dag' });
+    expect(first.status).toBe(201);
+    clock.advance(23 * 3_600_000);
+    expect((await post('/api/v1/leads', 'day-1', { email: 'dag@example.be', firstName: 'Nacht' })).status).toBe(422);
+    clock.advance(2 * 3_600_000);
+    const later = await post('/api/v1/leads', 'day-1', { email: 'dag@example.be', firstName: 'Nacht' });
+    expect(later.status).toBe(200);
+    expect(later.headers['idempotent-replayed']).toBeUndefined();
+    expect(later.body.firstName).toBe('Nacht');
+  });
+
+  it('takes over a first attempt abandoned unfinished (its process died), but not one still running', async () => {
+    const body = { email: 'verlaten@example.be' };
+    const first = await post('/api/v1/leads', 'abandoned-1', body);
+    expect(first.status).toBe(201);
+    const asIfRunningSince = (ms: number) =>
+      t.db.query(`UPDATE idempotency_records SET status_code = NULL, response = NULL, created_at = $2 WHERE key = $1`, [
+        'abandoned-1',
+        new Date(clock.now().getTime() - ms),
+      ]);
+    await asIfRunningSince(5_000);
+    expect((await post('/api/v1/leads', 'abandoned-1', body)).status).toBe(409);
+    await asIfRunningSince(61_000);
+    const taken = await post('/api/v1/leads', 'abandoned-1', body);
+    expect(taken.status).toBe(200); // ran again: the lead exists now
+    expect(taken.headers['idempotent-replayed']).toBeUndefined();
+    const replay = await post('/api/v1/leads', 'abandoned-1', body);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toEqual(taken.body);
+  });
+
+  it('forgets keys older than a day (the worker deletes them), keeping younger ones', async () => {
+    await post('/api/v1/leads', 'old-1', { email: 'oud@example.be' });
+    clock.advance(25 * 3_600_000);
+    await post('/api/v1/leads', 'young-1', { email: 'jong@example.be' });
+    const deleted = await t.app.get(IdempotencyExpiryCron).run();
+    expect(deleted).toBeGreaterThanOrEqual(1);
+    const keys = (await t.db.query(`SELECT key FROM idempotency_records`)).map((r: { key: string }) => r.key);
+    expect(keys).toContain('young-1');
+    expect(keys).not.toContain('old-1');
+  });
+});
