@@ -29,6 +29,12 @@ interface Answer {
   status: number;
   headers: string[];
   body: Buffer;
+  /**
+   * The body as a latin1 string (byte for byte), which the fast path answers with: Node's HTTP response
+   * joins a string body to the head and writes both with one `write`, where a Buffer body goes out with the
+   * head as a second chunk of a `writev` (and the head string is encoded on its own).
+   */
+  wire: string;
 }
 
 // Answers built once: every open and click of every email comes through here.
@@ -131,7 +137,7 @@ export class TrackingRoutes implements OnModuleInit {
       const headers = result.headers;
       headers[headers.length - 1] = requestId; // writeHead reads the array before it returns
       res.writeHead(result.status, headers);
-      res.end(result.body);
+      res.end(result.wire, 'latin1');
     } catch (err) {
       this.logger.error({ err: (err as Error).message }, 'could not answer a tracking request');
       res.destroy();
@@ -175,7 +181,7 @@ export class TrackingRoutes implements OnModuleInit {
     }
     if (!url) return NOT_FOUND;
     await this.buffer.push(this.hit(who, 'click', payload.m, payload.l!, url));
-    return { status: 302, headers: ['location', url, 'cache-control', 'no-store', 'referrer-policy', 'no-referrer', 'content-length', '0', 'x-request-id', ''], body: EMPTY };
+    return { status: 302, headers: ['location', url, 'cache-control', 'no-store', 'referrer-policy', 'no-referrer', 'content-length', '0', 'x-request-id', ''], body: EMPTY, wire: '' };
   }
 
   private hit(who: Requester, kind: TrackingHit['kind'], messageId: string, linkIndex: number | null, url: string | null): TrackingHit {
@@ -187,5 +193,5 @@ export class TrackingRoutes implements OnModuleInit {
 type TokenRequest = FastifyRequest<{ Params: { token: string } }>;
 
 function answer(status: number, headers: string[], body: Buffer): Answer {
-  return { status, headers: [...headers, 'content-length', String(body.length), 'x-request-id', ''], body };
+  return { status, headers: [...headers, 'content-length', String(body.length), 'x-request-id', ''], body, wire: body.toString('latin1') };
 }
