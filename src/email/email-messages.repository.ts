@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { sendBlockSql } from '../suppression/lawful-basis.js';
 import { DataSource } from 'typeorm';
 import type { TrackedLink } from './domain/link-tracking.js';
 import { emailHashSql } from '../suppression/email-hash.js';
+import { sendBlockSql } from '../suppression/lawful-basis.js';
 import { Batcher } from '../common/batcher.js';
 import { preparedPoolQuery } from '../infra/database/prepared-query.js';
 import { Clock } from '../common/clock.js';
