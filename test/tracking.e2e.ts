@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ManualClock } from '../src/common/clock.js';
 import { HONEYPOT_LINK_INDEX } from '../src/tracking/domain/honeypot.js';
+import { TRANSPARENT_GIF } from '../src/tracking/domain/pixel.js';
 import { signToken, type TrackingPayload } from '../src/tracking/domain/tracking-token.js';
 import { eventually, startTestApp, TestApp } from './support/test-app.js';
 
@@ -91,6 +92,8 @@ describe('open and click tracking', () => {
       expect(res.body.subarray(0, 6).toString()).toBe('GIF89a');
       expect([res.body.readUInt16LE(6), res.body.readUInt16LE(8)]).toEqual([1, 1]); // width × height
       expect(res.body.includes(Buffer.from([0x21, 0xf9, 0x04, 0x01]))).toBe(true); // graphic control: transparent
+      expect(Buffer.compare(res.body, TRANSPARENT_GIF)).toBe(0); // byte for byte, bytes above 0x7f included
+      expect(res.headers['content-length']).toBe(String(TRANSPARENT_GIF.length));
 
       const [open] = await recorded(messageId);
       expect(open).toMatchObject({ kind: 'open', machine: false, reason: 'human', user_agent: IPHONE_MAIL });
