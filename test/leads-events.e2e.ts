@@ -53,6 +53,16 @@ describe('leads, events and scoring over HTTP', () => {
 
       const list = await t.api('get', '/api/v1/leads?channel=google_ads&email=AN.PEETERS@example.be');
       expect(list.body.items.map((l: { id: string }) => l.id)).toEqual([first.body.id]);
+      // The consent as given (what was shown, where, when) comes back with the lead, also after later upserts.
+      const given = { status: 'granted', basis: 'consent', text: 'Ja, stuur mij tips', source: 'form:contact', capturedAt: expect.any(String) };
+      expect(first.body.consent).toEqual(given);
+      expect(second.body.consent).toEqual(given);
+      expect(list.body.items[0].consent).toEqual(given);
+      const withdrawn = await t.api('post', '/api/v1/leads').send({ email: 'an.peeters@example.be', consent: { status: 'withdrawn', source: 'crm', capturedAt: '2026-03-01T08:00:00.000Z' } });
+      expect(withdrawn.body.consent).toEqual({ status: 'withdrawn', basis: 'consent', text: null, source: 'crm', capturedAt: '2026-03-01T08:00:00.000Z' });
+      expect((await t.api('get', `/api/v1/leads/${first.body.id}`)).body.consent).toEqual(withdrawn.body.consent);
+      const never = await t.api('post', '/api/v1/leads').send({ email: 'zonder-toestemming@example.be' });
+      expect(never.body.consent).toEqual({ status: 'unknown', basis: null, text: null, source: null, capturedAt: null });
 
       const timeline = await t.api('get', `/api/v1/leads/${first.body.id}/timeline`);
       expect(timeline.body.items.some((i: { kind: string; data: { text?: string } }) => i.kind === 'consent' && i.data.text === 'Ja, stuur mij tips')).toBe(true);

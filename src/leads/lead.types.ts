@@ -42,7 +42,11 @@ export interface LeadView {
   timezone: string | null;
   stage: Stage;
   source: Record<string, unknown>;
-  consent: { status: string; basis: string | null };
+  /**
+   * The lead's consent now, with the text shown, where and when it was captured, from the consent record that
+   * set it (null where nothing was recorded, or after an erasure).
+   */
+  consent: { status: string; basis: string | null; text: string | null; source: string | null; capturedAt: string | null };
   qualification: Record<string, unknown>;
   attributes: Record<string, unknown>;
   engagementScore: number;
@@ -54,7 +58,17 @@ export interface LeadView {
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
-export function toLeadView(row: LeadRow, engagementNow: number): LeadView {
+/** The newest consent record of a lead (see latestConsents). */
+export interface ConsentRecord {
+  status: string;
+  text: string | null;
+  source: string | null;
+  captured_at: Date;
+}
+
+export function toLeadView(row: LeadRow, engagementNow: number, record: ConsentRecord | null = null): LeadView {
+  // A record only describes the current consent when it set it (an erasure withdraws consent without one).
+  const current = record && record.status === row.consent_status ? record : null;
   return {
     id: row.id,
     email: row.email,
@@ -67,7 +81,13 @@ export function toLeadView(row: LeadRow, engagementNow: number): LeadView {
     timezone: row.timezone,
     stage: row.stage,
     source: row.source,
-    consent: { status: row.consent_status, basis: row.consent_basis },
+    consent: {
+      status: row.consent_status,
+      basis: row.consent_basis,
+      text: current?.text ?? null,
+      source: current?.source ?? null,
+      capturedAt: current?.captured_at.toISOString() ?? null,
+    },
     qualification: row.qualification,
     attributes: row.attributes,
     engagementScore: round(engagementNow),

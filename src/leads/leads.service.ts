@@ -12,7 +12,7 @@ import { ScoringModelService } from '../scoring/scoring-model.service.js';
 import { UpsertLeadDto } from './dto/upsert-lead.dto.js';
 import { ListLeadsQuery } from './dto/list-leads.query.js';
 import { normalizeEmail } from './email.util.js';
-import { LeadRow, LeadView, toLeadView } from './lead.types.js';
+import { LeadRow, LeadView, toLeadView, type ConsentRecord } from './lead.types.js';
 
 const COLUMNS: [keyof UpsertLeadDto, string][] = [
   ['firstName', 'first_name'],
@@ -76,7 +76,7 @@ export class LeadsService {
       await this.activity.publish(m, [
         { leadId: lead.id, at: now, created, stageBefore: created ? lead.stage : stageBefore, stageAfter: lead.stage, events: [], engagementScore },
       ]);
-      return { created, lead: toLeadView(lead, engagementScore) };
+      return { created, lead: toLeadView(lead, engagementScore, (await latestConsents(m, [lead.id])).get(lead.id)) };
     });
   }
 
@@ -116,7 +116,7 @@ export class LeadsService {
   async get(id: string): Promise<LeadView> {
     const [row]: LeadRow[] = await this.db.query(`SELECT * FROM leads WHERE id = $1`, [id]);
     if (!row) throw DomainError.notFound('Lead', id);
-    return this.view(row);
+    return (await this.views([row]))[0];
   }
 
   async list(q: ListLeadsQuery): Promise<Page<LeadView>> {
@@ -140,13 +140,27 @@ export class LeadsService {
       `SELECT * FROM leads ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT $${params.length}`,
       params,
     );
-    const views = await Promise.all(rows.map((r) => this.view(r)));
-    return pageOf(views, limit, (l) => [l.createdAt, l.id]);
+    return pageOf(await this.views(rows), limit, (l) => [l.createdAt, l.id]);
   }
 
-  private async view(row: LeadRow): Promise<LeadView> {
+  /** Views of leads, with their engagement decayed to now and their consent records (one query for all). */
+  private async views(rows: LeadRow[]): Promise<LeadView[]> {
     const { definition } = await this.models.currentForRead();
     const now = this.clock.now();
-    return toLeadView(row, scoreAt({ value: row.engagement_score, asOf: row.engagement_as_of }, now, definition.halfLifeDays));
+    const consents = await latestConsents(this.db.manager, rows.map((r) => r.id));
+    return rows.map((row) =>
+      toLeadView(row, scoreAt({ value: row.engagement_score, asOf: row.engagement_as_of }, now, definition.halfLifeDays), consents.get(row.id)),
+    );
   }
+}
+
+/** The newest consent record of each of these leads (by when it was recorded), by lead id. */
+async function latestConsents(m: EntityManager, leadIds: string[]): Promise<Map<string, ConsentRecord>> {
+  if (!leadIds.length) return new Map();
+  const rows: (ConsentRecord & { lead_id: string })[] = await m.query(
+    `SELECT DISTINCT ON (lead_id) lead_id, status, text, source, captured_at FROM consents
+      WHERE lead_id = ANY($1::uuid[]) ORDER BY lead_id, recorded_at DESC, id DESC`,
+    [leadIds],
+  );
+  return new Map(rows.map((r) => [r.lead_id, r]));
 }
