@@ -59,6 +59,15 @@ describe('Idempotency-Key on writes', () => {
     expect(await t.db.query(`SELECT 1 FROM api_keys WHERE name = 'retried key'`)).toEqual([]);
   });
 
+  it('leaves the public pages alone: a one-click unsubscribe retried with a key is answered each time', async () => {
+    const once = () => t.http().post('/u/not-a-real-token').set('idempotency-key', 'public-1').type('form').send('List-Unsubscribe=One-Click');
+    const first = await once();
+    const again = await once();
+    expect(again.status).toBe(first.status);
+    expect(again.headers['idempotent-replayed']).toBeUndefined();
+    expect(await t.db.query(`SELECT 1 FROM idempotency_records WHERE key = 'public-1'`)).toEqual([]);
+  });
+
   it('remembers a key for a day: after that the same key runs again, even with another body', async () => {
     const first = await post('/api/v1/leads', 'day-1', { email: 'dag@example.be', firstName: 'Dag' });
     expect(first.status).toBe(201);

@@ -17,6 +17,8 @@ export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60_000;
 export const IDEMPOTENCY_ABANDONED_MS = 60_000;
 
 const NO_REPLAY = 'idempotency:no-replay';
+/** Where the API's routes are; other routes (public pages, tracking) are left alone. */
+const API_PREFIX = '/api/';
 /** Methods that change nothing, so have nothing to make safe to retry. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -27,8 +29,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export const NoIdempotentReplay = () => SetMetadata(NO_REPLAY, true);
 
 /**
- * Makes every write of the API safe to retry (registered for all routes; it acts on requests other than GET,
- * HEAD and OPTIONS that carry an `Idempotency-Key` header): the first result is stored and a repeat (same
+ * Makes every write of the API safe to retry (registered for all routes; it acts on requests under /api/ other
+ * than GET, HEAD and OPTIONS that carry an `Idempotency-Key` header): the first result is stored and a repeat (same
  * key, same API key, same route and body) within IDEMPOTENCY_KEY_TTL_MS gets it back, with
  * `idempotent-replayed: true`, without running again. Reusing a key for a different body is refused (422); a
  * repeat while the first is still running gets 409, unless the first has been running longer than
@@ -49,14 +51,17 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const request = http.getRequest<AuthedRequest>();
     const reply = http.getResponse<FastifyReply>();
     const key = request.headers['idempotency-key'];
-    if (key === undefined || SAFE_METHODS.has(request.method)) return next.handle();
+    const route = request.routeOptions?.url ?? request.url;
+    // The API's writes only: the public pages (one-click unsubscribe) are idempotent by themselves and answer on
+    // the raw reply, which a stored result could not replay.
+    if (key === undefined || SAFE_METHODS.has(request.method) || !route.startsWith(API_PREFIX)) return next.handle();
     if (this.reflector.getAllAndOverride<boolean>(NO_REPLAY, [context.getHandler(), context.getClass()])) {
       throw DomainError.invalidField('Idempotency-Key', 'is not accepted here: the response holds a secret that is shown only once');
     }
     if (typeof key !== 'string' || key.length < 1 || key.length > 200) {
       throw DomainError.invalidField('Idempotency-Key', 'must be 1 to 200 characters');
     }
-    const scope = `${request.principal?.keyId ?? 'anonymous'} ${request.method} ${request.routeOptions?.url ?? request.url}`;
+    const scope = `${request.principal?.keyId ?? 'anonymous'} ${request.method} ${route}`;
     const hash = createHash('sha256').update(JSON.stringify(request.body ?? null)).digest('hex');
     return from(this.begin(scope, key, hash)).pipe(
       mergeMap((stored) => {
