@@ -109,6 +109,7 @@ export async function runTrackingBench(options: Partial<TrackingBenchOptions> = 
         [`${phase}: requests/s achieved`]: Math.round(steady.ok / steady.seconds),
         [`${phase}: latency p50 (ms)`]: steady.p50,
         [`${phase}: latency p99 (ms)`]: steady.p99,
+        [`${phase}: latency p99 from when the load generator sent it, not when due (ms)`]: steady.p99FromSubmit ?? NaN,
         [`${phase}: latency max (ms)`]: steady.max,
         [`${phase}: failed requests`]: steady.failed,
         [`${phase}: hit stored after arrival p50 (ms)`]: Math.round(lag.p50),
