@@ -154,12 +154,17 @@ export class LeadsService {
   }
 }
 
-/** The newest consent record of each of these leads (by when it was recorded), by lead id. */
+/**
+ * The newest consent record of each of these leads (by when it was recorded; of records made at the same instant,
+ * one that set the lead's current status), by lead id.
+ */
 async function latestConsents(m: EntityManager, leadIds: string[]): Promise<Map<string, ConsentRecord>> {
   if (!leadIds.length) return new Map();
   const rows: (ConsentRecord & { lead_id: string })[] = await m.query(
-    `SELECT DISTINCT ON (lead_id) lead_id, status, text, source, captured_at FROM consents
-      WHERE lead_id = ANY($1::uuid[]) ORDER BY lead_id, recorded_at DESC, id DESC`,
+    `SELECT DISTINCT ON (c.lead_id) c.lead_id, c.status, c.text, c.source, c.captured_at
+       FROM consents c JOIN leads l ON l.id = c.lead_id
+      WHERE c.lead_id = ANY($1::uuid[])
+      ORDER BY c.lead_id, c.recorded_at DESC, (c.status = l.consent_status) DESC, c.captured_at DESC, c.id DESC`,
     [leadIds],
   );
   return new Map(rows.map((r) => [r.lead_id, r]));
