@@ -59,14 +59,27 @@ describe('nurture programs, run by the scheduler', () => {
     const [{ n: others }] = await t.db.query(`SELECT count(*)::int AS n FROM enrollments WHERE program_id = $1`, [programId]);
     expect(others).toBe(1); // the other asset does not match the trigger's filter
 
-    // A lead known only from its events has no lawful basis recorded: enrolled, but never mailed.
-    await sendEvent(t, { email: 'zonder@basis.example.be', type: 'content_downloaded', properties: { asset: 'gids-website-kosten' } });
-    const [{ id: noBasisLead }] = await t.db.query(`SELECT id FROM leads WHERE email_normalized = 'zonder@basis.example.be'`);
-    const noBasis = await eventually(async () => {
-      const e = await enrollmentOf(t, programId, noBasisLead);
-      return e?.status === 'exited' ? e : null;
-    });
-    expect(noBasis.exit_reason).toBe('no_lawful_basis');
+    // A lead known only from its events has no lawful basis recorded: its enrollment waits a while for the consent
+    // (a form's event can arrive just before the lead's upsert), sends nothing meanwhile, and exits without it.
+    const enrolledFrom = async (email: string) => {
+      await sendEvent(t, { email, type: 'content_downloaded', properties: { asset: 'gids-website-kosten' } });
+      const [{ id }] = await t.db.query(`SELECT id FROM leads WHERE email_normalized = $1`, [email]);
+      const enrollment = await eventually(async () => {
+        const e = await enrollmentOf(t, programId, id);
+        return e && (await stepsRun(t, e.id)).length === 0 && e.next_run_at !== null && e.next_run_at > clock.now() ? e : null; // looked at, and held
+      });
+      return { ...enrollment, leadId: id as string };
+    };
+    const noBasis = await enrolledFrom('zonder@basis.example.be');
+    const consentLater = await enrolledFrom('later@basis.example.be');
+    await createLead(t, 'later@basis.example.be'); // the consent arrives after the event
+    clock.advance(61_000);
+    await scheduler.runBatch([noBasis.id, consentLater.id]);
+    expect(await emailsOf(t, consentLater.id)).toEqual(['welcome']);
+    expect(await enrollmentOf(t, programId, noBasis.leadId)).toMatchObject({ status: 'active' });
+    clock.advance(15 * 60_000);
+    await scheduler.runBatch([noBasis.id]);
+    expect(await enrollmentOf(t, programId, noBasis.leadId)).toMatchObject({ status: 'exited', exit_reason: 'no_lawful_basis' });
     expect(await emailsOf(t, noBasis.id)).toEqual([]);
 
     clock.advance(2 * DAY);

@@ -3,7 +3,7 @@ import { DEFAULT_FREQUENCY_CAP } from './frequency-cap.js';
 import { sampleLead, worldOf, type WorldParts } from './lead-facts.fixture.js';
 import { parseProgramDefinition } from './parse-program-definition.js';
 import type { ProgramDefinition } from './program-definition.js';
-import { eventSatisfiesWait, runEnrollment, startCursor, type EnrollmentCursor, type RunResult } from './step-interpreter.js';
+import { eventSatisfiesWait, LAWFUL_BASIS_FIRST_RECHECK_MS, LAWFUL_BASIS_GRACE_MS, lawfulBasisRecheck, runEnrollment, startCursor, type EnrollmentCursor, type RunResult } from './step-interpreter.js';
 
 const settings = { cap: DEFAULT_FREQUENCY_CAP };
 const ENROLLMENT = '5b0b5d0e-8d6f-4f7c-9a51-0c2f3f1d9e11';
@@ -73,6 +73,38 @@ describe('runEnrollment', () => {
   it('exits a suppressed lead with the suppression reason and sends nothing', () => {
     const r = run(guide, startCursor(guide, ENROLLMENT, tuesday10), { now: tuesday10, suppression: 'unsubscribed' });
     expect(r).toMatchObject({ status: 'exited', exitReason: 'unsubscribed', effects: [] });
+  });
+
+  describe('a lead without a lawful basis (yet)', () => {
+    const at = (ms: number) => new Date(tuesday10.getTime() + ms);
+    const cursor = () => startCursor(guide, ENROLLMENT, tuesday10);
+
+    it('waits for its consent: looks again after a minute, then at the end of the grace, sending nothing meanwhile', () => {
+      const first = run(guide, cursor(), { now: tuesday10, suppression: 'no_lawful_basis' });
+      expect(first).toMatchObject({ status: 'active', nextRunAt: at(LAWFUL_BASIS_FIRST_RECHECK_MS), effects: [] });
+      expect(first.deferral).toEqual({ stepId: 'welcome', until: at(LAWFUL_BASIS_FIRST_RECHECK_MS), reason: 'lawful_basis' });
+      const second = run(guide, cursor(), { now: at(LAWFUL_BASIS_FIRST_RECHECK_MS), suppression: 'no_lawful_basis' });
+      expect(second).toMatchObject({ status: 'active', nextRunAt: at(LAWFUL_BASIS_GRACE_MS), effects: [] });
+    });
+
+    it('goes on as soon as the consent is there, and exits with no_lawful_basis once the grace is over', () => {
+      expect(kinds(run(guide, cursor(), { now: at(LAWFUL_BASIS_FIRST_RECHECK_MS), suppression: null }))).toContain('email:welcome');
+      expect(run(guide, cursor(), { now: at(LAWFUL_BASIS_GRACE_MS), suppression: 'no_lawful_basis' })).toMatchObject({
+        status: 'exited',
+        exitReason: 'no_lawful_basis',
+        effects: [],
+      });
+    });
+
+    it('never looks again later than the end of the grace, nor earlier than now (property)', () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: 2 * LAWFUL_BASIS_GRACE_MS }), (elapsed) => {
+          const next = lawfulBasisRecheck(tuesday10, at(elapsed));
+          if (elapsed >= LAWFUL_BASIS_GRACE_MS) return next === null;
+          return next !== null && next.getTime() > at(elapsed).getTime() && next.getTime() <= at(LAWFUL_BASIS_GRACE_MS).getTime();
+        }),
+      );
+    });
   });
 
   describe('wait_until', () => {

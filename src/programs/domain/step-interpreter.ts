@@ -47,7 +47,7 @@ export type StepEffect =
 export interface Deferral {
   stepId: string;
   until: Date;
-  reason: 'send_window' | 'frequency_cap';
+  reason: 'send_window' | 'frequency_cap' | 'lawful_basis';
 }
 
 export interface RunResult {
@@ -62,6 +62,26 @@ export interface RunResult {
 
 export interface RunSettings {
   cap: FrequencyCap;
+}
+
+/**
+ * How long an enrollment whose lead has no lawful basis to be mailed waits for one before it exits
+ * (`no_lawful_basis`): a form's event can reach the service just before the upsert that records the lead's
+ * consent, and the enrollment that event started should not be lost to that race.
+ */
+export const LAWFUL_BASIS_GRACE_MS = 15 * 60_000;
+/** When such an enrollment looks again first (most consents follow their event within seconds). */
+export const LAWFUL_BASIS_FIRST_RECHECK_MS = 60_000;
+
+/**
+ * When an enrollment enrolled at `enrolledAt`, whose lead has no lawful basis at `now`, looks again: a minute
+ * after it began, then at the end of LAWFUL_BASIS_GRACE_MS; null once the grace is over (it exits).
+ */
+export function lawfulBasisRecheck(enrolledAt: Date, now: Date): Date | null {
+  const start = enrolledAt.getTime();
+  if (now.getTime() >= start + LAWFUL_BASIS_GRACE_MS) return null;
+  const first = start + LAWFUL_BASIS_FIRST_RECHECK_MS;
+  return new Date(now.getTime() < first ? first : start + LAWFUL_BASIS_GRACE_MS);
 }
 
 /** The first state of a new enrollment: on the entry step, first visit, due at once. */
@@ -116,6 +136,10 @@ export function runEnrollment(def: ProgramDefinition, start: EnrollmentCursor, f
   // The graph has no loop without a wait, so a run passes each step at most once before it must wait.
   for (let guard = 0; guard <= def.steps.length; guard++) {
     if (goalReached(def.goal, world, cursor.enrolledAt)) return end('converted', 'goal');
+    if (world.suppression === 'no_lawful_basis') {
+      const until = lawfulBasisRecheck(cursor.enrolledAt, now);
+      if (until) return stay(until, { stepId: cursor.stepId, until, reason: 'lawful_basis' });
+    }
     if (world.suppression) return end('exited', world.suppression);
     if (world.lead.stage === 'disqualified') return end('exited', 'disqualified');
     const step = steps.get(cursor.stepId);
