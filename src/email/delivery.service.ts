@@ -10,7 +10,6 @@ import { classifyDeliveryFailure, retryDelayMs, type DeliveryFailure } from './d
 import { TemplateError } from './domain/template-error.js';
 import { emailHash } from '../suppression/email-hash.js';
 import { sendBlock } from '../suppression/lawful-basis.js';
-import type { SuppressionReason } from '../suppression/suppression.types.js';
 import { EmailMessagesRepository, type PendingMessage } from './email-messages.repository.js';
 import { MessageComposer, type ComposedEmail } from './message-composer.service.js';
 import { SendRateLimiter } from './send-rate-limiter.js';
@@ -170,7 +169,7 @@ async function persist(write: () => Promise<void>): Promise<void> {
 /** Why this message must not be sent to its recipient, as read before the claim (which checks again). */
 export function suppressionReason(message: PendingMessage): string | null {
   if (message.kind === 'nurture' && !message.lead) return 'lead_erased';
-  if (message.kind === 'nurture') return sendBlock(message.consentStatus, message.suppressedReason as SuppressionReason | null);
+  if (message.kind === 'nurture') return sendBlock(message.consentStatus, message.suppressedReason);
   return message.suppressedReason;
 }
 

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import type { TrackedLink } from './domain/link-tracking.js';
 import { emailHashSql } from '../suppression/email-hash.js';
 import { sendBlockSql } from '../suppression/lawful-basis.js';
+import type { SuppressionReason } from '../suppression/suppression.types.js';
 import { Batcher } from '../common/batcher.js';
 import { preparedPoolQuery } from '../infra/database/prepared-query.js';
 import { Clock } from '../common/clock.js';
@@ -27,7 +28,7 @@ export interface PendingMessage {
   leadId: string | null;
   lead: LeadSnapshot | null;
   consentStatus: string | null;
-  suppressedReason: string | null;
+  suppressedReason: SuppressionReason | null;
 }
 
 /** What was rendered, stored with the claim so the tracked links resolve from the first click. */
@@ -146,10 +147,11 @@ export class EmailMessagesRepository {
        ), decision AS (
          SELECT e.id, i.at, i.to_address, i.subject, i.locale, i.links::jsonb AS links, CASE
                   WHEN e.kind = 'nurture' AND l.id IS NULL THEN 'lead_erased'
-                  WHEN e.kind = 'nurture' THEN ${sendBlockSql('l.consent_status', '(SELECT s.reason FROM suppressions s WHERE s.email_hash = i.recipient_hash)')}
-                  ELSE (SELECT s.reason FROM suppressions s WHERE s.email_hash = i.recipient_hash)
+                  WHEN e.kind = 'nurture' THEN ${sendBlockSql('l.consent_status', 's.reason')}
+                  ELSE s.reason
                 END AS reason
          FROM input i JOIN email_messages e ON e.id = i.id LEFT JOIN leads l ON l.id = e.lead_id
+         LEFT JOIN suppressions s ON s.email_hash = i.recipient_hash
        ), claimed AS (
          UPDATE email_messages e SET
            status = CASE WHEN d.reason IS NULL THEN 'sending' ELSE 'suppressed' END,

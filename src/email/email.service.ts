@@ -47,10 +47,9 @@ export class EmailService extends NurtureMailer {
          INSERT INTO email_messages (idempotency_key, kind, lead_id, to_address, template_id, template_version, enrollment_id,
                                      step_id, variant, subject_override, status, status_reason, created_at, next_attempt_at)
          SELECT $1, 'nurture', lead.id, lead.email, tpl.id, tpl.current_version, $4, $5, $6, $7,
-                CASE WHEN ${sendBlockSql('lead.consent_status', 's.reason')} IS NULL THEN 'queued' ELSE 'suppressed' END,
-                ${sendBlockSql('lead.consent_status', 's.reason')},
-                $8, $8
+                CASE WHEN b.block IS NULL THEN 'queued' ELSE 'suppressed' END, b.block, $8, $8
          FROM lead CROSS JOIN tpl LEFT JOIN suppressions s ON s.email_hash = lead.hash
+         CROSS JOIN LATERAL (SELECT ${sendBlockSql('lead.consent_status', 's.reason')} AS block) b
          ON CONFLICT (idempotency_key) DO NOTHING
          RETURNING id, status, status_reason
        ) SELECT * FROM ins`,

@@ -17,7 +17,8 @@ describe('lead intent for templates', () => {
 
   it('reads the tier with the placeholders given, NULL for no lead', () => {
     const sql = leadIntentSql('l.id', { high: '$2', medium: '$3', since: '$4' });
-    expect(sql).toMatch(/^CASE WHEN l\.id IS NULL THEN NULL WHEN EXISTS .*ANY\(\$2::text\[\]\).* THEN 'high' WHEN EXISTS .*ANY\(\$3::text\[\]\).* THEN 'medium' ELSE 'low' END$/);
+    expect(sql).toMatch(/^CASE WHEN l\.id IS NULL THEN NULL ELSE coalesce\([\s\S]*ANY\(\$2::text\[\]\)\) THEN 'high' ELSE 'medium' END[\s\S]*ANY\(\$3::text\[\]\)[\s\S]*, 'low'\) END$/);
+    expect(sql).toContain('ev.occurred_at >= $4::timestamptz');
     expect(sql).toContain('NOT ev.machine');
   });
 });

@@ -22,10 +22,14 @@ export function intentParams(model: Pick<ScoringModelDefinition, 'intentTiers'>,
 
 /**
  * SQL for {@link intentParams}' tier of the lead whose id is `leadId` (a column or expression; NULL gives NULL),
- * with the parameters' placeholders (`$2`, …) for the high types, the medium types and the start.
+ * with the parameters' placeholders (`$2`, …) for the high types, the medium types and the start. One pass over
+ * the lead's events of the period (the `events_lead_time` index), whichever tier it finds.
  */
 export function leadIntentSql(leadId: string, p: { high: string; medium: string; since: string }): string {
-  const any = (types: string) =>
-    `EXISTS (SELECT 1 FROM events ev WHERE ev.lead_id = ${leadId} AND ev.occurred_at >= ${p.since}::timestamptz AND ev.type = ANY(${types}::text[]) AND NOT ev.machine)`;
-  return `CASE WHEN ${leadId} IS NULL THEN NULL WHEN ${any(p.high)} THEN 'high' WHEN ${any(p.medium)} THEN 'medium' ELSE 'low' END`;
+  return `CASE WHEN ${leadId} IS NULL THEN NULL ELSE coalesce(
+    (SELECT CASE WHEN bool_or(ev.type = ANY(${p.high}::text[])) THEN 'high' ELSE 'medium' END
+       FROM events ev
+      WHERE ev.lead_id = ${leadId} AND ev.occurred_at >= ${p.since}::timestamptz AND NOT ev.machine
+        AND (ev.type = ANY(${p.high}::text[]) OR ev.type = ANY(${p.medium}::text[]))
+     HAVING count(*) > 0), 'low') END`;
 }
