@@ -168,6 +168,21 @@ describe('reassigning a hand-off by hand', () => {
     expect(receiver.accepted('handoff.reassigned')).toHaveLength(1);
   });
 
+  it('keeps the deadline and breach flag of a hand-off already answered: the SLA was on the answer', async () => {
+    const h = await quote(t, 'els@drukkerij.example.be');
+    clock.advance(20 * MINUTE);
+    await t.app.get(SlaBreachService).flagMissed();
+    expect((await t.api('post', `/api/v1/handoffs/${h.id}/accept`, sales).send({})).status).toBe(200);
+    const before = (await handoffFor(t, h.lead_id))!;
+    const res = await reassign(h.id, {});
+    expect(res.status).toBe(200);
+    expect(res.body.ownerId).not.toBe(h.owner_id);
+    const after = (await handoffFor(t, h.lead_id))!;
+    expect(after.sla_due_at).toEqual(before.sla_due_at);
+    expect(after.breached_at).toEqual(before.breached_at);
+    expect(after.breached_at).not.toBeNull();
+  });
+
   it('without a rep named, takes the next by round robin other than the owner; refuses unknown reps, closed hand-offs and other roles', async () => {
     const h = await quote(t, 'tom@garage.example.be');
     const res = await reassign(h.id, {});

@@ -8,7 +8,7 @@ import { OPEN_HANDOFF_STATUSES } from './domain/index.js';
 import type { ReassignHandoffDto } from './dto/reassign-handoff.dto.js';
 import { HANDOFF_WITH_OWNER, snapshotLocale, viewWithOwner, type HandoffRow, type HandoffView, type HandoffWithOwnerRow } from './handoff.types.js';
 import { HandoffsService } from './handoffs.service.js';
-import { OwnerAssignment } from './owner-assignment.js';
+import { moveOwners, OwnerAssignment } from './owner-assignment.js';
 import { deadlines } from './sla-deadlines.js';
 
 /**
@@ -49,14 +49,8 @@ export class HandoffReassignment {
         if (!owner || owner.id === h.owner_id) throw DomainError.conflict('no other active sales rep can take it over');
         ownerId = owner.id;
       }
-      const pending = h.status === 'pending';
-      await m.query(
-        `UPDATE handoffs SET owner_id = $2, assigned_at = $3, updated_at = $3,
-                sla_due_at = CASE WHEN $4 THEN $5::timestamptz ELSE sla_due_at END,
-                breached_at = CASE WHEN $4 THEN NULL ELSE breached_at END
-          WHERE id = $1`,
-        [id, ownerId, now.toISOString(), pending, deadlines(now, this.config)(h.priority).toISOString()],
-      );
+      // The SLA is on the answer: only a hand-off still waiting for one gets a fresh deadline.
+      await moveOwners(m, [{ id, ownerId, slaDueAt: h.status === 'pending' ? deadlines(now, this.config)(h.priority) : null }], now);
       const [row]: HandoffWithOwnerRow[] = await m.query(`${HANDOFF_WITH_OWNER} WHERE h.id = $1`, [id]);
       const reassignment = { previousOwnerId: h.owner_id, by: actor, note: dto.note ?? null };
       await recordDomainEvents(m, [{ type: 'handoff.reassigned', leadId: h.lead_id, payload: { ...viewWithOwner(row), reassignment }, occurredAt: now }]);

@@ -51,3 +51,25 @@ export class OwnerAssignment {
     return out;
   }
 }
+
+/** A hand-off given to another rep: with a fresh SLA deadline, or null to keep its deadline and breach flag. */
+export interface OwnerMove {
+  id: string;
+  ownerId: string;
+  slaDueAt: Date | null;
+}
+
+/**
+ * Gives hand-offs to their new owners in one statement (assigned now). One given a fresh deadline has its breach
+ * flag cleared, so a new miss is flagged (and announced) again.
+ */
+export async function moveOwners(m: EntityManager, moves: OwnerMove[], now: Date): Promise<void> {
+  if (!moves.length) return;
+  await m.query(
+    `UPDATE handoffs h SET owner_id = c.owner_id, assigned_at = $4, updated_at = $4,
+            sla_due_at = coalesce(c.due, h.sla_due_at),
+            breached_at = CASE WHEN c.due IS NULL THEN h.breached_at END
+       FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS c(id, owner_id, due) WHERE h.id = c.id`,
+    [moves.map((mv) => mv.id), moves.map((mv) => mv.ownerId), moves.map((mv) => mv.slaDueAt?.toISOString() ?? null), now.toISOString()],
+  );
+}

@@ -4,7 +4,7 @@ import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { recordDomainEvents } from '../lifecycle/outbox.js';
 import { HANDOFF_WITH_OWNER, snapshotLocale, viewWithOwner, type HandoffRow, type HandoffWithOwnerRow } from './handoff.types.js';
-import { OwnerAssignment } from './owner-assignment.js';
+import { moveOwners, OwnerAssignment } from './owner-assignment.js';
 import { deadlines } from './sla-deadlines.js';
 
 const BATCH = 200;
@@ -76,18 +76,8 @@ export class SlaBreachService {
       const owner = owners.get(h.id);
       return owner && owner.id !== h.owner_id;
     });
-    if (!moved.length) return new Set();
     const due = deadlines(now, this.config);
-    await m.query(
-      `UPDATE handoffs h SET owner_id = c.owner_id, assigned_at = $4, sla_due_at = c.due, breached_at = NULL, updated_at = $4
-         FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS c(id, owner_id, due) WHERE h.id = c.id`,
-      [
-        moved.map((h) => h.id),
-        moved.map((h) => owners.get(h.id)!.id),
-        moved.map((h) => due(h.priority).toISOString()),
-        now.toISOString(),
-      ],
-    );
+    await moveOwners(m, moved.map((h) => ({ id: h.id, ownerId: owners.get(h.id)!.id, slaDueAt: due(h.priority) })), now);
     return new Set(moved.map((h) => h.id));
   }
 }
