@@ -1,4 +1,5 @@
 import { ManualClock } from '../src/common/clock.js';
+import { IDEMPOTENCY_ABANDONED_MS } from '../src/common/idempotency.interceptor.js';
 import { IdempotencyExpiryCron } from '../src/infra/database/idempotency-expiry.cron.js';
 import { createTemplate } from './support/email-fixtures.js';
 import { SmtpSink } from './support/smtp-sink.js';
@@ -81,6 +82,7 @@ describe('Idempotency-Key on writes', () => {
   });
 
   it('takes over a first attempt abandoned unfinished (its process died), but not one still running', async () => {
+    const stillRunning = IDEMPOTENCY_ABANDONED_MS - 60_000;
     const body = { email: 'verlaten@example.be' };
     const first = await post('/api/v1/leads', 'abandoned-1', body);
     expect(first.status).toBe(201);
@@ -89,9 +91,9 @@ describe('Idempotency-Key on writes', () => {
         'abandoned-1',
         new Date(clock.now().getTime() - ms),
       ]);
-    await asIfRunningSince(5_000);
+    await asIfRunningSince(stillRunning);
     expect((await post('/api/v1/leads', 'abandoned-1', body)).status).toBe(409);
-    await asIfRunningSince(61_000);
+    await asIfRunningSince(IDEMPOTENCY_ABANDONED_MS + 1_000);
     const taken = await post('/api/v1/leads', 'abandoned-1', body);
     expect(taken.status).toBe(200); // ran again: the lead exists now
     expect(taken.headers['idempotent-replayed']).toBeUndefined();
@@ -104,7 +106,7 @@ describe('Idempotency-Key on writes', () => {
     await post('/api/v1/leads', 'old-1', { email: 'oud@example.be' });
     clock.advance(25 * 3_600_000);
     await post('/api/v1/leads', 'young-1', { email: 'jong@example.be' });
-    const deleted = await t.app.get(IdempotencyExpiryCron).run();
+    const deleted = await t.app.get(IdempotencyExpiryCron).tick();
     expect(deleted).toBeGreaterThanOrEqual(1);
     const keys = (await t.db.query(`SELECT key FROM idempotency_records`)).map((r: { key: string }) => r.key);
     expect(keys).toContain('young-1');

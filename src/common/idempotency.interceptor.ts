@@ -12,9 +12,10 @@ import { DomainError, ErrorCode } from './domain-error.js';
 export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60_000;
 /**
  * A first attempt that has not finished after this long is taken for abandoned (its process died): a repeat
- * runs again instead of being told forever that it is still being processed.
+ * runs again instead of being told forever that it is still being processed. Far longer than any request of
+ * this API runs, so a slow first attempt is never run a second time beside it.
  */
-export const IDEMPOTENCY_ABANDONED_MS = 60_000;
+export const IDEMPOTENCY_ABANDONED_MS = 5 * 60_000;
 
 const NO_REPLAY = 'idempotency:no-replay';
 /** Where the API's routes are; other routes (public pages, tracking) are left alone. */
@@ -34,8 +35,8 @@ export const NoIdempotentReplay = () => SetMetadata(NO_REPLAY, true);
  * key, same API key, same route and body) within IDEMPOTENCY_KEY_TTL_MS gets it back, with
  * `idempotent-replayed: true`, without running again. Reusing a key for a different body is refused (422); a
  * repeat while the first is still running gets 409, unless the first has been running longer than
- * IDEMPOTENCY_ABANDONED_MS (then it is taken over). A first attempt that fails leaves no record. Older
- * records are deleted by the retention job.
+ * IDEMPOTENCY_ABANDONED_MS (then it is taken over). A first attempt that fails leaves no record. Expired
+ * records are deleted by IdempotencyExpiryCron.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {

@@ -28,7 +28,7 @@ export class IdempotencyExpiryCron extends PeriodicTask {
   }
 
   /** Deletes expired records; returns how many. */
-  async run(): Promise<number> {
+  protected async run(): Promise<number> {
     const before = new Date(this.clock.now().getTime() - IDEMPOTENCY_KEY_TTL_MS).toISOString();
     let deleted = 0;
     while (!this.isStopping()) {
