@@ -76,7 +76,7 @@ export class LeadsService {
       await this.activity.publish(m, [
         { leadId: lead.id, at: now, created, stageBefore: created ? lead.stage : stageBefore, stageAfter: lead.stage, events: [], engagementScore },
       ]);
-      return { created, lead: toLeadView(lead, engagementScore, (await latestConsents(m, [lead.id])).get(lead.id)) };
+      return { created, lead: toLeadView(lead, engagementScore, (await latestConsents(m, [lead])).get(lead.id)) };
     });
   }
 
@@ -147,7 +147,7 @@ export class LeadsService {
   private async views(rows: LeadRow[]): Promise<LeadView[]> {
     const { definition } = await this.models.currentForRead();
     const now = this.clock.now();
-    const consents = await latestConsents(this.db.manager, rows.map((r) => r.id));
+    const consents = await latestConsents(this.db.manager, rows);
     return rows.map((row) =>
       toLeadView(row, scoreAt({ value: row.engagement_score, asOf: row.engagement_as_of }, now, definition.halfLifeDays), consents.get(row.id)),
     );
@@ -156,9 +156,10 @@ export class LeadsService {
 
 /**
  * The newest consent record of each of these leads (by when it was recorded; of records made at the same instant,
- * one that set the lead's current status), by lead id.
+ * one that set the lead's current status), by lead id. A lead whose consent is `unknown` has none: it is not asked for.
  */
-async function latestConsents(m: EntityManager, leadIds: string[]): Promise<Map<string, ConsentRecord>> {
+async function latestConsents(m: EntityManager, leads: Pick<LeadRow, 'id' | 'consent_status'>[]): Promise<Map<string, ConsentRecord>> {
+  const leadIds = leads.filter((l) => l.consent_status !== 'unknown').map((l) => l.id);
   if (!leadIds.length) return new Map();
   const rows: (ConsentRecord & { lead_id: string })[] = await m.query(
     `SELECT DISTINCT ON (c.lead_id) c.lead_id, c.status, c.text, c.source, c.captured_at
