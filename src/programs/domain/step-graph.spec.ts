@@ -106,6 +106,22 @@ describe('validateStepGraph', () => {
     expect(check(def)).toEqual(['steps[a]: is part of a loop without a wait step: a → b → a']);
   });
 
+  it('refuses a loop whose only wait is for a click on an email the lead may already have clicked', () => {
+    // A wait_until for a click (or open) of one of the program's emails passes at once once the lead clicked it,
+    // so a lead who clicked would go await → hot → await without ever waiting.
+    const awaitClick = { id: 'await', type: 'wait_until', event: { type: 'email_clicked', step: 'mail' }, timeout: 'P7D', then: 'hot', else: 'end' };
+    const def = programWith([email('mail', 'await'), awaitClick, branch('hot', scored, 'sales', 'await'), { id: 'sales', type: 'handoff', next: 'end' }, exit()]);
+    expect(check(def)).toEqual([
+      'steps[await]: is part of a loop without a wait step: await → hot → await (await waits for a click or open of an email, and passes at once when the lead already clicked or opened it)',
+    ]);
+  });
+
+  it('accepts a loop through a wait_until for an event that is not tied to an email', () => {
+    const awaitForm = { id: 'await', type: 'wait_until', event: { type: 'form_submitted' }, timeout: 'P7D', then: 'hot', else: 'end' };
+    const def = programWith([email('mail', 'await'), awaitForm, branch('hot', scored, 'sales', 'await'), { id: 'sales', type: 'handoff', next: 'end' }, exit()]);
+    expect(check(def)).toEqual([]);
+  });
+
   it('refuses a step that continues to itself', () => {
     const def = programWith([email('welcome', 'check'), branch('check', scored, 'end', 'check'), exit()]);
     expect(check(def)).toEqual(['steps[check]: is part of a loop without a wait step: check → check']);

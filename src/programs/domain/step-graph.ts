@@ -1,5 +1,6 @@
 import type { FieldError } from '../../common/domain-error.js';
 import { isPlainObject } from './definition-reader.js';
+import { interactionOf } from './lead-facts.js';
 import { successorsOf, type Condition, type GoalCriterion, type ProgramDefinition, type ProgramStep } from './program-definition.js';
 
 /** What the step graph needs to know about the world outside the program. */
@@ -36,7 +37,11 @@ export function validateStepGraph(def: ProgramDefinition, ctx: StepGraphContext)
 
   for (const loop of loopsWithoutWait(def.steps, edges, byId)) {
     const first = byId.get(loop[0])!;
-    errors.push(fail(first, '', `is part of a loop without a wait step: ${[...loop, loop[0]].join(' → ')}`));
+    const passing = loop.filter((id) => passesAtOnce(byId.get(id)!));
+    const why = passing.length
+      ? ` (${passing.join(', ')} waits for a click or open of an email, and passes at once when the lead already clicked or opened it)`
+      : '';
+    errors.push(fail(first, '', `is part of a loop without a wait step: ${[...loop, loop[0]].join(' → ')}${why}`));
   }
 
   for (const step of def.steps) {
@@ -137,11 +142,23 @@ function stepsThatReachAnExit(edges: Map<string, string[]>, byId: Map<string, Pr
 }
 
 /**
- * Loops a lead could go round without ever waiting: cycles in the graph with the wait and
- * wait_until steps taken out. Returns one loop (as step ids, in order) per offending group of steps.
+ * Whether a step can let a run through without waiting although it is a wait: a wait_until for a click or
+ * open of one of the program's emails moves on at once when the lead already clicked or opened it.
+ */
+function passesAtOnce(step: ProgramStep): boolean {
+  return step.type === 'wait_until' && step.event.step !== undefined && interactionOf(step.event.type) !== null;
+}
+
+/**
+ * Loops a lead could go round without ever waiting: cycles in the graph with the steps that always wait
+ * taken out (wait steps, and wait_until steps that cannot pass at once). Returns one loop (as step ids, in
+ * order) per offending group of steps.
  */
 function loopsWithoutWait(steps: ProgramStep[], edges: Map<string, string[]>, byId: Map<string, ProgramStep>): string[][] {
-  const waits = (id: string) => ['wait', 'wait_until'].includes(byId.get(id)!.type);
+  const waits = (id: string) => {
+    const step = byId.get(id)!;
+    return step.type === 'wait' || (step.type === 'wait_until' && !passesAtOnce(step));
+  };
   const instant = new Map<string, string[]>();
   for (const [from, targets] of edges) {
     if (!waits(from)) instant.set(from, targets.filter((t) => !waits(t)));

@@ -137,6 +137,23 @@ describe('runEnrollment', () => {
       expect(run(def, before, { now: tuesday10, clicks: ['welcome'] })).toMatchObject({ status: 'completed', exitReason: 'clicked' });
     });
 
+    it('ends an enrollment of a program published before its loop was refused, instead of running it again at once', () => {
+      // The graph check now refuses this loop (a wait_until on a clicked email passes at once); a program
+      // already published with it must not spin: every run would pass the loop and ask to run again now.
+      const looping: ProgramDefinition = {
+        ...program([{ id: 'mail', type: 'email', templateId: 't', next: 'end' }, { id: 'end', type: 'exit' }]),
+        steps: [
+          { id: 'mail', type: 'email', templateId: 't', next: 'await' },
+          { id: 'await', type: 'wait_until', event: { type: 'email_clicked', step: 'mail' }, timeout: 'P7D', then: 'hot', else: 'end' },
+          { id: 'hot', type: 'branch', if: { field: 'engagementScore', op: 'gte', value: 50 }, then: 'end', else: 'await' },
+          { id: 'end', type: 'exit' },
+        ],
+      } as ProgramDefinition;
+      const cursor: EnrollmentCursor = { id: ENROLLMENT, stepId: 'hot', visits: { mail: 1, await: 1, hot: 1 }, waitingFor: null, variants: {}, enrolledAt: tuesday10 };
+      const r = run(looping, cursor, { now: tuesday10, clicks: ['mail'] });
+      expect(r).toMatchObject({ status: 'exited', exitReason: 'loop_without_wait', nextRunAt: null });
+    });
+
     it('matches only this enrollment’s email and only human events', () => {
       const w = waiting().cursor.waitingFor as Extract<EnrollmentCursor['waitingFor'], { kind: 'event' }>;
       const click = { type: 'email_clicked', properties: { stepId: 'welcome', enrollmentId: ENROLLMENT } };

@@ -221,8 +221,10 @@ export function runEnrollment(def: ProgramDefinition, start: EnrollmentCursor, f
         return end('completed', step.reason ?? null);
     }
   }
-  // Unreachable for a validated program; stop here rather than spin.
-  return stay(now);
+  // Unreachable for a program validated now. A program published before loops through a wait_until that
+  // passes at once were refused can still get here: end the enrollment rather than run it again at once,
+  // forever.
+  return end('exited', 'loop_without_wait');
 }
 
 /** Whether an event ends a wait_until: the awaited type, its property filter, and (for step-tied events) this enrollment's email. */
