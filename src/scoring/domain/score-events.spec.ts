@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { scoreAt } from './decay.js';
 import { DEFAULT_SCORING_MODEL, type ScoringModelDefinition } from './scoring-model.js';
 import { intentTierOf, maxCapWindowMs, scoreEvents, type EventFacts, type LedgerFact, type ScoreEventsInput } from './score-events.js';
@@ -167,6 +168,58 @@ describe('scoring events', () => {
     expect(run(two)).toEqual(expected(10));
     expect(run(one)).toEqual(expected(1));
     expect(run(model)).toEqual([]);
+  });
+
+  describe('caps whatever order events arrive in', () => {
+    const oncePerDay: ScoringModelDefinition = {
+      ...model,
+      behaviourRules: [{ id: 'open', description: 'Opened', eventType: 'email_opened', points: 1, cap: { max: 1, window: 'P1D' } }],
+    };
+    /** Scores each batch in turn, as the service does: the ledger of the earlier batches is read back for the next. */
+    function scoreBatches(m: ScoringModelDefinition, batches: EventFacts[][]): LedgerFact[] {
+      const ledger: LedgerFact[] = [];
+      let state = { value: 0, asOf: T0 };
+      for (const events of batches) {
+        const result = scoreEvents({ model: m, state, events, recentLedger: [...ledger], now: at(30) });
+        ledger.push(...result.contributions.map((c) => ({ ruleId: c.ruleId, occurredAt: c.occurredAt })));
+        state = result.state;
+      }
+      return ledger;
+    }
+
+    it('scores an open that arrives after a later one of the same day not at all', () => {
+      // Latest first, each in a batch of its own: the late ones fall in the day window of the first one scored.
+      const opens = [120, 60, 0].map((minute) => [event('email_opened', at(0, minute))]);
+      expect(scoreBatches(oncePerDay, opens)).toEqual([{ ruleId: 'open', occurredAt: at(0, 120) }]);
+    });
+
+    it('still scores a late open whose every window is below the cap', () => {
+      const ledger = scoreBatches(oncePerDay, [[event('email_opened', at(2))], [event('email_opened', at(0))]]);
+      expect(ledger.map((l) => l.occurredAt)).toEqual([at(2), at(0)]);
+    });
+
+    it('never lets a window of the cap length hold more than the cap, however events are batched and ordered', () => {
+      const threePerDay: ScoringModelDefinition = {
+        ...model,
+        behaviourRules: [{ id: 'open', description: 'Opened', eventType: 'email_opened', points: 1, cap: { max: 3, window: 'P1D' } }],
+      };
+      fc.assert(
+        fc.property(
+          fc.array(fc.record({ minute: fc.integer({ min: 0, max: 4 * 24 * 60 }), batch: fc.integer({ min: 0, max: 5 }) }), { maxLength: 40 }),
+          fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 6, maxLength: 6 }),
+          (opens, order) => {
+            const batches: EventFacts[][] = [[], [], [], [], [], []];
+            for (const o of opens) batches[o.batch]!.push(event('email_opened', at(0, o.minute)));
+            const ledger = scoreBatches(threePerDay, [...new Set([...order, 0, 1, 2, 3, 4, 5])].map((i) => batches[i]!));
+            const times = ledger.map((l) => l.occurredAt.getTime());
+            // The fullest window of a day ends at one of the contributions.
+            for (const end of times) expect(times.filter((t) => t > end - DAY && t <= end).length).toBeLessThanOrEqual(3);
+            // And a cap only ever holds points back: every day with an open scores at least one.
+            for (const o of opens) expect(times.some((t) => Math.abs(t - at(0, o.minute).getTime()) < DAY)).toBe(true);
+          },
+        ),
+      );
+    });
   });
 
   it('tells the caller how far back to load ledger rows: the longest cap window', () => {

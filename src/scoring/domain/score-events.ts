@@ -57,8 +57,11 @@ export function maxCapWindowMs(model: ScoringModelDefinition): number {
 
 /**
  * Scores a batch of events for one lead: every behaviour rule an event matches contributes its
- * points (one event may match several rules), unless the rule's cap is already full in the window
- * ending at the event. Machine events score nothing. Future-dated events count as happening `now`.
+ * points (one event may match several rules), unless the rule's cap is already full in a window
+ * that holds the event: no window of the cap's length ever holds more than `max` contributions of the
+ * rule, whatever order the events arrive in (an event that arrives late is also checked against the
+ * windows that hold it and later contributions). Machine events score nothing. Future-dated events count
+ * as happening `now`.
  */
 export function scoreEvents(input: ScoreEventsInput): ScoreEventsResult {
   const { model, now } = input;
@@ -87,7 +90,7 @@ export function scoreEvents(input: ScoreEventsInput): ScoreEventsResult {
     for (const prepared of rules) {
       const rule = prepared.rule;
       if (rule.where && !rule.where.every((cond) => matchesCondition(cond, facts))) continue;
-      if (rule.cap && caps.countWithin(rule.id, occurredAt.getTime(), prepared.capMs) >= rule.cap.max) continue;
+      if (rule.cap && caps.fullestWindowWith(rule.id, occurredAt.getTime(), prepared.capMs) >= rule.cap.max) continue;
 
       caps.record(rule.id, occurredAt.getTime());
       contributions.push({ eventId: event.id, ruleId: rule.id, description: rule.description, points: rule.points, occurredAt });
@@ -144,12 +147,22 @@ class CapCounter {
     else this.times.set(ruleId, [at]);
   }
 
-  /** Contributions in the window (at − windowMs, at]. */
-  countWithin(ruleId: string, at: number, windowMs: number): number {
+  /**
+   * The most contributions of the rule that any window (s − windowMs, s] holding `at` (so s in
+   * [at, at + windowMs)) already holds. Such a window's count only rises where s reaches a contribution,
+   * so the windows ending at `at` and at each later contribution within windowMs are the ones to count.
+   * Scored in time order, nothing is later than `at` and this is the window ending at `at`.
+   */
+  fullestWindowWith(ruleId: string, at: number, windowMs: number): number {
     const times = this.times.get(ruleId);
     if (!times) return 0;
-    let n = 0;
-    for (const t of times) if (t > at - windowMs && t <= at) n++;
-    return n;
+    const countEndingAt = (end: number) => {
+      let n = 0;
+      for (const t of times) if (t > end - windowMs && t <= end) n++;
+      return n;
+    };
+    let most = countEndingAt(at);
+    for (const t of times) if (t > at && t < at + windowMs) most = Math.max(most, countEndingAt(t));
+    return most;
   }
 }
