@@ -104,6 +104,21 @@ describe('addOfficeTime across daylight-saving changes in Brussels', () => {
     expect(officeMinutesBetween(brussels('2026-03-29T00:00'), brussels('2026-03-29T12:00'), nightShift)).toBe(60);
     expect(officeMinutesBetween(brussels('2026-03-22T00:00'), brussels('2026-03-22T12:00'), nightShift)).toBe(120);
   });
+
+  it('an opening that starts inside the spring-forward gap opens where the clock jumps to', () => {
+    // 2026-03-29: Brussels clocks go from 02:00 to 03:00. 02:30–04:00 is open from 03:00 to 04:00.
+    const late = weekWith({ sun: [{ from: '02:30', to: '04:00' }] });
+    expect(isOpen(new Date('2026-03-29T01:15:00Z'), late)).toBe(true); // 03:15
+    expect(isOpen(new Date('2026-03-29T00:59:00Z'), late)).toBe(false); // 01:59
+    expect(officeMinutesBetween(brussels('2026-03-28T00:00'), brussels('2026-03-30T00:00'), late)).toBe(60);
+    // An opening wholly inside the gap never shows on the clock that day.
+    const lost = weekWith({ sun: [{ from: '02:00', to: '02:30' }] });
+    expect(officeMinutesBetween(brussels('2026-03-28T00:00'), brussels('2026-03-30T00:00'), lost)).toBe(0);
+    expect(officeMinutesBetween(brussels('2026-03-21T00:00'), brussels('2026-03-23T00:00'), lost)).toBe(30);
+    // New York springs forward at 02:00 too, on 2026-03-08.
+    const ny = weekWith({ sun: [{ from: '02:30', to: '04:00' }] }, { zone: 'America/New_York' });
+    expect(officeMinutesBetween(new Date('2026-03-08T00:00:00Z'), new Date('2026-03-09T12:00:00Z'), ny)).toBe(60);
+  });
 });
 
 describe('addOfficeTime with holidays and breaks', () => {

@@ -94,14 +94,27 @@ function* openSpans(from: number, week: CompiledWeek, maxDays: number): Generato
 
 /**
  * The instant of a wall-clock time (minutes after midnight) on a local day. 24:00 is the next midnight;
- * a time that does not exist (spring-forward gap) moves forward past the gap.
+ * a time that does not exist (spring-forward gap) becomes the first instant after the gap, where the clock
+ * jumps to: an opening 02:30–04:00 on the night clocks go from 02:00 to 03:00 opens at 03:00.
  */
 function localInstant(day: DateTime, minuteOfDay: number): number {
   if (minuteOfDay >= 24 * 60) return day.plus({ days: 1 }).toMillis();
-  return DateTime.fromObject(
-    { year: day.year, month: day.month, day: day.day, hour: Math.floor(minuteOfDay / 60), minute: minuteOfDay % 60 },
-    { zone: day.zone },
-  ).toMillis();
+  const hour = Math.floor(minuteOfDay / 60);
+  const minute = minuteOfDay % 60;
+  const at = DateTime.fromObject({ year: day.year, month: day.month, day: day.day, hour, minute }, { zone: day.zone });
+  if (at.hour === hour && at.minute === minute) return at.toMillis();
+  // In the gap, luxon reads the time with the offset before the change, which lands as far past the jump as
+  // the time was past the gap's start. The jump lies after the time read with the later offset.
+  const wallMs = Date.UTC(day.year, day.month - 1, day.day, hour, minute);
+  const later = at.offset;
+  let before = wallMs - later * MINUTE_MS;
+  let after = at.toMillis();
+  while (after - before > 1) {
+    const mid = Math.floor((before + after) / 2);
+    if (DateTime.fromMillis(mid, { zone: day.zone }).offset === later) after = mid;
+    else before = mid;
+  }
+  return after;
 }
 
 function compile(week: OfficeWeek): CompiledWeek {
