@@ -95,6 +95,11 @@ describe('scanner rules', () => {
     expect(result.reclassified).toEqual([{ id: before.id, reason: 'scanner_honeypot_peer' }]);
   });
 
+  it('a click from an unknown address is no peer of a honeypot click from an unknown address', () => {
+    const result = classifyHits([hit({ linkIndex: HONEYPOT_LINK_INDEX, url: null, ip: null }), hit({ linkIndex: 1, ip: null, at: SENT + 3_630_000 })], messages, [], SETTINGS);
+    expect(result.verdicts.map((v) => v.reason)).toEqual(['honeypot', 'human']);
+  });
+
   it('request signals come first and keep their reason', () => {
     expect(reasons([hit({ method: 'HEAD', at: SENT + 1_000 }), hit({ userAgent: 'curl/8.5.0' })])).toEqual(['head_request', 'bot_user_agent']);
   });

@@ -112,8 +112,9 @@ function markBursts(clicks: Click[], windowMs: number): void {
   }
 }
 
+/** Clicks from the address that clicked the honeypot, near it in time. An unknown address is nobody's peer. */
 function markHoneypotPeers(clicks: Click[], windowMs: number): void {
-  const traps = clicks.filter((c) => c.linkIndex === HONEYPOT_LINK_INDEX);
+  const traps = clicks.filter((c) => c.linkIndex === HONEYPOT_LINK_INDEX && c.ip !== null);
   for (const trap of traps) {
     for (const c of clicks) {
       if (c !== trap && c.ip === trap.ip && Math.abs(c.at - trap.at) <= windowMs) flag(c, 'scanner_honeypot_peer');

@@ -101,6 +101,8 @@ describe('tracking tokens', () => {
 
   it('refuses to sign a payload that is not a token', () => {
     expect(() => signToken(SECRET, { k: 'c', m: 'not-a-uuid', l: 1 })).toThrow(InvalidTrackingPayload);
+    // An empty id on a codec that signed nothing yet is checked too (it once signed the all-zero message).
+    expect(() => new TrackingTokenCodec(SECRET).sign({ k: 'o', m: '' })).toThrow(InvalidTrackingPayload);
     expect(() => signToken(SECRET, { k: 'c', m: MESSAGE })).toThrow(InvalidTrackingPayload);
     expect(() => signToken(SECRET, { k: 'o', m: MESSAGE, l: 1 })).toThrow(InvalidTrackingPayload);
     expect(() => signToken(SECRET, { k: 'c', m: MESSAGE, l: -1 })).toThrow(InvalidTrackingPayload);

@@ -62,7 +62,8 @@ export class TrackingTokenCodec {
   private readonly hmac: ShortHmac;
   private readonly payload = Buffer.alloc(24);
   private readonly mac = Buffer.alloc(32);
-  private currentMessage = '';
+  /** The message the MAC buffers hold; null until the first sign (so an empty id is checked too). */
+  private currentMessage: string | null = null;
   /** `payload.mac.` of the current message's click token, made on its first link. */
   private clickPrefix = '';
 
