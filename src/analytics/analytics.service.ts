@@ -29,6 +29,8 @@ const SORT_MEMORY = `SET LOCAL work_mem = '32MB'`;
 
 interface GroupRow {
   key: string;
+  /** The program's name, for groups by program (keyed by program id: two programs may share a name). */
+  name?: string;
   leads: number;
   mql: number;
   sql: number;
@@ -77,6 +79,7 @@ export class AnalyticsService {
       const revenue = h?.revenue ?? 0;
       return {
         key: g.key,
+        ...(g.name !== undefined && { name: g.name }),
         leads: g.leads,
         mql: g.mql,
         sql: g.sql,
@@ -174,16 +177,16 @@ export class AnalyticsService {
                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM sql_at - mql_at)) FILTER (WHERE sql_at IS NOT NULL AND sql_at >= mql_at) AS median_s_mql_to_sql
              FROM (${cohort}) c WHERE mql_at IS NOT NULL GROUP BY program_id
          )
-         SELECT p.name AS key, c.leads, c.mql, c.sql, c.opportunity, c.won, m.median_s_to_mql, m.median_s_mql_to_sql
+         SELECT p.id::text AS key, p.name, c.leads, c.mql, c.sql, c.opportunity, c.won, m.median_s_to_mql, m.median_s_mql_to_sql
            FROM counts c JOIN programs p ON p.id = c.program_id LEFT JOIN medians m ON m.program_id = c.program_id
-          ORDER BY c.leads DESC, p.name`,
+          ORDER BY c.leads DESC, p.name, p.id`,
         params,
       ),
       this.sortingQuery<HandoffRow>(
-        `SELECT p.name AS key, ${handoffColumns('h.response_s')}
-           FROM funnel_program_handoffs h JOIN programs p ON p.id = h.program_id
+        `SELECT h.program_id::text AS key, ${handoffColumns('h.response_s')}
+           FROM funnel_program_handoffs h
           WHERE h.lead_created_at >= $1 AND h.lead_created_at < $2
-          GROUP BY p.name`,
+          GROUP BY h.program_id`,
         [...params, now.toISOString()],
       ),
     ]);
