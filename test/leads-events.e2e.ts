@@ -302,7 +302,11 @@ describe('leads, events and scoring over HTTP', () => {
       const rules = def.behaviourRules.map((r: { eventType: string; points: number }) =>
         r.eventType === 'form_submitted' ? { ...r, points: 7 } : r,
       );
-      const published = await t.api('put', '/api/v1/scoring-model').send({ ...def, behaviourRules: rules });
+      // What GET answered, edited and sent back as is: its definition is published.
+      const badVersion = await t.api('put', '/api/v1/scoring-model').send({ ...current.body, definition: { ...def, halfLifeDays: -3 } });
+      expect(badVersion.status).toBe(422);
+      expect(badVersion.body.errors[0].field).toBe('definition.halfLifeDays');
+      const published = await t.api('put', '/api/v1/scoring-model').send({ ...current.body, definition: { ...def, behaviourRules: rules } });
       expect(published.status).toBe(200);
       expect(published.body.version).toBe(2);
 

@@ -74,7 +74,10 @@ export class ScoringModelService implements OnModuleInit {
 
   /** Publishes a new immutable version; past ledger rows keep the version that produced them. */
   async publish(input: unknown, actor: string): Promise<ScoringModelVersion> {
-    const { model, errors } = validateScoringModel(input);
+    const { definition, path } = unwrapVersion(input);
+    const checked = validateScoringModel(definition);
+    const model = checked.model;
+    const errors = path ? checked.errors.map((e) => ({ ...e, field: e.field ? `${path}.${e.field}` : path })) : checked.errors;
     if (!model || errors.length) throw DomainError.validation(errors, errors.map((e) => `${e.field}: ${e.message}`).join('; '));
     return this.db.transaction(async (m) => {
       await m.query(`LOCK TABLE scoring_models IN SHARE ROW EXCLUSIVE MODE`);
@@ -87,4 +90,19 @@ export class ScoringModelService implements OnModuleInit {
       return { version: row.version, definition: model, createdAt: row.created_at.toISOString(), createdBy: actor };
     });
   }
+}
+
+/** The fields GET /scoring-model answers besides the definition: sent back with it, they are ignored. */
+const VERSION_FIELDS = new Set(['version', 'definition', 'createdAt', 'createdBy']);
+
+/**
+ * The definition to publish: the body itself, or — when the body is a version as GET /scoring-model answers
+ * it (`{version, definition, createdAt, createdBy}`), so a client can edit what it read and send it back —
+ * its `definition`, with errors then named under `definition.`.
+ */
+function unwrapVersion(input: unknown): { definition: unknown; path: string } {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return { definition: input, path: '' };
+  const body = input as Record<string, unknown>;
+  if (!('definition' in body) || !Object.keys(body).every((k) => VERSION_FIELDS.has(k))) return { definition: input, path: '' };
+  return { definition: body.definition, path: 'definition' };
 }
