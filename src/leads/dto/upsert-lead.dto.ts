@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsISO8601, IsOptional, IsString, Length, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import { IsJsonObject } from '../../common/validators/is-json-object.js';
 import { IsTimeZone } from '../../common/validators/is-time-zone.js';
+import { LEAD_TEXT_MAX, LOCALE_HINT, LOCALE_PATTERN } from '../lead-field-rules.js';
 import { IsLeadEmail } from './is-lead-email.js';
 
 export class UtmDto {
@@ -65,10 +66,10 @@ const nullableText = (max: number) => [IsOptional(), ValidateIf((_, v) => v !== 
 const apply = (decorators: PropertyDecorator[]): PropertyDecorator => (t, k) => decorators.forEach((d) => d(t, k));
 
 export class QualificationDto {
-  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(500)) need?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(500)) timeline?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(500)) budget?: string | null;
-  @ApiPropertyOptional({ nullable: true, example: 'decision_maker' }) @apply(nullableText(500)) authority?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(LEAD_TEXT_MAX['qualification.need'])) need?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(LEAD_TEXT_MAX['qualification.timeline'])) timeline?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(LEAD_TEXT_MAX['qualification.budget'])) budget?: string | null;
+  @ApiPropertyOptional({ nullable: true, example: 'decision_maker' }) @apply(nullableText(LEAD_TEXT_MAX['qualification.authority'])) authority?: string | null;
 }
 
 export class UpsertLeadDto {
@@ -76,15 +77,15 @@ export class UpsertLeadDto {
   @IsLeadEmail()
   email: string;
 
-  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(200)) firstName?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(200)) lastName?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(200)) company?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(200)) jobTitle?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(50)) phone?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(LEAD_TEXT_MAX.firstName)) firstName?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(LEAD_TEXT_MAX.lastName)) lastName?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(LEAD_TEXT_MAX.company)) company?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(LEAD_TEXT_MAX.jobTitle)) jobTitle?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(LEAD_TEXT_MAX.phone)) phone?: string | null;
 
   @ApiPropertyOptional({ example: 'nl' })
   @IsOptional()
-  @Matches(/^[a-z]{2}(-[A-Z]{2})?$/, { message: 'locale must look like "nl" or "nl-BE"' })
+  @Matches(LOCALE_PATTERN, { message: `locale ${LOCALE_HINT}` })
   locale?: string;
 
   @ApiPropertyOptional({ example: 'Europe/Brussels' })

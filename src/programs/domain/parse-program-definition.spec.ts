@@ -140,6 +140,16 @@ describe('parseProgramDefinition', () => {
       expect(errorAt(withStep(4, { id: 'case', type: 'update_lead', set: {}, next: 'end' }), 'steps[4].set')).toBeDefined();
     });
 
+    it('refuses update_lead values the lead API refuses, naming the step by id (same rules as the lead API)', () => {
+      const set = (s: Record<string, unknown>) => withStep(4, { id: 'u', type: 'update_lead', set: s, next: 'end' });
+      expect(errorAt(set({ timezone: 'Bad/Zone', locale: 'zzzz' }), 'steps[u].set.timezone')).toMatch(/IANA time zone/);
+      expect(errorAt(set({ timezone: 'Bad/Zone', locale: 'zzzz' }), 'steps[u].set.locale')).toMatch(/"nl" or "nl-BE"/);
+      expect(errorAt(set({ firstName: 12 }), 'steps[u].set.firstName')).toMatch(/string or null/);
+      expect(errorAt(set({ phone: '0'.repeat(51) }), 'steps[u].set.phone')).toMatch(/at most 50/);
+      expect(errorAt(set({ 'qualification.need': 'x'.repeat(501) }), 'steps[u].set.qualification.need')).toMatch(/at most 500/);
+      expect(errorsOf(set({ timezone: 'Europe/Brussels', locale: 'nl-BE', firstName: null, phone: '+32 470 00 00 00', 'attributes.n': 3 }))).toEqual([]);
+    });
+
     it('hands off with a priority from the intent tiers', () => {
       expect(errorsOf(withStep(4, { id: 'case', type: 'handoff', priority: 'high', next: 'end' }))).toEqual([]);
       expect(errorAt(withStep(4, { id: 'case', type: 'handoff', priority: 'urgent', next: 'end' }), 'steps[4].priority')).toMatch(/high, medium, low/);

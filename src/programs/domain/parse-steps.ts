@@ -1,3 +1,4 @@
+import { leadFieldProblem } from '../../leads/lead-field-rules.js';
 import { DefinitionReader, at, isPlainObject } from './definition-reader.js';
 import { isWholeDays, parseDuration } from './duration.js';
 import { EVENT_TYPE_PATTERN, parseCondition, parsePositiveDuration, parsePropertyFilter } from './parse-condition.js';
@@ -84,7 +85,8 @@ function readStepBody(
       return { id, type, if: condition, then, else: otherwise };
     }
     case 'update_lead': {
-      const set = parseLeadUpdate(r, obj.set, at(path, 'set'));
+      // A value the lead API would refuse is named by step id, as the step graph names its findings.
+      const set = parseLeadUpdate(r, obj.set, at(path, 'set'), id ? `steps[${id}].set` : at(path, 'set'));
       const next = target('next');
       return set && next ? { id, type, set, next } : undefined;
     }
@@ -135,7 +137,12 @@ function parseAwaitedEvent(r: DefinitionReader, value: unknown, path: string) {
   return { type, ...(where && { where }), ...(step && { step }) };
 }
 
-function parseLeadUpdate(r: DefinitionReader, value: unknown, path: string): Record<string, Scalar> | undefined {
+/**
+ * The fields and values of an `update_lead` step. Each value must be one the lead API accepts for that field
+ * (see lead-field-rules: a program must not write a time zone or locale the API would refuse); such a value is
+ * reported at `valuePath`.
+ */
+function parseLeadUpdate(r: DefinitionReader, value: unknown, path: string, valuePath: string): Record<string, Scalar> | undefined {
   if (!isPlainObject(value)) return r.fail(path, value === undefined ? 'is required' : 'must be an object of lead fields and values');
   const entries = Object.entries(value);
   if (entries.length === 0) return r.fail(path, 'must set at least one field');
@@ -149,7 +156,9 @@ function parseLeadUpdate(r: DefinitionReader, value: unknown, path: string): Rec
       continue;
     }
     const scalar = r.scalar(raw, at(path, key));
-    if (scalar === undefined) ok = false;
+    const problem = scalar === undefined ? null : leadFieldProblem(key, scalar);
+    if (problem) r.fail(at(valuePath, key), problem);
+    if (scalar === undefined || problem) ok = false;
     else set[key] = scalar;
   }
   return ok ? set : undefined;
