@@ -52,6 +52,42 @@ describe('Idempotency-Key on writes', () => {
     expect(n).toBe(1);
   });
 
+  it('never stores a webhook secret in clear: the replay reads it back from the encrypted subscription', async () => {
+    const body = { url: 'http://127.0.0.1:9/hooks/secret', events: ['lead.mql'] };
+    const first = await post('/api/v1/webhooks', 'hook-secret-1', body);
+    expect(first.status).toBe(201);
+    expect(first.body.secret).toMatch(/^whsec_/);
+    const [record] = await t.db.query(`SELECT response::text AS response FROM idempotency_records WHERE key = 'hook-secret-1'`);
+    expect(record.response).not.toContain(first.body.secret);
+    expect(record.response).not.toContain('whsec_');
+    const again = await post('/api/v1/webhooks', 'hook-secret-1', body);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
+  });
+
+  it('refuses an empty Idempotency-Key (422 naming the header) on API writes and on events, writing nothing', async () => {
+    const lead = await post('/api/v1/leads', '', { email: 'leeg@example.be' });
+    expect(lead.status).toBe(422);
+    expect(lead.headers['content-type']).toContain('application/problem+json');
+    expect(lead.body.errors[0].field).toBe('Idempotency-Key');
+    const event = await post('/api/v1/events', '', { email: 'leeg@example.be', type: 'page_viewed' });
+    expect(event.status).toBe(422);
+    expect(event.headers['content-type']).toContain('application/problem+json');
+    expect(event.body.errors[0].field).toBe('Idempotency-Key');
+    expect(await t.db.query(`SELECT 1 FROM leads WHERE email_normalized = 'leeg@example.be'`)).toEqual([]);
+  });
+
+  it('takes the same JSON body with its keys in another order for the same request', async () => {
+    const first = await post('/api/v1/leads', 'order-1', { email: 'volgorde@example.be', firstName: 'Vo', attributes: { a: 1, b: 2 } });
+    expect(first.status).toBe(201);
+    const again = await post('/api/v1/leads', 'order-1', { attributes: { b: 2, a: 1 }, firstName: 'Vo', email: 'volgorde@example.be' });
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
+    // A different value is still a different body.
+    expect((await post('/api/v1/leads', 'order-1', { email: 'volgorde@example.be', firstName: 'Ander' })).status).toBe(422);
+  });
+
   it('is refused where the response holds a secret shown once (a new API key), and nothing is created', async () => {
     const res = await post('/api/v1/api-keys', 'key-1', { name: 'retried key', role: 'ingest' });
     expect(res.status).toBe(422);

@@ -1,5 +1,5 @@
-import { CallHandler, ExecutionContext, Injectable, Module, NestInterceptor, SetMetadata } from '@nestjs/common';
-import { APP_INTERCEPTOR, Reflector } from '@nestjs/core';
+import { CallHandler, ExecutionContext, Injectable, Module, NestInterceptor, SetMetadata, type Type } from '@nestjs/common';
+import { APP_INTERCEPTOR, ModuleRef, Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { createHash } from 'node:crypto';
 import { catchError, from, mergeMap, Observable, of } from 'rxjs';
@@ -29,6 +29,33 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export const NoIdempotentReplay = () => SetMetadata(NO_REPLAY, true);
 
+const REPLAY_SECRET = 'idempotency:replay-secret';
+
+/**
+ * Gives back, for a replayed response, the secret its `field` held: read again from where it is kept
+ * (encrypted), so the stored response never holds it. Null when it is gone (the resource was deleted since).
+ */
+export interface ReplaySecret {
+  readonly field: string;
+  secretFor(stored: Record<string, unknown>): Promise<string | null>;
+}
+
+/**
+ * Marks a route whose response holds a secret that can be read again (a webhook subscription's signing
+ * secret): the response is stored without it and a replay gets it back from `provider` (a provider of the
+ * route's module implementing ReplaySecret), so a retried create stays safe without a secret kept in clear.
+ */
+export const IdempotentReplayWithoutSecret = (provider: Type<ReplaySecret>) => SetMetadata(REPLAY_SECRET, provider);
+
+/** A JSON text of `value` with object keys sorted, so one body sent with its keys in another order is the same request. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+      : v,
+  );
+}
+
 /**
  * Makes every write of the API safe to retry (registered for all routes; it acts on requests under /api/ other
  * than GET, HEAD and OPTIONS that carry an `Idempotency-Key` header): the first result is stored and a repeat (same
@@ -44,6 +71,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     private readonly db: DataSource,
     private readonly clock: Clock,
     private readonly reflector: Reflector,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -63,12 +91,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
       throw DomainError.invalidField('Idempotency-Key', 'must be 1 to 200 characters');
     }
     const scope = `${request.principal?.keyId ?? 'anonymous'} ${request.method} ${route}`;
-    const hash = createHash('sha256').update(JSON.stringify(request.body ?? null)).digest('hex');
+    const hash = createHash('sha256').update(canonicalJson(request.body ?? null)).digest('hex');
+    const secretProvider = this.reflector.getAllAndOverride<Type<ReplaySecret> | undefined>(REPLAY_SECRET, [context.getHandler(), context.getClass()]);
+    const secret = secretProvider ? this.moduleRef.get(secretProvider, { strict: false }) : null;
     return from(this.begin(scope, key, hash)).pipe(
       mergeMap((stored) => {
         if (stored) {
           void reply.status(stored.status).header('idempotent-replayed', 'true');
-          return of(stored.body);
+          return from(secret ? withSecret(stored.body, secret) : Promise.resolve(stored.body));
         }
         return next.handle().pipe(
           mergeMap(async (body) => {
@@ -76,7 +106,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
               scope,
               key,
               reply.statusCode,
-              JSON.stringify(body ?? null),
+              JSON.stringify((secret ? withoutField(body, secret.field) : body) ?? null),
             ]);
             return body;
           }),
@@ -117,6 +147,19 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (row.status_code === null) throw DomainError.conflict('A request with this Idempotency-Key is still being processed; retry shortly.');
     return { status: row.status_code, body: row.response };
   }
+}
+
+function withoutField(body: unknown, field: string): unknown {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  const { [field]: _dropped, ...rest } = body as Record<string, unknown>;
+  return rest;
+}
+
+/** A stored response with its secret read again (left out when the resource is gone). */
+async function withSecret(body: unknown, secret: ReplaySecret): Promise<unknown> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  const value = await secret.secretFor(body as Record<string, unknown>);
+  return value === null ? body : { ...(body as Record<string, unknown>), [secret.field]: value };
 }
 
 /** The interceptor for every route of the API (PROCESS_ROLE=api|all). */

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeysService } from '../auth/api-keys.service.js';
 import { authorize, type AuthedRequest } from '../auth/auth.guard.js';
 import type { Role } from '../auth/roles.js';
+import { DomainError } from '../common/domain-error.js';
 import { sendProblem } from '../common/problem.filter.js';
 import { EventsService } from './events.service.js';
 
@@ -48,7 +49,11 @@ export class EventsRoute implements OnModuleInit {
     try {
       (request as AuthedRequest).principal = await authorize(this.keys, request.headers.authorization, EVENTS_ROLES);
       const header = request.headers['idempotency-key'];
-      const result = await this.events.ingest(request.body, typeof header === 'string' ? header : undefined);
+      // As on every other write (see IdempotencyInterceptor): a header that is sent is a key, so an empty one is refused, not ignored.
+      if (header !== undefined && (typeof header !== 'string' || header.length < 1 || header.length > 200)) {
+        throw DomainError.invalidField('Idempotency-Key', 'must be 1 to 200 characters');
+      }
+      const result = await this.events.ingest(request.body, header);
       return reply.code(202).send(result);
     } catch (err) {
       return sendProblem(err, request, reply, this.logger);

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { ReplaySecret } from '../common/idempotency.interceptor.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
@@ -84,6 +85,12 @@ export class WebhookSubscriptionsService {
     return { ...view(row), secret };
   }
 
+  /** The signing secret of a subscription (decrypted), or null when it no longer exists. For idempotent replays of create only. */
+  async secretOf(id: string): Promise<string | null> {
+    const [row]: { secret_encrypted: string }[] = await this.db.query(`SELECT secret_encrypted FROM webhook_subscriptions WHERE id = $1`, [id]);
+    return row ? this.secrets.open(row.secret_encrypted, id) : null;
+  }
+
   async list(q: PageQuery): Promise<Page<WebhookView>> {
     const limit = q.limit ?? 50;
     const after = decodeCursor(q.cursor, 2);
@@ -141,5 +148,20 @@ export class WebhookSubscriptionsService {
   private async checkUrl(url: string): Promise<void> {
     const verdict = await this.guard.check(url);
     if (!verdict.ok) throw DomainError.invalidField('url', verdict.reason);
+  }
+}
+
+/**
+ * A retried create (same Idempotency-Key) gets the subscription's secret back from its encrypted column: the
+ * stored response leaves it out (see IdempotentReplayWithoutSecret), so the secret is never kept in clear.
+ */
+@Injectable()
+export class WebhookSecretReplay implements ReplaySecret {
+  readonly field = 'secret';
+
+  constructor(private readonly subscriptions: WebhookSubscriptionsService) {}
+
+  secretFor(stored: Record<string, unknown>): Promise<string | null> {
+    return typeof stored.id === 'string' ? this.subscriptions.secretOf(stored.id) : Promise.resolve(null);
   }
 }

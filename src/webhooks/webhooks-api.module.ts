@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { WebhookDeliveryLogService } from './webhook-delivery-log.service.js';
-import { WebhookSubscriptionsService } from './webhook-subscriptions.service.js';
+import { WebhookSecretReplay, WebhookSubscriptionsService } from './webhook-subscriptions.service.js';
 import { WebhooksController } from './webhooks.controller.js';
 import { WebhooksModule } from './webhooks.module.js';
 
@@ -8,6 +8,6 @@ import { WebhooksModule } from './webhooks.module.js';
 @Module({
   imports: [WebhooksModule],
   controllers: [WebhooksController],
-  providers: [WebhookSubscriptionsService, WebhookDeliveryLogService],
+  providers: [WebhookSubscriptionsService, WebhookSecretReplay, WebhookDeliveryLogService],
 })
 export class WebhooksApiModule {}

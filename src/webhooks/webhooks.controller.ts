@@ -2,12 +2,13 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { Roles, type Principal } from '../auth/roles.js';
+import { IdempotentReplayWithoutSecret } from '../common/idempotency.interceptor.js';
 import { PageQuery } from '../common/pagination.js';
 import { UuidPipe } from '../common/uuid.pipe.js';
 import { CreateWebhookDto, UpdateWebhookDto } from './dto/create-webhook.dto.js';
 import { ListDeliveriesQuery } from './dto/list-deliveries.query.js';
 import { WebhookDeliveryLogService } from './webhook-delivery-log.service.js';
-import { WebhookSubscriptionsService } from './webhook-subscriptions.service.js';
+import { WebhookSecretReplay, WebhookSubscriptionsService } from './webhook-subscriptions.service.js';
 
 /** Signed webhooks (Standard Webhooks) for sales tools and CRMs; managed by marketers and admins. */
 @ApiTags('webhooks')
@@ -20,8 +21,12 @@ export class WebhooksController {
     private readonly log: WebhookDeliveryLogService,
   ) {}
 
-  /** Subscribes a URL to events. The answer carries the signing `secret` (whsec_…); it is never shown again. */
+  /**
+   * Subscribes a URL to events. The answer carries the signing `secret` (whsec_…); it is never shown again,
+   * except to a retry with the same Idempotency-Key (read back from its encrypted column, never stored in clear).
+   */
   @Post()
+  @IdempotentReplayWithoutSecret(WebhookSecretReplay)
   create(@Body() dto: CreateWebhookDto, @CurrentPrincipal() principal: Principal) {
     return this.subscriptions.create(dto, `api-key:${principal.name}`);
   }
