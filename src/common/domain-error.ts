@@ -10,12 +10,16 @@ export enum ErrorCode {
   Forbidden = 'forbidden',
   PayloadTooLarge = 'payload_too_large',
   Unprocessable = 'unprocessable',
+  /** The resource existed and is gone for good (an erased lead). */
+  Gone = 'gone',
 }
 
 export interface FieldError {
   field: string;
   message: string;
 }
+
+export const LEAD_ERASED_MESSAGE = 'names a lead that was erased (GDPR); it takes no new data';
 
 export class DomainError extends Error {
   constructor(
@@ -37,6 +41,11 @@ export class DomainError extends Error {
 
   static notFound(what: string, id: string): DomainError {
     return new DomainError(ErrorCode.NotFound, `${what} ${id} does not exist.`);
+  }
+
+  /** An erased lead (GDPR): it exists as an anonymous skeleton and takes no new personal data. */
+  static leadErased(id: string, field = 'leadId'): DomainError {
+    return new DomainError(ErrorCode.Gone, `Lead ${id} was erased (GDPR) and takes no new data.`, [{ field, message: LEAD_ERASED_MESSAGE }]);
   }
 
   static conflict(message: string): DomainError {

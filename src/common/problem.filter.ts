@@ -12,6 +12,7 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.Forbidden]: 403,
   [ErrorCode.PayloadTooLarge]: 413,
   [ErrorCode.Unprocessable]: 422,
+  [ErrorCode.Gone]: 410,
 };
 
 const TITLE: Record<number, string> = {
@@ -21,6 +22,7 @@ const TITLE: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
+  410: 'Gone',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',

@@ -27,6 +27,7 @@ export interface LeadRow {
   mql_at: Date | null;
   created_at: Date;
   updated_at: Date;
+  erased_at: Date | null;
 }
 
 /** A lead as the API shows it. */

@@ -53,6 +53,9 @@ export class LeadsService {
           [lead] = await m.query(`SELECT * FROM leads WHERE email_normalized = $1 FOR NO KEY UPDATE`, [email]);
         }
       }
+      // An erased lead keeps its row under a placeholder address (erased-<id>@erased.invalid) and takes no new
+      // personal data; a person who comes back under their real address is a new lead (that row is gone).
+      if (lead.erased_at) throw DomainError.leadErased(lead.id, 'email');
       // (TypeORM answers a bare UPDATE … RETURNING with [rows, count]; wrapped in a CTE it returns the rows.)
       lead = await this.applyFields(m, lead, dto, now);
       if (dto.consent) await this.recordConsent(m, lead.id, dto.consent, now);

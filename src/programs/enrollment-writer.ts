@@ -50,7 +50,7 @@ export async function insertCandidates(
     `INSERT INTO enrollments (program_id, program_version, lead_id, via, current_step_id, step_visit, visits, next_run_at, enrolled_at, updated_at)
      SELECT c.program_id, c.version, c.lead_id, c.via, c.step, 1, jsonb_build_object(c.step, 1), $7, $7, $7
        FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::text[], $6::int[]) AS c(program_id, version, lead_id, via, step, days)
-       JOIN leads l ON l.id = c.lead_id AND l.stage <> 'disqualified'
+       JOIN leads l ON l.id = c.lead_id AND l.stage <> 'disqualified' AND l.erased_at IS NULL
       WHERE ${mayEnterSql('c.program_id', 'c.lead_id', 'c.days', '$7::timestamptz')}
      ON CONFLICT (lead_id, program_id) WHERE status = 'active' DO NOTHING
      RETURNING id, lead_id, program_id`,

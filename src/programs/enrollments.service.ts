@@ -66,8 +66,9 @@ export class EnrollmentsService {
   async enrollOne(programId: string, leadId: string): Promise<EnrollmentView> {
     const enrollment = await this.db.transaction(async (m) => {
       const { version, definition } = await this.enrollable(m, programId);
-      const [lead]: { id: string }[] = await m.query(`SELECT id FROM leads WHERE id = $1`, [leadId]);
+      const [lead]: { id: string; erased: boolean }[] = await m.query(`SELECT id, erased_at IS NOT NULL AS erased FROM leads WHERE id = $1`, [leadId]);
       if (!lead) throw DomainError.notFound('Lead', leadId);
+      if (lead.erased) throw DomainError.leadErased(leadId);
       const p = new SqlParams([leadId]);
       const rows: EnrollmentRow[] = await this.insert(m, programId, version, definition, 'manual', 'l.id = $1::uuid', p, 'rows');
       if (rows.length) return view(rows[0]);
@@ -149,7 +150,7 @@ export class EnrollmentsService {
     const insert = `INSERT INTO enrollments (program_id, program_version, lead_id, via, current_step_id, step_visit, visits, next_run_at, enrolled_at, updated_at)
        SELECT ${prog}, ${ver}, l.id, ${how}, ${step}, 1, ${visits}, ${at}, ${at}, ${at}
          FROM leads l
-        WHERE (${leadWhere}) AND l.stage <> 'disqualified' AND ${entry} AND ${mayEnterSql(prog, 'l.id', days, at)}
+        WHERE (${leadWhere}) AND l.stage <> 'disqualified' AND l.erased_at IS NULL AND ${entry} AND ${mayEnterSql(prog, 'l.id', days, at)}
        ON CONFLICT (lead_id, program_id) WHERE status = 'active' DO NOTHING`;
     // Counting needs no columns: returning whole rows made a bulk enrollment keep (and spill to disk) 100,000 of them.
     const sql = shape === 'rows' ? `${insert} RETURNING *` : `WITH ins AS (${insert} RETURNING 1) SELECT count(*)::int AS count FROM ins`;

@@ -35,6 +35,7 @@ interface LeadFacts {
   id: string;
   email: string;
   consent_status: string;
+  erased: boolean;
 }
 
 /**
@@ -52,6 +53,8 @@ export class LeadOptOutService {
 
   async optOut(m: EntityManager, req: OptOutRequest): Promise<OptOutResult> {
     const lead = await this.lockLead(m, req);
+    // An erased lead's address was put on the suppression list at erasure; nothing more is written about it.
+    if (lead?.erased) return { leadId: null, suppressed: true, changed: false, eventId: null };
     const address = lead?.email ?? req.email;
     if (!address) return { leadId: null, suppressed: false, changed: false, eventId: null };
     const { created } = await this.suppressions.suppress(m, { email: address, leadId: lead?.id ?? null, reason: req.reason, source: req.source });
@@ -94,11 +97,11 @@ export class LeadOptOutService {
 
   private async lockLead(m: EntityManager, req: OptOutRequest): Promise<LeadFacts | null> {
     if (req.leadId) {
-      const [lead]: LeadFacts[] = await m.query(`SELECT id, email, consent_status FROM leads WHERE id = $1 FOR UPDATE`, [req.leadId]);
+      const [lead]: LeadFacts[] = await m.query(`SELECT id, email, consent_status, erased_at IS NOT NULL AS erased FROM leads WHERE id = $1 FOR UPDATE`, [req.leadId]);
       if (lead) return lead;
     }
     if (!req.email) return null;
-    const [lead]: LeadFacts[] = await m.query(`SELECT id, email, consent_status FROM leads WHERE email_normalized = $1 FOR UPDATE`, [
+    const [lead]: LeadFacts[] = await m.query(`SELECT id, email, consent_status, erased_at IS NOT NULL AS erased FROM leads WHERE email_normalized = $1 FOR UPDATE`, [
       normalizeEmail(req.email),
     ]);
     return lead ?? null;

@@ -33,7 +33,7 @@ export const CLICK_CONTEXT_SQL = `
 
 /**
  * Stores judged hits ($1, from {@link hitsJson}) in one statement: each hit's message is read here (a hit
- * whose message no longer exists stores nothing), the interaction is stored with the message's lead, and —
+ * whose message no longer exists, or whose lead was erased, stores nothing), the interaction is stored with the message's lead, and —
  * for a nurture message of a known lead — a behaviour event (`email_opened` / `email_clicked`, properties
  * naming the message, template, step and enrollment, the link for clicks, and the machine reason for a
  * machine's) with the same id; human events go on the scoring queue. A hit stored before (same id) is
@@ -49,6 +49,8 @@ export const STORE_SQL = `
            END AS properties
       FROM json_to_recordset($1::json) AS h(id uuid, m uuid, k text, x int, u text, mc bool, r text, a text, ip text, t timestamptz)
       JOIN email_messages msg ON msg.id = h.m
+     -- an erased lead's old emails record nothing (no address, user agent or link of theirs is kept again)
+     WHERE NOT EXISTS (SELECT 1 FROM leads l WHERE l.id = msg.lead_id AND l.erased_at IS NOT NULL)
   ), i AS (
     INSERT INTO email_interactions (id, message_id, lead_id, kind, link_index, url, machine, reason, user_agent, ip, occurred_at)
     SELECT id, message_id, lead_id, k, x, u, mc, r, a, ip, t FROM h
