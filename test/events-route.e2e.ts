@@ -78,16 +78,19 @@ describe('POST /api/v1/events outside Nest', () => {
     expect(retry.body.items[0]).toMatchObject({ status: 'duplicate', eventId: first.body.items[0].eventId });
   });
 
-  it('stores and scores a batch larger than the simple-protocol groups once, with keys repeated in it and across retries', async () => {
+  it('stores and scores a batch larger than the simple-protocol groups once, with keys reused in it (refused) and retried (duplicates)', async () => {
     const emails = Array.from({ length: 80 }, (_, i) => `bulk${i}@example.be`);
     await t.api('post', '/api/v1/events').send({ events: emails.map((email) => ({ email, type: 'newsletter_subscribed' })) });
     const events = emails.map((email, i) => ({ email, type: 'webinar_attended', ...(i < 10 ? { idempotencyKey: `bulk-${i % 5}` } : {}) }));
     const first = await t.api('post', '/api/v1/events').send({ events });
     expect(first.status).toBe(202);
-    expect(first.body).toMatchObject({ accepted: 75, duplicates: 5, rejected: 0 });
+    // Events 5–9 reuse the keys of events 0–4 for other leads: refused for that, never reported as another lead's event.
+    expect(first.body).toMatchObject({ accepted: 75, duplicates: 0, rejected: 5 });
+    expect(first.body.items[7]).toMatchObject({ status: 'rejected', errors: [{ field: 'idempotencyKey' }] });
     const retry = await t.api('post', '/api/v1/events').send({ events: events.slice(0, 10) });
-    expect(retry.body).toMatchObject({ accepted: 0, duplicates: 10 });
-    expect(retry.body.items[7].eventId).toBe(first.body.items[2].eventId);
+    expect(retry.body).toMatchObject({ accepted: 0, duplicates: 5, rejected: 5 });
+    expect(retry.body.items[2].eventId).toBe(first.body.items[2].eventId);
+    expect(retry.body.items[7].eventId).toBeUndefined();
     const [{ n }] = await t.db.query(
       `SELECT count(*)::int AS n FROM score_ledger s JOIN events e ON e.id = s.event_id
         JOIN leads l ON l.id = e.lead_id WHERE e.type = 'webinar_attended' AND l.email_normalized LIKE 'bulk%'`,

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { catchError, from, mergeMap, Observable, of } from 'rxjs';
 import { DataSource } from 'typeorm';
 import type { AuthedRequest } from '../auth/auth.guard.js';
+import { canonicalJson } from './canonical-json.js';
 import { Clock } from './clock.js';
 import { DomainError, ErrorCode } from './domain-error.js';
 
@@ -47,14 +48,6 @@ export interface ReplaySecret {
  */
 export const IdempotentReplayWithoutSecret = (provider: Type<ReplaySecret>) => SetMetadata(REPLAY_SECRET, provider);
 
-/** A JSON text of `value` with object keys sorted, so one body sent with its keys in another order is the same request. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
-      : v,
-  );
-}
 
 /**
  * Makes every write of the API safe to retry (registered for all routes; it acts on requests under /api/ other

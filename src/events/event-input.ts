@@ -10,6 +10,8 @@ export interface EventInput {
   occurredAt: Date;
   properties: Record<string, unknown>;
   idempotencyKey: string | null;
+  /** Whether the client gave occurredAt (else it is the time of receipt): a repeat of a keyed event is compared on it only then. */
+  occurredAtGiven: boolean;
 }
 
 export const MAX_BATCH = 1000;
@@ -70,5 +72,5 @@ export function parseEventInput(raw: unknown, path: string, now: Date): { event?
   }
 
   if (errors.length) return { errors };
-  return { event: { leadId, email, type: o.type as string, occurredAt, properties, idempotencyKey }, errors };
+  return { event: { leadId, email, type: o.type as string, occurredAt, properties, idempotencyKey, occurredAtGiven: o.occurredAt !== undefined && o.occurredAt !== null }, errors };
 }

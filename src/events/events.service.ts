@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
-import { DomainError } from '../common/domain-error.js';
+import { canonicalJson } from '../common/canonical-json.js';
+import { DomainError, ErrorCode, LEAD_ERASED_MESSAGE, type FieldError } from '../common/domain-error.js';
 import { uuidv7 } from '../common/uuid-v7.js';
 import { LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { recordDomainEvents } from '../lifecycle/outbox.js';
@@ -17,6 +18,26 @@ import { KnownLeadEventWriter } from './known-lead-event-writer.js';
 type Valid = { index: number; event: EventInput };
 /** An event to store: its lead, and the id chosen for it (so each returned row maps straight back to its item). */
 type Row = { index: number; leadId: string; event: EventInput; id: string };
+/** A later event of the request with the idempotency key of an earlier one (`first`: that one's item index). */
+type Repeat = { index: number; leadId: string; event: EventInput; first: number };
+
+/** Why an event whose idempotency key is already taken by a different event is refused (the other event, and its lead, are not named). */
+const KEY_REUSED: FieldError = { field: 'idempotencyKey', message: 'was already used for a different event (another lead, type, occurredAt or properties); use a new key' };
+/** Why an event of an erased lead is refused. */
+const LEAD_ERASED: FieldError = { field: 'leadId', message: LEAD_ERASED_MESSAGE };
+
+/**
+ * Whether `repeat`, sent with the idempotency key of `first`, is a true repeat of it: the same lead, type and
+ * properties, and the same occurredAt when the repeat gives one (else it is the time of receipt, which differs).
+ */
+function sameEvent(first: { leadId: string; event: EventInput }, repeat: { leadId: string; event: EventInput }): boolean {
+  return (
+    first.leadId === repeat.leadId &&
+    first.event.type === repeat.event.type &&
+    (!repeat.event.occurredAtGiven || first.event.occurredAt.getTime() === repeat.event.occurredAt.getTime()) &&
+    canonicalJson(first.event.properties) === canonicalJson(repeat.event.properties)
+  );
+}
 
 /**
  * Accepts behaviour events: validates each, finds or creates the lead, and stores and scores the
@@ -53,7 +74,8 @@ export class EventsService {
       throw DomainError.validation(errors, errors.map((e) => `${e.field}: ${e.message}`).join('; '));
     }
 
-    if (valid.length && !(await this.storeKnown(valid, items, now))) await this.storeCreatingLeads(valid, items, now);
+    if (valid.length && !(await this.storeKnown(valid, items, now))) await this.storeCreatingLeads(valid, items, now, !batch);
+    if (!batch) singleEventProblem(items[0]);
     const count = (s: string) => items.filter((i) => i.status === s).length;
     return { accepted: count('accepted'), duplicates: count('duplicate'), rejected: count('rejected'), items };
   }
@@ -90,26 +112,35 @@ export class EventsService {
     if (!written.allKnown) return false;
     const result = written.rows;
     const rows: Row[] = [];
+    const repeats: Repeat[] = [];
     const stored = new Set<string>();
     valid.forEach((v, i) => {
       const leadId = result[i].leadId!;
+      if (result[i].erased) {
+        items[v.index] = { index: v.index, status: 'rejected', errors: [v.event.leadId ? LEAD_ERASED : { ...LEAD_ERASED, field: 'email' }] };
+        return;
+      }
       if (!insert[i]) {
-        items[v.index] = { index: v.index, status: 'duplicate', leadId };
+        repeats.push({ index: v.index, leadId, event: v.event, first: valid[seen.get(v.event.idempotencyKey!)!].index });
         return;
       }
       rows.push({ index: v.index, leadId, event: v.event, id: ids[i] });
       if (result[i].stored) stored.add(ids[i]);
     });
-    await this.settle(this.db.manager, valid, rows, stored, items, new Map([...seen].map(([k, i]) => [k, valid[i].index])));
+    await this.settle(this.db.manager, rows, stored, items, repeats, valid);
     return true;
   }
 
   /** First events of new leads: creates the leads (with their domain events and activity), stores and scores the events, in one transaction. */
-  private async storeCreatingLeads(valid: Valid[], items: IngestItemResult[], now: Date): Promise<void> {
+  private async storeCreatingLeads(valid: Valid[], items: IngestItemResult[], now: Date, single: boolean): Promise<void> {
     // Read the model before taking a connection for the transaction: asking the pool for a second
     // connection while holding one deadlocks once every connection is held that way.
     const { definition } = await this.models.currentForRead();
-    return this.db.transaction((m) => this.store(m, valid, items, now, definition));
+    return this.db.transaction(async (m) => {
+      await this.store(m, valid, items, now, definition);
+      // A single event refused as a problem leaves nothing behind (not even the lead its email would have created).
+      if (single) singleEventProblem(items[0]);
+    });
   }
 
   private unwrap(body: unknown): { raws: unknown[]; batch: boolean } {
@@ -131,12 +162,13 @@ export class EventsService {
     // The first of several events with one idempotency key in a batch wins; later ones are duplicates.
     const seen = new Map<string, number>();
     const rows: Row[] = [];
+    const repeats: Repeat[] = [];
     for (const v of valid) {
       const leadId = leadIds[v.index];
       if (!leadId) continue;
       const key = v.event.idempotencyKey;
       if (key !== null && seen.has(key)) {
-        items[v.index] = { index: v.index, status: 'duplicate', leadId };
+        repeats.push({ index: v.index, leadId, event: v.event, first: seen.get(key)! });
         continue;
       }
       if (key !== null) seen.set(key, v.index);
@@ -173,47 +205,65 @@ export class EventsService {
       const scored = new Set(events.map((e) => e.lead_id));
       await this.scoring.scoreLocked(m, current, leads.filter((l) => scored.has(l.id)), events, now);
     }
-    await this.settle(m, valid, rows, stored, items, seen);
+    await this.settle(m, rows, stored, items, repeats, valid, leadIds);
   }
 
   /**
-   * Fills in the results of the rows offered for insertion: accepted when stored, otherwise a
-   * duplicate of the stored event with that idempotency key; in-batch repeats point at the event
-   * their first occurrence (`seen`: key → item index) got.
+   * Fills in the results of the rows offered for insertion: accepted when stored; otherwise the key was
+   * taken by a stored event, and the row is a duplicate of it when it is the same event (see sameEvent: same
+   * lead, type, occurredAt if given, and properties, compared in the one statement that finds those events),
+   * else refused for reusing the key. Repeats of a key within the request get what their first occurrence
+   * got when they are the same event, else are refused likewise. Nothing about another lead's event is given away.
    */
   private async settle(
     m: EntityManager,
-    valid: Valid[],
     rows: Row[],
     stored: Set<string>,
     items: IngestItemResult[],
-    seen: Map<string, number>,
+    repeats: Repeat[],
+    valid: Valid[],
+    leadIds?: Record<number, string>,
   ): Promise<void> {
-    const duplicates: string[] = [];
+    const taken: (Row | Repeat)[] = [];
     for (const r of rows) {
       if (stored.has(r.id)) items[r.index] = { index: r.index, status: 'accepted', eventId: r.id, leadId: r.leadId };
-      else if (r.event.idempotencyKey) duplicates.push(r.event.idempotencyKey);
+      else if (r.event.idempotencyKey) taken.push(r);
     }
-    if (duplicates.length) {
-      const existing: { id: string; idempotency_key: string; lead_id: string }[] = await m.query(
-        `SELECT id, idempotency_key, lead_id FROM events WHERE idempotency_key = ANY($1::text[])`,
-        [duplicates],
-      );
-      const byKey = new Map(existing.map((e) => [e.idempotency_key, e]));
-      for (const r of rows) {
-        if (items[r.index]) continue;
-        const e = byKey.get(r.event.idempotencyKey!);
-        items[r.index] = { index: r.index, status: 'duplicate', eventId: e?.id, leadId: e?.lead_id ?? r.leadId };
+    // Repeats within the request are compared with the event now holding their key too (their first
+    // occurrence's, or an earlier one's when the first was refused), in the same statement.
+    taken.push(...repeats);
+    if (!taken.length) return;
+    const existing: { i: number; id: string; same: boolean }[] = await m.query(
+      `SELECT x.i, e.id, (e.lead_id = x.lead_id AND e.type = x.type AND (x.at IS NULL OR e.occurred_at = x.at) AND e.properties = x.props) AS same
+         FROM unnest($1::text[], $2::uuid[], $3::text[], $4::timestamptz[], $5::jsonb[]) WITH ORDINALITY AS x(key, lead_id, type, at, props, i)
+         JOIN events e ON e.idempotency_key = x.key`,
+      [
+        taken.map((r) => r.event.idempotencyKey),
+        taken.map((r) => r.leadId),
+        taken.map((r) => r.event.type),
+        taken.map((r) => (r.event.occurredAtGiven ? r.event.occurredAt.toISOString() : null)),
+        taken.map((r) => JSON.stringify(r.event.properties)),
+      ],
+    );
+    const found = new Map(existing.map((e) => [Number(e.i) - 1, e]));
+    const eventAt = new Map(valid.map((v) => [v.index, v.event]));
+    taken.forEach((r, n) => {
+      const e = found.get(n);
+      if (e) {
+        items[r.index] = e.same
+          ? { index: r.index, status: 'duplicate', eventId: e.id, leadId: r.leadId }
+          : { index: r.index, status: 'rejected', errors: [KEY_REUSED] };
+      } else if (!('first' in r)) {
+        // The event holding the key is gone (its lead was erased meanwhile): nothing to compare with.
+        items[r.index] = { index: r.index, status: 'duplicate', leadId: r.leadId };
+      } else {
+        // Nothing stored under the key: the first occurrence was refused (e.g. its lead was erased).
+        const first = items[r.first];
+        const firstLead = leadIds?.[r.first] ?? r.leadId;
+        const same = sameEvent({ leadId: firstLead, event: eventAt.get(r.first)! }, r);
+        items[r.index] = same && first?.status === 'rejected' ? { index: r.index, status: 'rejected', errors: first.errors } : { index: r.index, status: 'rejected', errors: [KEY_REUSED] };
       }
-    }
-    // Duplicates found inside this batch point at the event the first occurrence created.
-    for (const v of valid) {
-      const item = items[v.index];
-      if (item?.status === 'duplicate' && !item.eventId && v.event.idempotencyKey) {
-        const first = seen.get(v.event.idempotencyKey);
-        if (first !== undefined) item.eventId = items[first]?.eventId;
-      }
-    }
+    });
   }
 
   /** Maps each valid item to its lead id, creating leads for unknown emails; unknown lead ids are rejected. */
@@ -227,12 +277,14 @@ export class EventsService {
     const out: Record<number, string> = {};
     const byId = valid.filter((v) => v.event.leadId);
     if (byId.length) {
-      const found: { id: string }[] = await m.query(`SELECT id FROM leads WHERE id = ANY($1::uuid[])`, [
+      const found: { id: string; erased: boolean }[] = await m.query(`SELECT id, erased_at IS NOT NULL AS erased FROM leads WHERE id = ANY($1::uuid[])`, [
         [...new Set(byId.map((v) => v.event.leadId!))],
       ]);
-      const known = new Set(found.map((r) => r.id));
+      const known = new Map(found.map((r) => [r.id, r.erased]));
       for (const v of byId) {
-        if (known.has(v.event.leadId!)) out[v.index] = v.event.leadId!;
+        const erased = known.get(v.event.leadId!);
+        if (erased === false) out[v.index] = v.event.leadId!;
+        else if (erased) items[v.index] = { index: v.index, status: 'rejected', errors: [LEAD_ERASED] };
         else items[v.index] = { index: v.index, status: 'rejected', errors: [{ field: 'leadId', message: 'no lead with this id' }] };
       }
     }
@@ -256,13 +308,30 @@ export class EventsService {
         m,
         created.map((c) => ({ leadId: c.id, at: now, created: true, stageBefore: c.stage, stageAfter: c.stage, events: [], engagementScore: 0 })),
       );
-      const all: { id: string; email_normalized: string }[] = await m.query(
-        `SELECT id, email_normalized FROM leads WHERE email_normalized = ANY($1::text[])`,
+      const all: { id: string; email_normalized: string; erased: boolean }[] = await m.query(
+        `SELECT id, email_normalized, erased_at IS NOT NULL AS erased FROM leads WHERE email_normalized = ANY($1::text[])`,
         [emails],
       );
-      const ids = new Map(all.map((r) => [r.email_normalized, r.id]));
-      for (const v of byEmail) out[v.index] = ids.get(v.event.email!)!;
+      const ids = new Map(all.map((r) => [r.email_normalized, r]));
+      for (const v of byEmail) {
+        const lead = ids.get(v.event.email!)!;
+        // Only an erased lead's placeholder address (erased-<id>@erased.invalid) finds it: refused as by id.
+        if (lead.erased) items[v.index] = { index: v.index, status: 'rejected', errors: [{ ...LEAD_ERASED, field: 'email' }] };
+        else out[v.index] = lead.id;
+      }
     }
     return out;
   }
+}
+
+/**
+ * A single event (not a batch) refused because its lead was erased (410) or its idempotency key belongs to a
+ * different event (422) is answered as a problem naming the field, as other single-event errors are; an
+ * unknown lead id stays a rejected item in the 202 answer, as before.
+ */
+function singleEventProblem(item: IngestItemResult | undefined): void {
+  if (item?.status !== 'rejected' || !item.errors?.length) return;
+  const error = item.errors[0];
+  if (error.message === LEAD_ERASED_MESSAGE) throw new DomainError(ErrorCode.Gone, 'The lead was erased (GDPR) and takes no new data.', item.errors);
+  if (error === KEY_REUSED) throw new DomainError(ErrorCode.Unprocessable, 'This idempotencyKey was already used for a different event.', item.errors);
 }

@@ -28,7 +28,8 @@ export interface KnownLeadEventRow {
 export interface KnownLeadWrite {
   /** False when some lead of the request is unknown: then nothing of the request was written. */
   allKnown: boolean;
-  rows: { leadId: string | null; stored: boolean }[];
+  /** Per row: its lead, whether it was stored, and whether its lead was erased (GDPR: such a row is never stored). */
+  rows: { leadId: string | null; stored: boolean; erased: boolean }[];
 }
 
 /** Most events in a group sent through the simple protocol: its literals cost PostgreSQL more to read than
@@ -144,6 +145,7 @@ export class KnownLeadEventWriter {
     }
     const read = await this.lockAndRead(tx, [...ids], [...emails], [...keys], all, now);
     const byId = new Map(read.leads.map((l) => [l.id, l]));
+    const erased = new Set(read.leads.filter((l) => l.erased).map((l) => l.id));
     const byEmail = new Map(read.leads.map((l) => [l.email_normalized, l.id]));
     const leadOf = (r: KnownLeadEventRow) => (r.leadId ? (byId.has(r.leadId) ? r.leadId : null) : (byEmail.get(r.email!) ?? null));
 
@@ -156,7 +158,7 @@ export class KnownLeadEventWriter {
     group.forEach((req, i) => {
       if (!known[i]) return;
       req.rows.forEach((row, j) => {
-        if (!row.insert) return;
+        if (!row.insert || erased.has(resolved[i][j]!)) return;
         if (row.idempotencyKey !== null) {
           if (taken.has(row.idempotencyKey)) return;
           taken.add(row.idempotencyKey);
@@ -190,7 +192,11 @@ export class KnownLeadEventWriter {
     }
     return group.map((req, i) => ({
       allKnown: known[i],
-      rows: req.rows.map((row, j) => ({ leadId: resolved[i][j], stored: known[i] && stored.has(row.id) })),
+      rows: req.rows.map((row, j) => ({
+        leadId: resolved[i][j],
+        stored: known[i] && stored.has(row.id),
+        erased: resolved[i][j] !== null && erased.has(resolved[i][j]!),
+      })),
     }));
   }
 

@@ -11,13 +11,13 @@ import type { KnownLeadEventRow } from './known-lead-event-writer.js';
  * statements, their rows, and the parameters that depend on the scoring model.
  */
 
-/** A lead as locked and read, with its email (requests may name leads by address). */
-export type LockedLead = ScoredLead & { email_normalized: string };
+/** A lead as locked and read, with its email (requests may name leads by address) and whether it was erased (it takes no events). */
+export type LockedLead = ScoredLead & { email_normalized: string; erased: boolean };
 type RawLead = Omit<LockedLead, 'engagement_as_of'> & { engagement_as_of: string; x: number };
 
 /** The lock-and-read (see KnownLeadEventWriter.lockAndRead): ids, emails, then the five parameters of readsSql. */
 export const LOCK_AND_READ_SQL = `WITH l AS (
-         SELECT ${SCORED_LEAD_COLUMNS}, email_normalized, xmin::text::bigint AS x FROM leads
+         SELECT ${SCORED_LEAD_COLUMNS}, email_normalized, erased_at IS NOT NULL AS erased, xmin::text::bigint AS x FROM leads
           WHERE id = ANY($1::uuid[]) OR email_normalized = ANY($2::text[])
           ORDER BY id FOR NO KEY UPDATE
        ), t AS (

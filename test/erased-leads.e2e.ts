@@ -1,0 +1,117 @@
+import { NurtureMailer } from '../src/email/nurture-mailer.js';
+import { createProgram, createTemplate } from './programs-helpers.js';
+import { GRANTED } from './support/email-fixtures.js';
+import { eventually, startTestApp, type TestApp } from './support/test-app.js';
+
+/** After DELETE /api/v1/leads/{id} (GDPR erasure) the lead's row stays, anonymous: nothing may write personal data to it again. */
+describe('an erased lead takes no new data', () => {
+  let t: TestApp;
+  let leadId: string;
+  const email = 'Wis.Mij@Voorbeeld.be';
+  let placeholder: string;
+  let programId: string;
+  let queuedMessage: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    const lead = await t.api('post', '/api/v1/leads').send({ email, firstName: 'Wis', consent: GRANTED });
+    expect(lead.status).toBe(201);
+    leadId = lead.body.id;
+    placeholder = `erased-${leadId}@erased.invalid`;
+    programId = await createProgram(t, {
+      name: 'Wacht',
+      trigger: { type: 'manual' },
+      steps: [
+        { id: 'w', type: 'wait', duration: 'P1D', next: 'e' },
+        { id: 'e', type: 'exit' },
+      ],
+    });
+    expect((await t.api('post', `/api/v1/programs/${programId}/enrollments`).send({ leadId })).status).toBe(201);
+    const templateId = await createTemplate(t, 'erased');
+    const mailer = t.app.get(NurtureMailer);
+    const outcome = await t.db.transaction((m) => mailer.enqueue(m, { idempotencyKey: `erased-${leadId}`, leadId, templateId }));
+    expect(outcome.status).toBe('queued');
+    queuedMessage = outcome.messageId!;
+    expect((await t.api('delete', `/api/v1/leads/${leadId}`)).status).toBe(204);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const eventCount = async () => (await t.db.query(`SELECT count(*)::int AS n FROM events WHERE lead_id = $1`, [leadId]))[0].n as number;
+  const leadRow = async () => (await t.db.query(`SELECT first_name, engagement_score, email FROM leads WHERE id = $1`, [leadId]))[0];
+
+  it('refuses a single event by lead id with 410, naming leadId, and stores nothing', async () => {
+    const before = await eventCount();
+    const res = await t.api('post', '/api/v1/events').send({ leadId, type: 'quote_requested', properties: { name: 'Wis Mij' } });
+    expect(res.status).toBe(410);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.body.errors[0].field).toBe('leadId');
+    expect(await eventCount()).toBe(before);
+    expect((await leadRow()).engagement_score).toBe(0);
+  });
+
+  it('rejects its events per item in a batch (by id or by its placeholder address), storing the others', async () => {
+    const other = await t.api('post', '/api/v1/leads').send({ email: 'blijf@voorbeeld.be' });
+    const before = await eventCount();
+    const res = await t.api('post', '/api/v1/events').send({
+      events: [
+        { leadId, type: 'page_viewed', properties: { url: 'https://voorbeeld.be/wis' } },
+        { leadId: other.body.id, type: 'page_viewed' },
+        { email: placeholder, type: 'page_viewed' },
+      ],
+    });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ accepted: 1, rejected: 2 });
+    expect(res.body.items[0]).toMatchObject({ status: 'rejected', errors: [{ field: 'leadId' }] });
+    expect(res.body.items[2]).toMatchObject({ status: 'rejected', errors: [{ field: 'email' }] });
+    expect(await eventCount()).toBe(before);
+    // With a new lead in the batch (the lead-creating path): the same refusals.
+    const mixed = await t.api('post', '/api/v1/events').send({
+      events: [
+        { leadId, type: 'page_viewed' },
+        { email: 'nieuw-in-batch@voorbeeld.be', type: 'page_viewed' },
+        { email: placeholder, type: 'page_viewed' },
+      ],
+    });
+    expect(mixed.body).toMatchObject({ accepted: 1, rejected: 2 });
+    expect(mixed.body.items[0]).toMatchObject({ status: 'rejected', errors: [{ field: 'leadId' }] });
+    expect(mixed.body.items[2]).toMatchObject({ status: 'rejected', errors: [{ field: 'email' }] });
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('refuses an upsert addressed at the erased row (its placeholder address) with 410, storing nothing', async () => {
+    const res = await t.api('post', '/api/v1/leads').send({ email: placeholder, firstName: 'Terug', consent: GRANTED });
+    expect(res.status).toBe(410);
+    expect(res.body.errors[0].field).toBe('email');
+    expect((await leadRow()).first_name).toBeNull();
+    expect((await t.db.query(`SELECT count(*)::int AS n FROM consents WHERE lead_id = $1 AND status = 'granted' AND recorded_at > now() - interval '1 minute' AND text IS NOT NULL`, [leadId]))[0].n).toBe(0);
+  });
+
+  it('takes the person back as a new lead when they give their real address again', async () => {
+    const res = await t.api('post', '/api/v1/leads').send({ email, firstName: 'Wis' });
+    expect(res.status).toBe(201);
+    expect(res.body.id).not.toBe(leadId);
+  });
+
+  it('refuses to enroll it by id (410) and skips it in a segment enrollment', async () => {
+    const one = await t.api('post', `/api/v1/programs/${programId}/enrollments`).send({ leadId });
+    expect(one.status).toBe(410);
+    expect(one.body.errors[0].field).toBe('leadId');
+    const segment = await t.api('post', `/api/v1/programs/${programId}/enrollments`).send({
+      segment: { where: { field: 'email', op: 'endsWith', value: '@erased.invalid' } },
+    });
+    expect(segment.body).toMatchObject({ enrolled: 0 });
+    const rows = await t.db.query(`SELECT status, exit_reason FROM enrollments WHERE lead_id = $1`, [leadId]);
+    expect(rows).toEqual([{ status: 'exited', exit_reason: 'erased' }]);
+  });
+
+  it('stopped its scheduled work: the enrollment exited and a queued email is never sent', async () => {
+    await t.app.get(NurtureMailer).dispatch([queuedMessage]);
+    const status = await eventually(async () => {
+      const [row] = await t.db.query(`SELECT status FROM email_messages WHERE id = $1`, [queuedMessage]);
+      return row.status === 'queued' || row.status === 'sending' ? null : row.status;
+    });
+    expect(status).toBe('suppressed');
+  });
+});
