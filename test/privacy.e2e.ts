@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { NurtureMailer } from '../src/email/nurture-mailer.js';
 import { emailHash, emailHashSql } from '../src/suppression/email-hash.js';
+import { signToken } from '../src/tracking/domain/tracking-token.js';
 import { eventually, startTestApp, TestApp } from './support/test-app.js';
+
+const BROWSER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
 
 describe('privacy: export and erasure', () => {
   let t: TestApp;
@@ -40,7 +43,7 @@ describe('privacy: export and erasure', () => {
     // an email that was sent to the lead, with an open recorded
     const template = await t.api('post', '/api/v1/templates').send({
       name: 'privacy',
-      variants: { nl: { subject: 'Hallo {{fallback firstName "daar"}}', mjml: '<mj-section><mj-column><mj-text>Dag {{firstName}}</mj-text></mj-column></mj-section>' } },
+      variants: { nl: { subject: 'Hallo {{fallback firstName "daar"}}', mjml: '<mj-section><mj-column><mj-text>Dag {{firstName}}, <a href="https://example.be/tips?naam={{firstName}}">tips</a></mj-text></mj-column></mj-section>' } },
     });
     expect(template.status).toBe(201);
     const mailer = t.app.get(NurtureMailer);
@@ -53,8 +56,10 @@ describe('privacy: export and erasure', () => {
        VALUES ($1, $2, 'open', false, 'human', 'Mozilla/5.0 (Griet)', '203.0.113.9', now())`,
       [outcome.messageId, id],
     );
+    messageIds.set(id, outcome.messageId);
     return id;
   }
+  const messageIds = new Map<string, string>();
 
   /** Every row of every table, as text, that mentions the needle. */
   async function tablesMentioning(needle: string): Promise<string[]> {
@@ -83,9 +88,18 @@ describe('privacy: export and erasure', () => {
     expect(exported.body.emails[0].interactions[0]).toMatchObject({ kind: 'open', userAgent: 'Mozilla/5.0 (Griet)' });
     expect(await tablesMentioning(family)).not.toEqual([]);
 
+    // The personalised link redirects, and the API keeps its target in memory from now on.
+    const click = `/t/c/${signToken(t.config.trackingSecret, { k: 'c', m: messageIds.get(id)!, l: 0 })}`;
+    const before = await t.http().get(click).set('user-agent', BROWSER);
+    expect(before.status).toBe(302);
+    expect(before.headers.location).toBe(`https://example.be/tips?naam=${name}`);
+
     const erased = await t.api('delete', `/api/v1/leads/${id}`);
     expect(erased.status).toBe(204);
     expect((await t.api('delete', `/api/v1/leads/${id}`)).status).toBe(204); // idempotent
+
+    // Its links were blanked, and the API forgot what it held: no redirect to a link with the name in it.
+    await eventually(async () => (await t.http().get(click).set('user-agent', BROWSER)).status === 404);
 
     expect(await tablesMentioning(email.toLowerCase())).toEqual([]);
     expect(await tablesMentioning(family)).toEqual([]);

@@ -3,6 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { emailHash } from '../suppression/email-hash.js';
+import { LinkCacheBus } from '../tracking/link-cache-bus.js';
 
 /**
  * GDPR erasure: every piece of personal data about the lead goes — profile, event properties,
@@ -16,9 +17,17 @@ export class LeadErasureService {
   constructor(
     private readonly db: DataSource,
     private readonly clock: Clock,
+    private readonly linkCache: LinkCacheBus,
   ) {}
 
   async erase(leadId: string, actor: string): Promise<{ erased: boolean }> {
+    const result = await this.eraseRows(leadId, actor);
+    // Its emails' links are blanked now: no API process may keep redirecting to them from memory.
+    if (result.erased) await this.linkCache.forgetEverywhere();
+    return result;
+  }
+
+  private eraseRows(leadId: string, actor: string): Promise<{ erased: boolean }> {
     const now = this.clock.now().toISOString();
     return this.db.transaction(async (m) => {
       const [lead]: { id: string; email: string; erased_at: Date | null }[] = await m.query(

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { LruCache } from './domain/lru-cache.js';
+import { LinkCacheBus } from './link-cache-bus.js';
 
 type Links = readonly (string | undefined)[];
 
@@ -19,7 +20,8 @@ interface Waiting {
  * in memory asked for during one turn of the event loop is read by one primary-key query
  * (`WHERE id = ANY(…)`), and concurrent clicks on the same message share it. A fresh campaign is mostly
  * first clicks, so this turns one query per click into one query per burst. Only http(s) targets are ever
- * returned: the redirect target comes from the stored message, never from the request.
+ * returned: the redirect target comes from the stored message, never from the request. When a lead is
+ * erased, every API process forgets all it holds (LinkCacheBus), so none redirects to links of theirs.
  */
 @Injectable()
 export class MessageLinks {
@@ -31,8 +33,11 @@ export class MessageLinks {
   constructor(
     private readonly db: DataSource,
     @Inject(APP_CONFIG) config: AppConfig,
+    bus: LinkCacheBus,
   ) {
     this.cache = new LruCache(config.trackingLinkCacheSize);
+    // An erasure blanks a lead's stored links: every API process forgets what it holds (see LinkCacheBus).
+    if (config.trackingLinkCacheSize > 0) bus.listen(() => this.cache.clear());
   }
 
   /** The URL link `index` of message `messageId` pointed to, or null when there is no such link. */

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
+import type { LinkCacheBus } from './link-cache-bus.js';
 import { MessageLinks, parseLinks } from './message-links.service.js';
 
 const A = '00000000-0000-4000-8000-00000000000a';
@@ -22,10 +23,17 @@ function fakeDb(fail = false) {
 
 const config = { trackingLinkCacheSize: 100 } as AppConfig;
 
+/** A LinkCacheBus stand-in: `forget()` does what a message on the channel does. */
+function fakeBus() {
+  let listener: () => void = () => {};
+  return { bus: { listen: (forget: () => void) => (listener = forget) } as unknown as LinkCacheBus, forget: () => listener() };
+}
+const bus = fakeBus().bus;
+
 describe('message links for click redirects', () => {
   it('reads every message missed in one moment with one query, once per message', async () => {
     const { db, queries } = fakeDb();
-    const links = new MessageLinks(db, config);
+    const links = new MessageLinks(db, config, bus);
     const answers = await Promise.all([links.url(A, 0), links.url(A, 1), links.url(B, 0), links.url(C, 0), links.url(A, 7)]);
     expect(answers).toEqual(['https://example.be/a0', 'https://example.be/a1', null, null, null]);
     expect(queries).toEqual([[A, B, C]]);
@@ -33,15 +41,26 @@ describe('message links for click redirects', () => {
 
   it('keeps a message with links in memory, and asks again for one that had none yet', async () => {
     const { db, queries } = fakeDb();
-    const links = new MessageLinks(db, config);
+    const links = new MessageLinks(db, config, bus);
     await Promise.all([links.url(A, 0), links.url(B, 0)]);
     expect(await links.url(A, 1)).toBe('https://example.be/a1');
     expect(await links.url(B, 0)).toBeNull();
     expect(queries).toEqual([[A, B], [B]]);
   });
 
+  it('reads a message again once asked to forget (an erasure blanked stored links)', async () => {
+    const { db, queries } = fakeDb();
+    const { bus: mine, forget } = fakeBus();
+    const links = new MessageLinks(db, config, mine);
+    await links.url(A, 0);
+    await links.url(A, 1);
+    forget();
+    await links.url(A, 0);
+    expect(queries).toEqual([[A], [A]]);
+  });
+
   it('fails every click waiting on a query that failed, and tries again on the next click', async () => {
-    const failing = new MessageLinks(fakeDb(true).db, config);
+    const failing = new MessageLinks(fakeDb(true).db, config, bus);
     await expect(Promise.all([failing.url(A, 0), failing.url(C, 0)])).rejects.toThrow('connection lost');
     await expect(failing.url(A, 0)).rejects.toThrow('connection lost');
   });

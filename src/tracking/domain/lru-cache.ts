@@ -26,4 +26,9 @@ export class LruCache<K, V> {
     this.entries.set(key, value);
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as K);
   }
+
+  /** Forgets every entry. */
+  clear(): void {
+    this.entries.clear();
+  }
 }
