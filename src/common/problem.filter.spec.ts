@@ -25,6 +25,7 @@ describe('problems for errors of the backing services', () => {
   it.each([
     ['a bug', new TypeError("Cannot read properties of undefined (reading 'id')")],
     ['a unique violation (23505)', sys('23505', 'duplicate key value violates unique constraint')],
+    ['a protocol violation (08P01): the server is up and refused what it was sent', sys('08P01', 'invalid message format')],
     ['a query error (42P01)', Object.assign(new Error('Query failed'), { driverError: sys('42P01', 'relation "x" does not exist') })],
     ['nothing at all', undefined],
   ])('still answers %s with 500', (_name, err) => {
