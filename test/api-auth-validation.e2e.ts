@@ -5,7 +5,7 @@ describe('API keys, validation and health over HTTP', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ env: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' } });
   });
   afterAll(async () => {
     await t?.close();
@@ -85,6 +85,34 @@ describe('API keys, validation and health over HTTP', () => {
       const res = await t.api('post', '/api/v1/events').send({ email: 'x@example.be', type: 'Bad Type', occurredAt: 'yesterday' });
       expect(res.status).toBe(422);
       expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['type', 'occurredAt']);
+    });
+
+    it('refuses an edited or made-up list cursor with 422 naming cursor, on every list', async () => {
+      const lead = await t.api('post', '/api/v1/leads').send({ email: 'cursor@example.be' });
+      const program = await t.api('post', '/api/v1/programs').send({ name: 'Cursor', trigger: { type: 'manual' }, steps: [{ id: 'end', type: 'exit' }] });
+      const webhook = await t.api('post', '/api/v1/webhooks').send({ url: 'http://127.0.0.1:9/hooks/nurture', events: ['lead.mql'] });
+      const lists = [
+        '/api/v1/leads',
+        '/api/v1/programs',
+        '/api/v1/handoffs',
+        '/api/v1/sales-reps',
+        '/api/v1/webhooks',
+        '/api/v1/api-keys',
+        '/api/v1/templates',
+        '/api/v1/suppressions',
+        `/api/v1/programs/${program.body.id}/enrollments`,
+        `/api/v1/webhooks/${webhook.body.id}/deliveries`,
+        `/api/v1/leads/${lead.body.id}/timeline`,
+      ];
+      const uuid = '0195a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
+      const forged = [['x', 'y'], ['9999-99-99', uuid], [1, 2], ['2026-02-30T00:00:00.000Z', uuid], ['2026-03-02T10:00:00.000Z', 'x', 'a\u0000']];
+      for (const path of lists) {
+        for (const key of forged) {
+          const cursor = Buffer.from(JSON.stringify(key)).toString('base64url');
+          const res = await t.api('get', `${path}?cursor=${cursor}`);
+          expect({ path, key, status: res.status, field: res.body.errors?.[0]?.field }).toEqual({ path, key, status: 422, field: 'cursor' });
+        }
+      }
     });
 
     it('refuses a non-UUID id in the path with 422 and an unknown one with 404', async () => {

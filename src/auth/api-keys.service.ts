@@ -121,7 +121,7 @@ export class ApiKeysService implements OnModuleInit {
   }
 
   async list(limit: number, cursor?: string): Promise<Page<ApiKeyView>> {
-    const after = decodeCursor(cursor, 2);
+    const after = decodeCursor(cursor, ['timestamp', 'uuid']);
     const rows: ApiKeyRow[] = await this.db.query(
       `SELECT * FROM api_keys WHERE ($1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::uuid))
         ORDER BY created_at, id LIMIT $3`,

@@ -15,7 +15,7 @@ export class HandoffsService {
 
   async list(q: ListHandoffsQuery): Promise<Page<HandoffView>> {
     const limit = q.limit ?? 50;
-    const after = decodeCursor(q.cursor, 2);
+    const after = decodeCursor(q.cursor, ['timestamp', 'uuid']);
     const status = q.status === 'breached' ? null : (q.status ?? null);
     const rows: HandoffWithOwnerRow[] = await this.db.query(
       `${HANDOFF_WITH_OWNER}

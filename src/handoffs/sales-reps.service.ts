@@ -58,7 +58,7 @@ export class SalesRepsService {
 
   async list(q: PageQuery): Promise<Page<SalesRepView>> {
     const limit = q.limit ?? 50;
-    const after = decodeCursor(q.cursor, 2);
+    const after = decodeCursor(q.cursor, ['timestamp', 'uuid']);
     const rows: SalesRepRow[] = await this.db.query(
       `SELECT * FROM sales_reps WHERE $1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::uuid) ORDER BY created_at, id LIMIT $3`,
       [after?.[0] ?? null, after?.[1] ?? null, limit + 1],

@@ -124,7 +124,7 @@ export class LeadsService {
 
   async list(q: ListLeadsQuery): Promise<Page<LeadView>> {
     const limit = q.limit ?? 50;
-    const after = decodeCursor(q.cursor, 2);
+    const after = decodeCursor(q.cursor, ['timestamp', 'uuid']);
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (sql: string, v: unknown) => {

@@ -31,7 +31,7 @@ export class TimelineService {
   async forLead(leadId: string, limit: number, cursor?: string): Promise<Page<TimelineItem>> {
     const [exists] = await this.db.query(`SELECT 1 FROM leads WHERE id = $1`, [leadId]);
     if (!exists) throw DomainError.notFound('Lead', leadId);
-    const after = decodeCursor(cursor, 3);
+    const after = decodeCursor(cursor, ['timestamp', 'text', 'text']);
     const rows: { kind: TimelineItem['kind']; id: string; at: Date; data: Record<string, unknown> }[] = await this.db.query(
       `SELECT * FROM (
          SELECT 'event' AS kind, e.id::text AS id, e.occurred_at AS at,

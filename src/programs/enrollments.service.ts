@@ -160,7 +160,7 @@ export class EnrollmentsService {
 
 /** A page of a program's enrollments (filtered by status and/or lead), in enrollment order. */
 export function listSql(programId: string, q: ListEnrollmentsQuery): { sql: string; values: unknown[] } {
-  const after = decodeCursor(q.cursor, 2);
+  const after = decodeCursor(q.cursor, ['timestamp', 'uuid']);
   const p = new SqlParams([programId, (q.limit ?? 50) + 1]);
   const where = ['program_id = $1'];
   if (q.status) where.push(`status = ${p.add(q.status)}`);

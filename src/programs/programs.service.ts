@@ -79,7 +79,7 @@ export class ProgramsService {
 
   async list(q: ListProgramsQuery): Promise<Page<ProgramView>> {
     const limit = q.limit ?? 50;
-    const after = decodeCursor(q.cursor, 2);
+    const after = decodeCursor(q.cursor, ['timestamp', 'uuid']);
     const params: unknown[] = [limit + 1];
     const where: string[] = [];
     if (q.status) {

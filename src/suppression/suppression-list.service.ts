@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DomainError } from '../common/domain-error.js';
 import { decodeCursor, type Page, pageOf } from '../common/pagination.js';
 import { normalizeEmail } from '../leads/email.util.js';
 import type { AddSuppressionDto } from './dto/add-suppression.dto.js';
@@ -21,7 +20,7 @@ export class SuppressionListService {
 
   async list(q: ListSuppressionsQuery): Promise<Page<SuppressionView>> {
     const limit = q.limit ?? 50;
-    const after = decodeCursor(q.cursor, 2);
+    const after = decodeCursor(q.cursor, ['timestamp', 'sha256']);
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (sql: string, value: unknown) => {
@@ -30,9 +29,6 @@ export class SuppressionListService {
     };
     if (q.reason) add('s.reason = ?', q.reason);
     if (q.email) add('s.email_hash = ?', emailHash(q.email));
-    if (after && !(typeof after[0] === 'string' && !Number.isNaN(Date.parse(after[0])) && /^[0-9a-f]{64}$/.test(String(after[1])))) {
-      throw DomainError.invalidField('cursor', 'is not a cursor returned by this list');
-    }
     if (after) {
       params.push(after[0], after[1]);
       where.push(`(s.created_at, s.email_hash) < ($${params.length - 1}::timestamptz, $${params.length})`);

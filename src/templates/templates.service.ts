@@ -73,7 +73,7 @@ export class TemplatesService {
   }
 
   async list(limit: number, cursor?: string): Promise<Page<TemplateView>> {
-    const after = decodeCursor(cursor, 2);
+    const after = decodeCursor(cursor, ['timestamp', 'uuid']);
     const rows = await this.db.query(
       `SELECT t.*, (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(v.variants) k) AS locales
        FROM templates t JOIN template_versions v ON v.template_id = t.id AND v.version = t.current_version

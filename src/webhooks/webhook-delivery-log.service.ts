@@ -75,7 +75,7 @@ export class WebhookDeliveryLogService {
   async list(webhookId: string, q: ListDeliveriesQuery): Promise<Page<DeliveryView>> {
     await this.subscription(webhookId);
     const limit = q.limit ?? 50;
-    const after = decodeCursor(q.cursor, 2);
+    const after = decodeCursor(q.cursor, ['timestamp', 'uuid']);
     const rows: DeliveryRow[] = await this.db.query(
       `SELECT * FROM webhook_deliveries
         WHERE subscription_id = $1 AND ($2::text IS NULL OR status = $2)

@@ -93,7 +93,7 @@ export class WebhookSubscriptionsService {
 
   async list(q: PageQuery): Promise<Page<WebhookView>> {
     const limit = q.limit ?? 50;
-    const after = decodeCursor(q.cursor, 2);
+    const after = decodeCursor(q.cursor, ['timestamp', 'uuid']);
     const rows: SubscriptionRow[] = await this.db.query(
       `SELECT ${COLUMNS} FROM webhook_subscriptions WHERE $1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::uuid)
         ORDER BY created_at, id LIMIT $3`,
