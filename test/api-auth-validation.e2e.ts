@@ -115,6 +115,18 @@ describe('API keys, validation and health over HTTP', () => {
       }
     });
 
+    it('refuses timestamps of days that do not exist, and consent.capturedAt without an offset, naming the field', async () => {
+      const event = await t.api('post', '/api/v1/events').send({ email: 'dates@example.be', type: 'page_viewed', occurredAt: '2026-02-30T00:00:00Z' });
+      expect([event.status, event.body.errors]).toEqual([422, [{ field: 'occurredAt', message: expect.any(String) }]]);
+      for (const capturedAt of ['2026-03-01T08:00:00', '2026-02-30T08:00:00Z', '2026-03-01']) {
+        const lead = await t.api('post', '/api/v1/leads').send({ email: 'dates@example.be', consent: { status: 'granted', basis: 'consent', capturedAt } });
+        expect([capturedAt, lead.status, lead.body.errors?.map((e: { field: string }) => e.field)]).toEqual([capturedAt, 422, ['consent.capturedAt']]);
+      }
+      const funnel = await t.api('get', '/api/v1/analytics/funnel?from=2026-04-01T00:00:00&to=2026-02-30T00:00:00Z');
+      expect([funnel.status, funnel.body.errors?.map((e: { field: string }) => e.field)]).toEqual([422, ['from', 'to']]);
+      expect(await t.db.query(`SELECT 1 FROM leads WHERE email = 'dates@example.be'`)).toEqual([]);
+    });
+
     it('refuses a non-UUID id in the path with 422 and an unknown one with 404', async () => {
       expect((await t.api('get', '/api/v1/leads/123')).status).toBe(422);
       const res = await t.api('get', '/api/v1/leads/00000000-0000-4000-8000-000000000000');

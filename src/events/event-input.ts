@@ -1,4 +1,5 @@
 import type { FieldError } from '../common/domain-error.js';
+import { parseTimestamp } from '../common/timestamp.js';
 import { isUuid } from '../common/uuid.pipe.js';
 import { isEmailAddress, normalizeEmail } from '../leads/email.util.js';
 
@@ -17,7 +18,6 @@ export interface EventInput {
 export const MAX_BATCH = 1000;
 const FIELDS = new Set(['leadId', 'email', 'type', 'occurredAt', 'properties', 'idempotencyKey']);
 const TYPE = /^[a-z][a-z0-9_]{0,63}$/;
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 const MAX_FUTURE_MS = 5 * 60_000;
 const MAX_PROPERTIES_BYTES = 16_384;
 
@@ -50,8 +50,8 @@ export function parseEventInput(raw: unknown, path: string, now: Date): { event?
 
   let occurredAt = now;
   if (o.occurredAt !== undefined && o.occurredAt !== null) {
-    const t = typeof o.occurredAt === 'string' && ISO.test(o.occurredAt) ? new Date(o.occurredAt) : null;
-    if (!t || Number.isNaN(t.getTime())) err('occurredAt', 'must be an ISO-8601 timestamp with offset');
+    const t = parseTimestamp(o.occurredAt);
+    if (!t) err('occurredAt', 'must be an ISO-8601 timestamp with offset');
     else if (t.getTime() > now.getTime() + MAX_FUTURE_MS) err('occurredAt', 'must not be in the future');
     else if (t.getUTCFullYear() < 2000) err('occurredAt', 'must be after the year 2000');
     else occurredAt = t;

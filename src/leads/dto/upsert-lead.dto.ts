@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsISO8601, IsOptional, IsString, Length, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import { IsJsonObject } from '../../common/validators/is-json-object.js';
 import { IsTimeZone } from '../../common/validators/is-time-zone.js';
 import { LEAD_TEXT_MAX, LOCALE_HINT, LOCALE_PATTERN } from '../lead-field-rules.js';
+import { IsTimestamp } from '../../common/validators/is-timestamp.js';
 import { IsLeadEmail } from './is-lead-email.js';
 
 export class UtmDto {
@@ -50,9 +51,9 @@ export class ConsentDto {
   @MaxLength(2000)
   text?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ example: '2026-03-02T10:00:00+01:00', description: 'When consent was given, with its UTC offset (default: now).' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   capturedAt?: string;
 
   @ApiPropertyOptional({ example: 'form:contact' })

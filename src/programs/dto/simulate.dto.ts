@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsISO8601, IsOptional, IsString, Matches, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Matches, Min, ValidateNested } from 'class-validator';
 import { IsJsonObject } from '../../common/validators/is-json-object.js';
+import { IsTimestamp } from '../../common/validators/is-timestamp.js';
 
 export class SimulatedEventDto {
   @ApiProperty({ example: 'email_clicked' })
@@ -10,7 +11,7 @@ export class SimulatedEventDto {
   type: string;
 
   @ApiProperty({ example: '2026-03-11T10:00:00+01:00' })
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   at: string;
 
   @ApiPropertyOptional({ example: { stepId: 'welcome' } })
@@ -38,7 +39,7 @@ export class SimulateDto {
 
   @ApiPropertyOptional({ description: 'When the lead enters (default: now).' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsTimestamp()
   from?: string;
 
   @ApiPropertyOptional({ description: 'A published version to simulate; default: the draft.' })

@@ -1,0 +1,18 @@
+import { parseEventInput } from './event-input.js';
+
+describe('reading one event of POST /events', () => {
+  const now = new Date('2026-03-10T12:00:00Z');
+  const fields = (raw: unknown, path = '') => parseEventInput(raw, path, now).errors.map((e) => e.field);
+
+  it('takes occurredAt with its offset', () => {
+    const { event } = parseEventInput({ email: 'an@example.be', type: 'page_viewed', occurredAt: '2026-02-28T23:30:00-01:00' }, '', now);
+    expect(event?.occurredAt.toISOString()).toBe('2026-03-01T00:30:00.000Z');
+  });
+
+  it.each(['2026-02-30T00:00:00Z', '2026-02-29T10:00:00+01:00', '2026-04-31T00:00:00Z', '2026-03-01T24:00:00Z', '2026-03-01T10:00:00'])(
+    'refuses occurredAt %s rather than rolling it over to another day',
+    (occurredAt) => {
+      expect(fields({ email: 'an@example.be', type: 'page_viewed', occurredAt }, 'events[1].')).toEqual(['events[1].occurredAt']);
+    },
+  );
+});
