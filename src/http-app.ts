@@ -1,9 +1,11 @@
-import { DynamicModule } from '@nestjs/common';
+import { DynamicModule, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import type { Logger as Pino } from 'pino';
-import { ProblemFilter } from './common/problem.filter.js';
+import { DomainError } from './common/domain-error.js';
+import { unsafeInputFields } from './common/json-input.js';
+import { ProblemFilter, sendProblem } from './common/problem.filter.js';
 import { PinoNestLogger } from './common/logger.js';
 import { createValidationPipe } from './common/validation.js';
 import { AppConfig } from './config/app-config.js';
@@ -44,6 +46,16 @@ export async function buildHttpApp(root: DynamicModule, config: AppConfig, log: 
   fastify.addHook('onSend', (request, reply, _payload, done) => {
     void reply.header('x-request-id', request.id);
     done();
+  });
+  // No field anywhere may hold a NUL character or nest past MAX_JSON_DEPTH: checked once for every route, before
+  // guards, interceptors and pipes copy or serialise the input (a route that reports per item opts out).
+  const inputLogger = new Logger('InputCheck');
+  fastify.addHook('preValidation', async (request, reply) => {
+    if (request.routeOptions.config?.checksOwnInput) return;
+    const errors = [...unsafeInputFields(request.params), ...unsafeInputFields(request.query), ...unsafeInputFields(request.body)];
+    if (errors.length) {
+      return sendProblem(DomainError.validation(errors, errors.map((e) => `${e.field}: ${e.message}`).join('; ')), request, reply, inputLogger);
+    }
   });
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(createValidationPipe());

@@ -127,6 +127,49 @@ describe('API keys, validation and health over HTTP', () => {
       expect(await t.db.query(`SELECT 1 FROM leads WHERE email = 'dates@example.be'`)).toEqual([]);
     });
 
+    it('refuses a NUL character in any field, value or field name, with 422 naming it, and writes nothing', async () => {
+      const fields = (res: { body: { errors?: { field: string }[] } }) => res.body.errors?.map((e) => e.field);
+      const cases: [string, object, string[]][] = [
+        ['/api/v1/leads', { email: 'nul@example.be', firstName: 'a\u0000b' }, ['firstName']],
+        ['/api/v1/leads', { email: 'nul@example.be', consent: { status: 'granted', basis: 'consent', text: 'ja\u0000' } }, ['consent.text']],
+        ['/api/v1/leads', { email: 'nul@example.be', attributes: { 'k\u0000': 1, list: ['x\u0000'] } }, ['attributes', 'attributes.list[0]']],
+        ['/api/v1/events', { email: 'nul@example.be', type: 'page_viewed', properties: { u: 'a\u0000' } }, ['properties.u']],
+        ['/api/v1/events', { email: 'nul@example.be', type: 'page_viewed', idempotencyKey: 'k\u0000' }, ['idempotencyKey']],
+      ];
+      for (const [path, body, expected] of cases) {
+        const res = await t.api('post', path).send(body);
+        expect([path, res.status, res.headers['content-type'], fields(res)]).toEqual([path, 422, expect.stringMatching(/problem\+json/), expected]);
+        expect(res.headers['retry-after']).toBeUndefined();
+      }
+      const query = await t.api('get', '/api/v1/leads?email=%00');
+      expect([query.status, fields(query)]).toEqual([422, ['email']]);
+      expect(await t.db.query(`SELECT 1 FROM leads WHERE email = 'nul@example.be'`)).toEqual([]);
+    });
+
+    it('rejects only the event with a NUL character of a batch; the others are stored', async () => {
+      const res = await t.api('post', '/api/v1/events').send({
+        events: [
+          { email: 'batch-nul@example.be', type: 'page_viewed', properties: { u: 'https://example.be/' } },
+          { email: 'batch-nul@example.be', type: 'page_viewed', properties: { u: 'a\u0000' } },
+        ],
+      });
+      expect(res.status).toBe(202);
+      expect(res.body).toMatchObject({ accepted: 1, rejected: 1 });
+      expect(res.body.items[1]).toEqual({ index: 1, status: 'rejected', errors: [{ field: 'events[1].properties.u', message: 'must not contain a NUL character' }] });
+    });
+
+    it('refuses objects nested past 32 levels with 422 naming the field, even thousands deep', async () => {
+      const deep = (levels: number) => '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);
+      const lead = await t.api('post', '/api/v1/leads').set('content-type', 'application/json').send(`{"email":"deep@example.be","attributes":${deep(5_000)}}`);
+      expect([lead.status, lead.body.errors?.[0]?.field]).toEqual([422, `attributes${'.a'.repeat(31)}`]);
+      // Also where the Idempotency-Key interceptor hashes the body first.
+      const keyed = await t.api('post', '/api/v1/leads').set('idempotency-key', 'deep-1').set('content-type', 'application/json').send(`{"email":"deep@example.be","attributes":${deep(5_000)}}`);
+      expect(keyed.status).toBe(422);
+      const event = await t.api('post', '/api/v1/events').set('content-type', 'application/json').send(`{"email":"deep@example.be","type":"page_viewed","properties":${deep(5_000)}}`);
+      expect([event.status, event.body.errors?.[0]?.message]).toEqual([422, 'nests objects and arrays deeper than 32 levels']);
+      expect((await t.api('post', '/api/v1/leads').send({ email: 'deep@example.be', attributes: JSON.parse(deep(20)) })).status).toBe(201);
+    });
+
     it('refuses a non-UUID id in the path with 422 and an unknown one with 404', async () => {
       expect((await t.api('get', '/api/v1/leads/123')).status).toBe(422);
       const res = await t.api('get', '/api/v1/leads/00000000-0000-4000-8000-000000000000');

@@ -16,3 +16,21 @@ describe('reading one event of POST /events', () => {
     },
   );
 });
+
+describe('what no event may hold', () => {
+  const now = new Date('2026-03-10T12:00:00Z');
+
+  it('names a NUL character by its path in the batch', () => {
+    const { errors } = parseEventInput({ email: 'an@example.be', type: 'page_viewed', properties: { u: 'a\u0000' } }, 'events[1].', now);
+    expect(errors).toEqual([{ field: 'events[1].properties.u', message: 'must not contain a NUL character' }]);
+    expect(parseEventInput({ email: 'an@example.be', type: 'page_viewed', idempotencyKey: 'k\u0000' }, '', now).errors[0].field).toBe('idempotencyKey');
+  });
+
+  it('refuses properties nested thousands of levels deep without overflowing the stack', () => {
+    let properties: Record<string, unknown> = {};
+    for (let i = 0; i < 5_000; i++) properties = { a: properties };
+    const { errors } = parseEventInput({ email: 'an@example.be', type: 'page_viewed', properties }, '', now);
+    expect(errors).toHaveLength(1);
+    expect(errors[0].field).toMatch(/^properties(\.a)+$/);
+  });
+});

@@ -1,4 +1,5 @@
 import type { FieldError } from '../common/domain-error.js';
+import { unsafeInputFields } from '../common/json-input.js';
 import { parseTimestamp } from '../common/timestamp.js';
 import { isUuid } from '../common/uuid.pipe.js';
 import { isEmailAddress, normalizeEmail } from '../leads/email.util.js';
@@ -31,6 +32,9 @@ export function parseEventInput(raw: unknown, path: string, now: Date): { event?
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { errors: [{ field: path.replace(/\.$/, '') || 'body', message: 'must be an object' }] };
   }
+  // A NUL character anywhere, or nesting too deep to serialise: nothing else of the event is read.
+  const unsafe = unsafeInputFields(raw, path.replace(/\.$/, ''));
+  if (unsafe.length) return { errors: unsafe };
   const o = raw as Record<string, unknown>;
   for (const k of Object.keys(o)) if (!FIELDS.has(k)) err(k, 'is not a known field');
 

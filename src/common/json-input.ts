@@ -1,0 +1,55 @@
+import type { FieldError } from './domain-error.js';
+
+/**
+ * How deep objects and arrays may nest in a request body (the body itself is level 1), or in each event of a
+ * batch: deeper input would exhaust the stack of the code that copies, validates or serialises it.
+ */
+export const MAX_JSON_DEPTH = 32;
+/** Enough to name what is wrong without making the answer as large as a hostile request. */
+const MAX_ERRORS = 10;
+
+function child(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`;
+  return path ? `${path}.${key}` : key;
+}
+
+/**
+ * What no field of the API may hold, wherever it sits in parsed JSON or a query string: a NUL character in a
+ * value or a field name (PostgreSQL refuses it in text and jsonb), or objects and arrays nested more than
+ * MAX_JSON_DEPTH levels. Each problem names its field path under `path` (e.g. `properties.u`,
+ * `events[1].properties.u`); the walk never goes deeper than the limit, so it is safe on any input.
+ */
+export function unsafeInputFields(value: unknown, path = '', maxDepth = MAX_JSON_DEPTH): FieldError[] {
+  const errors: FieldError[] = [];
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value, path, depth: 1 }];
+  while (stack.length && errors.length < MAX_ERRORS) {
+    const at = stack.pop()!;
+    if (typeof at.value === 'string') {
+      if (at.value.includes('\u0000')) errors.push({ field: at.path || 'body', message: 'must not contain a NUL character' });
+      continue;
+    }
+    if (typeof at.value !== 'object' || at.value === null) continue;
+    if (at.depth > maxDepth) {
+      errors.push({ field: at.path || 'body', message: `nests objects and arrays deeper than ${maxDepth} levels` });
+      continue;
+    }
+    const entries: [string | number, unknown][] = Array.isArray(at.value) ? at.value.map((v, i) => [i, v]) : Object.entries(at.value);
+    if (!Array.isArray(at.value) && entries.some(([k]) => (k as string).includes('\u0000'))) {
+      errors.push({ field: at.path || 'body', message: 'must not have a field name with a NUL character' });
+    }
+    // Reversed onto the stack so that problems are reported in document order.
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [k, v] = entries[i];
+      if (typeof k === 'string' && k.includes('\u0000')) continue;
+      stack.push({ value: v, path: child(at.path, k), depth: at.depth + 1 });
+    }
+  }
+  return errors;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route checks its input itself (unsafeInputFields), e.g. to reject one item of a batch, not the request. */
+    checksOwnInput?: boolean;
+  }
+}
