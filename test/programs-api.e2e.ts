@@ -169,6 +169,17 @@ describe('the programs API', () => {
         expect({ where, enrolled }).toEqual({ where, enrolled: expected });
       }
     });
+    it('refuses a segment comparing with gt/lt a value that is neither a number nor a date, naming it, and enrolls no one', async () => {
+      const id = await createProgram(t, program('Segment vergelijking'));
+      for (const [where, field] of [
+        [{ field: 'attributes.employees', op: 'gt', value: 'abc' }, 'segment.where.value'],
+        [{ and: [{ field: 'email', op: 'exists' }, { field: 'attributes.contractEnds', op: 'lte', value: '2026-02-30' }] }, 'segment.where.and[1].value'],
+      ] as const) {
+        const res = await t.api('post', `/api/v1/programs/${id}/enrollments`).send({ segment: { where } });
+        expect([res.status, res.body.errors?.map((e: { field: string }) => e.field)]).toEqual([422, [field]]);
+      }
+      expect(await t.db.query(`SELECT 1 FROM enrollments WHERE program_id = $1`, [id])).toEqual([]);
+    });
   });
 
   it('simulates a dated timeline for a sample lead with windows applied, sending and storing nothing', async () => {

@@ -1,7 +1,7 @@
 import { DomainError } from '../common/domain-error.js';
 import { DefinitionReader } from './domain/definition-reader.js';
 import { subtractDuration } from './domain/evaluate-condition.js';
-import { parseCondition } from './domain/parse-condition.js';
+import { DECIMAL, parseCondition } from './domain/parse-condition.js';
 import type { Condition, FieldCondition, Scalar } from './domain/program-definition.js';
 
 /** Positional parameters for a statement being built. */
@@ -31,7 +31,6 @@ const COLUMNS: Record<string, string> = {
 };
 const OBJECTS = ['attributes', 'qualification', 'source'];
 const NUMBER = `'^\\s*[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?\\s*$'`;
-const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
 
 /** Reads `{where: condition}` from an API body; past events are allowed, clicked/opened (enrollment-bound) are not. */
 export function parseSegment(segment: { where?: unknown } | undefined): Condition {

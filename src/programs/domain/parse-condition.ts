@@ -1,3 +1,4 @@
+import { isTimestamp } from '../../common/timestamp.js';
 import { DefinitionReader, at, isPlainObject } from './definition-reader.js';
 import { isZeroDuration, parseDuration } from './duration.js';
 import {
@@ -20,6 +21,8 @@ export const EVENT_TYPE_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
 const EVENT_TYPE_HINT = 'must be a snake_case event type such as content_downloaded';
 const FIELD_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_-]+)+$/;
 const MAX_DEPTH = 8;
+/** A number written as text, as conditions compare it numerically. */
+export const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
 const MAX_CHILDREN = 50;
 const COMBINATORS = ['and', 'or', 'not', 'clicked', 'opened', 'event'] as const;
 const DURATION_HINT = 'must be a positive ISO-8601 duration such as P3D, PT2H or P1DT12H';
@@ -134,7 +137,10 @@ function parseOperand(r: DefinitionReader, op: ConditionOp, value: unknown, path
     case 'gte':
     case 'lt':
     case 'lte':
-      if ((typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && value.length > 0)) return value;
+      // A string compares as a number or as an instant (in SQL too: segments cast it), so it must be one.
+      if ((typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && (DECIMAL.test(value.trim()) || isTimestamp(value, { requireOffset: false })))) {
+        return value;
+      }
       r.fail(path, `must be a number or an ISO-8601 date for ${op}`);
       return INVALID;
     default: {

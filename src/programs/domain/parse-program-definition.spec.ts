@@ -182,6 +182,12 @@ describe('parseProgramDefinition', () => {
     it('checks that each operator gets a value it can use', () => {
       expect(errorAt(branch({ field: 'attributes.industry', op: 'in', value: 'food' }), 'steps[2].if.value')).toBe('must be an array');
       expect(errorAt(branch({ field: 'engagementScore', op: 'gt', value: true }), 'steps[2].if.value')).toMatch(/number/);
+      for (const value of ['abc', '12 employees', '2026-02-30', '9999-99-99T00:00:00Z']) {
+        expect(errorAt(branch({ field: 'attributes.employees', op: 'gte', value }), 'steps[2].if.value')).toMatch(/number or an ISO-8601 date/);
+      }
+      for (const value of ['12', ' 1.5e3 ', '2026-12-31', '2026-12-31T10:00:00+01:00']) {
+        expect(errorAt(branch({ field: 'attributes.employees', op: 'lt', value }), 'steps[2].if.value')).toBeUndefined();
+      }
       expect(errorAt(branch({ field: 'company', op: 'equals' }), 'steps[2].if.value')).toMatch(/is required/);
       expect(errorAt(branch({ field: 'stage', op: 'equals', value: 'hot' }), 'steps[2].if.value')).toMatch(/lifecycle stage/);
     });
