@@ -1,3 +1,4 @@
+import { createTemplate } from './support/email-fixtures.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 
 /** Authentication, roles, request validation and health over HTTP (the API's common rules, on the leads and events endpoints). */
@@ -168,6 +169,19 @@ describe('API keys, validation and health over HTTP', () => {
       const event = await t.api('post', '/api/v1/events').set('content-type', 'application/json').send(`{"email":"deep@example.be","type":"page_viewed","properties":${deep(5_000)}}`);
       expect([event.status, event.body.errors?.[0]?.message]).toEqual([422, 'nests objects and arrays deeper than 32 levels']);
       expect((await t.api('post', '/api/v1/leads').send({ email: 'deep@example.be', attributes: JSON.parse(deep(20)) })).status).toBe(201);
+    });
+
+    it('refuses a version in the path that is not a whole number from 1 to 2147483647, naming version', async () => {
+      const template = await createTemplate(t);
+      for (const version of ['abc', '1.5', '0', '-1', '99999999999999999999', '2147483648', '1e3']) {
+        for (const path of [`/api/v1/scoring-model/versions/${version}`, `/api/v1/templates/${template}/versions/${version}`]) {
+          const res = await t.api('get', path);
+          expect([path, res.status, res.body.errors?.[0]?.field]).toEqual([path, 422, 'version']);
+        }
+      }
+      expect((await t.api('get', `/api/v1/templates/${template}/versions/1`)).status).toBe(200);
+      expect((await t.api('get', `/api/v1/templates/${template}/versions/2147483647`)).status).toBe(404);
+      expect((await t.api('get', '/api/v1/scoring-model/versions/2147483647')).status).toBe(404);
     });
 
     it('refuses a non-UUID id in the path with 422 and an unknown one with 404', async () => {

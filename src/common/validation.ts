@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { DomainError, FieldError } from './domain-error.js';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
@@ -13,9 +13,19 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return out;
 }
 
+/**
+ * Path parameters reach their own pipe (UuidPipe, VersionPipe) as the text of the path: the validation pipe would
+ * otherwise turn one typed `number` into Number(text) first, reading `1e3` as version 1000 and ` 1` as 1.
+ */
+class ApiValidationPipe extends ValidationPipe {
+  protected override transformPrimitive(value: unknown, metadata: ArgumentMetadata): unknown {
+    return metadata.type === 'param' ? value : super.transformPrimitive(value, metadata);
+  }
+}
+
 /** Validates every body and query against its DTO; unknown fields are refused, naming the field. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new ApiValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { Roles, type Principal } from '../auth/roles.js';
 import { UuidPipe } from '../common/uuid.pipe.js';
+import { VersionPipe } from '../common/version.pipe.js';
 import { ScoreQuery } from './dto/score.query.js';
 import { ScoreExplainService } from './score-explain.service.js';
 import { ScoringModelService } from './scoring-model.service.js';
@@ -24,8 +25,8 @@ export class ScoringController {
 
   @Get('scoring-model/versions/:version')
   @Roles('marketer')
-  version(@Param('version') version: string) {
-    return this.models.version(Number.parseInt(version, 10) || 0);
+  version(@Param('version', VersionPipe) version: number) {
+    return this.models.version(version);
   }
 
   /** Publishes a new version of the model. History keeps the version that produced each point. */

@@ -1,9 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { Roles, type Principal } from '../auth/roles.js';
 import { PageQuery } from '../common/pagination.js';
 import { UuidPipe } from '../common/uuid.pipe.js';
+import { VersionPipe } from '../common/version.pipe.js';
 import { PreviewTemplateDto } from './dto/preview-template.dto.js';
 import { CreateTemplateDto, UpdateTemplateDto } from './dto/template-body.dto.js';
 import { TestSendDto } from './dto/test-send.dto.js';
@@ -44,7 +45,7 @@ export class TemplatesController {
 
   @Get(':id/versions/:version')
   @Roles('marketer')
-  version(@Param('id', UuidPipe) id: string, @Param('version', ParseIntPipe) version: number) {
+  version(@Param('id', UuidPipe) id: string, @Param('version', VersionPipe) version: number) {
     return this.templates.version(id, version);
   }
 
