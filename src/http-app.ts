@@ -2,8 +2,10 @@ import { DynamicModule, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as Pino } from 'pino';
 import { DomainError } from './common/domain-error.js';
+import { acceptJsonBodies, clientErrorProblem } from './common/fastify-errors.js';
 import { unsafeInputFields } from './common/json-input.js';
 import { ProblemFilter, sendProblem } from './common/problem.filter.js';
 import { PinoNestLogger } from './common/logger.js';
@@ -15,11 +17,15 @@ import { setupQueueDashboard } from './operations/queue-dashboard.js';
 
 /** Builds the HTTP application around the root module: Fastify, request logging and metrics, validation, errors, OpenAPI. */
 export async function buildHttpApp(root: DynamicModule, config: AppConfig, log: Pino): Promise<NestFastifyApplication> {
+  const httpLogger = new Logger('Http');
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     trustProxy: true,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    // What Fastify and Node refuse before a route runs (a malformed URL, unreadable HTTP) is problem+json too.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => void sendProblem(error, request, reply, httpLogger),
+    clientErrorHandler: clientErrorProblem,
   });
   const app = await NestFactory.create<NestFastifyApplication>(root, adapter, {
     logger: new PinoNestLogger(log),
@@ -27,6 +33,7 @@ export async function buildHttpApp(root: DynamicModule, config: AppConfig, log: 
     abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  acceptJsonBodies(app, config.bodyLimitBytes);
   const metrics = app.get(MetricsService);
   // One structured line per request: the route pattern, never the raw URL (tracking tokens live in paths).
   fastify.addHook('onResponse', (request, reply, done) => {
@@ -49,12 +56,11 @@ export async function buildHttpApp(root: DynamicModule, config: AppConfig, log: 
   });
   // No field anywhere may hold a NUL character or nest past MAX_JSON_DEPTH: checked once for every route, before
   // guards, interceptors and pipes copy or serialise the input (a route that reports per item opts out).
-  const inputLogger = new Logger('InputCheck');
   fastify.addHook('preValidation', async (request, reply) => {
     if (request.routeOptions.config?.checksOwnInput) return;
     const errors = [...unsafeInputFields(request.params), ...unsafeInputFields(request.query), ...unsafeInputFields(request.body)];
     if (errors.length) {
-      return sendProblem(DomainError.validation(errors, errors.map((e) => `${e.field}: ${e.message}`).join('; ')), request, reply, inputLogger);
+      return sendProblem(DomainError.validation(errors, errors.map((e) => `${e.field}: ${e.message}`).join('; ')), request, reply, httpLogger);
     }
   });
   app.useGlobalFilters(new ProblemFilter());

@@ -1,5 +1,21 @@
 import { createTemplate } from './support/email-fixtures.js';
+import net, { type AddressInfo } from 'node:net';
 import { startTestApp, TestApp } from './support/test-app.js';
+
+/** Sends bytes as they are (supertest and Node's client refuse a raw non-ASCII URL) and returns the whole answer. */
+async function rawHttp(t: TestApp, request: string): Promise<string> {
+  const server = t.app.getHttpServer();
+  if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    socket.on('error', reject);
+    socket.end(Buffer.from(request, 'utf8'));
+  });
+}
 
 /** Authentication, roles, request validation and health over HTTP (the API's common rules, on the leads and events endpoints). */
 describe('API keys, validation and health over HTTP', () => {
@@ -73,6 +89,34 @@ describe('API keys, validation and health over HTTP', () => {
       const res = await t.api('post', '/api/v1/leads').set('content-type', 'application/json').send('{"email": ');
       expect(res.status).toBe(400);
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    });
+
+    it('answers a body that is not JSON with 415 problem+json, on controllers and on the events route', async () => {
+      for (const path of ['/api/v1/leads', '/api/v1/events']) {
+        const res = await t.api('post', path).set('content-type', 'text/plain').send('email=a@b.be');
+        expect([path, res.status, res.headers['content-type']]).toEqual([path, 415, expect.stringMatching(/^application\/problem\+json/)]);
+        expect(res.body).toMatchObject({ status: 415, title: 'Unsupported Media Type' });
+      }
+    });
+
+    it('takes Content-Type: application/json with an empty body as no body on a bodiless action', async () => {
+      const program = await t.api('post', '/api/v1/programs').send({ name: 'Lege body', trigger: { type: 'manual' }, steps: [{ id: 'end', type: 'exit' }] });
+      for (const action of ['publish', 'pause', 'resume']) {
+        const res = await t.api('post', `/api/v1/programs/${program.body.id}/${action}`).set('content-type', 'application/json');
+        expect([action, res.status]).toEqual([action, 200]);
+      }
+      // A write that needs a body still says which fields are missing.
+      const lead = await t.api('post', '/api/v1/leads').set('content-type', 'application/json');
+      expect([lead.status, lead.body.errors?.[0]?.field]).toEqual([422, 'email']);
+    });
+
+    it('answers URLs Fastify or Node cannot read with 400 problem+json', async () => {
+      for (const target of ['/api/v1/leads/%E0%A4%A', '/api/v1/l\u00e9ads', '/%']) {
+        const res = await rawHttp(t, `GET ${target} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n`);
+        expect([target, res.split('\r\n')[0]]).toEqual([target, 'HTTP/1.1 400 Bad Request']);
+        expect(res).toMatch(/content-type: application\/problem\+json/i);
+        expect(JSON.parse(res.slice(res.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 400, title: 'Bad Request' });
+      }
     });
 
     it('refuses a batch of more than 1,000 events naming the field', async () => {

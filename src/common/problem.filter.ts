@@ -79,7 +79,7 @@ export function problemOf(exception: unknown): Problem {
       title: TITLE[fe.statusCode] ?? 'Error',
       status: fe.statusCode,
       detail,
-      ...(fe.statusCode === 400 ? { errors: [{ field: 'body', message: detail }] } : {}),
+      ...(fe.statusCode === 400 ? { errors: [{ field: fe.code === 'FST_ERR_BAD_URL' ? 'url' : 'body', message: detail }] } : {}),
     };
   }
   if (isUnavailable(exception)) {
