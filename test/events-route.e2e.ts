@@ -52,7 +52,7 @@ describe('POST /api/v1/events outside Nest', () => {
     const big = { events: Array.from({ length: 1000 }, (_, i) => ({ email: `big${i}@example.be`, type: 'page_viewed', properties: { pad: 'x'.repeat(100) } })) };
     problem(await t.api('post', '/api/v1/events').send(big), 413);
     problem(await t.api('post', '/api/v1/events').set('content-type', 'application/xml').send('<event/>'), 415);
-    problem(await t.api('post', '/api/v1/events').set('content-type', 'text/plain').send('email=x'), 422); // a string is not an event
+    problem(await t.api('post', '/api/v1/events').set('content-type', 'text/plain').send('email=x'), 415); // only JSON is read
   });
 
   it('answers invalid input with 422 naming the field, never 500', async () => {
