@@ -9,6 +9,7 @@ import { acceptJsonBodies, clientErrorProblem } from './common/fastify-errors.js
 import { unsafeInputFields } from './common/json-input.js';
 import { ProblemFilter, sendProblem } from './common/problem.filter.js';
 import { PinoNestLogger } from './common/logger.js';
+import { UndeclaredInputInterceptor } from './common/undeclared-input.interceptor.js';
 import { createValidationPipe } from './common/validation.js';
 import { AppConfig } from './config/app-config.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -65,6 +66,8 @@ export async function buildHttpApp(root: DynamicModule, config: AppConfig, log: 
   });
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(createValidationPipe());
+  // Before the Idempotency-Key interceptor (a module's), after the guards: a refused request is not remembered.
+  app.useGlobalInterceptors(new UndeclaredInputInterceptor());
   // Exit with process.exit() once closed (not by re-raising the signal), so pino writes what it still buffers:
   // the lines logged while shutting down were lost otherwise.
   app.enableShutdownHooks([], { useProcessExit: true });

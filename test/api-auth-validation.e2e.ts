@@ -110,6 +110,17 @@ describe('API keys, validation and health over HTTP', () => {
       expect([lead.status, lead.body.errors?.[0]?.field]).toEqual([422, 'email']);
     });
 
+    it('refuses a body or query parameters on an endpoint that takes none, like any unknown field', async () => {
+      const program = await t.api('post', '/api/v1/programs').send({ name: 'Geen velden', trigger: { type: 'manual' }, steps: [{ id: 'end', type: 'exit' }] });
+      const publish = await t.api('post', `/api/v1/programs/${program.body.id}/publish`).send({ foo: 1 });
+      expect([publish.status, publish.body.errors]).toEqual([422, [{ field: 'foo', message: 'is not a known field' }]]);
+      expect(await t.db.query(`SELECT 1 FROM program_versions WHERE program_id = $1`, [program.body.id])).toEqual([]);
+      const stats = await t.api('get', `/api/v1/programs/${program.body.id}/stats?foo=1`);
+      expect([stats.status, stats.body.errors?.[0]?.field]).toEqual([422, 'foo']);
+      expect((await t.api('get', `/api/v1/programs/${program.body.id}/stats`)).status).toBe(200);
+      expect((await t.api('post', `/api/v1/programs/${program.body.id}/publish`).send({})).status).toBe(200);
+    });
+
     it('answers URLs Fastify or Node cannot read with 400 problem+json', async () => {
       for (const target of ['/api/v1/leads/%E0%A4%A', '/api/v1/l\u00e9ads', '/%']) {
         const res = await rawHttp(t, `GET ${target} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n`);
