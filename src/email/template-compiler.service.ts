@@ -3,6 +3,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { compactHtml } from './domain/compact-html.js';
 import { compileTemplate, unknownVariables, type CompiledTemplate, type TemplateVariant } from './domain/template-compiler.js';
 import { TemplateError, type TemplateProblem } from './domain/template-error.js';
+import { nestingProblem, sizeProblem } from './domain/template-limits.js';
 import { loadTemplateLibrary, type TemplateLibrary } from './domain/template-loader.js';
 
 /**
@@ -20,8 +21,16 @@ export class TemplateCompilerService {
   async compileVariants(variants: Record<string, TemplateVariant>): Promise<Record<string, CompiledTemplate>> {
     const problems: TemplateProblem[] = [];
     const compiled: Record<string, CompiledTemplate> = {};
+    let compiledOne = false;
     for (const [locale, variant] of Object.entries(variants)) {
       const prefix = `variants.${locale}`;
+      const limits = limitProblems(variant, prefix);
+      if (limits.length > 0) {
+        problems.push(...limits); // before anything parses it: that is what the limits keep cheap
+        continue;
+      }
+      if (compiledOne) await yieldToEventLoop(); // let requests waiting on this process through between variants
+      compiledOne = true;
       problems.push(...this.unknownVariablesIn(variant.subject, `${prefix}.subject`), ...this.unknownVariablesIn(variant.mjml, `${prefix}.mjml`));
       try {
         compiled[locale] = await this.compileVariant(locale, variant, prefix);
@@ -68,4 +77,15 @@ export class TemplateCompilerService {
     });
     return this.library;
   }
+}
+
+/** The variant's size and nesting limits (see template-limits.ts), checked without parsing. */
+function limitProblems(variant: TemplateVariant, prefix: string): TemplateProblem[] {
+  const size = sizeProblem(variant.mjml, `${prefix}.mjml`);
+  if (size) return [size];
+  return [nestingProblem(variant.subject, `${prefix}.subject`), nestingProblem(variant.mjml, `${prefix}.mjml`)].filter((p) => p !== null);
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -1,11 +1,12 @@
 import { DomainError, type FieldError } from '../common/domain-error.js';
 import type { TemplateVariant } from '../email/domain/template-compiler.js';
+import { MAX_MJML_CHARS } from '../email/domain/template-limits.js';
 
 export const LOCALE_PATTERN = /^[a-z]{2}(-[A-Z]{2})?$/;
 /** The most a template (all its variants) may weigh, as JSON. */
 export const MAX_TEMPLATE_BYTES = 2_000_000;
 const MAX_SUBJECT = 300;
-const MAX_MJML = 500_000;
+const MAX_MJML = MAX_MJML_CHARS;
 
 /** Checks the shape of `variants` (locale → {subject, mjml}); 422 naming each bad field. */
 export function parseVariants(raw: Record<string, unknown>): Record<string, TemplateVariant> {

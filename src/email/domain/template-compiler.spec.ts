@@ -155,3 +155,19 @@ describe('compileTemplate', () => {
     expect(error.errors).toHaveLength(2);
   });
 });
+
+describe('compileTemplate limits', () => {
+  it('refuses blocks nested deeper than 16 at once, naming the variant field and line, without compiling', async () => {
+    const mjml = `<mj-section>\n<mj-column>\n<mj-text>${'{{#if firstName}}'.repeat(1000)}x${'{{/if}}'.repeat(1000)}</mj-text>\n</mj-column>\n</mj-section>`;
+    const started = performance.now();
+    const error = await compileError(mjml);
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(error.problems).toEqual([{ field: 'variants.nl.mjml', line: 3, message: expect.stringMatching(/nested more than 16 deep/) }]);
+  });
+
+  it('refuses a variant longer than 50,000 characters before parsing it', async () => {
+    const mjml = section('Hallo {{firstName}}').repeat(1000);
+    const error = await compileError(mjml);
+    expect(error.problems).toEqual([{ field: 'variants.nl.mjml', line: null, message: expect.stringMatching(/at most 50000/) }]);
+  });
+});

@@ -4,6 +4,7 @@ import { MappedSource } from './mapped-source.js';
 import { renderEmail } from './renderer.js';
 import { assembleMjml } from './mjml-assembly.js';
 import { TemplateError, type TemplateProblem } from './template-error.js';
+import { nestingProblem, sizeProblem } from './template-limits.js';
 import { textTemplateFromHtml } from './text-template.js';
 
 export { referencedVariables, unknownVariables, KNOWN_VARIABLES } from './template-variables.js';
@@ -49,6 +50,11 @@ export async function compileTemplate(variant: TemplateVariant, opts: CompileOpt
   const field = (name: string) => (opts.fieldPrefix ? `${opts.fieldPrefix}.${name}` : name);
   const rules = { helpers: HELPERS, partials: new Set(Object.keys(opts.partials)) };
   const problems: TemplateProblem[] = [];
+  // Cheap limits first: what no real template needs must not cost seconds of compiling (see template-limits.ts).
+  const tooMuch = sizeProblem(variant.mjml, field('mjml'));
+  if (tooMuch) throw new TemplateError([tooMuch]);
+  const tooDeep = [nestingProblem(variant.subject, field('subject')), nestingProblem(variant.mjml, field('mjml'))].filter((p) => p !== null);
+  if (tooDeep.length > 0) throw new TemplateError(tooDeep);
   const check = (source: string, name: string) => {
     try {
       const program = parseHandlebars(engine, source, field(name));
