@@ -106,7 +106,7 @@ function partialStatements(body: hbs.AST.Statement[]): hbs.AST.PartialStatement[
 }
 
 // MJML elements whose content is HTML (not MJML); Handlebars there is kept as text.
-const CONTENT_ELEMENTS = new Set([
+export const CONTENT_ELEMENTS: ReadonlySet<string> = new Set([
   'mj-text', 'mj-button', 'mj-raw', 'mj-table', 'mj-navbar-link', 'mj-accordion-title', 'mj-accordion-text',
   'mj-social-element', 'mj-carousel-image', 'mj-title', 'mj-preview', 'mj-style', 'mj-breakpoint',
 ]);

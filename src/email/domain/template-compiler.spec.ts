@@ -171,3 +171,52 @@ describe('compileTemplate limits', () => {
     expect(error.problems).toEqual([{ field: 'variants.nl.mjml', line: null, message: expect.stringMatching(/at most 50000/) }]);
   });
 });
+
+describe('compileTemplate refuses MJML that MJML would silently repair', () => {
+  it('a closing tag that does not match its element (</mj-txt>), naming its line', async () => {
+    const error = await compileError('<mj-section>\n<mj-column>\n<mj-text><p>Bedankt voor je aanvraag.</p></mj-txt>\n</mj-column>\n</mj-section>');
+    expect(error.problems).toEqual([{ field: 'variants.nl.mjml', line: 3, message: expect.stringMatching(/<\/mj-txt> does not close <mj-text> \(line 3\)/) }]);
+  });
+
+  it('the probe: all on one line', async () => {
+    const error = await compileError('<mj-section><mj-column><mj-text><p>Bedankt voor je aanvraag.</p></mj-txt></mj-column></mj-section>');
+    expect(error.problems[0]).toMatchObject({ field: 'variants.nl.mjml', line: 1 });
+  });
+
+  it('a missing </mj-text>', async () => {
+    const error = await compileError('<mj-section>\n  <mj-column>\n    <mj-text><p>Bedankt</p>\n  </mj-column>\n</mj-section>');
+    expect(error.problems).toEqual([{ field: 'variants.nl.mjml', line: 4, message: expect.stringMatching(/<\/mj-column> does not close <mj-text> \(line 3\)/) }]);
+  });
+
+  it('an element never closed', async () => {
+    const error = await compileError(`${section('Hallo')}<mj-section>\n<mj-column>\n<mj-text>Tot ziens</mj-text>\n</mj-column>\n`);
+    expect(error.problems).toEqual([{ field: 'variants.nl.mjml', line: 6, message: expect.stringMatching(/<mj-section> is not closed before <\/mj-wrapper>/) }]);
+  });
+
+  it('bare text with no MJML element', async () => {
+    const error = await compileError('Bedankt voor je aanvraag.');
+    expect(error.problems).toEqual([{ field: 'variants.nl.mjml', line: 1, message: expect.stringMatching(/"Bedankt voor je aanvraag\." is outside any content element/) }]);
+    const between = await compileError(`${section('Hallo')}\nEn nog iets.\n${section('Tot ziens')}`);
+    expect(between.problems).toEqual([{ field: 'variants.nl.mjml', line: 7, message: expect.stringMatching(/"En nog iets\."/) }]);
+  });
+
+  it('a partial that emits sections, placed inside <mj-text>, named where it is included', async () => {
+    const error = await compileError('<mj-section>\n<mj-column>\n<mj-text>\n<p>Hallo</p>\n{{> button url="https://example.be" label="Bekijk"}}\n</mj-text>\n</mj-column>\n</mj-section>');
+    expect(error.problems).toEqual([
+      { field: 'variants.nl.mjml', line: 5, message: expect.stringMatching(/partial included here: <mj-section> cannot be inside <mj-text>/) },
+    ]);
+  });
+
+  it('MJML elements written inside <mj-text>', async () => {
+    const error = await compileError('<mj-section><mj-column><mj-text>Hallo\n<mj-button href="https://example.be">Bekijk</mj-button></mj-text></mj-column></mj-section>');
+    expect(error.problems[0]).toMatchObject({ field: 'variants.nl.mjml', line: 2, message: expect.stringMatching(/<mj-button> cannot be inside <mj-text>/) });
+  });
+
+  it('still accepts what is valid: comments, self-closing elements, Handlebars between sections, whole documents, every starter', async () => {
+    await compile(`<!-- intro -->\n${section('Hallo')}<mj-section><mj-column><mj-divider /><mj-image src="https://example.be/a.png"></mj-image></mj-column></mj-section>\n{{#ifStage "mql"}}${section('MQL')}{{/ifStage}}`);
+    await compileTemplate({ subject: 'x', mjml: `<mjml>\n<mj-body>\n${section('Hallo')}</mj-body>\n</mjml>` }, { partials: library.partials });
+    for (const starter of Object.values(library.starters)) {
+      for (const [locale, variant] of Object.entries(starter.variants)) await compileTemplate(variant, { layout: library.layouts[locale], partials: library.partials });
+    }
+  });
+});

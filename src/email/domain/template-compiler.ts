@@ -3,6 +3,7 @@ import { BUILTIN_HELPERS, PARTIAL_SCOPE_HELPER, TEMPLATE_HELPERS, createTemplate
 import { MappedSource } from './mapped-source.js';
 import { renderEmail } from './renderer.js';
 import { assembleMjml } from './mjml-assembly.js';
+import { mjmlStructureProblems, rawMjmlInHtml } from './mjml-structure.js';
 import { TemplateError, type TemplateProblem } from './template-error.js';
 import { nestingProblem, sizeProblem } from './template-limits.js';
 import { textTemplateFromHtml } from './text-template.js';
@@ -78,6 +79,10 @@ export async function compileTemplate(variant: TemplateVariant, opts: CompileOpt
     helpers: HELPERS,
   });
   const html = await compileMjml(source, field('mjml'));
+  const structure = mjmlStructureProblems(source); // what MJML's parser silently repaired, and so lost
+  if (structure.length > 0) throw new TemplateError(structure);
+  const leftOver = rawMjmlInHtml(html);
+  if (leftOver) throw TemplateError.at(field('mjml'), null, `invalid MJML: ${leftOver}> would reach the email as raw markup; MJML elements go between sections, not inside <mj-text>`);
   assertExpressionsSurvived(source, html);
   try {
     engine.parse(html);
