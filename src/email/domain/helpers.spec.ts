@@ -1,4 +1,5 @@
 import Handlebars from 'handlebars';
+import { Settings } from 'luxon';
 import { createTemplateEngine, formatDate } from './helpers.js';
 
 const hb = createTemplateEngine();
@@ -50,6 +51,35 @@ describe('template helpers', () => {
       expect(render('{{formatDate at "d MMMM" zone="America/New_York" locale="fr"}}', { at: webinar })).toBe('9 mars');
       expect(render('{{formatDate at "d MMMM"}}', { at: webinar, timezone: 'Not/AZone', locale: 'nl' })).toBe('10 maart');
       expect(render('{{formatDate at "d MMMM"}}', { at: webinar, locale: 'not a locale!' })).toBe('10 maart');
+    });
+
+    describe("reads a date without an offset in the lead's time zone, whatever the server's", () => {
+      const serverZones = ['Pacific/Kiritimati', 'Pacific/Pago_Pago', 'UTC'];
+      const original = Settings.defaultZone;
+      afterEach(() => {
+        Settings.defaultZone = original;
+      });
+
+      it.each(serverZones)('a date-only value is that calendar day (server in %s)', (serverZone) => {
+        Settings.defaultZone = serverZone;
+        const template = '{{formatDate attributes.webinarAt "long"}}';
+        const attributes = { webinarAt: '2026-12-01' };
+        expect(render(template, { locale: 'nl', timezone: 'America/New_York', attributes })).toBe('1 december 2026');
+        expect(render(template, { locale: 'nl', timezone: 'Pacific/Auckland', attributes })).toBe('1 december 2026');
+        expect(render(template, { locale: 'nl', timezone: 'Europe/Brussels', attributes })).toBe('1 december 2026');
+        expect(render('{{formatDate at "d MMMM" zone="Pacific/Pago_Pago"}}', { at: '2026-12-01' })).toBe('1 december');
+      });
+
+      it.each(serverZones)("a date-time without offset is the lead's wall-clock time; with an offset it is converted (server in %s)", (serverZone) => {
+        Settings.defaultZone = serverZone;
+        const data = (at: string, timezone: string) => ({ locale: 'nl', timezone, attributes: { webinarAt: at } });
+        const template = '{{formatDate attributes.webinarAt "d MMMM HH:mm"}}';
+        expect(render(template, data('2026-12-01T10:00', 'Europe/Brussels'))).toBe('1 december 10:00');
+        expect(render(template, data('2026-12-01T10:00', 'America/New_York'))).toBe('1 december 10:00');
+        expect(render(template, data('2026-12-01T10:00:00+01:00', 'America/New_York'))).toBe('1 december 04:00');
+        expect(render(template, data('2026-12-01T10:00:00Z', 'Europe/Brussels'))).toBe('1 december 11:00');
+        expect(render(template, data('2026-12-01T10:00', 'Not/AZone'))).toBe('1 december 10:00'); // read and shown in Brussels
+      });
     });
 
     it('renders nothing for something that is not a date', () => {

@@ -94,10 +94,10 @@ export function createTemplateEngine(): TemplateEngine {
 
 /** Formats a date (ISO string, Date, epoch milliseconds) in a locale and time zone; '' when it is not a date. */
 export function formatDate(value: unknown, format: string, at: { locale: string; zone: string }): string {
-  const date = toDateTime(value);
+  const zone = DateTime.now().setZone(at.zone).isValid ? at.zone : FALLBACK_TIME_ZONE;
+  const date = toDateTime(value, zone);
   if (!date) return '';
-  const zoned = date.setZone(at.zone);
-  const inZone = zoned.isValid ? zoned : date.setZone(FALLBACK_TIME_ZONE);
+  const inZone = date.setZone(zone);
   const preset = DATE_PRESETS[format];
   const show = (locale: string) => {
     const local = inZone.setLocale(locale);
@@ -110,11 +110,16 @@ export function formatDate(value: unknown, format: string, at: { locale: string;
   }
 }
 
-function toDateTime(value: unknown): DateTime | null {
+/**
+ * A moment from a value. An ISO text without an offset is a wall-clock time (or, date-only, a calendar day)
+ * in `zone`, the lead's: "2026-12-01" is 1 December wherever the lead or the server is. With an offset it is
+ * that instant. Never the server's own zone.
+ */
+function toDateTime(value: unknown, zone: string): DateTime | null {
   let date: DateTime | null = null;
-  if (value instanceof Date) date = DateTime.fromJSDate(value);
-  else if (typeof value === 'number') date = DateTime.fromMillis(value);
-  else if (typeof value === 'string' && value.trim() !== '') date = DateTime.fromISO(value.trim(), { setZone: true });
+  if (value instanceof Date) date = DateTime.fromJSDate(value, { zone });
+  else if (typeof value === 'number') date = DateTime.fromMillis(value, { zone });
+  else if (typeof value === 'string' && value.trim() !== '') date = DateTime.fromISO(value.trim(), { zone });
   else if (DateTime.isDateTime(value)) date = value;
   return date?.isValid ? date : null;
 }
