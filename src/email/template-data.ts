@@ -79,37 +79,62 @@ export interface DataContext {
  * language (so `nl-BE` formats dates the Belgian way in the `nl` email), else the variant's.
  */
 export function templateDataFor(lead: LeadSnapshot | null, ctx: DataContext): TemplateData {
-  const sameLanguage = lead?.locale && language(lead.locale) === language(ctx.variantLocale);
+  const leadLocale = present(lead?.locale);
+  const sameLanguage = leadLocale !== null && language(leadLocale) === language(ctx.variantLocale);
   return {
-    firstName: lead?.firstName ?? null,
-    lastName: lead?.lastName ?? null,
-    email: lead?.email ?? null,
-    phone: lead?.phone ?? null,
-    company: lead?.company ?? null,
-    jobTitle: lead?.jobTitle ?? null,
-    locale: sameLanguage ? lead!.locale : ctx.variantLocale,
-    timezone: lead?.timezone ?? ctx.defaultTimezone,
+    firstName: present(lead?.firstName),
+    lastName: present(lead?.lastName),
+    email: present(lead?.email),
+    phone: present(lead?.phone),
+    company: present(lead?.company),
+    jobTitle: present(lead?.jobTitle),
+    locale: sameLanguage ? leadLocale : ctx.variantLocale,
+    timezone: present(lead?.timezone) ?? ctx.defaultTimezone,
     stage: lead?.stage ?? null,
     intent: lead?.intent ?? null,
     engagementScore: lead?.engagementScore ?? null,
     fitScore: lead?.fitScore ?? null,
-    attributes: lead?.attributes ?? {},
-    qualification: lead?.qualification ?? {},
-    source: lead ? { ...lead.source, ...(lead.channel ? { channel: lead.channel } : {}) } : {},
+    attributes: withoutBlanks(lead?.attributes ?? {}),
+    qualification: withoutBlanks(lead?.qualification ?? {}),
+    source: withoutBlanks(lead ? { ...lead.source, ...(present(lead.channel) ? { channel: lead.channel } : {}) } : {}),
     sender: senderData(ctx.sender),
     unsubscribeUrl: ctx.unsubscribeUrl,
   };
 }
 
-/** Sample data given by a marketer (previews), with the sender and unsubscribe link filled in. */
+/** Sample data given by a marketer (previews), with the sender and unsubscribe link filled in; blanks are missing, as for a lead. */
 export function sampleDataFor(data: Record<string, unknown>, ctx: DataContext): TemplateData {
+  const given = withoutBlanks(data);
+  for (const key of NESTED_FIELDS) if (isObject(given[key])) given[key] = withoutBlanks(given[key]);
   return {
     locale: ctx.variantLocale,
     timezone: ctx.defaultTimezone,
-    ...data,
-    sender: { ...senderData(ctx.sender), ...(isObject(data.sender) ? data.sender : {}) },
+    ...given,
+    sender: { ...senderData(ctx.sender), ...(isObject(given.sender) ? given.sender : {}) },
     unsubscribeUrl: ctx.unsubscribeUrl,
   };
+}
+
+const NESTED_FIELDS = ['attributes', 'qualification', 'source', 'sender'] as const;
+
+/**
+ * A text field as a template sees it: trimmed, and null when blank. A first name of "   " is no name, so
+ * `{{#if firstName}}` skips it rather than greeting "Bonjour  ,".
+ */
+function present(value: string | null | undefined): string | null {
+  if (typeof value !== 'string') return null;
+  const trimmed = value.trim();
+  return trimmed === '' ? null : trimmed;
+}
+
+/** The object with its text values trimmed and its blank ones left out (one level: attributes, qualification, source). */
+function withoutBlanks(values: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (typeof value !== 'string') out[key] = value;
+    else if (value.trim() !== '') out[key] = value.trim();
+  }
+  return out;
 }
 
 function senderData(sender: EmailConfig['sender']): Record<string, unknown> {
