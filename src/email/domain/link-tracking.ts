@@ -38,6 +38,7 @@ export class TrackingState {
   trackHttp(url: string): string | null {
     if (url === this.unsubscribeUrl) return null;
     const index = this.links.length;
+    if (index >= MAX_TRACKED_LINKS) return null; // kept as written: a click token's index must stay below the honeypot's
     this.links.push({ index, url });
     const tracked = this.clickUrlPrefix !== null ? this.clickUrlPrefix + index : this.rewriteLink(url, index);
     this.trackedUrls.push(tracked);
@@ -85,6 +86,14 @@ export class TrackingState {
     return this.byUrl.get(url);
   }
 }
+
+/**
+ * The most links one send tracks; links after it keep their own URL (they work, their clicks are not
+ * counted), as ESPs do. A click token carries the index in 16 bits and 65535 is the honeypot's
+ * (HONEYPOT_LINK_INDEX): without a cap, link 65,535 would count as a scanner's click and later links would
+ * 404. A real email has a few dozen links.
+ */
+export const MAX_TRACKED_LINKS = 1000;
 
 /** Up to this many links in a send, the text part finds the HTML's tracked link by comparing URLs. */
 export const LINEAR_SEARCH_LINKS = 32;

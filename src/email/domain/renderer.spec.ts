@@ -174,3 +174,27 @@ describe('collapseWhitespace', () => {
     );
   });
 });
+
+describe('renderEmail with more links than a send tracks', () => {
+  const many: CompiledTemplate = {
+    format: 1,
+    subject: 'Links',
+    html: `<html><body>${Array.from({ length: 600 }, (_, i) => `<a href="https://example.be/s${i}">s</a>`).join('')}{{#each attributes.links}}<a href="{{this}}">c</a>{{/each}}</body></html>`,
+    text: null,
+  };
+  const links = Array.from({ length: 70_000 }, (_, i) => `https://example.be/c${i}`);
+
+  it.each([
+    ['one URL per link', tracking],
+    ['a click URL prefix', { ...tracking, clickUrlPrefix: 'https://track.example.be/t/c/TOKEN' }],
+  ])('tracks the first 1,000 and leaves the rest as written, so no link reaches the honeypot index (%s)', (_, ctx) => {
+    const rendered = renderEmail(many, { attributes: { links } }, ctx);
+    expect(rendered.links).toHaveLength(1000);
+    expect(rendered.links.at(-1)).toEqual({ index: 999, url: 'https://example.be/c399' });
+    expect(rendered.html).toContain('href="https://track.example.be/t/c/TOKEN999"');
+    expect(rendered.html).not.toContain('TOKEN1000"');
+    expect(rendered.html).toContain('href="https://example.be/c400"');
+    expect(rendered.html).toContain('href="https://example.be/c69999"');
+    expect(rendered.html).toContain('href="https://track.example.be/t/c/TOKEN0"');
+  });
+});
