@@ -1,4 +1,4 @@
-import type { TemplateEngine } from './helpers.js';
+import { HELPER_ARITY, type TemplateEngine } from './helpers.js';
 import { TemplateError, type TemplateProblem } from './template-error.js';
 
 /** Every `{{…}}` span of a template (a `{{!-- … --}}` comment whole, even when it holds `}}`), in source order. */
@@ -65,13 +65,22 @@ export function checkTemplateSyntax(program: Program, field: string, rules: Synt
     if ((params.length > 0 || (hash?.pairs.length ?? 0) > 0) && (name === null || !rules.helpers.has(name))) {
       report(node, `unknown helper "${name ?? '?'}"`);
     }
+    arity(node, name, params.length);
     [...params, ...(hash?.pairs.map((p) => p.value) ?? [])].forEach(expression);
+  };
+  const arity = (node: Node, name: string | null, given: number) => {
+    const expected = name !== null && rules.helpers.has(name) && Object.hasOwn(HELPER_ARITY, name) ? HELPER_ARITY[name] : null;
+    if (!expected || (given >= expected.min && given <= expected.max)) return;
+    const wanted =
+      expected.min === expected.max ? `${expected.min}` : expected.max === Infinity ? `at least ${expected.min}` : `${expected.min} to ${expected.max}`;
+    report(node, `"${name}" takes ${wanted} argument${wanted === '1' ? '' : 's'}, not ${given}: write it like ${expected.usage}`);
   };
   const expression = (node: hbs.AST.Expression) => {
     if (node.type === 'SubExpression') {
       const sub = node as hbs.AST.SubExpression;
       const name = pathName(sub.path);
       if (name === null || !rules.helpers.has(name)) report(node, `unknown helper "${name ?? '?'}"`);
+      arity(node, name, sub.params.length);
       [...sub.params, ...(sub.hash?.pairs.map((p) => p.value) ?? [])].forEach(expression);
     }
   };

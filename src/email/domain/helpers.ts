@@ -38,6 +38,25 @@ const DATE_PRESETS: Record<string, Intl.DateTimeFormatOptions> = {
  */
 export const TEMPLATE_HELPERS = ['fallback', 'formatDate', 'ifStage', 'ifEq', 'ifIn', 'upper', 'lower'] as const;
 
+/**
+ * How many positional arguments each helper takes, and how it is written: a call with too few or too many
+ * is refused when the template is saved, naming its line (at send time it would fail or mean nothing).
+ */
+export const HELPER_ARITY: Readonly<Record<string, { min: number; max: number; usage: string }>> = {
+  fallback: { min: 1, max: Infinity, usage: '{{fallback firstName "daar"}}' },
+  formatDate: { min: 1, max: 2, usage: '{{formatDate attributes.webinarAt "long"}}' },
+  ifStage: { min: 1, max: Infinity, usage: '{{#ifStage "lead" "mql"}}…{{/ifStage}}' },
+  ifEq: { min: 2, max: 2, usage: '{{#ifEq intent "high"}}…{{/ifEq}}' },
+  ifIn: { min: 2, max: Infinity, usage: '{{#ifIn attributes.industry "food" "retail"}}…{{/ifIn}}' },
+  upper: { min: 1, max: 1, usage: '{{upper company}}' },
+  lower: { min: 1, max: 1, usage: '{{lower email}}' },
+  if: { min: 1, max: 1, usage: '{{#if firstName}}…{{/if}}' },
+  unless: { min: 1, max: 1, usage: '{{#unless firstName}}…{{/unless}}' },
+  each: { min: 1, max: 1, usage: '{{#each attributes.products}}…{{/each}}' },
+  with: { min: 1, max: 1, usage: '{{#with attributes}}…{{/with}}' },
+  lookup: { min: 2, max: 2, usage: '{{lookup attributes "industry"}}' },
+};
+
 /** Handlebars' own helpers, which templates may use too. */
 export const BUILTIN_HELPERS = ['if', 'unless', 'each', 'with', 'lookup', 'log'] as const;
 

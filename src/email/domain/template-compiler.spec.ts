@@ -142,10 +142,11 @@ describe('compileTemplate', () => {
       expect(error).toMatchObject({ field: 'partials.broken', line: 3 });
     });
 
-    it('for something that only fails when rendering', async () => {
+    it('for something that would only fail when rendering ({{#each}} without a list)', async () => {
       const error = await compileError(section('{{#each}}x{{/each}}'));
       expect(error.field).toBe('variants.nl.mjml');
-      expect(error.message).toMatch(/iterator/);
+      expect(error.line).toBe(3);
+      expect(error.message).toMatch(/"each" takes 1 argument, not 0/);
     });
   });
 
@@ -218,5 +219,26 @@ describe('compileTemplate refuses MJML that MJML would silently repair', () => {
     for (const starter of Object.values(library.starters)) {
       for (const [locale, variant] of Object.entries(starter.variants)) await compileTemplate(variant, { layout: library.layouts[locale], partials: library.partials });
     }
+  });
+});
+
+describe('compileTemplate names a helper called with the wrong number of arguments, with its line', () => {
+  it.each([
+    ['{{formatDate}}', /"formatDate" takes 1 to 2 arguments, not 0: write it like \{\{formatDate attributes\.webinarAt "long"\}\}/],
+    ['{{#ifEq intent}}ja{{/ifEq}}', /"ifEq" takes 2 arguments, not 1/],
+    ['{{upper}}', /"upper" takes 1 argument, not 0/],
+    ['{{upper firstName company}}', /"upper" takes 1 argument, not 2/],
+    ['{{#each}}x{{/each}}', /"each" takes 1 argument, not 0/],
+    ['{{#if (ifEq intent)}}x{{/if}}', /"ifEq" takes 2 arguments, not 1/],
+    ['{{#ifIn attributes.industry}}x{{/ifIn}}', /"ifIn" takes at least 2 arguments, not 1/],
+  ])('%s', async (expression, message) => {
+    const error = await compileError(`<mj-section>\n<mj-column>\n<mj-text>Hallo\n${expression}</mj-text>\n</mj-column>\n</mj-section>`);
+    expect(error.problems).toEqual([{ field: 'variants.nl.mjml', line: 4, message: expect.stringMatching(message) }]);
+    expect(error.message).not.toMatch(/Cannot read|undefined/);
+  });
+
+  it('in the subject too', async () => {
+    const error = await compileError(section('Hallo'), 'Hallo {{upper}}');
+    expect(error.problems).toEqual([{ field: 'variants.nl.subject', line: 1, message: expect.stringMatching(/"upper" takes 1 argument/) }]);
   });
 });

@@ -99,7 +99,7 @@ function assertRenders(compiled: CompiledTemplate, field: string): void {
   try {
     renderEmail(compiled, {}, { rewriteLink: (url) => url, openPixelUrl: '' });
   } catch (err) {
-    throw TemplateError.at(field, null, (err as Error).message);
+    throw TemplateError.at(field, null, `the template fails when rendered without data: ${(err as Error).message}`);
   }
 }
 
