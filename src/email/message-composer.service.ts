@@ -4,6 +4,7 @@ import { DomainError } from '../common/domain-error.js';
 import type { TrackedLink } from './domain/link-tracking.js';
 import type { PendingMessage } from './email-messages.repository.js';
 import { MessageRenderer } from './message-renderer.service.js';
+import { isSendableAddress } from './recipient-address.js';
 import { DkimSigner } from './mime/dkim-signer.js';
 import { formatAddress } from './mime/mime-headers.js';
 import { composeMessage, serializeMessage } from './mime/mime-message.js';
@@ -16,8 +17,6 @@ export interface ComposedEmail {
   /** What the row keeps: recipient, subject, locale and the original URL of each tracked link. */
   record: { to: string; subject: string; locale: string; links: TrackedLink[] };
 }
-
-const SAFE_ADDRESS = /^[^\s@<>()",;:\\[\]]{1,64}@[A-Za-z0-9.-]{1,255}$/;
 
 /**
  * Turns a queued message into the bytes that go over SMTP: rendered for its lead, then a MIME message
@@ -43,7 +42,7 @@ export class MessageComposer {
 
   async compose(message: PendingMessage, now: Date): Promise<ComposedEmail> {
     const to = message.kind === 'test' ? message.toAddress : message.lead?.email;
-    if (!to || !SAFE_ADDRESS.test(to)) {
+    if (!isSendableAddress(to)) {
       throw DomainError.invalidField('to', `"${to ?? ''}" cannot be used as a recipient address`);
     }
     const rendered = await this.renderer.render(message);

@@ -12,6 +12,7 @@ export class CreateTemplateDto {
   @ApiProperty({ example: 'Welkom na download' })
   @IsString()
   @Length(1, 200)
+  @Matches(/\S/, { message: 'name must not be blank' })
   name: string;
 
   @ApiPropertyOptional({ example: 'nl', description: 'Locale used for leads whose language has no variant. Default: DEFAULT_LOCALE when it has a variant, else the first variant.' })
@@ -34,6 +35,7 @@ export class UpdateTemplateDto {
   @IsOptional()
   @IsString()
   @Length(1, 200)
+  @Matches(/\S/, { message: 'name must not be blank' })
   name?: string;
 
   @ApiPropertyOptional({ example: 'nl' })

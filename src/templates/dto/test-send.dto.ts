@@ -1,12 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches } from 'class-validator';
-import { IsLeadEmail } from '../../leads/dto/is-lead-email.js';
+import { IsSendableAddress } from '../../email/recipient-address.js';
 import { LOCALE_PATTERN } from '../template-variants.js';
 
 /** A real email of the template's current version, personalised with sample data. */
 export class TestSendDto {
   @ApiProperty({ example: 'marketing@example.be' })
-  @IsLeadEmail()
+  @IsSendableAddress()
   to: string;
 
   @ApiPropertyOptional({ example: 'fr' })
