@@ -242,3 +242,19 @@ describe('compileTemplate names a helper called with the wrong number of argumen
     expect(error.problems).toEqual([{ field: 'variants.nl.subject', line: 1, message: expect.stringMatching(/"upper" takes 1 argument/) }]);
   });
 });
+
+describe('compileTemplate on the event loop', () => {
+  it('lets waiting requests through between its steps instead of holding the loop for the whole compile', async () => {
+    const mjml = section('Hallo {{fallback firstName "daar"}}').repeat(40);
+    await compile(mjml); // MJML loaded and warm
+    const ran: number[] = [];
+    const tick = () => {
+      ran.push(performance.now());
+      if (ran.length < 50) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await compile(mjml);
+    const finished = performance.now();
+    expect(ran.filter((at) => at < finished).length).toBeGreaterThanOrEqual(3);
+  });
+});

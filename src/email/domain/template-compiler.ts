@@ -78,7 +78,9 @@ export async function compileTemplate(variant: TemplateVariant, opts: CompileOpt
     partials: opts.partials,
     helpers: HELPERS,
   });
+  await breather();
   const html = await compileMjml(source, field('mjml'));
+  await breather();
   const structure = mjmlStructureProblems(source); // what MJML's parser silently repaired, and so lost
   if (structure.length > 0) throw new TemplateError(structure);
   const leftOver = rawMjmlInHtml(html);
@@ -89,9 +91,20 @@ export async function compileTemplate(variant: TemplateVariant, opts: CompileOpt
   } catch (err) {
     throw new TemplateError([{ ...handlebarsProblem(err, field('mjml')), line: null }]);
   }
-  const compiled: CompiledTemplate = { format: 1, subject: variant.subject, html, text: deriveTextTemplate(html) };
+  await breather();
+  const text = deriveTextTemplate(html);
+  await breather();
+  const compiled: CompiledTemplate = { format: 1, subject: variant.subject, html, text };
   assertRenders(compiled, field('mjml'));
   return compiled;
+}
+
+/**
+ * Compiling runs on the API's event loop: between its steps, requests that arrived meanwhile (open pixels,
+ * click redirects) are answered, so a save holds the loop for one step at a time, not the whole compile.
+ */
+function breather(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** A trial render with no data catches what only fails at run time (e.g. `{{#each}}` without a list). */
