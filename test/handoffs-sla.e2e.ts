@@ -150,8 +150,9 @@ describe('reassigning a hand-off by hand', () => {
     const owner = h.owner_id!;
     const other = owner === reps.anneleen ? reps.bruno : reps.anneleen;
     clock.set('2026-01-05T09:16:00Z');
+    // The worker's own breach watch runs in this app too and may hold the row (SKIP LOCKED): either flags it.
     await t.app.get(SlaBreachService).flagMissed();
-    expect((await handoffFor(t, h.lead_id))!.breached_at).not.toBeNull();
+    await eventually(async () => (await handoffFor(t, h.lead_id))!.breached_at !== null);
 
     const res = await reassign(h.id, { ownerId: other, note: 'Vandaag afwezig' });
     expect(res.status).toBe(200);
@@ -172,6 +173,7 @@ describe('reassigning a hand-off by hand', () => {
     const h = await quote(t, 'els@drukkerij.example.be');
     clock.advance(20 * MINUTE);
     await t.app.get(SlaBreachService).flagMissed();
+    await eventually(async () => (await handoffFor(t, h.lead_id))!.breached_at !== null);
     expect((await t.api('post', `/api/v1/handoffs/${h.id}/accept`, sales).send({})).status).toBe(200);
     const before = (await handoffFor(t, h.lead_id))!;
     const res = await reassign(h.id, {});
