@@ -24,11 +24,12 @@ export class ScoreExplainService {
     const { version, definition } = await this.models.currentForRead();
     const halfLife = definition.halfLifeDays;
     const engagementScore = scoreAt({ value: lead.engagement_score, asOf: lead.engagement_as_of }, now, halfLife);
-    // Decay shrinks every row by the same factor at a given instant, so ordering by points·2^(t/h) ranks by current weight.
+    // Decay shrinks every row by the same factor at a given instant, so ordering by points·2^(t/h) ranks by current weight;
+    // ties go to the newest row, as in the hand-off snapshot's reasons (which promise this very ranking).
     const rows: { rule_id: string; description: string; event_id: string | null; points: number; occurred_at: Date; model_version: number }[] =
       await this.db.query(
         `SELECT rule_id, description, event_id, points, occurred_at, model_version FROM score_ledger WHERE lead_id = $1
-          ORDER BY abs(points) * power(2, extract(epoch FROM occurred_at - $2::timestamptz) / $3) DESC LIMIT $4`,
+          ORDER BY abs(points) * power(2, extract(epoch FROM occurred_at - $2::timestamptz) / $3) DESC, id DESC LIMIT $4`,
         [leadId, now.toISOString(), halfLife * 86400, top],
       );
     const mql = evaluateMqlRule({ engagementScore, fitScore: lead.fit_score, qualification: lead.qualification }, definition.mql);

@@ -1,0 +1,32 @@
+import { ManualClock } from '../src/common/clock.js';
+import { apiKey, createRep, handoffFor, sendEvents, upsertLead } from './handoffs-helpers.js';
+import { eventually, startTestApp, type TestApp } from './support/test-app.js';
+
+/** Regression tests for the hand-off, lifecycle and scoring-explanation fixes on branch fix-handoffs. */
+describe('hand-off and lifecycle regressions', () => {
+  let t: TestApp;
+  let salesKey: string;
+  const clock = new ManualClock('2026-01-05T09:00:00Z');
+
+  beforeAll(async () => {
+    t = await startTestApp({ clock, env: { OUTBOX_RELAY_MS: '50' } });
+    await createRep(t, 'Anneleen');
+    salesKey = await apiKey(t, 'Anneleen', 'sales');
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('the hand-off snapshot ranks tied reasons as GET /leads/{id}/score does', async () => {
+    const leadId = await upsertLead(t, 'ties@x.example.be');
+    // Eight page views at one instant: equal points, equal decay, so only the tie-break orders them.
+    const at = new Date(clock.now().getTime() - 3_600_000).toISOString();
+    await sendEvents(t, Array.from({ length: 8 }, (_, i) => ({ leadId, type: 'page_viewed', occurredAt: at, properties: { url: `/p/${i}` } })));
+    await sendEvents(t, [{ leadId, type: 'quote_requested', occurredAt: at }]);
+    const h = await eventually(() => handoffFor(t, leadId));
+    const view = (await t.api('get', `/api/v1/handoffs/${h.id}`, salesKey)).body;
+    const score = (await t.api('get', `/api/v1/leads/${leadId}/score`)).body;
+    const key = (r: { eventId: string; description: string }) => `${r.eventId} ${r.description}`;
+    expect(view.score.reasons.map(key)).toEqual(score.contributions.slice(0, view.score.reasons.length).map(key));
+  });
+});
