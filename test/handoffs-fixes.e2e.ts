@@ -29,4 +29,20 @@ describe('hand-off and lifecycle regressions', () => {
     const key = (r: { eventId: string; description: string }) => `${r.eventId} ${r.description}`;
     expect(view.score.reasons.map(key)).toEqual(score.contributions.slice(0, view.score.reasons.length).map(key));
   });
+
+  it('a subscriber moved on to lead and promoted by the MQL rule in one upsert records the promotion from lead', async () => {
+    const created = await t.api('post', '/api/v1/leads').send({ email: 'sub@x.example.be', stage: 'subscriber' });
+    const leadId = created.body.id;
+    // Engagement well over the threshold; the two BANT answers arrive with the upsert that makes it a lead.
+    await t.db.query(`UPDATE leads SET engagement_score = 80, engagement_as_of = $2 WHERE id = $1`, [leadId, clock.now()]);
+    const res = await t.api('post', '/api/v1/leads').send({ email: 'sub@x.example.be', stage: 'lead', qualification: { need: 'crm', budget: '10k' } });
+    expect(res.body.stage).toBe('mql');
+    const changes = await t.db.query(`SELECT from_stage, to_stage FROM stage_changes WHERE lead_id = $1 ORDER BY id`, [leadId]);
+    expect(changes).toEqual([
+      { from_stage: 'subscriber', to_stage: 'lead' },
+      { from_stage: 'lead', to_stage: 'mql' },
+    ]);
+    const [mql] = await t.db.query(`SELECT payload FROM outbox_events WHERE lead_id = $1 AND type = 'lead.mql'`, [leadId]);
+    expect(mql.payload).toMatchObject({ from: 'lead', to: 'mql', reason: 'mql_rule' });
+  });
 });

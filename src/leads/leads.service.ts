@@ -65,6 +65,8 @@ export class LeadsService {
         changes.push({ leadId: lead.id, from: 'subscriber', to: 'lead', actor, reason: 'set by API', at: now });
         lead.stage = 'lead';
       }
+      // The stage after the moves above: the row re-read below still holds the stored one until they are applied.
+      const stageNow = lead.stage;
       const model = await this.models.current(m);
       const state = { value: lead.engagement_score, asOf: lead.engagement_as_of };
       const { fit, promotion } = refreshLead(lead, state, model.definition, now);
@@ -72,7 +74,7 @@ export class LeadsService {
         `WITH u AS (UPDATE leads SET fit_score = $2, fit_contributions = $3, fit_model_version = $4 WHERE id = $1 RETURNING *) SELECT * FROM u`,
         [lead.id, fit.score, JSON.stringify(fit.contributions), model.version],
       );
-      if (promotion) changes.push({ leadId: lead.id, from: lead.stage, to: promotion.to, actor: 'scoring', reason: promotion.reason, at: now });
+      if (promotion) changes.push({ leadId: lead.id, from: stageNow, to: promotion.to, actor: 'scoring', reason: promotion.reason, at: now });
       await applyStageChanges(m, changes);
       if (changes.length) [lead] = await m.query(`SELECT * FROM leads WHERE id = $1`, [lead.id]);
       const engagementScore = scoreAt(state, now, model.definition.halfLifeDays);
