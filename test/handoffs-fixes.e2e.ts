@@ -45,4 +45,30 @@ describe('hand-off and lifecycle regressions', () => {
     const [mql] = await t.db.query(`SELECT payload FROM outbox_events WHERE lead_id = $1 AND type = 'lead.mql'`, [leadId]);
     expect(mql.payload).toMatchObject({ from: 'lead', to: 'mql', reason: 'mql_rule' });
   });
+
+  it('lists two stage changes of one instant in the order they were made, also when their ids cross a power of ten', async () => {
+    const created = await t.api('post', '/api/v1/leads').send({ email: 'order@x.example.be', stage: 'subscriber' });
+    const leadId = created.body.id;
+    const [{ next }] = await t.db.query(`SELECT coalesce(max(id), 0) + 1 AS next FROM stage_changes`);
+    // The next two ids are 99 and 100 (or 9 and 10, …): as text, "100" sorts before "99".
+    const restart = 10 ** String(Number(next) + 1).length - 1;
+    await t.db.query(`ALTER TABLE stage_changes ALTER COLUMN id RESTART WITH ${restart}`);
+    await t.db.query(`UPDATE leads SET engagement_score = 80, engagement_as_of = $2 WHERE id = $1`, [leadId, clock.now()]);
+    await t.api('post', '/api/v1/leads').send({ email: 'order@x.example.be', stage: 'lead', qualification: { need: 'crm', budget: '10k' } }).expect(200);
+    const moves = (page: { items: { kind: string; data: { to?: string } }[] }) => page.items.filter((i) => i.kind === 'stage_change').map((i) => i.data.to);
+    expect(moves((await t.api('get', `/api/v1/leads/${leadId}/timeline`)).body)).toEqual(['lead', 'mql']);
+    // Paged one item at a time, the cursor follows the same order.
+    const paged: { kind: string; data: { to?: string } }[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: typeof paged; nextCursor: string | null } = (await t.api('get', `/api/v1/leads/${leadId}/timeline?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).body;
+      paged.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(moves({ items: paged })).toEqual(['lead', 'mql']);
+    // The hand-off's recent timeline agrees.
+    const h = await eventually(() => handoffFor(t, leadId));
+    const view = (await t.api('get', `/api/v1/handoffs/${h.id}`, salesKey)).body;
+    expect(moves({ items: view.timeline })).toEqual(['lead', 'mql']);
+  });
 });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import type { LeadRow } from '../leads/lead.types.js';
-import { EMAIL_ITEM_SQL } from '../leads/timeline.service.js';
+import { EMAIL_ITEM_SQL, STAGE_CHANGE_SORT_ID } from '../leads/timeline.service.js';
 import { currentPoints, evaluateMqlRule, scoreAt } from '../scoring/domain/index.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
 import type { HandoffSnapshot } from './handoff.types.js';
@@ -41,7 +41,7 @@ const REASONS_SQL = `
 
 /**
  * The newest timeline items per lead (the same items and order as GET /leads/{id}/timeline, which sorts by
- * (at, kind, id)). Each source contributes at most its own newest N keys, the N newest of those are kept,
+ * (at, kind, id), a stage change's id as a number). Each source contributes at most its own newest N keys, the N newest of those are kept,
  * and only they are described (an event's points and scoring state are looked up for those items alone).
  */
 const TIMELINE_SQL = `
@@ -66,8 +66,8 @@ const TIMELINE_SQL = `
         (SELECT 'event'::text AS kind, e.id::text AS id, e.occurred_at AS at, e.id AS uuid_id, NULL::bigint AS int_id FROM events e
           WHERE e.lead_id = x.lead_id ORDER BY e.occurred_at DESC, e.id::text DESC LIMIT $2)
         UNION ALL
-        (SELECT 'stage_change', c.id::text, c.changed_at, NULL::uuid, c.id FROM stage_changes c
-          WHERE c.lead_id = x.lead_id ORDER BY c.changed_at DESC, c.id::text DESC LIMIT $2)
+        (SELECT 'stage_change', ${STAGE_CHANGE_SORT_ID('c')}, c.changed_at, NULL::uuid, c.id FROM stage_changes c
+          WHERE c.lead_id = x.lead_id ORDER BY c.changed_at DESC, c.id DESC LIMIT $2)
         UNION ALL
         (SELECT 'consent', k.id::text, k.captured_at, k.id, NULL::bigint FROM consents k
           WHERE k.lead_id = x.lead_id ORDER BY k.captured_at DESC, k.id::text DESC LIMIT $2)

@@ -20,6 +20,9 @@ export const EMAIL_ITEM_SQL = (m: string) => `jsonb_build_object('status', ${m}.
   'templateVersion', ${m}.template_version, 'locale', ${m}.locale, 'subject', ${m}.subject, 'variant', ${m}.variant,
   'enrollmentId', ${m}.enrollment_id, 'stepId', ${m}.step_id, 'sentAt', ${m}.sent_at)`;
 
+/** A stage change's bigint id as text that sorts like the number (ids 9 and 10 at one instant stay in that order). */
+export const STAGE_CHANGE_SORT_ID = (c: string) => `lpad(${c}.id::text, 20, '0')`;
+
 /**
  * A lead's history in time order: events (with the points they earned), stage changes, consent, and the nurture
  * emails sent (or held back) to it.
@@ -32,30 +35,32 @@ export class TimelineService {
     const [exists] = await this.db.query(`SELECT 1 FROM leads WHERE id = $1`, [leadId]);
     if (!exists) throw DomainError.notFound('Lead', leadId);
     const after = decodeCursor(cursor, ['timestamp', 'text', 'text']);
-    const rows: { kind: TimelineItem['kind']; id: string; at: Date; data: Record<string, unknown> }[] = await this.db.query(
+    // Items at one instant and of one kind follow their ids; a stage change's numeric id is zero-padded to sort as a number.
+    const rows: { kind: TimelineItem['kind']; id: string; sort_id: string; at: Date; data: Record<string, unknown> }[] = await this.db.query(
       `SELECT * FROM (
-         SELECT 'event' AS kind, e.id::text AS id, e.occurred_at AS at,
+         SELECT 'event' AS kind, e.id::text AS id, e.id::text AS sort_id, e.occurred_at AS at,
                 jsonb_build_object('type', e.type, 'properties', e.properties, 'machine', e.machine,
                   'points', (SELECT coalesce(sum(points), 0) FROM score_ledger s WHERE s.event_id = e.id),
                   'scored', NOT EXISTS (SELECT 1 FROM scoring_queue q WHERE q.event_id = e.id)) AS data
            FROM events e WHERE e.lead_id = $1
          UNION ALL
-         SELECT 'stage_change', c.id::text, c.changed_at,
+         SELECT 'stage_change', c.id::text, ${STAGE_CHANGE_SORT_ID('c')}, c.changed_at,
                 jsonb_build_object('from', c.from_stage, 'to', c.to_stage, 'actor', c.actor, 'reason', c.reason, 'eventId', c.event_id)
            FROM stage_changes c WHERE c.lead_id = $1
          UNION ALL
-         SELECT 'consent', k.id::text, k.captured_at,
+         SELECT 'consent', k.id::text, k.id::text, k.captured_at,
                 jsonb_build_object('status', k.status, 'basis', k.basis, 'source', k.source, 'text', k.text)
            FROM consents k WHERE k.lead_id = $1
          UNION ALL
-         SELECT 'email', m.id::text, m.created_at, ${EMAIL_ITEM_SQL('m')}
+         SELECT 'email', m.id::text, m.id::text, m.created_at, ${EMAIL_ITEM_SQL('m')}
            FROM email_messages m WHERE m.lead_id = $1 AND m.kind = 'nurture'
        ) t
-       WHERE $2::timestamptz IS NULL OR (t.at, t.kind, t.id) > ($2::timestamptz, $3::text, $4::text)
-       ORDER BY t.at, t.kind, t.id LIMIT $5`,
+       WHERE $2::timestamptz IS NULL OR (t.at, t.kind, t.sort_id) > ($2::timestamptz, $3::text, $4::text)
+       ORDER BY t.at, t.kind, t.sort_id LIMIT $5`,
       [leadId, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, limit + 1],
     );
+    const sortIds = new Map(rows.map((r) => [`${r.kind}:${r.id}`, r.sort_id]));
     const items = rows.map((r) => ({ kind: r.kind, id: r.id, at: r.at.toISOString(), data: r.data }));
-    return pageOf(items, limit, (i) => [i.at, i.kind, i.id]);
+    return pageOf(items, limit, (i) => [i.at, i.kind, sortIds.get(`${i.kind}:${i.id}`)!]);
   }
 }
