@@ -4,8 +4,8 @@ import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { LeadRow } from '../leads/lead.types.js';
 import { recordDomainEvents } from '../lifecycle/outbox.js';
-import type { HandoffPriority } from './domain/index.js';
-import { snapshotLocale, toHandoffView, type HandoffRow, type HandoffView } from './handoff.types.js';
+import { compareHandoffPriority, type HandoffPriority } from './domain/index.js';
+import { HANDOFF_WITH_OWNER, snapshotLocale, toHandoffView, viewWithOwner, type HandoffRow, type HandoffView, type HandoffWithOwnerRow } from './handoff.types.js';
 import { HandoffSnapshotService } from './handoff-snapshot.service.js';
 import { OwnerAssignment } from './owner-assignment.js';
 import { deadlines } from './sla-deadlines.js';
@@ -27,8 +27,9 @@ export interface HandoffRequest {
 /**
  * Creates hand-offs inside the caller's transaction (the outbox relay's): at most one open hand-off per
  * lead — the unique partial index decides, so a second MQL, a program request or a concurrent worker
- * creates nothing — an owner by weighted round robin, an SLA deadline in office time, and a
- * `handoff.created` event in the outbox for webhooks.
+ * creates nothing (but a request of higher priority raises a pending one, see escalate) — an owner by
+ * weighted round robin, an SLA deadline in office time, and a `handoff.created` event in the outbox for
+ * webhooks.
  */
 @Injectable()
 export class HandoffCreator {
@@ -39,10 +40,14 @@ export class HandoffCreator {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** The hand-offs created, and the ids of their `handoff.created` outbox events. */
+  /**
+   * The hand-offs created, and the ids of their `handoff.created` outbox events (and of `handoff.escalated`,
+   * for pending hand-offs a request of higher priority raised).
+   */
   async create(m: EntityManager, requests: HandoffRequest[]): Promise<{ views: HandoffView[]; eventIds: string[] }> {
-    const none = { views: [], eventIds: [] };
-    const { candidates, leads } = await this.withoutOpenHandoff(m, firstPerLead(requests));
+    const { candidates, leads, raise } = await this.withoutOpenHandoff(m, highestPerLead(requests));
+    const escalatedIds = await this.escalate(m, raise);
+    const none = { views: [], eventIds: escalatedIds };
     if (!candidates.length) return none;
     const snapshots = await this.snapshots.take(m, leads);
     const now = this.clock.now();
@@ -104,27 +109,76 @@ export class HandoffCreator {
       m,
       views.map((v) => ({ type: 'handoff.created', leadId: v.leadId, payload: v as unknown as Record<string, unknown>, occurredAt: now })),
     );
-    return { views, eventIds };
+    return { views, eventIds: [...escalatedIds, ...eventIds] };
+  }
+
+  /**
+   * Raises pending hand-offs to a request's higher priority (a lead in a medium hand-off asks for a quote:
+   * sales must hear at once): the priority, and the SLA deadline if the new priority's is sooner (a deadline
+   * already passed stays, with its breach). Announced as `handoff.escalated`. Returns the outbox event ids.
+   */
+  private async escalate(m: EntityManager, raise: { handoffId: string; request: HandoffRequest }[]): Promise<string[]> {
+    if (!raise.length) return [];
+    const now = this.clock.now();
+    const due = deadlines(now, this.config);
+    // (TypeORM answers a bare UPDATE … RETURNING with [rows, count]; wrapped in a CTE it returns the rows.)
+    const raised: { id: string }[] = await m.query(
+      `WITH raised AS (
+         UPDATE handoffs h SET priority = c.priority, sla_due_at = LEAST(h.sla_due_at, c.due), updated_at = $4
+           FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS c(id, priority, due)
+          WHERE h.id = c.id AND h.status = 'pending'
+          RETURNING h.id)
+       SELECT id FROM raised`,
+      [raise.map((r) => r.handoffId), raise.map((r) => r.request.priority), raise.map((r) => due(r.request.priority).toISOString()), now.toISOString()],
+    );
+    if (!raised.length) return [];
+    const rows: HandoffWithOwnerRow[] = await m.query(`${HANDOFF_WITH_OWNER} WHERE h.id = ANY($1::uuid[]) ORDER BY h.lead_id`, [raised.map((r) => r.id)]);
+    const byHandoff = new Map(raise.map((r) => [r.handoffId, r.request]));
+    return recordDomainEvents(
+      m,
+      rows.map((row) => {
+        const request = byHandoff.get(row.id)!;
+        const escalation = { reason: request.reason, triggerEventId: request.triggerEventId, triggerEventType: request.triggerEventType };
+        return { type: 'handoff.escalated', leadId: row.lead_id, payload: { ...viewWithOwner(row), escalation }, occurredAt: now };
+      }),
+    );
   }
 
   /**
    * Drops requests for leads that already have an open hand-off, that are gone or erased, or that are
-   * disqualified; returns the rest with their leads' rows (read once, for the snapshots).
+   * disqualified; returns the rest with their leads' rows (read once, for the snapshots), and apart the
+   * requests that outrank their lead's pending hand-off (to raise it).
    */
-  private async withoutOpenHandoff(m: EntityManager, requests: HandoffRequest[]): Promise<{ candidates: HandoffRequest[]; leads: LeadRow[] }> {
-    if (!requests.length) return { candidates: [], leads: [] };
-    const rows: (LeadRow & { open_handoff: boolean })[] = await m.query(
-      `SELECT l.*, EXISTS (SELECT 1 FROM handoffs h WHERE h.lead_id = l.id AND h.status IN ('pending','accepted','opportunity')) AS open_handoff
-         FROM leads l WHERE l.id = ANY($1::uuid[]) AND l.stage <> 'disqualified' AND l.erased_at IS NULL`,
+  private async withoutOpenHandoff(
+    m: EntityManager,
+    requests: HandoffRequest[],
+  ): Promise<{ candidates: HandoffRequest[]; leads: LeadRow[]; raise: { handoffId: string; request: HandoffRequest }[] }> {
+    if (!requests.length) return { candidates: [], leads: [], raise: [] };
+    const rows: (LeadRow & { open_id: string | null; open_status: string | null; open_priority: HandoffPriority | null })[] = await m.query(
+      `SELECT l.*, o.id AS open_id, o.status AS open_status, o.priority AS open_priority
+         FROM leads l
+         LEFT JOIN LATERAL (SELECT h.id, h.status, h.priority FROM handoffs h
+                             WHERE h.lead_id = l.id AND h.status IN ('pending','accepted','opportunity') LIMIT 1) o ON true
+        WHERE l.id = ANY($1::uuid[]) AND l.stage <> 'disqualified' AND l.erased_at IS NULL`,
       [requests.map((r) => r.leadId)],
     );
-    const leads = rows.filter((r) => !r.open_handoff);
+    const leads = rows.filter((r) => !r.open_id);
     const eligible = new Set(leads.map((r) => r.id));
-    return { candidates: requests.filter((r) => eligible.has(r.leadId)), leads };
+    const pending = new Map(rows.filter((r) => r.open_status === 'pending').map((r) => [r.id, r]));
+    const raise = requests.flatMap((request) => {
+      const open = pending.get(request.leadId);
+      return open && compareHandoffPriority(request.priority, open.open_priority!) < 0 ? [{ handoffId: open.open_id!, request }] : [];
+    });
+    return { candidates: requests.filter((r) => eligible.has(r.leadId)), leads, raise };
   }
 }
 
-function firstPerLead(requests: HandoffRequest[]): HandoffRequest[] {
-  const seen = new Set<string>();
-  return requests.filter((r) => !seen.has(r.leadId) && seen.add(r.leadId));
+/** One request per lead: the one of highest priority, the first of those. */
+function highestPerLead(requests: HandoffRequest[]): HandoffRequest[] {
+  const best = new Map<string, HandoffRequest>();
+  for (const r of requests) {
+    const seen = best.get(r.leadId);
+    if (!seen || compareHandoffPriority(r.priority, seen.priority) < 0) best.set(r.leadId, r);
+  }
+  return requests.filter((r) => best.get(r.leadId) === r);
 }

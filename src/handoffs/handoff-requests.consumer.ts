@@ -11,10 +11,11 @@ import { HandoffCreator, type HandoffRequest } from './handoff-creator.service.j
 const PRIORITIES: readonly string[] = ['high', 'medium', 'low'];
 
 /**
- * Turns `lead.mql` (scoring's promotion) and `handoff.requested` (a program's hand-off step) into
- * hand-offs, exactly once: it runs in the outbox relay's transaction. Priority follows intent: an MQL
- * promoted by a high-intent event takes that event type's tier (quote, meeting, contact request: high);
- * an MQL by the scoring rule is medium; a program step says its own priority (medium by default).
+ * Turns `lead.mql` (scoring's promotion) and `handoff.requested` (a program's hand-off step, or scoring's
+ * high-intent event of a lead already MQL) into hand-offs, exactly once: it runs in the outbox relay's
+ * transaction. Priority follows intent: an MQL promoted by a high-intent event takes that event type's tier
+ * (quote, meeting, contact request: high); an MQL by the scoring rule is medium; a program step says its own
+ * priority (medium by default). A request for a lead whose pending hand-off has a lower priority raises it.
  */
 @Injectable()
 export class HandoffRequestsConsumer implements OutboxConsumer, OnModuleInit {
@@ -53,7 +54,7 @@ export class HandoffRequestsConsumer implements OutboxConsumer, OnModuleInit {
         const p = e.payload;
         const triggerEventId = uuid(p.eventId);
         const triggerEventType = triggerEventId ? (types.get(triggerEventId) ?? null) : null;
-        if (e.type === 'handoff.requested') {
+        if (e.type === 'handoff.requested' && p.reason !== 'high_intent_event') {
           return {
             outboxEventId: e.id,
             leadId: e.leadId!,

@@ -9,7 +9,8 @@ export type DomainEventType =
   | 'handoff.requested'
   | 'handoff.created'
   | 'handoff.sla_breached'
-  | 'handoff.reassigned';
+  | 'handoff.reassigned'
+  | 'handoff.escalated';
 
 export interface DomainEventDraft {
   type: DomainEventType;

@@ -4,6 +4,7 @@ import { RESTORE_PLAN_MODE_COLUMN } from '../infra/database/plan-mode.js';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { LeadActivityHub } from '../lifecycle/lead-activity.js';
+import { recordDomainEvents } from '../lifecycle/outbox.js';
 import { applyStageChanges } from '../lifecycle/stage-change.js';
 import { LedgerFact, maxCapWindowMs, type ScoringModelDefinition } from './domain/index.js';
 import { preparedQuery } from '../infra/database/prepared-query.js';
@@ -149,14 +150,22 @@ export class LeadScoringService {
     return stored;
   }
 
-  /** Whether {@link finish} would do nothing in this transaction: no promotion, and no activity listener with work (see LeadActivityHub.quiet). */
+  /** Whether {@link finish} would do nothing in this transaction: no promotion or escalation, and no activity listener with work (see LeadActivityHub.quiet). */
   quietFinish(m: EntityManager, plan: ScoringPlan): boolean {
-    return !plan.changes.length && this.activity.quiet(m);
+    return !plan.changes.length && !plan.escalations.length && this.activity.quiet(m);
   }
 
-  /** Applies a plan's promotions and publishes its activity (after {@link persist}); returns the number of promotions. */
+  /**
+   * Applies a plan's promotions, asks for its escalations (a high-intent event of a lead already MQL: a
+   * `handoff.requested` outbox event that raises its pending hand-off) and publishes its activity (after
+   * {@link persist}); returns the number of promotions.
+   */
   async finish(m: EntityManager, plan: ScoringPlan): Promise<number> {
     await applyStageChanges(m, plan.changes);
+    await recordDomainEvents(
+      m,
+      plan.escalations.map((e) => ({ type: 'handoff.requested', leadId: e.leadId, payload: { reason: 'high_intent_event', eventId: e.eventId }, occurredAt: e.at })),
+    );
     await this.activity.publish(m, plan.activities);
     return plan.changes.length;
   }

@@ -41,6 +41,11 @@ export interface ScoringPlan {
   ledgerRows: (ContributionDraft & { leadId: string })[];
   updates: LeadUpdate[];
   changes: StageChange[];
+  /**
+   * Leads already MQL whose new events hold a high-intent one (a quote request, a booked meeting): no promotion,
+   * but sales must hear at once, so their pending hand-off is raised to that event's priority (HandoffCreator).
+   */
+  escalations: { leadId: string; eventId: string; at: Date }[];
   activities: LeadActivity[];
 }
 
@@ -59,7 +64,7 @@ export function planScoring(
   version?: number,
 ): ScoringPlan {
   const byLead = groupBy(events, (e) => e.lead_id);
-  const plan: ScoringPlan = { ledgerRows: [], updates: [], changes: [], activities: [] };
+  const plan: ScoringPlan = { ledgerRows: [], updates: [], changes: [], escalations: [], activities: [] };
   for (const lead of leads) {
     const facts: EventFacts[] = (byLead.get(lead.id) ?? []).map((e) => ({
       id: e.id,
@@ -88,6 +93,8 @@ export function planScoring(
     }
     if (promotion) {
       plan.changes.push({ leadId: lead.id, from: lead.stage, to: promotion.to, actor: 'scoring', reason: promotion.reason, eventId: promotion.eventId, at: now });
+    } else if (scored.highIntentEventId && lead.stage === 'mql') {
+      plan.escalations.push({ leadId: lead.id, eventId: scored.highIntentEventId, at: now });
     }
     plan.activities.push({
       leadId: lead.id,

@@ -9,6 +9,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'handoff.created',
   'handoff.sla_breached',
   'handoff.reassigned',
+  'handoff.escalated',
 ] as const satisfies readonly DomainEventType[];
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
