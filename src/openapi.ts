@@ -70,7 +70,7 @@ function addEventsPath(document: ReturnType<typeof SwaggerModule.createDocument>
       summary: 'Ingest behaviour events',
       description:
         'One event, or `{"events": [...]}` with up to 1,000. Each is reported accepted, duplicate or rejected; unknown emails create leads. ' +
-        'An `Idempotency-Key` header (or `idempotencyKey` per event) makes retries harmless: a true repeat (same lead, type, properties, and occurredAt if given) is `duplicate` with the first result; ' +
+        'An `Idempotency-Key` header (or `idempotencyKey` per event; in a batch the header keys each event without a key of its own as `<header>/<index>`) makes retries harmless: a true repeat (same lead, type, properties, and occurredAt if given) is `duplicate` with the first result; ' +
         'a key already used for a different event is rejected naming `idempotencyKey` (a single event: 422). ' +
         'An event of an erased lead (GDPR) is rejected naming `leadId` or `email` (a single event: 410 Gone). An empty Idempotency-Key header is 422. Roles: ingest, marketer, admin.',
       operationId: 'ingestEvents',

@@ -25,6 +25,19 @@ describe('event idempotency keys', () => {
 
   const eventsOf = async (leadId: string) => (await t.db.query(`SELECT count(*)::int AS n FROM events WHERE lead_id = $1`, [leadId]))[0].n as number;
 
+  it('keys each event of a batch sent with an Idempotency-Key header, so the batch sent again changes nothing', async () => {
+    const c = (await t.api('post', '/api/v1/leads').send({ email: 'sleutel-c@voorbeeld.be' })).body.id;
+    const batch = { events: [{ leadId: c, type: 'page_viewed' }, { leadId: c, type: 'page_viewed', idempotencyKey: 'own-key' }, { leadId: c, type: 'form_submitted' }] };
+    const first = await t.api('post', '/api/v1/events').set('idempotency-key', 'batch-7').send(batch);
+    expect(first.body).toMatchObject({ accepted: 3, duplicates: 0 });
+    const again = await t.api('post', '/api/v1/events').set('idempotency-key', 'batch-7').send(batch);
+    expect(again.body).toMatchObject({ accepted: 0, duplicates: 3 });
+    expect(again.body.items.map((i: { eventId: string }) => i.eventId)).toEqual(first.body.items.map((i: { eventId: string }) => i.eventId));
+    expect(await eventsOf(c)).toBe(3);
+    const keys = await t.db.query(`SELECT idempotency_key FROM events WHERE id = ANY($1::uuid[]) ORDER BY idempotency_key`, [first.body.items.map((i: { eventId: string }) => i.eventId)]);
+    expect(keys.map((k: { idempotency_key: string }) => k.idempotency_key)).toEqual(['batch-7/0', 'batch-7/2', 'own-key']);
+  });
+
   it('answers a true repeat as a duplicate of the first, and refuses the key on another lead without naming it', async () => {
     const event = { leadId: a, type: 'content_downloaded', occurredAt: '2026-03-02T09:00:00Z', properties: { asset: 'gids', n: 1 }, idempotencyKey: 'k-1' };
     const first = await t.api('post', '/api/v1/events').send(event);

@@ -20,7 +20,8 @@ export const EVENTS_ROLES: readonly Role[] = ['ingest', 'marketer'];
  * chain gave: the API key and its role (the guard's `authorize`, 401/403), the app-wide body limit and JSON
  * parser, errors as application/problem+json naming the field (the filter's `sendProblem`: parse errors 400,
  * invalid events 422, never a 500 for bad input), and the app-wide hooks (x-request-id, the access log line and
- * the HTTP metric under the route pattern). The `Idempotency-Key` header keys a single event, as before.
+ * the HTTP metric under the route pattern). The `Idempotency-Key` header keys a single event, as before, and
+ * each event of a batch that has no idempotencyKey of its own (as `<header>/<index>`).
  */
 @Injectable()
 export class EventsRoute implements OnModuleInit {

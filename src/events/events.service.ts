@@ -65,7 +65,9 @@ export class EventsService {
     raws.forEach((raw, index) => {
       const parsed = parseEventInput(raw, batch ? `events[${index}].` : '', now);
       if (parsed.event) {
-        if (!batch && headerKey && !parsed.event.idempotencyKey) parsed.event.idempotencyKey = headerKey;
+        // The Idempotency-Key header keys a single event; in a batch, each event without a key of its own is
+        // keyed `<header>/<index>`, so the same batch sent again under the same header changes nothing.
+        if (headerKey && !parsed.event.idempotencyKey) parsed.event.idempotencyKey = batch ? `${headerKey}/${index}` : headerKey;
         valid.push({ index, event: parsed.event });
       } else items[index] = { index, status: 'rejected', errors: parsed.errors };
     });
