@@ -192,7 +192,12 @@ function signalFor(
   const waiting = e.waitingFor;
   if (waiting?.kind !== 'event' || waiting.matchedAt) return null;
   const since = Date.parse(waiting.since);
-  const hit = facts.human.find((ev) => ev.occurredAt.getTime() >= since - 1000 && eventSatisfiesWait(waiting, e.id, ev));
+  // The timeout instant itself belongs to the else path (the interpreter takes it once now >= timeoutAt): an event
+  // that happened then or later, say while the program was paused and the timeout went unhandled, is too late.
+  const timeoutAt = Date.parse(waiting.timeoutAt);
+  const hit = facts.human.find(
+    (ev) => ev.occurredAt.getTime() >= since - 1000 && ev.occurredAt.getTime() < timeoutAt && eventSatisfiesWait(waiting, e.id, ev),
+  );
   if (!hit) return null;
   return { id: e.id, kind: 'wake', stepId: e.stepId, visit: e.visit, matched: { matchedAt: activity.at.toISOString(), eventId: hit.id } };
 }

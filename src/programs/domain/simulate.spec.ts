@@ -55,6 +55,17 @@ describe('simulateProgram', () => {
     expect(emails(simulate(def, '2026-03-03T10:00:00Z'))).toEqual(['welcome@2026-03-03T10:00:00.000Z']);
   });
 
+  it('takes the else path for an awaited event that happens at the timeout or later, as real runs do', () => {
+    const def = program([
+      { id: 'await', type: 'wait_until', event: { type: 'webinar_attended' }, timeout: 'P1D', then: 'yes', else: 'no' },
+      { id: 'yes', type: 'exit', reason: 'yes' },
+      { id: 'no', type: 'exit', reason: 'no' },
+    ]);
+    const at = (iso: string) => [{ type: 'webinar_attended', at: new Date(iso), properties: {} }];
+    expect(simulate(def, '2026-03-03T10:00:00Z', at('2026-03-04T09:59:59Z')).outcome.exitReason).toBe('yes');
+    expect(simulate(def, '2026-03-03T10:00:00Z', at('2026-03-04T10:00:00Z')).outcome.exitReason).toBe('no');
+  });
+
   it('ends for a lead who unsubscribes, and counts a stage change towards the goal', () => {
     const gone = simulate(sequence, '2026-03-03T10:00:00Z', [{ type: 'unsubscribed', at: new Date('2026-03-04T10:00:00Z'), properties: {} }]);
     expect(gone.outcome).toMatchObject({ status: 'exited', exitReason: 'unsubscribed' });

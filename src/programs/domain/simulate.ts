@@ -110,7 +110,8 @@ export function simulateProgram(input: SimulationInput): SimulationResult {
 
   function matters(e: SimulatedEvent): boolean {
     const w = cursor.waitingFor;
-    if (w?.kind === 'event' && eventSatisfiesWait(w, ENROLLMENT_ID, e)) return true;
+    // As in real runs, an awaited event counts only before the timeout; at the timeout the else path is taken.
+    if (w?.kind === 'event' && e.at.getTime() < Date.parse(w.timeoutAt) && eventSatisfiesWait(w, ENROLLMENT_ID, e)) return true;
     return goalReached(def.goal, worldAt(e.at), cursor.enrolledAt);
   }
 
