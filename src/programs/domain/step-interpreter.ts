@@ -1,6 +1,6 @@
 import { evaluateCondition, goalReached, matchesPropertyFilter } from './evaluate-condition.js';
 import type { FrequencyCap } from './frequency-cap.js';
-import { interactionOf, type StepWorld } from './lead-facts.js';
+import { interactionOf, type LeadSnapshot, type StepWorld } from './lead-facts.js';
 import type { EmailStep, HandoffPriority, ProgramDefinition, ProgramStep, PropertyFilter, Scalar } from './program-definition.js';
 import { scheduleSend } from './schedule-send.js';
 import { timeAfter, windowOpening } from './time-memo.js';
@@ -62,6 +62,11 @@ export interface RunResult {
 
 export interface RunSettings {
   cap: FrequencyCap;
+  /**
+   * The lead as it is stored after an update_lead step changed it: fit score and any automatic stage move
+   * recomputed, as the scheduler's writer does. Without it (simulations) only the fields set change.
+   */
+  refreshLead?: (lead: LeadSnapshot) => LeadSnapshot;
 }
 
 /**
@@ -206,7 +211,8 @@ export function runEnrollment(def: ProgramDefinition, start: EnrollmentCursor, f
       case 'update_lead': {
         ran('updated', { set: step.set });
         effects.push({ kind: 'update_lead', stepId: step.id, visit, set: step.set });
-        world.lead = applyLeadUpdate(world.lead, step.set);
+        const updated = applyLeadUpdate(world.lead, step.set);
+        world.lead = settings.refreshLead ? settings.refreshLead(updated) : updated;
         moveTo(step.next);
         break;
       }

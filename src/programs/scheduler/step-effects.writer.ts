@@ -1,9 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { NurtureMailer } from '../../email/nurture-mailer.js';
+import type { LeadRow } from '../../leads/lead.types.js';
 import { LeadActivityHub } from '../../lifecycle/lead-activity.js';
 import { recordDomainEvents, type DomainEventDraft } from '../../lifecycle/outbox.js';
+import { applyStageChanges, type StageChange } from '../../lifecycle/stage-change.js';
 import type { Stage } from '../../scoring/domain/lifecycle.js';
+import { refreshLead } from '../../scoring/lead-refresh.js';
+import { ScoringModelService } from '../../scoring/scoring-model.service.js';
 import type { Scalar } from '../domain/program-definition.js';
 import type { RunResult, StepEffect } from '../domain/step-interpreter.js';
 import type { ClaimedEnrollment } from './enrollment-claim.js';
@@ -38,6 +42,7 @@ export class StepEffectsWriter {
   constructor(
     private readonly mailer: NurtureMailer,
     private readonly activity: LeadActivityHub,
+    private readonly models: ScoringModelService,
   ) {}
 
   async apply(m: EntityManager, runs: EnrollmentRun[], now: Date): Promise<string[]> {
@@ -106,10 +111,13 @@ export class StepEffectsWriter {
     const columns = Object.entries(LEAD_COLUMNS)
       .map(([field, column]) => `${column} = CASE WHEN u.cols ? '${field}' THEN u.cols->>'${field}' ELSE l.${column} END`)
       .join(', ');
-    await m.query(
-      `UPDATE leads l SET ${columns}, attributes = l.attributes || u.attrs, qualification = l.qualification || u.qual, updated_at = $5
-         FROM unnest($1::uuid[], $2::jsonb[], $3::jsonb[], $4::jsonb[]) AS u(id, cols, attrs, qual)
-        WHERE l.id = u.id`,
+    const updated: LeadRow[] = await m.query(
+      `WITH changed AS (
+         UPDATE leads l SET ${columns}, attributes = l.attributes || u.attrs, qualification = l.qualification || u.qual, updated_at = $5
+           FROM unnest($1::uuid[], $2::jsonb[], $3::jsonb[], $4::jsonb[]) AS u(id, cols, attrs, qual)
+          WHERE l.id = u.id
+          RETURNING l.*
+       ) SELECT * FROM changed`,
       [
         leads.map(([id]) => id),
         leads.map(([, { set }]) => JSON.stringify(Object.fromEntries(Object.entries(set).filter(([k]) => !k.includes('.'))))),
@@ -118,6 +126,23 @@ export class StepEffectsWriter {
         now.toISOString(),
       ],
     );
+    // Like a lead upsert, a change made by a step re-evaluates fit and the MQL rule (refreshLead): a step that
+    // records the decision-maker or the timeline can make the lead an MQL, and its fit score must not go stale.
+    const model = await this.models.current(m);
+    const changes: StageChange[] = [];
+    const fits = updated.map((row) => {
+      const { fit, promotion } = refreshLead(row, { value: row.engagement_score, asOf: row.engagement_as_of }, model.definition, now);
+      if (promotion) changes.push({ leadId: row.id, from: row.stage, to: promotion.to, actor: 'scoring', reason: promotion.reason, at: now });
+      return { id: row.id, score: fit.score, contributions: fit.contributions };
+    });
+    await m.query(
+      `UPDATE leads l SET fit_score = f.score, fit_contributions = f.contributions, fit_model_version = $2
+         FROM jsonb_to_recordset($1::jsonb) AS f(id uuid, score double precision, contributions jsonb)
+        WHERE l.id = f.id`,
+      [JSON.stringify(fits), model.version],
+    );
+    await applyStageChanges(m, changes);
+    const stageAfter = new Map(changes.map((c) => [c.leadId, c.to]));
     // The lead changed: segment triggers and goals of other programs may now match.
     await this.activity.publish(
       m,
@@ -126,7 +151,7 @@ export class StepEffectsWriter {
         at: now,
         created: false,
         stageBefore: run.row.stage as Stage,
-        stageAfter: run.row.stage as Stage,
+        stageAfter: stageAfter.get(id) ?? (run.row.stage as Stage),
         events: [],
         engagementScore: run.engagementScore,
       })),

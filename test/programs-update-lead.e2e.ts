@@ -1,0 +1,53 @@
+import { ManualClock } from '../src/common/clock.js';
+import { createLead, createProgram, enroll, enrollmentOf, sendEvent, stepsRun } from './programs-helpers.js';
+import { eventually, startTestApp, type TestApp } from './support/test-app.js';
+
+describe('an update_lead step changes who the lead is', () => {
+  let t: TestApp;
+  const clock = new ManualClock('2026-03-02T09:00:00Z'); // Monday 10:00 in Brussels
+
+  beforeAll(async () => {
+    t = await startTestApp({ clock, env: { PROGRAMS_TICK_MS: '50' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  // The default scoring model: a decision-maker is worth 15 fit points, 10 or more employees 10.
+  const qualify = (name: string, set: Record<string, unknown>) => ({
+    name,
+    trigger: { type: 'manual' },
+    steps: [
+      { id: 'tag', type: 'update_lead', set, next: 'fit' },
+      { id: 'fit', type: 'branch', if: { field: 'fitScore', op: 'gte', value: 20 }, then: 'good', else: 'poor' },
+      { id: 'good', type: 'exit', reason: 'good_fit' },
+      { id: 'poor', type: 'exit', reason: 'poor_fit' },
+    ],
+  });
+
+  it('re-evaluates the fit score, which the steps after it see', async () => {
+    const programId = await createProgram(t, qualify('Fit', { 'qualification.authority': 'decision_maker', 'attributes.employees': 50 }));
+    const leadId = await createLead(t, 'fit@example.be');
+    expect((await t.api('get', `/api/v1/leads/${leadId}`)).body.fitScore).toBe(0);
+    const id = await enroll(t, programId, leadId);
+    await eventually(async () => (await enrollmentOf(t, programId, leadId))?.status === 'completed');
+    expect(await stepsRun(t, id)).toEqual(['tag:updated', 'fit:then', 'good:completed']);
+    expect((await t.api('get', `/api/v1/leads/${leadId}`)).body).toMatchObject({ fitScore: 25, stage: 'lead' });
+  });
+
+  it('promotes a lead that now meets the MQL rule, which ends the enrollment at its goal', async () => {
+    const programId = await createProgram(t, qualify('MQL', { 'qualification.authority': 'decision_maker', 'qualification.timeline': 'Q3' }));
+    const leadId = await createLead(t, 'warm@example.be');
+    for (let i = 0; i < 4; i++) await sendEvent(t, { leadId, type: 'webinar_attended', idempotencyKey: `webinar-${i}` });
+    expect((await t.api('get', `/api/v1/leads/${leadId}`)).body).toMatchObject({ stage: 'lead', engagementScore: 60 });
+    const id = await enroll(t, programId, leadId);
+    await eventually(async () => (await enrollmentOf(t, programId, leadId))?.status !== 'active');
+    expect(await enrollmentOf(t, programId, leadId)).toMatchObject({ status: 'converted', exit_reason: 'goal' });
+    expect(await stepsRun(t, id)).toEqual(['tag:updated']);
+    expect((await t.api('get', `/api/v1/leads/${leadId}`)).body).toMatchObject({ stage: 'mql', fitScore: 15 });
+    const changes = await t.db.query(`SELECT from_stage, to_stage, actor, reason FROM stage_changes WHERE lead_id = $1`, [leadId]);
+    expect(changes).toEqual([{ from_stage: 'lead', to_stage: 'mql', actor: 'scoring', reason: 'mql_rule' }]);
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM outbox_events WHERE lead_id = $1 AND type = 'lead.mql'`, [leadId]);
+    expect(n).toBe(1);
+  });
+});
