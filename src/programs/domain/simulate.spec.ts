@@ -66,6 +66,19 @@ describe('simulateProgram', () => {
     expect(simulate(def, '2026-03-03T10:00:00Z', at('2026-03-04T10:00:00Z')).outcome.exitReason).toBe('no');
   });
 
+  it('remembers what an update_lead step changed after a wait, as the stored lead does in real runs', () => {
+    const def = program([
+      { id: 'tag', type: 'update_lead', set: { 'attributes.tier': 'gold' }, next: 'pause' },
+      { id: 'pause', type: 'wait', duration: 'P1D', next: 'tier' },
+      { id: 'tier', type: 'branch', if: { field: 'attributes.tier', op: 'equals', value: 'gold' }, then: 'gold', else: 'plain' },
+      { id: 'gold', type: 'exit', reason: 'gold' },
+      { id: 'plain', type: 'exit', reason: 'plain' },
+    ]);
+    const r = simulate(def, '2026-03-03T10:00:00Z');
+    expect(r.timeline.filter((e) => e.stepId === 'tier').map((e) => e.detail.outcome)).toEqual(['then']);
+    expect(r.outcome).toMatchObject({ status: 'completed', exitReason: 'gold' });
+  });
+
   it('ends for a lead who unsubscribes, and counts a stage change towards the goal', () => {
     const gone = simulate(sequence, '2026-03-03T10:00:00Z', [{ type: 'unsubscribed', at: new Date('2026-03-04T10:00:00Z'), properties: {} }]);
     expect(gone.outcome).toMatchObject({ status: 'exited', exitReason: 'unsubscribed' });

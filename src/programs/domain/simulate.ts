@@ -2,7 +2,7 @@ import { goalReached } from './evaluate-condition.js';
 import type { FrequencyCap } from './frequency-cap.js';
 import { interactionOf, type LeadSnapshot, type StepWorld } from './lead-facts.js';
 import type { ProgramDefinition } from './program-definition.js';
-import { eventSatisfiesWait, runEnrollment, startCursor, type EnrollmentStatus, type RunResult } from './step-interpreter.js';
+import { applyLeadUpdate, eventSatisfiesWait, runEnrollment, startCursor, type EnrollmentStatus, type RunResult } from './step-interpreter.js';
 
 /** An event of the sample lead. `stage_changed` (`properties.to`) and `unsubscribed` change the lead itself. */
 export interface SimulatedEvent {
@@ -53,6 +53,8 @@ export function simulateProgram(input: SimulationInput): SimulationResult {
   const stepTypes = new Map(def.steps.map((s) => [s.id, s.type]));
   const sentAt = new Map<string, number>();
   const sends = (input.recentSends ?? []).map((d) => d.getTime());
+  // The sample lead as the program's update_lead steps leave it (a real run stores their changes on the lead).
+  let lead = input.lead;
   const timeline: TimelineEntry[] = [];
   const log = (at: Date, stepId: string | null, action: string, detail: Record<string, unknown> = {}) =>
     timeline.push({ at: at.toISOString(), stepId, stepType: stepId ? (stepTypes.get(stepId) ?? null) : null, action, detail });
@@ -61,7 +63,7 @@ export function simulateProgram(input: SimulationInput): SimulationResult {
     const past = events.filter((e) => e.at.getTime() <= now.getTime());
     const stage = [...past].reverse().find((e) => e.type === 'stage_changed' && typeof e.properties.to === 'string');
     const world: StepWorld = {
-      lead: stage ? { ...input.lead, stage: stage.properties.to as string } : input.lead,
+      lead: stage ? { ...lead, stage: stage.properties.to as string } : lead,
       now,
       zone: input.zone,
       suppression: past.some((e) => e.type === 'unsubscribed') ? 'unsubscribed' : null,
@@ -124,6 +126,8 @@ export function simulateProgram(input: SimulationInput): SimulationResult {
         sends.push(at.getTime());
         const last = timeline[timeline.length - 1];
         last.detail = { ...last.detail, templateId: effect.templateId, ...(effect.subject && { subject: effect.subject }) };
+      } else if (effect.kind === 'update_lead') {
+        lead = applyLeadUpdate(lead, effect.set);
       } else if (effect.kind === 'resolve_wait') {
         log(at, effect.stepId, 'resumed', { outcome: effect.outcome });
       }
