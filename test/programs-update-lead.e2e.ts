@@ -33,6 +33,10 @@ describe('an update_lead step changes who the lead is', () => {
     await eventually(async () => (await enrollmentOf(t, programId, leadId))?.status === 'completed');
     expect(await stepsRun(t, id)).toEqual(['tag:updated', 'fit:then', 'good:completed']);
     expect((await t.api('get', `/api/v1/leads/${leadId}`)).body).toMatchObject({ fitScore: 25, stage: 'lead' });
+    // The simulation of the same program for a lead like this one follows the same path.
+    const simulated = await t.api('post', `/api/v1/programs/${programId}/simulate`).send({ version: 1, lead: { email: 'fit@example.be' } });
+    expect(simulated.status).toBe(200);
+    expect(simulated.body.outcome).toMatchObject({ status: 'completed', exitReason: 'good_fit' });
   });
 
   it('promotes a lead that now meets the MQL rule, which ends the enrollment at its goal', async () => {

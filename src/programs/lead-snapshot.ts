@@ -1,3 +1,7 @@
+import { decidePromotion } from '../lifecycle/domain/promotion.js';
+import { evaluateFit } from '../scoring/domain/fit.js';
+import { isStage } from '../scoring/domain/lifecycle.js';
+import type { ScoringModelDefinition } from '../scoring/domain/scoring-model.js';
 import type { LeadSnapshot } from './domain/lead-facts.js';
 
 /**
@@ -43,4 +47,16 @@ export function leadSnapshotOf(row: LeadSnapshotRow, engagementScore: number): L
     qualification: row.qualification ?? {},
     source: row.source ?? {},
   };
+}
+
+/**
+ * The lead after an update_lead step changed it, as it is stored (see refreshLead): fit score re-evaluated and
+ * an automatic promotion (the MQL rule) applied. For the steps after it in the same run, and for simulations.
+ */
+export function refreshedSnapshot(lead: LeadSnapshot, model: ScoringModelDefinition): LeadSnapshot {
+  const fit = evaluateFit({ ...lead, email: lead.email ?? '' }, model);
+  const promotion = isStage(lead.stage)
+    ? decidePromotion({ stage: lead.stage, engagementScore: lead.engagementScore, fitScore: fit.score, qualification: lead.qualification }, model.mql)
+    : null;
+  return { ...lead, fitScore: fit.score, stage: promotion?.to ?? lead.stage };
 }

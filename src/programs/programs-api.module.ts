@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { EmailModule } from '../email/email.module.js';
+import { ScoringModule } from '../scoring/scoring.module.js';
 import { EnrollmentsService } from './enrollments.service.js';
 import { ProgramRunsController } from './program-runs.controller.js';
 import { ProgramStatsService } from './program-stats.service.js';
@@ -11,7 +12,7 @@ import { StarterProgramsService } from './starters/starter-programs.service.js';
 
 /** The HTTP side of programs (API role): drafts, versions, enrollments, simulation, stats and starters. */
 @Module({
-  imports: [ProgramsModule, EmailModule],
+  imports: [ProgramsModule, EmailModule, ScoringModule],
   controllers: [ProgramsController, ProgramRunsController],
   providers: [ProgramsService, EnrollmentsService, SimulationService, ProgramStatsService, StarterProgramsService],
 })

@@ -4,11 +4,13 @@ import { Clock } from '../common/clock.js';
 import { DomainError, type FieldError } from '../common/domain-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { isStage } from '../scoring/domain/lifecycle.js';
+import { ScoringModelService } from '../scoring/scoring-model.service.js';
 import type { LeadSnapshot } from './domain/lead-facts.js';
 import type { ProgramDefinition } from './domain/program-definition.js';
 import { simulateProgram, type SimulationResult } from './domain/simulate.js';
 import { isValidTimeZone, resolveTimeZone } from './domain/time-zone.js';
 import type { SimulateDto } from './dto/simulate.dto.js';
+import { refreshedSnapshot } from './lead-snapshot.js';
 import { ProgramCatalog } from './program-catalog.service.js';
 
 const TEXT_FIELDS = ['email', 'firstName', 'lastName', 'company', 'jobTitle', 'phone', 'locale', 'timezone'] as const;
@@ -30,6 +32,7 @@ export class SimulationService {
     private readonly db: DataSource,
     private readonly clock: Clock,
     private readonly catalog: ProgramCatalog,
+    private readonly models: ScoringModelService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -45,6 +48,7 @@ export class SimulationService {
     const lead = sampleLead(dto.lead);
     const from = dto.from ? new Date(dto.from) : this.clock.now();
     const timezone = resolveTimeZone(lead.timezone, this.config.defaultTimezone);
+    const { definition: model } = await this.models.currentForRead();
     const result = simulateProgram({
       definition,
       lead,
@@ -52,6 +56,7 @@ export class SimulationService {
       from,
       zone: timezone,
       cap: this.config.programs.frequencyCap,
+      refreshLead: (l) => refreshedSnapshot(l, model),
     });
     return { programId, version: dto.version ?? null, from: from.toISOString(), timezone, ...result };
   }

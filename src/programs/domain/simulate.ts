@@ -20,6 +20,8 @@ export interface SimulationInput {
   cap: FrequencyCap;
   /** Nurture emails the lead already received (other programs), for the frequency cap. */
   recentSends?: Date[];
+  /** The lead after an update_lead step: fit and stage recomputed as the stored lead would be (see RunSettings). */
+  refreshLead?: (lead: LeadSnapshot) => LeadSnapshot;
   /** Stop looking after this many days (default 730). */
   horizonDays?: number;
 }
@@ -84,7 +86,7 @@ export function simulateProgram(input: SimulationInput): SimulationResult {
   let now = input.from;
   log(now, null, 'enrolled', { stepId: cursor.stepId });
   for (let run = 0; run < MAX_RUNS; run++) {
-    const result = runEnrollment(def, cursor, worldAt(now), now, { cap: input.cap });
+    const result = runEnrollment(def, cursor, worldAt(now), now, { cap: input.cap, refreshLead: input.refreshLead });
     record(result, now);
     cursor = result.cursor;
     if (result.status !== 'active') return finish(result.status, result.exitReason, now);
@@ -127,7 +129,8 @@ export function simulateProgram(input: SimulationInput): SimulationResult {
         const last = timeline[timeline.length - 1];
         last.detail = { ...last.detail, templateId: effect.templateId, ...(effect.subject && { subject: effect.subject }) };
       } else if (effect.kind === 'update_lead') {
-        lead = applyLeadUpdate(lead, effect.set);
+        const updated = applyLeadUpdate(lead, effect.set);
+        lead = input.refreshLead ? input.refreshLead(updated) : updated;
       } else if (effect.kind === 'resolve_wait') {
         log(at, effect.stepId, 'resumed', { outcome: effect.outcome });
       }

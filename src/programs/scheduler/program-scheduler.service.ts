@@ -3,18 +3,14 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { NurtureMailer } from '../../email/nurture-mailer.js';
-import { decidePromotion } from '../../lifecycle/domain/promotion.js';
 import { scoreAt } from '../../scoring/domain/decay.js';
-import { evaluateFit } from '../../scoring/domain/fit.js';
-import { isStage } from '../../scoring/domain/lifecycle.js';
-import type { ScoringModelDefinition } from '../../scoring/domain/scoring-model.js';
 import { ScoringModelService } from '../../scoring/scoring-model.service.js';
 import { needsOf, type DefinitionNeeds } from '../domain/definition-needs.js';
 import type { LeadSnapshot, StepWorld } from '../domain/lead-facts.js';
 import type { ProgramDefinition } from '../domain/program-definition.js';
 import { runEnrollment, type RunResult } from '../domain/step-interpreter.js';
 import { resolveTimeZone } from '../domain/time-zone.js';
-import { leadSnapshotOf } from '../lead-snapshot.js';
+import { leadSnapshotOf, refreshedSnapshot } from '../lead-snapshot.js';
 import { ProgramCatalog, programVersionKey } from '../program-catalog.service.js';
 import { interactionKey, loadBatchFacts } from './batch-facts.js';
 import { claimDue, cursorOf, type ClaimedEnrollment } from './enrollment-claim.js';
@@ -96,7 +92,7 @@ export class ProgramScheduler {
     const cap = this.config.programs.frequencyCap;
     const facts = await loadBatchFacts(m, rows, (r) => this.needsOf(defOf(r)), now, cap.windowMs);
     const { definition: model } = await this.models.currentForRead();
-    const refresh = (lead: LeadSnapshot) => refreshSnapshot(lead, model);
+    const refresh = (lead: LeadSnapshot) => refreshedSnapshot(lead, model);
 
     const runs: EnrollmentRun[] = rows.map((row) => {
       const engagementScore = scoreAt({ value: row.engagement_score, asOf: row.engagement_as_of }, now, model.halfLifeDays);
@@ -157,15 +153,6 @@ export class ProgramScheduler {
     if (!n) this.needs.set(def, (n = needsOf(def)));
     return n;
   }
-}
-
-/** A lead changed by an update_lead step as the writer stores it: fit re-evaluated, an automatic promotion applied. */
-function refreshSnapshot(lead: LeadSnapshot, model: ScoringModelDefinition): LeadSnapshot {
-  const fit = evaluateFit({ ...lead, email: lead.email ?? '' }, model);
-  const promotion = isStage(lead.stage)
-    ? decidePromotion({ stage: lead.stage, engagementScore: lead.engagementScore, fitScore: fit.score, qualification: lead.qualification }, model.mql)
-    : null;
-  return { ...lead, fitScore: fit.score, stage: promotion?.to ?? lead.stage };
 }
 
 function ended(row: ClaimedEnrollment, reason: string): RunResult {
