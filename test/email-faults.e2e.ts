@@ -110,6 +110,18 @@ describe('email delivery when things go wrong', () => {
       expect((await message(outcome.messageId)).status).toBe('suppressed');
     });
 
+    it('gets no nurture email once disqualified, even one queued before (checked again right before sending)', async () => {
+      const address = 'disqualified@example.be';
+      const leadId = await createLead(t, { email: address });
+      const outcome = await t.db.transaction((m) => email.enqueue(m, { idempotencyKey: 'disqualified:1', leadId, templateId }));
+      expect(outcome.status).toBe('queued');
+      await t.db.query(`UPDATE leads SET stage = 'disqualified' WHERE id = $1`, [leadId]); // sales rejected it as a bad fit
+      await email.dispatch([outcome.messageId]);
+      expect(await settled(outcome.messageId, 'suppressed')).toMatchObject({ status_reason: 'disqualified' });
+      expect(sink.offers(address)).toBe(0);
+      expect(await email.sendToLead(leadId, templateId, 'disqualified:2')).toMatchObject({ status: 'suppressed', reason: 'disqualified' });
+    });
+
     it('gets no email when they were suppressed after it was queued (checked again right before sending)', async () => {
       const address = 'late-optout@example.be';
       const leadId = await createLead(t, { email: address });

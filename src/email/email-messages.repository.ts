@@ -122,8 +122,8 @@ export class EmailMessagesRepository {
   /**
    * Claims a queued message (queued → sending) in one statement, so a duplicate job or a second worker gets
    * nothing, and a crash before this point leaves it queued. The same statement checks, right before sending,
-   * the suppression list for the recipient (`recipientHash`), the lead's consent and that the lead still
-   * exists, and stores what was rendered. A message that must not be sent becomes 'suppressed' instead.
+   * the suppression list for the recipient (`recipientHash`), the lead's consent, that the lead still
+   * exists and that it was not disqualified (never nurtured again), and stores what was rendered. A message that must not be sent becomes 'suppressed' instead.
    * Claims of deliveries in flight at the same moment share one statement (one round trip instead of one
    * per email); each row is still decided on its own, and if one id is asked for twice in the same batch
    * only the first caller gets it.
@@ -147,6 +147,7 @@ export class EmailMessagesRepository {
        ), decision AS (
          SELECT e.id, i.at, i.to_address, i.subject, i.locale, i.links::jsonb AS links, CASE
                   WHEN e.kind = 'nurture' AND l.id IS NULL THEN 'lead_erased'
+                  WHEN e.kind = 'nurture' AND l.stage = 'disqualified' THEN 'disqualified'
                   WHEN e.kind = 'nurture' THEN ${sendBlockSql('l.consent_status', 's.reason')}
                   ELSE s.reason
                 END AS reason

@@ -40,7 +40,7 @@ export class EmailService extends NurtureMailer {
     const now = this.clock.now().toISOString();
     const inserted: { id: string; status: 'queued' | 'suppressed'; status_reason: string | null }[] = await manager.query(
       `WITH lead AS (
-         SELECT id, email, consent_status, ${emailHashSql('email_normalized')} AS hash FROM leads WHERE id = $2
+         SELECT id, email, consent_status, stage, ${emailHashSql('email_normalized')} AS hash FROM leads WHERE id = $2
        ), tpl AS (
          SELECT id, current_version FROM templates WHERE id = $3 AND archived_at IS NULL
        ), ins AS (
@@ -49,7 +49,8 @@ export class EmailService extends NurtureMailer {
          SELECT $1, 'nurture', lead.id, lead.email, tpl.id, tpl.current_version, $4, $5, $6, $7,
                 CASE WHEN b.block IS NULL THEN 'queued' ELSE 'suppressed' END, b.block, $8, $8
          FROM lead CROSS JOIN tpl LEFT JOIN suppressions s ON s.email_hash = lead.hash
-         CROSS JOIN LATERAL (SELECT ${sendBlockSql('lead.consent_status', 's.reason')} AS block) b
+         CROSS JOIN LATERAL (SELECT coalesce(CASE WHEN lead.stage = 'disqualified' THEN 'disqualified' END,
+                                             ${sendBlockSql('lead.consent_status', 's.reason')}) AS block) b
          ON CONFLICT (idempotency_key) DO NOTHING
          RETURNING id, status, status_reason
        ) SELECT * FROM ins`,
