@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { Roles, type Principal } from '../auth/roles.js';
 import { UuidPipe } from '../common/uuid.pipe.js';
@@ -32,6 +32,12 @@ export class ScoringController {
   /** Publishes a new version of the model. History keeps the version that produced each point. */
   @Put('scoring-model')
   @Roles('marketer')
+  @ApiBody({
+    description:
+      'The model definition (behaviourRules, fitRules, intentTiers, mql, halfLifeDays), or a version as GET returns it ' +
+      '({version, definition, createdAt, createdBy}: only its definition is read). 422 naming the field when invalid.',
+    schema: { type: 'object', additionalProperties: true },
+  })
   publish(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
     return this.models.publish(body, `api-key:${principal.name}`);
   }

@@ -8,11 +8,11 @@ import { IsTimestamp } from '../../common/validators/is-timestamp.js';
 import { IsLeadEmail } from './is-lead-email.js';
 
 export class UtmDto {
-  @IsOptional() @IsString() @MaxLength(200) source?: string;
-  @IsOptional() @IsString() @MaxLength(200) medium?: string;
-  @IsOptional() @IsString() @MaxLength(200) campaign?: string;
-  @IsOptional() @IsString() @MaxLength(200) term?: string;
-  @IsOptional() @IsString() @MaxLength(200) content?: string;
+  @ApiPropertyOptional({ maxLength: 200, example: 'google' }) @IsOptional() @IsString() @MaxLength(200) source?: string;
+  @ApiPropertyOptional({ maxLength: 200, example: 'cpc' }) @IsOptional() @IsString() @MaxLength(200) medium?: string;
+  @ApiPropertyOptional({ maxLength: 200 }) @IsOptional() @IsString() @MaxLength(200) campaign?: string;
+  @ApiPropertyOptional({ maxLength: 200 }) @IsOptional() @IsString() @MaxLength(200) term?: string;
+  @ApiPropertyOptional({ maxLength: 200 }) @IsOptional() @IsString() @MaxLength(200) content?: string;
 }
 
 export class LeadSourceDto {
@@ -67,10 +67,10 @@ const nullableText = (max: number) => [IsOptional(), ValidateIf((_, v) => v !== 
 const apply = (decorators: PropertyDecorator[]): PropertyDecorator => (t, k) => decorators.forEach((d) => d(t, k));
 
 export class QualificationDto {
-  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(LEAD_TEXT_MAX['qualification.need'])) need?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(LEAD_TEXT_MAX['qualification.timeline'])) timeline?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(LEAD_TEXT_MAX['qualification.budget'])) budget?: string | null;
-  @ApiPropertyOptional({ nullable: true, example: 'decision_maker' }) @apply(nullableText(LEAD_TEXT_MAX['qualification.authority'])) authority?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) @apply(nullableText(LEAD_TEXT_MAX['qualification.need'])) need?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) @apply(nullableText(LEAD_TEXT_MAX['qualification.timeline'])) timeline?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) @apply(nullableText(LEAD_TEXT_MAX['qualification.budget'])) budget?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'decision_maker' }) @apply(nullableText(LEAD_TEXT_MAX['qualification.authority'])) authority?: string | null;
 }
 
 export class UpsertLeadDto {
@@ -78,11 +78,11 @@ export class UpsertLeadDto {
   @IsLeadEmail()
   email: string;
 
-  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(LEAD_TEXT_MAX.firstName)) firstName?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(LEAD_TEXT_MAX.lastName)) lastName?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(LEAD_TEXT_MAX.company)) company?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(LEAD_TEXT_MAX.jobTitle)) jobTitle?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @apply(nullableText(LEAD_TEXT_MAX.phone)) phone?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) @apply(nullableText(LEAD_TEXT_MAX.firstName)) firstName?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) @apply(nullableText(LEAD_TEXT_MAX.lastName)) lastName?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) @apply(nullableText(LEAD_TEXT_MAX.company)) company?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) @apply(nullableText(LEAD_TEXT_MAX.jobTitle)) jobTitle?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) @apply(nullableText(LEAD_TEXT_MAX.phone)) phone?: string | null;
 
   @ApiPropertyOptional({ example: 'nl' })
   @IsOptional()
