@@ -1,5 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { addResponseSchemas } from './openapi-responses.js';
 
 /** Serves the OpenAPI document at /docs-json and its UI at /docs. */
 export function setupOpenApi(app: NestFastifyApplication, ui: boolean): void {
@@ -26,6 +27,7 @@ export function setupOpenApi(app: NestFastifyApplication, ui: boolean): void {
   };
   addTrackingPaths(document);
   addEventsPath(document);
+  addResponseSchemas(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerUiEnabled: ui });
 }
 
@@ -63,7 +65,7 @@ function addTrackingPaths(document: ReturnType<typeof SwaggerModule.createDocume
 
 /** POST /api/v1/events is a plain Fastify route too (see src/events/events-route.ts). */
 function addEventsPath(document: ReturnType<typeof SwaggerModule.createDocument>): void {
-  const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { type: 'object' } } } });
+  const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
   document.paths['/api/v1/events'] = {
     post: {
       tags: ['events'],

@@ -37,6 +37,22 @@ describe('operations endpoints', () => {
     expect(res.body.paths['/api/v1/leads'].post.requestBody).toBeDefined();
   });
 
+  it('describes the answers of the main endpoints, not only their requests', async () => {
+    const doc = (await t.http().get('/docs-json')).body;
+    const schemaOf = (path: string, method: string, status: string) => doc.paths[path][method].responses[status]?.content?.['application/json']?.schema;
+    // The upsert answers 201 for a new lead and 200 for a known one: both carry the lead.
+    expect(schemaOf('/api/v1/leads', 'post', '201')).toEqual({ $ref: '#/components/schemas/Lead' });
+    expect(schemaOf('/api/v1/leads', 'post', '200')).toEqual({ $ref: '#/components/schemas/Lead' });
+    expect(schemaOf('/api/v1/events', 'post', '202')).toEqual({ $ref: '#/components/schemas/IngestResult' });
+    expect(schemaOf('/api/v1/programs/{id}/enrollments', 'post', '200')).toEqual({ $ref: '#/components/schemas/BulkEnrollmentResult' });
+    expect(doc.components.schemas.Lead.required).toEqual(expect.arrayContaining(['id', 'stage', 'engagementScore', 'fitScore', 'createdAt', 'updatedAt']));
+    expect(doc.components.schemas.Webhook.required).not.toContain('secret');
+    // Nullable text fields of the upsert body are strings, not objects.
+    expect(doc.components.schemas.UpsertLeadDto.properties.firstName).toMatchObject({ type: 'string', nullable: true });
+    expect(Object.keys(doc.components.schemas.UtmDto.properties)).toEqual(['source', 'medium', 'campaign', 'term', 'content']);
+    expect(doc.paths['/api/v1/leads/{id}'].get.responses['404'].content['application/problem+json'].schema).toEqual({ $ref: '#/components/schemas/Problem' });
+  });
+
   it('runs every worker heartbeat as an interval of @nestjs/schedule', () => {
     const names = t.app.get(SchedulerRegistry).getIntervals().sort();
     expect(names).toEqual(
