@@ -25,6 +25,12 @@ describe('operations endpoints', () => {
     expect(res.text).toMatch(/process_resident_memory_bytes/);
   });
 
+  it('exposes no metric family that nothing ever observes', async () => {
+    // Job counters kept per process could only ever be read from a worker, which serves no HTTP: they stayed empty.
+    const res = await t.http().get('/metrics').expect(200);
+    expect(res.text).not.toMatch(/queue_jobs_processed_total|queue_job_duration_seconds/);
+  });
+
   it('publishes an OpenAPI document covering every endpoint with bearer auth', async () => {
     const res = await t.http().get('/docs-json');
     expect(res.status).toBe(200);

@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { QUEUES } from '../infra/queue/queue-names.js';
@@ -25,19 +25,6 @@ export class MetricsService implements OnModuleDestroy {
     help: 'HTTP request latency by route pattern',
     labelNames: ['method', 'route', 'status'],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [this.registry],
-  });
-  readonly jobs = new Counter({
-    name: 'queue_jobs_processed_total',
-    help: 'Jobs processed by this process',
-    labelNames: ['queue', 'outcome'],
-    registers: [this.registry],
-  });
-  readonly jobDuration = new Histogram({
-    name: 'queue_job_duration_seconds',
-    help: 'Job processing time',
-    labelNames: ['queue'],
-    buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
     registers: [this.registry],
   });
 
