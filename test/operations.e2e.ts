@@ -134,3 +134,22 @@ describe('operations endpoints', () => {
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
   });
 });
+
+describe('metrics of an API process with no worker running', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ role: 'api' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('reports the outbox backlog and how long its oldest event has waited to be relayed', async () => {
+    await t.api('post', '/api/v1/leads').send({ email: 'outbox-lag@example.be' }).expect(201);
+    await t.db.query(`UPDATE outbox_events SET occurred_at = now() - interval '90 seconds' WHERE published_at IS NULL`);
+    const res = await t.http().get('/metrics').expect(200);
+    expect(Number(/^outbox_backlog_events (\d+)$/m.exec(res.text)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(Number(/^outbox_lag_seconds ([\d.]+)$/m.exec(res.text)?.[1])).toBeGreaterThanOrEqual(90);
+    expect(res.text).toMatch(/^outbox_failed_events 0$/m);
+  });
+});

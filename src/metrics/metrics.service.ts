@@ -113,6 +113,39 @@ export class MetricsService implements OnModuleDestroy {
         this.set(Math.max(0, r.lag));
       },
     });
+    // Domain events wait in the outbox until a worker relays them to hand-offs and webhooks: with no worker
+    // running (or one stuck), these grow while nothing else shows it.
+    const outboxMaxAttempts = config.outbox.maxAttempts;
+    new Gauge({
+      name: 'outbox_backlog_events',
+      help: 'Domain events recorded but not yet relayed to hand-offs and webhooks (not counting those given up)',
+      registers: [this.registry],
+      async collect() {
+        const [r] = await sql.query(`SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL AND attempts < $1`, [outboxMaxAttempts]);
+        this.set(r.n);
+      },
+    });
+    new Gauge({
+      name: 'outbox_lag_seconds',
+      help: 'Age of the oldest domain event waiting to be relayed (grows when no worker is running)',
+      registers: [this.registry],
+      async collect() {
+        const [r] = await sql.query(
+          `SELECT coalesce(extract(epoch FROM now() - min(occurred_at)), 0)::float8 AS lag FROM outbox_events WHERE published_at IS NULL AND attempts < $1`,
+          [outboxMaxAttempts],
+        );
+        this.set(Math.max(0, r.lag));
+      },
+    });
+    new Gauge({
+      name: 'outbox_failed_events',
+      help: 'Domain events the relay gave up on after OUTBOX_MAX_ATTEMPTS',
+      registers: [this.registry],
+      async collect() {
+        const [r] = await sql.query(`SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL AND attempts >= $1`, [outboxMaxAttempts]);
+        this.set(r.n);
+      },
+    });
     new Gauge({
       name: 'webhook_deliveries',
       help: 'Webhook deliveries by status',
