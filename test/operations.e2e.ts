@@ -152,4 +152,17 @@ describe('metrics of an API process with no worker running', () => {
     expect(Number(/^outbox_lag_seconds ([\d.]+)$/m.exec(res.text)?.[1])).toBeGreaterThanOrEqual(90);
     expect(res.text).toMatch(/^outbox_failed_events 0$/m);
   });
+
+  it('still answers a scrape when one gauge cannot be read, leaving only that gauge out', async () => {
+    await t.db.query(`ALTER TABLE scoring_queue RENAME TO scoring_queue_away`);
+    try {
+      const res = await t.http().get('/metrics');
+      expect(res.status).toBe(200);
+      expect(res.text).toMatch(/^scoring_backlog_events NaN$/im); // prom-client writes "Nan"; Prometheus parses either
+      expect(res.text).toMatch(/^outbox_backlog_events \d+$/m);
+      expect(res.text).toMatch(/process_resident_memory_bytes/);
+    } finally {
+      await t.db.query(`ALTER TABLE scoring_queue_away RENAME TO scoring_queue`);
+    }
+  });
 });
