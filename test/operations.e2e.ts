@@ -1,3 +1,4 @@
+import { ANSWERS } from '../src/openapi-responses.js';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { WorkTableVacuumCron } from '../src/infra/database/work-table-vacuum.cron.js';
 import { eventually, startTestApp, TestApp } from './support/test-app.js';
@@ -46,6 +47,8 @@ describe('operations endpoints', () => {
   it('describes the answers of the main endpoints, not only their requests', async () => {
     const doc = (await t.http().get('/docs-json')).body;
     const schemaOf = (path: string, method: string, status: string) => doc.paths[path][method].responses[status]?.content?.['application/json']?.schema;
+    // Every answer described names an operation the whole app has (a path mistyped there would go unnoticed).
+    for (const [method, path, status, schema] of ANSWERS) expect([method, path, status, schemaOf(path, method, status)]).toEqual([method, path, status, { $ref: `#/components/schemas/${schema}` }]);
     // The upsert answers 201 for a new lead and 200 for a known one: both carry the lead.
     expect(schemaOf('/api/v1/leads', 'post', '201')).toEqual({ $ref: '#/components/schemas/Lead' });
     expect(schemaOf('/api/v1/leads', 'post', '200')).toEqual({ $ref: '#/components/schemas/Lead' });
