@@ -274,6 +274,23 @@ describe('sales hand-off', () => {
     expect(enrollment).toEqual({ status: 'converted', exit_reason: 'goal' });
   });
 
+  it('disqualifying ends the lead\'s nurture enrollments at once, saying why', async () => {
+    const programId = await createProgram(t, {
+      name: 'Lange wacht',
+      trigger: { type: 'manual' },
+      goal: { anyOf: [{ stageAtLeast: 'sql' }] },
+      steps: [
+        { id: 'rest', type: 'wait', duration: 'P30D', next: 'end' },
+        { id: 'end', type: 'exit' },
+      ],
+    });
+    const { leadId, handoffId } = await quoteRequest('olaf@concurrent.example.be');
+    await t.api('post', `/api/v1/programs/${programId}/enrollments`).send({ leadId }).expect(201);
+    await t.api('post', `/api/v1/handoffs/${handoffId}/reject`, salesKey).send({ reason: 'bad_fit', disqualify: true }).expect(200);
+    const [enrollment] = await t.db.query(`SELECT status, exit_reason FROM enrollments WHERE program_id = $1 AND lead_id = $2`, [programId, leadId]);
+    expect(enrollment).toEqual({ status: 'exited', exit_reason: 'disqualified' });
+  });
+
   it('refuses a reason sales did not choose from the list, naming the field, and an unknown hand-off with 404', async () => {
     const { handoffId } = await quoteRequest('marc@dakwerken.example.be');
     const bad = await t.api('post', `/api/v1/handoffs/${handoffId}/reject`, salesKey).send({ reason: 'too_expensive' });

@@ -189,6 +189,8 @@ function signalFor(
   }
   const optedOut = facts.human.some((ev) => ev.type === 'unsubscribed') ? 'unsubscribed' : consent === 'withdrawn' ? 'consent_withdrawn' : null;
   if (optedOut) return { id: e.id, kind: 'exit', reason: optedOut, stepId: e.stepId, visit: e.visit, matched: {} };
+  // Disqualified (by sales) is never nurtured again: end it now, not at its next step, which may be weeks away.
+  if (activity.stageAfter === 'disqualified') return { id: e.id, kind: 'exit', reason: 'disqualified', stepId: e.stepId, visit: e.visit, matched: {} };
   const waiting = e.waitingFor;
   if (waiting?.kind !== 'event' || waiting.matchedAt) return null;
   const since = Date.parse(waiting.since);
