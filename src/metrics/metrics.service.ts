@@ -45,138 +45,106 @@ export class MetricsService implements OnModuleDestroy {
       (fields) => this.logger.warn(fields, 'a metric could not be read; left out of this scrape'),
       30_000,
     );
-    const readable = (collect: (this: Gauge) => Promise<void>) =>
-      async function (this: Gauge): Promise<void> {
-        try {
-          await collect.call(this);
-        } catch (err) {
-          this.reset();
-          if ((this as unknown as { labelNames: string[] }).labelNames.length === 0) this.set(NaN);
-          failures.report({ metric: (this as unknown as { name: string }).name, err: (err as Error).message });
-        }
-      };
+    const registry = this.registry;
+    /** A gauge read at each scrape by `read`, which sets its values; one that fails is left out of that scrape. */
+    const gauge = (name: string, help: string, read: (g: Gauge) => Promise<void>, labelNames: string[] = []) =>
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers: [registry],
+        async collect(this: Gauge) {
+          try {
+            await read(this);
+          } catch (err) {
+            this.reset();
+            if (labelNames.length === 0) this.set(NaN);
+            failures.report({ metric: name, err: (err as Error).message });
+          }
+        },
+      });
+    const sql = this.db;
+    /** A gauge holding the one number (column `v`) a query answers. */
+    const sqlGauge = (name: string, help: string, query: string, params: unknown[] = []) =>
+      gauge(name, help, async (g) => {
+        const [r]: { v: number }[] = await sql.query(query, params);
+        g.set(Math.max(0, Number(r.v)));
+      });
+    /** A gauge of counts by status (`status`, `n`), starting afresh at each scrape. */
+    const statusGauge = (name: string, help: string, query: string) =>
+      gauge(
+        name,
+        help,
+        async (g) => {
+          const rows: { status: string; n: number }[] = await sql.query(query);
+          g.reset();
+          for (const r of rows) g.set({ status: r.status }, r.n);
+        },
+        ['status'],
+      );
+
     const queues = [scoring, email, programs, webhooks];
-    new Gauge({
-      name: 'queue_jobs',
-      help: 'Jobs in each BullMQ queue by state',
-      labelNames: ['queue', 'state'],
-      registers: [this.registry],
-      collect: readable(async function (this: Gauge) {
+    gauge(
+      'queue_jobs',
+      'Jobs in each BullMQ queue by state',
+      async (g) => {
         for (const q of queues) {
           const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed');
-          for (const [state, n] of Object.entries(counts)) this.set({ queue: q.name, state }, n);
+          for (const [state, n] of Object.entries(counts)) g.set({ queue: q.name, state }, n);
         }
-      }),
-    });
+      },
+      ['queue', 'state'],
+    );
     const hitStream = hitStreamKey(config);
     const redis = (this.redis = trackingRedis(
       config,
       { lazyConnect: true, maxRetriesPerRequest: 1 },
       { logger: this.logger, what: 'metrics', intervalMs: 60_000 },
     ));
-    new Gauge({
-      name: 'tracking_buffer_hits',
-      help: 'Opens and clicks answered but not yet stored in PostgreSQL (the Redis buffer)',
-      registers: [this.registry],
-      collect: readable(async function (this: Gauge) {
-        this.set(await redis.xlen(hitStream));
-      }),
+    gauge('tracking_buffer_hits', 'Opens and clicks answered but not yet stored in PostgreSQL (the Redis buffer)', async (g) => {
+      g.set(await redis.xlen(hitStream));
     });
-    new Gauge({
-      name: 'tracking_storing_lag_seconds',
-      help: 'How long the oldest open or click not yet stored in PostgreSQL has waited; above TRACKING_BUFFER_MAX_LAG_MS the API holds its answers',
-      registers: [this.registry],
-      collect: readable(async function (this: Gauge) {
-        this.set(Number(await redis.eval(STORING_LAG, 1, hitStream)) / 1000);
-      }),
-    });
-    const sql = this.db;
-    new Gauge({
-      name: 'scoring_backlog_events',
-      help: 'Accepted events not yet scored',
-      registers: [this.registry],
-      collect: readable(async function (this: Gauge) {
-        const [r] = await sql.query(`SELECT count(*)::int AS n FROM scoring_queue`);
-        this.set(r.n);
-      }),
-    });
-    new Gauge({
-      name: 'scoring_lag_seconds',
-      help: 'Age of the oldest event waiting to be scored (tracked opens and clicks wait out the scanner-burst window first, 2.5 s by default)',
-      registers: [this.registry],
-      collect: readable(async function (this: Gauge) {
-        const [r] = await sql.query(`SELECT coalesce(extract(epoch FROM now() - min(enqueued_at)), 0)::float8 AS lag FROM scoring_queue`);
-        this.set(r.lag);
-      }),
-    });
-    new Gauge({
-      name: 'emails',
-      help: 'Email messages by status (sent, failed, held, suppressed, queued, sending)',
-      labelNames: ['status'],
-      registers: [this.registry],
-      collect: readable(async function (this: Gauge) {
-        const rows: { status: string; n: number }[] = await sql.query(`SELECT status, count(*)::int AS n FROM email_messages GROUP BY status`);
-        this.reset();
-        for (const r of rows) this.set({ status: r.status }, r.n);
-      }),
-    });
-    new Gauge({
-      name: 'program_scheduler_lag_seconds',
-      help: 'How late the most overdue active enrollment step is',
-      registers: [this.registry],
-      collect: readable(async function (this: Gauge) {
-        const [r] = await sql
-          .query(`SELECT coalesce(extract(epoch FROM now() - min(next_run_at)), 0)::float8 AS lag FROM enrollments WHERE status = 'active' AND next_run_at <= now()`)
-          .catch(() => [{ lag: 0 }]);
-        this.set(Math.max(0, r.lag));
-      }),
-    });
+    gauge(
+      'tracking_storing_lag_seconds',
+      'How long the oldest open or click not yet stored in PostgreSQL has waited; above TRACKING_BUFFER_MAX_LAG_MS the API holds its answers',
+      async (g) => {
+        g.set(Number(await redis.eval(STORING_LAG, 1, hitStream)) / 1000);
+      },
+    );
+    sqlGauge('scoring_backlog_events', 'Accepted events not yet scored', `SELECT count(*)::int AS v FROM scoring_queue`);
+    sqlGauge(
+      'scoring_lag_seconds',
+      'Age of the oldest event waiting to be scored (tracked opens and clicks wait out the scanner-burst window first, 2.5 s by default)',
+      `SELECT coalesce(extract(epoch FROM now() - min(enqueued_at)), 0)::float8 AS v FROM scoring_queue`,
+    );
+    statusGauge('emails', 'Email messages by status (sent, failed, held, suppressed, queued, sending)', `SELECT status, count(*)::int AS n FROM email_messages GROUP BY status`);
+    sqlGauge(
+      'program_scheduler_lag_seconds',
+      'How late the most overdue active enrollment step is',
+      `SELECT coalesce(extract(epoch FROM now() - min(next_run_at)), 0)::float8 AS v FROM enrollments WHERE status = 'active' AND next_run_at <= now()`,
+    );
     // Domain events wait in the outbox until a worker relays them to hand-offs and webhooks: with no worker
     // running (or one stuck), these grow while nothing else shows it.
-    const outboxMaxAttempts = config.outbox.maxAttempts;
-    new Gauge({
-      name: 'outbox_backlog_events',
-      help: 'Domain events recorded but not yet relayed to hand-offs and webhooks (not counting those given up)',
-      registers: [this.registry],
-      collect: readable(async function (this: Gauge) {
-        const [r] = await sql.query(`SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL AND attempts < $1`, [outboxMaxAttempts]);
-        this.set(r.n);
-      }),
-    });
-    new Gauge({
-      name: 'outbox_lag_seconds',
-      help: 'Age of the oldest domain event waiting to be relayed (grows when no worker is running)',
-      registers: [this.registry],
-      collect: readable(async function (this: Gauge) {
-        const [r] = await sql.query(
-          `SELECT coalesce(extract(epoch FROM now() - min(occurred_at)), 0)::float8 AS lag FROM outbox_events WHERE published_at IS NULL AND attempts < $1`,
-          [outboxMaxAttempts],
-        );
-        this.set(Math.max(0, r.lag));
-      }),
-    });
-    new Gauge({
-      name: 'outbox_failed_events',
-      help: 'Domain events the relay gave up on after OUTBOX_MAX_ATTEMPTS',
-      registers: [this.registry],
-      collect: readable(async function (this: Gauge) {
-        const [r] = await sql.query(`SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL AND attempts >= $1`, [outboxMaxAttempts]);
-        this.set(r.n);
-      }),
-    });
-    new Gauge({
-      name: 'webhook_deliveries',
-      help: 'Webhook deliveries by status',
-      labelNames: ['status'],
-      registers: [this.registry],
-      collect: readable(async function (this: Gauge) {
-        const rows: { status: string; n: number }[] = await sql
-          .query(`SELECT status, count(*)::int AS n FROM webhook_deliveries GROUP BY status`)
-          .catch(() => []);
-        this.reset();
-        for (const r of rows) this.set({ status: r.status }, r.n);
-      }),
-    });
+    const attempts = [config.outbox.maxAttempts];
+    sqlGauge(
+      'outbox_backlog_events',
+      'Domain events recorded but not yet relayed to hand-offs and webhooks (not counting those given up)',
+      `SELECT count(*)::int AS v FROM outbox_events WHERE published_at IS NULL AND attempts < $1`,
+      attempts,
+    );
+    sqlGauge(
+      'outbox_lag_seconds',
+      'Age of the oldest domain event waiting to be relayed (grows when no worker is running)',
+      `SELECT coalesce(extract(epoch FROM now() - min(occurred_at)), 0)::float8 AS v FROM outbox_events WHERE published_at IS NULL AND attempts < $1`,
+      attempts,
+    );
+    sqlGauge(
+      'outbox_failed_events',
+      'Domain events the relay gave up on after OUTBOX_MAX_ATTEMPTS',
+      `SELECT count(*)::int AS v FROM outbox_events WHERE published_at IS NULL AND attempts >= $1`,
+      attempts,
+    );
+    statusGauge('webhook_deliveries', 'Webhook deliveries by status', `SELECT status, count(*)::int AS n FROM webhook_deliveries GROUP BY status`);
   }
 
   observeHttp(method: string, route: string, status: number, seconds: number): void {
