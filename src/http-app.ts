@@ -4,12 +4,11 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as Pino } from 'pino';
-import { DomainError } from './common/domain-error.js';
 import { acceptJsonBodies, clientErrorProblem } from './common/fastify-errors.js';
-import { unsafeInputFields } from './common/json-input.js';
 import { ProblemFilter, sendProblem } from './common/problem.filter.js';
 import { PinoNestLogger } from './common/logger.js';
 import { UndeclaredInputInterceptor } from './common/undeclared-input.interceptor.js';
+import { UnsafeInputInterceptor } from './common/unsafe-input.interceptor.js';
 import { createValidationPipe } from './common/validation.js';
 import { AppConfig } from './config/app-config.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -55,19 +54,10 @@ export async function buildHttpApp(root: DynamicModule, config: AppConfig, log: 
     void reply.header('x-request-id', request.id);
     done();
   });
-  // No field anywhere may hold a NUL character or nest past MAX_JSON_DEPTH: checked once for every route, before
-  // guards, interceptors and pipes copy or serialise the input (a route that reports per item opts out).
-  fastify.addHook('preValidation', async (request, reply) => {
-    if (request.routeOptions.config?.checksOwnInput) return;
-    const errors = [...unsafeInputFields(request.params), ...unsafeInputFields(request.query), ...unsafeInputFields(request.body)];
-    if (errors.length) {
-      return sendProblem(DomainError.validation(errors, errors.map((e) => `${e.field}: ${e.message}`).join('; ')), request, reply, httpLogger);
-    }
-  });
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(createValidationPipe());
-  // Before the Idempotency-Key interceptor (a module's), after the guards: a refused request is not remembered.
-  app.useGlobalInterceptors(new UndeclaredInputInterceptor());
+  // After the guards, and after the Idempotency-Key interceptor (a module's), which remembers no request they refuse.
+  app.useGlobalInterceptors(new UnsafeInputInterceptor(), new UndeclaredInputInterceptor());
   // Exit with process.exit() once closed (not by re-raising the signal), so pino writes what it still buffers:
   // the lines logged while shutting down were lost otherwise.
   app.enableShutdownHooks([], { useProcessExit: true });

@@ -199,6 +199,8 @@ describe('API keys, validation and health over HTTP', () => {
       }
       const query = await t.api('get', '/api/v1/leads?email=%00');
       expect([query.status, fields(query)]).toEqual([422, ['email']]);
+      // Without a valid key it is 401 first, whatever the request holds.
+      expect((await t.http().post('/api/v1/leads').send({ email: 'nul@example.be', firstName: 'a\u0000b' })).status).toBe(401);
       expect(await t.db.query(`SELECT 1 FROM leads WHERE email = 'nul@example.be'`)).toEqual([]);
     });
 

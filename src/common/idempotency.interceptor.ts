@@ -6,6 +6,7 @@ import { catchError, from, mergeMap, Observable, of } from 'rxjs';
 import { DataSource } from 'typeorm';
 import type { AuthedRequest } from '../auth/auth.guard.js';
 import { canonicalJson } from './canonical-json.js';
+import { unsafeInputFields } from './json-input.js';
 import { Clock } from './clock.js';
 import { DomainError, ErrorCode } from './domain-error.js';
 
@@ -83,6 +84,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (typeof key !== 'string' || key.length < 1 || key.length > 200) {
       throw DomainError.invalidField('Idempotency-Key', 'must be 1 to 200 characters');
     }
+    // A body that is refused anyway (a NUL, or nested too deep to hash) is not remembered: UnsafeInputInterceptor,
+    // which runs after this one, answers it.
+    if (unsafeInputFields(request.body).length) return next.handle();
     const scope = `${request.principal?.keyId ?? 'anonymous'} ${request.method} ${route}`;
     const hash = createHash('sha256').update(canonicalJson(request.body ?? null)).digest('hex');
     const secretProvider = this.reflector.getAllAndOverride<Type<ReplaySecret> | undefined>(REPLAY_SECRET, [context.getHandler(), context.getClass()]);

@@ -50,13 +50,6 @@ export function unsafeInputFields(value: unknown, path = '', maxDepth = MAX_JSON
   return errors;
 }
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** The route checks its input itself (unsafeInputFields), e.g. to reject one item of a batch, not the request. */
-    checksOwnInput?: boolean;
-  }
-}
-
 /** Whether anything at or below `value` (at nesting level `depth`) holds a NUL or nests too deep. Recursion is bounded by maxDepth. */
 function isUnsafe(value: unknown, depth: number, maxDepth: number): boolean {
   if (typeof value === 'string') return value.indexOf('\u0000') !== -1;

@@ -41,8 +41,6 @@ export class EventsRoute implements OnModuleInit {
       method: 'POST',
       url: EVENTS_ROUTE,
       handler: (request, reply) => this.handle(request, reply),
-      // Each event is checked for NUL characters and nesting by parseEventInput: one bad event is rejected, not the batch.
-      config: { checksOwnInput: true },
       // Body parse errors (malformed JSON, too large, not JSON) arrive here before the handler runs.
       errorHandler: (error, request, reply) => sendProblem(error, request, reply, this.logger),
     });
