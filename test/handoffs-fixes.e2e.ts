@@ -9,7 +9,8 @@ describe('hand-off and lifecycle regressions', () => {
   const clock = new ManualClock('2026-01-05T09:00:00Z');
 
   beforeAll(async () => {
-    t = await startTestApp({ clock, env: { OUTBOX_RELAY_MS: '50' } });
+    // The SLA watch stays idle (hourly): the API must not wait for it to show a missed deadline.
+    t = await startTestApp({ clock, env: { OUTBOX_RELAY_MS: '50', SLA_SWEEP_MS: '3600000' } });
     await createRep(t, 'Anneleen');
     salesKey = await apiKey(t, 'Anneleen', 'sales');
   });
@@ -70,5 +71,24 @@ describe('hand-off and lifecycle regressions', () => {
     const h = await eventually(() => handoffFor(t, leadId));
     const view = (await t.api('get', `/api/v1/handoffs/${h.id}`, salesKey)).body;
     expect(moves({ items: view.timeline })).toEqual(['lead', 'mql']);
+  });
+
+  it('lists a pending hand-off as breached once its deadline passes, before the SLA watch has flagged it', async () => {
+    clock.set('2026-01-07T10:00:00Z'); // Wednesday 11:00 in Brussels
+    const leadId = await upsertLead(t, 'late@x.example.be');
+    await sendEvents(t, [{ leadId, type: 'quote_requested' }]);
+    const h = await eventually(() => handoffFor(t, leadId));
+    const breachedIds = async () =>
+      ((await t.api('get', '/api/v1/handoffs?status=breached', salesKey)).body.items as { id: string }[]).map((i) => i.id);
+    expect(await breachedIds()).not.toContain(h.id);
+    expect((await t.api('get', `/api/v1/handoffs/${h.id}`, salesKey)).body).toMatchObject({ slaBreached: false, breachedAt: null });
+
+    clock.advance(16 * 60_000); // past the 15 office minutes of a high-intent hand-off
+    expect(await breachedIds()).toContain(h.id);
+    expect((await t.api('get', `/api/v1/handoffs/${h.id}`, salesKey)).body).toMatchObject({ status: 'pending', slaBreached: true, breachedAt: null });
+    expect((await handoffFor(t, leadId))!.breached_at).toBeNull(); // not flagged (nor announced) by the watch yet
+
+    await t.api('post', `/api/v1/handoffs/${h.id}/accept`, salesKey).send({}).expect(200);
+    expect(await breachedIds()).not.toContain(h.id);
   });
 });

@@ -112,7 +112,11 @@ export function snapshotLocale(row: HandoffRow): string | null {
   return snapshotOf(row)?.lead.locale ?? null;
 }
 
-export function toHandoffView(row: HandoffRow, owner: OwnerFacts | null): HandoffView {
+/**
+ * The API's view of a hand-off. With `now`, a pending hand-off past its deadline reads as breached even before
+ * the SLA watch has flagged it; without, only a flagged one does (the view announced by the watch itself).
+ */
+export function toHandoffView(row: HandoffRow, owner: OwnerFacts | null, now?: Date): HandoffView {
   const s = snapshotOf(row);
   return {
     id: row.id,
@@ -131,7 +135,7 @@ export function toHandoffView(row: HandoffRow, owner: OwnerFacts | null): Handof
     owner: owner && row.owner_id === owner.id ? { id: owner.id, name: owner.name, email: owner.email } : null,
     assignedAt: iso(row.assigned_at),
     slaDueAt: row.sla_due_at.toISOString(),
-    slaBreached: row.breached_at !== null,
+    slaBreached: row.breached_at !== null || (now !== undefined && row.status === 'pending' && row.sla_due_at.getTime() <= now.getTime()),
     breachedAt: iso(row.breached_at),
     breachCount: row.breach_count,
     respondedAt: iso(row.responded_at),
@@ -158,7 +162,7 @@ export const HANDOFF_WITH_OWNER = `SELECT h.*, r.name AS owner_name, r.email AS 
 
 export type HandoffWithOwnerRow = HandoffRow & { owner_name: string | null; owner_email: string | null };
 
-export function viewWithOwner(row: HandoffWithOwnerRow): HandoffView {
+export function viewWithOwner(row: HandoffWithOwnerRow, now?: Date): HandoffView {
   const owner = row.owner_id && row.owner_name !== null ? { id: row.owner_id, name: row.owner_name, email: row.owner_email ?? '' } : null;
-  return toHandoffView(row, owner);
+  return toHandoffView(row, owner, now);
 }
