@@ -120,6 +120,22 @@ describe('SLA watch with reassignment (SLA_REASSIGN=true)', () => {
     expect(again.owner_id).toBe(first);
     await eventually(async () => receiver.accepted().length === 2);
   });
+
+  it('with nobody else to take it, a missed hand-off stays with its rep and does not count as another turn of theirs', async () => {
+    await t.db.query(`UPDATE sales_reps SET active = false WHERE name = 'Bruno'`);
+    clock.set('2026-01-05T10:00:00Z');
+    const h = await quote(t, 'solo@bouw.example.be');
+    const turns = async () => (await t.db.query(`SELECT assigned FROM sales_reps WHERE id = $1`, [h.owner_id]))[0].assigned as number;
+    const before = await turns();
+    clock.set('2026-01-05T10:16:00Z');
+    const breached = await eventually(async () => {
+      const row = await handoffFor(t, h.lead_id);
+      return row?.breached_at ? row : undefined;
+    });
+    expect(breached).toMatchObject({ owner_id: h.owner_id, breach_count: 1 });
+    expect(await turns()).toBe(before);
+    await t.db.query(`UPDATE sales_reps SET active = true WHERE name = 'Bruno'`);
+  });
 });
 
 describe('reassigning a hand-off by hand', () => {

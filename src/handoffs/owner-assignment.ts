@@ -36,7 +36,8 @@ export class OwnerAssignment {
       const others = req.notOwner ? reps.filter((r) => r.id !== req.notOwner) : reps;
       const ownerId = pickOwner(others.length ? others : reps, req.locale);
       const rep = ownerId ? reps.find((r) => r.id === ownerId)! : null;
-      if (rep) {
+      // Nobody else could take it: it stays where it is, which is not another turn of that rep's.
+      if (rep && rep.id !== req.notOwner) {
         rep.assigned += 1;
         added.set(rep.id, (added.get(rep.id) ?? 0) + 1);
       }
