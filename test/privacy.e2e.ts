@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { NurtureMailer } from '../src/email/nurture-mailer.js';
 import { emailHash, emailHashSql } from '../src/suppression/email-hash.js';
 import { signToken } from '../src/tracking/domain/tracking-token.js';
@@ -150,6 +150,75 @@ describe('privacy: export and erasure', () => {
   });
 });
 
+describe('erasure keeps the program statistics', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('counts the erased lead’s send, human open, click and unsubscribe in its step as before', async () => {
+    const templateId = randomUUID();
+    const definition = {
+      trigger: { type: 'manual' },
+      steps: [
+        { id: 'welcome', type: 'email', templateId, next: 'end' },
+        { id: 'end', type: 'exit' },
+      ],
+    };
+    const [program] = await t.db.query(
+      `INSERT INTO programs (name, status, draft, current_version, created_at, updated_at) VALUES ('Welkom', 'active', $1, 1, now(), now()) RETURNING id`,
+      [definition],
+    );
+    await t.db.query(`INSERT INTO program_versions (program_id, version, definition, published_at, published_by) VALUES ($1, 1, $2, now(), 'test')`, [
+      program.id,
+      definition,
+    ]);
+    const leads: { id: string; message: string }[] = [];
+    for (const email of ['Stats.Een@Voorbeeld.be', 'stats.twee@voorbeeld.be']) {
+      const lead = await t.api('post', '/api/v1/leads').send({ email, consent: { status: 'granted', basis: 'consent', text: 'Ja', source: 'form' } });
+      const [enrollment] = await t.db.query(
+        `INSERT INTO enrollments (program_id, program_version, lead_id, status, via, current_step_id, visits, enrolled_at, updated_at)
+         VALUES ($1, 1, $2, 'active', 'manual', 'end', '{}', now(), now()) RETURNING id`,
+        [program.id, lead.body.id],
+      );
+      const [message] = await t.db.query(
+        `INSERT INTO email_messages (idempotency_key, kind, lead_id, to_address, template_id, step_id, enrollment_id, status, sent_at)
+         VALUES ($1, 'nurture', $2, $3, $4, 'welcome', $5, 'sent', now()) RETURNING id`,
+        [randomUUID(), lead.body.id, email, templateId, enrollment.id],
+      );
+      leads.push({ id: lead.body.id, message: message.id });
+    }
+    const interaction = (i: number, kind: string, machine: boolean) =>
+      t.db.query(
+        `INSERT INTO email_interactions (message_id, lead_id, kind, machine, reason, user_agent, ip, occurred_at) VALUES ($1, $2, $3, $4, 'test', 'Mozilla/5.0', '198.51.100.7', now())`,
+        [leads[i].message, leads[i].id, kind, machine],
+      );
+    await interaction(0, 'open', false);
+    await interaction(0, 'open', true);
+    await interaction(0, 'click', false);
+    await interaction(1, 'open', true); // Apple Mail Privacy Protection: not a person
+    await t.http().post(`/u/${signToken(t.config.trackingSecret, { k: 'u', m: leads[0].message })}`).type('form').send('List-Unsubscribe=One-Click').expect(200);
+
+    const welcome = async () => {
+      const res = await t.api('get', `/api/v1/programs/${program.id}/stats`);
+      expect(res.status).toBe(200);
+      const { sent, delivered, humanOpens, clicks, unsubscribes } = res.body.steps.find((s: { stepId: string }) => s.stepId === 'welcome');
+      return { sent, delivered, humanOpens, clicks, unsubscribes };
+    };
+    const expected = { sent: 2, delivered: 2, humanOpens: 1, clicks: 1, unsubscribes: 1 };
+    expect(await welcome()).toEqual(expected);
+
+    expect((await t.api('delete', `/api/v1/leads/${leads[0].id}`)).status).toBe(204);
+    expect(await welcome()).toEqual(expected);
+    // what is kept of the unsubscribe event are the ids the statistics need, nothing about the person
+    const [event] = await t.db.query(`SELECT properties FROM events WHERE lead_id = $1 AND type = 'unsubscribed'`, [leads[0].id]);
+    expect(Object.keys(event.properties).sort()).toEqual(['enrollmentId', 'messageId', 'stepId']);
+  });
+});
+
 describe('retention', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -175,6 +244,25 @@ describe('retention', () => {
       { type: 'page_viewed', properties: {} },
       { type: 'page_viewed', properties: { url: 'https://example.be/pricing' } },
     ]);
+    expect(await t.app.get(RetentionService).run(new Date())).toEqual({ events: 0, interactions: 0 });
+  });
+
+  it('keeps of an old unsubscribe only the email and program step it came from, and is done with it after one run', async () => {
+    const { RetentionService } = await import('../src/privacy/retention.service.js');
+    const lead = await t.api('post', '/api/v1/leads').send({ email: 'oud-uit@example.be' });
+    const enrollmentId = randomUUID();
+    const [message] = await t.db.query(
+      `INSERT INTO email_messages (idempotency_key, kind, lead_id, to_address, template_id, step_id, enrollment_id, status, sent_at)
+       VALUES ($1, 'nurture', $2, 'oud-uit@example.be', $3, 'welcome', $4, 'sent', now() - interval '401 days') RETURNING id`,
+      [randomUUID(), lead.body.id, randomUUID(), enrollmentId],
+    );
+    await t.db.query(
+      `INSERT INTO events (lead_id, type, occurred_at, properties) VALUES ($1, 'unsubscribed', now() - interval '400 days', $2)`,
+      [lead.body.id, { messageId: message.id, stepId: 'welcome', enrollmentId, via: 'list-unsubscribe', note: 'oud-uit@example.be' }],
+    );
+    expect(await t.app.get(RetentionService).run(new Date())).toEqual({ events: 1, interactions: 0 });
+    const [event] = await t.db.query(`SELECT properties FROM events WHERE lead_id = $1`, [lead.body.id]);
+    expect(event.properties).toEqual({ messageId: message.id, enrollmentId, stepId: 'welcome' });
     expect(await t.app.get(RetentionService).run(new Date())).toEqual({ events: 0, interactions: 0 });
   });
 });

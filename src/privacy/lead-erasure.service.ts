@@ -4,9 +4,11 @@ import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { emailHash } from '../suppression/email-hash.js';
 import { LinkCacheBus } from '../tracking/link-cache-bus.js';
+import { anonymousEventPropertiesSql } from './anonymous-event-properties.js';
 
 /**
- * GDPR erasure: every piece of personal data about the lead goes — profile, event properties,
+ * GDPR erasure: every piece of personal data about the lead goes — profile, event properties (an
+ * unsubscribe keeps the ids of the program step it came from, see anonymousEventPropertiesSql),
  * email addresses and copies, interaction details, hand-off snapshots, webhook payloads — while
  * the anonymous skeleton stays (stage history, event types and times, points, sends), so funnels
  * and program statistics still add up. A salted hash of the address (see email-hash.ts) stays on the suppression list so it
@@ -62,7 +64,7 @@ export class LeadErasureService {
         [leadId, anonymous],
       ],
       [`UPDATE consents SET text = NULL, source = NULL WHERE lead_id = $1`, [leadId]],
-      [`UPDATE events SET properties = '{}', idempotency_key = NULL WHERE lead_id = $1`, [leadId]],
+      [`UPDATE events e SET properties = ${anonymousEventPropertiesSql('e')}, idempotency_key = NULL WHERE lead_id = $1`, [leadId]],
       [`DELETE FROM dev_mailbox WHERE message_id IN (SELECT id FROM email_messages WHERE lead_id = $1) OR lower(to_address) = lower($2)`, [leadId, email]],
       [`UPDATE email_messages SET to_address = NULL, subject = NULL, links = '[]', last_error = NULL WHERE lead_id = $1`, [leadId]],
       [`UPDATE email_interactions SET url = NULL, user_agent = NULL, ip = NULL WHERE lead_id = $1`, [leadId]],

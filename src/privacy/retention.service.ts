@@ -1,13 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { anonymousEventPropertiesSql } from './anonymous-event-properties.js';
 
 const BATCH = 10_000;
 const LOCK = 7428193;
 
 /**
  * Data retention: behaviour events older than EVENT_RETENTION_MONTHS lose their properties
- * (anonymise: type, time and points stay for aggregates) or are deleted, in batches. Interactions
+ * (anonymise: type, time and points stay for aggregates, and an unsubscribe its program step, see
+ * anonymousEventPropertiesSql) or are deleted, in batches. Interactions
  * of the same age lose their IP address and user agent. One process at a time (advisory lock).
  */
 @Injectable()
@@ -37,8 +39,10 @@ export class RetentionService {
         const sql =
           this.config.retentionMode === 'delete'
             ? `WITH doomed AS (SELECT id FROM events WHERE occurred_at < $1 LIMIT ${BATCH}), d AS (DELETE FROM events e USING doomed WHERE e.id = doomed.id RETURNING 1) SELECT count(*)::int AS n FROM d`
-            : `WITH doomed AS (SELECT id FROM events WHERE occurred_at < $1 AND properties <> '{}'::jsonb LIMIT ${BATCH}),
-                    u AS (UPDATE events e SET properties = '{}'::jsonb FROM doomed WHERE e.id = doomed.id RETURNING 1) SELECT count(*)::int AS n FROM u`;
+            : `WITH doomed AS (SELECT id FROM events e WHERE occurred_at < $1 AND properties <> '{}'::jsonb
+                                 AND properties IS DISTINCT FROM ${anonymousEventPropertiesSql('e')} LIMIT ${BATCH}),
+                    u AS (UPDATE events e SET properties = ${anonymousEventPropertiesSql('e')} FROM doomed WHERE e.id = doomed.id RETURNING 1)
+               SELECT count(*)::int AS n FROM u`;
         for (;;) {
           const [{ n }] = await runner.query(sql, [cutoff.toISOString()]);
           events += n;
