@@ -3,6 +3,7 @@ import { NurtureMailer } from '../src/email/nurture-mailer.js';
 import { emailHash, emailHashSql } from '../src/suppression/email-hash.js';
 import { signToken } from '../src/tracking/domain/tracking-token.js';
 import { eventually, startTestApp, TestApp } from './support/test-app.js';
+import { WebhookReceiver } from './webhooks-receiver.js';
 
 const BROWSER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
 
@@ -12,11 +13,18 @@ describe('privacy: export and erasure', () => {
   const name = 'Griet';
   const family = 'Janssens-Uniek';
 
+  let receiver: WebhookReceiver;
+
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ env: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', OUTBOX_RELAY_MS: '30' } });
+    receiver = await WebhookReceiver.start();
+    // the CRM hears of every hand-off, with the lead's picture
+    const hook = await t.api('post', '/api/v1/webhooks').send({ url: receiver.url(), events: ['handoff.created'], description: 'CRM' });
+    expect(hook.status).toBe(201);
   });
   afterAll(async () => {
     await t?.close();
+    await receiver?.close();
   });
 
   async function seedLead(): Promise<string> {
@@ -40,6 +48,7 @@ describe('privacy: export and erasure', () => {
       ],
     });
     await eventually(async () => (await t.api('get', `/api/v1/leads/${id}`)).body.stage === 'mql');
+    await eventually(async () => (await t.db.query(`SELECT 1 FROM webhook_deliveries WHERE status = 'delivered'`)).length > 0);
     // an email that was sent to the lead, with an open recorded
     const template = await t.api('post', '/api/v1/templates').send({
       name: 'privacy',
@@ -86,6 +95,19 @@ describe('privacy: export and erasure', () => {
     expect(exported.body.stageChanges.map((c: { to: string }) => c.to)).toContain('mql');
     expect(exported.body.emails[0]).toMatchObject({ to: email, status: 'sent' });
     expect(exported.body.emails[0].interactions[0]).toMatchObject({ kind: 'open', userAgent: 'Mozilla/5.0 (Griet)' });
+    // what was shared about the lead: the hand-off's picture for sales, and the webhook that carried it to the CRM
+    expect(exported.body.handoffs).toEqual([
+      expect.objectContaining({ reason: 'high_intent_event', sharedWithSales: expect.objectContaining({ lead: expect.objectContaining({ lastName: family }) }) }),
+    ]);
+    expect(exported.body.webhookDeliveries).toEqual([
+      expect.objectContaining({
+        eventType: 'handoff.created',
+        recipientUrl: receiver.url(),
+        recipient: 'CRM',
+        status: 'delivered',
+        body: receiver.accepted('handoff.created')[0].body,
+      }),
+    ]);
     expect(await tablesMentioning(family)).not.toEqual([]);
 
     // The personalised link redirects, and the API keeps its target in memory from now on.

@@ -10,7 +10,10 @@ export const LEAD_ENROLLMENTS_SQL = `SELECT id, program_id AS "programId", progr
          enrolled_at AS "enrolledAt", finished_at AS "finishedAt"
     FROM enrollments WHERE lead_id = $1 AND ${ANY_STATUS_SQL} ORDER BY enrolled_at`;
 
-/** GDPR export: everything stored about one lead, as JSON. */
+/**
+ * GDPR export: everything stored about one lead, as JSON — including what was shared about them: the picture
+ * each hand-off gave sales (`sharedWithSales`) and every webhook delivery about them, with its recipient and body.
+ */
 @Injectable()
 export class LeadExportService {
   constructor(
@@ -24,7 +27,7 @@ export class LeadExportService {
       throw err instanceof DomainError ? err : DomainError.notFound('Lead', leadId);
     });
     const q = (sql: string) => this.db.query(sql, [leadId]);
-    const [consents, events, scoreLedger, stageChanges, emails, interactions, enrollments, handoffs, suppressions] = await Promise.all([
+    const [consents, events, scoreLedger, stageChanges, emails, interactions, enrollments, handoffs, suppressions, bounces, webhookDeliveries] = await Promise.all([
       q(`SELECT status, basis, text, source, captured_at AS "capturedAt", recorded_at AS "recordedAt" FROM consents WHERE lead_id = $1 ORDER BY captured_at`),
       q(`SELECT id, type, occurred_at AS "occurredAt", received_at AS "receivedAt", properties, machine FROM events WHERE lead_id = $1 ORDER BY occurred_at`),
       q(`SELECT rule_id AS "ruleId", description, event_id AS "eventId", points, model_version AS "modelVersion", occurred_at AS "occurredAt"
@@ -36,9 +39,19 @@ export class LeadExportService {
       q(`SELECT message_id AS "messageId", kind, link_index AS "linkIndex", url, machine, reason, user_agent AS "userAgent", ip, occurred_at AS "occurredAt"
            FROM email_interactions WHERE lead_id = $1 ORDER BY occurred_at`),
       q(LEAD_ENROLLMENTS_SQL),
-      q(`SELECT id, status, priority, reason, owner_id AS "ownerId", sla_due_at AS "slaDueAt", responded_at AS "respondedAt", note,
-                reject_reason AS "rejectReason", value, currency, created_at AS "createdAt" FROM handoffs WHERE lead_id = $1 ORDER BY created_at`),
+      q(`SELECT id, status, priority, reason, trigger_event_type AS "triggerEventType", program_id AS "programId", owner_id AS "ownerId",
+                assigned_at AS "assignedAt", sla_due_at AS "slaDueAt", breached_at AS "breachedAt", breach_count AS "breachCount",
+                responded_at AS "respondedAt", responded_by AS "respondedBy", note, reject_reason AS "rejectReason", outcome_at AS "outcomeAt",
+                value, currency, created_at AS "createdAt", snapshot AS "sharedWithSales"
+           FROM handoffs WHERE lead_id = $1 ORDER BY created_at`),
       q(`SELECT reason, source, created_at AS "createdAt" FROM suppressions WHERE lead_id = $1`),
+      q(`SELECT message_id AS "messageId", type, reason, received_at AS "receivedAt" FROM email_bounces WHERE lead_id = $1 ORDER BY received_at`),
+      // What was sent about the lead to other systems (sales tools, CRMs), to whom, and the body sent.
+      q(`SELECT d.id, d.subscription_id AS "webhookId", s.url AS "recipientUrl", s.description AS "recipient", d.event_type AS "eventType",
+                d.status, d.attempts, d.delivered_at AS "deliveredAt", d.created_at AS "createdAt",
+                d.occurred_at AS "occurredAt", d.payload AS data
+           FROM outbox_events o JOIN webhook_deliveries d ON d.outbox_event_id = o.id JOIN webhook_subscriptions s ON s.id = d.subscription_id
+          WHERE o.lead_id = $1 ORDER BY d.created_at, d.id`),
     ]);
     const byMessage = new Map<string, unknown[]>();
     for (const i of interactions as { messageId: string }[]) {
@@ -57,6 +70,12 @@ export class LeadExportService {
       enrollments,
       handoffs,
       suppressions,
+      bounces,
+      webhookDeliveries: (webhookDeliveries as { eventType: string; occurredAt: Date; data: unknown }[]).map(({ occurredAt, data, ...d }) => ({
+        ...d,
+        // the body as it was signed and sent
+        body: { type: d.eventType, timestamp: occurredAt.toISOString(), data },
+      })),
     };
   }
 }
