@@ -1,4 +1,6 @@
+import { EmailMessagesRepository } from '../src/email/email-messages.repository.js';
 import { NurtureMailer } from '../src/email/nurture-mailer.js';
+import { emailHash } from '../src/suppression/email-hash.js';
 import { createProgram, createTemplate } from './programs-helpers.js';
 import { GRANTED } from './support/email-fixtures.js';
 import { eventually, startTestApp, type TestApp } from './support/test-app.js';
@@ -113,5 +115,36 @@ describe('an erased lead takes no new data', () => {
       return row.status === 'queued' || row.status === 'sending' ? null : row.status;
     });
     expect(status).toBe('suppressed');
+  });
+});
+
+/** A delivery reads the message and its lead, renders, waits for the send rate, then claims: the lead may be erased in between. */
+describe('a message rendered before the erasure and claimed after it', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('is not sent, and the claim does not write the rendered address, subject or links back', async () => {
+    const email = 'Tussen.Door@Voorbeeld.be';
+    const lead = await t.api('post', '/api/v1/leads').send({ email, firstName: 'Tussendoor', consent: GRANTED });
+    const templateId = await createTemplate(t, 'race');
+    const mailer = t.app.get(NurtureMailer);
+    const outcome = await t.db.transaction((m) => mailer.enqueue(m, { idempotencyKey: `race-${lead.body.id}`, leadId: lead.body.id, templateId }));
+    const messages = t.app.get(EmailMessagesRepository);
+    const pending = await messages.load(outcome.messageId!);
+    expect(pending?.lead?.email).toBe(email);
+
+    expect((await t.api('delete', `/api/v1/leads/${lead.body.id}`)).status).toBe(204);
+
+    const render = { to: email, subject: 'Dag Tussendoor', locale: 'nl', links: [{ index: 0, url: 'https://voorbeeld.be/?naam=Tussendoor' }] };
+    const claim = await messages.claim(outcome.messageId!, new Date(), emailHash(email), render);
+    expect(claim).toEqual({ status: 'suppressed', reason: expect.any(String) });
+    const [row] = await t.db.query(`SELECT status, to_address, subject, links FROM email_messages WHERE id = $1`, [outcome.messageId]);
+    expect(row).toEqual({ status: 'suppressed', to_address: null, subject: null, links: [] });
   });
 });

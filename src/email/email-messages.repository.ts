@@ -123,7 +123,8 @@ export class EmailMessagesRepository {
    * Claims a queued message (queued → sending) in one statement, so a duplicate job or a second worker gets
    * nothing, and a crash before this point leaves it queued. The same statement checks, right before sending,
    * the suppression list for the recipient (`recipientHash`), the lead's consent, that the lead still
-   * exists and that it was not disqualified (never nurtured again), and stores what was rendered. A message that must not be sent becomes 'suppressed' instead.
+   * exists and that it was not disqualified (never nurtured again), and stores what was rendered. A message that must not be sent becomes 'suppressed' instead,
+   * and keeps nothing of the render (its lead may have been erased since it was rendered).
    * Claims of deliveries in flight at the same moment share one statement (one round trip instead of one
    * per email); each row is still decided on its own, and if one id is asked for twice in the same batch
    * only the first caller gets it.
@@ -159,10 +160,12 @@ export class EmailMessagesRepository {
            status_reason = d.reason,
            sending_at = CASE WHEN d.reason IS NULL THEN d.at ELSE e.sending_at END,
            attempts = e.attempts + CASE WHEN d.reason IS NULL THEN 1 ELSE 0 END,
-           to_address = coalesce(d.to_address, e.to_address),
-           subject = coalesce(d.subject, e.subject),
-           locale = coalesce(d.locale, e.locale),
-           links = coalesce(d.links, e.links)
+           -- What was rendered is kept only for a message that goes out: one refused here may be refused because its
+           -- lead was erased after the render, which must not bring the address, subject and links back.
+           to_address = CASE WHEN d.reason IS NULL THEN coalesce(d.to_address, e.to_address) ELSE e.to_address END,
+           subject = CASE WHEN d.reason IS NULL THEN coalesce(d.subject, e.subject) ELSE e.subject END,
+           locale = CASE WHEN d.reason IS NULL THEN coalesce(d.locale, e.locale) ELSE e.locale END,
+           links = CASE WHEN d.reason IS NULL THEN coalesce(d.links, e.links) ELSE e.links END
          FROM decision d
          WHERE e.id = d.id AND e.status = 'queued'
          RETURNING e.id, e.status, e.status_reason, e.attempts
