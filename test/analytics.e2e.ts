@@ -140,6 +140,112 @@ describe('funnel and channel KPIs', () => {
   });
 });
 
+/** A small world worked out by hand: period bounds, an SLA missed and then handed to another rep, and an empty period. */
+describe('funnel figures computed by hand', () => {
+  let t: TestApp;
+  const clock = new ManualClock('2026-06-30T12:00:00Z');
+  const FROM = '2026-03-01T00:00:00.000Z';
+  const TO = '2026-04-01T00:00:00.000Z';
+  const plus = (at: string, minutes: number) => new Date(new Date(at).getTime() + minutes * 60_000).toISOString();
+
+  beforeAll(async () => {
+    t = await startTestApp({ clock });
+    const lead = async (email: string, created: string, m: { mql?: string; sql?: string; won?: string } = {}) => {
+      const [row] = await t.db.query(
+        `INSERT INTO leads (email, email_normalized, stage, channel, source, created_at, updated_at, mql_at, sql_at, customer_at)
+         VALUES ($1, $1, 'lead', 'linkedin', '{"campaign":"b2b"}', $2, $2, $3, $4, $5) RETURNING id`,
+        [email, created, m.mql ?? null, m.sql ?? null, m.won ?? null],
+      );
+      return row.id as string;
+    };
+    const handoff = async (leadId: string, created: string, due: string) => {
+      const [row] = await t.db.query(
+        `INSERT INTO handoffs (lead_id, status, priority, reason, outbox_event_id, snapshot, sla_due_at, created_at, updated_at)
+         VALUES ($1, 'pending', 'medium', 'mql_rule', gen_random_uuid(), '{}', $2, $3, $3) RETURNING id`,
+        [leadId, due, created],
+      );
+      return row.id as string;
+    };
+    // A: created on the period's first instant; MQL after 2 h, answered in 30 min (SLA 60 min), SQL after 6 h, won for 1,000 EUR.
+    const a = '2026-03-01T00:00:00.000Z';
+    const ha = await handoff(await lead('a@example.be', a, { mql: plus(a, 120), sql: plus(a, 150), won: plus(a, 3000) }), plus(a, 120), plus(a, 180));
+    await t.db.query(`UPDATE handoffs SET status = 'won', responded_at = $2, value = 1000, currency = 'EUR' WHERE id = $1`, [ha, plus(a, 150)]);
+    // B: MQL after 4 h; nobody answered within the 60 min SLA, the breach was flagged and the hand-off given to another rep
+    // with a fresh deadline (as SLA_REASSIGN and POST /handoffs/{id}/reassign do), who accepted 2 h after the hand-off.
+    const b = '2026-03-02T10:00:00.000Z';
+    const bId = await lead('b@example.be', b, { mql: plus(b, 240) });
+    const hb = await handoff(bId, plus(b, 240), plus(b, 300));
+    await t.db.query(`UPDATE handoffs SET breached_at = $2, breach_count = breach_count + 1 WHERE id = $1`, [hb, plus(b, 300)]);
+    await t.db.query(`UPDATE handoffs SET sla_due_at = $2, breached_at = NULL, assigned_at = $3 WHERE id = $1`, [hb, plus(b, 420), plus(b, 300)]);
+    await t.db.query(`UPDATE handoffs SET status = 'accepted', responded_at = $2 WHERE id = $1`, [hb, plus(b, 360)]);
+    await t.db.query(`UPDATE leads SET sql_at = $2 WHERE id = $1`, [bId, plus(b, 360)]);
+    // C: no MQL. D: created on the period's end instant, which the period leaves out.
+    await lead('c@example.be', '2026-03-15T08:00:00.000Z');
+    await lead('d@example.be', TO, { mql: plus(TO, 60) });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('counts a hand-off whose SLA was missed as missed, even when it was reassigned and then answered within the new deadline', async () => {
+    const res = await t.api('get', `/api/v1/analytics/funnel?from=${FROM}&to=${TO}`);
+    expect(res.status).toBe(200);
+    expect(res.body.groups).toHaveLength(1);
+    expect(res.body.groups[0]).toEqual({
+      key: 'linkedin',
+      leads: 3,
+      mql: 2,
+      sql: 2,
+      opportunity: 0,
+      won: 1,
+      rates: { leadToMql: 0.6667, mqlToSql: 1, sqlToOpportunity: 0, sqlToWon: 0.5, leadToWon: 0.3333 },
+      revenue: 1000,
+      currencies: ['EUR'],
+      revenuePerLead: 333.33,
+      revenuePerSql: 500,
+      medianHoursToMql: 3, // 2 h and 4 h
+      medianHoursMqlToSql: 1.25, // 30 min and 2 h
+      sla: { handoffs: 2, due: 2, answeredInTime: 1, compliance: 0.5, medianResponseMinutes: 75 },
+    });
+  });
+
+  it('counts the same per program', async () => {
+    const definition = { trigger: { type: 'manual' }, steps: [{ id: 'end', type: 'exit' }] };
+    const [p] = await t.db.query(
+      `INSERT INTO programs (name, status, draft, current_version, created_at, updated_at) VALUES ('B2B', 'active', $1, 1, now(), now()) RETURNING id`,
+      [definition],
+    );
+    await t.db.query(`INSERT INTO program_versions (program_id, version, definition, published_at, published_by) VALUES ($1, 1, $2, now(), 'test')`, [p.id, definition]);
+    await t.db.query(
+      `INSERT INTO enrollments (program_id, program_version, lead_id, status, via, current_step_id, visits, enrolled_at, updated_at, finished_at)
+       SELECT $1, 1, id, 'completed', 'manual', 'end', '{}', now(), now(), now() FROM leads`,
+      [p.id],
+    );
+    await t.app.get(ProgramFunnelRefreshCron).tick();
+    const res = await t.api('get', `/api/v1/analytics/funnel?from=${FROM}&to=${TO}&groupBy=program`);
+    expect(res.body.groups).toEqual([
+      expect.objectContaining({ key: p.id, leads: 3, mql: 2, sla: { handoffs: 2, due: 2, answeredInTime: 1, compliance: 0.5, medianResponseMinutes: 75 } }),
+    ]);
+  });
+
+  it('answers an empty period with zero counts and no rates, never NaN', async () => {
+    const res = await t.api('get', '/api/v1/analytics/funnel?from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z');
+    expect(res.status).toBe(200);
+    expect(res.body.groups).toEqual([]);
+    expect(res.body.totals).toEqual({
+      leads: 0,
+      mql: 0,
+      sql: 0,
+      opportunity: 0,
+      won: 0,
+      revenue: 0,
+      rates: { leadToMql: null, mqlToSql: null, sqlToOpportunity: null, sqlToWon: null, leadToWon: null },
+      revenuePerLead: null,
+      revenuePerSql: null,
+    });
+  });
+});
+
 /**
  * The pre-aggregated funnel (daily counts + facts kept by triggers) must answer exactly what one pass over
  * every lead answers — for any period, including partial days, and after leads are promoted, moved to
@@ -164,8 +270,8 @@ describe('pre-aggregated funnel equals a pass over every lead', () => {
     );
     const handoffs: Record<string, unknown>[] = await t.db.query(
       `WITH cohort AS (${cohort})
-       SELECT c.grp AS key, count(*)::int AS handoffs, count(*) FILTER (WHERE h.responded_at IS NOT NULL OR h.sla_due_at < $3)::int AS due,
-              count(*) FILTER (WHERE h.responded_at IS NOT NULL AND h.responded_at <= h.sla_due_at)::int AS in_time,
+       SELECT c.grp AS key, count(*)::int AS handoffs, count(*) FILTER (WHERE h.responded_at IS NOT NULL OR h.sla_due_at < $3 OR h.breach_count > 0)::int AS due,
+              count(*) FILTER (WHERE h.responded_at IS NOT NULL AND h.responded_at <= h.sla_due_at AND h.breach_count = 0)::int AS in_time,
               coalesce(sum(h.value) FILTER (WHERE h.status = 'won'), 0)::float8 AS revenue
          FROM handoffs h JOIN cohort c ON c.id = h.lead_id GROUP BY c.grp`,
       [from, to, clock.now().toISOString()],
@@ -247,6 +353,8 @@ describe('pre-aggregated funnel equals a pass over every lead', () => {
               CASE WHEN customer_at IS NOT NULL THEN 1000 END, CASE WHEN customer_at IS NOT NULL THEN 'EUR' END, created_at, created_at
          FROM leads WHERE email LIKE 'agg%' AND (mql_at IS NOT NULL OR email LIKE 'agg1%')`,
     );
+    // Some missed their SLA once and were given to another rep with a fresh deadline (the breach flag cleared, the count kept).
+    await t.db.query(`UPDATE handoffs SET breach_count = 1 WHERE lead_id IN (SELECT id FROM leads WHERE email LIKE 'agg%5@example.be')`);
   });
   afterAll(async () => {
     await t?.close();

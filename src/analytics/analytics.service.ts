@@ -13,12 +13,16 @@ const LEAD_KEY: Record<Exclude<FunnelGroup, 'program'>, string> = {
   source: 'funnel_source(source)',
 };
 
-/** Revenue and SLA figures over the hand-offs `h` of the cohort ($3 = now, for what is due), given the SQL of a hand-off's response time in seconds. */
+/**
+ * Revenue and SLA figures over the hand-offs `h` of the cohort ($3 = now, for what is due), given the SQL of a hand-off's
+ * response time in seconds. A hand-off that ever missed its SLA is due and missed, even when it was given to another rep
+ * with a fresh deadline (which clears its breach flag) and answered within that one.
+ */
 const handoffColumns = (responseSeconds: string) => `sum(h.value) FILTER (WHERE h.status = 'won')::float8 AS revenue,
                 array_agg(DISTINCT h.currency) FILTER (WHERE h.status = 'won' AND h.currency IS NOT NULL) AS currencies,
                 count(*)::int AS handoffs,
-                count(*) FILTER (WHERE h.responded_at IS NOT NULL OR h.sla_due_at < $3)::int AS due,
-                count(*) FILTER (WHERE h.responded_at IS NOT NULL AND h.responded_at <= h.sla_due_at)::int AS in_time,
+                count(*) FILTER (WHERE h.responded_at IS NOT NULL OR h.sla_due_at < $3 OR h.breach_count > 0)::int AS due,
+                count(*) FILTER (WHERE h.responded_at IS NOT NULL AND h.responded_at <= h.sla_due_at AND h.breach_count = 0)::int AS in_time,
                 percentile_cont(0.5) WITHIN GROUP (ORDER BY ${responseSeconds}) FILTER (WHERE h.responded_at IS NOT NULL) AS median_response_s`;
 
 /**
