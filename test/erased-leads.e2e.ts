@@ -147,4 +147,14 @@ describe('a message rendered before the erasure and claimed after it', () => {
     const [row] = await t.db.query(`SELECT status, to_address, subject, links FROM email_messages WHERE id = $1`, [outcome.messageId]);
     expect(row).toEqual({ status: 'suppressed', to_address: null, subject: null, links: [] });
   });
+
+  it("erasing an address with an underscore keeps other leads' idempotency records (no LIKE wildcard)", async () => {
+    const keep = await t.api('post', '/api/v1/leads').set('Idempotency-Key', 'keep-axb').send({ email: 'axb@voorbeeld.be' });
+    expect(keep.status).toBe(201);
+    const gone = await t.api('post', '/api/v1/leads').set('Idempotency-Key', 'gone-a_b').send({ email: 'a_b@voorbeeld.be' });
+    expect(gone.status).toBe(201);
+    expect((await t.api('delete', `/api/v1/leads/${gone.body.id}`)).status).toBe(204);
+    const keys = (await t.db.query(`SELECT key FROM idempotency_records WHERE key IN ('keep-axb', 'gone-a_b')`)).map((r: { key: string }) => r.key);
+    expect(keys).toEqual(['keep-axb']);
+  });
 });

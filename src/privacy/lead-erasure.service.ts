@@ -75,10 +75,11 @@ export class LeadErasureService {
       // Payloads already built for webhook receivers may carry the profile.
       [
         `UPDATE webhook_deliveries SET payload = jsonb_build_object('erased', true)
-          WHERE outbox_event_id IN (SELECT id FROM outbox_events WHERE lead_id = $1) OR payload::text LIKE '%' || $1 || '%'`,
+          WHERE outbox_event_id IN (SELECT id FROM outbox_events WHERE lead_id = $1) OR strpos(payload::text, $1::text) > 0`,
         [leadId],
       ],
-      [`DELETE FROM idempotency_records WHERE response->>'id' = $1 OR response::text ILIKE '%' || $2 || '%'`, [leadId, email]],
+      // strpos, not (I)LIKE: an address's `_` or `%` would be a wildcard and take other leads' records with it.
+      [`DELETE FROM idempotency_records WHERE response->>'id' = $1 OR strpos(lower(response::text), lower($2::text)) > 0`, [leadId, email]],
     ];
     for (const [sql, params] of statements) await m.query(sql, params);
   }
