@@ -1,5 +1,5 @@
 import { PARTIAL_SCOPE_HELPER } from './helpers.js';
-import type { MappedSource, SourceOrigin } from './mapped-source.js';
+import type { MappedSource } from './mapped-source.js';
 import { CONTENT_ELEMENTS } from './mjml-assembly.js';
 import type { TemplateProblem } from './template-error.js';
 
@@ -41,9 +41,10 @@ export function mjmlStructureProblems(source: MappedSource): TemplateProblem[] {
       problems.push({ field: at.field, line: at.line, message: `invalid MJML: ${message}` });
     }
   };
-  const where = (open: OpenElement, from: SourceOrigin) => {
+  /** Where `open` was opened, as seen from the tag at `offset` (only for a problem: originAt scans the text). */
+  const where = (open: OpenElement, offset: number) => {
     const origin = source.originAt(open.at);
-    return origin.field === from.field ? `line ${origin.line}` : `${origin.field} line ${origin.line}`;
+    return origin.field === source.originAt(offset).field ? `line ${origin.line}` : `${origin.field} line ${origin.line}`;
   };
   const lostText = (start: number, end: number): void => {
     const gap = text.slice(start, end);
@@ -67,7 +68,6 @@ export function mjmlStructureProblems(source: MappedSource): TemplateProblem[] {
       continue;
     }
     const name = rawName.toLowerCase();
-    const here = source.originAt(offset);
     if (inText()) {
       const open = top();
       if (closing && name === open.name) {
@@ -77,8 +77,8 @@ export function mjmlStructureProblems(source: MappedSource): TemplateProblem[] {
       report(
         offset,
         closing
-          ? `</${name}> does not close <${open.name}> (${where(open, here)}); close it with </${open.name}>`
-          : `<${name}> cannot be inside <${open.name}> (${where(open, here)}): it would reach the email as raw markup`,
+          ? `</${name}> does not close <${open.name}> (${where(open, offset)}); close it with </${open.name}>`
+          : `<${name}> cannot be inside <${open.name}> (${where(open, offset)}): it would reach the email as raw markup`,
       );
       return problems;
     }
@@ -94,7 +94,7 @@ export function mjmlStructureProblems(source: MappedSource): TemplateProblem[] {
     if (open.name !== name) {
       const opened = stack.some((e) => e.name === name);
       if (opened) report(open.at, `<${open.name}> is not closed before </${name}>`);
-      else report(offset, `</${name}> does not close <${open.name}> (${where(open, here)})`);
+      else report(offset, `</${name}> does not close <${open.name}> (${where(open, offset)})`);
       return problems;
     }
     stack.pop();
