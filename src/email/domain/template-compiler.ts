@@ -24,7 +24,31 @@ export interface CompileOptions {
   partials: Record<string, string>;
   /** Prefix for error fields, e.g. `variants.nl` gives `variants.nl.mjml` and `variants.nl.subject`. */
   fieldPrefix?: string;
+  /**
+   * Runs MJML on the assembled document. By default it runs in the calling thread, holding its event loop for
+   * the whole MJML call (0.2–0.8 s at the size limit); the API passes its worker threads (MjmlWorkerPool).
+   */
+  runMjml?: MjmlRunner;
 }
+
+/** The options MJML is always run with. */
+export const MJML_OPTIONS = { validationLevel: 'strict', keepComments: false, fonts: {}, ignoreIncludes: true } as const;
+export type MjmlOptions = typeof MJML_OPTIONS;
+
+/** One problem MJML's validation names, with the line in the assembled document. */
+export interface MjmlProblem {
+  line?: number;
+  message?: string;
+}
+
+/** MJML's HTML, or why it refused the document (with the validation problems, when it names any). */
+export type MjmlOutcome = { html: string } | { failure: { message: string; errors: MjmlProblem[] | null } };
+
+/**
+ * Runs MJML on a document. A refusal by MJML is an outcome ({ failure }), reported to the author; a rejected
+ * promise is a failure to run MJML at all (e.g. its thread died), which is not the template's fault.
+ */
+export type MjmlRunner = (mjml: string, options: MjmlOptions) => Promise<MjmlOutcome>;
 
 /**
  * A template version after MJML: plain, serializable strings, stored with the version.
@@ -79,7 +103,7 @@ export async function compileTemplate(variant: TemplateVariant, opts: CompileOpt
     helpers: HELPERS,
   });
   await breather();
-  const html = await compileMjml(source, field('mjml'));
+  const html = await compileMjml(source, field('mjml'), opts.runMjml ?? runMjmlHere);
   await breather();
   const structure = mjmlStructureProblems(source); // what MJML's parser silently repaired, and so lost
   if (structure.length > 0) throw new TemplateError(structure);
@@ -100,8 +124,9 @@ export async function compileTemplate(variant: TemplateVariant, opts: CompileOpt
 }
 
 /**
- * Compiling runs on the API's event loop: between its steps, requests that arrived meanwhile (open pixels,
- * click redirects) are answered, so a save holds the loop for one step at a time, not the whole compile.
+ * Compiling runs on the API's event loop (all but MJML, when `runMjml` runs it in a worker thread): between its
+ * steps, requests that arrived meanwhile (open pixels, click redirects) are answered, so a save holds the loop
+ * for one step at a time, not the whole compile.
  */
 function breather(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -117,9 +142,9 @@ function assertRenders(compiled: CompiledTemplate, field: string): void {
 }
 
 /**
- * MJML is loaded on the first compile, not with this module: compiling happens when a template version is
- * saved (in the API), while workers only render stored versions, and MJML with its dependencies holds
- * about 55 MB of memory in every process that loads it.
+ * MJML is loaded on the first compile in this thread, not with this module: workers only render stored versions,
+ * and MJML with its dependencies holds about 55 MB of memory in every thread that loads it (the API runs it in
+ * worker threads, see MjmlWorkerPool, and does not load it at all).
  */
 type Mjml2Html = typeof import('mjml');
 let mjmlModule: Promise<Mjml2Html> | undefined;
@@ -134,27 +159,32 @@ function loadMjml(): Promise<Mjml2Html> {
   return loading;
 }
 
-async function compileMjml(source: MappedSource, bodyField: string): Promise<string> {
+/** Runs MJML in this thread; mjml-worker.mjs does the same in a worker thread. */
+async function runMjmlHere(mjml: string, options: MjmlOptions): Promise<MjmlOutcome> {
   const mjml2html = await loadMjml();
   try {
-    const result = await mjml2html(source.text, {
-      validationLevel: 'strict',
-      keepComments: false,
-      fonts: {},
-      ignoreIncludes: true,
-    });
-    return result.html;
+    return { html: (await mjml2html(mjml, options)).html };
   } catch (err) {
-    const errors = (err as { errors?: { line?: number; message?: string }[] }).errors;
-    if (!Array.isArray(errors) || errors.length === 0) {
-      throw TemplateError.at(bodyField, null, `invalid MJML: ${(err as Error).message ?? String(err)}`);
-    }
-    const problems = errors.map((e) => {
-      const origin = source.originOfLine(e.line ?? 1);
-      return { field: origin.field, line: origin.line, message: `invalid MJML: ${e.message ?? 'unknown problem'}` };
-    });
-    throw new TemplateError(problems.sort((a, b) => (a.field === b.field ? a.line - b.line : 0)));
+    const failure = (err ?? {}) as { message?: unknown; errors?: unknown };
+    return {
+      failure: {
+        message: typeof failure.message === 'string' ? failure.message : String(err),
+        errors: Array.isArray(failure.errors) ? failure.errors.map((e: MjmlProblem | undefined) => ({ line: e?.line, message: e?.message })) : null,
+      },
+    };
   }
+}
+
+async function compileMjml(source: MappedSource, bodyField: string, runMjml: MjmlRunner): Promise<string> {
+  const outcome = await runMjml(source.text, MJML_OPTIONS);
+  if ('html' in outcome) return outcome.html;
+  const { message, errors } = outcome.failure;
+  if (!errors || errors.length === 0) throw TemplateError.at(bodyField, null, `invalid MJML: ${message}`);
+  const problems = errors.map((e) => {
+    const origin = source.originOfLine(e.line ?? 1);
+    return { field: origin.field, line: origin.line, message: `invalid MJML: ${e.message ?? 'unknown problem'}` };
+  });
+  throw new TemplateError(problems.sort((a, b) => (a.field === b.field ? a.line - b.line : 0)));
 }
 
 /** MJML silently drops text between elements; a dropped `{{firstName}}` must not pass unnoticed. */
