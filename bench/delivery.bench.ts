@@ -33,6 +33,7 @@ import { EmailService } from '../src/email/email.service.js';
 import { DkimSigner } from '../src/email/mime/dkim-signer.js';
 import { formatAddress } from '../src/email/mime/mime-headers.js';
 import { composeMessage, serializeMessage, type MessageParts } from '../src/email/mime/mime-message.js';
+import { MjmlWorkerPool } from '../src/email/mjml-worker-pool.js';
 import { TemplateCompilerService } from '../src/email/template-compiler.service.js';
 import { runMigrations } from '../src/infra/database/data-source.js';
 import { TrackingTokenCodec } from '../src/tracking/domain/tracking-token.js';
@@ -284,11 +285,18 @@ function largeVariant(): { subject: string; mjml: string } {
 
 async function compileLargeTemplate(env: Record<string, string>): Promise<{ id: string; compiled: CompiledTemplate; compileMs: number }> {
   const config = loadConfig(env);
-  const compiler = new TemplateCompilerService(config);
-  await compiler.compileVariant('nl', largeVariant()); // warm-up: loads the library and MJML
-  const started = performance.now();
-  const compiled = await compiler.compileVariant('nl', largeVariant());
-  const compileMs = performance.now() - started;
+  const mjml = new MjmlWorkerPool({ threads: config.templateCompileThreads });
+  const compiler = new TemplateCompilerService(config, mjml);
+  let compiled: CompiledTemplate;
+  let compileMs: number;
+  try {
+    await compiler.compileVariant('nl', largeVariant()); // warm-up: loads the library, and MJML in its thread
+    const started = performance.now();
+    compiled = await compiler.compileVariant('nl', largeVariant());
+    compileMs = performance.now() - started;
+  } finally {
+    await mjml.close();
+  }
   const ds = await new DataSource({ type: 'postgres', url: env.DATABASE_URL }).initialize();
   try {
     const [t] = await ds.query(`INSERT INTO templates (name, default_locale) VALUES ('Bench, 10 sections', 'nl') RETURNING id`);

@@ -14,6 +14,7 @@ describe('configuration', () => {
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ ADMIN_API_KEY: 'short' }, 'ADMIN_API_KEY'],
     [{ RUN_MIGRATIONS: 'sometimes' }, 'RUN_MIGRATIONS'],
+    [{ TEMPLATE_COMPILE_THREADS: '0' }, 'TEMPLATE_COMPILE_THREADS'],
   ])('refuses %p naming the variable', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

@@ -9,6 +9,7 @@ import { EmailStatsService } from './email-stats.service.js';
 import { EmailService } from './email.service.js';
 import { MessageComposer } from './message-composer.service.js';
 import { MessageRenderer } from './message-renderer.service.js';
+import { MjmlWorkerPool } from './mjml-worker-pool.js';
 import { NurtureMailer } from './nurture-mailer.js';
 import { SendRateLimiter } from './send-rate-limiter.js';
 import { TemplateCompilerService } from './template-compiler.service.js';
@@ -31,6 +32,11 @@ import { MailTransport } from './transport/mail-transport.js';
     MessageComposer,
     MessageRenderer,
     TemplateCompilerService,
+    {
+      provide: MjmlWorkerPool,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new MjmlWorkerPool({ threads: config.templateCompileThreads }),
+    },
     TemplateStore,
     SendRateLimiter,
     EmailStatsService,

@@ -1,7 +1,12 @@
 import { once } from 'node:events';
-import { MJML_OPTIONS } from './domain/template-compiler.js';
+import { loadConfig } from '../config/app-config.js';
+import { compactHtml } from './domain/compact-html.js';
+import { compileTemplate, MJML_OPTIONS, type TemplateVariant } from './domain/template-compiler.js';
+import { TemplateError } from './domain/template-error.js';
 import { MAX_MJML_CHARS } from './domain/template-limits.js';
+import { loadTemplateLibrary, type TemplateLibrary } from './domain/template-loader.js';
 import { MjmlWorkerError, MjmlWorkerPool } from './mjml-worker-pool.js';
+import { TemplateCompilerService } from './template-compiler.service.js';
 
 // Real worker threads running the real mjml-worker.mjs: nothing here is a stand-in.
 
@@ -22,6 +27,64 @@ const LARGE = document(atTheLimit().replaceAll('{{firstName}}', 'An'));
 
 /** Resolves once the event loop has gone round once more (after the callbacks already due). */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+let library: TemplateLibrary;
+beforeAll(async () => {
+  library = await loadTemplateLibrary();
+});
+
+describe('TemplateCompilerService with MJML in worker threads', () => {
+  let pool: MjmlWorkerPool;
+  let compiler: TemplateCompilerService;
+  beforeAll(() => {
+    pool = new MjmlWorkerPool({ threads: 1 });
+    compiler = new TemplateCompilerService(loadConfig({}), pool);
+  });
+  afterAll(() => pool.close());
+
+  it('compiles every starter to the same email as MJML in the calling thread', async () => {
+    for (const starter of Object.values(library.starters)) {
+      for (const [locale, variant] of Object.entries(starter.variants)) {
+        const here = await compileTemplate(variant, { layout: library.layouts[locale], partials: library.partials });
+        expect(await compiler.compileVariant(locale, variant)).toEqual({ ...here, html: compactHtml(here.html) });
+      }
+    }
+    expect(pool.runningThreads()).toHaveLength(1);
+  }, 60_000);
+
+  it("reports MJML's problems as a TemplateError naming the author's lines, as in the calling thread", async () => {
+    const variant: TemplateVariant = {
+      subject: 'Hallo',
+      mjml: '<mj-section>\n  <mj-column>\n    <mj-text colour="red">a</mj-text>\n    <mj-buton>b</mj-buton>\n  </mj-column>\n</mj-section>\n',
+    };
+    const inThread = await compiler.compileVariant('nl', variant).catch((err: unknown) => err);
+    const here = await compileTemplate(variant, { layout: library.layouts.nl, partials: library.partials, fieldPrefix: 'variants.nl' }).catch((err: unknown) => err);
+    expect(inThread).toBeInstanceOf(TemplateError);
+    expect((inThread as TemplateError).problems.map((p) => [p.field, p.line])).toEqual([
+      ['variants.nl.mjml', 3],
+      ['variants.nl.mjml', 4],
+    ]);
+    expect((inThread as TemplateError).problems).toEqual((here as TemplateError).problems);
+  });
+
+  it('keeps the event loop turning while a template at the size limit compiles', async () => {
+    const variant = { subject: 'Hallo {{firstName}}', mjml: atTheLimit() };
+    expect(variant.mjml.length).toBeGreaterThan(MAX_MJML_CHARS - 200);
+    await compiler.compileVariant('nl', variant); // the thread started, MJML loaded
+    let turns = 0;
+    let compiling = true;
+    const turn = () => {
+      turns++;
+      if (compiling) setImmediate(turn);
+    };
+    setImmediate(turn);
+    const compiled = await compiler.compileVariant('nl', variant).finally(() => (compiling = false));
+    expect(compiled.html).toContain('Hallo {{firstName}} 1<');
+    // In the calling thread MJML holds the loop for its whole run: the loop goes round only between the
+    // compiler's steps, a handful of times. In a worker thread it goes round all through MJML's run.
+    expect(turns).toBeGreaterThan(100);
+  }, 60_000);
+});
 
 describe('MjmlWorkerPool', () => {
   const pools: MjmlWorkerPool[] = [];

@@ -5,17 +5,22 @@ import { compileTemplate, unknownVariables, type CompiledTemplate, type Template
 import { TemplateError, type TemplateProblem } from './domain/template-error.js';
 import { nestingProblem, sizeProblem } from './domain/template-limits.js';
 import { loadTemplateLibrary, type TemplateLibrary } from './domain/template-loader.js';
+import { MjmlWorkerPool } from './mjml-worker-pool.js';
 
 /**
  * Compiles template versions once, when they are saved: MJML with the shared layout (in the variant's
  * language) and partials from `templates/`, Handlebars checked, variables checked against what a send
- * provides. The library is read from disk once per process.
+ * provides. The library is read from disk once per process. MJML, the step that takes long, runs in worker
+ * threads (MjmlWorkerPool), so a save does not hold the event loop that answers pixels and redirects.
  */
 @Injectable()
 export class TemplateCompilerService {
   private library?: Promise<TemplateLibrary>;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly mjml: MjmlWorkerPool,
+  ) {}
 
   /** Compiles every variant; throws one TemplateError listing every problem (field and line) of every variant. */
   async compileVariants(variants: Record<string, TemplateVariant>): Promise<Record<string, CompiledTemplate>> {
@@ -46,7 +51,12 @@ export class TemplateCompilerService {
   /** Compiles one variant with the layout of its language, and drops MJML's indentation (see compactHtml). */
   async compileVariant(locale: string, variant: TemplateVariant, fieldPrefix = `variants.${locale}`): Promise<CompiledTemplate> {
     const library = await this.loadLibrary();
-    const compiled = await compileTemplate(variant, { layout: this.layoutFor(library, locale), partials: library.partials, fieldPrefix });
+    const compiled = await compileTemplate(variant, {
+      layout: this.layoutFor(library, locale),
+      partials: library.partials,
+      fieldPrefix,
+      runMjml: (mjml, options) => this.mjml.run(mjml, options),
+    });
     return { ...compiled, html: compactHtml(compiled.html) };
   }
 

@@ -1,0 +1,56 @@
+import { jest } from '@jest/globals';
+import { once } from 'node:events';
+import { MjmlWorkerPool } from '../src/email/mjml-worker-pool.js';
+import { createTemplate, WELCOME_VARIANTS } from './support/email-fixtures.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+describe('saving templates runs MJML in worker threads of the API', () => {
+  let t: TestApp | undefined;
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('compiles a save in a thread, answers 500 (not 422) when that thread dies, saves again after, and stops its threads on shutdown', async () => {
+    t = await startTestApp({ role: 'api', env: { TEMPLATE_COMPILE_THREADS: '1' } });
+    const pool = t.app.get(MjmlWorkerPool);
+    expect(pool.runningThreads()).toEqual([]); // started by the first compile, not with the app
+
+    const id = await createTemplate(t);
+    const [thread] = pool.runningThreads();
+    expect(pool.runningThreads()).toHaveLength(1);
+    const preview = await t.api('post', `/api/v1/templates/${id}/preview`).send({ data: { firstName: 'An' }, locale: 'nl' });
+    expect(preview.status).toBe(200);
+    expect(preview.body.html).toContain('Hallo An');
+
+    // The thread dies while it compiles the next save (as if MJML crashed it): not the author's fault.
+    const run = pool.run.bind(pool);
+    jest.spyOn(pool, 'run').mockImplementationOnce((mjml, options) => {
+      const outcome = run(mjml, options);
+      setImmediate(() => void thread.terminate());
+      return outcome;
+    });
+    const failed = await t.api('post', '/api/v1/templates').send({ name: 'Tijdens een crash', variants: { nl: WELCOME_VARIANTS.nl } });
+    expect(failed.status).toBe(500);
+    expect(failed.body).toMatchObject({ type: 'urn:nurture:problem:internal' });
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM templates WHERE name = 'Tijdens een crash'`);
+    expect(n).toBe(0);
+
+    const again = await t.api('post', '/api/v1/templates').send({ name: 'Na de crash', variants: { nl: WELCOME_VARIANTS.nl } });
+    expect(again.status).toBe(201);
+    const bad = await t.api('post', '/api/v1/templates').send({
+      name: 'Kapot',
+      variants: { nl: { subject: 'Hoi', mjml: '<mj-section>\n  <mj-column>\n    <mj-txt>Hallo</mj-txt>\n  </mj-column>\n</mj-section>' } },
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors).toEqual(expect.arrayContaining([{ field: 'variants.nl.mjml', message: expect.stringMatching(/^line 3: invalid MJML/) }]));
+
+    const [replacement] = pool.runningThreads();
+    expect(replacement).not.toBe(thread);
+    const exited = once(replacement, 'exit');
+    const app = t;
+    t = undefined;
+    await app.close();
+    await exited;
+    expect(pool.runningThreads()).toEqual([]);
+  }, 60_000);
+});
