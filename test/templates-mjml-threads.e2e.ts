@@ -10,7 +10,7 @@ describe('saving templates runs MJML in worker threads of the API', () => {
     await t?.close();
   });
 
-  it('compiles a save in a thread, answers 500 (not 422) when that thread dies, saves again after, and stops its threads on shutdown', async () => {
+  it('compiles a save in a thread, answers 503 with Retry-After (not 422) when that thread dies, saves again after, and stops its threads on shutdown', async () => {
     t = await startTestApp({ role: 'api', env: { TEMPLATE_COMPILE_THREADS: '1' } });
     const pool = t.app.get(MjmlWorkerPool);
     expect(pool.runningThreads()).toEqual([]); // started by the first compile, not with the app
@@ -30,8 +30,10 @@ describe('saving templates runs MJML in worker threads of the API', () => {
       return outcome;
     });
     const failed = await t.api('post', '/api/v1/templates').send({ name: 'Tijdens een crash', variants: { nl: WELCOME_VARIANTS.nl } });
-    expect(failed.status).toBe(500);
-    expect(failed.body).toMatchObject({ type: 'urn:nurture:problem:internal' });
+    expect(failed.status).toBe(503);
+    expect(failed.headers['retry-after']).toBeDefined();
+    expect(failed.headers['content-type']).toContain('application/problem+json');
+    expect(failed.body).toMatchObject({ type: 'urn:nurture:problem:try_again', detail: expect.stringContaining('Try again') });
     const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM templates WHERE name = 'Tijdens een crash'`);
     expect(n).toBe(0);
 

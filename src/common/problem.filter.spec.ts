@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { problemOf, sendProblem } from './problem.filter.js';
-import { isUnavailable } from './unavailable.js';
+import { isUnavailable, TryAgainLater } from './unavailable.js';
 
 describe('problems for errors of the backing services', () => {
   const sys = (code: string, message = code) => Object.assign(new Error(message), { code });
@@ -59,5 +59,27 @@ describe('logging the errors answered', () => {
     expect(lines).toEqual([[{ err: 'connect ECONNREFUSED 127.0.0.1:5432', reqId: 'req-0', suppressed: 0 }, 'a backing service is unavailable']]);
     for (let i = 0; i < 3; i++) sendProblem(new TypeError('x is undefined'), request(`bug-${i}`), reply().r, logger);
     expect(lines.slice(1).map(([, msg]) => msg)).toEqual(['unhandled error', 'unhandled error', 'unhandled error']);
+  });
+});
+
+describe('a passing failure inside the service (TryAgainLater)', () => {
+  it('is answered 503 with Retry-After and its public detail, and logged every time with its message', () => {
+    const lines: [unknown, string][] = [];
+    const logger = { error: (fields: unknown, msg: string) => void lines.push([fields, msg]) };
+    const err = new TryAgainLater('the MJML thread exited (code 1) before it finished', 'Try again shortly.');
+    for (let i = 0; i < 2; i++) {
+      const sent: { status?: number; headers: Record<string, string>; body?: unknown } = { headers: {} };
+      const r = {
+        status: (code: number) => ((sent.status = code), r),
+        header: (name: string, value: string) => ((sent.headers[name] = value), r),
+        send: (body: unknown) => ((sent.body = body), r),
+      };
+      sendProblem(err, { id: `req-${i}`, url: '/api/v1/templates' } as FastifyRequest, r as unknown as FastifyReply, logger);
+      expect(sent).toMatchObject({ status: 503, headers: { 'retry-after': '5' }, body: { type: 'urn:nurture:problem:try_again', detail: 'Try again shortly.' } });
+    }
+    expect(lines).toEqual([
+      [{ err, reqId: 'req-0' }, 'unhandled error'],
+      [{ err, reqId: 'req-1' }, 'unhandled error'],
+    ]);
   });
 });

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ErrorCode, FieldError } from './domain-error.js';
 import { RepeatedLog } from './repeated-log.js';
-import { isUnavailable } from './unavailable.js';
+import { isUnavailable, TryAgainLater } from './unavailable.js';
 
 const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.Validation]: 422,
@@ -82,6 +82,9 @@ export function problemOf(exception: unknown): Problem {
       ...(fe.statusCode === 400 ? { errors: [{ field: fe.code === 'FST_ERR_BAD_URL' ? 'url' : 'body', message: detail }] } : {}),
     };
   }
+  if (exception instanceof TryAgainLater) {
+    return { type: 'urn:nurture:problem:try_again', title: TITLE[503], status: HttpStatus.SERVICE_UNAVAILABLE, detail: exception.detail };
+  }
   if (isUnavailable(exception)) {
     return {
       type: 'urn:nurture:problem:unavailable',
@@ -116,7 +119,7 @@ const unavailableRequests = new RepeatedLog<{ logger: Pick<Logger, 'error'>; err
  */
 export function sendProblem(exception: unknown, request: FastifyRequest | undefined, reply: FastifyReply, logger: Pick<Logger, 'error'>): FastifyReply {
   const problem = problemOf(exception);
-  if (problem.status === 503) unavailableRequests.report({ logger, err: (exception as Error)?.message, reqId: request?.id });
+  if (problem.status === 503 && !(exception instanceof TryAgainLater)) unavailableRequests.report({ logger, err: (exception as Error)?.message, reqId: request?.id });
   else if (problem.status >= 500) logger.error({ err: exception, reqId: request?.id }, 'unhandled error');
   problem.instance = request?.url?.split('?')[0];
   if (problem.status === 503) void reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_S));

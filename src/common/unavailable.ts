@@ -28,3 +28,19 @@ export function isUnavailable(exception: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * A request that failed for a passing reason inside this service (a helper thread died or ran out of time), not
+ * because of what was sent nor because PostgreSQL or Redis is down: answered 503 with Retry-After and `detail`,
+ * and logged as an error with its message.
+ */
+export class TryAgainLater extends Error {
+  constructor(
+    message: string,
+    /** What the client is told (the message, for the log, may say more). */
+    readonly detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

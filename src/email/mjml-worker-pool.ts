@@ -1,5 +1,6 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { Worker } from 'node:worker_threads';
+import { TryAgainLater } from '../common/unavailable.js';
 import type { MjmlOptions, MjmlOutcome } from './domain/template-compiler.js';
 
 /** The thread's code: plain JavaScript, next to this file in src/ and in dist/ (see mjml-worker.mjs). */
@@ -14,9 +15,16 @@ export interface MjmlWorkerPoolOptions {
   timeoutMs?: number;
 }
 
-/** MJML could not be run: its thread died, took too long or was shut down. Not the template's fault (500, not 422). */
-export class MjmlWorkerError extends Error {
+/**
+ * MJML could not be run: its thread died, took too long or was shut down. Not the template's fault (not a 422):
+ * the request gets 503 with Retry-After, and the next compile gets a new thread.
+ */
+export class MjmlWorkerError extends TryAgainLater {
   override name = 'MjmlWorkerError';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'The template could not be compiled right now (its compiler stopped or took too long). Try again shortly.', options);
+  }
 }
 
 interface Job {
