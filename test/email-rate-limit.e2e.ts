@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../src/config/app-config.js';
-import { SendRateLimiter } from '../src/email/send-rate-limiter.js';
+import { LATE_TOLERANCE_MS, MAX_LATE_RETRIES, SendRateLimiter } from '../src/email/send-rate-limiter.js';
 import { clearQueues } from './support/test-app.js';
 import { redisUrl } from './support/test-env.js';
 
@@ -42,6 +42,47 @@ describe('the shared send rate', () => {
     expect(slots.map((s) => s.granted)).toEqual([true, true, true, true, true, true, false]);
     expect(slots[5].slotUs - slots[0].slotUs).toBe(5_000_000);
     expect(slots[6].waitUs).toBeGreaterThan(5_000_000);
+  });
+
+  it('gives up a slot it woke too late for and sends on a new one, so callers that overslept do not send in a bunch', async () => {
+    /** A limiter whose first `oversleeps` waits end 3 × the tolerance after their slot (as in a process that could not run). */
+    class Drowsy extends SendRateLimiter {
+      oversleeps = 0;
+      reservations = 0;
+      private overslept = 0;
+      protected override async pause(ms: number): Promise<void> {
+        await super.pause(ms);
+        if (this.oversleeps-- > 0) this.overslept += 3 * LATE_TOLERANCE_MS;
+      }
+      protected override elapsedMs(): number {
+        return super.elapsedMs() + this.overslept;
+      }
+      override reserve() {
+        this.reservations += 1;
+        return super.reserve();
+      }
+    }
+    const prefix = `t${randomBytes(4).toString('hex')}`;
+    prefixes.push(prefix);
+    const config = loadConfig({ REDIS_URL: redisUrl(), QUEUE_PREFIX: prefix, EMAIL_RATE_PER_SECOND: '10' });
+    const a = new Drowsy(config);
+    open.push(a);
+    await a.reserve(); // the next slot is 100 ms ahead: each acquire below waits for one
+
+    a.oversleeps = 2;
+    a.reservations = 0;
+    await a.acquire();
+    expect(a.reservations).toBe(3); // overslept twice: gave up two slots, sent on the third
+
+    a.oversleeps = MAX_LATE_RETRIES + 5;
+    a.reservations = 0;
+    await a.acquire();
+    expect(a.reservations).toBe(MAX_LATE_RETRIES + 1); // always late: sends anyway after giving up MAX_LATE_RETRIES slots
+
+    a.oversleeps = 0;
+    a.reservations = 0;
+    await a.acquire();
+    expect(a.reservations).toBe(1); // on time: its first slot
   });
 
   it('does nothing when there is no limit', async () => {

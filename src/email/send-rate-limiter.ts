@@ -32,6 +32,11 @@ export interface SlotReservation {
   slotUs: number;
 }
 
+/** How late after its slot a caller may still send (at most rate × this more in any window: 0.5 % of 10 s). */
+export const LATE_TOLERANCE_MS = 50;
+/** Slots a caller gives up for waking late before it sends anyway (so a starved process still sends). */
+export const MAX_LATE_RETRIES = 3;
+
 type WithReserve = Redis & { reserveEmailSlot(key: string, interval: string, horizon: string): Promise<[number, string, string]> };
 
 @Injectable()
@@ -52,17 +57,38 @@ export class SendRateLimiter implements OnApplicationShutdown {
     return this.intervalUs > 0;
   }
 
-  /** Resolves when this caller may send: at its reserved slot. Returns at once when there is no limit. */
+  /**
+   * Resolves when this caller may send: at its reserved slot. Returns at once when there is no limit.
+   *
+   * A caller that wakes more than LATE_TOLERANCE_MS after its slot (its process could not run: a busy CPU, a
+   * long GC) gives that slot up and reserves a new one, up to MAX_LATE_RETRIES times: slots are spaced 1/rate
+   * apart, but callers that all overslept would otherwise send together, and a window that starts just
+   * before such a bunch sees more than the rate. Giving up a slot only ever sends less.
+   */
   async acquire(): Promise<void> {
     if (!this.limited) return;
-    for (;;) {
+    for (let late = 0; ; ) {
+      const asked = this.elapsedMs();
       const slot = await this.reserve();
       if (slot.granted) {
-        if (slot.waitUs >= 1000) await sleep(slot.waitUs / 1000);
-        return;
+        if (slot.waitUs >= 1000) await this.pause(slot.waitUs / 1000);
+        // `asked` precedes Redis' clock reading by the round trip, so this errs towards late, by well under a ms.
+        if (this.elapsedMs() - (asked + slot.waitUs / 1000) <= LATE_TOLERANCE_MS || late >= MAX_LATE_RETRIES) return;
+        late += 1;
+        continue;
       }
-      await sleep(Math.min(1000, (slot.waitUs - this.horizonUs) / 1000 + 1));
+      await this.pause(Math.min(1000, (slot.waitUs - this.horizonUs) / 1000 + 1));
     }
+  }
+
+  /** Waits `ms`. */
+  protected pause(ms: number): Promise<void> {
+    return sleep(ms);
+  }
+
+  /** A monotonic clock in ms for measuring how late a caller woke (a method, so a test can make it oversleep). */
+  protected elapsedMs(): number {
+    return performance.now();
   }
 
   /** Reserves the next slot if it lies within the horizon. */
