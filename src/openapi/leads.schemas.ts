@@ -1,0 +1,64 @@
+import { STAGES } from '../scoring/domain/lifecycle.js';
+import { arr, bool, enumOf, int, nstr, ntime, num, nuuid, o, obj, page, str, time, uuid, type Schema } from './schema-kit.js';
+
+/** Leads, what they did and their scores (leads.service, events, score-explain.service). */
+export const LEADS_SCHEMAS: Record<string, Schema> = {
+  Lead: o({
+    id: uuid,
+    email: { type: 'string', format: 'email' },
+    firstName: nstr,
+    lastName: nstr,
+    company: nstr,
+    jobTitle: nstr,
+    phone: nstr,
+    locale: nstr,
+    timezone: nstr,
+    stage: enumOf(STAGES),
+    source: { type: 'object', description: 'First touch: channel, campaign, utm ({} when unknown)', additionalProperties: true },
+    consent: o({ status: { type: 'string', enum: ['granted', 'withdrawn', 'unknown'] }, basis: { type: 'string', enum: ['consent', 'legitimate_interest'], nullable: true }, text: nstr, source: nstr, capturedAt: ntime }),
+    qualification: { type: 'object', description: 'need, timeline, budget, authority as given', additionalProperties: true },
+    attributes: obj,
+    engagementScore: { type: 'number', description: 'After decay, rounded' },
+    fitScore: num,
+    mqlAt: ntime,
+    createdAt: time,
+    updatedAt: time,
+  }),
+  LeadPage: page('Lead'),
+  IngestResult: o({
+    accepted: int,
+    duplicates: int,
+    rejected: int,
+    items: arr(
+      o(
+        {
+          index: int,
+          status: { type: 'string', enum: ['accepted', 'duplicate', 'rejected'] },
+          eventId: { ...uuid, description: 'accepted or duplicate (the first event)' },
+          leadId: { ...uuid, description: 'accepted or duplicate' },
+          errors: { ...arr(o({ field: str, message: str })), description: 'rejected only' },
+        },
+        ['eventId', 'leadId', 'errors'],
+      ),
+    ),
+  }),
+  LeadScore: o({
+    leadId: uuid,
+    stage: enumOf(STAGES),
+    modelVersion: int,
+    at: time,
+    engagementScore: num,
+    fitScore: num,
+    mqlRule: o({
+      met: bool,
+      missing: arr(str),
+      conditions: arr(o({ id: str, met: bool, description: str, required: {}, actual: {} })),
+    }),
+    contributions: arr(o({ ruleId: str, description: str, eventId: nuuid, points: num, currentPoints: { type: 'number', description: 'after decay' }, at: time, modelVersion: int })),
+    fitContributions: arr(o({ ruleId: str, description: str, points: num })),
+  }),
+  Timeline: o({
+    items: arr(o({ kind: { type: 'string', example: 'event', description: 'event, email, stage_change, consent, …' }, id: str, at: time, data: obj })),
+    nextCursor: nstr,
+  }),
+};

@@ -1,0 +1,91 @@
+import { ENROLLMENT_STATUSES } from '../programs/dto/list-enrollments.query.js';
+import { PROGRAM_STATUSES } from '../programs/dto/list-programs.query.js';
+import { arr, bool, enumOf, int, nint, nnum, nstr, ntime, num, nuuid, o, obj, orNull, page, str, time, uuid, type Schema } from './schema-kit.js';
+
+const comparison = o({ differencePoints: num, relativeChange: nnum, z: nnum, pValue: nnum, significant: bool });
+
+/** Nurture programs, their enrollments, stats and simulation (programs.service, enrollments.service, program-stats.service). */
+export const PROGRAMS_SCHEMAS: Record<string, Schema> = {
+  Program: o(
+    {
+      id: uuid,
+      name: str,
+      status: enumOf(PROGRAM_STATUSES),
+      currentVersion: nint,
+      definition: { type: 'object', description: 'The draft definition (see the request body)', additionalProperties: true },
+      starter: nstr,
+      createdAt: time,
+      updatedAt: time,
+      archivedAt: ntime,
+      versions: arr(o({ version: int, publishedAt: time, publishedBy: str })),
+    },
+    ['versions'],
+  ),
+  ProgramPage: page('Program'),
+  Enrollment: o({
+    id: uuid,
+    programId: uuid,
+    programVersion: int,
+    leadId: uuid,
+    status: enumOf(ENROLLMENT_STATUSES),
+    exitReason: nstr,
+    via: str,
+    currentStepId: nstr,
+    stepVisit: int,
+    nextRunAt: ntime,
+    waitingFor: { type: 'object', nullable: true, additionalProperties: true },
+    variants: { type: 'object', description: 'A/B variant chosen per step', additionalProperties: { type: 'string' } },
+    enrolledAt: time,
+    finishedAt: ntime,
+  }),
+  EnrollmentPage: page('Enrollment'),
+  BulkEnrollmentResult: o({ requested: nint, enrolled: int, skipped: nint }),
+  ProgramStats: o({
+    programId: uuid,
+    enrollments: o({ total: int, active: int, completed: int, converted: int, exited: int }),
+    steps: arr(
+      o(
+        {
+          stepId: str,
+          type: nstr,
+          entered: int,
+          sent: int,
+          delivered: int,
+          humanOpens: int,
+          clicks: int,
+          unsubscribes: int,
+          goalReached: int,
+          exited: { type: 'object', description: 'Count per exit reason', additionalProperties: { type: 'integer' } },
+          variants: {
+            ...arr(
+              o({
+                variant: str,
+                templateId: nuuid,
+                subject: nstr,
+                weight: num,
+                sent: int,
+                delivered: int,
+                humanOpens: int,
+                clicks: int,
+                openRate: num,
+                clickRate: num,
+                vsControl: orNull(o({ opens: comparison, clicks: comparison })),
+              }),
+            ),
+            description: 'A/B email steps only',
+          },
+        },
+        ['variants'],
+      ),
+    ),
+  }),
+  Simulation: o({
+    programId: uuid,
+    version: { ...nint, description: 'null: the draft' },
+    from: time,
+    timezone: str,
+    timeline: arr(o({ at: time, stepId: nstr, stepType: nstr, action: str, detail: obj })),
+    outcome: o({ status: str, exitReason: nstr, at: ntime }),
+    emails: int,
+  }),
+};

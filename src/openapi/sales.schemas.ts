@@ -1,0 +1,46 @@
+import { HANDOFF_STATUSES, REJECT_REASONS } from '../handoffs/domain/index.js';
+import { HANDOFF_PRIORITIES } from '../programs/domain/program-definition.js';
+import { arr, bool, enumOf, int, nnum, nstr, ntime, num, nuuid, o, obj, orNull, page, str, time, uuid, type Schema } from './schema-kit.js';
+
+/** Hand-offs to sales (handoffs.service, handoff-snapshot.service). */
+export const SALES_SCHEMAS: Record<string, Schema> = {
+  Handoff: o({
+    id: uuid,
+    leadId: uuid,
+    status: enumOf(HANDOFF_STATUSES),
+    priority: enumOf(HANDOFF_PRIORITIES),
+    reason: str,
+    trigger: o({ eventId: nuuid, eventType: nstr, programId: nuuid, enrollmentId: nuuid, stepId: nstr }),
+    ownerId: nuuid,
+    owner: orNull(o({ id: uuid, name: str, email: str })),
+    assignedAt: ntime,
+    slaDueAt: time,
+    slaBreached: bool,
+    breachedAt: ntime,
+    breachCount: int,
+    respondedAt: ntime,
+    respondedBy: nstr,
+    note: nstr,
+    rejectReason: enumOf(REJECT_REASONS, { nullable: true }),
+    outcomeAt: ntime,
+    value: nnum,
+    currency: nstr,
+    createdAt: time,
+    updatedAt: time,
+    lead: { type: 'object', nullable: true, description: 'The lead at hand-off time; null once erased', additionalProperties: true },
+    source: obj,
+    channel: nstr,
+    qualification: obj,
+    score: orNull(
+      o({
+        engagementScore: num,
+        fitScore: num,
+        mqlRule: o({ met: bool, missing: arr(str) }),
+        reasons: arr(o({ description: str, points: num, currentPoints: num, at: time, eventId: nuuid })),
+      }),
+    ),
+    timeline: arr(o({ kind: str, at: time, data: obj })),
+    snapshotAt: ntime,
+  }),
+  HandoffPage: page('Handoff'),
+};
