@@ -22,6 +22,11 @@ export const ANSWERS: [string, string, string, string, string][] = [
   ['put', '/api/v1/templates/{id}', '200', 'Template', 'The template with its new version'],
   ['post', '/api/v1/templates/{id}/preview', '200', 'TemplatePreview', 'Rendered subject, HTML and text'],
   ['post', '/api/v1/templates/{id}/test-send', '202', 'TestSendResult', 'Queued for delivery'],
+  ['get', '/api/v1/suppressions', '200', 'SuppressionPage', 'Suppressed addresses, newest first'],
+  ['post', '/api/v1/suppressions', '201', 'Suppression', 'Added'],
+  ['post', '/api/v1/suppressions', '200', 'Suppression', 'Already suppressed: the existing entry'],
+  ['post', '/api/v1/email/bounces', '201', 'Bounce', 'Recorded; a hard bounce or a complaint also suppresses the address'],
+  ['post', '/api/v1/email/unsubscribes', '200', 'MailtoUnsubscribe', 'The recipient of the message the token names is opted out (again: no change)'],
   ['post', '/api/v1/programs', '201', 'Program', 'The draft'],
   ['get', '/api/v1/programs', '200', 'ProgramPage', 'A page of programs'],
   ['get', '/api/v1/programs/{id}', '200', 'Program', 'The program'],
@@ -48,6 +53,11 @@ export const ANSWERS: [string, string, string, string, string][] = [
   ['get', '/api/v1/api-keys', '200', 'ApiKeyPage', 'The keys (never the keys themselves)'],
 ];
 
+/** [method, path, status, description] of problem answers particular to an operation (besides the common ones below). */
+export const PROBLEM_ANSWERS: [string, string, string, string][] = [
+  ['post', '/api/v1/email/bounces', '404', 'messageId names no email message'],
+];
+
 /** Common problem answers of every /api/ operation (application/problem+json). */
 const PROBLEMS: Record<string, string> = {
   '401': 'No or unknown API key',
@@ -66,6 +76,10 @@ export function addResponseSchemas(document: OpenAPIObject): void {
     op.responses[status] = json(ref(schema), description);
   }
   const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
+  for (const [method, path, status, description] of PROBLEM_ANSWERS) {
+    const op = (document.paths[path] as Record<string, { responses: Record<string, unknown> }> | undefined)?.[method];
+    if (op) op.responses[status] = problem(description);
+  }
   for (const [path, ops] of Object.entries(document.paths)) {
     if (!path.startsWith('/api/')) continue;
     for (const [method, op] of Object.entries(ops as Record<string, { responses?: Record<string, unknown> }>)) {

@@ -4,6 +4,7 @@ import { OPERATIONS_SCHEMAS } from './openapi/operations.schemas.js';
 import { PROGRAMS_SCHEMAS } from './openapi/programs.schemas.js';
 import { SALES_SCHEMAS } from './openapi/sales.schemas.js';
 import type { Schema } from './openapi/schema-kit.js';
+import { SUPPRESSION_SCHEMAS } from './openapi/suppression.schemas.js';
 import { TEMPLATES_SCHEMAS } from './openapi/templates.schemas.js';
 import { WEBHOOKS_SCHEMAS } from './openapi/webhooks.schemas.js';
 
@@ -19,6 +20,7 @@ export const RESPONSE_SCHEMAS: Record<string, Schema> = {
   ...OPERATIONS_SCHEMAS,
   ...LEADS_SCHEMAS,
   ...TEMPLATES_SCHEMAS,
+  ...SUPPRESSION_SCHEMAS,
   ...PROGRAMS_SCHEMAS,
   ...SALES_SCHEMAS,
   ...WEBHOOKS_SCHEMAS,

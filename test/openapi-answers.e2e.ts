@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { HELD_REASON } from '../src/email/email-messages.repository.js';
 import { signToken } from '../src/tracking/domain/tracking-token.js';
+import { upsertLead } from './handoffs-helpers.js';
 import { OpenApiAnswers } from './support/openapi-answers.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -47,5 +48,41 @@ describe('answers match the OpenAPI document', () => {
     expect(doc.problems({ ...res, body: { items: [{ id: 1 }], nextCursor: null } } as Response, 'get', '/api/v1/leads')).not.toEqual([]);
     expect(doc.problems({ ...res, status: 299 } as Response, 'get', '/api/v1/leads')).toEqual([expect.stringContaining('does not document status 299')]);
     expect(doc.problems(res, 'get', '/api/v1/leads')).toEqual([]);
+  });
+
+  describe('suppressions, bounces and complaints', () => {
+    it('lists, adds by hand (201, then 200 when already there) and filters the suppression list', async () => {
+      await upsertLead(t, 'known-suppressed@example.be');
+      const added = await call('post', '/api/v1/suppressions', '/api/v1/suppressions', { email: 'known-suppressed@example.be', reason: 'manual' }, 201);
+      expect(added.body).toMatchObject({ email: 'known-suppressed@example.be', reason: 'manual', leadId: expect.any(String) });
+      const stranger = await call('post', '/api/v1/suppressions', '/api/v1/suppressions', { email: 'stranger@example.be', reason: 'manual' }, 201);
+      expect(stranger.body).toMatchObject({ email: null, leadId: null });
+      await call('post', '/api/v1/suppressions', '/api/v1/suppressions', { email: 'stranger@example.be', reason: 'manual' }, 200);
+      const list = await call('get', '/api/v1/suppressions?limit=1', '/api/v1/suppressions', undefined, 200);
+      expect(list.body.nextCursor).toEqual(expect.any(String));
+      await call('get', '/api/v1/suppressions?reason=manual&email=stranger@example.be', '/api/v1/suppressions', undefined, 200);
+      await call('post', '/api/v1/suppressions', '/api/v1/suppressions', { email: 'not-an-address', reason: 'manual' }, 422);
+    });
+
+    it('takes hard and soft bounces and complaints from the relay, by address or by message', async () => {
+      const leadId = await upsertLead(t, 'bouncing@example.be');
+      const hard = await call('post', '/api/v1/email/bounces', '/api/v1/email/bounces', { email: 'bouncing@example.be', type: 'hard', reason: '550 5.1.1' }, 201);
+      expect(hard.body).toMatchObject({ type: 'hard', leadId, messageId: null, suppressed: true });
+      const soft = await call('post', '/api/v1/email/bounces', '/api/v1/email/bounces', { email: 'nobody-known@example.be', type: 'soft' }, 201);
+      expect(soft.body).toMatchObject({ leadId: null, suppressed: false });
+      const complainer = await upsertLead(t, 'complainer@example.be');
+      const messageId = await sentMessage(complainer);
+      const complaint = await call('post', '/api/v1/email/bounces', '/api/v1/email/bounces', { messageId, type: 'complaint' }, 201);
+      expect(complaint.body).toMatchObject({ type: 'complaint', messageId, leadId: complainer, suppressed: true });
+      await call('post', '/api/v1/email/bounces', '/api/v1/email/bounces', { messageId: randomUUID(), type: 'hard' }, 404);
+      await call('post', '/api/v1/email/bounces', '/api/v1/email/bounces', { type: 'hard' }, 422);
+    });
+
+    it('opts out the recipient named by the token of an unsubscribe email passed on by the relay', async () => {
+      const messageId = await sentMessage(await upsertLead(t, 'mailto-unsubscribe@example.be'));
+      const res = await call('post', '/api/v1/email/unsubscribes', '/api/v1/email/unsubscribes', { subject: `Re: unsubscribe:${unsubscribeToken(messageId)}` }, 200);
+      expect(res.body).toEqual({ unsubscribed: true, messageId, email: 'mailto-unsubscribe@example.be' });
+      await call('post', '/api/v1/email/unsubscribes', '/api/v1/email/unsubscribes', { subject: 'hello' }, 422);
+    });
   });
 });

@@ -1,0 +1,29 @@
+import { BOUNCE_TYPES } from '../suppression/dto/report-bounce.dto.js';
+import { SUPPRESSION_REASONS } from '../suppression/suppression.types.js';
+import { bool, enumOf, nstr, nuuid, o, page, time, uuid, type Schema } from './schema-kit.js';
+
+/** The suppression list, bounce and complaint intake, unsubscribes by email (suppression-list.service, bounce-intake.service, inbound-unsubscribes.controller). */
+export const SUPPRESSION_SCHEMAS: Record<string, Schema> = {
+  Suppression: o({
+    emailHash: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'Salted SHA-256 of the normalised address, hex: the list keeps no address' },
+    email: { type: 'string', format: 'email', nullable: true, description: "The linked lead's address; null when no lead has it (or it was erased)" },
+    leadId: nuuid,
+    reason: enumOf(SUPPRESSION_REASONS),
+    source: { ...nstr, example: 'api-key:ops', description: 'Who or what suppressed it (api-key:…, relay:hard, list-unsubscribe, …)' },
+    createdAt: time,
+  }),
+  SuppressionPage: page('Suppression'),
+  Bounce: o({
+    id: uuid,
+    type: enumOf(BOUNCE_TYPES),
+    messageId: { ...nuuid, description: 'The message reported, when the report named one' },
+    leadId: { ...nuuid, description: 'The lead the message or address belongs to, when known' },
+    suppressed: { type: 'boolean', description: 'The address is on the suppression list now (hard bounces and complaints)' },
+    receivedAt: time,
+  }),
+  MailtoUnsubscribe: o({
+    unsubscribed: { ...bool, enum: [true] },
+    messageId: { ...uuid, description: 'The message whose token the subject carried' },
+    email: { ...nstr, description: 'The address opted out' },
+  }),
+};
