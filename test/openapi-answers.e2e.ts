@@ -85,4 +85,22 @@ describe('answers match the OpenAPI document', () => {
       await call('post', '/api/v1/email/unsubscribes', '/api/v1/email/unsubscribes', { subject: 'hello' }, 422);
     });
   });
+
+  describe('the public unsubscribe page', () => {
+    const page = async (method: 'get' | 'post', token: string, form?: Record<string, string>): Promise<Response> => {
+      const req = t.http()[method](`/u/${token}`);
+      const res = form ? await req.type('form').send(form) : await req;
+      doc.expect(res, method, '/u/{token}');
+      return res;
+    };
+
+    it('shows the confirm page, unsubscribes on the one-click POST and the form, and answers a bad token with a page too', async () => {
+      const token = unsubscribeToken(await sentMessage(await upsertLead(t, 'page-unsubscribe@example.be')));
+      expect((await page('get', token)).status).toBe(200);
+      expect((await page('post', token, { 'List-Unsubscribe': 'One-Click' })).status).toBe(200);
+      expect((await page('post', token, { confirm: 'yes' })).status).toBe(200);
+      expect((await page('get', 'nonsense')).status).toBe(404);
+      expect((await page('post', 'nonsense', { 'List-Unsubscribe': 'One-Click' })).status).toBe(404);
+    });
+  });
 });
