@@ -1,4 +1,5 @@
 import { ANALYTICS_SCHEMAS } from './openapi/analytics.schemas.js';
+import { EMAIL_SCHEMAS } from './openapi/email.schemas.js';
 import { LEADS_SCHEMAS } from './openapi/leads.schemas.js';
 import { OPERATIONS_SCHEMAS } from './openapi/operations.schemas.js';
 import { PROGRAMS_SCHEMAS } from './openapi/programs.schemas.js';
@@ -20,6 +21,7 @@ export const RESPONSE_SCHEMAS: Record<string, Schema> = {
   ...OPERATIONS_SCHEMAS,
   ...LEADS_SCHEMAS,
   ...TEMPLATES_SCHEMAS,
+  ...EMAIL_SCHEMAS,
   ...SUPPRESSION_SCHEMAS,
   ...PROGRAMS_SCHEMAS,
   ...SALES_SCHEMAS,

@@ -103,4 +103,18 @@ describe('answers match the OpenAPI document', () => {
       expect((await page('post', 'nonsense', { 'List-Unsubscribe': 'One-Click' })).status).toBe(404);
     });
   });
+
+  describe('email delivery records', () => {
+    it('shows message counts, one message, and releases a held one', async () => {
+      const leadId = await upsertLead(t, 'held@example.be');
+      const held = await sentMessage(leadId, 'held');
+      const stats = await call('get', '/api/v1/email/stats', '/api/v1/email/stats', undefined, 200);
+      expect(stats.body.heldAfterCrash).toBeGreaterThanOrEqual(1);
+      const message = await call('get', `/api/v1/email/messages/${held}`, '/api/v1/email/messages/{id}', undefined, 200);
+      expect(message.body).toMatchObject({ id: held, status: 'held', statusReason: HELD_REASON, leadId });
+      await call('post', `/api/v1/email/messages/${held}/release`, '/api/v1/email/messages/{id}/release', undefined, 202);
+      await call('post', `/api/v1/email/messages/${await sentMessage(leadId)}/release`, '/api/v1/email/messages/{id}/release', undefined, 409);
+      await call('get', `/api/v1/email/messages/${randomUUID()}`, '/api/v1/email/messages/{id}', undefined, 404);
+    });
+  });
 });

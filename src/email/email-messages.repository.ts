@@ -11,12 +11,18 @@ import { intentParams, leadIntentSql } from '../scoring/lead-intent.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
 import { leadSnapshotFromRow, type LeadSnapshot } from './template-data.js';
 
-export type MessageStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'suppressed' | 'held';
+/** Where a message is in delivery (the email_messages.status check constraint). */
+export const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'failed', 'suppressed', 'held'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+/** A nurture email to a lead, or a test send of a template to any address (the email_messages.kind check constraint). */
+export const MESSAGE_KINDS = ['nurture', 'test'] as const;
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
 /** A queued message as read before sending, with its lead and any reason not to mail them. */
 export interface PendingMessage {
   id: string;
-  kind: 'nurture' | 'test';
+  kind: MessageKind;
   toAddress: string | null;
   templateId: string;
   templateVersion: number;

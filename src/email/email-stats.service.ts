@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DomainError } from '../common/domain-error.js';
-import { HELD_REASON, type MessageStatus } from './email-messages.repository.js';
-
-const STATUSES: MessageStatus[] = ['queued', 'sending', 'sent', 'failed', 'suppressed', 'held'];
+import { HELD_REASON, MESSAGE_STATUSES, type MessageKind, type MessageStatus } from './email-messages.repository.js';
 
 export interface EmailStats {
   messages: Record<MessageStatus, number>;
@@ -15,7 +13,7 @@ export interface EmailStats {
 
 export interface EmailMessageView {
   id: string;
-  kind: string;
+  kind: MessageKind;
   leadId: string | null;
   to: string | null;
   templateId: string | null;
@@ -46,7 +44,7 @@ export class EmailStatsService {
        FROM email_messages GROUP BY status`,
     );
     const [oldest] = await this.db.query(`SELECT min(next_attempt_at) AS at FROM email_messages WHERE status = 'queued'`);
-    const messages = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<MessageStatus, number>;
+    const messages = Object.fromEntries(MESSAGE_STATUSES.map((s) => [s, 0])) as Record<MessageStatus, number>;
     for (const r of rows) messages[r.status] = r.n;
     return {
       messages,
