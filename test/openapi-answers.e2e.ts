@@ -117,4 +117,16 @@ describe('answers match the OpenAPI document', () => {
       await call('get', `/api/v1/email/messages/${randomUUID()}`, '/api/v1/email/messages/{id}', undefined, 404);
     });
   });
+
+  describe('sales reps', () => {
+    it('adds, lists, reads and changes a rep', async () => {
+      const created = await call('post', '/api/v1/sales-reps', '/api/v1/sales-reps', { name: 'Ines', email: 'ines@sales.example.be', locales: ['nl', 'fr-BE'], weight: 2 }, 201);
+      const id = created.body.id;
+      await call('get', '/api/v1/sales-reps', '/api/v1/sales-reps', undefined, 200);
+      await call('get', `/api/v1/sales-reps/${id}`, '/api/v1/sales-reps/{id}', undefined, 200);
+      const changed = await call('patch', `/api/v1/sales-reps/${id}`, '/api/v1/sales-reps/{id}', { active: false }, 200);
+      expect(changed.body).toMatchObject({ id, active: false, assigned: 0 });
+      await call('post', '/api/v1/sales-reps', '/api/v1/sales-reps', { name: 'Ines again', email: 'ines@sales.example.be' }, 409);
+    });
+  });
 });

@@ -2,7 +2,7 @@ import { HANDOFF_STATUSES, REJECT_REASONS } from '../handoffs/domain/index.js';
 import { HANDOFF_PRIORITIES } from '../programs/domain/program-definition.js';
 import { arr, bool, enumOf, int, nnum, nstr, ntime, num, nuuid, o, obj, orNull, page, str, time, uuid, type Schema } from './schema-kit.js';
 
-/** Hand-offs to sales (handoffs.service, handoff-snapshot.service). */
+/** Hand-offs to sales and the sales team (handoffs.service, handoff-snapshot.service, sales-reps.service). */
 export const SALES_SCHEMAS: Record<string, Schema> = {
   Handoff: o({
     id: uuid,
@@ -43,4 +43,16 @@ export const SALES_SCHEMAS: Record<string, Schema> = {
     snapshotAt: ntime,
   }),
   HandoffPage: page('Handoff'),
+  SalesRep: o({
+    id: uuid,
+    name: str,
+    email: { type: 'string', format: 'email' },
+    active: bool,
+    locales: { ...arr(str), example: ['nl', 'fr-BE'], description: 'Languages or locales the rep serves first' },
+    weight: { type: 'integer', minimum: 0, maximum: 100, description: 'Relative share of new hand-offs; 0 takes none' },
+    assigned: { ...int, description: 'Hand-offs assigned in the current round-robin cycle' },
+    createdAt: time,
+    updatedAt: time,
+  }),
+  SalesRepPage: page('SalesRep'),
 };
