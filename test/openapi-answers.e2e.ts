@@ -4,7 +4,8 @@ import { HELD_REASON } from '../src/email/email-messages.repository.js';
 import { signToken } from '../src/tracking/domain/tracking-token.js';
 import { upsertLead } from './handoffs-helpers.js';
 import { OpenApiAnswers } from './support/openapi-answers.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { eventually, startTestApp, type TestApp } from './support/test-app.js';
+import { WebhookReceiver } from './webhooks-receiver.js';
 
 /**
  * Every answer below is checked against the served OpenAPI document: its status is documented for the
@@ -13,6 +14,7 @@ import { startTestApp, type TestApp } from './support/test-app.js';
 describe('answers match the OpenAPI document', () => {
   let t: TestApp;
   let doc: OpenApiAnswers;
+  const receivers: WebhookReceiver[] = [];
 
   beforeAll(async () => {
     t = await startTestApp({ env: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', OUTBOX_RELAY_MS: '30', WEBHOOK_SWEEP_MS: '50' } });
@@ -20,6 +22,7 @@ describe('answers match the OpenAPI document', () => {
   });
   afterAll(async () => {
     await t?.close();
+    for (const r of receivers) await r.close();
   });
 
   /** Sends the request and checks the answer against the document; `path` is the operation's path template. */
@@ -127,6 +130,33 @@ describe('answers match the OpenAPI document', () => {
       const changed = await call('patch', `/api/v1/sales-reps/${id}`, '/api/v1/sales-reps/{id}', { active: false }, 200);
       expect(changed.body).toMatchObject({ id, active: false, assigned: 0 });
       await call('post', '/api/v1/sales-reps', '/api/v1/sales-reps', { name: 'Ines again', email: 'ines@sales.example.be' }, 409);
+    });
+  });
+
+  describe('webhook endpoints and their deliveries', () => {
+    it('lists and changes subscriptions; shows the delivery log, one delivery with its attempts, and replays it', async () => {
+      const receiver = await WebhookReceiver.start();
+      receivers.push(receiver);
+      const hook = (await call('post', '/api/v1/webhooks', '/api/v1/webhooks', { url: receiver.url(), events: ['lead.created'] }, 201)).body;
+      expect(hook).toMatchObject({ description: null, secret: expect.any(String) });
+      await call('get', '/api/v1/webhooks', '/api/v1/webhooks', undefined, 200);
+      const changed = await call('patch', `/api/v1/webhooks/${hook.id}`, '/api/v1/webhooks/{id}', { description: 'Pipedrive intake' }, 200);
+      expect(changed.body).toMatchObject({ id: hook.id, description: 'Pipedrive intake' });
+      expect(changed.body).not.toHaveProperty('secret');
+      await upsertLead(t, 'webhook-delivery@example.be');
+      await eventually(async () => receiver.accepted().length > 0);
+      const log = await call('get', `/api/v1/webhooks/${hook.id}/deliveries`, '/api/v1/webhooks/{id}/deliveries', undefined, 200);
+      const deliveryId = log.body.items[0].id;
+      const one = await eventually(async () => {
+        const res = await t.api('get', `/api/v1/webhooks/${hook.id}/deliveries/${deliveryId}`);
+        return res.body.status === 'delivered' ? res : null;
+      });
+      doc.expect(one, 'get', '/api/v1/webhooks/{id}/deliveries/{deliveryId}');
+      expect(one.body.attemptLog).toEqual([expect.objectContaining({ attempt: 1, responseStatus: 200 })]);
+      const replay = await call('post', `/api/v1/webhooks/${hook.id}/deliveries/${deliveryId}/retry`, '/api/v1/webhooks/{id}/deliveries/{deliveryId}/retry', undefined, 202);
+      expect(replay.body).toMatchObject({ id: deliveryId, status: 'pending' });
+      await call('get', `/api/v1/webhooks/${hook.id}/deliveries?status=abandoned`, '/api/v1/webhooks/{id}/deliveries', undefined, 200);
+      await call('get', `/api/v1/webhooks/${hook.id}/deliveries/${randomUUID()}`, '/api/v1/webhooks/{id}/deliveries/{deliveryId}', undefined, 404);
     });
   });
 });

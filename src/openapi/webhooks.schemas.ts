@@ -1,12 +1,31 @@
-import { arr, bool, nstr, ntime, o, str, time, uuid, type Schema } from './schema-kit.js';
+import { DELIVERY_STATUSES } from '../webhooks/dto/list-deliveries.query.js';
+import { WEBHOOK_EVENT_TYPES } from '../webhooks/webhook-event-types.js';
+import { arr, bool, enumOf, int, nint, nstr, ntime, o, obj, page, str, time, uuid, type Schema } from './schema-kit.js';
 
-/** Webhook subscriptions (webhook-subscriptions.service). */
+const delivery = {
+  id: { ...uuid, description: 'The Standard Webhooks message id (`webhook-id` header): the same on every attempt and replay' },
+  webhookId: uuid,
+  eventId: { ...uuid, description: 'The domain event delivered' },
+  eventType: enumOf(WEBHOOK_EVENT_TYPES),
+  status: enumOf(DELIVERY_STATUSES, { description: '`failed`: the last attempt failed and a retry is scheduled; `abandoned`: given up' }),
+  attempts: int,
+  nextAttemptAt: ntime,
+  lastAttemptAt: ntime,
+  responseStatus: { ...nint, description: "The receiver's HTTP status at the last attempt" },
+  latencyMs: { ...nint, description: 'Of the last attempt' },
+  error: { ...nstr, description: 'Why the last attempt failed' },
+  deliveredAt: ntime,
+  occurredAt: time,
+  createdAt: time,
+};
+
+/** Webhook subscriptions and their delivery log (webhook-subscriptions.service, webhook-delivery-log.service). */
 export const WEBHOOKS_SCHEMAS: Record<string, Schema> = {
   Webhook: o(
     {
       id: uuid,
       url: { type: 'string', format: 'uri' },
-      events: arr(str),
+      events: arr(enumOf(WEBHOOK_EVENT_TYPES)),
       description: nstr,
       active: bool,
       disabledAt: ntime,
@@ -19,4 +38,12 @@ export const WEBHOOKS_SCHEMAS: Record<string, Schema> = {
     },
     ['secret'],
   ),
+  WebhookPage: page('Webhook'),
+  WebhookDelivery: o(delivery),
+  WebhookDeliveryPage: page('WebhookDelivery'),
+  WebhookDeliveryDetail: o({
+    ...delivery,
+    body: { ...o({ type: enumOf(WEBHOOK_EVENT_TYPES), timestamp: time, data: obj }), description: 'The body sent (signed as it is)' },
+    attemptLog: arr(o({ attempt: int, at: time, responseStatus: nint, latencyMs: nint, error: nstr })),
+  }),
 };

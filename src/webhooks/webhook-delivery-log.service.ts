@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { decodeCursor, pageOf, type Page } from '../common/pagination.js';
-import type { ListDeliveriesQuery } from './dto/list-deliveries.query.js';
+import type { DeliveryStatus, ListDeliveriesQuery } from './dto/list-deliveries.query.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
 
 interface DeliveryRow {
@@ -13,7 +13,7 @@ interface DeliveryRow {
   event_type: string;
   payload: Record<string, unknown>;
   occurred_at: Date;
-  status: string;
+  status: DeliveryStatus;
   attempts: number;
   next_attempt_at: Date | null;
   last_attempt_at: Date | null;
@@ -30,7 +30,7 @@ export interface DeliveryView {
   webhookId: string;
   eventId: string;
   eventType: string;
-  status: string;
+  status: DeliveryStatus;
   attempts: number;
   nextAttemptAt: string | null;
   lastAttemptAt: string | null;
