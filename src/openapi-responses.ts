@@ -15,6 +15,9 @@ export const ANSWERS: [string, string, string, string, string][] = [
   ['get', '/api/v1/leads/{id}', '200', 'Lead', 'The lead'],
   ['get', '/api/v1/leads/{id}/timeline', '200', 'Timeline', 'Events, emails, stage changes and consent, in time order'],
   ['get', '/api/v1/leads/{id}/score', '200', 'LeadScore', 'Scores now, the MQL rule and the contributions after decay'],
+  ['get', '/api/v1/scoring-model', '200', 'ScoringModelVersion', 'The current version of the model'],
+  ['put', '/api/v1/scoring-model', '200', 'ScoringModelVersion', 'Published as a new version; points already given keep the version that gave them'],
+  ['get', '/api/v1/scoring-model/versions/{version}', '200', 'ScoringModelVersion', 'That version of the model'],
   ['post', '/api/v1/events', '202', 'IngestResult', 'Counts of accepted, duplicate and rejected events, and one result per event'],
   ['post', '/api/v1/templates', '201', 'Template', 'Created (version 1)'],
   ['get', '/api/v1/templates', '200', 'TemplatePage', 'A page of templates (without variants)'],
@@ -97,7 +100,8 @@ export function addResponseSchemas(document: OpenAPIObject): void {
     for (const [method, op] of Object.entries(ops as Record<string, { responses?: Record<string, unknown> }>)) {
       if (!op?.responses) continue;
       for (const [status, description] of Object.entries(PROBLEMS)) op.responses[status] ??= problem(description);
-      if (path.includes('{id}')) op.responses['404'] ??= problem('Unknown id');
+      const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      if (params.length) op.responses['404'] ??= problem(`Unknown ${params.join(' or ')}`);
       if (method !== 'get') {
         op.responses['409'] ??= problem('Conflict with the current state (e.g. already enrolled, hand-off already answered), or a request with the same Idempotency-Key still running');
       }

@@ -5,6 +5,7 @@ import { OPERATIONS_SCHEMAS } from './openapi/operations.schemas.js';
 import { PROGRAMS_SCHEMAS } from './openapi/programs.schemas.js';
 import { SALES_SCHEMAS } from './openapi/sales.schemas.js';
 import type { Schema } from './openapi/schema-kit.js';
+import { SCORING_SCHEMAS } from './openapi/scoring.schemas.js';
 import { SUPPRESSION_SCHEMAS } from './openapi/suppression.schemas.js';
 import { TEMPLATES_SCHEMAS } from './openapi/templates.schemas.js';
 import { WEBHOOKS_SCHEMAS } from './openapi/webhooks.schemas.js';
@@ -20,6 +21,7 @@ export { ref, type Schema } from './openapi/schema-kit.js';
 export const RESPONSE_SCHEMAS: Record<string, Schema> = {
   ...OPERATIONS_SCHEMAS,
   ...LEADS_SCHEMAS,
+  ...SCORING_SCHEMAS,
   ...TEMPLATES_SCHEMAS,
   ...EMAIL_SCHEMAS,
   ...SUPPRESSION_SCHEMAS,

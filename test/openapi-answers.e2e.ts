@@ -159,4 +159,15 @@ describe('answers match the OpenAPI document', () => {
       await call('get', `/api/v1/webhooks/${hook.id}/deliveries/${randomUUID()}`, '/api/v1/webhooks/{id}/deliveries/{deliveryId}', undefined, 404);
     });
   });
+
+  describe('the scoring model', () => {
+    it('reads and publishes the scoring model', async () => {
+      const current = await call('get', '/api/v1/scoring-model', '/api/v1/scoring-model', undefined, 200);
+      await call('get', `/api/v1/scoring-model/versions/${current.body.version}`, '/api/v1/scoring-model/versions/{version}', undefined, 200);
+      const published = await call('put', '/api/v1/scoring-model', '/api/v1/scoring-model', current.body, 200);
+      expect(published.body.version).toBe(current.body.version + 1);
+      await call('get', '/api/v1/scoring-model/versions/99999', '/api/v1/scoring-model/versions/{version}', undefined, 404);
+      await call('put', '/api/v1/scoring-model', '/api/v1/scoring-model', { ...current.body.definition, halfLifeDays: 0 }, 422);
+    });
+  });
 });

@@ -1,0 +1,49 @@
+import { CONDITION_OPS, INTENT_TIERS, QUALIFICATION_FIELDS, SCORING_LIMITS as L } from '../scoring/domain/scoring-model.js';
+import { arr, enumOf, int, nnum, num, o, ref, str, time, type Schema } from './schema-kit.js';
+
+const points: Schema = { type: 'number', minimum: -L.maxPoints, maximum: L.maxPoints };
+
+/** The versioned scoring model (scoring-model.service, domain/scoring-model.types). */
+export const SCORING_SCHEMAS: Record<string, Schema> = {
+  ScoringCondition: o(
+    {
+      field: { type: 'string', example: 'properties.url', description: 'Dotted path of the fact tested' },
+      op: enumOf(CONDITION_OPS),
+      value: {
+        description: 'Absent for `exists`; a list for `in`',
+        oneOf: [str, num, { type: 'boolean' }, arr({ oneOf: [str, num] })],
+      },
+    },
+    ['value'],
+  ),
+  ScoringModel: o({
+    halfLifeDays: { type: 'number', minimum: L.minHalfLifeDays, maximum: L.maxHalfLifeDays, description: 'Engagement points halve in this many days' },
+    behaviourRules: arr(
+      o(
+        {
+          id: str,
+          description: str,
+          eventType: str,
+          where: { ...arr(ref('ScoringCondition')), description: 'All must hold' },
+          points,
+          cap: { ...o({ max: int, window: { type: 'string', example: 'P7D', description: 'ISO-8601 duration' } }), description: 'At most `max` contributions in any window of this length' },
+        },
+        ['where', 'cap'],
+      ),
+    ),
+    fitRules: arr(o({ id: str, description: str, where: { ...arr(ref('ScoringCondition')), description: 'All must hold' }, points })),
+    intentTiers: { type: 'object', description: 'Event type → tier; types not listed are low', additionalProperties: enumOf(INTENT_TIERS) },
+    mql: o({
+      engagementThreshold: num,
+      minQualificationKnown: int,
+      qualificationFields: arr(enumOf(QUALIFICATION_FIELDS)),
+      minFitScore: { ...nnum, description: 'null: no fit requirement' },
+    }),
+  }),
+  ScoringModelVersion: o({
+    version: int,
+    definition: ref('ScoringModel'),
+    createdAt: time,
+    createdBy: { ...str, example: 'api-key:marketing', description: '`default` for the model a fresh installation starts with' },
+  }),
+};
