@@ -3,6 +3,7 @@ import type { Response } from 'supertest';
 import { HELD_REASON } from '../src/email/email-messages.repository.js';
 import { signToken } from '../src/tracking/domain/tracking-token.js';
 import { upsertLead } from './handoffs-helpers.js';
+import { createTemplate } from './support/email-fixtures.js';
 import { OpenApiAnswers } from './support/openapi-answers.js';
 import { eventually, startTestApp, type TestApp } from './support/test-app.js';
 import { WebhookReceiver } from './webhooks-receiver.js';
@@ -168,6 +169,21 @@ describe('answers match the OpenAPI document', () => {
       expect(published.body.version).toBe(current.body.version + 1);
       await call('get', '/api/v1/scoring-model/versions/99999', '/api/v1/scoring-model/versions/{version}', undefined, 404);
       await call('put', '/api/v1/scoring-model', '/api/v1/scoring-model', { ...current.body.definition, halfLifeDays: 0 }, 422);
+    });
+  });
+
+  describe('starter programs', () => {
+    it('installs the starter programs', async () => {
+      const res = await call('post', '/api/v1/programs/starters', '/api/v1/programs/starters', {}, 200);
+      expect(res.body.programs.length).toBeGreaterThan(0);
+    });
+  });
+
+  describe('template versions', () => {
+    it('reads one version of a template', async () => {
+      const id = await createTemplate(t);
+      await call('get', `/api/v1/templates/${id}/versions/1`, '/api/v1/templates/{id}/versions/{version}', undefined, 200);
+      await call('get', `/api/v1/templates/${id}/versions/2`, '/api/v1/templates/{id}/versions/{version}', undefined, 404);
     });
   });
 });

@@ -1,6 +1,7 @@
 import { ENROLLMENT_STATUSES } from '../programs/dto/list-enrollments.query.js';
 import { PROGRAM_STATUSES } from '../programs/dto/list-programs.query.js';
-import { arr, bool, enumOf, int, nint, nnum, nstr, ntime, num, nuuid, o, obj, orNull, page, str, time, uuid, type Schema } from './schema-kit.js';
+import { STARTER_PROGRAMS, STARTER_TEMPLATES } from '../programs/starters/starter-programs.js';
+import { arr, bool, enumOf, int, nint, nnum, nstr, ntime, num, nuuid, o, obj, orNull, page, ref, str, time, uuid, type Schema } from './schema-kit.js';
 
 const comparison = o({ differencePoints: num, relativeChange: nnum, z: nnum, pValue: nnum, significant: bool });
 
@@ -22,6 +23,16 @@ export const PROGRAMS_SCHEMAS: Record<string, Schema> = {
     ['versions'],
   ),
   ProgramPage: page('Program'),
+  StarterInstall: o({
+    templates: arr(o({ name: enumOf(STARTER_TEMPLATES), templateId: uuid, created: { ...bool, description: 'false: it was installed already and is kept as it is' } })),
+    programs: arr(
+      o({
+        key: enumOf(STARTER_PROGRAMS.map((starter) => starter.key)),
+        program: ref('Program'),
+        created: { ...bool, description: 'false: it was installed already and is kept as it is' },
+      }),
+    ),
+  }),
   Enrollment: o({
     id: uuid,
     programId: uuid,

@@ -1,5 +1,8 @@
 import { arr, int, o, page, str, time, uuid, type Schema } from './schema-kit.js';
 
+const variants: Schema = { type: 'object', description: 'Per locale', additionalProperties: o({ subject: str, mjml: str }) };
+const versionSummary = { version: int, defaultLocale: str, locales: arr(str), createdAt: time, createdBy: str };
+
 /** Email templates (templates.service, template.types). */
 export const TEMPLATES_SCHEMAS: Record<string, Schema> = {
   Template: o(
@@ -11,12 +14,13 @@ export const TEMPLATES_SCHEMAS: Record<string, Schema> = {
       locales: arr(str),
       createdAt: time,
       updatedAt: time,
-      variants: { type: 'object', description: 'Per locale', additionalProperties: o({ subject: str, mjml: str }) },
-      versions: arr(o({ version: int, defaultLocale: str, locales: arr(str), createdAt: time, createdBy: str })),
+      variants,
+      versions: arr(o(versionSummary)),
     },
     ['variants', 'versions'],
   ),
   TemplatePage: page('Template'),
+  TemplateVersion: o({ templateId: uuid, ...versionSummary, variants }),
   TemplatePreview: o({ subject: str, html: str, text: str, locale: str, version: int }),
   TestSendResult: o({ messageId: uuid, status: { type: 'string', example: 'queued' } }),
 };
