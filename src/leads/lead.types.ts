@@ -1,5 +1,13 @@
 import type { Stage } from '../scoring/domain/lifecycle.js';
 
+/** What a consent record says (the consents.status check constraint). */
+export const CONSENT_STATUSES = ['granted', 'withdrawn'] as const;
+/** A lead's consent now: that of its latest record, or `unknown` when none was ever recorded. */
+export const LEAD_CONSENT_STATUSES = [...CONSENT_STATUSES, 'unknown'] as const;
+export type LeadConsentStatus = (typeof LEAD_CONSENT_STATUSES)[number];
+/** The lawful basis recorded with a grant (the consents.basis check constraint). */
+export const LAWFUL_BASES = ['consent', 'legitimate_interest'] as const;
+
 /** A lead row as stored. */
 export interface LeadRow {
   id: string;
@@ -17,7 +25,7 @@ export interface LeadRow {
   source: Record<string, unknown>;
   qualification: Record<string, unknown>;
   attributes: Record<string, unknown>;
-  consent_status: 'unknown' | 'granted' | 'withdrawn';
+  consent_status: LeadConsentStatus;
   consent_basis: string | null;
   engagement_score: number;
   engagement_as_of: Date;

@@ -1,3 +1,4 @@
+import { LAWFUL_BASES, LEAD_CONSENT_STATUSES } from '../leads/lead.types.js';
 import { STAGES } from '../scoring/domain/lifecycle.js';
 import { arr, bool, enumOf, int, nstr, ntime, num, nuuid, o, obj, page, str, time, uuid, type Schema } from './schema-kit.js';
 
@@ -15,7 +16,7 @@ export const LEADS_SCHEMAS: Record<string, Schema> = {
     timezone: nstr,
     stage: enumOf(STAGES),
     source: { type: 'object', description: 'First touch: channel, campaign, utm ({} when unknown)', additionalProperties: true },
-    consent: o({ status: { type: 'string', enum: ['granted', 'withdrawn', 'unknown'] }, basis: { type: 'string', enum: ['consent', 'legitimate_interest'], nullable: true }, text: nstr, source: nstr, capturedAt: ntime }),
+    consent: o({ status: enumOf(LEAD_CONSENT_STATUSES), basis: enumOf(LAWFUL_BASES, { nullable: true }), text: nstr, source: nstr, capturedAt: ntime }),
     qualification: { type: 'object', description: 'need, timeline, budget, authority as given', additionalProperties: true },
     attributes: obj,
     engagementScore: { type: 'number', description: 'After decay, rounded' },

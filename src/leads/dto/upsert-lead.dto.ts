@@ -4,6 +4,7 @@ import { IsIn, IsOptional, IsString, Length, Matches, MaxLength, ValidateIf, Val
 import { IsJsonObject } from '../../common/validators/is-json-object.js';
 import { IsTimeZone } from '../../common/validators/is-time-zone.js';
 import { LEAD_TEXT_MAX, LOCALE_HINT, LOCALE_PATTERN } from '../lead-field-rules.js';
+import { CONSENT_STATUSES, LAWFUL_BASES } from '../lead.types.js';
 import { IsTimestamp } from '../../common/validators/is-timestamp.js';
 import { IsLeadEmail } from './is-lead-email.js';
 
@@ -36,14 +37,14 @@ export class LeadSourceDto {
 }
 
 export class ConsentDto {
-  @ApiProperty({ enum: ['granted', 'withdrawn'] })
-  @IsIn(['granted', 'withdrawn'])
-  status: 'granted' | 'withdrawn';
+  @ApiProperty({ enum: CONSENT_STATUSES })
+  @IsIn(CONSENT_STATUSES)
+  status: (typeof CONSENT_STATUSES)[number];
 
-  @ApiPropertyOptional({ enum: ['consent', 'legitimate_interest'] })
+  @ApiPropertyOptional({ enum: LAWFUL_BASES })
   @ValidateIf((o: ConsentDto) => o.status === 'granted' || o.basis !== undefined)
-  @IsIn(['consent', 'legitimate_interest'], { message: 'basis must be consent or legitimate_interest' })
-  basis?: 'consent' | 'legitimate_interest';
+  @IsIn(LAWFUL_BASES, { message: `basis must be ${LAWFUL_BASES.join(' or ')}` })
+  basis?: (typeof LAWFUL_BASES)[number];
 
   @ApiPropertyOptional({ description: 'The text the lead was shown when giving consent.' })
   @IsOptional()
