@@ -19,8 +19,15 @@ export const bool: Schema = { type: 'boolean' };
 export const obj: Schema = { type: 'object', additionalProperties: true };
 export const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 export const arr = (items: Schema): Schema => ({ type: 'array', items });
-/** A string that is one of the values of a constant list of the code (import the list; don't copy it). */
-export const enumOf = (values: readonly string[], more: Schema = {}): Schema => ({ type: 'string', enum: [...values], ...more });
+/**
+ * A string that is one of the values of a constant list of the code (import the list; don't copy it). With
+ * `nullable: true`, null is listed among the values too: in OpenAPI 3.0 `nullable` does not widen an `enum`.
+ */
+export const enumOf = (values: readonly string[], more: Schema = {}): Schema => ({
+  type: 'string',
+  enum: more.nullable === true ? [...values, null] : [...values],
+  ...more,
+});
 /** An object whose listed properties are all required unless named in `optional`. */
 export const o = (properties: Record<string, Schema>, optional: string[] = []): Schema => ({
   type: 'object',
