@@ -2,6 +2,7 @@ import { ANALYTICS_SCHEMAS } from './openapi/analytics.schemas.js';
 import { EMAIL_SCHEMAS } from './openapi/email.schemas.js';
 import { LEADS_SCHEMAS } from './openapi/leads.schemas.js';
 import { OPERATIONS_SCHEMAS } from './openapi/operations.schemas.js';
+import { PRIVACY_SCHEMAS } from './openapi/privacy.schemas.js';
 import { PROGRAMS_SCHEMAS } from './openapi/programs.schemas.js';
 import { SALES_SCHEMAS } from './openapi/sales.schemas.js';
 import type { Schema } from './openapi/schema-kit.js';
@@ -22,6 +23,7 @@ export const RESPONSE_SCHEMAS: Record<string, Schema> = {
   ...OPERATIONS_SCHEMAS,
   ...LEADS_SCHEMAS,
   ...SCORING_SCHEMAS,
+  ...PRIVACY_SCHEMAS,
   ...TEMPLATES_SCHEMAS,
   ...EMAIL_SCHEMAS,
   ...SUPPRESSION_SCHEMAS,

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { HELD_REASON } from '../src/email/email-messages.repository.js';
 import { signToken } from '../src/tracking/domain/tracking-token.js';
-import { upsertLead } from './handoffs-helpers.js';
+import { createRep, sendEvents, upsertLead } from './handoffs-helpers.js';
+import { createProgram, enroll } from './programs-helpers.js';
 import { createTemplate } from './support/email-fixtures.js';
 import { OpenApiAnswers } from './support/openapi-answers.js';
 import { eventually, startTestApp, type TestApp } from './support/test-app.js';
@@ -184,6 +185,28 @@ describe('answers match the OpenAPI document', () => {
       const id = await createTemplate(t);
       await call('get', `/api/v1/templates/${id}/versions/1`, '/api/v1/templates/{id}/versions/{version}', undefined, 200);
       await call('get', `/api/v1/templates/${id}/versions/2`, '/api/v1/templates/{id}/versions/{version}', undefined, 404);
+    });
+  });
+
+  describe('the GDPR export', () => {
+    it('exports everything stored about a lead', async () => {
+      await createRep(t, 'Exporter');
+      const leadId = await upsertLead(t, 'export-me@example.be', { firstName: 'Eva', qualification: { need: 'site', timeline: 'q1', budget: '10k', authority: 'owner' } });
+      await sendEvents(t, [{ leadId, type: 'quote_requested', properties: { page: '/offerte' } }]);
+      await eventually(async () => (await t.db.query(`SELECT 1 FROM handoffs WHERE lead_id = $1`, [leadId])).length > 0);
+      const [handoff] = await t.db.query(`SELECT id FROM handoffs WHERE lead_id = $1`, [leadId]);
+      await t.api('post', `/api/v1/handoffs/${handoff.id}/accept`).send({}).expect(200);
+      await t.api('post', `/api/v1/handoffs/${handoff.id}/outcome`).send({ outcome: 'won', value: 1200, currency: 'EUR' }).expect(200);
+      const programId = await createProgram(t, { name: 'Export nurture', trigger: { type: 'manual' }, steps: [{ id: 'pause', type: 'wait', duration: 'P30D', next: 'end' }, { id: 'end', type: 'exit' }] });
+      await enroll(t, programId, leadId);
+      const messageId = await sentMessage(leadId);
+      await t.http().get(`/t/o/${signToken(t.config.trackingSecret, { k: 'o', m: messageId })}`).set('user-agent', 'Mozilla/5.0 (Macintosh) AppleWebKit/605.1.15 (KHTML, like Gecko)').expect(200);
+      await eventually(async () => (await t.db.query(`SELECT 1 FROM email_interactions WHERE message_id = $1`, [messageId])).length > 0);
+      await t.http().get(`/u/${unsubscribeToken(messageId)}`);
+      await t.http().post(`/u/${unsubscribeToken(messageId)}`).type('form').send({ 'List-Unsubscribe': 'One-Click' });
+      const res = await call('get', `/api/v1/leads/${leadId}/export`, '/api/v1/leads/{id}/export', undefined, 200);
+      expect(res.body).toMatchObject({ handoffs: [{ status: 'won' }], enrollments: [{ programId }], emails: [{ id: messageId, interactions: [{ kind: 'open' }] }] });
+      expect(res.body.suppressions).toHaveLength(1);
     });
   });
 });

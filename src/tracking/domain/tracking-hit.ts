@@ -1,3 +1,7 @@
+/** What a tracking hit records (the email_interactions.kind check constraint). */
+export const INTERACTION_KINDS = ['open', 'click'] as const;
+export type InteractionKind = (typeof INTERACTION_KINDS)[number];
+
 /**
  * One open or click as the public endpoint saw it, before any judgement: it travels through the Redis
  * buffer to a worker, which classifies it (human or machine) and writes it to PostgreSQL.
@@ -6,7 +10,7 @@
  */
 export interface TrackingHit {
   id: string;
-  kind: 'open' | 'click';
+  kind: InteractionKind;
   messageId: string;
   /** Clicks only: the link index from the token, and the URL it was redirected to (null for the honeypot). */
   linkIndex: number | null;

@@ -1,0 +1,69 @@
+import { MESSAGE_KINDS, MESSAGE_STATUSES } from '../email/email-messages.repository.js';
+import { HANDOFF_STATUSES, REJECT_REASONS } from '../handoffs/domain/index.js';
+import { CONSENT_STATUSES, LAWFUL_BASES } from '../leads/lead.types.js';
+import { ENROLLMENT_STATUSES } from '../programs/dto/list-enrollments.query.js';
+import { HANDOFF_PRIORITIES } from '../programs/domain/program-definition.js';
+import { STAGES } from '../scoring/domain/lifecycle.js';
+import { SUPPRESSION_REASONS } from '../suppression/suppression.types.js';
+import { INTERACTION_KINDS } from '../tracking/domain/tracking-hit.js';
+import { arr, bool, enumOf, int, nint, nstr, ntime, num, nuuid, o, obj, ref, str, time, uuid, type Schema } from './schema-kit.js';
+
+/** GDPR access request: everything stored about one lead, as the export's queries read it (lead-export.service). */
+export const PRIVACY_SCHEMAS: Record<string, Schema> = {
+  LeadExport: o({
+    exportedAt: time,
+    lead: ref('Lead'),
+    consents: arr(o({ status: enumOf(CONSENT_STATUSES), basis: enumOf(LAWFUL_BASES, { nullable: true }), text: nstr, source: nstr, capturedAt: time, recordedAt: time })),
+    events: arr(o({ id: uuid, type: str, occurredAt: time, receivedAt: time, properties: obj, machine: bool })),
+    scoreLedger: arr(o({ ruleId: str, description: str, eventId: nuuid, points: num, modelVersion: int, occurredAt: time })),
+    stageChanges: arr(o({ from: enumOf(STAGES, { nullable: true }), to: enumOf(STAGES), actor: str, reason: str, at: time })),
+    emails: arr(
+      o({
+        id: uuid,
+        kind: enumOf(MESSAGE_KINDS),
+        to: nstr,
+        subject: nstr,
+        templateId: nuuid,
+        templateVersion: nint,
+        locale: nstr,
+        enrollmentId: nuuid,
+        stepId: nstr,
+        status: enumOf(MESSAGE_STATUSES),
+        statusReason: nstr,
+        createdAt: time,
+        sentAt: ntime,
+        interactions: arr(
+          o({
+            messageId: uuid,
+            kind: enumOf(INTERACTION_KINDS),
+            linkIndex: { ...nint, description: 'Clicks: the link in the message' },
+            url: nstr,
+            machine: bool,
+            reason: { ...str, example: 'human', description: '`human`, or why it was judged a machine’s (bot_user_agent, apple_privacy_proxy, …)' },
+            userAgent: nstr,
+            ip: nstr,
+            occurredAt: time,
+          }),
+        ),
+      }),
+    ),
+    enrollments: arr(o({ id: uuid, programId: uuid, programVersion: int, status: enumOf(ENROLLMENT_STATUSES), exitReason: nstr, enrolledAt: time, finishedAt: ntime })),
+    handoffs: arr(
+      o({
+        id: uuid,
+        status: enumOf(HANDOFF_STATUSES),
+        priority: enumOf(HANDOFF_PRIORITIES),
+        reason: str,
+        ownerId: nuuid,
+        slaDueAt: time,
+        respondedAt: ntime,
+        note: nstr,
+        rejectReason: enumOf(REJECT_REASONS, { nullable: true }),
+        value: { type: 'string', nullable: true, pattern: '^-?[0-9]+\\.[0-9]{2}$', example: '1200.00', description: 'Decimal as stored, in text (the hand-off endpoints give a number)' },
+        currency: nstr,
+        createdAt: time,
+      }),
+    ),
+    suppressions: arr(o({ reason: enumOf(SUPPRESSION_REASONS), source: nstr, createdAt: time })),
+  }),
+};
