@@ -67,6 +67,8 @@ export const ANSWERS: [string, string, string, string, string][] = [
   ['get', '/api/v1/webhooks/{id}/deliveries/{deliveryId}', '200', 'WebhookDeliveryDetail', 'The delivery with the body sent and every attempt'],
   ['post', '/api/v1/webhooks/{id}/deliveries/{deliveryId}/retry', '202', 'WebhookDelivery', 'Due again now, with the same webhook-id'],
   ['get', '/api/v1/analytics/funnel', '200', 'FunnelReport', 'Funnel per group and in total'],
+  ['get', '/health', '200', 'Health', 'Serving: PostgreSQL and Redis are up (status degraded when only the mail relay is down: email waits)'],
+  ['get', '/health', '503', 'Health', 'Not serving: PostgreSQL or Redis is down'],
   ['post', '/api/v1/api-keys', '201', 'ApiKey', 'Created; includes the key once'],
   ['get', '/api/v1/api-keys', '200', 'ApiKeyPage', 'The keys (never the keys themselves)'],
 ];

@@ -209,4 +209,14 @@ describe('answers match the OpenAPI document', () => {
       expect(res.body.suppressions).toHaveLength(1);
     });
   });
+
+  describe('health and metrics', () => {
+    it('reports health and metrics', async () => {
+      const health = await t.http().get('/health');
+      doc.expect(health, 'get', '/health');
+      const metrics = await t.http().get('/metrics');
+      expect(metrics.status).toBe(200);
+      doc.expect(metrics, 'get', '/metrics');
+    });
+  });
 });

@@ -10,7 +10,11 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { MailTransport } from '../email/transport/mail-transport.js';
 import { QUEUES } from '../infra/queue/queue-names.js';
 
-export type Check = { status: 'up' | 'down'; latencyMs?: number; error?: string };
+/** Whether a backing service answered its check. */
+export const CHECK_STATUSES = ['up', 'down'] as const;
+export type Check = { status: (typeof CHECK_STATUSES)[number]; latencyMs?: number; error?: string };
+/** `ok`: everything is up; `degraded`: something is down (503 when it is PostgreSQL or Redis, 200 when only the mail relay). */
+export const HEALTH_STATUSES = ['ok', 'degraded'] as const;
 
 /**
  * How long an SMTP check's result is reused. Checking the relay opens a connection of its own (greeting,
@@ -64,7 +68,7 @@ export class HealthController {
       this.checkMail(),
     ]);
     const serving = database.status === 'up' && redis.status === 'up';
-    const status = serving && mail.status === 'up' ? 'ok' : 'degraded';
+    const status: (typeof HEALTH_STATUSES)[number] = serving && mail.status === 'up' ? 'ok' : 'degraded';
     void reply.status(serving ? 200 : 503).send({ status, checks: { database, redis, smtp: { ...mail, transport: this.mail.kind } } });
   }
 

@@ -1,7 +1,15 @@
 import { ROLES } from '../auth/roles.js';
-import { arr, enumOf, int, ntime, o, page, str, time, uuid, type Schema } from './schema-kit.js';
+import { MAIL_TRANSPORT_KINDS } from '../email/transport/mail-transport.js';
+import { CHECK_STATUSES, HEALTH_STATUSES } from '../health/health.controller.js';
+import { arr, enumOf, int, ntime, num, o, page, str, time, uuid, type Schema } from './schema-kit.js';
 
-/** Errors (problem.filter) and API keys (api-keys.service). */
+const check = {
+  status: enumOf(CHECK_STATUSES),
+  latencyMs: { ...num, description: 'When up' },
+  error: { ...str, description: 'When down: why (credentials in URLs masked)' },
+};
+
+/** Errors (problem.filter), API keys (api-keys.service) and health (health.controller). */
 export const OPERATIONS_SCHEMAS: Record<string, Schema> = {
   Problem: o(
     {
@@ -29,4 +37,15 @@ export const OPERATIONS_SCHEMAS: Record<string, Schema> = {
     ['key'],
   ),
   ApiKeyPage: page('ApiKey'),
+  Health: o({
+    status: enumOf(HEALTH_STATUSES, { description: '`degraded` when a check is down' }),
+    checks: o({
+      database: o(check, ['latencyMs', 'error']),
+      redis: o(check, ['latencyMs', 'error']),
+      smtp: {
+        ...o({ ...check, transport: enumOf(MAIL_TRANSPORT_KINDS) }, ['latencyMs', 'error']),
+        description: 'The SMTP relay (reached and accepting the login; checked at most every 10 s), or the development mailbox, which counts as down in production',
+      },
+    }),
+  }),
 };

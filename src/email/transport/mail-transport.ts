@@ -20,12 +20,16 @@ export interface SentMail {
   response: string;
 }
 
+/** The transports there are (what /health reports as `smtp.transport`). */
+export const MAIL_TRANSPORT_KINDS = ['smtp', 'dev-mailbox'] as const;
+export type MailTransportKind = (typeof MAIL_TRANSPORT_KINDS)[number];
+
 /**
  * Where email goes: an SMTP relay, or the development mailbox when SMTP_URL is not set. Failures are thrown
  * as the SMTP client reports them (`responseCode`, `response`, `code`); see classifyDeliveryFailure.
  */
 export abstract class MailTransport {
-  abstract readonly kind: 'smtp' | 'dev-mailbox';
+  abstract readonly kind: MailTransportKind;
   /** Whether send() needs {@link OutgoingMail.readable} (the dev mailbox shows it); SMTP sends only the bytes. */
   abstract readonly keepsReadableParts: boolean;
   abstract send(mail: OutgoingMail): Promise<SentMail>;
