@@ -62,6 +62,27 @@ describe('operations endpoints', () => {
     expect(doc.paths['/api/v1/leads/{id}'].get.responses['404'].content['application/problem+json'].schema).toEqual({ $ref: '#/components/schemas/Problem' });
   });
 
+  it('describes the body of every success answer of every operation (204 and redirects have none)', async () => {
+    const doc = (await t.http().get('/docs-json')).body;
+    type Answer = { content?: Record<string, { schema?: unknown }> };
+    const undescribed: string[] = [];
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, Answer> }>>)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const successes = Object.entries(op.responses).filter(([status]) => /^[23]/.test(status));
+        if (!successes.length) undescribed.push(`${method} ${path}: no success answer`);
+        for (const [status, answer] of successes) {
+          if (status === '204' || status.startsWith('3')) {
+            if (answer.content) undescribed.push(`${method} ${path} ${status}: has a body`);
+            continue;
+          }
+          const media = Object.entries(answer.content ?? {});
+          if (!media.length || media.some(([, m]) => !m.schema)) undescribed.push(`${method} ${path} ${status}`);
+        }
+      }
+    }
+    expect(undescribed).toEqual([]);
+  });
+
   it('runs every worker heartbeat as an interval of @nestjs/schedule', () => {
     const names = t.app.get(SchedulerRegistry).getIntervals().sort();
     expect(names).toEqual(
