@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { HELD_REASON } from '../src/email/email-messages.repository.js';
 import { signToken } from '../src/tracking/domain/tracking-token.js';
-import { createRep, sendEvents, upsertLead } from './handoffs-helpers.js';
+import { createRep, sendEvents, subscribe, upsertLead } from './handoffs-helpers.js';
 import { createProgram, enroll } from './programs-helpers.js';
-import { createTemplate } from './support/email-fixtures.js';
+import { createTemplate, WELCOME_VARIANTS } from './support/email-fixtures.js';
 import { OpenApiAnswers } from './support/openapi-answers.js';
 import { eventually, startTestApp, type TestApp } from './support/test-app.js';
 import { WebhookReceiver } from './webhooks-receiver.js';
@@ -53,6 +53,109 @@ describe('answers match the OpenAPI document', () => {
     expect(doc.problems({ ...res, body: { items: [{ id: 1 }], nextCursor: null } } as Response, 'get', '/api/v1/leads')).not.toEqual([]);
     expect(doc.problems({ ...res, status: 299 } as Response, 'get', '/api/v1/leads')).toEqual([expect.stringContaining('does not document status 299')]);
     expect(doc.problems(res, 'get', '/api/v1/leads')).toEqual([]);
+  });
+
+  describe('the main endpoints', () => {
+    it('leads, events, score and timeline', async () => {
+      const created = await call('post', '/api/v1/leads', '/api/v1/leads', { email: 'main-lead@example.be', firstName: 'Mona', source: { channel: 'google_ads', utm: { source: 'google' } } }, 201);
+      const id = created.body.id;
+      await call('post', '/api/v1/leads', '/api/v1/leads', { email: 'Main-Lead@example.be', consent: { status: 'granted', basis: 'legitimate_interest' } }, 200);
+      await call('get', '/api/v1/leads?limit=1', '/api/v1/leads', undefined, 200);
+      await call('get', `/api/v1/leads/${id}`, '/api/v1/leads/{id}', undefined, 200);
+      const ingested = await call(
+        'post',
+        '/api/v1/events',
+        '/api/v1/events',
+        { events: [{ leadId: id, type: 'page_viewed', properties: { url: 'https://example.be/pricing' } }, { leadId: id, type: 'Not-Snake' }, { leadId: id, type: 'content_downloaded', idempotencyKey: 'main-1' }] },
+        202,
+      );
+      expect(ingested.body).toMatchObject({ accepted: 2, rejected: 1 });
+      await call('post', '/api/v1/events', '/api/v1/events', { leadId: id, type: 'content_downloaded', idempotencyKey: 'main-1' }, 202);
+      await call('get', `/api/v1/leads/${id}/score`, '/api/v1/leads/{id}/score', undefined, 200);
+      await call('get', `/api/v1/leads/${id}/timeline`, '/api/v1/leads/{id}/timeline', undefined, 200);
+      await call('get', `/api/v1/leads/${randomUUID()}`, '/api/v1/leads/{id}', undefined, 404);
+    });
+
+    it('templates', async () => {
+      const created = await call('post', '/api/v1/templates', '/api/v1/templates', { name: 'Main template', defaultLocale: 'nl', variants: WELCOME_VARIANTS }, 201);
+      const id = created.body.id;
+      await call('get', '/api/v1/templates', '/api/v1/templates', undefined, 200);
+      await call('get', `/api/v1/templates/${id}`, '/api/v1/templates/{id}', undefined, 200);
+      await call('put', `/api/v1/templates/${id}`, '/api/v1/templates/{id}', { variants: WELCOME_VARIANTS }, 200);
+      await call('post', `/api/v1/templates/${id}/preview`, '/api/v1/templates/{id}/preview', { data: { firstName: 'Jonas' }, locale: 'en' }, 200);
+      await call('post', `/api/v1/templates/${id}/test-send`, '/api/v1/templates/{id}/test-send', { to: 'marketing@example.be' }, 202);
+      await call('post', '/api/v1/templates', '/api/v1/templates', { name: 'Broken', variants: { nl: { subject: 'x', mjml: '<mj-section>{{#if}}</mj-section>' } } }, 422);
+    });
+
+    it('programs: drafts, versions, enrollments, stats with A/B variants, simulation', async () => {
+      const template = await createTemplate(t);
+      const definition = (name: string) => ({
+        name,
+        trigger: { type: 'manual' },
+        sendWindow: { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '00:00', to: '24:00' },
+        steps: [
+          { id: 'mail', type: 'email', templateId: template, variants: [{ subject: 'A {{fallback firstName "daar"}}', weight: 50 }, { subject: 'B', weight: 50 }], next: 'wait' },
+          { id: 'wait', type: 'wait', duration: 'P3D', next: 'end' },
+          { id: 'end', type: 'exit' },
+        ],
+      });
+      const created = await call('post', '/api/v1/programs', '/api/v1/programs', definition('Main program'), 201);
+      const id = created.body.id;
+      await call('put', `/api/v1/programs/${id}`, '/api/v1/programs/{id}', definition('Main program, edited'), 200);
+      await call('post', `/api/v1/programs/${id}/simulate`, '/api/v1/programs/{id}/simulate', { lead: { stage: 'lead', timezone: 'Europe/Brussels' } }, 200);
+      await call('post', `/api/v1/programs/${id}/publish`, '/api/v1/programs/{id}/publish', undefined, 200);
+      await call('get', '/api/v1/programs', '/api/v1/programs', undefined, 200);
+      await call('get', `/api/v1/programs/${id}`, '/api/v1/programs/{id}', undefined, 200);
+      const leads = await Promise.all(['p1', 'p2', 'p3', 'p4'].map((n) => upsertLead(t, `${n}@main-program.example.be`)));
+      await call('post', `/api/v1/programs/${id}/enrollments`, '/api/v1/programs/{id}/enrollments', { leadId: leads[0] }, 201);
+      await call('post', `/api/v1/programs/${id}/enrollments`, '/api/v1/programs/{id}/enrollments', { leadIds: leads }, 200);
+      await call('post', `/api/v1/programs/${id}/enrollments`, '/api/v1/programs/{id}/enrollments', { leadId: leads[0] }, 409);
+      await eventually(async () => {
+        const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM email_messages m JOIN enrollments e ON e.id = m.enrollment_id WHERE e.program_id = $1 AND m.status = 'sent'`, [id]);
+        return n === 4;
+      }, 20_000);
+      await call('get', `/api/v1/programs/${id}/enrollments`, '/api/v1/programs/{id}/enrollments', undefined, 200);
+      const stats = await call('get', `/api/v1/programs/${id}/stats`, '/api/v1/programs/{id}/stats', undefined, 200);
+      expect(stats.body.steps.find((s: { stepId: string }) => s.stepId === 'mail').variants).toHaveLength(2);
+      await call('post', `/api/v1/programs/${id}/pause`, '/api/v1/programs/{id}/pause', undefined, 200);
+      await call('post', `/api/v1/programs/${id}/resume`, '/api/v1/programs/{id}/resume', undefined, 200);
+      await call('post', `/api/v1/programs/${id}/archive`, '/api/v1/programs/{id}/archive', undefined, 200);
+      await call('post', '/api/v1/programs', '/api/v1/programs', { name: 'No steps', trigger: { type: 'manual' }, steps: [] }, 422);
+    });
+
+    it('hand-offs: list, one with its snapshot, reassign, accept, reject, outcome', async () => {
+      const first = await createRep(t, 'Main-rep-1');
+      await createRep(t, 'Main-rep-2');
+      const leads = await Promise.all(['h1', 'h2'].map((n) => upsertLead(t, `${n}@main-handoff.example.be`, { qualification: { need: 'site', budget: null } })));
+      await sendEvents(t, leads.map((leadId) => ({ leadId, type: 'quote_requested' })));
+      const handoffs = await eventually(async () => {
+        const rows: { id: string }[] = await t.db.query(`SELECT id FROM handoffs WHERE lead_id = ANY($1::uuid[]) ORDER BY created_at`, [leads]);
+        return rows.length === 2 ? rows.map((r) => r.id) : null;
+      });
+      await call('get', '/api/v1/handoffs?status=pending', '/api/v1/handoffs', undefined, 200);
+      await call('get', `/api/v1/handoffs/${handoffs[0]}`, '/api/v1/handoffs/{id}', undefined, 200);
+      await call('post', `/api/v1/handoffs/${handoffs[0]}/reassign`, '/api/v1/handoffs/{id}/reassign', { ownerId: first }, 200);
+      await call('post', `/api/v1/handoffs/${handoffs[0]}/accept`, '/api/v1/handoffs/{id}/accept', { note: 'Bel morgen' }, 200);
+      await call('post', `/api/v1/handoffs/${handoffs[0]}/outcome`, '/api/v1/handoffs/{id}/outcome', { outcome: 'won', value: 2500, currency: 'EUR' }, 200);
+      await call('post', `/api/v1/handoffs/${handoffs[1]}/reject`, '/api/v1/handoffs/{id}/reject', { reason: 'no_budget' }, 200);
+      await call('post', `/api/v1/handoffs/${handoffs[1]}/accept`, '/api/v1/handoffs/{id}/accept', {}, 409);
+      await call('get', '/api/v1/handoffs', '/api/v1/handoffs', undefined, 200);
+    });
+
+    it('webhooks, funnel and API keys', async () => {
+      const receiver = await WebhookReceiver.start();
+      receivers.push(receiver);
+      const hook = await call('post', '/api/v1/webhooks', '/api/v1/webhooks', { url: receiver.url(), events: ['lead.mql'], description: 'CRM' }, 201);
+      await call('get', `/api/v1/webhooks/${hook.body.id}`, '/api/v1/webhooks/{id}', undefined, 200);
+      await call('delete', `/api/v1/webhooks/${hook.body.id}`, '/api/v1/webhooks/{id}', undefined, 204);
+      for (const groupBy of ['channel', 'program']) await call('get', `/api/v1/analytics/funnel?groupBy=${groupBy}`, '/api/v1/analytics/funnel', undefined, 200);
+      const key = await call('post', '/api/v1/api-keys', '/api/v1/api-keys', { name: 'forms', role: 'ingest' }, 201);
+      await call('get', '/api/v1/api-keys', '/api/v1/api-keys', undefined, 200);
+      await call('delete', `/api/v1/api-keys/${key.body.id}`, '/api/v1/api-keys/{id}', undefined, 204);
+      const refused = await t.api('get', '/api/v1/api-keys', key.body.key);
+      doc.expect(refused, 'get', '/api/v1/api-keys');
+      expect(refused.status).toBe(401);
+    });
   });
 
   describe('suppressions, bounces and complaints', () => {
