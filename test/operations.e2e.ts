@@ -44,6 +44,24 @@ describe('operations endpoints', () => {
     expect(res.body.paths['/api/v1/leads'].post.requestBody).toBeDefined();
   });
 
+  it('describes every operation of the HTTP contract (API.md), the public and operations routes included', async () => {
+    const doc = (await t.http().get('/docs-json')).body;
+    const contract = [
+      'post /api/v1/leads', 'get /api/v1/leads', 'get /api/v1/leads/{id}', 'delete /api/v1/leads/{id}', 'get /api/v1/leads/{id}/timeline',
+      'get /api/v1/leads/{id}/score', 'get /api/v1/leads/{id}/export', 'post /api/v1/events', 'get /api/v1/scoring-model', 'put /api/v1/scoring-model',
+      'post /api/v1/templates', 'get /api/v1/templates', 'get /api/v1/templates/{id}', 'put /api/v1/templates/{id}', 'post /api/v1/templates/{id}/preview',
+      'post /api/v1/templates/{id}/test-send', 'post /api/v1/programs', 'put /api/v1/programs/{id}', 'post /api/v1/programs/{id}/publish',
+      'post /api/v1/programs/{id}/pause', 'post /api/v1/programs/{id}/resume', 'post /api/v1/programs/{id}/archive', 'post /api/v1/programs/{id}/enrollments',
+      'get /api/v1/programs/{id}/enrollments', 'post /api/v1/programs/{id}/simulate', 'get /api/v1/programs/{id}/stats', 'get /api/v1/handoffs',
+      'get /api/v1/handoffs/{id}', 'post /api/v1/handoffs/{id}/accept', 'post /api/v1/handoffs/{id}/reject', 'post /api/v1/handoffs/{id}/outcome',
+      'get /api/v1/sales-reps', 'post /api/v1/sales-reps', 'patch /api/v1/sales-reps/{id}', 'post /api/v1/webhooks', 'get /api/v1/webhooks/{id}/deliveries',
+      'post /api/v1/webhooks/{id}/deliveries/{deliveryId}/retry', 'delete /api/v1/webhooks/{id}', 'get /t/o/{token}', 'get /t/c/{token}', 'get /u/{token}',
+      'post /u/{token}', 'get /health', 'get /metrics',
+    ];
+    const described = Object.entries(doc.paths as Record<string, object>).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
+    expect(contract.filter((op) => !described.includes(op))).toEqual([]);
+  });
+
   it('describes the answers of the main endpoints, not only their requests', async () => {
     const doc = (await t.http().get('/docs-json')).body;
     const schemaOf = (path: string, method: string, status: string) => doc.paths[path][method].responses[status]?.content?.['application/json']?.schema;
