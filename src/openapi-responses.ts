@@ -3,7 +3,10 @@ import { ref, RESPONSE_SCHEMAS, type Schema } from './openapi-schemas.js';
 
 /**
  * Attaches the hand-written response schemas (openapi-schemas.ts) to the operations of the built document,
- * and the problem+json answers every /api/ operation can give.
+ * and the problem+json answers every /api/ operation can give. Answers that are not JSON (the /u/{token}
+ * pages, /metrics) are described by decorators on their controllers, the tracking routes in openapi.ts.
+ * test/operations.e2e.ts fails when an operation's success answer has no schema; test/openapi-answers.e2e.ts
+ * checks live answers against the document.
  */
 const json = (schema: Schema, description: string) => ({ description, content: { 'application/json': { schema } } });
 
