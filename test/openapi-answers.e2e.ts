@@ -308,7 +308,7 @@ describe('answers match the OpenAPI document', () => {
       await t.http().get(`/u/${unsubscribeToken(messageId)}`);
       await t.http().post(`/u/${unsubscribeToken(messageId)}`).type('form').send({ 'List-Unsubscribe': 'One-Click' });
       const res = await call('get', `/api/v1/leads/${leadId}/export`, '/api/v1/leads/{id}/export', undefined, 200);
-      expect(res.body).toMatchObject({ handoffs: [{ status: 'won' }], enrollments: [{ programId }], emails: [{ id: messageId, interactions: [{ kind: 'open' }] }] });
+      expect(res.body).toMatchObject({ handoffs: [{ status: 'won', value: 1200, currency: 'EUR' }], enrollments: [{ programId }], emails: [{ id: messageId, interactions: [{ kind: 'open' }] }] });
       expect(res.body.suppressions).toHaveLength(1);
     });
   });

@@ -4,6 +4,7 @@ import { emailHash, emailHashSql } from '../src/suppression/email-hash.js';
 import { signToken } from '../src/tracking/domain/tracking-token.js';
 import { eventually, startTestApp, TestApp } from './support/test-app.js';
 import { WebhookReceiver } from './webhooks-receiver.js';
+import { OpenApiAnswers } from './support/openapi-answers.js';
 
 const BROWSER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
 
@@ -88,6 +89,7 @@ describe('privacy: export and erasure', () => {
 
     const exported = await t.api('get', `/api/v1/leads/${id}/export`);
     expect(exported.status).toBe(200);
+    (await OpenApiAnswers.load(t)).expect(exported, 'get', '/api/v1/leads/{id}/export'); // as the API document describes it
     expect(exported.body.lead).toMatchObject({ id, email, firstName: name });
     expect(exported.body.consents[0]).toMatchObject({ status: 'granted', basis: 'consent', text: `Ja ${name}, stuur mij tips` });
     expect(exported.body.events.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['content_downloaded', 'quote_requested']));

@@ -4,9 +4,12 @@ import { CONSENT_STATUSES, LAWFUL_BASES } from '../leads/lead.types.js';
 import { ENROLLMENT_STATUSES } from '../programs/dto/list-enrollments.query.js';
 import { HANDOFF_PRIORITIES } from '../programs/domain/program-definition.js';
 import { STAGES } from '../scoring/domain/lifecycle.js';
+import { BOUNCE_TYPES } from '../suppression/dto/report-bounce.dto.js';
 import { SUPPRESSION_REASONS } from '../suppression/suppression.types.js';
+import { DELIVERY_STATUSES } from '../webhooks/dto/list-deliveries.query.js';
+import { WEBHOOK_EVENT_TYPES } from '../webhooks/webhook-event-types.js';
 import { INTERACTION_KINDS } from '../tracking/domain/tracking-hit.js';
-import { arr, bool, enumOf, int, nint, nstr, ntime, num, nuuid, o, obj, ref, str, time, uuid, type Schema } from './schema-kit.js';
+import { arr, bool, enumOf, int, nint, nnum, nstr, ntime, num, nuuid, o, obj, ref, str, time, uuid, type Schema } from './schema-kit.js';
 
 /** GDPR access request: everything stored about one lead, as the export's queries read it (lead-export.service). */
 export const PRIVACY_SCHEMAS: Record<string, Schema> = {
@@ -54,16 +57,39 @@ export const PRIVACY_SCHEMAS: Record<string, Schema> = {
         status: enumOf(HANDOFF_STATUSES),
         priority: enumOf(HANDOFF_PRIORITIES),
         reason: str,
+        triggerEventType: nstr,
+        programId: nuuid,
         ownerId: nuuid,
+        assignedAt: ntime,
         slaDueAt: time,
+        breachedAt: ntime,
+        breachCount: int,
         respondedAt: ntime,
+        respondedBy: nstr,
         note: nstr,
         rejectReason: enumOf(REJECT_REASONS, { nullable: true }),
-        value: { type: 'string', nullable: true, pattern: '^-?[0-9]+\\.[0-9]{2}$', example: '1200.00', description: 'Decimal as stored, in text (the hand-off endpoints give a number)' },
+        outcomeAt: ntime,
+        value: nnum,
         currency: nstr,
         createdAt: time,
+        sharedWithSales: { ...obj, description: 'The picture of the lead given to sales with this hand-off (profile, source, qualification, score with reasons, timeline); empty once erased' },
       }),
     ),
     suppressions: arr(o({ reason: enumOf(SUPPRESSION_REASONS), source: nstr, createdAt: time })),
+    bounces: arr(o({ messageId: nuuid, type: enumOf(BOUNCE_TYPES), reason: nstr, receivedAt: time })),
+    webhookDeliveries: arr(
+      o({
+        id: uuid,
+        webhookId: uuid,
+        recipientUrl: str,
+        recipient: nstr,
+        eventType: enumOf(WEBHOOK_EVENT_TYPES),
+        status: enumOf(DELIVERY_STATUSES),
+        attempts: int,
+        deliveredAt: ntime,
+        createdAt: time,
+        body: { ...o({ type: enumOf(WEBHOOK_EVENT_TYPES), timestamp: time, data: obj }), description: 'What was sent about the lead, as signed and sent' },
+      }),
+    ),
   }),
 };
