@@ -103,3 +103,40 @@ describe('webhookHeaders, checked by the independent standardwebhooks verifier',
     );
   });
 });
+
+describe('webhookHeaders during a secret rotation (several secrets)', () => {
+  const NEW = generateWebhookSecret(fakeRandomBytes(21));
+  const OLD = generateWebhookSecret(fakeRandomBytes(42));
+  const FOREIGN = generateWebhookSecret(fakeRandomBytes(63));
+
+  beforeEach(() => {
+    jest.useFakeTimers({ now: SENT_AT });
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('carries one v1 signature per secret, space-delimited, in the order given (the new secret first)', () => {
+    const headers = webhookHeaders([NEW, OLD], 'msg_rot', SENT_AT, BODY);
+    const signatures = headers['webhook-signature'].split(' ');
+    expect(signatures).toEqual([signWebhook(NEW, 'msg_rot', 1_772_446_530, BODY), signWebhook(OLD, 'msg_rot', 1_772_446_530, BODY)]);
+    expect(signatures.every((s) => /^v1,[A-Za-z0-9+/]{43}=$/.test(s))).toBe(true);
+  });
+
+  it('a receiver with either secret accepts the delivery; one with neither refuses it', () => {
+    const headers = { ...webhookHeaders([NEW, OLD], 'msg_rot', SENT_AT, BODY) };
+    expect(new Webhook(NEW).verify(BODY, headers)).toEqual(JSON.parse(BODY));
+    expect(new Webhook(OLD).verify(BODY, headers)).toEqual(JSON.parse(BODY));
+    expect(() => new Webhook(FOREIGN).verify(BODY, headers)).toThrow('No matching signature found');
+  });
+
+  it('with one secret, in a list or alone, is the single signature it always was', () => {
+    expect(webhookHeaders([NEW], 'msg_rot', SENT_AT, BODY)).toEqual(webhookHeaders(NEW, 'msg_rot', SENT_AT, BODY));
+    expect(webhookHeaders(NEW, 'msg_rot', SENT_AT, BODY)['webhook-signature']).not.toContain(' ');
+  });
+
+  it('refuses to sign with no secret at all, or when any of them is not one of ours', () => {
+    expect(() => webhookHeaders([], 'msg_rot', SENT_AT, BODY)).toThrow(DomainError);
+    expect(() => webhookHeaders([NEW, 'whsec_not base64!'], 'msg_rot', SENT_AT, BODY)).toThrow(DomainError);
+  });
+});

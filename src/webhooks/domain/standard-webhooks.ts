@@ -41,13 +41,20 @@ export function signWebhook(secret: string, msgId: string, timestampSeconds: num
   return `v1,${signature}`;
 }
 
-/** The headers for delivering `body` as message `msgId` at `at` (timestamp in whole seconds). */
-export function webhookHeaders(secret: string, msgId: string, at: Date, body: string): WebhookHeaders {
+/**
+ * The headers for delivering `body` as message `msgId` at `at` (timestamp in whole seconds), signed with each
+ * of `secrets` in order: the `webhook-signature` value holds one `v1,…` signature per secret, space-delimited,
+ * as the spec allows during a secret rotation (the new secret first, then the old one), so a receiver that
+ * knows either of them accepts the message.
+ */
+export function webhookHeaders(secrets: string | readonly string[], msgId: string, at: Date, body: string): WebhookHeaders {
+  const keys = typeof secrets === 'string' ? [secrets] : secrets;
+  if (keys.length === 0) throw DomainError.invalidField('secret', 'at least one signing secret is needed');
   const timestamp = Math.floor(at.getTime() / 1000);
   return {
     'webhook-id': msgId,
     'webhook-timestamp': String(timestamp),
-    'webhook-signature': signWebhook(secret, msgId, timestamp, body),
+    'webhook-signature': keys.map((secret) => signWebhook(secret, msgId, timestamp, body)).join(' '),
   };
 }
 
