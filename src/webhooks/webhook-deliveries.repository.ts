@@ -12,6 +12,9 @@ export interface ClaimedDelivery {
   first_failed_at: Date | null;
   url: string;
   secret_encrypted: string;
+  /** The secret the last rotation replaced, while its grace lasts at the claim (else null), with its end. */
+  previous_secret_encrypted: string | null;
+  previous_secret_expires_at: Date | null;
 }
 
 export interface AttemptRecord {
@@ -45,7 +48,9 @@ export class WebhookDeliveriesRepository {
            FROM webhook_subscriptions s
           WHERE d.id = ANY($1::uuid[]) AND s.id = d.subscription_id AND s.active
             AND d.status IN ('pending','failed') AND d.next_attempt_at <= $3
-          RETURNING d.id, d.subscription_id, d.event_type, d.payload, d.occurred_at, d.attempts, d.first_failed_at, s.url, s.secret_encrypted)
+          RETURNING d.id, d.subscription_id, d.event_type, d.payload, d.occurred_at, d.attempts, d.first_failed_at, s.url, s.secret_encrypted,
+                    CASE WHEN s.previous_secret_expires_at > $2 THEN s.previous_secret_encrypted END AS previous_secret_encrypted,
+                    CASE WHEN s.previous_secret_expires_at > $2 THEN s.previous_secret_expires_at END AS previous_secret_expires_at)
        SELECT * FROM c`,
       [[...new Set(ids)], now.toISOString(), new Date(now.getTime() + EARLY_TOLERANCE_MS).toISOString()],
     );
@@ -132,6 +137,21 @@ export class WebhookDeliveriesRepository {
       );
       return true;
     });
+  }
+
+  /**
+   * Drops the secrets replaced by rotations whose grace has ended by `now` (nothing signs with them any more),
+   * so an old secret is not kept longer than needed. Returns how many were dropped.
+   */
+  async forgetExpiredPreviousSecrets(now: Date): Promise<number> {
+    const [row]: { n: number }[] = await this.db.query(
+      `WITH u AS (
+         UPDATE webhook_subscriptions SET previous_secret_encrypted = NULL, previous_secret_expires_at = NULL
+          WHERE previous_secret_expires_at <= $1 RETURNING 1)
+       SELECT count(*)::int AS n FROM u`,
+      [now.toISOString()],
+    );
+    return row.n;
   }
 
   /** Deliveries due for longer than `before` allows (their job may be lost), oldest first. */

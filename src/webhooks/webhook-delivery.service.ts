@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { nextAttemptDelayMs, webhookHeaders } from './domain/index.js';
+import { nextAttemptDelayMs, signingSecrets, webhookHeaders } from './domain/index.js';
 import { Batcher } from '../common/batcher.js';
 import { SecretBox } from './secret-box.js';
 import { WebhookDeliveriesRepository, type AttemptRecord, type ClaimedDelivery } from './webhook-deliveries.repository.js';
@@ -16,7 +16,8 @@ export const WEBHOOK_RANDOM = Symbol('WEBHOOK_RANDOM');
 
 /**
  * One delivery attempt: claim the row, check the URL against the SSRF policy again, sign the body per
- * Standard Webhooks (webhook-id = the delivery id, the same on every attempt), POST it. A 2xx delivers;
+ * Standard Webhooks (webhook-id = the delivery id, the same on every attempt) at send time — with the current
+ * secret, and also with the one a rotation replaced while its grace lasts — and POST it. A 2xx delivers;
  * anything else is retried on the schedule of `nextAttemptDelayMs` (30 s doubling, at most three days),
  * then abandoned. A subscription failing without a success for WEBHOOK_DISABLE_AFTER_HOURS is disabled.
  * The claims and the successes of attempts running at once in this process are written in batches (one
@@ -79,14 +80,20 @@ export class WebhookDeliveryService {
   private async send(d: ClaimedDelivery): Promise<AttemptRecord> {
     const check = await this.guard.check(d.url);
     if (!check.ok) return { statusCode: null, latencyMs: 0, error: `url refused: ${check.reason}` };
-    let secret: string;
+    const sentAt = this.clock.now();
+    let signWith: string[];
     try {
-      secret = this.secrets.open(d.secret_encrypted, d.subscription_id);
+      const current = this.secrets.open(d.secret_encrypted, d.subscription_id);
+      const previous =
+        d.previous_secret_encrypted !== null && d.previous_secret_expires_at !== null
+          ? { secret: this.secrets.open(d.previous_secret_encrypted, d.subscription_id), expiresAt: d.previous_secret_expires_at }
+          : null;
+      signWith = signingSecrets(current, previous, sentAt);
     } catch {
       return { statusCode: null, latencyMs: 0, error: 'the signing secret cannot be read (was TRACKING_SECRET changed?)' };
     }
     const body = JSON.stringify({ type: d.event_type, timestamp: d.occurred_at.toISOString(), data: d.payload });
-    const headers = webhookHeaders(secret, d.id, this.clock.now(), body);
+    const headers = webhookHeaders(signWith, d.id, sentAt, body);
     return this.sender.post(d.url, body, { ...headers });
   }
 }

@@ -10,13 +10,16 @@ const BATCH = 500;
 export interface WebhookSweepResult {
   released: number;
   redispatched: number;
+  /** Secrets replaced by a rotation whose grace ended, now dropped. */
+  secretsForgotten: number;
 }
 
 /**
  * Safety nets for deliveries, each in its own try/catch, safe on several processes (the claim decides):
  * - a delivery 'sending' longer than its deadline lost its worker: it is retried at once;
  * - a delivery due (by the clock) for WEBHOOK_REDISPATCH_AFTER_MS whose job is gone — Redis lost it, or
- *   the job is still delayed while the row is due — is dispatched again.
+ *   the job is still delayed while the row is due — is dispatched again;
+ * and one chore: a secret replaced by a rotation is dropped once its grace has ended (it signs nothing more).
  */
 @Injectable()
 export class WebhookSweepCron extends PeriodicTask {
@@ -37,12 +40,12 @@ export class WebhookSweepCron extends PeriodicTask {
 
   protected async run(): Promise<number> {
     const r = await this.sweep();
-    return r.released + r.redispatched;
+    return r.released + r.redispatched + r.secretsForgotten;
   }
 
-  /** Both safety nets once. */
+  /** Both safety nets and the chore once. */
   async sweep(): Promise<WebhookSweepResult> {
-    return { released: await this.releaseStuck(), redispatched: await this.redispatchDue() };
+    return { released: await this.releaseStuck(), redispatched: await this.redispatchDue(), secretsForgotten: await this.forgetSpentSecrets() };
   }
 
   private async releaseStuck(): Promise<number> {
@@ -70,6 +73,15 @@ export class WebhookSweepCron extends PeriodicTask {
       return moved;
     } catch (err) {
       this.fail(err, 're-dispatching due webhook deliveries failed');
+      return 0;
+    }
+  }
+
+  private async forgetSpentSecrets(): Promise<number> {
+    try {
+      return await this.deliveries.forgetExpiredPreviousSecrets(this.clock.now());
+    } catch (err) {
+      this.fail(err, 'dropping webhook secrets past their grace failed');
       return 0;
     }
   }
