@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ReplaySecret } from '../common/idempotency.interceptor.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -6,7 +6,7 @@ import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { decodeCursor, pageOf, type Page, type PageQuery } from '../common/pagination.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { generateWebhookSecret } from './domain/index.js';
+import { generateWebhookSecret, livePreviousSecretExpiry, previousSecretExpiry } from './domain/index.js';
 import type { CreateWebhookDto, UpdateWebhookDto } from './dto/create-webhook.dto.js';
 import { SecretBox } from './secret-box.js';
 import { WebhookUrlGuard } from './webhook-url-guard.js';
@@ -20,6 +20,8 @@ interface SubscriptionRow {
   disabled_at: Date | null;
   disabled_reason: string | null;
   failing_since: Date | null;
+  secret_rotated_at: Date | null;
+  previous_secret_expires_at: Date | null;
   created_by: string;
   created_at: Date;
   updated_at: Date;
@@ -34,14 +36,20 @@ export interface WebhookView {
   disabledAt: string | null;
   disabledReason: string | null;
   failingSince: string | null;
+  /** When the current signing secret was issued by a rotation; null while it is the one from creation. */
+  secretRotatedAt: string | null;
+  /** Until when deliveries are also signed with the secret the last rotation replaced; null when none is. */
+  previousSecretExpiresAt: string | null;
   createdBy: string;
   createdAt: string;
   updatedAt: string;
 }
 
-const COLUMNS = `id, url, events, description, active, disabled_at, disabled_reason, failing_since, created_by, created_at, updated_at`;
+const COLUMNS = `id, url, events, description, active, disabled_at, disabled_reason, failing_since, secret_rotated_at, previous_secret_expires_at,
+  created_by, created_at, updated_at`;
 
-const view = (r: SubscriptionRow): WebhookView => ({
+/** A subscription as the API shows it at `now` (a previous secret whose grace has passed shows as none). */
+const view = (r: SubscriptionRow, now: Date): WebhookView => ({
   id: r.id,
   url: r.url,
   events: r.events,
@@ -50,6 +58,8 @@ const view = (r: SubscriptionRow): WebhookView => ({
   disabledAt: r.disabled_at?.toISOString() ?? null,
   disabledReason: r.disabled_reason,
   failingSince: r.failing_since?.toISOString() ?? null,
+  secretRotatedAt: r.secret_rotated_at?.toISOString() ?? null,
+  previousSecretExpiresAt: livePreviousSecretExpiry(r.previous_secret_expires_at, now)?.toISOString() ?? null,
   createdBy: r.created_by,
   createdAt: r.created_at.toISOString(),
   updatedAt: r.updated_at.toISOString(),
@@ -57,10 +67,11 @@ const view = (r: SubscriptionRow): WebhookView => ({
 
 /**
  * Webhook subscriptions: a URL (checked against the SSRF policy), the events it wants, and a signing
- * secret shown once at creation and kept encrypted. Reading never returns the secret.
+ * secret shown once at creation (or at a rotation) and kept encrypted. Reading never returns the secret.
  */
 @Injectable()
 export class WebhookSubscriptionsService {
+  private readonly logger = new Logger(WebhookSubscriptionsService.name);
   private readonly secrets: SecretBox;
 
   constructor(
@@ -76,18 +87,50 @@ export class WebhookSubscriptionsService {
     await this.checkUrl(dto.url);
     const id = randomUUID();
     const secret = generateWebhookSecret(randomBytes);
-    const now = this.clock.now().toISOString();
+    const now = this.clock.now();
     const [row]: SubscriptionRow[] = await this.db.query(
       `INSERT INTO webhook_subscriptions (id, url, events, description, secret_encrypted, created_by, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING ${COLUMNS}`,
-      [id, dto.url, dto.events, dto.description ?? null, this.secrets.seal(secret, id), actor, now],
+      [id, dto.url, dto.events, dto.description ?? null, this.secrets.seal(secret, id), actor, now.toISOString()],
     );
-    return { ...view(row), secret };
+    return { ...view(row, now), secret };
   }
 
-  /** The signing secret of a subscription (decrypted), or null when it no longer exists. For idempotent replays of create only. */
-  async secretOf(id: string): Promise<string | null> {
-    const [row]: { secret_encrypted: string }[] = await this.db.query(`SELECT secret_encrypted FROM webhook_subscriptions WHERE id = $1`, [id]);
+  /**
+   * Replaces the signing secret with a new one, returned once. The replaced secret keeps signing (as a second
+   * signature, after the new one's) for `graceSeconds`, so receivers can switch over without refusing
+   * deliveries; 0 revokes it at once. Only two secrets exist at most: rotating again during a grace makes the
+   * then-current secret the previous one and drops the older one. One statement: of two rotations at once,
+   * the second waits for the first and keeps the secret the first issued as its previous one.
+   */
+  async rotateSecret(id: string, graceSeconds: number, actor: string): Promise<WebhookView & { secret: string }> {
+    const now = this.clock.now();
+    const previousExpiresAt = previousSecretExpiry(now, graceSeconds);
+    const secret = generateWebhookSecret(randomBytes);
+    const [row]: SubscriptionRow[] = await this.db.query(
+      `WITH u AS (
+         UPDATE webhook_subscriptions
+            SET previous_secret_encrypted = CASE WHEN $3::timestamptz IS NULL THEN NULL ELSE secret_encrypted END,
+                previous_secret_expires_at = $3, secret_encrypted = $2, secret_rotated_at = $4, updated_at = $4
+          WHERE id = $1 RETURNING ${COLUMNS})
+       SELECT * FROM u`,
+      [id, this.secrets.seal(secret, id), previousExpiresAt?.toISOString() ?? null, now.toISOString()],
+    );
+    if (!row) throw DomainError.notFound('Webhook', id);
+    this.logger.log({ webhookId: id, graceSeconds, by: actor }, 'webhook signing secret rotated');
+    return { ...view(row, now), secret };
+  }
+
+  /**
+   * The signing secret of a subscription (decrypted) if it is still the one issued at creation (`rotatedAt`
+   * null) or by the rotation at `rotatedAt`; null when the subscription no longer exists or a later rotation
+   * replaced that secret. For idempotent replays of create and rotate-secret only.
+   */
+  async secretOf(id: string, rotatedAt: string | null): Promise<string | null> {
+    const [row]: { secret_encrypted: string }[] = await this.db.query(
+      `SELECT secret_encrypted FROM webhook_subscriptions WHERE id = $1 AND secret_rotated_at IS NOT DISTINCT FROM $2::timestamptz`,
+      [id, rotatedAt],
+    );
     return row ? this.secrets.open(row.secret_encrypted, id) : null;
   }
 
@@ -99,19 +142,21 @@ export class WebhookSubscriptionsService {
         ORDER BY created_at, id LIMIT $3`,
       [after?.[0] ?? null, after?.[1] ?? null, limit + 1],
     );
-    return pageOf(rows.map(view), limit, (w) => [w.createdAt, w.id]);
+    const now = this.clock.now();
+    return pageOf(rows.map((r) => view(r, now)), limit, (w) => [w.createdAt, w.id]);
   }
 
   async get(id: string): Promise<WebhookView> {
     const [row]: SubscriptionRow[] = await this.db.query(`SELECT ${COLUMNS} FROM webhook_subscriptions WHERE id = $1`, [id]);
     if (!row) throw DomainError.notFound('Webhook', id);
-    return view(row);
+    return view(row, this.clock.now());
   }
 
   /** Changes URL, events or description; `active: true` re-enables (and forgets past failures), false pauses. */
   async update(id: string, dto: UpdateWebhookDto): Promise<WebhookView> {
     if (dto.url !== undefined) await this.checkUrl(dto.url);
-    const now = this.clock.now().toISOString();
+    const at = this.clock.now();
+    const now = at.toISOString();
     return this.db.transaction(async (m) => {
       const [before]: SubscriptionRow[] = await m.query(`SELECT ${COLUMNS} FROM webhook_subscriptions WHERE id = $1 FOR UPDATE`, [id]);
       if (!before) throw DomainError.notFound('Webhook', id);
@@ -136,7 +181,7 @@ export class WebhookSubscriptionsService {
           [id, now],
         );
       }
-      return view(row);
+      return view(row, at);
     });
   }
 
@@ -152,8 +197,11 @@ export class WebhookSubscriptionsService {
 }
 
 /**
- * A retried create (same Idempotency-Key) gets the subscription's secret back from its encrypted column: the
- * stored response leaves it out (see IdempotentReplayWithoutSecret), so the secret is never kept in clear.
+ * A retried create or rotate-secret (same Idempotency-Key) gets the secret that request issued back from its
+ * encrypted column: the stored response leaves it out (see IdempotentReplayWithoutSecret), so the secret is
+ * never kept in clear. The stored answer's `secretRotatedAt` (null for a create) says which secret that was;
+ * should a later rotation have replaced it, the replay carries no secret. (A retried rotation is not run
+ * again: a second rotation would drop the secret that receivers still use.)
  */
 @Injectable()
 export class WebhookSecretReplay implements ReplaySecret {
@@ -162,6 +210,8 @@ export class WebhookSecretReplay implements ReplaySecret {
   constructor(private readonly subscriptions: WebhookSubscriptionsService) {}
 
   secretFor(stored: Record<string, unknown>): Promise<string | null> {
-    return typeof stored.id === 'string' ? this.subscriptions.secretOf(stored.id) : Promise.resolve(null);
+    if (typeof stored.id !== 'string') return Promise.resolve(null);
+    // Answers stored before rotation existed have no secretRotatedAt: they are creates.
+    return this.subscriptions.secretOf(stored.id, typeof stored.secretRotatedAt === 'string' ? stored.secretRotatedAt : null);
   }
 }

@@ -5,8 +5,10 @@ import { Roles, type Principal } from '../auth/roles.js';
 import { IdempotentReplayWithoutSecret } from '../common/idempotency.interceptor.js';
 import { PageQuery } from '../common/pagination.js';
 import { UuidPipe } from '../common/uuid.pipe.js';
+import { DEFAULT_SECRET_GRACE_SECONDS } from './domain/index.js';
 import { CreateWebhookDto, UpdateWebhookDto } from './dto/create-webhook.dto.js';
 import { ListDeliveriesQuery } from './dto/list-deliveries.query.js';
+import { RotateWebhookSecretDto } from './dto/rotate-webhook-secret.dto.js';
 import { WebhookDeliveryLogService } from './webhook-delivery-log.service.js';
 import { WebhookSecretReplay, WebhookSubscriptionsService } from './webhook-subscriptions.service.js';
 
@@ -23,7 +25,8 @@ export class WebhooksController {
 
   /**
    * Subscribes a URL to events. The answer carries the signing `secret` (whsec_…); it is never shown again,
-   * except to a retry with the same Idempotency-Key (read back from its encrypted column, never stored in clear).
+   * except to a retry with the same Idempotency-Key (read back from its encrypted column, never stored in clear)
+   * while no rotation has replaced it.
    */
   @Post()
   @IdempotentReplayWithoutSecret(WebhookSecretReplay)
@@ -44,6 +47,20 @@ export class WebhooksController {
   @Patch(':id')
   update(@Param('id', UuidPipe) id: string, @Body() dto: UpdateWebhookDto) {
     return this.subscriptions.update(id, dto);
+  }
+
+  /**
+   * Replaces the signing secret; the answer carries the new `secret` once, as at creation (a retry with the same
+   * Idempotency-Key gets it back from its encrypted column and rotates nothing). For `graceSeconds` (default a
+   * day; 0 revokes the old secret at once) every delivery, retries and replays included, is signed with both
+   * secrets, the new one first; then with the new one only.
+   */
+  @Post(':id/rotate-secret')
+  @HttpCode(200)
+  @IdempotentReplayWithoutSecret(WebhookSecretReplay)
+  rotateSecret(@Param('id', UuidPipe) id: string, @Body() dto: RotateWebhookSecretDto, @CurrentPrincipal() principal: Principal) {
+    // A request without a body (dto undefined) takes the default grace.
+    return this.subscriptions.rotateSecret(id, dto?.graceSeconds ?? DEFAULT_SECRET_GRACE_SECONDS, `api-key:${principal.name}`);
   }
 
   @Delete(':id')

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { DomainError } from '../../common/domain-error.js';
 import {
   DEFAULT_SECRET_GRACE_SECONDS,
+  isSecretGraceSeconds,
   livePreviousSecretExpiry,
   MAX_SECRET_GRACE_SECONDS,
   previousSecretExpiry,
@@ -40,6 +41,13 @@ describe('previousSecretExpiry', () => {
 
   it('accepts a week, the longest grace', () => {
     expect(previousSecretExpiry(NOW, MAX_SECRET_GRACE_SECONDS)).toEqual(new Date('2026-03-09T10:00:00Z'));
+  });
+});
+
+describe('isSecretGraceSeconds', () => {
+  it('takes whole seconds from 0 to a week, and nothing else', () => {
+    expect([0, 1, 86_400, MAX_SECRET_GRACE_SECONDS].every(isSecretGraceSeconds)).toBe(true);
+    expect([-1, 0.5, MAX_SECRET_GRACE_SECONDS + 1, Number.POSITIVE_INFINITY, Number.NaN, '60', null, undefined, true, [60]].some(isSecretGraceSeconds)).toBe(false);
   });
 });
 

@@ -5,12 +5,17 @@ export const DEFAULT_SECRET_GRACE_SECONDS = 24 * 60 * 60;
 /** The longest grace a rotation may give the replaced secret: a week. */
 export const MAX_SECRET_GRACE_SECONDS = 7 * 24 * 60 * 60;
 
+/** A grace a rotation may give: whole seconds from 0 to {@link MAX_SECRET_GRACE_SECONDS}. */
+export function isSecretGraceSeconds(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= MAX_SECRET_GRACE_SECONDS;
+}
+
 /**
  * When the secret replaced by a rotation at `now` stops signing: `graceSeconds` later, or null when the
  * grace is 0 (the old secret is revoked at once and not kept).
  */
 export function previousSecretExpiry(now: Date, graceSeconds: number): Date | null {
-  if (!Number.isSafeInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_SECRET_GRACE_SECONDS) {
+  if (!isSecretGraceSeconds(graceSeconds)) {
     throw DomainError.invalidField('graceSeconds', `must be a whole number of seconds from 0 to ${MAX_SECRET_GRACE_SECONDS}`);
   }
   return graceSeconds === 0 ? null : new Date(now.getTime() + graceSeconds * 1000);
