@@ -157,6 +157,23 @@ describe('webhook signing-secret rotation', () => {
     expect(() => verifyWebhook(hook.secret, delivery, clock.now())).toThrow('No matching signature found');
   });
 
+  it('is described in the OpenAPI document, and its live answer and the GET after it match the Webhook schema there', async () => {
+    const doc = (await t.http().get('/docs-json')).body;
+    const op = doc.paths['/api/v1/webhooks/{id}/rotate-secret'].post;
+    expect(op.requestBody).toMatchObject({ required: false, content: { 'application/json': { schema: { $ref: '#/components/schemas/RotateWebhookSecretDto' } } } });
+    expect(doc.components.schemas.RotateWebhookSecretDto.properties.graceSeconds).toMatchObject({ type: 'integer', minimum: 0, maximum: MAX_SECRET_GRACE_SECONDS, default: 86_400 });
+    expect(op.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Webhook' });
+    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['401', '403', '404', '422']));
+
+    const r = await receiver();
+    const hook = await subscribe(t, r.url(), ['lead.created']);
+    const rotated = await rotate(hook.id, { graceSeconds: 90 }).expect(200);
+    expect(mismatches(rotated.body, { $ref: '#/components/schemas/Webhook' }, doc)).toEqual([]);
+    expect(rotated.body).toHaveProperty('secret');
+    const read = await t.api('get', `/api/v1/webhooks/${hook.id}`).expect(200);
+    expect(mismatches(read.body, doc.paths['/api/v1/webhooks/{id}'].get.responses['200'].content['application/json'].schema, doc)).toEqual([]);
+  });
+
   it('answers 404 for an unknown webhook', async () => {
     const res = await rotate('0196a3f0-0000-7000-8000-000000000000');
     expect(res.status).toBe(404);
@@ -243,3 +260,38 @@ describe('webhook signing-secret rotation', () => {
     expect(again.body.id).toBe(first.body.id);
   });
 });
+
+type JsonSchema = { $ref?: string; type?: string; nullable?: boolean; format?: string; required?: string[]; properties?: Record<string, JsonSchema>; items?: JsonSchema; additionalProperties?: unknown };
+
+/** Where `value` departs from an OpenAPI 3.0 `schema` of `doc` (the subset the hand-written response schemas use). */
+function mismatches(value: unknown, schema: JsonSchema, doc: { components: { schemas: Record<string, JsonSchema> } }, at = '$'): string[] {
+  if (schema.$ref) return mismatches(value, doc.components.schemas[schema.$ref.split('/').pop()!], doc, at);
+  if (value === null) return schema.nullable ? [] : [`${at} is null`];
+  switch (schema.type) {
+    case 'string':
+      if (typeof value !== 'string') return [`${at} is not a string`];
+      if (schema.format === 'date-time' && Number.isNaN(Date.parse(value))) return [`${at} is not a date-time`];
+      if (schema.format === 'uuid' && !/^[0-9a-f-]{36}$/i.test(value)) return [`${at} is not a uuid`];
+      return [];
+    case 'boolean':
+      return typeof value === 'boolean' ? [] : [`${at} is not a boolean`];
+    case 'integer':
+    case 'number':
+      return typeof value === 'number' ? [] : [`${at} is not a number`];
+    case 'array':
+      return Array.isArray(value) ? value.flatMap((v, i) => mismatches(v, schema.items ?? {}, doc, `${at}[${i}]`)) : [`${at} is not an array`];
+    case 'object': {
+      if (typeof value !== 'object' || Array.isArray(value)) return [`${at} is not an object`];
+      const props = schema.properties ?? {};
+      const record = value as Record<string, unknown>;
+      return [
+        ...(schema.required ?? []).filter((k) => !(k in record)).map((k) => `${at}.${k} is missing`),
+        ...Object.keys(record).flatMap((k) =>
+          k in props ? mismatches(record[k], props[k], doc, `${at}.${k}`) : schema.additionalProperties ? [] : [`${at}.${k} is not in the schema`],
+        ),
+      ];
+    }
+    default:
+      return [];
+  }
+}

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { Roles, type Principal } from '../auth/roles.js';
 import { IdempotentReplayWithoutSecret } from '../common/idempotency.interceptor.js';
@@ -57,6 +57,11 @@ export class WebhooksController {
    */
   @Post(':id/rotate-secret')
   @HttpCode(200)
+  @ApiBody({
+    type: RotateWebhookSecretDto,
+    required: false,
+    description: 'Optional; without a body the old secret keeps signing, beside the new one, for a day.',
+  })
   @IdempotentReplayWithoutSecret(WebhookSecretReplay)
   rotateSecret(@Param('id', UuidPipe) id: string, @Body() dto: RotateWebhookSecretDto, @CurrentPrincipal() principal: Principal) {
     // A request without a body (dto undefined) takes the default grace.
