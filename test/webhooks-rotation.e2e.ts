@@ -185,6 +185,7 @@ describe('webhook signing-secret rotation', () => {
     ['fractional', 1.5],
     ['longer than a week', MAX_SECRET_GRACE_SECONDS + 1],
     ['a string', '86400'],
+    ['null (it could be meant as no grace)', null],
   ])('refuses a graceSeconds that is %s with 422 naming graceSeconds, and rotates nothing', async (_label, graceSeconds) => {
     const r = await receiver();
     const hook = await subscribe(t, r.url(), ['lead.created']);

@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, registerDecorator } from 'class-validator';
+import { registerDecorator, ValidateIf } from 'class-validator';
 import { DEFAULT_SECRET_GRACE_SECONDS, isSecretGraceSeconds, MAX_SECRET_GRACE_SECONDS } from '../domain/index.js';
 
 /** One check, so a bad value is named once (not once per failed rule, as IsInt, Min and Max together would). */
@@ -25,7 +25,8 @@ export class RotateWebhookSecretDto {
     default: DEFAULT_SECRET_GRACE_SECONDS,
     example: DEFAULT_SECRET_GRACE_SECONDS,
   })
-  @IsOptional()
+  // Left out: the default. null is refused rather than read as the default, since it could be meant as "no grace".
+  @ValidateIf((_dto, value) => value !== undefined)
   @IsSecretGraceSeconds()
   graceSeconds?: number;
 }
