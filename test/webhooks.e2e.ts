@@ -149,6 +149,24 @@ describe('signed webhooks', () => {
     await eventually(async () => (await deliveriesOf(hook.id))[1].status === 'delivered');
   });
 
+  it('changes the description, clears it with null, and refuses null for what cannot be cleared', async () => {
+    const r = await receiver();
+    const hook = await subscribe(t, r.url(), ['lead.created']);
+    const named = await t.api('patch', `/api/v1/webhooks/${hook.id}`).send({ description: 'Pipedrive intake' });
+    expect(named.body).toMatchObject({ description: 'Pipedrive intake' });
+    const kept = await t.api('patch', `/api/v1/webhooks/${hook.id}`).send({ events: ['lead.created', 'lead.mql'] });
+    expect(kept.body).toMatchObject({ description: 'Pipedrive intake', events: ['lead.created', 'lead.mql'] });
+    const cleared = await t.api('patch', `/api/v1/webhooks/${hook.id}`).send({ description: null });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.description).toBeNull();
+    for (const field of ['url', 'events', 'active']) {
+      const refused = await t.api('patch', `/api/v1/webhooks/${hook.id}`).send({ [field]: null });
+      expect(refused.status).toBe(422);
+      expect(refused.body.errors).toEqual([expect.objectContaining({ field })]);
+    }
+    expect((await t.api('get', `/api/v1/webhooks/${hook.id}`)).body).toMatchObject({ url: r.url(), events: ['lead.created', 'lead.mql'], active: true });
+  });
+
   it('deletes a subscription with its log', async () => {
     const r = await receiver();
     const hook = await subscribe(t, r.url(), ['lead.created']);

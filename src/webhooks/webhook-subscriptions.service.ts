@@ -152,8 +152,14 @@ export class WebhookSubscriptionsService {
     return view(row, this.clock.now());
   }
 
-  /** Changes URL, events or description; `active: true` re-enables (and forgets past failures), false pauses. */
+  /**
+   * Changes URL, events or description (null clears the description); `active: true` re-enables (and forgets
+   * past failures), false pauses. A null URL, event list or `active` is refused: they cannot be cleared.
+   */
   async update(id: string, dto: UpdateWebhookDto): Promise<WebhookView> {
+    for (const field of ['url', 'events', 'active'] as const) {
+      if (dto[field] === null) throw DomainError.invalidField(field, 'cannot be null; leave it out to keep it');
+    }
     if (dto.url !== undefined) await this.checkUrl(dto.url);
     const at = this.clock.now();
     const now = at.toISOString();
@@ -164,7 +170,7 @@ export class WebhookSubscriptionsService {
       const pausing = dto.active === false && before.active;
       const [row]: SubscriptionRow[] = await m.query(
         `WITH u AS (
-           UPDATE webhook_subscriptions SET url = coalesce($2, url), events = coalesce($3, events), description = coalesce($4, description),
+           UPDATE webhook_subscriptions SET url = coalesce($2, url), events = coalesce($3, events), description = CASE WHEN $9 THEN $4 ELSE description END,
                   active = coalesce($5, active),
                   disabled_at = CASE WHEN $6 THEN NULL WHEN $7 THEN $8::timestamptz ELSE disabled_at END,
                   disabled_reason = CASE WHEN $6 THEN NULL WHEN $7 THEN 'paused through the API' ELSE disabled_reason END,
@@ -172,7 +178,7 @@ export class WebhookSubscriptionsService {
                   updated_at = $8
             WHERE id = $1 RETURNING ${COLUMNS})
          SELECT * FROM u`,
-        [id, dto.url ?? null, dto.events ?? null, dto.description ?? null, dto.active ?? null, enabling, pausing, now],
+        [id, dto.url ?? null, dto.events ?? null, dto.description ?? null, dto.active ?? null, enabling, pausing, now, dto.description !== undefined],
       );
       if (pausing) {
         await m.query(

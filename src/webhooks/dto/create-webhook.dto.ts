@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../webhook-event-types.js';
 
@@ -23,7 +23,13 @@ export class CreateWebhookDto {
   description?: string;
 }
 
-export class UpdateWebhookDto extends PartialType(CreateWebhookDto) {
+export class UpdateWebhookDto extends PartialType(OmitType(CreateWebhookDto, ['description'] as const)) {
+  @ApiPropertyOptional({ example: 'Pipedrive intake', nullable: true, description: 'null clears it' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string | null;
+
   @ApiPropertyOptional({ description: 'false pauses deliveries; true re-enables a subscription that was disabled for failing.' })
   @IsOptional()
   @IsBoolean()
