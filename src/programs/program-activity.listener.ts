@@ -1,6 +1,9 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { LeadActivityHub, type LeadActivity, type LeadActivityListener } from '../lifecycle/lead-activity.js';
+import { optOutReason } from '../suppression/lawful-basis.js';
+import { listedSuppressions } from '../suppression/suppression.service.js';
+import type { SuppressionReason } from '../suppression/suppression.types.js';
 import { decidableFromActivity, eventTypesIn } from './domain/definition-needs.js';
 import { evaluateCondition, goalReached, matchesPropertyFilter } from './domain/evaluate-condition.js';
 import { interactionOf, type ConditionFacts, type LeadSnapshot } from './domain/lead-facts.js';
@@ -68,6 +71,7 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
       [leadIds],
     );
     const byId = new Map(leads.map((l) => [l.id, l]));
+    const optedOut = await this.optOutReasons(m, leads);
     const definitions = await this.catalog.definitionsOf(
       m,
       leads.flatMap((l) => l.enrollments.map((e) => ({ programId: e.programId, version: e.version }))),
@@ -86,7 +90,7 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
       for (const e of row.enrollments) {
         const def = definitions.get(programVersionKey(e.programId, e.version));
         if (!def || signalled.has(e.id)) continue;
-        const signal = signalFor(e, def, facts, activity, row.consent_status);
+        const signal = signalFor(e, def, facts, activity, optedOut.get(row.id) ?? null);
         if (signal) {
           signals.push(signal);
           signalled.add(e.id);
@@ -105,6 +109,21 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
     }
     await this.apply(m, signals, activities[0].at);
     await insertCandidates(m, candidates, activities[0].at);
+  }
+
+  /**
+   * Why each lead that withdrew its consent and has active enrollments opted out: the suppression-list reason
+   * when there is one (an unsubscribe or a complaint lists the address and withdraws consent: the enrollment
+   * exits with what the lead did, as the scheduler's check would say, see sendBlock), else consent_withdrawn.
+   * Only those leads are looked up on the list, so a batch of leads that did not opt out costs nothing more.
+   */
+  private async optOutReasons(m: EntityManager, leads: LeadRow[]): Promise<Map<string, SuppressionReason>> {
+    const out = new Map<string, SuppressionReason>();
+    const withdrawn = leads.filter((l) => l.consent_status === 'withdrawn' && l.enrollments.length);
+    if (!withdrawn.length) return out;
+    const listed = await listedSuppressions(m, withdrawn.map((l) => ({ id: l.id, email: l.email })));
+    for (const l of withdrawn) out.set(l.id, optOutReason(l.consent_status, listed.get(l.id)) ?? 'consent_withdrawn');
+    return out;
   }
 
   /** Latest human event per lead and type, for the types live triggers and entry filters test. */
@@ -175,7 +194,7 @@ function signalFor(
   def: ProgramDefinition,
   facts: ConditionFacts & { human: ActivityEvent[] },
   activity: LeadActivity,
-  consent: string,
+  optedOutAs: SuppressionReason | null,
 ): EnrollmentSignal | null {
   const enrolledAt = new Date(e.enrolledAt);
   // Interactions of this enrollment's emails seen in the activity count for the goal too.
@@ -187,7 +206,7 @@ function signalFor(
   if (goalReached(decidablePart(def.goal), own, enrolledAt)) {
     return { id: e.id, kind: 'goal', reason: 'goal', stepId: e.stepId, visit: e.visit, matched: {} };
   }
-  const optedOut = facts.human.some((ev) => ev.type === 'unsubscribed') ? 'unsubscribed' : consent === 'withdrawn' ? 'consent_withdrawn' : null;
+  const optedOut = facts.human.some((ev) => ev.type === 'unsubscribed') ? 'unsubscribed' : optedOutAs;
   if (optedOut) return { id: e.id, kind: 'exit', reason: optedOut, stepId: e.stepId, visit: e.visit, matched: {} };
   // Disqualified (by sales) is never nurtured again: end it now, not at its next step, which may be weeks away.
   if (activity.stageAfter === 'disqualified') return { id: e.id, kind: 'exit', reason: 'disqualified', stepId: e.stepId, visit: e.visit, matched: {} };

@@ -4,6 +4,7 @@ import { Clock } from '../common/clock.js';
 import { isUuid } from '../common/uuid.pipe.js';
 import { normalizeEmail } from '../leads/email.util.js';
 import { emailHash, emailHashSql } from './email-hash.js';
+import { optOutReason } from './lawful-basis.js';
 import type { SuppressionReason, SuppressionRow, SuppressRequest } from './suppression.types.js';
 
 /**
@@ -75,32 +76,33 @@ export class SuppressionService {
     return (await this.suppressionReason(manager, leadIdOrEmail)) !== null;
   }
 
-  /** Why this lead (by id) or address may not be mailed, or null when it may. An unknown lead id is not suppressed. */
+  /**
+   * Why this lead (by id) or address may not be mailed, or null when it may. An unknown lead id is not suppressed.
+   * Of a listed reason and a withdrawn consent, the one sendBlock (lawful-basis.ts) names is given.
+   */
   async suppressionReason(manager: EntityManager, leadIdOrEmail: string): Promise<SuppressionReason | null> {
     if (isUuid(leadIdOrEmail)) {
       return (await this.suppressedAmong(manager, [leadIdOrEmail])).get(leadIdOrEmail.toLowerCase()) ?? null;
     }
-    const [row]: { reason: SuppressionReason | null }[] = await manager.query(
-      `SELECT coalesce(
-         (SELECT reason FROM suppressions WHERE email_hash = $1),
-         (SELECT 'consent_withdrawn' FROM leads WHERE email_normalized = $2 AND consent_status = 'withdrawn')
-       ) AS reason`,
+    const [row]: { listed: SuppressionReason | null; consent: string | null }[] = await manager.query(
+      `SELECT (SELECT reason FROM suppressions WHERE email_hash = $1) AS listed,
+              (SELECT consent_status FROM leads WHERE email_normalized = $2) AS consent`,
       [emailHash(leadIdOrEmail), normalizeEmail(leadIdOrEmail)],
     );
-    return row?.reason ?? null;
+    return optOutReason(row?.consent, row?.listed);
   }
 
   /** For many leads at once: the suppressed ones, with their reason. */
   async suppressedAmong(manager: EntityManager, leadIds: string[]): Promise<Map<string, SuppressionReason>> {
     if (!leadIds.length) return new Map();
-    const rows: { id: string; reason: SuppressionReason }[] = await manager.query(
-      `SELECT l.id, coalesce(s.reason, 'consent_withdrawn') AS reason
+    const rows: { id: string; listed: SuppressionReason | null; consent: string }[] = await manager.query(
+      `SELECT l.id, s.reason AS listed, l.consent_status AS consent
          FROM leads l
          ${suppressionOfLeadSql('l')}
         WHERE l.id = ANY($1::uuid[]) AND (s.reason IS NOT NULL OR l.consent_status = 'withdrawn')`,
       [leadIds],
     );
-    return new Map(rows.map((r) => [r.id, r.reason]));
+    return new Map(rows.map((r) => [r.id, optOutReason(r.consent, r.listed)!]));
   }
 
   /**
