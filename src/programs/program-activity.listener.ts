@@ -4,14 +4,14 @@ import { LeadActivityHub, type LeadActivity, type LeadActivityListener } from '.
 import { optOutReason } from '../suppression/lawful-basis.js';
 import { listedSuppressions } from '../suppression/suppression.service.js';
 import type { SuppressionReason } from '../suppression/suppression.types.js';
-import { decidableFromActivity, eventTypesIn } from './domain/definition-needs.js';
+import { decidableFromActivity, eventTypesIn, goalHistoryTypes } from './domain/definition-needs.js';
 import { evaluateCondition, goalReached, matchesPropertyFilter } from './domain/evaluate-condition.js';
 import { interactionOf, type ConditionFacts, type LeadSnapshot } from './domain/lead-facts.js';
 import type { Goal, ProgramDefinition, Trigger } from './domain/program-definition.js';
 import { eventSatisfiesWait, type Waiting } from './domain/step-interpreter.js';
 import { insertCandidates, type EnrollmentCandidate, type EnrollmentVia } from './enrollment-writer.js';
 import { leadSnapshotOf, LEAD_SNAPSHOT_COLUMNS, type LeadSnapshotRow } from './lead-snapshot.js';
-import { ProgramCatalog, programVersionKey, type LiveProgram } from './program-catalog.service.js';
+import { ProgramCatalog, programVersionKey } from './program-catalog.service.js';
 
 interface ActiveEnrollment {
   id: string;
@@ -76,7 +76,11 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
       m,
       leads.flatMap((l) => l.enrollments.map((e) => ({ programId: e.programId, version: e.version }))),
     );
-    const history = await this.eventHistory(m, programs, leadIds);
+    const historyTypes = [
+      ...programs.flatMap((p) => [...eventTypesIn(p.definition.entryFilter), ...segmentTypes(p.definition.trigger)]),
+      ...[...definitions.values()].flatMap((d) => goalHistoryTypes(d.goal)),
+    ];
+    const history = await this.eventHistory(m, historyTypes, leadIds, activities[0].at);
 
     const signals: EnrollmentSignal[] = [];
     const signalled = new Set<string>();
@@ -126,15 +130,18 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
     return out;
   }
 
-  /** Latest human event per lead and type, for the types live triggers and entry filters test. */
-  private async eventHistory(m: EntityManager, programs: LiveProgram[], leadIds: string[]): Promise<Map<string, Map<string, Date>>> {
-    const types = [...new Set(programs.flatMap((p) => [...eventTypesIn(p.definition.entryFilter), ...segmentTypes(p.definition.trigger)]))];
+  /**
+   * Latest human event per lead and type (up to now), for the types live triggers and entry filters test and
+   * those the goals of the leads' enrollments need beyond the activity's own events (see goalHistoryTypes).
+   */
+  private async eventHistory(m: EntityManager, wanted: string[], leadIds: string[], now: Date): Promise<Map<string, Map<string, Date>>> {
+    const types = [...new Set(wanted)];
     const out = new Map<string, Map<string, Date>>();
     if (!types.length) return out;
     const rows: { lead_id: string; type: string; at: Date }[] = await m.query(
       `SELECT lead_id, type, max(occurred_at) AS at FROM events
-        WHERE lead_id = ANY($1::uuid[]) AND type = ANY($2::text[]) AND NOT machine GROUP BY lead_id, type`,
-      [leadIds, types],
+        WHERE lead_id = ANY($1::uuid[]) AND type = ANY($2::text[]) AND NOT machine AND occurred_at <= $3 GROUP BY lead_id, type`,
+      [leadIds, types, now.toISOString()],
     );
     for (const r of rows) out.set(r.lead_id, (out.get(r.lead_id) ?? new Map()).set(r.type, r.at));
     return out;

@@ -1,4 +1,4 @@
-import type { Condition, GoalCriterion, ProgramDefinition } from './program-definition.js';
+import type { Condition, Goal, GoalCriterion, ProgramDefinition } from './program-definition.js';
 
 /** What a program's runs need to know beyond the lead row, so the scheduler loads only that. */
 export interface DefinitionNeeds {
@@ -43,9 +43,25 @@ export function eventTypesIn(condition: Condition | undefined): string[] {
 }
 
 /**
- * Whether a goal criterion can be decided from the lead row and the events of one activity alone
- * (stage, goal events, field conditions). Criteria about event history or email interactions are
- * left to the scheduler, which checks the whole goal before every step.
+ * Event types whose past occurrences must be loaded, beside the events of one activity, to decide a goal when
+ * that activity arrives: those of past-event conditions, and in an `allOf` also the goal events, since the
+ * others of the set may have arrived in earlier requests. In an `anyOf` a goal event alone reaches the goal,
+ * so the activity that brings it is enough.
+ */
+export function goalHistoryTypes(goal: Goal): string[] {
+  const criteria = 'anyOf' in goal ? goal.anyOf : goal.allOf;
+  const types = criteria.flatMap((c) => {
+    if ('event' in c && typeof c.event === 'string') return 'allOf' in goal ? [c.event] : [];
+    if ('stageAtLeast' in c) return [];
+    return eventTypesIn(c as Condition);
+  });
+  return [...new Set(types)];
+}
+
+/**
+ * Whether a goal criterion can be decided from the lead row, the events of one activity and the history of
+ * {@link goalHistoryTypes} (stage, goal events, field conditions, past events). Criteria about clicks and opens
+ * of the enrollment's emails are left to the scheduler, which checks the whole goal before every step.
  */
 export function decidableFromActivity(c: GoalCriterion): boolean {
   if ('stageAtLeast' in c) return true;
@@ -54,7 +70,7 @@ export function decidableFromActivity(c: GoalCriterion): boolean {
     if ('and' in x) return x.and.every(plain);
     if ('or' in x) return x.or.every(plain);
     if ('not' in x) return plain(x.not);
-    return 'field' in x;
+    return 'field' in x || 'event' in x;
   };
   return plain(c as Condition);
 }
