@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { DEFAULT_FREQUENCY_CAP, fitsFrequencyCap, nextAllowedSend, type FrequencyCap } from './frequency-cap.js';
+import { capSendTime, DEFAULT_FREQUENCY_CAP, fitsFrequencyCap, nextAllowedSend, type FrequencyCap } from './frequency-cap.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -40,6 +40,32 @@ describe('frequency cap', () => {
     const planned = [at('2026-01-06T10:00:00Z'), at('2026-01-07T10:00:00Z'), at('2026-01-08T10:00:00Z')];
     // Monday would make four in one week; room appears when Tuesday's send leaves the window.
     expect(iso(nextAllowedSend(planned, monday, DEFAULT_FREQUENCY_CAP))).toBe('2026-01-13T10:00:00.000Z');
+  });
+
+  describe('which earlier emails count, and as of when', () => {
+    const now = at('2026-01-09T10:00:00Z');
+    const lastWeek = at('2026-01-01T10:00:00Z');
+
+    it('a sent email counts when the relay accepted it', () => {
+      expect(capSendTime('sent', wednesday, now)).toBe(wednesday);
+    });
+
+    it('a held email (its worker stopped mid-send) counts when its send began: it most likely went out then', () => {
+      expect(capSendTime('held', wednesday, now)).toBe(wednesday);
+    });
+
+    it('an email not delivered yet counts as of now however long ago it was queued, since it goes out from now on', () => {
+      expect(capSendTime('queued', lastWeek, now)).toBe(now);
+      expect(capSendTime('sending', lastWeek, now)).toBe(now);
+      // A queued email keeps counting while it waits, so a fourth send now is deferred, not crowded in beside it.
+      const pending = [lastWeek, lastWeek, lastWeek].map((q) => capSendTime('queued', q, now)!);
+      expect(fitsFrequencyCap(pending, now, DEFAULT_FREQUENCY_CAP)).toBe(false);
+    });
+
+    it('a failed or suppressed email never reached the lead and counts for nothing', () => {
+      expect(capSendTime('failed', wednesday, now)).toBeNull();
+      expect(capSendTime('suppressed', wednesday, now)).toBeNull();
+    });
   });
 
   it('refuses a cap that allows nothing', () => {

@@ -8,6 +8,28 @@ export interface FrequencyCap {
 export const DEFAULT_FREQUENCY_CAP: FrequencyCap = { max: 3, windowMs: 7 * 86_400_000 };
 
 /**
+ * When an earlier nurture email counts as sent, for the cap, at `now`; null when it never reaches the lead.
+ * `knownAt` is the best instant its row records: sent → when the relay accepted it; held (its worker stopped
+ * mid-send, so it most likely went out and is never re-sent on its own) → when its send began; queued or
+ * sending → when it was created. One still waiting for delivery (a backlog, a retry after a temporary
+ * failure, a held email an operator released) goes out at some moment from now on, however long ago it was
+ * queued: it counts as of now, and keeps counting until it is sent, so a send decided now can never make
+ * more than `max` go out in a window. Failed and suppressed emails never went out: they count for nothing.
+ */
+export function capSendTime(status: string, knownAt: Date, now: Date): Date | null {
+  switch (status) {
+    case 'sent':
+    case 'held':
+      return knownAt;
+    case 'queued':
+    case 'sending':
+      return knownAt.getTime() > now.getTime() ? knownAt : now;
+    default:
+      return null;
+  }
+}
+
+/**
  * True when one more send at `at` keeps every rolling window [a, a + windowMs) at most `max`
  * sends, counting `sentAt` (which may include sends already planned for later).
  */

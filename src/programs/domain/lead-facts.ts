@@ -38,7 +38,7 @@ export interface StepWorld extends ConditionFacts {
   zone: string;
   /** Why the lead must not be mailed (unsubscribed, hard_bounce, consent_withdrawn…), or null. */
   suppression: string | null;
-  /** When the lead's recent nurture emails (all programs) went out, for the frequency cap. */
+  /** When the lead's nurture emails (all programs) count under the frequency cap: recent sends, and as of now those still to go out (capSendTime). */
   recentSends: Date[];
 }
 

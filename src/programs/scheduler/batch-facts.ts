@@ -1,5 +1,7 @@
 import type { EntityManager } from 'typeorm';
+import { nurtureSendsSql } from '../../email/nurture-sends.js';
 import type { DefinitionNeeds } from '../domain/definition-needs.js';
+import { capSendTime } from '../domain/frequency-cap.js';
 import type { ClaimedEnrollment } from './enrollment-claim.js';
 
 /** What a claimed batch's steps may ask about, loaded in one round trip. */
@@ -8,7 +10,7 @@ export interface BatchFacts {
   lastEvent: Map<string, Map<string, Date>>;
   /** `enrollmentId|stepId|open|click` for human interactions with the enrollment's emails. */
   interactions: Set<string>;
-  /** Recent nurture sends per lead (queued, sending or sent), for the frequency cap. */
+  /** Nurture sends per lead that count under the frequency cap now (sent or held in the window, or not delivered yet), see capSendTime. */
   sends: Map<string, Date[]>;
 }
 
@@ -65,16 +67,18 @@ export async function loadBatchFacts(
                    AND NOT ev.machine AND ev.properties ? 'enrollmentId' AND ev.properties ? 'stepId' GROUP BY 2, 3`);
   }
   if (sendLeads.size) {
-    parts.push(`SELECT 'send', lead_id::text, NULL, coalesce(sent_at, created_at) FROM email_messages
-                 WHERE kind = 'nurture' AND lead_id = ANY(${add([...sendLeads])}::uuid[]) AND status IN ('queued', 'sending', 'sent')
-                   AND coalesce(sent_at, created_at) > ${add(new Date(now.getTime() - capWindowMs).toISOString())}::timestamptz`);
+    const since = add(new Date(now.getTime() - capWindowMs).toISOString());
+    parts.push(`SELECT 'send', s.lead_id::text, s.status, s.known_at FROM (${nurtureSendsSql(`${add([...sendLeads])}::uuid[]`, `${since}::timestamptz`)}) s`);
   }
   if (!parts.length) return facts;
   const found: { kind: string; a: string; b: string | null; at: Date }[] = await m.query(parts.join(' UNION ALL '), params);
   for (const f of found) {
     if (f.kind === 'event') facts.lastEvent.set(f.a, (facts.lastEvent.get(f.a) ?? new Map()).set(f.b!, f.at));
     else if (f.kind === 'interaction') facts.interactions.add(`${f.a}|${f.b}`);
-    else facts.sends.set(f.a, [...(facts.sends.get(f.a) ?? []), f.at]);
+    else {
+      const at = capSendTime(f.b!, f.at, now);
+      if (at) facts.sends.set(f.a, [...(facts.sends.get(f.a) ?? []), at]);
+    }
   }
   return facts;
 }
