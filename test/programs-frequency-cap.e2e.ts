@@ -93,6 +93,27 @@ describe('the frequency cap counts every email that may reach the lead', () => {
     expect((await enrollAndLook(leadId)).sent).toBe(true);
   });
 
+  it('an operator cannot release a held email (checked: it never arrived) while sending it now would exceed the cap; later it can', async () => {
+    const leadId = await createLead(t, 'vrijgeven@example.be');
+    const [held] = await t.db.query(
+      `INSERT INTO email_messages (idempotency_key, kind, lead_id, to_address, template_id, template_version, status, status_reason,
+                                   created_at, sending_at, next_attempt_at)
+       VALUES ($1, 'nurture', $2, 'vrijgeven@example.be', $3, 1, 'held', 'ambiguous_after_crash', $4, $4, $4) RETURNING id`,
+      [`held-${randomUUID()}`, leadId, welcome, '2026-02-20T10:00:00Z'],
+    );
+    // Since it was held (and counted from then), three emails went out: a fourth now would make four in a week.
+    for (const sent of ['2026-02-26T10:00:00Z', '2026-02-28T10:00:00Z', '2026-03-01T10:00:00Z']) await otherEmail(leadId, 'sent', { created: sent, sent });
+    const refused = await t.api('post', `/api/v1/email/messages/${held.id}/release`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toContain('2026-03-05T10:00:00.000Z');
+    expect((await t.db.query(`SELECT status FROM email_messages WHERE id = $1`, [held.id]))[0].status).toBe('held');
+
+    clock.set('2026-03-05T10:00:00Z');
+    const released = await t.api('post', `/api/v1/email/messages/${held.id}/release`);
+    expect(released.status).toBe(202);
+    expect((await t.db.query(`SELECT status FROM email_messages WHERE id = $1`, [held.id]))[0].status).not.toBe('held');
+  });
+
   it('two programs starting together for one lead with two recent emails send one email now and defer the other', async () => {
     const leadId = await createLead(t, 'twee@example.be');
     await otherEmail(leadId, 'sent', { created: '2026-02-28T10:00:00Z', sent: '2026-02-28T10:00:00Z' });

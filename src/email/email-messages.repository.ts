@@ -9,6 +9,8 @@ import { preparedPoolQuery } from '../infra/database/prepared-query.js';
 import { Clock } from '../common/clock.js';
 import { intentParams, leadIntentSql } from '../scoring/lead-intent.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
+import { capSendTime, fitsFrequencyCap, nextAllowedSend, type FrequencyCap } from '../programs/domain/frequency-cap.js';
+import { nurtureSendsSql } from './nurture-sends.js';
 import { leadSnapshotFromRow, type LeadSnapshot } from './template-data.js';
 
 /** Where a message is in delivery (the email_messages.status check constraint). */
@@ -267,15 +269,36 @@ export class EmailMessagesRepository {
     return this.db.query(`SELECT id, attempts FROM email_messages WHERE id = ANY($1::uuid[]) AND status = 'queued'`, [ids]);
   }
 
-  /** Puts a held message back in the queue (an operator checked it did not arrive). */
-  async release(id: string, now: Date): Promise<boolean> {
-    const rows = await this.db.query(
-      `WITH r AS (
-         UPDATE email_messages SET status = 'queued', status_reason = NULL, sending_at = NULL, next_attempt_at = $2
-         WHERE id = $1 AND status = 'held' RETURNING id
-       ) SELECT id FROM r`,
-      [id, now.toISOString()],
-    );
-    return rows.length > 0;
+  /**
+   * Puts a held message back in the queue (an operator checked it did not arrive). A held nurture email counted
+   * under the frequency cap from when its send began, so the lead's programs may have sent others since: it is
+   * released only if sending it now keeps the lead within the cap (counted as the scheduler counts, with the lead
+   * locked as the scheduler locks it), else it stays held and `fitsFrom` says when it would fit at the earliest.
+   */
+  async release(id: string, now: Date, cap: FrequencyCap): Promise<ReleaseResult> {
+    return this.db.transaction(async (m) => {
+      const [held]: { kind: string; lead_id: string | null }[] = await m.query(
+        `SELECT kind, lead_id FROM email_messages WHERE id = $1 AND status = 'held' FOR UPDATE`,
+        [id],
+      );
+      if (!held) return { released: false };
+      if (held.kind === 'nurture' && held.lead_id) {
+        await m.query(`SELECT 1 FROM leads WHERE id = $1 FOR NO KEY UPDATE`, [held.lead_id]);
+        const rows: { id: string; status: string; known_at: Date }[] = await m.query(nurtureSendsSql('$1::uuid[]', '$2::timestamptz'), [
+          [held.lead_id],
+          new Date(now.getTime() - cap.windowMs).toISOString(),
+        ]);
+        const others = rows.filter((r) => r.id !== id).flatMap((r) => capSendTime(r.status, r.known_at, now) ?? []);
+        if (!fitsFrequencyCap(others, now, cap)) return { released: false, fitsFrom: nextAllowedSend(others, now, cap) };
+      }
+      await m.query(
+        `UPDATE email_messages SET status = 'queued', status_reason = NULL, sending_at = NULL, next_attempt_at = $2 WHERE id = $1`,
+        [id, now.toISOString()],
+      );
+      return { released: true };
+    });
   }
 }
+
+/** Whether a held message went back to the queue; when the frequency cap kept it held, from when it would fit. */
+export type ReleaseResult = { released: true } | { released: false; fitsFrom?: Date };

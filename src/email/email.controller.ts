@@ -1,7 +1,8 @@
-import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/roles.js';
 import { Clock } from '../common/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DomainError } from '../common/domain-error.js';
 import { UuidPipe } from '../common/uuid.pipe.js';
 import { EmailMessagesRepository } from './email-messages.repository.js';
@@ -17,6 +18,7 @@ export class EmailController {
     private readonly messages: EmailMessagesRepository,
     private readonly email: EmailService,
     private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Messages by delivery status, and how many are held because a worker died mid-send. */
@@ -33,13 +35,22 @@ export class EmailController {
     return this.stats.message(id);
   }
 
-  /** Sends a held message after all: for when an operator has checked that it never arrived. */
+  /**
+   * Sends a held message after all: for when an operator has checked that it never arrived. 409 when it is not
+   * held, or when sending it now would put the lead over the frequency cap (the answer says from when it fits).
+   */
   @Post('messages/:id/release')
   @HttpCode(202)
   @Roles('admin')
   async release(@Param('id', UuidPipe) id: string) {
-    if (!(await this.messages.release(id, this.clock.now()))) {
+    const result = await this.messages.release(id, this.clock.now(), this.config.programs.frequencyCap);
+    if (!result.released) {
       await this.stats.message(id); // 404 when it does not exist
+      if (result.fitsFrom) {
+        throw DomainError.conflict(
+          `Sending this message now would exceed the lead's frequency cap; it stays held and can be released from ${result.fitsFrom.toISOString()}.`,
+        );
+      }
       throw DomainError.conflict('Only a held message can be released.');
     }
     await this.email.dispatch([id]);

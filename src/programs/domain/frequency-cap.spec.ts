@@ -141,3 +141,86 @@ describe('frequency cap properties', () => {
     );
   });
 });
+
+/**
+ * A model of delivery after the decision to send: an email decided at `t` is queued, then sent after some delay,
+ * or fails, or is held (its worker died mid-send) and either went out at that moment or never arrived; then an
+ * operator releases it, which (like the release endpoint) succeeds only once sending it at that moment fits the
+ * cap, and it goes out some time later. What the engine sees of an email at any moment is its row's status and
+ * the instant the row knows best.
+ */
+type Fate =
+  | { kind: 'sent'; delayH: number }
+  | { kind: 'failed'; delayH: number }
+  | { kind: 'held_delivered'; delayH: number }
+  | { kind: 'held_released'; delayH: number; releaseAfterH: number; resendDelayH: number }
+  | { kind: 'stuck' };
+
+const hours = (n: number) => n * HOUR;
+const fateArb: fc.Arbitrary<Fate> = fc.oneof(
+  fc.record({ kind: fc.constant('sent' as const), delayH: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 12 * 24 })) }),
+  fc.record({ kind: fc.constant('failed' as const), delayH: fc.integer({ min: 0, max: 48 }) }),
+  fc.record({ kind: fc.constant('held_delivered' as const), delayH: fc.integer({ min: 0, max: 48 }) }),
+  fc.record({
+    kind: fc.constant('held_released' as const),
+    delayH: fc.integer({ min: 0, max: 48 }),
+    releaseAfterH: fc.integer({ min: 0, max: 10 * 24 }),
+    resendDelayH: fc.integer({ min: 0, max: 72 }),
+  }),
+  fc.record({ kind: fc.constant('stuck' as const) }),
+);
+
+/** One email's row over time (`from` ascending) and when it really reached the lead, if it did. */
+interface ModelEmail {
+  rows: { from: number; status: string; knownAt: number }[];
+  deliveredAt: number | null;
+}
+
+function countedAt(emails: ModelEmail[], t: number): Date[] {
+  return emails.flatMap((e) => {
+    const row = e.rows.filter((r) => r.from <= t).at(-1);
+    return row ? (capSendTime(row.status, new Date(row.knownAt), new Date(t)) ?? []) : [];
+  });
+}
+
+describe('frequency cap over delayed, failed and held deliveries', () => {
+  it('whatever happens to emails after they are queued, what reaches a lead never exceeds the cap in any window', () => {
+    fc.assert(
+      fc.property(capArb, fc.array(fc.tuple(timeArb, fateArb), { maxLength: 25 }), (cap, attempts) => {
+        const emails: ModelEmail[] = [];
+        type Step = { at: number; run: () => void };
+        const queue: Step[] = [];
+        const later = (at: number, run: () => void) => queue.push({ at, run });
+        const release = (e: ModelEmail, t: number, f: Extract<Fate, { kind: 'held_released' }>, tries: number) => {
+          // The release endpoint's check: the other emails, counted as the scheduler counts them, plus this one now.
+          if (fitsFrequencyCap(countedAt(emails.filter((o) => o !== e), t), new Date(t), cap)) {
+            const sent = t + hours(f.resendDelayH);
+            e.rows.push({ from: t, status: 'queued', knownAt: e.rows[0].knownAt }, { from: sent, status: 'sent', knownAt: sent });
+            e.deliveredAt = sent;
+          } else if (tries < 40) later(t + DAY, () => release(e, t + DAY, f, tries + 1));
+        };
+        const decide = (t: number, fate: Fate) => {
+          // The scheduler sends at `now` only when it fits; otherwise the step is deferred (and decided again later).
+          if (!fitsFrequencyCap(countedAt(emails, t), new Date(t), cap)) return;
+          const e: ModelEmail = { rows: [{ from: t, status: 'queued', knownAt: t }], deliveredAt: null };
+          emails.push(e);
+          if (fate.kind === 'stuck') return;
+          const first = t + hours(fate.delayH);
+          if (fate.kind === 'failed') e.rows.push({ from: first, status: 'failed', knownAt: t });
+          else if (fate.kind === 'sent') e.rows.push({ from: first, status: 'sent', knownAt: first });
+          else e.rows.push({ from: first, status: 'held', knownAt: first });
+          if (fate.kind === 'sent' || fate.kind === 'held_delivered') e.deliveredAt = first;
+          if (fate.kind === 'held_released') later(first + hours(fate.releaseAfterH), () => release(e, first + hours(fate.releaseAfterH), fate, 0));
+        };
+        for (const [when, fate] of attempts) later(when.getTime(), () => decide(when.getTime(), fate));
+        while (queue.length) {
+          queue.sort((a, b) => a.at - b.at);
+          queue.shift()!.run();
+        }
+        const delivered = emails.flatMap((e) => (e.deliveredAt === null ? [] : [new Date(e.deliveredAt)]));
+        if (delivered.length) expect(busiestWindow(delivered, cap.windowMs)).toBeLessThanOrEqual(cap.max);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
