@@ -300,7 +300,13 @@ describe('answers match the OpenAPI document', () => {
       const [handoff] = await t.db.query(`SELECT id FROM handoffs WHERE lead_id = $1`, [leadId]);
       await t.api('post', `/api/v1/handoffs/${handoff.id}/accept`).send({}).expect(200);
       await t.api('post', `/api/v1/handoffs/${handoff.id}/outcome`).send({ outcome: 'won', value: 1200, currency: 'EUR' }).expect(200);
-      const programId = await createProgram(t, { name: 'Export nurture', trigger: { type: 'manual' }, steps: [{ id: 'pause', type: 'wait', duration: 'P30D', next: 'end' }, { id: 'end', type: 'exit' }] });
+      // The lead is a customer now: a goal it has not reached yet (a customer meets the default, MQL, and is not enrolled).
+      const programId = await createProgram(t, {
+        name: 'Export nurture',
+        trigger: { type: 'manual' },
+        goal: { anyOf: [{ event: 'meeting_booked' }] },
+        steps: [{ id: 'pause', type: 'wait', duration: 'P30D', next: 'end' }, { id: 'end', type: 'exit' }],
+      });
       await enroll(t, programId, leadId);
       const messageId = await sentMessage(leadId);
       await t.http().get(`/t/o/${signToken(t.config.trackingSecret, { k: 'o', m: messageId })}`).set('user-agent', 'Mozilla/5.0 (Macintosh) AppleWebKit/605.1.15 (KHTML, like Gecko)').expect(200);

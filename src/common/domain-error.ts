@@ -26,6 +26,8 @@ export class DomainError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly errors?: FieldError[],
+    /** A machine-readable word for why, beside the code (a `reason` member of the problem), e.g. `goal_already_met`. */
+    readonly reason?: string,
   ) {
     super(message);
     this.name = 'DomainError';
@@ -48,7 +50,7 @@ export class DomainError extends Error {
     return new DomainError(ErrorCode.Gone, `Lead ${id} was erased (GDPR) and takes no new data.`, [{ field, message: LEAD_ERASED_MESSAGE }]);
   }
 
-  static conflict(message: string): DomainError {
-    return new DomainError(ErrorCode.Conflict, message);
+  static conflict(message: string, reason?: string): DomainError {
+    return new DomainError(ErrorCode.Conflict, message, undefined, reason);
   }
 }

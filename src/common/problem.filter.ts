@@ -38,6 +38,8 @@ export interface Problem {
   detail: string;
   instance?: string;
   errors?: FieldError[];
+  /** Why, as a word clients can branch on, when the code alone does not say (e.g. why an enrollment was refused). */
+  reason?: string;
 }
 
 /** Seconds a client is asked to wait before trying again when a backing service is unavailable. */
@@ -52,6 +54,7 @@ export function problemOf(exception: unknown): Problem {
       status,
       detail: exception.message,
       ...(exception.errors?.length ? { errors: exception.errors } : {}),
+      ...(exception.reason ? { reason: exception.reason } : {}),
     };
   }
   if (exception instanceof HttpException) {

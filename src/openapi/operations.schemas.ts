@@ -19,8 +19,9 @@ export const OPERATIONS_SCHEMAS: Record<string, Schema> = {
       detail: str,
       instance: str,
       errors: arr(o({ field: str, message: str })),
+      reason: { ...str, description: 'Why, when the status alone does not say: e.g. an enrollment refused as already_enrolled, goal_already_met or not_eligible' },
     },
-    ['detail', 'instance', 'errors'],
+    ['detail', 'instance', 'errors', 'reason'],
   ),
   ApiKey: o(
     {

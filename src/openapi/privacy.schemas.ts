@@ -3,6 +3,7 @@ import { HANDOFF_STATUSES, REJECT_REASONS } from '../handoffs/domain/index.js';
 import { CONSENT_STATUSES, LAWFUL_BASES } from '../leads/lead.types.js';
 import { ENROLLMENT_STATUSES } from '../programs/dto/list-enrollments.query.js';
 import { HANDOFF_PRIORITIES } from '../programs/domain/program-definition.js';
+import { SKIP_REASONS } from '../programs/enrollment-writer.js';
 import { STAGES } from '../scoring/domain/lifecycle.js';
 import { BOUNCE_TYPES } from '../suppression/dto/report-bounce.dto.js';
 import { SUPPRESSION_REASONS } from '../suppression/suppression.types.js';
@@ -51,6 +52,10 @@ export const PRIVACY_SCHEMAS: Record<string, Schema> = {
       }),
     ),
     enrollments: arr(o({ id: uuid, programId: uuid, programVersion: int, status: enumOf(ENROLLMENT_STATUSES), exitReason: nstr, enrolledAt: time, finishedAt: ntime })),
+    enrollmentSkips: {
+      ...arr(o({ programId: uuid, programVersion: int, reason: enumOf(SKIP_REASONS), via: str, attempts: int, firstAt: time, lastAt: time })),
+      description: 'Programs that did not take the lead although asked to, and why (e.g. it already met the goal)',
+    },
     handoffs: arr(
       o({
         id: uuid,

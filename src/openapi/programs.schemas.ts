@@ -1,5 +1,6 @@
 import { ENROLLMENT_STATUSES } from '../programs/dto/list-enrollments.query.js';
 import { PROGRAM_STATUSES } from '../programs/dto/list-programs.query.js';
+import { SKIP_REASONS } from '../programs/enrollment-writer.js';
 import { STARTER_PROGRAMS, STARTER_TEMPLATES } from '../programs/starters/starter-programs.js';
 import { arr, bool, enumOf, int, nint, nnum, nstr, ntime, num, nuuid, o, obj, orNull, page, ref, str, time, uuid, type Schema } from './schema-kit.js';
 
@@ -50,10 +51,20 @@ export const PROGRAMS_SCHEMAS: Record<string, Schema> = {
     finishedAt: ntime,
   }),
   EnrollmentPage: page('Enrollment'),
-  BulkEnrollmentResult: o({ requested: nint, enrolled: int, skipped: nint }),
+  BulkEnrollmentResult: o({
+    requested: nint,
+    enrolled: int,
+    skipped: nint,
+    goalAlreadyMet: { ...int, description: 'Leads not enrolled because they already met the goal (part of skipped)' },
+  }),
   ProgramStats: o({
     programId: uuid,
     enrollments: o({ total: int, active: int, completed: int, converted: int, exited: int }),
+    skipped: {
+      type: 'object',
+      description: `Leads not enrolled although a trigger or the API asked for them, per reason (${SKIP_REASONS.join(', ')})`,
+      additionalProperties: { type: 'integer' },
+    },
     steps: arr(
       o(
         {
@@ -96,7 +107,11 @@ export const PROGRAMS_SCHEMAS: Record<string, Schema> = {
     from: time,
     timezone: str,
     timeline: arr(o({ at: time, stepId: nstr, stepType: nstr, action: str, detail: obj })),
-    outcome: o({ status: str, exitReason: nstr, at: ntime }),
+    outcome: o({
+      status: enumOf([...ENROLLMENT_STATUSES, 'skipped'], { description: 'skipped: the lead would not be enrolled (exitReason says why)' }),
+      exitReason: nstr,
+      at: ntime,
+    }),
     emails: int,
   }),
 };

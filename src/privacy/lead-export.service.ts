@@ -27,7 +27,7 @@ export class LeadExportService {
       throw err instanceof DomainError ? err : DomainError.notFound('Lead', leadId);
     });
     const q = (sql: string) => this.db.query(sql, [leadId]);
-    const [consents, events, scoreLedger, stageChanges, emails, interactions, enrollments, handoffs, suppressions, bounces, webhookDeliveries] = await Promise.all([
+    const [consents, events, scoreLedger, stageChanges, emails, interactions, enrollments, enrollmentSkips, handoffs, suppressions, bounces, webhookDeliveries] = await Promise.all([
       q(`SELECT status, basis, text, source, captured_at AS "capturedAt", recorded_at AS "recordedAt" FROM consents WHERE lead_id = $1 ORDER BY captured_at`),
       q(`SELECT id, type, occurred_at AS "occurredAt", received_at AS "receivedAt", properties, machine FROM events WHERE lead_id = $1 ORDER BY occurred_at`),
       q(`SELECT rule_id AS "ruleId", description, event_id AS "eventId", points, model_version AS "modelVersion", occurred_at AS "occurredAt"
@@ -39,6 +39,8 @@ export class LeadExportService {
       q(`SELECT message_id AS "messageId", kind, link_index AS "linkIndex", url, machine, reason, user_agent AS "userAgent", ip, occurred_at AS "occurredAt"
            FROM email_interactions WHERE lead_id = $1 ORDER BY occurred_at`),
       q(LEAD_ENROLLMENTS_SQL),
+      q(`SELECT program_id AS "programId", program_version AS "programVersion", reason, via, attempts, first_at AS "firstAt", last_at AS "lastAt"
+           FROM enrollment_skips WHERE lead_id = $1 ORDER BY first_at`),
       q(`SELECT id, status, priority, reason, trigger_event_type AS "triggerEventType", program_id AS "programId", owner_id AS "ownerId",
                 assigned_at AS "assignedAt", sla_due_at AS "slaDueAt", breached_at AS "breachedAt", breach_count AS "breachCount",
                 responded_at AS "respondedAt", responded_by AS "respondedBy", note, reject_reason AS "rejectReason", outcome_at AS "outcomeAt",
@@ -68,6 +70,7 @@ export class LeadExportService {
       stageChanges,
       emails: (emails as { id: string }[]).map((e) => ({ ...e, interactions: byMessage.get(e.id) ?? [] })),
       enrollments,
+      enrollmentSkips,
       handoffs,
       suppressions,
       bounces,

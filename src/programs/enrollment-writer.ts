@@ -39,6 +39,44 @@ export function mayEnterSql(program: string, lead: string, days: string, now: st
             AND (${days} IS NULL OR p.enrolled_at > ${now} - make_interval(days => ${days})))`;
 }
 
+/** Why a lead a trigger or an API call asked for was not enrolled, when that is recorded (table enrollment_skips). */
+export const SKIP_REASONS = ['goal_already_met'] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+/** The upsert tail of an INSERT INTO enrollment_skips: a repeat counts one more attempt on the same row. */
+export const SKIP_UPSERT_SQL = `ON CONFLICT (program_id, lead_id, reason) DO UPDATE SET attempts = enrollment_skips.attempts + 1,
+       last_at = EXCLUDED.last_at, program_version = EXCLUDED.program_version, via = EXCLUDED.via`;
+
+/**
+ * Records (program, lead) pairs that were not enrolled, and why, set-based: only those the program would
+ * otherwise have taken (the lead not disqualified or erased, the re-enrollment policy allowing it), so a lead
+ * kept out for another reason is not counted as skipped. Returns how many were recorded.
+ */
+export async function recordSkips(manager: EntityManager, candidates: EnrollmentCandidate[], reason: SkipReason, now: Date): Promise<number> {
+  if (!candidates.length) return 0;
+  const rows: unknown[] = await manager.query(
+    `WITH s AS (
+       INSERT INTO enrollment_skips (program_id, lead_id, reason, program_version, via, first_at, last_at)
+       SELECT c.program_id, c.lead_id, $6, c.version, c.via, $7, $7
+         FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::int[]) AS c(program_id, version, lead_id, via, days)
+         JOIN leads l ON l.id = c.lead_id AND l.stage <> 'disqualified' AND l.erased_at IS NULL
+        WHERE ${mayEnterSql('c.program_id', 'c.lead_id', 'c.days', '$7::timestamptz')}
+       ${SKIP_UPSERT_SQL}
+       RETURNING 1
+     ) SELECT 1 FROM s`,
+    [
+      candidates.map((c) => c.programId),
+      candidates.map((c) => c.version),
+      candidates.map((c) => c.leadId),
+      candidates.map((c) => c.via),
+      candidates.map((c) => reenrollAfterDays(c.definition)),
+      reason,
+      now.toISOString(),
+    ],
+  );
+  return rows.length;
+}
+
 /** Enrolls many (program, lead) pairs at once, set-based; returns the enrollments created. */
 export async function insertCandidates(
   manager: EntityManager,

@@ -3,13 +3,14 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { decodeCursor, type Page, pageOf } from '../common/pagination.js';
+import { ScoringModelService } from '../scoring/scoring-model.service.js';
 import type { ProgramDefinition } from './domain/program-definition.js';
 import type { Waiting } from './domain/step-interpreter.js';
 import type { EnrollDto } from './dto/enroll.dto.js';
 import type { ListEnrollmentsQuery } from './dto/list-enrollments.query.js';
-import { ANY_STATUS_SQL, mayEnterSql, reenrollAfterDays, type EnrollmentVia } from './enrollment-writer.js';
+import { ANY_STATUS_SQL, mayEnterSql, reenrollAfterDays, SKIP_UPSERT_SQL, type EnrollmentVia } from './enrollment-writer.js';
 import { ProgramCatalog } from './program-catalog.service.js';
-import { conditionSql, parseSegment, SqlParams } from './segment-sql.js';
+import { conditionSql, goalOnEntrySql, parseSegment, SqlParams } from './segment-sql.js';
 import { EnrollmentWakeups } from './scheduler/enrollment-wakeups.js';
 
 interface EnrollmentRow {
@@ -50,6 +51,8 @@ export interface BulkEnrollmentResult {
   requested: number | null;
   enrolled: number;
   skipped: number | null;
+  /** Leads not enrolled because they already met the program's goal (among the skipped ones). */
+  goalAlreadyMet: number;
 }
 
 /** Enrolling leads by API (one, a list, or a segment), set-based, and listing a program's enrollments. */
@@ -60,27 +63,39 @@ export class EnrollmentsService {
     private readonly clock: Clock,
     private readonly catalog: ProgramCatalog,
     private readonly wakeups: EnrollmentWakeups,
+    private readonly models: ScoringModelService,
   ) {}
 
-  /** New enrollments' first steps are due at once: after commit, a worker is nudged rather than left to its tick. */
+  /**
+   * New enrollments' first steps are due at once: after commit, a worker is nudged rather than left to its tick.
+   * A refusal says why (`reason`): already_enrolled, goal_already_met (the lead already meets the goal, so it
+   * would convert at once; the skip is recorded, hence the refusal after commit) or not_eligible.
+   */
   async enrollOne(programId: string, leadId: string): Promise<EnrollmentView> {
-    const enrollment = await this.db.transaction(async (m) => {
+    const outcome = await this.db.transaction(async (m): Promise<EnrollmentView | 'goal_already_met'> => {
       const { version, definition } = await this.enrollable(m, programId);
       const [lead]: { id: string; erased: boolean }[] = await m.query(`SELECT id, erased_at IS NOT NULL AS erased FROM leads WHERE id = $1`, [leadId]);
       if (!lead) throw DomainError.notFound('Lead', leadId);
       if (lead.erased) throw DomainError.leadErased(leadId);
       const p = new SqlParams([leadId]);
-      const rows: EnrollmentRow[] = await this.insert(m, programId, version, definition, 'manual', 'l.id = $1::uuid', p, 'rows');
-      if (rows.length) return view(rows[0]);
+      const [row]: (EnrollmentRow & { goal_already_met: number })[] = await this.insert(m, programId, version, definition, 'manual', 'l.id = $1::uuid', p, 'rows');
+      if (row.id) return view(row);
+      if (row.goal_already_met) return 'goal_already_met';
       const [active]: { id: string }[] = await m.query(
         `SELECT id FROM enrollments WHERE program_id = $1 AND lead_id = $2 AND status = 'active'`,
         [programId, leadId],
       );
-      if (active) throw DomainError.conflict(`Lead ${leadId} is already enrolled in this program (enrollment ${active.id}).`);
-      throw DomainError.conflict(`Lead ${leadId} may not enter this program: the entry filter, its re-enrollment policy or its stage (disqualified) keeps it out.`);
+      if (active) throw DomainError.conflict(`Lead ${leadId} is already enrolled in this program (enrollment ${active.id}).`, 'already_enrolled');
+      throw DomainError.conflict(
+        `Lead ${leadId} may not enter this program: the entry filter, its re-enrollment policy or its stage (disqualified) keeps it out.`,
+        'not_eligible',
+      );
     });
+    if (outcome === 'goal_already_met') {
+      throw DomainError.conflict(`Lead ${leadId} already meets this program's goal, so it is not enrolled (it would convert at once).`, 'goal_already_met');
+    }
     await this.wakeups.nudge(this.clock.now());
-    return enrollment;
+    return outcome;
   }
 
   /** Up to 100,000 leads by id, or every lead of a segment, in one INSERT … SELECT. */
@@ -91,12 +106,12 @@ export class EnrollmentsService {
         const ids = [...new Set(dto.leadIds.map((id) => id.toLowerCase()))];
         // A semi-join on the unnested list: hashed, whatever the list's size.
         const [n] = await this.insert(m, programId, version, definition, 'bulk', 'l.id IN (SELECT unnest($1::uuid[]))', new SqlParams([ids]), 'count');
-        return { requested: ids.length, enrolled: n.count, skipped: ids.length - n.count };
+        return { requested: ids.length, enrolled: n.count, skipped: ids.length - n.count, goalAlreadyMet: n.goal_already_met };
       }
       const p = new SqlParams();
       const where = conditionSql(parseSegment(dto.segment), p, this.clock.now());
       const [n] = await this.insert(m, programId, version, definition, 'segment', where, p, 'count');
-      return { requested: null, enrolled: n.count, skipped: null };
+      return { requested: null, enrolled: n.count, skipped: null, goalAlreadyMet: n.goal_already_met };
     });
     if (result.enrolled) await this.wakeups.nudge(this.clock.now());
     return result;
@@ -124,8 +139,12 @@ export class EnrollmentsService {
     return { version: program.current_version, definition: definition! };
   }
 
-  /** INSERT … SELECT over leads matching `leadWhere`, through the entry filter and the re-enrollment policy. */
-  private insert(
+  /**
+   * INSERT … SELECT over leads matching `leadWhere`, through the entry filter and the re-enrollment policy. Of
+   * those, the leads that already meet the goal (goalOnEntrySql) are not enrolled but recorded as skipped
+   * (enrollment_skips); `goal_already_met` counts them.
+   */
+  private async insert(
     m: EntityManager,
     programId: string,
     version: number,
@@ -136,7 +155,9 @@ export class EnrollmentsService {
     shape: 'rows' | 'count',
   ) {
     const now = this.clock.now();
+    const { definition: model } = await this.models.currentForRead();
     const entry = def.entryFilter ? conditionSql(def.entryFilter, p, now) : 'true';
+    const goalMet = goalOnEntrySql(def.goal, p, now, model.halfLifeDays);
     const first = def.steps[0].id;
     const [prog, ver, how, step, visits, at, days] = [
       p.add(programId, '::uuid'),
@@ -147,13 +168,27 @@ export class EnrollmentsService {
       p.add(now.toISOString(), '::timestamptz'),
       p.add(reenrollAfterDays(def), '::int'),
     ];
-    const insert = `INSERT INTO enrollments (program_id, program_version, lead_id, via, current_step_id, step_visit, visits, next_run_at, enrolled_at, updated_at)
-       SELECT ${prog}, ${ver}, l.id, ${how}, ${step}, 1, ${visits}, ${at}, ${at}, ${at}
-         FROM leads l
-        WHERE (${leadWhere}) AND l.stage <> 'disqualified' AND l.erased_at IS NULL AND ${entry} AND ${mayEnterSql(prog, 'l.id', days, at)}
-       ON CONFLICT (lead_id, program_id) WHERE status = 'active' DO NOTHING`;
+    const statements = `WITH entering AS (
+         SELECT l.id, ${goalMet} AS goal_met
+           FROM leads l
+          WHERE (${leadWhere}) AND l.stage <> 'disqualified' AND l.erased_at IS NULL AND ${entry} AND ${mayEnterSql(prog, 'l.id', days, at)}
+       ), ins AS (
+         INSERT INTO enrollments (program_id, program_version, lead_id, via, current_step_id, step_visit, visits, next_run_at, enrolled_at, updated_at)
+         SELECT ${prog}, ${ver}, c.id, ${how}, ${step}, 1, ${visits}, ${at}, ${at}, ${at} FROM entering c WHERE NOT c.goal_met
+         ON CONFLICT (lead_id, program_id) WHERE status = 'active' DO NOTHING
+         RETURNING ${shape === 'rows' ? '*' : '1'}
+       ), skip AS (
+         INSERT INTO enrollment_skips (program_id, lead_id, reason, program_version, via, first_at, last_at)
+         SELECT ${prog}, c.id, 'goal_already_met', ${ver}, ${how}, ${at}, ${at} FROM entering c WHERE c.goal_met
+         ${SKIP_UPSERT_SQL}
+         RETURNING 1
+       )`;
     // Counting needs no columns: returning whole rows made a bulk enrollment keep (and spill to disk) 100,000 of them.
-    const sql = shape === 'rows' ? `${insert} RETURNING *` : `WITH ins AS (${insert} RETURNING 1) SELECT count(*)::int AS count FROM ins`;
+    // One row either way: the enrollment (null columns when none) beside the count of skips.
+    const sql =
+      shape === 'rows'
+        ? `${statements} SELECT ins.*, s.n AS goal_already_met FROM (SELECT count(*)::int AS n FROM skip) s LEFT JOIN ins ON true`
+        : `${statements} SELECT (SELECT count(*) FROM ins)::int AS count, (SELECT count(*) FROM skip)::int AS goal_already_met`;
     return m.query(sql, p.values);
   }
 }

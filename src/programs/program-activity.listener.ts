@@ -4,12 +4,12 @@ import { LeadActivityHub, type LeadActivity, type LeadActivityListener } from '.
 import { optOutReason } from '../suppression/lawful-basis.js';
 import { listedSuppressions } from '../suppression/suppression.service.js';
 import type { SuppressionReason } from '../suppression/suppression.types.js';
-import { decidableFromActivity, eventTypesIn, goalHistoryTypes } from './domain/definition-needs.js';
-import { evaluateCondition, goalReached, matchesPropertyFilter } from './domain/evaluate-condition.js';
+import { decidableFromActivity, eventTypesIn, goalConditionTypes, goalHistoryTypes } from './domain/definition-needs.js';
+import { evaluateCondition, goalMetOnEntry, goalReached, matchesPropertyFilter } from './domain/evaluate-condition.js';
 import { interactionOf, type ConditionFacts, type LeadSnapshot } from './domain/lead-facts.js';
 import type { Goal, ProgramDefinition, Trigger } from './domain/program-definition.js';
 import { eventSatisfiesWait, type Waiting } from './domain/step-interpreter.js';
-import { insertCandidates, type EnrollmentCandidate, type EnrollmentVia } from './enrollment-writer.js';
+import { insertCandidates, recordSkips, type EnrollmentCandidate, type EnrollmentVia } from './enrollment-writer.js';
 import { leadSnapshotOf, LEAD_SNAPSHOT_COLUMNS, type LeadSnapshotRow } from './lead-snapshot.js';
 import { ProgramCatalog, programVersionKey } from './program-catalog.service.js';
 
@@ -39,8 +39,9 @@ interface EnrollmentSignal {
 /**
  * Reacts to lead activity inside the transaction that recorded it (scoring, lead upserts,
  * event-created leads), so each reaction happens exactly once: enrolls leads whose trigger
- * matched, converts enrollments whose goal was reached, and wakes wait_until steps whose event
- * arrived. A batch costs a handful of set-based statements, whatever its size.
+ * matched (or records them as skipped when they already meet the program's goal), converts
+ * enrollments whose goal was reached, and wakes wait_until steps whose event arrived. A batch
+ * costs a handful of set-based statements, whatever its size.
  */
 @Injectable()
 export class ProgramActivityListener implements LeadActivityListener, OnModuleInit {
@@ -76,8 +77,12 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
       m,
       leads.flatMap((l) => l.enrollments.map((e) => ({ programId: e.programId, version: e.version }))),
     );
+    // Entry filters and segment triggers test past events; so do the goals of programs a trigger may enroll into
+    // (the entry check), and those of the leads' enrollments (see goalHistoryTypes).
+    const enrolling = programs.filter((p) => p.status === 'active' && p.definition.trigger.type !== 'manual');
     const historyTypes = [
       ...programs.flatMap((p) => [...eventTypesIn(p.definition.entryFilter), ...segmentTypes(p.definition.trigger)]),
+      ...enrolling.flatMap((p) => goalConditionTypes(p.definition.goal)),
       ...[...definitions.values()].flatMap((d) => goalHistoryTypes(d.goal)),
     ];
     const history = await this.eventHistory(m, historyTypes, leadIds, activities[0].at);
@@ -85,6 +90,7 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
     const signals: EnrollmentSignal[] = [];
     const signalled = new Set<string>();
     const candidates: EnrollmentCandidate[] = [];
+    const goalMet: EnrollmentCandidate[] = [];
     const entering = new Set<string>();
     for (const activity of activities) {
       const row = byId.get(activity.leadId);
@@ -108,11 +114,14 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
         if (p.definition.entryFilter && !evaluateCondition(p.definition.entryFilter, facts)) continue;
         if (entering.has(`${p.id}|${activity.leadId}`)) continue;
         entering.add(`${p.id}|${activity.leadId}`);
-        candidates.push({ programId: p.id, version: p.version, definition: p.definition, leadId: activity.leadId, via });
+        const candidate = { programId: p.id, version: p.version, definition: p.definition, leadId: activity.leadId, via };
+        // A lead that already meets the goal would convert at once: it is not enrolled, and the skip is recorded.
+        (goalMetOnEntry(p.definition.goal, facts) ? goalMet : candidates).push(candidate);
       }
     }
     await this.apply(m, signals, activities[0].at);
     await insertCandidates(m, candidates, activities[0].at);
+    await recordSkips(m, goalMet, 'goal_already_met', activities[0].at);
   }
 
   /**
@@ -131,8 +140,9 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
   }
 
   /**
-   * Latest human event per lead and type (up to now), for the types live triggers and entry filters test and
-   * those the goals of the leads' enrollments need beyond the activity's own events (see goalHistoryTypes).
+   * Latest human event per lead and type (up to now), for the types live triggers, entry filters and the
+   * entry goal check test (goalConditionTypes), and those the goals of the leads' enrollments need beyond the
+   * activity's own events (goalHistoryTypes).
    */
   private async eventHistory(m: EntityManager, wanted: string[], leadIds: string[], now: Date): Promise<Map<string, Map<string, Date>>> {
     const types = [...new Set(wanted)];

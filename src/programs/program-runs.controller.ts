@@ -23,8 +23,9 @@ export class ProgramRunsController {
   ) {}
 
   /**
-   * `{leadId}` enrolls one lead (201, the enrollment; 409 when it is already enrolled or kept out);
-   * `{leadIds: [...]}` (up to 100,000) or `{segment: {where}}` enroll many at once (200, counts).
+   * `{leadId}` enrolls one lead (201, the enrollment; 409 when it is not, with `reason`: already_enrolled,
+   * goal_already_met or not_eligible); `{leadIds: [...]}` (up to 100,000) or `{segment: {where}}` enroll many at
+   * once (200, counts, with how many were skipped because they already met the goal).
    */
   @Post('enrollments')
   @Roles('marketer')
@@ -53,7 +54,7 @@ export class ProgramRunsController {
     return this.simulation.simulate(id, dto);
   }
 
-  /** Per step: entered, sent, delivered, humanOpens, clicks, unsubscribes, goalReached, exited by reason. */
+  /** Per step: entered, sent, delivered, humanOpens, clicks, unsubscribes, goalReached, exited by reason; leads skipped by reason. */
   @Get('stats')
   @Roles('marketer')
   stats(@Param('id', UuidPipe) id: string) {

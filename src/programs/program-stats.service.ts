@@ -46,6 +46,8 @@ export interface VariantStats {
 export interface ProgramStats {
   programId: string;
   enrollments: { total: number; active: number; completed: number; converted: number; exited: number };
+  /** Leads the program did not take although a trigger or the API asked for them, per reason (goal_already_met). */
+  skipped: Record<string, number>;
   steps: StepStats[];
 }
 
@@ -61,7 +63,7 @@ export class ProgramStatsService {
       [programId],
     );
     if (!program) throw DomainError.notFound('Program', programId);
-    const [runs, messages, unsubscribes, enrollments] = await Promise.all([
+    const [runs, messages, unsubscribes, enrollments, skips] = await Promise.all([
       this.db.query(
         `SELECT r.step_id, count(*)::int AS n FROM step_runs r JOIN enrollments e ON e.id = r.enrollment_id
           WHERE e.program_id = $1 GROUP BY r.step_id`,
@@ -88,6 +90,9 @@ export class ProgramStatsService {
         `SELECT current_step_id AS step_id, status, exit_reason, count(*)::int AS n FROM enrollments WHERE program_id = $1 GROUP BY 1, 2, 3`,
         [programId],
       ) as Promise<{ step_id: string; status: string; exit_reason: string | null; n: number }[]>,
+      this.db.query(`SELECT reason, count(*)::int AS n FROM enrollment_skips WHERE program_id = $1 GROUP BY reason`, [programId]) as Promise<
+        { reason: string; n: number }[]
+      >,
     ]);
 
     const definition = program.definition ?? program.draft;
@@ -125,7 +130,8 @@ export class ProgramStatsService {
         s.exited[reason] = (s.exited[reason] ?? 0) + e.n;
       }
     }
-    return { programId, enrollments: totals, steps: [...steps.values()] };
+    const skipped = Object.fromEntries(skips.map((r) => [r.reason, r.n]));
+    return { programId, enrollments: totals, skipped, steps: [...steps.values()] };
   }
 }
 

@@ -1,8 +1,9 @@
 import { DomainError } from '../common/domain-error.js';
+import { isAtLeast, STAGES } from '../scoring/domain/lifecycle.js';
 import { DefinitionReader } from './domain/definition-reader.js';
 import { subtractDuration } from './domain/evaluate-condition.js';
 import { DECIMAL, parseCondition } from './domain/parse-condition.js';
-import type { Condition, FieldCondition, Scalar } from './domain/program-definition.js';
+import type { Condition, FieldCondition, Goal, GoalCriterion, Scalar } from './domain/program-definition.js';
 
 /** Positional parameters for a statement being built. */
 export class SqlParams {
@@ -47,20 +48,45 @@ export function parseSegment(segment: { where?: unknown } | undefined): Conditio
  * segment of 100,000 leads is one INSERT … SELECT. Scores are the stored values (not decayed to now),
  * and a JSON list is compared as its text.
  */
-export function conditionSql(condition: Condition, p: SqlParams, now: Date): string {
-  if ('and' in condition) return `(${condition.and.map((c) => conditionSql(c, p, now)).join(' AND ')})`;
-  if ('or' in condition) return `(${condition.or.map((c) => conditionSql(c, p, now)).join(' OR ')})`;
-  if ('not' in condition) return `(NOT ${conditionSql(condition.not, p, now)})`;
+export function conditionSql(condition: Condition, p: SqlParams, now: Date, options: ConditionSqlOptions = {}): string {
+  if ('and' in condition) return `(${condition.and.map((c) => conditionSql(c, p, now, options)).join(' AND ')})`;
+  if ('or' in condition) return `(${condition.or.map((c) => conditionSql(c, p, now, options)).join(' OR ')})`;
+  if ('not' in condition) return `(NOT ${conditionSql(condition.not, p, now, options)})`;
   if ('clicked' in condition || 'opened' in condition) return 'false';
   if ('event' in condition) {
     const since = condition.event.within ? ` AND ev.occurred_at >= ${p.add(subtractDuration(now, condition.event.within).toISOString(), '::timestamptz')}` : '';
     return `EXISTS (SELECT 1 FROM events ev WHERE ev.lead_id = l.id AND ev.type = ${p.add(condition.event.type)} AND NOT ev.machine
               AND ev.occurred_at <= ${p.add(now.toISOString(), '::timestamptz')}${since})`;
   }
-  return fieldSql(condition, fieldExpr(condition.field, p), p);
+  return fieldSql(condition, fieldExpr(condition.field, p, now, options), p);
 }
 
-function fieldExpr(field: string, p: SqlParams): string {
+export interface ConditionSqlOptions {
+  /** Test `engagementScore` as decayed to `now` with this half-life, as the interpreter sees it (else the stored value). */
+  halfLifeDays?: number;
+}
+
+/**
+ * Whether a lead entering the program at `now` already meets its goal, as SQL over `leads l`, with the meaning
+ * of goalMetOnEntry: stages on the main path, conditions (the engagement score decayed to now), and no goal
+ * event, since a goal event counts only from the moment of entry on.
+ */
+export function goalOnEntrySql(goal: Goal, p: SqlParams, now: Date, halfLifeDays: number): string {
+  const criterion = (c: GoalCriterion): string => {
+    if ('stageAtLeast' in c) return `(l.stage = ANY(${p.add(STAGES.filter((s) => isAtLeast(s, c.stageAtLeast)), '::text[]')}))`;
+    if ('event' in c && typeof c.event === 'string') return 'false';
+    return conditionSql(c as Condition, p, now, { halfLifeDays });
+  };
+  if ('anyOf' in goal) return goal.anyOf.length ? `(${goal.anyOf.map(criterion).join(' OR ')})` : 'false';
+  return goal.allOf.length ? `(${goal.allOf.map(criterion).join(' AND ')})` : 'true';
+}
+
+function fieldExpr(field: string, p: SqlParams, now: Date, options: ConditionSqlOptions): string {
+  if (field === 'engagementScore' && options.halfLifeDays !== undefined) {
+    const at = p.add(now.toISOString(), '::timestamptz');
+    const elapsedDays = `extract(epoch FROM (${at} - l.engagement_as_of)) / 86400`;
+    return `(l.engagement_score * CASE WHEN l.engagement_as_of < ${at} THEN power(2::float8, -(${elapsedDays}) / ${p.add(options.halfLifeDays, '::float8')}) ELSE 1 END)::text`;
+  }
   if (COLUMNS[field]) return COLUMNS[field];
   const [root, ...path] = field.split('.');
   if (!OBJECTS.includes(root) || !path.length) throw DomainError.invalidField('segment.where.field', `"${field}" is not a lead field`);

@@ -50,12 +50,18 @@ export function eventTypesIn(condition: Condition | undefined): string[] {
  */
 export function goalHistoryTypes(goal: Goal): string[] {
   const criteria = 'anyOf' in goal ? goal.anyOf : goal.allOf;
-  const types = criteria.flatMap((c) => {
-    if ('event' in c && typeof c.event === 'string') return 'allOf' in goal ? [c.event] : [];
-    if ('stageAtLeast' in c) return [];
-    return eventTypesIn(c as Condition);
-  });
-  return [...new Set(types)];
+  const goalEvents = 'allOf' in goal ? criteria.flatMap((c) => ('event' in c && typeof c.event === 'string' ? [c.event] : [])) : [];
+  return [...new Set([...goalEvents, ...goalConditionTypes(goal)])];
+}
+
+/**
+ * Event types of the past-event conditions in a goal: what must be loaded to tell whether a lead entering the
+ * program already meets it (goal events count only from the moment of entry, so their history does not matter).
+ */
+export function goalConditionTypes(goal: Goal): string[] {
+  const criteria = 'anyOf' in goal ? goal.anyOf : goal.allOf;
+  const conditions = criteria.filter((c) => !('stageAtLeast' in c) && !('event' in c && typeof c.event === 'string'));
+  return [...new Set(conditions.flatMap((c) => eventTypesIn(c as Condition)))];
 }
 
 /**

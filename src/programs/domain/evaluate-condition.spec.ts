@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { evaluateCondition, goalReached, matchesPropertyFilter, subtractDuration } from './evaluate-condition.js';
+import { evaluateCondition, goalMetOnEntry, goalReached, matchesPropertyFilter, subtractDuration } from './evaluate-condition.js';
 import { sampleLead, worldOf } from './lead-facts.fixture.js';
 import type { Condition } from './program-definition.js';
 
@@ -100,6 +100,41 @@ describe('goalReached', () => {
     const allOf = { allOf: [{ stageAtLeast: 'mql' as const }, { field: 'attributes.budget', op: 'exists' as const }] };
     expect(goalReached(allOf, facts({ lead: sampleLead({ stage: 'mql' }) }), enrolledAt)).toBe(false);
     expect(goalReached(allOf, facts({ lead: sampleLead({ stage: 'mql', attributes: { budget: 5000 } }) }), enrolledAt)).toBe(true);
+  });
+});
+
+describe('goalMetOnEntry', () => {
+  const goal = { anyOf: [{ stageAtLeast: 'mql' as const }, { event: 'meeting_booked' }] };
+
+  it('says a lead already past the goal stage would convert at once', () => {
+    expect(goalMetOnEntry(goal, facts({ lead: sampleLead({ stage: 'sql' }) }))).toBe(true);
+    expect(goalMetOnEntry(goal, facts({ lead: sampleLead({ stage: 'lead' }) }))).toBe(false);
+  });
+
+  it('does not count a goal event from before entry, only one at that very instant', () => {
+    expect(goalMetOnEntry(goal, facts({ events: [{ type: 'meeting_booked', at: new Date(now.getTime() - 1) }] }))).toBe(false);
+    expect(goalMetOnEntry(goal, facts({ events: [{ type: 'meeting_booked', at: now }] }))).toBe(true);
+  });
+
+  it('counts past events and lead fields in conditions, never a click or open: the enrollment has sent nothing yet', () => {
+    const asked = facts({ events: [{ type: 'quote_requested', at: new Date('2026-03-01T10:00:00Z') }], clicks: ['welcome'] });
+    expect(goalMetOnEntry({ anyOf: [{ event: { type: 'quote_requested', within: 'P30D' } }] }, asked)).toBe(true);
+    expect(goalMetOnEntry({ anyOf: [{ clicked: { step: 'welcome' } }] }, asked)).toBe(false);
+    expect(goalMetOnEntry({ allOf: [{ field: 'attributes.customer', op: 'equals', value: true }] }, facts({ lead: sampleLead({ attributes: { customer: true } }) }))).toBe(true);
+  });
+
+  it('is exactly the check before the first step of an enrollment beginning now, for any goal event timing and stage', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('subscriber', 'lead', 'mql', 'sql', 'recycled'),
+        fc.option(fc.integer({ min: -3, max: 3 }), { nil: undefined }),
+        (stage, offsetMs) => {
+          const events = offsetMs === undefined ? [] : [{ type: 'meeting_booked', at: new Date(now.getTime() + offsetMs) }];
+          const f = facts({ lead: sampleLead({ stage }), events });
+          expect(goalMetOnEntry(goal, f)).toBe(goalReached(goal, { ...f, interacted: () => false }, now));
+        },
+      ),
+    );
   });
 });
 

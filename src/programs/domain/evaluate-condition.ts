@@ -66,6 +66,17 @@ export function goalReached(goal: Goal, facts: ConditionFacts, enrolledAt: Date)
   return 'anyOf' in goal ? goal.anyOf.some(check) : goal.allOf.every(check);
 }
 
+/**
+ * Whether a lead that would enter a program now already meets its goal, so that the enrollment would convert at
+ * once, before its first step: such a lead is not enrolled (a skip, reason `goal_already_met`). It is the check
+ * the interpreter makes before the first step, for an enrollment beginning at `facts.now`: the lead's stage and
+ * fields and its past events count, a goal event only if it happened at that very instant, and the enrollment's
+ * emails cannot have been opened or clicked yet.
+ */
+export function goalMetOnEntry(goal: Goal, facts: ConditionFacts): boolean {
+  return goalReached(goal, { ...facts, interacted: () => false }, facts.now);
+}
+
 function criterionHolds(c: GoalCriterion, facts: ConditionFacts, enrolledAt: Date): boolean {
   if ('stageAtLeast' in c) return isStage(facts.lead.stage) && isAtLeast(facts.lead.stage, c.stageAtLeast);
   if ('event' in c && typeof c.event === 'string') {

@@ -43,6 +43,13 @@ describe('simulateProgram', () => {
     expect(r.outcome).toEqual({ status: 'converted', exitReason: 'goal', at: '2026-03-04T12:00:00.000Z' });
   });
 
+  it('does not enroll a lead that already meets the goal: it would convert before the first email', () => {
+    const r = simulate(sequence, '2026-03-03T10:00:00Z', [], sampleLead({ stage: 'mql' }));
+    expect(r.outcome).toEqual({ status: 'skipped', exitReason: 'goal_already_met', at: '2026-03-03T10:00:00.000Z' });
+    expect(r.timeline.map((e) => e.action)).toEqual(['skipped']);
+    expect(r.emails).toBe(0);
+  });
+
   it('follows a lead through a wait_until: the click arrives, the then-path runs at once', () => {
     const def = program([
       { id: 'welcome', type: 'email', templateId: 't1', next: 'await' },

@@ -1,4 +1,4 @@
-import { goalReached } from './evaluate-condition.js';
+import { goalMetOnEntry, goalReached } from './evaluate-condition.js';
 import type { FrequencyCap } from './frequency-cap.js';
 import { interactionOf, type LeadSnapshot, type StepWorld } from './lead-facts.js';
 import type { ProgramDefinition } from './program-definition.js';
@@ -36,7 +36,8 @@ export interface TimelineEntry {
 
 export interface SimulationResult {
   timeline: TimelineEntry[];
-  outcome: { status: EnrollmentStatus; exitReason: string | null; at: string };
+  /** `skipped`: the lead would not be enrolled at all (exitReason says why: goal_already_met). */
+  outcome: { status: EnrollmentStatus | 'skipped'; exitReason: string | null; at: string };
   emails: number;
 }
 
@@ -84,6 +85,11 @@ export function simulateProgram(input: SimulationInput): SimulationResult {
 
   let cursor = startCursor(def, ENROLLMENT_ID, input.from);
   let now = input.from;
+  // As for real triggers and API calls: a lead that already meets the goal is not enrolled.
+  if (goalMetOnEntry(def.goal, worldAt(now))) {
+    log(now, null, 'skipped', { reason: 'goal_already_met' });
+    return finish('skipped', 'goal_already_met', now);
+  }
   log(now, null, 'enrolled', { stepId: cursor.stepId });
   for (let run = 0; run < MAX_RUNS; run++) {
     const result = runEnrollment(def, cursor, worldAt(now), now, { cap: input.cap, refreshLead: input.refreshLead });
@@ -143,7 +149,7 @@ export function simulateProgram(input: SimulationInput): SimulationResult {
     }
   }
 
-  function finish(status: EnrollmentStatus, exitReason: string | null, at: Date): SimulationResult {
+  function finish(status: SimulationResult['outcome']['status'], exitReason: string | null, at: Date): SimulationResult {
     return { timeline, outcome: { status, exitReason, at: at.toISOString() }, emails: timeline.filter((e) => e.action === 'email').length };
   }
 }
