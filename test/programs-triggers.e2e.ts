@@ -87,6 +87,39 @@ describe('what brings leads into a program', () => {
     expect(await count(once)).toBe(1);
   });
 
+  it('counts "re-enter after N days" from when the previous enrollment ended, so a long program is not restarted the day it ends', async () => {
+    clock.set('2026-04-13T08:00:00Z'); // Monday 10:00 in Brussels (after the tests above)
+    const programId = await createProgram(t, {
+      name: 'Drie weken, dan 30 dagen rust',
+      trigger: { type: 'event', eventType: 'content_downloaded', where: { 'properties.asset': 'rust' } },
+      reenrollment: { policy: 'after', days: 30 },
+      steps: [
+        { id: 'welcome', type: 'email', templateId: welcome, next: 'rest' },
+        { id: 'rest', type: 'wait', duration: 'P21D', next: 'end' },
+        { id: 'end', type: 'exit' },
+      ],
+    });
+    const leadId = await createLead(t, 'rust@example.be');
+    const download = () => sendEvent(t, { leadId, type: 'content_downloaded', properties: { asset: 'rust' } });
+    const enrollments = async () =>
+      (await t.db.query(`SELECT status FROM enrollments WHERE program_id = $1 AND lead_id = $2 ORDER BY enrolled_at`, [programId, leadId])) as { status: string }[];
+    await download();
+    await eventually(async () => (await enrollmentOf(t, programId, leadId))?.current_step_id === 'rest');
+
+    clock.advance(21 * DAY); // the program ends three weeks after entry
+    await eventually(async () => (await enrollmentOf(t, programId, leadId))?.status === 'completed');
+
+    clock.advance(14 * DAY); // 35 days after entry, but only 14 after the end
+    await download();
+    expect(await enrollments()).toEqual([{ status: 'completed' }]);
+    const manual = await t.api('post', `/api/v1/programs/${programId}/enrollments`).send({ leadId });
+    expect(manual.body).toMatchObject({ status: 409, reason: 'not_eligible' });
+
+    clock.advance(16 * DAY + 60_000); // 30 days and a minute after the end
+    await download();
+    expect((await enrollments()).map((e) => e.status)).toEqual(['completed', 'active']);
+  });
+
   it('updates the lead and asks sales to call from inside a program', async () => {
     const programId = await createProgram(t, {
       name: 'Bellen',

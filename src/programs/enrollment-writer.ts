@@ -29,14 +29,17 @@ export const ANY_STATUS_SQL = `(status = 'active' OR status <> 'active')`;
 
 /**
  * The re-enrollment rule as SQL over a candidate `(program, lead)`: no active enrollment, and no
- * earlier one at all (policy never) or none that began within the last N days (policy after N days).
- * Active and finished enrollments are tested apart, each on its partial index (see ANY_STATUS_SQL).
- * The unique index on active enrollments is the final guard against concurrent inserts.
+ * earlier one at all (policy never) or none that ended within the last N days (policy after N days).
+ * N days count from when the previous enrollment ended (completed, converted or exited), not from when
+ * it began: the lead gets N days of rest after the program, however long the program ran, rather than
+ * entering again the day a program longer than N days ends. Active and finished enrollments are tested
+ * apart, each on its partial index (see ANY_STATUS_SQL). The unique index on active enrollments is the
+ * final guard against concurrent inserts.
  */
 export function mayEnterSql(program: string, lead: string, days: string, now: string): string {
   return `NOT EXISTS (SELECT 1 FROM enrollments p WHERE p.lead_id = ${lead} AND p.program_id = ${program} AND p.status = 'active')
           AND NOT EXISTS (SELECT 1 FROM enrollments p WHERE p.lead_id = ${lead} AND p.program_id = ${program} AND p.status <> 'active'
-            AND (${days} IS NULL OR p.enrolled_at > ${now} - make_interval(days => ${days})))`;
+            AND (${days} IS NULL OR coalesce(p.finished_at, p.enrolled_at) > ${now} - make_interval(days => ${days})))`;
 }
 
 /** Why a lead a trigger or an API call asked for was not enrolled, when that is recorded (table enrollment_skips). */

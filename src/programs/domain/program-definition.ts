@@ -99,6 +99,7 @@ export type GoalCriterion = { stageAtLeast: ForwardStage } | { event: string } |
 /** Reaching the goal ends the enrollment as converted. */
 export type Goal = { anyOf: GoalCriterion[] } | { allOf: GoalCriterion[] };
 
+/** Whether a lead may enter again once an enrollment ended: never, or `days` after the previous enrollment ended. */
 export type ReenrollmentPolicy = { policy: 'never' } | { policy: 'after'; days: number };
 
 /** Local days and hours (in the lead's zone) in which emails may go out; `from` inclusive, `to` exclusive. */
