@@ -1,11 +1,14 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { DomainError, FieldError } from './domain-error.js';
+import { NULL_REFUSED } from './validators/null-input.js';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   const out: FieldError[] = [];
   for (const e of errors) {
     const field = parent ? (/^\d+$/.test(e.property) ? `${parent}[${e.property}]` : `${parent}.${e.property}`) : e.property;
-    for (const message of Object.values(e.constraints ?? {})) {
+    // A null the field does not take fails its type checks ("must be a string", "must be longer than…"): say why once.
+    const nullRefused = e.value === null && e.constraints && !e.constraints.whitelistValidation;
+    for (const message of nullRefused ? [NULL_REFUSED] : Object.values(e.constraints ?? {})) {
       out.push({ field, message: message.replace(/^property (\S+) should not exist$/, 'is not a known field') });
     }
     if (e.children?.length) out.push(...flatten(e.children, field));

@@ -154,12 +154,9 @@ export class WebhookSubscriptionsService {
 
   /**
    * Changes URL, events or description (null clears the description); `active: true` re-enables (and forgets
-   * past failures), false pauses. A null URL, event list or `active` is refused: they cannot be cleared.
+   * past failures), false pauses. A null URL, event list or `active` never gets here: the DTO refuses it.
    */
   async update(id: string, dto: UpdateWebhookDto): Promise<WebhookView> {
-    for (const field of ['url', 'events', 'active'] as const) {
-      if (dto[field] === null) throw DomainError.invalidField(field, 'cannot be null; leave it out to keep it');
-    }
     if (dto.url !== undefined) await this.checkUrl(dto.url);
     const at = this.clock.now();
     const now = at.toISOString();

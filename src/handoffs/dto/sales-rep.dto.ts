@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsInt, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsOmittable } from '../../common/validators/null-input.js';
 
 export class CreateSalesRepDto {
   @ApiProperty({ example: 'Anneleen Claes' })
@@ -13,23 +14,24 @@ export class CreateSalesRepDto {
   email: string;
 
   @ApiPropertyOptional({ default: true })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   active?: boolean;
 
   @ApiPropertyOptional({ example: ['nl', 'fr-BE'], description: 'Languages or locales the rep serves; leads in these go to them first.' })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(20)
   @Matches(/^[a-z]{2,3}([-_][A-Za-z]{2})?$/, { each: true, message: 'each locale must look like nl or nl-BE' })
   locales?: string[];
 
   @ApiPropertyOptional({ default: 1, minimum: 0, maximum: 100, description: 'Relative share of new hand-offs; 0 takes none.' })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(0)
   @Max(100)
   weight?: number;
 }
 
-export class UpdateSalesRepDto extends PartialType(CreateSalesRepDto) {}
+/** PATCH: what is given changes; nothing can be null (422 naming the field). */
+export class UpdateSalesRepDto extends PartialType(CreateSalesRepDto, { skipNullProperties: false }) {}

@@ -1,6 +1,7 @@
-import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsString, MaxLength } from 'class-validator';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../webhook-event-types.js';
+import { IsNullable, IsOmittable } from '../../common/validators/null-input.js';
 
 export class CreateWebhookDto {
   @ApiProperty({ example: 'https://crm.example.be/hooks/nurture' })
@@ -16,22 +17,17 @@ export class CreateWebhookDto {
   @IsIn(WEBHOOK_EVENT_TYPES, { each: true, message: `each event must be one of ${WEBHOOK_EVENT_TYPES.join(', ')}` })
   events: WebhookEventType[];
 
-  @ApiPropertyOptional({ example: 'Pipedrive intake' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
-  description?: string;
-}
-
-export class UpdateWebhookDto extends PartialType(OmitType(CreateWebhookDto, ['description'] as const)) {
-  @ApiPropertyOptional({ example: 'Pipedrive intake', nullable: true, description: 'null clears it' })
-  @IsOptional()
+  @ApiPropertyOptional({ type: String, example: 'Pipedrive intake', nullable: true, description: 'null: none (on PATCH, null clears it)' })
+  @IsNullable()
   @IsString()
   @MaxLength(500)
   description?: string | null;
+}
 
+/** PATCH: what is given changes; url, events and active cannot be null (422), a null description clears it. */
+export class UpdateWebhookDto extends PartialType(CreateWebhookDto, { skipNullProperties: false }) {
   @ApiPropertyOptional({ description: 'false pauses deliveries; true re-enables a subscription that was disabled for failing.' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   active?: boolean;
 }

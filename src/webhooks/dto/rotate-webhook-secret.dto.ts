@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { registerDecorator, ValidateIf } from 'class-validator';
+import { registerDecorator } from 'class-validator';
+import { IsOmittable } from '../../common/validators/null-input.js';
 import { DEFAULT_SECRET_GRACE_SECONDS, isSecretGraceSeconds, MAX_SECRET_GRACE_SECONDS } from '../domain/index.js';
 
 /** One check, so a bad value is named once (not once per failed rule, as IsInt, Min and Max together would). */
@@ -26,7 +27,7 @@ export class RotateWebhookSecretDto {
     example: DEFAULT_SECRET_GRACE_SECONDS,
   })
   // Left out: the default. null is refused rather than read as the default, since it could be meant as "no grace".
-  @ValidateIf((_dto, value) => value !== undefined)
+  @IsOmittable()
   @IsSecretGraceSeconds()
   graceSeconds?: number;
 }
