@@ -1,36 +1,37 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsOptional, IsString, Length, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { IsIn, IsString, Length, Matches, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import { IsJsonObject } from '../../common/validators/is-json-object.js';
 import { IsTimeZone } from '../../common/validators/is-time-zone.js';
 import { LEAD_TEXT_MAX, LOCALE_HINT, LOCALE_PATTERN } from '../lead-field-rules.js';
 import { CONSENT_STATUSES, LAWFUL_BASES } from '../lead.types.js';
 import { IsTimestamp } from '../../common/validators/is-timestamp.js';
 import { IsLeadEmail } from './is-lead-email.js';
+import { IsNullable, IsOmittable } from '../../common/validators/null-input.js';
 
 export class UtmDto {
-  @ApiPropertyOptional({ maxLength: 200, example: 'google' }) @IsOptional() @IsString() @MaxLength(200) source?: string;
-  @ApiPropertyOptional({ maxLength: 200, example: 'cpc' }) @IsOptional() @IsString() @MaxLength(200) medium?: string;
-  @ApiPropertyOptional({ maxLength: 200 }) @IsOptional() @IsString() @MaxLength(200) campaign?: string;
-  @ApiPropertyOptional({ maxLength: 200 }) @IsOptional() @IsString() @MaxLength(200) term?: string;
-  @ApiPropertyOptional({ maxLength: 200 }) @IsOptional() @IsString() @MaxLength(200) content?: string;
+  @ApiPropertyOptional({ maxLength: 200, example: 'google' }) @IsOmittable() @IsString() @MaxLength(200) source?: string;
+  @ApiPropertyOptional({ maxLength: 200, example: 'cpc' }) @IsOmittable() @IsString() @MaxLength(200) medium?: string;
+  @ApiPropertyOptional({ maxLength: 200 }) @IsOmittable() @IsString() @MaxLength(200) campaign?: string;
+  @ApiPropertyOptional({ maxLength: 200 }) @IsOmittable() @IsString() @MaxLength(200) term?: string;
+  @ApiPropertyOptional({ maxLength: 200 }) @IsOmittable() @IsString() @MaxLength(200) content?: string;
 }
 
 export class LeadSourceDto {
   @ApiPropertyOptional({ example: 'google_ads' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Matches(/^[a-z0-9_.-]{1,64}$/, { message: 'channel must be lower-case letters, digits, _ . or - (max 64)' })
   channel?: string;
 
   @ApiPropertyOptional({ example: 'offerte-q4' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(200)
   campaign?: string;
 
   @ApiPropertyOptional({ type: UtmDto })
-  @IsOptional()
+  @IsOmittable()
   @ValidateNested()
   @Type(() => UtmDto)
   utm?: UtmDto;
@@ -46,25 +47,26 @@ export class ConsentDto {
   @IsIn(LAWFUL_BASES, { message: `basis must be ${LAWFUL_BASES.join(' or ')}` })
   basis?: (typeof LAWFUL_BASES)[number];
 
-  @ApiPropertyOptional({ description: 'The text the lead was shown when giving consent.' })
-  @IsOptional()
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'The text the lead was shown when giving consent (null: none recorded).' })
+  @IsNullable()
   @IsString()
   @MaxLength(2000)
-  text?: string;
+  text?: string | null;
 
   @ApiPropertyOptional({ example: '2026-03-02T10:00:00+01:00', description: 'When consent was given, with its UTC offset (default: now).' })
-  @IsOptional()
+  @IsOmittable()
   @IsTimestamp()
   capturedAt?: string;
 
-  @ApiPropertyOptional({ example: 'form:contact' })
-  @IsOptional()
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'form:contact', description: 'Where the consent was given (null: not recorded).' })
+  @IsNullable()
   @IsString()
   @MaxLength(200)
-  source?: string;
+  source?: string | null;
 }
 
-const nullableText = (max: number) => [IsOptional(), ValidateIf((_, v) => v !== null), IsString(), MaxLength(max)];
+/** A text that null clears. */
+const nullableText = (max: number) => [IsNullable(), IsString(), MaxLength(max)];
 const apply = (decorators: PropertyDecorator[]): PropertyDecorator => (t, k) => decorators.forEach((d) => d(t, k));
 
 export class QualificationDto {
@@ -85,41 +87,41 @@ export class UpsertLeadDto {
   @ApiPropertyOptional({ type: String, nullable: true }) @apply(nullableText(LEAD_TEXT_MAX.jobTitle)) jobTitle?: string | null;
   @ApiPropertyOptional({ type: String, nullable: true }) @apply(nullableText(LEAD_TEXT_MAX.phone)) phone?: string | null;
 
-  @ApiPropertyOptional({ example: 'nl' })
-  @IsOptional()
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'nl', description: 'null clears it (DEFAULT_LOCALE then applies).' })
+  @IsNullable()
   @Matches(LOCALE_PATTERN, { message: `locale ${LOCALE_HINT}` })
-  locale?: string;
+  locale?: string | null;
 
-  @ApiPropertyOptional({ example: 'Europe/Brussels' })
-  @IsOptional()
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'Europe/Brussels', description: 'null clears it (DEFAULT_TIMEZONE then applies).' })
+  @IsNullable()
   @IsTimeZone()
-  timezone?: string;
+  timezone?: string | null;
 
   @ApiPropertyOptional({ enum: ['subscriber', 'lead'], description: 'Initial stage; a subscriber may be moved on to lead.' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(['subscriber', 'lead'])
   stage?: 'subscriber' | 'lead';
 
   @ApiPropertyOptional({ type: LeadSourceDto })
-  @IsOptional()
+  @IsOmittable()
   @ValidateNested()
   @Type(() => LeadSourceDto)
   source?: LeadSourceDto;
 
   @ApiPropertyOptional({ type: ConsentDto })
-  @IsOptional()
+  @IsOmittable()
   @ValidateNested()
   @Type(() => ConsentDto)
   consent?: ConsentDto;
 
   @ApiPropertyOptional({ type: QualificationDto })
-  @IsOptional()
+  @IsOmittable()
   @ValidateNested()
   @Type(() => QualificationDto)
   qualification?: QualificationDto;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { industry: 'food', employees: 12 } })
-  @IsOptional()
+  @IsOmittable()
   @IsJsonObject()
   attributes?: Record<string, unknown>;
 }
