@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsString, MaxLength } from 'class-validator';
 import { REJECT_REASONS, type RejectReason } from '../domain/index.js';
+import { IsOmittable } from '../../common/validators/null-input.js';
 
 export class RejectHandoffDto {
   @ApiProperty({ enum: REJECT_REASONS })
@@ -8,13 +9,13 @@ export class RejectHandoffDto {
   reason: RejectReason;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(2000)
   note?: string;
 
   @ApiPropertyOptional({ default: false, description: 'true: the lead is disqualified (never nurtured again) instead of recycled.' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   disqualify?: boolean;
 }

@@ -1,9 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional } from 'class-validator';
+import { IsBoolean } from 'class-validator';
+import { IsOmittable } from '../../common/validators/null-input.js';
 
 export class InstallStartersDto {
   @ApiPropertyOptional({ description: 'Publish the starter programs so they start enrolling leads (default: leave them as drafts).', default: false })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   activate?: boolean;
 }

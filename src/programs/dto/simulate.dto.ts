@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Matches, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsString, Matches, Min, ValidateNested } from 'class-validator';
 import { IsJsonObject } from '../../common/validators/is-json-object.js';
 import { IsTimestamp } from '../../common/validators/is-timestamp.js';
+import { IsOmittable } from '../../common/validators/null-input.js';
 
 export class SimulatedEventDto {
   @ApiProperty({ example: 'email_clicked' })
@@ -15,7 +16,7 @@ export class SimulatedEventDto {
   at: string;
 
   @ApiPropertyOptional({ example: { stepId: 'welcome' } })
-  @IsOptional()
+  @IsOmittable()
   @IsJsonObject(50, 8192)
   properties?: Record<string, unknown>;
 }
@@ -30,7 +31,7 @@ export class SimulateDto {
   lead: Record<string, unknown>;
 
   @ApiPropertyOptional({ type: [SimulatedEventDto] })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(500)
   @ValidateNested({ each: true })
@@ -38,12 +39,12 @@ export class SimulateDto {
   events?: SimulatedEventDto[];
 
   @ApiPropertyOptional({ description: 'When the lead enters (default: now).' })
-  @IsOptional()
+  @IsOmittable()
   @IsTimestamp()
   from?: string;
 
   @ApiPropertyOptional({ description: 'A published version to simulate; default: the draft.' })
-  @IsOptional()
+  @IsOmittable()
   @IsInt()
   @Min(1)
   version?: number;

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsIn, IsString, IsUUID, MaxLength } from 'class-validator';
 import { IsLeadEmail } from '../../leads/dto/is-lead-email.js';
+import { IsOmittable } from '../../common/validators/null-input.js';
 
 export const BOUNCE_TYPES = ['hard', 'soft', 'complaint'] as const;
 export type BounceType = (typeof BOUNCE_TYPES)[number];
@@ -8,12 +9,12 @@ export type BounceType = (typeof BOUNCE_TYPES)[number];
 /** A bounce or complaint reported by the mail relay (its webhook); name the message, the address, or both. */
 export class ReportBounceDto {
   @ApiPropertyOptional({ example: 'an@example.be' })
-  @IsOptional()
+  @IsOmittable()
   @IsLeadEmail()
   email?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'The id of the email message that bounced.' })
-  @IsOptional()
+  @IsOmittable()
   @IsUUID()
   messageId?: string;
 
@@ -22,7 +23,7 @@ export class ReportBounceDto {
   type: BounceType;
 
   @ApiPropertyOptional({ example: '550 5.1.1 mailbox unknown' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(1000)
   reason?: string;

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsString, Length, Matches } from 'class-validator';
 import { IsJsonObject } from '../../common/validators/is-json-object.js';
 import { LOCALE_PATTERN, MAX_TEMPLATE_BYTES } from '../template-variants.js';
+import { IsOmittable } from '../../common/validators/null-input.js';
 
 const VARIANTS_EXAMPLE = {
   nl: { subject: 'Bedankt, {{fallback firstName "daar"}}', mjml: '<mj-section><mj-column><mj-text>Hallo {{fallback firstName "daar"}}</mj-text></mj-column></mj-section>' },
@@ -16,7 +17,7 @@ export class CreateTemplateDto {
   name: string;
 
   @ApiPropertyOptional({ example: 'nl', description: 'Locale used for leads whose language has no variant. Default: DEFAULT_LOCALE when it has a variant, else the first variant.' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Matches(LOCALE_PATTERN, { message: 'defaultLocale must look like "nl" or "nl-BE"' })
   defaultLocale?: string;
@@ -32,14 +33,14 @@ export class CreateTemplateDto {
 /** PUT /api/v1/templates/{id}: a new immutable version (name and defaultLocale kept unless given). */
 export class UpdateTemplateDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 200)
   @Matches(/\S/, { message: 'name must not be blank' })
   name?: string;
 
   @ApiPropertyOptional({ example: 'nl' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Matches(LOCALE_PATTERN, { message: 'defaultLocale must look like "nl" or "nl-BE"' })
   defaultLocale?: string;

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches } from 'class-validator';
+import { IsString, Matches } from 'class-validator';
 import { IsSendableAddress } from '../../email/recipient-address.js';
 import { LOCALE_PATTERN } from '../template-variants.js';
+import { IsOmittable } from '../../common/validators/null-input.js';
 
 /** A real email of the template's current version, personalised with sample data. */
 export class TestSendDto {
@@ -10,7 +11,7 @@ export class TestSendDto {
   to: string;
 
   @ApiPropertyOptional({ example: 'fr' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Matches(LOCALE_PATTERN, { message: 'locale must look like "nl" or "nl-BE"' })
   locale?: string;

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsString, MaxLength } from 'class-validator';
+import { IsOmittable } from '../../common/validators/null-input.js';
 
 /** An email sent to the List-Unsubscribe mailto address, as the mail relay's inbound webhook passes it on. */
 export class InboundUnsubscribeDto {
@@ -12,7 +13,7 @@ export class InboundUnsubscribeDto {
   subject: string;
 
   @ApiPropertyOptional({ example: 'an@example.be', description: 'Who sent it (recorded by the relay; not needed: the token names the recipient).' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(320)
   from?: string;
