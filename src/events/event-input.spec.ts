@@ -17,6 +17,15 @@ describe('reading one event of POST /events', () => {
   );
 });
 
+describe('null in an event', () => {
+  const now = new Date('2026-03-10T12:00:00Z');
+
+  it.each(['leadId', 'email', 'type', 'occurredAt', 'properties', 'idempotencyKey'])('refuses %s: null, naming it once, rather than reading it as left out', (field) => {
+    const raw = { leadId: '0190a4b8-6f1e-7c3a-9b2d-4e5f6a7b8c9d', email: 'an@example.be', type: 'page_viewed', [field]: null };
+    expect(parseEventInput(raw, 'events[2].', now).errors).toEqual([{ field: `events[2].${field}`, message: 'must not be null; leave the field out instead' }]);
+  });
+});
+
 describe('what no event may hold', () => {
   const now = new Date('2026-03-10T12:00:00Z');
 

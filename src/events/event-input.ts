@@ -1,6 +1,7 @@
 import type { FieldError } from '../common/domain-error.js';
 import { unsafeInputFields } from '../common/json-input.js';
 import { parseTimestamp } from '../common/timestamp.js';
+import { NULL_REFUSED } from '../common/validators/null-input.js';
 import { isUuid } from '../common/uuid.pipe.js';
 import { isEmailAddress, normalizeEmail } from '../leads/email.util.js';
 
@@ -36,7 +37,11 @@ export function parseEventInput(raw: unknown, path: string, now: Date): { event?
   const unsafe = unsafeInputFields(raw, path.replace(/\.$/, ''));
   if (unsafe.length) return { errors: unsafe };
   const o = raw as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!FIELDS.has(k)) err(k, 'is not a known field');
+  for (const k of Object.keys(o)) {
+    if (!FIELDS.has(k)) err(k, 'is not a known field');
+    // Not read as "left out": an occurredAt of null is not "now", nor is an idempotencyKey of null "no key".
+    else if (o[k] === null) err(k, NULL_REFUSED);
+  }
 
   let leadId: string | null = null;
   let email: string | null = null;
@@ -48,9 +53,9 @@ export function parseEventInput(raw: unknown, path: string, now: Date): { event?
     if (isEmailAddress(o.email)) email = normalizeEmail(o.email);
     else err('email', 'must be an email address');
   }
-  if (o.leadId == null && o.email == null) err('email', 'leadId or email is required to identify the lead');
+  if (o.leadId === undefined && o.email === undefined) err('email', 'leadId or email is required to identify the lead');
 
-  if (typeof o.type !== 'string' || !TYPE.test(o.type)) err('type', 'must be a snake_case event type such as content_downloaded');
+  if (o.type !== null && (typeof o.type !== 'string' || !TYPE.test(o.type))) err('type', 'must be a snake_case event type such as content_downloaded');
 
   let occurredAt = now;
   if (o.occurredAt !== undefined && o.occurredAt !== null) {
@@ -76,5 +81,5 @@ export function parseEventInput(raw: unknown, path: string, now: Date): { event?
   }
 
   if (errors.length) return { errors };
-  return { event: { leadId, email, type: o.type as string, occurredAt, properties, idempotencyKey, occurredAtGiven: o.occurredAt !== undefined && o.occurredAt !== null }, errors };
+  return { event: { leadId, email, type: o.type as string, occurredAt, properties, idempotencyKey, occurredAtGiven: o.occurredAt !== undefined }, errors };
 }
