@@ -9,6 +9,7 @@ import { EmailDeliverySweepCron } from '../src/email/email-delivery-sweep.cron.j
 import { deliveryJobId } from '../src/email/delivery-job.js';
 import { QUEUES } from '../src/infra/queue/queue-names.js';
 import { createLead, createTemplate } from './support/email-fixtures.js';
+import { createProgram, enroll, enrollmentOf } from './programs-helpers.js';
 import { SmtpSink } from './support/smtp-sink.js';
 import { eventually, startTestApp, startTestWorker, type TestApp } from './support/test-app.js';
 
@@ -91,6 +92,25 @@ describe('email delivery when things go wrong', () => {
     const next = await email.sendToLead(leadId, templateId, 'bounce:2');
     expect(next).toMatchObject({ status: 'suppressed', reason: 'hard_bounce' });
     expect(sink.offers(address)).toBe(1);
+  });
+
+  it('a hard bounce at delivery ends the lead’s nurture enrollments at once, with reason hard_bounce', async () => {
+    const address = 'weg-adres@example.be';
+    sink.refuse = (to) => (to === address ? { code: 550, message: '5.1.1 <weg-adres@example.be>: User unknown' } : null);
+    const leadId = await createLead(t, { email: address });
+    const programId = await createProgram(t, {
+      name: 'Lange wacht',
+      trigger: { type: 'manual' },
+      steps: [
+        { id: 'wait1', type: 'wait', duration: 'P7D', next: 'end' },
+        { id: 'end', type: 'exit' },
+      ],
+    });
+    await enroll(t, programId, leadId);
+    const { messageId } = await email.sendToLead(leadId, templateId, 'bounce-enrolled:1');
+    await settled(messageId, 'failed');
+    // Committed with the failure: no waiting for the enrollment's next step, a week away.
+    expect(await enrollmentOf(t, programId, leadId)).toMatchObject({ status: 'exited', exit_reason: 'hard_bounce', next_run_at: null });
   });
 
   it('fails a message the server refuses for other reasons, without suppressing the address', async () => {

@@ -7,6 +7,7 @@ import type { SuppressionReason } from '../suppression/suppression.types.js';
 import { Batcher } from '../common/batcher.js';
 import { preparedPoolQuery } from '../infra/database/prepared-query.js';
 import { Clock } from '../common/clock.js';
+import { LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { intentParams, leadIntentSql } from '../scoring/lead-intent.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
 import { capSendTime, fitsFrequencyCap, nextAllowedSend, type FrequencyCap } from '../programs/domain/frequency-cap.js';
@@ -82,6 +83,7 @@ export class EmailMessagesRepository {
     private readonly db: DataSource,
     private readonly models: ScoringModelService,
     private readonly clock: Clock,
+    private readonly activity: LeadActivityHub,
   ) {}
 
   /**
@@ -222,7 +224,10 @@ export class EmailMessagesRepository {
     );
   }
 
-  /** Gives up (also on a queued message that cannot be rendered); a hard bounce also suppresses the address, in the same transaction. */
+  /**
+   * Gives up (also on a queued message that cannot be rendered); a hard bounce also suppresses the address, in the
+   * same transaction, and the lead's nurture enrollments end now (LeadActivityHub.unmailable).
+   */
   async markFailed(id: string, now: Date, reason: string, error: string, suppress?: { email: string; leadId: string | null }): Promise<void> {
     await this.db.transaction(async (m) => {
       await m.query(
@@ -236,6 +241,7 @@ export class EmailMessagesRepository {
            VALUES (${emailHashSql('$1::text')}, $2, 'hard_bounce', $3, $4) ON CONFLICT (email_hash) DO NOTHING`,
           [suppress.email, suppress.leadId, `smtp:${id}`, now.toISOString()],
         );
+        if (suppress.leadId) await this.activity.unmailable(m, [suppress.leadId], now);
       }
     });
   }

@@ -81,6 +81,8 @@ export class LeadsService {
       await this.activity.publish(m, [
         { leadId: lead.id, at: now, created, stageBefore: created ? lead.stage : stageBefore, stageAfter: lead.stage, events: [], engagementScore },
       ]);
+      // After the activity, so a goal this upsert reached still converts; what is left exits as consent_withdrawn (or the list's reason).
+      if (dto.consent?.status === 'withdrawn') await this.activity.unmailable(m, [lead.id], now);
       return { created, lead: toLeadView(lead, engagementScore, (await latestConsents(m, [lead])).get(lead.id)) };
     });
   }

@@ -20,6 +20,11 @@ export interface LeadActivityListener {
   /** Runs inside the publishing transaction: whatever it writes commits or rolls back with the activity. */
   onLeadActivity(manager: EntityManager, activities: LeadActivity[]): Promise<void>;
   /**
+   * These leads just became unmailable by something they or an operator did (unsubscribed, hard bounce,
+   * complaint, consent withdrawn, listed by hand, erased), inside the transaction that recorded it.
+   */
+  onUnmailable?(manager: EntityManager, leadIds: string[], at: Date): Promise<void>;
+  /**
    * True only when the listener knows, without a query, that it would do nothing in this transaction
    * (say, a read-ahead found nothing it reacts to). A listener without it is never taken to be idle.
    */
@@ -28,7 +33,8 @@ export interface LeadActivityListener {
 
 /**
  * In-transaction domain events: modules that react to lead activity (nurture triggers, goals,
- * wait-until steps) register here; scoring and lead upserts publish. Because listeners run in the
+ * wait-until steps) register here; scoring and lead upserts publish. Opt-outs, suppressions and erasure
+ * announce leads that became unmailable (see {@link LeadActivityHub.unmailable}). Because listeners run in the
  * same transaction, a reaction is never lost and never applied twice.
  */
 @Injectable()
@@ -50,6 +56,16 @@ export class LeadActivityHub {
   async publish(manager: EntityManager, activities: LeadActivity[]): Promise<void> {
     if (!activities.length) return;
     for (const listener of this.listeners) await listener.onLeadActivity(manager, activities);
+  }
+
+  /**
+   * Tells listeners, inside the transaction that recorded it, that these leads opted out or were put on the
+   * suppression list (or erased): their nurture enrollments end now, not at each one's next step.
+   */
+  async unmailable(manager: EntityManager, leadIds: string[], at: Date): Promise<void> {
+    const ids = [...new Set(leadIds)];
+    if (!ids.length) return;
+    for (const listener of this.listeners) await listener.onUnmailable?.(manager, ids, at);
   }
 }
 

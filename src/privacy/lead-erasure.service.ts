@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
+import { LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { emailHash } from '../suppression/email-hash.js';
 import { LinkCacheBus } from '../tracking/link-cache-bus.js';
 import { anonymousEventPropertiesSql } from './anonymous-event-properties.js';
@@ -20,6 +21,7 @@ export class LeadErasureService {
     private readonly db: DataSource,
     private readonly clock: Clock,
     private readonly linkCache: LinkCacheBus,
+    private readonly activity: LeadActivityHub,
   ) {}
 
   async erase(leadId: string, actor: string): Promise<{ erased: boolean }> {
@@ -30,7 +32,8 @@ export class LeadErasureService {
   }
 
   private eraseRows(leadId: string, actor: string): Promise<{ erased: boolean }> {
-    const now = this.clock.now().toISOString();
+    const at = this.clock.now();
+    const now = at.toISOString();
     return this.db.transaction(async (m) => {
       const [lead]: { id: string; email: string; erased_at: Date | null }[] = await m.query(
         `SELECT id, email, erased_at FROM leads WHERE id = $1 FOR UPDATE`,
@@ -43,6 +46,9 @@ export class LeadErasureService {
          ON CONFLICT (email_hash) DO UPDATE SET lead_id = NULL`,
         [emailHash(lead.email), now],
       );
+      // Its enrollments end as any unmailable lead's do (reason erased, unless the address was listed before, see sendBlock),
+      // while the address that the list entry is found by is still on the lead.
+      await this.activity.unmailable(m, [leadId], at);
       await this.scrub(m, leadId, lead.email);
       await m.query(
         `INSERT INTO audit_log (action, subject_type, subject_id, actor, detail, at) VALUES ('lead.erased', 'lead', $1, $2, '{}', $3)`,
@@ -69,7 +75,6 @@ export class LeadErasureService {
       [`UPDATE email_messages SET to_address = NULL, subject = NULL, links = '[]', last_error = NULL WHERE lead_id = $1`, [leadId]],
       [`UPDATE email_interactions SET url = NULL, user_agent = NULL, ip = NULL WHERE lead_id = $1`, [leadId]],
       [`UPDATE email_bounces SET reason = NULL WHERE lead_id = $1`, [leadId]],
-      [`UPDATE enrollments SET status = 'exited', exit_reason = 'erased', next_run_at = NULL, finished_at = now() WHERE lead_id = $1 AND status = 'active'`, [leadId]],
       [`UPDATE handoffs SET snapshot = '{}', note = NULL WHERE lead_id = $1`, [leadId]],
       [`UPDATE outbox_events SET payload = jsonb_build_object('leadId', lead_id, 'erased', true) WHERE lead_id = $1`, [leadId]],
       // Payloads already built for webhook receivers may carry the profile.

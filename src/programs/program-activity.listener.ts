@@ -1,9 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { LeadActivityHub, type LeadActivity, type LeadActivityListener } from '../lifecycle/lead-activity.js';
-import { optOutReason } from '../suppression/lawful-basis.js';
-import { listedSuppressions } from '../suppression/suppression.service.js';
-import type { SuppressionReason } from '../suppression/suppression.types.js';
+import { SuppressionService } from '../suppression/suppression.service.js';
 import { decidableFromActivity, eventTypesIn, goalConditionTypes, goalHistoryTypes } from './domain/definition-needs.js';
 import { evaluateCondition, goalMetOnEntry, goalReached, matchesPropertyFilter } from './domain/evaluate-condition.js';
 import { interactionOf, type ConditionFacts, type LeadSnapshot } from './domain/lead-facts.js';
@@ -26,7 +24,7 @@ interface ActiveEnrollment {
 type LeadRow = LeadSnapshotRow & { id: string; consent_status: string; enrollments: ActiveEnrollment[] };
 type ActivityEvent = LeadActivity['events'][number];
 
-/** A change to an enrollment decided from an activity: converted (goal), exited (opted out), or woken (awaited event arrived). */
+/** A change to an enrollment decided from an activity: converted (goal), exited (opted out or disqualified), or woken (awaited event arrived). */
 interface EnrollmentSignal {
   id: string;
   kind: 'goal' | 'exit' | 'wake';
@@ -41,13 +39,15 @@ interface EnrollmentSignal {
  * event-created leads), so each reaction happens exactly once: enrolls leads whose trigger
  * matched (or records them as skipped when they already meet the program's goal), converts
  * enrollments whose goal was reached, and wakes wait_until steps whose event arrived. A batch
- * costs a handful of set-based statements, whatever its size.
+ * costs a handful of set-based statements, whatever its size. Ends the enrollments of leads that
+ * became unmailable (see {@link onUnmailable}).
  */
 @Injectable()
 export class ProgramActivityListener implements LeadActivityListener, OnModuleInit {
   constructor(
     private readonly hub: LeadActivityHub,
     private readonly catalog: ProgramCatalog,
+    private readonly suppressions: SuppressionService,
   ) {}
 
   onModuleInit(): void {
@@ -72,7 +72,6 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
       [leadIds],
     );
     const byId = new Map(leads.map((l) => [l.id, l]));
-    const optedOut = await this.optOutReasons(m, leads);
     const definitions = await this.catalog.definitionsOf(
       m,
       leads.flatMap((l) => l.enrollments.map((e) => ({ programId: e.programId, version: e.version }))),
@@ -100,7 +99,7 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
       for (const e of row.enrollments) {
         const def = definitions.get(programVersionKey(e.programId, e.version));
         if (!def || signalled.has(e.id)) continue;
-        const signal = signalFor(e, def, facts, activity, optedOut.get(row.id) ?? null);
+        const signal = signalFor(e, def, facts, activity);
         if (signal) {
           signals.push(signal);
           signalled.add(e.id);
@@ -125,18 +124,25 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
   }
 
   /**
-   * Why each lead that withdrew its consent and has active enrollments opted out: the suppression-list reason
-   * when there is one (an unsubscribe or a complaint lists the address and withdraws consent: the enrollment
-   * exits with what the lead did, as the scheduler's check would say, see sendBlock), else consent_withdrawn.
-   * Only those leads are looked up on the list, so a batch of leads that did not opt out costs nothing more.
+   * Leads that just opted out, were put on the suppression list or were erased (LeadActivityHub.unmailable):
+   * every active enrollment of theirs exits now, with why the lead may not be mailed as sendBlock names it (the
+   * list's reason before consent_withdrawn, manual after it), as the scheduler would at its next step, which may
+   * be weeks away. A lead with no lawful basis recorded yet (never consented) has not opted out: it is not
+   * named here, and the scheduler keeps its grace (LAWFUL_BASIS_GRACE_MS) before it exits.
    */
-  private async optOutReasons(m: EntityManager, leads: LeadRow[]): Promise<Map<string, SuppressionReason>> {
-    const out = new Map<string, SuppressionReason>();
-    const withdrawn = leads.filter((l) => l.consent_status === 'withdrawn' && l.enrollments.length);
-    if (!withdrawn.length) return out;
-    const listed = await listedSuppressions(m, withdrawn.map((l) => ({ id: l.id, email: l.email })));
-    for (const l of withdrawn) out.set(l.id, optOutReason(l.consent_status, listed.get(l.id)) ?? 'consent_withdrawn');
-    return out;
+  async onUnmailable(m: EntityManager, leadIds: string[], at: Date): Promise<void> {
+    const active: { id: string; lead_id: string; current_step_id: string; step_visit: number }[] = await m.query(
+      `SELECT id, lead_id, current_step_id, step_visit FROM enrollments WHERE lead_id = ANY($1::uuid[]) AND status = 'active'`,
+      [leadIds],
+    );
+    if (!active.length) return;
+    const reasons = await this.suppressions.suppressedAmong(m, [...new Set(active.map((e) => e.lead_id))]);
+    const signals: EnrollmentSignal[] = [];
+    for (const e of active) {
+      const reason = reasons.get(e.lead_id);
+      if (reason) signals.push({ id: e.id, kind: 'exit', reason, stepId: e.current_step_id, visit: e.step_visit, matched: {} });
+    }
+    await this.apply(m, signals, at);
   }
 
   /**
@@ -211,7 +217,6 @@ function signalFor(
   def: ProgramDefinition,
   facts: ConditionFacts & { human: ActivityEvent[] },
   activity: LeadActivity,
-  optedOutAs: SuppressionReason | null,
 ): EnrollmentSignal | null {
   const enrolledAt = new Date(e.enrolledAt);
   // Interactions of this enrollment's emails seen in the activity count for the goal too.
@@ -223,8 +228,8 @@ function signalFor(
   if (goalReached(decidablePart(def.goal), own, enrolledAt)) {
     return { id: e.id, kind: 'goal', reason: 'goal', stepId: e.stepId, visit: e.visit, matched: {} };
   }
-  const optedOut = facts.human.some((ev) => ev.type === 'unsubscribed') ? 'unsubscribed' : optedOutAs;
-  if (optedOut) return { id: e.id, kind: 'exit', reason: optedOut, stepId: e.stepId, visit: e.visit, matched: {} };
+  // An opt-out (unsubscribe, bounce, complaint, withdrawn consent, suppression) ended the enrollments when it was
+  // recorded (onUnmailable); a lead's later activity finds none of them active.
   // Disqualified (by sales) is never nurtured again: end it now, not at its next step, which may be weeks away.
   if (activity.stageAfter === 'disqualified') return { id: e.id, kind: 'exit', reason: 'disqualified', stepId: e.stepId, visit: e.visit, matched: {} };
   const waiting = e.waitingFor;

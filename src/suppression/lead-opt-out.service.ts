@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { normalizeEmail } from '../leads/email.util.js';
+import { LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { recordDomainEvents } from '../lifecycle/outbox.js';
 import { SuppressionService } from './suppression.service.js';
 
@@ -43,13 +44,17 @@ interface LeadFacts {
  * - the address goes on the suppression list (so nothing is sent to it again, even after erasure);
  * - an unsubscribe or a complaint withdraws consent (lead updated, consent history row);
  * - an unsubscribe is recorded as an `unsubscribed` behaviour event;
- * - `lead.unsubscribed` goes to the outbox (programs end enrollments, webhooks tell sales).
+ * - the lead's nurture enrollments end now, saying why (LeadActivityHub.unmailable);
+ * - `lead.unsubscribed` goes to the outbox (webhooks tell sales).
  * A hard bounce suppresses the address but leaves consent alone: the person did not withdraw it.
  * Idempotent: doing it again records nothing new.
  */
 @Injectable()
 export class LeadOptOutService {
-  constructor(private readonly suppressions: SuppressionService) {}
+  constructor(
+    private readonly suppressions: SuppressionService,
+    private readonly activity: LeadActivityHub,
+  ) {}
 
   async optOut(m: EntityManager, req: OptOutRequest): Promise<OptOutResult> {
     const lead = await this.lockLead(m, req);
@@ -81,6 +86,8 @@ export class LeadOptOutService {
         [eventId, lead.id, at, JSON.stringify({ ...req.eventProperties, messageId: req.messageId ?? null, via: req.source })],
       );
     }
+    // Also when nothing changed: an enrollment begun after an earlier opt-out ends now rather than at its next step.
+    await this.activity.unmailable(m, [lead.id], req.at);
     const changed = created || withdraws;
     if (changed) {
       await recordDomainEvents(m, [

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { decodeCursor, type Page, pageOf } from '../common/pagination.js';
+import { Clock } from '../common/clock.js';
 import { normalizeEmail } from '../leads/email.util.js';
+import { LeadActivityHub } from '../lifecycle/lead-activity.js';
 import type { AddSuppressionDto } from './dto/add-suppression.dto.js';
 import type { ListSuppressionsQuery } from './dto/list-suppressions.query.js';
 import { emailHash } from './email-hash.js';
@@ -16,6 +18,8 @@ export class SuppressionListService {
   constructor(
     private readonly db: DataSource,
     private readonly suppressions: SuppressionService,
+    private readonly activity: LeadActivityHub,
+    private readonly clock: Clock,
   ) {}
 
   async list(q: ListSuppressionsQuery): Promise<Page<SuppressionView>> {
@@ -45,11 +49,15 @@ export class SuppressionListService {
     return { items: page.items.map(toView), nextCursor: page.nextCursor };
   }
 
-  /** Adds an address by hand; `created` is false when it was already suppressed (the existing entry is returned). */
+  /**
+   * Adds an address by hand; `created` is false when it was already suppressed (the existing entry is returned).
+   * The lead with that address leaves its nurture programs now (reason manual, or a stronger one it already had).
+   */
   async addManual(dto: AddSuppressionDto, actor: string): Promise<{ created: boolean; suppression: SuppressionView }> {
     return this.db.transaction(async (m) => {
       const [lead]: { id: string; email: string }[] = await m.query(`SELECT id, email FROM leads WHERE email_normalized = $1`, [normalizeEmail(dto.email)]);
       const { created, suppression } = await this.suppressions.suppress(m, { email: dto.email, leadId: lead?.id ?? null, reason: 'manual', source: actor });
+      if (lead) await this.activity.unmailable(m, [lead.id], this.clock.now());
       return { created, suppression: toView({ ...suppression, email: lead?.email ?? null }) };
     });
   }
