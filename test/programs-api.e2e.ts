@@ -62,6 +62,29 @@ describe('the programs API', () => {
       expect(fields).toEqual(['steps[reminder].templateId', 'steps[ghost].templateId']);
     });
 
+    it('refuses a trigger that can never enroll anyone (every lead it fires for already meets the goal) with 422 naming the trigger', async () => {
+      const newMql = program('Nieuwe MQL', undefined, { trigger: { type: 'stage_entered', stage: 'mql' } });
+      const res = await t.api('post', '/api/v1/programs').send(newMql);
+      expect(res.status).toBe(422);
+      expect(res.body.errors).toEqual([{ field: 'trigger', message: expect.stringContaining('already meets the default goal') }]);
+      expect((await t.db.query(`SELECT 1 FROM programs WHERE name = 'Nieuwe MQL'`)).length).toBe(0);
+      // With a goal beyond the stage it enters on, the same trigger is fine.
+      const ok = await t.api('post', '/api/v1/programs').send({ ...newMql, goal: { anyOf: [{ stageAtLeast: 'sql' }] } });
+      expect(ok.status).toBe(201);
+
+      // Editing the draft into a trigger event that is itself a goal event is refused too, and the draft is kept.
+      const edit = await t.api('put', `/api/v1/programs/${ok.body.id}`).send(program('Afspraak', undefined, { trigger: { type: 'event', eventType: 'meeting_booked' } }));
+      expect(edit.status).toBe(422);
+      expect(edit.body.errors.map((e: { field: string }) => e.field)).toEqual(['trigger']);
+      expect((await t.api('get', `/api/v1/programs/${ok.body.id}`)).body.name).toBe('Nieuwe MQL');
+
+      // A draft saved before this rule is refused at publish, and nothing is published.
+      await t.db.query(`UPDATE programs SET draft = draft || '{"trigger": {"type": "stage_entered", "stage": "sql"}}'::jsonb WHERE id = $1`, [ok.body.id]);
+      const publish = await t.api('post', `/api/v1/programs/${ok.body.id}/publish`);
+      expect([publish.status, publish.body.errors?.map((e: { field: string }) => e.field)]).toEqual([422, ['trigger']]);
+      expect((await t.db.query(`SELECT 1 FROM program_versions WHERE program_id = $1`, [ok.body.id])).length).toBe(0);
+    });
+
     it('edits the draft, publishes immutable versions and keeps the history', async () => {
       const created = await t.api('post', '/api/v1/programs').send(program('Gids'));
       expect(created.status).toBe(201);

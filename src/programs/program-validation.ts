@@ -4,6 +4,7 @@ import { isUuid } from '../common/uuid.pipe.js';
 import { parseProgramDefinition } from './domain/parse-program-definition.js';
 import type { ProgramDefinition } from './domain/program-definition.js';
 import { validateStepGraph } from './domain/step-graph.js';
+import { validateTriggerAgainstGoal } from './domain/trigger-goal.js';
 
 /** Template ids an email step (or its variants) uses. */
 export function templateIdsOf(def: ProgramDefinition): string[] {
@@ -30,19 +31,23 @@ export async function templateLocales(manager: EntityManager, ids: string[]): Pr
 }
 
 /**
- * Turns untrusted JSON into a program definition whose steps form a valid graph and whose email
- * templates exist in every locale the program is sent in; refuses it with 422 naming each field
- * (`steps[welcome].templateId`).
+ * Turns untrusted JSON into a program definition whose steps form a valid graph, whose email
+ * templates exist in every locale the program is sent in, and whose trigger can enroll someone (not
+ * every lead it fires for already meets the goal); refuses it with 422 naming each field
+ * (`steps[welcome].templateId`, `trigger`).
  */
 export async function validProgramDefinition(manager: EntityManager, input: unknown, defaultLocale: string): Promise<ProgramDefinition> {
   const { definition, errors } = parseProgramDefinition(input);
   if (!definition) throw invalid(errors);
   const locales = await templateLocales(manager, templateIdsOf(definition));
-  const graphErrors = validateStepGraph(definition, {
-    templateLocales: (id) => locales.get(id.toLowerCase()),
-    programLocales: definition.locales ?? [defaultLocale],
-  });
-  if (graphErrors.length) throw invalid(graphErrors);
+  const refusals = [
+    ...validateTriggerAgainstGoal(definition),
+    ...validateStepGraph(definition, {
+      templateLocales: (id) => locales.get(id.toLowerCase()),
+      programLocales: definition.locales ?? [defaultLocale],
+    }),
+  ];
+  if (refusals.length) throw invalid(refusals);
   return definition;
 }
 
