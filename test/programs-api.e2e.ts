@@ -2,7 +2,9 @@ import { ManualClock } from '../src/common/clock.js';
 import { evaluateCondition } from '../src/programs/domain/evaluate-condition.js';
 import type { Condition } from '../src/programs/domain/program-definition.js';
 import { sampleLead, worldOf } from '../src/programs/domain/lead-facts.fixture.js';
-import { createLead, createProgram, createTemplate, DAY, emailsOf, enroll } from './programs-helpers.js';
+import { scoreAt, scoreAtSql } from '../src/scoring/domain/decay.js';
+import { ScoringModelService } from '../src/scoring/scoring-model.service.js';
+import { createLead, createProgram, createTemplate, DAY, emailsOf, enroll, enrollmentOf, sendEvent } from './programs-helpers.js';
 import { eventually, startTestApp, type TestApp } from './support/test-app.js';
 
 describe('the programs API', () => {
@@ -202,6 +204,66 @@ describe('the programs API', () => {
         expect([res.status, res.body.errors?.map((e: { field: string }) => e.field)]).toEqual([422, [field]]);
       }
       expect(await t.db.query(`SELECT 1 FROM enrollments WHERE program_id = $1`, [id])).toEqual([]);
+    });
+
+    it('an entry filter on the engagement score judges it decayed to now, for one lead, a list and a segment, as a trigger does', async () => {
+      const { halfLifeDays } = (await t.app.get(ScoringModelService).current()).definition;
+      const engaged = { entryFilter: { field: 'engagementScore', op: 'gte', value: 40 } };
+      /** A lead with 60 points stored, earned `ageDays` ago: two half-lives ago that is 15 now, below the filter. */
+      async function scored(email: string, ageDays: number): Promise<string> {
+        const id = await createLead(t, email, { attributes: { batch: 'verval' } });
+        await t.db.query(`UPDATE leads SET engagement_score = 60, engagement_as_of = $2 WHERE id = $1`, [id, new Date(clock.now().getTime() - ageDays * DAY)]);
+        return id;
+      }
+      const faded = await scored('verval-oud@example.be', 2 * halfLifeDays);
+      const fresh = await scored('verval-vers@example.be', 0);
+      const expected = (id: string) => (id === fresh ? 'enrolled' : 'not enrolled');
+      const outcome = async (programId: string, id: string) => ((await enrollmentOf(t, programId, id)) ? 'enrolled' : 'not enrolled');
+
+      const one = await createProgram(t, program('Verval een', undefined, engaged));
+      expect((await t.api('post', `/api/v1/programs/${one}/enrollments`).send({ leadId: faded })).body).toMatchObject({ status: 409, reason: 'not_eligible' });
+      expect((await t.api('post', `/api/v1/programs/${one}/enrollments`).send({ leadId: fresh })).status).toBe(201);
+
+      const list = await createProgram(t, program('Verval lijst', undefined, engaged));
+      expect((await t.api('post', `/api/v1/programs/${list}/enrollments`).send({ leadIds: [faded, fresh] })).body).toMatchObject({ enrolled: 1, skipped: 1 });
+
+      const segment = await createProgram(t, program('Verval segment', undefined, engaged));
+      const bySegment = await t.api('post', `/api/v1/programs/${segment}/enrollments`).send({ segment: { where: { field: 'attributes.batch', op: 'equals', value: 'verval' } } });
+      expect(bySegment.body).toMatchObject({ enrolled: 1 });
+      // The segment's own condition on the score is judged the same way.
+      const scoreSegment = await createProgram(t, program('Verval score-segment'));
+      const byScore = await t.api('post', `/api/v1/programs/${scoreSegment}/enrollments`).send({
+        segment: { where: { and: [{ field: 'attributes.batch', op: 'equals', value: 'verval' }, { field: 'engagementScore', op: 'gte', value: 40 }] } },
+      });
+      expect(byScore.body).toMatchObject({ enrolled: 1 });
+
+      // A trigger (an event worth no points) judges the same leads the same way.
+      const triggered = await createProgram(t, program('Verval trigger', undefined, { ...engaged, trigger: { type: 'event', eventType: 'verval_gezien' } }));
+      for (const id of [faded, fresh]) await sendEvent(t, { leadId: id, type: 'verval_gezien' });
+
+      for (const programId of [one, list, segment, scoreSegment, triggered]) {
+        expect({ programId, faded: await outcome(programId, faded), fresh: await outcome(programId, fresh) }).toEqual({
+          programId,
+          faded: expected(faded),
+          fresh: expected(fresh),
+        });
+      }
+    });
+
+    it('the SQL decay of a score (scoreAtSql) is the decay of scoreAt', async () => {
+      const at = clock.now();
+      const cases = [
+        { value: 60, asOf: new Date(at.getTime() - 60 * DAY), halfLife: 30 },
+        { value: 17.5, asOf: new Date(at.getTime() - 3.25 * DAY), halfLife: 7 },
+        { value: -12, asOf: new Date(at.getTime() - 400 * DAY), halfLife: 90 },
+        { value: 40, asOf: new Date(at.getTime() + DAY), halfLife: 30 }, // never decays backwards
+      ];
+      const rows: { score: number }[] = await t.db.query(
+        `SELECT ${scoreAtSql('v.value', 'v.as_of', '$4::timestamptz', 'v.half_life')} AS score
+           FROM unnest($1::float8[], $2::timestamptz[], $3::float8[]) WITH ORDINALITY AS v(value, as_of, half_life, i) ORDER BY v.i`,
+        [cases.map((c) => c.value), cases.map((c) => c.asOf.toISOString()), cases.map((c) => c.halfLife), at.toISOString()],
+      );
+      rows.forEach((r, i) => expect(r.score).toBeCloseTo(scoreAt({ value: cases[i].value, asOf: cases[i].asOf }, at, cases[i].halfLife), 9));
     });
   });
 

@@ -109,7 +109,8 @@ export class EnrollmentsService {
         return { requested: ids.length, enrolled: n.count, skipped: ids.length - n.count, goalAlreadyMet: n.goal_already_met };
       }
       const p = new SqlParams();
-      const where = conditionSql(parseSegment(dto.segment), p, this.clock.now());
+      const { definition: model } = await this.models.currentForRead();
+      const where = conditionSql(parseSegment(dto.segment), p, this.clock.now(), model.halfLifeDays);
       const [n] = await this.insert(m, programId, version, definition, 'segment', where, p, 'count');
       return { requested: null, enrolled: n.count, skipped: null, goalAlreadyMet: n.goal_already_met };
     });
@@ -156,7 +157,8 @@ export class EnrollmentsService {
   ) {
     const now = this.clock.now();
     const { definition: model } = await this.models.currentForRead();
-    const entry = def.entryFilter ? conditionSql(def.entryFilter, p, now) : 'true';
+    // The entry filter sees the engagement score decayed to now, as a trigger's entry check and the goal check do.
+    const entry = def.entryFilter ? conditionSql(def.entryFilter, p, now, model.halfLifeDays) : 'true';
     const goalMet = goalOnEntrySql(def.goal, p, now, model.halfLifeDays);
     const first = def.steps[0].id;
     const [prog, ver, how, step, visits, at, days] = [

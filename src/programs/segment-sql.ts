@@ -1,4 +1,5 @@
 import { DomainError } from '../common/domain-error.js';
+import { scoreAtSql } from '../scoring/domain/decay.js';
 import { isAtLeast, STAGES } from '../scoring/domain/lifecycle.js';
 import { DefinitionReader } from './domain/definition-reader.js';
 import { subtractDuration } from './domain/evaluate-condition.js';
@@ -19,7 +20,6 @@ export class SqlParams {
 
 const COLUMNS: Record<string, string> = {
   stage: 'l.stage',
-  engagementScore: 'l.engagement_score::text',
   fitScore: 'l.fit_score::text',
   email: 'l.email',
   firstName: 'l.first_name',
@@ -45,25 +45,21 @@ export function parseSegment(segment: { where?: unknown } | undefined): Conditio
 /**
  * A condition as SQL over `leads l`, with the same meaning as `evaluateCondition` (text ignores
  * case, numeric strings compare as numbers, empty values match only notEquals / exists:false), so a
- * segment of 100,000 leads is one INSERT … SELECT. Scores are the stored values (not decayed to now),
- * and a JSON list is compared as its text.
+ * segment of 100,000 leads is one INSERT … SELECT. `engagementScore` is the score decayed to `now` with
+ * the model's half-life (scoreAtSql), as triggers, the interpreter and the goal check see it, not the
+ * stored value; a JSON list is compared as its text.
  */
-export function conditionSql(condition: Condition, p: SqlParams, now: Date, options: ConditionSqlOptions = {}): string {
-  if ('and' in condition) return `(${condition.and.map((c) => conditionSql(c, p, now, options)).join(' AND ')})`;
-  if ('or' in condition) return `(${condition.or.map((c) => conditionSql(c, p, now, options)).join(' OR ')})`;
-  if ('not' in condition) return `(NOT ${conditionSql(condition.not, p, now, options)})`;
+export function conditionSql(condition: Condition, p: SqlParams, now: Date, halfLifeDays: number): string {
+  if ('and' in condition) return `(${condition.and.map((c) => conditionSql(c, p, now, halfLifeDays)).join(' AND ')})`;
+  if ('or' in condition) return `(${condition.or.map((c) => conditionSql(c, p, now, halfLifeDays)).join(' OR ')})`;
+  if ('not' in condition) return `(NOT ${conditionSql(condition.not, p, now, halfLifeDays)})`;
   if ('clicked' in condition || 'opened' in condition) return 'false';
   if ('event' in condition) {
     const since = condition.event.within ? ` AND ev.occurred_at >= ${p.add(subtractDuration(now, condition.event.within).toISOString(), '::timestamptz')}` : '';
     return `EXISTS (SELECT 1 FROM events ev WHERE ev.lead_id = l.id AND ev.type = ${p.add(condition.event.type)} AND NOT ev.machine
               AND ev.occurred_at <= ${p.add(now.toISOString(), '::timestamptz')}${since})`;
   }
-  return fieldSql(condition, fieldExpr(condition.field, p, now, options), p);
-}
-
-export interface ConditionSqlOptions {
-  /** Test `engagementScore` as decayed to `now` with this half-life, as the interpreter sees it (else the stored value). */
-  halfLifeDays?: number;
+  return fieldSql(condition, fieldExpr(condition.field, p, now, halfLifeDays), p);
 }
 
 /**
@@ -75,17 +71,15 @@ export function goalOnEntrySql(goal: Goal, p: SqlParams, now: Date, halfLifeDays
   const criterion = (c: GoalCriterion): string => {
     if ('stageAtLeast' in c) return `(l.stage = ANY(${p.add(STAGES.filter((s) => isAtLeast(s, c.stageAtLeast)), '::text[]')}))`;
     if ('event' in c && typeof c.event === 'string') return 'false';
-    return conditionSql(c as Condition, p, now, { halfLifeDays });
+    return conditionSql(c as Condition, p, now, halfLifeDays);
   };
   if ('anyOf' in goal) return goal.anyOf.length ? `(${goal.anyOf.map(criterion).join(' OR ')})` : 'false';
   return goal.allOf.length ? `(${goal.allOf.map(criterion).join(' AND ')})` : 'true';
 }
 
-function fieldExpr(field: string, p: SqlParams, now: Date, options: ConditionSqlOptions): string {
-  if (field === 'engagementScore' && options.halfLifeDays !== undefined) {
-    const at = p.add(now.toISOString(), '::timestamptz');
-    const elapsedDays = `extract(epoch FROM (${at} - l.engagement_as_of)) / 86400`;
-    return `(l.engagement_score * CASE WHEN l.engagement_as_of < ${at} THEN power(2::float8, -(${elapsedDays}) / ${p.add(options.halfLifeDays, '::float8')}) ELSE 1 END)::text`;
+function fieldExpr(field: string, p: SqlParams, now: Date, halfLifeDays: number): string {
+  if (field === 'engagementScore') {
+    return `${scoreAtSql('l.engagement_score', 'l.engagement_as_of', p.add(now.toISOString(), '::timestamptz'), p.add(halfLifeDays, '::float8'))}::text`;
   }
   if (COLUMNS[field]) return COLUMNS[field];
   const [root, ...path] = field.split('.');

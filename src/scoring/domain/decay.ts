@@ -26,6 +26,14 @@ export function scoreAt(state: ScoreState, at: Date, halfLifeDays: number): numb
   return state.value * decayFactor(at.getTime() - state.asOf.getTime(), halfLifeDays);
 }
 
+/**
+ * {@link scoreAt} in SQL (double precision), from SQL expressions for the stored value, its `asOf`, the moment
+ * `at` (timestamptz) and the half-life in days: the same decay, never running backwards.
+ */
+export function scoreAtSql(value: string, asOf: string, at: string, halfLifeDays: string): string {
+  return `(${value} * CASE WHEN ${asOf} < ${at} THEN power(2::float8, -(extract(epoch FROM (${at} - ${asOf})) / 86400) / ${halfLifeDays}) ELSE 1 END)`;
+}
+
 /** What `points` earned at `occurredAt` are worth at `at`. */
 export function currentPoints(points: number, occurredAt: Date, at: Date, halfLifeDays: number): number {
   return points * decayFactor(at.getTime() - occurredAt.getTime(), halfLifeDays);
