@@ -1,5 +1,5 @@
 import { MESSAGE_KINDS, MESSAGE_STATUSES } from '../email/email-messages.repository.js';
-import { HANDOFF_STATUSES, REJECT_REASONS } from '../handoffs/domain/index.js';
+import { HANDOFF_STATUSES } from '../handoffs/domain/index.js';
 import { CONSENT_STATUSES, LAWFUL_BASES } from '../leads/lead.types.js';
 import { ENROLLMENT_STATUSES } from '../programs/dto/list-enrollments.query.js';
 import { HANDOFF_PRIORITIES } from '../programs/domain/program-definition.js';
@@ -10,7 +10,8 @@ import { SUPPRESSION_REASONS } from '../suppression/suppression.types.js';
 import { DELIVERY_STATUSES } from '../webhooks/dto/list-deliveries.query.js';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/webhook-event-types.js';
 import { INTERACTION_KINDS } from '../tracking/domain/tracking-hit.js';
-import { arr, bool, enumOf, int, nint, nnum, nstr, ntime, num, nuuid, o, obj, ref, str, time, uuid, type Schema } from './schema-kit.js';
+import { HANDOFF_COURSE } from './sales.schemas.js';
+import { arr, bool, enumOf, int, nint, nstr, ntime, num, nuuid, o, obj, ref, str, time, uuid, type Schema } from './schema-kit.js';
 
 /** GDPR access request: everything stored about one lead, as the export's queries read it (lead-export.service). */
 export const PRIVACY_SCHEMAS: Record<string, Schema> = {
@@ -67,15 +68,7 @@ export const PRIVACY_SCHEMAS: Record<string, Schema> = {
         ownerId: nuuid,
         assignedAt: ntime,
         slaDueAt: time,
-        breachedAt: ntime,
-        breachCount: int,
-        respondedAt: ntime,
-        respondedBy: nstr,
-        note: nstr,
-        rejectReason: enumOf(REJECT_REASONS, { nullable: true }),
-        outcomeAt: ntime,
-        value: nnum,
-        currency: nstr,
+        ...HANDOFF_COURSE,
         createdAt: time,
         sharedWithSales: { ...obj, description: 'The picture of the lead given to sales with this hand-off (profile, source, qualification, score with reasons, timeline); empty once erased' },
       }),

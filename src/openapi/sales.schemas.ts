@@ -2,6 +2,19 @@ import { HANDOFF_STATUSES, REJECT_REASONS } from '../handoffs/domain/index.js';
 import { HANDOFF_PRIORITIES } from '../programs/domain/program-definition.js';
 import { arr, bool, enumOf, int, nnum, nstr, ntime, num, nuuid, o, obj, orNull, page, str, time, uuid, type Schema } from './schema-kit.js';
 
+/** What happened to a hand-off after it was made (its breaches and sales' answer): the API's view and the GDPR export share it. */
+export const HANDOFF_COURSE: Record<string, Schema> = {
+  breachedAt: ntime,
+  breachCount: int,
+  respondedAt: ntime,
+  respondedBy: nstr,
+  note: nstr,
+  rejectReason: enumOf(REJECT_REASONS, { nullable: true }),
+  outcomeAt: ntime,
+  value: nnum,
+  currency: nstr,
+};
+
 /** Hand-offs to sales and the sales team (handoffs.service, handoff-snapshot.service, sales-reps.service). */
 export const SALES_SCHEMAS: Record<string, Schema> = {
   Handoff: o({
@@ -16,15 +29,7 @@ export const SALES_SCHEMAS: Record<string, Schema> = {
     assignedAt: ntime,
     slaDueAt: time,
     slaBreached: bool,
-    breachedAt: ntime,
-    breachCount: int,
-    respondedAt: ntime,
-    respondedBy: nstr,
-    note: nstr,
-    rejectReason: enumOf(REJECT_REASONS, { nullable: true }),
-    outcomeAt: ntime,
-    value: nnum,
-    currency: nstr,
+    ...HANDOFF_COURSE,
     createdAt: time,
     updatedAt: time,
     lead: { type: 'object', nullable: true, description: 'The lead at hand-off time; null once erased', additionalProperties: true },
