@@ -73,8 +73,11 @@ function addEventsPath(document: ReturnType<typeof SwaggerModule.createDocument>
       description:
         'One event, or `{"events": [...]}` with up to 1,000. Each is reported accepted, duplicate or rejected; unknown emails create leads. ' +
         'An `Idempotency-Key` header (or `idempotencyKey` per event; in a batch the header keys each event without a key of its own as `<header>/<index>`) makes retries harmless: a true repeat (same lead, type, properties, and occurredAt if given) is `duplicate` with the first result; ' +
-        'a key already used for a different event is rejected naming `idempotencyKey` (a single event: 422). ' +
-        'An event of an erased lead (GDPR) is rejected naming `leadId` or `email` (a single event: 410 Gone). An empty Idempotency-Key header is 422. Roles: ingest, marketer, admin.',
+        'a key already used for a different event is rejected naming `idempotencyKey`. ' +
+        'An event whose `leadId` names no lead is rejected naming `leadId`; one of an erased lead (GDPR) is rejected naming `leadId` or `email`. ' +
+        'In a batch every refusal is an item with status `rejected` and its errors (202), the other events are stored. ' +
+        'A single event (no `events` array) is answered 202 only when accepted or duplicate; refused, it is a problem with the same errors: ' +
+        '422 (invalid, or its idempotencyKey taken by a different event), 404 (unknown leadId), 410 (erased lead). An empty Idempotency-Key header is 422. Roles: ingest, marketer, admin.',
       operationId: 'ingestEvents',
       security: [{ bearer: [] }],
       parameters: [{ name: 'idempotency-key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 } }],
@@ -96,8 +99,10 @@ function addEventsPath(document: ReturnType<typeof SwaggerModule.createDocument>
         '400': problem('Malformed JSON'),
         '401': problem('No or unknown API key'),
         '403': problem('The key lacks the role'),
+        '404': problem('Single event: its leadId names no lead (errors name leadId)'),
+        '410': problem('Single event: its lead was erased (GDPR; errors name leadId or email)'),
         '413': problem('Body too large'),
-        '422': problem('Invalid event (single) or batch, naming the field'),
+        '422': problem('Invalid event (single) or batch, naming the field; single event whose idempotencyKey belongs to a different event'),
       },
     },
   };

@@ -69,6 +69,24 @@ describe('POST /api/v1/events outside Nest', () => {
     expect(batch.body.errors[0].field).toBe('extra');
   });
 
+  it('refuses a single event of an unknown lead id as a problem (404 naming leadId), storing nothing; in a batch the same refusal is an item', async () => {
+    const unknown = '00000000-0000-4000-8000-00000000d404';
+    const events = async () => (await t.db.query(`SELECT count(*)::int AS n FROM events`))[0].n as number;
+    const before = await events();
+    const single = await t.api('post', '/api/v1/events').send({ leadId: unknown, type: 'quote_requested' });
+    problem(single, 404);
+    expect(single.body.errors).toEqual([{ field: 'leadId', message: 'no lead with this id' }]);
+    expect(single.body.items).toBeUndefined();
+    // The header-keyed path too: the key stays free for the event the client meant.
+    const keyed = await t.api('post', '/api/v1/events').set('idempotency-key', 'unknown-lead-1').send({ leadId: unknown, type: 'page_viewed' });
+    problem(keyed, 404);
+    expect(await events()).toBe(before);
+    const batch = await t.api('post', '/api/v1/events').send({ events: [{ leadId: unknown, type: 'page_viewed' }, { email: 'batch-known@example.be', type: 'page_viewed' }] });
+    expect(batch.status).toBe(202);
+    expect(batch.body).toMatchObject({ accepted: 1, rejected: 1 });
+    expect(batch.body.items[0]).toEqual({ index: 0, status: 'rejected', errors: [{ field: 'leadId', message: 'no lead with this id' }] });
+  });
+
   it('keys a single event by the Idempotency-Key header: the retry is a duplicate of the same event', async () => {
     const send = () => t.api('post', '/api/v1/events').set('idempotency-key', 'route-hdr-1').send({ email: 'hdr-route@example.be', type: 'form_submitted' });
     const first = await send();

@@ -25,6 +25,8 @@ type Repeat = { index: number; leadId: string; event: EventInput; first: number 
 const KEY_REUSED: FieldError = { field: 'idempotencyKey', message: 'was already used for a different event (another lead, type, occurredAt or properties); use a new key' };
 /** Why an event of an erased lead is refused. */
 const LEAD_ERASED: FieldError = { field: 'leadId', message: LEAD_ERASED_MESSAGE };
+/** Why an event naming a lead id that does not exist is refused. */
+const UNKNOWN_LEAD: FieldError = { field: 'leadId', message: 'no lead with this id' };
 
 /**
  * Whether `repeat`, sent with the idempotency key of `first`, is a true repeat of it: the same lead, type and
@@ -287,7 +289,7 @@ export class EventsService {
         const erased = known.get(v.event.leadId!);
         if (erased === false) out[v.index] = v.event.leadId!;
         else if (erased) items[v.index] = { index: v.index, status: 'rejected', errors: [LEAD_ERASED] };
-        else items[v.index] = { index: v.index, status: 'rejected', errors: [{ field: 'leadId', message: 'no lead with this id' }] };
+        else items[v.index] = { index: v.index, status: 'rejected', errors: [UNKNOWN_LEAD] };
       }
     }
     const byEmail = valid.filter((v) => !v.event.leadId);
@@ -327,13 +329,16 @@ export class EventsService {
 }
 
 /**
- * A single event (not a batch) refused because its lead was erased (410) or its idempotency key belongs to a
- * different event (422) is answered as a problem naming the field, as other single-event errors are; an
- * unknown lead id stays a rejected item in the 202 answer, as before.
+ * A single event (not a batch) that is refused is answered as a problem naming the field, never as a 202 with a
+ * rejected item: invalid (422, thrown earlier), its idempotency key belongs to a different event (422), its lead
+ * id names no lead (404, as an unknown lead id in any other request body) or an erased one (410). So a single
+ * event's 202 always means accepted or duplicate; a batch reports each refusal per item with the same errors.
  */
 function singleEventProblem(item: IngestItemResult | undefined): void {
   if (item?.status !== 'rejected' || !item.errors?.length) return;
   const error = item.errors[0];
   if (error.message === LEAD_ERASED_MESSAGE) throw new DomainError(ErrorCode.Gone, 'The lead was erased (GDPR) and takes no new data.', item.errors);
   if (error === KEY_REUSED) throw new DomainError(ErrorCode.Unprocessable, 'This idempotencyKey was already used for a different event.', item.errors);
+  if (error === UNKNOWN_LEAD) throw new DomainError(ErrorCode.NotFound, 'No lead has this leadId.', item.errors);
+  throw new DomainError(ErrorCode.Unprocessable, item.errors.map((e) => `${e.field}: ${e.message}`).join('; '), item.errors);
 }

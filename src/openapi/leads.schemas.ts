@@ -37,7 +37,7 @@ export const LEADS_SCHEMAS: Record<string, Schema> = {
           status: { type: 'string', enum: ['accepted', 'duplicate', 'rejected'] },
           eventId: { ...uuid, description: 'accepted or duplicate (the first event)' },
           leadId: { ...uuid, description: 'accepted or duplicate' },
-          errors: { ...arr(o({ field: str, message: str })), description: 'rejected only' },
+          errors: { ...arr(o({ field: str, message: str })), description: 'rejected only (in a batch; a refused single event is a problem answer instead)' },
         },
         ['eventId', 'leadId', 'errors'],
       ),
