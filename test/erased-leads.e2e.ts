@@ -1,5 +1,6 @@
 import { EmailMessagesRepository } from '../src/email/email-messages.repository.js';
 import { NurtureMailer } from '../src/email/nurture-mailer.js';
+import { MailTransport } from '../src/email/transport/mail-transport.js';
 import { emailHash } from '../src/suppression/email-hash.js';
 import { createProgram, createTemplate } from './programs-helpers.js';
 import { GRANTED } from './support/email-fixtures.js';
@@ -142,10 +143,11 @@ describe('a message rendered before the erasure and claimed after it', () => {
     expect((await t.api('delete', `/api/v1/leads/${lead.body.id}`)).status).toBe(204);
 
     const render = { to: email, subject: 'Dag Tussendoor', locale: 'nl', links: [{ index: 0, url: 'https://voorbeeld.be/?naam=Tussendoor' }] };
+    // The erasure suppressed the queued message itself: the claim finds nothing to claim.
     const claim = await messages.claim(outcome.messageId!, new Date(), emailHash(email), render);
-    expect(claim).toEqual({ status: 'suppressed', reason: expect.any(String) });
-    const [row] = await t.db.query(`SELECT status, to_address, subject, links FROM email_messages WHERE id = $1`, [outcome.messageId]);
-    expect(row).toEqual({ status: 'suppressed', to_address: null, subject: null, links: [] });
+    expect(claim).toBeNull();
+    const [row] = await t.db.query(`SELECT status, status_reason, to_address, subject, links FROM email_messages WHERE id = $1`, [outcome.messageId]);
+    expect(row).toEqual({ status: 'suppressed', status_reason: 'erased', to_address: null, subject: null, links: [] });
   });
 
   it("erasing an address with an underscore keeps other leads' idempotency records (no LIKE wildcard)", async () => {
@@ -156,5 +158,112 @@ describe('a message rendered before the erasure and claimed after it', () => {
     expect((await t.api('delete', `/api/v1/leads/${gone.body.id}`)).status).toBe(204);
     const keys = (await t.db.query(`SELECT key FROM idempotency_records WHERE key IN ('keep-axb', 'gone-a_b')`)).map((r: { key: string }) => r.key);
     expect(keys).toEqual(['keep-axb']);
+  });
+});
+
+/** An email can already be on its way when its lead is erased: nothing of it may outlive the erasure. */
+describe('an email in flight when its lead is erased', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { EMAIL_RATE_PER_SECOND: '0' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const queueEmail = async (email: string, idempotencyKey?: string) => {
+    const req = t.api('post', '/api/v1/leads');
+    if (idempotencyKey) req.set('Idempotency-Key', idempotencyKey);
+    const lead = await req.send({ email, firstName: 'Onderweg', consent: GRANTED });
+    expect(lead.status).toBe(201);
+    const templateId = await createTemplate(t, `inflight-${lead.body.id}`);
+    const mailer = t.app.get(NurtureMailer);
+    const outcome = await t.db.transaction((m) => mailer.enqueue(m, { idempotencyKey: `inflight-${lead.body.id}`, leadId: lead.body.id, templateId }));
+    expect(outcome.status).toBe('queued');
+    return { leadId: lead.body.id as string, messageId: outcome.messageId! };
+  };
+
+  it('leaves no copy in the development mailbox: the erasure waits for the send under way and deletes what it stored', async () => {
+    const email = 'Onder.Weg@Voorbeeld.be';
+    const { leadId, messageId } = await queueEmail(email);
+    const transport = t.app.get(MailTransport);
+    const send = transport.send;
+    let entered!: () => void;
+    let release!: () => void;
+    const sending = new Promise<void>((r) => (entered = r));
+    const gate = new Promise<void>((r) => (release = r));
+    // The transport is reached (the message is claimed, 'sending') and held there until the lead is erased.
+    transport.send = async (mail) => {
+      entered();
+      await gate;
+      return send.call(transport, mail);
+    };
+    try {
+      await t.app.get(NurtureMailer).dispatch([messageId]);
+      await sending;
+      const erasing = t.api('delete', `/api/v1/leads/${leadId}`).then((r) => r);
+      await eventually(async () => (await t.db.query(`SELECT erased_at FROM leads WHERE id = $1`, [leadId]))[0].erased_at);
+      release();
+      expect((await erasing).status).toBe(204);
+    } finally {
+      transport.send = send;
+    }
+    // The send went out (it could not be stopped) and was recorded; its copy is gone.
+    const status = await eventually(async () => {
+      const [row] = await t.db.query(`SELECT status FROM email_messages WHERE id = $1`, [messageId]);
+      return row.status === 'sending' ? null : row.status;
+    });
+    expect(status).toBe('sent');
+    const copies = await t.db.query(`SELECT id FROM dev_mailbox WHERE message_id = $1 OR lower(to_address) = lower($2)`, [messageId, email]);
+    expect(copies).toEqual([]);
+  });
+
+  it('never shows a copy stored after the erasure was done: deleted when the mailbox is listed, 404 when opened', async () => {
+    const { leadId, messageId } = await queueEmail('Te.Laat@Voorbeeld.be');
+    expect((await t.api('delete', `/api/v1/leads/${leadId}`)).status).toBe(204);
+    // A send that outlasted the erasure's wait stores its copy afterwards.
+    const [late] = await t.db.query(
+      `INSERT INTO dev_mailbox (message_id, to_address, from_address, subject, html, text, raw)
+       VALUES ($1, 'Te.Laat@Voorbeeld.be', 'tips@example.be', 'Dag Te Laat', '<p>Dag Te Laat</p>', 'Dag Te Laat', 'raw') RETURNING id`,
+      [messageId],
+    );
+    expect((await t.http().get(`/dev/mailbox/${late.id}`)).status).toBe(404);
+    expect((await t.http().get(`/dev/mailbox/${late.id}/source`)).status).toBe(404);
+    const list = await t.http().get('/dev/mailbox');
+    expect(list.status).toBe(200);
+    expect(list.text).not.toContain('Te.Laat@Voorbeeld.be');
+    expect(await t.db.query(`SELECT id FROM dev_mailbox WHERE id = $1`, [late.id])).toEqual([]);
+  });
+
+  it('suppresses its queued email in the erasure itself: a delivery that rendered it and waits to claim it sends nothing', async () => {
+    const email = 'Wacht.Even@Voorbeeld.be';
+    const { leadId, messageId } = await queueEmail(email, `inflight-claim-${Date.now()}`);
+    const messages = t.app.get(EmailMessagesRepository);
+    const render = { to: email, subject: 'Dag Wacht', locale: 'nl', links: [{ index: 0, url: 'https://voorbeeld.be/?naam=Wacht' }] };
+    // Hold the erasure in its transaction, after it has written the lead's email rows: it ends by deleting the
+    // idempotency record of the lead's upsert, which this transaction keeps locked.
+    const holder = t.db.createQueryRunner();
+    await holder.connect();
+    await holder.startTransaction();
+    let erasing: Promise<{ status: number }> | undefined;
+    let claiming: Promise<unknown> | undefined;
+    try {
+      expect(await holder.query(`SELECT key FROM idempotency_records WHERE response->>'id' = $1 FOR UPDATE`, [leadId])).toHaveLength(1);
+      erasing = t.api('delete', `/api/v1/leads/${leadId}`).then((r) => r);
+      const waiting = (pattern: string) =>
+        eventually(async () => (await t.db.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`, [pattern])).length > 0);
+      await waiting('DELETE FROM idempotency_records%');
+      // The delivery decided to send before the erasure committed; its claim waits for the message row.
+      claiming = messages.claim(messageId, new Date(), emailHash(email), render);
+      await waiting('%claimed AS%');
+    } finally {
+      await holder.commitTransaction();
+      await holder.release();
+    }
+    expect((await erasing!).status).toBe(204);
+    expect(await claiming!).toBeNull();
+    const [row] = await t.db.query(`SELECT status, to_address, subject, links FROM email_messages WHERE id = $1`, [messageId]);
+    expect(row).toEqual({ status: 'suppressed', to_address: null, subject: null, links: [] });
   });
 });

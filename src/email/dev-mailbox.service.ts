@@ -13,7 +13,15 @@ export interface MailboxEntry {
 
 const LIST_LIMIT = 200;
 
-/** Reads the development mailbox. It does not exist in production: every read answers 404 there. */
+/** A mailbox row is a copy of an email to a lead that has since been erased (GDPR). */
+const OF_ERASED_LEAD = `EXISTS (SELECT 1 FROM email_messages e JOIN leads l ON l.id = e.lead_id WHERE e.id = d.message_id AND l.erased_at IS NOT NULL)`;
+
+/**
+ * Reads the development mailbox. It does not exist in production: every read answers 404 there.
+ * Copies of emails to erased leads are never shown: erasure deletes them, and waits for a send in flight, but a
+ * send that outlasted that wait could still store one afterwards; such a copy is deleted when the mailbox is listed
+ * and is unknown (404) when opened.
+ */
 @Injectable()
 export class DevMailboxService {
   constructor(
@@ -23,6 +31,7 @@ export class DevMailboxService {
 
   async list(): Promise<MailboxEntry[]> {
     this.assertAvailable();
+    await this.db.query(`DELETE FROM dev_mailbox d WHERE d.message_id IS NOT NULL AND ${OF_ERASED_LEAD}`);
     const rows: { id: string; to_address: string; from_address: string; subject: string; created_at: Date }[] = await this.db.query(
       `SELECT id, to_address, from_address, subject, created_at FROM dev_mailbox ORDER BY created_at DESC, id DESC LIMIT ${LIST_LIMIT}`,
     );
@@ -44,7 +53,7 @@ export class DevMailboxService {
 
   private async read(id: string, column: 'html' | 'text' | 'raw'): Promise<string> {
     this.assertAvailable();
-    const [row] = await this.db.query(`SELECT ${column} AS content FROM dev_mailbox WHERE id = $1`, [id]);
+    const [row] = await this.db.query(`SELECT ${column} AS content FROM dev_mailbox d WHERE d.id = $1 AND NOT ${OF_ERASED_LEAD}`, [id]);
     if (!row) throw DomainError.notFound('Mailbox message', id);
     return row.content;
   }

@@ -1,9 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { emailHash } from '../suppression/email-hash.js';
+import { sendBlockSql } from '../suppression/lawful-basis.js';
 import { LinkCacheBus } from '../tracking/link-cache-bus.js';
 import { anonymousEventPropertiesSql } from './anonymous-event-properties.js';
 
@@ -14,7 +17,16 @@ import { anonymousEventPropertiesSql } from './anonymous-event-properties.js';
  * the anonymous skeleton stays (stage history, event types and times, points, sends), so funnels
  * and program statistics still add up. A salted hash of the address (see email-hash.ts) stays on the suppression list so it
  * is never mailed again. Idempotent; recorded in the audit log without personal data.
+ *
+ * Its emails still queued are suppressed in the same transaction, so a delivery that read and rendered one
+ * before cannot claim it afterwards (nor write the rendered address back). One already being sent cannot be
+ * stopped: with the development mailbox as transport, erasure waits (up to {@link IN_FLIGHT_WAIT_MS}) for it to
+ * be stored and deletes that copy too, so no copy of the lead's email outlives the 204.
  */
+/** How long an erasure waits for emails being sent at that moment to reach the development mailbox (ms). */
+const IN_FLIGHT_WAIT_MS = 5000;
+const IN_FLIGHT_POLL_MS = 20;
+
 @Injectable()
 export class LeadErasureService {
   constructor(
@@ -22,16 +34,32 @@ export class LeadErasureService {
     private readonly clock: Clock,
     private readonly linkCache: LinkCacheBus,
     private readonly activity: LeadActivityHub,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async erase(leadId: string, actor: string): Promise<{ erased: boolean }> {
-    const result = await this.eraseRows(leadId, actor);
+    const { erased, sending } = await this.eraseRows(leadId, actor);
     // Its emails' links are blanked now: no API process may keep redirecting to them from memory.
-    if (result.erased) await this.linkCache.forgetEverywhere();
-    return result;
+    if (erased) await this.linkCache.forgetEverywhere();
+    if (sending.length && !this.config.email.smtpUrl) await this.deleteMailboxCopiesOf(sending);
+    return { erased };
   }
 
-  private eraseRows(leadId: string, actor: string): Promise<{ erased: boolean }> {
+  /**
+   * Waits until the emails that were being sent when the lead was erased have left 'sending' (the development
+   * mailbox stores its copy before the send is recorded), then deletes their copies from the mailbox.
+   */
+  private async deleteMailboxCopiesOf(messageIds: string[]): Promise<void> {
+    const deadline = Date.now() + IN_FLIGHT_WAIT_MS;
+    while (Date.now() < deadline) {
+      const [{ n }]: { n: number }[] = await this.db.query(`SELECT count(*)::int AS n FROM email_messages WHERE id = ANY($1::uuid[]) AND status = 'sending'`, [messageIds]);
+      if (n === 0) break;
+      await sleep(IN_FLIGHT_POLL_MS);
+    }
+    await this.db.query(`DELETE FROM dev_mailbox WHERE message_id = ANY($1::uuid[])`, [messageIds]);
+  }
+
+  private eraseRows(leadId: string, actor: string): Promise<{ erased: boolean; sending: string[] }> {
     const at = this.clock.now();
     const now = at.toISOString();
     return this.db.transaction(async (m) => {
@@ -40,12 +68,24 @@ export class LeadErasureService {
         [leadId],
       );
       if (!lead) throw DomainError.notFound('Lead', leadId);
-      if (lead.erased_at) return { erased: false };
+      if (lead.erased_at) return { erased: false, sending: [] };
+      const hash = emailHash(lead.email);
       await m.query(
         `INSERT INTO suppressions (email_hash, lead_id, reason, source, created_at) VALUES ($1, NULL, 'erased', 'gdpr-erasure', $2)
          ON CONFLICT (email_hash) DO UPDATE SET lead_id = NULL`,
-        [emailHash(lead.email), now],
+        [hash, now],
       );
+      // Its queued emails are refused now, with the reason a claim would give: a delivery that has already read one
+      // finds nothing to claim (a claim waiting for these rows re-checks the status), so it neither sends it nor
+      // writes the address it rendered back onto the row.
+      await m.query(
+        `UPDATE email_messages SET status = 'suppressed',
+                status_reason = (SELECT ${sendBlockSql(`'withdrawn'`, 's.reason')} FROM suppressions s WHERE s.email_hash = $2)
+          WHERE lead_id = $1 AND status = 'queued'`,
+        [leadId, hash],
+      );
+      // The emails already being sent (a claim that was committing meanwhile is seen now: this is a new statement).
+      const sending: { id: string }[] = await m.query(`SELECT id FROM email_messages WHERE lead_id = $1 AND status = 'sending'`, [leadId]);
       // Its enrollments end as any unmailable lead's do (reason erased, unless the address was listed before, see sendBlock),
       // while the address that the list entry is found by is still on the lead.
       await this.activity.unmailable(m, [leadId], at);
@@ -55,7 +95,7 @@ export class LeadErasureService {
         [leadId, actor, now],
       );
       await m.query(`UPDATE leads SET erased_at = $2, updated_at = $2 WHERE id = $1`, [leadId, now]);
-      return { erased: true };
+      return { erased: true, sending: sending.map((r) => r.id) };
     });
   }
 
