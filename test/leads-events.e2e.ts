@@ -68,6 +68,36 @@ describe('leads, events and scoring over HTTP', () => {
       expect(timeline.body.items.some((i: { kind: string; data: { text?: string } }) => i.kind === 'consent' && i.data.text === 'Ja, stuur mij tips')).toBe(true);
     });
 
+    it('keeps a withdrawal when a CRM replays an older grant: the old record joins the history, the lead stays withdrawn', async () => {
+      const email = 'replay@example.be';
+      const granted = await t.api('post', '/api/v1/leads').send({ email, consent: { status: 'granted', basis: 'consent', text: 'Ja', capturedAt: '2025-01-10T09:00:00Z' } });
+      expect(granted.body.consent).toMatchObject({ status: 'granted' });
+      const withdrawn = await t.api('post', '/api/v1/leads').send({ email, consent: { status: 'withdrawn', source: 'phone' } });
+      expect(withdrawn.body.consent).toMatchObject({ status: 'withdrawn', source: 'phone' });
+      // The nightly sync sends the consent it has had since 2025.
+      const replay = await t.api('post', '/api/v1/leads').send({ email, firstName: 'Replay', consent: { status: 'granted', basis: 'consent', text: 'Ja', source: 'crm', capturedAt: '2025-01-10T09:00:00Z' } });
+      expect(replay.status).toBe(200);
+      expect(replay.body.firstName).toBe('Replay');
+      expect(replay.body.consent).toMatchObject({ status: 'withdrawn', source: 'phone' });
+      const [row] = await t.db.query(`SELECT consent_status FROM leads WHERE id = $1`, [granted.body.id]);
+      expect(row.consent_status).toBe('withdrawn');
+      const history = (await t.api('get', `/api/v1/leads/${granted.body.id}/export`)).body.consents.map((c: { status: string }) => c.status);
+      expect(history).toEqual(['granted', 'granted', 'withdrawn']);
+      // A grant captured now is the newest: the lead consents again.
+      const again = await t.api('post', '/api/v1/leads').send({ email, consent: { status: 'granted', basis: 'consent', source: 'form:contact' } });
+      expect(again.body.consent).toMatchObject({ status: 'granted', source: 'form:contact' });
+    });
+
+    it('refuses a consent captured in the future (422 naming consent.capturedAt), changing nothing', async () => {
+      const res = await t.api('post', '/api/v1/leads').send({ email: 'future@example.be', consent: { status: 'granted', basis: 'consent', capturedAt: '2026-03-02T11:00:00Z' } });
+      expect(res.status).toBe(422);
+      expect(res.body.errors).toEqual([{ field: 'consent.capturedAt', message: 'must not be in the future' }]);
+      expect(await t.db.query(`SELECT id FROM leads WHERE email_normalized = 'future@example.be'`)).toEqual([]);
+      // A sender's clock a minute fast is taken.
+      const skew = await t.api('post', '/api/v1/leads').send({ email: 'future@example.be', consent: { status: 'granted', basis: 'consent', capturedAt: '2026-03-02T10:01:00Z' } });
+      expect(skew.status).toBe(201);
+    });
+
     it('pages through leads with a cursor without repeats', async () => {
       for (let i = 0; i < 5; i++) await t.api('post', '/api/v1/leads').send({ email: `page${i}@example.be`, source: { channel: 'paging' } });
       const seen: string[] = [];

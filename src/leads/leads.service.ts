@@ -14,6 +14,9 @@ import { ListLeadsQuery } from './dto/list-leads.query.js';
 import { normalizeEmail } from './email.util.js';
 import { LeadRow, LeadView, toLeadView, type ConsentRecord } from './lead.types.js';
 
+/** How far ahead of this server's clock a consent's capturedAt may be (the sender's clock may run a little fast), as for events. */
+const MAX_CONSENT_FUTURE_MS = 5 * 60_000;
+
 const COLUMNS: [keyof UpsertLeadDto, string][] = [
   ['firstName', 'first_name'],
   ['lastName', 'last_name'],
@@ -56,9 +59,12 @@ export class LeadsService {
       // An erased lead keeps its row under a placeholder address (erased-<id>@erased.invalid) and takes no new
       // personal data; a person who comes back under their real address is a new lead (that row is gone).
       if (lead.erased_at) throw DomainError.leadErased(lead.id, 'email');
+      // A withdrawal always takes effect; a grant captured before the lead's newest consent record (a CRM sync
+      // replaying a grant from before the lead withdrew) joins the history but does not change the lead's consent.
+      const consentApplies = dto.consent ? (await this.isNewestConsent(m, lead.id, dto.consent, now)) || dto.consent.status === 'withdrawn' : false;
       // (TypeORM answers a bare UPDATE … RETURNING with [rows, count]; wrapped in a CTE it returns the rows.)
-      lead = await this.applyFields(m, lead, dto, now);
-      if (dto.consent) await this.recordConsent(m, lead.id, dto.consent, now);
+      lead = await this.applyFields(m, lead, dto, now, consentApplies);
+      if (dto.consent) await this.recordConsent(m, lead.id, dto.consent, now, consentApplies);
       const stageBefore = lead.stage;
       const changes: StageChange[] = [];
       if (dto.stage === 'lead' && lead.stage === 'subscriber') {
@@ -82,12 +88,24 @@ export class LeadsService {
         { leadId: lead.id, at: now, created, stageBefore: created ? lead.stage : stageBefore, stageAfter: lead.stage, events: [], engagementScore },
       ]);
       // After the activity, so a goal this upsert reached still converts; what is left exits as consent_withdrawn (or the list's reason).
-      if (dto.consent?.status === 'withdrawn') await this.activity.unmailable(m, [lead.id], now);
+      if (consentApplies && dto.consent?.status === 'withdrawn') await this.activity.unmailable(m, [lead.id], now);
       return { created, lead: toLeadView(lead, engagementScore, (await latestConsents(m, [lead])).get(lead.id)) };
     });
   }
 
-  private async applyFields(m: EntityManager, lead: LeadRow, dto: UpsertLeadDto, now: Date): Promise<LeadRow> {
+  /**
+   * Whether this consent record is the lead's newest (captured no earlier than any it has), so it sets the lead's
+   * consent. One captured in the future is refused: it would outrank every real record after it.
+   */
+  private async isNewestConsent(m: EntityManager, leadId: string, consent: NonNullable<UpsertLeadDto['consent']>, now: Date): Promise<boolean> {
+    if (consent.capturedAt === undefined) return true;
+    const capturedAt = new Date(consent.capturedAt);
+    if (capturedAt.getTime() > now.getTime() + MAX_CONSENT_FUTURE_MS) throw DomainError.invalidField('consent.capturedAt', 'must not be in the future');
+    const [{ newest }]: { newest: Date | null }[] = await m.query(`SELECT max(captured_at) AS newest FROM consents WHERE lead_id = $1`, [leadId]);
+    return newest === null || capturedAt.getTime() >= newest.getTime();
+  }
+
+  private async applyFields(m: EntityManager, lead: LeadRow, dto: UpsertLeadDto, now: Date, consentApplies: boolean): Promise<LeadRow> {
     const sets: string[] = ['email = $2', 'updated_at = $3'];
     const params: unknown[] = [lead.id, dto.email.trim(), now.toISOString()];
     const set = (sql: string, value: unknown) => {
@@ -102,7 +120,7 @@ export class LeadsService {
     }
     if (dto.qualification) set('qualification = qualification || ?::jsonb', JSON.stringify(dto.qualification));
     if (dto.attributes) set('attributes = attributes || ?::jsonb', JSON.stringify(dto.attributes));
-    if (dto.consent) {
+    if (dto.consent && consentApplies) {
       set('consent_status = ?', dto.consent.status);
       if (dto.consent.basis) set('consent_basis = ?', dto.consent.basis);
     }
@@ -110,12 +128,12 @@ export class LeadsService {
     return row;
   }
 
-  private async recordConsent(m: EntityManager, leadId: string, consent: NonNullable<UpsertLeadDto['consent']>, now: Date) {
+  private async recordConsent(m: EntityManager, leadId: string, consent: NonNullable<UpsertLeadDto['consent']>, now: Date, current: boolean) {
     await m.query(
       `INSERT INTO consents (lead_id, status, basis, text, source, captured_at, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [leadId, consent.status, consent.basis ?? null, consent.text ?? null, consent.source ?? null, consent.capturedAt ?? now.toISOString(), now.toISOString()],
     );
-    if (consent.status === 'withdrawn') {
+    if (current && consent.status === 'withdrawn') {
       await recordDomainEvents(m, [{ type: 'lead.unsubscribed', leadId, payload: { leadId, reason: 'consent_withdrawn' }, occurredAt: now }]);
     }
   }
@@ -162,8 +180,9 @@ export class LeadsService {
 }
 
 /**
- * The newest consent record of each of these leads (by when it was recorded; of records made at the same instant,
- * one that set the lead's current status), by lead id. A lead whose consent is `unknown` has none: it is not asked for.
+ * The consent record that holds each of these leads' current consent, by lead id: of the records with the lead's
+ * current status, the newest by when it was captured (then recorded), since an older grant sent later only joins
+ * the history. A lead whose consent is `unknown` has none: it is not asked for.
  */
 async function latestConsents(m: EntityManager, leads: Pick<LeadRow, 'id' | 'consent_status'>[]): Promise<Map<string, ConsentRecord>> {
   const leadIds = leads.filter((l) => l.consent_status !== 'unknown').map((l) => l.id);
@@ -172,7 +191,7 @@ async function latestConsents(m: EntityManager, leads: Pick<LeadRow, 'id' | 'con
     `SELECT DISTINCT ON (c.lead_id) c.lead_id, c.status, c.text, c.source, c.captured_at
        FROM consents c JOIN leads l ON l.id = c.lead_id
       WHERE c.lead_id = ANY($1::uuid[])
-      ORDER BY c.lead_id, c.recorded_at DESC, (c.status = l.consent_status) DESC, c.captured_at DESC, c.id DESC`,
+      ORDER BY c.lead_id, (c.status = l.consent_status) DESC, c.captured_at DESC, c.recorded_at DESC, c.id DESC`,
     [leadIds],
   );
   return new Map(rows.map((r) => [r.lead_id, r]));

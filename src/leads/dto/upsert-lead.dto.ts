@@ -53,7 +53,12 @@ export class ConsentDto {
   @MaxLength(2000)
   text?: string | null;
 
-  @ApiPropertyOptional({ example: '2026-03-02T10:00:00+01:00', description: 'When consent was given, with its UTC offset (default: now).' })
+  @ApiPropertyOptional({
+    example: '2026-03-02T10:00:00+01:00',
+    description:
+      'When consent was given or withdrawn, with its UTC offset (default: now; not in the future). A withdrawal always takes effect; ' +
+      "a grant captured before the lead's newest consent record is kept in its history but does not change its consent (so a replayed old grant cannot undo a withdrawal).",
+  })
   @IsOmittable()
   @IsTimestamp()
   capturedAt?: string;
