@@ -80,6 +80,13 @@ export const ANSWERS: [string, string, string, string, string][] = [
 /** [method, path, status, description] of problem answers particular to an operation (besides the common ones below). */
 export const PROBLEM_ANSWERS: [string, string, string, string][] = [
   ['post', '/api/v1/email/bounces', '404', 'messageId names no email message'],
+  ['post', '/api/v1/leads', '410', "The email is an erased lead's placeholder address (GDPR): it takes no new data"],
+  ...['accept', 'reject', 'outcome', 'reassign'].map((action): [string, string, string, string] => [
+    'post',
+    `/api/v1/handoffs/{id}/${action}`,
+    '410',
+    "The hand-off's lead was erased (GDPR): it takes no answer, outcome or new owner (erasure closed it if it was pending)",
+  ]),
 ];
 
 /** Common problem answers of every /api/ operation (application/problem+json). */

@@ -91,4 +91,37 @@ describe('hand-off and lifecycle regressions', () => {
     await t.api('post', `/api/v1/handoffs/${h.id}/accept`, salesKey).send({}).expect(200);
     expect(await breachedIds()).not.toContain(h.id);
   });
+
+  it("erasing a lead closes its pending hand-off (out of the queue and the SLA watch); sales can no longer answer, reassign or report on its hand-offs (410) and its stage stays", async () => {
+    clock.set('2026-01-08T10:00:00Z'); // Thursday 11:00 in Brussels
+    const waiting = await upsertLead(t, 'wacht@x.example.be');
+    const working = await upsertLead(t, 'bezig@x.example.be');
+    await sendEvents(t, [{ leadId: waiting, type: 'quote_requested' }, { leadId: working, type: 'quote_requested' }]);
+    const pending = await eventually(() => handoffFor(t, waiting));
+    const accepted = await eventually(() => handoffFor(t, working));
+    await t.api('post', `/api/v1/handoffs/${accepted.id}/accept`, salesKey).send({}).expect(200);
+    clock.advance(60_000);
+    for (const leadId of [waiting, working]) await t.api('delete', `/api/v1/leads/${leadId}`).expect(204);
+    const erasedAt = clock.now();
+
+    const closed = (await t.api('get', `/api/v1/handoffs/${pending.id}`, salesKey)).body;
+    expect(closed).toMatchObject({ status: 'rejected', rejectReason: 'other', respondedBy: 'gdpr-erasure', respondedAt: clock.now().toISOString(), lead: null });
+    const queue = (await t.api('get', '/api/v1/handoffs?status=pending', salesKey)).body.items.map((i: { id: string }) => i.id);
+    expect(queue).not.toContain(pending.id);
+    clock.advance(3_600_000); // long past its 15 office minutes: nothing to flag
+    expect((await t.api('get', '/api/v1/handoffs?status=breached', salesKey)).body.items.map((i: { id: string }) => i.id)).not.toContain(pending.id);
+
+    for (const [id, action, body] of [
+      [pending.id, 'accept', {}],
+      [accepted.id, 'outcome', { outcome: 'won', value: 5000 }],
+      [accepted.id, 'reject', { reason: 'other' }],
+      [accepted.id, 'reassign', {}],
+    ] as const) {
+      const res = await t.api('post', `/api/v1/handoffs/${id}/${action}`, salesKey).send(body);
+      expect([action, res.status, res.headers['content-type']]).toEqual([action, 410, expect.stringMatching(/application\/problem\+json/)]);
+    }
+    expect((await t.api('get', `/api/v1/leads/${working}`)).body.stage).toBe('sql');
+    expect((await t.api('get', `/api/v1/leads/${waiting}`)).body.stage).toBe('mql');
+    expect((await t.db.query(`SELECT count(*)::int AS n FROM stage_changes WHERE lead_id = ANY($1::uuid[]) AND changed_at >= $2`, [[waiting, working], erasedAt]))[0].n).toBe(0);
+  });
 });

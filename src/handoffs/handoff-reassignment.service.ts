@@ -6,7 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { recordDomainEvents } from '../lifecycle/outbox.js';
 import { OPEN_HANDOFF_STATUSES } from './domain/index.js';
 import type { ReassignHandoffDto } from './dto/reassign-handoff.dto.js';
-import { HANDOFF_WITH_OWNER, snapshotLocale, viewWithOwner, type HandoffRow, type HandoffView, type HandoffWithOwnerRow } from './handoff.types.js';
+import { HANDOFF_WITH_OWNER, handoffLeadErased, snapshotLocale, viewWithOwner, type HandoffRow, type HandoffView, type HandoffWithOwnerRow } from './handoff.types.js';
 import { HandoffsService } from './handoffs.service.js';
 import { moveOwners, OwnerAssignment } from './owner-assignment.js';
 import { deadlines } from './sla-deadlines.js';
@@ -34,6 +34,8 @@ export class HandoffReassignment {
     await this.db.transaction(async (m) => {
       const [h]: HandoffRow[] = await m.query(`SELECT * FROM handoffs WHERE id = $1 FOR UPDATE`, [id]);
       if (!h) throw DomainError.notFound('Hand-off', id);
+      const [{ erased }]: { erased: boolean }[] = await m.query(`SELECT erased_at IS NOT NULL AS erased FROM leads WHERE id = $1`, [h.lead_id]);
+      if (erased) throw handoffLeadErased(id);
       if (!OPEN_HANDOFF_STATUSES.includes(h.status)) throw DomainError.conflict(`a hand-off that is ${h.status} is closed: it cannot be reassigned`);
       let ownerId: string;
       if (dto.ownerId) {

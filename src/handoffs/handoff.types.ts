@@ -1,4 +1,5 @@
 import type { HandoffPriority, HandoffStatus, RejectReason } from './domain/index.js';
+import { DomainError, ErrorCode } from '../common/domain-error.js';
 
 /** A hand-off row as stored. */
 export interface HandoffRow {
@@ -165,4 +166,9 @@ export type HandoffWithOwnerRow = HandoffRow & { owner_name: string | null; owne
 export function viewWithOwner(row: HandoffWithOwnerRow, now?: Date): HandoffView {
   const owner = row.owner_id && row.owner_name !== null ? { id: row.owner_id, name: row.owner_name, email: row.owner_email ?? '' } : null;
   return toHandoffView(row, owner, now);
+}
+
+/** Why sales cannot answer, reassign or report on a hand-off whose lead was erased (GDPR): the lead takes no new data. */
+export function handoffLeadErased(id: string): DomainError {
+  return new DomainError(ErrorCode.Gone, `The lead of hand-off ${id} was erased (GDPR): the hand-off takes no answer, outcome or new owner.`);
 }

@@ -12,19 +12,22 @@ import type { HandoffOutcomeDto } from './dto/handoff-outcome.dto.js';
 import type { RejectHandoffDto } from './dto/reject-handoff.dto.js';
 import type { HandoffRow, HandoffView } from './handoff.types.js';
 import { HandoffsService } from './handoffs.service.js';
+import { handoffLeadErased } from './handoff.types.js';
 
 interface LeadState {
   id: string;
   stage: Stage;
   engagement_score: number;
   engagement_as_of: Date;
+  erased_at: Date | null;
 }
 
 /**
  * Sales' answers: accept (lead → sql), reject (→ recycled or disqualified), outcome (opportunity,
  * won → customer, lost → recycled). Each answer, the lead's stage change (history + outbox) and the
  * LeadActivity that lets nurture react (goals end enrollments, `stage_entered: recycled` enrolls the lead
- * in the recycle program) commit in one transaction. Illegal moves are conflicts (409).
+ * in the recycle program) commit in one transaction. Illegal moves are conflicts (409); a hand-off whose lead was
+ * erased (GDPR) takes no answer (410): the lead takes no new data, its stage included.
  */
 @Injectable()
 export class SalesActionsService {
@@ -84,11 +87,12 @@ export class SalesActionsService {
     await this.db.transaction(async (m) => {
       const [handoff]: HandoffRow[] = await m.query(`SELECT * FROM handoffs WHERE id = $1 FOR UPDATE`, [id]);
       if (!handoff) throw DomainError.notFound('Hand-off', id);
-      const move = salesMove(handoff.status, action);
       const [lead]: LeadState[] = await m.query(
-        `SELECT id, stage, engagement_score, engagement_as_of FROM leads WHERE id = $1 FOR NO KEY UPDATE`,
+        `SELECT id, stage, engagement_score, engagement_as_of, erased_at FROM leads WHERE id = $1 FOR NO KEY UPDATE`,
         [handoff.lead_id],
       );
+      if (lead.erased_at) throw handoffLeadErased(id);
+      const move = salesMove(handoff.status, action);
       await write(m, now.toISOString(), move);
       if (lead.stage === move.stage) return;
       await applyStageChanges(m, [{ leadId: lead.id, from: lead.stage, to: move.stage, actor, reason, at: now }]);

@@ -16,7 +16,8 @@ import { anonymousEventPropertiesSql } from './anonymous-event-properties.js';
  * email addresses and copies, interaction details, hand-off snapshots, webhook payloads — while
  * the anonymous skeleton stays (stage history, event types and times, points, sends), so funnels
  * and program statistics still add up. A salted hash of the address (see email-hash.ts) stays on the suppression list so it
- * is never mailed again. Idempotent; recorded in the audit log without personal data.
+ * is never mailed again. Idempotent; recorded in the audit log without personal data. A hand-off still waiting for
+ * sales is closed (rejected, reason other, by gdpr-erasure); sales can no longer answer or reassign the lead's hand-offs.
  *
  * Its emails still queued are suppressed in the same transaction, so a delivery that read and rendered one
  * before cannot claim it afterwards (nor write the rendered address back). One already being sent cannot be
@@ -89,7 +90,7 @@ export class LeadErasureService {
       // Its enrollments end as any unmailable lead's do (reason erased, unless the address was listed before, see sendBlock),
       // while the address that the list entry is found by is still on the lead.
       await this.activity.unmailable(m, [leadId], at);
-      await this.scrub(m, leadId, lead.email);
+      await this.scrub(m, leadId, lead.email, now);
       await m.query(
         `INSERT INTO audit_log (action, subject_type, subject_id, actor, detail, at) VALUES ('lead.erased', 'lead', $1, $2, '{}', $3)`,
         [leadId, actor, now],
@@ -99,7 +100,7 @@ export class LeadErasureService {
     });
   }
 
-  private async scrub(m: EntityManager, leadId: string, email: string): Promise<void> {
+  private async scrub(m: EntityManager, leadId: string, email: string, now: string): Promise<void> {
     const anonymous = `erased-${leadId}@erased.invalid`;
     const statements: [string, unknown[]][] = [
       [
@@ -115,6 +116,13 @@ export class LeadErasureService {
       [`UPDATE email_messages SET to_address = NULL, subject = NULL, links = '[]', last_error = NULL WHERE lead_id = $1`, [leadId]],
       [`UPDATE email_interactions SET url = NULL, user_agent = NULL, ip = NULL WHERE lead_id = $1`, [leadId]],
       [`UPDATE email_bounces SET reason = NULL WHERE lead_id = $1`, [leadId]],
+      // A hand-off still waiting for sales leaves their queue and the SLA watch: nobody can answer it now. It is closed
+      // as rejected (reason other) by gdpr-erasure at this moment, so the funnel counts it as answered then.
+      [
+        `UPDATE handoffs SET status = 'rejected', reject_reason = 'other', responded_at = $2, responded_by = 'gdpr-erasure', updated_at = $2
+          WHERE lead_id = $1 AND status = 'pending'`,
+        [leadId, now],
+      ],
       [`UPDATE handoffs SET snapshot = '{}', note = NULL WHERE lead_id = $1`, [leadId]],
       [`UPDATE outbox_events SET payload = jsonb_build_object('leadId', lead_id, 'erased', true) WHERE lead_id = $1`, [leadId]],
       // Payloads already built for webhook receivers may carry the profile.
