@@ -297,6 +297,12 @@ describe('leads, events and scoring over HTTP', () => {
       const score = await t.api('get', `/api/v1/leads/${id}/score`);
       expect(score.status).toBe(200);
       expect(score.body.contributions[0]).toMatchObject({ ruleId: expect.any(String), points: 30, currentPoints: 30 });
+      // The MQL rule is not met (no BANT answers): the answer says what made it an MQL all the same.
+      expect(score.body.mqlRule.met).toBe(false);
+      const [quote] = await t.db.query(`SELECT id, occurred_at FROM events WHERE lead_id = $1 AND type = 'quote_requested'`, [id]);
+      expect(score.body.promotion).toEqual({ at: quote.occurred_at.toISOString(), actor: 'scoring', reason: 'high_intent_event', eventId: quote.id, eventType: 'quote_requested' });
+      const never = await t.api('post', '/api/v1/leads').send({ email: 'never-mql@example.be' });
+      expect((await t.api('get', `/api/v1/leads/${never.body.id}/score`)).body.promotion).toBeNull();
     });
 
     it('promotes on engagement plus two known BANT answers, with decay taken into account', async () => {

@@ -55,6 +55,12 @@ export const LEADS_SCHEMAS: Record<string, Schema> = {
       missing: arr(str),
       conditions: arr(o({ id: str, met: bool, description: str, required: {}, actual: {} })),
     }),
+    promotion: {
+      ...o({ at: time, actor: str, reason: { ...str, example: 'high_intent_event', description: 'high_intent_event, mql_rule, …' }, eventId: nuuid, eventType: nstr }),
+      nullable: true,
+      description:
+        "How the lead became an MQL (its latest promotion; null if it never was one): a high-intent event promotes at once, whether or not mqlRule is met",
+    },
     contributions: arr(o({ ruleId: str, description: str, eventId: nuuid, points: num, currentPoints: { type: 'number', description: 'after decay' }, at: time, modelVersion: int })),
     fitContributions: arr(o({ ruleId: str, description: str, points: num })),
   }),

@@ -33,6 +33,13 @@ export class ScoreExplainService {
         [leadId, now.toISOString(), halfLife * 86400, top],
       );
     const mql = evaluateMqlRule({ engagementScore, fitScore: lead.fit_score, qualification: lead.qualification }, definition.mql);
+    // How the lead became an MQL (its latest promotion): a high-intent event promotes whatever the rule says now.
+    const [promoted]: { changed_at: Date; actor: string; reason: string; event_id: string | null; event_type: string | null }[] = await this.db.query(
+      `SELECT s.changed_at, s.actor, s.reason, s.event_id, e.type AS event_type
+         FROM stage_changes s LEFT JOIN events e ON e.id = s.event_id
+        WHERE s.lead_id = $1 AND s.to_stage = 'mql' ORDER BY s.changed_at DESC, s.id DESC LIMIT 1`,
+      [leadId],
+    );
     return {
       leadId,
       stage: lead.stage,
@@ -41,6 +48,9 @@ export class ScoreExplainService {
       engagementScore: round(engagementScore),
       fitScore: round(lead.fit_score),
       mqlRule: { met: mql.met, missing: mql.missing, conditions: mql.conditions },
+      promotion: promoted
+        ? { at: promoted.changed_at.toISOString(), actor: promoted.actor, reason: promoted.reason, eventId: promoted.event_id, eventType: promoted.event_type }
+        : null,
       contributions: rows.map((r) => ({
         ruleId: r.rule_id,
         description: r.description,
