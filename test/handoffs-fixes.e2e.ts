@@ -1,3 +1,4 @@
+import { ImpliedFunnelMilestones1764006400000 } from '../migrations/1764006400000-ImpliedFunnelMilestones.js';
 import { ManualClock } from '../src/common/clock.js';
 import { apiKey, createRep, handoffFor, sendEvents, upsertLead } from './handoffs-helpers.js';
 import { eventually, startTestApp, type TestApp } from './support/test-app.js';
@@ -123,5 +124,37 @@ describe('hand-off and lifecycle regressions', () => {
     expect((await t.api('get', `/api/v1/leads/${working}`)).body.stage).toBe('sql');
     expect((await t.api('get', `/api/v1/leads/${waiting}`)).body.stage).toBe('mql');
     expect((await t.db.query(`SELECT count(*)::int AS n FROM stage_changes WHERE lead_id = ANY($1::uuid[]) AND changed_at >= $2`, [[waiting, working], erasedAt]))[0].n).toBe(0);
+  });
+
+  it('a deal won straight after acceptance counts as an opportunity in the funnel (no more wins than opportunities), also for leads won before', async () => {
+    clock.set('2026-01-12T10:00:00Z'); // Monday 11:00 in Brussels
+    const leadId = await upsertLead(t, 'snel@won.example.be', { source: { channel: 'snelle_deal' } });
+    await sendEvents(t, [{ leadId, type: 'quote_requested' }]);
+    const h = await eventually(() => handoffFor(t, leadId));
+    await t.api('post', `/api/v1/handoffs/${h.id}/accept`, salesKey).send({}).expect(200);
+    clock.advance(3_600_000);
+    await t.api('post', `/api/v1/handoffs/${h.id}/outcome`, salesKey).send({ outcome: 'won', value: 900 }).expect(200);
+    const [milestones] = await t.db.query(`SELECT opportunity_at, customer_at FROM leads WHERE id = $1`, [leadId]);
+    expect(milestones.opportunity_at).toEqual(milestones.customer_at);
+    const funnel = async (channel: string) =>
+      (await t.api('get', '/api/v1/analytics/funnel?from=2025-01-01T00:00:00Z&groupBy=channel')).body.groups.find((g: { key: string }) => g.key === channel);
+    expect(await funnel('snelle_deal')).toMatchObject({ mql: 1, sql: 1, opportunity: 1, won: 1, rates: { sqlToOpportunity: 1, sqlToWon: 1 } });
+
+    // A lead won (and one accepted without a promotion) before this was recorded: the migration fills in what they passed.
+    const [old] = await t.db.query(
+      `INSERT INTO leads (email, email_normalized, stage, channel, created_at, updated_at, sql_at, customer_at)
+       VALUES ('oud@won.example.be', 'oud@won.example.be', 'customer', 'oude_deal', $1, $1, $1, $2) RETURNING id`,
+      ['2026-01-02T10:00:00Z', '2026-01-03T10:00:00Z'],
+    );
+    expect(await funnel('oude_deal')).toMatchObject({ mql: 0, sql: 1, opportunity: 0, won: 1 });
+    const runner = t.db.createQueryRunner();
+    try {
+      await new ImpliedFunnelMilestones1764006400000().up(runner);
+    } finally {
+      await runner.release();
+    }
+    const [filled] = await t.db.query(`SELECT mql_at, sql_at, opportunity_at FROM leads WHERE id = $1`, [old.id]);
+    expect(filled).toEqual({ mql_at: new Date('2026-01-02T10:00:00Z'), sql_at: new Date('2026-01-02T10:00:00Z'), opportunity_at: new Date('2026-01-03T10:00:00Z') });
+    expect(await funnel('oude_deal')).toMatchObject({ mql: 1, sql: 1, opportunity: 1, won: 1 });
   });
 });

@@ -13,7 +13,9 @@ export interface StageChange {
 }
 
 /**
- * Applies stage changes inside the caller's transaction: updates the lead, keeps the history row
+ * Applies stage changes inside the caller's transaction: updates the lead (and the funnel milestones it reached:
+ * reaching a later stage reaches the earlier ones too, so a deal won straight after acceptance counts as an
+ * opportunity and a lead accepted without a promotion as an MQL, at that moment), keeps the history row
  * (time, actor, reason) and records `lead.stage_changed` — and `lead.mql` for each promotion to MQL —
  * in the outbox. Callers decide *whether* a move is allowed (see canAutoAdvance).
  */
@@ -21,9 +23,10 @@ export async function applyStageChanges(manager: EntityManager, changes: StageCh
   if (!changes.length) return;
   await manager.query(
     `UPDATE leads l SET stage = c.to_stage, updated_at = c.at,
-            mql_at = CASE WHEN c.to_stage = 'mql' THEN c.at ELSE l.mql_at END,
-            sql_at = CASE WHEN c.to_stage = 'sql' THEN coalesce(l.sql_at, c.at) ELSE l.sql_at END,
-            opportunity_at = CASE WHEN c.to_stage = 'opportunity' THEN coalesce(l.opportunity_at, c.at) ELSE l.opportunity_at END,
+            mql_at = CASE WHEN c.to_stage = 'mql' THEN c.at
+                          WHEN c.to_stage IN ('sql', 'opportunity', 'customer') THEN coalesce(l.mql_at, c.at) ELSE l.mql_at END,
+            sql_at = CASE WHEN c.to_stage IN ('sql', 'opportunity', 'customer') THEN coalesce(l.sql_at, c.at) ELSE l.sql_at END,
+            opportunity_at = CASE WHEN c.to_stage IN ('opportunity', 'customer') THEN coalesce(l.opportunity_at, c.at) ELSE l.opportunity_at END,
             customer_at = CASE WHEN c.to_stage = 'customer' THEN coalesce(l.customer_at, c.at) ELSE l.customer_at END
        FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS c(lead_id, to_stage, at)
       WHERE l.id = c.lead_id`,
