@@ -68,7 +68,7 @@ export const ANSWERS: [string, string, string, string, string][] = [
   ['patch', '/api/v1/webhooks/{id}', '200', 'Webhook', 'Changed (no secret)'],
   ['get', '/api/v1/webhooks/{id}/deliveries', '200', 'WebhookDeliveryPage', 'The delivery log, newest first'],
   ['get', '/api/v1/webhooks/{id}/deliveries/{deliveryId}', '200', 'WebhookDeliveryDetail', 'The delivery with the body sent and every attempt'],
-  ['post', '/api/v1/webhooks/{id}/deliveries/{deliveryId}/retry', '202', 'WebhookDelivery', 'Due again now, with the same webhook-id'],
+  ['post', '/api/v1/webhooks/{id}/deliveries/{deliveryId}/retry', '202', 'WebhookDelivery', 'Queued: a new delivery of the same message (same webhook-id), due now and retried on the usual schedule; a delivery of the message still waiting is cancelled'],
   ['post', '/api/v1/webhooks/{id}/rotate-secret', '200', 'Webhook', 'The subscription with its new signing secret, shown once; the old one also signs until previousSecretExpiresAt'],
   ['get', '/api/v1/analytics/funnel', '200', 'FunnelReport', 'Funnel per group and in total'],
   ['get', '/health', '200', 'Health', 'Serving: PostgreSQL and Redis are up (status degraded when only the mail relay is down: email waits)'],

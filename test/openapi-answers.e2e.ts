@@ -259,7 +259,7 @@ describe('answers match the OpenAPI document', () => {
       doc.expect(one, 'get', '/api/v1/webhooks/{id}/deliveries/{deliveryId}');
       expect(one.body.attemptLog).toEqual([expect.objectContaining({ attempt: 1, responseStatus: 200 })]);
       const replay = await call('post', `/api/v1/webhooks/${hook.id}/deliveries/${deliveryId}/retry`, '/api/v1/webhooks/{id}/deliveries/{deliveryId}/retry', undefined, 202);
-      expect(replay.body).toMatchObject({ id: deliveryId, status: 'pending' });
+      expect(replay.body).toMatchObject({ messageId: deliveryId, replayOf: deliveryId, status: 'pending' });
       await call('get', `/api/v1/webhooks/${hook.id}/deliveries?status=abandoned`, '/api/v1/webhooks/{id}/deliveries', undefined, 200);
       await call('get', `/api/v1/webhooks/${hook.id}/deliveries/${randomUUID()}`, '/api/v1/webhooks/{id}/deliveries/{deliveryId}', undefined, 404);
     });

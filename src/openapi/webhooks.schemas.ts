@@ -1,13 +1,18 @@
-import { DELIVERY_STATUSES } from '../webhooks/dto/list-deliveries.query.js';
+import { DELIVERY_STATUS_HELP, DELIVERY_STATUSES } from '../webhooks/dto/list-deliveries.query.js';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/webhook-event-types.js';
-import { arr, bool, enumOf, int, nint, nstr, ntime, o, obj, page, str, time, uuid, type Schema } from './schema-kit.js';
+import { arr, bool, enumOf, int, nint, nstr, ntime, nuuid, o, obj, page, str, time, uuid, type Schema } from './schema-kit.js';
 
 const delivery = {
-  id: { ...uuid, description: 'The Standard Webhooks message id (`webhook-id` header): the same on every attempt and replay' },
+  id: { ...uuid, description: 'The delivery: its attempts, log and status' },
+  messageId: {
+    ...uuid,
+    description: 'The Standard Webhooks message id (`webhook-id` header) it carries, the same on every attempt: its own id, or for a replay the original delivery\'s',
+  },
+  replayOf: { ...nuuid, description: 'The delivery this one replays; null for a delivery made from an event' },
   webhookId: uuid,
   eventId: { ...uuid, description: 'The domain event delivered' },
   eventType: enumOf(WEBHOOK_EVENT_TYPES),
-  status: enumOf(DELIVERY_STATUSES, { description: '`failed`: the last attempt failed and a retry is scheduled; `abandoned`: given up' }),
+  status: enumOf(DELIVERY_STATUSES, { description: DELIVERY_STATUS_HELP }),
   attempts: int,
   nextAttemptAt: ntime,
   lastAttemptAt: ntime,

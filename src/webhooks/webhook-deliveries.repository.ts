@@ -4,6 +4,8 @@ import { DataSource } from 'typeorm';
 /** A delivery claimed for one attempt, with what is needed to sign and send it. */
 export interface ClaimedDelivery {
   id: string;
+  /** The Standard Webhooks message id (`webhook-id`): the delivery's own id, or for a replay the original's. */
+  message_id: string;
   subscription_id: string;
   event_type: string;
   payload: Record<string, unknown>;
@@ -48,7 +50,7 @@ export class WebhookDeliveriesRepository {
            FROM webhook_subscriptions s
           WHERE d.id = ANY($1::uuid[]) AND s.id = d.subscription_id AND s.active
             AND d.status IN ('pending','failed') AND d.next_attempt_at <= $3
-          RETURNING d.id, d.subscription_id, d.event_type, d.payload, d.occurred_at, d.attempts, d.first_failed_at, s.url, s.secret_encrypted,
+          RETURNING d.id, coalesce(d.message_id, d.id) AS message_id, d.subscription_id, d.event_type, d.payload, d.occurred_at, d.attempts, d.first_failed_at, s.url, s.secret_encrypted,
                     CASE WHEN s.previous_secret_expires_at > $2 THEN s.previous_secret_encrypted END AS previous_secret_encrypted,
                     CASE WHEN s.previous_secret_expires_at > $2 THEN s.previous_secret_expires_at END AS previous_secret_expires_at)
        SELECT * FROM c`,

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
@@ -8,6 +9,8 @@ import { WebhookDispatcher } from './webhook-dispatcher.js';
 
 interface DeliveryRow {
   id: string;
+  message_id: string | null;
+  replay_of: string | null;
   subscription_id: string;
   outbox_event_id: string;
   event_type: string;
@@ -25,8 +28,12 @@ interface DeliveryRow {
 }
 
 export interface DeliveryView {
-  /** The Standard Webhooks message id (`webhook-id`), the same on every attempt and replay. */
+  /** The delivery (its attempts, log and status). */
   id: string;
+  /** The Standard Webhooks message id (`webhook-id`) it carries: its own id, or for a replay the original's. */
+  messageId: string;
+  /** The delivery this one replays; null for a delivery made from an event. */
+  replayOf: string | null;
   webhookId: string;
   eventId: string;
   eventType: string;
@@ -46,6 +53,8 @@ const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 const view = (r: DeliveryRow): DeliveryView => ({
   id: r.id,
+  messageId: r.message_id ?? r.id,
+  replayOf: r.replay_of,
   webhookId: r.subscription_id,
   eventId: r.outbox_event_id,
   eventType: r.event_type,
@@ -99,24 +108,50 @@ export class WebhookDeliveryLogService {
     };
   }
 
-  /** Sends the delivery again now, with the same webhook-id (receivers de-duplicate on it). */
+  /**
+   * Replays a delivery: a new delivery of the same message (same webhook-id and body, signed afresh at send time),
+   * due now, with its own attempts and log, retried on the usual schedule (backoff, up to three days) while the
+   * receiver fails. A delivery of the same message still waiting for its next attempt (the original or an earlier
+   * replay) is cancelled: the replay takes over, so the message is not sent twice over. Refused (409) while one of
+   * them is being attempted, and while the webhook is disabled. Returns the new delivery.
+   */
   async retry(webhookId: string, deliveryId: string): Promise<DeliveryView> {
     const now = this.clock.now().toISOString();
+    const replayId = randomUUID();
     const row = await this.db.transaction(async (m) => {
       const [s]: { active: boolean }[] = await m.query(`SELECT active FROM webhook_subscriptions WHERE id = $1 FOR SHARE`, [webhookId]);
       if (!s) throw DomainError.notFound('Webhook', webhookId);
       if (!s.active) throw DomainError.conflict('The webhook is disabled; enable it (PATCH active: true) before replaying deliveries.');
-      const [d]: DeliveryRow[] = await m.query(`SELECT * FROM webhook_deliveries WHERE id = $1 AND subscription_id = $2 FOR UPDATE`, [deliveryId, webhookId]);
+      const [d]: DeliveryRow[] = await m.query(`SELECT * FROM webhook_deliveries WHERE id = $1 AND subscription_id = $2`, [deliveryId, webhookId]);
       if (!d) throw DomainError.notFound('Delivery', deliveryId);
-      if (d.status === 'sending') throw DomainError.conflict('The delivery is being attempted right now.');
+      // Every delivery of the message: locked first (a concurrent replay waits here), then read again, so a replay
+      // committed meanwhile is seen and taken over rather than doubled.
+      const sameMessage = [webhookId, d.outbox_event_id];
+      await m.query(`SELECT 1 FROM webhook_deliveries WHERE subscription_id = $1 AND outbox_event_id = $2 ORDER BY id FOR UPDATE`, sameMessage);
+      const siblings: { id: string; status: DeliveryStatus }[] = await m.query(
+        `SELECT id, status FROM webhook_deliveries WHERE subscription_id = $1 AND outbox_event_id = $2`,
+        sameMessage,
+      );
+      if (siblings.some((x) => x.status === 'sending')) {
+        throw DomainError.conflict('A delivery of this message is being attempted right now; replay it once that attempt is logged.');
+      }
+      await m.query(
+        `UPDATE webhook_deliveries SET status = 'cancelled', next_attempt_at = NULL, last_error = $4, updated_at = $3
+          WHERE subscription_id = $1 AND outbox_event_id = $2 AND status IN ('pending','failed')`,
+        [...sameMessage, now, `replaced by the replay ${replayId}`],
+      );
       const [u]: DeliveryRow[] = await m.query(
-        `WITH u AS (UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $2, updated_at = $2 WHERE id = $1 RETURNING *) SELECT * FROM u`,
-        [deliveryId, now],
+        `INSERT INTO webhook_deliveries (id, message_id, replay_of, subscription_id, outbox_event_id, event_type, payload, occurred_at,
+                                         status, next_attempt_at, created_at, updated_at)
+         SELECT $1, coalesce(message_id, id), id, subscription_id, outbox_event_id, event_type, payload, occurred_at, 'pending', $3, $3, $3
+           FROM webhook_deliveries WHERE id = $2
+         RETURNING *`,
+        [replayId, d.id, now],
       );
       return u;
     });
     // The row is pending and due now: if Redis does not take the job, the webhook sweep queues it once it can.
-    await this.dispatcher.ensureRunning({ id: row.id, attempts: row.attempts }).catch((err: unknown) => {
+    await this.dispatcher.dispatch([{ id: row.id, attempts: 0 }]).catch((err: unknown) => {
       this.logger.warn({ deliveryId: row.id, err: String(err) }, 'could not queue the replay; the webhook sweep will');
     });
     return view(row);

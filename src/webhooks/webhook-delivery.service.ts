@@ -16,7 +16,8 @@ export const WEBHOOK_RANDOM = Symbol('WEBHOOK_RANDOM');
 
 /**
  * One delivery attempt: claim the row, check the URL against the SSRF policy again, sign the body per
- * Standard Webhooks (webhook-id = the delivery id, the same on every attempt) at send time — with the current
+ * Standard Webhooks (webhook-id = the message id: the delivery's, or for a replay the original's; the same on
+ * every attempt) at send time — with the current
  * secret, and also with the one a rotation replaced while its grace lasts — and POST it. A 2xx delivers;
  * anything else is retried on the schedule of `nextAttemptDelayMs` (30 s doubling, at most three days),
  * then abandoned. A subscription failing without a success for WEBHOOK_DISABLE_AFTER_HOURS is disabled.
@@ -93,7 +94,7 @@ export class WebhookDeliveryService {
       return { statusCode: null, latencyMs: 0, error: 'the signing secret cannot be read (was TRACKING_SECRET changed?)' };
     }
     const body = JSON.stringify({ type: d.event_type, timestamp: d.occurred_at.toISOString(), data: d.payload });
-    const headers = webhookHeaders(signWith, d.id, sentAt, body);
+    const headers = webhookHeaders(signWith, d.message_id, sentAt, body);
     return this.sender.post(d.url, body, { ...headers });
   }
 }

@@ -34,7 +34,7 @@ export class WebhookFanoutConsumer implements OutboxConsumer, OnModuleInit {
          JOIN outbox_events o ON o.id = x.e
          JOIN webhook_subscriptions s ON s.active AND o.type = ANY(s.events)
         ORDER BY x.n, s.id
-       ON CONFLICT (subscription_id, outbox_event_id) DO NOTHING
+       ON CONFLICT (subscription_id, outbox_event_id) WHERE replay_of IS NULL DO NOTHING
        RETURNING id`,
       [events.map((e) => e.id), this.clock.now().toISOString()],
     );

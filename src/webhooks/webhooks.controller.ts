@@ -86,7 +86,12 @@ export class WebhooksController {
     return this.log.get(id, deliveryId);
   }
 
-  /** Replays a delivery now, with the same webhook-id. */
+  /**
+   * Replays a delivery: queues a new delivery of the same message (same webhook-id and body, signed at send time),
+   * due now, with its own attempt log and the usual retry schedule (backoff for up to three days). The answer is the
+   * new delivery. A delivery of the message still waiting for a retry is cancelled (the replay takes over); 409 while
+   * one is being attempted or the webhook is disabled. With an Idempotency-Key, a retried request queues nothing more.
+   */
   @Post(':id/deliveries/:deliveryId/retry')
   @HttpCode(202)
   retry(@Param('id', UuidPipe) id: string, @Param('deliveryId', UuidPipe) deliveryId: string) {
