@@ -36,6 +36,10 @@ export const WEBHOOKS_SCHEMAS: Record<string, Schema> = {
       disabledAt: ntime,
       disabledReason: nstr,
       failingSince: ntime,
+      pausedAt: {
+        ...ntime,
+        description: 'Since when the webhook is paused (PATCH active: false): its deliveries are held, not attempted and not dropped, until it is resumed; null when it is not paused',
+      },
       secretRotatedAt: { ...ntime, description: 'When the current signing secret was issued by a rotation; null: the secret from creation' },
       previousSecretExpiresAt: {
         ...ntime,

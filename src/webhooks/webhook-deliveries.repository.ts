@@ -28,6 +28,12 @@ export interface AttemptRecord {
 /** The attempt log row of a failed attempt: $1 delivery, $2 at, $3 status code, $4 latency, $5 attempt, $7 error. */
 const LOG_ATTEMPT = `INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, latency_ms, error) VALUES ($1, $5, $2, $3, $4, $7)`;
 
+/** What a claim returns (d: the delivery, s: its subscription, $2: now). */
+const CLAIMED = `d.id, coalesce(d.message_id, d.id) AS message_id, d.subscription_id, d.event_type, d.payload, d.occurred_at, d.attempts, d.first_failed_at,
+  s.url, s.secret_encrypted,
+  CASE WHEN s.previous_secret_expires_at > $2 THEN s.previous_secret_encrypted END AS previous_secret_encrypted,
+  CASE WHEN s.previous_secret_expires_at > $2 THEN s.previous_secret_expires_at END AS previous_secret_expires_at`;
+
 /** How long a job may fire before its row is due by our clock (BullMQ and the clock can differ by a little). */
 const EARLY_TOLERANCE_MS = 1000;
 
@@ -50,9 +56,7 @@ export class WebhookDeliveriesRepository {
            FROM webhook_subscriptions s
           WHERE d.id = ANY($1::uuid[]) AND s.id = d.subscription_id AND s.active
             AND d.status IN ('pending','failed') AND d.next_attempt_at <= $3
-          RETURNING d.id, coalesce(d.message_id, d.id) AS message_id, d.subscription_id, d.event_type, d.payload, d.occurred_at, d.attempts, d.first_failed_at, s.url, s.secret_encrypted,
-                    CASE WHEN s.previous_secret_expires_at > $2 THEN s.previous_secret_encrypted END AS previous_secret_encrypted,
-                    CASE WHEN s.previous_secret_expires_at > $2 THEN s.previous_secret_expires_at END AS previous_secret_expires_at)
+          RETURNING ${CLAIMED})
        SELECT * FROM c`,
       [[...new Set(ids)], now.toISOString(), new Date(now.getTime() + EARLY_TOLERANCE_MS).toISOString()],
     );
@@ -62,6 +66,51 @@ export class WebhookDeliveriesRepository {
       byId.delete(id.toLowerCase());
       return row;
     });
+  }
+
+  /**
+   * Takes the held delivery of an active (resumed) webhook whose event occurred first, for one attempt
+   * (held → sending); null when none is left or the webhook is not active (paused again, disabled, deleted).
+   */
+  async claimNextHeld(subscriptionId: string, now: Date): Promise<ClaimedDelivery | null> {
+    const [row]: ClaimedDelivery[] = await this.db.query(
+      `WITH next AS (
+         SELECT d.id FROM webhook_deliveries d
+          WHERE d.subscription_id = $1 AND d.status = 'held'
+            AND EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.id = $1 AND s.active)
+          ORDER BY d.occurred_at, d.created_at, d.id LIMIT 1 FOR UPDATE SKIP LOCKED),
+       c AS (
+         UPDATE webhook_deliveries d SET status = 'sending', attempts = d.attempts + 1, last_attempt_at = $2, next_attempt_at = NULL, updated_at = $2
+           FROM next, webhook_subscriptions s
+          WHERE d.id = next.id AND s.id = d.subscription_id
+          RETURNING ${CLAIMED})
+       SELECT * FROM c`,
+      [subscriptionId, now.toISOString()],
+    );
+    return row ?? null;
+  }
+
+  /** Puts an active webhook's held deliveries on the usual path (pending, due now); returns them for dispatch. */
+  async releaseHeld(subscriptionId: string, now: Date): Promise<{ id: string; attempts: number }[]> {
+    return this.db.query(
+      `WITH u AS (
+         UPDATE webhook_deliveries d SET status = 'pending', next_attempt_at = $2, updated_at = $2
+          WHERE d.subscription_id = $1 AND d.status = 'held' AND EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.id = $1 AND s.active)
+          RETURNING d.id, d.attempts)
+       SELECT * FROM u`,
+      [subscriptionId, now.toISOString()],
+    );
+  }
+
+  /** Active webhooks that still hold deliveries (resumed, and their drain has not taken them all yet). */
+  async webhooksToDrain(limit: number): Promise<string[]> {
+    const rows: { id: string }[] = await this.db.query(
+      `SELECT s.id FROM webhook_subscriptions s
+        WHERE s.active AND EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.subscription_id = s.id AND d.status = 'held')
+        ORDER BY s.id LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => r.id);
   }
 
   /**
@@ -97,33 +146,33 @@ export class WebhookDeliveriesRepository {
   }
 
   /**
-   * Records a failed attempt: retried at `nextAttemptAt`, or abandoned when that is null. Returns since when
+   * Records a failed attempt: retried at `nextAttemptAt`, or abandoned when that is null — unless the webhook was
+   * paused meanwhile (then the delivery is held) or deleted (cancelled). Returns the status it got, and since when
    * the subscription has been failing without a success (to decide whether to disable it). One statement.
    */
-  async markFailed(d: ClaimedDelivery, now: Date, attempt: AttemptRecord, nextAttemptAt: Date | null): Promise<Date> {
-    const [row]: { failing_since: Date }[] = await this.db.query(
-      `WITH d AS (
-         UPDATE webhook_deliveries SET status = $8, next_attempt_at = $9, first_failed_at = coalesce(first_failed_at, $2),
-                last_status_code = $3, last_latency_ms = $4, last_error = $7, updated_at = $2 WHERE id = $1),
-       a AS (${LOG_ATTEMPT}),
-       s AS (UPDATE webhook_subscriptions SET failing_since = coalesce(failing_since, $2) WHERE id = $6 RETURNING failing_since)
-       SELECT failing_since FROM s`,
-      [
-        d.id,
-        now.toISOString(),
-        attempt.statusCode,
-        attempt.latencyMs,
-        d.attempts,
-        d.subscription_id,
-        attempt.error,
-        nextAttemptAt ? 'failed' : 'abandoned',
-        nextAttemptAt?.toISOString() ?? null,
-      ],
+  async markFailed(
+    d: ClaimedDelivery,
+    now: Date,
+    attempt: AttemptRecord,
+    nextAttemptAt: Date | null,
+  ): Promise<{ status: 'failed' | 'abandoned' | 'held' | 'cancelled'; failingSince: Date }> {
+    const [row]: { status: 'failed' | 'abandoned' | 'held' | 'cancelled'; failing_since: Date | null }[] = await this.db.query(
+      `WITH s AS (
+         UPDATE webhook_subscriptions SET failing_since = coalesce(failing_since, $2) WHERE id = $6
+         RETURNING failing_since, CASE WHEN deleted_at IS NOT NULL THEN 'cancelled' WHEN paused_at IS NOT NULL THEN 'held'
+                                       WHEN $8::timestamptz IS NULL THEN 'abandoned' ELSE 'failed' END AS status),
+       d AS (
+         UPDATE webhook_deliveries SET status = s.status, next_attempt_at = CASE WHEN s.status = 'failed' THEN $8::timestamptz END,
+                first_failed_at = coalesce(first_failed_at, $2), last_status_code = $3, last_latency_ms = $4, last_error = $7, updated_at = $2
+           FROM s WHERE id = $1),
+       a AS (${LOG_ATTEMPT})
+       SELECT status, failing_since FROM s`,
+      [d.id, now.toISOString(), attempt.statusCode, attempt.latencyMs, d.attempts, d.subscription_id, attempt.error, nextAttemptAt?.toISOString() ?? null],
     );
-    return row?.failing_since ?? now;
+    return { status: row?.status ?? (nextAttemptAt ? 'failed' : 'abandoned'), failingSince: row?.failing_since ?? now };
   }
 
-  /** Disables a subscription that keeps failing and abandons its waiting deliveries. */
+  /** Disables a subscription that keeps failing and abandons its waiting (and held) deliveries. */
   async disableSubscription(subscriptionId: string, now: Date, reason: string): Promise<boolean> {
     return this.db.transaction(async (m) => {
       const [s]: { id: string }[] = await m.query(
@@ -134,7 +183,7 @@ export class WebhookDeliveriesRepository {
       if (!s) return false;
       await m.query(
         `UPDATE webhook_deliveries SET status = 'abandoned', next_attempt_at = NULL, last_error = coalesce(last_error, $3), updated_at = $2
-          WHERE subscription_id = $1 AND status IN ('pending','failed')`,
+          WHERE subscription_id = $1 AND status IN ('pending','failed','held')`,
         [subscriptionId, now.toISOString(), 'subscription disabled'],
       );
       return true;
@@ -167,14 +216,20 @@ export class WebhookDeliveriesRepository {
 
   /**
    * Deliveries 'sending' since before `before`: their worker stopped mid-attempt. They are retried now
-   * (receivers de-duplicate on webhook-id, so a second copy is harmless; a lost one is not).
+   * (receivers de-duplicate on webhook-id, so a second copy is harmless; a lost one is not) — held instead when
+   * their webhook was paused meanwhile, cancelled when it was deleted. Returns the ones to retry now.
    */
   async releaseStuck(before: Date, now: Date): Promise<{ id: string; attempts: number }[]> {
     return this.db.query(
       `WITH u AS (
-         UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = $2, last_error = 'the worker stopped during the attempt', updated_at = $2
-          WHERE status = 'sending' AND last_attempt_at < $1 RETURNING id, attempts)
-       SELECT * FROM u`,
+         UPDATE webhook_deliveries d
+            SET status = CASE WHEN s.deleted_at IS NOT NULL THEN 'cancelled' WHEN s.paused_at IS NOT NULL THEN 'held' ELSE 'failed' END,
+                next_attempt_at = CASE WHEN s.deleted_at IS NULL AND s.paused_at IS NULL THEN $2::timestamptz END,
+                last_error = 'the worker stopped during the attempt', updated_at = $2
+           FROM webhook_subscriptions s
+          WHERE s.id = d.subscription_id AND d.status = 'sending' AND d.last_attempt_at < $1
+          RETURNING d.id, d.attempts, d.status)
+       SELECT id, attempts FROM u WHERE status = 'failed'`,
       [before.toISOString(), now.toISOString()],
     );
   }

@@ -6,6 +6,7 @@ import { DomainError } from '../common/domain-error.js';
 import { decodeCursor, pageOf, type Page } from '../common/pagination.js';
 import type { DeliveryStatus, ListDeliveriesQuery } from './dto/list-deliveries.query.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
+import { HELD_OR_PENDING_SQL } from './webhook-hold.js';
 
 interface DeliveryRow {
   id: string;
@@ -111,17 +112,21 @@ export class WebhookDeliveryLogService {
   /**
    * Replays a delivery: a new delivery of the same message (same webhook-id and body, signed afresh at send time),
    * due now, with its own attempts and log, retried on the usual schedule (backoff, up to three days) while the
-   * receiver fails. A delivery of the same message still waiting for its next attempt (the original or an earlier
-   * replay) is cancelled: the replay takes over, so the message is not sent twice over. Refused (409) while one of
-   * them is being attempted, and while the webhook is disabled. Returns the new delivery.
+   * receiver fails. A delivery of the same message still waiting (the original or an earlier replay) is cancelled:
+   * the replay takes over, so the message is not sent twice over. While the webhook is paused the replay is held
+   * and goes out on resume, in its event's place. Refused (409) while a delivery of the message is being
+   * attempted, and while the webhook is disabled for failing. Returns the new delivery.
    */
   async retry(webhookId: string, deliveryId: string): Promise<DeliveryView> {
     const now = this.clock.now().toISOString();
     const replayId = randomUUID();
-    const row = await this.db.transaction(async (m) => {
-      const [s]: { active: boolean }[] = await m.query(`SELECT active FROM webhook_subscriptions WHERE id = $1 FOR SHARE`, [webhookId]);
+    const { row, draining } = await this.db.transaction(async (m) => {
+      const [s]: { active: boolean; paused: boolean }[] = await m.query(
+        `SELECT active, paused_at IS NOT NULL AS paused FROM webhook_subscriptions WHERE id = $1 AND deleted_at IS NULL FOR SHARE`,
+        [webhookId],
+      );
       if (!s) throw DomainError.notFound('Webhook', webhookId);
-      if (!s.active) throw DomainError.conflict('The webhook is disabled; enable it (PATCH active: true) before replaying deliveries.');
+      if (!s.active && !s.paused) throw DomainError.conflict('The webhook is disabled; enable it (PATCH active: true) before replaying deliveries.');
       const [d]: DeliveryRow[] = await m.query(`SELECT * FROM webhook_deliveries WHERE id = $1 AND subscription_id = $2`, [deliveryId, webhookId]);
       if (!d) throw DomainError.notFound('Delivery', deliveryId);
       // Every delivery of the message: locked first (a concurrent replay waits here), then read again, so a replay
@@ -137,28 +142,32 @@ export class WebhookDeliveryLogService {
       }
       await m.query(
         `UPDATE webhook_deliveries SET status = 'cancelled', next_attempt_at = NULL, last_error = $4, updated_at = $3
-          WHERE subscription_id = $1 AND outbox_event_id = $2 AND status IN ('pending','failed')`,
+          WHERE subscription_id = $1 AND outbox_event_id = $2 AND status IN ('pending','failed','held')`,
         [...sameMessage, now, `replaced by the replay ${replayId}`],
       );
       const [u]: DeliveryRow[] = await m.query(
         `INSERT INTO webhook_deliveries (id, message_id, replay_of, subscription_id, outbox_event_id, event_type, payload, occurred_at,
                                          status, next_attempt_at, created_at, updated_at)
-         SELECT $1, coalesce(message_id, id), id, subscription_id, outbox_event_id, event_type, payload, occurred_at, 'pending', $3, $3, $3
-           FROM webhook_deliveries WHERE id = $2
+         SELECT $1, coalesce(d.message_id, d.id), d.id, d.subscription_id, d.outbox_event_id, d.event_type, d.payload, d.occurred_at,
+                h.status, CASE WHEN h.status = 'pending' THEN $3::timestamptz END, $3, $3
+           FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
+          CROSS JOIN LATERAL (SELECT ${HELD_OR_PENDING_SQL('s')} AS status) h
+          WHERE d.id = $2
          RETURNING *`,
         [replayId, d.id, now],
       );
-      return u;
+      return { row: u, draining: u.status === 'held' && s.active };
     });
-    // The row is pending and due now: if Redis does not take the job, the webhook sweep queues it once it can.
-    await this.dispatcher.dispatch([{ id: row.id, attempts: 0 }]).catch((err: unknown) => {
+    // A pending replay is due now: if Redis does not take the job, the webhook sweep queues it once it can.
+    const queued = row.status === 'pending' ? this.dispatcher.dispatch([{ id: row.id, attempts: 0 }]) : draining ? this.dispatcher.drain([webhookId]) : null;
+    await queued?.catch((err: unknown) => {
       this.logger.warn({ deliveryId: row.id, err: String(err) }, 'could not queue the replay; the webhook sweep will');
     });
     return view(row);
   }
 
   private async subscription(id: string): Promise<void> {
-    const [s] = await this.db.query(`SELECT 1 FROM webhook_subscriptions WHERE id = $1`, [id]);
+    const [s] = await this.db.query(`SELECT 1 FROM webhook_subscriptions WHERE id = $1 AND deleted_at IS NULL`, [id]);
     if (!s) throw DomainError.notFound('Webhook', id);
   }
 

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { nextAttemptDelayMs, signingSecrets, webhookHeaders } from './domain/index.js';
@@ -9,7 +10,8 @@ import { WebhookDispatcher } from './webhook-dispatcher.js';
 import { WebhookSender } from './webhook-sender.js';
 import { WebhookUrlGuard } from './webhook-url-guard.js';
 
-export type WebhookAttemptOutcome = 'delivered' | 'retry' | 'abandoned' | 'skipped';
+/** How an attempt ended; `held`/`cancelled`: it failed after its webhook was paused / deleted meanwhile. */
+export type WebhookAttemptOutcome = 'delivered' | 'retry' | 'abandoned' | 'skipped' | 'held' | 'cancelled';
 
 /** Random numbers for the retry jitter; tests replace it to fix the schedule. */
 export const WEBHOOK_RANDOM = Symbol('WEBHOOK_RANDOM');
@@ -35,6 +37,7 @@ export class WebhookDeliveryService {
   });
 
   constructor(
+    private readonly db: DataSource,
     private readonly deliveries: WebhookDeliveriesRepository,
     private readonly sender: WebhookSender,
     private readonly guard: WebhookUrlGuard,
@@ -49,6 +52,47 @@ export class WebhookDeliveryService {
   async attempt(deliveryId: string): Promise<WebhookAttemptOutcome> {
     const d = await this.claims.submit(deliveryId);
     if (!d) return 'skipped';
+    return this.attemptClaimed(d);
+  }
+
+  /**
+   * Sends a resumed webhook's held deliveries one at a time, oldest event first, each signed at send time —
+   * so the receiver gets them in the order the events occurred. Stops when none is left or the webhook is not
+   * active any more. When one fails (it is retried on its schedule, like any), order cannot be kept anyway: the
+   * rest are put on the usual path at once rather than waiting behind it. One drain per webhook at a time across
+   * processes (a PostgreSQL advisory lock); a second one returns at once. Returns how many it sent.
+   */
+  async drain(subscriptionId: string): Promise<number> {
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }]: { locked: boolean }[] = await runner.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`, [`webhook-drain:${subscriptionId}`]);
+      if (!locked) return 0;
+      try {
+        let sent = 0;
+        for (;;) {
+          const d = await this.deliveries.claimNextHeld(subscriptionId, this.clock.now());
+          if (!d) return sent;
+          sent++;
+          if ((await this.attemptClaimed(d)) === 'delivered') continue;
+          const rest = await this.deliveries.releaseHeld(subscriptionId, this.clock.now());
+          if (rest.length) {
+            this.logger.warn({ subscriptionId, count: rest.length }, 'a held webhook delivery failed on resume; the rest go out on the usual schedule');
+            await this.dispatcher.dispatch(rest).catch((err: unknown) => {
+              this.logger.warn({ subscriptionId, err: String(err) }, 'could not queue the released deliveries; the sweep will');
+            });
+          }
+          return sent;
+        }
+      } finally {
+        await runner.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [`webhook-drain:${subscriptionId}`]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async attemptClaimed(d: ClaimedDelivery): Promise<WebhookAttemptOutcome> {
     const result = await this.send(d);
     const now = this.clock.now();
     if (result.error === null) {
@@ -57,7 +101,8 @@ export class WebhookDeliveryService {
     }
     const delay = nextAttemptDelayMs(d.attempts, this.random);
     const next = delay === null ? null : new Date(now.getTime() + delay);
-    const failingSince = await this.deliveries.markFailed(d, now, result, next);
+    const { status, failingSince } = await this.deliveries.markFailed(d, now, result, next);
+    if (status === 'held' || status === 'cancelled') return status;
     if (now.getTime() - failingSince.getTime() >= this.config.webhooks.disableAfterMs) {
       const hours = Math.round(this.config.webhooks.disableAfterMs / 3_600_000);
       const reason = `every delivery failed for ${hours} hours (since ${failingSince.toISOString()}); last: ${result.error}`;

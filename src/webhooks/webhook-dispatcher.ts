@@ -2,8 +2,8 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { within } from '../common/settles-within.js';
-import { QUEUES, type DeliverWebhookJob } from '../infra/queue/queue-names.js';
-import { WEBHOOK_JOB, webhookJobId } from './webhook-job.js';
+import { QUEUES, type DeliverWebhookJob, type DrainWebhookJob } from '../infra/queue/queue-names.js';
+import { WEBHOOK_DRAIN_JOB, WEBHOOK_JOB, webhookDrainJobId, webhookJobId } from './webhook-job.js';
 
 /**
  * The longest a call waits for Redis. BullMQ waits for as long as Redis is unreachable; the delivery rows are
@@ -12,10 +12,13 @@ import { WEBHOOK_JOB, webhookJobId } from './webhook-job.js';
  */
 export const WEBHOOK_QUEUE_WAIT_MS = 2000;
 
-/** Puts delivery attempts on the webhooks queue (ids only; the row decides whether anything is sent). */
+/** Live job states: the job will still run (or is running). */
+const LIVE = ['waiting', 'active', 'prioritized', 'waiting-children', 'delayed'];
+
+/** Puts delivery attempts, and drains of resumed webhooks, on the webhooks queue (ids only; the rows decide what is sent). */
 @Injectable()
 export class WebhookDispatcher {
-  constructor(@InjectQueue(QUEUES.webhooks) private readonly queue: Queue<DeliverWebhookJob>) {}
+  constructor(@InjectQueue(QUEUES.webhooks) private readonly queue: Queue<DeliverWebhookJob | DrainWebhookJob>) {}
 
   async dispatch(deliveries: { id: string; attempts: number }[], delayMs = 0): Promise<void> {
     if (!deliveries.length) return;
@@ -25,6 +28,28 @@ export class WebhookDispatcher {
   /** Makes sure the job for this attempt runs now: a delayed one is promoted, a finished or missing one added again. */
   ensureRunning(d: { id: string; attempts: number }): Promise<'alive' | 'promoted' | 'added'> {
     return this.inTime(this.revive(d));
+  }
+
+  /**
+   * Makes sure a drain runs for each of these webhooks (one job per webhook at a time): a drain that is waiting
+   * or running already takes every held delivery, including ones held after it started; a finished one is
+   * replaced. Returns how many drains were queued.
+   */
+  drain(subscriptionIds: string[]): Promise<number> {
+    return this.inTime(this.startDrains([...new Set(subscriptionIds)]));
+  }
+
+  private async startDrains(subscriptionIds: string[]): Promise<number> {
+    let queued = 0;
+    for (const subscriptionId of subscriptionIds) {
+      const jobId = webhookDrainJobId(subscriptionId);
+      const job = await this.queue.getJob(jobId);
+      if (job && LIVE.includes(await job.getState())) continue;
+      if (job) await this.queue.remove(jobId).catch(() => 0);
+      await this.queue.add(WEBHOOK_DRAIN_JOB, { subscriptionId }, { jobId, attempts: 3, backoff: { type: 'exponential', delay: 1000 } });
+      queued++;
+    }
+    return queued;
   }
 
   private async inTime<T>(work: Promise<T>): Promise<T> {

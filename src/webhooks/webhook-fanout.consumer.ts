@@ -4,10 +4,12 @@ import { Clock } from '../common/clock.js';
 import { OutboxRelay, type OutboxBatch, type OutboxConsumer, type OutboxEvent } from '../lifecycle/outbox-relay.service.js';
 import { WEBHOOK_EVENT_TYPES } from './webhook-event-types.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
+import { HELD_OR_PENDING_SQL } from './webhook-hold.js';
 
 /**
- * For each outbox event, one delivery per active subscription that wants its type — written in the relay's
- * transaction (the unique (subscription, event) pair makes it exactly one), queued after commit.
+ * For each outbox event, one delivery per active or paused subscription that wants its type — written in the
+ * relay's transaction (the unique (subscription, event) pair makes it exactly one), queued after commit; held
+ * (not queued) for a paused one.
  */
 @Injectable()
 export class WebhookFanoutConsumer implements OutboxConsumer, OnModuleInit {
@@ -25,20 +27,30 @@ export class WebhookFanoutConsumer implements OutboxConsumer, OnModuleInit {
   }
 
   async consume(m: EntityManager, events: OutboxEvent[], batch: OutboxBatch): Promise<void> {
-    // One statement: pairs each event with the active subscriptions that want its type, and copies the body
-    // from the outbox row inside PostgreSQL (no payload travels through this process again).
-    const created: { id: string }[] = await m.query(
-      `INSERT INTO webhook_deliveries (subscription_id, outbox_event_id, event_type, payload, occurred_at, status, next_attempt_at, created_at, updated_at)
-       SELECT s.id, o.id, o.type, o.payload, o.occurred_at, 'pending', $2, $2, $2
-         FROM unnest($1::uuid[]) WITH ORDINALITY AS x(e, n)
-         JOIN outbox_events o ON o.id = x.e
-         JOIN webhook_subscriptions s ON s.active AND o.type = ANY(s.events)
-        ORDER BY x.n, s.id
-       ON CONFLICT (subscription_id, outbox_event_id) WHERE replay_of IS NULL DO NOTHING
-       RETURNING id`,
+    // One statement: pairs each event with the active or paused subscriptions that want its type, and copies the
+    // body from the outbox row inside PostgreSQL (no payload travels through this process again). A paused
+    // webhook's delivery is held; so is an active one's while deliveries held before are still going out (a
+    // drain), so that they keep the order of the events.
+    const created: { id: string; status: 'pending' | 'held'; subscription_id: string; active: boolean }[] = await m.query(
+      `WITH ins AS (
+         INSERT INTO webhook_deliveries (subscription_id, outbox_event_id, event_type, payload, occurred_at, status, next_attempt_at, created_at, updated_at)
+         SELECT s.id, o.id, o.type, o.payload, o.occurred_at, h.status, CASE WHEN h.status = 'pending' THEN $2::timestamptz END, $2, $2
+           FROM unnest($1::uuid[]) WITH ORDINALITY AS x(e, n)
+           JOIN outbox_events o ON o.id = x.e
+           JOIN webhook_subscriptions s ON (s.active OR s.paused_at IS NOT NULL) AND o.type = ANY(s.events)
+           CROSS JOIN LATERAL (SELECT ${HELD_OR_PENDING_SQL('s')} AS status) h
+          ORDER BY x.n, s.id
+         ON CONFLICT (subscription_id, outbox_event_id) WHERE replay_of IS NULL DO NOTHING
+         RETURNING id, status, subscription_id)
+       SELECT ins.id, ins.status, ins.subscription_id, s.active FROM ins JOIN webhook_subscriptions s ON s.id = ins.subscription_id`,
       [events.map((e) => e.id), this.clock.now().toISOString()],
     );
     if (!created.length) return;
-    batch.afterCommit(() => this.dispatcher.dispatch(created.map((d) => ({ id: d.id, attempts: 0 }))));
+    const pending = created.filter((d) => d.status === 'pending').map((d) => ({ id: d.id, attempts: 0 }));
+    const draining = created.filter((d) => d.status === 'held' && d.active).map((d) => d.subscription_id);
+    batch.afterCommit(async () => {
+      await this.dispatcher.dispatch(pending);
+      if (draining.length) await this.dispatcher.drain(draining);
+    });
   }
 }

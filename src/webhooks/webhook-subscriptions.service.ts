@@ -9,6 +9,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { generateWebhookSecret, livePreviousSecretExpiry, previousSecretExpiry } from './domain/index.js';
 import type { CreateWebhookDto, UpdateWebhookDto } from './dto/create-webhook.dto.js';
 import { SecretBox } from './secret-box.js';
+import { WebhookDispatcher } from './webhook-dispatcher.js';
 import { WebhookUrlGuard } from './webhook-url-guard.js';
 
 interface SubscriptionRow {
@@ -20,6 +21,7 @@ interface SubscriptionRow {
   disabled_at: Date | null;
   disabled_reason: string | null;
   failing_since: Date | null;
+  paused_at: Date | null;
   secret_rotated_at: Date | null;
   previous_secret_expires_at: Date | null;
   created_by: string;
@@ -36,6 +38,8 @@ export interface WebhookView {
   disabledAt: string | null;
   disabledReason: string | null;
   failingSince: string | null;
+  /** Since when the webhook is paused (its deliveries held until it is resumed); null when it is not. */
+  pausedAt: string | null;
   /** When the current signing secret was issued by a rotation; null while it is the one from creation. */
   secretRotatedAt: string | null;
   /** Until when deliveries are also signed with the secret the last rotation replaced; null when none is. */
@@ -45,7 +49,7 @@ export interface WebhookView {
   updatedAt: string;
 }
 
-const COLUMNS = `id, url, events, description, active, disabled_at, disabled_reason, failing_since, secret_rotated_at, previous_secret_expires_at,
+const COLUMNS = `id, url, events, description, active, disabled_at, disabled_reason, failing_since, paused_at, secret_rotated_at, previous_secret_expires_at,
   created_by, created_at, updated_at`;
 
 /** A subscription as the API shows it at `now` (a previous secret whose grace has passed shows as none). */
@@ -58,6 +62,7 @@ const view = (r: SubscriptionRow, now: Date): WebhookView => ({
   disabledAt: r.disabled_at?.toISOString() ?? null,
   disabledReason: r.disabled_reason,
   failingSince: r.failing_since?.toISOString() ?? null,
+  pausedAt: r.paused_at?.toISOString() ?? null,
   secretRotatedAt: r.secret_rotated_at?.toISOString() ?? null,
   previousSecretExpiresAt: livePreviousSecretExpiry(r.previous_secret_expires_at, now)?.toISOString() ?? null,
   createdBy: r.created_by,
@@ -77,6 +82,7 @@ export class WebhookSubscriptionsService {
   constructor(
     private readonly db: DataSource,
     private readonly guard: WebhookUrlGuard,
+    private readonly dispatcher: WebhookDispatcher,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
@@ -112,7 +118,7 @@ export class WebhookSubscriptionsService {
          UPDATE webhook_subscriptions
             SET previous_secret_encrypted = CASE WHEN $3::timestamptz IS NULL THEN NULL ELSE secret_encrypted END,
                 previous_secret_expires_at = $3, secret_encrypted = $2, secret_rotated_at = $4, updated_at = $4
-          WHERE id = $1 RETURNING ${COLUMNS})
+          WHERE id = $1 AND deleted_at IS NULL RETURNING ${COLUMNS})
        SELECT * FROM u`,
       [id, this.secrets.seal(secret, id), previousExpiresAt?.toISOString() ?? null, now.toISOString()],
     );
@@ -128,7 +134,7 @@ export class WebhookSubscriptionsService {
    */
   async secretOf(id: string, rotatedAt: string | null): Promise<string | null> {
     const [row]: { secret_encrypted: string }[] = await this.db.query(
-      `SELECT secret_encrypted FROM webhook_subscriptions WHERE id = $1 AND secret_rotated_at IS NOT DISTINCT FROM $2::timestamptz`,
+      `SELECT secret_encrypted FROM webhook_subscriptions WHERE id = $1 AND deleted_at IS NULL AND secret_rotated_at IS NOT DISTINCT FROM $2::timestamptz`,
       [id, rotatedAt],
     );
     return row ? this.secrets.open(row.secret_encrypted, id) : null;
@@ -138,7 +144,8 @@ export class WebhookSubscriptionsService {
     const limit = q.limit ?? 50;
     const after = decodeCursor(q.cursor, ['timestamp', 'uuid']);
     const rows: SubscriptionRow[] = await this.db.query(
-      `SELECT ${COLUMNS} FROM webhook_subscriptions WHERE $1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::uuid)
+      `SELECT ${COLUMNS} FROM webhook_subscriptions
+        WHERE deleted_at IS NULL AND ($1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::uuid))
         ORDER BY created_at, id LIMIT $3`,
       [after?.[0] ?? null, after?.[1] ?? null, limit + 1],
     );
@@ -147,21 +154,24 @@ export class WebhookSubscriptionsService {
   }
 
   async get(id: string): Promise<WebhookView> {
-    const [row]: SubscriptionRow[] = await this.db.query(`SELECT ${COLUMNS} FROM webhook_subscriptions WHERE id = $1`, [id]);
+    const [row]: SubscriptionRow[] = await this.db.query(`SELECT ${COLUMNS} FROM webhook_subscriptions WHERE id = $1 AND deleted_at IS NULL`, [id]);
     if (!row) throw DomainError.notFound('Webhook', id);
     return view(row, this.clock.now());
   }
 
   /**
-   * Changes URL, events or description (null clears the description); `active: true` re-enables (and forgets
-   * past failures), false pauses. A null URL, event list or `active` never gets here: the DTO refuses it.
+   * Changes URL, events or description (null clears the description). `active: false` pauses: the waiting
+   * deliveries are held, as are those of events while paused — neither attempted nor dropped, however long the
+   * pause lasts. `active: true` resumes a paused webhook (its held deliveries go out in the order their events
+   * occurred, signed afresh, see WebhookDeliveryService.drain) or re-enables one disabled for failing (forgetting
+   * past failures). A null URL, event list or `active` never gets here: the DTO refuses it.
    */
   async update(id: string, dto: UpdateWebhookDto): Promise<WebhookView> {
     if (dto.url !== undefined) await this.checkUrl(dto.url);
     const at = this.clock.now();
     const now = at.toISOString();
-    return this.db.transaction(async (m) => {
-      const [before]: SubscriptionRow[] = await m.query(`SELECT ${COLUMNS} FROM webhook_subscriptions WHERE id = $1 FOR UPDATE`, [id]);
+    const { view: changed, resumed } = await this.db.transaction(async (m) => {
+      const [before]: SubscriptionRow[] = await m.query(`SELECT ${COLUMNS} FROM webhook_subscriptions WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`, [id]);
       if (!before) throw DomainError.notFound('Webhook', id);
       const enabling = dto.active === true && !before.active;
       const pausing = dto.active === false && before.active;
@@ -172,25 +182,54 @@ export class WebhookSubscriptionsService {
                   disabled_at = CASE WHEN $6 THEN NULL WHEN $7 THEN $8::timestamptz ELSE disabled_at END,
                   disabled_reason = CASE WHEN $6 THEN NULL WHEN $7 THEN 'paused through the API' ELSE disabled_reason END,
                   failing_since = CASE WHEN $6 THEN NULL ELSE failing_since END,
+                  paused_at = CASE WHEN $6 THEN NULL WHEN $7 THEN $8::timestamptz ELSE paused_at END,
                   updated_at = $8
             WHERE id = $1 RETURNING ${COLUMNS})
          SELECT * FROM u`,
         [id, dto.url ?? null, dto.events ?? null, dto.description ?? null, dto.active ?? null, enabling, pausing, now, dto.description !== undefined],
       );
       if (pausing) {
+        // Held, not abandoned: they keep their attempts so far, and go out when the webhook is resumed.
         await m.query(
-          `UPDATE webhook_deliveries SET status = 'abandoned', next_attempt_at = NULL, last_error = coalesce(last_error, 'subscription paused'), updated_at = $2
+          `UPDATE webhook_deliveries SET status = 'held', next_attempt_at = NULL, updated_at = $2
             WHERE subscription_id = $1 AND status IN ('pending','failed')`,
           [id, now],
         );
       }
-      return view(row, at);
+      return { view: view(row, at), resumed: enabling && before.paused_at !== null };
     });
+    if (resumed) {
+      // If Redis does not take it now, the webhook sweep starts the drain once it can.
+      await this.dispatcher.drain([id]).catch((err: unknown) => {
+        this.logger.warn({ webhookId: id, err: String(err) }, 'could not start sending the held deliveries; the webhook sweep will');
+      });
+    }
+    return changed;
   }
 
+  /**
+   * Deletes a webhook: it is gone for the API (404) and sends nothing more — its waiting and held deliveries end
+   * as cancelled — and its secrets are wiped at once. The row stays as a tombstone, so its delivery log and what
+   * a lead's export says was shared with it remain until the retention sweep deletes them.
+   */
   async remove(id: string): Promise<void> {
-    const [row]: { id: string }[] = await this.db.query(`WITH d AS (DELETE FROM webhook_subscriptions WHERE id = $1 RETURNING id) SELECT * FROM d`, [id]);
-    if (!row) throw DomainError.notFound('Webhook', id);
+    const now = this.clock.now().toISOString();
+    await this.db.transaction(async (m) => {
+      const [row]: { id: string }[] = await m.query(
+        `WITH d AS (
+           UPDATE webhook_subscriptions SET deleted_at = $2, active = false, paused_at = NULL, secret_encrypted = '',
+                  previous_secret_encrypted = NULL, previous_secret_expires_at = NULL, updated_at = $2
+            WHERE id = $1 AND deleted_at IS NULL RETURNING id)
+         SELECT * FROM d`,
+        [id, now],
+      );
+      if (!row) throw DomainError.notFound('Webhook', id);
+      await m.query(
+        `UPDATE webhook_deliveries SET status = 'cancelled', next_attempt_at = NULL, last_error = 'webhook deleted', updated_at = $2
+          WHERE subscription_id = $1 AND status IN ('pending','failed','held')`,
+        [id, now],
+      );
+    });
   }
 
   private async checkUrl(url: string): Promise<void> {

@@ -10,6 +10,8 @@ const BATCH = 500;
 export interface WebhookSweepResult {
   released: number;
   redispatched: number;
+  /** Resumed webhooks whose held deliveries had no drain running, now queued. */
+  drainsQueued: number;
   /** Secrets replaced by a rotation whose grace ended, now dropped. */
   secretsForgotten: number;
 }
@@ -19,6 +21,7 @@ export interface WebhookSweepResult {
  * - a delivery 'sending' longer than its deadline lost its worker: it is retried at once;
  * - a delivery due (by the clock) for WEBHOOK_REDISPATCH_AFTER_MS whose job is gone — Redis lost it, or
  *   the job is still delayed while the row is due — is dispatched again;
+ * - an active (resumed) webhook that still holds deliveries gets a drain, should its own be lost;
  * and one chore: a secret replaced by a rotation is dropped once its grace has ended (it signs nothing more).
  */
 @Injectable()
@@ -40,12 +43,17 @@ export class WebhookSweepCron extends PeriodicTask {
 
   protected async run(): Promise<number> {
     const r = await this.sweep();
-    return r.released + r.redispatched + r.secretsForgotten;
+    return r.released + r.redispatched + r.drainsQueued + r.secretsForgotten;
   }
 
   /** Both safety nets and the chore once. */
   async sweep(): Promise<WebhookSweepResult> {
-    return { released: await this.releaseStuck(), redispatched: await this.redispatchDue(), secretsForgotten: await this.forgetSpentSecrets() };
+    return {
+      released: await this.releaseStuck(),
+      redispatched: await this.redispatchDue(),
+      drainsQueued: await this.drainHeld(),
+      secretsForgotten: await this.forgetSpentSecrets(),
+    };
   }
 
   private async releaseStuck(): Promise<number> {
@@ -73,6 +81,16 @@ export class WebhookSweepCron extends PeriodicTask {
       return moved;
     } catch (err) {
       this.fail(err, 're-dispatching due webhook deliveries failed');
+      return 0;
+    }
+  }
+
+  private async drainHeld(): Promise<number> {
+    try {
+      const webhooks = await this.deliveries.webhooksToDrain(BATCH);
+      return webhooks.length ? await this.dispatcher.drain(webhooks) : 0;
+    } catch (err) {
+      this.fail(err, 'queueing drains of resumed webhooks failed');
       return 0;
     }
   }

@@ -34,3 +34,8 @@ export interface RunEnrollmentsJob {
 export interface DeliverWebhookJob {
   deliveryId: string;
 }
+
+/** Send this webhook's held deliveries, oldest event first, one at a time (the rows are the truth). */
+export interface DrainWebhookJob {
+  subscriptionId: string;
+}

@@ -26,7 +26,11 @@ export class CreateWebhookDto {
 
 /** PATCH: what is given changes; url, events and active cannot be null (422), a null description clears it. */
 export class UpdateWebhookDto extends PartialType(CreateWebhookDto, { skipNullProperties: false }) {
-  @ApiPropertyOptional({ description: 'false pauses deliveries; true re-enables a subscription that was disabled for failing.' })
+  @ApiPropertyOptional({
+    description:
+      'false pauses: deliveries waiting and those of new events are held (listed as `held`; not attempted, not dropped, however long the pause). ' +
+      'true resumes: the held deliveries go out in the order their events occurred, signed afresh; true also re-enables a subscription disabled for failing.',
+  })
   @IsOmittable()
   @IsBoolean()
   active?: boolean;

@@ -2,11 +2,12 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { PageQuery } from '../../common/pagination.js';
 
-export const DELIVERY_STATUSES = ['pending', 'sending', 'failed', 'delivered', 'abandoned', 'cancelled'] as const;
+export const DELIVERY_STATUSES = ['pending', 'held', 'sending', 'failed', 'delivered', 'abandoned', 'cancelled'] as const;
 /** What the statuses mean, for the API documents. */
 export const DELIVERY_STATUS_HELP =
+  '`held`: waiting while the webhook is paused (not attempted, not dropped); sent in the order the events occurred once it is resumed; ' +
   '`failed`: the last attempt failed and a retry is scheduled; `abandoned`: given up after its retries (or its webhook was disabled); ' +
-  '`cancelled`: not sent any more (a replay of the same message took over).';
+  '`cancelled`: not sent any more (a replay of the same message took over, or the webhook was deleted).';
 
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
