@@ -113,6 +113,7 @@ describe('operations endpoints', () => {
         'RetentionCron',
         'ScoringSweepCron',
         'SlaBreachCron',
+        'WebhookRetentionCron',
         'WebhookSweepCron',
         'WorkTableVacuumCron',
       ]),

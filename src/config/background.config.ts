@@ -107,6 +107,14 @@ export interface WebhooksConfig {
   sendingTimeoutMs: number;
   /** A subscription whose deliveries have failed without a success for this long is disabled (WEBHOOK_DISABLE_AFTER_HOURS). */
   disableAfterMs: number;
+  /**
+   * Finished deliveries (delivered, abandoned, cancelled) with their attempt logs, and relayed outbox events no
+   * delivery needs any more, are deleted this long (ms) after they finished (WEBHOOK_LOG_RETENTION_DAYS, default
+   * 30; 0 keeps them). Held and waiting deliveries are never deleted.
+   */
+  logRetentionMs: number;
+  /** How often the retention sweep runs (ms; WEBHOOK_RETENTION_SWEEP_MS, default an hour). */
+  retentionSweepMs: number;
 }
 
 export function loadWebhooksConfig(env: Env): WebhooksConfig {
@@ -119,5 +127,7 @@ export function loadWebhooksConfig(env: Env): WebhooksConfig {
     redispatchAfterMs: int(env, 'WEBHOOK_REDISPATCH_AFTER_MS', 30_000, 0, 86_400_000),
     sendingTimeoutMs: Math.max(timeoutMs * 3, 60_000),
     disableAfterMs: int(env, 'WEBHOOK_DISABLE_AFTER_HOURS', 72, 1, 8760) * 3_600_000,
+    logRetentionMs: int(env, 'WEBHOOK_LOG_RETENTION_DAYS', 30, 0, 3650) * 86_400_000,
+    retentionSweepMs: int(env, 'WEBHOOK_RETENTION_SWEEP_MS', 3_600_000, 20, 86_400_000),
   };
 }

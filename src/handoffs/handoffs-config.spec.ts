@@ -34,4 +34,11 @@ describe('hand-off and webhook configuration', () => {
     expect(() => load({ HOLIDAYS: '2026-02-30' })).toThrow(/HOLIDAYS: holidays\[0\] must be a calendar date/);
     expect(() => load({ SLA_HIGH_MINUTES: '0' })).toThrow(/SLA_HIGH_MINUTES must be between 1/);
   });
+
+  it('keeps the webhook log 30 days unless told otherwise (0 keeps it), and refuses a retention that is not whole days', () => {
+    expect(load({}).webhooks.logRetentionMs).toBe(30 * 86_400_000);
+    expect(load({ WEBHOOK_LOG_RETENTION_DAYS: '7' }).webhooks.logRetentionMs).toBe(7 * 86_400_000);
+    expect(load({ WEBHOOK_LOG_RETENTION_DAYS: '0' }).webhooks.logRetentionMs).toBe(0);
+    expect(() => load({ WEBHOOK_LOG_RETENTION_DAYS: '1.5' })).toThrow(/WEBHOOK_LOG_RETENTION_DAYS must be a whole number/);
+  });
 });
