@@ -90,6 +90,13 @@ export class HandoffSnapshotService {
     private readonly clock: Clock,
   ) {}
 
+  /** Snapshots of these leads, read on the caller's connection, by lead id (none for a lead erased or gone). */
+  async takeForLeads(m: EntityManager, leadIds: string[]): Promise<Map<string, HandoffSnapshot>> {
+    if (!leadIds.length) return new Map();
+    const leads: LeadRow[] = await m.query(`SELECT * FROM leads WHERE id = ANY($1::uuid[]) AND erased_at IS NULL`, [[...new Set(leadIds)]]);
+    return this.take(m, leads);
+  }
+
   /** Snapshots of these leads (rows the caller just read in its transaction), by lead id. */
   async take(m: EntityManager, leads: LeadRow[]): Promise<Map<string, HandoffSnapshot>> {
     const out = new Map<string, HandoffSnapshot>();

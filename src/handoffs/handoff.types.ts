@@ -114,6 +114,23 @@ export function snapshotLocale(row: HandoffRow): string | null {
 }
 
 /**
+ * The lead's picture that sales get — profile, source and channel, BANT answers, score with its reasons, recent
+ * timeline, and when it was taken — as the fields of a hand-off (and of a `lead.mql` webhook's data). A null
+ * snapshot (the lead was erased) reads as nothing known.
+ */
+export function leadPicture(s: HandoffSnapshot | null): Pick<HandoffView, 'lead' | 'source' | 'channel' | 'qualification' | 'score' | 'timeline' | 'snapshotAt'> {
+  return {
+    lead: s?.lead ?? null,
+    source: s?.source ?? {},
+    channel: s?.channel ?? null,
+    qualification: s?.qualification ?? {},
+    score: s?.score ?? null,
+    timeline: s?.timeline ?? [],
+    snapshotAt: s?.takenAt ?? null,
+  };
+}
+
+/**
  * The API's view of a hand-off. With `now`, a pending hand-off past its deadline reads as breached even before
  * the SLA watch has flagged it; without, only a flagged one does (the view announced by the watch itself).
  */
@@ -148,13 +165,7 @@ export function toHandoffView(row: HandoffRow, owner: OwnerFacts | null, now?: D
     currency: row.currency,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
-    lead: s?.lead ?? null,
-    source: s?.source ?? {},
-    channel: s?.channel ?? null,
-    qualification: s?.qualification ?? {},
-    score: s?.score ?? null,
-    timeline: s?.timeline ?? [],
-    snapshotAt: s?.takenAt ?? null,
+    ...leadPicture(s),
   };
 }
 

@@ -12,6 +12,6 @@ import { SlaBreachService } from './sla-breach.service.js';
 @Module({
   imports: [ScoringModule],
   providers: [HandoffSnapshotService, OwnerAssignment, HandoffCreator, SlaBreachService],
-  exports: [HandoffCreator, SlaBreachService, OwnerAssignment],
+  exports: [HandoffCreator, SlaBreachService, OwnerAssignment, HandoffSnapshotService],
 })
 export class HandoffsModule {}

@@ -15,6 +15,27 @@ export const HANDOFF_COURSE: Record<string, Schema> = {
   currency: nstr,
 };
 
+/**
+ * The lead's picture that sales get (handoff.types.ts leadPicture): profile, source and channel, BANT answers, score
+ * with its reasons, recent timeline. A hand-off carries it, and so does the data of a `lead.mql` webhook.
+ */
+export const LEAD_PICTURE: Record<string, Schema> = {
+  lead: { type: 'object', nullable: true, description: 'The lead when the picture was taken; null once erased', additionalProperties: true },
+  source: obj,
+  channel: nstr,
+  qualification: { ...obj, description: 'BANT answers as the lead gave them (need, timeline, budget, authority)' },
+  score: orNull(
+    o({
+      engagementScore: num,
+      fitScore: num,
+      mqlRule: o({ met: bool, missing: arr(str) }),
+      reasons: arr(o({ description: str, points: num, currentPoints: num, at: time, eventId: nuuid })),
+    }),
+  ),
+  timeline: { ...arr(o({ kind: str, at: time, data: obj })), description: 'The most recent items, oldest first' },
+  snapshotAt: ntime,
+};
+
 /** Hand-offs to sales and the sales team (handoffs.service, handoff-snapshot.service, sales-reps.service). */
 export const SALES_SCHEMAS: Record<string, Schema> = {
   Handoff: o({
@@ -32,20 +53,7 @@ export const SALES_SCHEMAS: Record<string, Schema> = {
     ...HANDOFF_COURSE,
     createdAt: time,
     updatedAt: time,
-    lead: { type: 'object', nullable: true, description: 'The lead at hand-off time; null once erased', additionalProperties: true },
-    source: obj,
-    channel: nstr,
-    qualification: obj,
-    score: orNull(
-      o({
-        engagementScore: num,
-        fitScore: num,
-        mqlRule: o({ met: bool, missing: arr(str) }),
-        reasons: arr(o({ description: str, points: num, currentPoints: num, at: time, eventId: nuuid })),
-      }),
-    ),
-    timeline: arr(o({ kind: str, at: time, data: obj })),
-    snapshotAt: ntime,
+    ...LEAD_PICTURE,
   }),
   HandoffPage: page('Handoff'),
   SalesRep: o({

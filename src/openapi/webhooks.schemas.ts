@@ -1,5 +1,6 @@
 import { DELIVERY_STATUS_HELP, DELIVERY_STATUSES } from '../webhooks/dto/list-deliveries.query.js';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/webhook-event-types.js';
+import { LEAD_PICTURE } from './sales.schemas.js';
 import { arr, bool, enumOf, int, nint, nstr, ntime, nuuid, o, obj, page, str, time, uuid, type Schema } from './schema-kit.js';
 
 const delivery = {
@@ -53,11 +54,28 @@ export const WEBHOOKS_SCHEMAS: Record<string, Schema> = {
     ['secret'],
   ),
   WebhookPage: page('Webhook'),
+  LeadMqlWebhookData: {
+    ...o({
+      leadId: uuid,
+      from: nstr,
+      to: { type: 'string', enum: ['mql'] },
+      actor: str,
+      reason: { ...str, description: 'Why the lead became an MQL, e.g. high_intent_event or mql_rule' },
+      eventId: { ...nuuid, description: 'The behaviour event that promoted the lead, if one did' },
+      ...LEAD_PICTURE,
+    }, Object.keys(LEAD_PICTURE)),
+    description:
+      'The `data` of a `lead.mql` webhook: the promotion, and the picture sales need (as a hand-off carries it). ' +
+      'A lead erased before the event was relayed has only the promotion fields.',
+  },
   WebhookDelivery: o(delivery),
   WebhookDeliveryPage: page('WebhookDelivery'),
   WebhookDeliveryDetail: o({
     ...delivery,
-    body: { ...o({ type: enumOf(WEBHOOK_EVENT_TYPES), timestamp: time, data: obj }), description: 'The body sent (signed as it is)' },
+    body: {
+      ...o({ type: enumOf(WEBHOOK_EVENT_TYPES), timestamp: time, data: obj }),
+      description: 'The body sent (signed as it is); `data` of `lead.mql` is a LeadMqlWebhookData, of `handoff.*` a Handoff (with what the event adds)',
+    },
     attemptLog: arr(o({ attempt: int, at: time, responseStatus: nint, latencyMs: nint, error: nstr })),
   }),
 };

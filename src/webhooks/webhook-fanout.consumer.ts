@@ -1,6 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
+import { HandoffSnapshotService } from '../handoffs/handoff-snapshot.service.js';
+import { leadPicture } from '../handoffs/handoff.types.js';
 import { OutboxRelay, type OutboxBatch, type OutboxConsumer, type OutboxEvent } from '../lifecycle/outbox-relay.service.js';
 import { WEBHOOK_EVENT_TYPES } from './webhook-event-types.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
@@ -19,6 +21,7 @@ export class WebhookFanoutConsumer implements OutboxConsumer, OnModuleInit {
   constructor(
     private readonly relay: OutboxRelay,
     private readonly dispatcher: WebhookDispatcher,
+    private readonly pictures: HandoffSnapshotService,
     private readonly clock: Clock,
   ) {}
 
@@ -31,7 +34,7 @@ export class WebhookFanoutConsumer implements OutboxConsumer, OnModuleInit {
     // body from the outbox row inside PostgreSQL (no payload travels through this process again). A paused
     // webhook's delivery is held; so is an active one's while deliveries held before are still going out (a
     // drain), so that they keep the order of the events.
-    const created: { id: string; status: 'pending' | 'held'; subscription_id: string; active: boolean }[] = await m.query(
+    const created: { id: string; status: 'pending' | 'held'; subscription_id: string; active: boolean; event_type: string; outbox_event_id: string }[] = await m.query(
       `WITH ins AS (
          INSERT INTO webhook_deliveries (subscription_id, outbox_event_id, event_type, payload, occurred_at, status, next_attempt_at, created_at, updated_at)
          SELECT s.id, o.id, o.type, o.payload, o.occurred_at, h.status, CASE WHEN h.status = 'pending' THEN $2::timestamptz END, $2, $2
@@ -41,16 +44,39 @@ export class WebhookFanoutConsumer implements OutboxConsumer, OnModuleInit {
            CROSS JOIN LATERAL (SELECT ${HELD_OR_PENDING_SQL('s')} AS status) h
           ORDER BY x.n, s.id
          ON CONFLICT (subscription_id, outbox_event_id) WHERE replay_of IS NULL DO NOTHING
-         RETURNING id, status, subscription_id)
-       SELECT ins.id, ins.status, ins.subscription_id, s.active FROM ins JOIN webhook_subscriptions s ON s.id = ins.subscription_id`,
+         RETURNING id, status, subscription_id, event_type, outbox_event_id)
+       SELECT ins.id, ins.status, ins.subscription_id, ins.event_type, ins.outbox_event_id, s.active FROM ins JOIN webhook_subscriptions s ON s.id = ins.subscription_id`,
       [events.map((e) => e.id), this.clock.now().toISOString()],
     );
     if (!created.length) return;
+    await this.addLeadPictures(m, events, created.filter((d) => d.event_type === 'lead.mql'));
     const pending = created.filter((d) => d.status === 'pending').map((d) => ({ id: d.id, attempts: 0 }));
     const draining = created.filter((d) => d.status === 'held' && d.active).map((d) => d.subscription_id);
     batch.afterCommit(async () => {
       await this.dispatcher.dispatch(pending);
       if (draining.length) await this.dispatcher.drain(draining);
     });
+  }
+
+  /**
+   * A `lead.mql` delivery tells sales what they need, as a hand-off does: the lead's picture (profile, source and
+   * channel, BANT answers, score with its reasons, recent timeline; see HandoffSnapshotService) is added to the
+   * event's data, taken once per lead for the whole batch, in the relay's transaction. A lead erased meanwhile
+   * gets none.
+   */
+  private async addLeadPictures(m: EntityManager, events: OutboxEvent[], deliveries: { id: string; outbox_event_id: string }[]): Promise<void> {
+    if (!deliveries.length) return;
+    const leadOf = new Map(events.map((e) => [e.id, e.leadId]));
+    const wanted = deliveries.flatMap((d) => {
+      const leadId = leadOf.get(d.outbox_event_id);
+      return leadId ? [{ id: d.id, leadId }] : [];
+    });
+    const snapshots = await this.pictures.takeForLeads(m, wanted.map((w) => w.leadId));
+    const rows = wanted.filter((w) => snapshots.has(w.leadId)).map((w) => ({ id: w.id, picture: leadPicture(snapshots.get(w.leadId)!) }));
+    if (!rows.length) return;
+    await m.query(
+      `UPDATE webhook_deliveries d SET payload = d.payload || x.picture FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, picture jsonb) WHERE d.id = x.id`,
+      [JSON.stringify(rows)],
+    );
   }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { HandoffsModule } from '../handoffs/handoffs.module.js';
 import { OutboxRelayModule } from '../lifecycle/outbox-relay.module.js';
 import { WebhookDeliveryProcessor } from './webhook-delivery.processor.js';
 import { WebhookFanoutConsumer } from './webhook-fanout.consumer.js';
@@ -9,7 +10,7 @@ import { WebhooksModule } from './webhooks.module.js';
 
 /** What a worker runs for webhooks: deliveries from the outbox, their attempts, the safety sweep and the log retention. */
 @Module({
-  imports: [WebhooksModule, OutboxRelayModule],
+  imports: [WebhooksModule, OutboxRelayModule, HandoffsModule],
   providers: [WebhookFanoutConsumer, WebhookDeliveryProcessor, WebhookSweepCron, WebhookLogRetention, WebhookRetentionCron],
 })
 export class WebhooksWorkerModule {}

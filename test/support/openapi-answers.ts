@@ -51,6 +51,13 @@ export class OpenApiAnswers {
     return (validate.errors ?? []).map((e) => `${e.instancePath || '(body)'} ${e.message}${e.params ? ' ' + JSON.stringify(e.params) : ''}`);
   }
 
+  /** Why `value` is not valid against the document's component schema `name` (e.g. a webhook's data); empty when it is. */
+  schemaProblems(name: string, value: unknown): string[] {
+    const validate = this.validator(`components/${name}`, { $ref: `#/components/schemas/${name}` });
+    if (validate(value)) return [];
+    return (validate.errors ?? []).map((e) => `${e.instancePath || '(value)'} ${e.message}${e.params ? ' ' + JSON.stringify(e.params) : ''}`);
+  }
+
   /** Fails the test, naming what differs, unless the answer matches the document. */
   expect(res: Response, method: string, path: string): void {
     const problems = this.problems(res, method, path);
