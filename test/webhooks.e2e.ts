@@ -169,7 +169,7 @@ describe('signed webhooks', () => {
     expect((await t.api('get', `/api/v1/webhooks/${hook.id}`)).body).toMatchObject({ url: r.url(), events: ['lead.created', 'lead.mql'], active: true });
   });
 
-  it('deletes a subscription with its log', async () => {
+  it('deletes a subscription: it, its log and its deliveries are gone for the API', async () => {
     const r = await receiver();
     const hook = await subscribe(t, r.url(), ['lead.created']);
     expect((await t.api('delete', `/api/v1/webhooks/${hook.id}`)).status).toBe(204);
