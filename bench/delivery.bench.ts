@@ -33,7 +33,7 @@ import { EmailService } from '../src/email/email.service.js';
 import { DkimSigner } from '../src/email/mime/dkim-signer.js';
 import { formatAddress } from '../src/email/mime/mime-headers.js';
 import { composeMessage, serializeMessage, type MessageParts } from '../src/email/mime/mime-message.js';
-import { MjmlWorkerPool } from '../src/email/mjml-worker-pool.js';
+import { TemplateCompilePool } from '../src/email/template-compile-pool.js';
 import { TemplateCompilerService } from '../src/email/template-compiler.service.js';
 import { runMigrations } from '../src/infra/database/data-source.js';
 import { TrackingTokenCodec } from '../src/tracking/domain/tracking-token.js';
@@ -285,17 +285,17 @@ function largeVariant(): { subject: string; mjml: string } {
 
 async function compileLargeTemplate(env: Record<string, string>): Promise<{ id: string; compiled: CompiledTemplate; compileMs: number }> {
   const config = loadConfig(env);
-  const mjml = new MjmlWorkerPool({ threads: config.templateCompileThreads });
-  const compiler = new TemplateCompilerService(config, mjml);
+  const pool = TemplateCompilePool.forConfig(config);
+  const compiler = new TemplateCompilerService(config, pool);
   let compiled: CompiledTemplate;
   let compileMs: number;
   try {
-    await compiler.compileVariant('nl', largeVariant()); // warm-up: loads the library, and MJML in its thread
+    await compiler.compileVariant('nl', largeVariant()); // warm-up: loads the library, and the compiler with MJML in its thread
     const started = performance.now();
     compiled = await compiler.compileVariant('nl', largeVariant());
     compileMs = performance.now() - started;
   } finally {
-    await mjml.close();
+    await pool.close();
   }
   const ds = await new DataSource({ type: 'postgres', url: env.DATABASE_URL }).initialize();
   try {

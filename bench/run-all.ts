@@ -10,6 +10,7 @@ import { calibrate } from './support/calibration.js';
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   ingest: async () => (await import('./ingest.bench.js')).runIngestBench(),
   render: async () => (await import('./render.bench.js')).runRenderBench(),
+  'template-save': async () => (await import('./template-save.bench.js')).runTemplateSaveBench(),
   delivery: async () => (await import('./delivery.bench.js')).runDeliveryBench(),
   tracking: async () => (await import('./tracking.bench.js')).runTrackingBench(),
   'tracking-cost': async () => (await import('./tracking-cost.bench.js')).runTrackingCostBench(),

@@ -9,9 +9,9 @@ import { EmailStatsService } from './email-stats.service.js';
 import { EmailService } from './email.service.js';
 import { MessageComposer } from './message-composer.service.js';
 import { MessageRenderer } from './message-renderer.service.js';
-import { MjmlWorkerPool } from './mjml-worker-pool.js';
 import { NurtureMailer } from './nurture-mailer.js';
 import { SendRateLimiter } from './send-rate-limiter.js';
+import { TemplateCompilePool } from './template-compile-pool.js';
 import { TemplateCompilerService } from './template-compiler.service.js';
 import { TemplateStore } from './template-store.service.js';
 import { DevMailboxTransport } from './transport/dev-mailbox.transport.js';
@@ -33,9 +33,9 @@ import { MailTransport } from './transport/mail-transport.js';
     MessageRenderer,
     TemplateCompilerService,
     {
-      provide: MjmlWorkerPool,
+      provide: TemplateCompilePool,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => new MjmlWorkerPool({ threads: config.templateCompileThreads }),
+      useFactory: (config: AppConfig) => TemplateCompilePool.forConfig(config),
     },
     TemplateStore,
     SendRateLimiter,

@@ -1,17 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { compactHtml } from './domain/compact-html.js';
-import { compileTemplate, unknownVariables, type CompiledTemplate, type TemplateVariant } from './domain/template-compiler.js';
+import type { VariantToCompile } from './domain/compile-variants.js';
+import type { CompiledTemplate, TemplateVariant } from './domain/template-compiler.js';
 import { TemplateError, type TemplateProblem } from './domain/template-error.js';
 import { nestingProblem, sizeProblem } from './domain/template-limits.js';
 import { loadTemplateLibrary, type TemplateLibrary } from './domain/template-loader.js';
-import { MjmlWorkerPool } from './mjml-worker-pool.js';
+import { TemplateCompilePool } from './template-compile-pool.js';
 
 /**
  * Compiles template versions once, when they are saved: MJML with the shared layout (in the variant's
  * language) and partials from `templates/`, Handlebars checked, variables checked against what a send
- * provides. The library is read from disk once per process. MJML, the step that takes long, runs in worker
- * threads (MjmlWorkerPool), so a save does not hold the event loop that answers pixels and redirects.
+ * provides. The library is read from disk once per process. All of a save's compiling runs in a compile thread
+ * (TemplateCompilePool, one message per save), so a save holds the event loop that answers pixels and redirects
+ * only for its bookkeeping: the size and nesting limits, choosing layouts, and sorting out the answer.
  */
 @Injectable()
 export class TemplateCompilerService {
@@ -19,58 +20,40 @@ export class TemplateCompilerService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly mjml: MjmlWorkerPool,
+    private readonly pool: TemplateCompilePool,
   ) {}
 
-  /** Compiles every variant; throws one TemplateError listing every problem (field and line) of every variant. */
-  async compileVariants(variants: Record<string, TemplateVariant>): Promise<Record<string, CompiledTemplate>> {
-    const problems: TemplateProblem[] = [];
-    const compiled: Record<string, CompiledTemplate> = {};
-    let compiledOne = false;
-    for (const [locale, variant] of Object.entries(variants)) {
-      const prefix = `variants.${locale}`;
-      const limits = limitProblems(variant, prefix);
-      if (limits.length > 0) {
-        problems.push(...limits); // before anything parses it: that is what the limits keep cheap
-        continue;
-      }
-      if (compiledOne) await yieldToEventLoop(); // let requests waiting on this process through between variants
-      compiledOne = true;
-      problems.push(...this.unknownVariablesIn(variant.subject, `${prefix}.subject`), ...this.unknownVariablesIn(variant.mjml, `${prefix}.mjml`));
-      try {
-        compiled[locale] = await this.compileVariant(locale, variant, prefix);
-      } catch (err) {
-        if (!(err instanceof TemplateError)) throw err;
-        problems.push(...err.problems);
-      }
-    }
-    if (problems.length) throw new TemplateError(problems);
-    return compiled;
+  /**
+   * Compiles every variant of a save, refusing variables a send cannot fill; throws one TemplateError listing
+   * every problem (field and line) of every variant.
+   */
+  compileVariants(variants: Record<string, TemplateVariant>): Promise<Record<string, CompiledTemplate>> {
+    return this.compile(variants, true);
   }
 
-  /** Compiles one variant with the layout of its language, and drops MJML's indentation (see compactHtml). */
-  async compileVariant(locale: string, variant: TemplateVariant, fieldPrefix = `variants.${locale}`): Promise<CompiledTemplate> {
+  /** Compiles one variant (e.g. of a version stored without its compiled form) with the layout of its language. */
+  async compileVariant(locale: string, variant: TemplateVariant): Promise<CompiledTemplate> {
+    return (await this.compile({ [locale]: variant }, false))[locale];
+  }
+
+  private async compile(variants: Record<string, TemplateVariant>, checkVariables: boolean): Promise<Record<string, CompiledTemplate>> {
     const library = await this.loadLibrary();
-    const compiled = await compileTemplate(variant, {
-      layout: this.layoutFor(library, locale),
-      partials: library.partials,
-      fieldPrefix,
-      runMjml: (mjml, options) => this.mjml.run(mjml, options),
-    });
-    return { ...compiled, html: compactHtml(compiled.html) };
-  }
-
-  private unknownVariablesIn(source: string, field: string): TemplateProblem[] {
-    try {
-      return unknownVariables(source).map((u) => ({
-        field,
-        line: u.line,
-        message: `unknown variable "${u.name}": use a lead field (firstName, company, …), attributes.*, qualification.*, source.*, sender.* or unsubscribeUrl`,
-      }));
-    } catch (err) {
-      if (err instanceof TemplateError) return []; // a syntax error: compiling reports it with its line
-      throw err;
+    const problems = new Map<string, TemplateProblem[]>();
+    const toCompile: VariantToCompile[] = [];
+    for (const [locale, variant] of Object.entries(variants)) {
+      const limits = limitProblems(variant, `variants.${locale}`);
+      if (limits.length > 0) problems.set(locale, limits); // before anything parses it: that is what the limits keep cheap
+      else toCompile.push({ locale, subject: variant.subject, mjml: variant.mjml, layout: this.layoutFor(library, locale) });
     }
+    const compiled: Record<string, CompiledTemplate> = {};
+    if (toCompile.length > 0) {
+      for (const outcome of await this.pool.run({ variants: toCompile, partials: library.partials, checkVariables })) {
+        if ('compiled' in outcome) compiled[outcome.locale] = outcome.compiled;
+        else problems.set(outcome.locale, outcome.problems);
+      }
+    }
+    if (problems.size > 0) throw new TemplateError(Object.keys(variants).flatMap((locale) => problems.get(locale) ?? []));
+    return compiled;
   }
 
   /** The layout in the variant's language, else in the default locale's, else English. */
@@ -94,8 +77,4 @@ function limitProblems(variant: TemplateVariant, prefix: string): TemplateProble
   const size = sizeProblem(variant.mjml, `${prefix}.mjml`);
   if (size) return [size];
   return [nestingProblem(variant.subject, `${prefix}.subject`), nestingProblem(variant.mjml, `${prefix}.mjml`)].filter((p) => p !== null);
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

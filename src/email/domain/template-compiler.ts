@@ -24,31 +24,20 @@ export interface CompileOptions {
   partials: Record<string, string>;
   /** Prefix for error fields, e.g. `variants.nl` gives `variants.nl.mjml` and `variants.nl.subject`. */
   fieldPrefix?: string;
-  /**
-   * Runs MJML on the assembled document. By default it runs in the calling thread, holding its event loop for
-   * the whole MJML call (0.2–0.8 s at the size limit); the API passes its worker threads (MjmlWorkerPool).
-   */
-  runMjml?: MjmlRunner;
 }
 
 /** The options MJML is always run with. */
-export const MJML_OPTIONS = { validationLevel: 'strict', keepComments: false, fonts: {}, ignoreIncludes: true } as const;
-export type MjmlOptions = typeof MJML_OPTIONS;
+const MJML_OPTIONS = { validationLevel: 'strict', keepComments: false, fonts: {}, ignoreIncludes: true } as const;
+type MjmlOptions = typeof MJML_OPTIONS;
 
 /** One problem MJML's validation names, with the line in the assembled document. */
-export interface MjmlProblem {
+interface MjmlProblem {
   line?: number;
   message?: string;
 }
 
 /** MJML's HTML, or why it refused the document (with the validation problems, when it names any). */
-export type MjmlOutcome = { html: string } | { failure: { message: string; errors: MjmlProblem[] | null } };
-
-/**
- * Runs MJML on a document. A refusal by MJML is an outcome ({ failure }), reported to the author; a rejected
- * promise is a failure to run MJML at all (e.g. its thread died), which is not the template's fault.
- */
-export type MjmlRunner = (mjml: string, options: MjmlOptions) => Promise<MjmlOutcome>;
+type MjmlOutcome = { html: string } | { failure: { message: string; errors: MjmlProblem[] | null } };
 
 /**
  * A template version after MJML: plain, serializable strings, stored with the version.
@@ -103,7 +92,7 @@ export async function compileTemplate(variant: TemplateVariant, opts: CompileOpt
     helpers: HELPERS,
   });
   await breather();
-  const html = await compileMjml(source, field('mjml'), opts.runMjml ?? runMjmlHere);
+  const html = await compileMjml(source, field('mjml'));
   await breather();
   const structure = mjmlStructureProblems(source); // what MJML's parser silently repaired, and so lost
   if (structure.length > 0) throw new TemplateError(structure);
@@ -124,9 +113,9 @@ export async function compileTemplate(variant: TemplateVariant, opts: CompileOpt
 }
 
 /**
- * Compiling runs on the API's event loop (all but MJML, when `runMjml` runs it in a worker thread): between its
- * steps, requests that arrived meanwhile (open pixels, click redirects) are answered, so a save holds the loop
- * for one step at a time, not the whole compile.
+ * The API compiles in a thread of its own (TemplateCompilePool), where nothing else waits; called on a loop
+ * that has other work (a script, a benchmark), compiling lets what arrived meanwhile through between its steps,
+ * holding the loop for one step at a time, not the whole compile.
  */
 function breather(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -143,8 +132,8 @@ function assertRenders(compiled: CompiledTemplate, field: string): void {
 
 /**
  * MJML is loaded on the first compile in this thread, not with this module: workers only render stored versions,
- * and MJML with its dependencies holds about 55 MB of memory in every thread that loads it (the API runs it in
- * worker threads, see MjmlWorkerPool, and does not load it at all).
+ * and MJML with its dependencies holds about 55 MB of memory in every thread that loads it (processes compile in
+ * threads of their own, see TemplateCompilePool, and their main thread does not load it at all).
  */
 type Mjml2Html = typeof import('mjml');
 let mjmlModule: Promise<Mjml2Html> | undefined;
@@ -159,8 +148,8 @@ function loadMjml(): Promise<Mjml2Html> {
   return loading;
 }
 
-/** Runs MJML in this thread; mjml-worker.mjs does the same in a worker thread. */
-async function runMjmlHere(mjml: string, options: MjmlOptions): Promise<MjmlOutcome> {
+/** Runs MJML in this thread: a refusal by MJML is an outcome ({ failure }), reported to the author. */
+async function runMjml(mjml: string, options: MjmlOptions): Promise<MjmlOutcome> {
   const mjml2html = await loadMjml();
   try {
     return { html: (await mjml2html(mjml, options)).html };
@@ -175,7 +164,7 @@ async function runMjmlHere(mjml: string, options: MjmlOptions): Promise<MjmlOutc
   }
 }
 
-async function compileMjml(source: MappedSource, bodyField: string, runMjml: MjmlRunner): Promise<string> {
+async function compileMjml(source: MappedSource, bodyField: string): Promise<string> {
   const outcome = await runMjml(source.text, MJML_OPTIONS);
   if ('html' in outcome) return outcome.html;
   const { message, errors } = outcome.failure;

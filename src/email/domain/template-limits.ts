@@ -4,8 +4,8 @@ import type { TemplateProblem } from './template-error.js';
 /**
  * The most MJML one variant may hold, in characters. A real nurture email is a few KB of MJML (the starters
  * are 2–3 KB and render to about 48 KB of HTML with the layout); compiling grows with size (0.6–1.5 s for
- * 50,000 characters of dense sections, MJML's part in a worker thread and the rest on the API's event loop),
- * and it happens while the marketer waits.
+ * 50,000 characters of dense sections, in a compile thread, see TemplateCompilePool), and it happens while the
+ * marketer waits.
  */
 export const MAX_MJML_CHARS = 50_000;
 

@@ -1,18 +1,21 @@
 import { jest } from '@jest/globals';
 import { once } from 'node:events';
-import { MjmlWorkerPool } from '../src/email/mjml-worker-pool.js';
+import { TemplateCompilePool } from '../src/email/template-compile-pool.js';
 import { createTemplate, WELCOME_VARIANTS } from './support/email-fixtures.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
-describe('saving templates runs MJML in worker threads of the API', () => {
+const templateCount = async (t: TestApp, name: string) => (await t.db.query(`SELECT count(*)::int AS n FROM templates WHERE name = $1`, [name]))[0].n as number;
+
+describe('saving templates compiles in worker threads of the API', () => {
   let t: TestApp | undefined;
-  afterAll(async () => {
+  afterEach(async () => {
     await t?.close();
+    t = undefined;
   });
 
   it('compiles a save in a thread, answers 503 with Retry-After (not 422) when that thread dies, saves again after, and stops its threads on shutdown', async () => {
     t = await startTestApp({ role: 'api', env: { TEMPLATE_COMPILE_THREADS: '1' } });
-    const pool = t.app.get(MjmlWorkerPool);
+    const pool = t.app.get(TemplateCompilePool);
     expect(pool.runningThreads()).toEqual([]); // started by the first compile, not with the app
 
     const id = await createTemplate(t);
@@ -24,8 +27,8 @@ describe('saving templates runs MJML in worker threads of the API', () => {
 
     // The thread dies while it compiles the next save (as if MJML crashed it): not the author's fault.
     const run = pool.run.bind(pool);
-    jest.spyOn(pool, 'run').mockImplementationOnce((mjml, options) => {
-      const outcome = run(mjml, options);
+    jest.spyOn(pool, 'run').mockImplementationOnce((request) => {
+      const outcome = run(request);
       setImmediate(() => void thread.terminate());
       return outcome;
     });
@@ -34,8 +37,7 @@ describe('saving templates runs MJML in worker threads of the API', () => {
     expect(failed.headers['retry-after']).toBeDefined();
     expect(failed.headers['content-type']).toContain('application/problem+json');
     expect(failed.body).toMatchObject({ type: 'urn:nurture:problem:try_again', detail: expect.stringContaining('Try again') });
-    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM templates WHERE name = 'Tijdens een crash'`);
-    expect(n).toBe(0);
+    expect(await templateCount(t, 'Tijdens een crash')).toBe(0);
 
     const again = await t.api('post', '/api/v1/templates').send({ name: 'Na de crash', variants: { nl: WELCOME_VARIANTS.nl } });
     expect(again.status).toBe(201);

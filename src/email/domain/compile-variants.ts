@@ -1,0 +1,57 @@
+import { compactHtml } from './compact-html.js';
+import { compileTemplate, unknownVariables, type CompiledTemplate } from './template-compiler.js';
+import { TemplateError, type TemplateProblem } from './template-error.js';
+
+/** One variant of a save, with the layout of its language (see TemplateCompilerService). */
+export interface VariantToCompile {
+  locale: string;
+  subject: string;
+  mjml: string;
+  layout?: string;
+}
+
+/** Everything one save needs compiled: plain, serializable data, sent to a compile thread in one message. */
+export interface CompileRequest {
+  variants: VariantToCompile[];
+  partials: Record<string, string>;
+  /** Refuse variables a send cannot fill (a save); a stored version compiled on first use is taken as it is. */
+  checkVariables: boolean;
+}
+
+/** Per variant, in the request's order: its compiled form, or every problem (field and line) it has. */
+export type VariantOutcome = { locale: string; compiled: CompiledTemplate } | { locale: string; problems: TemplateProblem[] };
+
+/**
+ * The CPU-heavy part of a save, for every variant: Handlebars checks (syntax, unknown variables), MJML, the
+ * plain-text part and the trial render, then MJML's indentation dropped (see compactHtml). Runs in a compile
+ * thread (template-compile-thread.mjs), so none of it holds the API's event loop. Only a TemplateError is the
+ * author's problem; anything else thrown is a fault and rejects.
+ */
+export async function compileVariants(request: CompileRequest): Promise<VariantOutcome[]> {
+  const outcomes: VariantOutcome[] = [];
+  for (const { locale, subject, mjml, layout } of request.variants) {
+    const prefix = `variants.${locale}`;
+    const problems = request.checkVariables ? [...unknownVariablesIn(subject, `${prefix}.subject`), ...unknownVariablesIn(mjml, `${prefix}.mjml`)] : [];
+    try {
+      const compiled = await compileTemplate({ subject, mjml }, { layout, partials: request.partials, fieldPrefix: prefix });
+      outcomes.push(problems.length > 0 ? { locale, problems } : { locale, compiled: { ...compiled, html: compactHtml(compiled.html) } });
+    } catch (err) {
+      if (!(err instanceof TemplateError)) throw err;
+      outcomes.push({ locale, problems: [...problems, ...err.problems] });
+    }
+  }
+  return outcomes;
+}
+
+function unknownVariablesIn(source: string, field: string): TemplateProblem[] {
+  try {
+    return unknownVariables(source).map((u) => ({
+      field,
+      line: u.line,
+      message: `unknown variable "${u.name}": use a lead field (firstName, company, …), attributes.*, qualification.*, source.*, sender.* or unsubscribeUrl`,
+    }));
+  } catch (err) {
+    if (err instanceof TemplateError) return []; // a syntax error: compiling reports it with its line
+    throw err;
+  }
+}

@@ -1,0 +1,162 @@
+import type { OnApplicationShutdown } from '@nestjs/common';
+import { Worker } from 'node:worker_threads';
+import { TryAgainLater } from '../common/unavailable.js';
+import type { AppConfig } from '../config/app-config.js';
+import type { CompileRequest, VariantOutcome } from './domain/compile-variants.js';
+
+/** The thread's code: plain JavaScript, next to this file in src/ and in dist/ (see template-compile-thread.mjs). */
+const THREAD_ENTRY = new URL('./template-compile-thread.mjs', import.meta.url);
+
+/**
+ * How long compiling one variant may take before its thread is stopped (a save gets this per variant); a variant
+ * at the size limit takes about 1 s.
+ */
+export const COMPILE_TIMEOUT_MS = 10_000;
+
+export interface TemplateCompilePoolOptions {
+  /** Threads compiling at once; more saves wait their turn. */
+  threads: number;
+  /** Per variant of a save. */
+  timeoutMs?: number;
+}
+
+/**
+ * A save could not be compiled: its thread died, took too long or was shut down. Not known to
+ * be the template's fault (not a 422): the request gets 503 with Retry-After, and the next save gets a new thread.
+ */
+export class TemplateCompileThreadError extends TryAgainLater {
+  override name = 'TemplateCompileThreadError';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'The template could not be compiled right now (its compiler stopped or took too long). Try again shortly.', options);
+  }
+}
+
+/** What a thread posts back for a save: every variant's outcome, or a fault that is not the template's (a bug). */
+export interface ThreadAnswer {
+  id: number;
+  outcome: { variants: VariantOutcome[] } | { fault: string };
+}
+
+interface Job {
+  id: number;
+  request: CompileRequest;
+  resolve(outcomes: VariantOutcome[]): void;
+  reject(err: Error): void;
+}
+
+interface Thread {
+  worker: Worker;
+  job: Job | null;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * Compiles template saves in worker threads, one message per save, so none of a save's CPU-heavy work (Handlebars
+ * checks, MJML, the text part, the trial render: about 1 s at the size limit) holds the event loop of the process,
+ * which also answers open pixels and click redirects. Threads start on the first save and stay (each holds MJML,
+ * about 55 MB); each compiles one save at a time, the others wait in order. A thread that dies, or takes longer
+ * than the timeout (it is then stopped), fails its save with a TemplateCompileThreadError and is replaced by the
+ * next save. An idle thread does not keep the
+ * process alive; shutting down stops them all.
+ */
+export class TemplateCompilePool implements OnApplicationShutdown {
+  private readonly threads = new Set<Thread>();
+  private readonly queue: Job[] = [];
+  private readonly timeoutMs: number;
+  private nextId = 1;
+  private closed = false;
+
+  /** The pool the configuration asks for (TEMPLATE_COMPILE_THREADS). */
+  static forConfig(config: Pick<AppConfig, 'templateCompileThreads'>): TemplateCompilePool {
+    return new TemplateCompilePool({ threads: config.templateCompileThreads });
+  }
+
+  constructor(private readonly options: TemplateCompilePoolOptions) {
+    this.timeoutMs = options.timeoutMs ?? COMPILE_TIMEOUT_MS;
+  }
+
+  /** Every variant's outcome, in the request's order; rejects with a TemplateCompileThreadError when the save could not be compiled. */
+  run(request: CompileRequest): Promise<VariantOutcome[]> {
+    if (this.closed) return Promise.reject(new TemplateCompileThreadError('template compiling has shut down'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, request, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** The threads started and not stopped since (for tests and diagnostics). */
+  runningThreads(): Worker[] {
+    return [...this.threads].map((t) => t.worker);
+  }
+
+  /** Fails the saves not yet compiled and stops every thread. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const closing = new TemplateCompileThreadError('template compiling has shut down');
+    for (const job of this.queue.splice(0)) job.reject(closing);
+    await Promise.all([...this.threads].map((t) => this.stop(t, closing)));
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0 && !this.closed) {
+      let thread = [...this.threads].find((t) => t.job === null);
+      if (!thread) {
+        if (this.threads.size >= this.options.threads) return;
+        try {
+          thread = this.start();
+        } catch (err) {
+          this.queue.shift()!.reject(new TemplateCompileThreadError(`could not start a template compile thread: ${(err as Error).message}`, { cause: err }));
+          continue;
+        }
+      }
+      this.assign(thread, this.queue.shift()!);
+    }
+  }
+
+  private start(): Thread {
+    const worker = new Worker(THREAD_ENTRY);
+    const thread: Thread = { worker, job: null };
+    this.threads.add(thread);
+    worker.unref(); // referenced only while it compiles
+    worker.on('message', (answer: ThreadAnswer) => this.finished(thread, answer));
+    worker.on('error', (err) => void this.stop(thread, new TemplateCompileThreadError(`the template compile thread failed: ${err.message}`, { cause: err })));
+    worker.on('exit', (code) => void this.stop(thread, new TemplateCompileThreadError(`the template compile thread exited (code ${code}) before it finished`)));
+    return thread;
+  }
+
+  private assign(thread: Thread, job: Job): void {
+    thread.job = job;
+    thread.worker.ref();
+    const timeoutMs = this.timeoutMs * Math.max(1, job.request.variants.length);
+    thread.timer = setTimeout(() => {
+      void this.stop(thread, new TemplateCompileThreadError(`compiling took longer than ${timeoutMs} ms; its thread was stopped`));
+    }, timeoutMs);
+    thread.worker.postMessage({ id: job.id, request: job.request });
+  }
+
+  private finished(thread: Thread, answer: ThreadAnswer): void {
+    const job = thread.job;
+    if (!job || job.id !== answer.id) return;
+    clearTimeout(thread.timer);
+    thread.job = null;
+    thread.worker.unref();
+    if ('variants' in answer.outcome) job.resolve(answer.outcome.variants);
+    else job.reject(new Error(`compiling a template failed in its thread: ${answer.outcome.fault}`));
+    this.dispatch();
+  }
+
+  /** Takes the thread out of the pool, fails its save and terminates it; the next save gets a new thread. */
+  private async stop(thread: Thread, reason: TemplateCompileThreadError): Promise<void> {
+    if (!this.threads.delete(thread)) return;
+    clearTimeout(thread.timer);
+    thread.job?.reject(reason);
+    thread.job = null;
+    this.dispatch();
+    await thread.worker.terminate();
+  }
+}
