@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import { once } from 'node:events';
+import { MAX_MJML_CHARS } from '../src/email/domain/template-limits.js';
 import { TemplateCompilePool } from '../src/email/template-compile-pool.js';
 import { createTemplate, WELCOME_VARIANTS } from './support/email-fixtures.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -56,5 +57,30 @@ describe('saving templates compiles in worker threads of the API', () => {
     await app.close();
     await exited;
     expect(pool.runningThreads()).toEqual([]);
+  }, 60_000);
+
+  it('caps the heap of a compile thread (TEMPLATE_COMPILE_MEMORY_MB): a save that outgrows it gets 503, its thread is replaced, the next save works', async () => {
+    t = await startTestApp({ role: 'api', env: { TEMPLATE_COMPILE_MEMORY_MB: '64' } });
+    const pool = t.app.get(TemplateCompilePool);
+    await createTemplate(t, { nl: WELCOME_VARIANTS.nl }, 'Eerst'); // a real template fits easily
+    const [thread] = pool.runningThreads();
+    const exited = new Promise((resolve) => thread.once('exit', resolve));
+
+    // Within the size limit, but each line inlines a partial: megabytes of MJML, far more heap than 64 MB.
+    const hostile = '{{>proof}}\n'.repeat(Math.floor(MAX_MJML_CHARS / '{{>proof}}\n'.length));
+    const failed = await t.api('post', '/api/v1/templates').send({ name: 'Te zwaar', variants: { nl: { subject: 'Hoi', mjml: hostile } } });
+    expect(failed.status).toBe(503);
+    expect(failed.headers['retry-after']).toBeDefined();
+    expect(failed.body).toMatchObject({ type: 'urn:nurture:problem:try_again', detail: expect.stringContaining('ran out of memory') });
+    expect(await templateCount(t, 'Te zwaar')).toBe(0);
+    await exited;
+    expect(pool.runningThreads()).toEqual([]);
+
+    const next = await t.api('post', '/api/v1/templates').send({ name: 'Daarna', variants: WELCOME_VARIANTS });
+    expect(next.status).toBe(201);
+    expect(pool.runningThreads()).toHaveLength(1);
+    expect(pool.runningThreads()[0]).not.toBe(thread);
+    const preview = await t.api('post', `/api/v1/templates/${next.body.id}/preview`).send({ data: { firstName: 'An' }, locale: 'nl' });
+    expect(preview.body.html).toContain('Hallo An');
   }, 60_000);
 });

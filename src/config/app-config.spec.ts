@@ -15,6 +15,7 @@ describe('configuration', () => {
     [{ ADMIN_API_KEY: 'short' }, 'ADMIN_API_KEY'],
     [{ RUN_MIGRATIONS: 'sometimes' }, 'RUN_MIGRATIONS'],
     [{ TEMPLATE_COMPILE_THREADS: '0' }, 'TEMPLATE_COMPILE_THREADS'],
+    [{ TEMPLATE_COMPILE_MEMORY_MB: '16' }, 'TEMPLATE_COMPILE_MEMORY_MB'],
   ])('refuses %p naming the variable', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

@@ -61,8 +61,10 @@ export interface AppConfig {
   retentionMode: 'anonymise' | 'delete';
   /** Email delivery: SMTP relay or development mailbox, sender, DKIM, rate limit, retries. */
   email: EmailConfig;
-  /** Worker threads that run MJML when template versions are compiled (TEMPLATE_COMPILE_THREADS; each holds about 55 MB once used). */
+  /** Threads that compile template versions (TEMPLATE_COMPILE_THREADS; each holds about 55 MB once used). */
   templateCompileThreads: number;
+  /** The most heap one template compile thread may use, in MB (TEMPLATE_COMPILE_MEMORY_MB); past it the thread is replaced and the save gets 503. */
+  templateCompileMemoryMb: number;
   /** Tracking: a click this soon after the message was sent is a link scanner's (ms; TRACKING_SCANNER_WINDOW_SECONDS). */
   trackingScannerWindowMs: number;
   /** Tracking: clicks on different links of one message this close together are a scanner's burst (ms). */
@@ -151,6 +153,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     retentionMode: oneOf(env, 'RETENTION_MODE', ['anonymise', 'delete'] as const, 'anonymise'),
     email: loadEmailConfig(env, production),
     templateCompileThreads: int(env, 'TEMPLATE_COMPILE_THREADS', 1, 1, 8),
+    templateCompileMemoryMb: int(env, 'TEMPLATE_COMPILE_MEMORY_MB', 256, 64, 4096),
     trackingScannerWindowMs: int(env, 'TRACKING_SCANNER_WINDOW_SECONDS', 10, 0, 3600) * 1000,
     trackingBurstWindowMs: int(env, 'TRACKING_BURST_WINDOW_MS', 2000, 0, 60000),
     trackingBufferLingerMs: int(env, 'TRACKING_BUFFER_LINGER_MS', 1, 0, 1000),

@@ -24,6 +24,11 @@ function atTheLimit(): string {
   return mjml;
 }
 
+/** Within the size limit, but every line includes a partial: megabytes of MJML once they are inlined. */
+function partialsAtTheLimit(): string {
+  return '{{>proof}}\n'.repeat(Math.floor(MAX_MJML_CHARS / '{{>proof}}\n'.length));
+}
+
 let library: TemplateLibrary;
 beforeAll(async () => {
   library = await loadTemplateLibrary();
@@ -118,7 +123,7 @@ describe('TemplateCompilerService with compiling in worker threads', () => {
 
 describe('TemplateCompilePool', () => {
   const pools: TemplateCompilePool[] = [];
-  const newPool = (options: { threads?: number; timeoutMs?: number } = {}) => {
+  const newPool = (options: { threads?: number; timeoutMs?: number; memoryMb?: number } = {}) => {
     const pool = new TemplateCompilePool({ threads: 1, ...options });
     pools.push(pool);
     return pool;
@@ -190,6 +195,23 @@ describe('TemplateCompilePool', () => {
     expect(pool.runningThreads()).toHaveLength(1);
     expect(pool.runningThreads()[0]).not.toBe(dying);
   }, 30_000);
+
+  it('stops a thread that grows its heap past the limit, failing its save like a crash, and compiles the next save on a new thread', async () => {
+    const pool = newPool({ memoryMb: 64, timeoutMs: 60_000 }); // only the memory limit stops it
+    await pool.run(SMALL()); // fits: a save at the size limit peaks near 80 MB of heap, a small one under 40
+    const [thread] = pool.runningThreads();
+    const exited = new Promise((resolve) => thread.once('exit', resolve)); // (events.once would reject on the thread's error)
+    const err = await pool.run(request({ nl: partialsAtTheLimit() })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TemplateCompileThreadError);
+    expect((err as Error).message).toBe('the template compile thread ran out of memory (over 64 MB of heap, TEMPLATE_COMPILE_MEMORY_MB)');
+    expect((err as TemplateCompileThreadError).detail).toMatch(/ran out of memory/);
+    await exited;
+    expect(pool.runningThreads()).toEqual([]);
+
+    expect(await pool.run(SMALL())).toEqual([{ locale: 'nl', compiled: expect.objectContaining({ html: expect.stringContaining('Hallo') }) }]);
+    expect(pool.runningThreads()).toHaveLength(1);
+    expect(pool.runningThreads()[0]).not.toBe(thread);
+  }, 60_000);
 
   it('stops a thread that takes longer than the timeout, failing its save', async () => {
     const pool = newPool({ timeoutMs: 1 });

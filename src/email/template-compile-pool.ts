@@ -13,22 +13,27 @@ const THREAD_ENTRY = new URL('./template-compile-thread.mjs', import.meta.url);
  */
 export const COMPILE_TIMEOUT_MS = 10_000;
 
+/** The heap a compile thread may grow to by default (TEMPLATE_COMPILE_MEMORY_MB); a save at the size limit peaks near 80 MB. */
+export const COMPILE_MEMORY_MB = 256;
+
 export interface TemplateCompilePoolOptions {
   /** Threads compiling at once; more saves wait their turn. */
   threads: number;
+  /** The most heap (old generation, in MB) one thread may use; past it the thread is stopped. */
+  memoryMb?: number;
   /** Per variant of a save. */
   timeoutMs?: number;
 }
 
 /**
- * A save could not be compiled: its thread died, took too long or was shut down. Not known to
+ * A save could not be compiled: its thread died, ran out of memory, took too long or was shut down. Not known to
  * be the template's fault (not a 422): the request gets 503 with Retry-After, and the next save gets a new thread.
  */
 export class TemplateCompileThreadError extends TryAgainLater {
   override name = 'TemplateCompileThreadError';
 
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, 'The template could not be compiled right now (its compiler stopped or took too long). Try again shortly.', options);
+  constructor(message: string, options?: ErrorOptions & { detail?: string }) {
+    super(message, options?.detail ?? 'The template could not be compiled right now (its compiler stopped or took too long). Try again shortly.', options);
   }
 }
 
@@ -55,25 +60,27 @@ interface Thread {
  * Compiles template saves in worker threads, one message per save, so none of a save's CPU-heavy work (Handlebars
  * checks, MJML, the text part, the trial render: about 1 s at the size limit) holds the event loop of the process,
  * which also answers open pixels and click redirects. Threads start on the first save and stay (each holds MJML,
- * about 55 MB); each compiles one save at a time, the others wait in order. A thread that dies, or takes longer
- * than the timeout (it is then stopped), fails its save with a TemplateCompileThreadError and is replaced by the
- * next save. An idle thread does not keep the
+ * about 55 MB); each compiles one save at a time, the others wait in order. Each thread's heap is capped
+ * (`memoryMb`): a thread that dies, runs out of memory or takes longer than the timeout (it is then stopped) fails
+ * its save with a TemplateCompileThreadError and is replaced by the next save. An idle thread does not keep the
  * process alive; shutting down stops them all.
  */
 export class TemplateCompilePool implements OnApplicationShutdown {
   private readonly threads = new Set<Thread>();
   private readonly queue: Job[] = [];
   private readonly timeoutMs: number;
+  private readonly memoryMb: number;
   private nextId = 1;
   private closed = false;
 
-  /** The pool the configuration asks for (TEMPLATE_COMPILE_THREADS). */
-  static forConfig(config: Pick<AppConfig, 'templateCompileThreads'>): TemplateCompilePool {
-    return new TemplateCompilePool({ threads: config.templateCompileThreads });
+  /** The pool the configuration asks for (TEMPLATE_COMPILE_THREADS, TEMPLATE_COMPILE_MEMORY_MB). */
+  static forConfig(config: Pick<AppConfig, 'templateCompileThreads' | 'templateCompileMemoryMb'>): TemplateCompilePool {
+    return new TemplateCompilePool({ threads: config.templateCompileThreads, memoryMb: config.templateCompileMemoryMb });
   }
 
   constructor(private readonly options: TemplateCompilePoolOptions) {
     this.timeoutMs = options.timeoutMs ?? COMPILE_TIMEOUT_MS;
+    this.memoryMb = options.memoryMb ?? COMPILE_MEMORY_MB;
   }
 
   /** Every variant's outcome, in the request's order; rejects with a TemplateCompileThreadError when the save could not be compiled. */
@@ -119,14 +126,24 @@ export class TemplateCompilePool implements OnApplicationShutdown {
   }
 
   private start(): Thread {
-    const worker = new Worker(THREAD_ENTRY);
+    const worker = new Worker(THREAD_ENTRY, { resourceLimits: { maxOldGenerationSizeMb: this.memoryMb } });
     const thread: Thread = { worker, job: null };
     this.threads.add(thread);
     worker.unref(); // referenced only while it compiles
     worker.on('message', (answer: ThreadAnswer) => this.finished(thread, answer));
-    worker.on('error', (err) => void this.stop(thread, new TemplateCompileThreadError(`the template compile thread failed: ${err.message}`, { cause: err })));
+    worker.on('error', (err: Error & { code?: string }) => void this.stop(thread, this.failure(err)));
     worker.on('exit', (code) => void this.stop(thread, new TemplateCompileThreadError(`the template compile thread exited (code ${code}) before it finished`)));
     return thread;
+  }
+
+  private failure(err: Error & { code?: string }): TemplateCompileThreadError {
+    if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      return new TemplateCompileThreadError(`the template compile thread ran out of memory (over ${this.memoryMb} MB of heap, TEMPLATE_COMPILE_MEMORY_MB)`, {
+        cause: err,
+        detail: 'The template could not be compiled right now: its compiler ran out of memory. Try again shortly; if it happens again, make the template smaller.',
+      });
+    }
+    return new TemplateCompileThreadError(`the template compile thread failed: ${err.message}`, { cause: err });
   }
 
   private assign(thread: Thread, job: Job): void {
