@@ -71,7 +71,7 @@ describe('null in a request body', () => {
     /** A valid body: the test sends it with `field` (a dotted path) set to null. */
     body: () => Record<string, unknown> | Promise<Record<string, unknown>>;
     fields: string[];
-    /** Bodies read by hand-written parsers (program and scoring definitions, template variants) word the refusal their way. */
+    /** Bodies read by a hand-written parser that words the refusal its own way (program definitions). */
     ownWording?: boolean;
     /** What must not change when the body is refused. */
     state: () => Promise<unknown>;
@@ -132,9 +132,15 @@ describe('null in a request body', () => {
       method: 'put',
       path: () => `/api/v1/templates/${ids.template}`,
       body: () => ({ variants: { nl: { subject: 'Hallo', mjml: '<mj-section><mj-column><mj-text>Hoi</mj-text></mj-column></mj-section>' } } }),
-      fields: ['variants', 'variants.nl', 'variants.nl.subject'],
+      fields: ['variants', 'variants.nl', 'variants.nl.subject', 'variants.nl.mjml'],
       state: () => get(`/api/v1/templates/${ids.template}`),
-      ownWording: true,
+    },
+    'POST /templates': {
+      method: 'post',
+      path: () => '/api/v1/templates',
+      body: () => ({ name: 'Nieuw', variants: { nl: { subject: 'Hallo', mjml: '<mj-section><mj-column><mj-text>Hoi</mj-text></mj-column></mj-section>' }, en: { subject: 'Hello', mjml: '<mj-section><mj-column><mj-text>Hi</mj-text></mj-column></mj-section>' } } }),
+      fields: ['name', 'defaultLocale', 'variants', 'variants.en', 'variants.en.subject', 'variants.en.mjml'],
+      state: () => count('templates'),
     },
     'PUT /programs/{id}': {
       method: 'put',
@@ -156,9 +162,31 @@ describe('null in a request body', () => {
       method: 'put',
       path: () => '/api/v1/scoring-model',
       body: async () => ((await get('/api/v1/scoring-model')) as { definition: Record<string, unknown> }).definition,
-      fields: ['halfLifeDays', 'mql', 'mql.engagementThreshold', 'behaviourRules', 'behaviourRules.0.points', 'intentTiers'],
+      fields: [
+        'halfLifeDays',
+        'mql',
+        'mql.engagementThreshold',
+        'mql.qualificationFields',
+        'mql.qualificationFields.0',
+        'behaviourRules',
+        'behaviourRules.0',
+        'behaviourRules.0.points',
+        'behaviourRules.0.cap',
+        'behaviourRules.0.cap.window',
+        'behaviourRules.3.where',
+        'behaviourRules.3.where.0.value',
+        'fitRules.0.where.0',
+        'intentTiers',
+        'intentTiers.quote_requested',
+      ],
       state: () => get('/api/v1/scoring-model'),
-      ownWording: true,
+    },
+    'PUT /scoring-model (a version as GET answers it)': {
+      method: 'put',
+      path: () => '/api/v1/scoring-model',
+      body: async () => (await get('/api/v1/scoring-model')) as Record<string, unknown>,
+      fields: ['definition', 'definition.halfLifeDays', 'definition.fitRules.1.points'],
+      state: () => get('/api/v1/scoring-model'),
     },
     'POST /templates/{id}/preview': {
       method: 'post',
@@ -317,6 +345,17 @@ describe('null in a request body', () => {
     const res = await t.api('post', '/api/v1/leads').send({ email: 'consent-nulls@example.be', consent: { status: 'granted', basis: 'consent', text: null, source: null } });
     expect(res.status).toBe(201);
     expect(res.body.consent).toMatchObject({ status: 'granted', basis: 'consent', text: null, source: null });
+  });
+
+  it('a scoring model takes mql.minFitScore null as no fit requirement, as GET answers it, and a number sets one', async () => {
+    const { definition } = (await get('/api/v1/scoring-model')) as { definition: { mql: Record<string, unknown> } };
+    const withFit = await t.api('put', '/api/v1/scoring-model').send({ ...definition, mql: { ...definition.mql, minFitScore: 10 } });
+    expect(withFit.status).toBe(200);
+    expect(withFit.body.definition.mql.minFitScore).toBe(10);
+    const cleared = await t.api('put', '/api/v1/scoring-model').send({ ...definition, mql: { ...definition.mql, minFitScore: null } });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.version).toBe(withFit.body.version + 1);
+    expect(((await get('/api/v1/scoring-model')) as typeof cleared.body).definition.mql.minFitScore).toBeNull();
   });
 
   it('a webhook is created without a description with null, and PATCH clears one with null', async () => {

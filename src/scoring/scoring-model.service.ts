@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
+import { NULL_REFUSED } from '../common/null-refused.js';
 import { DEFAULT_SCORING_MODEL, ScoringModelDefinition, validateScoringModel } from './domain/scoring-model.js';
 
 export interface ScoringModelVersion {
@@ -77,7 +78,10 @@ export class ScoringModelService implements OnModuleInit {
     const { definition, path } = unwrapVersion(input);
     const checked = validateScoringModel(definition);
     const model = checked.model;
-    const errors = path ? checked.errors.map((e) => ({ ...e, field: e.field ? `${path}.${e.field}` : path })) : checked.errors;
+    // Sent inside a version, the definition is a field: a null one is refused as any null field is.
+    const errors = path
+      ? checked.errors.map((e) => (e.field ? { ...e, field: `${path}.${e.field}` } : { field: path, message: definition === null ? NULL_REFUSED : e.message }))
+      : checked.errors;
     if (!model || errors.length) throw DomainError.validation(errors, errors.map((e) => `${e.field}: ${e.message}`).join('; '));
     return this.db.transaction(async (m) => {
       await m.query(`LOCK TABLE scoring_models IN SHARE ROW EXCLUSIVE MODE`);

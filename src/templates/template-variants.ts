@@ -1,4 +1,5 @@
 import { DomainError, type FieldError } from '../common/domain-error.js';
+import { NULL_REFUSED } from '../common/null-refused.js';
 import type { TemplateVariant } from '../email/domain/template-compiler.js';
 import { MAX_MJML_CHARS } from '../email/domain/template-limits.js';
 
@@ -8,7 +9,7 @@ export const MAX_TEMPLATE_BYTES = 2_000_000;
 const MAX_SUBJECT = 300;
 const MAX_MJML = MAX_MJML_CHARS;
 
-/** Checks the shape of `variants` (locale → {subject, mjml}); 422 naming each bad field. */
+/** Checks the shape of `variants` (locale → {subject, mjml}); 422 naming each bad field (a null too, as DTOs refuse it). */
 export function parseVariants(raw: Record<string, unknown>): Record<string, TemplateVariant> {
   const errors: FieldError[] = [];
   const variants: Record<string, TemplateVariant> = {};
@@ -21,17 +22,19 @@ export function parseVariants(raw: Record<string, unknown>): Record<string, Temp
       continue;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      errors.push({ field, message: 'must be an object {subject, mjml}' });
+      errors.push({ field, message: value === null ? NULL_REFUSED : 'must be an object {subject, mjml}' });
       continue;
     }
     const v = value as Record<string, unknown>;
     for (const key of Object.keys(v)) {
       if (key !== 'subject' && key !== 'mjml') errors.push({ field: `${field}.${key}`, message: 'is not a known field' });
     }
-    if (typeof v.subject !== 'string' || v.subject.trim() === '' || v.subject.length > MAX_SUBJECT) {
+    if (v.subject === null) errors.push({ field: `${field}.subject`, message: NULL_REFUSED });
+    else if (typeof v.subject !== 'string' || v.subject.trim() === '' || v.subject.length > MAX_SUBJECT) {
       errors.push({ field: `${field}.subject`, message: `must be a text of 1 to ${MAX_SUBJECT} characters` });
     }
-    if (typeof v.mjml !== 'string' || v.mjml.trim() === '' || v.mjml.length > MAX_MJML) {
+    if (v.mjml === null) errors.push({ field: `${field}.mjml`, message: NULL_REFUSED });
+    else if (typeof v.mjml !== 'string' || v.mjml.trim() === '' || v.mjml.length > MAX_MJML) {
       errors.push({ field: `${field}.mjml`, message: `must be MJML of 1 to ${MAX_MJML} characters` });
     }
     if (typeof v.subject === 'string' && typeof v.mjml === 'string') variants[locale] = { subject: v.subject, mjml: v.mjml };

@@ -23,4 +23,4 @@ export function IsNullable(): PropertyDecorator {
 }
 
 /** The message of a refused null; the validation pipe gives it instead of the field's type errors. */
-export const NULL_REFUSED = 'must not be null; leave the field out instead';
+export { NULL_REFUSED } from '../null-refused.js';

@@ -40,7 +40,9 @@ function readFactPath(r: FieldReader, value: unknown, field: string, facts: Fact
 
 function checkValue(r: FieldReader, op: ConditionOp, v: unknown, field: string): boolean {
   const before = r.errors.length;
-  if (op === 'exists') {
+  if (v === null) {
+    r.refusedNull(field);
+  } else if (op === 'exists') {
     if (v !== undefined && typeof v !== 'boolean') r.fail(field, 'must be true or false when given');
   } else if (op === 'in') {
     const items = r.array(v, field, SCORING_LIMITS.maxInValues, 'values');
@@ -59,6 +61,8 @@ function checkValue(r: FieldReader, op: ConditionOp, v: unknown, field: string):
 function checkScalar(r: FieldReader, v: unknown, field: string, allowBoolean: boolean): void {
   if (v === undefined) {
     r.required(field);
+  } else if (v === null) {
+    r.refusedNull(field);
   } else if (typeof v === 'string') {
     if (v.length > MAX_TEXT) r.fail(field, `must be at most ${MAX_TEXT} characters`);
   } else if (typeof v === 'number') {

@@ -54,6 +54,47 @@ describe('validating a scoring model', () => {
     expect(fieldsOf(m)).toEqual(expect.arrayContaining(['halfLifeDays', 'behaviourRules[0].points', 'fitRules']));
   });
 
+  it('refuses a null naming its field, as request DTOs do, whether the field is required or may be left out', () => {
+    const NULL_REFUSED = 'must not be null; leave the field out instead';
+    const m = draft();
+    m.halfLifeDays = null;
+    m.behaviourRules[0].cap = null; // may be left out: no cap
+    m.behaviourRules[1].points = null;
+    m.behaviourRules[3].where[0].value = null;
+    m.behaviourRules[5].where = null; // may be left out: every event of the type
+    m.behaviourRules[6] = null;
+    m.fitRules[0].where[0] = null;
+    m.fitRules[1].where[0] = { field: 'attributes.employees', op: 'exists', value: null }; // value may be left out
+    m.intentTiers.quote_requested = null;
+    m.mql.qualificationFields[1] = null;
+    m.mql.engagementThreshold = null;
+    expect(validateScoringModel(m).errors).toEqual(
+      [
+        'halfLifeDays',
+        'behaviourRules[0].cap',
+        'behaviourRules[1].points',
+        'behaviourRules[3].where[0].value',
+        'behaviourRules[5].where',
+        'behaviourRules[6]',
+        'fitRules[0].where[0]',
+        'fitRules[1].where[0].value',
+        'intentTiers.quote_requested',
+        'mql.engagementThreshold',
+        'mql.qualificationFields[1]',
+      ].map((field) => ({ field, message: NULL_REFUSED })),
+    );
+    expect(validateScoringModel({ ...draft(), intentTiers: null, mql: null }).errors).toEqual([
+      { field: 'intentTiers', message: NULL_REFUSED },
+      { field: 'mql', message: NULL_REFUSED },
+    ]);
+  });
+
+  it('takes mql.minFitScore null as no fit requirement, as the model answers it', () => {
+    const m = draft();
+    m.mql.minFitScore = null;
+    expect(validateScoringModel(m).model?.mql.minFitScore).toBeNull();
+  });
+
   it('refuses points beyond ±1000 and a half-life outside 1 to 3650 days', () => {
     const m = draft();
     m.behaviourRules[2].points = 1001;

@@ -35,7 +35,9 @@ const DAY_MS = 86_400_000;
 
 /**
  * Checks an untrusted scoring model (e.g. a PUT body) and returns a clean copy of it, or every
- * problem found, each naming its field (`behaviourRules[2].cap.window`). Never throws.
+ * problem found, each naming its field (`behaviourRules[2].cap.window`). A null is refused naming its field,
+ * as DTOs refuse it, except `mql.minFitScore`, where null means no fit requirement (and GET answers it so).
+ * Never throws.
  */
 export function validateScoringModel(input: unknown): ScoringModelValidation {
   const r = new FieldReader();
@@ -120,6 +122,7 @@ function readCap(r: FieldReader, value: unknown, field: string): BehaviourRule['
 
 function readIntentTiers(r: FieldReader, value: unknown): Record<string, IntentTier> | undefined {
   if (value === undefined) return r.required('intentTiers');
+  if (value === null) return r.refusedNull('intentTiers');
   if (!isRecord(value)) return r.fail('intentTiers', 'must be an object of event type → high, medium or low');
   const entries = Object.entries(value);
   if (entries.length > L.maxIntentTiers) return r.fail('intentTiers', `has ${entries.length} event types; at most ${L.maxIntentTiers} are allowed`);
