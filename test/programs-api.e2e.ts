@@ -146,7 +146,7 @@ describe('the programs API', () => {
       const id = await createProgram(t, program('Bulk', [{ id: 'pause', type: 'wait', duration: 'P30D', next: 'end' }, { id: 'end', type: 'exit' }]));
       const res = await t.api('post', `/api/v1/programs/${id}/enrollments`).send({ leadIds: leads.map((l) => l.id) });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ requested: 1000, enrolled: 1000, skipped: 0, goalAlreadyMet: 0 });
+      expect(res.body).toEqual({ requested: 1000, enrolled: 1000, skipped: 0, goalAlreadyMet: 0, suppressed: 0 });
       expect((await t.api('post', `/api/v1/programs/${id}/enrollments`).send({ leadIds: leads.map((l) => l.id) })).body.enrolled).toBe(0);
 
       const seen = new Set<string>();

@@ -168,11 +168,11 @@ describe('program goals', () => {
       for (const n of ['b1', 'b2', 'b3']) leads.push(await createLead(t, `${n}@bulk-doel.example.be`, { attributes: { batch: 'doel' } }));
       await makeMql(leads[0]);
       const bulk = await t.api('post', `/api/v1/programs/${programId}/enrollments`).send({ leadIds: leads.slice(0, 2) });
-      expect(bulk.body).toEqual({ requested: 2, enrolled: 1, skipped: 1, goalAlreadyMet: 1 });
+      expect(bulk.body).toEqual({ requested: 2, enrolled: 1, skipped: 1, goalAlreadyMet: 1, suppressed: 0 });
 
       const segmentProgram = await createProgram(t, longWait('Segment bulk', { goal: mqlGoal }));
       const segment = await t.api('post', `/api/v1/programs/${segmentProgram}/enrollments`).send({ segment: { where: { field: 'attributes.batch', op: 'equals', value: 'doel' } } });
-      expect(segment.body).toEqual({ requested: null, enrolled: 2, skipped: null, goalAlreadyMet: 1 });
+      expect(segment.body).toEqual({ requested: null, enrolled: 2, skipped: null, goalAlreadyMet: 1, suppressed: 0 });
       expect((await skipsOf(segmentProgram)).map((s) => [s.lead_id, s.via])).toEqual([[leads[0], 'segment']]);
       expect((await statsOf(programId)).skipped).toEqual({ goal_already_met: 1 });
     });

@@ -1,6 +1,8 @@
 import { ManualClock } from '../src/common/clock.js';
 import { EmailService } from '../src/email/email.service.js';
-import { sendBlock, sendBlockSql } from '../src/suppression/lawful-basis.js';
+import { optOutOfLeadSql } from '../src/programs/enrollment-writer.js';
+import { emailHash } from '../src/suppression/email-hash.js';
+import { optOutReason, optOutReasonSql, sendBlock, sendBlockSql } from '../src/suppression/lawful-basis.js';
 import { SUPPRESSION_REASONS } from '../src/suppression/suppression.types.js';
 import { SuppressionService } from '../src/suppression/suppression.service.js';
 import { createLead, createProgram, createTemplate, DAY, emailsOf, enroll, enrollmentOf, sendEvent } from './programs-helpers.js';
@@ -99,15 +101,155 @@ describe('a lead who must not be mailed leaves its programs saying why', () => {
     expect(await t.db.transaction((m) => service.suppressionReason(m, 'hand@example.be'))).toBe('consent_withdrawn');
   });
 
-  it('the SQL twin of sendBlock answers as sendBlock does for every consent status and list reason', async () => {
+  describe('a lead that may not be mailed is not enrolled at all, but recorded as skipped with the reason', () => {
+    const oneEmail = (name: string, trigger: Record<string, unknown>) => ({
+      name,
+      trigger,
+      steps: [
+        { id: 'welcome', type: 'email', templateId: welcome, next: 'end' },
+        { id: 'end', type: 'exit' },
+      ],
+    });
+    const enrollmentsIn = async (programId: string) =>
+      (await t.db.query(`SELECT lead_id, status FROM enrollments WHERE program_id = $1 ORDER BY lead_id`, [programId])) as { lead_id: string; status: string }[];
+    const skipsOf = async (programId: string) =>
+      (await t.db.query(`SELECT lead_id, reason, via FROM enrollment_skips WHERE program_id = $1 ORDER BY reason`, [programId])) as {
+        lead_id: string;
+        reason: string;
+        via: string;
+      }[];
+    const hardBounce = (email: string) => t.api('post', '/api/v1/email/bounces').send({ email, type: 'hard' }).expect(201);
+    const listByHand = (email: string) => t.api('post', '/api/v1/suppressions').send({ email, reason: 'manual' }).expect(201);
+    const complainAbout = (email: string) => t.api('post', '/api/v1/email/bounces').send({ email, type: 'complaint' }).expect(201);
+
+    it('an event trigger skips a hard-bounced, a listed and a complained lead, and the stats and the lead export say why', async () => {
+      const programId = await createProgram(t, oneEmail('Webinar opvolging', { type: 'event', eventType: 'webinar_attended' }));
+      const [bounced, listed, complained, fine] = [
+        await createLead(t, 'bounced-trigger@example.be'),
+        await createLead(t, 'listed-trigger@example.be'),
+        await createLead(t, 'complained-trigger@example.be'),
+        await createLead(t, 'fine-trigger@example.be'),
+      ];
+      await hardBounce('bounced-trigger@example.be');
+      await listByHand('listed-trigger@example.be');
+      await complainAbout('complained-trigger@example.be');
+      // A hard bounce and a hand listing leave the consent granted: only the list keeps these leads out.
+      const consent = await t.db.query(`SELECT consent_status FROM leads WHERE id = ANY($1::uuid[]) ORDER BY consent_status`, [[bounced, listed]]);
+      expect(consent.map((r: { consent_status: string }) => r.consent_status)).toEqual(['granted', 'granted']);
+
+      for (const leadId of [bounced, listed, complained, fine]) await sendEvent(t, { leadId, type: 'webinar_attended' });
+      expect(await enrollmentsIn(programId)).toEqual([{ lead_id: fine, status: 'active' }]);
+      expect(await skipsOf(programId)).toEqual([
+        { lead_id: complained, reason: 'complaint', via: 'event' },
+        { lead_id: bounced, reason: 'hard_bounce', via: 'event' },
+        { lead_id: listed, reason: 'manual', via: 'event' },
+      ]);
+      const { body: stats } = await t.api('get', `/api/v1/programs/${programId}/stats`).expect(200);
+      expect(stats.enrollments).toMatchObject({ total: 1, exited: 0 });
+      expect(stats.skipped).toEqual({ complaint: 1, hard_bounce: 1, manual: 1 });
+      const { body: exported } = await t.api('get', `/api/v1/leads/${bounced}/export`).expect(200);
+      expect(exported.enrollmentSkips).toEqual([expect.objectContaining({ programId, reason: 'hard_bounce', via: 'event', attempts: 1 })]);
+      expect(exported.enrollments).toEqual([]);
+    });
+
+    it('lead_created and stage_entered triggers skip a lead whose address is on the list, with the list’s reason', async () => {
+      const created = await createProgram(t, oneEmail('Nieuw', { type: 'lead_created', where: { 'source.channel': 'beurs' } }));
+      const recycled = await createProgram(t, oneEmail('Terug naar nurture', { type: 'stage_entered', stage: 'recycled' }));
+      // The address was listed before the lead existed (by its hash): the new lead is on the list from its first moment.
+      await listByHand('al-gelijst@example.be');
+      const leadId = await createLead(t, 'al-gelijst@example.be', { source: { channel: 'beurs' } });
+      expect(await enrollmentsIn(created)).toEqual([]);
+      expect(await skipsOf(created)).toEqual([{ lead_id: leadId, reason: 'manual', via: 'lead_created' }]);
+
+      const bounced = await createLead(t, 'terug-gebounced@example.be');
+      await hardBounce('terug-gebounced@example.be');
+      await sendEvent(t, { leadId: bounced, type: 'quote_requested' }); // an MQL at once, handed to sales
+      const handoff = await eventually(async () => (await t.db.query(`SELECT id FROM handoffs WHERE lead_id = $1`, [bounced]))[0]?.id as string | undefined);
+      await t.api('post', `/api/v1/handoffs/${handoff}/reject`).send({ reason: 'not_now' }).expect(200);
+      expect(await enrollmentsIn(recycled)).toEqual([]);
+      expect(await skipsOf(recycled)).toEqual([{ lead_id: bounced, reason: 'hard_bounce', via: 'stage_entered' }]);
+    });
+
+    it('API enrollment agrees: one lead is refused with 409 naming the reason, a list and a segment count the suppressed', async () => {
+      const programId = await createProgram(t, oneEmail('Handmatig', { type: 'manual' }));
+      const bounced = await createLead(t, 'api-bounced@example.be', { attributes: { batch: 'api-suppressed' } });
+      const withdrawn = await createLead(t, 'api-withdrawn@example.be', { attributes: { batch: 'api-suppressed' } });
+      const fine = await createLead(t, 'api-fine@example.be', { attributes: { batch: 'api-suppressed' } });
+      await hardBounce('api-bounced@example.be');
+      await createLead(t, 'api-withdrawn@example.be', { consent: { status: 'withdrawn' } });
+
+      const one = await t.api('post', `/api/v1/programs/${programId}/enrollments`).send({ leadId: bounced });
+      expect(one.status).toBe(409);
+      expect(one.body).toMatchObject({ status: 409, reason: 'hard_bounce' });
+      expect(one.body.detail).toContain('hard_bounce');
+      expect(await enrollmentsIn(programId)).toEqual([]);
+      expect(await skipsOf(programId)).toEqual([{ lead_id: bounced, reason: 'hard_bounce', via: 'manual' }]);
+
+      const list = await t.api('post', `/api/v1/programs/${programId}/enrollments`).send({ leadIds: [bounced, withdrawn, fine] });
+      expect(list.body).toEqual({ requested: 3, enrolled: 1, skipped: 2, goalAlreadyMet: 0, suppressed: 2 });
+      expect(await enrollmentsIn(programId)).toEqual([{ lead_id: fine, status: 'active' }]);
+      expect(await skipsOf(programId)).toEqual([
+        { lead_id: withdrawn, reason: 'consent_withdrawn', via: 'bulk' },
+        { lead_id: bounced, reason: 'hard_bounce', via: 'bulk' },
+      ]);
+
+      const segmentProgram = await createProgram(t, oneEmail('Segment', { type: 'manual' }));
+      const segment = await t.api('post', `/api/v1/programs/${segmentProgram}/enrollments`).send({ segment: { where: { field: 'attributes.batch', op: 'equals', value: 'api-suppressed' } } });
+      expect(segment.body).toEqual({ requested: null, enrolled: 1, skipped: null, goalAlreadyMet: 0, suppressed: 2 });
+      expect((await t.api('get', `/api/v1/programs/${segmentProgram}/stats`)).body.skipped).toEqual({ consent_withdrawn: 1, hard_bounce: 1 });
+    });
+
+    it('the reason enrollment skips with is the one the suppression check gives, for entries by address, by id or both', async () => {
+      const [byAddress, byId, addressFirst, idFirst, withdrawnListed, withdrawn, clean] = [
+        await createLead(t, 'twin-address@example.be'),
+        await createLead(t, 'twin-id@example.be'),
+        await createLead(t, 'twin-address-first@example.be'),
+        await createLead(t, 'twin-id-first@example.be'),
+        await createLead(t, 'twin-withdrawn-listed@example.be'),
+        await createLead(t, 'twin-withdrawn@example.be', { consent: { status: 'withdrawn' } }),
+        await createLead(t, 'twin-clean@example.be'),
+      ];
+      await createLead(t, 'twin-withdrawn-listed@example.be', { consent: { status: 'withdrawn' } });
+      const entry = (email: string, leadId: string | null, reason: string, at: string) =>
+        t.db.query(`INSERT INTO suppressions (email_hash, lead_id, reason, source, created_at) VALUES ($1, $2, $3, 'test', $4)`, [emailHash(email), leadId, reason, at]);
+      await entry('twin-address@example.be', null, 'hard_bounce', '2026-01-02T00:00:00Z');
+      await entry('old-address@example.be', byId, 'unsubscribed', '2026-01-02T00:00:00Z');
+      await entry('twin-address-first@example.be', null, 'complaint', '2026-01-01T00:00:00Z');
+      await entry('other-1@example.be', addressFirst, 'manual', '2026-01-03T00:00:00Z');
+      await entry('twin-id-first@example.be', null, 'complaint', '2026-01-03T00:00:00Z');
+      await entry('other-2@example.be', idFirst, 'unsubscribed', '2026-01-01T00:00:00Z');
+      await entry('twin-withdrawn-listed@example.be', null, 'manual', '2026-01-01T00:00:00Z');
+      const ids = [byAddress, byId, addressFirst, idFirst, withdrawnListed, withdrawn, clean];
+      const optOut = optOutOfLeadSql('l');
+      const rows: { id: string; reason: string | null }[] = await t.db.query(
+        `SELECT l.id, ${optOut.reason} AS reason FROM leads l ${optOut.join} WHERE l.id = ANY($1::uuid[])`,
+        [ids],
+      );
+      const expected = await t.db.transaction((m) => t.app.get(SuppressionService).suppressedAmong(m, ids));
+      expect(Object.fromEntries(rows.map((r) => [r.id, r.reason]))).toEqual(Object.fromEntries(ids.map((id) => [id, expected.get(id) ?? null])));
+      expect(expected.size).toBe(6);
+      expect(expected.get(addressFirst)).toBe('complaint');
+      expect(expected.get(idFirst)).toBe('unsubscribed');
+    });
+
+    it('a lead with no lawful basis recorded yet is still enrolled: its enrollment waits for the consent', async () => {
+      const programId = await createProgram(t, oneEmail('Zonder basis', { type: 'manual' }));
+      const leadId = await createLead(t, 'nog-geen-basis@example.be', { consent: undefined });
+      expect((await t.api('post', `/api/v1/programs/${programId}/enrollments`).send({ leadId })).status).toBe(201);
+      expect(await skipsOf(programId)).toEqual([]);
+    });
+  });
+
+  it('the SQL twins of sendBlock and optOutReason answer as they do for every consent status and list reason', async () => {
     const consents = ['granted', 'withdrawn', 'unknown', null];
     const listed = [null, ...SUPPRESSION_REASONS];
     const pairs = consents.flatMap((c) => listed.map((l) => [c, l] as const));
-    const rows: { i: number; block: string | null }[] = await t.db.query(
-      `SELECT v.i::int AS i, ${sendBlockSql('v.c', 'v.l')} AS block
+    const rows: { i: number; block: string | null; opt_out: string | null }[] = await t.db.query(
+      `SELECT v.i::int AS i, ${sendBlockSql('v.c', 'v.l')} AS block, ${optOutReasonSql('v.c', 'v.l')} AS opt_out
          FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS v(c, l, i) ORDER BY v.i`,
       [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
     );
     expect(rows.map((r) => r.block)).toEqual(pairs.map(([c, l]) => sendBlock(c, l)));
+    expect(rows.map((r) => r.opt_out)).toEqual(pairs.map(([c, l]) => optOutReason(c, l)));
   });
 });

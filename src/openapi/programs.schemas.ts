@@ -56,6 +56,10 @@ export const PROGRAMS_SCHEMAS: Record<string, Schema> = {
     enrolled: int,
     skipped: nint,
     goalAlreadyMet: { ...int, description: 'Leads not enrolled because they already met the goal (part of skipped)' },
+    suppressed: {
+      ...int,
+      description: 'Leads not enrolled because they may not be mailed: on the suppression list or consent withdrawn (part of skipped; stats and the lead export give each reason)',
+    },
   }),
   ProgramStats: o({
     programId: uuid,

@@ -1,4 +1,7 @@
 import type { EntityManager } from 'typeorm';
+import { optOutReasonSql } from '../suppression/lawful-basis.js';
+import { emailHashSql } from '../suppression/email-hash.js';
+import { SUPPRESSION_REASONS } from '../suppression/suppression.types.js';
 import type { ProgramDefinition } from './domain/program-definition.js';
 
 /** How a lead came in: a trigger type, or the API. */
@@ -42,57 +45,93 @@ export function mayEnterSql(program: string, lead: string, days: string, now: st
             AND (${days} IS NULL OR coalesce(p.finished_at, p.enrolled_at) > ${now} - make_interval(days => ${days})))`;
 }
 
-/** Why a lead a trigger or an API call asked for was not enrolled, when that is recorded (table enrollment_skips). */
-export const SKIP_REASONS = ['goal_already_met'] as const;
+/**
+ * Why a lead a trigger or an API call asked for was not enrolled, when that is recorded (table enrollment_skips):
+ * it already met the goal (it would convert at once), or it may not be mailed, by the suppression list's reason or
+ * consent_withdrawn (optOutReason: it would exit at once with that reason). A lead with no lawful basis recorded
+ * yet is enrolled: its enrollment waits a while for the consent (LAWFUL_BASIS_GRACE_MS).
+ */
+export const SKIP_REASONS = ['goal_already_met', ...SUPPRESSION_REASONS] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
-/** The upsert tail of an INSERT INTO enrollment_skips: a repeat counts one more attempt on the same row. */
+/**
+ * The upsert tail of an INSERT INTO enrollment_skips: a repeat counts one more attempt on the same row. One
+ * statement must not name a (program, lead, reason) twice.
+ */
 export const SKIP_UPSERT_SQL = `ON CONFLICT (program_id, lead_id, reason) DO UPDATE SET attempts = enrollment_skips.attempts + 1,
        last_at = EXCLUDED.last_at, program_version = EXCLUDED.program_version, via = EXCLUDED.via`;
 
 /**
- * Records (program, lead) pairs that were not enrolled, and why, set-based: only those the program would
+ * Joins (aliases `sh`, `sl`) and the expression of why the lead aliased `lead` may not be mailed, the reason a new
+ * enrollment of it would exit with at once: the suppression list's reason or consent_withdrawn (optOutReason), null
+ * when neither. Such a lead is skipped with that reason, by triggers and the API alike. The list entry is the one
+ * suppressionOfLeadSql finds (by the address's salted hash or by the lead's id, the earliest), written for a bulk
+ * enrollment's 100,000 leads: the address's entry by a plain join on the list's key, which the planner may hash,
+ * rather than a lateral union of two probes per lead, which cost about twice as much.
+ */
+export function optOutOfLeadSql(lead: string): { join: string; reason: string } {
+  const join = `LEFT JOIN suppressions sh ON sh.email_hash = ${emailHashSql(`${lead}.email_normalized`)}
+    LEFT JOIN LATERAL (SELECT reason, created_at FROM suppressions WHERE lead_id = ${lead}.id ORDER BY created_at LIMIT 1) sl ON true`;
+  const listed = `CASE WHEN sh.reason IS NULL OR sl.created_at < sh.created_at THEN sl.reason ELSE sh.reason END`;
+  return { join, reason: optOutReasonSql(`${lead}.consent_status`, listed) };
+}
+
+/**
+ * Records (program, lead) pairs that were not enrolled, each with why, set-based: only those the program would
  * otherwise have taken (the lead not disqualified or erased, the re-enrollment policy allowing it), so a lead
  * kept out for another reason is not counted as skipped. Returns how many were recorded.
  */
-export async function recordSkips(manager: EntityManager, candidates: EnrollmentCandidate[], reason: SkipReason, now: Date): Promise<number> {
-  if (!candidates.length) return 0;
+export async function recordSkips(manager: EntityManager, skips: (EnrollmentCandidate & { reason: SkipReason })[], now: Date): Promise<number> {
+  if (!skips.length) return 0;
   const rows: unknown[] = await manager.query(
     `WITH s AS (
        INSERT INTO enrollment_skips (program_id, lead_id, reason, program_version, via, first_at, last_at)
-       SELECT c.program_id, c.lead_id, $6, c.version, c.via, $7, $7
-         FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::int[]) AS c(program_id, version, lead_id, via, days)
+       SELECT c.program_id, c.lead_id, c.reason, c.version, c.via, $7, $7
+         FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::int[], $6::text[]) AS c(program_id, version, lead_id, via, days, reason)
          JOIN leads l ON l.id = c.lead_id AND l.stage <> 'disqualified' AND l.erased_at IS NULL
         WHERE ${mayEnterSql('c.program_id', 'c.lead_id', 'c.days', '$7::timestamptz')}
        ${SKIP_UPSERT_SQL}
        RETURNING 1
      ) SELECT 1 FROM s`,
     [
-      candidates.map((c) => c.programId),
-      candidates.map((c) => c.version),
-      candidates.map((c) => c.leadId),
-      candidates.map((c) => c.via),
-      candidates.map((c) => reenrollAfterDays(c.definition)),
-      reason,
+      skips.map((c) => c.programId),
+      skips.map((c) => c.version),
+      skips.map((c) => c.leadId),
+      skips.map((c) => c.via),
+      skips.map((c) => reenrollAfterDays(c.definition)),
+      skips.map((c) => c.reason),
       now.toISOString(),
     ],
   );
   return rows.length;
 }
 
-/** Enrolls many (program, lead) pairs at once, set-based; returns the enrollments created. */
+/**
+ * Enrolls many (program, lead) pairs at once, set-based, through the re-enrollment policy; returns the enrollments
+ * created. A lead that may not be mailed (see optOutOfLeadSql) is not enrolled but recorded as skipped with that
+ * reason, in the same statement.
+ */
 export async function insertCandidates(
   manager: EntityManager,
   candidates: EnrollmentCandidate[],
   now: Date,
 ): Promise<{ id: string; lead_id: string; program_id: string }[]> {
   if (!candidates.length) return [];
+  const optOut = optOutOfLeadSql('l');
   return manager.query(
-    `INSERT INTO enrollments (program_id, program_version, lead_id, via, current_step_id, step_visit, visits, next_run_at, enrolled_at, updated_at)
-     SELECT c.program_id, c.version, c.lead_id, c.via, c.step, 1, jsonb_build_object(c.step, 1), $7, $7, $7
-       FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::text[], $6::int[]) AS c(program_id, version, lead_id, via, step, days)
-       JOIN leads l ON l.id = c.lead_id AND l.stage <> 'disqualified' AND l.erased_at IS NULL
-      WHERE ${mayEnterSql('c.program_id', 'c.lead_id', 'c.days', '$7::timestamptz')}
+    `WITH c AS (
+       SELECT c.program_id, c.version, c.lead_id, c.via, c.step, ${optOut.reason} AS opt_out
+         FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::text[], $6::int[]) AS c(program_id, version, lead_id, via, step, days)
+         JOIN leads l ON l.id = c.lead_id AND l.stage <> 'disqualified' AND l.erased_at IS NULL
+         ${optOut.join}
+        WHERE ${mayEnterSql('c.program_id', 'c.lead_id', 'c.days', '$7::timestamptz')}
+     ), skip AS (
+       INSERT INTO enrollment_skips (program_id, lead_id, reason, program_version, via, first_at, last_at)
+       SELECT c.program_id, c.lead_id, c.opt_out, c.version, c.via, $7, $7 FROM c WHERE c.opt_out IS NOT NULL
+       ${SKIP_UPSERT_SQL}
+     )
+     INSERT INTO enrollments (program_id, program_version, lead_id, via, current_step_id, step_visit, visits, next_run_at, enrolled_at, updated_at)
+     SELECT c.program_id, c.version, c.lead_id, c.via, c.step, 1, jsonb_build_object(c.step, 1), $7, $7, $7 FROM c WHERE c.opt_out IS NULL
      ON CONFLICT (lead_id, program_id) WHERE status = 'active' DO NOTHING
      RETURNING id, lead_id, program_id`,
     [

@@ -8,7 +8,7 @@ import type { ProgramDefinition } from './domain/program-definition.js';
 import type { Waiting } from './domain/step-interpreter.js';
 import type { EnrollDto } from './dto/enroll.dto.js';
 import type { ListEnrollmentsQuery } from './dto/list-enrollments.query.js';
-import { ANY_STATUS_SQL, mayEnterSql, reenrollAfterDays, SKIP_UPSERT_SQL, type EnrollmentVia } from './enrollment-writer.js';
+import { ANY_STATUS_SQL, mayEnterSql, optOutOfLeadSql, reenrollAfterDays, SKIP_UPSERT_SQL, type EnrollmentVia, type SkipReason } from './enrollment-writer.js';
 import { ProgramCatalog } from './program-catalog.service.js';
 import { conditionSql, goalOnEntrySql, parseSegment, SqlParams } from './segment-sql.js';
 import { EnrollmentWakeups } from './scheduler/enrollment-wakeups.js';
@@ -53,6 +53,8 @@ export interface BulkEnrollmentResult {
   skipped: number | null;
   /** Leads not enrolled because they already met the program's goal (among the skipped ones). */
   goalAlreadyMet: number;
+  /** Leads not enrolled because they may not be mailed: on the suppression list or consent withdrawn (among the skipped ones). */
+  suppressed: number;
 }
 
 /** Enrolling leads by API (one, a list, or a segment), set-based, and listing a program's enrollments. */
@@ -68,19 +70,21 @@ export class EnrollmentsService {
 
   /**
    * New enrollments' first steps are due at once: after commit, a worker is nudged rather than left to its tick.
-   * A refusal says why (`reason`): already_enrolled, goal_already_met (the lead already meets the goal, so it
-   * would convert at once; the skip is recorded, hence the refusal after commit) or not_eligible.
+   * A refusal says why (`reason`): already_enrolled, not_eligible, or a skip reason (the skip is recorded, hence
+   * the refusal after commit): goal_already_met (the lead already meets the goal, so it would convert at once),
+   * or why the lead may not be mailed (unsubscribed, hard_bounce, complaint, consent_withdrawn, erased, manual:
+   * it would exit at once).
    */
   async enrollOne(programId: string, leadId: string): Promise<EnrollmentView> {
-    const outcome = await this.db.transaction(async (m): Promise<EnrollmentView | 'goal_already_met'> => {
+    const outcome = await this.db.transaction(async (m): Promise<EnrollmentView | SkipReason> => {
       const { version, definition } = await this.enrollable(m, programId);
       const [lead]: { id: string; erased: boolean }[] = await m.query(`SELECT id, erased_at IS NOT NULL AS erased FROM leads WHERE id = $1`, [leadId]);
       if (!lead) throw DomainError.notFound('Lead', leadId);
       if (lead.erased) throw DomainError.leadErased(leadId);
       const p = new SqlParams([leadId]);
-      const [row]: (EnrollmentRow & { goal_already_met: number })[] = await this.insert(m, programId, version, definition, 'manual', 'l.id = $1::uuid', p, 'rows');
+      const [row]: (EnrollmentRow & { skip_reason: SkipReason | null })[] = await this.insert(m, programId, version, definition, 'manual', 'l.id = $1::uuid', p, 'rows');
       if (row.id) return view(row);
-      if (row.goal_already_met) return 'goal_already_met';
+      if (row.skip_reason) return row.skip_reason;
       const [active]: { id: string }[] = await m.query(
         `SELECT id FROM enrollments WHERE program_id = $1 AND lead_id = $2 AND status = 'active'`,
         [programId, leadId],
@@ -94,6 +98,9 @@ export class EnrollmentsService {
     if (outcome === 'goal_already_met') {
       throw DomainError.conflict(`Lead ${leadId} already meets this program's goal, so it is not enrolled (it would convert at once).`, 'goal_already_met');
     }
+    if (typeof outcome === 'string') {
+      throw DomainError.conflict(`Lead ${leadId} may not be mailed (${outcome}), so it is not enrolled (it would exit at once).`, outcome);
+    }
     await this.wakeups.nudge(this.clock.now());
     return outcome;
   }
@@ -106,13 +113,13 @@ export class EnrollmentsService {
         const ids = [...new Set(dto.leadIds.map((id) => id.toLowerCase()))];
         // A semi-join on the unnested list: hashed, whatever the list's size.
         const [n] = await this.insert(m, programId, version, definition, 'bulk', 'l.id IN (SELECT unnest($1::uuid[]))', new SqlParams([ids]), 'count');
-        return { requested: ids.length, enrolled: n.count, skipped: ids.length - n.count, goalAlreadyMet: n.goal_already_met };
+        return { requested: ids.length, enrolled: n.count, skipped: ids.length - n.count, goalAlreadyMet: n.goal_already_met, suppressed: n.suppressed };
       }
       const p = new SqlParams();
       const { definition: model } = await this.models.currentForRead();
       const where = conditionSql(parseSegment(dto.segment), p, this.clock.now(), model.halfLifeDays);
       const [n] = await this.insert(m, programId, version, definition, 'segment', where, p, 'count');
-      return { requested: null, enrolled: n.count, skipped: null, goalAlreadyMet: n.goal_already_met };
+      return { requested: null, enrolled: n.count, skipped: null, goalAlreadyMet: n.goal_already_met, suppressed: n.suppressed };
     });
     if (result.enrolled) await this.wakeups.nudge(this.clock.now());
     return result;
@@ -142,8 +149,9 @@ export class EnrollmentsService {
 
   /**
    * INSERT … SELECT over leads matching `leadWhere`, through the entry filter and the re-enrollment policy. Of
-   * those, the leads that already meet the goal (goalOnEntrySql) are not enrolled but recorded as skipped
-   * (enrollment_skips); `goal_already_met` counts them.
+   * those, the leads that already meet the goal (goalOnEntrySql), and then those that may not be mailed
+   * (optOutOfLeadSql), are not enrolled but recorded as skipped (enrollment_skips) with that reason, as the
+   * activity listener does for triggers; `goal_already_met` and `suppressed` count them.
    */
   private async insert(
     m: EntityManager,
@@ -160,6 +168,7 @@ export class EnrollmentsService {
     // The entry filter sees the engagement score decayed to now, as a trigger's entry check and the goal check do.
     const entry = def.entryFilter ? conditionSql(def.entryFilter, p, now, model.halfLifeDays) : 'true';
     const goalMet = goalOnEntrySql(def.goal, p, now, model.halfLifeDays);
+    const optOut = optOutOfLeadSql('l');
     const first = def.steps[0].id;
     const [prog, ver, how, step, visits, at, days] = [
       p.add(programId, '::uuid'),
@@ -170,27 +179,31 @@ export class EnrollmentsService {
       p.add(now.toISOString(), '::timestamptz'),
       p.add(reenrollAfterDays(def), '::int'),
     ];
+    // The goal first, as the interpreter checks it before the suppression list at every step.
     const statements = `WITH entering AS (
-         SELECT l.id, ${goalMet} AS goal_met
+         SELECT l.id, CASE WHEN ${goalMet} THEN 'goal_already_met' ELSE ${optOut.reason} END AS skip_reason
            FROM leads l
+           ${optOut.join}
           WHERE (${leadWhere}) AND l.stage <> 'disqualified' AND l.erased_at IS NULL AND ${entry} AND ${mayEnterSql(prog, 'l.id', days, at)}
        ), ins AS (
          INSERT INTO enrollments (program_id, program_version, lead_id, via, current_step_id, step_visit, visits, next_run_at, enrolled_at, updated_at)
-         SELECT ${prog}, ${ver}, c.id, ${how}, ${step}, 1, ${visits}, ${at}, ${at}, ${at} FROM entering c WHERE NOT c.goal_met
+         SELECT ${prog}, ${ver}, c.id, ${how}, ${step}, 1, ${visits}, ${at}, ${at}, ${at} FROM entering c WHERE c.skip_reason IS NULL
          ON CONFLICT (lead_id, program_id) WHERE status = 'active' DO NOTHING
          RETURNING ${shape === 'rows' ? '*' : '1'}
        ), skip AS (
          INSERT INTO enrollment_skips (program_id, lead_id, reason, program_version, via, first_at, last_at)
-         SELECT ${prog}, c.id, 'goal_already_met', ${ver}, ${how}, ${at}, ${at} FROM entering c WHERE c.goal_met
+         SELECT ${prog}, c.id, c.skip_reason, ${ver}, ${how}, ${at}, ${at} FROM entering c WHERE c.skip_reason IS NOT NULL
          ${SKIP_UPSERT_SQL}
-         RETURNING 1
+         RETURNING reason
        )`;
     // Counting needs no columns: returning whole rows made a bulk enrollment keep (and spill to disk) 100,000 of them.
-    // One row either way: the enrollment (null columns when none) beside the count of skips.
+    // One row either way: the enrollment (null columns when none) beside the skip's reason, or the counts of skips.
     const sql =
       shape === 'rows'
-        ? `${statements} SELECT ins.*, s.n AS goal_already_met FROM (SELECT count(*)::int AS n FROM skip) s LEFT JOIN ins ON true`
-        : `${statements} SELECT (SELECT count(*) FROM ins)::int AS count, (SELECT count(*) FROM skip)::int AS goal_already_met`;
+        ? `${statements} SELECT ins.*, s.reason AS skip_reason FROM (SELECT (SELECT reason FROM skip LIMIT 1) AS reason) s LEFT JOIN ins ON true`
+        : `${statements} SELECT (SELECT count(*) FROM ins)::int AS count,
+             (SELECT count(*) FILTER (WHERE reason = 'goal_already_met') FROM skip)::int AS goal_already_met,
+             (SELECT count(*) FILTER (WHERE reason <> 'goal_already_met') FROM skip)::int AS suppressed`;
     return m.query(sql, p.values);
   }
 }

@@ -7,7 +7,7 @@ import { evaluateCondition, goalMetOnEntry, goalReached, matchesPropertyFilter }
 import { interactionOf, type ConditionFacts, type LeadSnapshot } from './domain/lead-facts.js';
 import type { Goal, ProgramDefinition, Trigger } from './domain/program-definition.js';
 import { eventSatisfiesWait, type Waiting } from './domain/step-interpreter.js';
-import { insertCandidates, recordSkips, type EnrollmentCandidate, type EnrollmentVia } from './enrollment-writer.js';
+import { insertCandidates, recordSkips, type EnrollmentCandidate, type EnrollmentVia, type SkipReason } from './enrollment-writer.js';
 import { leadSnapshotOf, LEAD_SNAPSHOT_COLUMNS, type LeadSnapshotRow } from './lead-snapshot.js';
 import { ProgramCatalog, programVersionKey } from './program-catalog.service.js';
 
@@ -21,7 +21,7 @@ interface ActiveEnrollment {
   enrolledAt: string;
 }
 
-type LeadRow = LeadSnapshotRow & { id: string; consent_status: string; enrollments: ActiveEnrollment[] };
+type LeadRow = LeadSnapshotRow & { id: string; enrollments: ActiveEnrollment[] };
 type ActivityEvent = LeadActivity['events'][number];
 
 /** A change to an enrollment decided from an activity: converted (goal), exited (opted out or disqualified), or woken (awaited event arrived). */
@@ -37,7 +37,7 @@ interface EnrollmentSignal {
 /**
  * Reacts to lead activity inside the transaction that recorded it (scoring, lead upserts,
  * event-created leads), so each reaction happens exactly once: enrolls leads whose trigger
- * matched (or records them as skipped when they already meet the program's goal), converts
+ * matched (or records them as skipped when they already meet the program's goal, or may not be mailed), converts
  * enrollments whose goal was reached, and wakes wait_until steps whose event arrived. A batch
  * costs a handful of set-based statements, whatever its size. Ends the enrollments of leads that
  * became unmailable (see {@link onUnmailable}).
@@ -64,7 +64,7 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
     if (!programs.length) return; // no live program, so no active enrollment either
     const leadIds = [...new Set(activities.map((a) => a.leadId))];
     const leads: LeadRow[] = await m.query(
-      `SELECT l.id, ${LEAD_SNAPSHOT_COLUMNS}, l.consent_status,
+      `SELECT l.id, ${LEAD_SNAPSHOT_COLUMNS},
               coalesce((SELECT jsonb_agg(jsonb_build_object('id', e.id, 'programId', e.program_id, 'version', e.program_version,
                          'stepId', e.current_step_id, 'visit', e.step_visit, 'waitingFor', e.waiting_for, 'enrolledAt', e.enrolled_at))
                   FROM enrollments e WHERE e.lead_id = l.id AND e.status = 'active'), '[]'::jsonb) AS enrollments
@@ -89,7 +89,7 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
     const signals: EnrollmentSignal[] = [];
     const signalled = new Set<string>();
     const candidates: EnrollmentCandidate[] = [];
-    const goalMet: EnrollmentCandidate[] = [];
+    const goalMet: (EnrollmentCandidate & { reason: SkipReason })[] = [];
     const entering = new Set<string>();
     for (const activity of activities) {
       const row = byId.get(activity.leadId);
@@ -109,18 +109,20 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
       for (const p of programs) {
         if (p.status !== 'active' || enrolledIn.has(p.id)) continue;
         const via = triggered(p.definition.trigger, activity, lead, facts);
-        if (!via || lead.stage === 'disqualified' || row.consent_status === 'withdrawn') continue;
+        if (!via || lead.stage === 'disqualified') continue;
         if (p.definition.entryFilter && !evaluateCondition(p.definition.entryFilter, facts)) continue;
         if (entering.has(`${p.id}|${activity.leadId}`)) continue;
         entering.add(`${p.id}|${activity.leadId}`);
         const candidate = { programId: p.id, version: p.version, definition: p.definition, leadId: activity.leadId, via };
-        // A lead that already meets the goal would convert at once: it is not enrolled, and the skip is recorded.
-        (goalMetOnEntry(p.definition.goal, facts) ? goalMet : candidates).push(candidate);
+        // A lead that already meets the goal would convert at once: it is not enrolled, and the skip is recorded. So is
+        // one that may not be mailed (it would exit at once), as insertCandidates finds.
+        if (goalMetOnEntry(p.definition.goal, facts)) goalMet.push({ ...candidate, reason: 'goal_already_met' });
+        else candidates.push(candidate);
       }
     }
     await this.apply(m, signals, activities[0].at);
     await insertCandidates(m, candidates, activities[0].at);
-    await recordSkips(m, goalMet, 'goal_already_met', activities[0].at);
+    await recordSkips(m, goalMet, activities[0].at);
   }
 
   /**

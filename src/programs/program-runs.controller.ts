@@ -24,8 +24,9 @@ export class ProgramRunsController {
 
   /**
    * `{leadId}` enrolls one lead (201, the enrollment; 409 when it is not, with `reason`: already_enrolled,
-   * goal_already_met or not_eligible); `{leadIds: [...]}` (up to 100,000) or `{segment: {where}}` enroll many at
-   * once (200, counts, with how many were skipped because they already met the goal).
+   * not_eligible, goal_already_met, or why the lead may not be mailed, such as unsubscribed); `{leadIds: [...]}`
+   * (up to 100,000) or `{segment: {where}}` enroll many at once (200, counts, with how many were skipped because
+   * they already met the goal or may not be mailed).
    */
   @Post('enrollments')
   @Roles('marketer')

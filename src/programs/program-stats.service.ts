@@ -46,7 +46,7 @@ export interface VariantStats {
 export interface ProgramStats {
   programId: string;
   enrollments: { total: number; active: number; completed: number; converted: number; exited: number };
-  /** Leads the program did not take although a trigger or the API asked for them, per reason (goal_already_met). */
+  /** Leads the program did not take although a trigger or the API asked for them, per reason (SKIP_REASONS). */
   skipped: Record<string, number>;
   steps: StepStats[];
 }

@@ -29,8 +29,12 @@ export function optOutReason(consentStatus: string | null | undefined, listed: S
   return listed ?? null;
 }
 
+/** {@link optOutReason} in SQL, from a consent-status column and a suppression-reason expression (null: neither). */
+export function optOutReasonSql(consentStatus: string, listed: string): string {
+  return `coalesce(NULLIF(${listed}, 'manual'), CASE WHEN ${consentStatus} = 'withdrawn' THEN 'consent_withdrawn' END, ${listed})`;
+}
+
 /** {@link sendBlock} in SQL, from a consent-status column and a suppression-reason expression. */
 export function sendBlockSql(consentStatus: string, listed: string): string {
-  return `coalesce(NULLIF(${listed}, 'manual'), CASE WHEN ${consentStatus} = 'withdrawn' THEN 'consent_withdrawn' END, ${listed},
-                   CASE WHEN ${consentStatus} IS DISTINCT FROM 'granted' THEN 'no_lawful_basis' END)`;
+  return `coalesce(${optOutReasonSql(consentStatus, listed)}, CASE WHEN ${consentStatus} IS DISTINCT FROM 'granted' THEN 'no_lawful_basis' END)`;
 }

@@ -50,6 +50,12 @@ describe('simulateProgram', () => {
     expect(r.emails).toBe(0);
   });
 
+  it('does not enroll a lead who unsubscribed before it would enter: it would exit before the first email', () => {
+    const r = simulate(sequence, '2026-03-03T10:00:00Z', [{ type: 'unsubscribed', at: new Date('2026-03-01T10:00:00Z'), properties: {} }]);
+    expect(r.outcome).toEqual({ status: 'skipped', exitReason: 'unsubscribed', at: '2026-03-03T10:00:00.000Z' });
+    expect(r.timeline.map((e) => e.action)).toEqual(['skipped']);
+  });
+
   it('follows a lead through a wait_until: the click arrives, the then-path runs at once', () => {
     const def = program([
       { id: 'welcome', type: 'email', templateId: 't1', next: 'await' },

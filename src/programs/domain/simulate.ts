@@ -36,7 +36,7 @@ export interface TimelineEntry {
 
 export interface SimulationResult {
   timeline: TimelineEntry[];
-  /** `skipped`: the lead would not be enrolled at all (exitReason says why: goal_already_met). */
+  /** `skipped`: the lead would not be enrolled at all (exitReason says why: goal_already_met, or unsubscribed before `from`). */
   outcome: { status: EnrollmentStatus | 'skipped'; exitReason: string | null; at: string };
   emails: number;
 }
@@ -85,10 +85,14 @@ export function simulateProgram(input: SimulationInput): SimulationResult {
 
   let cursor = startCursor(def, ENROLLMENT_ID, input.from);
   let now = input.from;
-  // As for real triggers and API calls: a lead that already meets the goal is not enrolled.
-  if (goalMetOnEntry(def.goal, worldAt(now))) {
-    log(now, null, 'skipped', { reason: 'goal_already_met' });
-    return finish('skipped', 'goal_already_met', now);
+  // As for real triggers and API calls: a lead that already meets the goal, or that may not be mailed, is not enrolled.
+  const entry = worldAt(now);
+  // (No lawful basis yet is no skip: the enrollment waits a while for the consent.)
+  const optedOut = entry.suppression === 'no_lawful_basis' ? null : entry.suppression;
+  const skip = goalMetOnEntry(def.goal, entry) ? 'goal_already_met' : optedOut;
+  if (skip) {
+    log(now, null, 'skipped', { reason: skip });
+    return finish('skipped', skip, now);
   }
   log(now, null, 'enrolled', { stepId: cursor.stepId });
   for (let run = 0; run < MAX_RUNS; run++) {
