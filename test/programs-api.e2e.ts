@@ -87,6 +87,25 @@ describe('the programs API', () => {
       expect((await t.db.query(`SELECT 1 FROM program_versions WHERE program_id = $1`, [ok.body.id])).length).toBe(0);
     });
 
+    it('refuses a trigger that fires for nobody it could take (stage_entered disqualified or subscriber) at save and at publish', async () => {
+      const disqualified = program('Gediskwalificeerd', undefined, { trigger: { type: 'stage_entered', stage: 'disqualified' } });
+      const res = await t.api('post', '/api/v1/programs').send(disqualified);
+      expect(res.status).toBe(422);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(res.body.errors).toEqual([{ field: 'trigger', message: expect.stringContaining('disqualified leads are never nurtured') }]);
+      expect((await t.db.query(`SELECT 1 FROM programs WHERE name = 'Gediskwalificeerd'`)).length).toBe(0);
+      const subscriber = await t.api('post', '/api/v1/programs').send(program('Abonnee', undefined, { trigger: { type: 'stage_entered', stage: 'subscriber' } }));
+      expect([subscriber.status, subscriber.body.errors?.map((e: { field: string }) => e.field)]).toEqual([422, ['trigger']]);
+
+      // A draft saved before this rule is refused at publish, and nothing is published.
+      const ok = await t.api('post', '/api/v1/programs').send(program('Teruggestuurd', undefined, { trigger: { type: 'stage_entered', stage: 'recycled' } }));
+      expect(ok.status).toBe(201);
+      await t.db.query(`UPDATE programs SET draft = draft || '{"trigger": {"type": "stage_entered", "stage": "disqualified"}}'::jsonb WHERE id = $1`, [ok.body.id]);
+      const publish = await t.api('post', `/api/v1/programs/${ok.body.id}/publish`);
+      expect([publish.status, publish.body.errors]).toEqual([422, [{ field: 'trigger', message: expect.stringContaining('can never enroll anyone') }]]);
+      expect((await t.db.query(`SELECT 1 FROM program_versions WHERE program_id = $1`, [ok.body.id])).length).toBe(0);
+    });
+
     it('edits the draft, publishes immutable versions and keeps the history', async () => {
       const created = await t.api('post', '/api/v1/programs').send(program('Gids'));
       expect(created.status).toBe(201);

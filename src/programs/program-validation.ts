@@ -5,6 +5,7 @@ import { parseProgramDefinition } from './domain/parse-program-definition.js';
 import type { ProgramDefinition } from './domain/program-definition.js';
 import { validateStepGraph } from './domain/step-graph.js';
 import { validateTriggerAgainstGoal } from './domain/trigger-goal.js';
+import { validateTriggerReach } from './domain/trigger-reach.js';
 
 /** Template ids an email step (or its variants) uses. */
 export function templateIdsOf(def: ProgramDefinition): string[] {
@@ -32,16 +33,18 @@ export async function templateLocales(manager: EntityManager, ids: string[]): Pr
 
 /**
  * Turns untrusted JSON into a program definition whose steps form a valid graph, whose email
- * templates exist in every locale the program is sent in, and whose trigger can enroll someone (not
- * every lead it fires for already meets the goal); refuses it with 422 naming each field
- * (`steps[welcome].templateId`, `trigger`).
+ * templates exist in every locale the program is sent in, and whose trigger can enroll someone (it fires
+ * for leads the program may take, not all of whom already meet the goal); refuses it with 422 naming each
+ * field (`steps[welcome].templateId`, `trigger`, `entryFilter`).
  */
 export async function validProgramDefinition(manager: EntityManager, input: unknown, defaultLocale: string): Promise<ProgramDefinition> {
   const { definition, errors } = parseProgramDefinition(input);
   if (!definition) throw invalid(errors);
   const locales = await templateLocales(manager, templateIdsOf(definition));
+  // A program that reaches nobody is said so once, not also judged against its goal.
+  const unreachable = validateTriggerReach(definition);
   const refusals = [
-    ...validateTriggerAgainstGoal(definition),
+    ...(unreachable.length ? unreachable : validateTriggerAgainstGoal(definition)),
     ...validateStepGraph(definition, {
       templateLocales: (id) => locales.get(id.toLowerCase()),
       programLocales: definition.locales ?? [defaultLocale],
