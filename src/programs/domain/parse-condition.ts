@@ -53,6 +53,7 @@ export function parseCondition(
   }
   const inner = value[kind];
   const innerPath = at(path, kind);
+  if (inner === null) return r.refuseNull(innerPath);
   switch (kind) {
     case 'and':
     case 'or': {
@@ -88,7 +89,8 @@ export function parseCondition(
 }
 
 function parseFieldCondition(r: DefinitionReader, value: Record<string, unknown>, path: string): Condition | undefined {
-  const obj = r.object(value, path, ['field', 'op', 'value']);
+  // A null value is one to compare with (equals null: the field is empty), not a field left out.
+  const obj = r.object(value, path, ['field', 'op', 'value'], ['value']);
   if (!obj) return undefined;
   const field = parseLeadField(r, obj, path);
   const op = r.oneOf(obj, 'op', path, CONDITION_OPS);
@@ -200,6 +202,7 @@ export function parseGoal(r: DefinitionReader, value: unknown, path: string): Go
     return r.fail(path, 'must have exactly one of anyOf, allOf');
   }
   const key = keys[0];
+  if (value[key] === null) return r.refuseNull(at(path, key));
   const items = r.array(value[key], at(path, key), 1, MAX_CHILDREN);
   if (!items) return undefined;
   const criteria = items.map((item, i) => parseGoalCriterion(r, item, `${at(path, key)}[${i}]`));

@@ -262,4 +262,77 @@ describe('parseProgramDefinition', () => {
       expect(errorAt(program({ locales: ['nl', 'Dutch'] }), 'locales[1]')).toMatch(/locale code/);
     });
   });
+
+  describe('null', () => {
+    const NULL_REFUSED = 'must not be null; leave the field out instead';
+    /** The program with the field at `path` (dots, numbers for array items) set to null. */
+    function withNull(path: string): Record<string, unknown> {
+      const copy = structuredClone(exampleProgramJson()) as Record<string, unknown>;
+      const keys = path.split('.');
+      let o = copy as Record<string, unknown>;
+      for (const k of keys.slice(0, -1)) o = o[k] as Record<string, unknown>;
+      o[keys[keys.length - 1]] = null;
+      return copy;
+    }
+
+    it.each([
+      ['name', 'name'],
+      ['trigger', 'trigger'],
+      ['trigger.type', 'trigger.type'],
+      ['trigger.eventType', 'trigger.eventType'],
+      ['trigger.where', 'trigger.where'],
+      ['goal', 'goal'],
+      ['goal.anyOf', 'goal.anyOf'],
+      ['goal.anyOf.0.stageAtLeast', 'goal.anyOf[0].stageAtLeast'],
+      ['reenrollment', 'reenrollment'],
+      ['reenrollment.policy', 'reenrollment.policy'],
+      ['reenrollment.days', 'reenrollment.days'],
+      ['sendWindow', 'sendWindow'],
+      ['sendWindow.days', 'sendWindow.days'],
+      ['sendWindow.to', 'sendWindow.to'],
+      ['steps', 'steps'],
+      ['steps.0.id', 'steps[0].id'],
+      ['steps.0.type', 'steps[0].type'],
+      ['steps.0.templateId', 'steps[0].templateId'],
+      ['steps.1.duration', 'steps[1].duration'],
+      ['steps.2.if', 'steps[2].if'],
+      ['steps.2.if.clicked', 'steps[2].if.clicked'],
+      ['steps.2.then', 'steps[2].then'],
+    ])('refuses %s: null, once, in the words of the rest of the API', (path, field) => {
+      expect(errorsOf(withNull(path))).toEqual([`${field}: ${NULL_REFUSED}`]);
+    });
+
+    it('refuses null for an optional field too (description, entryFilter, locales, businessDays, a variant, an exit reason)', () => {
+      expect(errorsOf(program({ description: null }))).toEqual([`description: ${NULL_REFUSED}`]);
+      expect(errorsOf(program({ entryFilter: null }))).toEqual([`entryFilter: ${NULL_REFUSED}`]);
+      expect(errorsOf(program({ entryFilter: { and: null } }))).toEqual([`entryFilter.and: ${NULL_REFUSED}`]);
+      expect(errorsOf(program({ locales: null }))).toEqual([`locales: ${NULL_REFUSED}`]);
+      const steps = (extra: Record<string, unknown>) => [{ id: 'pause', type: 'wait', duration: 'P1D', next: 'end', ...extra }, { id: 'end', type: 'exit', reason: null }];
+      expect(errorsOf(program({ steps: steps({ businessDays: null }) }))).toEqual([`steps[0].businessDays: ${NULL_REFUSED}`, `steps[1].reason: ${NULL_REFUSED}`]);
+      const variants = [{ subject: 'A', weight: null }, { subject: null, weight: 1 }];
+      expect(errorsOf(program({ steps: [{ id: 'mail', type: 'email', templateId: 't', variants, next: 'end' }, { id: 'end', type: 'exit' }] }))).toEqual([
+        `steps[0].variants[0].weight: ${NULL_REFUSED}`,
+        `steps[0].variants[1].subject: ${NULL_REFUSED}`,
+      ]);
+    });
+
+    it('keeps null as a value where the definition holds data: a condition value, a property filter, a lead field to clear', () => {
+      const { definition, errors } = parseProgramDefinition(
+        program({
+          trigger: { type: 'event', eventType: 'form_submitted', where: { 'properties.campaign': null } },
+          entryFilter: { field: 'company', op: 'equals', value: null },
+          steps: [
+            { id: 'clear', type: 'update_lead', set: { phone: null, 'attributes.tier': null }, next: 'end' },
+            { id: 'end', type: 'exit' },
+          ],
+        }),
+      );
+      expect(errors).toEqual([]);
+      expect(definition).toMatchObject({
+        trigger: { where: { 'properties.campaign': null } },
+        entryFilter: { value: null },
+        steps: [{ set: { phone: null, 'attributes.tier': null } }, { id: 'end' }],
+      });
+    });
+  });
 });
