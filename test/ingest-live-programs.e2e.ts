@@ -1,7 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { LeadActivityHub } from '../src/lifecycle/lead-activity.js';
-import { createLead, createProgram, createTemplate, enrollmentOf, sendEvent } from './programs-helpers.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { createLead, createProgram, enrollmentOf, oneWaitSteps, programsWorld, sendEvent } from './programs-helpers.js';
 
 /**
  * Ingest reads which programs are live in its first statement and leaves that for the activity
@@ -9,27 +8,14 @@ import { startTestApp, type TestApp } from './support/test-app.js';
  * a program published between two events of a known lead triggers on the second.
  */
 describe('event triggers through the known-lead ingest path', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = programsWorld();
 
   it('sees a program published after an earlier event of the same lead, in one request and in a batch', async () => {
     const leadId = await createLead(t, 'webinar@example.be');
     const other = await createLead(t, 'batch@example.be');
     await sendEvent(t, { leadId, type: 'webinar_attended' }); // nothing live yet
-    const template = await createTemplate(t, 'na-webinar');
-    const programId = await createProgram(t, {
-      name: 'Na het webinar',
-      trigger: { type: 'event', eventType: 'webinar_attended' },
-      steps: [
-        { id: 'mail', type: 'email', templateId: template, next: 'end' },
-        { id: 'end', type: 'exit' },
-      ],
-    });
+    // A first step that waits: the enrollment stays active whatever the scheduler does meanwhile.
+    const programId = await createProgram(t, { name: 'Na het webinar', trigger: { type: 'event', eventType: 'webinar_attended' }, steps: oneWaitSteps('P7D') });
     expect(await enrollmentOf(t, programId, leadId)).toBeUndefined();
 
     await sendEvent(t, { leadId, type: 'webinar_attended' });

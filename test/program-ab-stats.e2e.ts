@@ -1,18 +1,10 @@
-import { ManualClock } from '../src/common/clock.js';
-import { createLead, createProgram, createTemplate } from './programs-helpers.js';
-import { eventually, startTestApp, type TestApp } from './support/test-app.js';
+import { createLead, createProgram, createTemplate, programsWorld } from './programs-helpers.js';
+import { eventually } from './support/test-app.js';
 
 /** A/B results in a program's stats: per-variant counts and rates, and the comparison with variant A. */
 describe('A/B variant results in program stats', () => {
-  let t: TestApp;
-  const clock = new ManualClock('2026-03-02T09:00:00Z'); // Monday 10:00 in Brussels, inside the send window
-
-  beforeAll(async () => {
-    t = await startTestApp({ clock, env: { PROGRAMS_TICK_MS: '50' } });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = programsWorld();
+  const { clock } = t; // Monday 10:00 in Brussels, inside the send window
 
   it('reports each variant with its rates and whether its difference from A is significant', async () => {
     const template = await createTemplate(t, 'ab-test');

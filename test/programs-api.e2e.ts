@@ -1,35 +1,23 @@
-import { ManualClock } from '../src/common/clock.js';
 import { evaluateCondition } from '../src/programs/domain/evaluate-condition.js';
 import type { Condition } from '../src/programs/domain/program-definition.js';
 import { sampleLead, worldOf } from '../src/programs/domain/lead-facts.fixture.js';
 import { scoreAt, scoreAtSql } from '../src/scoring/domain/decay.js';
 import { ScoringModelService } from '../src/scoring/scoring-model.service.js';
-import { createLead, createProgram, createTemplate, DAY, emailsOf, enroll, enrollmentOf, sendEvent } from './programs-helpers.js';
-import { eventually, startTestApp, type TestApp } from './support/test-app.js';
+import { createLead, createProgram, DAY, emailsOf, enroll, enrollmentOf, insertLeads, oneWaitSteps, programsWorld, sendEvent } from './programs-helpers.js';
+import { eventually } from './support/test-app.js';
 
 describe('the programs API', () => {
-  let t: TestApp;
-  const clock = new ManualClock('2026-03-02T09:00:00Z'); // Monday 10:00 in Brussels
-  let welcome: string;
-  let reminder: string;
-
-  beforeAll(async () => {
-    t = await startTestApp({ clock, env: { PROGRAMS_TICK_MS: '50' } });
-    welcome = await createTemplate(t, 'welkom', ['nl', 'fr']);
-    reminder = await createTemplate(t, 'herinnering', ['nl']);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = programsWorld({ templates: { welcome: { name: 'welkom', locales: ['nl', 'fr'] }, reminder: 'herinnering' } });
+  const { clock, templates: tpl } = t;
 
   const program = (name: string, steps?: unknown[], extra: Record<string, unknown> = {}) => ({
     name,
     trigger: { type: 'manual' },
     steps: steps ?? [
-      { id: 'welcome', type: 'email', templateId: welcome, next: 'wait1' },
+      { id: 'welcome', type: 'email', templateId: tpl.welcome, next: 'wait1' },
       { id: 'wait1', type: 'wait', duration: 'P3D', next: 'clicked' },
       { id: 'clicked', type: 'branch', if: { clicked: { step: 'welcome' } }, then: 'end', else: 'reminder' },
-      { id: 'reminder', type: 'email', templateId: reminder, next: 'end' },
+      { id: 'reminder', type: 'email', templateId: tpl.reminder, next: 'end' },
       { id: 'end', type: 'exit' },
     ],
     ...extra,
@@ -39,7 +27,7 @@ describe('the programs API', () => {
     it('refuses a program whose steps do not form a valid graph with 422 naming the step', async () => {
       const res = await t.api('post', '/api/v1/programs').send(
         program('Kapot', [
-          { id: 'welcome', type: 'email', templateId: welcome, next: 'nowhere' },
+          { id: 'welcome', type: 'email', templateId: tpl.welcome, next: 'nowhere' },
           { id: 'end', type: 'exit' },
         ]),
       );
@@ -53,8 +41,8 @@ describe('the programs API', () => {
     it('names the email step whose template is missing or lacks a program locale', async () => {
       const res = await t.api('post', '/api/v1/programs').send(
         program('Talen', [
-          { id: 'welcome', type: 'email', templateId: welcome, next: 'reminder' },
-          { id: 'reminder', type: 'email', templateId: reminder, next: 'ghost' },
+          { id: 'welcome', type: 'email', templateId: tpl.welcome, next: 'reminder' },
+          { id: 'reminder', type: 'email', templateId: tpl.reminder, next: 'ghost' },
           { id: 'ghost', type: 'email', templateId: '00000000-0000-4000-8000-000000000000', next: 'end' },
           { id: 'end', type: 'exit' },
         ], { locales: ['nl', 'fr'] }),
@@ -157,16 +145,12 @@ describe('the programs API', () => {
     });
 
     it('enrolls 1,000 leads in one request and pages through them with a cursor', async () => {
-      const leads: { id: string }[] = await t.db.query(
-        `INSERT INTO leads (email, email_normalized, consent_status, created_at, updated_at, engagement_as_of)
-         SELECT 'bulk' || i || '@example.be', 'bulk' || i || '@example.be', 'granted', $1, $1, $1 FROM generate_series(1, 1000) i RETURNING id`,
-        [clock.now().toISOString()],
-      );
-      const id = await createProgram(t, program('Bulk', [{ id: 'pause', type: 'wait', duration: 'P30D', next: 'end' }, { id: 'end', type: 'exit' }]));
-      const res = await t.api('post', `/api/v1/programs/${id}/enrollments`).send({ leadIds: leads.map((l) => l.id) });
+      const leads = await insertLeads(t, 'bulk', 1000, clock.now());
+      const id = await createProgram(t, program('Bulk', oneWaitSteps('P30D')));
+      const res = await t.api('post', `/api/v1/programs/${id}/enrollments`).send({ leadIds: leads });
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ requested: 1000, enrolled: 1000, skipped: 0, goalAlreadyMet: 0, suppressed: 0 });
-      expect((await t.api('post', `/api/v1/programs/${id}/enrollments`).send({ leadIds: leads.map((l) => l.id) })).body.enrolled).toBe(0);
+      expect((await t.api('post', `/api/v1/programs/${id}/enrollments`).send({ leadIds: leads })).body.enrolled).toBe(0);
 
       const seen = new Set<string>();
       let cursor: string | null = null;

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ManualClock } from '../src/common/clock.js';
-import { createLead, createProgram, createTemplate, DAY, emailsOf, enroll } from './programs-helpers.js';
-import { eventually, startTestApp, type TestApp } from './support/test-app.js';
+import { createLead, createProgram, DAY, emailsOf, enroll, oneEmailSteps, programsWorld } from './programs-helpers.js';
+import { eventually } from './support/test-app.js';
 
 /**
  * The frequency cap (3 nurture emails per lead per 7 days, across programs) counts what may reach the lead:
@@ -9,27 +8,10 @@ import { eventually, startTestApp, type TestApp } from './support/test-app.js';
  * (their worker stopped mid-send, so they most likely went out when the send began).
  */
 describe('the frequency cap counts every email that may reach the lead', () => {
-  let t: TestApp;
-  const clock = new ManualClock('2026-03-02T09:00:00Z'); // Monday 10:00 in Brussels
-  let welcome: string;
+  const t = programsWorld({ templates: { welcome: 'welkom' }, resetClock: true });
+  const { clock, templates: tpl } = t;
 
-  beforeAll(async () => {
-    t = await startTestApp({ clock, env: { PROGRAMS_TICK_MS: '50' } });
-    welcome = await createTemplate(t, 'welkom');
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  beforeEach(() => clock.set('2026-03-02T09:00:00Z'));
-
-  const oneEmail = (name: string) => ({
-    name,
-    trigger: { type: 'manual' },
-    steps: [
-      { id: 'welcome', type: 'email', templateId: welcome, next: 'end' },
-      { id: 'end', type: 'exit' },
-    ],
-  });
+  const oneEmail = (name: string) => ({ name, trigger: { type: 'manual' }, steps: oneEmailSteps(tpl.welcome) });
 
   /** A nurture email of another program, in the state given (times as ISO strings). */
   async function otherEmail(leadId: string, status: string, times: { created: string; sending?: string; sent?: string; next?: string }) {
@@ -99,7 +81,7 @@ describe('the frequency cap counts every email that may reach the lead', () => {
       `INSERT INTO email_messages (idempotency_key, kind, lead_id, to_address, template_id, template_version, status, status_reason,
                                    created_at, sending_at, next_attempt_at)
        VALUES ($1, 'nurture', $2, 'vrijgeven@example.be', $3, 1, 'held', 'ambiguous_after_crash', $4, $4, $4) RETURNING id`,
-      [`held-${randomUUID()}`, leadId, welcome, '2026-02-20T10:00:00Z'],
+      [`held-${randomUUID()}`, leadId, tpl.welcome, '2026-02-20T10:00:00Z'],
     );
     // Since it was held (and counted from then), three emails went out: a fourth now would make four in a week.
     for (const sent of ['2026-02-26T10:00:00Z', '2026-02-28T10:00:00Z', '2026-03-01T10:00:00Z']) await otherEmail(leadId, 'sent', { created: sent, sent });

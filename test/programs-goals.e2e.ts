@@ -1,31 +1,20 @@
-import { ManualClock } from '../src/common/clock.js';
 import { goalMetOnEntry } from '../src/programs/domain/evaluate-condition.js';
 import type { Goal } from '../src/programs/domain/program-definition.js';
 import { LEAD_SNAPSHOT_COLUMNS, leadSnapshotOf } from '../src/programs/lead-snapshot.js';
 import { goalOnEntrySql, SqlParams } from '../src/programs/segment-sql.js';
 import { scoreAt } from '../src/scoring/domain/decay.js';
-import { createLead, createProgram, createTemplate, DAY, emailsOf, enroll, enrollmentOf, sendEvent } from './programs-helpers.js';
-import { eventually, startTestApp, type TestApp } from './support/test-app.js';
+import { createLead, createProgram, DAY, emailsOf, enroll, enrollmentOf, programsWorld, sendEvent } from './programs-helpers.js';
+import { eventually } from './support/test-app.js';
 
 describe('program goals', () => {
-  let t: TestApp;
-  const clock = new ManualClock('2026-03-02T09:00:00Z'); // Monday 10:00 in Brussels
-  let welcome: string;
-
-  beforeAll(async () => {
-    t = await startTestApp({ clock, env: { PROGRAMS_TICK_MS: '50' } });
-    welcome = await createTemplate(t, 'welkom');
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  beforeEach(() => clock.set('2026-03-02T09:00:00Z'));
+  const t = programsWorld({ templates: { welcome: 'welkom' }, resetClock: true });
+  const { clock, templates: tpl } = t;
 
   const longWait = (name: string, extra: Record<string, unknown>) => ({
     name,
     trigger: { type: 'manual' },
     steps: [
-      { id: 'welcome', type: 'email', templateId: welcome, next: 'rest' },
+      { id: 'welcome', type: 'email', templateId: tpl.welcome, next: 'rest' },
       { id: 'rest', type: 'wait', duration: 'P14D', next: 'end' },
       { id: 'end', type: 'exit' },
     ],

@@ -1,7 +1,5 @@
-import { INestApplicationContext } from '@nestjs/common';
-import { ManualClock } from '../src/common/clock.js';
-import { createProgram } from './programs-helpers.js';
-import { eventually, startTestApp, startTestWorker, type TestApp } from './support/test-app.js';
+import { createProgram, insertLeads, oneWaitSteps, programsWorld } from './programs-helpers.js';
+import { eventually } from './support/test-app.js';
 
 /**
  * Steps the API makes due now run at once: resuming a program (the steps held while it was paused) and
@@ -9,41 +7,16 @@ import { eventually, startTestApp, startTestWorker, type TestApp } from './suppo
  * (60 s) here, so only the nudge can run them in time.
  */
 describe('steps made due by the API', () => {
-  let api: TestApp;
-  let worker: INestApplicationContext;
-  const clock = new ManualClock('2026-03-02T09:00:00Z');
-
-  beforeAll(async () => {
-    api = await startTestApp({ role: 'api', clock, env: { PROGRAMS_TICK_MS: '60000' } });
-    worker = await startTestWorker(api, clock);
-  });
-  afterAll(async () => {
-    await worker?.close();
-    await api?.close();
-  });
+  const api = programsWorld({ role: 'api', env: { PROGRAMS_TICK_MS: '60000' }, workers: 1 });
+  const { clock } = api;
 
   const count = async (sql: string, programId: string): Promise<number> => (await api.db.query(sql, [programId]))[0].n;
   const runsOf = (programId: string) => count(`SELECT count(*)::int AS n FROM step_runs r JOIN enrollments e ON e.id = r.enrollment_id WHERE e.program_id = $1`, programId);
 
   /** A published program whose first step is a two-day wait. */
   const waitProgram = (name: string) =>
-    createProgram(api, {
-      name,
-      trigger: { type: 'manual' },
-      steps: [
-        { id: 'pause', type: 'wait', duration: 'P2D', next: 'end' },
-        { id: 'end', type: 'exit' },
-      ],
-    });
-
-  const leads = async (prefix: string, n: number): Promise<string[]> =>
-    (
-      await api.db.query(
-        `INSERT INTO leads (email, email_normalized, consent_status, created_at, updated_at, engagement_as_of)
-         SELECT $2 || i || '@example.be', $2 || i || '@example.be', 'granted', $1, $1, $1 FROM generate_series(1, $3) i RETURNING id`,
-        [clock.now().toISOString(), prefix, n],
-      )
-    ).map((l: { id: string }) => l.id);
+    createProgram(api, { name, trigger: { type: 'manual' }, steps: oneWaitSteps('P2D') });
+  const leads = (prefix: string, n: number) => insertLeads(api, prefix, n, clock.now());
 
   it('enrolling runs the first steps within seconds, one lead or many', async () => {
     const programId = await waitProgram('Inschrijven');

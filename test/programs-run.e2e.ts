@@ -1,24 +1,16 @@
-import { ManualClock } from '../src/common/clock.js';
 import { ProgramScheduler } from '../src/programs/scheduler/program-scheduler.service.js';
 import { emailHash } from '../src/suppression/email-hash.js';
-import { createLead, createProgram, createTemplate, DAY, emailsOf, enroll, enrollmentOf, sendEvent, stepsRun } from './programs-helpers.js';
-import { eventually, startTestApp, type TestApp } from './support/test-app.js';
+import { createLead, createProgram, DAY, emailsOf, enroll, enrollmentOf, programsWorld, sendEvent, stepsRun } from './programs-helpers.js';
+import { eventually } from './support/test-app.js';
 
 describe('nurture programs, run by the scheduler', () => {
-  let t: TestApp;
+  const t = programsWorld({ templates: { welcome: 'welcome', reminder: 'reminder', case: 'case', second: 'second' }, resetClock: true });
+  const { clock, templates: tpl } = t;
   let scheduler: ProgramScheduler;
-  const clock = new ManualClock('2026-03-02T09:00:00Z'); // Monday 10:00 in Brussels
-  const tpl: Record<string, string> = {};
 
-  beforeAll(async () => {
-    t = await startTestApp({ clock, env: { PROGRAMS_TICK_MS: '50' } });
+  beforeAll(() => {
     scheduler = t.app.get(ProgramScheduler);
-    for (const name of ['welcome', 'reminder', 'case', 'second']) tpl[name] = await createTemplate(t, name);
   });
-  afterAll(async () => {
-    await t?.close();
-  });
-  beforeEach(() => clock.set('2026-03-02T09:00:00Z'));
 
   const guide = (name: string, extra: Record<string, unknown> = {}) => ({
     name,

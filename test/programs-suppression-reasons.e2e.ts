@@ -1,36 +1,23 @@
-import { ManualClock } from '../src/common/clock.js';
 import { EmailService } from '../src/email/email.service.js';
 import { optOutOfLeadSql } from '../src/programs/enrollment-writer.js';
 import { emailHash } from '../src/suppression/email-hash.js';
 import { optOutReason, optOutReasonSql, sendBlock, sendBlockSql } from '../src/suppression/lawful-basis.js';
 import { SUPPRESSION_REASONS } from '../src/suppression/suppression.types.js';
 import { SuppressionService } from '../src/suppression/suppression.service.js';
-import { createLead, createProgram, createTemplate, DAY, emailsOf, enroll, enrollmentOf, sendEvent } from './programs-helpers.js';
-import { eventually, startTestApp, type TestApp } from './support/test-app.js';
+import { createLead, createProgram, DAY, emailsOf, enroll, enrollmentOf, oneEmailSteps, programsWorld, sendEvent } from './programs-helpers.js';
+import { eventually } from './support/test-app.js';
 
 describe('a lead who must not be mailed leaves its programs saying why', () => {
-  let t: TestApp;
-  const clock = new ManualClock('2026-03-02T09:00:00Z'); // Monday 10:00 in Brussels
-  let welcome: string;
-  let reminder: string;
-
-  beforeAll(async () => {
-    t = await startTestApp({ clock, env: { PROGRAMS_TICK_MS: '50' } });
-    welcome = await createTemplate(t, 'welkom');
-    reminder = await createTemplate(t, 'herinnering');
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  beforeEach(() => clock.set('2026-03-02T09:00:00Z'));
+  const t = programsWorld({ templates: { welcome: 'welkom', reminder: 'herinnering' }, resetClock: true });
+  const { clock, templates: tpl } = t;
 
   const twoEmails = (name: string) => ({
     name,
     trigger: { type: 'manual' },
     steps: [
-      { id: 'welcome', type: 'email', templateId: welcome, next: 'wait1' },
+      { id: 'welcome', type: 'email', templateId: tpl.welcome, next: 'wait1' },
       { id: 'wait1', type: 'wait', duration: 'P3D', next: 'reminder' },
-      { id: 'reminder', type: 'email', templateId: reminder, next: 'end' },
+      { id: 'reminder', type: 'email', templateId: tpl.reminder, next: 'end' },
       { id: 'end', type: 'exit' },
     ],
   });
@@ -82,7 +69,7 @@ describe('a lead who must not be mailed leaves its programs saying why', () => {
   it('an email to a complained lead is suppressed with reason complaint, and the suppression check says so too', async () => {
     const { leadId, messageId } = await mailedLead('klacht-mail@example.be');
     await complain(messageId);
-    const outcome = await t.app.get(EmailService).sendToLead(leadId, welcome, 'complained:1');
+    const outcome = await t.app.get(EmailService).sendToLead(leadId, tpl.welcome, 'complained:1');
     expect(outcome).toMatchObject({ status: 'suppressed', reason: 'complaint' });
     const reason = await t.db.transaction((m) => t.app.get(SuppressionService).suppressionReason(m, leadId));
     expect(reason).toBe('complaint');
@@ -91,10 +78,10 @@ describe('a lead who must not be mailed leaves its programs saying why', () => {
   it('an address an operator listed by hand, of a lead who withdrew consent, is reported as consent_withdrawn everywhere', async () => {
     const leadId = await createLead(t, 'hand@example.be');
     await t.api('post', '/api/v1/suppressions').send({ email: 'hand@example.be', reason: 'manual' }).expect(201);
-    const listed = await t.app.get(EmailService).sendToLead(leadId, welcome, 'manual:1');
+    const listed = await t.app.get(EmailService).sendToLead(leadId, tpl.welcome, 'manual:1');
     expect(listed).toMatchObject({ status: 'suppressed', reason: 'manual' });
     await createLead(t, 'hand@example.be', { consent: { status: 'withdrawn' } });
-    const both = await t.app.get(EmailService).sendToLead(leadId, welcome, 'manual:2');
+    const both = await t.app.get(EmailService).sendToLead(leadId, tpl.welcome, 'manual:2');
     expect(both).toMatchObject({ status: 'suppressed', reason: 'consent_withdrawn' });
     const service = t.app.get(SuppressionService);
     expect(await t.db.transaction((m) => service.suppressionReason(m, leadId))).toBe('consent_withdrawn');
@@ -102,14 +89,7 @@ describe('a lead who must not be mailed leaves its programs saying why', () => {
   });
 
   describe('a lead that may not be mailed is not enrolled at all, but recorded as skipped with the reason', () => {
-    const oneEmail = (name: string, trigger: Record<string, unknown>) => ({
-      name,
-      trigger,
-      steps: [
-        { id: 'welcome', type: 'email', templateId: welcome, next: 'end' },
-        { id: 'end', type: 'exit' },
-      ],
-    });
+    const oneEmail = (name: string, trigger: Record<string, unknown>) => ({ name, trigger, steps: oneEmailSteps(tpl.welcome) });
     const enrollmentsIn = async (programId: string) =>
       (await t.db.query(`SELECT lead_id, status FROM enrollments WHERE program_id = $1 ORDER BY lead_id`, [programId])) as { lead_id: string; status: string }[];
     const skipsOf = async (programId: string) =>

@@ -1,24 +1,11 @@
-import { ManualClock } from '../src/common/clock.js';
-import { createLead, createProgram, createTemplate, DAY, enrollmentOf, sendEvent, stepsRun } from './programs-helpers.js';
-import { eventually, startTestApp, type TestApp } from './support/test-app.js';
+import { createLead, createProgram, DAY, enrollmentOf, oneEmailSteps, programsWorld, sendEvent, stepsRun } from './programs-helpers.js';
+import { eventually } from './support/test-app.js';
 
 describe('what brings leads into a program', () => {
-  let t: TestApp;
-  const clock = new ManualClock('2026-03-02T09:00:00Z'); // Monday 10:00 in Brussels
-  let welcome: string;
+  const t = programsWorld({ templates: { welcome: 'welkom' } });
+  const { clock, templates: tpl } = t;
 
-  beforeAll(async () => {
-    t = await startTestApp({ clock, env: { PROGRAMS_TICK_MS: '50' } });
-    welcome = await createTemplate(t, 'welkom');
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-
-  const oneEmail = () => [
-    { id: 'welcome', type: 'email', templateId: welcome, next: 'end' },
-    { id: 'end', type: 'exit' },
-  ];
+  const oneEmail = () => oneEmailSteps(tpl.welcome);
   const leadIdOf = async (email: string) => (await t.db.query(`SELECT id FROM leads WHERE email_normalized = $1`, [email]))[0]?.id as string;
   const enrollmentsOf = async (programId: string) =>
     (await t.db.query(`SELECT l.email_normalized AS email, e.via FROM enrollments e JOIN leads l ON l.id = e.lead_id WHERE e.program_id = $1 ORDER BY 1`, [programId])) as {
@@ -94,7 +81,7 @@ describe('what brings leads into a program', () => {
       trigger: { type: 'event', eventType: 'content_downloaded', where: { 'properties.asset': 'rust' } },
       reenrollment: { policy: 'after', days: 30 },
       steps: [
-        { id: 'welcome', type: 'email', templateId: welcome, next: 'rest' },
+        { id: 'welcome', type: 'email', templateId: tpl.welcome, next: 'rest' },
         { id: 'rest', type: 'wait', duration: 'P21D', next: 'end' },
         { id: 'end', type: 'exit' },
       ],

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ManualClock } from '../src/common/clock.js';
 import { LeadActivityHub } from '../src/lifecycle/lead-activity.js';
 import { signToken } from '../src/tracking/domain/tracking-token.js';
-import { createLead, createProgram, enroll, enrollmentOf } from './programs-helpers.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { createLead, createProgram, enroll, enrollmentOf, oneWaitSteps, programsWorld } from './programs-helpers.js';
 
 /**
  * A lead that becomes unmailable leaves its nurture programs at once, saying why, whatever made it so: the
@@ -11,29 +9,15 @@ import { startTestApp, type TestApp } from './support/test-app.js';
  * here). An API-only process runs no scheduler and no scoring, so nothing but the opt-out itself can end them.
  */
 describe('a lead that becomes unmailable leaves its active enrollments at once', () => {
-  let t: TestApp;
-  const clock = new ManualClock('2026-03-02T09:00:00Z');
-
-  beforeAll(async () => {
-    t = await startTestApp({ clock, role: 'api' });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = programsWorld({ role: 'api' });
+  const { clock } = t;
 
   /** A lead (consent granted unless told otherwise) enrolled in two fresh programs that wait a week before their first email. */
   async function enrolledLead(email: string, extra: Record<string, unknown> = {}) {
     const leadId = await createLead(t, email, extra);
     const programIds: string[] = [];
     for (const name of ['eerste', 'tweede']) {
-      const programId = await createProgram(t, {
-        name: `${name} ${email}`,
-        trigger: { type: 'manual' },
-        steps: [
-          { id: 'wait1', type: 'wait', duration: 'P7D', next: 'end' },
-          { id: 'end', type: 'exit' },
-        ],
-      });
+      const programId = await createProgram(t, { name: `${name} ${email}`, trigger: { type: 'manual' }, steps: oneWaitSteps('P7D', 'wait1') });
       await enroll(t, programId, leadId);
       programIds.push(programId);
     }

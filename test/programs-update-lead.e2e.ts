@@ -1,17 +1,8 @@
-import { ManualClock } from '../src/common/clock.js';
-import { createLead, createProgram, enroll, enrollmentOf, sendEvent, stepsRun } from './programs-helpers.js';
-import { eventually, startTestApp, type TestApp } from './support/test-app.js';
+import { createLead, createProgram, enroll, enrollmentOf, programsWorld, sendEvent, stepsRun } from './programs-helpers.js';
+import { eventually } from './support/test-app.js';
 
 describe('an update_lead step changes who the lead is', () => {
-  let t: TestApp;
-  const clock = new ManualClock('2026-03-02T09:00:00Z'); // Monday 10:00 in Brussels
-
-  beforeAll(async () => {
-    t = await startTestApp({ clock, env: { PROGRAMS_TICK_MS: '50' } });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = programsWorld();
 
   // The default scoring model: a decision-maker is worth 15 fit points, 10 or more employees 10.
   const qualify = (name: string, set: Record<string, unknown>) => ({

@@ -1,18 +1,9 @@
-import { ManualClock } from '../src/common/clock.js';
-import { createLead, createProgram, DAY, enroll, enrollmentOf, sendEvent, stepsRun } from './programs-helpers.js';
-import { eventually, startTestApp, type TestApp } from './support/test-app.js';
+import { createLead, createProgram, DAY, enroll, enrollmentOf, programsWorld, sendEvent, stepsRun } from './programs-helpers.js';
+import { eventually } from './support/test-app.js';
 
 describe('wait_until: an awaited event and its timeout', () => {
-  let t: TestApp;
-  const clock = new ManualClock('2026-03-02T09:00:00Z'); // Monday 10:00 in Brussels
-
-  beforeAll(async () => {
-    t = await startTestApp({ clock, env: { PROGRAMS_TICK_MS: '50' } });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  beforeEach(() => clock.set('2026-03-02T09:00:00Z'));
+  const t = programsWorld({ resetClock: true });
+  const { clock } = t;
 
   const awaitWebinar = (name: string) => ({
     name,

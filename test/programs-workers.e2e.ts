@@ -1,19 +1,14 @@
-import { INestApplicationContext } from '@nestjs/common';
-import { ManualClock } from '../src/common/clock.js';
 import { ProgramScheduler } from '../src/programs/scheduler/program-scheduler.service.js';
-import { createProgram, createTemplate, DAY } from './programs-helpers.js';
-import { eventually, startTestApp, startTestWorker, type TestApp } from './support/test-app.js';
+import { createProgram, createTemplate, DAY, insertLeads, oneEmailSteps, oneWaitSteps, programsWorld } from './programs-helpers.js';
+import { eventually } from './support/test-app.js';
 
 describe('the program scheduler across worker processes', () => {
-  let api: TestApp;
-  const workers: INestApplicationContext[] = [];
+  const api = programsWorld({ role: 'api', env: { PROGRAMS_CLAIM_BATCH: '20' }, workers: 2 });
+  const { clock } = api;
   const claimedBy = [0, 0];
-  const clock = new ManualClock('2026-03-02T09:00:00Z'); // Monday 10:00 in Brussels
 
-  beforeAll(async () => {
-    api = await startTestApp({ role: 'api', clock, env: { PROGRAMS_TICK_MS: '50', PROGRAMS_CLAIM_BATCH: '20' } });
-    for (const i of [0, 1]) {
-      const worker = await startTestWorker(api, clock);
+  beforeAll(() => {
+    for (const [i, worker] of api.workers.entries()) {
       const scheduler = worker.get(ProgramScheduler);
       const runBatch = scheduler.runBatch.bind(scheduler);
       scheduler.runBatch = async (ids) => {
@@ -21,12 +16,7 @@ describe('the program scheduler across worker processes', () => {
         claimedBy[i] += n;
         return n;
       };
-      workers.push(worker);
     }
-  });
-  afterAll(async () => {
-    for (const w of workers) await w.close();
-    await api?.close();
   });
 
   const count = async (sql: string, params: unknown[]) => (await api.db.query(sql, params))[0].n as number;
@@ -43,12 +33,8 @@ describe('the program scheduler across worker processes', () => {
         { id: 'end', type: 'exit' },
       ],
     });
-    const leads: { id: string }[] = await api.db.query(
-      `INSERT INTO leads (email, email_normalized, consent_status, timezone, created_at, updated_at, engagement_as_of)
-       SELECT 'w' || i || '@example.be', 'w' || i || '@example.be', 'granted', 'Europe/Brussels', $1, $1, $1 FROM generate_series(1, 400) i RETURNING id`,
-      [clock.now().toISOString()],
-    );
-    const enrolled = await api.api('post', `/api/v1/programs/${programId}/enrollments`).send({ leadIds: leads.map((l) => l.id) });
+    const leads = await insertLeads(api, 'w', 400, clock.now());
+    const enrolled = await api.api('post', `/api/v1/programs/${programId}/enrollments`).send({ leadIds: leads });
     expect(enrolled.body.enrolled).toBe(400);
     const runsOf = (step: string) =>
       count(`SELECT count(*)::int AS n FROM step_runs r JOIN enrollments e ON e.id = r.enrollment_id WHERE e.program_id = $1 AND r.step_id = $2`, [programId, step]);
@@ -89,20 +75,12 @@ describe('the program scheduler across worker processes', () => {
 
   it('holds back one enrollment whose step keeps failing without stopping the others in its batch', async () => {
     const [good, doomed] = [await createTemplate(api, 'goed'), await createTemplate(api, 'verdwijnt')];
-    const steps = (templateId: string) => [
-      { id: 'mail', type: 'email', templateId, next: 'end' },
-      { id: 'end', type: 'exit' },
-    ];
-    const healthy = await createProgram(api, { name: 'Gezond', trigger: { type: 'manual' }, steps: steps(good) });
-    const broken = await createProgram(api, { name: 'Stuk', trigger: { type: 'manual' }, steps: steps(doomed) });
+    const healthy = await createProgram(api, { name: 'Gezond', trigger: { type: 'manual' }, steps: oneEmailSteps(good) });
+    const broken = await createProgram(api, { name: 'Stuk', trigger: { type: 'manual' }, steps: oneEmailSteps(doomed) });
     await api.db.query(`UPDATE templates SET archived_at = $2 WHERE id = $1`, [doomed, clock.now()]);
-    const leads: { id: string }[] = await api.db.query(
-      `INSERT INTO leads (email, email_normalized, consent_status, created_at, updated_at, engagement_as_of)
-       SELECT 'p' || i || '@example.be', 'p' || i || '@example.be', 'granted', $1, $1, $1 FROM generate_series(1, 10) i RETURNING id`,
-      [clock.now().toISOString()],
-    );
-    await api.api('post', `/api/v1/programs/${broken}/enrollments`).send({ leadId: leads[0].id });
-    await api.api('post', `/api/v1/programs/${healthy}/enrollments`).send({ leadIds: leads.map((l) => l.id) });
+    const leads = await insertLeads(api, 'p', 10, clock.now());
+    await api.api('post', `/api/v1/programs/${broken}/enrollments`).send({ leadId: leads[0] });
+    await api.api('post', `/api/v1/programs/${healthy}/enrollments`).send({ leadIds: leads });
 
     await eventually(async () => (await count(`SELECT count(*)::int AS n FROM enrollments WHERE program_id = $1 AND status = 'completed'`, [healthy])) === 10);
     const [stuck] = await api.db.query(`SELECT status, failures, last_error, next_run_at > $2 AS later FROM enrollments WHERE program_id = $1`, [broken, clock.now()]);
@@ -112,19 +90,8 @@ describe('the program scheduler across worker processes', () => {
   });
 
   it('leaves an enrollment whose lead is busy elsewhere for a later claim while the rest of its batch runs', async () => {
-    const programId = await createProgram(api, {
-      name: 'Bezet',
-      trigger: { type: 'manual' },
-      steps: [
-        { id: 'pause', type: 'wait', duration: 'P1D', next: 'end' },
-        { id: 'end', type: 'exit' },
-      ],
-    });
-    const leads: { id: string }[] = await api.db.query(
-      `INSERT INTO leads (email, email_normalized, consent_status, created_at, updated_at, engagement_as_of)
-       SELECT 'b' || i || '@example.be', 'b' || i || '@example.be', 'granted', $1, $1, $1 FROM generate_series(1, 5) i RETURNING id`,
-      [clock.now().toISOString()],
-    );
+    const programId = await createProgram(api, { name: 'Bezet', trigger: { type: 'manual' }, steps: oneWaitSteps('P1D') });
+    const leads = await insertLeads(api, 'b', 5, clock.now());
     const runsOf = (leadId: string) =>
       count(`SELECT count(*)::int AS n FROM step_runs r JOIN enrollments e ON e.id = r.enrollment_id WHERE e.program_id = $1 AND e.lead_id = $2`, [programId, leadId]);
     // Another transaction (scoring, say) holds the first lead; enrolling only takes a key-share lock, so it does not wait.
@@ -132,16 +99,16 @@ describe('the program scheduler across worker processes', () => {
     await busy.connect();
     try {
       await busy.startTransaction();
-      await busy.query(`SELECT id FROM leads WHERE id = $1 FOR NO KEY UPDATE`, [leads[0].id]);
-      const enrolled = await api.api('post', `/api/v1/programs/${programId}/enrollments`).send({ leadIds: leads.map((l) => l.id) });
+      await busy.query(`SELECT id FROM leads WHERE id = $1 FOR NO KEY UPDATE`, [leads[0]]);
+      const enrolled = await api.api('post', `/api/v1/programs/${programId}/enrollments`).send({ leadIds: leads });
       expect(enrolled.body.enrolled).toBe(5);
-      await eventually(async () => (await Promise.all(leads.slice(1).map((l) => runsOf(l.id)))).every((n) => n === 1));
+      await eventually(async () => (await Promise.all(leads.slice(1).map(runsOf))).every((n) => n === 1));
       await new Promise((r) => setTimeout(r, 300)); // several more ticks
-      expect(await runsOf(leads[0].id)).toBe(0);
+      expect(await runsOf(leads[0])).toBe(0);
       await busy.rollbackTransaction();
     } finally {
       await busy.release();
     }
-    await eventually(async () => (await runsOf(leads[0].id)) === 1);
+    await eventually(async () => (await runsOf(leads[0])) === 1);
   });
 });
