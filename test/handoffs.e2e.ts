@@ -141,7 +141,7 @@ describe('sales hand-off', () => {
     expect(await handoffsOf(t, leadId)).toHaveLength(1);
     const res = await t.api('get', `/api/v1/handoffs/${requested.id}`);
     expect(res.body).toMatchObject({ priority: 'low', reason: 'program_step', trigger: { programId, stepId: 'to-sales' } });
-    expect(res.body.slaDueAt).toBe('2026-01-16T09:00:00.000Z'); // 72 office hours from Monday 10:00: Friday of the next week, 10:00 in Brussels
+    expect(res.body.slaDueAt).toBe('2026-01-08T09:00:00.000Z'); // 72 hours from Monday 10:00: three office days, Thursday 10:00 in Brussels
   });
 
   it("a program's hand-off step hands the lead to sales with the step's priority", async () => {
@@ -166,12 +166,13 @@ describe('sales hand-off', () => {
     });
   });
 
-  it('a lead who becomes MQL by the scoring rule (downloads + two BANT answers) is a medium-priority hand-off with 24 office hours', async () => {
+  it('a lead who becomes MQL by the scoring rule (downloads + two BANT answers) is a medium-priority hand-off due in 24 hours: the same time the next office day', async () => {
     const leadId = await upsertLead(t, 'piet@drukkerij.example.be', { qualification: { need: 'drukwerk', timeline: 'Q2' } });
     await sendEvents(t, Array.from({ length: 5 }, (_, i) => ({ leadId, type: 'content_downloaded', properties: { asset: `gids-${i}` } })));
     const h = await eventually(() => handoffFor(t, leadId));
     const res = await t.api('get', `/api/v1/handoffs/${h.id}`);
-    expect(res.body).toMatchObject({ priority: 'medium', reason: 'mql_rule', slaDueAt: '2026-01-08T09:00:00.000Z' });
+    // Monday 10:00 in Brussels → Tuesday 10:00 (1,440 office minutes would have run until Thursday 10:00).
+    expect(res.body).toMatchObject({ priority: 'medium', reason: 'mql_rule', slaDueAt: '2026-01-06T09:00:00.000Z' });
   });
 
   it('a French-speaking lead goes to the rep who speaks French', async () => {

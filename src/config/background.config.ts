@@ -1,5 +1,5 @@
 import { DEFAULT_OFFICE_WEEK, validateOfficeWeek, type OfficeWeek } from '../handoffs/domain/office-hours.js';
-import type { SlaConfig } from '../handoffs/domain/sla.js';
+import { DEFAULT_SLA, type SlaConfig, type SlaSpan } from '../handoffs/domain/sla.js';
 import { bool, ConfigError, int, type Env } from './env.js';
 
 /** How the program scheduler runs. */
@@ -48,8 +48,11 @@ export function loadOutboxConfig(env: Env): OutboxConfig {
 export interface HandoffsConfig {
   /** When sales is at work (OFFICE_HOURS JSON `{"zone", "days"}`, HOLIDAYS `2026-12-25,2027-01-01`); SLAs count only this time. */
   officeWeek: OfficeWeek;
-  /** Office minutes sales has to answer, per priority (SLA_HIGH_MINUTES 15, SLA_MEDIUM_MINUTES 1440, SLA_LOW_MINUTES 4320). */
-  slaMinutes: SlaConfig;
+  /**
+   * How long sales has to answer, per priority: office minutes (SLA_HIGH_MINUTES …) or office days, the same office
+   * time that many office days later (SLA_MEDIUM_OFFICE_DAYS …). Defaults: 15 minutes, 1 office day, 3 office days.
+   */
+  sla: SlaConfig;
   /** Give a hand-off whose SLA was missed to the next rep, with a new deadline (SLA_REASSIGN). */
   slaReassign: boolean;
   /** How often a worker looks for missed SLAs (ms; SLA_SWEEP_MS). */
@@ -78,14 +81,21 @@ function officeWeek(env: Env): OfficeWeek {
   return candidate as OfficeWeek;
 }
 
+/** One priority's SLA: SLA_<TIER>_MINUTES (office minutes) or SLA_<TIER>_OFFICE_DAYS, at most one of them, else the default. */
+function slaSpan(env: Env, tier: 'HIGH' | 'MEDIUM' | 'LOW', fallback: SlaSpan): SlaSpan {
+  const minutes = `SLA_${tier}_MINUTES`;
+  const days = `SLA_${tier}_OFFICE_DAYS`;
+  const given = (name: string) => (env[name] ?? '').trim() !== '';
+  if (given(minutes) && given(days)) throw new ConfigError(`Set ${minutes} or ${days}, not both`);
+  if (given(minutes)) return { officeMinutes: int(env, minutes, 0, 1, 525_600) };
+  if (given(days)) return { officeDays: int(env, days, 0, 1, 365) };
+  return fallback;
+}
+
 export function loadHandoffsConfig(env: Env): HandoffsConfig {
   return {
     officeWeek: officeWeek(env),
-    slaMinutes: {
-      high: int(env, 'SLA_HIGH_MINUTES', 15, 1, 525_600),
-      medium: int(env, 'SLA_MEDIUM_MINUTES', 24 * 60, 1, 525_600),
-      low: int(env, 'SLA_LOW_MINUTES', 72 * 60, 1, 525_600),
-    },
+    sla: { high: slaSpan(env, 'HIGH', DEFAULT_SLA.high), medium: slaSpan(env, 'MEDIUM', DEFAULT_SLA.medium), low: slaSpan(env, 'LOW', DEFAULT_SLA.low) },
     slaReassign: bool(env, 'SLA_REASSIGN', false),
     slaSweepMs: int(env, 'SLA_SWEEP_MS', 15_000, 20, 3_600_000),
   };

@@ -4,10 +4,10 @@ import { DEFAULT_OFFICE_WEEK } from './domain/index.js';
 const load = (env: Record<string, string>) => loadConfig({ NODE_ENV: 'test', ...env });
 
 describe('hand-off and webhook configuration', () => {
-  it('defaults to Monday–Friday 09:00–17:00 in Brussels, 15 / 1440 / 4320 office minutes, no reassignment, no private webhook targets', () => {
+  it('defaults to Monday–Friday 09:00–17:00 in Brussels, 15 office minutes / 1 office day / 3 office days, no reassignment, no private webhook targets', () => {
     const config = load({});
     expect(config.handoffs.officeWeek).toEqual({ ...DEFAULT_OFFICE_WEEK, holidays: [] });
-    expect(config.handoffs.slaMinutes).toEqual({ high: 15, medium: 1440, low: 4320 });
+    expect(config.handoffs.sla).toEqual({ high: { officeMinutes: 15 }, medium: { officeDays: 1 }, low: { officeDays: 3 } });
     expect(config.handoffs.slaReassign).toBe(false);
     expect(config.webhooks).toMatchObject({ allowPrivateNetworks: false, timeoutMs: 10_000, disableAfterMs: 72 * 3_600_000 });
   });
@@ -23,9 +23,20 @@ describe('hand-off and webhook configuration', () => {
     expect(config.handoffs.officeWeek.zone).toBe('Europe/Amsterdam');
     expect(config.handoffs.officeWeek.days.mon).toHaveLength(2);
     expect(config.handoffs.officeWeek.holidays).toEqual(['2026-04-06', '2026-05-14']);
-    expect(config.handoffs.slaMinutes.high).toBe(30);
+    expect(config.handoffs.sla.high).toEqual({ officeMinutes: 30 });
     expect(config.handoffs.slaReassign).toBe(true);
     expect(config.webhooks.allowPrivateNetworks).toBe(true);
+  });
+
+  it('keeps an SLA configured in office minutes, and takes office days for any priority', () => {
+    const config = load({ SLA_MEDIUM_MINUTES: '1440', SLA_HIGH_OFFICE_DAYS: '1', SLA_LOW_OFFICE_DAYS: '5' });
+    expect(config.handoffs.sla).toEqual({ high: { officeDays: 1 }, medium: { officeMinutes: 1440 }, low: { officeDays: 5 } });
+  });
+
+  it('refuses an SLA given both in minutes and in office days, or a number of office days that is not a positive whole number', () => {
+    expect(() => load({ SLA_MEDIUM_MINUTES: '480', SLA_MEDIUM_OFFICE_DAYS: '1' })).toThrow(new ConfigError('Set SLA_MEDIUM_MINUTES or SLA_MEDIUM_OFFICE_DAYS, not both'));
+    expect(() => load({ SLA_MEDIUM_OFFICE_DAYS: '0' })).toThrow(/SLA_MEDIUM_OFFICE_DAYS must be between 1/);
+    expect(() => load({ SLA_LOW_OFFICE_DAYS: '1.5' })).toThrow(/SLA_LOW_OFFICE_DAYS must be a whole number/);
   });
 
   it('stops start-up naming the variable when the office week or a holiday is wrong', () => {

@@ -10,7 +10,7 @@ export function deadlines(from: Date, config: AppConfig): (priority: HandoffPrio
   return (priority) => {
     let at = memo.get(priority);
     if (!at) {
-      at = slaDueAt(from, priority, config.handoffs.officeWeek, config.handoffs.slaMinutes);
+      at = slaDueAt(from, priority, config.handoffs.officeWeek, config.handoffs.sla);
       memo.set(priority, at);
     }
     return at;

@@ -43,10 +43,11 @@ export function addOfficeTime(start: Date, minutes: number, week: OfficeWeek): D
     if (remaining <= length) return new Date(span.start + remaining);
     remaining -= length;
   }
-  throw new DomainError(
-    ErrorCode.Unprocessable,
-    `The office week has no room for ${minutes} office minutes within ${MAX_OFFICE_SEARCH_DAYS} days of ${start.toISOString()}.`,
-  );
+  throw noRoom(start, `${minutes} office minutes`);
+}
+
+function noRoom(start: Date, what: string): DomainError {
+  return new DomainError(ErrorCode.Unprocessable, `The office week has no room for ${what} within ${MAX_OFFICE_SEARCH_DAYS} days of ${start.toISOString()}.`);
 }
 
 /**
@@ -67,6 +68,36 @@ export function officeMinutesBetween(a: Date, b: Date, week: OfficeWeek): number
   return total / MINUTE_MS;
 }
 
+/**
+ * The deadline `days` office days after `start`: the same office time on the `days`-th next office day (a day
+ * that is not a holiday and has an opening). Counting starts at the first office instant at or after `start`,
+ * so Friday 16:55 plus one office day is Monday 16:55, and Saturday noon plus one is Tuesday 09:00 in the
+ * default week. When that day is closed at that time of day (shorter hours, a break) the deadline is its next
+ * opening that day, or its last closing time when the day is over by then: it never runs into a further office
+ * day. Zero days is `start`. Throws like {@link addOfficeTime}.
+ */
+export function addOfficeDays(start: Date, days: number, week: OfficeWeek): Date {
+  if (!Number.isInteger(days) || days < 0) throw DomainError.invalidField('days', 'must be a whole number of office days, zero or more');
+  const compiled = compile(week);
+  if (days === 0) return new Date(start.getTime());
+  const first = openSpans(start.getTime(), compiled, MAX_OFFICE_SEARCH_DAYS).next();
+  if (first.done) throw noRoom(start, `${days} office days`);
+  const from = DateTime.fromMillis(first.value.start, { zone: compiled.zone });
+  const timeOfDay = ((from.hour * 60 + from.minute) * 60 + from.second) * 1000 + from.millisecond; // wall clock, not time elapsed
+  let day = from.startOf('day');
+  let spans: OpenSpan[] = [];
+  for (let found = 0, scanned = 0; found < days; scanned++) {
+    if (scanned > MAX_OFFICE_SEARCH_DAYS) throw noRoom(start, `${days} office days`);
+    day = day.plus({ days: 1 });
+    spans = daySpans(day, compiled);
+    if (spans.length > 0) found++;
+  }
+  const minute = Math.floor(timeOfDay / MINUTE_MS);
+  const target = localInstant(day, minute) + (timeOfDay - minute * MINUTE_MS);
+  const open = spans.find((s) => s.end > target);
+  return new Date(open ? Math.max(open.start, target) : spans[spans.length - 1].end);
+}
+
 /** Whether the office is open at `at` (openings include their start, exclude their end). */
 export function isOpen(at: Date, week: OfficeWeek): boolean {
   const first = openSpans(at.getTime(), compile(week), 0).next();
@@ -81,15 +112,26 @@ function* openSpans(from: number, week: CompiledWeek, maxDays: number): Generato
   let day = DateTime.fromMillis(from, { zone: week.zone }).startOf('day');
   let previousEnd = from;
   for (let scanned = 0; scanned <= maxDays; scanned++, day = day.plus({ days: 1 })) {
-    if (week.holidays.has(day.toISODate() ?? '')) continue;
-    for (const [open, close] of week.openings[day.weekday - 1]) {
-      const start = Math.max(localInstant(day, open), previousEnd);
-      const end = localInstant(day, close);
-      if (end <= start) continue;
-      previousEnd = end;
-      yield { start, end };
+    for (const span of daySpans(day, week, previousEnd)) {
+      previousEnd = span.end;
+      yield span;
     }
   }
+}
+
+/** The open spans of one local day in time order (none on a holiday), each starting no earlier than `notBefore`. */
+function daySpans(day: DateTime, week: CompiledWeek, notBefore = -Infinity): OpenSpan[] {
+  if (week.holidays.has(day.toISODate() ?? '')) return [];
+  const spans: OpenSpan[] = [];
+  let previousEnd = notBefore;
+  for (const [open, close] of week.openings[day.weekday - 1]) {
+    const start = Math.max(localInstant(day, open), previousEnd);
+    const end = localInstant(day, close);
+    if (end <= start) continue;
+    previousEnd = end;
+    spans.push({ start, end });
+  }
+  return spans;
 }
 
 /**
