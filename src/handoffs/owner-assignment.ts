@@ -1,11 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { pickOwner, type RepState } from './domain/index.js';
 import type { OwnerFacts } from './handoff.types.js';
 
 /** One hand-off that needs an owner. */
 export interface OwnerRequest {
   key: string;
+  /** The lead's locale; a lead without one is matched as a lead in DEFAULT_LOCALE (the language it is mailed in). */
   locale: string | null;
   /** Give it to someone else than this rep if anyone else can take it (SLA reassignment). */
   notOwner?: string | null;
@@ -24,6 +26,8 @@ interface RepRow extends RepState {
  */
 @Injectable()
 export class OwnerAssignment {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
   /** Owner per request key (null when no active rep can take it); counters are updated. */
   async assign(m: EntityManager, requests: OwnerRequest[]): Promise<Map<string, OwnerFacts | null>> {
     const out = new Map<string, OwnerFacts | null>();
@@ -34,7 +38,7 @@ export class OwnerAssignment {
     const added = new Map<string, number>();
     for (const req of requests) {
       const others = req.notOwner ? reps.filter((r) => r.id !== req.notOwner) : reps;
-      const ownerId = pickOwner(others.length ? others : reps, req.locale);
+      const ownerId = pickOwner(others.length ? others : reps, req.locale || this.config.defaultLocale);
       const rep = ownerId ? reps.find((r) => r.id === ownerId)! : null;
       // Nobody else could take it: it stays where it is, which is not another turn of that rep's.
       if (rep && rep.id !== req.notOwner) {

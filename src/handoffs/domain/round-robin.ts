@@ -1,7 +1,7 @@
 /** A sales rep as the round robin sees them. */
 export interface RepState {
   id: string;
-  /** Relative share of new hand-offs; 0 takes none. Whole numbers keep the arithmetic exact. */
+  /** Relative share of new hand-offs; 0 takes none (such a rep can still be given one by hand). Whole numbers keep the arithmetic exact. */
   weight: number;
   active: boolean;
   /** Languages or locales the rep serves, e.g. `nl`, `fr-BE`. */
@@ -13,8 +13,9 @@ export interface RepState {
 /**
  * Picks the owner of the next hand-off, or null when no rep can take it.
  *
- * Only active reps with a positive weight take part. When the lead has a locale, reps serving exactly
- * that locale are preferred (`nl-BE`), then reps speaking the same language (`nl`, `nl-NL`), then everyone.
+ * Only active reps with a positive weight take part. When the lead has a locale (callers pass DEFAULT_LOCALE
+ * for a lead without one), reps serving exactly that locale are preferred (`nl-BE`), then reps speaking the
+ * same language (`nl`, `nl-NL`), then everyone.
  *
  * Within that group the pick is the rep with the lowest `(assigned + 1) / weight` (ties by id), among the
  * reps still below their share for the next hand-off (`assigned < (N + 1) · weight / Σweight`, N the

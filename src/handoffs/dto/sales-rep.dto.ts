@@ -18,14 +18,20 @@ export class CreateSalesRepDto {
   @IsBoolean()
   active?: boolean;
 
-  @ApiPropertyOptional({ example: ['nl', 'fr-BE'], description: 'Languages or locales the rep serves; leads in these go to them first.' })
+  @ApiPropertyOptional({ example: ['nl', 'fr-BE'], description: 'Languages or locales the rep serves; leads in these go to them first (a lead without a locale counts as DEFAULT_LOCALE).' })
   @IsOmittable()
   @IsArray()
   @ArrayMaxSize(20)
   @Matches(/^[a-z]{2,3}([-_][A-Za-z]{2})?$/, { each: true, message: 'each locale must look like nl or nl-BE' })
   locales?: string[];
 
-  @ApiPropertyOptional({ default: 1, minimum: 0, maximum: 100, description: 'Relative share of new hand-offs; 0 takes none.' })
+  @ApiPropertyOptional({
+    default: 1,
+    minimum: 0,
+    maximum: 100,
+    description:
+      'Relative share of new hand-offs. 0: an active rep who takes no new hand-offs by round robin (nor SLA reassignment) but keeps theirs and can be given one by reassign with their ownerId; active false takes a rep out altogether.',
+  })
   @IsOmittable()
   @IsInt()
   @Min(0)
