@@ -137,6 +137,31 @@ describe('funnel and channel KPIs', () => {
     const reversed = await t.api('get', '/api/v1/analytics/funnel?from=2026-07-01T00:00:00Z&to=2026-04-01T00:00:00Z');
     expect(reversed.status).toBe(422);
     expect(reversed.body.errors[0].field).toBe('from');
+    for (const [query, field] of [
+      ['from=2026-02-30', 'from'],
+      ['to=2026-13-01', 'to'],
+      ['from=2026-05-01T10:00', 'from'],
+      ['to=gisteren', 'to'],
+      ['from=2026-05-02&to=2026-05-01', 'from'],
+    ]) {
+      const res = await t.api('get', `/api/v1/analytics/funnel?${query}`);
+      expect({ query, status: res.status, type: res.headers['content-type'], fields: res.body.errors?.map((e: { field: string }) => e.field) }).toEqual({
+        query,
+        status: 422,
+        type: expect.stringMatching(/application\/problem\+json/),
+        fields: [field],
+      });
+    }
+  });
+
+  it('takes plain dates as whole days in Brussels: from the start of the first to the end of the last', async () => {
+    const res = await t.api('get', '/api/v1/analytics/funnel?from=2026-05-01&to=2026-05-10');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ from: '2026-04-30T22:00:00.000Z', to: '2026-05-10T22:00:00.000Z' });
+    // Every lead but the old one: the Meta leads were created on 10 May, the last day, which counts.
+    expect(res.body.totals).toMatchObject({ leads: 15 });
+    const oneDay = await t.api('get', '/api/v1/analytics/funnel?from=2026-05-01&to=2026-05-01');
+    expect(oneDay.body.totals).toMatchObject({ leads: 2 }); // f0 and f9, created 1 May at 09:00 UTC
   });
 });
 
@@ -147,17 +172,17 @@ describe('funnel figures computed by hand', () => {
   const FROM = '2026-03-01T00:00:00.000Z';
   const TO = '2026-04-01T00:00:00.000Z';
   const plus = (at: string, minutes: number) => new Date(new Date(at).getTime() + minutes * 60_000).toISOString();
+  const lead = async (email: string, created: string, m: { mql?: string; sql?: string; won?: string } = {}) => {
+    const [row] = await t.db.query(
+      `INSERT INTO leads (email, email_normalized, stage, channel, source, created_at, updated_at, mql_at, sql_at, customer_at)
+       VALUES ($1, $1, 'lead', 'linkedin', '{"campaign":"b2b"}', $2, $2, $3, $4, $5) RETURNING id`,
+      [email, created, m.mql ?? null, m.sql ?? null, m.won ?? null],
+    );
+    return row.id as string;
+  };
 
   beforeAll(async () => {
     t = await startTestApp({ clock });
-    const lead = async (email: string, created: string, m: { mql?: string; sql?: string; won?: string } = {}) => {
-      const [row] = await t.db.query(
-        `INSERT INTO leads (email, email_normalized, stage, channel, source, created_at, updated_at, mql_at, sql_at, customer_at)
-         VALUES ($1, $1, 'lead', 'linkedin', '{"campaign":"b2b"}', $2, $2, $3, $4, $5) RETURNING id`,
-        [email, created, m.mql ?? null, m.sql ?? null, m.won ?? null],
-      );
-      return row.id as string;
-    };
     const handoff = async (leadId: string, created: string, due: string) => {
       const [row] = await t.db.query(
         `INSERT INTO handoffs (lead_id, status, priority, reason, outbox_event_id, snapshot, sla_due_at, created_at, updated_at)
@@ -226,6 +251,15 @@ describe('funnel figures computed by hand', () => {
     expect(res.body.groups).toEqual([
       expect.objectContaining({ key: p.id, leads: 3, mql: 2, sla: { handoffs: 2, due: 2, answeredInTime: 1, compliance: 0.5, medianResponseMinutes: 75 } }),
     ]);
+  });
+
+  it('reads a date in DEFAULT_TIMEZONE: a lead created at 00:30 in Brussels (23:30 UTC the day before) belongs to the Brussels day', async () => {
+    await lead('laat@example.be', '2021-01-31T23:30:00.000Z');
+    const feb = await t.api('get', '/api/v1/analytics/funnel?from=2021-02-01&to=2021-02-01');
+    expect(feb.status).toBe(200);
+    expect(feb.body).toMatchObject({ from: '2021-01-31T23:00:00.000Z', to: '2021-02-01T23:00:00.000Z', totals: { leads: 1 } });
+    const jan = await t.api('get', '/api/v1/analytics/funnel?from=2021-01-01&to=2021-01-31');
+    expect(jan.body.totals).toMatchObject({ leads: 0 });
   });
 
   it('answers an empty period with zero counts and no rates, never NaN', async () => {

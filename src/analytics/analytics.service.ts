@@ -1,9 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { FunnelGroup } from './dto/funnel.query.js';
-import { funnelPeriod, funnelRates } from './funnel.js';
+import { funnelPeriod, funnelRates, periodBound } from './funnel.js';
 
 /** Grouping key columns of funnel_daily / funnel_facts, and the same keys computed from a lead row (SQL functions of the migration). */
 const FACT_KEY: Record<Exclude<FunnelGroup, 'program'>, string> = { channel: 'channel', campaign: 'campaign', source: 'source' };
@@ -68,12 +69,13 @@ export class AnalyticsService {
   constructor(
     private readonly db: DataSource,
     private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async funnel(q: { from?: string; to?: string; groupBy?: FunnelGroup }) {
     const now = this.clock.now();
-    const to = q.to ? new Date(q.to) : now;
-    const from = q.from ? new Date(q.from) : new Date(to.getTime() - 90 * 86_400_000);
+    const to = q.to ? this.bound(q.to, 'to') : now;
+    const from = q.from ? this.bound(q.from, 'from') : new Date(to.getTime() - 90 * 86_400_000);
     if (from >= to) throw DomainError.invalidField('from', 'must be before to');
     const groupBy = q.groupBy ?? 'channel';
     const [groups, handoffs] = groupBy === 'program' ? await this.programFunnel(from, to, now) : await this.aggregatedFunnel(groupBy, from, to, now);
@@ -107,6 +109,13 @@ export class AnalyticsService {
     const totals = { leads: sum((r) => r.leads), mql: sum((r) => r.mql), sql: sum((r) => r.sql), opportunity: sum((r) => r.opportunity), won: sum((r) => r.won), revenue: sum((r) => r.revenue) };
     const asOf = groupBy === 'program' ? { programDataAsOf: await this.programDataAsOf() } : {};
     return { from: from.toISOString(), to: to.toISOString(), groupBy, ...asOf, groups: rows, totals: { ...totals, ...funnelRates(totals) } };
+  }
+
+  /** A period bound as an instant: a date is a whole day in DEFAULT_TIMEZONE. */
+  private bound(value: string, side: 'from' | 'to'): Date {
+    const at = periodBound(value, side, this.config.defaultTimezone);
+    if (!at) throw DomainError.invalidField(side, 'must be a date such as 2026-11-01 or an ISO-8601 timestamp with offset');
+    return at;
   }
 
   /**

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { funnelPeriod, funnelRates } from './funnel.js';
+import { funnelPeriod, funnelRates, isPeriodBound, periodBound } from './funnel.js';
 
 describe('funnel arithmetic', () => {
   it('computes the conversion between stages and revenue per lead and per SQL', () => {
@@ -73,5 +73,40 @@ describe('funnelPeriod', () => {
         return Number(inHead) + Number(inDays) + Number(inTail) === 1 && counted(outside) === 0 && counted(start - 1 - (probe % DAY)) === 0;
       }),
     );
+  });
+});
+
+describe('periodBound: a date is a whole day in the default time zone', () => {
+  const BRUSSELS = 'Europe/Brussels';
+  const at = (value: string, side: 'from' | 'to', zone = BRUSSELS) => periodBound(value, side, zone)?.toISOString();
+
+  it('from a date is the start of that day and to a date the end of it (the start of the next), in Brussels time', () => {
+    expect(at('2026-11-01', 'from')).toBe('2026-10-31T23:00:00.000Z');
+    expect(at('2026-11-30', 'to')).toBe('2026-11-30T23:00:00.000Z');
+    expect(at('2026-07-01', 'from')).toBe('2026-06-30T22:00:00.000Z');
+    expect(at('2026-07-01', 'to')).toBe('2026-07-01T22:00:00.000Z');
+  });
+
+  it('a day with a daylight-saving change lasts 23 or 25 hours', () => {
+    expect(at('2026-03-29', 'from')).toBe('2026-03-28T23:00:00.000Z');
+    expect(at('2026-03-29', 'to')).toBe('2026-03-29T22:00:00.000Z');
+    expect(at('2026-10-25', 'from')).toBe('2026-10-24T22:00:00.000Z');
+    expect(at('2026-10-25', 'to')).toBe('2026-10-25T23:00:00.000Z');
+  });
+
+  it('follows the configured zone, and keeps a timestamp as the instant it names', () => {
+    expect(at('2026-11-01', 'from', 'UTC')).toBe('2026-11-01T00:00:00.000Z');
+    expect(at('2026-11-01', 'from', 'America/New_York')).toBe('2026-11-01T04:00:00.000Z');
+    expect(at('2026-11-01T10:00:00+01:00', 'from')).toBe('2026-11-01T09:00:00.000Z');
+    expect(at('2026-11-01T10:00:00Z', 'to')).toBe('2026-11-01T10:00:00.000Z');
+  });
+
+  it('refuses what is neither a date nor a timestamp with offset', () => {
+    for (const bad of ['2026-02-30', '2026-13-01', '2026-11-1', '01-11-2026', '2026-11-01T10:00', 'yesterday', '', '2026-11-01T25:00:00Z']) {
+      expect(isPeriodBound(bad)).toBe(false);
+      expect(periodBound(bad, 'from', BRUSSELS)).toBeNull();
+    }
+    expect(isPeriodBound('2028-02-29')).toBe(true);
+    expect(isPeriodBound(20261101)).toBe(false);
   });
 });

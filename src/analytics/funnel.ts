@@ -1,3 +1,6 @@
+import { DateTime } from 'luxon';
+import { parseTimestamp } from '../common/timestamp.js';
+
 /** Pure arithmetic of the funnel: rates and per-lead figures from counts, never dividing by zero. */
 export interface FunnelCounts {
   leads: number;
@@ -38,4 +41,29 @@ export function funnelPeriod(from: Date, to: Date) {
   const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   if (firstDay >= endDay) return { firstDay: iso(firstDay), endDay: iso(firstDay), headEnd: to, tailStart: to };
   return { firstDay: iso(firstDay), endDay: iso(endDay), headEnd: new Date(firstDay), tailStart: new Date(endDay) };
+}
+
+const CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Whether `value` is a calendar date `YYYY-MM-DD` that exists (no 30 February). */
+export function isCalendarDate(value: unknown): value is string {
+  return typeof value === 'string' && CALENDAR_DATE.test(value) && parseTimestamp(value, { requireOffset: false }) !== null;
+}
+
+/** Whether `value` can bound a funnel period: a calendar date or an ISO-8601 timestamp with offset. */
+export function isPeriodBound(value: unknown): value is string {
+  return isCalendarDate(value) || parseTimestamp(value) !== null;
+}
+
+/**
+ * The instant a period bound stands for. A timestamp is itself. A calendar date is a whole day in `zone`
+ * (DEFAULT_TIMEZONE): as `from` its start, as `to` its end — the start of the next day, since the period
+ * ends before `to` — so `from=2026-11-01&to=2026-11-30` is all of November there. Null for anything else.
+ */
+export function periodBound(value: string, side: 'from' | 'to', zone: string): Date | null {
+  if (isCalendarDate(value)) {
+    const day = DateTime.fromISO(value, { zone }).startOf('day');
+    return (side === 'from' ? day : day.plus({ days: 1 }).startOf('day')).toJSDate();
+  }
+  return parseTimestamp(value);
 }
