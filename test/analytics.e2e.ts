@@ -127,7 +127,10 @@ describe('funnel and channel KPIs', () => {
       sla: { handoffs: 3, answeredInTime: 1, medianResponseMinutes: 60 },
     });
     expect(res.body.groups[1]).toMatchObject({ leads: 2, mql: 0, sql: 0, won: 0, medianHoursToMql: null, sla: { handoffs: 0 } });
-    expect(res.body.totals).toMatchObject({ leads: 7, mql: 5 });
+    // The totals are those of every lead of the period, in a program or not (programs overlap and leave leads out).
+    const byChannel = await t.api('get', '/api/v1/analytics/funnel?from=2026-04-01T00:00:00Z&to=2026-07-01T00:00:00Z&groupBy=channel');
+    expect(res.body.totals).toMatchObject({ leads: 15, mql: 5 });
+    expect(res.body.totals).toEqual(byChannel.body.totals);
   });
 
   it('refuses a bad period or grouping naming the field', async () => {
@@ -226,12 +229,16 @@ describe('funnel figures computed by hand', () => {
       rates: { leadToMql: 0.6667, mqlToSql: 1, sqlToOpportunity: 0, sqlToWon: 0.5, leadToWon: 0.3333 },
       revenue: 1000,
       currencies: ['EUR'],
+      revenueByCurrency: [{ currency: 'EUR', revenue: 1000, revenuePerLead: 333.33, revenuePerSql: 500 }],
       revenuePerLead: 333.33,
       revenuePerSql: 500,
       medianHoursToMql: 3, // 2 h and 4 h
       medianHoursMqlToSql: 1.25, // 30 min and 2 h
       sla: { handoffs: 2, due: 2, answeredInTime: 1, compliance: 0.5, medianResponseMinutes: 75 },
     });
+    // One group: the totals are its figures, medians and SLA included.
+    const { key: _key, ...figures } = res.body.groups[0];
+    expect(res.body.totals).toEqual(figures);
   });
 
   it('counts the same per program', async () => {
@@ -266,6 +273,7 @@ describe('funnel figures computed by hand', () => {
     const res = await t.api('get', '/api/v1/analytics/funnel?from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z');
     expect(res.status).toBe(200);
     expect(res.body.groups).toEqual([]);
+    expect(res.body.reportingCurrency).toBe('EUR');
     expect(res.body.totals).toEqual({
       leads: 0,
       mql: 0,
@@ -276,7 +284,162 @@ describe('funnel figures computed by hand', () => {
       rates: { leadToMql: null, mqlToSql: null, sqlToOpportunity: null, sqlToWon: null, leadToWon: null },
       revenuePerLead: null,
       revenuePerSql: null,
+      currencies: [],
+      revenueByCurrency: [],
+      medianHoursToMql: null,
+      medianHoursMqlToSql: null,
+      sla: { handoffs: 0, due: 0, answeredInTime: 0, compliance: null, medianResponseMinutes: null },
     });
+  });
+});
+
+/**
+ * Deals in several currencies are never added up, and the totals are computed over all leads of the period:
+ * two channels worked out by hand, whose medians and SLA compliance differ from the average of the groups'.
+ */
+describe('revenue per currency and totals over all leads', () => {
+  let t: TestApp;
+  const clock = new ManualClock('2026-06-30T12:00:00Z');
+  const QUERY = '/api/v1/analytics/funnel?from=2026-02-01&to=2026-02-28';
+  const ids: Record<string, string> = {};
+  const at = (created: string, hours?: number) => (hours === undefined ? null : new Date(new Date(created).getTime() + hours * 3600_000).toISOString());
+
+  /** A lead with its milestones (hours after creation) and a hand-off at MQL answered after `answered` minutes (SLA 60). */
+  async function lead(name: string, channel: string, created: string, m: { mql?: number; sql?: number; answered?: number | null; won?: [number, string | null] }) {
+    const [row] = await t.db.query(
+      `INSERT INTO leads (email, email_normalized, stage, channel, source, created_at, updated_at, mql_at, sql_at, opportunity_at, customer_at)
+       VALUES ($1, $1, 'lead', $2, '{}', $3, $3, $4, $5, $6, $6) RETURNING id`,
+      [`${name}@example.be`, channel, created, at(created, m.mql), at(created, m.sql), m.won ? at(created, (m.sql ?? 0) + 24) : null],
+    );
+    ids[name] = row.id;
+    if (m.mql === undefined) return;
+    const handedOff = at(created, m.mql)!;
+    const plus = (minutes: number) => new Date(new Date(handedOff).getTime() + minutes * 60_000).toISOString();
+    await t.db.query(
+      `INSERT INTO handoffs (lead_id, status, priority, reason, outbox_event_id, snapshot, sla_due_at, responded_at, value, currency, created_at, updated_at)
+       VALUES ($1, $2, 'medium', 'mql_rule', gen_random_uuid(), '{}', $3, $4, $5, $6, $7, $7)`,
+      [row.id, m.won ? 'won' : m.answered == null ? 'pending' : 'accepted', plus(60), m.answered == null ? null : plus(m.answered), m.won?.[0] ?? null, m.won?.[1] ?? null, handedOff],
+    );
+  }
+
+  beforeAll(async () => {
+    t = await startTestApp({ clock });
+    // Google: three MQLs after 1, 2 and 3 h, SQL 2, 4 and 1 h later, all answered in 30 min, won for 1,000 EUR, 1,000 USD and 500 (no currency).
+    await lead('g1', 'google_ads', '2026-02-02T09:00:00Z', { mql: 1, sql: 3, answered: 30, won: [1000, 'EUR'] });
+    await lead('g2', 'google_ads', '2026-02-03T09:00:00Z', { mql: 2, sql: 6, answered: 30, won: [1000, 'USD'] });
+    await lead('g3', 'google_ads', '2026-02-04T09:00:00Z', { mql: 3, sql: 4, answered: 30, won: [500, null] });
+    // Meta: an MQL after 10 h answered late (2 h), SQL 20 h after MQL, won for 300 USD; one never answered; one not an MQL.
+    await lead('m1', 'meta', '2026-02-05T09:00:00Z', { mql: 10, sql: 30, answered: 120, won: [300, 'USD'] });
+    await lead('m2', 'meta', '2026-02-06T09:00:00Z', { mql: 20, answered: null });
+    await lead('m3', 'meta', '2026-02-07T09:00:00Z', {});
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('gives revenue in the reporting currency (EUR, with deals that name none) and every currency apart, per group and in total', async () => {
+    const res = await t.api('get', `${QUERY}&groupBy=channel`);
+    expect(res.status).toBe(200);
+    expect(res.body.reportingCurrency).toBe('EUR');
+    const [google, meta] = res.body.groups;
+    expect(google).toMatchObject({
+      key: 'google_ads',
+      revenue: 1500,
+      revenuePerLead: 500,
+      revenuePerSql: 500,
+      currencies: ['EUR', 'USD'],
+      revenueByCurrency: [
+        { currency: 'EUR', revenue: 1500, revenuePerLead: 500, revenuePerSql: 500 },
+        { currency: 'USD', revenue: 1000, revenuePerLead: 333.33, revenuePerSql: 333.33 },
+      ],
+    });
+    expect(meta).toMatchObject({
+      key: 'meta',
+      revenue: 0,
+      revenuePerLead: 0,
+      revenuePerSql: 0,
+      currencies: ['USD'],
+      revenueByCurrency: [{ currency: 'USD', revenue: 300, revenuePerLead: 100, revenuePerSql: 300 }],
+    });
+    expect(res.body.totals).toMatchObject({
+      leads: 6,
+      sql: 4,
+      revenue: 1500,
+      revenuePerLead: 250,
+      revenuePerSql: 375,
+      currencies: ['EUR', 'USD'],
+      revenueByCurrency: [
+        { currency: 'EUR', revenue: 1500, revenuePerLead: 250, revenuePerSql: 375 },
+        { currency: 'USD', revenue: 1300, revenuePerLead: 216.67, revenuePerSql: 325 },
+      ],
+    });
+  });
+
+  it('computes the totals\' medians and SLA compliance over all leads, not from the groups', async () => {
+    const res = await t.api('get', `${QUERY}&groupBy=channel`);
+    const [google, meta] = res.body.groups;
+    expect(google).toMatchObject({ medianHoursToMql: 2, medianHoursMqlToSql: 2, sla: { handoffs: 3, due: 3, answeredInTime: 3, compliance: 1, medianResponseMinutes: 30 } });
+    expect(meta).toMatchObject({ medianHoursToMql: 15, medianHoursMqlToSql: 20, sla: { handoffs: 2, due: 2, answeredInTime: 0, compliance: 0, medianResponseMinutes: 120 } });
+    expect(res.body.totals).toMatchObject({
+      leads: 6,
+      mql: 5,
+      sql: 4,
+      won: 4,
+      rates: { leadToMql: 0.8333, mqlToSql: 0.8, sqlToWon: 1 },
+      medianHoursToMql: 3, // 1, 2, 3, 10, 20 h (the groups' medians average 8.5)
+      medianHoursMqlToSql: 3, // 1, 2, 4, 20 h (average of the groups': 11)
+      sla: { handoffs: 5, due: 5, answeredInTime: 3, compliance: 0.6, medianResponseMinutes: 30 }, // not (1 + 0) / 2
+    });
+    // The same totals whatever the grouping.
+    const bySource = await t.api('get', `${QUERY}&groupBy=source`);
+    expect(bySource.body.totals).toEqual(res.body.totals);
+  });
+
+  it('by program, groups count a lead in every program it was in, with revenue per currency; the totals are every lead of the period once', async () => {
+    const program = async (name: string, leads: string[]) => {
+      const [p] = await t.db.query(
+        `INSERT INTO programs (name, status, draft, current_version, created_at, updated_at) VALUES ($1, 'active', '{}', 1, now(), now()) RETURNING id`,
+        [name],
+      );
+      await t.db.query(`INSERT INTO program_versions (program_id, version, definition, published_at, published_by) VALUES ($1, 1, '{}', now(), 'test')`, [p.id]);
+      await t.db.query(
+        `INSERT INTO enrollments (program_id, program_version, lead_id, status, via, current_step_id, visits, enrolled_at, updated_at, finished_at)
+         SELECT $1, 1, id, 'completed', 'manual', 'end', '{}', now(), now(), now() FROM unnest($2::uuid[]) AS id`,
+        [p.id, leads.map((l) => ids[l])],
+      );
+    };
+    await program('Offerte', ['g1', 'g2', 'm1']);
+    await program('Webinar', ['g1', 'm2']);
+    await t.app.get(ProgramFunnelRefreshCron).tick();
+    const res = await t.api('get', `${QUERY}&groupBy=program`);
+    expect(res.status).toBe(200);
+    expect(res.body.groups).toMatchObject([
+      {
+        name: 'Offerte',
+        leads: 3,
+        sql: 3,
+        revenue: 1000,
+        revenueByCurrency: [
+          { currency: 'EUR', revenue: 1000, revenuePerLead: 333.33, revenuePerSql: 333.33 },
+          { currency: 'USD', revenue: 1300, revenuePerLead: 433.33, revenuePerSql: 433.33 },
+        ],
+        medianHoursToMql: 2, // 1, 2, 10 h
+        sla: { handoffs: 3, due: 3, answeredInTime: 2, compliance: 0.6667, medianResponseMinutes: 30 },
+      },
+      {
+        name: 'Webinar',
+        leads: 2,
+        sql: 1,
+        revenue: 1000,
+        currencies: ['EUR'],
+        revenueByCurrency: [{ currency: 'EUR', revenue: 1000, revenuePerLead: 500, revenuePerSql: 1000 }],
+        medianHoursToMql: 10.5, // 1 and 20 h
+        sla: { handoffs: 2, due: 2, answeredInTime: 1, compliance: 0.5, medianResponseMinutes: 30 },
+      },
+    ]);
+    const byChannel = await t.api('get', `${QUERY}&groupBy=channel`);
+    expect(res.body.totals).toEqual(byChannel.body.totals);
+    expect(res.body.totals).toMatchObject({ leads: 6, revenue: 1500, medianHoursToMql: 3 });
   });
 });
 
@@ -289,10 +452,15 @@ describe('pre-aggregated funnel equals a pass over every lead', () => {
   let t: TestApp;
   const clock = new ManualClock('2024-03-20T12:00:00Z');
   const GROUPS = ['channel', 'campaign', 'source'] as const;
-  const KEY_SQL = { channel: `coalesce(l.channel, 'unknown')`, campaign: `coalesce(l.source->>'campaign', 'unknown')`, source: `coalesce(l.source->'utm'->>'source', 'unknown')` };
+  const KEY_SQL = {
+    channel: `coalesce(l.channel, 'unknown')`,
+    campaign: `coalesce(l.source->>'campaign', 'unknown')`,
+    source: `coalesce(l.source->'utm'->>'source', 'unknown')`,
+    total: `'total'`, // one group of every lead: the totals
+  };
 
   /** The funnel as it was computed before the aggregates: the specification. */
-  async function reference(groupBy: (typeof GROUPS)[number], from: string, to: string) {
+  async function reference(groupBy: keyof typeof KEY_SQL, from: string, to: string) {
     const cohort = `SELECT l.*, ${KEY_SQL[groupBy]} AS grp FROM leads l WHERE l.created_at >= $1 AND l.created_at < $2`;
     const groups: Record<string, unknown>[] = await t.db.query(
       `WITH cohort AS (${cohort})
@@ -331,7 +499,11 @@ describe('pre-aggregated funnel equals a pass over every lead', () => {
   async function served(groupBy: string, from: string, to: string) {
     const res = await t.api('get', `/api/v1/analytics/funnel?from=${from}&to=${to}&groupBy=${groupBy}`);
     expect(res.status).toBe(200);
-    return res.body.groups.map((g: Record<string, any>) => ({
+    return { groups: res.body.groups.map(figures), totals: figures({ key: 'total', ...res.body.totals }) };
+  }
+
+  function figures(g: Record<string, any>) {
+    return {
       key: g.key,
       leads: g.leads,
       mql: g.mql,
@@ -344,7 +516,7 @@ describe('pre-aggregated funnel equals a pass over every lead', () => {
       handoffs: g.sla.handoffs,
       due: g.sla.due,
       answeredInTime: g.sla.answeredInTime,
-    }));
+    };
   }
 
   // Periods over the data (2024-03-01 .. 2024-03-11): whole days, partial days at either end, inside one day, and empty.
@@ -360,7 +532,9 @@ describe('pre-aggregated funnel equals a pass over every lead', () => {
   async function expectSameAsReference() {
     for (const [from, to] of PERIODS) {
       for (const groupBy of GROUPS) {
-        expect({ groupBy, from, to, groups: await served(groupBy, from, to) }).toEqual({ groupBy, from, to, groups: await reference(groupBy, from, to) });
+        const none = { key: 'total', leads: 0, mql: 0, sql: 0, opportunity: 0, won: 0, medianHoursToMql: null, medianHoursMqlToSql: null, revenue: 0, handoffs: 0, due: 0, answeredInTime: 0 };
+        const [totals = none] = await reference('total', from, to);
+        expect({ groupBy, from, to, ...(await served(groupBy, from, to)) }).toEqual({ groupBy, from, to, groups: await reference(groupBy, from, to), totals });
       }
     }
   }

@@ -1,18 +1,46 @@
 import fc from 'fast-check';
-import { funnelPeriod, funnelRates, isPeriodBound, periodBound } from './funnel.js';
+import { funnelPeriod, funnelRates, isPeriodBound, periodBound, revenueFigures } from './funnel.js';
 
 describe('funnel arithmetic', () => {
   it('computes the conversion between stages and revenue per lead and per SQL', () => {
-    const r = funnelRates({ leads: 200, mql: 40, sql: 10, opportunity: 6, won: 4, revenue: 20_000 });
-    expect(r.rates).toEqual({ leadToMql: 0.2, mqlToSql: 0.25, sqlToOpportunity: 0.6, sqlToWon: 0.4, leadToWon: 0.02 });
+    const c = { leads: 200, mql: 40, sql: 10, opportunity: 6, won: 4 };
+    expect(funnelRates(c).rates).toEqual({ leadToMql: 0.2, mqlToSql: 0.25, sqlToOpportunity: 0.6, sqlToWon: 0.4, leadToWon: 0.02 });
+    const r = revenueFigures([{ currency: 'EUR', revenue: 20_000 }], 'EUR', c);
     expect(r.revenuePerLead).toBe(100);
     expect(r.revenuePerSql).toBe(2000);
   });
 
   it('reports no rate rather than dividing by zero', () => {
-    const r = funnelRates({ leads: 0, mql: 0, sql: 0, opportunity: 0, won: 0, revenue: 0 });
-    expect(r.rates.leadToMql).toBeNull();
-    expect(r.revenuePerSql).toBeNull();
+    const c = { leads: 0, mql: 0, sql: 0, opportunity: 0, won: 0 };
+    expect(funnelRates(c).rates.leadToMql).toBeNull();
+    expect(revenueFigures([], 'EUR', c)).toEqual({ revenue: 0, revenuePerLead: null, revenuePerSql: null, currencies: [], revenueByCurrency: [] });
+  });
+
+  it('never adds up currencies: revenue is the reporting currency only, every currency is listed with its own figures', () => {
+    const won = [
+      { currency: 'USD', revenue: 1000 },
+      { currency: 'EUR', revenue: 1000 },
+      { currency: 'CHF', revenue: 450 },
+    ];
+    expect(revenueFigures(won, 'EUR', { leads: 20, sql: 4 })).toEqual({
+      revenue: 1000,
+      revenuePerLead: 50,
+      revenuePerSql: 250,
+      currencies: ['CHF', 'EUR', 'USD'],
+      revenueByCurrency: [
+        { currency: 'CHF', revenue: 450, revenuePerLead: 22.5, revenuePerSql: 112.5 },
+        { currency: 'EUR', revenue: 1000, revenuePerLead: 50, revenuePerSql: 250 },
+        { currency: 'USD', revenue: 1000, revenuePerLead: 50, revenuePerSql: 250 },
+      ],
+    });
+    // Deals only in other currencies: no revenue in the reporting currency, which is not listed.
+    expect(revenueFigures([{ currency: 'USD', revenue: 300 }], 'EUR', { leads: 3, sql: 0 })).toMatchObject({
+      revenue: 0,
+      revenuePerLead: 0,
+      revenuePerSql: null,
+      currencies: ['USD'],
+      revenueByCurrency: [{ currency: 'USD', revenue: 300, revenuePerLead: 100, revenuePerSql: null }],
+    });
   });
 
   it('keeps every rate between 0 and 1 for a proper funnel (property)', () => {
@@ -21,7 +49,7 @@ describe('funnel arithmetic', () => {
         const mql = Math.floor((leads * a) / 100);
         const sql = Math.floor((mql * b) / 100);
         const won = Math.floor((sql * c) / 100);
-        const { rates } = funnelRates({ leads, mql, sql, opportunity: won, won, revenue: 0 });
+        const { rates } = funnelRates({ leads, mql, sql, opportunity: won, won });
         return Object.values(rates).every((v) => v === null || (v >= 0 && v <= 1));
       }),
     );

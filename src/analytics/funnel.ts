@@ -8,6 +8,11 @@ export interface FunnelCounts {
   sql: number;
   opportunity: number;
   won: number;
+}
+
+/** Won deal value in one currency (deals without a currency are in the reporting currency). */
+export interface CurrencyRevenue {
+  currency: string;
   revenue: number;
 }
 
@@ -23,8 +28,25 @@ export function funnelRates(c: FunnelCounts) {
       sqlToWon: ratio(c.won, c.sql),
       leadToWon: ratio(c.won, c.leads),
     },
-    revenuePerLead: money(c.revenue, c.leads),
-    revenuePerSql: money(c.revenue, c.sql),
+  };
+}
+
+/**
+ * Revenue without exchange rates: `revenue`, `revenuePerLead` and `revenuePerSql` count only the deals in the
+ * reporting currency; `revenueByCurrency` lists every currency's own figures (per lead and per SQL of all the
+ * leads and SQLs, whatever the currency of their deal), by currency code; `currencies` names them.
+ */
+export function revenueFigures(won: CurrencyRevenue[], reportingCurrency: string, c: Pick<FunnelCounts, 'leads' | 'sql'>) {
+  const byCurrency = [...won]
+    .sort((a, b) => (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0))
+    .map((r) => ({ currency: r.currency, revenue: r.revenue, revenuePerLead: money(r.revenue, c.leads), revenuePerSql: money(r.revenue, c.sql) }));
+  const reporting = byCurrency.find((r) => r.currency === reportingCurrency);
+  return {
+    revenue: reporting?.revenue ?? 0,
+    revenuePerLead: money(reporting?.revenue ?? 0, c.leads),
+    revenuePerSql: money(reporting?.revenue ?? 0, c.sql),
+    currencies: byCurrency.map((r) => r.currency),
+    revenueByCurrency: byCurrency,
   };
 }
 

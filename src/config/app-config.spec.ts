@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './app-config.js';
 describe('configuration', () => {
   it('starts on this machine with no variables at all', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 3000, processRole: 'all', defaultTimezone: 'Europe/Brussels', defaultLocale: 'nl', production: false });
+    expect(c).toMatchObject({ port: 3000, processRole: 'all', defaultTimezone: 'Europe/Brussels', defaultLocale: 'nl', reportingCurrency: 'EUR', production: false });
     expect(c.databaseUrl).toMatch(/^postgres:\/\/.*127\.0\.0\.1:5432/);
   });
 
@@ -16,6 +16,7 @@ describe('configuration', () => {
     [{ RUN_MIGRATIONS: 'sometimes' }, 'RUN_MIGRATIONS'],
     [{ TEMPLATE_COMPILE_THREADS: '0' }, 'TEMPLATE_COMPILE_THREADS'],
     [{ TEMPLATE_COMPILE_MEMORY_MB: '16' }, 'TEMPLATE_COMPILE_MEMORY_MB'],
+    [{ REPORTING_CURRENCY: 'euro' }, 'REPORTING_CURRENCY'],
   ])('refuses %p naming the variable', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

@@ -37,6 +37,8 @@ export interface AppConfig {
   trackingSecret: string;
   defaultTimezone: string;
   defaultLocale: string;
+  /** ISO 4217 code the funnel's revenue figures are in (REPORTING_CURRENCY); deal values in other currencies are listed apart, never converted. */
+  reportingCurrency: string;
   logLevel: string;
   bodyLimitBytes: number;
   runMigrations: boolean;
@@ -120,6 +122,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const port = int(env, 'PORT', 3000, 0, 65535);
   const locale = str(env, 'DEFAULT_LOCALE', 'nl');
   if (!/^[a-z]{2}(-[A-Z]{2})?$/.test(locale)) throw new ConfigError(`DEFAULT_LOCALE must look like "nl" or "nl-BE", got "${locale}"`);
+  const reportingCurrency = str(env, 'REPORTING_CURRENCY', 'EUR');
+  if (!/^[A-Z]{3}$/.test(reportingCurrency)) throw new ConfigError(`REPORTING_CURRENCY must be an ISO 4217 code such as EUR, got "${reportingCurrency}"`);
   const logLevel = str(env, 'LOG_LEVEL', 'info');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
@@ -139,6 +143,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     trackingSecret,
     defaultTimezone: timezone(env, 'DEFAULT_TIMEZONE', 'Europe/Brussels'),
     defaultLocale: locale,
+    reportingCurrency,
     logLevel,
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     runMigrations: bool(env, 'RUN_MIGRATIONS', true),
