@@ -1,7 +1,8 @@
 import { FunnelCompactionCron } from '../src/analytics/funnel-compaction.cron.js';
 import { ProgramFunnelRefreshCron } from '../src/analytics/program-funnel-refresh.cron.js';
 import { ManualClock } from '../src/common/clock.js';
-import { startTestApp, TestApp } from './support/test-app.js';
+import { createRep, handoffFor, sendEvents, upsertLead } from './handoffs-helpers.js';
+import { eventually, startTestApp, TestApp } from './support/test-app.js';
 
 describe('funnel and channel KPIs', () => {
   let t: TestApp;
@@ -440,6 +441,46 @@ describe('revenue per currency and totals over all leads', () => {
     const byChannel = await t.api('get', `${QUERY}&groupBy=channel`);
     expect(res.body.totals).toEqual(byChannel.body.totals);
     expect(res.body.totals).toMatchObject({ leads: 6, revenue: 1500, medianHoursToMql: 3 });
+  });
+});
+
+/** With REPORTING_CURRENCY=USD, a deal reported without a currency is in USD, and the revenue figures are in USD. */
+describe('another reporting currency', () => {
+  let t: TestApp;
+  const clock = new ManualClock('2026-01-05T09:00:00Z'); // Monday 10:00 in Brussels
+
+  beforeAll(async () => {
+    t = await startTestApp({ clock, env: { REPORTING_CURRENCY: 'USD', OUTBOX_RELAY_MS: '50', SLA_SWEEP_MS: '3600000' } });
+    await createRep(t, 'Anneleen');
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  async function wonDeal(email: string, outcome: Record<string, unknown>) {
+    const leadId = await upsertLead(t, email, { source: { channel: 'google_ads' } });
+    await sendEvents(t, [{ leadId, type: 'quote_requested' }]);
+    const h = await eventually(() => handoffFor(t, leadId));
+    await t.api('post', `/api/v1/handoffs/${h.id}/accept`).send({}).expect(200);
+    const won = await t.api('post', `/api/v1/handoffs/${h.id}/outcome`).send({ outcome: 'won', ...outcome });
+    expect(won.status).toBe(200);
+    return won.body;
+  }
+
+  it('stores a deal value without a currency in the reporting currency and reports revenue in it', async () => {
+    expect(await wonDeal('us@example.com', { value: 2500 })).toMatchObject({ value: 2500, currency: 'USD' });
+    expect(await wonDeal('be@example.be', { value: 1000, currency: 'EUR' })).toMatchObject({ value: 1000, currency: 'EUR' });
+    const res = await t.api('get', '/api/v1/analytics/funnel?from=2026-01-05&to=2026-01-05');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ reportingCurrency: 'USD', groups: [{ key: 'google_ads', leads: 2, sql: 2, won: 2 }] });
+    expect(res.body.totals).toMatchObject({
+      revenue: 2500,
+      revenuePerSql: 1250,
+      revenueByCurrency: [
+        { currency: 'EUR', revenue: 1000, revenuePerSql: 500 },
+        { currency: 'USD', revenue: 2500, revenuePerSql: 1250 },
+      ],
+    });
   });
 });
 

@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { applyStageChanges } from '../lifecycle/stage-change.js';
 import { scoreAt, type Stage } from '../scoring/domain/index.js';
@@ -37,6 +38,7 @@ export class SalesActionsService {
     private readonly models: ScoringModelService,
     private readonly activity: LeadActivityHub,
     private readonly handoffs: HandoffsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   accept(id: string, dto: AcceptHandoffDto, actor: string): Promise<HandoffView> {
@@ -65,7 +67,7 @@ export class SalesActionsService {
     if (dto.outcome === 'lost' && dto.value !== undefined) throw DomainError.invalidField('value', 'only an opportunity or a won deal has a value');
     if (dto.currency !== undefined && dto.value === undefined) throw DomainError.invalidField('currency', 'needs a value');
     const value = dto.value ?? null;
-    const currency = value === null ? null : (dto.currency ?? 'EUR');
+    const currency = value === null ? null : (dto.currency ?? this.config.reportingCurrency);
     return this.act(id, { kind: 'outcome', outcome: dto.outcome }, actor, `hand-off ${dto.outcome}`, (m, now) =>
       m.query(
         `UPDATE handoffs SET status = $2, outcome_at = $3, value = coalesce($4, value), currency = coalesce($5, currency),

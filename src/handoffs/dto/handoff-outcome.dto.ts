@@ -15,7 +15,7 @@ export class HandoffOutcomeDto {
   @Max(1e12)
   value?: number;
 
-  @ApiPropertyOptional({ example: 'EUR', description: 'ISO 4217 code; EUR when a value is given without one.' })
+  @ApiPropertyOptional({ example: 'EUR', description: 'ISO 4217 code; REPORTING_CURRENCY (default EUR) when a value is given without one.' })
   @IsOmittable()
   @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as EUR' })
   currency?: string;
