@@ -24,7 +24,7 @@ function atTheLimit(): string {
   return mjml;
 }
 
-/** Within the size limit, but every line includes a partial: megabytes of MJML once they are inlined. */
+/** Within the size limit, but every line includes a partial: 1.8 million characters of MJML once they are inlined (refused). */
 function partialsAtTheLimit(): string {
   return '{{>proof}}\n'.repeat(Math.floor(MAX_MJML_CHARS / '{{>proof}}\n'.length));
 }
@@ -97,6 +97,23 @@ describe('TemplateCompilerService with compiling in worker threads', () => {
     ]);
   });
 
+  it('refuses a variant whose partials expand past the limit on the loop, in a few ms, without sending it to a thread', async () => {
+    const run = jest.spyOn(pool, 'run');
+    try {
+      const started = performance.now();
+      const err = await compiler.compileVariants({ nl: { subject: 'Hallo', mjml: partialsAtTheLimit() }, en: { subject: 'Hello', mjml: section('Hello') } }).catch((e: unknown) => e);
+      expect(performance.now() - started).toBeLessThan(200);
+      expect(err).toBeInstanceOf(TemplateError);
+      expect((err as TemplateError).problems).toEqual([
+        { field: 'variants.nl.mjml', line: expect.any(Number), message: expect.stringContaining('grows past the limit of 100,000 characters here, at {{> proof}}') },
+      ]);
+      // Only the other variant went to the thread (for its own problems, if any).
+      expect(run.mock.calls.map(([request]) => request.variants.map((v) => v.locale))).toEqual([['en']]);
+    } finally {
+      run.mockRestore();
+    }
+  });
+
   it('sends a whole save to its thread in one message, and holds the event loop only for bookkeeping', async () => {
     const variants = { nl: { subject: 'Hallo {{firstName}}', mjml: atTheLimit() }, en: { subject: 'Hello {{firstName}}', mjml: atTheLimit() } };
     expect(variants.nl.mjml.length).toBeGreaterThan(MAX_MJML_CHARS - 200);
@@ -112,7 +129,7 @@ describe('TemplateCompilerService with compiling in worker threads', () => {
         expect(compiled.en.text).toContain('Hallo {{firstName}} 1');
       }
       expect(run).toHaveBeenCalledTimes(3);
-      // On the loop: the size and nesting limits and the answer, a few ms of a save taking seconds. With the
+      // On the loop: the size, nesting and expansion limits and the answer, a few ms of a save taking seconds. With the
       // Handlebars checks, the text part and the trial render on it (MJML alone in a thread), about half the save.
       expect(Math.min(...busy)).toBeLessThan(0.2);
     } finally {
@@ -196,14 +213,28 @@ describe('TemplateCompilePool', () => {
     expect(pool.runningThreads()[0]).not.toBe(dying);
   }, 30_000);
 
+  it('refuses in the thread too a variant whose partials expand past the limit, at once, as the author\'s problem', async () => {
+    const pool = newPool({ timeoutMs: 60_000 });
+    await pool.run(SMALL());
+    const [thread] = pool.runningThreads();
+    const started = performance.now();
+    expect(await pool.run(request({ nl: partialsAtTheLimit() }))).toEqual([
+      { locale: 'nl', problems: [{ field: 'variants.nl.mjml', line: expect.any(Number), message: expect.stringMatching(/grows past the limit of 100,000 characters/) }] },
+    ]);
+    expect(performance.now() - started).toBeLessThan(1000); // compiling it took about 33 s
+    expect(pool.runningThreads()).toEqual([thread]);
+  }, 30_000);
+
   it('stops a thread that grows its heap past the limit, failing its save like a crash, and compiles the next save on a new thread', async () => {
-    const pool = newPool({ memoryMb: 64, timeoutMs: 60_000 }); // only the memory limit stops it
-    await pool.run(SMALL()); // fits: a save at the size limit peaks near 80 MB of heap, a small one under 40
+    // Within every template limit nothing outgrows the default 256 MB (nor the least one may configure, 64 MB):
+    // a small save fits in under 28 MB of heap, three variants at the size limit need over 40.
+    const pool = newPool({ memoryMb: 32, timeoutMs: 60_000 }); // only the memory limit stops it
+    await pool.run(SMALL());
     const [thread] = pool.runningThreads();
     const exited = new Promise((resolve) => thread.once('exit', resolve)); // (events.once would reject on the thread's error)
-    const err = await pool.run(request({ nl: partialsAtTheLimit() })).catch((e: unknown) => e);
+    const err = await pool.run(request({ nl: atTheLimit(), en: atTheLimit(), fr: atTheLimit() })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TemplateCompileThreadError);
-    expect((err as Error).message).toBe('the template compile thread ran out of memory (over 64 MB of heap, TEMPLATE_COMPILE_MEMORY_MB)');
+    expect((err as Error).message).toBe('the template compile thread ran out of memory (over 32 MB of heap, TEMPLATE_COMPILE_MEMORY_MB)');
     expect((err as TemplateCompileThreadError).detail).toMatch(/ran out of memory/);
     await exited;
     expect(pool.runningThreads()).toEqual([]);

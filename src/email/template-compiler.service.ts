@@ -3,7 +3,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { VariantToCompile } from './domain/compile-variants.js';
 import type { CompiledTemplate, TemplateVariant } from './domain/template-compiler.js';
 import { TemplateError, type TemplateProblem } from './domain/template-error.js';
-import { nestingProblem, sizeProblem } from './domain/template-limits.js';
+import { expansionProblem, nestingProblem, sizeProblem, type ExpansionContext } from './domain/template-limits.js';
 import { loadTemplateLibrary, type TemplateLibrary } from './domain/template-loader.js';
 import { TemplateCompilePool } from './template-compile-pool.js';
 
@@ -12,7 +12,7 @@ import { TemplateCompilePool } from './template-compile-pool.js';
  * language) and partials from `templates/`, Handlebars checked, variables checked against what a send
  * provides. The library is read from disk once per process. All of a save's compiling runs in a compile thread
  * (TemplateCompilePool, one message per save), so a save holds the event loop that answers pixels and redirects
- * only for its bookkeeping: the size and nesting limits, choosing layouts, and sorting out the answer.
+ * only for its bookkeeping: the size, nesting and expansion limits, choosing layouts, and sorting out the answer.
  */
 @Injectable()
 export class TemplateCompilerService {
@@ -41,9 +41,10 @@ export class TemplateCompilerService {
     const problems = new Map<string, TemplateProblem[]>();
     const toCompile: VariantToCompile[] = [];
     for (const [locale, variant] of Object.entries(variants)) {
-      const limits = limitProblems(variant, `variants.${locale}`);
+      const layout = this.layoutFor(library, locale);
+      const limits = limitProblems(variant, `variants.${locale}`, { layout, partials: library.partials });
       if (limits.length > 0) problems.set(locale, limits); // before anything parses it: that is what the limits keep cheap
-      else toCompile.push({ locale, subject: variant.subject, mjml: variant.mjml, layout: this.layoutFor(library, locale) });
+      else toCompile.push({ locale, subject: variant.subject, mjml: variant.mjml, layout });
     }
     const compiled: Record<string, CompiledTemplate> = {};
     if (toCompile.length > 0) {
@@ -72,9 +73,16 @@ export class TemplateCompilerService {
   }
 }
 
-/** The variant's size and nesting limits (see template-limits.ts), checked without parsing. */
-function limitProblems(variant: TemplateVariant, prefix: string): TemplateProblem[] {
+/**
+ * The variant's size, nesting and expansion limits (see template-limits.ts), checked without parsing: a template
+ * that would only outgrow its compile thread's heap or timeout, on every retry, is the author's problem (422).
+ */
+function limitProblems(variant: TemplateVariant, prefix: string, context: ExpansionContext): TemplateProblem[] {
   const size = sizeProblem(variant.mjml, `${prefix}.mjml`);
   if (size) return [size];
-  return [nestingProblem(variant.subject, `${prefix}.subject`), nestingProblem(variant.mjml, `${prefix}.mjml`)].filter((p) => p !== null);
+  return [
+    nestingProblem(variant.subject, `${prefix}.subject`),
+    nestingProblem(variant.mjml, `${prefix}.mjml`),
+    expansionProblem(variant.mjml, `${prefix}.mjml`, context),
+  ].filter((p) => p !== null);
 }

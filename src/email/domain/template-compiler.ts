@@ -5,7 +5,7 @@ import { renderEmail } from './renderer.js';
 import { assembleMjml } from './mjml-assembly.js';
 import { mjmlStructureProblems, rawMjmlInHtml } from './mjml-structure.js';
 import { TemplateError, type TemplateProblem } from './template-error.js';
-import { nestingProblem, sizeProblem } from './template-limits.js';
+import { expansionProblem, nestingProblem, sizeProblem } from './template-limits.js';
 import { textTemplateFromHtml } from './text-template.js';
 
 export { referencedVariables, unknownVariables, KNOWN_VARIABLES } from './template-variables.js';
@@ -67,7 +67,11 @@ export async function compileTemplate(variant: TemplateVariant, opts: CompileOpt
   // Cheap limits first: what no real template needs must not cost seconds of compiling (see template-limits.ts).
   const tooMuch = sizeProblem(variant.mjml, field('mjml'));
   if (tooMuch) throw new TemplateError([tooMuch]);
-  const tooDeep = [nestingProblem(variant.subject, field('subject')), nestingProblem(variant.mjml, field('mjml'))].filter((p) => p !== null);
+  const tooDeep = [
+    nestingProblem(variant.subject, field('subject')),
+    nestingProblem(variant.mjml, field('mjml')),
+    expansionProblem(variant.mjml, field('mjml'), { layout: opts.layout, partials: opts.partials }),
+  ].filter((p) => p !== null);
   if (tooDeep.length > 0) throw new TemplateError(tooDeep);
   const check = (source: string, name: string) => {
     try {

@@ -1,5 +1,8 @@
-import { MAX_BLOCK_DEPTH, MAX_MJML_CHARS, MAX_NESTING, nestingProblem, sizeProblem } from './template-limits.js';
-import { loadTemplateLibrary } from './template-loader.js';
+import { BUILTIN_HELPERS, PARTIAL_SCOPE_HELPER, TEMPLATE_HELPERS, createTemplateEngine } from './helpers.js';
+import { MappedSource } from './mapped-source.js';
+import { assembleMjml } from './mjml-assembly.js';
+import { expandedLength, expansionProblem, MAX_BLOCK_DEPTH, MAX_EXPANDED_MJML_CHARS, MAX_MJML_CHARS, MAX_NESTING, nestingProblem, sizeProblem } from './template-limits.js';
+import { loadTemplateLibrary, type TemplateLibrary } from './template-loader.js';
 
 const nested = (n: number, inner = 'x') => '{{#if firstName}}'.repeat(n) + inner + '{{/if}}'.repeat(n);
 
@@ -52,4 +55,90 @@ describe('template limits', () => {
       expect(nestingProblem(nested(MAX_BLOCK_DEPTH - 4, source), 'mjml')).toBeNull();
     }
   });
+});
+
+describe('the expansion limit (partials and layout inlined)', () => {
+  let library: TemplateLibrary;
+  beforeAll(async () => {
+    library = await loadTemplateLibrary();
+  });
+  const context = () => ({ layout: library.layouts.nl, partials: library.partials });
+  const section = (content: string) => `<mj-section>\n  <mj-column>\n    <mj-text>${content}</mj-text>\n  </mj-column>\n</mj-section>\n`;
+  /** The ten-section email of the benchmarks (bench/render.bench.ts): about 14 KB of MJML, 48 KB of HTML. */
+  const tenSections = () =>
+    Array.from({ length: 10 }, (_, i) => section(`<h2>Stap ${i + 1} voor {{fallback company "je bedrijf"}}</h2><p>${'Een goede website begint bij de vragen van je klanten. '.repeat(18)}</p>`))
+      .join('') + '{{> proof quote="Snel geholpen" name="An"}}\n{{> question question="Wanneer?" hint="Antwoord gerust"}}\n{{> button url=sender.website label="Plan"}}\n';
+  /** What assembleMjml builds, to compare the cheap count with. */
+  const assembled = (mjml: string) => {
+    const hb = createTemplateEngine();
+    const helpers = new Set([...TEMPLATE_HELPERS, ...BUILTIN_HELPERS, PARTIAL_SCOPE_HELPER]);
+    return assembleMjml(hb, { body: MappedSource.of(mjml, 'mjml'), bodyProgram: hb.parse(mjml), layout: library.layouts.nl, partials: library.partials, helpers }).text;
+  };
+
+  it(`leaves every starter and a ten-section email with partials far below ${MAX_EXPANDED_MJML_CHARS} characters`, () => {
+    const limitedTo = (fraction: number) => Math.floor(MAX_EXPANDED_MJML_CHARS * fraction);
+    for (const starter of Object.values(library.starters)) {
+      for (const [locale, variant] of Object.entries(starter.variants)) {
+        expect(expansionProblem(variant.mjml, `variants.${locale}.mjml`, { layout: library.layouts[locale], partials: library.partials })).toBeNull();
+        // Twenty times over: the starter repeated 20 times still fits (each expands to under 5,000 characters).
+        expect(assembled(variant.mjml).length).toBeLessThan(limitedTo(1 / 20));
+      }
+    }
+    const email = tenSections();
+    expect(email.length).toBeGreaterThan(10_000);
+    expect(expansionProblem(email, 'variants.nl.mjml', context())).toBeNull();
+    expect(assembled(email).length).toBeLessThan(limitedTo(1 / 5));
+    // A variant at the size limit without partials fits too: the expansion limit only bounds what partials add.
+    expect(expansionProblem(section('x'.repeat(MAX_MJML_CHARS - 100)), 'variants.nl.mjml', context())).toBeNull();
+  });
+
+  it('counts close to what the assembly builds, a little under it', () => {
+    const cases = [
+      ...Object.values(library.starters).map((s) => s.variants.nl.mjml),
+      tenSections(),
+      '{{>proof}}\n'.repeat(250),
+      `{{#if company}}\n${'{{> question question="Wanneer?" hint="Nu of later"}}\n'.repeat(100)}{{/if}}`,
+    ];
+    for (const mjml of cases) {
+      const real = assembled(mjml).length;
+      const counted = expandedLength(mjml, context());
+      expect(counted).toBeLessThanOrEqual(real);
+      expect(counted).toBeGreaterThan(real * 0.8);
+    }
+  });
+
+  it('refuses a partial on every line at once, naming the line where the MJML crosses the limit and how to stay under it', () => {
+    const hostile = '{{>proof}}\n'.repeat(Math.floor(MAX_MJML_CHARS / '{{>proof}}\n'.length)); // 4,545 partials, 1.8 million characters
+    const started = performance.now();
+    const problem = expansionProblem(hostile, 'variants.nl.mjml', context());
+    expect(performance.now() - started).toBeLessThan(100);
+    const perProof = library.partials.proof.length + '{{>proof}}'.length;
+    const layout = library.layouts.nl.replace('{{{body}}}', '').length;
+    const crossing = Math.floor((MAX_EXPANDED_MJML_CHARS - layout) / (perProof + 1)) + 1; // the first line that does not fit
+    expect(problem).toEqual({ field: 'variants.nl.mjml', line: crossing, message: expect.stringContaining('grows past the limit of 100,000 characters here, at {{> proof}}') });
+    expect(problem?.message).toMatch(/from 4,545 partials\); include fewer partials \(each \{\{> proof\}\} adds about 3\d\d characters\) or spread the content over several emails/);
+    // One line less and it fits.
+    expect(expansionProblem('{{>proof}}\n'.repeat(crossing - 1), 'variants.nl.mjml', context())).toBeNull();
+  });
+
+  it('counts partials inside blocks and partials that include partials, not those in comments or unknown ones', () => {
+    const partials = { ...library.partials, pair: '{{> proof}}\n{{~> "proof" name="x"}}' };
+    const pair = partials.pair.length + 2 * library.partials.proof.length;
+    const times = Math.ceil(MAX_EXPANDED_MJML_CHARS / pair);
+    const nested = expansionProblem(`{{#if company}}\n${'{{> pair}}\n'.repeat(times)}{{/if}}`, 'mjml', { partials });
+    expect(nested).toEqual({ field: 'mjml', line: expect.any(Number), message: expect.stringMatching(/^with its partials inlined .* here, at \{\{> pair\}\} /) });
+    expect(nested!.line).toBeGreaterThan(times * 0.9); // the tags and text count too, so a little before the last one
+    expect(nested!.line).toBeLessThanOrEqual(times + 1);
+    expect(expansionProblem(`{{!-- ${'{{> pair}}\n'.repeat(times)} --}}`, 'mjml', { partials })).toBeNull();
+    expect(expansionProblem('{{> nope}}\n'.repeat(times), 'mjml', { partials })).toBeNull();
+    // A partial that includes itself (the assembly refuses it) does not send the count round in circles.
+    expect(expansionProblem('{{> loop}}', 'mjml', { partials: { loop: '{{> loop}}' } })).toBeNull();
+  });
+
+  it('counts the layout only for sections that go into it, not for a whole <mjml> document', () => {
+    const layout = `<mjml><mj-body>{{{body}}}${'<mj-raw> </mj-raw>'.repeat(Math.ceil(MAX_EXPANDED_MJML_CHARS / 18))}</mj-body></mjml>`;
+    expect(expansionProblem(section('Hallo'), 'mjml', { layout, partials: {} })).toMatchObject({ line: 1, message: expect.stringMatching(/^with its partials and the layout inlined .* limit of 100,000 characters here \(/) });
+    expect(expansionProblem(`<mjml><mj-body>${section('Hallo')}</mj-body></mjml>`, 'mjml', { layout, partials: {} })).toBeNull();
+  });
+
 });
