@@ -102,7 +102,7 @@ describe('TemplateCompilerService with compiling in worker threads', () => {
     try {
       const started = performance.now();
       const err = await compiler.compileVariants({ nl: { subject: 'Hallo', mjml: partialsAtTheLimit() }, en: { subject: 'Hello', mjml: section('Hello') } }).catch((e: unknown) => e);
-      expect(performance.now() - started).toBeLessThan(200);
+      expect(performance.now() - started).toBeLessThan(1000); // a few ms; compiling it took about 33 s
       expect(err).toBeInstanceOf(TemplateError);
       expect((err as TemplateError).problems).toEqual([
         { field: 'variants.nl.mjml', line: expect.any(Number), message: expect.stringContaining('grows past the limit of 100,000 characters here, at {{> proof}}') },
@@ -221,7 +221,7 @@ describe('TemplateCompilePool', () => {
     expect(await pool.run(request({ nl: partialsAtTheLimit() }))).toEqual([
       { locale: 'nl', problems: [{ field: 'variants.nl.mjml', line: expect.any(Number), message: expect.stringMatching(/grows past the limit of 100,000 characters/) }] },
     ]);
-    expect(performance.now() - started).toBeLessThan(1000); // compiling it took about 33 s
+    expect(performance.now() - started).toBeLessThan(5000); // compiling it took about 33 s (the timeout is 10 s)
     expect(pool.runningThreads()).toEqual([thread]);
   }, 30_000);
 

@@ -170,7 +170,7 @@ describe('compileTemplate limits', () => {
     const hostile = '{{>proof}}\n'.repeat(4545); // within 50,000 characters; 1.8 million inlined, 33 s of MJML
     const started = performance.now();
     const error = await compileError(hostile);
-    expect(performance.now() - started).toBeLessThan(500);
+    expect(performance.now() - started).toBeLessThan(1000);
     expect(error.problems).toEqual([{ field: 'variants.nl.mjml', line: expect.any(Number), message: expect.stringMatching(/grows past the limit of 100,000 characters here, at \{\{> proof\}\}/) }]);
     expect(error.problems[0].line).toBeGreaterThan(250);
     expect(error.problems[0].line).toBeLessThan(300);
