@@ -1,7 +1,6 @@
-import { ManualClock } from '../src/common/clock.js';
 import { HOUR, outboxDrained, subscribe, upsertLead } from './handoffs-helpers.js';
-import { eventually, startTestApp, type TestApp } from './support/test-app.js';
-import { verifyWebhook, WebhookReceiver } from './webhooks-receiver.js';
+import { eventually, type TestApp } from './support/test-app.js';
+import { verifyWebhook, webhookWorld } from './webhooks-receiver.js';
 
 interface DeliveryRow {
   id: string;
@@ -17,27 +16,13 @@ interface DeliveryRow {
  * send time. Deleting a paused webhook cancels what it held.
  */
 describe('webhook pause and resume', () => {
+  const world = webhookWorld('2026-04-06T09:00:00Z');
+  const { clock, receiver } = world;
   let t: TestApp;
-  const receivers: WebhookReceiver[] = [];
-  const clock = new ManualClock('2026-04-06T09:00:00Z');
   let leads = 0;
-
-  beforeAll(async () => {
-    t = await startTestApp({
-      clock,
-      env: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', OUTBOX_RELAY_MS: '30', WEBHOOK_SWEEP_MS: '50', WEBHOOK_REDISPATCH_AFTER_MS: '0' },
-    });
+  beforeAll(() => {
+    t = world.app();
   });
-  afterAll(async () => {
-    await t?.close();
-    for (const r of receivers) await r.close();
-  });
-
-  async function receiver(): Promise<WebhookReceiver> {
-    const r = await WebhookReceiver.start();
-    receivers.push(r);
-    return r;
-  }
 
   const deliveriesOf = (webhookId: string): Promise<DeliveryRow[]> =>
     t.db.query(`SELECT id, status, attempts, next_attempt_at, last_error FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY occurred_at, created_at`, [

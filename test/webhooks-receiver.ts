@@ -2,6 +2,8 @@ import { jest } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { ManualClock } from '../src/common/clock.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
 
 /** One POST the receiver got, exactly as it arrived. */
 export interface ReceivedWebhook {
@@ -76,4 +78,33 @@ export function verifyWebhook(secret: string, hook: ReceivedWebhook, now: Date =
   } finally {
     spy.mockRestore();
   }
+}
+
+/** What every webhook test app runs with: private receivers allowed, a fast outbox relay and sweep. */
+export const WEBHOOK_TEST_ENV = { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', OUTBOX_RELAY_MS: '30', WEBHOOK_SWEEP_MS: '50', WEBHOOK_REDISPATCH_AFTER_MS: '0' };
+
+/**
+ * A test file's webhook world: the app (started before the file's tests with WEBHOOK_TEST_ENV and `env`, on a
+ * manual clock at `clockAt`) and receivers started on demand; all closed after the file. Call inside `describe`.
+ */
+export function webhookWorld(clockAt: string, env: Record<string, string> = {}): { clock: ManualClock; app: () => TestApp; receiver: () => Promise<WebhookReceiver> } {
+  const clock = new ManualClock(clockAt);
+  const receivers: WebhookReceiver[] = [];
+  let app: TestApp | undefined;
+  beforeAll(async () => {
+    app = await startTestApp({ clock, env: { ...WEBHOOK_TEST_ENV, ...env } });
+  });
+  afterAll(async () => {
+    await app?.close();
+    for (const r of receivers) await r.close();
+  });
+  return {
+    clock,
+    app: () => app!,
+    receiver: async () => {
+      const r = await WebhookReceiver.start();
+      receivers.push(r);
+      return r;
+    },
+  };
 }

@@ -1,8 +1,7 @@
-import { ManualClock } from '../src/common/clock.js';
 import { MAX_WEBHOOK_RETRIES } from '../src/webhooks/domain/index.js';
 import { subscribe, upsertLead } from './handoffs-helpers.js';
-import { eventually, startTestApp, type TestApp } from './support/test-app.js';
-import { verifyWebhook, WebhookReceiver } from './webhooks-receiver.js';
+import { eventually, type TestApp } from './support/test-app.js';
+import { verifyWebhook, webhookWorld } from './webhooks-receiver.js';
 
 interface DeliveryRow {
   id: string;
@@ -17,34 +16,14 @@ interface DeliveryRow {
  * own attempts and log, that follows the usual retry schedule while the receiver still fails.
  */
 describe('webhook replay', () => {
+  // The receiver below fails for days; the subscription must not be disabled meanwhile.
+  const world = webhookWorld('2026-03-02T09:00:00Z', { WEBHOOK_DISABLE_AFTER_HOURS: '8760' });
+  const { clock, receiver } = world;
   let t: TestApp;
-  const receivers: WebhookReceiver[] = [];
-  const clock = new ManualClock('2026-03-02T09:00:00Z');
   let leads = 0;
-
-  beforeAll(async () => {
-    t = await startTestApp({
-      clock,
-      env: {
-        WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
-        OUTBOX_RELAY_MS: '30',
-        WEBHOOK_SWEEP_MS: '50',
-        WEBHOOK_REDISPATCH_AFTER_MS: '0',
-        // The receiver below fails for days; the subscription must not be disabled meanwhile.
-        WEBHOOK_DISABLE_AFTER_HOURS: '8760',
-      },
-    });
+  beforeAll(() => {
+    t = world.app();
   });
-  afterAll(async () => {
-    await t?.close();
-    for (const r of receivers) await r.close();
-  });
-
-  async function receiver(): Promise<WebhookReceiver> {
-    const r = await WebhookReceiver.start();
-    receivers.push(r);
-    return r;
-  }
 
   const deliveriesOf = (webhookId: string): Promise<DeliveryRow[]> =>
     t.db.query(`SELECT id, status, attempts, next_attempt_at, last_error FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY created_at, id`, [

@@ -1,9 +1,8 @@
-import { ManualClock } from '../src/common/clock.js';
 import { WebhookLogRetention } from '../src/webhooks/webhook-log-retention.js';
 import { WebhookRetentionCron } from '../src/webhooks/webhook-retention.cron.js';
 import { HOUR, outboxDrained, subscribe, upsertLead } from './handoffs-helpers.js';
-import { eventually, startTestApp, type TestApp } from './support/test-app.js';
-import { WebhookReceiver } from './webhooks-receiver.js';
+import { eventually, type TestApp } from './support/test-app.js';
+import { webhookWorld } from './webhooks-receiver.js';
 
 const DAY = 24 * HOUR;
 
@@ -12,28 +11,14 @@ const DAY = 24 * HOUR;
  * logs and the relayed outbox events no delivery needs are deleted once past it; held ones are kept.
  */
 describe('webhook log retention', () => {
+  // The sweep is run by the test (tick), not by its timer; lost jobs are dispatched again after the default 30 s.
+  const world = webhookWorld('2026-05-04T09:00:00Z', { WEBHOOK_RETENTION_SWEEP_MS: '86400000', WEBHOOK_REDISPATCH_AFTER_MS: '30000' });
+  const { clock, receiver } = world;
   let t: TestApp;
-  const receivers: WebhookReceiver[] = [];
-  const clock = new ManualClock('2026-05-04T09:00:00Z');
   let leads = 0;
-
-  beforeAll(async () => {
-    t = await startTestApp({
-      clock,
-      // The sweep is run by the test (tick), not by its timer.
-      env: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', OUTBOX_RELAY_MS: '30', WEBHOOK_SWEEP_MS: '50', WEBHOOK_RETENTION_SWEEP_MS: '86400000' },
-    });
+  beforeAll(() => {
+    t = world.app();
   });
-  afterAll(async () => {
-    await t?.close();
-    for (const r of receivers) await r.close();
-  });
-
-  async function receiver(): Promise<WebhookReceiver> {
-    const r = await WebhookReceiver.start();
-    receivers.push(r);
-    return r;
-  }
 
   const statusesOf = async (webhookId: string): Promise<string[]> =>
     (await t.db.query(`SELECT status FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY occurred_at, created_at`, [webhookId])).map(

@@ -1,8 +1,7 @@
-import { ManualClock } from '../src/common/clock.js';
 import { MAX_SECRET_GRACE_SECONDS, signWebhook } from '../src/webhooks/domain/index.js';
 import { HOUR, subscribe, upsertLead } from './handoffs-helpers.js';
-import { eventually, startTestApp, type TestApp } from './support/test-app.js';
-import { verifyWebhook, WebhookReceiver, type ReceivedWebhook } from './webhooks-receiver.js';
+import { eventually, type TestApp } from './support/test-app.js';
+import { verifyWebhook, webhookWorld, type ReceivedWebhook, type WebhookReceiver } from './webhooks-receiver.js';
 
 /**
  * Signing-secret rotation (POST /api/v1/webhooks/{id}/rotate-secret): the new secret is shown once; for the
@@ -10,27 +9,13 @@ import { verifyWebhook, WebhookReceiver, type ReceivedWebhook } from './webhooks
  * the old secret keeps verifying while it switches over; afterwards only the new one signs.
  */
 describe('webhook signing-secret rotation', () => {
+  const world = webhookWorld('2026-02-02T09:00:00Z');
+  const { clock, receiver } = world;
   let t: TestApp;
-  const receivers: WebhookReceiver[] = [];
-  const clock = new ManualClock('2026-02-02T09:00:00Z');
   let leads = 0;
-
-  beforeAll(async () => {
-    t = await startTestApp({
-      clock,
-      env: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', OUTBOX_RELAY_MS: '30', WEBHOOK_SWEEP_MS: '50', WEBHOOK_REDISPATCH_AFTER_MS: '0' },
-    });
+  beforeAll(() => {
+    t = world.app();
   });
-  afterAll(async () => {
-    await t?.close();
-    for (const r of receivers) await r.close();
-  });
-
-  async function receiver(): Promise<WebhookReceiver> {
-    const r = await WebhookReceiver.start();
-    receivers.push(r);
-    return r;
-  }
 
   /** A new lead, so every lead.created subscription gets one more delivery; returns what `r` received for it. */
   async function nextDelivery(r: WebhookReceiver): Promise<ReceivedWebhook> {
