@@ -2,14 +2,6 @@ import { HOUR, outboxDrained, subscribe, upsertLead } from './handoffs-helpers.j
 import { eventually, type TestApp } from './support/test-app.js';
 import { verifyWebhook, webhookWorld } from './webhooks-receiver.js';
 
-interface DeliveryRow {
-  id: string;
-  status: string;
-  attempts: number;
-  next_attempt_at: Date | null;
-  last_error: string | null;
-}
-
 /**
  * Pausing a webhook (PATCH active: false) holds its deliveries — the waiting ones and those of events during the
  * pause — without attempting or dropping them; resuming sends them in the order the events occurred, signed at
@@ -18,16 +10,14 @@ interface DeliveryRow {
 describe('webhook pause and resume', () => {
   const world = webhookWorld('2026-04-06T09:00:00Z');
   const { clock, receiver } = world;
+  /** In the order their events occurred: the order a resume sends them in. */
+  const deliveriesOf = (webhookId: string) => world.deliveriesOf(webhookId, 'occurred_at, created_at, id');
   let t: TestApp;
   let leads = 0;
   beforeAll(() => {
     t = world.app();
   });
 
-  const deliveriesOf = (webhookId: string): Promise<DeliveryRow[]> =>
-    t.db.query(`SELECT id, status, attempts, next_attempt_at, last_error FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY occurred_at, created_at`, [
-      webhookId,
-    ]);
   /** A new lead (a lead.created event), one second after the previous one. */
   async function newLead(): Promise<string> {
     clock.advance(1000);

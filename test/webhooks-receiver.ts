@@ -80,6 +80,15 @@ export function verifyWebhook(secret: string, hook: ReceivedWebhook, now: Date =
   }
 }
 
+/** A webhook delivery's row, as the tests read it. */
+export interface DeliveryRow {
+  id: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: Date | null;
+  last_error: string | null;
+}
+
 /** What every webhook test app runs with: private receivers allowed, a fast outbox relay and sweep. */
 export const WEBHOOK_TEST_ENV = { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', OUTBOX_RELAY_MS: '30', WEBHOOK_SWEEP_MS: '50', WEBHOOK_REDISPATCH_AFTER_MS: '0' };
 
@@ -87,7 +96,15 @@ export const WEBHOOK_TEST_ENV = { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', OUTBOX
  * A test file's webhook world: the app (started before the file's tests with WEBHOOK_TEST_ENV and `env`, on a
  * manual clock at `clockAt`) and receivers started on demand; all closed after the file. Call inside `describe`.
  */
-export function webhookWorld(clockAt: string, env: Record<string, string> = {}): { clock: ManualClock; app: () => TestApp; receiver: () => Promise<WebhookReceiver> } {
+export function webhookWorld(
+  clockAt: string,
+  env: Record<string, string> = {},
+): {
+  clock: ManualClock;
+  app: () => TestApp;
+  receiver: () => Promise<WebhookReceiver>;
+  deliveriesOf: (webhookId: string, orderBy?: string) => Promise<DeliveryRow[]>;
+} {
   const clock = new ManualClock(clockAt);
   const receivers: WebhookReceiver[] = [];
   let app: TestApp | undefined;
@@ -106,5 +123,7 @@ export function webhookWorld(clockAt: string, env: Record<string, string> = {}):
       receivers.push(r);
       return r;
     },
+    deliveriesOf: (webhookId, orderBy = 'created_at, id') =>
+      app!.db.query(`SELECT id, status, attempts, next_attempt_at, last_error FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY ${orderBy}`, [webhookId]),
   };
 }

@@ -1,15 +1,7 @@
 import { MAX_WEBHOOK_RETRIES } from '../src/webhooks/domain/index.js';
 import { subscribe, upsertLead } from './handoffs-helpers.js';
 import { eventually, type TestApp } from './support/test-app.js';
-import { verifyWebhook, webhookWorld } from './webhooks-receiver.js';
-
-interface DeliveryRow {
-  id: string;
-  status: string;
-  attempts: number;
-  next_attempt_at: Date | null;
-  last_error: string | null;
-}
+import { verifyWebhook, webhookWorld, type DeliveryRow } from './webhooks-receiver.js';
 
 /**
  * Replay (POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/retry): a new delivery of the same message, with its
@@ -18,17 +10,13 @@ interface DeliveryRow {
 describe('webhook replay', () => {
   // The receiver below fails for days; the subscription must not be disabled meanwhile.
   const world = webhookWorld('2026-03-02T09:00:00Z', { WEBHOOK_DISABLE_AFTER_HOURS: '8760' });
-  const { clock, receiver } = world;
+  const { clock, receiver, deliveriesOf } = world;
   let t: TestApp;
   let leads = 0;
   beforeAll(() => {
     t = world.app();
   });
 
-  const deliveriesOf = (webhookId: string): Promise<DeliveryRow[]> =>
-    t.db.query(`SELECT id, status, attempts, next_attempt_at, last_error FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY created_at, id`, [
-      webhookId,
-    ]);
   const deliveryRow = async (id: string): Promise<DeliveryRow> => (await t.db.query(`SELECT * FROM webhook_deliveries WHERE id = $1`, [id]))[0];
   const newLead = () => upsertLead(t, `replay-${++leads}@schrijnwerk.example.be`);
   const replay = (hookId: string, deliveryId: string, key?: string) => {

@@ -3,23 +3,13 @@ import { createRep, HOUR, sendEvents, subscribe, upsertLead } from './handoffs-h
 import { eventually, startTestApp, type TestApp } from './support/test-app.js';
 import { verifyWebhook, webhookWorld } from './webhooks-receiver.js';
 
-interface DeliveryRow {
-  id: string;
-  status: string;
-  attempts: number;
-  next_attempt_at: Date | null;
-}
-
 describe('signed webhooks', () => {
   const world = webhookWorld('2026-01-05T09:00:00Z');
-  const { clock, receiver } = world;
+  const { clock, receiver, deliveriesOf } = world;
   let t: TestApp;
   beforeAll(() => {
     t = world.app();
   });
-
-  const deliveriesOf = (webhookId: string): Promise<DeliveryRow[]> =>
-    t.db.query(`SELECT id, status, attempts, next_attempt_at FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY created_at, id`, [webhookId]);
 
   it('shows the signing secret once at creation; reading never does, and the database keeps it encrypted', async () => {
     const r = await receiver();
