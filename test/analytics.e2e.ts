@@ -79,18 +79,7 @@ describe('funnel and channel KPIs', () => {
   it('counts per program from the rows workers refresh, once per lead and program, and says how fresh they are', async () => {
     const ids = async (emails: string[]) =>
       (await t.db.query(`SELECT id FROM leads WHERE email_normalized = ANY($1::text[]) ORDER BY email_normalized`, [emails])).map((r: { id: string }) => r.id);
-    const program = async (name: string, leadIds: string[]) => {
-      const [p] = await t.db.query(
-        `INSERT INTO programs (name, status, draft, current_version, created_at, updated_at) VALUES ($1, 'active', '{}', 1, now(), now()) RETURNING id`,
-        [name],
-      );
-      await t.db.query(`INSERT INTO program_versions (program_id, version, definition, published_at, published_by) VALUES ($1, 1, '{}', now(), 'test')`, [p.id]);
-      await t.db.query(
-        `INSERT INTO enrollments (program_id, program_version, lead_id, status, via, current_step_id, visits, enrolled_at, updated_at, finished_at)
-         SELECT $1, 1, id, 'completed', 'manual', 'end', '{}', now(), now(), now() FROM unnest($2::uuid[]) AS id`,
-        [p.id, leadIds],
-      );
-    };
+    const program = (name: string, leadIds: string[]) => insertCompletedProgram(t, name, leadIds);
     // Welkom: the four Google MQLs (one of them enrolled twice), the Meta MQL and the lead from outside the period.
     const welkom = await ids(['f0@example.be', 'f1@example.be', 'f2@example.be', 'f3@example.be', 'f10@example.be', 'f99@example.be']);
     await program('Welkom', welkom);
@@ -397,18 +386,7 @@ describe('revenue per currency and totals over all leads', () => {
   });
 
   it('by program, groups count a lead in every program it was in, with revenue per currency; the totals are every lead of the period once', async () => {
-    const program = async (name: string, leads: string[]) => {
-      const [p] = await t.db.query(
-        `INSERT INTO programs (name, status, draft, current_version, created_at, updated_at) VALUES ($1, 'active', '{}', 1, now(), now()) RETURNING id`,
-        [name],
-      );
-      await t.db.query(`INSERT INTO program_versions (program_id, version, definition, published_at, published_by) VALUES ($1, 1, '{}', now(), 'test')`, [p.id]);
-      await t.db.query(
-        `INSERT INTO enrollments (program_id, program_version, lead_id, status, via, current_step_id, visits, enrolled_at, updated_at, finished_at)
-         SELECT $1, 1, id, 'completed', 'manual', 'end', '{}', now(), now(), now() FROM unnest($2::uuid[]) AS id`,
-        [p.id, leads.map((l) => ids[l])],
-      );
-    };
+    const program = (name: string, leads: string[]) => insertCompletedProgram(t, name, leads.map((l) => ids[l]));
     await program('Offerte', ['g1', 'g2', 'm1']);
     await program('Webinar', ['g1', 'm2']);
     await t.app.get(ProgramFunnelRefreshCron).tick();
@@ -661,3 +639,17 @@ describe('pre-aggregated funnel equals a pass over every lead', () => {
     await expectSameAsReference();
   });
 });
+
+/** A published program (version 1) that the given leads went through to its end, written straight to the tables. */
+async function insertCompletedProgram(t: TestApp, name: string, leadIds: string[]): Promise<void> {
+  const [p] = await t.db.query(
+    `INSERT INTO programs (name, status, draft, current_version, created_at, updated_at) VALUES ($1, 'active', '{}', 1, now(), now()) RETURNING id`,
+    [name],
+  );
+  await t.db.query(`INSERT INTO program_versions (program_id, version, definition, published_at, published_by) VALUES ($1, 1, '{}', now(), 'test')`, [p.id]);
+  await t.db.query(
+    `INSERT INTO enrollments (program_id, program_version, lead_id, status, via, current_step_id, visits, enrolled_at, updated_at, finished_at)
+     SELECT $1, 1, id, 'completed', 'manual', 'end', '{}', now(), now(), now() FROM unnest($2::uuid[]) AS id`,
+    [p.id, leadIds],
+  );
+}
