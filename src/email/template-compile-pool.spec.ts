@@ -140,7 +140,7 @@ describe('TemplateCompilerService with compiling in worker threads', () => {
 
 describe('TemplateCompilePool', () => {
   const pools: TemplateCompilePool[] = [];
-  const newPool = (options: { threads?: number; timeoutMs?: number; memoryMb?: number } = {}) => {
+  const newPool = (options: { threads?: number; timeoutMs?: number; memoryMb?: number; entry?: URL } = {}) => {
     const pool = new TemplateCompilePool({ threads: 1, ...options });
     pools.push(pool);
     return pool;
@@ -158,6 +158,14 @@ describe('TemplateCompilePool', () => {
     setImmediate(() => order.push('next turn of the event loop'));
     expect(await compiled).toEqual([{ locale: 'nl', compiled: expect.objectContaining({ html: expect.stringContaining('Hallo An 1<') }) }]);
     expect(order).toEqual(['next turn of the event loop', 'outcome']);
+  }, 30_000);
+
+  it("times a save from when its thread is ready, so a thread's slow start does not count against the first save", async () => {
+    // The thread takes 3 s more to start than the 1.5 s the save may take; the save itself takes a fraction of that.
+    const slow = newPool({ timeoutMs: 1500, entry: new URL('../../test/fixtures/slow-start-compile-thread.mjs', import.meta.url) });
+    const [outcome] = await slow.run(SMALL());
+    expect(outcome).toEqual({ locale: 'nl', compiled: expect.objectContaining({ html: expect.stringContaining('<') }) });
+    expect(slow.runningThreads()).toHaveLength(1);
   }, 30_000);
 
   it('compiles one save at a time per thread, and the others in turn, each getting its own outcome', async () => {

@@ -16,6 +16,12 @@ export const COMPILE_TIMEOUT_MS = 10_000;
 /** The heap a compile thread may grow to by default (TEMPLATE_COMPILE_MEMORY_MB); a save at the size limit peaks near 80 MB. */
 export const COMPILE_MEMORY_MB = 256;
 
+/**
+ * How long a new thread may take to load its code (MJML and the compiler) before it is given up; its first save's
+ * own timeout only starts once it is ready, so a slow start does not count against the author's template.
+ */
+export const THREAD_STARTUP_TIMEOUT_MS = 60_000;
+
 export interface TemplateCompilePoolOptions {
   /** Threads compiling at once; more saves wait their turn. */
   threads: number;
@@ -23,6 +29,8 @@ export interface TemplateCompilePoolOptions {
   memoryMb?: number;
   /** Per variant of a save. */
   timeoutMs?: number;
+  /** The thread's code (tests give a slower-starting one). */
+  entry?: URL;
 }
 
 /**
@@ -53,8 +61,13 @@ interface Job {
 interface Thread {
   worker: Worker;
   job: Job | null;
+  /** Loaded and listening: its job's timeout runs from when it is both ready and given the job. */
+  ready: boolean;
   timer?: NodeJS.Timeout;
 }
+
+/** What a thread posts: `ready` once, when its code is loaded, then an answer per save. */
+type ThreadMessage = ThreadAnswer | { ready: true };
 
 /**
  * Compiles template saves in worker threads, one message per save, so none of a save's CPU-heavy work (Handlebars
@@ -126,11 +139,17 @@ export class TemplateCompilePool implements OnApplicationShutdown {
   }
 
   private start(): Thread {
-    const worker = new Worker(THREAD_ENTRY, { resourceLimits: { maxOldGenerationSizeMb: this.memoryMb } });
-    const thread: Thread = { worker, job: null };
+    const worker = new Worker(this.options.entry ?? THREAD_ENTRY, { resourceLimits: { maxOldGenerationSizeMb: this.memoryMb } });
+    const thread: Thread = { worker, job: null, ready: false };
+    thread.timer = setTimeout(() => {
+      void this.stop(thread, new TemplateCompileThreadError(`the template compile thread did not start within ${THREAD_STARTUP_TIMEOUT_MS} ms`));
+    }, THREAD_STARTUP_TIMEOUT_MS);
     this.threads.add(thread);
     worker.unref(); // referenced only while it compiles
-    worker.on('message', (answer: ThreadAnswer) => this.finished(thread, answer));
+    worker.on('message', (message: ThreadMessage) => {
+      if ('ready' in message) this.ready(thread);
+      else this.finished(thread, message);
+    });
     worker.on('error', (err: Error & { code?: string }) => void this.stop(thread, this.failure(err)));
     worker.on('exit', (code) => void this.stop(thread, new TemplateCompileThreadError(`the template compile thread exited (code ${code}) before it finished`)));
     return thread;
@@ -149,11 +168,22 @@ export class TemplateCompilePool implements OnApplicationShutdown {
   private assign(thread: Thread, job: Job): void {
     thread.job = job;
     thread.worker.ref();
+    thread.worker.postMessage({ id: job.id, request: job.request });
+    if (thread.ready) this.startJobTimer(thread, job);
+  }
+
+  /** The thread has loaded its code: the start-up timeout ends and the job it holds starts its own. */
+  private ready(thread: Thread): void {
+    thread.ready = true;
+    clearTimeout(thread.timer);
+    if (thread.job) this.startJobTimer(thread, thread.job);
+  }
+
+  private startJobTimer(thread: Thread, job: Job): void {
     const timeoutMs = this.timeoutMs * Math.max(1, job.request.variants.length);
     thread.timer = setTimeout(() => {
       void this.stop(thread, new TemplateCompileThreadError(`compiling took longer than ${timeoutMs} ms; its thread was stopped`));
     }, timeoutMs);
-    thread.worker.postMessage({ id: job.id, request: job.request });
   }
 
   private finished(thread: Thread, answer: ThreadAnswer): void {

@@ -29,3 +29,5 @@ port.on('message', async (/** @type {{ id: number, request: import('./domain/com
   }
   port.postMessage({ id: job.id, outcome });
 });
+// Loaded and listening: the pool's timeout for a save runs from here, not from the thread's start.
+port.postMessage({ ready: true });
