@@ -95,7 +95,7 @@ export interface AppConfig {
   trackingReclaimIdleMs: number;
   /** Tracking: how many sent messages' links the API keeps in memory for click redirects. */
   trackingLinkCacheSize: number;
-  /** Nurture programs: the scheduler's tick, claim size and concurrency, and the global frequency cap. */
+  /** Nurture programs: the scheduler's tick, claim size and concurrency, the global frequency cap, the holidays business-day waits skip. */
   programs: ProgramsConfig;
   /** Outbox relay: how often workers publish recorded domain events to their consumers. */
   outbox: OutboxConfig;
@@ -129,6 +129,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
   }
   const publicBaseUrl = url(env, 'PUBLIC_BASE_URL', `http://localhost:${port}`, ['http:', 'https:']).replace(/\/+$/, '');
+  // Programs' business-day waits skip the office week's holidays.
+  const handoffs = loadHandoffsConfig(env);
   return {
     nodeEnv,
     production,
@@ -171,9 +173,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     trackingDrainConcurrency: int(env, 'TRACKING_DRAIN_CONCURRENCY', 2, 1, 16),
     trackingReclaimIdleMs: int(env, 'TRACKING_RECLAIM_IDLE_MS', 30000, 100, 3600000),
     trackingLinkCacheSize: int(env, 'TRACKING_LINK_CACHE_SIZE', 50000, 0, 10000000),
-    programs: loadProgramsConfig(env),
+    programs: loadProgramsConfig(env, handoffs.officeWeek.holidays),
     outbox: loadOutboxConfig(env),
-    handoffs: loadHandoffsConfig(env),
+    handoffs,
     webhooks: loadWebhooksConfig(env),
   };
 }

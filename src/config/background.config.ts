@@ -14,15 +14,19 @@ export interface ProgramsConfig {
   wakeAheadMs: number;
   /** At most `max` nurture emails per lead per rolling window, across programs (FREQUENCY_CAP_MAX, FREQUENCY_CAP_DAYS). */
   frequencyCap: { max: number; windowMs: number };
+  /** Public holidays that waits in business days skip: the office week's (HOLIDAYS), local 'YYYY-MM-DD' dates in the lead's time zone. */
+  holidays: readonly string[];
 }
 
-export function loadProgramsConfig(env: Env): ProgramsConfig {
+/** The scheduler's settings; `holidays` are the office week's, read once with the hand-off settings. */
+export function loadProgramsConfig(env: Env, holidays: readonly string[]): ProgramsConfig {
   return {
     tickMs: int(env, 'PROGRAMS_TICK_MS', 300, 20, 60_000),
     claimBatch: int(env, 'PROGRAMS_CLAIM_BATCH', 500, 1, 1000),
     concurrency: int(env, 'PROGRAMS_CONCURRENCY', 2, 1, 32),
     wakeAheadMs: int(env, 'PROGRAMS_WAKE_AHEAD_MS', 60_000, 0, 3_600_000),
     frequencyCap: { max: int(env, 'FREQUENCY_CAP_MAX', 3, 1, 100), windowMs: int(env, 'FREQUENCY_CAP_DAYS', 7, 1, 90) * 86_400_000 },
+    holidays,
   };
 }
 

@@ -56,6 +56,7 @@ export class SimulationService {
       from,
       zone: timezone,
       cap: this.config.programs.frequencyCap,
+      holidays: this.config.programs.holidays,
       refreshLead: (l) => refreshedSnapshot(l, model),
     });
     return { programId, version: dto.version ?? null, from: from.toISOString(), timezone, ...result };

@@ -130,7 +130,7 @@ export interface WaitStep {
   type: 'wait';
   /** ISO-8601 duration, e.g. 'P3D'. */
   duration: string;
-  /** Count the duration's days as business days (whole days only). */
+  /** Count the duration's days as business days (whole days only): weekends and the configured holidays (HOLIDAYS) are skipped. */
   businessDays?: boolean;
   next: string;
 }

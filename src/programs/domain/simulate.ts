@@ -22,6 +22,8 @@ export interface SimulationInput {
   recentSends?: Date[];
   /** The lead after an update_lead step: fit and stage recomputed as the stored lead would be (see RunSettings). */
   refreshLead?: (lead: LeadSnapshot) => LeadSnapshot;
+  /** Public holidays that waits in business days skip (see RunSettings). */
+  holidays?: readonly string[];
   /** Stop looking after this many days (default 730). */
   horizonDays?: number;
 }
@@ -96,7 +98,7 @@ export function simulateProgram(input: SimulationInput): SimulationResult {
   }
   log(now, null, 'enrolled', { stepId: cursor.stepId });
   for (let run = 0; run < MAX_RUNS; run++) {
-    const result = runEnrollment(def, cursor, worldAt(now), now, { cap: input.cap, refreshLead: input.refreshLead });
+    const result = runEnrollment(def, cursor, worldAt(now), now, { cap: input.cap, refreshLead: input.refreshLead, holidays: input.holidays });
     record(result, now);
     cursor = result.cursor;
     if (result.status !== 'active') return finish(result.status, result.exitReason, now);

@@ -67,6 +67,8 @@ export interface RunSettings {
    * recomputed, as the scheduler's writer does. Without it (simulations) only the fields set change.
    */
   refreshLead?: (lead: LeadSnapshot) => LeadSnapshot;
+  /** Public holidays (local 'YYYY-MM-DD' dates, HOLIDAYS) that waits in business days skip, as they skip weekends. */
+  holidays?: readonly string[];
 }
 
 /**
@@ -177,7 +179,7 @@ export function runEnrollment(def: ProgramDefinition, start: EnrollmentCursor, f
         break;
       }
       case 'wait': {
-        const until = timeAfter(now, step.duration, world.zone, step.businessDays);
+        const until = timeAfter(now, step.duration, world.zone, step.businessDays, settings.holidays);
         ran('waiting', { until: until.toISOString() });
         cursor.waitingFor = { kind: 'wait', until: until.toISOString() };
         return stay(until);

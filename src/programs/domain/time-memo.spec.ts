@@ -23,4 +23,15 @@ describe('memoised calendar arithmetic', () => {
       }),
     );
   });
+
+  it('skips the holidays it is given in business days, and tells two lists of holidays apart', () => {
+    const thursday = new Date('2026-04-02T08:00:00Z'); // before Easter Monday, 6 April 2026
+    const easter = ['2026-04-06'];
+    expect(timeAfter(thursday, 'P2D', 'Europe/Brussels', true).toISOString()).toBe('2026-04-06T08:00:00.000Z');
+    expect(timeAfter(thursday, 'P2D', 'Europe/Brussels', true, easter).toISOString()).toBe('2026-04-07T08:00:00.000Z');
+    expect(timeAfter(thursday, 'P2D', 'Europe/Brussels', true, ['2026-04-06', '2026-04-07']).toISOString()).toBe('2026-04-08T08:00:00.000Z');
+    expect(timeAfter(thursday, 'P2D', 'Europe/Brussels', true, easter).toISOString()).toBe('2026-04-07T08:00:00.000Z');
+    // Calendar days are not business days: holidays do not move them.
+    expect(timeAfter(thursday, 'P2D', 'Europe/Brussels', false, easter).toISOString()).toBe('2026-04-04T08:00:00.000Z');
+  });
 });

@@ -20,12 +20,27 @@ function remember(key: string, compute: () => Date): Date {
   return value;
 }
 
-/** `duration` (ISO-8601) after `at` in `zone`; whole days count as business days when asked. */
-export function timeAfter(at: Date, duration: string, zone: string, businessDays = false): Date {
-  return remember(`d|${at.getTime()}|${zone}|${duration}|${businessDays}`, () => {
+/** Each list of holidays asked about, by identity, as a short key (the configured list is one array for the process's life). */
+const holidayKeys = new WeakMap<readonly string[], number>();
+let holidayLists = 0;
+
+function holidayKey(holidays: readonly string[]): string {
+  if (!holidays.length) return '';
+  let key = holidayKeys.get(holidays);
+  if (key === undefined) holidayKeys.set(holidays, (key = ++holidayLists));
+  return String(key);
+}
+
+/**
+ * `duration` (ISO-8601) after `at` in `zone`; whole days count as business days when asked, skipping weekends and
+ * `holidays` (local 'YYYY-MM-DD' dates). A list is remembered by identity: don't change one after passing it.
+ */
+export function timeAfter(at: Date, duration: string, zone: string, businessDays = false, holidays: readonly string[] = []): Date {
+  const closed = businessDays ? holidayKey(holidays) : '';
+  return remember(`d|${at.getTime()}|${zone}|${duration}|${businessDays}|${closed}`, () => {
     const parsed = parseDuration(duration);
     if (!parsed) throw new RangeError(`"${duration}" is not an ISO-8601 duration.`);
-    return businessDays ? addBusinessDays(at, parsed.days, zone) : addDuration(at, parsed, zone);
+    return businessDays ? addBusinessDays(at, parsed.days, zone, holidays) : addDuration(at, parsed, zone);
   });
 }
 

@@ -108,7 +108,7 @@ export class ProgramScheduler {
         lastEventAt: (type) => facts.lastEvent.get(row.lead_id)?.get(type) ?? null,
         interacted: (kind, stepId) => facts.interactions.has(interactionKey(row.id, stepId, kind)),
       };
-      const result = runEnrollment(def, cursorOf(row), world, now, { cap, refreshLead: refresh });
+      const result = runEnrollment(def, cursorOf(row), world, now, { cap, refreshLead: refresh, holidays: this.config.programs.holidays });
       // Another enrollment of the same lead later in this batch sees these sends under the cap.
       const sent = result.effects.filter((e) => e.kind === 'email').length;
       if (sent) facts.sends.set(row.lead_id, [...sends, ...Array.from({ length: sent }, () => now)]);
