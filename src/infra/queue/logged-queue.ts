@@ -22,7 +22,7 @@ export const queueErrorLog = {
 };
 
 /**
- * The longest `add`/`addBulk` wait for Redis to take jobs. While Redis is unreachable BullMQ waits for it
+ * The longest `add`/`addBulk`/`remove` wait for Redis to take (or drop) jobs. While Redis is unreachable BullMQ waits for it
  * for as long as that lasts; no caller should: every job here carries ids only, PostgreSQL holds the work, and
  * a sweep puts missed work on the queue again (job ids make a late duplicate harmless).
  */
@@ -39,7 +39,7 @@ export class QueueAddTimeout extends Error {
 
 /**
  * BullMQ's Queue with its errors logged (see queueErrorLog; the listener is attached before any connection
- * can fail) and adding jobs bounded by QUEUE_ADD_WAIT_MS, for every producer alike.
+ * can fail) and adding (or removing) jobs bounded by QUEUE_ADD_WAIT_MS, for every producer alike.
  */
 export class LoggedQueue extends Queue {
   constructor(name: string, opts: QueueOptions) {
@@ -53,6 +53,10 @@ export class LoggedQueue extends Queue {
 
   override addBulk(...args: Parameters<Queue['addBulk']>): ReturnType<Queue['addBulk']> {
     return this.inTime(super.addBulk(...args));
+  }
+
+  override remove(...args: Parameters<Queue['remove']>): ReturnType<Queue['remove']> {
+    return this.inTime(super.remove(...args));
   }
 
   private async inTime<T>(work: Promise<T>): Promise<T> {
