@@ -50,6 +50,7 @@ export const ANSWERS: [string, string, string, string, string][] = [
   ['post', '/api/v1/programs/{id}/enrollments', '201', 'Enrollment', '{leadId}: the enrollment'],
   ['post', '/api/v1/programs/{id}/enrollments', '200', 'BulkEnrollmentResult', '{leadIds} or {segment}: counts'],
   ['get', '/api/v1/programs/{id}/enrollments', '200', 'EnrollmentPage', 'A page of enrollments'],
+  ['delete', '/api/v1/programs/{id}/enrollments/{leadId}', '200', 'Enrollment', 'The ended enrollment (exitReason unenrolled); a repeat gets it again, unchanged'],
   ['get', '/api/v1/programs/{id}/stats', '200', 'ProgramStats', 'Per-step numbers, with A/B results'],
   ['post', '/api/v1/programs/{id}/simulate', '200', 'Simulation', 'Dated timeline; nothing is sent'],
   ['get', '/api/v1/handoffs', '200', 'HandoffPage', 'A page of hand-offs'],
@@ -81,6 +82,8 @@ export const ANSWERS: [string, string, string, string, string][] = [
 export const PROBLEM_ANSWERS: [string, string, string, string][] = [
   ['post', '/api/v1/email/bounces', '404', 'messageId names no email message'],
   ['post', '/api/v1/leads', '410', "The email is an erased lead's placeholder address (GDPR): it takes no new data"],
+  ['delete', '/api/v1/programs/{id}/enrollments/{leadId}', '404', 'Unknown program or lead, or the lead was never enrolled in the program'],
+  ['delete', '/api/v1/programs/{id}/enrollments/{leadId}', '409', "not_enrolled: the lead's latest enrollment in the program ended otherwise (completed, converted, another exit); nothing changed"],
   ...['accept', 'reject', 'outcome', 'reassign'].map((action): [string, string, string, string] => [
     'post',
     `/api/v1/handoffs/{id}/${action}`,

@@ -117,9 +117,13 @@ describe('answers match the OpenAPI document', () => {
       await call('get', `/api/v1/programs/${id}/enrollments`, '/api/v1/programs/{id}/enrollments', undefined, 200);
       const stats = await call('get', `/api/v1/programs/${id}/stats`, '/api/v1/programs/{id}/stats', undefined, 200);
       expect(stats.body.steps.find((s: { stepId: string }) => s.stepId === 'mail').variants).toHaveLength(2);
+      const unenrollPath = '/api/v1/programs/{id}/enrollments/{leadId}';
+      await call('delete', `/api/v1/programs/${id}/enrollments/${leads[1]}`, unenrollPath, undefined, 200);
+      await call('delete', `/api/v1/programs/${id}/enrollments/${randomUUID()}`, unenrollPath, undefined, 404);
       await call('post', `/api/v1/programs/${id}/pause`, '/api/v1/programs/{id}/pause', undefined, 200);
       await call('post', `/api/v1/programs/${id}/resume`, '/api/v1/programs/{id}/resume', undefined, 200);
       await call('post', `/api/v1/programs/${id}/archive`, '/api/v1/programs/{id}/archive', undefined, 200);
+      await call('delete', `/api/v1/programs/${id}/enrollments/${leads[2]}`, unenrollPath, undefined, 409);
       await call('post', '/api/v1/programs', '/api/v1/programs', { name: 'No steps', trigger: { type: 'manual' }, steps: [] }, 422);
     });
 

@@ -14,8 +14,11 @@ import { capSendTime, fitsFrequencyCap, nextAllowedSend, type FrequencyCap } fro
 import { nurtureSendsSql } from './nurture-sends.js';
 import { leadSnapshotFromRow, type LeadSnapshot } from './template-data.js';
 
-/** Where a message is in delivery (the email_messages.status check constraint). */
-export const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'failed', 'suppressed', 'held'] as const;
+/**
+ * Where a message is in delivery (the email_messages.status check constraint). `cancelled`: taken back before it was
+ * sent because its enrollment was ended by hand (status_reason `unenrolled`).
+ */
+export const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'failed', 'suppressed', 'held', 'cancelled'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 /** A nurture email to a lead, or a test send of a template to any address (the email_messages.kind check constraint). */

@@ -99,6 +99,18 @@ export class EmailService extends NurtureMailer {
     }
   }
 
+  async cancelQueued(manager: EntityManager, enrollmentId: string, reason: string): Promise<number> {
+    // The claim (queued → sending) is one statement that re-checks the status once this commits: either it took the
+    // message first (it goes out, as it was being sent) or it finds it cancelled and sends nothing.
+    const [{ n }]: { n: number }[] = await manager.query(
+      `WITH cancelled AS (
+         UPDATE email_messages SET status = 'cancelled', status_reason = $2 WHERE enrollment_id = $1 AND status = 'queued' RETURNING 1
+       ) SELECT count(*)::int AS n FROM cancelled`,
+      [enrollmentId, reason],
+    );
+    return n;
+  }
+
   /** Queues one nurture email to a lead and dispatches it (its own transaction). */
   async sendToLead(leadId: string, templateId: string, idempotencyKey: string): Promise<NurtureEmailOutcome> {
     const outcome = await this.db.transaction((m) => this.enqueue(m, { idempotencyKey, leadId, templateId }));

@@ -12,7 +12,7 @@ export interface TimelineItem {
 
 /**
  * What a timeline item of kind `email` says: a nurture email to the lead, at the moment it was queued, with where
- * it stands now (queued, sending, sent, failed, suppressed or held, and why), its template, subject once
+ * it stands now (queued, sending, sent, failed, suppressed, held or cancelled, and why), its template, subject once
  * rendered, and the program step that sent it. Opens and clicks follow as their own `email_opened` /
  * `email_clicked` events.
  */

@@ -117,7 +117,7 @@ export class MetricsService implements OnModuleDestroy {
       'Age of the oldest event waiting to be scored (tracked opens and clicks wait out the scanner-burst window first, 2.5 s by default)',
       `SELECT coalesce(extract(epoch FROM now() - min(enqueued_at)), 0)::float8 AS v FROM scoring_queue`,
     );
-    statusGauge('emails', 'Email messages by status (sent, failed, held, suppressed, queued, sending)', `SELECT status, count(*)::int AS n FROM email_messages GROUP BY status`);
+    statusGauge('emails', 'Email messages by status (sent, failed, held, suppressed, cancelled, queued, sending)', `SELECT status, count(*)::int AS n FROM email_messages GROUP BY status`);
     sqlGauge(
       'program_scheduler_lag_seconds',
       'How late the most overdue active enrollment step is',

@@ -18,7 +18,7 @@ export const EMAIL_SCHEMAS: Record<string, Schema> = {
     templateVersion: nint,
     locale: nstr,
     status: enumOf(MESSAGE_STATUSES),
-    statusReason: { ...nstr, example: 'no_lawful_basis', description: 'Why it was suppressed, failed or held' },
+    statusReason: { ...nstr, example: 'no_lawful_basis', description: 'Why it was suppressed, failed, held or cancelled (unenrolled: its enrollment was ended by hand)' },
     attempts: int,
     lastError: { ...nstr, description: 'The last SMTP reply or error' },
     subject: nstr,

@@ -52,7 +52,7 @@ export const PRIVACY_SCHEMAS: Record<string, Schema> = {
         ),
       }),
     ),
-    enrollments: arr(o({ id: uuid, programId: uuid, programVersion: int, status: enumOf(ENROLLMENT_STATUSES), exitReason: nstr, enrolledAt: time, finishedAt: ntime })),
+    enrollments: arr(o({ id: uuid, programId: uuid, programVersion: int, status: enumOf(ENROLLMENT_STATUSES), exitReason: nstr, exitedBy: nstr, enrolledAt: time, finishedAt: ntime })),
     enrollmentSkips: {
       ...arr(o({ programId: uuid, programVersion: int, reason: enumOf(SKIP_REASONS), via: str, attempts: int, firstAt: time, lastAt: time })),
       description: 'Programs that did not take the lead although asked to, and why (e.g. it already met the goal)',

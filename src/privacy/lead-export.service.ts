@@ -6,7 +6,7 @@ import { LeadsService } from '../leads/leads.service.js';
 import { ANY_STATUS_SQL } from '../programs/enrollment-writer.js';
 
 /** A lead's enrollments, active and finished (ANY_STATUS_SQL lets each part use its partial index). */
-export const LEAD_ENROLLMENTS_SQL = `SELECT id, program_id AS "programId", program_version AS "programVersion", status, exit_reason AS "exitReason",
+export const LEAD_ENROLLMENTS_SQL = `SELECT id, program_id AS "programId", program_version AS "programVersion", status, exit_reason AS "exitReason", exited_by AS "exitedBy",
          enrolled_at AS "enrolledAt", finished_at AS "finishedAt"
     FROM enrollments WHERE lead_id = $1 AND ${ANY_STATUS_SQL} ORDER BY enrolled_at`;
 

@@ -13,13 +13,14 @@ import { ProgramCatalog } from './program-catalog.service.js';
 import { conditionSql, goalOnEntrySql, parseSegment, SqlParams } from './segment-sql.js';
 import { EnrollmentWakeups } from './scheduler/enrollment-wakeups.js';
 
-interface EnrollmentRow {
+export interface EnrollmentRow {
   id: string;
   program_id: string;
   program_version: number;
   lead_id: string;
   status: string;
   exit_reason: string | null;
+  exited_by: string | null;
   via: string;
   current_step_id: string;
   step_visit: number;
@@ -37,6 +38,8 @@ export interface EnrollmentView {
   leadId: string;
   status: string;
   exitReason: string | null;
+  /** Who ended it by hand (an unenroll through the API: `api-key:<name>`); null for every other ending. */
+  exitedBy: string | null;
   via: string;
   currentStepId: string;
   stepVisit: number;
@@ -232,6 +235,7 @@ export function view(row: EnrollmentRow): EnrollmentView {
     leadId: row.lead_id,
     status: row.status,
     exitReason: row.exit_reason,
+    exitedBy: row.exited_by,
     via: row.via,
     currentStepId: row.current_step_id,
     stepVisit: row.step_visit,

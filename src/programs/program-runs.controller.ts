@@ -1,12 +1,14 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DomainError } from '../common/domain-error.js';
 import { UuidPipe } from '../common/uuid.pipe.js';
-import { Roles } from '../auth/roles.js';
+import { CurrentPrincipal } from '../auth/principal.decorator.js';
+import { Roles, type Principal } from '../auth/roles.js';
 import { EnrollDto } from './dto/enroll.dto.js';
 import { ListEnrollmentsQuery } from './dto/list-enrollments.query.js';
 import { SimulateDto } from './dto/simulate.dto.js';
+import { EnrollmentExits } from './enrollment-exits.service.js';
 import { EnrollmentsService } from './enrollments.service.js';
 import { ProgramStatsService } from './program-stats.service.js';
 import { SimulationService } from './simulation.service.js';
@@ -18,6 +20,7 @@ import { SimulationService } from './simulation.service.js';
 export class ProgramRunsController {
   constructor(
     private readonly enrollments: EnrollmentsService,
+    private readonly exits: EnrollmentExits,
     private readonly simulation: SimulationService,
     private readonly statsService: ProgramStatsService,
   ) {}
@@ -45,6 +48,18 @@ export class ProgramRunsController {
   @Roles('marketer')
   list(@Param('id', UuidPipe) id: string, @Query() q: ListEnrollmentsQuery) {
     return this.enrollments.list(id, q);
+  }
+
+  /**
+   * Takes the lead out of the program: its active enrollment exits with reason `unenrolled` (and `exitedBy`), its
+   * emails not yet being sent are cancelled, and the ended enrollment is returned. A repeat returns the same ended
+   * enrollment (200, nothing changes); 409 `not_enrolled` when the lead's latest enrollment ended otherwise (completed,
+   * converted, another exit); 404 when the lead was never enrolled in the program.
+   */
+  @Delete('enrollments/:leadId')
+  @Roles('marketer')
+  unenroll(@Param('id', UuidPipe) id: string, @Param('leadId', UuidPipe) leadId: string, @CurrentPrincipal() principal: Principal) {
+    return this.exits.unenroll(id, leadId, `api-key:${principal.name}`);
   }
 
   /** The dated timeline for a sample lead (send windows and frequency cap applied); nothing is sent or stored. */

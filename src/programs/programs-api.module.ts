@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { EmailModule } from '../email/email.module.js';
 import { ScoringModule } from '../scoring/scoring.module.js';
+import { EnrollmentExits } from './enrollment-exits.service.js';
 import { EnrollmentsService } from './enrollments.service.js';
 import { ProgramRunsController } from './program-runs.controller.js';
 import { ProgramStatsService } from './program-stats.service.js';
@@ -14,6 +15,6 @@ import { StarterProgramsService } from './starters/starter-programs.service.js';
 @Module({
   imports: [ProgramsModule, EmailModule, ScoringModule],
   controllers: [ProgramsController, ProgramRunsController],
-  providers: [ProgramsService, EnrollmentsService, SimulationService, ProgramStatsService, StarterProgramsService],
+  providers: [ProgramsService, EnrollmentsService, EnrollmentExits, SimulationService, ProgramStatsService, StarterProgramsService],
 })
 export class ProgramsApiModule {}

@@ -34,12 +34,28 @@ export class EnrollmentWakeups {
         items.map(({ id, at }) => ({
           name: 'run',
           data: { enrollmentIds: [id] },
-          // One job per enrollment and due time: repeats of the same wake-up are dropped by BullMQ.
-          opts: { delay: Math.max(0, at.getTime() - now.getTime()), jobId: `wake-${id}-${at.getTime()}`, removeOnComplete: true, attempts: 1 },
+          opts: { delay: Math.max(0, at.getTime() - now.getTime()), jobId: wakeJobId(id, at), removeOnComplete: true, attempts: 1 },
         })),
       );
     } catch (err) {
       this.logger.warn({ err: String(err) }, 'could not schedule enrollment wake-ups; the tick will run them');
     }
   }
+
+  /**
+   * Drops the wake-up of an enrollment that ended, due at `at` (its next_run_at before it ended). Tidiness only: a
+   * wake-up that still fires claims nothing, as the claim takes active enrollments only.
+   */
+  async cancel(id: string, at: Date): Promise<void> {
+    try {
+      await this.queue.remove(wakeJobId(id, at));
+    } catch (err) {
+      this.logger.warn({ err: String(err), enrollmentId: id }, 'could not remove the wake-up of an ended enrollment; it will find nothing to run');
+    }
+  }
+}
+
+/** One job per enrollment and due time: repeats of the same wake-up are dropped by BullMQ. */
+function wakeJobId(id: string, at: Date): string {
+  return `wake-${id}-${at.getTime()}`;
 }
