@@ -1,7 +1,8 @@
+import { SqlParams } from '../src/common/sql-params.js';
 import { goalMetOnEntry } from '../src/programs/domain/evaluate-condition.js';
 import type { Goal } from '../src/programs/domain/program-definition.js';
 import { LEAD_SNAPSHOT_COLUMNS, leadSnapshotOf } from '../src/programs/lead-snapshot.js';
-import { goalOnEntrySql, SqlParams } from '../src/programs/segment-sql.js';
+import { goalOnEntrySql } from '../src/programs/segment-sql.js';
 import { scoreAt } from '../src/scoring/domain/decay.js';
 import { createLead, createProgram, DAY, emailsOf, enroll, enrollmentOf, programsWorld, sendEvent } from './programs-helpers.js';
 import { eventually } from './support/test-app.js';

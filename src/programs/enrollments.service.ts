@@ -3,6 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { decodeCursor, type Page, pageOf } from '../common/pagination.js';
+import { SqlParams } from '../common/sql-params.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
 import type { ProgramDefinition } from './domain/program-definition.js';
 import type { Waiting } from './domain/step-interpreter.js';
@@ -10,7 +11,7 @@ import type { EnrollDto } from './dto/enroll.dto.js';
 import type { ListEnrollmentsQuery } from './dto/list-enrollments.query.js';
 import { ANY_STATUS_SQL, mayEnterSql, optOutOfLeadSql, reenrollAfterDays, SKIP_UPSERT_SQL, type EnrollmentVia, type SkipReason } from './enrollment-writer.js';
 import { ProgramCatalog } from './program-catalog.service.js';
-import { conditionSql, goalOnEntrySql, parseSegment, SqlParams } from './segment-sql.js';
+import { conditionSql, goalOnEntrySql, parseSegment } from './segment-sql.js';
 import { EnrollmentWakeups } from './scheduler/enrollment-wakeups.js';
 
 export interface EnrollmentRow {

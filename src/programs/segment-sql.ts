@@ -1,4 +1,5 @@
 import { DomainError } from '../common/domain-error.js';
+import { SqlParams } from '../common/sql-params.js';
 import { scoreAtSql } from '../scoring/domain/decay.js';
 import { isAtLeast, STAGES } from '../scoring/domain/lifecycle.js';
 import { DefinitionReader } from './domain/definition-reader.js';
@@ -6,17 +7,6 @@ import { subtractDuration } from './domain/evaluate-condition.js';
 import { DECIMAL, parseCondition } from './domain/parse-condition.js';
 import type { Condition, FieldCondition, Goal, GoalCriterion, Scalar } from './domain/program-definition.js';
 
-/** Positional parameters for a statement being built. */
-export class SqlParams {
-  readonly values: unknown[] = [];
-  constructor(initial: unknown[] = []) {
-    this.values.push(...initial);
-  }
-  add(value: unknown, cast = ''): string {
-    this.values.push(value);
-    return `$${this.values.length}${cast}`;
-  }
-}
 
 const COLUMNS: Record<string, string> = {
   stage: 'l.stage',
