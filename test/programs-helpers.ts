@@ -86,6 +86,16 @@ export function oneEmailSteps(templateId: string): Record<string, unknown>[] {
   ];
 }
 
+/** Steps of a program that mails (step `welcome`), waits three days (`wait1`), mails again (`reminder`) and ends. */
+export function twoEmailSteps(welcomeId: string, reminderId: string): Record<string, unknown>[] {
+  return [
+    { id: 'welcome', type: 'email', templateId: welcomeId, next: 'wait1' },
+    { id: 'wait1', type: 'wait', duration: 'P3D', next: 'reminder' },
+    { id: 'reminder', type: 'email', templateId: reminderId, next: 'end' },
+    { id: 'end', type: 'exit' },
+  ];
+}
+
 /** Steps of a program that waits (step `id`, `pause` unless told) and ends: enrolled leads stay active meanwhile. */
 export function oneWaitSteps(duration: string, id = 'pause'): Record<string, unknown>[] {
   return [

@@ -4,23 +4,14 @@ import { emailHash } from '../src/suppression/email-hash.js';
 import { optOutReason, optOutReasonSql, sendBlock, sendBlockSql } from '../src/suppression/lawful-basis.js';
 import { SUPPRESSION_REASONS } from '../src/suppression/suppression.types.js';
 import { SuppressionService } from '../src/suppression/suppression.service.js';
-import { createLead, createProgram, DAY, emailsOf, enroll, enrollmentOf, oneEmailSteps, programsWorld, sendEvent } from './programs-helpers.js';
+import { createLead, createProgram, DAY, emailsOf, enroll, enrollmentOf, oneEmailSteps, programsWorld, sendEvent, twoEmailSteps } from './programs-helpers.js';
 import { eventually } from './support/test-app.js';
 
 describe('a lead who must not be mailed leaves its programs saying why', () => {
   const t = programsWorld({ templates: { welcome: 'welkom', reminder: 'herinnering' }, resetClock: true });
   const { clock, templates: tpl } = t;
 
-  const twoEmails = (name: string) => ({
-    name,
-    trigger: { type: 'manual' },
-    steps: [
-      { id: 'welcome', type: 'email', templateId: tpl.welcome, next: 'wait1' },
-      { id: 'wait1', type: 'wait', duration: 'P3D', next: 'reminder' },
-      { id: 'reminder', type: 'email', templateId: tpl.reminder, next: 'end' },
-      { id: 'end', type: 'exit' },
-    ],
-  });
+  const twoEmails = (name: string) => ({ name, trigger: { type: 'manual' }, steps: twoEmailSteps(tpl.welcome, tpl.reminder) });
 
   /** A lead enrolled in a fresh program whose welcome email went out. */
   async function mailedLead(email: string) {

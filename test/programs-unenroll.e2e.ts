@@ -5,7 +5,7 @@ import { EmailMessagesRepository } from '../src/email/email-messages.repository.
 import { QUEUES } from '../src/infra/queue/queue-names.js';
 import { ProgramScheduler } from '../src/programs/scheduler/program-scheduler.service.js';
 import { emailHash } from '../src/suppression/email-hash.js';
-import { createLead, createProgram, DAY, enroll, enrollmentOf, oneWaitSteps, programsWorld } from './programs-helpers.js';
+import { createLead, createProgram, DAY, enroll, enrollmentOf, oneWaitSteps, programsWorld, twoEmailSteps } from './programs-helpers.js';
 
 /**
  * DELETE /api/v1/programs/{id}/enrollments/{leadId} takes one lead out of one program. An API-only process runs no
@@ -23,17 +23,7 @@ describe('taking one lead out of one program', () => {
   const unenroll = (programId: string, leadId: string, key = marketerKey) => t.api('delete', `/api/v1/programs/${programId}/enrollments/${leadId}`, key);
 
   /** A program that mails at once, waits three days and mails again. */
-  const mailingProgram = (name: string) =>
-    createProgram(t, {
-      name,
-      trigger: { type: 'manual' },
-      steps: [
-        { id: 'welcome', type: 'email', templateId: tpl.welcome, next: 'wait1' },
-        { id: 'wait1', type: 'wait', duration: 'P3D', next: 'reminder' },
-        { id: 'reminder', type: 'email', templateId: tpl.welcome, next: 'end' },
-        { id: 'end', type: 'exit' },
-      ],
-    });
+  const mailingProgram = (name: string) => createProgram(t, { name, trigger: { type: 'manual' }, steps: twoEmailSteps(tpl.welcome, tpl.welcome) });
 
   const messagesOf = async (enrollmentId: string): Promise<{ id: string; status: string; status_reason: string | null }[]> =>
     t.db.query(`SELECT id, status, status_reason FROM email_messages WHERE enrollment_id = $1 ORDER BY created_at`, [enrollmentId]);
