@@ -31,6 +31,7 @@ export const ANSWERS: [string, string, string, string, string][] = [
   ['post', '/api/v1/templates/{id}/preview', '200', 'TemplatePreview', 'Rendered subject, HTML and text'],
   ['post', '/api/v1/templates/{id}/test-send', '202', 'TestSendResult', 'Queued for delivery'],
   ['get', '/api/v1/email/stats', '200', 'EmailStats', 'Messages per delivery status, held and bounced ones'],
+  ['get', '/api/v1/email/messages', '200', 'EmailMessagePage', 'A page of messages, newest first'],
   ['get', '/api/v1/email/messages/{id}', '200', 'EmailMessage', "The message's delivery record"],
   ['post', '/api/v1/email/messages/{id}/release', '202', 'EmailMessage', 'Queued again for delivery'],
   ['get', '/api/v1/suppressions', '200', 'SuppressionPage', 'Suppressed addresses, newest first'],

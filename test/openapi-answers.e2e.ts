@@ -224,6 +224,8 @@ describe('answers match the OpenAPI document', () => {
       expect(stats.body.heldAfterCrash).toBeGreaterThanOrEqual(1);
       const message = await call('get', `/api/v1/email/messages/${held}`, '/api/v1/email/messages/{id}', undefined, 200);
       expect(message.body).toMatchObject({ id: held, status: 'held', statusReason: HELD_REASON, leadId });
+      const listed = await call('get', `/api/v1/email/messages?status=held&leadId=${leadId}`, '/api/v1/email/messages', undefined, 200);
+      expect(listed.body.items).toEqual([message.body]);
       await call('post', `/api/v1/email/messages/${held}/release`, '/api/v1/email/messages/{id}/release', undefined, 202);
       await call('post', `/api/v1/email/messages/${await sentMessage(leadId)}/release`, '/api/v1/email/messages/{id}/release', undefined, 409);
       await call('get', `/api/v1/email/messages/${randomUUID()}`, '/api/v1/email/messages/{id}', undefined, 404);

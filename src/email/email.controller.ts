@@ -1,10 +1,11 @@
-import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/roles.js';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DomainError } from '../common/domain-error.js';
 import { UuidPipe } from '../common/uuid.pipe.js';
+import { ListMessagesQuery } from './dto/list-messages.query.js';
 import { EmailMessagesRepository } from './email-messages.repository.js';
 import { EmailService } from './email.service.js';
 import { EmailStatsService } from './email-stats.service.js';
@@ -26,6 +27,16 @@ export class EmailController {
   @Roles('marketer')
   getStats() {
     return this.stats.stats();
+  }
+
+  /**
+   * Messages newest first, filtered by status (`held`: the ones waiting for a person to release them), lead and
+   * program; each as its delivery record (no tracked links or tokens).
+   */
+  @Get('messages')
+  @Roles('marketer')
+  list(@Query() q: ListMessagesQuery) {
+    return this.stats.list(q);
   }
 
   /** One message's delivery record: status, reason, attempts, last SMTP reply. */

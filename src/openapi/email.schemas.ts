@@ -1,5 +1,5 @@
 import { MESSAGE_KINDS, MESSAGE_STATUSES } from '../email/email-messages.repository.js';
-import { enumOf, int, nint, nstr, ntime, nuuid, o, time, uuid, type Schema } from './schema-kit.js';
+import { enumOf, int, nint, nstr, ntime, nuuid, o, page, time, uuid, type Schema } from './schema-kit.js';
 
 /** Email delivery as operators see it (email-stats.service). */
 export const EMAIL_SCHEMAS: Record<string, Schema> = {
@@ -17,6 +17,8 @@ export const EMAIL_SCHEMAS: Record<string, Schema> = {
     templateId: nuuid,
     templateVersion: nint,
     locale: nstr,
+    enrollmentId: { ...nuuid, description: 'The enrollment whose step sent it (nurture emails of a program)' },
+    stepId: nstr,
     status: enumOf(MESSAGE_STATUSES),
     statusReason: { ...nstr, example: 'no_lawful_basis', description: 'Why it was suppressed, failed, held or cancelled (unenrolled: its enrollment was ended by hand)' },
     attempts: int,
@@ -28,4 +30,5 @@ export const EMAIL_SCHEMAS: Record<string, Schema> = {
     sentAt: ntime,
     failedAt: ntime,
   }),
+  EmailMessagePage: page('EmailMessage'),
 };
