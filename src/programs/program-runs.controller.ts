@@ -52,9 +52,9 @@ export class ProgramRunsController {
 
   /**
    * Takes the lead out of the program: its active enrollment exits with reason `unenrolled` (and `exitedBy`), its
-   * emails not yet being sent are cancelled, and the ended enrollment is returned. A repeat returns the same ended
-   * enrollment (200, nothing changes); 409 `not_enrolled` when the lead's latest enrollment ended otherwise (completed,
-   * converted, another exit); 404 when the lead was never enrolled in the program.
+   * emails still queued are cancelled (one being sent, or held, is left as it is), and the ended enrollment is
+   * returned. A repeat returns the same ended enrollment (200, nothing changes); 409 `not_enrolled` when the lead's
+   * latest enrollment ended otherwise (completed, converted, another exit); 404 when the lead was never enrolled in it.
    */
   @Delete('enrollments/:leadId')
   @Roles('marketer')
