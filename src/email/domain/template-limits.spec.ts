@@ -31,11 +31,9 @@ describe('template limits', () => {
     expect(nestingProblem(chain(MAX_NESTING - 1).repeat(50), 'mjml')).toBeNull(); // the level is left at {{/if}}
   });
 
-  it('scans the probe of 1,000 nested blocks in well under a millisecond per KB', () => {
+  it('names the line of the probe of 1,000 nested blocks (its speed is measured by the template-save bench, not here)', () => {
     const probe = `<mj-section><mj-column><mj-text>${nested(1000)}</mj-text></mj-column></mj-section>`;
-    const started = performance.now();
     expect(nestingProblem(probe, 'variants.nl.mjml')?.line).toBe(1);
-    expect(performance.now() - started).toBeLessThan(50);
   });
 
   it(`refuses MJML longer than ${MAX_MJML_CHARS} characters`, () => {
@@ -109,9 +107,7 @@ describe('the expansion limit (partials and layout inlined)', () => {
 
   it('refuses a partial on every line at once, naming the line where the MJML crosses the limit and how to stay under it', () => {
     const hostile = '{{>proof}}\n'.repeat(Math.floor(MAX_MJML_CHARS / '{{>proof}}\n'.length)); // 4,545 partials, 1.8 million characters
-    const started = performance.now();
     const problem = expansionProblem(hostile, 'variants.nl.mjml', context());
-    expect(performance.now() - started).toBeLessThan(100);
     const perProof = library.partials.proof.length + '{{>proof}}'.length;
     const layout = library.layouts.nl.replace('{{{body}}}', '').length;
     const crossing = Math.floor((MAX_EXPANDED_MJML_CHARS - layout) / (perProof + 1)) + 1; // the first line that does not fit
