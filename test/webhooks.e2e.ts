@@ -1,4 +1,5 @@
 import { MAX_WEBHOOK_RETRIES } from '../src/webhooks/domain/index.js';
+import { WebhookLogRetention } from '../src/webhooks/webhook-log-retention.js';
 import { createRep, HOUR, sendEvents, subscribe, upsertLead } from './handoffs-helpers.js';
 import { eventually, startTestApp, type TestApp } from './support/test-app.js';
 import { verifyWebhook, webhookWorld } from './webhooks-receiver.js';
@@ -88,12 +89,12 @@ describe('signed webhooks', () => {
     expect((await deliveriesOf(hook.id)).find((d) => d.id === failed.id)).toMatchObject({ status: 'delivered', attempts: 2 });
   });
 
-  it('gives a delivery up after its retries (within three days), then disables a subscription that keeps failing', async () => {
+  it('gives a delivery up after its retries (within three days), then disables a subscription that keeps failing; it holds what the outage touched until re-enabled', async () => {
     const r = await receiver();
     r.status = 500;
     const hook = await subscribe(t, r.url(), ['lead.created']);
     const firstFailure = clock.now().getTime();
-    await upsertLead(t, 'cor@dakwerken.example.be');
+    const first = await upsertLead(t, 'cor@dakwerken.example.be');
     let delivery = await eventually(async () => (await deliveriesOf(hook.id)).find((d) => d.attempts === 1 && d.status === 'failed'));
     while (delivery.status === 'failed') {
       const attempts = delivery.attempts;
@@ -107,23 +108,40 @@ describe('signed webhooks', () => {
 
     // Still failing three days after the first failure, without a success in between: the subscription is disabled.
     clock.set(new Date(firstFailure + 73 * HOUR));
-    await upsertLead(t, 'dirk@dakwerken.example.be');
+    const second = await upsertLead(t, 'dirk@dakwerken.example.be');
     const disabled = await eventually(async () => {
       const res = await t.api('get', `/api/v1/webhooks/${hook.id}`);
       return res.body.active === false ? res.body : null;
     });
-    expect(disabled.disabledReason).toMatch(/failed for 72 hours/);
-    const [, second] = await deliveriesOf(hook.id);
-    expect(second).toMatchObject({ status: 'abandoned', attempts: 1 });
-    const refused = await t.api('post', `/api/v1/webhooks/${hook.id}/deliveries/${second.id}/retry`);
-    expect(refused.status).toBe(409);
+    expect(disabled).toMatchObject({ disabledReason: expect.stringMatching(/failed for 72 hours/), pausedAt: null });
+    // Held, as while paused: the waiting delivery, and the one given up during the same outage.
+    await eventually(async () => (await deliveriesOf(hook.id)).every((d) => d.status === 'held'));
+    // An event while it is disabled is held too, not dropped.
+    clock.advance(HOUR);
+    const third = await upsertLead(t, 'els@dakwerken.example.be');
+    await eventually(async () => (await deliveriesOf(hook.id)).length === 3);
+    expect((await deliveriesOf(hook.id)).map((d) => [d.status, d.attempts, d.next_attempt_at])).toEqual([
+      ['held', 1 + MAX_WEBHOOK_RETRIES, null],
+      ['held', 1, null],
+      ['held', 0, null],
+    ]);
+    const [, secondDelivery] = await deliveriesOf(hook.id);
+    expect((await t.api('post', `/api/v1/webhooks/${hook.id}/deliveries/${secondDelivery.id}/retry`)).status).toBe(409);
 
-    // Sales fixed their endpoint: re-enable and replay.
+    // A month later, past the log retention: nothing was attempted, given up or deleted meanwhile.
+    clock.advance(31 * 24 * HOUR);
+    await t.app.get(WebhookLogRetention).sweep(clock.now(), 1000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(r.received).toHaveLength(2 + MAX_WEBHOOK_RETRIES);
+    expect((await deliveriesOf(hook.id)).map((d) => d.status)).toEqual(['held', 'held', 'held']);
+
+    // Sales fixed their endpoint: re-enabling sends all three in the order of their events, each once, signed afresh.
     r.status = 200;
     const enabled = await t.api('patch', `/api/v1/webhooks/${hook.id}`).send({ active: true });
     expect(enabled.body).toMatchObject({ active: true, disabledAt: null, failingSince: null });
-    const replay = await t.api('post', `/api/v1/webhooks/${hook.id}/deliveries/${second.id}/retry`).expect(202);
-    await eventually(async () => (await deliveriesOf(hook.id)).find((d) => d.id === replay.body.id)?.status === 'delivered');
+    await eventually(async () => (await deliveriesOf(hook.id)).every((d) => d.status === 'delivered'));
+    expect(r.accepted().map((x) => x.body.data.leadId)).toEqual([first, second, third]);
+    for (const x of r.accepted()) expect(verifyWebhook(hook.secret, x, clock.now())).toMatchObject({ type: 'lead.created' });
   });
 
   it('changes the description, clears it with null, and refuses null for what cannot be cleared', async () => {

@@ -119,12 +119,15 @@ export interface WebhooksConfig {
   redispatchAfterMs: number;
   /** A delivery 'sending' this long (ms) lost its worker; it is retried (receivers de-duplicate on webhook-id). */
   sendingTimeoutMs: number;
-  /** A subscription whose deliveries have failed without a success for this long is disabled (WEBHOOK_DISABLE_AFTER_HOURS). */
+  /**
+   * A subscription whose deliveries have failed without a success for this long is disabled (WEBHOOK_DISABLE_AFTER_HOURS):
+   * its deliveries are held, as while paused, until it is re-enabled.
+   */
   disableAfterMs: number;
   /**
    * Finished deliveries (delivered, abandoned, cancelled) with their attempt logs, and relayed outbox events no
    * delivery needs any more, are deleted this long (ms) after they finished (WEBHOOK_LOG_RETENTION_DAYS, default
-   * 30; 0 keeps them). Held and waiting deliveries are never deleted.
+   * 30; 0 keeps them). Held and waiting deliveries are never deleted, however long a pause or an outage lasts.
    */
   logRetentionMs: number;
   /** How often the retention sweep runs (ms; WEBHOOK_RETENTION_SWEEP_MS, default an hour). */

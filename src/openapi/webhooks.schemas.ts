@@ -34,12 +34,22 @@ export const WEBHOOKS_SCHEMAS: Record<string, Schema> = {
       events: arr(enumOf(WEBHOOK_EVENT_TYPES)),
       description: nstr,
       active: bool,
-      disabledAt: ntime,
-      disabledReason: nstr,
-      failingSince: ntime,
+      disabledAt: {
+        ...ntime,
+        description:
+          'Since when the webhook sends nothing: paused (pausedAt is set too), or disabled after every delivery failed for ' +
+          'WEBHOOK_DISABLE_AFTER_HOURS (72 by default). Either way its deliveries are held — those waiting, those of new events, and ' +
+          'those given up during the outage that disabled it — until PATCH active: true, which sends them in the order the events ' +
+          'occurred, signed afresh. Held deliveries are kept however long that takes: the log retention (WEBHOOK_LOG_RETENTION_DAYS) ' +
+          'counts from when a delivery finished; deleting the webhook cancels them instead. null while it is active',
+      },
+      disabledReason: { ...nstr, description: "Why it sends nothing: 'paused through the API', or the failures that disabled it" },
+      failingSince: { ...ntime, description: 'Since when every delivery has failed (no success since); null after a success or a re-enable' },
       pausedAt: {
         ...ntime,
-        description: 'Since when the webhook is paused (PATCH active: false): its deliveries are held, not attempted and not dropped, until it is resumed; null when it is not paused',
+        description:
+          'Since when the webhook is paused (PATCH active: false): its deliveries are held, not attempted and not dropped, however long the pause, ' +
+          'until it is resumed; null when it is not paused (a webhook disabled for failing has disabledAt without pausedAt)',
       },
       secretRotatedAt: { ...ntime, description: 'When the current signing secret was issued by a rotation; null: the secret from creation' },
       previousSecretExpiresAt: {

@@ -147,8 +147,8 @@ export class WebhookDeliveriesRepository {
 
   /**
    * Records a failed attempt: retried at `nextAttemptAt`, or abandoned when that is null — unless the webhook was
-   * paused meanwhile (then the delivery is held) or deleted (cancelled). Returns the status it got, and since when
-   * the subscription has been failing without a success (to decide whether to disable it). One statement.
+   * paused or disabled meanwhile (then the delivery is held) or deleted (cancelled). Returns the status it got, and
+   * since when the subscription has been failing without a success (to decide whether to disable it). One statement.
    */
   async markFailed(
     d: ClaimedDelivery,
@@ -159,7 +159,7 @@ export class WebhookDeliveriesRepository {
     const [row]: { status: 'failed' | 'abandoned' | 'held' | 'cancelled'; failing_since: Date | null }[] = await this.db.query(
       `WITH s AS (
          UPDATE webhook_subscriptions SET failing_since = coalesce(failing_since, $2) WHERE id = $6
-         RETURNING failing_since, CASE WHEN deleted_at IS NOT NULL THEN 'cancelled' WHEN paused_at IS NOT NULL THEN 'held'
+         RETURNING failing_since, CASE WHEN deleted_at IS NOT NULL THEN 'cancelled' WHEN NOT active THEN 'held'
                                        WHEN $8::timestamptz IS NULL THEN 'abandoned' ELSE 'failed' END AS status),
        d AS (
          UPDATE webhook_deliveries SET status = s.status, next_attempt_at = CASE WHEN s.status = 'failed' THEN $8::timestamptz END,
@@ -172,19 +172,30 @@ export class WebhookDeliveriesRepository {
     return { status: row?.status ?? (nextAttemptAt ? 'failed' : 'abandoned'), failingSince: row?.failing_since ?? now };
   }
 
-  /** Disables a subscription that keeps failing and abandons its waiting (and held) deliveries. */
+  /**
+   * Disables a subscription that keeps failing. What it still had to send is held, as while paused, until it is
+   * re-enabled: its waiting deliveries, and those given up after their retries during the failing spell that led
+   * here (since `failing_since`, no delivery succeeded: they failed because of the same outage) unless a later
+   * delivery of their message (a replay) exists. So re-enabling sends everything since the endpoint went down, in
+   * the order of the events, and the log retention does not delete the first days of an outage meanwhile.
+   */
   async disableSubscription(subscriptionId: string, now: Date, reason: string): Promise<boolean> {
     return this.db.transaction(async (m) => {
-      const [s]: { id: string }[] = await m.query(
+      const [s]: { id: string; failing_since: Date | null }[] = await m.query(
         `WITH u AS (UPDATE webhook_subscriptions SET active = false, disabled_at = $2, disabled_reason = $3, updated_at = $2
-                     WHERE id = $1 AND active RETURNING id) SELECT * FROM u`,
+                     WHERE id = $1 AND active RETURNING id, failing_since) SELECT * FROM u`,
         [subscriptionId, now.toISOString(), reason],
       );
       if (!s) return false;
       await m.query(
-        `UPDATE webhook_deliveries SET status = 'abandoned', next_attempt_at = NULL, last_error = coalesce(last_error, $3), updated_at = $2
-          WHERE subscription_id = $1 AND status IN ('pending','failed','held')`,
-        [subscriptionId, now.toISOString(), 'subscription disabled'],
+        `UPDATE webhook_deliveries d SET status = 'held', next_attempt_at = NULL, updated_at = $2
+          WHERE d.subscription_id = $1
+            AND (d.status IN ('pending','failed')
+                 OR (d.status = 'abandoned' AND d.updated_at >= $3
+                     AND NOT EXISTS (SELECT 1 FROM webhook_deliveries later
+                                      WHERE later.subscription_id = d.subscription_id AND later.outbox_event_id = d.outbox_event_id
+                                        AND later.created_at > d.created_at)))`,
+        [subscriptionId, now.toISOString(), (s.failing_since ?? now).toISOString()],
       );
       return true;
     });
@@ -217,14 +228,14 @@ export class WebhookDeliveriesRepository {
   /**
    * Deliveries 'sending' since before `before`: their worker stopped mid-attempt. They are retried now
    * (receivers de-duplicate on webhook-id, so a second copy is harmless; a lost one is not) — held instead when
-   * their webhook was paused meanwhile, cancelled when it was deleted. Returns the ones to retry now.
+   * their webhook was paused or disabled meanwhile, cancelled when it was deleted. Returns the ones to retry now.
    */
   async releaseStuck(before: Date, now: Date): Promise<{ id: string; attempts: number }[]> {
     return this.db.query(
       `WITH u AS (
          UPDATE webhook_deliveries d
-            SET status = CASE WHEN s.deleted_at IS NOT NULL THEN 'cancelled' WHEN s.paused_at IS NOT NULL THEN 'held' ELSE 'failed' END,
-                next_attempt_at = CASE WHEN s.deleted_at IS NULL AND s.paused_at IS NULL THEN $2::timestamptz END,
+            SET status = CASE WHEN s.deleted_at IS NOT NULL THEN 'cancelled' WHEN NOT s.active THEN 'held' ELSE 'failed' END,
+                next_attempt_at = CASE WHEN s.active THEN $2::timestamptz END,
                 last_error = 'the worker stopped during the attempt', updated_at = $2
            FROM webhook_subscriptions s
           WHERE s.id = d.subscription_id AND d.status = 'sending' AND d.last_attempt_at < $1

@@ -10,7 +10,10 @@ import { WebhookDispatcher } from './webhook-dispatcher.js';
 import { WebhookSender } from './webhook-sender.js';
 import { WebhookUrlGuard } from './webhook-url-guard.js';
 
-/** How an attempt ended; `held`/`cancelled`: it failed after its webhook was paused / deleted meanwhile. */
+/**
+ * How an attempt ended; `held`: it failed and its webhook is paused or disabled (meanwhile, or by this failure);
+ * `cancelled`: it failed after its webhook was deleted meanwhile.
+ */
 export type WebhookAttemptOutcome = 'delivered' | 'retry' | 'abandoned' | 'skipped' | 'held' | 'cancelled';
 
 /** Random numbers for the retry jitter; tests replace it to fix the schedule. */
@@ -22,7 +25,8 @@ export const WEBHOOK_RANDOM = Symbol('WEBHOOK_RANDOM');
  * every attempt) at send time — with the current
  * secret, and also with the one a rotation replaced while its grace lasts — and POST it. A 2xx delivers;
  * anything else is retried on the schedule of `nextAttemptDelayMs` (30 s doubling, at most three days),
- * then abandoned. A subscription failing without a success for WEBHOOK_DISABLE_AFTER_HOURS is disabled.
+ * then abandoned. A subscription failing without a success for WEBHOOK_DISABLE_AFTER_HOURS is disabled: what it
+ * still had to send is held, as while paused, and goes out in event order once it is re-enabled (see drain).
  * The claims and the successes of attempts running at once in this process are written in batches (one
  * statement for many jobs); each job still waits for its own row to be written before it completes.
  */
@@ -56,9 +60,9 @@ export class WebhookDeliveryService {
   }
 
   /**
-   * Sends a resumed webhook's held deliveries one at a time, oldest event first, each signed at send time —
-   * so the receiver gets them in the order the events occurred. Stops when none is left or the webhook is not
-   * active any more. When one fails (it is retried on its schedule, like any), order cannot be kept anyway: the
+   * Sends a resumed (or re-enabled) webhook's held deliveries one at a time, oldest event first, each signed at
+   * send time — so the receiver gets them in the order the events occurred. Stops when none is left or the webhook
+   * is not active any more. When one fails (it is retried on its schedule, like any), order cannot be kept anyway: the
    * rest are put on the usual path at once rather than waiting behind it. One drain per webhook at a time across
    * processes (a PostgreSQL advisory lock); a second one returns at once. Returns how many it sent.
    */
@@ -107,9 +111,9 @@ export class WebhookDeliveryService {
       const hours = Math.round(this.config.webhooks.disableAfterMs / 3_600_000);
       const reason = `every delivery failed for ${hours} hours (since ${failingSince.toISOString()}); last: ${result.error}`;
       if (await this.deliveries.disableSubscription(d.subscription_id, now, reason)) {
-        this.logger.warn({ subscriptionId: d.subscription_id, failingSince: failingSince.toISOString() }, 'webhook subscription disabled');
+        this.logger.warn({ subscriptionId: d.subscription_id, failingSince: failingSince.toISOString() }, 'webhook subscription disabled; its deliveries are held');
       }
-      return 'abandoned';
+      return 'held';
     }
     if (next === null) {
       this.logger.warn({ deliveryId: d.id, subscriptionId: d.subscription_id, attempts: d.attempts }, 'webhook delivery abandoned after its retries');

@@ -9,9 +9,9 @@ import { WebhookDispatcher } from './webhook-dispatcher.js';
 import { HELD_OR_PENDING_SQL } from './webhook-hold.js';
 
 /**
- * For each outbox event, one delivery per active or paused subscription that wants its type — written in the
- * relay's transaction (the unique (subscription, event) pair makes it exactly one), queued after commit; held
- * (not queued) for a paused one.
+ * For each outbox event, one delivery per subscription that wants its type (active, paused or disabled for
+ * failing; not deleted) — written in the relay's transaction (the unique (subscription, event) pair makes it
+ * exactly one), queued after commit; held (not queued) for a paused or disabled one.
  */
 @Injectable()
 export class WebhookFanoutConsumer implements OutboxConsumer, OnModuleInit {
@@ -30,17 +30,17 @@ export class WebhookFanoutConsumer implements OutboxConsumer, OnModuleInit {
   }
 
   async consume(m: EntityManager, events: OutboxEvent[], batch: OutboxBatch): Promise<void> {
-    // One statement: pairs each event with the active or paused subscriptions that want its type, and copies the
-    // body from the outbox row inside PostgreSQL (no payload travels through this process again). A paused
-    // webhook's delivery is held; so is an active one's while deliveries held before are still going out (a
-    // drain), so that they keep the order of the events.
+    // One statement: pairs each event with the subscriptions (not deleted) that want its type, and copies the
+    // body from the outbox row inside PostgreSQL (no payload travels through this process again). A paused or
+    // disabled webhook's delivery is held; so is an active one's while deliveries held before are still going
+    // out (a drain), so that they keep the order of the events.
     const created: { id: string; status: 'pending' | 'held'; subscription_id: string; active: boolean; event_type: string; outbox_event_id: string }[] = await m.query(
       `WITH ins AS (
          INSERT INTO webhook_deliveries (subscription_id, outbox_event_id, event_type, payload, occurred_at, status, next_attempt_at, created_at, updated_at)
          SELECT s.id, o.id, o.type, o.payload, o.occurred_at, h.status, CASE WHEN h.status = 'pending' THEN $2::timestamptz END, $2, $2
            FROM unnest($1::uuid[]) WITH ORDINALITY AS x(e, n)
            JOIN outbox_events o ON o.id = x.e
-           JOIN webhook_subscriptions s ON (s.active OR s.paused_at IS NOT NULL) AND o.type = ANY(s.events)
+           JOIN webhook_subscriptions s ON s.deleted_at IS NULL AND o.type = ANY(s.events)
            CROSS JOIN LATERAL (SELECT ${HELD_OR_PENDING_SQL('s')} AS status) h
           ORDER BY x.n, s.id
          ON CONFLICT (subscription_id, outbox_event_id) WHERE replay_of IS NULL DO NOTHING

@@ -43,8 +43,10 @@ const DELETE_TOMBSTONES = `
  * Retention of what webhooks keep about leads (WEBHOOK_LOG_RETENTION_DAYS): deliveries that finished before the
  * cutoff — delivered, abandoned or cancelled — are deleted with their attempt logs (bodies included), then the
  * relayed outbox events no delivery needs any more, then the tombstones of deleted webhooks with nothing left.
- * Held, waiting and retrying deliveries are kept whatever their age. In batches, each its own statement, whose
- * rows are claimed with SKIP LOCKED: several worker processes can sweep at once, each deleting other rows.
+ * Held, waiting and retrying deliveries are kept whatever their age (a webhook paused or disabled for months sends
+ * all it held once it is resumed or re-enabled; deleting it cancels them, and they go a retention later). In
+ * batches, each its own statement, whose rows are claimed with SKIP LOCKED: several worker processes can sweep at
+ * once, each deleting other rows.
  */
 @Injectable()
 export class WebhookLogRetention {

@@ -162,9 +162,11 @@ export class WebhookSubscriptionsService {
   /**
    * Changes URL, events or description (null clears the description). `active: false` pauses: the waiting
    * deliveries are held, as are those of events while paused — neither attempted nor dropped, however long the
-   * pause lasts. `active: true` resumes a paused webhook (its held deliveries go out in the order their events
-   * occurred, signed afresh, see WebhookDeliveryService.drain) or re-enables one disabled for failing (forgetting
-   * past failures). A null URL, event list or `active` never gets here: the DTO refuses it.
+   * pause lasts. A webhook disabled for failing holds its deliveries the same way (see
+   * WebhookDeliveriesRepository.disableSubscription). `active: true` resumes a paused webhook or re-enables a
+   * disabled one (forgetting past failures): either way its held deliveries go out in the order their events
+   * occurred, signed afresh (see WebhookDeliveryService.drain). A null URL, event list or `active` never gets
+   * here: the DTO refuses it.
    */
   async update(id: string, dto: UpdateWebhookDto): Promise<WebhookView> {
     if (dto.url !== undefined) await this.checkUrl(dto.url);
@@ -196,7 +198,7 @@ export class WebhookSubscriptionsService {
           [id, now],
         );
       }
-      return { view: view(row, at), resumed: enabling && before.paused_at !== null };
+      return { view: view(row, at), resumed: enabling };
     });
     if (resumed) {
       // If Redis does not take it now, the webhook sweep starts the drain once it can.

@@ -29,7 +29,8 @@ export class UpdateWebhookDto extends PartialType(CreateWebhookDto, { skipNullPr
   @ApiPropertyOptional({
     description:
       'false pauses: deliveries waiting and those of new events are held (listed as `held`; not attempted, not dropped, however long the pause). ' +
-      'true resumes: the held deliveries go out in the order their events occurred, signed afresh; true also re-enables a subscription disabled for failing.',
+      'A subscription disabled for failing holds its deliveries the same way. ' +
+      'true resumes a paused subscription or re-enables a disabled one: the held deliveries go out in the order their events occurred, signed afresh.',
   })
   @IsOmittable()
   @IsBoolean()
