@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 
 /** A delivery claimed for one attempt, with what is needed to sign and send it. */
 export interface ClaimedDelivery {
@@ -33,6 +33,9 @@ const CLAIMED = `d.id, coalesce(d.message_id, d.id) AS message_id, d.subscriptio
   s.url, s.secret_encrypted,
   CASE WHEN s.previous_secret_expires_at > $2 THEN s.previous_secret_encrypted END AS previous_secret_encrypted,
   CASE WHEN s.previous_secret_expires_at > $2 THEN s.previous_secret_expires_at END AS previous_secret_expires_at`;
+
+/** Where a statement runs: the pool, or a transaction's connection. */
+type Queryable = Pick<DataSource, 'query'>;
 
 /** How long a job may fire before its row is due by our clock (BullMQ and the clock can differ by a little). */
 const EARLY_TOLERANCE_MS = 1000;
@@ -72,8 +75,8 @@ export class WebhookDeliveriesRepository {
    * Takes the held delivery of an active (resumed) webhook whose event occurred first, for one attempt
    * (held → sending); null when none is left or the webhook is not active (paused again, disabled, deleted).
    */
-  async claimNextHeld(subscriptionId: string, now: Date): Promise<ClaimedDelivery | null> {
-    const [row]: ClaimedDelivery[] = await this.db.query(
+  async claimNextHeld(subscriptionId: string, now: Date, q: Queryable = this.db): Promise<ClaimedDelivery | null> {
+    const [row]: ClaimedDelivery[] = await q.query(
       `WITH next AS (
          SELECT d.id FROM webhook_deliveries d
           WHERE d.subscription_id = $1 AND d.status = 'held'
@@ -90,16 +93,38 @@ export class WebhookDeliveriesRepository {
     return row ?? null;
   }
 
-  /** Puts an active webhook's held deliveries on the usual path (pending, due now); returns them for dispatch. */
+  /**
+   * claimNextHeld once every relay batch still adding deliveries for the webhook has committed: they hold its row
+   * FOR KEY SHARE until then (see WebhookFanoutConsumer), and this waits for them by taking it FOR UPDATE first, so
+   * it sees a delivery such a batch held behind the drain. A batch starting meanwhile waits instead, and then sees
+   * whether any delivery is still held (a new event is held only while one is). A drain ends only on this answer.
+   */
+  claimLastHeld(subscriptionId: string, now: Date): Promise<ClaimedDelivery | null> {
+    return this.withFanoutsSettled(subscriptionId, (m) => this.claimNextHeld(subscriptionId, now, m));
+  }
+
+  /**
+   * Puts an active webhook's held deliveries on the usual path (pending, due now), once every relay batch still
+   * adding deliveries for it has committed (see claimLastHeld); returns them for dispatch.
+   */
   async releaseHeld(subscriptionId: string, now: Date): Promise<{ id: string; attempts: number }[]> {
-    return this.db.query(
-      `WITH u AS (
-         UPDATE webhook_deliveries d SET status = 'pending', next_attempt_at = $2, updated_at = $2
-          WHERE d.subscription_id = $1 AND d.status = 'held' AND EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.id = $1 AND s.active)
-          RETURNING d.id, d.attempts)
-       SELECT * FROM u`,
-      [subscriptionId, now.toISOString()],
+    return this.withFanoutsSettled(subscriptionId, (m) =>
+      m.query(
+        `WITH u AS (
+           UPDATE webhook_deliveries d SET status = 'pending', next_attempt_at = $2, updated_at = $2
+            WHERE d.subscription_id = $1 AND d.status = 'held' AND EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.id = $1 AND s.active)
+            RETURNING d.id, d.attempts)
+         SELECT * FROM u`,
+        [subscriptionId, now.toISOString()],
+      ),
     );
+  }
+
+  private withFanoutsSettled<T>(subscriptionId: string, work: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (m) => {
+      await m.query(`SELECT 1 FROM webhook_subscriptions WHERE id = $1 FOR UPDATE`, [subscriptionId]);
+      return work(m);
+    });
   }
 
   /** Active webhooks that still hold deliveries (resumed, and their drain has not taken them all yet). */

@@ -64,7 +64,10 @@ export class WebhookDeliveryService {
    * send time — so the receiver gets them in the order the events occurred. Stops when none is left or the webhook
    * is not active any more. When one fails (it is retried on its schedule, like any), order cannot be kept anyway: the
    * rest are put on the usual path at once rather than waiting behind it. One drain per webhook at a time across
-   * processes (a PostgreSQL advisory lock); a second one returns at once. Returns how many it sent.
+   * processes (a PostgreSQL advisory lock); a second one returns at once. It ends only once no delivery is held
+   * after every relay batch that was adding one for the webhook has committed (claimLastHeld): an event held
+   * behind the drain while it was running goes out in this drain, not at the next sweep — a queued drain of its
+   * own would find this one's job still running and not be added. Returns how many it sent.
    */
   async drain(subscriptionId: string): Promise<number> {
     const runner = this.db.createQueryRunner();
@@ -75,7 +78,8 @@ export class WebhookDeliveryService {
       try {
         let sent = 0;
         for (;;) {
-          const d = await this.deliveries.claimNextHeld(subscriptionId, this.clock.now());
+          const d =
+            (await this.deliveries.claimNextHeld(subscriptionId, this.clock.now())) ?? (await this.deliveries.claimLastHeld(subscriptionId, this.clock.now()));
           if (!d) return sent;
           sent++;
           if ((await this.attemptClaimed(d)) === 'delivered') continue;

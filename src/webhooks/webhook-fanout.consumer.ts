@@ -30,6 +30,14 @@ export class WebhookFanoutConsumer implements OutboxConsumer, OnModuleInit {
   }
 
   async consume(m: EntityManager, events: OutboxEvent[], batch: OutboxBatch): Promise<void> {
+    // The subscriptions these events may go to are held FOR KEY SHARE until the batch commits (before the insert
+    // below reads which deliveries are held): a drain ends only after taking its webhook's row FOR UPDATE and
+    // finding nothing held, so it waits for this batch and sends what it holds behind the drain
+    // (WebhookDeliveriesRepository.claimLastHeld). KEY SHARE does not conflict with the updates of a webhook's
+    // own columns (failures, disabling, deleting); it makes only a drain's end and a PATCH wait for the commit.
+    await m.query(`SELECT 1 FROM webhook_subscriptions WHERE deleted_at IS NULL AND events && $1::text[] ORDER BY id FOR KEY SHARE`, [
+      [...new Set(events.map((e) => e.type))],
+    ]);
     // One statement: pairs each event with the subscriptions (not deleted) that want its type, and copies the
     // body from the outbox row inside PostgreSQL (no payload travels through this process again). A paused or
     // disabled webhook's delivery is held; so is an active one's while deliveries held before are still going
