@@ -1,4 +1,6 @@
+import { jest } from '@jest/globals';
 import { ManualClock } from '../src/common/clock.js';
+import { HandoffSnapshotService } from '../src/handoffs/handoff-snapshot.service.js';
 import { createRep, sendEvents, subscribe, upsertLead } from './handoffs-helpers.js';
 import { OpenApiAnswers } from './support/openapi-answers.js';
 import { eventually, startTestApp, type TestApp } from './support/test-app.js';
@@ -22,7 +24,7 @@ describe('the lead.mql webhook payload', () => {
     await receiver?.close();
   });
 
-  it("carries the lead's picture — the one its hand-off carries — as documented, and erasure wipes it from the delivery log", async () => {
+  it("carries the lead's picture — taken once, the one its hand-off carries, stored in its outbox event — as documented; erasure wipes it everywhere", async () => {
     const hook = await subscribe(t, receiver.url(), ['lead.mql', 'handoff.created']);
     await createRep(t, 'Griet');
     const email = 'jonas@drukkerij-maes.example.be';
@@ -34,6 +36,7 @@ describe('the lead.mql webhook payload', () => {
       source: { channel: 'meta_ads', campaign: 'drukwerk-lente' },
       qualification: { need: 'webshop voor drukwerk', timeline: 'Q3', budget: '15k', authority: 'decision_maker' },
     });
+    const snapshots = jest.spyOn(t.app.get(HandoffSnapshotService), 'take');
     await sendEvents(t, [
       { leadId, type: 'page_viewed', properties: { url: 'https://drukkerij.example.be/pricing' } },
       { leadId, type: 'quote_requested', properties: { product: 'webshop' } },
@@ -58,17 +61,38 @@ describe('the lead.mql webhook payload', () => {
     expect(data.timeline.filter((i: { kind: string }) => i.kind === 'event').map((i: { data: { type: string } }) => i.data.type)).toEqual(
       expect.arrayContaining(['page_viewed', 'quote_requested']),
     );
-    // The same picture as the hand-off's (taken by the same code in the same relay batch).
-    const picture = (d: Record<string, any>) => ({ lead: d.lead, source: d.source, channel: d.channel, qualification: d.qualification, reasons: d.score.reasons });
-    expect(picture(data)).toEqual(picture(handoff.body.data));
+    // The hand-off's picture is this one: taken once for the promotion, not once per event or per delivery.
+    const picture = (d: Record<string, any>) => ({
+      lead: d.lead,
+      source: d.source,
+      channel: d.channel,
+      qualification: d.qualification,
+      score: d.score,
+      timeline: d.timeline,
+      snapshotAt: d.snapshotAt,
+    });
+    expect(picture(handoff.body.data)).toEqual(picture(data));
+    expect(snapshots.mock.calls.filter(([, leads]) => leads.some((l) => l.id === leadId))).toHaveLength(1);
+    snapshots.mockRestore();
+    // It is stored once, in the event's outbox payload, which each delivery copies when it is written.
+    const [event] = await t.db.query(`SELECT id, payload FROM outbox_events WHERE lead_id = $1 AND type = 'lead.mql'`, [leadId]);
+    expect(event.payload).toEqual(data);
+    const [delivery] = await t.db.query(`SELECT payload FROM webhook_deliveries WHERE outbox_event_id = $1 AND subscription_id = $2`, [event.id, hook.id]);
+    expect(delivery.payload).toEqual(data);
     // As the OpenAPI document describes it.
     expect((await OpenApiAnswers.load(t)).schemaProblems('LeadMqlWebhookData', data)).toEqual([]);
 
-    // GDPR erasure wipes the picture from what the delivery log keeps.
-    const withEmail = `webhook_deliveries WHERE subscription_id = $1 AND strpos(payload::text, $2) > 0`;
-    const count = async () => (await t.db.query(`SELECT count(*)::int AS n FROM ${withEmail}`, [hook.id, email]))[0].n;
-    expect(await count()).toBe(2);
+    // GDPR erasure wipes the picture from what the delivery log keeps, and from the outbox events it was copied from.
+    const count = async () => {
+      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE subscription_id = $1 AND strpos(payload::text, $2) > 0`, [
+        hook.id,
+        email,
+      ]);
+      const [{ o }] = await t.db.query(`SELECT count(*)::int AS o FROM outbox_events WHERE lead_id = $1 AND strpos(payload::text, $2) > 0`, [leadId, email]);
+      return { deliveries: n, outbox: o };
+    };
+    expect(await count()).toEqual({ deliveries: 2, outbox: 2 });
     await t.api('delete', `/api/v1/leads/${leadId}`).expect(204);
-    expect(await count()).toBe(0);
+    expect(await count()).toEqual({ deliveries: 0, outbox: 0 });
   });
 });

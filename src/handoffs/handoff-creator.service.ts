@@ -5,7 +5,16 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { LeadRow } from '../leads/lead.types.js';
 import { recordDomainEvents } from '../lifecycle/outbox.js';
 import { compareHandoffPriority, type HandoffPriority } from './domain/index.js';
-import { HANDOFF_WITH_OWNER, snapshotLocale, toHandoffView, viewWithOwner, type HandoffRow, type HandoffView, type HandoffWithOwnerRow } from './handoff.types.js';
+import {
+  HANDOFF_WITH_OWNER,
+  snapshotLocale,
+  toHandoffView,
+  viewWithOwner,
+  type HandoffRow,
+  type HandoffSnapshot,
+  type HandoffView,
+  type HandoffWithOwnerRow,
+} from './handoff.types.js';
 import { HandoffSnapshotService } from './handoff-snapshot.service.js';
 import { OwnerAssignment } from './owner-assignment.js';
 import { deadlines } from './sla-deadlines.js';
@@ -22,6 +31,8 @@ export interface HandoffRequest {
   programId: string | null;
   enrollmentId: string | null;
   stepId: string | null;
+  /** The lead's picture its `lead.mql` event already carries (see WebhookFanoutConsumer); taken anew when absent. */
+  snapshot?: HandoffSnapshot | null;
 }
 
 /**
@@ -49,7 +60,10 @@ export class HandoffCreator {
     const escalatedIds = await this.escalate(m, raise);
     const none = { views: [], eventIds: escalatedIds };
     if (!candidates.length) return none;
-    const snapshots = await this.snapshots.take(m, leads);
+    // One picture per promotion: the one its lead.mql event carries, when it does; taken now for the others.
+    const given = new Map(candidates.flatMap((r) => (r.snapshot ? [[r.leadId, r.snapshot] as const] : [])));
+    const snapshots = await this.snapshots.take(m, leads.filter((l) => !given.has(l.id)));
+    for (const [leadId, snapshot] of given) snapshots.set(leadId, snapshot);
     const now = this.clock.now();
     const due = deadlines(now, this.config);
     // Sorted by lead, so two workers inserting overlapping leads wait on each other instead of deadlocking.

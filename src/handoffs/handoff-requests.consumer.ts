@@ -7,6 +7,7 @@ import { intentTierOf } from '../scoring/domain/index.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
 import { handoffPriority, type HandoffPriority } from './domain/index.js';
 import { HandoffCreator, type HandoffRequest } from './handoff-creator.service.js';
+import { snapshotFromPicture } from './handoff.types.js';
 
 const PRIORITIES: readonly string[] = ['high', 'medium', 'low'];
 
@@ -16,6 +17,8 @@ const PRIORITIES: readonly string[] = ['high', 'medium', 'low'];
  * transaction. Priority follows intent: an MQL promoted by a high-intent event takes that event type's tier
  * (quote, meeting, contact request: high); an MQL by the scoring rule is medium; a program step says its own
  * priority (medium by default). A request for a lead whose pending hand-off has a lower priority raises it.
+ * A hand-off made from `lead.mql` keeps the lead's picture that event carries (taken once, by the webhook fan-out
+ * earlier in the batch, when a webhook wants it), so the hand-off and both webhooks show the same picture.
  */
 @Injectable()
 export class HandoffRequestsConsumer implements OutboxConsumer, OnModuleInit {
@@ -70,7 +73,8 @@ export class HandoffRequestsConsumer implements OutboxConsumer, OnModuleInit {
         const reason = str(p.reason) ?? 'mql';
         let priority: HandoffPriority = 'medium';
         if (reason === 'high_intent_event') priority = triggerEventType ? handoffPriority(intentTierOf(model, triggerEventType)) : 'high';
-        return { outboxEventId: e.id, leadId: e.leadId!, reason, priority, triggerEventId, triggerEventType, programId: null, enrollmentId: null, stepId: null };
+        const snapshot = e.type === 'lead.mql' ? snapshotFromPicture(p) : null;
+        return { outboxEventId: e.id, leadId: e.leadId!, reason, priority, triggerEventId, triggerEventType, programId: null, enrollmentId: null, stepId: null, snapshot };
       });
   }
 }

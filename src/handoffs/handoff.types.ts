@@ -131,6 +131,24 @@ export function leadPicture(s: HandoffSnapshot | null): Pick<HandoffView, 'lead'
 }
 
 /**
+ * The snapshot a lead's picture (leadPicture's fields, as a `lead.mql` event's payload carries them) was made from;
+ * null when the payload holds none (the lead was erased, or no webhook wanted the event's picture).
+ */
+export function snapshotFromPicture(p: Record<string, unknown>): HandoffSnapshot | null {
+  if (typeof p.snapshotAt !== 'string' || !p.lead || typeof p.lead !== 'object' || !p.score || typeof p.score !== 'object') return null;
+  const picture = p as unknown as ReturnType<typeof leadPicture>;
+  return {
+    takenAt: p.snapshotAt,
+    lead: picture.lead!,
+    source: picture.source,
+    channel: picture.channel,
+    qualification: picture.qualification,
+    score: picture.score!,
+    timeline: picture.timeline,
+  };
+}
+
+/**
  * The API's view of a hand-off. With `now`, a pending hand-off past its deadline reads as breached even before
  * the SLA watch has flagged it; without, only a flagged one does (the view announced by the watch itself).
  */

@@ -75,7 +75,8 @@ export const WEBHOOKS_SCHEMAS: Record<string, Schema> = {
       ...LEAD_PICTURE,
     }, Object.keys(LEAD_PICTURE)),
     description:
-      'The `data` of a `lead.mql` webhook: the promotion, and the picture sales need (as a hand-off carries it). ' +
+      'The `data` of a `lead.mql` webhook: the promotion, and the picture sales need, taken once when the event is relayed: ' +
+      'the same picture (snapshotAt included) as the `handoff.created` of that promotion carries, when it creates a hand-off. ' +
       'A lead erased before the event was relayed has only the promotion fields.',
   },
   WebhookDelivery: o(delivery),

@@ -124,6 +124,8 @@ export class LeadErasureService {
         [leadId, now],
       ],
       [`UPDATE handoffs SET snapshot = '{}', note = NULL WHERE lead_id = $1`, [leadId]],
+      // Every event about the lead, relayed or not: a hand-off's and a lead.mql's payload carry its picture (profile,
+      // timeline …), which the webhook deliveries copy. Waits for a relay batch adding a picture to commit (it holds the row).
       [`UPDATE outbox_events SET payload = jsonb_build_object('leadId', lead_id, 'erased', true) WHERE lead_id = $1`, [leadId]],
       // Payloads already built for webhook receivers may carry the profile.
       [

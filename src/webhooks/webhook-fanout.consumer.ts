@@ -35,9 +35,11 @@ export class WebhookFanoutConsumer implements OutboxConsumer, OnModuleInit {
     // finding nothing held, so it waits for this batch and sends what it holds behind the drain
     // (WebhookDeliveriesRepository.claimLastHeld). KEY SHARE does not conflict with the updates of a webhook's
     // own columns (failures, disabling, deleting); it makes only a drain's end and a PATCH wait for the commit.
-    await m.query(`SELECT 1 FROM webhook_subscriptions WHERE deleted_at IS NULL AND events && $1::text[] ORDER BY id FOR KEY SHARE`, [
-      [...new Set(events.map((e) => e.type))],
-    ]);
+    const subscriptions: { events: string[] }[] = await m.query(
+      `SELECT events FROM webhook_subscriptions WHERE deleted_at IS NULL AND events && $1::text[] ORDER BY id FOR KEY SHARE`,
+      [[...new Set(events.map((e) => e.type))]],
+    );
+    if (subscriptions.some((s) => s.events.includes('lead.mql'))) await this.addLeadPictures(m, events);
     // One statement: pairs each event with the subscriptions (not deleted) that want its type, and copies the
     // body from the outbox row inside PostgreSQL (no payload travels through this process again). A paused or
     // disabled webhook's delivery is held; so is an active one's while deliveries held before are still going
@@ -57,7 +59,6 @@ export class WebhookFanoutConsumer implements OutboxConsumer, OnModuleInit {
       [events.map((e) => e.id), this.clock.now().toISOString()],
     );
     if (!created.length) return;
-    await this.addLeadPictures(m, events, created.filter((d) => d.event_type === 'lead.mql'));
     const pending = created.filter((d) => d.status === 'pending').map((d) => ({ id: d.id, attempts: 0 }));
     const draining = created.filter((d) => d.status === 'held' && d.active).map((d) => d.subscription_id);
     batch.afterCommit(async () => {
@@ -67,24 +68,24 @@ export class WebhookFanoutConsumer implements OutboxConsumer, OnModuleInit {
   }
 
   /**
-   * A `lead.mql` delivery tells sales what they need, as a hand-off does: the lead's picture (profile, source and
-   * channel, BANT answers, score with its reasons, recent timeline; see HandoffSnapshotService) is added to the
-   * event's data, taken once per lead for the whole batch, in the relay's transaction. A lead erased meanwhile
-   * gets none.
+   * A `lead.mql` webhook tells sales what they need, as a hand-off does: the lead's picture (profile, source and
+   * channel, BANT answers, score with its reasons, recent timeline; see HandoffSnapshotService) is taken once per
+   * lead for the whole batch, in the relay's transaction, and added to the event's outbox payload — before the
+   * deliveries are written, so each copies it with the rest of the body and is written once. The event objects of
+   * this batch get it too: the hand-off made from the same event later in the batch takes it as its snapshot
+   * (HandoffRequestsConsumer) instead of taking it again, so `handoff.created` carries the same picture. A lead
+   * erased meanwhile gets none; erasure scrubs the outbox payloads with the deliveries' (LeadErasureService).
    */
-  private async addLeadPictures(m: EntityManager, events: OutboxEvent[], deliveries: { id: string; outbox_event_id: string }[]): Promise<void> {
-    if (!deliveries.length) return;
-    const leadOf = new Map(events.map((e) => [e.id, e.leadId]));
-    const wanted = deliveries.flatMap((d) => {
-      const leadId = leadOf.get(d.outbox_event_id);
-      return leadId ? [{ id: d.id, leadId }] : [];
-    });
-    const snapshots = await this.pictures.takeForLeads(m, wanted.map((w) => w.leadId));
-    const rows = wanted.filter((w) => snapshots.has(w.leadId)).map((w) => ({ id: w.id, picture: leadPicture(snapshots.get(w.leadId)!) }));
+  private async addLeadPictures(m: EntityManager, events: OutboxEvent[]): Promise<void> {
+    const mql = events.filter((e) => e.type === 'lead.mql' && e.leadId);
+    if (!mql.length) return;
+    const snapshots = await this.pictures.takeForLeads(m, mql.map((e) => e.leadId!));
+    const rows = mql.filter((e) => snapshots.has(e.leadId!)).map((e) => ({ event: e, picture: leadPicture(snapshots.get(e.leadId!)!) }));
     if (!rows.length) return;
     await m.query(
-      `UPDATE webhook_deliveries d SET payload = d.payload || x.picture FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, picture jsonb) WHERE d.id = x.id`,
-      [JSON.stringify(rows)],
+      `UPDATE outbox_events o SET payload = o.payload || x.picture FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, picture jsonb) WHERE o.id = x.id`,
+      [JSON.stringify(rows.map((r) => ({ id: r.event.id, picture: r.picture })))],
     );
+    for (const r of rows) r.event.payload = { ...r.event.payload, ...r.picture };
   }
 }
