@@ -30,11 +30,13 @@ export class WebhookFanoutConsumer implements OutboxConsumer, OnModuleInit {
   }
 
   async consume(m: EntityManager, events: OutboxEvent[], batch: OutboxBatch): Promise<void> {
-    // The subscriptions these events may go to are held FOR KEY SHARE until the batch commits (before the insert
-    // below reads which deliveries are held): a drain ends only after taking its webhook's row FOR UPDATE and
-    // finding nothing held, so it waits for this batch and sends what it holds behind the drain
-    // (WebhookDeliveriesRepository.claimLastHeld). KEY SHARE does not conflict with the updates of a webhook's
-    // own columns (failures, disabling, deleting); it makes only a drain's end and a PATCH wait for the commit.
+    // The subscriptions these events may go to are held FOR KEY SHARE until the batch commits, from before the
+    // insert below reads which deliveries are held (the insert's foreign key takes the same lock, but only after its
+    // snapshot was taken). A drain ends only after taking its webhook's row FOR UPDATE and finding nothing held
+    // (WebhookDeliveriesRepository.claimLastHeld): either it waits for this batch and sends what it held behind the
+    // drain, or this batch waits for it and then finds nothing held, so its delivery is pending and queued at once.
+    // KEY SHARE does not conflict with the updates of a webhook's own columns (failures, disabling, deleting); only
+    // a drain's end and a PATCH wait for the commit.
     const subscriptions: { events: string[] }[] = await m.query(
       `SELECT events FROM webhook_subscriptions WHERE deleted_at IS NULL AND events && $1::text[] ORDER BY id FOR KEY SHARE`,
       [[...new Set(events.map((e) => e.type))]],
