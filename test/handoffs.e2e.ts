@@ -258,6 +258,33 @@ describe('sales hand-off', () => {
     expect((await handoffsOf(t, leadId)).map((h) => h.status).sort()).toEqual(['pending', 'rejected']);
   });
 
+  it('a rejected lead does not come straight back: what it scored before and its answers are no new evidence; enough points earned since are', async () => {
+    const leadId = await upsertLead(t, 'wim@garage.example.be', { qualification: { need: 'website', timeline: 'Q2' } });
+    const download = (asset: string) => ({ leadId, type: 'content_downloaded', properties: { asset } });
+    await sendEvents(t, [1, 2, 3, 4, 5, 6].map((i) => download(`gids-${i}`)));
+    const first = await eventually(() => handoffFor(t, leadId));
+    await t.api('post', `/api/v1/handoffs/${first.id}/reject`, salesKey).send({ reason: 'not_now' }).expect(200);
+
+    // Still 60 points and two answers, but nothing new: an event worth nothing, a view, a form update.
+    await sendEvents(t, [{ leadId, type: 'brochure_posted' }, { leadId, type: 'page_viewed', properties: { url: 'https://garage.example.be/blog' } }]);
+    await upsertLead(t, 'wim@garage.example.be', { qualification: { budget: '5000' } });
+    await eventually(() => outboxDrained(t));
+    expect((await t.api('get', `/api/v1/leads/${leadId}`)).body.stage).toBe('recycled');
+    expect(await handoffsOf(t, leadId)).toHaveLength(1);
+    const score = await t.api('get', `/api/v1/leads/${leadId}/score`);
+    const recycledAt = clock.now().toISOString();
+    expect(score.body).toMatchObject({ stage: 'recycled', recycled: { at: recycledAt, engagementSinceRecycled: 1 }, mqlRule: { met: false } });
+    expect(score.body.engagementScore).toBeGreaterThan(60);
+    expect(score.body.mqlRule.missing).toEqual([`engagement earned since recycled (${recycledAt}) 50 or more (now 1)`]);
+
+    // Five more downloads since: 51 points earned after sales sent it back, with the answers known, make it an MQL again.
+    await sendEvents(t, [7, 8, 9, 10, 11].map((i) => download(`gids-${i}`)));
+    await eventually(async () => (await handoffsOf(t, leadId)).length === 2);
+    expect((await handoffsOf(t, leadId)).map((h) => `${h.status} ${h.priority}`).sort()).toEqual(['pending medium', 'rejected medium']);
+    const again = await t.api('get', `/api/v1/leads/${leadId}/score`);
+    expect(again.body).toMatchObject({ stage: 'mql', recycled: null, mqlRule: { met: true }, promotion: { reason: 'mql_rule' } });
+  });
+
   it('accepting ends the lead\'s nurture enrollments through their goal', async () => {
     const programId = await createProgram(t, {
       name: 'Opvolging tot SQL',

@@ -240,7 +240,11 @@ export class KnownLeadEventWriter {
     const [row] = await this.firstStatement(tx, [ids, emails, ...first.params]);
     // The live programs, for the activity listener later in this transaction (saves it a round trip).
     putReadAhead(m, LIVE_PROGRAMS_READ_AHEAD, row.live);
-    const leads: LockedLead[] = (row.leads ?? []).map(({ x: _x, ...l }) => ({ ...l, engagement_as_of: new Date(l.engagement_as_of) }));
+    const leads: LockedLead[] = (row.leads ?? []).map(({ x: _x, ...l }) => ({
+      ...l,
+      engagement_as_of: new Date(l.engagement_as_of),
+      recycled_at: l.recycled_at === null ? null : new Date(l.recycled_at),
+    }));
     // The version read in the transaction is the one that scores.
     const model = cached?.version === row.version ? cached : await this.models.version(row.version, m);
     this.models.remember(model);

@@ -13,7 +13,7 @@ import type { KnownLeadEventRow } from './known-lead-event-writer.js';
 
 /** A lead as locked and read, with its email (requests may name leads by address) and whether it was erased (it takes no events). */
 export type LockedLead = ScoredLead & { email_normalized: string; erased: boolean };
-type RawLead = Omit<LockedLead, 'engagement_as_of'> & { engagement_as_of: string; x: number };
+type RawLead = Omit<LockedLead, 'engagement_as_of' | 'recycled_at'> & { engagement_as_of: string; recycled_at: string | null; x: number };
 
 /** The lock-and-read (see KnownLeadEventWriter.lockAndRead): ids, emails, then the five parameters of readsSql. */
 export const LOCK_AND_READ_SQL = `WITH l AS (

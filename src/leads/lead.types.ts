@@ -33,6 +33,9 @@ export interface LeadRow {
   fit_contributions: { ruleId: string; description: string; points: number }[];
   fit_model_version: number | null;
   mql_at: Date | null;
+  /** When the lead last became recycled, and the engagement earned since (as of engagement_as_of); read only while recycled. */
+  recycled_at: Date | null;
+  recycled_engagement: number | null;
   created_at: Date;
   updated_at: Date;
   erased_at: Date | null;

@@ -15,7 +15,8 @@ export interface StageChange {
 /**
  * Applies stage changes inside the caller's transaction: updates the lead (and the funnel milestones it reached:
  * reaching a later stage reaches the earlier ones too, so a deal won straight after acceptance counts as an
- * opportunity and a lead accepted without a promotion as an MQL, at that moment), keeps the history row
+ * opportunity and a lead accepted without a promotion as an MQL, at that moment; a lead recycled starts over with
+ * no engagement earned since, see scoreEvents), keeps the history row
  * (time, actor, reason) and records `lead.stage_changed` — and `lead.mql` for each promotion to MQL —
  * in the outbox. Callers decide *whether* a move is allowed (see canAutoAdvance).
  */
@@ -27,7 +28,9 @@ export async function applyStageChanges(manager: EntityManager, changes: StageCh
                           WHEN c.to_stage IN ('sql', 'opportunity', 'customer') THEN coalesce(l.mql_at, c.at) ELSE l.mql_at END,
             sql_at = CASE WHEN c.to_stage IN ('sql', 'opportunity', 'customer') THEN coalesce(l.sql_at, c.at) ELSE l.sql_at END,
             opportunity_at = CASE WHEN c.to_stage IN ('opportunity', 'customer') THEN coalesce(l.opportunity_at, c.at) ELSE l.opportunity_at END,
-            customer_at = CASE WHEN c.to_stage = 'customer' THEN coalesce(l.customer_at, c.at) ELSE l.customer_at END
+            customer_at = CASE WHEN c.to_stage = 'customer' THEN coalesce(l.customer_at, c.at) ELSE l.customer_at END,
+            recycled_at = CASE WHEN c.to_stage = 'recycled' THEN c.at ELSE l.recycled_at END,
+            recycled_engagement = CASE WHEN c.to_stage = 'recycled' THEN 0 ELSE l.recycled_engagement END
        FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS c(lead_id, to_stage, at)
       WHERE l.id = c.lead_id`,
     [changes.map((c) => c.leadId), changes.map((c) => c.to), changes.map((c) => c.at.toISOString())],

@@ -50,11 +50,21 @@ export const LEADS_SCHEMAS: Record<string, Schema> = {
     at: time,
     engagementScore: num,
     fitScore: num,
-    mqlRule: o({
-      met: bool,
-      missing: arr(str),
-      conditions: arr(o({ id: str, met: bool, description: str, required: {}, actual: {} })),
-    }),
+    mqlRule: {
+      ...o({
+        met: bool,
+        missing: arr(str),
+        conditions: arr(o({ id: str, met: bool, description: str, required: {}, actual: {} })),
+      }),
+      description:
+        'The MQL rule now. For a recycled lead the engagement condition counts only the engagement earned from events since it was recycled (see recycled), ' +
+        'and only a high-intent event since then promotes it at once: the score and answers that made it an MQL before are no new evidence.',
+    },
+    recycled: {
+      ...o({ at: time, engagementSinceRecycled: { type: 'number', description: 'Engagement earned from events since `at`, after decay: what the MQL rule counts' } }),
+      nullable: true,
+      description: 'While the lead is recycled: when it was recycled and what it earned since (null otherwise)',
+    },
     promotion: {
       ...o({ at: time, actor: str, reason: { ...str, example: 'high_intent_event', description: 'high_intent_event, mql_rule, …' }, eventId: nuuid, eventType: nstr }),
       nullable: true,

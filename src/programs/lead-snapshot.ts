@@ -1,5 +1,6 @@
 import { decidePromotion } from '../lifecycle/domain/promotion.js';
 import { evaluateFit } from '../scoring/domain/fit.js';
+import { mqlEngagement } from '../scoring/domain/mql-rule.js';
 import { isStage } from '../scoring/domain/lifecycle.js';
 import type { ScoringModelDefinition } from '../scoring/domain/scoring-model.js';
 import type { LeadSnapshot } from './domain/lead-facts.js';
@@ -9,7 +10,7 @@ import type { LeadSnapshot } from './domain/lead-facts.js';
  * uses (the scheduler receives them for every enrollment it runs, and each column costs the driver).
  */
 export const LEAD_SNAPSHOT_COLUMNS = `l.stage, l.email, l.first_name, l.last_name, l.company, l.job_title, l.phone,
-  l.locale, l.timezone, l.attributes, l.qualification, l.source, l.engagement_score, l.engagement_as_of, l.fit_score`;
+  l.locale, l.timezone, l.attributes, l.qualification, l.source, l.engagement_score, l.engagement_as_of, l.fit_score, l.recycled_engagement`;
 
 export interface LeadSnapshotRow {
   stage: string;
@@ -27,13 +28,15 @@ export interface LeadSnapshotRow {
   engagement_score: number;
   engagement_as_of: Date;
   fit_score: number;
+  recycled_engagement: number | null;
 }
 
-/** The lead as conditions see it; `engagementScore` is the score decayed to now. */
-export function leadSnapshotOf(row: LeadSnapshotRow, engagementScore: number): LeadSnapshot {
+/** The lead as conditions see it; `engagementScore` (and `engagementSinceRecycled`, when given) decayed to now. */
+export function leadSnapshotOf(row: LeadSnapshotRow, engagementScore: number, engagementSinceRecycled?: number): LeadSnapshot {
   return {
     stage: row.stage,
     engagementScore,
+    ...(engagementSinceRecycled !== undefined && { engagementSinceRecycled }),
     fitScore: row.fit_score,
     email: row.email,
     firstName: row.first_name,
@@ -56,7 +59,15 @@ export function leadSnapshotOf(row: LeadSnapshotRow, engagementScore: number): L
 export function refreshedSnapshot(lead: LeadSnapshot, model: ScoringModelDefinition): LeadSnapshot {
   const fit = evaluateFit({ ...lead, email: lead.email ?? '' }, model);
   const promotion = isStage(lead.stage)
-    ? decidePromotion({ stage: lead.stage, engagementScore: lead.engagementScore, fitScore: fit.score, qualification: lead.qualification }, model.mql)
+    ? decidePromotion(
+        {
+          stage: lead.stage,
+          engagementScore: mqlEngagement(lead.stage, lead.engagementScore, lead.engagementSinceRecycled),
+          fitScore: fit.score,
+          qualification: lead.qualification,
+        },
+        model.mql,
+      )
     : null;
   return { ...lead, fitScore: fit.score, stage: promotion?.to ?? lead.stage };
 }

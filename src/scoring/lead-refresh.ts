@@ -2,6 +2,7 @@ import type { LeadRow } from '../leads/lead.types.js';
 import { decidePromotion, Promotion } from '../lifecycle/domain/promotion.js';
 import { scoreAt, type ScoreState } from './domain/decay.js';
 import { evaluateFit } from './domain/fit.js';
+import { mqlEngagement } from './domain/mql-rule.js';
 import type { ScoringModelDefinition } from './domain/scoring-model.js';
 
 export interface LeadRefresh {
@@ -11,10 +12,11 @@ export interface LeadRefresh {
 
 /**
  * Recomputes a lead's fit score from who it is and decides any automatic stage move, given its
- * engagement state after scoring. Shared by event scoring and lead upserts so both apply one rule.
+ * engagement state after scoring (and, for a recycled lead, what it earned since, as of that state's moment).
+ * Shared by event scoring and lead upserts so both apply one rule.
  */
 export function refreshLead(
-  lead: Pick<LeadRow, 'email' | 'job_title' | 'company' | 'attributes' | 'qualification' | 'source' | 'stage'>,
+  lead: Pick<LeadRow, 'email' | 'job_title' | 'company' | 'attributes' | 'qualification' | 'source' | 'stage' | 'recycled_engagement'>,
   engagement: ScoreState,
   model: ScoringModelDefinition,
   now: Date,
@@ -34,7 +36,7 @@ export function refreshLead(
   const promotion = decidePromotion(
     {
       stage: lead.stage,
-      engagementScore: scoreAt(engagement, now, model.halfLifeDays),
+      engagementScore: scoreAt({ value: mqlEngagement(lead.stage, engagement.value, lead.recycled_engagement), asOf: engagement.asOf }, now, model.halfLifeDays),
       fitScore: fit.score,
       qualification: lead.qualification,
       highIntentEventId: trigger.highIntentEventId,

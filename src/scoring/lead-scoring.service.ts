@@ -13,7 +13,7 @@ import { planScoring, type ScoredLead, type ScoringPlan, type StoredEvent } from
 
 /** The columns of a {@link ScoredLead}, for callers that lock leads themselves. */
 export const SCORED_LEAD_COLUMNS =
-  'id, email, job_title, company, attributes, qualification, source, stage, engagement_score, engagement_as_of, fit_contributions, fit_model_version';
+  'id, email, job_title, company, attributes, qualification, source, stage, engagement_score, engagement_as_of, fit_contributions, fit_model_version, recycled_at, recycled_engagement';
 
 /**
  * Takes the waiting events of locked leads off the scoring queue and reads them. The events are fetched by
@@ -240,8 +240,9 @@ export function persistStatement(
        ), scores AS (
          -- f and c only for leads whose fit changed (the others already have this version's fit)
          UPDATE leads l SET engagement_score = u.v, engagement_as_of = u.a, fit_score = coalesce(u.f, l.fit_score),
-                fit_contributions = coalesce(u.c, l.fit_contributions), fit_model_version = $3, updated_at = $5
-           FROM jsonb_to_recordset($4::jsonb) AS u(id uuid, v float8, a timestamptz, f float8, c jsonb)
+                fit_contributions = coalesce(u.c, l.fit_contributions), fit_model_version = $3, updated_at = $5,
+                recycled_engagement = coalesce(u.r, l.recycled_engagement)
+           FROM jsonb_to_recordset($4::jsonb) AS u(id uuid, v float8, a timestamptz, f float8, c jsonb, r float8)
           WHERE l.id = u.id
        )
        SELECT count(*)::int AS count, CASE WHEN $6 THEN array_agg(id) END AS ids${opts.restorePlanMode ? `, ${RESTORE_PLAN_MODE_COLUMN}` : ''} FROM ev`,
@@ -249,7 +250,7 @@ export function persistStatement(
       events?.json ?? '[]',
       JSON.stringify(plan.ledgerRows.map((r) => ({ l: r.leadId, e: r.eventId, r: r.ruleId, d: r.description, p: r.points, o: r.occurredAt }))),
       version,
-      JSON.stringify(plan.updates.map((u) => ({ id: u.id, v: u.engagement, a: u.asOf, f: u.fit, c: u.fitContributions }))),
+      JSON.stringify(plan.updates.map((u) => ({ id: u.id, v: u.engagement, a: u.asOf, f: u.fit, c: u.fitContributions, r: u.recycled }))),
       now.toISOString(),
       events?.keyed ?? false,
       events !== undefined,

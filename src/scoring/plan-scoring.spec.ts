@@ -19,6 +19,8 @@ function lead(overrides: Partial<ScoredLead> = {}): ScoredLead {
     engagement_as_of: new Date('2026-03-01T10:00:00Z'),
     fit_contributions: FREE_MAIL,
     fit_model_version: 1,
+    recycled_at: null,
+    recycled_engagement: null,
     ...overrides,
   };
 }
@@ -84,5 +86,51 @@ describe('planning a scoring batch', () => {
     const stored = [{ ruleId: 'student', description: 'x', points: -20 }, ...FREE_MAIL];
     const plan = planScoring(reordered, [lead({ job_title: 'Student', fit_contributions: stored })], [event('email_opened')], capped, NOW, 1);
     expect(plan.updates[0].fitContributions).toEqual([FREE_MAIL[0], { ruleId: 'student', description: 'Job title says student', points: -20 }]);
+  });
+});
+
+describe('planning a scoring batch: recycled leads', () => {
+  const HOUR = 3_600_000;
+  const qualified = { need: 'nieuwe website', timeline: 'Q2', budget: '10k' };
+  /** Sales sent this lead back a day ago, when it stood at 120 points, all of them from before. */
+  const recycledAt = new Date(NOW.getTime() - 24 * HOUR);
+  const recycled = (overrides: Partial<ScoredLead> = {}) =>
+    lead({ stage: 'recycled', qualification: qualified, engagement_score: 120, engagement_as_of: recycledAt, recycled_at: recycledAt, recycled_engagement: 0, ...overrides });
+  const at = (e: StoredEvent, occurredAt: Date): StoredEvent => ({ ...e, occurred_at: occurredAt });
+
+  it('does not promote a recycled lead again on the score it had when sales rejected it: a 0-point event changes nothing', () => {
+    const plan = planScoring(model, [recycled()], [event('custom_signal')], new Map(), NOW, 1);
+    expect(plan.changes).toEqual([]);
+    const opened = planScoring(model, [recycled()], [event('email_opened')], new Map(), NOW, 1);
+    expect(opened.changes).toEqual([]);
+    expect(opened.updates[0].recycled).toBeCloseTo(1, 3); // the open earned since
+    expect(opened.updates[0].engagement).toBeGreaterThan(100);
+  });
+
+  it('promotes a recycled lead on engagement earned since it was recycled, or on a new high-intent event', () => {
+    const downloads = Array.from({ length: 6 }, () => event('content_downloaded'));
+    const earned = planScoring(model, [recycled()], downloads, new Map(), NOW, 1);
+    expect(earned.changes).toEqual([expect.objectContaining({ from: 'recycled', to: 'mql', reason: 'mql_rule' })]);
+    expect(earned.updates[0].recycled).toBeCloseTo(60, 2);
+    // Earned since before this batch counts too (stored as of the engagement's moment, decaying alike).
+    const more = planScoring(model, [recycled({ recycled_engagement: 45 })], [event('content_downloaded')], new Map(), NOW, 1);
+    expect(more.changes).toEqual([expect.objectContaining({ to: 'mql', reason: 'mql_rule' })]);
+    const quote = event('quote_requested');
+    const asked = planScoring(model, [recycled({ qualification: {} })], [quote], new Map(), NOW, 1);
+    expect(asked.changes).toEqual([expect.objectContaining({ to: 'mql', reason: 'high_intent_event', eventId: quote.id })]);
+  });
+
+  it('takes events that occurred before the lead was recycled as no new evidence, even when scored after', () => {
+    const before = new Date(recycledAt.getTime() - HOUR);
+    const downloads = Array.from({ length: 5 }, () => at(event('content_downloaded'), before));
+    const plan = planScoring(model, [recycled()], [...downloads, at(event('meeting_booked'), before)], new Map(), NOW, 1);
+    expect(plan.changes).toEqual([]);
+    expect(plan.updates[0].recycled).toBe(0);
+    expect(plan.ledgerRows).toHaveLength(6); // they still score
+  });
+
+  it('leaves what a lead earned since it was recycled alone once it is no longer recycled', () => {
+    const plan = planScoring(model, [lead({ recycled_at: recycledAt, recycled_engagement: 3 })], [event('content_downloaded')], new Map(), NOW, 1);
+    expect(plan.updates[0]).not.toHaveProperty('recycled');
   });
 });

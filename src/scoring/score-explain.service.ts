@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import type { LeadRow } from '../leads/lead.types.js';
-import { currentPoints, evaluateMqlRule, scoreAt } from './domain/index.js';
+import { currentPoints, evaluateMqlRule, mqlEngagement, scoreAt } from './domain/index.js';
 import { ScoringModelService } from './scoring-model.service.js';
 
 const round = (n: number) => Math.round(n * 100) / 100;
@@ -32,7 +32,10 @@ export class ScoreExplainService {
           ORDER BY abs(points) * power(2, extract(epoch FROM occurred_at - $2::timestamptz) / $3) DESC, id DESC LIMIT $4`,
         [leadId, now.toISOString(), halfLife * 86400, top],
       );
-    const mql = evaluateMqlRule({ engagementScore, fitScore: lead.fit_score, qualification: lead.qualification }, definition.mql);
+    // A recycled lead re-qualifies on new evidence: the rule counts only the engagement earned since it was recycled.
+    const recycledAt = lead.stage === 'recycled' ? lead.recycled_at : null;
+    const counted = scoreAt({ value: mqlEngagement(lead.stage, lead.engagement_score, lead.recycled_engagement), asOf: lead.engagement_as_of }, now, halfLife);
+    const mql = evaluateMqlRule({ engagementScore: counted, fitScore: lead.fit_score, qualification: lead.qualification, recycledAt }, definition.mql);
     // How the lead became an MQL (its latest promotion): a high-intent event promotes whatever the rule says now.
     const [promoted]: { changed_at: Date; actor: string; reason: string; event_id: string | null; event_type: string | null }[] = await this.db.query(
       `SELECT s.changed_at, s.actor, s.reason, s.event_id, e.type AS event_type
@@ -48,6 +51,7 @@ export class ScoreExplainService {
       engagementScore: round(engagementScore),
       fitScore: round(lead.fit_score),
       mqlRule: { met: mql.met, missing: mql.missing, conditions: mql.conditions },
+      recycled: recycledAt ? { at: recycledAt.toISOString(), engagementSinceRecycled: round(counted) } : null,
       promotion: promoted
         ? { at: promoted.changed_at.toISOString(), actor: promoted.actor, reason: promoted.reason, eventId: promoted.event_id, eventType: promoted.event_type }
         : null,

@@ -1,7 +1,15 @@
 import type { LeadRow } from '../leads/lead.types.js';
 import type { LeadActivity } from '../lifecycle/lead-activity.js';
 import type { StageChange } from '../lifecycle/stage-change.js';
-import { type ContributionDraft, type EventFacts, intentTierOf, type LedgerFact, scoreAt, scoreEvents, type ScoringModelDefinition } from './domain/index.js';
+import {
+  type ContributionDraft,
+  type EventFacts,
+  intentTierOf,
+  type LedgerFact,
+  scoreAt,
+  scoreEvents,
+  type ScoringModelDefinition,
+} from './domain/index.js';
 import { refreshLead } from './lead-refresh.js';
 
 /**
@@ -12,7 +20,18 @@ import { refreshLead } from './lead-refresh.js';
 /** What scoring reads of a lead: its score state and what fit and promotion look at (not every column: fewer to parse). */
 export type ScoredLead = Pick<
   LeadRow,
-  'id' | 'email' | 'job_title' | 'company' | 'attributes' | 'qualification' | 'source' | 'stage' | 'engagement_score' | 'engagement_as_of'
+  | 'id'
+  | 'email'
+  | 'job_title'
+  | 'company'
+  | 'attributes'
+  | 'qualification'
+  | 'source'
+  | 'stage'
+  | 'engagement_score'
+  | 'engagement_as_of'
+  | 'recycled_at'
+  | 'recycled_engagement'
 > &
   /** The stored fit, to tell whether scoring changes it (absent: taken to change). */
   Partial<Pick<LeadRow, 'fit_contributions' | 'fit_model_version'>>;
@@ -34,6 +53,8 @@ interface LeadUpdate {
   asOf: Date;
   fit?: number;
   fitContributions?: unknown;
+  /** A recycled lead's engagement earned since it was recycled, as of `asOf`. */
+  recycled?: number;
 }
 
 /** What scoring a batch of events will write: ledger rows, new scores, promotions and the activity to publish. */
@@ -73,22 +94,24 @@ export function planScoring(
       properties: e.properties,
       machine: e.machine,
     }));
+    const recycled = lead.stage === 'recycled' && lead.recycled_at ? { at: lead.recycled_at, earned: lead.recycled_engagement ?? 0 } : null;
     const scored = scoreEvents({
       model,
       state: { value: lead.engagement_score, asOf: lead.engagement_as_of },
       events: facts,
       recentLedger: recent.get(lead.id) ?? [],
       now,
+      recycled,
     });
     for (const c of scored.contributions) plan.ledgerRows.push({ ...c, leadId: lead.id });
     const interest = facts.find((e) => !e.machine && intentTierOf(model, e.type) !== 'low');
-    const { fit, promotion } = refreshLead(lead, scored.state, model, now, {
+    const { fit, promotion } = refreshLead(recycled ? { ...lead, recycled_engagement: scored.recycledEarned } : lead, scored.state, model, now, {
       highIntentEventId: scored.highIntentEventId,
       interestEventId: interest?.id ?? null,
     });
     const fitChanged = version === undefined || !sameFit(lead, version, fit.contributions);
     if (fitChanged || scored.contributions.length) {
-      const engagement = { id: lead.id, engagement: scored.state.value, asOf: scored.state.asOf };
+      const engagement = { id: lead.id, engagement: scored.state.value, asOf: scored.state.asOf, ...(recycled && { recycled: scored.recycledEarned! }) };
       plan.updates.push(fitChanged ? { ...engagement, fit: fit.score, fitContributions: fit.contributions } : engagement);
     }
     if (promotion) {

@@ -9,6 +9,8 @@ export interface LeadSnapshot {
   stage: string;
   engagementScore: number;
   fitScore: number;
+  /** For a recycled lead, the engagement earned since it was recycled, decayed to now: what the MQL rule counts (none known: 0). */
+  engagementSinceRecycled?: number;
   email?: string | null;
   firstName?: string | null;
   lastName?: string | null;

@@ -96,11 +96,12 @@ export class ProgramScheduler {
 
     const runs: EnrollmentRun[] = rows.map((row) => {
       const engagementScore = scoreAt({ value: row.engagement_score, asOf: row.engagement_as_of }, now, model.halfLifeDays);
+      const sinceRecycled = row.recycled_engagement === null ? undefined : scoreAt({ value: row.recycled_engagement, asOf: row.engagement_as_of }, now, model.halfLifeDays);
       const def = defOf(row);
       if (!def) return { row, engagementScore, result: ended(row, 'unknown_version') };
       const sends = facts.sends.get(row.lead_id) ?? [];
       const world: StepWorld = {
-        lead: leadSnapshotOf(row, engagementScore),
+        lead: leadSnapshotOf(row, engagementScore, sinceRecycled),
         now,
         zone: resolveTimeZone(row.timezone, this.config.defaultTimezone),
         suppression: row.suppression ?? null,

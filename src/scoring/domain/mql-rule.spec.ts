@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { evaluateMqlRule, isKnown, mqlRuleMet } from './mql-rule.js';
+import { evaluateMqlRule, isKnown, mqlEngagement, mqlRuleMet } from './mql-rule.js';
 import { DEFAULT_SCORING_MODEL, type MqlRuleConfig } from './scoring-model.js';
 import type { QualificationField } from './scoring-model.types.js';
 
@@ -82,5 +82,15 @@ describe('the MQL rule', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('counts, for a recycled lead, only the engagement earned since it was recycled, and says so', () => {
+    expect(mqlEngagement('lead', 80, null)).toBe(80);
+    expect(mqlEngagement('mql', 80, 12)).toBe(80);
+    expect(mqlEngagement('recycled', 80, 12)).toBe(12);
+    expect(mqlEngagement('recycled', 80, null)).toBe(0);
+    const recycledAt = new Date('2026-01-05T09:30:00Z');
+    const result = evaluateMqlRule({ engagementScore: 12, fitScore: 0, qualification: { need: 'x', budget: 'y' }, recycledAt }, rule);
+    expect(result.missing).toEqual(['engagement earned since recycled (2026-01-05T09:30:00.000Z) 50 or more (now 12)']);
   });
 });

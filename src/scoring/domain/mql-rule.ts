@@ -1,9 +1,12 @@
 import type { MqlRuleConfig, QualificationField } from './scoring-model.types.js';
 
 export interface MqlRuleInput {
+  /** The engagement the rule counts (see {@link mqlEngagement}): for a recycled lead, only that earned since `recycledAt`. */
   engagementScore: number;
   fitScore: number;
   qualification: Record<string, unknown>;
+  /** When the lead was recycled, if it is recycled now (the explanation says the engagement counted is that since). */
+  recycledAt?: Date | null;
 }
 
 export interface MqlCondition {
@@ -31,7 +34,9 @@ export function evaluateMqlRule(input: MqlRuleInput, rule: MqlRuleConfig): MqlRu
     {
       id: 'engagement',
       met: engagementMet(input, rule),
-      description: `engagement score ${formatRequired(rule.engagementThreshold)} or more`,
+      description: input.recycledAt
+        ? `engagement earned since recycled (${input.recycledAt.toISOString()}) ${formatRequired(rule.engagementThreshold)} or more`
+        : `engagement score ${formatRequired(rule.engagementThreshold)} or more`,
       required: rule.engagementThreshold,
       actual: input.engagementScore,
     },
@@ -80,6 +85,15 @@ function engagementMet(input: MqlRuleInput, rule: MqlRuleConfig): boolean {
 /** Met when the model sets no minimum fit score. */
 function fitMet(input: MqlRuleInput, rule: MqlRuleConfig): boolean {
   return rule.minFitScore === null || input.fitScore >= rule.minFitScore;
+}
+
+/**
+ * The engagement the MQL rule counts for a lead in `stage`: its engagement score, but for a recycled lead only what
+ * it earned from events since it was recycled (`recycledEarned`, as of the same moment as `engagement`; none known
+ * counts as nothing). Sales sent it back: the score and answers that made it an MQL then are no new evidence.
+ */
+export function mqlEngagement(stage: string, engagement: number, recycledEarned: number | null | undefined): number {
+  return stage === 'recycled' ? (recycledEarned ?? 0) : engagement;
 }
 
 /** An answer counts as known when it is a non-empty string other than "unknown", a number or a boolean. */

@@ -227,3 +227,37 @@ describe('scoring events', () => {
     expect(maxCapWindowMs({ ...model, behaviourRules: [] })).toBe(0);
   });
 });
+
+describe('scoring events: recycled leads', () => {
+  it("adds to a recycled lead's earned-since only events from after it was recycled, decaying alongside its engagement", () => {
+    const recycled = { at: at(10), earned: 4 };
+    const before = event('content_downloaded', at(9));
+    const after = event('content_downloaded', at(20));
+    const quoteBefore = event('quote_requested', at(9, 30));
+    const result = score([before, after, quoteBefore], { state: { value: 100, asOf: at(10) }, recycled });
+    expect(result.contributions).toHaveLength(3); // all of them score
+    expect(result.highIntentEventId).toBeNull(); // the quote is from before: sales knew of it
+    const h = model.halfLifeDays;
+    expect(result.recycledEarned).toBeCloseTo(scoreAt({ value: 4, asOf: at(10) }, at(30), h) + 10 * Math.pow(2, -10 / h), 9);
+    expect(result.state.asOf).toEqual(at(30));
+    expect(score([after], { recycled }).recycledEarned).toBeGreaterThan(0);
+    expect(score([after]).recycledEarned).toBeNull();
+  });
+
+  it('never counts more earned since recycling than the engagement gained with it, whatever the half-life (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('content_downloaded', 'page_viewed', 'webinar_attended'), fc.integer({ min: 0, max: 29 * 24 })), { maxLength: 8 }),
+        fc.integer({ min: 0, max: 29 * 24 }),
+        fc.integer({ min: 1, max: 365 }),
+        (events, recycledHour, halfLifeDays) => {
+          const facts = events.map(([type, hour]) => event(type, at(0, hour * 60)));
+          const m = { ...model, halfLifeDays };
+          const result = scoreEvents({ model: m, state: { value: 80, asOf: T0 }, events: facts, recentLedger: [], now: at(30), recycled: { at: at(0, recycledHour * 60), earned: 0 } });
+          const gained = result.state.value - scoreAt({ value: 80, asOf: T0 }, result.state.asOf, halfLifeDays);
+          return result.recycledEarned! >= 0 && result.recycledEarned! <= gained + 1e-9;
+        },
+      ),
+    );
+  });
+});

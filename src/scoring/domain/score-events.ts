@@ -1,5 +1,5 @@
 import { matchesCondition } from './condition.js';
-import { addContribution, type ScoreState } from './decay.js';
+import { addContribution, scoreAt, type ScoreState } from './decay.js';
 import { parseFixedDuration } from './iso-duration.js';
 import type { BehaviourRule, IntentTier, ScoringModelDefinition } from './scoring-model.types.js';
 
@@ -34,13 +34,20 @@ export interface ScoreEventsInput {
   events: EventFacts[];
   recentLedger: LedgerFact[];
   now: Date;
+  /**
+   * For a recycled lead: when it was recycled, and the engagement it earned from events that occurred since then,
+   * as of `state.asOf`. Only such events are new evidence: they alone add to it and may promote as high intent.
+   */
+  recycled?: { at: Date; earned: number } | null;
 }
 
 export interface ScoreEventsResult {
   state: ScoreState;
   contributions: ContributionDraft[];
-  /** The first human event of a high-intent type, if any. */
+  /** The first human event of a high-intent type (for a recycled lead: one that occurred since), if any. */
   highIntentEventId: string | null;
+  /** For a recycled lead, the engagement earned since it was recycled, as of `state.asOf` (else null). */
+  recycledEarned: number | null;
   /** Event id → tier. Machine events are `low`: a bot shows no intent. */
   tiers: Record<string, IntentTier>;
 }
@@ -61,7 +68,8 @@ export function maxCapWindowMs(model: ScoringModelDefinition): number {
  * that holds the event: no window of the cap's length ever holds more than `max` contributions of the
  * rule, whatever order the events arrive in (an event that arrives late is also checked against the
  * windows that hold it and later contributions). Machine events score nothing. Future-dated events count
- * as happening `now`.
+ * as happening `now`. For a recycled lead, events from before it was recycled promote nothing as high intent
+ * and do not count in what it earned since (see `recycled`).
  */
 export function scoreEvents(input: ScoreEventsInput): ScoreEventsResult {
   const { model, now } = input;
@@ -73,6 +81,8 @@ export function scoreEvents(input: ScoreEventsInput): ScoreEventsResult {
   const tiers: Record<string, IntentTier> = {};
   let highIntentEventId: string | null = null;
   let state = input.state;
+  const recycled = input.recycled ?? null;
+  let earned: ScoreState | null = recycled && { value: recycled.earned, asOf: input.state.asOf };
 
   for (const event of events) {
     if (event.machine) {
@@ -81,7 +91,8 @@ export function scoreEvents(input: ScoreEventsInput): ScoreEventsResult {
     }
     const tier = intentTierOf(model, event.type);
     tiers[event.id] = tier;
-    if (tier === 'high' && highIntentEventId === null) highIntentEventId = event.id;
+    const newEvidence = !recycled || event.occurredAt.getTime() >= recycled.at.getTime();
+    if (tier === 'high' && highIntentEventId === null && newEvidence) highIntentEventId = event.id;
 
     const rules = rulesOf(model).get(event.type);
     if (!rules) continue;
@@ -95,9 +106,12 @@ export function scoreEvents(input: ScoreEventsInput): ScoreEventsResult {
       caps.record(rule.id, occurredAt.getTime());
       contributions.push({ eventId: event.id, ruleId: rule.id, description: rule.description, points: rule.points, occurredAt });
       state = addContribution(state, rule.points, occurredAt, now, model.halfLifeDays);
+      if (earned && newEvidence) earned = addContribution(earned, rule.points, occurredAt, now, model.halfLifeDays);
     }
   }
-  return { state, contributions, highIntentEventId, tiers };
+  // Both decay from the same moment, so they stay comparable whatever half-life a later model sets.
+  const recycledEarned = earned && scoreAt(earned, state.asOf, model.halfLifeDays);
+  return { state, contributions, highIntentEventId, recycledEarned, tiers };
 }
 
 /** A behaviour rule with its cap window in ms (0 without a cap). */
