@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { SystemClock } from '../src/common/clock.js';
+import { loadConfig } from '../src/config/app-config.js';
 import { dataSourceOptions, runMigrations } from '../src/infra/database/data-source.js';
 import { LeadActivityHub } from '../src/lifecycle/lead-activity.js';
 import { LeadScoringService } from '../src/scoring/lead-scoring.service.js';
@@ -39,7 +40,7 @@ export async function runScoringBench(options: Partial<ScoringBenchOptions> = {}
     const clock = new SystemClock();
     const models = new ScoringModelService(db, clock);
     await models.onModuleInit(); // the default model, as at start-up
-    const scoring = new LeadScoringService(db, models, clock, new LeadActivityHub());
+    const scoring = new LeadScoringService(db, models, clock, new LeadActivityHub(), loadConfig({}));
     const leads: string[] = (
       await db.query(
         `INSERT INTO leads (email, email_normalized, stage) SELECT 'lead' || i || '@bench.example', 'lead' || i || '@bench.example', 'lead'

@@ -20,7 +20,13 @@ export function setupOpenApi(app: NestFastifyApplication, ui: boolean): void {
       leadId: { type: 'string', format: 'uuid' },
       email: { type: 'string', format: 'email' },
       type: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,63}$', example: 'content_downloaded' },
-      occurredAt: { type: 'string', format: 'date-time' },
+      occurredAt: {
+        type: 'string',
+        format: 'date-time',
+        description:
+          'When it happened (default: when received). An event that occurred more than EVENT_LIVE_WINDOW_HOURS (default 24) before it was received is historical (an import, a CRM sync): ' +
+          'it scores, decayed by its age, and counts for segments, goals and past-event conditions, but promotes nothing at once as high intent (no 15-minute hand-off) and fires no event trigger.',
+      },
       properties: { type: 'object', additionalProperties: true },
       idempotencyKey: { type: 'string', maxLength: 200 },
     },
@@ -74,6 +80,7 @@ function addEventsPath(document: ReturnType<typeof SwaggerModule.createDocument>
         'One event, or `{"events": [...]}` with up to 1,000. Each is reported accepted, duplicate or rejected; unknown emails create leads. ' +
         'An `Idempotency-Key` header (or `idempotencyKey` per event; in a batch the header keys each event without a key of its own as `<header>/<index>`) makes retries harmless: a true repeat (same lead, type, properties, and occurredAt if given) is `duplicate` with the first result; ' +
         'a key already used for a different event is rejected naming `idempotencyKey`. ' +
+        'An accepted event that occurred more than EVENT_LIVE_WINDOW_HOURS (default 24) before it was received is marked `historical: true`: it scores and counts for conditions, but does not act as if it just happened (see occurredAt). ' +
         'An event whose `leadId` names no lead is rejected naming `leadId`; one of an erased lead (GDPR) is rejected naming `leadId` or `email`. ' +
         'In a batch every refusal is an item with status `rejected` and its errors (202), the other events are stored. ' +
         'A single event (no `events` array) is answered 202 only when accepted or duplicate; refused, it is a problem with the same errors: ' +

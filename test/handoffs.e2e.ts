@@ -285,6 +285,27 @@ describe('sales hand-off', () => {
     expect(again.body).toMatchObject({ stage: 'mql', recycled: null, mqlRule: { met: true }, promotion: { reason: 'mql_rule' } });
   });
 
+  it('a quote request imported from 2024 scores, but is no reason to call at once: no high-priority hand-off, no escalation, shown as historical', async () => {
+    const leadId = await upsertLead(t, 'import@hout.example.be', { qualification: { need: 'keuken', timeline: '2026' } });
+    const imported = await t.api('post', '/api/v1/events').send({ leadId, type: 'quote_requested', occurredAt: '2024-05-01T10:00:00Z' });
+    expect(imported.body.items[0]).toMatchObject({ status: 'accepted', historical: true });
+    await eventually(() => outboxDrained(t));
+    expect((await t.api('get', `/api/v1/leads/${leadId}`)).body.stage).toBe('lead');
+    expect(await handoffsOf(t, leadId)).toEqual([]);
+    const timeline = await t.api('get', `/api/v1/leads/${leadId}/timeline`);
+    const event = timeline.body.items.find((i: { kind: string }) => i.kind === 'event');
+    expect(event).toMatchObject({ at: '2024-05-01T10:00:00.000Z', data: { type: 'quote_requested', points: 30, historical: true } });
+    expect(Date.parse(event.data.receivedAt)).toBe(clock.now().getTime());
+
+    // A lead in a medium hand-off: an imported meeting does not raise it to the 15-minute SLA.
+    const mqlId = await upsertLead(t, 'mql@hout.example.be', { qualification: { need: 'trap', timeline: '2026' } });
+    await sendEvents(t, [1, 2, 3, 4, 5].map((i) => ({ leadId: mqlId, type: 'content_downloaded', properties: { asset: `gids-${i}` } })));
+    const medium = await eventually(() => handoffFor(t, mqlId));
+    await sendEvents(t, [{ leadId: mqlId, type: 'meeting_booked', occurredAt: '2024-05-02T10:00:00Z' }]);
+    await eventually(() => outboxDrained(t));
+    expect(await handoffsOf(t, mqlId)).toEqual([expect.objectContaining({ id: medium.id, priority: 'medium' })]);
+  });
+
   it('accepting ends the lead\'s nurture enrollments through their goal', async () => {
     const programId = await createProgram(t, {
       name: 'Opvolging tot SQL',

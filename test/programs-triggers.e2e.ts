@@ -30,6 +30,30 @@ describe('what brings leads into a program', () => {
     expect(await enrollmentsOf(programId)).toEqual([{ email: 'offerte@example.be', via: 'stage_entered' }]);
   });
 
+  it('an event trigger reacts to a live event only: a quote request imported from last year scores and counts as a past event, but enrolls nobody', async () => {
+    const weSawIt = await createProgram(t, {
+      name: 'We zagen je aanvraag',
+      trigger: { type: 'event', eventType: 'quote_requested' },
+      goal: { anyOf: [{ stageAtLeast: 'sql' }] },
+      steps: oneEmail(),
+    });
+    const askedBefore = await createProgram(t, {
+      name: 'Vroeger al gevraagd',
+      trigger: { type: 'segment', where: { event: { type: 'quote_requested' } } },
+      steps: oneEmail(),
+    });
+    const leadId = await createLead(t, 'import@example.be');
+    const imported = await t.api('post', '/api/v1/events').send({ leadId, type: 'quote_requested', occurredAt: '2025-04-01T10:00:00Z' });
+    expect(imported.body.items[0]).toMatchObject({ status: 'accepted', historical: true });
+    expect((await enrollmentsOf(weSawIt)).map((e) => e.email)).toEqual([]);
+    expect(await enrollmentsOf(askedBefore)).toEqual([{ email: 'import@example.be', via: 'segment' }]);
+
+    // Sent a day late, but within EVENT_LIVE_WINDOW_HOURS (24 by default) of happening: live.
+    const late = await t.api('post', '/api/v1/events').send({ leadId, type: 'quote_requested', occurredAt: new Date(clock.now().getTime() - 23 * 3_600_000).toISOString() });
+    expect(late.body.items[0]).not.toHaveProperty('historical');
+    expect(await enrollmentsOf(weSawIt)).toEqual([{ email: 'import@example.be', via: 'event' }]);
+  });
+
   it('enrolls leads that come to match a segment, through its entry filter', async () => {
     const programId = await createProgram(t, {
       name: 'Voeding',

@@ -5,6 +5,8 @@ describe('configuration', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ port: 3000, processRole: 'all', defaultTimezone: 'Europe/Brussels', defaultLocale: 'nl', reportingCurrency: 'EUR', production: false });
     expect(c.databaseUrl).toMatch(/^postgres:\/\/.*127\.0\.0\.1:5432/);
+    expect(c.eventLiveWindowMs).toBe(24 * 3_600_000);
+    expect(loadConfig({ EVENT_LIVE_WINDOW_HOURS: '72' }).eventLiveWindowMs).toBe(72 * 3_600_000);
   });
 
   it.each([
@@ -17,6 +19,8 @@ describe('configuration', () => {
     [{ TEMPLATE_COMPILE_THREADS: '0' }, 'TEMPLATE_COMPILE_THREADS'],
     [{ TEMPLATE_COMPILE_MEMORY_MB: '16' }, 'TEMPLATE_COMPILE_MEMORY_MB'],
     [{ REPORTING_CURRENCY: 'euro' }, 'REPORTING_CURRENCY'],
+    [{ EVENT_LIVE_WINDOW_HOURS: '0' }, 'EVENT_LIVE_WINDOW_HOURS'],
+    [{ EVENT_LIVE_WINDOW_HOURS: '1.5' }, 'EVENT_LIVE_WINDOW_HOURS'],
   ])('refuses %p naming the variable', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

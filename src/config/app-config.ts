@@ -58,6 +58,12 @@ export interface AppConfig {
   workTableVacuumMs: number;
   /** How often a worker refreshes the per-program funnel rows (ms; ANALYTICS_PROGRAM_REFRESH_MS). */
   analyticsProgramRefreshMs: number;
+  /**
+   * An event that occurred more than this long before it was received is historical (an import, a CRM sync): it
+   * scores, decayed by its age, and counts for segments, goals and past-event conditions, but does not promote at
+   * once as high intent (no 15-minute hand-off) and fires no event trigger (ms; EVENT_LIVE_WINDOW_HOURS, default 24).
+   */
+  eventLiveWindowMs: number;
   /** Events older than this many months are anonymised or deleted by the retention job (0 = keep forever). */
   eventRetentionMonths: number;
   retentionMode: 'anonymise' | 'delete';
@@ -106,6 +112,8 @@ export interface AppConfig {
 }
 
 const DEV_ADMIN_KEY = 'dev-admin-key-change-me';
+/** EVENT_LIVE_WINDOW_HOURS when unset: a day, so a form or CRM that sends late still counts as live. */
+export const DEFAULT_EVENT_LIVE_WINDOW_HOURS = 24;
 const DEV_TRACKING_SECRET = 'dev-tracking-secret-change-me-0123456789';
 
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -156,6 +164,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 25_000, 1000, 3_600_000),
     workTableVacuumMs: int(env, 'WORK_TABLE_VACUUM_MS', 10_000, 0, 3_600_000),
     analyticsProgramRefreshMs: int(env, 'ANALYTICS_PROGRAM_REFRESH_MS', 300_000, 100, 86_400_000),
+    eventLiveWindowMs: int(env, 'EVENT_LIVE_WINDOW_HOURS', DEFAULT_EVENT_LIVE_WINDOW_HOURS, 1, 8760) * 3_600_000,
     eventRetentionMonths: int(env, 'EVENT_RETENTION_MONTHS', 24, 0, 1200),
     retentionMode: oneOf(env, 'RETENTION_MODE', ['anonymise', 'delete'] as const, 'anonymise'),
     email: loadEmailConfig(env, production),

@@ -1,12 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { canonicalJson } from '../common/canonical-json.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DomainError, ErrorCode, LEAD_ERASED_MESSAGE, type FieldError } from '../common/domain-error.js';
 import { uuidv7 } from '../common/uuid-v7.js';
 import { LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { recordDomainEvents } from '../lifecycle/outbox.js';
-import { intentTierOf, type ScoringModelDefinition, type Stage } from '../scoring/domain/index.js';
+import { intentTierOf, isHistorical, type ScoringModelDefinition, type Stage } from '../scoring/domain/index.js';
 import { LeadScoringService, SCORED_LEAD_COLUMNS } from '../scoring/lead-scoring.service.js';
 import type { ScoredLead, StoredEvent } from '../scoring/scoring-plan.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
@@ -57,6 +58,7 @@ export class EventsService {
     private readonly activity: LeadActivityHub,
     private readonly scoring: LeadScoringService,
     private readonly knownLeads: KnownLeadEventWriter,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async ingest(body: unknown, headerKey?: string): Promise<IngestResult> {
@@ -79,6 +81,11 @@ export class EventsService {
     }
 
     if (valid.length && !(await this.storeKnown(valid, items, now))) await this.storeCreatingLeads(valid, items, now, !batch);
+    // Received now, so scoring took these as historical too (see planScoring).
+    for (const v of valid) {
+      const item = items[v.index];
+      if (item?.status === 'accepted' && isHistorical(v.event.occurredAt, now, this.config.eventLiveWindowMs)) item.historical = true;
+    }
     if (!batch) singleEventProblem(items[0]);
     const count = (s: string) => items.filter((i) => i.status === s).length;
     return { accepted: count('accepted'), duplicates: count('duplicate'), rejected: count('rejected'), items };

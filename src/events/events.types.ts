@@ -7,6 +7,8 @@ export interface IngestItemResult {
   status: IngestStatus;
   eventId?: string;
   leadId?: string;
+  /** Accepted as historical: it occurred more than EVENT_LIVE_WINDOW_HOURS before it was received (see EventFacts). */
+  historical?: true;
   errors?: FieldError[];
 }
 

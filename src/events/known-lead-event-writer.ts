@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { FORCE_GENERIC_PLANS } from '../infra/database/plan-mode.js';
 import type { LedgerFact } from '../scoring/domain/index.js';
 import { isConcurrentKeyError, LeadScoringService, persistStatement, type EventRecord } from '../scoring/lead-scoring.service.js';
@@ -72,6 +73,7 @@ export class KnownLeadEventWriter {
     private readonly models: ScoringModelService,
     private readonly scoring: LeadScoringService,
     private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Writes and scores one request's events if all their leads are known (see KnownLeadWrite). */
@@ -176,9 +178,10 @@ export class KnownLeadEventWriter {
     });
     const stored = new Set<string>();
     if (records.length) {
-      const events: StoredEvent[] = records.map((r) => ({ ...r, machine: false }));
+      const events: StoredEvent[] = records.map((r) => ({ ...r, machine: false, received_at: new Date(r.received_at) }));
       const scoredLeads = new Set(records.map((r) => r.lead_id));
-      const plan = planScoring(read.model.definition, read.leads.filter((l) => scoredLeads.has(l.id)), events, read.recent, now, read.model.version);
+      const scored = read.leads.filter((l) => scoredLeads.has(l.id));
+      const plan = planScoring(read.model.definition, scored, events, read.recent, now, read.model.version, this.config.eventLiveWindowMs);
       const keyed = records.some((r) => r.key !== null);
       const statement = persistStatement(plan, read.model.version, now, { json: JSON.stringify(records), keyed }, { restorePlanMode: true });
       // With nothing to do after the write, COMMIT goes with it (a failed write skips the COMMIT).

@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { LeadRow } from '../leads/lead.types.js';
-import { EMAIL_ITEM_SQL, STAGE_CHANGE_SORT_ID } from '../leads/timeline.service.js';
+import { EMAIL_ITEM_SQL, EVENT_ITEM_SQL, STAGE_CHANGE_SORT_ID } from '../leads/timeline.service.js';
 import { currentPoints, evaluateMqlRule, scoreAt } from '../scoring/domain/index.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
 import type { HandoffSnapshot } from './handoff.types.js';
@@ -42,16 +43,12 @@ const REASONS_SQL = `
 /**
  * The newest timeline items per lead (the same items and order as GET /leads/{id}/timeline, which sorts by
  * (at, kind, id), a stage change's id as a number). Each source contributes at most its own newest N keys, the N newest of those are kept,
- * and only they are described (an event's points and scoring state are looked up for those items alone).
+ * and only they are described (an event's points and scoring state are looked up for those items alone). $3: the live window in seconds (see EVENT_ITEM_SQL).
  */
 const TIMELINE_SQL = `
   SELECT x.lead_id, t.kind, t.at,
          CASE t.kind
-           WHEN 'event' THEN (
-             SELECT jsonb_build_object('type', e.type, 'properties', e.properties, 'machine', e.machine,
-                      'points', (SELECT coalesce(sum(points), 0) FROM score_ledger s WHERE s.event_id = e.id),
-                      'scored', NOT EXISTS (SELECT 1 FROM scoring_queue q WHERE q.event_id = e.id))
-               FROM events e WHERE e.id = t.uuid_id)
+           WHEN 'event' THEN (SELECT ${EVENT_ITEM_SQL('e', '$3')} FROM events e WHERE e.id = t.uuid_id)
            WHEN 'stage_change' THEN (
              SELECT jsonb_build_object('from', c.from_stage, 'to', c.to_stage, 'actor', c.actor, 'reason', c.reason, 'eventId', c.event_id)
                FROM stage_changes c WHERE c.id = t.int_id)
@@ -88,6 +85,7 @@ export class HandoffSnapshotService {
   constructor(
     private readonly models: ScoringModelService,
     private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Snapshots of these leads, read on the caller's connection, by lead id (none for a lead erased or gone). */
@@ -106,7 +104,7 @@ export class HandoffSnapshotService {
     const { definition } = await this.models.currentForRead();
     const halfLife = definition.halfLifeDays;
     const reasonRows: ReasonRow[] = await m.query(REASONS_SQL, [ids, now.toISOString(), halfLife * 86400, SNAPSHOT_REASONS]);
-    const timelineRows: TimelineRow[] = await m.query(TIMELINE_SQL, [ids, SNAPSHOT_TIMELINE_ITEMS]);
+    const timelineRows: TimelineRow[] = await m.query(TIMELINE_SQL, [ids, SNAPSHOT_TIMELINE_ITEMS, this.config.eventLiveWindowMs / 1000]);
     const reasons = groupBy(reasonRows);
     const timelines = groupBy(timelineRows);
     for (const lead of leads) {

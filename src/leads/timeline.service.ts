@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DomainError } from '../common/domain-error.js';
 import { decodeCursor, Page, pageOf } from '../common/pagination.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
 export interface TimelineItem {
   kind: 'event' | 'stage_change' | 'consent' | 'email';
@@ -20,16 +21,30 @@ export const EMAIL_ITEM_SQL = (m: string) => `jsonb_build_object('status', ${m}.
   'templateVersion', ${m}.template_version, 'locale', ${m}.locale, 'subject', ${m}.subject, 'variant', ${m}.variant,
   'enrollmentId', ${m}.enrollment_id, 'stepId', ${m}.step_id, 'sentAt', ${m}.sent_at)`;
 
+/**
+ * What a timeline item of kind `event` says, for the event row `e`: its type, properties, whether a machine made it,
+ * the points it earned and whether it was scored yet, when it was received, and whether it was historical then: it
+ * occurred more than the live window (SQL parameter `window`, in seconds: EVENT_LIVE_WINDOW_HOURS) before it was
+ * received, so it did not act as if it just happened (see EventFacts).
+ */
+export const EVENT_ITEM_SQL = (e: string, window: string) => `jsonb_build_object('type', ${e}.type, 'properties', ${e}.properties, 'machine', ${e}.machine,
+  'points', (SELECT coalesce(sum(points), 0) FROM score_ledger s WHERE s.event_id = ${e}.id),
+  'scored', NOT EXISTS (SELECT 1 FROM scoring_queue q WHERE q.event_id = ${e}.id),
+  'receivedAt', ${e}.received_at, 'historical', ${e}.received_at - ${e}.occurred_at > make_interval(secs => ${window}))`;
+
 /** A stage change's bigint id as text that sorts like the number (ids 9 and 10 at one instant stay in that order). */
 export const STAGE_CHANGE_SORT_ID = (c: string) => `lpad(${c}.id::text, 20, '0')`;
 
 /**
- * A lead's history in time order: events (with the points they earned), stage changes, consent, and the nurture
- * emails sent (or held back) to it.
+ * A lead's history in time order: events (with the points they earned, and whether they were historical, see
+ * EVENT_ITEM_SQL), stage changes, consent, and the nurture emails sent (or held back) to it.
  */
 @Injectable()
 export class TimelineService {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   async forLead(leadId: string, limit: number, cursor?: string): Promise<Page<TimelineItem>> {
     const [exists] = await this.db.query(`SELECT 1 FROM leads WHERE id = $1`, [leadId]);
@@ -38,10 +53,7 @@ export class TimelineService {
     // Items at one instant and of one kind follow their ids; a stage change's numeric id is zero-padded to sort as a number.
     const rows: { kind: TimelineItem['kind']; id: string; sort_id: string; at: Date; data: Record<string, unknown> }[] = await this.db.query(
       `SELECT * FROM (
-         SELECT 'event' AS kind, e.id::text AS id, e.id::text AS sort_id, e.occurred_at AS at,
-                jsonb_build_object('type', e.type, 'properties', e.properties, 'machine', e.machine,
-                  'points', (SELECT coalesce(sum(points), 0) FROM score_ledger s WHERE s.event_id = e.id),
-                  'scored', NOT EXISTS (SELECT 1 FROM scoring_queue q WHERE q.event_id = e.id)) AS data
+         SELECT 'event' AS kind, e.id::text AS id, e.id::text AS sort_id, e.occurred_at AS at, ${EVENT_ITEM_SQL('e', '$6')} AS data
            FROM events e WHERE e.lead_id = $1
          UNION ALL
          SELECT 'stage_change', c.id::text, ${STAGE_CHANGE_SORT_ID('c')}, c.changed_at,
@@ -57,7 +69,7 @@ export class TimelineService {
        ) t
        WHERE $2::timestamptz IS NULL OR (t.at, t.kind, t.sort_id) > ($2::timestamptz, $3::text, $4::text)
        ORDER BY t.at, t.kind, t.sort_id LIMIT $5`,
-      [leadId, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, limit + 1],
+      [leadId, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, limit + 1, this.config.eventLiveWindowMs / 1000],
     );
     const sortIds = new Map(rows.map((r) => [`${r.kind}:${r.id}`, r.sort_id]));
     const items = rows.map((r) => ({ kind: r.kind, id: r.id, at: r.at.toISOString(), data: r.data }));

@@ -10,8 +10,11 @@ export interface LeadActivity {
   created: boolean;
   stageBefore: Stage;
   stageAfter: Stage;
-  /** Events just scored for this lead (human and machine), oldest first. */
-  events: { id: string; type: string; occurredAt: Date; properties: Record<string, unknown>; machine: boolean }[];
+  /**
+   * Events just scored for this lead (human and machine), oldest first. `historical`: it occurred longer before
+   * it was received than EVENT_LIVE_WINDOW_HOURS, so it fires no event trigger (see EventFacts).
+   */
+  events: { id: string; type: string; occurredAt: Date; properties: Record<string, unknown>; machine: boolean; historical?: boolean }[];
   /** The lead's engagement score right after this activity. */
   engagementScore: number;
 }

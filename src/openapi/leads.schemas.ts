@@ -37,9 +37,14 @@ export const LEADS_SCHEMAS: Record<string, Schema> = {
           status: { type: 'string', enum: ['accepted', 'duplicate', 'rejected'] },
           eventId: { ...uuid, description: 'accepted or duplicate (the first event)' },
           leadId: { ...uuid, description: 'accepted or duplicate' },
+          historical: {
+            type: 'boolean',
+            enum: [true],
+            description: 'accepted only, when the event occurred more than EVENT_LIVE_WINDOW_HOURS before it was received: it scores but promotes nothing at once and fires no event trigger',
+          },
           errors: { ...arr(o({ field: str, message: str })), description: 'rejected only (in a batch; a refused single event is a problem answer instead)' },
         },
-        ['eventId', 'leadId', 'errors'],
+        ['eventId', 'leadId', 'historical', 'errors'],
       ),
     ),
   }),
@@ -75,7 +80,18 @@ export const LEADS_SCHEMAS: Record<string, Schema> = {
     fitContributions: arr(o({ ruleId: str, description: str, points: num })),
   }),
   Timeline: o({
-    items: arr(o({ kind: { type: 'string', example: 'event', description: 'event, email, stage_change, consent, …' }, id: str, at: time, data: obj })),
+    items: arr(
+      o({
+        kind: { type: 'string', example: 'event', description: 'event, email, stage_change, consent, …' },
+        id: str,
+        at: time,
+        data: {
+          ...obj,
+          description:
+            'For an event: type, properties, machine, points, scored, receivedAt, and historical (it occurred more than EVENT_LIVE_WINDOW_HOURS before it was received, so it did not act as if it just happened)',
+        },
+      }),
+    ),
     nextCursor: nstr,
   }),
 };

@@ -256,7 +256,9 @@ function decidablePart(goal: Goal): Goal {
 function triggered(trigger: Trigger, activity: LeadActivity, lead: LeadSnapshot, facts: ConditionFacts & { human: ActivityEvent[] }): EnrollmentVia | null {
   switch (trigger.type) {
     case 'event':
-      return facts.human.some((e) => e.type === trigger.eventType && matchesPropertyFilter(trigger.where, { properties: e.properties }))
+      // A historical event (imported, long after it happened) still counts for segments, goals and past-event
+      // conditions, but is no reason to react now ("we saw your request").
+      return facts.human.some((e) => !e.historical && e.type === trigger.eventType && matchesPropertyFilter(trigger.where, { properties: e.properties }))
         ? 'event'
         : null;
     case 'lead_created':

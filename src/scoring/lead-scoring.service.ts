@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { epochMsSql } from '../infra/database/epoch-ms.js';
 import { RESTORE_PLAN_MODE_COLUMN } from '../infra/database/plan-mode.js';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { recordDomainEvents } from '../lifecycle/outbox.js';
 import { applyStageChanges } from '../lifecycle/stage-change.js';
@@ -30,13 +31,21 @@ export const TAKE_QUEUED_EVENTS_SQL = `WITH taken AS (
          DELETE FROM scoring_queue WHERE ctid = ANY (ARRAY(
            SELECT ctid FROM scoring_queue WHERE lead_id = ANY($1::uuid[]) FOR UPDATE SKIP LOCKED))
          RETURNING event_id)
-       SELECT e.id, e.lead_id, e.type, ${epochMsSql('e.occurred_at')} AS at, e.properties, e.machine
+       SELECT e.id, e.lead_id, e.type, ${epochMsSql('e.occurred_at')} AS at, ${epochMsSql('e.received_at')} AS received, e.properties, e.machine
          FROM events e WHERE e.id = ANY (ARRAY(SELECT event_id FROM taken))`;
 
 /** Runs {@link TAKE_QUEUED_EVENTS_SQL} for leads locked in this transaction: their waiting events, now off the queue. */
 export async function takeQueuedEvents(m: EntityManager, leadIds: string[]): Promise<StoredEvent[]> {
-  const rows: (Omit<StoredEvent, 'occurred_at'> & { at: number })[] = await m.query(TAKE_QUEUED_EVENTS_SQL, [leadIds]);
-  return rows.map((r) => ({ id: r.id, lead_id: r.lead_id, type: r.type, occurred_at: new Date(r.at), properties: r.properties, machine: r.machine }));
+  const rows: (Omit<StoredEvent, 'occurred_at' | 'received_at'> & { at: number; received: number })[] = await m.query(TAKE_QUEUED_EVENTS_SQL, [leadIds]);
+  return rows.map((r) => ({
+    id: r.id,
+    lead_id: r.lead_id,
+    type: r.type,
+    occurred_at: new Date(r.at),
+    received_at: new Date(r.received),
+    properties: r.properties,
+    machine: r.machine,
+  }));
 }
 
 export interface ScoringResult {
@@ -59,6 +68,7 @@ export class LeadScoringService {
     private readonly models: ScoringModelService,
     private readonly clock: Clock,
     private readonly activity: LeadActivityHub,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'eventLiveWindowMs'>,
   ) {}
 
   async scorePending(leadIds: string[]): Promise<ScoringResult> {
@@ -125,7 +135,7 @@ export class LeadScoringService {
     now: Date,
   ): Promise<number> {
     const recent = await this.recentLedger(m, leads.map((l) => l.id), events, current.definition);
-    const plan = planScoring(current.definition, leads, events, recent, now, current.version);
+    const plan = planScoring(current.definition, leads, events, recent, now, current.version, this.config.eventLiveWindowMs);
     await this.persist(m, plan, current.version, now);
     return this.finish(m, plan);
   }

@@ -89,19 +89,20 @@ describe('planning a scoring batch', () => {
   });
 });
 
-describe('planning a scoring batch: recycled leads', () => {
+describe('planning a scoring batch: recycled leads and historical events', () => {
   const HOUR = 3_600_000;
+  const WINDOW = 24 * HOUR;
   const qualified = { need: 'nieuwe website', timeline: 'Q2', budget: '10k' };
   /** Sales sent this lead back a day ago, when it stood at 120 points, all of them from before. */
   const recycledAt = new Date(NOW.getTime() - 24 * HOUR);
   const recycled = (overrides: Partial<ScoredLead> = {}) =>
     lead({ stage: 'recycled', qualification: qualified, engagement_score: 120, engagement_as_of: recycledAt, recycled_at: recycledAt, recycled_engagement: 0, ...overrides });
-  const at = (e: StoredEvent, occurredAt: Date): StoredEvent => ({ ...e, occurred_at: occurredAt });
+  const at = (e: StoredEvent, occurredAt: Date, receivedAt?: Date): StoredEvent => ({ ...e, occurred_at: occurredAt, ...(receivedAt && { received_at: receivedAt }) });
 
   it('does not promote a recycled lead again on the score it had when sales rejected it: a 0-point event changes nothing', () => {
-    const plan = planScoring(model, [recycled()], [event('custom_signal')], new Map(), NOW, 1);
+    const plan = planScoring(model, [recycled()], [event('custom_signal')], new Map(), NOW, 1, WINDOW);
     expect(plan.changes).toEqual([]);
-    const opened = planScoring(model, [recycled()], [event('email_opened')], new Map(), NOW, 1);
+    const opened = planScoring(model, [recycled()], [event('email_opened')], new Map(), NOW, 1, WINDOW);
     expect(opened.changes).toEqual([]);
     expect(opened.updates[0].recycled).toBeCloseTo(1, 3); // the open earned since
     expect(opened.updates[0].engagement).toBeGreaterThan(100);
@@ -109,28 +110,48 @@ describe('planning a scoring batch: recycled leads', () => {
 
   it('promotes a recycled lead on engagement earned since it was recycled, or on a new high-intent event', () => {
     const downloads = Array.from({ length: 6 }, () => event('content_downloaded'));
-    const earned = planScoring(model, [recycled()], downloads, new Map(), NOW, 1);
+    const earned = planScoring(model, [recycled()], downloads, new Map(), NOW, 1, WINDOW);
     expect(earned.changes).toEqual([expect.objectContaining({ from: 'recycled', to: 'mql', reason: 'mql_rule' })]);
     expect(earned.updates[0].recycled).toBeCloseTo(60, 2);
     // Earned since before this batch counts too (stored as of the engagement's moment, decaying alike).
-    const more = planScoring(model, [recycled({ recycled_engagement: 45 })], [event('content_downloaded')], new Map(), NOW, 1);
+    const more = planScoring(model, [recycled({ recycled_engagement: 45 })], [event('content_downloaded')], new Map(), NOW, 1, WINDOW);
     expect(more.changes).toEqual([expect.objectContaining({ to: 'mql', reason: 'mql_rule' })]);
     const quote = event('quote_requested');
-    const asked = planScoring(model, [recycled({ qualification: {} })], [quote], new Map(), NOW, 1);
+    const asked = planScoring(model, [recycled({ qualification: {} })], [quote], new Map(), NOW, 1, WINDOW);
     expect(asked.changes).toEqual([expect.objectContaining({ to: 'mql', reason: 'high_intent_event', eventId: quote.id })]);
   });
 
   it('takes events that occurred before the lead was recycled as no new evidence, even when scored after', () => {
     const before = new Date(recycledAt.getTime() - HOUR);
     const downloads = Array.from({ length: 5 }, () => at(event('content_downloaded'), before));
-    const plan = planScoring(model, [recycled()], [...downloads, at(event('meeting_booked'), before)], new Map(), NOW, 1);
+    const plan = planScoring(model, [recycled()], [...downloads, at(event('meeting_booked'), before)], new Map(), NOW, 1, WINDOW);
     expect(plan.changes).toEqual([]);
     expect(plan.updates[0].recycled).toBe(0);
     expect(plan.ledgerRows).toHaveLength(6); // they still score
   });
 
   it('leaves what a lead earned since it was recycled alone once it is no longer recycled', () => {
-    const plan = planScoring(model, [lead({ recycled_at: recycledAt, recycled_engagement: 3 })], [event('content_downloaded')], new Map(), NOW, 1);
+    const plan = planScoring(model, [lead({ recycled_at: recycledAt, recycled_engagement: 3 })], [event('content_downloaded')], new Map(), NOW, 1, WINDOW);
     expect(plan.updates[0]).not.toHaveProperty('recycled');
+  });
+
+  it('scores a historical high-intent event (occurred long before it was received) without promoting or escalating at once', () => {
+    const imported = at(event('quote_requested'), new Date('2024-05-01T10:00:00Z'));
+    const plan = planScoring(model, [lead()], [imported], new Map(), NOW, 1, WINDOW);
+    expect(plan.changes).toEqual([]);
+    expect(plan.ledgerRows.map((r) => r.ruleId)).toEqual(['quote-requested']);
+    expect(plan.activities[0].events).toEqual([expect.objectContaining({ id: imported.id, historical: true })]);
+    const mql = planScoring(model, [lead({ stage: 'mql' })], [imported], new Map(), NOW, 1, WINDOW);
+    expect(mql.escalations).toEqual([]);
+  });
+
+  it('judges an event live by when it was received, not when it is scored: a click scored two days late is still live', () => {
+    const twoDaysAgo = new Date(NOW.getTime() - 48 * HOUR);
+    const late = at(event('quote_requested'), twoDaysAgo, twoDaysAgo);
+    const plan = planScoring(model, [lead()], [late], new Map(), NOW, 1, WINDOW);
+    expect(plan.changes).toEqual([expect.objectContaining({ to: 'mql', reason: 'high_intent_event' })]);
+    expect(plan.activities[0].events[0]).not.toHaveProperty('historical');
+    const justInside = at(event('quote_requested'), new Date(NOW.getTime() - WINDOW));
+    expect(planScoring(model, [lead()], [justInside], new Map(), NOW, 1, WINDOW).changes).toHaveLength(1);
   });
 });

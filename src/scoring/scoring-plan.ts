@@ -5,6 +5,7 @@ import {
   type ContributionDraft,
   type EventFacts,
   intentTierOf,
+  isHistorical,
   type LedgerFact,
   scoreAt,
   scoreEvents,
@@ -44,6 +45,8 @@ export interface StoredEvent {
   occurred_at: Date;
   properties: Record<string, unknown>;
   machine: boolean;
+  /** When it was received (absent: `now`, for events scored as they are received). */
+  received_at?: Date;
 }
 
 /** A lead's new scores; the fit only when it changed (a new model version, or other rules met). */
@@ -75,6 +78,8 @@ export interface ScoringPlan {
  * `recent`), recomputes fit and decides promotions: pure, the caller writes the plan. With the model's
  * `version`, a lead whose scores do not change (no points earned, and the same fit rules met under the
  * same model version as stored) gets no update: nothing of it would change. Its activity is still published.
+ * An event that occurred more than `liveWindowMs` before it was received is historical (see EventFacts;
+ * EVENT_LIVE_WINDOW_HOURS; without it every event is live).
  */
 export function planScoring(
   model: ScoringModelDefinition,
@@ -83,6 +88,7 @@ export function planScoring(
   recent: Map<string, LedgerFact[]>,
   now: Date,
   version?: number,
+  liveWindowMs = Number.POSITIVE_INFINITY,
 ): ScoringPlan {
   const byLead = groupBy(events, (e) => e.lead_id);
   const plan: ScoringPlan = { ledgerRows: [], updates: [], changes: [], escalations: [], activities: [] };
@@ -93,6 +99,7 @@ export function planScoring(
       occurredAt: e.occurred_at,
       properties: e.properties,
       machine: e.machine,
+      ...(isHistorical(e.occurred_at, e.received_at ?? now, liveWindowMs) && { historical: true }),
     }));
     const recycled = lead.stage === 'recycled' && lead.recycled_at ? { at: lead.recycled_at, earned: lead.recycled_engagement ?? 0 } : null;
     const scored = scoreEvents({

@@ -228,7 +228,17 @@ describe('scoring events', () => {
   });
 });
 
-describe('scoring events: recycled leads', () => {
+describe('scoring events: historical events and recycled leads', () => {
+  it('scores a historical quote request (decayed by its age) but does not take it as high intent', () => {
+    const imported = { ...event('quote_requested', at(-400)), historical: true };
+    const result = score([imported]);
+    expect(result.contributions.map((c) => c.ruleId)).toEqual(['quote-requested']);
+    expect(result.state.value).toBeCloseTo(30 * Math.pow(2, -430 / 30), 9);
+    expect(result.highIntentEventId).toBeNull();
+    const live = event('meeting_booked', at(29));
+    expect(score([imported, live]).highIntentEventId).toBe(live.id);
+  });
+
   it("adds to a recycled lead's earned-since only events from after it was recycled, decaying alongside its engagement", () => {
     const recycled = { at: at(10), earned: 4 };
     const before = event('content_downloaded', at(9));

@@ -10,6 +10,12 @@ export interface EventFacts {
   occurredAt: Date;
   properties: Record<string, unknown>;
   machine: boolean;
+  /**
+   * True when the event is historical: it occurred longer before it was received than the live window
+   * (EVENT_LIVE_WINDOW_HOURS; an import, a CRM sync). It scores (decayed by its age) but does not act as if it
+   * just happened: it promotes nothing as high intent and fires no event trigger.
+   */
+  historical?: boolean;
 }
 
 /** An existing ledger row inside the cap windows (see {@link maxCapWindowMs}). */
@@ -44,12 +50,20 @@ export interface ScoreEventsInput {
 export interface ScoreEventsResult {
   state: ScoreState;
   contributions: ContributionDraft[];
-  /** The first human event of a high-intent type (for a recycled lead: one that occurred since), if any. */
+  /** The first human, live event of a high-intent type (for a recycled lead: one that occurred since), if any. */
   highIntentEventId: string | null;
   /** For a recycled lead, the engagement earned since it was recycled, as of `state.asOf` (else null). */
   recycledEarned: number | null;
   /** Event id → tier. Machine events are `low`: a bot shows no intent. */
   tiers: Record<string, IntentTier>;
+}
+
+/**
+ * Whether an event is historical: it occurred more than `liveWindowMs` before it was received (see
+ * EventFacts.historical). A future-dated event is live.
+ */
+export function isHistorical(occurredAt: Date, receivedAt: Date, liveWindowMs: number): boolean {
+  return receivedAt.getTime() - occurredAt.getTime() > liveWindowMs;
 }
 
 /** The tier of an event type; types the model does not list are `low`. */
@@ -68,8 +82,8 @@ export function maxCapWindowMs(model: ScoringModelDefinition): number {
  * that holds the event: no window of the cap's length ever holds more than `max` contributions of the
  * rule, whatever order the events arrive in (an event that arrives late is also checked against the
  * windows that hold it and later contributions). Machine events score nothing. Future-dated events count
- * as happening `now`. For a recycled lead, events from before it was recycled promote nothing as high intent
- * and do not count in what it earned since (see `recycled`).
+ * as happening `now`. Historical events and, for a recycled lead, events from before it was recycled promote
+ * nothing as high intent; the latter do not count in what a recycled lead earned since (see `recycled`).
  */
 export function scoreEvents(input: ScoreEventsInput): ScoreEventsResult {
   const { model, now } = input;
@@ -92,7 +106,7 @@ export function scoreEvents(input: ScoreEventsInput): ScoreEventsResult {
     const tier = intentTierOf(model, event.type);
     tiers[event.id] = tier;
     const newEvidence = !recycled || event.occurredAt.getTime() >= recycled.at.getTime();
-    if (tier === 'high' && highIntentEventId === null && newEvidence) highIntentEventId = event.id;
+    if (tier === 'high' && highIntentEventId === null && !event.historical && newEvidence) highIntentEventId = event.id;
 
     const rules = rulesOf(model).get(event.type);
     if (!rules) continue;
