@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { apiCall, type ApiResponse, clearRedisPrefixes, dropDatabase, freshDatabase, isMain, runToExit, percentile, startService } from './support/service.js';
+import { apiCall, type ApiResponse, clearRedisPrefixes, dropDatabase, freshDatabase, isMain, startApiAndWorkers, runToExit, percentile } from './support/service.js';
 import { cpuSeconds } from './support/proc.js';
 
 /**
@@ -72,11 +72,7 @@ export async function runHandoffBench(opts = { mqls: 10_000, batchSize: 1000, ti
     SCORING_SWEEP_MS: '1000',
     OUTBOX_RELAY_MS: '100',
   };
-  const api = await startService('api', { ...common, PROCESS_ROLE: 'api' }, PORT);
-  const workers = [
-    await startService('worker-1', { ...common, PROCESS_ROLE: 'worker', RUN_MIGRATIONS: 'false' }),
-    await startService('worker-2', { ...common, PROCESS_ROLE: 'worker', RUN_MIGRATIONS: 'false' }),
-  ];
+  const { api, workers } = await startApiAndWorkers(common, PORT);
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   try {

@@ -19,6 +19,7 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   scheduler: async () => (await import('./scheduler.bench.js')).runSchedulerBench(),
   handoff: async () => (await import('./handoff.bench.js' as string)).runHandoffBench(),
   funnel: async () => (await import('./funnel.bench.js')).runFunnelBench(),
+  reevaluation: async () => (await import('./reevaluation.bench.js')).runReevaluationBench(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -14,6 +14,7 @@ import { ProgramSchedulerCron } from './programs/scheduler/program-scheduler.cro
 import { ProgramsProcessor } from './programs/scheduler/programs.processor.js';
 import { ScoringModule } from './scoring/scoring.module.js';
 import { ScoringProcessor } from './scoring/scoring.processor.js';
+import { ScoringReevaluationCron } from './scoring/scoring-reevaluation.cron.js';
 import { ScoringSweepCron } from './scoring/scoring-sweep.cron.js';
 import { TrackingDrainCron } from './tracking/tracking-drain.cron.js';
 import { TrackingRecorderModule } from './tracking/tracking-recorder.module.js';
@@ -22,6 +23,6 @@ import { WebhooksWorkerModule } from './webhooks/webhooks-worker.module.js';
 /** What a worker process runs: queue consumers and scheduled sweeps. Loaded for PROCESS_ROLE=worker|all. */
 @Module({
   imports: [ScheduleModule.forRoot(), ScoringModule, EmailModule, TrackingRecorderModule, ProgramsModule, OutboxRelayModule, HandoffsWorkerModule, WebhooksWorkerModule, RetentionModule, AnalyticsWorkerModule],
-  providers: [ScoringProcessor, ScoringSweepCron, EmailDeliveryProcessor, EmailDeliverySweepCron, TrackingDrainCron, ProgramsProcessor, ProgramSchedulerCron, WorkTableVacuumCron, IdempotencyExpiryCron],
+  providers: [ScoringProcessor, ScoringSweepCron, ScoringReevaluationCron, EmailDeliveryProcessor, EmailDeliverySweepCron, TrackingDrainCron, ProgramsProcessor, ProgramSchedulerCron, WorkTableVacuumCron, IdempotencyExpiryCron],
 })
 export class WorkerModule {}

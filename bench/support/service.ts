@@ -94,6 +94,14 @@ export async function startService(name: string, env: Record<string, string>, po
   };
 }
 
+/** One API process on `port` (it runs the migrations) and `workers` worker processes, with the same environment. */
+export async function startApiAndWorkers(env: Record<string, string>, port: number, workers = 2): Promise<{ api: Service; workers: Service[] }> {
+  const api = await startService('api', { ...env, PROCESS_ROLE: 'api' }, port);
+  const started: Service[] = [];
+  for (let i = 1; i <= workers; i++) started.push(await startService(`worker-${i}`, { ...env, PROCESS_ROLE: 'worker', RUN_MIGRATIONS: 'false' }));
+  return { api, workers: started };
+}
+
 export async function waitForHealth(port: number, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -1,7 +1,26 @@
 import { CONDITION_OPS, INTENT_TIERS, QUALIFICATION_FIELDS, SCORING_LIMITS as L } from '../scoring/domain/scoring-model.js';
-import { arr, enumOf, int, nnum, num, o, ref, str, time, type Schema } from './schema-kit.js';
+import { REEVALUATION_STATUSES } from '../scoring/reevaluation-runs.js';
+import { arr, enumOf, int, nnum, ntime, num, o, orNull, ref, str, time, type Schema } from './schema-kit.js';
 
 const points: Schema = { type: 'number', minimum: -L.maxPoints, maximum: L.maxPoints };
+
+/** A version's re-evaluation of every lead (reevaluation-runs.ts). */
+const REEVALUATION: Schema = {
+  ...o({
+    status: { ...enumOf(REEVALUATION_STATUSES), description: 'running; completed; superseded (a newer version was published before it completed: that one re-evaluates every lead)' },
+    leadsTotal: { ...int, description: 'Leads (not erased) when it started' },
+    leadsDone: { ...int, description: 'Leads re-evaluated so far' },
+    progress: { type: 'number', minimum: 0, maximum: 1, description: 'leadsDone of leadsTotal; 1 only once completed' },
+    refitted: { ...int, description: 'Leads whose fit score changed under the new fit rules' },
+    promoted: { ...int, description: 'Leads the MQL rule promoted to MQL (each handed to sales as any promotion)' },
+    startedAt: time,
+    updatedAt: time,
+    finishedAt: ntime,
+  }),
+  description:
+    'Publishing re-evaluates every lead under the version in the background (null for the model a fresh installation starts with): ' +
+    "every lead's fit score recomputed with the version's fit rules and the MQL rule applied to its engagement as earned (points already given are not rescored; moves go forward only), in batches that survive a worker restart",
+};
 
 /** The versioned scoring model (scoring-model.service, domain/scoring-model.types). */
 export const SCORING_SCHEMAS: Record<string, Schema> = {
@@ -45,5 +64,6 @@ export const SCORING_SCHEMAS: Record<string, Schema> = {
     definition: ref('ScoringModel'),
     createdAt: time,
     createdBy: { ...str, example: 'api-key:marketing', description: '`default` for the model a fresh installation starts with' },
+    reevaluation: orNull(REEVALUATION),
   }),
 };

@@ -1,29 +1,9 @@
 import { DEFAULT_SCORING_MODEL, type ScoringModelDefinition } from './domain/scoring-model.js';
-import { planScoring, type ScoredLead, type StoredEvent } from './scoring-plan.js';
+import { FREE_MAIL_FIT, scoredLead as lead } from './scored-lead.fixture.js';
+import { planScoring, type StoredEvent } from './scoring-plan.js';
 
 const NOW = new Date('2026-03-02T10:00:00Z');
 const model = DEFAULT_SCORING_MODEL;
-const FREE_MAIL = [{ ruleId: 'free-mail', description: 'Uses a free email address, not a company one', points: -10 }];
-
-function lead(overrides: Partial<ScoredLead> = {}): ScoredLead {
-  return {
-    id: 'lead-1',
-    email: 'an@gmail.com',
-    job_title: null,
-    company: null,
-    attributes: {},
-    qualification: {},
-    source: {},
-    stage: 'lead',
-    engagement_score: 4,
-    engagement_as_of: new Date('2026-03-01T10:00:00Z'),
-    fit_contributions: FREE_MAIL,
-    fit_model_version: 1,
-    recycled_at: null,
-    recycled_engagement: null,
-    ...overrides,
-  };
-}
 
 let seq = 0;
 function event(type: string, minutesAgo = 1): StoredEvent {
@@ -55,7 +35,7 @@ describe('planning a scoring batch', () => {
   it('writes the fit when the model version changed, even when no points are earned', () => {
     const plan = planScoring(model, [lead()], [event('email_opened')], capped, NOW, 2);
     expect(plan.updates).toEqual([
-      { id: 'lead-1', engagement: 4, asOf: new Date('2026-03-01T10:00:00Z'), fit: -10, fitContributions: FREE_MAIL },
+      { id: 'lead-1', engagement: 4, asOf: new Date('2026-03-01T10:00:00Z'), fit: -10, fitContributions: FREE_MAIL_FIT },
     ]);
   });
 
@@ -65,27 +45,27 @@ describe('planning a scoring batch', () => {
     const student = planScoring(model, [lead({ job_title: 'Student' })], [event('email_opened')], capped, NOW, 1);
     expect(student.updates[0].fitContributions).toEqual([
       { ruleId: 'student', description: 'Job title says student', points: -20 },
-      ...FREE_MAIL,
+      ...FREE_MAIL_FIT,
     ]);
   });
 
   it('writes the fit when the stored fit is unknown or was never computed', () => {
     for (const stored of [{ fit_contributions: undefined }, { fit_model_version: null }, { fit_model_version: undefined }]) {
       const plan = planScoring(model, [lead(stored)], [event('email_opened')], capped, NOW, 1);
-      expect(plan.updates).toEqual([expect.objectContaining({ fit: -10, fitContributions: FREE_MAIL })]);
+      expect(plan.updates).toEqual([expect.objectContaining({ fit: -10, fitContributions: FREE_MAIL_FIT })]);
     }
   });
 
   it('always writes the fit when the caller does not name the model version', () => {
     const plan = planScoring(model, [lead()], [event('email_opened')], capped, NOW);
-    expect(plan.updates).toEqual([expect.objectContaining({ fit: -10, fitContributions: FREE_MAIL })]);
+    expect(plan.updates).toEqual([expect.objectContaining({ fit: -10, fitContributions: FREE_MAIL_FIT })]);
   });
 
   it('compares the rules met in order, so a reordered model version is written again', () => {
     const reordered: ScoringModelDefinition = { ...model, fitRules: [...model.fitRules].reverse() };
-    const stored = [{ ruleId: 'student', description: 'x', points: -20 }, ...FREE_MAIL];
+    const stored = [{ ruleId: 'student', description: 'x', points: -20 }, ...FREE_MAIL_FIT];
     const plan = planScoring(reordered, [lead({ job_title: 'Student', fit_contributions: stored })], [event('email_opened')], capped, NOW, 1);
-    expect(plan.updates[0].fitContributions).toEqual([FREE_MAIL[0], { ruleId: 'student', description: 'Job title says student', points: -20 }]);
+    expect(plan.updates[0].fitContributions).toEqual([FREE_MAIL_FIT[0], { ruleId: 'student', description: 'Job title says student', points: -20 }]);
   });
 });
 

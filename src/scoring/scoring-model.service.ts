@@ -4,6 +4,7 @@ import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { NULL_REFUSED } from '../common/null-refused.js';
 import { DEFAULT_SCORING_MODEL, ScoringModelDefinition, validateScoringModel } from './domain/scoring-model.js';
+import { startReevaluation } from './reevaluation-runs.js';
 
 export interface ScoringModelVersion {
   version: number;
@@ -73,7 +74,10 @@ export class ScoringModelService implements OnModuleInit {
     return model;
   }
 
-  /** Publishes a new immutable version; past ledger rows keep the version that produced them. */
+  /**
+   * Publishes a new immutable version; past ledger rows keep the version that produced them. Every lead is then
+   * re-evaluated under it in the background (ScoringReevaluationService), superseding a re-evaluation under way.
+   */
   async publish(input: unknown, actor: string): Promise<ScoringModelVersion> {
     const { definition, path } = unwrapVersion(input);
     const checked = validateScoringModel(definition);
@@ -90,6 +94,7 @@ export class ScoringModelService implements OnModuleInit {
          SELECT coalesce(max(version), 0) + 1, $1, $2, $3 FROM scoring_models RETURNING version, created_at`,
         [JSON.stringify(model), actor, this.clock.now().toISOString()],
       );
+      await startReevaluation(m, row.version, row.created_at);
       this.latestCache = null;
       return { version: row.version, definition: model, createdAt: row.created_at.toISOString(), createdBy: actor };
     });
@@ -97,11 +102,11 @@ export class ScoringModelService implements OnModuleInit {
 }
 
 /** The fields GET /scoring-model answers besides the definition: sent back with it, they are ignored. */
-const VERSION_FIELDS = new Set(['version', 'definition', 'createdAt', 'createdBy']);
+const VERSION_FIELDS = new Set(['version', 'definition', 'createdAt', 'createdBy', 'reevaluation']);
 
 /**
  * The definition to publish: the body itself, or — when the body is a version as GET /scoring-model answers
- * it (`{version, definition, createdAt, createdBy}`), so a client can edit what it read and send it back —
+ * it (`{version, definition, createdAt, createdBy, reevaluation}`), so a client can edit what it read and send it back —
  * its `definition`, with errors then named under `definition.`.
  */
 function unwrapVersion(input: unknown): { definition: unknown; path: string } {
