@@ -16,6 +16,7 @@ export const ANSWERS: [string, string, string, string, string][] = [
   ['post', '/api/v1/leads', '200', 'Lead', 'Updated (the email was known)'],
   ['get', '/api/v1/leads', '200', 'LeadPage', 'A page of leads'],
   ['get', '/api/v1/leads/{id}', '200', 'Lead', 'The lead'],
+  ['patch', '/api/v1/leads/{id}', '200', 'Lead', 'The lead at its new stage (unchanged when it was at that stage already)'],
   ['get', '/api/v1/leads/{id}/timeline', '200', 'Timeline', 'Events, emails, stage changes and consent, in time order'],
   ['get', '/api/v1/leads/{id}/export', '200', 'LeadExport', 'Everything stored about the lead'],
   ['get', '/api/v1/leads/{id}/score', '200', 'LeadScore', 'Scores now, the MQL rule and the contributions after decay'],
@@ -85,6 +86,8 @@ export const PROBLEM_ANSWERS: [string, string, string, string][] = [
   ['post', '/api/v1/leads', '410', "The email is an erased lead's placeholder address (GDPR): it takes no new data"],
   ['delete', '/api/v1/programs/{id}/enrollments/{leadId}', '404', 'Unknown program or lead, or the lead was never enrolled in the program'],
   ['delete', '/api/v1/programs/{id}/enrollments/{leadId}', '409', "not_enrolled: the lead's latest enrollment in the program ended otherwise (completed, converted, another exit); nothing changed"],
+  ['patch', '/api/v1/leads/{id}', '409', 'The lead may not be moved there by hand (errors name stage): sales accepted it, or it would go back to lead from mql or customer'],
+  ['patch', '/api/v1/leads/{id}', '410', 'The lead was erased (GDPR): it takes no new data, its stage included'],
   ...['accept', 'reject', 'outcome', 'reassign'].map((action): [string, string, string, string] => [
     'post',
     `/api/v1/handoffs/{id}/${action}`,

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
@@ -6,7 +6,9 @@ import { Roles, type Principal } from '../auth/roles.js';
 import { PageQuery } from '../common/pagination.js';
 import { UuidPipe } from '../common/uuid.pipe.js';
 import { ListLeadsQuery } from './dto/list-leads.query.js';
+import { SetLeadStageDto } from './dto/set-lead-stage.dto.js';
 import { UpsertLeadDto } from './dto/upsert-lead.dto.js';
+import { LeadStageService } from './lead-stage.service.js';
 import { LeadsService } from './leads.service.js';
 import { TimelineService } from './timeline.service.js';
 
@@ -17,6 +19,7 @@ export class LeadsController {
   constructor(
     private readonly leads: LeadsService,
     private readonly timeline: TimelineService,
+    private readonly stages: LeadStageService,
   ) {}
 
   /** Creates (201) or updates (200) the lead with this email address. */
@@ -38,6 +41,16 @@ export class LeadsController {
   @Roles('marketer', 'sales')
   get(@Param('id', UuidPipe) id: string) {
     return this.leads.get(id);
+  }
+
+  /**
+   * Sets the lead's stage by hand, with a reason kept in its stage history: customer, disqualified (never nurtured
+   * again), or lead (back into nurture). A lead sales accepted is moved by its hand-off's outcome (409).
+   */
+  @Patch(':id')
+  @Roles('marketer')
+  setStage(@Param('id', UuidPipe) id: string, @Body() dto: SetLeadStageDto, @CurrentPrincipal() principal: Principal) {
+    return this.stages.set(id, dto, `api-key:${principal.name}`);
   }
 
   @Get(':id/timeline')

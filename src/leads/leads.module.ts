@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ScoringModule } from '../scoring/scoring.module.js';
+import { LeadStageService } from './lead-stage.service.js';
 import { LeadsController } from './leads.controller.js';
 import { LeadsService } from './leads.service.js';
 import { TimelineService } from './timeline.service.js';
@@ -7,7 +8,7 @@ import { TimelineService } from './timeline.service.js';
 @Module({
   imports: [ScoringModule],
   controllers: [LeadsController],
-  providers: [LeadsService, TimelineService],
+  providers: [LeadsService, LeadStageService, TimelineService],
   exports: [LeadsService, TimelineService],
 })
 export class LeadsModule {}

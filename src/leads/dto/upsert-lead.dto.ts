@@ -102,7 +102,7 @@ export class UpsertLeadDto {
   @IsTimeZone()
   timezone?: string | null;
 
-  @ApiPropertyOptional({ enum: ['subscriber', 'lead'], description: 'Initial stage; a subscriber may be moved on to lead.' })
+  @ApiPropertyOptional({ enum: ['subscriber', 'lead'], description: 'Initial stage; a subscriber may be moved on to lead. Other stages are set with PATCH /api/v1/leads/{id}.' })
   @IsOmittable()
   @IsIn(['subscriber', 'lead'])
   stage?: 'subscriber' | 'lead';
