@@ -62,9 +62,25 @@ export const ANSWERS: [string, string, string, string, string][] = [
   ['post', '/api/v1/handoffs/{id}/reassign', '200', 'Handoff', 'Reassigned'],
   ['post', '/api/v1/handoffs/{id}/outcome', '200', 'Handoff', 'Outcome recorded'],
   ['get', '/api/v1/sales-reps', '200', 'SalesRepPage', 'The sales team, oldest first'],
-  ['post', '/api/v1/sales-reps', '201', 'SalesRep', 'Added (a new round-robin cycle starts when the rep takes hand-offs)'],
+  [
+    'post',
+    '/api/v1/sales-reps',
+    '201',
+    'SalesRep',
+    'Added. A rep who takes hand-offs (active, weight above 0) starts a new round-robin cycle, and the pending hand-offs that had no active owner ' +
+      '(made while nobody took hand-offs, or left with a deactivated rep) are shared among the active reps with a fresh SLA deadline, each announced as ' +
+      '`handoff.reassigned` (`reassignment.reason` `unowned` or `owner_inactive`); `assigned` counts them',
+  ],
   ['get', '/api/v1/sales-reps/{id}', '200', 'SalesRep', 'The rep'],
-  ['patch', '/api/v1/sales-reps/{id}', '200', 'SalesRep', 'Changed'],
+  [
+    'patch',
+    '/api/v1/sales-reps/{id}',
+    '200',
+    'SalesRep',
+    'Changed. `active: false` gives the rep\'s pending hand-offs (accepted ones stay) to the other active reps by round robin and language, each with a ' +
+      'fresh SLA deadline, announced as `handoff.reassigned` (`reassignment`: previousOwnerId, by (the API key), reason `owner_inactive`); with nobody to ' +
+      'take them they stay until a rep is available. A rep who becomes available (re-activated, weight up from 0) also takes pending hand-offs without an active owner',
+  ],
   ['post', '/api/v1/webhooks', '201', 'Webhook', 'Subscribed; includes the signing secret once'],
   ['get', '/api/v1/webhooks', '200', 'WebhookPage', 'The subscriptions (no secrets)'],
   ['get', '/api/v1/webhooks/{id}', '200', 'Webhook', 'The subscription (no secret)'],

@@ -3,12 +3,11 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { recordDomainEvents } from '../lifecycle/outbox.js';
 import { OPEN_HANDOFF_STATUSES } from './domain/index.js';
 import type { ReassignHandoffDto } from './dto/reassign-handoff.dto.js';
-import { HANDOFF_WITH_OWNER, handoffLeadErased, snapshotLocale, viewWithOwner, type HandoffRow, type HandoffView, type HandoffWithOwnerRow } from './handoff.types.js';
+import { handoffLeadErased, snapshotLocale, type HandoffRow, type HandoffView } from './handoff.types.js';
 import { HandoffsService } from './handoffs.service.js';
-import { moveOwners, OwnerAssignment } from './owner-assignment.js';
+import { OwnerAssignment, reassignOwners } from './owner-assignment.js';
 import { deadlines } from './sla-deadlines.js';
 
 /**
@@ -17,7 +16,7 @@ import { deadlines } from './sla-deadlines.js';
  * goes up, as for any hand-off they are given. A pending hand-off gets a fresh SLA deadline from now (its
  * breach flag cleared, so a new miss is flagged again); an accepted one keeps its times. The change and a
  * `handoff.reassigned` outbox event (webhooks: the hand-off as sales sees it, with the previous owner, who
- * reassigned it and the note) commit together. Giving a hand-off to its current owner changes nothing.
+ * reassigned it, reason `manual` and the note) commit together. Giving a hand-off to its current owner changes nothing.
  */
 @Injectable()
 export class HandoffReassignment {
@@ -52,10 +51,8 @@ export class HandoffReassignment {
         ownerId = owner.id;
       }
       // The SLA is on the answer: only a hand-off still waiting for one gets a fresh deadline.
-      await moveOwners(m, [{ id, ownerId, slaDueAt: h.status === 'pending' ? deadlines(now, this.config)(h.priority) : null }], now);
-      const [row]: HandoffWithOwnerRow[] = await m.query(`${HANDOFF_WITH_OWNER} WHERE h.id = $1`, [id]);
-      const reassignment = { previousOwnerId: h.owner_id, by: actor, note: dto.note ?? null };
-      await recordDomainEvents(m, [{ type: 'handoff.reassigned', leadId: h.lead_id, payload: { ...viewWithOwner(row), reassignment }, occurredAt: now }]);
+      const slaDueAt = h.status === 'pending' ? deadlines(now, this.config)(h.priority) : null;
+      await reassignOwners(m, [{ id, ownerId, slaDueAt, leadId: h.lead_id, previousOwnerId: h.owner_id, reason: 'manual', note: dto.note ?? null }], actor, now);
     });
     return this.handoffs.get(id);
   }

@@ -1,17 +1,19 @@
 import { Module } from '@nestjs/common';
 import { ScoringModule } from '../scoring/scoring.module.js';
 import { HandoffCreator } from './handoff-creator.service.js';
+import { HandoffRehoming } from './handoff-rehoming.service.js';
 import { HandoffSnapshotService } from './handoff-snapshot.service.js';
 import { OwnerAssignment } from './owner-assignment.js';
 import { SlaBreachService } from './sla-breach.service.js';
 
 /**
- * Sales hand-off use cases for every process role: creation (from the outbox) and the SLA watch, run by
+ * Sales hand-off use cases for every process role: creation (from the outbox), the SLA watch and giving hand-offs
+ * without an active owner to the team (on a team change, and on each SLA sweep); creation and the watch run by
  * HandoffsWorkerModule. The sales API (queue, answers, team) is HandoffsApiModule (API role only).
  */
 @Module({
   imports: [ScoringModule],
-  providers: [HandoffSnapshotService, OwnerAssignment, HandoffCreator, SlaBreachService],
-  exports: [HandoffCreator, SlaBreachService, OwnerAssignment, HandoffSnapshotService],
+  providers: [HandoffSnapshotService, OwnerAssignment, HandoffCreator, SlaBreachService, HandoffRehoming],
+  exports: [HandoffCreator, SlaBreachService, OwnerAssignment, HandoffSnapshotService, HandoffRehoming],
 })
 export class HandoffsModule {}

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { recordDomainEvents } from '../lifecycle/outbox.js';
 import { pickOwner, type RepState } from './domain/index.js';
-import type { OwnerFacts } from './handoff.types.js';
+import { HANDOFF_WITH_OWNER, viewWithOwner, type HandoffWithOwnerRow, type OwnerFacts } from './handoff.types.js';
 
 /** One hand-off that needs an owner. */
 export interface OwnerRequest {
@@ -76,5 +77,38 @@ export async function moveOwners(m: EntityManager, moves: OwnerMove[], now: Date
             breached_at = CASE WHEN c.due IS NULL THEN h.breached_at END
        FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS c(id, owner_id, due) WHERE h.id = c.id`,
     [moves.map((mv) => mv.id), moves.map((mv) => mv.ownerId), moves.map((mv) => mv.slaDueAt?.toISOString() ?? null), now.toISOString()],
+  );
+}
+
+/**
+ * Why a hand-off changed owner, as its `handoff.reassigned` event says: `manual` (POST /handoffs/{id}/reassign),
+ * `owner_inactive` (its owner was deactivated) or `unowned` (it had no owner and a rep became available).
+ */
+export type ReassignmentReason = 'manual' | 'owner_inactive' | 'unowned';
+
+/** A hand-off given to another rep, with the facts its `handoff.reassigned` event records. */
+export interface Reassignment extends OwnerMove {
+  leadId: string;
+  previousOwnerId: string | null;
+  reason: ReassignmentReason;
+  note: string | null;
+}
+
+/**
+ * Moves hand-offs to their new owners (moveOwners) and records one `handoff.reassigned` outbox event per hand-off
+ * (webhooks: the hand-off as sales sees it, with `reassignment`: previous owner, who (`by`), why and the note), in the
+ * caller's transaction.
+ */
+export async function reassignOwners(m: EntityManager, moves: Reassignment[], by: string, now: Date): Promise<void> {
+  if (!moves.length) return;
+  await moveOwners(m, moves, now);
+  const rows: HandoffWithOwnerRow[] = await m.query(`${HANDOFF_WITH_OWNER} WHERE h.id = ANY($1::uuid[])`, [moves.map((mv) => mv.id)]);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  await recordDomainEvents(
+    m,
+    moves.map((mv) => {
+      const reassignment = { previousOwnerId: mv.previousOwnerId, by, reason: mv.reason, note: mv.note };
+      return { type: 'handoff.reassigned', leadId: mv.leadId, payload: { ...viewWithOwner(byId.get(mv.id)!), reassignment }, occurredAt: now };
+    }),
   );
 }

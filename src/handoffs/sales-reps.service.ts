@@ -5,6 +5,7 @@ import { DomainError } from '../common/domain-error.js';
 import { decodeCursor, pageOf, type Page, type PageQuery } from '../common/pagination.js';
 import { normalizeEmail } from '../leads/email.util.js';
 import type { CreateSalesRepDto, UpdateSalesRepDto } from './dto/sales-rep.dto.js';
+import { HandoffRehoming } from './handoff-rehoming.service.js';
 
 interface SalesRepRow {
   id: string;
@@ -47,13 +48,16 @@ const view = (r: SalesRepRow): SalesRepView => ({
 /**
  * The sales team that receives hand-offs. A change to who takes part or how much (a rep added,
  * (de)activated, a new weight or languages) starts a new round-robin cycle: every counter returns to
- * zero, so a newcomer is not flooded with leads to "catch up" with colleagues' history.
+ * zero, so a newcomer is not flooded with leads to "catch up" with colleagues' history. In the same
+ * transaction, pending hand-offs that no active rep answers for — a deactivated rep's, and those made while
+ * nobody took hand-offs — go to the active reps (HandoffRehoming), recorded with the caller as `by`.
  */
 @Injectable()
 export class SalesRepsService {
   constructor(
     private readonly db: DataSource,
     private readonly clock: Clock,
+    private readonly rehoming: HandoffRehoming,
   ) {}
 
   async list(q: PageQuery): Promise<Page<SalesRepView>> {
@@ -72,7 +76,7 @@ export class SalesRepsService {
     return view(row);
   }
 
-  async create(dto: CreateSalesRepDto): Promise<SalesRepView> {
+  async create(dto: CreateSalesRepDto, actor: string): Promise<SalesRepView> {
     const now = this.clock.now().toISOString();
     return this.db.transaction(async (m) => {
       const [row]: SalesRepRow[] = await m.query(
@@ -81,12 +85,13 @@ export class SalesRepsService {
         [dto.name.trim(), dto.email.trim(), normalizeEmail(dto.email), dto.active ?? true, dto.locales ?? [], dto.weight ?? 1, now],
       );
       if (!row) throw DomainError.conflict(`A sales rep with email ${dto.email.trim()} already exists.`);
-      if (row.active && row.weight > 0) await this.newCycle(m);
-      return view({ ...row, assigned: 0 });
+      if (!(row.active && row.weight > 0)) return view(row);
+      await this.newCycle(m);
+      return this.rehome(m, row.id, actor);
     });
   }
 
-  async update(id: string, dto: UpdateSalesRepDto): Promise<SalesRepView> {
+  async update(id: string, dto: UpdateSalesRepDto, actor: string): Promise<SalesRepView> {
     const now = this.clock.now().toISOString();
     return this.db.transaction(async (m) => {
       // Lock the whole team in id order (as assignment does) before changing one rep: no deadlock either way.
@@ -115,12 +120,17 @@ export class SalesRepsService {
         ],
       );
       const teamChanged = row.active !== before.active || row.weight !== before.weight || row.locales.join() !== before.locales.join();
-      if (teamChanged) {
-        await this.newCycle(m);
-        row.assigned = 0;
-      }
-      return view(row);
+      if (!teamChanged) return view(row);
+      await this.newCycle(m);
+      return this.rehome(m, row.id, actor);
     });
+  }
+
+  /** Gives the hand-offs without an active owner to the team as it is now; the rep as it is after that. */
+  private async rehome(m: EntityManager, id: string, actor: string): Promise<SalesRepView> {
+    await this.rehoming.rehome(m, actor);
+    const [row]: SalesRepRow[] = await m.query(`SELECT * FROM sales_reps WHERE id = $1`, [id]);
+    return view(row);
   }
 
   private async newCycle(m: EntityManager): Promise<void> {
