@@ -55,7 +55,7 @@ export const ANSWERS: [string, string, string, string, string][] = [
   ['delete', '/api/v1/programs/{id}/enrollments/{leadId}', '200', 'Enrollment', 'The ended enrollment (exitReason unenrolled); a repeat gets it again, unchanged'],
   ['get', '/api/v1/programs/{id}/stats', '200', 'ProgramStats', 'Per-step numbers, with A/B results'],
   ['post', '/api/v1/programs/{id}/simulate', '200', 'Simulation', 'Dated timeline; nothing is sent'],
-  ['get', '/api/v1/handoffs', '200', 'HandoffPage', 'A page of hand-offs'],
+  ['get', '/api/v1/handoffs', '200', 'HandoffPage', 'A page of hand-offs, most urgent (earliest SLA deadline) first unless `sort` says otherwise'],
   ['get', '/api/v1/handoffs/{id}', '200', 'Handoff', 'The hand-off with the lead as it was at hand-off time'],
   ['post', '/api/v1/handoffs/{id}/accept', '200', 'Handoff', 'Accepted; the lead moves to sql'],
   ['post', '/api/v1/handoffs/{id}/reject', '200', 'Handoff', 'Rejected; the lead moves to recycled (or disqualified)'],

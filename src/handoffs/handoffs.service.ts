@@ -2,13 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
-import { decodeCursor, pageOf, type Page } from '../common/pagination.js';
-import type { ListHandoffsQuery } from './dto/list-handoffs.query.js';
+import type { Page } from '../common/pagination.js';
+import { SqlParams } from '../programs/segment-sql.js';
+import { DEFAULT_HANDOFF_SORT, HANDOFF_ORDERS, type ListHandoffsQuery } from './dto/list-handoffs.query.js';
 import { HANDOFF_WITH_OWNER, viewWithOwner, type HandoffView, type HandoffWithOwnerRow } from './handoff.types.js';
 
 /**
- * Sales' queue: hand-offs filtered by status, owner and priority, oldest first (so a client polling with
- * the cursor sees every new hand-off exactly once), each with the lead's picture taken at hand-off time.
+ * Sales' queue: hand-offs filtered by status, owner and priority, most urgent first (by SLA deadline), or oldest
+ * first (`sort=createdAt`: a client polling with the cursor sees every new hand-off exactly once), each with the
+ * lead's picture taken at hand-off time.
  *
  * A pending hand-off past its deadline reads as breached (`status=breached`, `slaBreached`) from the moment
  * the deadline passes, not only once the SLA watch has flagged it and announced the breach (every
@@ -22,22 +24,16 @@ export class HandoffsService {
   ) {}
 
   async list(q: ListHandoffsQuery): Promise<Page<HandoffView>> {
-    const limit = q.limit ?? 50;
-    const after = decodeCursor(q.cursor, ['timestamp', 'uuid']);
-    const status = q.status === 'breached' ? null : (q.status ?? null);
     const now = this.clock.now();
-    const rows: HandoffWithOwnerRow[] = await this.db.query(
-      `${HANDOFF_WITH_OWNER}
-        WHERE ($1::text IS NULL OR h.status = $1)
-          AND (NOT $2::boolean OR (h.status = 'pending' AND (h.breached_at IS NOT NULL OR h.sla_due_at <= $9)))
-          AND ($3::uuid IS NULL OR h.owner_id = $3)
-          AND ($4::text IS NULL OR h.priority = $4)
-          AND ($5::uuid IS NULL OR h.lead_id = $5)
-          AND ($6::timestamptz IS NULL OR (h.created_at, h.id) > ($6::timestamptz, $7::uuid))
-        ORDER BY h.created_at, h.id LIMIT $8`,
-      [status, q.status === 'breached', q.ownerId ?? null, q.priority ?? null, q.leadId ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1, now],
+    const { sql, values, sort } = handoffListSql(q, now);
+    const rows: HandoffWithOwnerRow[] = await this.db.query(sql, values);
+    const key = sort.endsWith('slaDueAt') ? (v: HandoffView) => [v.slaDueAt, v.id] : (v: HandoffView) => [v.createdAt, v.id];
+    return HANDOFF_ORDERS.page(
+      rows.map((r) => viewWithOwner(r, now)),
+      q.limit ?? 50,
+      sort,
+      key,
     );
-    return pageOf(rows.map((r) => viewWithOwner(r, now)), limit, (v) => [v.createdAt, v.id]);
   }
 
   async get(id: string): Promise<HandoffView> {
@@ -45,4 +41,23 @@ export class HandoffsService {
     if (!row) throw DomainError.notFound('Hand-off', id);
     return viewWithOwner(row, this.clock.now());
   }
+}
+
+/**
+ * The queue's statement: plain conditions (not `$n IS NULL OR …`), so that the planner can use the pending queue's
+ * partial indexes (handoffs_pending_due, handoffs_owner_pending_due).
+ */
+export function handoffListSql(q: ListHandoffsQuery, now: Date): { sql: string; values: unknown[]; sort: string } {
+  const { sort, after } = HANDOFF_ORDERS.read(q.cursor, q.sort, DEFAULT_HANDOFF_SORT);
+  const p = new SqlParams([(q.limit ?? 50) + 1]);
+  const where: string[] = [];
+  if (q.status === 'breached') where.push(`h.status = 'pending' AND (h.breached_at IS NOT NULL OR h.sla_due_at <= ${p.add(now.toISOString(), '::timestamptz')})`);
+  else if (q.status) where.push(`h.status = ${p.add(q.status)}`);
+  if (q.ownerId) where.push(`h.owner_id = ${p.add(q.ownerId, '::uuid')}`);
+  if (q.priority) where.push(`h.priority = ${p.add(q.priority)}`);
+  if (q.leadId) where.push(`h.lead_id = ${p.add(q.leadId, '::uuid')}`);
+  const order = HANDOFF_ORDERS.sql(sort, after, (v, cast) => p.add(v, cast));
+  if (order.after) where.push(order.after);
+  const sql = `${HANDOFF_WITH_OWNER} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order.orderBy} LIMIT $1`;
+  return { sql, values: p.values, sort };
 }

@@ -1,12 +1,35 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
-import { PageQuery } from '../../common/pagination.js';
+import { PageQuery, SortedList } from '../../common/pagination.js';
 import { HANDOFF_STATUSES, type HandoffPriority, type HandoffStatus } from '../domain/index.js';
 
 export const HANDOFF_STATUS_FILTERS = [...HANDOFF_STATUSES, 'breached'] as const;
 export type HandoffStatusFilter = HandoffStatus | 'breached';
 
+/**
+ * The queue's orders: by SLA deadline (`slaDueAt`, most urgent first: breached, then due soonest) or by creation
+ * (`createdAt`, oldest first), each reversed with a leading `-`; ties by id.
+ */
+export const HANDOFF_ORDERS = new SortedList({
+  slaDueAt: [['h.sla_due_at', 'timestamptz'], ['h.id', 'uuid']],
+  createdAt: [['h.created_at', 'timestamptz'], ['h.id', 'uuid']],
+});
+export const DEFAULT_HANDOFF_SORT = 'slaDueAt';
+
 export class ListHandoffsQuery extends PageQuery {
+  @ApiPropertyOptional({
+    enum: HANDOFF_ORDERS.values(),
+    default: DEFAULT_HANDOFF_SORT,
+    description:
+      '`slaDueAt` (default): most urgent first, by SLA deadline (breached ones first, then due soonest); `createdAt`: oldest first; ' +
+      'a leading `-` reverses either. Ties go by id. A cursor carries its order: leave `sort` out on later pages or repeat it (another order is 422). ' +
+      'A deadline moves when a hand-off is escalated or reassigned, so while you page by `slaDueAt` such a hand-off can show up twice or not at all; ' +
+      'to see every new hand-off exactly once by polling, page by `createdAt`.',
+  })
+  @IsOptional()
+  @IsIn(HANDOFF_ORDERS.values())
+  sort?: string;
+
   @ApiPropertyOptional({ enum: HANDOFF_STATUS_FILTERS, description: '`breached`: still pending and past its SLA deadline.' })
   @IsOptional()
   @IsIn(HANDOFF_STATUS_FILTERS)
