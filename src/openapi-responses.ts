@@ -17,7 +17,7 @@ export const ANSWERS: [string, string, string, string, string][] = [
   ['get', '/api/v1/leads', '200', 'LeadPage', 'A page of leads'],
   ['get', '/api/v1/leads/{id}', '200', 'Lead', 'The lead'],
   ['patch', '/api/v1/leads/{id}', '200', 'Lead', 'The lead at its new stage (unchanged when it was at that stage already)'],
-  ['get', '/api/v1/leads/{id}/timeline', '200', 'Timeline', 'Events, emails, stage changes and consent, in time order'],
+  ['get', '/api/v1/leads/{id}/timeline', '200', 'Timeline', 'Events, emails, stage changes and consent, in time order: oldest first, or newest first with sort=-at'],
   ['get', '/api/v1/leads/{id}/export', '200', 'LeadExport', 'Everything stored about the lead'],
   ['get', '/api/v1/leads/{id}/score', '200', 'LeadScore', 'Scores now, the MQL rule and the contributions after decay'],
   ['get', '/api/v1/scoring-model', '200', 'ScoringModelVersion', 'The current version of the model'],

@@ -115,6 +115,49 @@ describe('leads, events and scoring over HTTP', () => {
     });
   });
 
+  /** Every page of `path` (a list), `limit` items at a time: the items in order. */
+  async function allPages<T>(path: string, limit: number): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: { status: number; body: { items: T[]; nextCursor: string | null } } = await t.api(
+        'get',
+        `${path}${path.includes('?') ? '&' : '?'}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      expect(res.status).toBe(200);
+      items.push(...res.body.items);
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    return items;
+  }
+
+  describe('the timeline', () => {
+    it('lists newest first with sort=-at, across pages, the reverse of oldest first', async () => {
+      const lead = await t.api('post', '/api/v1/leads').send({ email: 'tijdlijn@example.be', consent: { status: 'granted', basis: 'consent' } });
+      const events = ['page_viewed', 'content_downloaded', 'webinar_attended', 'page_viewed'].map((type, i) => ({
+        leadId: lead.body.id,
+        type,
+        occurredAt: new Date(clock.now().getTime() - (4 - i) * 3_600_000).toISOString(),
+      }));
+      expect((await t.api('post', '/api/v1/events').send({ events })).status).toBe(202);
+      const path = `/api/v1/leads/${lead.body.id}/timeline`;
+      type Item = { kind: string; id: string; at: string };
+      const oldestFirst = await allPages<Item>(path, 50);
+      expect(oldestFirst.length).toBeGreaterThanOrEqual(5); // the events and the consent
+      const newestFirst = await allPages<Item>(`${path}?sort=-at`, 2);
+      expect(newestFirst.map((i) => `${i.kind}:${i.id}`)).toEqual(oldestFirst.map((i) => `${i.kind}:${i.id}`).reverse());
+      expect(newestFirst[newestFirst.length - 1]).toMatchObject({ kind: 'event', at: events[0].occurredAt });
+
+      const bad = await t.api('get', `${path}?sort=newest`);
+      expect(bad.status).toBe(422);
+      expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['sort']);
+      const page1 = await t.api('get', `${path}?sort=-at&limit=1`);
+      const mixed = await t.api('get', `${path}?sort=at&cursor=${page1.body.nextCursor}`);
+      expect(mixed.status).toBe(422);
+      expect(mixed.body.errors.map((e: { field: string }) => e.field)).toEqual(['cursor']);
+    });
+  });
+
   describe('events', () => {
     it('creates the lead for an unknown email and reports duplicates on retry', async () => {
       const batch = {

@@ -3,10 +3,10 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { Roles, type Principal } from '../auth/roles.js';
-import { PageQuery } from '../common/pagination.js';
 import { UuidPipe } from '../common/uuid.pipe.js';
 import { ListLeadsQuery } from './dto/list-leads.query.js';
 import { SetLeadStageDto } from './dto/set-lead-stage.dto.js';
+import { TimelineQuery } from './dto/timeline.query.js';
 import { UpsertLeadDto } from './dto/upsert-lead.dto.js';
 import { LeadStageService } from './lead-stage.service.js';
 import { LeadsService } from './leads.service.js';
@@ -55,7 +55,7 @@ export class LeadsController {
 
   @Get(':id/timeline')
   @Roles('marketer', 'sales')
-  history(@Param('id', UuidPipe) id: string, @Query() q: PageQuery) {
-    return this.timeline.forLead(id, q.limit ?? 50, q.cursor);
+  history(@Param('id', UuidPipe) id: string, @Query() q: TimelineQuery) {
+    return this.timeline.forLead(id, q.limit ?? 50, q.cursor, q.sort);
   }
 }

@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DomainError } from '../common/domain-error.js';
-import { decodeCursor, Page, pageOf } from '../common/pagination.js';
+import type { Page } from '../common/pagination.js';
+import { SqlParams } from '../common/sql-params.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { DEFAULT_TIMELINE_SORT, TIMELINE_ORDERS } from './dto/timeline.query.js';
 
 export interface TimelineItem {
   kind: 'event' | 'stage_change' | 'consent' | 'email';
@@ -36,8 +38,8 @@ export const EVENT_ITEM_SQL = (e: string, window: string) => `jsonb_build_object
 export const STAGE_CHANGE_SORT_ID = (c: string) => `lpad(${c}.id::text, 20, '0')`;
 
 /**
- * A lead's history in time order: events (with the points they earned, and whether they were historical, see
- * EVENT_ITEM_SQL), stage changes, consent, and the nurture emails sent (or held back) to it.
+ * A lead's history in time order, oldest or newest first: events (with the points they earned, and whether they were
+ * historical, see EVENT_ITEM_SQL), stage changes, consent, and the nurture emails sent (or held back) to it.
  */
 @Injectable()
 export class TimelineService {
@@ -46,14 +48,16 @@ export class TimelineService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async forLead(leadId: string, limit: number, cursor?: string): Promise<Page<TimelineItem>> {
+  async forLead(leadId: string, limit: number, cursor?: string, askedSort?: string): Promise<Page<TimelineItem>> {
     const [exists] = await this.db.query(`SELECT 1 FROM leads WHERE id = $1`, [leadId]);
     if (!exists) throw DomainError.notFound('Lead', leadId);
-    const after = decodeCursor(cursor, ['timestamp', 'text', 'text']);
+    const { sort, after } = TIMELINE_ORDERS.read(cursor, askedSort, DEFAULT_TIMELINE_SORT);
+    const p = new SqlParams([leadId, limit + 1]);
+    const order = TIMELINE_ORDERS.sql(sort, after, (v, cast) => p.add(v, cast));
     // Items at one instant and of one kind follow their ids; a stage change's numeric id is zero-padded to sort as a number.
     const rows: { kind: TimelineItem['kind']; id: string; sort_id: string; at: Date; data: Record<string, unknown> }[] = await this.db.query(
       `SELECT * FROM (
-         SELECT 'event' AS kind, e.id::text AS id, e.id::text AS sort_id, e.occurred_at AS at, ${EVENT_ITEM_SQL('e', '$6')} AS data
+         SELECT 'event' AS kind, e.id::text AS id, e.id::text AS sort_id, e.occurred_at AS at, ${EVENT_ITEM_SQL('e', window)} AS data
            FROM events e WHERE e.lead_id = $1
          UNION ALL
          SELECT 'stage_change', c.id::text, ${STAGE_CHANGE_SORT_ID('c')}, c.changed_at,
@@ -67,12 +71,12 @@ export class TimelineService {
          SELECT 'email', m.id::text, m.id::text, m.created_at, ${EMAIL_ITEM_SQL('m')}
            FROM email_messages m WHERE m.lead_id = $1 AND m.kind = 'nurture'
        ) t
-       WHERE $2::timestamptz IS NULL OR (t.at, t.kind, t.sort_id) > ($2::timestamptz, $3::text, $4::text)
-       ORDER BY t.at, t.kind, t.sort_id LIMIT $5`,
-      [leadId, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, limit + 1, this.config.eventLiveWindowMs / 1000],
+       ${order.after ? `WHERE ${order.after}` : ''}
+       ORDER BY ${order.orderBy} LIMIT $2`,
+      p.values,
     );
     const sortIds = new Map(rows.map((r) => [`${r.kind}:${r.id}`, r.sort_id]));
     const items = rows.map((r) => ({ kind: r.kind, id: r.id, at: r.at.toISOString(), data: r.data }));
-    return pageOf(items, limit, (i) => [i.at, i.kind, sortIds.get(`${i.kind}:${i.id}`)!]);
+    return TIMELINE_ORDERS.page(items, limit, sort, (i) => [i.at, i.kind, sortIds.get(`${i.kind}:${i.id}`)!]);
   }
 }
