@@ -14,7 +14,7 @@ const json = (schema: Schema, description: string) => ({ description, content: {
 export const ANSWERS: [string, string, string, string, string][] = [
   ['post', '/api/v1/leads', '201', 'Lead', 'Created'],
   ['post', '/api/v1/leads', '200', 'Lead', 'Updated (the email was known)'],
-  ['get', '/api/v1/leads', '200', 'LeadPage', 'A page of leads'],
+  ['get', '/api/v1/leads', '200', 'LeadPage', 'A page of leads: oldest first, or with updatedSince least recently changed first (see sort)'],
   ['get', '/api/v1/leads/{id}', '200', 'Lead', 'The lead'],
   ['patch', '/api/v1/leads/{id}', '200', 'Lead', 'The lead at its new stage (unchanged when it was at that stage already)'],
   ['get', '/api/v1/leads/{id}/timeline', '200', 'Timeline', 'Events, emails, stage changes and consent, in time order: oldest first, or newest first with sort=-at'],

@@ -1,4 +1,6 @@
 import { ManualClock } from '../src/common/clock.js';
+import { allPages } from './support/pages.js';
+import { expectRefused } from './support/problems.js';
 import { eventually, startTestApp, TestApp } from './support/test-app.js';
 
 describe('leads, events and scoring over HTTP', () => {
@@ -115,21 +117,8 @@ describe('leads, events and scoring over HTTP', () => {
     });
   });
 
-  /** Every page of `path` (a list), `limit` items at a time: the items in order. */
-  async function allPages<T>(path: string, limit: number): Promise<T[]> {
-    const items: T[] = [];
-    let cursor: string | null = null;
-    do {
-      const res: { status: number; body: { items: T[]; nextCursor: string | null } } = await t.api(
-        'get',
-        `${path}${path.includes('?') ? '&' : '?'}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
-      );
-      expect(res.status).toBe(200);
-      items.push(...res.body.items);
-      cursor = res.body.nextCursor;
-    } while (cursor);
-    return items;
-  }
+  /** Every item of the list at `path`, read `limit` at a time. */
+  const everyItem = async <T>(path: string, limit: number): Promise<T[]> => (await allPages<T>(t, path, limit)).items;
 
   describe('the timeline', () => {
     it('lists newest first with sort=-at, across pages, the reverse of oldest first', async () => {
@@ -142,19 +131,15 @@ describe('leads, events and scoring over HTTP', () => {
       expect((await t.api('post', '/api/v1/events').send({ events })).status).toBe(202);
       const path = `/api/v1/leads/${lead.body.id}/timeline`;
       type Item = { kind: string; id: string; at: string };
-      const oldestFirst = await allPages<Item>(path, 50);
+      const oldestFirst = await everyItem<Item>(path, 50);
       expect(oldestFirst.length).toBeGreaterThanOrEqual(5); // the events and the consent
-      const newestFirst = await allPages<Item>(`${path}?sort=-at`, 2);
+      const newestFirst = await everyItem<Item>(`${path}?sort=-at`, 2);
       expect(newestFirst.map((i) => `${i.kind}:${i.id}`)).toEqual(oldestFirst.map((i) => `${i.kind}:${i.id}`).reverse());
       expect(newestFirst[newestFirst.length - 1]).toMatchObject({ kind: 'event', at: events[0].occurredAt });
 
-      const bad = await t.api('get', `${path}?sort=newest`);
-      expect(bad.status).toBe(422);
-      expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['sort']);
+      expectRefused(await t.api('get', `${path}?sort=newest`), ['sort']);
       const page1 = await t.api('get', `${path}?sort=-at&limit=1`);
-      const mixed = await t.api('get', `${path}?sort=at&cursor=${page1.body.nextCursor}`);
-      expect(mixed.status).toBe(422);
-      expect(mixed.body.errors.map((e: { field: string }) => e.field)).toEqual(['cursor']);
+      expectRefused(await t.api('get', `${path}?sort=at&cursor=${page1.body.nextCursor}`), ['cursor']);
     });
   });
 
@@ -438,6 +423,84 @@ describe('leads, events and scoring over HTTP', () => {
       expect(after).toMatchObject({ fit_score: -15, fit_model_version: 3 });
       expect(after.fit_contributions).toEqual([{ ruleId: 'free-mail', description: expect.any(String), points: -15 }]);
       expect(await ledgerPoints(before.id)).toBe(0);
+    });
+  });
+
+  describe('incremental sync (updatedSince)', () => {
+    const crm = (email: string, extra: object = {}) =>
+      t.api('post', '/api/v1/leads').send({ email, source: { channel: 'crm-sync' }, consent: { status: 'granted', basis: 'consent' }, ...extra });
+    const ids = (items: { id: string }[]) => items.map((l) => l.id);
+
+    it('lists the leads changed since an instant — fields, consent, score, stage — least recently changed first, across pages', async () => {
+      clock.set('2026-06-01T10:00:00Z');
+      const leads: Record<string, string> = {};
+      for (const name of ['veld', 'toestemming', 'score', 'fase', 'stil']) {
+        leads[name] = (await crm(`${name}@sync.example.be`)).body.id;
+        clock.advance(60_000);
+      }
+      const since = clock.now().toISOString();
+      clock.advance(60_000);
+      await crm('veld@sync.example.be', { company: 'Bakkerij Peeters' });
+      clock.advance(60_000);
+      await crm('toestemming@sync.example.be', { consent: { status: 'withdrawn' } });
+      clock.advance(60_000);
+      await t.api('post', '/api/v1/events').send({ leadId: leads.score, type: 'content_downloaded' });
+      await eventually(async () => (await queued()) === 0);
+      clock.advance(60_000);
+      await t.api('post', '/api/v1/events').send({ leadId: leads.fase, type: 'quote_requested' });
+      await eventually(async () => (await queued()) === 0);
+      clock.advance(60_000);
+      const nieuw = (await crm('nieuw@sync.example.be')).body.id;
+
+      const changed = await everyItem<{ id: string; stage: string; engagementScore: number; updatedAt: string }>(
+        `/api/v1/leads?channel=crm-sync&updatedSince=${encodeURIComponent(since)}`,
+        2,
+      );
+      expect(ids(changed)).toEqual([leads.veld, leads.toestemming, leads.score, leads.fase, nieuw]);
+      expect(changed.every((l) => l.updatedAt >= since)).toBe(true);
+      expect(changed.find((l) => l.id === leads.score)!.engagementScore).toBeGreaterThan(0);
+      expect(changed.find((l) => l.id === leads.fase)!.stage).toBe('mql');
+      // Newest change first, and the list by creation, take the same filter.
+      expect(ids(await everyItem(`/api/v1/leads?channel=crm-sync&updatedSince=${encodeURIComponent(since)}&sort=-updatedAt`, 3))).toEqual(
+        [nieuw, leads.fase, leads.score, leads.toestemming, leads.veld],
+      );
+      expect(ids(await everyItem(`/api/v1/leads?channel=crm-sync&updatedSince=${encodeURIComponent(since)}&sort=createdAt`, 3))).toEqual(
+        [leads.veld, leads.toestemming, leads.score, leads.fase, nieuw],
+      );
+    });
+
+    it('skips no lead changed while a sync pages: it moves behind the cursor and comes again', async () => {
+      clock.advance(60_000);
+      const since = clock.now().toISOString();
+      const leads: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        clock.advance(60_000);
+        leads.push((await crm(`bezig${i}@sync.example.be`)).body.id);
+      }
+      const path = `/api/v1/leads?channel=crm-sync&updatedSince=${encodeURIComponent(since)}&limit=2`;
+      const page1 = await t.api('get', path);
+      expect(ids(page1.body.items)).toEqual([leads[0], leads[1]]);
+      // Meanwhile the CRM's own form changes a lead already seen and one not seen yet.
+      clock.advance(60_000);
+      await crm('bezig0@sync.example.be', { phone: '+32 470 00 00 00' });
+      clock.advance(60_000);
+      await crm('bezig2@sync.example.be', { phone: '+32 470 00 00 02' });
+      const rest: { id: string }[] = [];
+      let cursor: string | null = page1.body.nextCursor;
+      while (cursor) {
+        const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await t.api('get', `${path}&cursor=${cursor}`);
+        rest.push(...page.body.items);
+        cursor = page.body.nextCursor;
+      }
+      expect(ids(rest)).toEqual([leads[3], leads[0], leads[2]]);
+    });
+
+    it('refuses an updatedSince that is not a timestamp with offset, and a cursor of the other order, naming the field', async () => {
+      for (const updatedSince of ['yesterday', '2026-06-01T10:00:00']) {
+        expectRefused(await t.api('get', `/api/v1/leads?updatedSince=${updatedSince}`), ['updatedSince']);
+      }
+      const byCreation = await t.api('get', '/api/v1/leads?channel=crm-sync&limit=1');
+      expectRefused(await t.api('get', `/api/v1/leads?sort=updatedAt&cursor=${byCreation.body.nextCursor}`), ['cursor']);
     });
   });
 });

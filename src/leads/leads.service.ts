@@ -2,15 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
-import { decodeCursor, Page, pageOf } from '../common/pagination.js';
+import type { Page } from '../common/pagination.js';
 import { LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { recordDomainEvents } from '../lifecycle/outbox.js';
 import { applyStageChanges, StageChange } from '../lifecycle/stage-change.js';
 import { scoreAt } from '../scoring/domain/decay.js';
 import { refreshLead } from '../scoring/lead-refresh.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
+import { SqlParams } from '../programs/segment-sql.js';
 import { UpsertLeadDto } from './dto/upsert-lead.dto.js';
-import { ListLeadsQuery } from './dto/list-leads.query.js';
+import { LEAD_ORDERS, ListLeadsQuery } from './dto/list-leads.query.js';
 import { normalizeEmail } from './email.util.js';
 import { LeadRow, LeadView, toLeadView, type ConsentRecord } from './lead.types.js';
 
@@ -27,7 +28,10 @@ const COLUMNS: [keyof UpsertLeadDto, string][] = [
   ['timezone', 'timezone'],
 ];
 
-/** Leads: upsert by normalised email, read, list; every change re-evaluates fit and the MQL rule. */
+/**
+ * Leads: upsert by normalised email, read, list (by creation, or by last change for incremental syncs); every change
+ * re-evaluates fit and the MQL rule.
+ */
 @Injectable()
 export class LeadsService {
   constructor(
@@ -146,26 +150,21 @@ export class LeadsService {
 
   async list(q: ListLeadsQuery): Promise<Page<LeadView>> {
     const limit = q.limit ?? 50;
-    const after = decodeCursor(q.cursor, ['timestamp', 'uuid']);
+    const { sort, after } = LEAD_ORDERS.read(q.cursor, q.sort, q.updatedSince ? 'updatedAt' : 'createdAt');
+    const p = new SqlParams([limit + 1]);
     const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: string, v: unknown) => {
-      params.push(v);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (q.stage) add('stage = ?', q.stage);
-    if (q.channel) add('channel = ?', q.channel);
-    if (q.email) add('email_normalized = ?', normalizeEmail(q.email));
-    if (after) {
-      params.push(after[0], after[1]);
-      where.push(`(created_at, id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-    }
-    params.push(limit + 1);
+    if (q.stage) where.push(`stage = ${p.add(q.stage)}`);
+    if (q.channel) where.push(`channel = ${p.add(q.channel)}`);
+    if (q.email) where.push(`email_normalized = ${p.add(normalizeEmail(q.email))}`);
+    if (q.updatedSince) where.push(`updated_at >= ${p.add(q.updatedSince, '::timestamptz')}`);
+    const order = LEAD_ORDERS.sql(sort, after, (v, cast) => p.add(v, cast));
+    if (order.after) where.push(order.after);
     const rows: LeadRow[] = await this.db.query(
-      `SELECT * FROM leads ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT $${params.length}`,
-      params,
+      `SELECT * FROM leads ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order.orderBy} LIMIT $1`,
+      p.values,
     );
-    return pageOf(await this.views(rows), limit, (l) => [l.createdAt, l.id]);
+    const key = sort.endsWith('updatedAt') ? (l: LeadView) => [l.updatedAt, l.id] : (l: LeadView) => [l.createdAt, l.id];
+    return LEAD_ORDERS.page(await this.views(rows), limit, sort, key);
   }
 
   /** Views of leads, with their engagement decayed to now and their consent records (one query for all). */
