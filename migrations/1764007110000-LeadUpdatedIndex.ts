@@ -3,8 +3,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * `leads_updated` (updated_at, id): GET /leads?updatedSince= lists the leads changed since an instant, least recently
  * changed first, for CRMs that sync incrementally; without it every sync reads and sorts the whole table.
- * updated_at moves with every scored batch, so those updates are no longer HOT (each adds an entry to the lead's
- * indexes); that is the price of a change feed a CRM can page through.
+ * Scoring writes a lead for every scored batch and leaves updated_at alone unless the fit changed, so those updates
+ * stay HOT (an indexed column that changes would add an entry to each of the lead's indexes).
  * Built CONCURRENTLY (outside a transaction), so leads keep being written meanwhile; a build left invalid by an
  * interrupted run is dropped and rebuilt.
  */

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import type { Page } from '../common/pagination.js';
-import { SqlParams } from '../programs/segment-sql.js';
+import { SqlParams } from '../common/sql-params.js';
 import { DEFAULT_HANDOFF_SORT, HANDOFF_ORDERS, type ListHandoffsQuery } from './dto/list-handoffs.query.js';
 import { HANDOFF_WITH_OWNER, viewWithOwner, type HandoffView, type HandoffWithOwnerRow } from './handoff.types.js';
 

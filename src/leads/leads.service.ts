@@ -9,7 +9,7 @@ import { applyStageChanges, StageChange } from '../lifecycle/stage-change.js';
 import { scoreAt } from '../scoring/domain/decay.js';
 import { refreshLead } from '../scoring/lead-refresh.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
-import { SqlParams } from '../programs/segment-sql.js';
+import { SqlParams } from '../common/sql-params.js';
 import { UpsertLeadDto } from './dto/upsert-lead.dto.js';
 import { LEAD_ORDERS, ListLeadsQuery } from './dto/list-leads.query.js';
 import { normalizeEmail } from './email.util.js';

@@ -53,6 +53,7 @@ export class TimelineService {
     if (!exists) throw DomainError.notFound('Lead', leadId);
     const { sort, after } = TIMELINE_ORDERS.read(cursor, askedSort, DEFAULT_TIMELINE_SORT);
     const p = new SqlParams([leadId, limit + 1]);
+    const window = p.add(this.config.eventLiveWindowMs / 1000, '::float8');
     const order = TIMELINE_ORDERS.sql(sort, after, (v, cast) => p.add(v, cast));
     // Items at one instant and of one kind follow their ids; a stage change's numeric id is zero-padded to sort as a number.
     const rows: { kind: TimelineItem['kind']; id: string; sort_id: string; at: Date; data: Record<string, unknown> }[] = await this.db.query(

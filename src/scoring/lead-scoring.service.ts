@@ -250,7 +250,10 @@ export function persistStatement(
        ), scores AS (
          -- f and c only for leads whose fit changed (the others already have this version's fit)
          UPDATE leads l SET engagement_score = u.v, engagement_as_of = u.a, fit_score = coalesce(u.f, l.fit_score),
-                fit_contributions = coalesce(u.c, l.fit_contributions), fit_model_version = $3, updated_at = $5,
+                fit_contributions = coalesce(u.c, l.fit_contributions), fit_model_version = $3,
+                -- updated_at (indexed for GET /leads?updatedSince) moves only when the fit changes: points alone keep the
+                -- update HOT, as scoring writes a lead for every scored batch (see migration 1764001000000)
+                updated_at = CASE WHEN u.f IS NULL THEN l.updated_at ELSE $5 END,
                 recycled_engagement = coalesce(u.r, l.recycled_engagement)
            FROM jsonb_to_recordset($4::jsonb) AS u(id uuid, v float8, a timestamptz, f float8, c jsonb, r float8)
           WHERE l.id = u.id

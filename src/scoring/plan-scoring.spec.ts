@@ -1,6 +1,6 @@
 import { DEFAULT_SCORING_MODEL, type ScoringModelDefinition } from './domain/scoring-model.js';
 import { FREE_MAIL_FIT, scoredLead as lead } from './scored-lead.fixture.js';
-import { planScoring, type StoredEvent } from './scoring-plan.js';
+import { planScoring, type ScoredLead, type StoredEvent } from './scoring-plan.js';
 
 const NOW = new Date('2026-03-02T10:00:00Z');
 const model = DEFAULT_SCORING_MODEL;

@@ -32,8 +32,8 @@ export class ListLeadsQuery extends PageQuery {
     example: '2026-03-02T10:00:00+01:00',
     description:
       'Only leads changed at or after this instant (`updatedAt`; with a UTC offset), listed by `updatedAt` unless `sort` says otherwise: for a CRM that ' +
-      'syncs incrementally. `updatedAt` moves on every change of the lead: its fields, stage, score (points earned; decay alone does not count), ' +
-      'consent, and erasure. A lead changed while you page moves behind the cursor and comes again on a later page, so none is skipped. ' +
+      'syncs incrementally. `updatedAt` moves on every change of the lead: its fields, stage, fit score, consent, and erasure; not on engagement ' +
+      'points, which scoring writes for every scored batch (read them with GET /leads/{id}/score; a promotion moves the stage, and `lead.mql` announces it). A lead changed while you page moves behind the cursor and comes again on a later page, so none is skipped. ' +
       'A change is stamped when its transaction starts and seen when it commits, so start the next sync somewhat before the last `updatedAt` you ' +
       'received (a minute is ample); leads you see twice are harmless.',
   })
