@@ -38,6 +38,8 @@ export const ANSWERS: [string, string, string, string, string][] = [
   ['get', '/api/v1/suppressions', '200', 'SuppressionPage', 'Suppressed addresses, newest first'],
   ['post', '/api/v1/suppressions', '201', 'Suppression', 'Added'],
   ['post', '/api/v1/suppressions', '200', 'Suppression', 'Already suppressed: the existing entry'],
+  ['delete', '/api/v1/suppressions/{emailHash}', '200', 'SuppressionLift', 'Lifted: the entry left the list; the record of the lift'],
+  ['delete', '/api/v1/suppressions', '200', 'SuppressionLift', 'Lifted: the entry left the list; the record of the lift'],
   ['post', '/api/v1/email/bounces', '201', 'Bounce', 'Recorded; a hard bounce or a complaint also suppresses the address'],
   ['post', '/api/v1/email/unsubscribes', '200', 'MailtoUnsubscribe', 'The recipient of the message the token names is opted out (again: no change)'],
   ['post', '/api/v1/programs', '201', 'Program', 'The draft'],
@@ -104,6 +106,8 @@ export const PROBLEM_ANSWERS: [string, string, string, string][] = [
   ['delete', '/api/v1/programs/{id}/enrollments/{leadId}', '409', "not_enrolled: the lead's latest enrollment in the program ended otherwise (completed, converted, another exit); nothing changed"],
   ['patch', '/api/v1/leads/{id}', '409', 'The lead may not be moved there by hand (errors name stage): sales accepted it, or it would go back to lead from mql or customer'],
   ['patch', '/api/v1/leads/{id}', '410', 'The lead was erased (GDPR): it takes no new data, its stage included'],
+  ...['/api/v1/suppressions', '/api/v1/suppressions/{emailHash}'].map((path): [string, string, string, string] => ['delete', path, '409', "An erased lead's address (never lifted, reason erased), a complaint not named by reason=complaint, or an entry whose reason is not the one given"]),
+  ['delete', '/api/v1/suppressions', '404', 'The address is not on the list'],
   ...['accept', 'reject', 'outcome', 'reassign'].map((action): [string, string, string, string] => [
     'post',
     `/api/v1/handoffs/{id}/${action}`,

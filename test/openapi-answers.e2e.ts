@@ -176,6 +176,22 @@ describe('answers match the OpenAPI document', () => {
       await call('post', '/api/v1/suppressions', '/api/v1/suppressions', { email: 'not-an-address', reason: 'manual' }, 422);
     });
 
+    it('lifts entries by address or by hash (200), refusing a complaint not named and an unknown entry', async () => {
+      await upsertLead(t, 'lift-me@example.be');
+      await call('post', '/api/v1/suppressions', '/api/v1/suppressions', { email: 'lift-me@example.be', reason: 'manual' }, 201);
+      const byEmail = await call('delete', '/api/v1/suppressions?email=lift-me@example.be&note=typo', '/api/v1/suppressions', undefined, 200);
+      expect(byEmail.body).toMatchObject({ reason: 'manual', note: 'typo', leadId: expect.any(String) });
+      await call('delete', '/api/v1/suppressions?email=lift-me@example.be&note=again', '/api/v1/suppressions', undefined, 404);
+      await call('delete', '/api/v1/suppressions?email=lift-me@example.be', '/api/v1/suppressions', undefined, 422);
+      const complaint = await call('post', '/api/v1/email/bounces', '/api/v1/email/bounces', { email: 'lift-complaint@example.be', type: 'complaint' }, 201);
+      expect(complaint.body.suppressed).toBe(true);
+      const [{ emailHash }] = (await call('get', '/api/v1/suppressions?email=lift-complaint@example.be', '/api/v1/suppressions', undefined, 200)).body.items;
+      await call('delete', `/api/v1/suppressions/${emailHash}?note=x`, '/api/v1/suppressions/{emailHash}', undefined, 409);
+      await call('delete', `/api/v1/suppressions/${emailHash}?note=x&reason=complaint`, '/api/v1/suppressions/{emailHash}', undefined, 200);
+      await call('delete', `/api/v1/suppressions/${emailHash}?note=x`, '/api/v1/suppressions/{emailHash}', undefined, 404);
+      await call('delete', '/api/v1/suppressions/not-a-hash?note=x', '/api/v1/suppressions/{emailHash}', undefined, 422);
+    });
+
     it('takes hard and soft bounces and complaints from the relay, by address or by message', async () => {
       const leadId = await upsertLead(t, 'bouncing@example.be');
       const hard = await call('post', '/api/v1/email/bounces', '/api/v1/email/bounces', { email: 'bouncing@example.be', type: 'hard', reason: '550 5.1.1' }, 201);

@@ -1,4 +1,6 @@
 import type { Stage } from '../scoring/domain/lifecycle.js';
+import { mailability, type Mailability } from '../suppression/lawful-basis.js';
+import type { SuppressionReason } from '../suppression/suppression.types.js';
 
 /** What a consent record says (the consents.status check constraint). */
 export const CONSENT_STATUSES = ['granted', 'withdrawn'] as const;
@@ -59,6 +61,12 @@ export interface LeadView {
    * set it (null where nothing was recorded, or after an erasure).
    */
   consent: { status: string; basis: string | null; text: string | null; source: string | null; capturedAt: string | null };
+  /**
+   * Whether a nurture email may be sent to the lead now; when not, `suppression` says why (the reason its
+   * enrollments exit with: a suppression-list reason, consent_withdrawn or no_lawful_basis) and since when.
+   */
+  mailable: Mailability['mailable'];
+  suppression: Mailability['suppression'];
   qualification: Record<string, unknown>;
   attributes: Record<string, unknown>;
   engagementScore: number;
@@ -78,7 +86,10 @@ export interface ConsentRecord {
   captured_at: Date;
 }
 
-export function toLeadView(row: LeadRow, engagementNow: number, record: ConsentRecord | null = null): LeadView {
+/** The lead's suppression-list entry (see listedWithSince), when it has one. */
+export type ListedEntry = { reason: SuppressionReason; since: Date } | null | undefined;
+
+export function toLeadView(row: LeadRow, engagementNow: number, record: ConsentRecord | null | undefined, listed: ListedEntry): LeadView {
   // A record only describes the current consent when it set it (an erasure withdraws consent without one).
   const current = record && record.status === row.consent_status ? record : null;
   return {
@@ -100,6 +111,7 @@ export function toLeadView(row: LeadRow, engagementNow: number, record: ConsentR
       source: current?.source ?? null,
       capturedAt: current?.captured_at.toISOString() ?? null,
     },
+    ...mailability(row.consent_status, current?.captured_at ?? null, listed),
     qualification: row.qualification,
     attributes: row.attributes,
     engagementScore: round(engagementNow),

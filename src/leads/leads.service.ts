@@ -10,6 +10,7 @@ import { scoreAt } from '../scoring/domain/decay.js';
 import { refreshLead } from '../scoring/lead-refresh.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
 import { SqlParams } from '../common/sql-params.js';
+import { liftForOptIn, listedWithSince } from '../suppression/suppression-lifts.js';
 import { UpsertLeadDto } from './dto/upsert-lead.dto.js';
 import { LEAD_ORDERS, ListLeadsQuery } from './dto/list-leads.query.js';
 import { normalizeEmail } from './email.util.js';
@@ -69,6 +70,12 @@ export class LeadsService {
       // (TypeORM answers a bare UPDATE … RETURNING with [rows, count]; wrapped in a CTE it returns the rows.)
       lead = await this.applyFields(m, lead, dto, now, consentApplies);
       if (dto.consent) await this.recordConsent(m, lead.id, dto.consent, now, consentApplies);
+      // A fresh opt-in, dated after an unsubscribe, makes the lead mailable again (before the activity below, so a
+      // trigger it fires enrolls the lead). Without its own capturedAt a grant is not known to be fresh: a CRM sync
+      // resending an old grant must not undo an unsubscribe.
+      if (consentApplies && dto.consent?.status === 'granted' && dto.consent.basis === 'consent' && dto.consent.capturedAt !== undefined) {
+        await liftForOptIn(m, lead, { capturedAt: new Date(dto.consent.capturedAt), source: dto.consent.source ?? null }, actor, now);
+      }
       const stageBefore = lead.stage;
       const changes: StageChange[] = [];
       if (dto.stage === 'lead' && lead.stage === 'subscriber') {
@@ -93,7 +100,8 @@ export class LeadsService {
       ]);
       // After the activity, so a goal this upsert reached still converts; what is left exits as consent_withdrawn (or the list's reason).
       if (consentApplies && dto.consent?.status === 'withdrawn') await this.activity.unmailable(m, [lead.id], now);
-      return { created, lead: toLeadView(lead, engagementScore, (await latestConsents(m, [lead])).get(lead.id)) };
+      const consent = (await latestConsents(m, [lead])).get(lead.id);
+      return { created, lead: toLeadView(lead, engagementScore, consent, (await listedWithSince(m, [lead.id])).get(lead.id)) };
     });
   }
 
@@ -167,13 +175,18 @@ export class LeadsService {
     return LEAD_ORDERS.page(await this.views(rows), limit, sort, key);
   }
 
-  /** Views of leads, with their engagement decayed to now and their consent records (one query for all). */
+  /** Views of leads, with their engagement decayed to now, their consent records and suppression-list entries (one query each for all). */
   private async views(rows: LeadRow[]): Promise<LeadView[]> {
     const { definition } = await this.models.currentForRead();
     const now = this.clock.now();
-    const consents = await latestConsents(this.db.manager, rows);
+    const [consents, listed] = await Promise.all([latestConsents(this.db.manager, rows), listedWithSince(this.db.manager, rows.map((r) => r.id))]);
     return rows.map((row) =>
-      toLeadView(row, scoreAt({ value: row.engagement_score, asOf: row.engagement_as_of }, now, definition.halfLifeDays), consents.get(row.id)),
+      toLeadView(
+        row,
+        scoreAt({ value: row.engagement_score, asOf: row.engagement_as_of }, now, definition.halfLifeDays),
+        consents.get(row.id),
+        listed.get(row.id),
+      ),
     );
   }
 }

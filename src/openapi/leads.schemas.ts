@@ -1,5 +1,6 @@
 import { LAWFUL_BASES, LEAD_CONSENT_STATUSES } from '../leads/lead.types.js';
 import { STAGES } from '../scoring/domain/lifecycle.js';
+import { SUPPRESSION_REASONS } from '../suppression/suppression.types.js';
 import { arr, bool, enumOf, int, nstr, ntime, num, nuuid, o, obj, page, str, time, uuid, type Schema } from './schema-kit.js';
 
 /** Leads, what they did and their scores (leads.service, events, score-explain.service). */
@@ -17,6 +18,16 @@ export const LEADS_SCHEMAS: Record<string, Schema> = {
     stage: enumOf(STAGES),
     source: { type: 'object', description: 'First touch: channel, campaign, utm ({} when unknown)', additionalProperties: true },
     consent: o({ status: enumOf(LEAD_CONSENT_STATUSES), basis: enumOf(LAWFUL_BASES, { nullable: true }), text: nstr, source: nstr, capturedAt: ntime }),
+    mailable: { ...bool, description: 'A nurture email may be sent to the lead now' },
+    suppression: {
+      ...o({
+        reason: { ...enumOf([...SUPPRESSION_REASONS, 'no_lawful_basis']), description: 'What its enrollments exit with: a suppression-list reason, consent_withdrawn or no_lawful_basis' },
+        since: { ...ntime, description: "When the address was listed or consent withdrawn; null for no_lawful_basis" },
+      }),
+      nullable: true,
+      description:
+        'Why the lead may not be mailed (null when mailable). An unsubscribe is lifted by a fresh opt-in: consent granted with basis consent and a capturedAt after it; the other entries only by DELETE /api/v1/suppressions.',
+    },
     qualification: { type: 'object', description: 'need, timeline, budget, authority as given', additionalProperties: true },
     attributes: obj,
     engagementScore: { type: 'number', description: 'After decay, rounded' },

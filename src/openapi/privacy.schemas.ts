@@ -74,6 +74,10 @@ export const PRIVACY_SCHEMAS: Record<string, Schema> = {
       }),
     ),
     suppressions: arr(o({ reason: enumOf(SUPPRESSION_REASONS), source: nstr, createdAt: time })),
+    suppressionLifts: {
+      ...arr(o({ reason: enumOf(SUPPRESSION_REASONS), source: nstr, suppressedAt: time, liftedAt: time, liftedBy: str, note: nstr })),
+      description: 'Entries of the lead lifted from the suppression list: by whom (an API key), when and why',
+    },
     bounces: arr(o({ messageId: nuuid, type: enumOf(BOUNCE_TYPES), reason: nstr, receivedAt: time })),
     webhookDeliveries: arr(
       o({

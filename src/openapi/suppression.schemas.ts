@@ -1,6 +1,6 @@
 import { BOUNCE_TYPES } from '../suppression/dto/report-bounce.dto.js';
 import { SUPPRESSION_REASONS } from '../suppression/suppression.types.js';
-import { bool, enumOf, nstr, nuuid, o, page, time, uuid, type Schema } from './schema-kit.js';
+import { bool, enumOf, nstr, nuuid, o, page, str, time, uuid, type Schema } from './schema-kit.js';
 
 /** The suppression list, bounce and complaint intake, unsubscribes by email (suppression-list.service, bounce-intake.service, inbound-unsubscribes.controller). */
 export const SUPPRESSION_SCHEMAS: Record<string, Schema> = {
@@ -13,6 +13,16 @@ export const SUPPRESSION_SCHEMAS: Record<string, Schema> = {
     createdAt: time,
   }),
   SuppressionPage: page('Suppression'),
+  SuppressionLift: o({
+    emailHash: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'The entry lifted (the list keeps no address)' },
+    leadId: nuuid,
+    reason: enumOf(SUPPRESSION_REASONS),
+    source: { ...nstr, description: 'Who or what had suppressed it' },
+    suppressedAt: time,
+    liftedAt: time,
+    liftedBy: { ...str, example: 'api-key:ops', description: 'Who lifted it: the API key, or the key that sent a fresh opt-in' },
+    note: { ...nstr, description: 'Why (null once the lead was erased)' },
+  }),
   Bounce: o({
     id: uuid,
     type: enumOf(BOUNCE_TYPES),

@@ -72,8 +72,8 @@ export class LeadErasureService {
       if (lead.erased_at) return { erased: false, sending: [] };
       const hash = emailHash(lead.email);
       await m.query(
-        `INSERT INTO suppressions (email_hash, lead_id, reason, source, created_at) VALUES ($1, NULL, 'erased', 'gdpr-erasure', $2)
-         ON CONFLICT (email_hash) DO UPDATE SET lead_id = NULL`,
+        `INSERT INTO suppressions (email_hash, lead_id, reason, source, created_at, erased_at) VALUES ($1, NULL, 'erased', 'gdpr-erasure', $2, $2)
+         ON CONFLICT (email_hash) DO UPDATE SET lead_id = NULL, erased_at = EXCLUDED.erased_at`,
         [hash, now],
       );
       // Its queued emails are refused now, with the reason a claim would give: a delivery that has already read one
@@ -116,6 +116,7 @@ export class LeadErasureService {
       [`UPDATE email_messages SET to_address = NULL, subject = NULL, links = '[]', last_error = NULL WHERE lead_id = $1`, [leadId]],
       [`UPDATE email_interactions SET url = NULL, user_agent = NULL, ip = NULL WHERE lead_id = $1`, [leadId]],
       [`UPDATE email_bounces SET reason = NULL WHERE lead_id = $1`, [leadId]],
+      [`UPDATE suppression_lifts SET note = NULL WHERE lead_id = $1`, [leadId]],
       // A hand-off still waiting for sales leaves their queue and the SLA watch: nobody can answer it now. It is closed
       // as rejected (reason other) by gdpr-erasure at this moment, so the funnel counts it as answered then.
       [

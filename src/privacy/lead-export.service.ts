@@ -27,7 +27,8 @@ export class LeadExportService {
       throw err instanceof DomainError ? err : DomainError.notFound('Lead', leadId);
     });
     const q = (sql: string) => this.db.query(sql, [leadId]);
-    const [consents, events, scoreLedger, stageChanges, emails, interactions, enrollments, enrollmentSkips, handoffs, suppressions, bounces, webhookDeliveries] = await Promise.all([
+    const [consents, events, scoreLedger, stageChanges, emails, interactions, enrollments, enrollmentSkips, handoffs, suppressions, suppressionLifts, bounces, webhookDeliveries] =
+      await Promise.all([
       q(`SELECT status, basis, text, source, captured_at AS "capturedAt", recorded_at AS "recordedAt" FROM consents WHERE lead_id = $1 ORDER BY captured_at`),
       q(`SELECT id, type, occurred_at AS "occurredAt", received_at AS "receivedAt", properties, machine FROM events WHERE lead_id = $1 ORDER BY occurred_at`),
       q(`SELECT rule_id AS "ruleId", description, event_id AS "eventId", points, model_version AS "modelVersion", occurred_at AS "occurredAt"
@@ -47,6 +48,8 @@ export class LeadExportService {
                 value::float8 AS value, currency, created_at AS "createdAt", snapshot AS "sharedWithSales"
            FROM handoffs WHERE lead_id = $1 ORDER BY created_at`),
       q(`SELECT reason, source, created_at AS "createdAt" FROM suppressions WHERE lead_id = $1`),
+      q(`SELECT reason, source, suppressed_at AS "suppressedAt", lifted_at AS "liftedAt", lifted_by AS "liftedBy", note
+           FROM suppression_lifts WHERE lead_id = $1 ORDER BY lifted_at`),
       q(`SELECT message_id AS "messageId", type, reason, received_at AS "receivedAt" FROM email_bounces WHERE lead_id = $1 ORDER BY received_at`),
       // What was sent about the lead to other systems (sales tools, CRMs), to whom, and the body sent.
       q(`SELECT d.id, d.subscription_id AS "webhookId", s.url AS "recipientUrl", s.description AS "recipient", d.event_type AS "eventType",
@@ -73,6 +76,7 @@ export class LeadExportService {
       enrollmentSkips,
       handoffs,
       suppressions,
+      suppressionLifts,
       bounces,
       webhookDeliveries: (webhookDeliveries as { eventType: string; occurredAt: Date; data: unknown }[]).map(({ occurredAt, data, ...d }) => ({
         ...d,

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { sendBlock } from './lawful-basis.js';
+import { mailability, sendBlock } from './lawful-basis.js';
 import { SUPPRESSION_REASONS, type SuppressionReason } from './suppression.types.js';
 
 describe('who may be sent nurture email', () => {
@@ -45,5 +45,27 @@ describe('who may be sent nurture email', () => {
         if (!l && c !== 'granted') expect(block).toBe(c === 'withdrawn' ? 'consent_withdrawn' : 'no_lawful_basis');
       }),
     );
+  });
+});
+
+describe('whether a lead is mailable, and since when not', () => {
+  const listedAt = new Date('2026-03-01T10:00:00Z');
+  const withdrawnAt = new Date('2026-03-02T10:00:00Z');
+
+  it('is mailable with consent granted and no entry', () => {
+    expect(mailability('granted', withdrawnAt, null)).toEqual({ mailable: true, suppression: null });
+  });
+
+  it('dates a listed reason by its entry, a withdrawal by its consent record, and no lawful basis not at all', () => {
+    expect(mailability('withdrawn', withdrawnAt, { reason: 'unsubscribed', since: listedAt })).toEqual({
+      mailable: false,
+      suppression: { reason: 'unsubscribed', since: listedAt.toISOString() },
+    });
+    expect(mailability('withdrawn', withdrawnAt, { reason: 'manual', since: listedAt })).toEqual({
+      mailable: false,
+      suppression: { reason: 'consent_withdrawn', since: withdrawnAt.toISOString() },
+    });
+    expect(mailability('withdrawn', null, null)).toEqual({ mailable: false, suppression: { reason: 'consent_withdrawn', since: null } });
+    expect(mailability('unknown', null, null)).toEqual({ mailable: false, suppression: { reason: 'no_lawful_basis', since: null } });
   });
 });

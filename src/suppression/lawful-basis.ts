@@ -38,3 +38,24 @@ export function optOutReasonSql(consentStatus: string, listed: string): string {
 export function sendBlockSql(consentStatus: string, listed: string): string {
   return `coalesce(${optOutReasonSql(consentStatus, listed)}, CASE WHEN ${consentStatus} IS DISTINCT FROM 'granted' THEN 'no_lawful_basis' END)`;
 }
+
+/**
+ * Whether a lead may be mailed now and, when not, why ({@link sendBlock}) and since when: the list entry's time for
+ * a listed reason, the withdrawal's for `consent_withdrawn`, null for `no_lawful_basis` (nothing was ever recorded).
+ */
+export interface Mailability {
+  mailable: boolean;
+  suppression: { reason: SendBlock; since: string | null } | null;
+}
+
+/** {@link Mailability} from the lead's consent status, when its current consent was captured, and its list entry (if any). */
+export function mailability(
+  consentStatus: string | null | undefined,
+  consentSince: Date | null,
+  listed: { reason: SuppressionReason; since: Date } | null | undefined,
+): Mailability {
+  const reason = sendBlock(consentStatus, listed?.reason);
+  if (!reason) return { mailable: true, suppression: null };
+  const since = reason === listed?.reason ? listed.since : reason === 'consent_withdrawn' ? consentSince : null;
+  return { mailable: false, suppression: { reason, since: since?.toISOString() ?? null } };
+}

@@ -15,14 +15,14 @@ import type { SuppressionReason, SuppressionRow, SuppressRequest } from './suppr
  */
 
 /**
- * `LEFT JOIN LATERAL (…) s ON true` giving `s.reason`: the earliest suppression of the lead aliased `lead`,
+ * `LEFT JOIN LATERAL (…) s ON true` giving `s.reason` and `s.created_at`: the earliest suppression of the lead aliased `lead`,
  * by its address hash or its id (null when none). Two index probes rather than one OR, which the planner
  * may answer by walking the whole suppression list in created_at order for every lead. Consent withdrawal
  * is the caller's to check (`lead.consent_status`).
  */
 export function suppressionOfLeadSql(lead: string): string {
   return `LEFT JOIN LATERAL (
-      SELECT reason FROM (
+      SELECT reason, created_at FROM (
         SELECT reason, created_at FROM suppressions WHERE email_hash = ${emailHashSql(`${lead}.email_normalized`)}
         UNION ALL
         SELECT reason, created_at FROM suppressions WHERE lead_id = ${lead}.id
