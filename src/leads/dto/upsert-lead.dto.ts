@@ -57,7 +57,9 @@ export class ConsentDto {
     example: '2026-03-02T10:00:00+01:00',
     description:
       'When consent was given or withdrawn, with its UTC offset (default: now; not in the future). A withdrawal always takes effect; ' +
-      "a grant captured before the lead's newest consent record is kept in its history but does not change its consent (so a replayed old grant cannot undo a withdrawal).",
+      "a grant captured before the lead's newest consent record is kept in its history but does not change its consent (so a replayed old grant cannot undo a withdrawal). " +
+      'A grant on the basis of consent with a capturedAt after an unsubscribe (a fresh opt-in) lifts that unsubscribe from the suppression list; ' +
+      'without its own capturedAt it lifts nothing. Hard bounces, complaints and manual entries are lifted only by DELETE /api/v1/suppressions.',
   })
   @IsOmittable()
   @IsTimestamp()
