@@ -117,6 +117,10 @@ describe('privacy: export and erasure', () => {
     const before = await t.http().get(click).set('user-agent', BROWSER);
     expect(before.status).toBe(302);
     expect(before.headers.location).toBe(`https://example.be/tips?naam=${name}`);
+    // The click is stored (and, judged a person's, becomes an event) before the erasure, as it would be in practice;
+    // otherwise it is stored either side of the erasure depending on the machine's load, and the count below varies.
+    await eventually(async () => (await t.db.query(`SELECT 1 FROM email_interactions WHERE message_id = $1 AND kind = 'click'`, [messageIds.get(id)])).length > 0);
+    const [{ events }] = await t.db.query(`SELECT count(*)::int AS events FROM events WHERE lead_id = $1`, [id]);
 
     const erased = await t.api('delete', `/api/v1/leads/${id}`);
     expect(erased.status).toBe(204);
@@ -132,7 +136,8 @@ describe('privacy: export and erasure', () => {
 
     // aggregates survive: the lead still counts as an MQL from Meta, its events and points are still there
     const [row] = await t.db.query(`SELECT stage, channel, (SELECT count(*)::int FROM events WHERE lead_id = $1) AS events FROM leads WHERE id = $1`, [id]);
-    expect(row).toEqual({ stage: 'mql', channel: 'meta', events: 2 });
+    expect(row).toEqual({ stage: 'mql', channel: 'meta', events });
+    expect(events).toBeGreaterThanOrEqual(2);
     const audit = await t.db.query(`SELECT action, actor FROM audit_log WHERE subject_id = $1`, [id]);
     expect(audit).toHaveLength(1);
     expect(audit[0].action).toBe('lead.erased');
