@@ -254,9 +254,10 @@ describe('an email in flight when its lead is erased', () => {
       const waiting = (pattern: string) =>
         eventually(async () => (await t.db.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`, [pattern])).length > 0);
       await waiting('DELETE FROM idempotency_records%');
-      // The delivery decided to send before the erasure committed; its claim waits for the message row.
+      // The delivery decided to send before the erasure committed; its claim waits for the message row. (Matched by
+      // its opening: pg_stat_activity keeps only the first 1024 bytes of a statement.)
       claiming = messages.claim(messageId, new Date(), emailHash(email), render);
-      await waiting('%claimed AS%');
+      await waiting('%AS i(id, at, recipient_hash%');
     } finally {
       await holder.commitTransaction();
       await holder.release();

@@ -15,12 +15,14 @@ import { MessageComposer, type ComposedEmail } from './message-composer.service.
 import { SendRateLimiter } from './send-rate-limiter.js';
 import { MailTransport } from './transport/mail-transport.js';
 
-export type DeliveryOutcome = 'sent' | 'retry' | 'failed' | 'suppressed' | 'skipped';
+/** `cancelled`: a nurture email whose enrollment ended early (EmailMessagesRepository.claim). */
+export type DeliveryOutcome = 'sent' | 'retry' | 'failed' | 'suppressed' | 'cancelled' | 'skipped';
 
 /**
  * Delivers one message, at most once. The worker reads the queued row and renders it, waits for its slot
  * in the shared send rate, then claims the row (queued → sending) in one statement that also checks the
- * suppression list and stores the tracked links; a duplicate job or a second worker finds nothing to claim
+ * suppression list and that the email's enrollment has not ended early, and stores the tracked links; one read
+ * as not to be sent is neither rendered nor given a slot. A duplicate job or a second worker finds nothing to claim
  * and sends nothing. A temporary failure puts the message back in the queue with a backoff; a permanent one
  * fails it (a hard bounce suppresses the address). A worker that dies after the claim leaves the row
  * 'sending'; the sweep holds it rather than risk a second copy. One that dies before it leaves it queued.
@@ -85,7 +87,7 @@ export class DeliveryService {
   private async attempt(messageId: string): Promise<{ outcome: DeliveryOutcome; recorded?: Promise<void> }> {
     const message = await this.messages.load(messageId);
     if (!message) return { outcome: 'skipped' };
-    if (suppressionReason(message)) return { outcome: await this.suppress(message) };
+    if (suppressionReason(message) || message.enrollmentEnded) return { outcome: await this.withhold(message) };
 
     let email: ComposedEmail;
     try {
@@ -101,7 +103,7 @@ export class DeliveryService {
     await this.rate.acquire();
     const claim = await this.messages.claim(message.id, this.clock.now(), emailHash(email.record.to), email.record);
     if (!claim) return { outcome: 'skipped' };
-    if (claim.status === 'suppressed') return { outcome: 'suppressed' };
+    if (claim.status !== 'sending') return { outcome: claim.status };
     try {
       await this.transport.send(email.mail);
     } catch (err) {
@@ -110,8 +112,8 @@ export class DeliveryService {
     return { outcome: 'sent', recorded: persist(() => this.messages.markSent(message.id, this.clock.now(), email.messageIdHeader)) };
   }
 
-  /** Records why the message is not sent (the claim checks again and decides). */
-  private async suppress(message: PendingMessage): Promise<DeliveryOutcome> {
+  /** Records why the message is not sent, suppressed or cancelled (the claim checks again and decides). */
+  private async withhold(message: PendingMessage): Promise<DeliveryOutcome> {
     const recipient = message.kind === 'test' ? message.toAddress : message.lead?.email;
     const claim = await this.messages.claim(message.id, this.clock.now(), recipient ? emailHash(recipient) : '', null);
     if (claim?.status === 'sending') {
@@ -120,7 +122,7 @@ export class DeliveryService {
       await this.dispatchRetry(message.id, claim.attempts, 0);
       return 'retry';
     }
-    return claim ? 'suppressed' : 'skipped';
+    return claim ? claim.status : 'skipped';
   }
 
   private async afterFailure(message: PendingMessage, attempts: number, failure: DeliveryFailure, to: string): Promise<DeliveryOutcome> {

@@ -16,7 +16,8 @@ import { leadSnapshotFromRow, type LeadSnapshot } from './template-data.js';
 
 /**
  * Where a message is in delivery (the email_messages.status check constraint). `cancelled`: taken back before it was
- * sent because its enrollment was ended by hand (status_reason `unenrolled`).
+ * sent because its enrollment ended early (status_reason: `unenrolled` by hand, `archived`, `converted`, or the
+ * enrollment's other exit reason; see {@link endedEnrollmentSql}).
  */
 export const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'failed', 'suppressed', 'held', 'cancelled'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
@@ -41,6 +42,8 @@ export interface PendingMessage {
   lead: LeadSnapshot | null;
   consentStatus: string | null;
   suppressedReason: SuppressionReason | null;
+  /** Why its enrollment no longer sends it, as read (see {@link endedEnrollmentSql}); null while it may. */
+  enrollmentEnded: string | null;
 }
 
 /** What was rendered, stored with the claim so the tracked links resolve from the first click. */
@@ -58,7 +61,17 @@ interface ClaimRequest {
   render: RenderRecord | null;
 }
 
-export type ClaimResult = { status: 'sending'; attempts: number } | { status: 'suppressed'; reason: string } | null;
+export type ClaimResult = { status: 'sending'; attempts: number } | { status: 'suppressed' | 'cancelled'; reason: string } | null;
+
+/**
+ * Why a nurture email of the enrollment `alias` (an enrollments row, NULL when it has none) is not sent any more:
+ * its enrollment ended early, `converted` (its goal was met) or exited with its exit reason (archived, unenrolled,
+ * disqualified, an opt-out, error…). NULL while the enrollment runs, and once it completed normally: the last
+ * email it queued before reaching its end still goes out.
+ */
+export function endedEnrollmentSql(alias: string): string {
+  return `CASE ${alias}.status WHEN 'converted' THEN 'converted' WHEN 'exited' THEN coalesce(${alias}.exit_reason, 'exited') END`;
+}
 
 /**
  * How long a 'sent' write waits for those of other sends finishing soon after (ms): at a few hundred sends a
@@ -106,8 +119,9 @@ export class EmailMessagesRepository {
               l.stage, l.channel, l.engagement_score, l.fit_score, l.attributes, l.qualification, l.source, l.consent_status,
               ${leadIntentSql('l.id', { high: '$2', medium: '$3', since: '$4' })} AS intent,
               (SELECT s.reason FROM suppressions s
-                WHERE s.email_hash = ${emailHashSql("coalesce(l.email_normalized, e.to_address, '')")}) AS suppressed_reason
-       FROM email_messages e LEFT JOIN leads l ON l.id = e.lead_id
+                WHERE s.email_hash = ${emailHashSql("coalesce(l.email_normalized, e.to_address, '')")}) AS suppressed_reason,
+              ${endedEnrollmentSql('en')} AS enrollment_ended
+       FROM email_messages e LEFT JOIN leads l ON l.id = e.lead_id LEFT JOIN enrollments en ON en.id = e.enrollment_id
        WHERE e.id = ANY($1::uuid[]) AND e.status = 'queued'`,
       [[...new Set(ids)], intent.high, intent.medium, intent.since],
     );
@@ -128,6 +142,7 @@ export class EmailMessagesRepository {
         lead: r.email == null ? null : leadSnapshotFromRow({ ...r, locale: r.lead_locale }),
         consentStatus: r.consent_status ?? null,
         suppressedReason: r.suppressed_reason ?? null,
+        enrollmentEnded: r.enrollment_ended ?? null,
       };
     });
   }
@@ -136,8 +151,11 @@ export class EmailMessagesRepository {
    * Claims a queued message (queued → sending) in one statement, so a duplicate job or a second worker gets
    * nothing, and a crash before this point leaves it queued. The same statement checks, right before sending,
    * the suppression list for the recipient (`recipientHash`), the lead's consent, that the lead still
-   * exists and that it was not disqualified (never nurtured again), and stores what was rendered. A message that must not be sent becomes 'suppressed' instead,
-   * and keeps nothing of the render (its lead may have been erased since it was rendered).
+   * exists and that it was not disqualified (never nurtured again), and stores what was rendered. A message that must
+   * not be sent to its lead becomes 'suppressed' instead; a nurture email whose enrollment ended early (goal met,
+   * archived, unenrolled, any other exit: {@link endedEnrollmentSql}) becomes 'cancelled', with that reason. Either
+   * keeps nothing of the render (its lead may have been erased since it was rendered). An enrollment that ends in a
+   * transaction committing after this statement read it ends after the send began: the email goes out.
    * Claims of deliveries in flight at the same moment share one statement (one round trip instead of one
    * per email); each row is still decided on its own, and if one id is asked for twice in the same batch
    * only the first caller gets it.
@@ -153,23 +171,28 @@ export class EmailMessagesRepository {
     });
     // In id order, so two workers whose batches overlap (duplicate jobs) lock the rows in the same order.
     const unique = [...first.values()].map((i) => requests[i]).sort((a, b) => (a.id.toLowerCase() < b.id.toLowerCase() ? -1 : 1));
-    const rows: { id: string; status: 'sending' | 'suppressed'; status_reason: string | null; attempts: number }[] = await preparedPoolQuery(
+    const rows: { id: string; status: 'sending' | 'suppressed' | 'cancelled'; status_reason: string | null; attempts: number }[] = await preparedPoolQuery(
       this.db,
       `WITH input AS (
          SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
            AS i(id, at, recipient_hash, to_address, subject, locale, links)
        ), decision AS (
-         SELECT e.id, i.at, i.to_address, i.subject, i.locale, i.links::jsonb AS links, CASE
+         -- Not to this lead (suppressed) before not from this enrollment (cancelled): the stronger reason is kept.
+         SELECT e.id, i.at, i.to_address, i.subject, i.locale, i.links::jsonb AS links, coalesce(b.reason, x.reason) AS reason,
+                CASE WHEN b.reason IS NOT NULL THEN 'suppressed' WHEN x.reason IS NOT NULL THEN 'cancelled' ELSE 'sending' END AS status
+         FROM input i JOIN email_messages e ON e.id = i.id LEFT JOIN leads l ON l.id = e.lead_id
+         LEFT JOIN suppressions s ON s.email_hash = i.recipient_hash
+         LEFT JOIN enrollments en ON en.id = e.enrollment_id
+         CROSS JOIN LATERAL (SELECT CASE
                   WHEN e.kind = 'nurture' AND l.id IS NULL THEN 'lead_erased'
                   WHEN e.kind = 'nurture' AND l.stage = 'disqualified' THEN 'disqualified'
                   WHEN e.kind = 'nurture' THEN ${sendBlockSql('l.consent_status', 's.reason')}
                   ELSE s.reason
-                END AS reason
-         FROM input i JOIN email_messages e ON e.id = i.id LEFT JOIN leads l ON l.id = e.lead_id
-         LEFT JOIN suppressions s ON s.email_hash = i.recipient_hash
+                END AS reason) b
+         CROSS JOIN LATERAL (SELECT ${endedEnrollmentSql('en')} AS reason) x
        ), claimed AS (
          UPDATE email_messages e SET
-           status = CASE WHEN d.reason IS NULL THEN 'sending' ELSE 'suppressed' END,
+           status = d.status,
            status_reason = d.reason,
            sending_at = CASE WHEN d.reason IS NULL THEN d.at ELSE e.sending_at END,
            attempts = e.attempts + CASE WHEN d.reason IS NULL THEN 1 ELSE 0 END,
@@ -198,7 +221,7 @@ export class EmailMessagesRepository {
       const id = request.id.toLowerCase();
       const r = first.get(id) === i ? byId.get(id) : undefined;
       if (!r) return null;
-      return r.status === 'sending' ? { status: 'sending', attempts: r.attempts } : { status: 'suppressed', reason: r.status_reason ?? 'suppressed' };
+      return r.status === 'sending' ? { status: 'sending', attempts: r.attempts } : { status: r.status, reason: r.status_reason ?? r.status };
     });
   }
 

@@ -20,7 +20,12 @@ export const EMAIL_SCHEMAS: Record<string, Schema> = {
     enrollmentId: { ...nuuid, description: 'The enrollment whose step sent it (nurture emails of a program)' },
     stepId: nstr,
     status: enumOf(MESSAGE_STATUSES),
-    statusReason: { ...nstr, example: 'no_lawful_basis', description: 'Why it was suppressed, failed, held or cancelled (unenrolled: its enrollment was ended by hand)' },
+    statusReason: {
+      ...nstr,
+      example: 'no_lawful_basis',
+      description:
+        'Why it was suppressed, failed, held or cancelled. Cancelled: its enrollment ended early before it was sent: unenrolled (by hand), archived (its program), converted (goal met) or its other exit reason',
+    },
     attempts: int,
     lastError: { ...nstr, description: 'The last SMTP reply or error' },
     subject: nstr,

@@ -1,0 +1,85 @@
+import { createLead, createProgram, enroll, enrollmentOf, oneEmailSteps, programsWorld, sendEvent } from './programs-helpers.js';
+import { SmtpSink } from './support/smtp-sink.js';
+import { eventually } from './support/test-app.js';
+
+/**
+ * An enrollment that ended early sends nothing more: the email it queued and that waits for delivery (here behind
+ * an SMTP server answering "try again later") is cancelled when its delivery claims it. One whose enrollment completed normally after queuing it still goes out. Real SMTP: a sink that
+ * refuses the addresses in `down` with a 451 until they are taken out.
+ */
+describe('emails of an enrollment that ended early', () => {
+  let sink: SmtpSink;
+  const down = new Set<string>();
+  // Read by the world's beforeAll, which runs after this one: the sink's address is known by then.
+  const env: Record<string, string> = { EMAIL_RATE_PER_SECOND: '0', EMAIL_RETRY_BASE_MS: '300', EMAIL_MAX_ATTEMPTS: '20' };
+  beforeAll(async () => {
+    sink = await SmtpSink.start();
+    sink.refuse = (to) => (down.has(to) ? { code: 451, message: '4.7.1 Greylisted, try again later' } : null);
+    env.SMTP_URL = sink.url;
+  });
+  const t = programsWorld({ templates: { welcome: 'welkom' }, env, resetClock: true });
+  afterAll(() => sink?.close()); // after the world's (closing the app's SMTP connections)
+  const { templates: tpl } = t;
+
+  type MessageRow = { id: string; status: string; status_reason: string | null; attempts: number };
+  const messageOf = async (enrollmentId: string): Promise<MessageRow | undefined> =>
+    (await t.db.query(`SELECT id, status, status_reason, attempts FROM email_messages WHERE enrollment_id = $1`, [enrollmentId]))[0];
+
+  /** Enrolls a new lead whose mail server is down, and waits until its first email was offered and queued again. */
+  async function refusedOnce(programId: string, address: string): Promise<{ leadId: string; enrollmentId: string; messageId: string }> {
+    down.add(address);
+    const leadId = await createLead(t, address);
+    const enrollmentId = await enroll(t, programId, leadId);
+    const message = await eventually(async () => {
+      const m = await messageOf(enrollmentId);
+      return m?.status === 'queued' && m.attempts >= 1 ? m : null;
+    }, 15_000);
+    expect(sink.offers(address)).toBeGreaterThanOrEqual(1);
+    return { leadId, enrollmentId, messageId: message.id };
+  }
+
+  /** Once the server is back, the message's next delivery decides: it leaves 'queued'. */
+  async function recovered(address: string, enrollmentId: string): Promise<MessageRow> {
+    down.delete(address);
+    return eventually(async () => {
+      const m = await messageOf(enrollmentId);
+      return m && m.status !== 'queued' && m.status !== 'sending' ? m : null;
+    }, 20_000);
+  }
+
+  const welcomeThenWait = (name: string, duration: string, extra: Record<string, unknown> = {}) =>
+    createProgram(t, {
+      name,
+      trigger: { type: 'manual' },
+      steps: [
+        { id: 'welcome', type: 'email', templateId: tpl.welcome, next: 'rest' },
+        { id: 'rest', type: 'wait', duration, next: 'end' },
+        { id: 'end', type: 'exit' },
+      ],
+      ...extra,
+    });
+
+  it('the goal met while the email waits for a retry: it is cancelled (converted), never delivered', async () => {
+    const programId = await welcomeThenWait('Offerte gevraagd', 'P14D', { goal: { anyOf: [{ event: 'quote_requested' }] } });
+    const address = 'offerte@ended.example.be';
+    const { leadId, enrollmentId } = await refusedOnce(programId, address);
+
+    await sendEvent(t, { leadId, type: 'quote_requested' });
+    expect(await enrollmentOf(t, programId, leadId)).toMatchObject({ status: 'converted', exit_reason: 'goal' });
+
+    expect(await recovered(address, enrollmentId)).toMatchObject({ status: 'cancelled', status_reason: 'converted' });
+    expect(sink.to(address)).toHaveLength(0);
+    const { body: stats } = await t.api('get', '/api/v1/email/stats').expect(200);
+    expect(stats.messages.cancelled).toBeGreaterThanOrEqual(1);
+  });
+
+  it('an enrollment that completed after queuing its last email still sends it', async () => {
+    const programId = await createProgram(t, { name: 'Eén mail', trigger: { type: 'manual' }, steps: oneEmailSteps(tpl.welcome) });
+    const address = 'voltooid@ended.example.be';
+    const { leadId, enrollmentId } = await refusedOnce(programId, address);
+    expect(await enrollmentOf(t, programId, leadId)).toMatchObject({ status: 'completed' });
+
+    expect(await recovered(address, enrollmentId)).toMatchObject({ status: 'sent', status_reason: null });
+    expect(sink.to(address)).toHaveLength(1);
+  });
+});
