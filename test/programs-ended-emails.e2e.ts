@@ -1,10 +1,14 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { QUEUES } from '../src/infra/queue/queue-names.js';
 import { createLead, createProgram, enroll, enrollmentOf, oneEmailSteps, programsWorld, sendEvent } from './programs-helpers.js';
 import { SmtpSink } from './support/smtp-sink.js';
 import { eventually } from './support/test-app.js';
 
 /**
  * An enrollment that ended early sends nothing more: the email it queued and that waits for delivery (here behind
- * an SMTP server answering "try again later") is cancelled when its delivery claims it. One whose enrollment completed normally after queuing it still goes out. Real SMTP: a sink that
+ * an SMTP server answering "try again later") is cancelled when its delivery claims it, or at once when the program
+ * is archived. One whose enrollment completed normally after queuing it still goes out. Real SMTP: a sink that
  * refuses the addresses in `down` with a 451 until they are taken out.
  */
 describe('emails of an enrollment that ended early', () => {
@@ -19,7 +23,7 @@ describe('emails of an enrollment that ended early', () => {
   });
   const t = programsWorld({ templates: { welcome: 'welkom' }, env, resetClock: true });
   afterAll(() => sink?.close()); // after the world's (closing the app's SMTP connections)
-  const { templates: tpl } = t;
+  const { clock, templates: tpl } = t;
 
   type MessageRow = { id: string; status: string; status_reason: string | null; attempts: number };
   const messageOf = async (enrollmentId: string): Promise<MessageRow | undefined> =>
@@ -71,6 +75,27 @@ describe('emails of an enrollment that ended early', () => {
     expect(sink.to(address)).toHaveLength(0);
     const { body: stats } = await t.api('get', '/api/v1/email/stats').expect(200);
     expect(stats.messages.cancelled).toBeGreaterThanOrEqual(1);
+  });
+
+  it('archiving the program cancels its queued emails at once and drops the wake-ups; nothing is delivered', async () => {
+    const programId = await welcomeThenWait('Gearchiveerd', 'PT30S');
+    const address = 'archief@ended.example.be';
+    const { leadId, enrollmentId } = await refusedOnce(programId, address);
+    const programs: Queue = t.app.get(getQueueToken(QUEUES.programs));
+    const wakeUp = `wake-${enrollmentId}-${clock.now().getTime() + 30_000}`;
+    expect(await programs.getJob(wakeUp)).toBeDefined();
+
+    await t.api('post', `/api/v1/programs/${programId}/archive`).expect(200);
+    expect(await enrollmentOf(t, programId, leadId)).toMatchObject({ status: 'exited', exit_reason: 'archived' });
+    expect(await messageOf(enrollmentId)).toMatchObject({ status: 'cancelled', status_reason: 'archived' });
+    expect(await programs.getJob(wakeUp)).toBeUndefined();
+
+    // The retry already on the delivery queue runs and finds nothing to send.
+    down.delete(address);
+    const deliveries: Queue = t.app.get(getQueueToken(QUEUES.emailDelivery));
+    await eventually(async () => Object.values(await deliveries.getJobCounts('waiting', 'active', 'delayed', 'prioritized')).every((n) => n === 0), 15_000);
+    expect(await messageOf(enrollmentId)).toMatchObject({ status: 'cancelled', status_reason: 'archived' });
+    expect(sink.to(address)).toHaveLength(0);
   });
 
   it('an enrollment that completed after queuing its last email still sends it', async () => {

@@ -99,14 +99,15 @@ export class EmailService extends NurtureMailer {
     }
   }
 
-  async cancelQueued(manager: EntityManager, enrollmentId: string, reason: string): Promise<number> {
+  async cancelQueued(manager: EntityManager, enrollmentIds: string[], reason: string): Promise<number> {
+    if (!enrollmentIds.length) return 0;
     // The claim (queued → sending) is one statement that re-checks the status once this commits: either it took the
     // message first (it goes out, as it was being sent) or it finds it cancelled and sends nothing.
     const [{ n }]: { n: number }[] = await manager.query(
       `WITH cancelled AS (
-         UPDATE email_messages SET status = 'cancelled', status_reason = $2 WHERE enrollment_id = $1 AND status = 'queued' RETURNING 1
+         UPDATE email_messages SET status = 'cancelled', status_reason = $2 WHERE enrollment_id = ANY($1::uuid[]) AND status = 'queued' RETURNING 1
        ) SELECT count(*)::int AS n FROM cancelled`,
-      [enrollmentId, reason],
+      [enrollmentIds, reason],
     );
     return n;
   }

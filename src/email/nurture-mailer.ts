@@ -28,9 +28,10 @@ export abstract class NurtureMailer {
   abstract enqueue(manager: EntityManager, request: NurtureEmailRequest): Promise<NurtureEmailOutcome>;
   abstract dispatch(messageIds: string[]): Promise<void>;
   /**
-   * Inside the caller's transaction, cancels the enrollment's messages still queued (status `cancelled`, with
-   * `reason`): a delivery that read one before finds nothing to claim. Messages already being sent, held or sent are
-   * left as they are. Returns how many were cancelled.
+   * Inside the caller's transaction, cancels the messages of the enrollments (ended early) still queued (status
+   * `cancelled`, with `reason`), in one statement: a delivery that read one before finds nothing to claim. Messages
+   * already being sent, held or sent are left as they are (the claim cancels any the caller's enrollments leave
+   * queued later). Returns how many were cancelled.
    */
-  abstract cancelQueued(manager: EntityManager, enrollmentId: string, reason: string): Promise<number>;
+  abstract cancelQueued(manager: EntityManager, enrollmentIds: string[], reason: string): Promise<number>;
 }

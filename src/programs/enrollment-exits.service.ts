@@ -48,10 +48,10 @@ export class EnrollmentExits {
          ) SELECT * FROM ended`,
         [active.id, UNENROLLED, actor, now],
       );
-      await this.mailer.cancelQueued(m, active.id, UNENROLLED);
+      await this.mailer.cancelQueued(m, [active.id], UNENROLLED);
       return { enrollment: view(ended), wakeAt: active.next_run_at };
     });
-    if (wakeAt) await this.wakeups.cancel(enrollment.id, wakeAt);
+    if (wakeAt) await this.wakeups.cancel([{ id: enrollment.id, at: wakeAt }]);
     return enrollment;
   }
 

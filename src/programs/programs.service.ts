@@ -4,6 +4,7 @@ import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { decodeCursor, type Page, pageOf } from '../common/pagination.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { NurtureMailer } from '../email/nurture-mailer.js';
 import type { ProgramDefinition } from './domain/program-definition.js';
 import { validProgramDefinition } from './program-validation.js';
 import type { ListProgramsQuery } from './dto/list-programs.query.js';
@@ -46,6 +47,9 @@ export class ProgramsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     // Absent outside Nest (the seed command has no queue): a resume then waits for the workers' tick.
     @Optional() private readonly wakeups?: EnrollmentWakeups,
+    // Absent outside Nest too (the seed command archives nothing): the emails of an archived program's enrollments
+    // are then cancelled when their delivery claims them.
+    @Optional() private readonly mailer?: NurtureMailer,
   ) {}
 
   async create(input: unknown, starter: string | null = null, manager: EntityManager = this.db.manager): Promise<ProgramView> {
@@ -131,23 +135,35 @@ export class ProgramsService {
     return program;
   }
 
-  /** Archives the program; its active enrollments end with reason 'archived'. */
+  /**
+   * Archives the program; its active enrollments end with reason 'archived', and in the same transaction their
+   * emails still queued are cancelled (reason 'archived'; one being sent goes out, see NurtureMailer.cancelQueued).
+   * Their wake-up jobs are dropped after commit (only those due within PROGRAMS_WAKE_AHEAD_MS can have one).
+   */
   async archive(id: string): Promise<ProgramView> {
-    return this.db.transaction(async (m) => {
+    const now = this.clock.now();
+    const { program, wakeUps } = await this.db.transaction(async (m) => {
       const row = await this.lock(m, id);
-      if (row.status === 'archived') return this.withVersions(m, row);
-      const now = this.clock.now().toISOString();
-      await m.query(
-        `UPDATE enrollments SET status = 'exited', exit_reason = 'archived', next_run_at = NULL, finished_at = $2, updated_at = $2
-          WHERE program_id = $1 AND status = 'active'`,
-        [id, now],
+      if (row.status === 'archived') return { program: await this.withVersions(m, row), wakeUps: [] };
+      const ended: { id: string; next_run_at: Date | null }[] = await m.query(
+        `WITH ended AS (
+           UPDATE enrollments e SET status = 'exited', exit_reason = 'archived', next_run_at = NULL, finished_at = $2, updated_at = $2
+             FROM enrollments before WHERE before.id = e.id AND e.program_id = $1 AND e.status = 'active'
+           RETURNING e.id, before.next_run_at
+         ) SELECT * FROM ended`,
+        [id, now.toISOString()],
       );
+      await this.mailer?.cancelQueued(m, ended.map((e) => e.id), 'archived');
       const [updated]: ProgramRow[] = await m.query(
         `WITH u AS (UPDATE programs SET status = 'archived', archived_at = $2, updated_at = $2 WHERE id = $1 RETURNING *) SELECT * FROM u`,
-        [id, now],
+        [id, now.toISOString()],
       );
-      return this.withVersions(m, updated);
+      const horizon = now.getTime() + this.config.programs.wakeAheadMs;
+      const wakeUps = ended.flatMap((e) => (e.next_run_at && e.next_run_at.getTime() <= horizon ? [{ id: e.id, at: e.next_run_at }] : []));
+      return { program: await this.withVersions(m, updated), wakeUps };
     });
+    await this.wakeups?.cancel(wakeUps);
+    return program;
   }
 
   private async transition(id: string, from: ProgramStatus[], to: ProgramStatus): Promise<ProgramView> {

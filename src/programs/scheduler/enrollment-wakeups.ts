@@ -43,17 +43,25 @@ export class EnrollmentWakeups {
   }
 
   /**
-   * Drops the wake-up of an enrollment that ended, due at `at` (its next_run_at before it ended). Tidiness only: a
-   * wake-up that still fires claims nothing, as the claim takes active enrollments only.
+   * Drops the wake-ups of enrollments that ended, each due at `at` (its next_run_at before it ended), REMOVE_CHUNK
+   * removals in flight at a time. Tidiness only: a wake-up that still fires claims nothing, as the claim takes active
+   * enrollments only.
    */
-  async cancel(id: string, at: Date): Promise<void> {
-    try {
-      await this.queue.remove(wakeJobId(id, at));
-    } catch (err) {
-      this.logger.warn({ err: String(err), enrollmentId: id }, 'could not remove the wake-up of an ended enrollment; it will find nothing to run');
+  async cancel(items: { id: string; at: Date }[]): Promise<void> {
+    for (let i = 0; i < items.length; i += REMOVE_CHUNK) {
+      const chunk = items.slice(i, i + REMOVE_CHUNK);
+      try {
+        await Promise.all(chunk.map(({ id, at }) => this.queue.remove(wakeJobId(id, at))));
+      } catch (err) {
+        this.logger.warn({ err: String(err), enrollments: items.length }, 'could not remove the wake-ups of ended enrollments; they will find nothing to run');
+        return;
+      }
     }
   }
 }
+
+/** Wake-up removals sent to Redis at once. */
+const REMOVE_CHUNK = 100;
 
 /** One job per enrollment and due time: repeats of the same wake-up are dropped by BullMQ. */
 function wakeJobId(id: string, at: Date): string {
