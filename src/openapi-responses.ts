@@ -101,6 +101,12 @@ export const ANSWERS: [string, string, string, string, string][] = [
 /** [method, path, status, description] of problem answers particular to an operation (besides the common ones below). */
 export const PROBLEM_ANSWERS: [string, string, string, string][] = [
   ['post', '/api/v1/email/bounces', '404', 'messageId names no email message'],
+  [
+    'post',
+    '/api/v1/email/messages/{id}/release',
+    '409',
+    'Not held; or sending it now would exceed the frequency cap (from when it fits is said); or enrollment_ended: a nurture email whose enrollment ended early (goal met, archived, unenrolled, another exit), never sent any more. It stays held',
+  ],
   ['post', '/api/v1/leads', '410', "The email is an erased lead's placeholder address (GDPR): it takes no new data"],
   ['delete', '/api/v1/programs/{id}/enrollments/{leadId}', '404', 'Unknown program or lead, or the lead was never enrolled in the program'],
   ['delete', '/api/v1/programs/{id}/enrollments/{leadId}', '409', "not_enrolled: the lead's latest enrollment in the program ended otherwise (completed, converted, another exit); nothing changed"],

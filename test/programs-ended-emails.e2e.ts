@@ -107,4 +107,17 @@ describe('emails of an enrollment that ended early', () => {
     expect(await recovered(address, enrollmentId)).toMatchObject({ status: 'sent', status_reason: null });
     expect(sink.to(address)).toHaveLength(1);
   });
+
+  it('a held email of an enrollment that ended early is not released (409 enrollment_ended) and stays held', async () => {
+    const programId = await welcomeThenWait('Vastgehouden', 'P14D', { goal: { anyOf: [{ event: 'quote_requested' }] } });
+    const address = 'vast@ended.example.be';
+    const { leadId, enrollmentId, messageId } = await refusedOnce(programId, address);
+    await t.db.query(`UPDATE email_messages SET status = 'held', status_reason = 'ambiguous_after_crash' WHERE id = $1`, [messageId]);
+    await sendEvent(t, { leadId, type: 'quote_requested' });
+
+    const refused = await t.api('post', `/api/v1/email/messages/${messageId}/release`).expect(409);
+    expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(refused.body).toMatchObject({ reason: 'enrollment_ended', detail: expect.stringContaining(`${enrollmentId} ended early (converted)`) });
+    expect(await messageOf(enrollmentId)).toMatchObject({ status: 'held', status_reason: 'ambiguous_after_crash' });
+  });
 });

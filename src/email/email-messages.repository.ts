@@ -306,14 +306,19 @@ export class EmailMessagesRepository {
    * under the frequency cap from when its send began, so the lead's programs may have sent others since: it is
    * released only if sending it now keeps the lead within the cap (counted as the scheduler counts, with the lead
    * locked as the scheduler locks it), else it stays held and `fitsFrom` says when it would fit at the earliest.
+   * A nurture email whose enrollment ended early is not released (the claim would cancel it): it stays held and
+   * `enrollmentEnded` says why (see {@link endedEnrollmentSql}).
    */
   async release(id: string, now: Date, cap: FrequencyCap): Promise<ReleaseResult> {
     return this.db.transaction(async (m) => {
-      const [held]: { kind: string; lead_id: string | null }[] = await m.query(
-        `SELECT kind, lead_id FROM email_messages WHERE id = $1 AND status = 'held' FOR UPDATE`,
+      const [held]: { kind: string; lead_id: string | null; enrollment_id: string | null; ended: string | null }[] = await m.query(
+        `SELECT e.kind, e.lead_id, e.enrollment_id, ${endedEnrollmentSql('en')} AS ended
+           FROM email_messages e LEFT JOIN enrollments en ON en.id = e.enrollment_id
+          WHERE e.id = $1 AND e.status = 'held' FOR UPDATE OF e`,
         [id],
       );
       if (!held) return { released: false };
+      if (held.enrollment_id && held.ended) return { released: false, enrollmentEnded: { id: held.enrollment_id, reason: held.ended } };
       if (held.kind === 'nurture' && held.lead_id) {
         await m.query(`SELECT 1 FROM leads WHERE id = $1 FOR NO KEY UPDATE`, [held.lead_id]);
         const rows: { id: string; status: string; known_at: Date }[] = await m.query(nurtureSendsSql('$1::uuid[]', '$2::timestamptz'), [
@@ -332,5 +337,8 @@ export class EmailMessagesRepository {
   }
 }
 
-/** Whether a held message went back to the queue; when the frequency cap kept it held, from when it would fit. */
-export type ReleaseResult = { released: true } | { released: false; fitsFrom?: Date };
+/**
+ * Whether a held message went back to the queue; when the frequency cap kept it held, from when it would fit; when
+ * its enrollment ended early, which one and why.
+ */
+export type ReleaseResult = { released: true } | { released: false; fitsFrom?: Date; enrollmentEnded?: { id: string; reason: string } };

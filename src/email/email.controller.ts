@@ -48,7 +48,9 @@ export class EmailController {
 
   /**
    * Sends a held message after all: for when an operator has checked that it never arrived. 409 when it is not
-   * held, or when sending it now would put the lead over the frequency cap (the answer says from when it fits).
+   * held, when sending it now would put the lead over the frequency cap (the answer says from when it fits), or
+   * (`enrollment_ended`) when it is a nurture email whose enrollment ended early (goal met, archived, unenrolled,
+   * another exit): such an email is not sent any more. It stays held in each case.
    */
   @Post('messages/:id/release')
   @HttpCode(202)
@@ -57,6 +59,13 @@ export class EmailController {
     const result = await this.messages.release(id, this.clock.now(), this.config.programs.frequencyCap);
     if (!result.released) {
       await this.stats.message(id); // 404 when it does not exist
+      if (result.enrollmentEnded) {
+        const { id: enrollmentId, reason } = result.enrollmentEnded;
+        throw DomainError.conflict(
+          `This message's enrollment ${enrollmentId} ended early (${reason}): its emails are not sent any more; it stays held.`,
+          'enrollment_ended',
+        );
+      }
       if (result.fitsFrom) {
         throw DomainError.conflict(
           `Sending this message now would exceed the lead's frequency cap; it stays held and can be released from ${result.fitsFrom.toISOString()}.`,
