@@ -30,6 +30,30 @@ const WON_DEALS = `h.status = 'won' AND h.value IS NOT NULL`;
  */
 const SORT_MEMORY = `SET LOCAL work_mem = '32MB'`;
 
+/**
+ * Stage counts per `key` over a period, as rows to sum: the daily rows of its whole UTC days (`daily`, each
+ * selecting `key, leads, mql, sql, opportunity, won`) and, one by one, the lead rows of the partial days at its
+ * ends (`leads`, a table with created_at and the milestone columns). Parameters: those of `periodParams`.
+ */
+function periodCountRows(daily: { table: string; key: string }[], leads: { table: string; key: string }): string {
+  return [
+    ...daily.map((d) => `SELECT ${d.key} AS key, leads, mql, sql, opportunity, won FROM ${d.table} WHERE day >= $3::date AND day < $4::date`),
+    `SELECT ${leads.key}, 1, (mql_at IS NOT NULL)::int, (sql_at IS NOT NULL)::int, (opportunity_at IS NOT NULL)::int, (customer_at IS NOT NULL)::int
+                     FROM ${leads.table} WHERE (created_at >= $1 AND created_at < $5) OR (created_at >= $6 AND created_at < $2)`,
+  ].join(`
+                   UNION ALL
+                   `);
+}
+
+/** $1 from, $2 to, $3–$4 its whole UTC days, $5 the end of its first partial day, $6 the start of its last. */
+function periodParams(from: Date, to: Date): string[] {
+  const p = funnelPeriod(from, to);
+  return [from.toISOString(), to.toISOString(), p.firstDay, p.endDay, p.headEnd.toISOString(), p.tailStart.toISOString()];
+}
+
+/** Sums of the rows of `periodCountRows`. */
+const STAGE_SUMS = `sum(leads)::int AS leads, sum(mql)::int AS mql, sum(sql)::int AS sql, sum(opportunity)::int AS opportunity, sum(won)::int AS won`;
+
 /** Lead counts and medians of a group; `key` null is the totals over all leads of the period. */
 export interface CountsRow {
   key: string | null;
@@ -82,7 +106,6 @@ export class FunnelQueries {
   async aggregated(groupBy: Exclude<FunnelGroup, 'program'> | null, from: Date, to: Date, now: Date, reportingCurrency: string): Promise<FunnelRows> {
     // Folding pending deltas first keeps the read small; it is optional for correctness (both tables are read).
     await this.db.query(`SELECT funnel_compact()`);
-    const p = funnelPeriod(from, to);
     const key = groupBy ? FACT_KEY[groupBy] : 'NULL::text';
     const leadKey = groupBy ? LEAD_KEY[groupBy] : 'NULL::text';
     // Per key and in total; or, without groupBy, the one group of every lead (keyed null).
@@ -91,13 +114,8 @@ export class FunnelQueries {
     const [counts, sla, revenue] = await Promise.all([
       this.sortingQuery<CountsRow>(
         `WITH counts AS (
-           SELECT key, sum(leads)::int AS leads, sum(mql)::int AS mql, sum(sql)::int AS sql, sum(opportunity)::int AS opportunity, sum(won)::int AS won
-             FROM (SELECT ${key} AS key, leads, mql, sql, opportunity, won FROM funnel_daily WHERE day >= $3::date AND day < $4::date
-                   UNION ALL
-                   SELECT ${key}, leads, mql, sql, opportunity, won FROM funnel_daily_deltas WHERE day >= $3::date AND day < $4::date
-                   UNION ALL
-                   SELECT ${leadKey}, 1, (mql_at IS NOT NULL)::int, (sql_at IS NOT NULL)::int, (opportunity_at IS NOT NULL)::int, (customer_at IS NOT NULL)::int
-                     FROM leads WHERE (created_at >= $1 AND created_at < $5) OR (created_at >= $6 AND created_at < $2)) x
+           SELECT key, ${STAGE_SUMS}
+             FROM (${periodCountRows([{ table: 'funnel_daily', key }, { table: 'funnel_daily_deltas', key }], { table: 'leads', key: leadKey })}) x
             GROUP BY ${byKey('key', 'key')} HAVING sum(leads) > 0
          ), medians AS (
            SELECT ${key} AS key,
@@ -107,7 +125,7 @@ export class FunnelQueries {
          )
          SELECT c.*, m.median_s_to_mql, m.median_s_mql_to_sql FROM counts c LEFT JOIN medians m ON m.key IS NOT DISTINCT FROM c.key
           ORDER BY c.key IS NULL, c.leads DESC, c.key`,
-        [...period, p.firstDay, p.endDay, p.headEnd.toISOString(), p.tailStart.toISOString()],
+        periodParams(from, to),
       ),
       this.sortingQuery<SlaRow>(
         `SELECT ${groupBy ? `h.${key}` : key} AS key, ${SLA_COLUMNS}
@@ -126,34 +144,32 @@ export class FunnelQueries {
   }
 
   /**
-   * Per program: a lead counts once in every program it was ever enrolled in. Reads the narrow rows of the
-   * `funnel_program_leads` view (refreshed by workers every ANALYTICS_PROGRAM_REFRESH_MS, default 5 minutes) instead of joining
-   * every enrollment with every lead; counts by hash, medians over the MQL leads only. Programs overlap and leave
-   * leads out, so the totals are those of every lead of the period, as for the other groupings.
+   * Per program: a lead counts once in every program it was ever enrolled in. Reads views that workers refresh
+   * every ANALYTICS_PROGRAM_REFRESH_MS (default 5 minutes) instead of joining every enrollment with every lead:
+   * counts from the per-program daily rows (`funnel_program_daily`) for the whole UTC days of the period plus
+   * the lead rows (`funnel_program_leads`) of the partial days at its ends, as the other groupings do; medians
+   * from the lead rows of the MQL leads. Programs overlap and leave leads out, so the totals are those of every
+   * lead of the period, as for the other groupings.
    */
   async program(from: Date, to: Date, now: Date, reportingCurrency: string): Promise<FunnelRows> {
-    const cohort = `SELECT f.program_id, f.lead_id, f.created_at, f.mql_at, f.sql_at, f.opportunity_at, f.customer_at
-             FROM funnel_program_leads f WHERE f.created_at >= $1 AND f.created_at < $2`;
     const period = [from.toISOString(), to.toISOString()];
     const handoffs = `funnel_program_handoffs h WHERE h.lead_created_at >= $1 AND h.lead_created_at < $2`;
-    // Counts (hashed) and medians (sorted, MQL leads only) each scan the narrow rows once: cheaper than
-    // materialising the cohort for both.
     const [counts, sla, revenue, totals] = await Promise.all([
       this.sortingQuery<CountsRow>(
         `WITH counts AS (
-           SELECT program_id, count(*)::int AS leads, count(mql_at)::int AS mql, count(sql_at)::int AS sql,
-                  count(opportunity_at)::int AS opportunity, count(customer_at)::int AS won
-             FROM (${cohort}) c GROUP BY program_id
+           SELECT key AS program_id, ${STAGE_SUMS}
+             FROM (${periodCountRows([{ table: 'funnel_program_daily', key: 'program_id' }], { table: 'funnel_program_leads', key: 'program_id' })}) x
+            GROUP BY key
          ), medians AS (
            SELECT program_id,
                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM mql_at - created_at)) AS median_s_to_mql,
                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM sql_at - mql_at)) FILTER (WHERE sql_at IS NOT NULL AND sql_at >= mql_at) AS median_s_mql_to_sql
-             FROM (${cohort}) c WHERE mql_at IS NOT NULL GROUP BY program_id
+             FROM funnel_program_leads WHERE created_at >= $1 AND created_at < $2 AND mql_at IS NOT NULL GROUP BY program_id
          )
          SELECT p.id::text AS key, p.name, c.leads, c.mql, c.sql, c.opportunity, c.won, m.median_s_to_mql, m.median_s_mql_to_sql
            FROM counts c JOIN programs p ON p.id = c.program_id LEFT JOIN medians m ON m.program_id = c.program_id
           ORDER BY c.leads DESC, p.name, p.id`,
-        period,
+        periodParams(from, to),
       ),
       this.sortingQuery<SlaRow>(`SELECT h.program_id::text AS key, ${SLA_COLUMNS} FROM ${handoffs} GROUP BY h.program_id`, [...period, now.toISOString()]),
       this.db.query(

@@ -4,11 +4,15 @@ import { Clock } from '../common/clock.js';
 import { PeriodicTask } from '../common/periodic-task.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
+/** The per-program funnel views, in the order they are refreshed: the daily counts sum the lead rows refreshed before them. */
+export const PROGRAM_FUNNEL_VIEWS = ['funnel_program_leads', 'funnel_program_handoffs', 'funnel_program_daily'] as const;
+
 /**
  * Refreshes the per-program funnel rows (materialized views `funnel_program_leads` and `funnel_program_handoffs`, migration
- * 1764001320000) every ANALYTICS_PROGRAM_REFRESH_MS. CONCURRENTLY, so funnel readers never wait; one
- * worker at a time (an advisory lock: the others skip that round). Records when it ran, which the
- * funnel reports as `programDataAsOf`.
+ * 1764001320000, and the daily counts of the first, `funnel_program_daily`, migration 1764006700000) every
+ * ANALYTICS_PROGRAM_REFRESH_MS, in one transaction, so readers see all three as of the same moment. CONCURRENTLY,
+ * so funnel readers never wait; one worker at a time (an advisory lock: the others skip that round). Records when
+ * it ran, which the funnel reports as `programDataAsOf`.
  */
 @Injectable()
 export class ProgramFunnelRefreshCron extends PeriodicTask {
@@ -33,8 +37,7 @@ export class ProgramFunnelRefreshCron extends PeriodicTask {
       if (!locked) return 0;
       const started = this.clock.now().toISOString();
       await m.query(`SET LOCAL jit = off`);
-      await m.query(`REFRESH MATERIALIZED VIEW CONCURRENTLY funnel_program_leads`);
-      await m.query(`REFRESH MATERIALIZED VIEW CONCURRENTLY funnel_program_handoffs`);
+      for (const view of PROGRAM_FUNNEL_VIEWS) await m.query(`REFRESH MATERIALIZED VIEW CONCURRENTLY ${view}`);
       await m.query(`UPDATE funnel_program_refreshes SET refreshed_at = $1`, [started]);
       return 1;
     });
