@@ -636,7 +636,7 @@ describe('pre-aggregated funnel equals a pass over every lead', () => {
 
   it('counts per program, and in total over every lead, as a pass over every lead does, for whole and partial days', async () => {
     // Over the whole ten days, partial days included: a third of the leads in one program, a sixth in the other, a third in both.
-    const ids = (await t.db.query(`SELECT id FROM leads WHERE email LIKE 'agg%' ORDER BY created_at, id`)).map((r: { id: string }) => r.id);
+    const ids: string[] = (await t.db.query(`SELECT id FROM leads WHERE email LIKE 'agg%' ORDER BY created_at, id`)).map((r: { id: string }) => r.id);
     await insertCompletedProgram(t, 'Eerste', ids.filter((_, i) => i % 3 !== 2));
     await insertCompletedProgram(t, 'Tweede', ids.filter((_, i) => i % 2 === 0));
     await t.app.get(ProgramFunnelRefreshCron).tick();
