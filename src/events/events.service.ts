@@ -305,9 +305,13 @@ export class EventsService {
       for (const v of byEmail) if (!firstEvent.has(v.event.email!)) firstEvent.set(v.event.email!, v.event);
       const emails = [...firstEvent.keys()];
       const stages = emails.map((e) => (intentTierOf(definition, firstEvent.get(e)!.type) === 'low' ? 'subscriber' : 'lead'));
+      // The addresses of known leads (most of a batch) are left out before the insert: the row trigger that writes a
+      // new lead's suppression key (leads.email_hash, one salted hash) runs before ON CONFLICT skips a row, so it would
+      // hash every address of every batch. ON CONFLICT still skips a lead another batch created meanwhile.
       const created: { id: string; email_normalized: string; stage: Stage }[] = await m.query(
         `INSERT INTO leads (email, email_normalized, stage, created_at, updated_at, engagement_as_of)
-         SELECT e, e, s, $3, $3, $3 FROM unnest($1::text[], $2::text[]) AS x(e, s) ORDER BY e
+         SELECT e, e, s, $3, $3, $3 FROM unnest($1::text[], $2::text[]) AS x(e, s)
+          WHERE NOT EXISTS (SELECT 1 FROM leads l WHERE l.email_normalized = x.e) ORDER BY e
          ON CONFLICT (email_normalized) DO NOTHING RETURNING id, email_normalized, stage`,
         [emails, stages, now.toISOString()],
       );

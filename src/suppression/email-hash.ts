@@ -30,7 +30,10 @@ export function emailHash(email: string): string {
   return sha256Hex(salt + sha256Hex(normalizeEmail(email)));
 }
 
-/** The same hash computed in PostgreSQL over an SQL expression holding an address (normalised here too). */
+/**
+ * The same hash computed in PostgreSQL over an SQL expression holding an address (normalised here too). Each lead's
+ * is also stored on it, leads.email_hash, by the trigger of migration 1764006500000 (the same expression).
+ */
 export function emailHashSql(expression: string): string {
   return `encode(sha256(convert_to(${SALT_SQL} || encode(sha256(convert_to(lower(btrim(${expression})), 'UTF8')), 'hex'), 'UTF8')), 'hex')`;
 }
