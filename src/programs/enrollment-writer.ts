@@ -1,6 +1,5 @@
 import type { EntityManager } from 'typeorm';
 import { optOutReasonSql } from '../suppression/lawful-basis.js';
-import { emailHashSql } from '../suppression/email-hash.js';
 import { SUPPRESSION_REASONS } from '../suppression/suppression.types.js';
 import type { ProgramDefinition } from './domain/program-definition.js';
 
@@ -64,22 +63,24 @@ export const SKIP_UPSERT_SQL = `ON CONFLICT (program_id, lead_id, reason) DO UPD
 /**
  * Joins (aliases `sh`, `sl`) and the expression of why the lead aliased `lead` may not be mailed, the reason a new
  * enrollment of it would exit with at once: the suppression list's reason or consent_withdrawn (optOutReason), null
- * when neither. Such a lead is skipped with that reason, by triggers and the API alike. The list entry is the one
- * suppressionOfLeadSql finds (by the address's salted hash or by the lead's id, the earliest): the address's entry
- * by a plain join on the list's key, which the planner may hash, rather than a lateral union of two probes per lead.
+ * when neither. Such a lead is skipped with that reason, by triggers, one-lead and bulk API enrollment alike. The
+ * list entry is the one suppressionOfLeadSql finds (by the address's salted hash or by the lead's id, the earliest):
+ * the address's entry by a plain join on the list's key, which the planner may hash, rather than a lateral union of
+ * two probes per lead.
  *
- * `byAddress: false` leaves out the address's entry and reads only the entries of the lead itself (every opt-out,
- * bounce, complaint or manual suppression of a known lead is recorded with its id). That is for bulk enrollment:
- * hashing every address costs PostgreSQL about 7 µs per lead (0.7 s of a 100,000-lead enrollment, where the
- * target is 5 s). An address listed before its lead existed (a relay's bounce for an unknown address) is then not
- * caught at entry; the first step's check before sending, which hashes the address, ends that enrollment with the
- * reason and sends nothing.
+ * The address's key is the one stored on the lead (leads.email_hash, written by a trigger in the statement that
+ * writes email_normalized, see migration 1764006500000) rather than hashed here: hashing 100,000 addresses took
+ * PostgreSQL 0.25–0.7 s of a bulk enrollment (target 5 s), so bulk enrollment used to read only the lead's own
+ * entries and let an address listed before its lead existed through to the first step's check. Joined on the stored
+ * key, the address's entries cost about what reading the lead's own entries does. Storing the key was chosen over
+ * linking address entries to the lead when they meet (suppressions.lead_id set when a lead is created or its address
+ * changes): a lead created while its address is being listed in another transaction sees neither the other's row,
+ * so that entry would stay unlinked for good, and an erased lead's entry is unlinked on purpose; the stored key
+ * depends on the lead's own row alone. Entries recorded with the lead's id still count after its address changes.
  */
-export function optOutOfLeadSql(lead: string, { byAddress = true }: { byAddress?: boolean } = {}): { join: string; reason: string } {
-  const lateral = `LEFT JOIN LATERAL (SELECT reason, created_at FROM suppressions WHERE lead_id = ${lead}.id ORDER BY created_at LIMIT 1) sl ON true`;
-  if (!byAddress) return { join: lateral, reason: optOutReasonSql(`${lead}.consent_status`, 'sl.reason') };
-  const join = `LEFT JOIN suppressions sh ON sh.email_hash = ${emailHashSql(`${lead}.email_normalized`)}
-    ${lateral}`;
+export function optOutOfLeadSql(lead: string): { join: string; reason: string } {
+  const join = `LEFT JOIN suppressions sh ON sh.email_hash = ${lead}.email_hash
+    LEFT JOIN LATERAL (SELECT reason, created_at FROM suppressions WHERE lead_id = ${lead}.id ORDER BY created_at LIMIT 1) sl ON true`;
   const listed = `CASE WHEN sh.reason IS NULL OR sl.created_at < sh.created_at THEN sl.reason ELSE sh.reason END`;
   return { join, reason: optOutReasonSql(`${lead}.consent_status`, listed) };
 }

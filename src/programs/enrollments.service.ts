@@ -175,8 +175,7 @@ export class EnrollmentsService {
     // The entry filter sees the engagement score decayed to now, as a trigger's entry check and the goal check do.
     const entry = def.entryFilter ? conditionSql(def.entryFilter, p, now, model.halfLifeDays) : 'true';
     const goalMet = goalOnEntrySql(def.goal, p, now, model.halfLifeDays);
-    // One lead: its address is checked too; a bulk enrollment checks the lead's own entries (see optOutOfLeadSql).
-    const optOut = optOutOfLeadSql('l', { byAddress: shape === 'rows' });
+    const optOut = optOutOfLeadSql('l');
     const first = def.steps[0].id;
     const [prog, ver, how, step, visits, at, days] = [
       p.add(programId, '::uuid'),
