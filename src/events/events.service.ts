@@ -5,18 +5,15 @@ import { canonicalJson } from '../common/canonical-json.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DomainError, ErrorCode, LEAD_ERASED_MESSAGE, type FieldError } from '../common/domain-error.js';
 import { uuidv7 } from '../common/uuid-v7.js';
-import { LeadActivityHub } from '../lifecycle/lead-activity.js';
-import { recordDomainEvents } from '../lifecycle/outbox.js';
-import { intentTierOf, isHistorical, type ScoringModelDefinition, type Stage } from '../scoring/domain/index.js';
+import { isHistorical, type ScoringModelDefinition } from '../scoring/domain/index.js';
 import { LeadScoringService, SCORED_LEAD_COLUMNS } from '../scoring/lead-scoring.service.js';
 import type { ScoredLead, StoredEvent } from '../scoring/scoring-plan.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
 import { EventInput, MAX_BATCH, parseEventInput } from './event-input.js';
 import { IngestItemResult, IngestResult } from './events.types.js';
+import { EventLeadResolver, LEAD_ERASED, UNKNOWN_LEAD, type ValidEvent } from './event-lead-resolver.js';
 import { KnownLeadEventWriter } from './known-lead-event-writer.js';
 
-/** A valid event with its place in the request. */
-type Valid = { index: number; event: EventInput };
 /** An event to store: its lead, and the id chosen for it (so each returned row maps straight back to its item). */
 type Row = { index: number; leadId: string; event: EventInput; id: string };
 /** A later event of the request with the idempotency key of an earlier one (`first`: that one's item index). */
@@ -24,10 +21,6 @@ type Repeat = { index: number; leadId: string; event: EventInput; first: number 
 
 /** Why an event whose idempotency key is already taken by a different event is refused (the other event, and its lead, are not named). */
 const KEY_REUSED: FieldError = { field: 'idempotencyKey', message: 'was already used for a different event (another lead, type, occurredAt or properties); use a new key' };
-/** Why an event of an erased lead is refused. */
-const LEAD_ERASED: FieldError = { field: 'leadId', message: LEAD_ERASED_MESSAGE };
-/** Why an event naming a lead id that does not exist is refused. */
-const UNKNOWN_LEAD: FieldError = { field: 'leadId', message: 'no lead with this id' };
 
 /**
  * Whether `repeat`, sent with the idempotency key of `first`, is a true repeat of it: the same lead, type and
@@ -55,9 +48,9 @@ export class EventsService {
     private readonly db: DataSource,
     private readonly clock: Clock,
     private readonly models: ScoringModelService,
-    private readonly activity: LeadActivityHub,
     private readonly scoring: LeadScoringService,
     private readonly knownLeads: KnownLeadEventWriter,
+    private readonly leads: EventLeadResolver,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -65,7 +58,7 @@ export class EventsService {
     const now = this.clock.now();
     const { raws, batch } = this.unwrap(body);
     const items: IngestItemResult[] = new Array(raws.length);
-    const valid: Valid[] = [];
+    const valid: ValidEvent[] = [];
     raws.forEach((raw, index) => {
       const parsed = parseEventInput(raw, batch ? `events[${index}].` : '', now);
       if (parsed.event) {
@@ -96,7 +89,7 @@ export class EventsService {
    * KnownLeadEventWriter). Returns false, having written nothing, when some lead is unknown: then
    * the lead-creating path takes the request.
    */
-  private async storeKnown(valid: Valid[], items: IngestItemResult[], now: Date): Promise<boolean> {
+  private async storeKnown(valid: ValidEvent[], items: IngestItemResult[], now: Date): Promise<boolean> {
     // The first of several events with one idempotency key in a batch wins; later ones are duplicates.
     const seen = new Map<string, number>();
     const insert = valid.map((v, i) => {
@@ -143,7 +136,7 @@ export class EventsService {
   }
 
   /** First events of new leads: creates the leads (with their domain events and activity), stores and scores the events, in one transaction. */
-  private async storeCreatingLeads(valid: Valid[], items: IngestItemResult[], now: Date, single: boolean): Promise<void> {
+  private async storeCreatingLeads(valid: ValidEvent[], items: IngestItemResult[], now: Date, single: boolean): Promise<void> {
     // Read the model before taking a connection for the transaction: asking the pool for a second
     // connection while holding one deadlocks once every connection is held that way.
     const { definition } = await this.models.currentForRead();
@@ -168,8 +161,8 @@ export class EventsService {
   }
 
   /** Stores and scores the valid events; fills in their results. */
-  private async store(m: EntityManager, valid: Valid[], items: IngestItemResult[], now: Date, model: ScoringModelDefinition): Promise<void> {
-    const leadIds = await this.resolveLeads(m, valid, items, now, model);
+  private async store(m: EntityManager, valid: ValidEvent[], items: IngestItemResult[], now: Date, model: ScoringModelDefinition): Promise<void> {
+    const leadIds = await this.leads.resolve(m, valid, items, now, model);
     // The first of several events with one idempotency key in a batch wins; later ones are duplicates.
     const seen = new Map<string, number>();
     const rows: Row[] = [];
@@ -232,7 +225,7 @@ export class EventsService {
     stored: Set<string>,
     items: IngestItemResult[],
     repeats: Repeat[],
-    valid: Valid[],
+    valid: ValidEvent[],
     leadIds?: Record<number, string>,
   ): Promise<void> {
     const taken: (Row | Repeat)[] = [];
@@ -277,66 +270,6 @@ export class EventsService {
     });
   }
 
-  /** Maps each valid item to its lead id, creating leads for unknown emails; unknown lead ids are rejected. */
-  private async resolveLeads(
-    m: EntityManager,
-    valid: Valid[],
-    items: IngestItemResult[],
-    now: Date,
-    definition: ScoringModelDefinition,
-  ): Promise<Record<number, string>> {
-    const out: Record<number, string> = {};
-    const byId = valid.filter((v) => v.event.leadId);
-    if (byId.length) {
-      const found: { id: string; erased: boolean }[] = await m.query(`SELECT id, erased_at IS NOT NULL AS erased FROM leads WHERE id = ANY($1::uuid[])`, [
-        [...new Set(byId.map((v) => v.event.leadId!))],
-      ]);
-      const known = new Map(found.map((r) => [r.id, r.erased]));
-      for (const v of byId) {
-        const erased = known.get(v.event.leadId!);
-        if (erased === false) out[v.index] = v.event.leadId!;
-        else if (erased) items[v.index] = { index: v.index, status: 'rejected', errors: [LEAD_ERASED] };
-        else items[v.index] = { index: v.index, status: 'rejected', errors: [UNKNOWN_LEAD] };
-      }
-    }
-    const byEmail = valid.filter((v) => !v.event.leadId);
-    if (byEmail.length) {
-      const firstEvent = new Map<string, EventInput>();
-      for (const v of byEmail) if (!firstEvent.has(v.event.email!)) firstEvent.set(v.event.email!, v.event);
-      const emails = [...firstEvent.keys()];
-      const stages = emails.map((e) => (intentTierOf(definition, firstEvent.get(e)!.type) === 'low' ? 'subscriber' : 'lead'));
-      // The addresses of known leads (most of a batch) are left out before the insert: the row trigger that writes a
-      // new lead's suppression key (leads.email_hash, one salted hash) runs before ON CONFLICT skips a row, so it would
-      // hash every address of every batch. ON CONFLICT still skips a lead another batch created meanwhile.
-      const created: { id: string; email_normalized: string; stage: Stage }[] = await m.query(
-        `INSERT INTO leads (email, email_normalized, stage, created_at, updated_at, engagement_as_of)
-         SELECT e, e, s, $3, $3, $3 FROM unnest($1::text[], $2::text[]) AS x(e, s)
-          WHERE NOT EXISTS (SELECT 1 FROM leads l WHERE l.email_normalized = x.e) ORDER BY e
-         ON CONFLICT (email_normalized) DO NOTHING RETURNING id, email_normalized, stage`,
-        [emails, stages, now.toISOString()],
-      );
-      await recordDomainEvents(
-        m,
-        created.map((c) => ({ type: 'lead.created', leadId: c.id, payload: { leadId: c.id, stage: c.stage, via: 'event' }, occurredAt: now })),
-      );
-      await this.activity.publish(
-        m,
-        created.map((c) => ({ leadId: c.id, at: now, created: true, stageBefore: c.stage, stageAfter: c.stage, events: [], engagementScore: 0 })),
-      );
-      const all: { id: string; email_normalized: string; erased: boolean }[] = await m.query(
-        `SELECT id, email_normalized, erased_at IS NOT NULL AS erased FROM leads WHERE email_normalized = ANY($1::text[])`,
-        [emails],
-      );
-      const ids = new Map(all.map((r) => [r.email_normalized, r]));
-      for (const v of byEmail) {
-        const lead = ids.get(v.event.email!)!;
-        // Only an erased lead's placeholder address (erased-<id>@erased.invalid) finds it: refused as by id.
-        if (lead.erased) items[v.index] = { index: v.index, status: 'rejected', errors: [{ ...LEAD_ERASED, field: 'email' }] };
-        else out[v.index] = lead.id;
-      }
-    }
-    return out;
-  }
 }
 
 /**
