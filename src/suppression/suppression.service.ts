@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { isUuid } from '../common/uuid.pipe.js';
 import { normalizeEmail } from '../leads/email.util.js';
-import { emailHash, emailHashSql } from './email-hash.js';
+import { emailHash } from './email-hash.js';
 import { optOutReason } from './lawful-basis.js';
 import type { SuppressionReason, SuppressionRow, SuppressRequest } from './suppression.types.js';
 
@@ -16,14 +16,15 @@ import type { SuppressionReason, SuppressionRow, SuppressRequest } from './suppr
 
 /**
  * `LEFT JOIN LATERAL (…) s ON true` giving `s.reason` and `s.created_at`: the earliest suppression of the lead aliased `lead`,
- * by its address hash or its id (null when none). Two index probes rather than one OR, which the planner
+ * by its address's key or its id (null when none). The key is the one stored on the lead (leads.email_hash, kept by
+ * a trigger with email_normalized), not hashed again here. Two index probes rather than one OR, which the planner
  * may answer by walking the whole suppression list in created_at order for every lead. Consent withdrawal
  * is the caller's to check (`lead.consent_status`).
  */
 export function suppressionOfLeadSql(lead: string): string {
   return `LEFT JOIN LATERAL (
       SELECT reason, created_at FROM (
-        SELECT reason, created_at FROM suppressions WHERE email_hash = ${emailHashSql(`${lead}.email_normalized`)}
+        SELECT reason, created_at FROM suppressions WHERE email_hash = ${lead}.email_hash
         UNION ALL
         SELECT reason, created_at FROM suppressions WHERE lead_id = ${lead}.id
       ) s ORDER BY s.created_at LIMIT 1
