@@ -32,12 +32,14 @@ export function serveBarePixel(options: BarePixelOptions): void {
       for (const { res } of batch) answer(res);
     });
   };
-  http
-    .createServer((req, res) => {
-      const hit = options.hitOf(req);
-      if (hit === null) return answer(res);
-      if (!pending.length) setImmediate(flush);
-      pending.push({ res, hit });
-    })
-    .listen(options.port, () => process.send?.('ready'));
+  const server = http.createServer((req, res) => {
+    const hit = options.hitOf(req);
+    if (hit === null) return answer(res);
+    if (!pending.length) setImmediate(flush);
+    pending.push({ res, hit });
+  });
+  // The load generator's keep-alive connections sit idle while a floor waits for storing to catch up (seconds
+  // when the server answers faster than the drain stores); node's 5 s default would close them under it.
+  server.keepAliveTimeout = 300_000;
+  server.listen(options.port, () => process.send?.('ready'));
 }
