@@ -21,9 +21,17 @@ describe('configuration', () => {
     [{ REPORTING_CURRENCY: 'euro' }, 'REPORTING_CURRENCY'],
     [{ EVENT_LIVE_WINDOW_HOURS: '0' }, 'EVENT_LIVE_WINDOW_HOURS'],
     [{ EVENT_LIVE_WINDOW_HOURS: '1.5' }, 'EVENT_LIVE_WINDOW_HOURS'],
+    [{ SOFT_BOUNCE_LIMIT: '-1' }, 'SOFT_BOUNCE_LIMIT'],
+    [{ SOFT_BOUNCE_LIMIT: 'three' }, 'SOFT_BOUNCE_LIMIT'],
+    [{ SOFT_BOUNCE_WINDOW_DAYS: '0' }, 'SOFT_BOUNCE_WINDOW_DAYS'],
   ])('refuses %p naming the variable', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);
+  });
+
+  it('suppresses after 3 soft bounces in 30 days unless told otherwise; SOFT_BOUNCE_LIMIT=0 turns it off', () => {
+    expect(loadConfig({}).softBounces).toEqual({ limit: 3, windowDays: 30 });
+    expect(loadConfig({ SOFT_BOUNCE_LIMIT: '0', SOFT_BOUNCE_WINDOW_DAYS: '90' }).softBounces).toEqual({ limit: 0, windowDays: 90 });
   });
 
   it('insists on real secrets in production', () => {

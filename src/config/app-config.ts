@@ -9,14 +9,16 @@ import {
   type ProgramsConfig,
   type WebhooksConfig,
 } from './background.config.js';
+import { loadSoftBounceConfig, type SoftBounceConfig } from './suppression.config.js';
 import { bool, ConfigError, int, oneOf, str, timezone, url, type Env } from './env.js';
 
 export { ConfigError } from './env.js';
 export type { EmailConfig } from './email.config.js';
+export type { SoftBounceConfig } from './suppression.config.js';
 export type { HandoffsConfig, OutboxConfig, ProgramsConfig, WebhooksConfig } from './background.config.js';
 
 /**
- * The one place that reads the environment (with env.ts, email.config.ts and background.config.ts).
+ * The one place that reads the environment (with env.ts, email.config.ts, suppression.config.ts and background.config.ts).
  * Every variable is parsed and validated here;
  * a wrong value stops start-up with a message naming the variable.
  */
@@ -69,6 +71,8 @@ export interface AppConfig {
   retentionMode: 'anonymise' | 'delete';
   /** Email delivery: SMTP relay or development mailbox, sender, DKIM, rate limit, retries. */
   email: EmailConfig;
+  /** Repeated soft bounces suppress an address: how many (0: never) within how many days. */
+  softBounces: SoftBounceConfig;
   /** Threads that compile template versions (TEMPLATE_COMPILE_THREADS; each holds about 55 MB once used). */
   templateCompileThreads: number;
   /** The most heap one template compile thread may use, in MB (TEMPLATE_COMPILE_MEMORY_MB); past it the thread is replaced and the save gets 503. */
@@ -168,6 +172,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     eventRetentionMonths: int(env, 'EVENT_RETENTION_MONTHS', 24, 0, 1200),
     retentionMode: oneOf(env, 'RETENTION_MODE', ['anonymise', 'delete'] as const, 'anonymise'),
     email: loadEmailConfig(env, production),
+    softBounces: loadSoftBounceConfig(env),
     templateCompileThreads: int(env, 'TEMPLATE_COMPILE_THREADS', 1, 1, 8),
     templateCompileMemoryMb: int(env, 'TEMPLATE_COMPILE_MEMORY_MB', 256, 64, 4096),
     trackingScannerWindowMs: int(env, 'TRACKING_SCANNER_WINDOW_SECONDS', 10, 0, 3600) * 1000,
