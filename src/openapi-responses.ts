@@ -40,7 +40,7 @@ export const ANSWERS: [string, string, string, string, string][] = [
   ['post', '/api/v1/suppressions', '200', 'Suppression', 'Already suppressed: the existing entry'],
   ['delete', '/api/v1/suppressions/{emailHash}', '200', 'SuppressionLift', 'Lifted: the entry left the list; the record of the lift'],
   ['delete', '/api/v1/suppressions', '200', 'SuppressionLift', 'Lifted: the entry left the list; the record of the lift'],
-  ['post', '/api/v1/email/bounces', '201', 'Bounce', 'Recorded; a hard bounce or a complaint also suppresses the address'],
+  ['post', '/api/v1/email/bounces', '201', 'Bounce', 'Recorded; a hard bounce, a complaint or the SOFT_BOUNCE_LIMIT-th soft bounce also suppresses the address'],
   ['post', '/api/v1/email/unsubscribes', '200', 'MailtoUnsubscribe', 'The recipient of the message the token names is opted out (again: no change)'],
   ['post', '/api/v1/programs', '201', 'Program', 'The draft'],
   ['get', '/api/v1/programs', '200', 'ProgramPage', 'A page of programs'],

@@ -56,12 +56,12 @@ describe('bounces, complaints and the suppression list', () => {
       expect(await outbox(lead.id)).toEqual([{ reason: 'complaint' }]);
     });
 
-    it('a soft bounce is recorded only', async () => {
+    it('a single soft bounce is recorded and counted, without suppressing (three on distinct messages do: soft-bounces.e2e.ts)', async () => {
       const lead = await newLead();
       const messageId = await sentMessage(lead);
       const res = await t.api('post', '/api/v1/email/bounces').send({ messageId, type: 'soft', reason: '452 mailbox full' });
       expect(res.status).toBe(201);
-      expect(res.body.suppressed).toBe(false);
+      expect(res.body).toMatchObject({ suppressed: false, softBounces: 1 });
       expect(await suppressed(lead.id)).toBe(false);
       expect(await outbox(lead.id)).toEqual([]);
       const [bounce] = await t.db.query(`SELECT type, reason, lead_id, email_hash FROM email_bounces WHERE id = $1`, [res.body.id]);

@@ -19,7 +19,7 @@ export const OPERATIONS_SCHEMAS: Record<string, Schema> = {
       detail: str,
       instance: str,
       errors: arr(o({ field: str, message: str })),
-      reason: { ...str, description: 'Why, when the status alone does not say: e.g. an enrollment refused as already_enrolled, not_eligible, goal_already_met or a suppression reason (unsubscribed, hard_bounce, complaint, consent_withdrawn, erased, manual)' },
+      reason: { ...str, description: 'Why, when the status alone does not say: e.g. an enrollment refused as already_enrolled, not_eligible, goal_already_met or a suppression reason (unsubscribed, hard_bounce, soft_bounces, complaint, consent_withdrawn, erased, manual)' },
     },
     ['detail', 'instance', 'errors', 'reason'],
   ),

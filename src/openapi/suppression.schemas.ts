@@ -1,6 +1,6 @@
 import { BOUNCE_TYPES } from '../suppression/dto/report-bounce.dto.js';
 import { SUPPRESSION_REASONS } from '../suppression/suppression.types.js';
-import { bool, enumOf, nstr, nuuid, o, page, str, time, uuid, type Schema } from './schema-kit.js';
+import { bool, enumOf, nint, nstr, nuuid, o, page, str, time, uuid, type Schema } from './schema-kit.js';
 
 /** The suppression list, bounce and complaint intake, unsubscribes by email (suppression-list.service, bounce-intake.service, inbound-unsubscribes.controller). */
 export const SUPPRESSION_SCHEMAS: Record<string, Schema> = {
@@ -28,7 +28,15 @@ export const SUPPRESSION_SCHEMAS: Record<string, Schema> = {
     type: enumOf(BOUNCE_TYPES),
     messageId: { ...nuuid, description: 'The message reported, when the report named one' },
     leadId: { ...nuuid, description: 'The lead the message or address belongs to, when known' },
-    suppressed: { type: 'boolean', description: 'The address is on the suppression list now (hard bounces and complaints)' },
+    suppressed: {
+      type: 'boolean',
+      description: 'The address is on the suppression list now: a hard bounce, a complaint, or a soft bounce that made SOFT_BOUNCE_LIMIT on distinct messages (reason soft_bounces); or it was already',
+    },
+    softBounces: {
+      ...nint,
+      description:
+        'A soft report: the distinct messages of the address that soft-bounced within SOFT_BOUNCE_WINDOW_DAYS since its last human open or click or lift, this one included; null for other types, an address already suppressed, or no address',
+    },
     receivedAt: time,
   }),
   MailtoUnsubscribe: o({

@@ -76,7 +76,7 @@ export class EnrollmentsService {
    * New enrollments' first steps are due at once: after commit, a worker is nudged rather than left to its tick.
    * A refusal says why (`reason`): already_enrolled, not_eligible, or a skip reason (the skip is recorded, hence
    * the refusal after commit): goal_already_met (the lead already meets the goal, so it would convert at once),
-   * or why the lead may not be mailed (unsubscribed, hard_bounce, complaint, consent_withdrawn, erased, manual:
+   * or why the lead may not be mailed (unsubscribed, hard_bounce, soft_bounces, complaint, consent_withdrawn, erased, manual:
    * it would exit at once).
    */
   async enrollOne(programId: string, leadId: string): Promise<EnrollmentView> {

@@ -11,7 +11,7 @@ import { ReportBounceDto } from './dto/report-bounce.dto.js';
 export class BouncesController {
   constructor(private readonly bounces: BounceIntakeService) {}
 
-  /** For the mail relay's webhooks: hard bounces and complaints suppress the address, soft bounces are recorded. 201. */
+  /** For the mail relay's webhooks: hard bounces and complaints suppress the address, repeated soft bounces too (SoftBounceService). 201. */
   @Post()
   report(@Body() dto: ReportBounceDto) {
     return this.bounces.report(dto);

@@ -2,13 +2,13 @@ import type { SuppressionReason } from './suppression.types.js';
 
 /**
  * Why a lead must not be sent a nurture email, or null when it may: no email ever to a lead who withdrew
- * consent, whose address is on the suppression list (unsubscribed, hard bounce, complaint, erased, manual), or
+ * consent, whose address is on the suppression list (unsubscribed, hard bounce, repeated soft bounces, complaint, erased, manual), or
  * for whom no lawful basis is recorded. A lawful basis is consent or legitimate interest, recorded with the lead
  * (`consent.status` granted, with its basis); a lead whose consent was never given has none.
  *
  * When several apply, the reason that says most about what happened is given, because enrollments exit with it
  * and program stats count it: an unsubscribe or a complaint lists the address *and* withdraws consent, so the
- * list's reason (unsubscribed, hard_bounce, complaint, erased) comes before `consent_withdrawn`. A `manual` entry
+ * list's reason (unsubscribed, hard_bounce, soft_bounces, complaint, erased) comes before `consent_withdrawn`. A `manual` entry
  * (an operator listed the address, for no recorded reason) says less than a withdrawal by the lead, so it comes
  * after it; `no_lawful_basis` (nothing recorded at all) comes last.
  */

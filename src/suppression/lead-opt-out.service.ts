@@ -6,7 +6,7 @@ import { LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { recordDomainEvents } from '../lifecycle/outbox.js';
 import { SuppressionService } from './suppression.service.js';
 
-export type OptOutReason = 'unsubscribed' | 'complaint' | 'hard_bounce';
+export type OptOutReason = 'unsubscribed' | 'complaint' | 'hard_bounce' | 'soft_bounces';
 
 export interface OptOutRequest {
   /** The lead, when known (an unsubscribe link names its message, and the message its lead). */
@@ -46,7 +46,7 @@ interface LeadFacts {
  * - an unsubscribe is recorded as an `unsubscribed` behaviour event;
  * - the lead's nurture enrollments end now, saying why (LeadActivityHub.unmailable);
  * - `lead.unsubscribed` goes to the outbox (webhooks tell sales).
- * A hard bounce suppresses the address but leaves consent alone: the person did not withdraw it.
+ * A hard bounce or repeated soft bounces suppress the address but leave consent alone: the person did not withdraw it.
  * Idempotent: doing it again records nothing new.
  */
 @Injectable()
@@ -65,7 +65,7 @@ export class LeadOptOutService {
     const { created } = await this.suppressions.suppress(m, { email: address, leadId: lead?.id ?? null, reason: req.reason, source: req.source });
     if (!lead) return { leadId: null, suppressed: true, changed: created, eventId: null };
 
-    const withdraws = req.reason !== 'hard_bounce' && lead.consent_status !== 'withdrawn';
+    const withdraws = (req.reason === 'unsubscribed' || req.reason === 'complaint') && lead.consent_status !== 'withdrawn';
     const at = req.at.toISOString();
     if (withdraws) {
       await m.query(`UPDATE leads SET consent_status = 'withdrawn', updated_at = $2 WHERE id = $1`, [lead.id, at]);

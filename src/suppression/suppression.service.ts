@@ -10,7 +10,7 @@ import type { SuppressionReason, SuppressionRow, SuppressRequest } from './suppr
 /**
  * The one check everything that sends email makes right before sending: is this lead or address
  * suppressed? A lead is suppressed when its address (by hash) or the lead itself is on the suppression
- * list (unsubscribed, hard bounce, complaint, erased, manual), or when it withdrew its consent.
+ * list (unsubscribed, hard bounce, repeated soft bounces, complaint, erased, manual), or when it withdrew its consent.
  * Every method takes the caller's EntityManager, so the check and the send commit together.
  */
 

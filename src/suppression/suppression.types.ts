@@ -1,5 +1,6 @@
 /** Why an address must never be mailed again (the suppressions.reason check constraint). */
-export const SUPPRESSION_REASONS = ['unsubscribed', 'hard_bounce', 'complaint', 'consent_withdrawn', 'erased', 'manual'] as const;
+/** `soft_bounces`: SOFT_BOUNCE_LIMIT soft bounces on distinct messages within SOFT_BOUNCE_WINDOW_DAYS (domain/soft-bounces.ts). */
+export const SUPPRESSION_REASONS = ['unsubscribed', 'hard_bounce', 'complaint', 'consent_withdrawn', 'erased', 'manual', 'soft_bounces'] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
 
 export interface SuppressionRow {

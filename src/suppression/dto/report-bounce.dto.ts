@@ -18,7 +18,7 @@ export class ReportBounceDto {
   @IsUUID()
   messageId?: string;
 
-  @ApiProperty({ enum: BOUNCE_TYPES, description: 'hard and complaint suppress the address; soft is recorded only.' })
+  @ApiProperty({ enum: BOUNCE_TYPES, description: 'hard and complaint suppress the address; soft suppresses it (reason soft_bounces) once it is the SOFT_BOUNCE_LIMIT-th soft bounce on distinct messages within SOFT_BOUNCE_WINDOW_DAYS with no human open or click in between (only reports naming messageId count).' })
   @IsIn(BOUNCE_TYPES)
   type: BounceType;
 
