@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import type { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError, ErrorCode } from '../common/domain-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -9,6 +10,7 @@ import { DELIVER_JOB, deliveryJobId } from './delivery-job.js';
 import { classifyDeliveryFailure, retryDelayMs, type DeliveryFailure } from './domain/delivery-failure.js';
 import { TemplateError } from './domain/template-error.js';
 import { emailHash } from '../suppression/email-hash.js';
+import { SoftBounceService } from '../suppression/soft-bounce.service.js';
 import { sendBlock } from '../suppression/lawful-basis.js';
 import { EmailMessagesRepository, type PendingMessage } from './email-messages.repository.js';
 import { MessageComposer, type ComposedEmail } from './message-composer.service.js';
@@ -23,7 +25,8 @@ export type DeliveryOutcome = 'sent' | 'retry' | 'failed' | 'suppressed' | 'canc
  * in the shared send rate, then claims the row (queued → sending) in one statement that also checks the
  * suppression list and that the email's enrollment has not ended early, and stores the tracked links; one read
  * as not to be sent is neither rendered nor given a slot. A duplicate job or a second worker finds nothing to claim
- * and sends nothing. A temporary failure puts the message back in the queue with a backoff; a permanent one
+ * and sends nothing. A temporary failure puts the message back in the queue with a backoff, until EMAIL_MAX_ATTEMPTS
+ * (a message given up on after a 4xx about it counts as a soft bounce of the address); a permanent one
  * fails it (a hard bounce suppresses the address). A worker that dies after the claim leaves the row
  * 'sending'; the sweep holds it rather than risk a second copy. One that dies before it leaves it queued.
  */
@@ -39,6 +42,7 @@ export class DeliveryService {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectQueue(QUEUES.emailDelivery) private readonly queue: Queue<DeliverEmailJob>,
+    private readonly softBounces: SoftBounceService,
   ) {}
 
   /**
@@ -134,8 +138,14 @@ export class DeliveryService {
       return 'failed';
     }
     if (attempts >= this.config.email.maxAttempts) {
-      await persist(() => this.messages.markFailed(message.id, now, 'retries_exhausted', failure.detail));
-      this.logger.warn({ messageId: message.id, attempts, reply: failure.detail }, 'email given up after retries');
+      // Given up on a 4xx about this message (not our relay's trouble): one soft bounce of the address, recorded
+      // with the failure, once per message; SOFT_BOUNCE_LIMIT of them suppress it.
+      const softBounce = failure.softBounce
+        ? (m: EntityManager) =>
+            this.softBounces.record(m, { messageId: message.id, leadId: message.leadId, address: to, reason: failure.detail, source: `smtp:${message.id}`, at: now })
+        : undefined;
+      await persist(() => this.messages.markFailed(message.id, now, 'retries_exhausted', failure.detail, undefined, softBounce));
+      this.logger.warn({ messageId: message.id, attempts, reply: failure.detail, softBounce: failure.softBounce }, 'email given up after retries');
       return 'failed';
     }
     const delay = retryDelayMs(attempts, this.config.email.retryBaseMs);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { TrackedLink } from './domain/link-tracking.js';
 import { emailHashSql } from '../suppression/email-hash.js';
 import { sendBlockSql } from '../suppression/lawful-basis.js';
@@ -252,15 +252,24 @@ export class EmailMessagesRepository {
 
   /**
    * Gives up (also on a queued message that cannot be rendered); a hard bounce also suppresses the address, in the
-   * same transaction, and the lead's nurture enrollments end now (LeadActivityHub.unmailable).
+   * same transaction, and the lead's nurture enrollments end now (LeadActivityHub.unmailable). `failed`, when
+   * given, runs in that transaction too, only if this call is the one that failed the message (once per message).
    */
-  async markFailed(id: string, now: Date, reason: string, error: string, suppress?: { email: string; leadId: string | null }): Promise<void> {
+  async markFailed(
+    id: string,
+    now: Date,
+    reason: string,
+    error: string,
+    suppress?: { email: string; leadId: string | null },
+    failed?: (m: EntityManager) => Promise<unknown>,
+  ): Promise<void> {
     await this.db.transaction(async (m) => {
-      await m.query(
+      const changed: { id: string }[] = await m.query(
         `UPDATE email_messages SET status = 'failed', failed_at = $2, status_reason = $3, last_error = $4
-         WHERE id = $1 AND status IN ('queued', 'sending', 'held')`,
+         WHERE id = $1 AND status IN ('queued', 'sending', 'held') RETURNING id`,
         [id, now.toISOString(), reason, error],
       );
+      if (changed.length && failed) await failed(m);
       if (suppress) {
         await m.query(
           `INSERT INTO suppressions (email_hash, lead_id, reason, source, created_at)

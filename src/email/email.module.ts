@@ -2,6 +2,7 @@ import { Logger, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ScoringModule } from '../scoring/scoring.module.js';
+import { SuppressionModule } from '../suppression/suppression.module.js';
 import { DeliveryService } from './delivery.service.js';
 import { DevMailboxService } from './dev-mailbox.service.js';
 import { EmailMessagesRepository } from './email-messages.repository.js';
@@ -23,7 +24,7 @@ import { MailTransport } from './transport/mail-transport.js';
  * EmailApiModule (API role); the processor and sweep are registered by the WorkerModule.
  */
 @Module({
-  imports: [ScoringModule],
+  imports: [ScoringModule, SuppressionModule],
   providers: [
     EmailService,
     { provide: NurtureMailer, useExisting: EmailService },

@@ -1,20 +1,32 @@
 import { classifyDeliveryFailure, retryDelayMs } from './delivery-failure.js';
 
-const smtp = (responseCode: number, response: string) =>
-  Object.assign(new Error(`Can't send mail - all recipients were rejected: ${response}`), { code: 'EENVELOPE', responseCode, response });
+const smtp = (responseCode: number, response: string, command = 'RCPT TO') =>
+  Object.assign(new Error(`Can't send mail - all recipients were rejected: ${response}`), { code: 'EENVELOPE', responseCode, response, command });
 
 describe('classifyDeliveryFailure', () => {
   it('retries later when the server says "try again" (4xx)', () => {
     expect(classifyDeliveryFailure(smtp(451, '451 4.7.1 Greylisted, try again later'))).toEqual({
       kind: 'temporary',
       detail: '451 4.7.1 Greylisted, try again later',
+      softBounce: true,
     });
     expect(classifyDeliveryFailure(smtp(421, '421 Too many connections')).kind).toBe('temporary');
   });
 
+  it('calls a 4xx answer to the recipient or the data a soft bounce, not one about the connection, the login or the sender', () => {
+    expect(classifyDeliveryFailure(smtp(452, '452 4.2.2 Mailbox full'))).toMatchObject({ kind: 'temporary', softBounce: true });
+    expect(classifyDeliveryFailure(smtp(451, '451 4.4.0 DNS resolution failed', 'DATA'))).toMatchObject({ softBounce: true });
+    expect(classifyDeliveryFailure(smtp(421, '421 4.3.2 Service not available'))).toMatchObject({ kind: 'temporary', softBounce: false });
+    expect(classifyDeliveryFailure(smtp(421, '421 Too busy', 'CONN'))).toMatchObject({ softBounce: false });
+    expect(classifyDeliveryFailure(smtp(451, '451 4.1.8 Sender domain unresolvable', 'MAIL FROM'))).toMatchObject({ softBounce: false });
+    expect(classifyDeliveryFailure(smtp(454, '454 4.7.0 Temporary authentication failure', 'AUTH PLAIN'))).toMatchObject({ softBounce: false });
+    const dropped = Object.assign(new Error('Connection closed unexpectedly'), { code: 'ECONNECTION', command: 'CONN' });
+    expect(classifyDeliveryFailure(dropped)).toMatchObject({ kind: 'temporary', softBounce: false });
+  });
+
   it('retries later when the relay cannot be reached or the connection drops', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:25'), { code: 'ESOCKET' });
-    expect(classifyDeliveryFailure(refused)).toEqual({ kind: 'temporary', detail: 'connect ECONNREFUSED 127.0.0.1:25' });
+    expect(classifyDeliveryFailure(refused)).toEqual({ kind: 'temporary', detail: 'connect ECONNREFUSED 127.0.0.1:25', softBounce: false });
     expect(classifyDeliveryFailure(Object.assign(new Error('Timeout'), { code: 'ETIMEDOUT' })).kind).toBe('temporary');
     expect(classifyDeliveryFailure('something odd').kind).toBe('temporary');
   });
