@@ -1,4 +1,5 @@
 import { DEFAULT_OFFICE_WEEK, validateOfficeWeek, type OfficeWeek } from '../handoffs/domain/office-hours.js';
+import { coldAfterMs } from '../lifecycle/domain/went-cold.js';
 import { DEFAULT_SLA, type SlaConfig, type SlaSpan } from '../handoffs/domain/sla.js';
 import { bool, ConfigError, int, type Env } from './env.js';
 
@@ -61,6 +62,14 @@ export interface HandoffsConfig {
   slaReassign: boolean;
   /** How often a worker looks for missed SLAs (ms; SLA_SWEEP_MS). */
   slaSweepMs: number;
+  /**
+   * An MQL sales never took up (still mql, its hand-off still pending or none) with no live human engagement for this
+   * long, counted from becoming MQL or its last engagement, went cold: the system recycles it (ms; MQL_COLD_AFTER_DAYS,
+   * default 30; 0 never).
+   */
+  mqlColdAfterMs: number;
+  /** How often a worker looks for MQLs that went cold (ms; MQL_COLD_SWEEP_MS, default an hour). */
+  mqlColdSweepMs: number;
 }
 
 function officeWeek(env: Env): OfficeWeek {
@@ -102,6 +111,8 @@ export function loadHandoffsConfig(env: Env): HandoffsConfig {
     sla: { high: slaSpan(env, 'HIGH', DEFAULT_SLA.high), medium: slaSpan(env, 'MEDIUM', DEFAULT_SLA.medium), low: slaSpan(env, 'LOW', DEFAULT_SLA.low) },
     slaReassign: bool(env, 'SLA_REASSIGN', false),
     slaSweepMs: int(env, 'SLA_SWEEP_MS', 15_000, 20, 3_600_000),
+    mqlColdAfterMs: coldAfterMs(int(env, 'MQL_COLD_AFTER_DAYS', 30, 0, 3650)),
+    mqlColdSweepMs: int(env, 'MQL_COLD_SWEEP_MS', 3_600_000, 20, 86_400_000),
   };
 }
 

@@ -46,6 +46,15 @@ describe('hand-off and webhook configuration', () => {
     expect(() => load({ SLA_HIGH_MINUTES: '0' })).toThrow(/SLA_HIGH_MINUTES must be between 1/);
   });
 
+  it('recycles an untaken MQL after 30 days without engagement, looked for hourly, unless told otherwise (0 never)', () => {
+    expect(load({}).handoffs).toMatchObject({ mqlColdAfterMs: 30 * 86_400_000, mqlColdSweepMs: 3_600_000 });
+    expect(load({ MQL_COLD_AFTER_DAYS: '45', MQL_COLD_SWEEP_MS: '60000' }).handoffs).toMatchObject({ mqlColdAfterMs: 45 * 86_400_000, mqlColdSweepMs: 60_000 });
+    expect(load({ MQL_COLD_AFTER_DAYS: '0' }).handoffs.mqlColdAfterMs).toBe(0);
+    expect(() => load({ MQL_COLD_AFTER_DAYS: '-1' })).toThrow(/MQL_COLD_AFTER_DAYS must be a whole number/);
+    expect(() => load({ MQL_COLD_AFTER_DAYS: '2.5' })).toThrow(/MQL_COLD_AFTER_DAYS must be a whole number/);
+    expect(() => load({ MQL_COLD_SWEEP_MS: '5' })).toThrow(/MQL_COLD_SWEEP_MS must be between 20/);
+  });
+
   it('keeps the webhook log 30 days unless told otherwise (0 keeps it), and refuses a retention that is not whole days', () => {
     expect(load({}).webhooks.logRetentionMs).toBe(30 * 86_400_000);
     expect(load({ WEBHOOK_LOG_RETENTION_DAYS: '7' }).webhooks.logRetentionMs).toBe(7 * 86_400_000);

@@ -57,6 +57,12 @@ describe('salesMove', () => {
     expect(conflict('opportunity', outcome('opportunity'))).toBe('The hand-off is already an opportunity.');
   });
 
+  it('takes no answer on a hand-off that expired because its lead went cold', () => {
+    for (const action of [accept, reject, outcome('opportunity'), outcome('won'), outcome('lost')]) {
+      expect(conflict('expired', action)).toMatch(/expired: sales did not take it up and the lead went cold/);
+    }
+  });
+
   it('only ever moves leads to stages that belong to sales', () => {
     const actions: SalesAction[] = [accept, reject, { kind: 'reject', disqualify: true }, outcome('opportunity'), outcome('won'), outcome('lost')];
     const stages = new Set<string>();

@@ -1,8 +1,11 @@
 import { DomainError } from '../../common/domain-error.js';
 import type { Stage } from '../../scoring/domain/lifecycle.js';
 
-/** Where a hand-off is in sales' hands. A missed SLA is a flag on a pending hand-off, not a status. */
-export const HANDOFF_STATUSES = ['pending', 'accepted', 'rejected', 'opportunity', 'won', 'lost'] as const;
+/**
+ * Where a hand-off is in sales' hands. A missed SLA is a flag on a pending hand-off, not a status. `expired`: sales
+ * never took it up and its lead went cold (MQL_COLD_AFTER_DAYS without engagement), so the system recycled the lead.
+ */
+export const HANDOFF_STATUSES = ['pending', 'accepted', 'rejected', 'opportunity', 'won', 'lost', 'expired'] as const;
 export type HandoffStatus = (typeof HANDOFF_STATUSES)[number];
 
 /** Statuses of an open hand-off: a lead has at most one of these at a time. */
@@ -13,6 +16,8 @@ export type RejectReason = (typeof REJECT_REASONS)[number];
 
 export const OUTCOMES = ['opportunity', 'won', 'lost'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
+
+const EXPIRED = 'The hand-off expired: sales did not take it up and the lead went cold, so it was recycled; it takes no answer any more.';
 
 export type SalesAction = { kind: 'accept' } | { kind: 'reject'; disqualify: boolean } | { kind: 'outcome'; outcome: Outcome };
 
@@ -29,9 +34,10 @@ export interface SalesMove {
  * - outcome opportunity: accepted → opportunity, lead → opportunity;
  * - outcome won: accepted or opportunity → won, lead → customer;
  * - outcome lost: accepted or opportunity → lost, lead → recycled (a lost deal often buys later).
- * Won, lost and rejected are final. A breached (late) hand-off can still be answered.
+ * Won, lost, rejected and expired are final. A breached (late) hand-off can still be answered.
  */
 export function salesMove(current: HandoffStatus, action: SalesAction): SalesMove {
+  if (current === 'expired') throw DomainError.conflict(EXPIRED);
   switch (action.kind) {
     case 'accept':
       if (current === 'pending') return { status: 'accepted', stage: 'sql' };
