@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { StageMoves } from '../lifecycle/stage-moves.js';
 import { ScoringModule } from '../scoring/scoring.module.js';
 import { HandoffCreator } from './handoff-creator.service.js';
 import { HandoffRehoming } from './handoff-rehoming.service.js';
@@ -13,7 +14,7 @@ import { SlaBreachService } from './sla-breach.service.js';
  */
 @Module({
   imports: [ScoringModule],
-  providers: [HandoffSnapshotService, OwnerAssignment, HandoffCreator, SlaBreachService, HandoffRehoming],
-  exports: [HandoffCreator, SlaBreachService, OwnerAssignment, HandoffSnapshotService, HandoffRehoming],
+  providers: [HandoffSnapshotService, OwnerAssignment, HandoffCreator, SlaBreachService, HandoffRehoming, StageMoves],
+  exports: [HandoffCreator, SlaBreachService, OwnerAssignment, HandoffSnapshotService, HandoffRehoming, StageMoves],
 })
 export class HandoffsModule {}

@@ -3,10 +3,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { LeadActivityHub } from '../lifecycle/lead-activity.js';
-import { applyStageChanges } from '../lifecycle/stage-change.js';
-import { scoreAt, type Stage } from '../scoring/domain/index.js';
-import { ScoringModelService } from '../scoring/scoring-model.service.js';
+import { StageMoves } from '../lifecycle/stage-moves.js';
+import type { Stage } from '../scoring/domain/index.js';
 import { salesMove, type SalesAction, type SalesMove } from './domain/index.js';
 import type { AcceptHandoffDto } from './dto/accept-handoff.dto.js';
 import type { HandoffOutcomeDto } from './dto/handoff-outcome.dto.js';
@@ -25,8 +23,8 @@ interface LeadState {
 
 /**
  * Sales' answers: accept (lead → sql), reject (→ recycled or disqualified), outcome (opportunity,
- * won → customer, lost → recycled). Each answer, the lead's stage change (history + outbox) and the
- * LeadActivity that lets nurture react (goals end enrollments, `stage_entered: recycled` enrolls the lead
+ * won → customer, lost → recycled). Each answer and the lead's stage move (StageMoves: history, outbox and the
+ * LeadActivity that lets nurture react — goals end enrollments, `stage_entered: recycled` enrolls the lead
  * in the recycle program) commit in one transaction. Illegal moves are conflicts (409); a hand-off whose lead was
  * erased (GDPR) takes no answer (410): the lead takes no new data, its stage included.
  */
@@ -35,8 +33,7 @@ export class SalesActionsService {
   constructor(
     private readonly db: DataSource,
     private readonly clock: Clock,
-    private readonly models: ScoringModelService,
-    private readonly activity: LeadActivityHub,
+    private readonly moves: StageMoves,
     private readonly handoffs: HandoffsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -97,12 +94,8 @@ export class SalesActionsService {
       const move = salesMove(handoff.status, action);
       await write(m, now.toISOString(), move);
       if (lead.stage === move.stage) return;
-      await applyStageChanges(m, [{ leadId: lead.id, from: lead.stage, to: move.stage, actor, reason, at: now }]);
-      const model = await this.models.current(m);
-      const engagementScore = scoreAt({ value: lead.engagement_score, asOf: lead.engagement_as_of }, now, model.definition.halfLifeDays);
-      await this.activity.publish(m, [
-        { leadId: lead.id, at: now, created: false, stageBefore: lead.stage, stageAfter: move.stage, events: [], engagementScore },
-      ]);
+      const engagement = { value: lead.engagement_score, asOf: lead.engagement_as_of };
+      await this.moves.apply(m, [{ leadId: lead.id, from: lead.stage, to: move.stage, actor, reason, engagement }], now);
     });
     return this.handoffs.get(id);
   }

@@ -3,10 +3,8 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError, ErrorCode } from '../common/domain-error.js';
 import { manualMoveProblem } from '../lifecycle/domain/manual-stage.js';
-import { LeadActivityHub } from '../lifecycle/lead-activity.js';
-import { applyStageChanges } from '../lifecycle/stage-change.js';
-import { scoreAt, type Stage } from '../scoring/domain/index.js';
-import { ScoringModelService } from '../scoring/scoring-model.service.js';
+import { StageMoves } from '../lifecycle/stage-moves.js';
+import type { Stage } from '../scoring/domain/index.js';
 import type { SetLeadStageDto } from './dto/set-lead-stage.dto.js';
 import type { LeadView } from './lead.types.js';
 import { LeadsService } from './leads.service.js';
@@ -24,8 +22,7 @@ export class LeadStageService {
   constructor(
     private readonly db: DataSource,
     private readonly clock: Clock,
-    private readonly models: ScoringModelService,
-    private readonly activity: LeadActivityHub,
+    private readonly moves: StageMoves,
     private readonly leads: LeadsService,
   ) {}
 
@@ -54,10 +51,8 @@ export class LeadStageService {
           [id, now.toISOString(), actor, `lead set to ${dto.stage}: ${reason}`],
         );
       }
-      await applyStageChanges(m, [{ leadId: id, from: lead.stage, to: dto.stage, actor, reason, at: now }]);
-      const { definition } = await this.models.current(m);
-      const engagementScore = scoreAt({ value: lead.engagement_score, asOf: lead.engagement_as_of }, now, definition.halfLifeDays);
-      await this.activity.publish(m, [{ leadId: id, at: now, created: false, stageBefore: lead.stage, stageAfter: dto.stage, events: [], engagementScore }]);
+      const engagement = { value: lead.engagement_score, asOf: lead.engagement_as_of };
+      await this.moves.apply(m, [{ leadId: id, from: lead.stage, to: dto.stage, actor, reason, engagement }], now);
     });
     return this.leads.get(id);
   }
