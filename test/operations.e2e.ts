@@ -105,6 +105,7 @@ describe('operations endpoints', () => {
     const names = t.app.get(SchedulerRegistry).getIntervals().sort();
     expect(names).toEqual(
       expect.arrayContaining([
+        'ColdMqlCron',
         'EmailDeliverySweepCron',
         'FunnelCompactionCron',
         'IdempotencyExpiryCron',
