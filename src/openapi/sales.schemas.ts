@@ -41,7 +41,12 @@ export const SALES_SCHEMAS: Record<string, Schema> = {
   Handoff: o({
     id: uuid,
     leadId: uuid,
-    status: enumOf(HANDOFF_STATUSES),
+    status: enumOf(HANDOFF_STATUSES, {
+      description:
+        '`pending` until sales answer; `accepted`, `opportunity`, `won`, `lost` and `rejected` follow their answers. `expired`: sales never took it up ' +
+        'and the lead went cold (no live human engagement for MQL_COLD_AFTER_DAYS since it became MQL or last engaged), so the system recycled the lead ' +
+        '(stage change by `system`, reason `went_cold`); like rejected it takes no answer (409), and the lead gets a new hand-off when it qualifies again.',
+    }),
     priority: enumOf(HANDOFF_PRIORITIES),
     reason: str,
     trigger: o({ eventId: nuuid, eventType: nstr, programId: nuuid, enrollmentId: nuuid, stepId: nstr }),

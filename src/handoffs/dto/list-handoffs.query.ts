@@ -30,7 +30,7 @@ export class ListHandoffsQuery extends PageQuery {
   @IsIn(HANDOFF_ORDERS.values())
   sort?: string;
 
-  @ApiPropertyOptional({ enum: HANDOFF_STATUS_FILTERS, description: '`breached`: still pending and past its SLA deadline.' })
+  @ApiPropertyOptional({ enum: HANDOFF_STATUS_FILTERS, description: '`breached`: still pending and past its SLA deadline. `expired`: closed by the system because the lead went cold before sales took it up.' })
   @IsOptional()
   @IsIn(HANDOFF_STATUS_FILTERS)
   status?: HandoffStatusFilter;
