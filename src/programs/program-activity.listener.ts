@@ -1,5 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { NurtureMailer } from '../email/nurture-mailer.js';
 import { LeadActivityHub, type LeadActivity, type LeadActivityListener } from '../lifecycle/lead-activity.js';
 import { SuppressionService } from '../suppression/suppression.service.js';
 import { decidableFromActivity, eventTypesIn, goalConditionTypes, goalHistoryTypes } from './domain/definition-needs.js';
@@ -48,6 +49,7 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
     private readonly hub: LeadActivityHub,
     private readonly catalog: ProgramCatalog,
     private readonly suppressions: SuppressionService,
+    private readonly mailer: NurtureMailer,
   ) {}
 
   onModuleInit(): void {
@@ -165,11 +167,17 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
     return out;
   }
 
+  /**
+   * Converts, exits and wakes the enrollments signalled. In the same transaction the emails still queued of those that
+   * ended (converted, or exited: disqualified, an opt-out or listing) are cancelled with the reason their delivery's
+   * claim would give (see NurtureMailer.cancelQueued, as archiving and unenrolling do): the message list and program
+   * stats are right at once, and a delivery job that comes for one later finds nothing to send.
+   */
   private async apply(m: EntityManager, signals: EnrollmentSignal[], at: Date): Promise<void> {
     if (!signals.length) return;
     signals.sort((a, b) => a.id.localeCompare(b.id)); // one lock order for concurrent publishers
-    await m.query(
-      `UPDATE enrollments e SET
+    const ended: { id: string; cancel_reason: string }[] = await m.query(
+      `WITH changed AS (UPDATE enrollments e SET
          status = CASE u.kind WHEN 'goal' THEN 'converted' WHEN 'exit' THEN 'exited' ELSE e.status END,
          exit_reason = CASE WHEN u.kind = 'wake' THEN e.exit_reason ELSE u.reason END,
          finished_at = CASE WHEN u.kind = 'wake' THEN e.finished_at ELSE $7::timestamptz END,
@@ -179,7 +187,10 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::jsonb[], $6::text[]) AS u(id, kind, step, visit, matched, reason)
        WHERE e.id = u.id AND e.status = 'active'
          AND (u.kind <> 'wake' OR (e.current_step_id = u.step AND e.step_visit = u.visit
-              AND e.waiting_for->>'kind' = 'event' AND NOT e.waiting_for ? 'matchedAt'))`,
+              AND e.waiting_for->>'kind' = 'event' AND NOT e.waiting_for ? 'matchedAt'))
+       RETURNING e.id, e.status, e.exit_reason)
+       SELECT id, CASE status WHEN 'converted' THEN 'converted' ELSE exit_reason END AS cancel_reason
+         FROM changed WHERE status IN ('converted', 'exited')`,
       [
         signals.map((s) => s.id),
         signals.map((s) => s.kind),
@@ -190,6 +201,9 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
         at.toISOString(),
       ],
     );
+    const byReason = new Map<string, string[]>();
+    for (const e of ended) byReason.set(e.cancel_reason, [...(byReason.get(e.cancel_reason) ?? []), e.id]);
+    for (const [reason, ids] of byReason) await this.mailer.cancelQueued(m, ids, reason);
   }
 }
 
