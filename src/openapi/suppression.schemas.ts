@@ -10,8 +10,17 @@ export const SUPPRESSION_SCHEMAS: Record<string, Schema> = {
     leadId: nuuid,
     reason: enumOf(SUPPRESSION_REASONS),
     source: { ...nstr, example: 'api-key:ops', description: 'Who or what suppressed it (api-key:…, relay:hard, list-unsubscribe, …)' },
-    createdAt: time,
-  }),
+    createdAt: { ...time, description: 'When it was listed' },
+    lifted: {
+      ...o({
+        liftedAt: time,
+        liftedBy: { ...str, example: 'api-key:ops' },
+        note: { ...nstr, description: 'Why (null once the lead was erased)' },
+      }),
+      nullable: true,
+      description: 'Only with include=lifted: how the entry left the list (see GET /suppressions/lifts); null while it is on it',
+    },
+  }, ['lifted']),
   SuppressionPage: page('Suppression'),
   SuppressionLift: o({
     emailHash: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'The entry lifted (the list keeps no address)' },
@@ -23,6 +32,7 @@ export const SUPPRESSION_SCHEMAS: Record<string, Schema> = {
     liftedBy: { ...str, example: 'api-key:ops', description: 'Who lifted it: the API key, or the key that sent a fresh opt-in' },
     note: { ...nstr, description: 'Why (null once the lead was erased)' },
   }),
+  SuppressionLiftPage: page('SuppressionLift'),
   Bounce: o({
     id: uuid,
     type: enumOf(BOUNCE_TYPES),

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BounceIntakeService } from './bounce-intake.service.js';
 import { BouncesController } from './bounces.controller.js';
+import { SuppressionHistoryService } from './suppression-history.service.js';
 import { SuppressionListService } from './suppression-list.service.js';
 import { SuppressionModule } from './suppression.module.js';
 import { SuppressionsController } from './suppressions.controller.js';
@@ -9,6 +10,6 @@ import { SuppressionsController } from './suppressions.controller.js';
 @Module({
   imports: [SuppressionModule],
   controllers: [SuppressionsController, BouncesController],
-  providers: [SuppressionListService, BounceIntakeService],
+  providers: [SuppressionListService, SuppressionHistoryService, BounceIntakeService],
 })
 export class SuppressionAdminModule {}

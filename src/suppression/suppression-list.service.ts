@@ -36,6 +36,7 @@ export class SuppressionListService {
     };
     if (q.reason) add('s.reason = ?', q.reason);
     if (q.email) add('s.email_hash = ?', emailHash(q.email));
+    if (q.emailHash) add('s.email_hash = ?', q.emailHash.toLowerCase());
     if (after) {
       params.push(after[0], after[1]);
       where.push(`(s.created_at, s.email_hash) < ($${params.length - 1}::timestamptz, $${params.length})`);

@@ -19,6 +19,8 @@ export interface SuppressionView {
   reason: SuppressionReason;
   source: string | null;
   createdAt: string;
+  /** Only when lifted entries are listed too (GET /suppressions?include=lifted): how it left the list, null while it is on it. */
+  lifted?: { liftedAt: string; liftedBy: string; note: string | null } | null;
 }
 
 export interface SuppressRequest {

@@ -6,8 +6,10 @@ import { Roles, type Principal } from '../auth/roles.js';
 import { DomainError } from '../common/domain-error.js';
 import { AddSuppressionDto } from './dto/add-suppression.dto.js';
 import { LiftSuppressionByEmailQuery, LiftSuppressionQuery } from './dto/lift-suppression.query.js';
+import { ListSuppressionLiftsQuery } from './dto/list-suppression-lifts.query.js';
 import { ListSuppressionsQuery } from './dto/list-suppressions.query.js';
 import { emailHash } from './email-hash.js';
+import { SuppressionHistoryService } from './suppression-history.service.js';
 import { SuppressionListService } from './suppression-list.service.js';
 
 const EMAIL_HASH = /^[0-9a-f]{64}$/i;
@@ -17,12 +19,24 @@ const EMAIL_HASH = /^[0-9a-f]{64}$/i;
 @Roles('marketer')
 @Controller('api/v1/suppressions')
 export class SuppressionsController {
-  constructor(private readonly list: SuppressionListService) {}
+  constructor(
+    private readonly list: SuppressionListService,
+    private readonly history: SuppressionHistoryService,
+  ) {}
 
-  /** Addresses that are never mailed, newest first; filter by reason or by address. */
+  /**
+   * Addresses that are never mailed, newest first; filter by reason or by address (`email`, `emailHash`). With
+   * `include=lifted` the entries lifted since are listed too, each saying how it left the list: an address's history.
+   */
   @Get()
   find(@Query() q: ListSuppressionsQuery) {
-    return this.list.list(q);
+    return q.include === 'lifted' ? this.history.withLifted(q) : this.list.list(q);
+  }
+
+  /** Lifted entries, newest lift first: what was lifted (entry, reason, who had listed it and when), by whom, when and why. */
+  @Get('lifts')
+  lifts(@Query() q: ListSuppressionLiftsQuery) {
+    return this.history.lifts(q);
   }
 
   /** Suppresses an address by hand: 201 when added, 200 when it was already suppressed. */

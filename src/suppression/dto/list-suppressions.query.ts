@@ -1,7 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { PageQuery } from '../../common/pagination.js';
 import { SUPPRESSION_REASONS, type SuppressionReason } from '../suppression.types.js';
+import { EMAIL_HASH_MESSAGE, EMAIL_HASH_PATTERN } from './list-suppression-lifts.query.js';
 
 export class ListSuppressionsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: SUPPRESSION_REASONS })
@@ -14,4 +15,19 @@ export class ListSuppressionsQuery extends PageQuery {
   @IsString()
   @MaxLength(320)
   email?: string;
+
+  @ApiPropertyOptional({ pattern: '^[0-9a-f]{64}$', description: 'Only the entry with this emailHash (an address no lead has any more, say).' })
+  @IsOptional()
+  @Matches(EMAIL_HASH_PATTERN, { message: EMAIL_HASH_MESSAGE })
+  emailHash?: string;
+
+  @ApiPropertyOptional({
+    enum: ['lifted'],
+    description:
+      "`lifted`: the entries lifted since (from GET /suppressions/lifts) are listed too, each with `lifted` ({liftedAt, liftedBy, note}; null for an entry " +
+      'still on the list), all by when they were listed, newest first: with `email` or `emailHash`, the history of one address.',
+  })
+  @IsOptional()
+  @IsIn(['lifted'])
+  include?: 'lifted';
 }
