@@ -108,6 +108,7 @@ export const PROBLEM_ANSWERS: [string, string, string, string][] = [
     '409',
     'Not held; or sending it now would exceed the frequency cap (from when it fits is said); or enrollment_ended: a nurture email whose enrollment ended early (goal met, archived, unenrolled, another exit), never sent any more. It stays held',
   ],
+  ['post', '/api/v1/leads', '409', 'stage_not_set_by_upsert: the lead exists and is not at the customer or disqualified stage asked for (errors name stage); PATCH /api/v1/leads/{id} moves it. Nothing changed'],
   ['post', '/api/v1/leads', '410', "The email is an erased lead's placeholder address (GDPR): it takes no new data"],
   ['delete', '/api/v1/programs/{id}/enrollments/{leadId}', '404', 'Unknown program or lead, or the lead was never enrolled in the program'],
   ['delete', '/api/v1/programs/{id}/enrollments/{leadId}', '409', "not_enrolled: the lead's latest enrollment in the program ended otherwise (completed, converted, another exit); nothing changed"],

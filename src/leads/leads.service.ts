@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
-import { DomainError } from '../common/domain-error.js';
+import { DomainError, ErrorCode } from '../common/domain-error.js';
+import { upsertStage } from '../lifecycle/domain/initial-stage.js';
 import type { Page } from '../common/pagination.js';
 import { LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { recordDomainEvents } from '../lifecycle/outbox.js';
@@ -64,6 +65,10 @@ export class LeadsService {
       // An erased lead keeps its row under a placeholder address (erased-<id>@erased.invalid) and takes no new
       // personal data; a person who comes back under their real address is a new lead (that row is gone).
       if (lead.erased_at) throw DomainError.leadErased(lead.id, 'email');
+      const stageRule = upsertStage(created ? null : lead.stage, dto.stage);
+      if (stageRule.kind === 'refuse') {
+        throw new DomainError(ErrorCode.Conflict, `stage: ${stageRule.message}`, [{ field: 'stage', message: stageRule.message }], 'stage_not_set_by_upsert');
+      }
       // A withdrawal always takes effect; a grant captured before the lead's newest consent record (a CRM sync
       // replaying a grant from before the lead withdrew) joins the history but does not change the lead's consent.
       const consentApplies = dto.consent ? (await this.isNewestConsent(m, lead.id, dto.consent, now)) || dto.consent.status === 'withdrawn' : false;
@@ -78,9 +83,13 @@ export class LeadsService {
       }
       const stageBefore = lead.stage;
       const changes: StageChange[] = [];
-      if (dto.stage === 'lead' && lead.stage === 'subscriber') {
-        changes.push({ leadId: lead.id, from: 'subscriber', to: 'lead', actor, reason: 'set by API', at: now });
-        lead.stage = 'lead';
+      if (stageRule.kind === 'move') {
+        changes.push({ leadId: lead.id, from: stageRule.from, to: stageRule.to, actor, reason: 'set by API', at: now });
+        lead.stage = stageRule.to;
+      }
+      // A lead created as customer or disqualified (a CRM import) has it in its history, with who and why, and reached its milestones.
+      if (stageRule.kind === 'create' && stageRule.recorded) {
+        changes.push({ leadId: lead.id, from: null, to: stageRule.stage, actor, reason: dto.stageReason?.trim() ?? 'import', at: now });
       }
       // The stage after the moves above: the row re-read below still holds the stored one until they are applied.
       const stageNow = lead.stage;

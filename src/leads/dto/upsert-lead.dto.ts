@@ -7,6 +7,7 @@ import { LEAD_TEXT_MAX, LOCALE_HINT, LOCALE_PATTERN } from '../lead-field-rules.
 import { CONSENT_STATUSES, LAWFUL_BASES } from '../lead.types.js';
 import { IsTimestamp } from '../../common/validators/is-timestamp.js';
 import { IsLeadEmail } from './is-lead-email.js';
+import { INITIAL_STAGE_MESSAGE, INITIAL_STAGES, type InitialStage } from '../../lifecycle/domain/initial-stage.js';
 import { IsNullable, IsOmittable } from '../../common/validators/null-input.js';
 
 export class UtmDto {
@@ -104,10 +105,28 @@ export class UpsertLeadDto {
   @IsTimeZone()
   timezone?: string | null;
 
-  @ApiPropertyOptional({ enum: ['subscriber', 'lead'], description: 'Initial stage; a subscriber may be moved on to lead. Other stages are set with PATCH /api/v1/leads/{id}.' })
+  @ApiPropertyOptional({
+    enum: INITIAL_STAGES,
+    description:
+      'The stage of a lead this creates (default lead): subscriber or lead; customer, an existing customer (a CRM import: never promoted to MQL, ' +
+      'kept out of nurture that tests stage); disqualified, a known competitor or spam (never enrolled, never mailed by programs). customer and ' +
+      'disqualified are kept in the stage history with the key and `stageReason`. An existing lead is not moved by an upsert (a subscriber asked to ' +
+      'be lead excepted): asking one for customer or disqualified it is not at is 409 naming stage; use PATCH /api/v1/leads/{id}.',
+  })
   @IsOmittable()
-  @IsIn(['subscriber', 'lead'])
-  stage?: 'subscriber' | 'lead';
+  @IsIn(INITIAL_STAGES, { message: INITIAL_STAGE_MESSAGE })
+  stage?: InitialStage;
+
+  @ApiPropertyOptional({
+    example: 'existing customer (CRM import)',
+    maxLength: 500,
+    description: "Why the lead is created as customer or disqualified, kept in its stage history (default: import). Ignored otherwise.",
+  })
+  @IsOmittable()
+  @IsString()
+  @Matches(/\S/, { message: 'stageReason must not be blank' })
+  @MaxLength(500)
+  stageReason?: string;
 
   @ApiPropertyOptional({ type: LeadSourceDto })
   @IsOmittable()
