@@ -7,8 +7,9 @@ import { eventually } from './support/test-app.js';
 
 /**
  * An enrollment that ended early sends nothing more: the email it queued and that waits for delivery (here behind
- * an SMTP server answering "try again later") is cancelled when its delivery claims it, or at once when the program
- * is archived. One whose enrollment completed normally after queuing it still goes out. Real SMTP: a sink that
+ * an SMTP server answering "try again later") is cancelled at once when the enrollment ends (goal, archive, an exit:
+ * see also programs-exit-cancels-emails.e2e.ts), else when its delivery claims it. One whose enrollment completed
+ * normally after queuing it still goes out. Real SMTP: a sink that
  * refuses the addresses in `down` with a 451 until they are taken out.
  */
 describe('emails of an enrollment that ended early', () => {
