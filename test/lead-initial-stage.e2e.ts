@@ -26,15 +26,23 @@ describe('creating a lead at its initial stage', () => {
   const outbox = async (leadId: string, type: string) =>
     (await t.db.query(`SELECT payload FROM outbox_events WHERE lead_id = $1 AND type = $2`, [leadId, type])).map((r: { payload: unknown }) => r.payload);
 
-  it('imports an existing customer: recorded with the key and reason, its milestones reached, and never promoted to MQL', async () => {
+  it('imports an existing customer: recorded with the key and reason, no funnel milestone, no lead_created program, never promoted to MQL', async () => {
+    // Its goal is a meeting (which a customer has not booked), so only the trigger's rule keeps the customer out.
+    const triggered = await createProgram(t, { name: 'Nieuwe leads (klanten)', trigger: { type: 'lead_created' }, goal: { anyOf: [{ event: 'meeting_booked' }] }, steps: oneWaitSteps('P7D') });
     const res = await upsert({ email: 'klant@import.be', stage: 'customer', stageReason: 'existing customer (CRM import)', consent: { status: 'granted', basis: 'consent' } });
     expect(res.status).toBe(201);
     const leadId = res.body.id;
     expect(res.body.stage).toBe('customer');
     expect(await stageChanges(leadId)).toEqual([{ from: null, to: 'customer', actor: 'api-key:ADMIN_API_KEY', reason: 'existing customer (CRM import)', eventId: null }]);
     expect(await outbox(leadId, 'lead.stage_changed')).toEqual([expect.objectContaining({ from: null, to: 'customer', reason: 'existing customer (CRM import)' })]);
-    const [row] = await t.db.query(`SELECT customer_at FROM leads WHERE id = $1`, [leadId]);
-    expect(row.customer_at).not.toBeNull();
+    // Imported, not won through this funnel: no milestone, so the funnel does not count it as a conversion today.
+    const [row] = await t.db.query(`SELECT mql_at, sql_at, opportunity_at, customer_at FROM leads WHERE id = $1`, [leadId]);
+    expect(row).toEqual({ mql_at: null, sql_at: null, opportunity_at: null, customer_at: null });
+    // A program for new leads is for prospects: the imported customer is not enrolled, a prospect created next is.
+    const prospect = (await upsert({ email: 'nieuw@prospect.be', consent: { status: 'granted', basis: 'consent' } })).body.id;
+    await eventually(async () => (await t.db.query(`SELECT 1 FROM enrollments WHERE lead_id = $1 AND program_id = $2`, [prospect, triggered])).length === 1);
+    expect(await t.db.query(`SELECT id FROM enrollments WHERE lead_id = $1`, [leadId])).toEqual([]);
+    expect(await t.db.query(`SELECT reason FROM enrollment_skips WHERE lead_id = $1`, [leadId])).toEqual([]);
 
     // A quote request (high intent) and BANT answers would make a prospect an MQL at once: a customer stays one.
     await createLead(t, 'klant@import.be', { qualification: { need: 'website', budget: '10k' } });

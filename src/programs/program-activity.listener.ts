@@ -276,7 +276,10 @@ function triggered(trigger: Trigger, activity: LeadActivity, lead: LeadSnapshot,
         ? 'event'
         : null;
     case 'lead_created':
-      return activity.created && matchesPropertyFilter(trigger.where, { source: lead.source }) ? 'lead_created' : null;
+      // A prospect: a lead created as customer or disqualified (a CRM import) is no new lead to nurture.
+      return activity.created && (activity.stageAfter === 'subscriber' || activity.stageAfter === 'lead') && matchesPropertyFilter(trigger.where, { source: lead.source })
+        ? 'lead_created'
+        : null;
     case 'stage_entered':
       return activity.stageBefore !== activity.stageAfter && activity.stageAfter === trigger.stage ? 'stage_entered' : null;
     case 'segment':
