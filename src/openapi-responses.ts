@@ -16,7 +16,7 @@ export const ANSWERS: [string, string, string, string, string][] = [
   ['post', '/api/v1/leads', '200', 'Lead', 'Updated (the email was known)'],
   ['get', '/api/v1/leads', '200', 'LeadPage', 'A page of leads: oldest first, or with updatedSince least recently changed first (see sort)'],
   ['get', '/api/v1/leads/{id}', '200', 'Lead', 'The lead'],
-  ['patch', '/api/v1/leads/{id}', '200', 'Lead', 'The lead at its new stage (unchanged when it was at that stage already)'],
+  ['patch', '/api/v1/leads/{id}', '200', 'Lead', 'The lead at its new stage (unchanged when it was at that stage already); set to customer or disqualified, its pending hand-off is closed (rejected, closeReason the stage) and announced as `handoff.closed`'],
   ['get', '/api/v1/leads/{id}/timeline', '200', 'Timeline', 'Events, emails, stage changes and consent, in time order: oldest first, or newest first with sort=-at'],
   ['get', '/api/v1/leads/{id}/export', '200', 'LeadExport', 'Everything stored about the lead'],
   ['get', '/api/v1/leads/{id}/score', '200', 'LeadScore', 'Scores now, the MQL rule and the contributions after decay'],

@@ -6,6 +6,7 @@ import { coldCutoff, wentCold, WENT_COLD } from '../lifecycle/domain/went-cold.j
 import { StageMoves } from '../lifecycle/stage-moves.js';
 import type { Stage } from '../scoring/domain/index.js';
 import type { HandoffStatus } from './domain/index.js';
+import { announceClosed, closingSql, type ClosedHandoffRow } from './handoff-closing.js';
 
 /** Candidate MQLs read per page, and at most recycled per transaction. */
 export const COLD_SWEEP_BATCH = 200;
@@ -24,7 +25,8 @@ interface LockedLead {
  * the history, the `lead.stage_changed` webhook and `stage_entered: recycled` triggers behave as for a sales
  * rejection, and applyStageChanges starts the lead's engagement since recycling at zero (recycled_at,
  * recycled_engagement): it re-qualifies only on new evidence, as a lead sales recycled. Its pending hand-off becomes
- * `expired`, so the sales queue no longer shows it.
+ * `expired` (closeReason went_cold), so the sales queue no longer shows it, and is announced as `handoff.closed` in the
+ * same transaction.
  *
  * Pages through MQLs that became MQL before the cutoff (index leads_mql_since, keyset on mql_at and id), and per page
  * locks the leads with SKIP LOCKED before deciding: several workers never recycle a lead twice, and a lead another
@@ -112,7 +114,11 @@ export class ColdMqlRecycling {
     });
     if (!recycled.length) return 0;
     if (claimedIds.size) {
-      await m.query(`UPDATE handoffs SET status = 'expired', updated_at = $2 WHERE id = ANY($1::uuid[])`, [[...claimedIds], now.toISOString()]);
+      const expired: ClosedHandoffRow[] = await m.query(
+        closingSql(`UPDATE handoffs SET status = 'expired', closed_at = $2, close_reason = 'went_cold', updated_at = $2 WHERE id = ANY($1::uuid[])`),
+        [[...claimedIds], now.toISOString()],
+      );
+      await announceClosed(m, expired, 'went_cold', WENT_COLD.actor, now);
     }
     await this.moves.apply(
       m,

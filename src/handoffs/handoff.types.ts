@@ -1,4 +1,4 @@
-import type { HandoffPriority, HandoffStatus, RejectReason } from './domain/index.js';
+import { slaBreached, type HandoffCloseReason, type HandoffPriority, type HandoffStatus, type RejectReason } from './domain/index.js';
 import { DomainError, ErrorCode } from '../common/domain-error.js';
 
 /** A hand-off row as stored. */
@@ -27,6 +27,8 @@ export interface HandoffRow {
   outcome_at: Date | null;
   value: string | null;
   currency: string | null;
+  closed_at: Date | null;
+  close_reason: HandoffCloseReason | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -83,6 +85,9 @@ export interface HandoffView {
   outcomeAt: string | null;
   value: number | null;
   currency: string | null;
+  /** When and why the system closed it while it waited for sales (announced as `handoff.closed`); null otherwise. */
+  closedAt: string | null;
+  closeReason: HandoffCloseReason | null;
   createdAt: string;
   updatedAt: string;
   /** The lead's picture at hand-off time; null (and empty lists) once the lead was erased. */
@@ -149,8 +154,10 @@ export function snapshotFromPicture(p: Record<string, unknown>): HandoffSnapshot
 }
 
 /**
- * The API's view of a hand-off. With `now`, a pending hand-off past its deadline reads as breached even before
- * the SLA watch has flagged it; without, only a flagged one does (the view announced by the watch itself).
+ * The API's view of a hand-off. `slaBreached` (see the domain's slaBreached) holds for every status: a hand-off
+ * answered after its deadline missed it, and with `now` one never answered (pending, or expired) past its deadline
+ * reads as breached even before the SLA watch has flagged it; without `now`, only a flagged one or a late answer
+ * does (the view announced by the watch itself).
  */
 export function toHandoffView(row: HandoffRow, owner: OwnerFacts | null, now?: Date): HandoffView {
   const s = snapshotOf(row);
@@ -171,7 +178,7 @@ export function toHandoffView(row: HandoffRow, owner: OwnerFacts | null, now?: D
     owner: owner && row.owner_id === owner.id ? { id: owner.id, name: owner.name, email: owner.email } : null,
     assignedAt: iso(row.assigned_at),
     slaDueAt: row.sla_due_at.toISOString(),
-    slaBreached: row.breached_at !== null || (now !== undefined && row.status === 'pending' && row.sla_due_at.getTime() <= now.getTime()),
+    slaBreached: slaBreached({ slaDueAt: row.sla_due_at, breachedAt: row.breached_at, respondedAt: row.responded_at }, now),
     breachedAt: iso(row.breached_at),
     breachCount: row.breach_count,
     respondedAt: iso(row.responded_at),
@@ -181,6 +188,8 @@ export function toHandoffView(row: HandoffRow, owner: OwnerFacts | null, now?: D
     outcomeAt: iso(row.outcome_at),
     value: row.value === null ? null : Number(row.value),
     currency: row.currency,
+    closedAt: iso(row.closed_at),
+    closeReason: row.close_reason,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     ...leadPicture(s),

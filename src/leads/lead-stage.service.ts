@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError, ErrorCode } from '../common/domain-error.js';
+import { manualStageCloseReason } from '../handoffs/domain/index.js';
+import { announceClosed, closingSql, type ClosedHandoffRow } from '../handoffs/handoff-closing.js';
 import { manualMoveProblem } from '../lifecycle/domain/manual-stage.js';
 import { StageMoves } from '../lifecycle/stage-moves.js';
 import type { Stage } from '../scoring/domain/index.js';
@@ -14,7 +16,8 @@ import { LeadsService } from './leads.service.js';
  * history with the actor and reason, announced (`lead.stage_changed`), and published as the lead's activity in
  * the same transaction, so nurture reacts at once (a disqualified lead's enrollments exit; goals and
  * `stage_entered` triggers see the new stage). Moving a lead on to customer or disqualified closes a hand-off
- * still pending (rejected, reason other, by the actor): sales no longer need to answer it. A lead sales accepted
+ * still pending (rejected, reason other, by the actor; closeReason the stage) and announces it as `handoff.closed` in
+ * the same transaction: sales no longer need to answer it. A lead sales accepted
  * is theirs (409 naming stage). Setting the stage it has changes nothing.
  */
 @Injectable()
@@ -44,12 +47,16 @@ export class LeadStageService {
       const problem = manualMoveProblem(lead.stage, dto.stage, salesHandoff ?? null);
       if (problem) throw new DomainError(ErrorCode.Conflict, `stage: ${problem}`, [{ field: 'stage', message: problem }]);
       if (dto.stage !== 'lead') {
-        await m.query(
-          `UPDATE handoffs SET status = 'rejected', reject_reason = 'other', responded_at = $2, responded_by = $3,
-                  note = $4, updated_at = $2
-            WHERE lead_id = $1 AND status = 'pending'`,
-          [id, now.toISOString(), actor, `lead set to ${dto.stage}: ${reason}`],
+        const closeReason = manualStageCloseReason(dto.stage);
+        const closed: ClosedHandoffRow[] = await m.query(
+          closingSql(
+            `UPDATE handoffs SET status = 'rejected', reject_reason = 'other', responded_at = $2, responded_by = $3,
+                    note = $4, closed_at = $2, close_reason = $5, updated_at = $2
+              WHERE lead_id = $1 AND status = 'pending'`,
+          ),
+          [id, now.toISOString(), actor, `lead set to ${dto.stage}: ${reason}`, closeReason],
         );
+        await announceClosed(m, closed, closeReason, actor, now);
       }
       const engagement = { value: lead.engagement_score, asOf: lead.engagement_as_of };
       await this.moves.apply(m, [{ leadId: id, from: lead.stage, to: dto.stage, actor, reason, engagement }], now);

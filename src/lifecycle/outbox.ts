@@ -10,7 +10,8 @@ export type DomainEventType =
   | 'handoff.created'
   | 'handoff.sla_breached'
   | 'handoff.reassigned'
-  | 'handoff.escalated';
+  | 'handoff.escalated'
+  | 'handoff.closed';
 
 export interface DomainEventDraft {
   type: DomainEventType;

@@ -1,4 +1,4 @@
-import { HANDOFF_STATUSES, REJECT_REASONS } from '../handoffs/domain/index.js';
+import { HANDOFF_CLOSE_REASONS, HANDOFF_STATUSES, REJECT_REASONS } from '../handoffs/domain/index.js';
 import { HANDOFF_PRIORITIES } from '../programs/domain/program-definition.js';
 import { arr, bool, enumOf, int, nnum, nstr, ntime, num, nuuid, o, obj, orNull, page, str, time, uuid, type Schema } from './schema-kit.js';
 
@@ -13,6 +13,18 @@ export const HANDOFF_COURSE: Record<string, Schema> = {
   outcomeAt: ntime,
   value: nnum,
   currency: nstr,
+  closedAt: {
+    ...ntime,
+    description:
+      'When the system closed the hand-off while it waited for sales (announced as `handoff.closed`); null when it did not: ' +
+      'still open, or closed by sales\' own answer',
+  },
+  closeReason: enumOf(HANDOFF_CLOSE_REASONS, {
+    nullable: true,
+    description:
+      'Why the system closed it: `went_cold` (the lead went cold; status expired), `disqualified` or `customer` (the lead was set to that ' +
+      'stage by hand; status rejected), `erased` (the lead was erased; status rejected); null with closedAt',
+  }),
 };
 
 /**
@@ -54,7 +66,12 @@ export const SALES_SCHEMAS: Record<string, Schema> = {
     owner: orNull(o({ id: uuid, name: str, email: str })),
     assignedAt: ntime,
     slaDueAt: time,
-    slaBreached: bool,
+    slaBreached: {
+      ...bool,
+      description:
+        'Whether the SLA was missed, whatever the status: flagged by the SLA watch, answered after slaDueAt, or never answered (pending, ' +
+        'expired) with slaDueAt passed — as analytics counts SLA compliance',
+    },
     ...HANDOFF_COURSE,
     createdAt: time,
     updatedAt: time,

@@ -1,5 +1,6 @@
 import { DELIVERY_STATUS_HELP, DELIVERY_STATUSES } from '../webhooks/dto/list-deliveries.query.js';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/webhook-event-types.js';
+import { HANDOFF_CLOSE_REASONS, HANDOFF_STATUSES } from '../handoffs/domain/index.js';
 import { LEAD_PICTURE } from './sales.schemas.js';
 import { arr, bool, enumOf, int, nint, nstr, ntime, nuuid, o, obj, page, str, time, uuid, type Schema } from './schema-kit.js';
 
@@ -79,13 +80,31 @@ export const WEBHOOKS_SCHEMAS: Record<string, Schema> = {
       'the same picture (snapshotAt included) as the `handoff.created` of that promotion carries, when it creates a hand-off. ' +
       'A lead erased before the event was relayed has only the promotion fields.',
   },
+  HandoffClosedWebhookData: {
+    ...o({
+      handoffId: uuid,
+      leadId: uuid,
+      ownerId: { ...nuuid, description: 'The rep it was with when it was closed' },
+      status: enumOf(HANDOFF_STATUSES, { description: 'The status it was closed with: `expired` (went_cold) or `rejected` (the others)' }),
+      reason: enumOf(HANDOFF_CLOSE_REASONS, {
+        description: '`went_cold`, `disqualified` or `customer` (the lead set to that stage by hand), `erased` (GDPR)',
+      }),
+      closedAt: time,
+      closedBy: { ...str, description: '`system` (went_cold), the API key that set the stage, or `gdpr-erasure`' },
+    }),
+    description:
+      'The `data` of a `handoff.closed` webhook: the system closed a hand-off that was waiting for sales (it leaves the sales queue), ' +
+      'recorded in the transaction that closed it. Ids only: no personal data, also for an erased lead. Sales\' own answers (accept, ' +
+      'reject, outcome) send none; a new owner is `handoff.reassigned`. The hand-off shows the same closedAt and closeReason.',
+  },
   WebhookDelivery: o(delivery),
   WebhookDeliveryPage: page('WebhookDelivery'),
   WebhookDeliveryDetail: o({
     ...delivery,
     body: {
       ...o({ type: enumOf(WEBHOOK_EVENT_TYPES), timestamp: time, data: obj }),
-      description: 'The body sent (signed as it is); `data` of `lead.mql` is a LeadMqlWebhookData, of `handoff.*` a Handoff (with what the event adds)',
+      description: 'The body sent (signed as it is); `data` of `lead.mql` is a LeadMqlWebhookData, of `handoff.closed` a HandoffClosedWebhookData, ' +
+        'of the other `handoff.*` a Handoff (with what the event adds)',
     },
     attemptLog: arr(o({ attempt: int, at: time, responseStatus: nint, latencyMs: nint, error: nstr })),
   }),

@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { announceClosed, closingSql, type ClosedHandoffRow } from '../handoffs/handoff-closing.js';
 import { LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { emailHash } from '../suppression/email-hash.js';
 import { sendBlockSql } from '../suppression/lawful-basis.js';
@@ -17,7 +18,8 @@ import { anonymousEventPropertiesSql } from './anonymous-event-properties.js';
  * the anonymous skeleton stays (stage history, event types and times, points, sends), so funnels
  * and program statistics still add up. A salted hash of the address (see email-hash.ts) stays on the suppression list so it
  * is never mailed again. Idempotent; recorded in the audit log without personal data. A hand-off still waiting for
- * sales is closed (rejected, reason other, by gdpr-erasure); sales can no longer answer or reassign the lead's hand-offs.
+ * sales is closed (rejected, reason other, by gdpr-erasure, closeReason erased) and announced as `handoff.closed`
+ * (ids only); sales can no longer answer or reassign the lead's hand-offs.
  *
  * Its emails still queued are suppressed in the same transaction, so a delivery that read and rendered one
  * before cannot claim it afterwards (nor write the rendered address back). One already being sent cannot be
@@ -27,6 +29,8 @@ import { anonymousEventPropertiesSql } from './anonymous-event-properties.js';
 /** How long an erasure waits for emails being sent at that moment to reach the development mailbox (ms). */
 const IN_FLIGHT_WAIT_MS = 5000;
 const IN_FLIGHT_POLL_MS = 20;
+/** Who erasure records as having closed a lead's pending hand-off. */
+const ERASURE_ACTOR = 'gdpr-erasure';
 
 @Injectable()
 export class LeadErasureService {
@@ -117,13 +121,6 @@ export class LeadErasureService {
       [`UPDATE email_interactions SET url = NULL, user_agent = NULL, ip = NULL WHERE lead_id = $1`, [leadId]],
       [`UPDATE email_bounces SET reason = NULL WHERE lead_id = $1`, [leadId]],
       [`UPDATE suppression_lifts SET note = NULL WHERE lead_id = $1`, [leadId]],
-      // A hand-off still waiting for sales leaves their queue and the SLA watch: nobody can answer it now. It is closed
-      // as rejected (reason other) by gdpr-erasure at this moment, so the funnel counts it as answered then.
-      [
-        `UPDATE handoffs SET status = 'rejected', reject_reason = 'other', responded_at = $2, responded_by = 'gdpr-erasure', updated_at = $2
-          WHERE lead_id = $1 AND status = 'pending'`,
-        [leadId, now],
-      ],
       [`UPDATE handoffs SET snapshot = '{}', note = NULL WHERE lead_id = $1`, [leadId]],
       // Every event about the lead, relayed or not: a hand-off's and a lead.mql's payload carry its picture (profile,
       // timeline …), which the webhook deliveries copy. Waits for a relay batch adding a picture to commit (it holds the row).
@@ -138,5 +135,23 @@ export class LeadErasureService {
       [`DELETE FROM idempotency_records WHERE response->>'id' = $1 OR strpos(lower(response::text), lower($2::text)) > 0`, [leadId, email]],
     ];
     for (const [sql, params] of statements) await m.query(sql, params);
+    await this.closePendingHandoffs(m, leadId, now);
+  }
+
+  /**
+   * A hand-off still waiting for sales leaves their queue and the SLA watch: nobody can answer it now. It is closed
+   * as rejected (reason other) by gdpr-erasure at this moment, so the funnel counts it as answered then, and announced
+   * as `handoff.closed` (reason erased: ids only). After the outbox scrub above, which would otherwise blank it.
+   */
+  private async closePendingHandoffs(m: EntityManager, leadId: string, now: string): Promise<void> {
+    const closed: ClosedHandoffRow[] = await m.query(
+      closingSql(
+        `UPDATE handoffs SET status = 'rejected', reject_reason = 'other', responded_at = $2, responded_by = $3,
+                closed_at = $2, close_reason = 'erased', updated_at = $2
+          WHERE lead_id = $1 AND status = 'pending'`,
+      ),
+      [leadId, now, ERASURE_ACTOR],
+    );
+    await announceClosed(m, closed, 'erased', ERASURE_ACTOR, new Date(now));
   }
 }

@@ -22,7 +22,10 @@ export class PrivacyController {
     return this.exporter.export(id);
   }
 
-  /** Erases the lead's personal data everywhere (GDPR); idempotent. */
+  /**
+   * Erases the lead's personal data everywhere (GDPR); idempotent. A hand-off still waiting for sales is closed
+   * (closeReason erased) and announced as `handoff.closed`, with ids only.
+   */
   @Delete(':id')
   @HttpCode(204)
   @Roles('marketer')

@@ -10,6 +10,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'handoff.sla_breached',
   'handoff.reassigned',
   'handoff.escalated',
+  'handoff.closed',
 ] as const satisfies readonly DomainEventType[];
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];

@@ -5,3 +5,4 @@ export * from './priority.js';
 export * from './round-robin.js';
 export * from './sales-moves.js';
 export * from './sla.js';
+export * from './closure.js';
