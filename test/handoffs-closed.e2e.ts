@@ -24,6 +24,7 @@ describe('hand-offs closed by the system', () => {
   let hook: { id: string; secret: string };
   let salesKey: string;
   let crmKey: string;
+  let anneleen: string;
   let doc: OpenApiAnswers;
   const announced: string[] = [];
 
@@ -31,7 +32,7 @@ describe('hand-offs closed by the system', () => {
     t = world.app();
     receiver = await world.receiver();
     hook = await subscribe(t, receiver.url(), ['handoff.closed']);
-    await createRep(t, 'Anneleen');
+    anneleen = await createRep(t, 'Anneleen');
     salesKey = await apiKey(t, 'Anneleen', 'sales');
     crmKey = await apiKey(t, 'crm', 'marketer');
     doc = await OpenApiAnswers.load(t);
@@ -144,6 +145,19 @@ describe('hand-offs closed by the system', () => {
     const list = await t.api('get', '/api/v1/handoffs?status=expired', salesKey);
     doc.expect(list, 'get', '/api/v1/handoffs');
     expect(list.body.items).toEqual([expect.objectContaining({ id: cold.handoffId, closedAt: later, closeReason: 'went_cold', slaBreached: true })]);
+  });
+
+  it('a rep deactivated does not close their pending hand-off: it moves to another rep (handoff.reassigned), still open', async () => {
+    const bram = await createRep(t, 'Bram');
+    const waiting = await quote('wacht@schilder.example.be');
+    await t.api('patch', `/api/v1/sales-reps/${waiting.ownerId}`).send({ active: false }).expect(200);
+    const moved = await view(waiting.handoffId);
+    expect(moved).toMatchObject({ status: 'pending', closedAt: null, closeReason: null });
+    expect(moved.ownerId).not.toBe(waiting.ownerId);
+    expect([bram, anneleen]).toContain(moved.ownerId);
+    expect(await closedEvents(waiting.leadId)).toEqual([]);
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM outbox_events WHERE lead_id = $1 AND type = 'handoff.reassigned'`, [waiting.leadId]);
+    expect(n).toBe(1);
   });
 
   it('announced each closed hand-off exactly once and nothing else', async () => {
