@@ -3,7 +3,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { ManualClock } from '../src/common/clock.js';
 import { emailHash } from '../src/suppression/email-hash.js';
-import { EmailMessagesRepository } from '../src/email/email-messages.repository.js';
+import { EmailDeliveryRepository } from '../src/email/email-delivery.repository.js';
 import { EmailService } from '../src/email/email.service.js';
 import { EmailDeliverySweepCron } from '../src/email/email-delivery-sweep.cron.js';
 import { deliveryJobId } from '../src/email/delivery-job.js';
@@ -263,7 +263,7 @@ describe('email delivery when things go wrong', () => {
     const { messageId } = await t.db.transaction((m) => email.enqueue(m, { idempotencyKey: 'claim-once:1', leadId, templateId }));
     // Not due for a day, so the sweep leaves it to this test.
     await t.db.query(`UPDATE email_messages SET next_attempt_at = now() + interval '1 day' WHERE id = $1`, [messageId]);
-    const repository = t.app.get(EmailMessagesRepository);
+    const repository = t.app.get(EmailDeliveryRepository);
     const render = { to: 'claimed-once@example.be', subject: 'Hallo', locale: 'nl', links: [{ index: 0, url: 'https://example.be/a' }] };
     const claims = await Promise.all(
       Array.from({ length: 8 }, () => repository.claim(messageId, clock.now(), emailHash('claimed-once@example.be'), render)),

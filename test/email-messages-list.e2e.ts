@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { HELD_REASON } from '../src/email/email-messages.repository.js';
+import { HELD_REASON } from '../src/email/email-message.types.js';
 import { listMessagesSql } from '../src/email/email-stats.service.js';
 import { createLead } from './support/email-fixtures.js';
 import { startTestApp, type TestApp } from './support/test-app.js';

@@ -1,4 +1,4 @@
-import { EmailMessagesRepository } from '../src/email/email-messages.repository.js';
+import { EmailDeliveryRepository } from '../src/email/email-delivery.repository.js';
 import { NurtureMailer } from '../src/email/nurture-mailer.js';
 import { MailTransport } from '../src/email/transport/mail-transport.js';
 import { emailHash } from '../src/suppression/email-hash.js';
@@ -136,7 +136,7 @@ describe('a message rendered before the erasure and claimed after it', () => {
     const templateId = await createTemplate(t, 'race');
     const mailer = t.app.get(NurtureMailer);
     const outcome = await t.db.transaction((m) => mailer.enqueue(m, { idempotencyKey: `race-${lead.body.id}`, leadId: lead.body.id, templateId }));
-    const messages = t.app.get(EmailMessagesRepository);
+    const messages = t.app.get(EmailDeliveryRepository);
     const pending = await messages.load(outcome.messageId!);
     expect(pending?.lead?.email).toBe(email);
 
@@ -239,7 +239,7 @@ describe('an email in flight when its lead is erased', () => {
   it('suppresses its queued email in the erasure itself: a delivery that rendered it and waits to claim it sends nothing', async () => {
     const email = 'Wacht.Even@Voorbeeld.be';
     const { leadId, messageId } = await queueEmail(email, `inflight-claim-${Date.now()}`);
-    const messages = t.app.get(EmailMessagesRepository);
+    const messages = t.app.get(EmailDeliveryRepository);
     const render = { to: email, subject: 'Dag Wacht', locale: 'nl', links: [{ index: 0, url: 'https://voorbeeld.be/?naam=Wacht' }] };
     // Hold the erasure in its transaction, after it has written the lead's email rows: it ends by deleting the
     // idempotency record of the lead's upsert, which this transaction keeps locked.

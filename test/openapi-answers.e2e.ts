@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
-import { HELD_REASON } from '../src/email/email-messages.repository.js';
+import { HELD_REASON } from '../src/email/email-message.types.js';
 import { signToken } from '../src/tracking/domain/tracking-token.js';
 import { createRep, sendEvents, subscribe, upsertLead } from './handoffs-helpers.js';
 import { createProgram, enroll } from './programs-helpers.js';

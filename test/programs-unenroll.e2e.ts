@@ -1,7 +1,7 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { DeliveryService } from '../src/email/delivery.service.js';
-import { EmailMessagesRepository } from '../src/email/email-messages.repository.js';
+import { EmailDeliveryRepository } from '../src/email/email-delivery.repository.js';
 import { QUEUES } from '../src/infra/queue/queue-names.js';
 import { ProgramScheduler } from '../src/programs/scheduler/program-scheduler.service.js';
 import { emailHash } from '../src/suppression/email-hash.js';
@@ -106,7 +106,7 @@ describe('taking one lead out of one program', () => {
     const id = await enroll(t, programId, leadId);
     await t.app.get(ProgramScheduler).runBatch([id]);
     const [queued] = await messagesOf(id);
-    const claim = await t.app.get(EmailMessagesRepository).claim(queued.id, clock.now(), emailHash('onderweg@unenroll.example.be'), null);
+    const claim = await t.app.get(EmailDeliveryRepository).claim(queued.id, clock.now(), emailHash('onderweg@unenroll.example.be'), null);
     expect(claim).toMatchObject({ status: 'sending' });
     await unenroll(programId, leadId).expect(200);
     expect(await messagesOf(id)).toEqual([expect.objectContaining({ status: 'sending', status_reason: null })]);

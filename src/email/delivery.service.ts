@@ -12,12 +12,13 @@ import { TemplateError } from './domain/template-error.js';
 import { emailHash } from '../suppression/email-hash.js';
 import { SoftBounceService } from '../suppression/soft-bounce.service.js';
 import { sendBlock } from '../suppression/lawful-basis.js';
-import { EmailMessagesRepository, type PendingMessage } from './email-messages.repository.js';
+import { EmailDeliveryRepository } from './email-delivery.repository.js';
+import type { PendingMessage } from './email-message.types.js';
 import { MessageComposer, type ComposedEmail } from './message-composer.service.js';
 import { SendRateLimiter } from './send-rate-limiter.js';
 import { MailTransport } from './transport/mail-transport.js';
 
-/** `cancelled`: a nurture email whose enrollment ended early (EmailMessagesRepository.claim). */
+/** `cancelled`: a nurture email whose enrollment ended early (EmailDeliveryRepository.claim). */
 export type DeliveryOutcome = 'sent' | 'retry' | 'failed' | 'suppressed' | 'cancelled' | 'skipped';
 
 /**
@@ -35,7 +36,7 @@ export class DeliveryService {
   private readonly logger = new Logger(DeliveryService.name);
 
   constructor(
-    private readonly messages: EmailMessagesRepository,
+    private readonly messages: EmailDeliveryRepository,
     private readonly composer: MessageComposer,
     private readonly transport: MailTransport,
     private readonly rate: SendRateLimiter,

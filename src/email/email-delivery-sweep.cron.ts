@@ -6,7 +6,8 @@ import { PeriodicTask } from '../common/periodic-task.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { QUEUES, type DeliverEmailJob } from '../infra/queue/queue-names.js';
 import { DELIVER_JOB, deliveryJobId } from './delivery-job.js';
-import { EmailMessagesRepository } from './email-messages.repository.js';
+import { HeldMessagesRepository } from './held-messages.repository.js';
+import { QueuedMessagesRepository } from './queued-messages.repository.js';
 
 const BATCH = 500;
 const ALIVE = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
@@ -32,7 +33,8 @@ export class EmailDeliverySweepCron extends PeriodicTask {
   protected readonly label = 'email delivery sweep';
 
   constructor(
-    private readonly messages: EmailMessagesRepository,
+    private readonly held: HeldMessagesRepository,
+    private readonly queued: QueuedMessagesRepository,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectQueue(QUEUES.emailDelivery) private readonly queue: Queue<DeliverEmailJob>,
@@ -57,7 +59,7 @@ export class EmailDeliverySweepCron extends PeriodicTask {
   private async holdStuck(): Promise<number> {
     try {
       const before = new Date(this.clock.now().getTime() - this.config.email.sendingTimeoutMs);
-      const held = await this.messages.holdStuck(before);
+      const held = await this.held.holdStuck(before);
       if (held.length) {
         this.logger.warn(
           { count: held.length, messageIds: held.slice(0, 20) },
@@ -74,7 +76,7 @@ export class EmailDeliverySweepCron extends PeriodicTask {
   private async redispatchLost(): Promise<number> {
     try {
       const before = new Date(this.clock.now().getTime() - this.config.email.redispatchAfterMs);
-      const overdue = await this.messages.overdue(before, BATCH);
+      const overdue = await this.queued.overdue(before, BATCH);
       // One round trip for the batch: ioredis pipelines the concurrent lookups.
       const states = await Promise.all(overdue.map((m) => this.queue.getJobState(deliveryJobId(m.id, m.attempts))));
       const jobless = overdue.filter((_, i) => !ALIVE.has(states[i]));

@@ -4,7 +4,7 @@ import { DomainError } from '../common/domain-error.js';
 import { decodeCursor, type Page, pageOf } from '../common/pagination.js';
 import { SqlParams } from '../common/sql-params.js';
 import type { ListMessagesQuery } from './dto/list-messages.query.js';
-import { HELD_REASON, MESSAGE_STATUSES, type MessageKind, type MessageStatus } from './email-messages.repository.js';
+import { HELD_REASON, MESSAGE_STATUSES, type MessageKind, type MessageStatus } from './email-message.types.js';
 
 export interface EmailStats {
   messages: Record<MessageStatus, number>;

@@ -6,7 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DomainError } from '../common/domain-error.js';
 import { UuidPipe } from '../common/uuid.pipe.js';
 import { ListMessagesQuery } from './dto/list-messages.query.js';
-import { EmailMessagesRepository } from './email-messages.repository.js';
+import { HeldMessagesRepository } from './held-messages.repository.js';
 import { EmailService } from './email.service.js';
 import { EmailStatsService } from './email-stats.service.js';
 
@@ -16,7 +16,7 @@ import { EmailStatsService } from './email-stats.service.js';
 export class EmailController {
   constructor(
     private readonly stats: EmailStatsService,
-    private readonly messages: EmailMessagesRepository,
+    private readonly held: HeldMessagesRepository,
     private readonly email: EmailService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -56,7 +56,7 @@ export class EmailController {
   @HttpCode(202)
   @Roles('admin')
   async release(@Param('id', UuidPipe) id: string) {
-    const result = await this.messages.release(id, this.clock.now(), this.config.programs.frequencyCap);
+    const result = await this.held.release(id, this.clock.now(), this.config.programs.frequencyCap);
     if (!result.released) {
       await this.stats.message(id); // 404 when it does not exist
       if (result.enrollmentEnded) {

@@ -5,12 +5,14 @@ import { ScoringModule } from '../scoring/scoring.module.js';
 import { SuppressionModule } from '../suppression/suppression.module.js';
 import { DeliveryService } from './delivery.service.js';
 import { DevMailboxService } from './dev-mailbox.service.js';
-import { EmailMessagesRepository } from './email-messages.repository.js';
+import { EmailDeliveryRepository } from './email-delivery.repository.js';
 import { EmailStatsService } from './email-stats.service.js';
 import { EmailService } from './email.service.js';
+import { HeldMessagesRepository } from './held-messages.repository.js';
 import { MessageComposer } from './message-composer.service.js';
 import { MessageRenderer } from './message-renderer.service.js';
 import { NurtureMailer } from './nurture-mailer.js';
+import { QueuedMessagesRepository } from './queued-messages.repository.js';
 import { SendRateLimiter } from './send-rate-limiter.js';
 import { TemplateCompilePool } from './template-compile-pool.js';
 import { TemplateCompilerService } from './template-compiler.service.js';
@@ -28,7 +30,9 @@ import { MailTransport } from './transport/mail-transport.js';
   providers: [
     EmailService,
     { provide: NurtureMailer, useExisting: EmailService },
-    EmailMessagesRepository,
+    EmailDeliveryRepository,
+    HeldMessagesRepository,
+    QueuedMessagesRepository,
     DeliveryService,
     MessageComposer,
     MessageRenderer,
@@ -57,7 +61,9 @@ import { MailTransport } from './transport/mail-transport.js';
     NurtureMailer,
     EmailService,
     DeliveryService,
-    EmailMessagesRepository,
+    EmailDeliveryRepository,
+    HeldMessagesRepository,
+    QueuedMessagesRepository,
     MessageRenderer,
     TemplateCompilerService,
     TemplateStore,

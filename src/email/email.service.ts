@@ -10,7 +10,7 @@ import { DELIVER_JOB, DELIVERY_BATCH, deliveryBatchJobId, deliveryJobId } from '
 import { renderEngine } from './domain/render-cache.js';
 import { emailHashSql } from '../suppression/email-hash.js';
 import { sendBlockSql } from '../suppression/lawful-basis.js';
-import { EmailMessagesRepository } from './email-messages.repository.js';
+import { QueuedMessagesRepository } from './queued-messages.repository.js';
 import { NurtureMailer, type NurtureEmailOutcome, type NurtureEmailRequest } from './nurture-mailer.js';
 
 /** Jobs per round trip to Redis. */
@@ -28,7 +28,7 @@ export class EmailService extends NurtureMailer {
 
   constructor(
     private readonly db: DataSource,
-    private readonly messages: EmailMessagesRepository,
+    private readonly messages: QueuedMessagesRepository,
     private readonly clock: Clock,
     @InjectQueue(QUEUES.emailDelivery) private readonly queue: Queue<DeliverEmailJob>,
   ) {

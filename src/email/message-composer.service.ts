@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { DomainError } from '../common/domain-error.js';
 import type { TrackedLink } from './domain/link-tracking.js';
-import type { PendingMessage } from './email-messages.repository.js';
+import type { PendingMessage } from './email-message.types.js';
 import { MessageRenderer } from './message-renderer.service.js';
 import { isSendableAddress } from './recipient-address.js';
 import { DkimSigner } from './mime/dkim-signer.js';

@@ -1,5 +1,5 @@
 import { loadConfig } from '../config/app-config.js';
-import type { PendingMessage } from './email-messages.repository.js';
+import type { PendingMessage } from './email-message.types.js';
 import { MessageComposer } from './message-composer.service.js';
 import type { MessageRenderer, RenderedMessage } from './message-renderer.service.js';
 import { MailTransport, type OutgoingMail, type SentMail } from './transport/mail-transport.js';

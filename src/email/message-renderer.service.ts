@@ -8,7 +8,7 @@ import { clickUrlPrefix } from './domain/click-url.js';
 import { renderEngine } from './domain/render-cache.js';
 import { renderEmail, type RenderedEmail } from './domain/renderer.js';
 import { TemplateError } from './domain/template-error.js';
-import type { PendingMessage } from './email-messages.repository.js';
+import type { PendingMessage } from './email-message.types.js';
 import { SAMPLE_LEAD, sampleDataFor, templateDataFor } from './template-data.js';
 import { TemplateStore, type TemplateVersionRecord } from './template-store.service.js';
 

@@ -1,4 +1,4 @@
-import { MESSAGE_KINDS, MESSAGE_STATUSES } from '../email/email-messages.repository.js';
+import { MESSAGE_KINDS, MESSAGE_STATUSES } from '../email/email-message.types.js';
 import { enumOf, int, nint, nstr, ntime, nuuid, o, page, time, uuid, type Schema } from './schema-kit.js';
 
 /** Email delivery as operators see it (email-stats.service). */

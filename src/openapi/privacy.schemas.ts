@@ -1,4 +1,4 @@
-import { MESSAGE_KINDS, MESSAGE_STATUSES } from '../email/email-messages.repository.js';
+import { MESSAGE_KINDS, MESSAGE_STATUSES } from '../email/email-message.types.js';
 import { HANDOFF_STATUSES } from '../handoffs/domain/index.js';
 import { CONSENT_STATUSES, LAWFUL_BASES } from '../leads/lead.types.js';
 import { ENROLLMENT_STATUSES } from '../programs/dto/list-enrollments.query.js';

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { PageQuery } from '../../common/pagination.js';
-import { MESSAGE_STATUSES, type MessageStatus } from '../email-messages.repository.js';
+import { MESSAGE_STATUSES, type MessageStatus } from '../email-message.types.js';
 
 export class ListMessagesQuery extends PageQuery {
   @ApiPropertyOptional({

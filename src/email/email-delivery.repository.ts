@@ -1,58 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { TrackedLink } from './domain/link-tracking.js';
 import { emailHashSql } from '../suppression/email-hash.js';
 import { sendBlockSql } from '../suppression/lawful-basis.js';
-import type { SuppressionReason } from '../suppression/suppression.types.js';
 import { Batcher } from '../common/batcher.js';
 import { preparedPoolQuery } from '../infra/database/prepared-query.js';
 import { Clock } from '../common/clock.js';
 import { LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { intentParams, leadIntentSql } from '../scoring/lead-intent.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
-import { capSendTime, fitsFrequencyCap, nextAllowedSend, type FrequencyCap } from '../programs/domain/frequency-cap.js';
-import { nurtureSendsSql } from './nurture-sends.js';
-import { leadSnapshotFromRow, type LeadSnapshot } from './template-data.js';
-
-/**
- * Where a message is in delivery (the email_messages.status check constraint). `cancelled`: taken back before it was
- * sent because its enrollment ended early (status_reason: `unenrolled` by hand, `archived`, `converted`, or the
- * enrollment's other exit reason; see {@link endedEnrollmentSql}).
- */
-export const MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'failed', 'suppressed', 'held', 'cancelled'] as const;
-export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
-
-/** A nurture email to a lead, or a test send of a template to any address (the email_messages.kind check constraint). */
-export const MESSAGE_KINDS = ['nurture', 'test'] as const;
-export type MessageKind = (typeof MESSAGE_KINDS)[number];
-
-/** A queued message as read before sending, with its lead and any reason not to mail them. */
-export interface PendingMessage {
-  id: string;
-  kind: MessageKind;
-  toAddress: string | null;
-  templateId: string;
-  templateVersion: number;
-  /** The locale asked for (test sends); nurture sends follow the lead. */
-  locale: string | null;
-  /** A subject set by the sender of a nurture email instead of the template's (may use Handlebars). */
-  subjectOverride: string | null;
-  attempts: number;
-  leadId: string | null;
-  lead: LeadSnapshot | null;
-  consentStatus: string | null;
-  suppressedReason: SuppressionReason | null;
-  /** Why its enrollment no longer sends it, as read (see {@link endedEnrollmentSql}); null while it may. */
-  enrollmentEnded: string | null;
-}
-
-/** What was rendered, stored with the claim so the tracked links resolve from the first click. */
-export interface RenderRecord {
-  to: string;
-  subject: string;
-  locale: string;
-  links: TrackedLink[];
-}
+import { endedEnrollmentSql, type ClaimResult, type PendingMessage, type RenderRecord } from './email-message.types.js';
+import { leadSnapshotFromRow } from './template-data.js';
 
 interface ClaimRequest {
   id: string;
@@ -61,35 +18,19 @@ interface ClaimRequest {
   render: RenderRecord | null;
 }
 
-export type ClaimResult = { status: 'sending'; attempts: number } | { status: 'suppressed' | 'cancelled'; reason: string } | null;
-
-/**
- * Why a nurture email of the enrollment `alias` (an enrollments row, NULL when it has none) is not sent any more:
- * its enrollment ended early, `converted` (its goal was met) or exited with its exit reason (archived, unenrolled,
- * disqualified, an opt-out, error…). NULL while the enrollment runs, and once it completed normally: the last
- * email it queued before reaching its end still goes out.
- */
-export function endedEnrollmentSql(alias: string): string {
-  return `CASE ${alias}.status WHEN 'converted' THEN 'converted' WHEN 'exited' THEN coalesce(${alias}.exit_reason, 'exited') END`;
-}
-
 /**
  * How long a 'sent' write waits for those of other sends finishing soon after (ms): at a few hundred sends a
  * second, one statement per ~10 messages instead of one per ~2. The message stays 'sending' that much longer.
  */
 const SENT_LINGER_MS = 25;
 
-/** Where the worker finds a cut-off send: 'sending' since before this moment. */
-export const HELD_REASON = 'ambiguous_after_crash';
-
 /**
- * The delivery state machine in SQL: queued → sending (claimed by exactly one worker) or suppressed; sending
- * → sent | failed | queued again (temporary failure); sending for too long → held, never re-sent automatically.
- * Outcomes are recorded for 'held' messages too: if the worker that was thought dead reports back, its
- * outcome is the truth.
+ * The delivery state machine in SQL: queued → sending (claimed by exactly one worker) or suppressed / cancelled;
+ * sending → sent | failed | queued again (temporary failure). Outcomes are recorded for 'held' messages too
+ * (see HeldMessagesRepository): if the worker that was thought dead reports back, its outcome is the truth.
  */
 @Injectable()
-export class EmailMessagesRepository {
+export class EmailDeliveryRepository {
   private readonly loads = new Batcher((ids: string[]) => this.loadMany(ids));
   private readonly claims = new Batcher((requests: ClaimRequest[]) => this.claimMany(requests));
   // Sends finish one at a time (one per SMTP reply): their 'sent' writes wait a little for each other.
@@ -280,74 +221,4 @@ export class EmailMessagesRepository {
       }
     });
   }
-
-  /** Messages claimed before `before` and never finished: their worker died, maybe after the server accepted them. */
-  async holdStuck(before: Date): Promise<string[]> {
-    const rows: { id: string }[] = await this.db.query(
-      `WITH held AS (
-         UPDATE email_messages SET status = 'held', status_reason = '${HELD_REASON}'
-         WHERE status = 'sending' AND sending_at < $1
-         RETURNING id
-       ) SELECT id FROM held`,
-      [before.toISOString()],
-    );
-    return rows.map((r) => r.id);
-  }
-
-  /** Queued messages that were due before `before` (their job should have run by now), oldest first. */
-  async overdue(before: Date, limit: number): Promise<{ id: string; attempts: number }[]> {
-    return this.db.query(
-      `SELECT id, attempts FROM email_messages
-       WHERE status = 'queued' AND next_attempt_at < $1
-       ORDER BY next_attempt_at LIMIT $2`,
-      [before.toISOString(), limit],
-    );
-  }
-
-  /** The attempt number of each id that is still queued (the others need no job). */
-  async queuedAttempts(ids: string[]): Promise<{ id: string; attempts: number }[]> {
-    if (!ids.length) return [];
-    return this.db.query(`SELECT id, attempts FROM email_messages WHERE id = ANY($1::uuid[]) AND status = 'queued'`, [ids]);
-  }
-
-  /**
-   * Puts a held message back in the queue (an operator checked it did not arrive). A held nurture email counted
-   * under the frequency cap from when its send began, so the lead's programs may have sent others since: it is
-   * released only if sending it now keeps the lead within the cap (counted as the scheduler counts, with the lead
-   * locked as the scheduler locks it), else it stays held and `fitsFrom` says when it would fit at the earliest.
-   * A nurture email whose enrollment ended early is not released (the claim would cancel it): it stays held and
-   * `enrollmentEnded` says why (see {@link endedEnrollmentSql}).
-   */
-  async release(id: string, now: Date, cap: FrequencyCap): Promise<ReleaseResult> {
-    return this.db.transaction(async (m) => {
-      const [held]: { kind: string; lead_id: string | null; enrollment_id: string | null; ended: string | null }[] = await m.query(
-        `SELECT e.kind, e.lead_id, e.enrollment_id, ${endedEnrollmentSql('en')} AS ended
-           FROM email_messages e LEFT JOIN enrollments en ON en.id = e.enrollment_id
-          WHERE e.id = $1 AND e.status = 'held' FOR UPDATE OF e`,
-        [id],
-      );
-      if (!held) return { released: false };
-      if (held.enrollment_id && held.ended) return { released: false, enrollmentEnded: { id: held.enrollment_id, reason: held.ended } };
-      if (held.kind === 'nurture' && held.lead_id) {
-        await m.query(`SELECT 1 FROM leads WHERE id = $1 FOR NO KEY UPDATE`, [held.lead_id]);
-        const rows: { id: string; status: string; known_at: Date }[] = await m.query(nurtureSendsSql('$1::uuid[]', '$2::timestamptz'), [
-          [held.lead_id],
-          new Date(now.getTime() - cap.windowMs).toISOString(),
-        ]);
-        const others = rows.filter((r) => r.id !== id).flatMap((r) => capSendTime(r.status, r.known_at, now) ?? []);
-        if (!fitsFrequencyCap(others, now, cap)) return { released: false, fitsFrom: nextAllowedSend(others, now, cap) };
-      }
-      await m.query(
-        `UPDATE email_messages SET status = 'queued', status_reason = NULL, sending_at = NULL, next_attempt_at = $2 WHERE id = $1`,
-        [id, now.toISOString()],
-      );
-      return { released: true };
-    });
-  }
 }
-
-/**
- * Whether a held message went back to the queue; when the frequency cap kept it held, from when it would fit; when
- * its enrollment ended early, which one and why.
- */
-export type ReleaseResult = { released: true } | { released: false; fitsFrom?: Date; enrollmentEnded?: { id: string; reason: string } };
