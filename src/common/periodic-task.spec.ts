@@ -20,6 +20,10 @@ class HeldTask extends PeriodicTask {
   finishRun(): void {
     this.release.shift()?.();
   }
+
+  stoppingSeen(): boolean {
+    return this.isStopping();
+  }
 }
 
 const settle = () => new Promise((r) => setImmediate(r));
@@ -95,6 +99,98 @@ describe('PeriodicTask', () => {
       warn.mockRestore();
       error.mockRestore();
       log.mockRestore();
+    }
+  });
+
+  describe('on its interval (fake timers)', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    it('skips the beats that come while a run is under way, and runs again on the first beat after it', async () => {
+      const task = new HeldTask();
+      task.onApplicationBootstrap();
+      await jest.advanceTimersByTimeAsync(60_000);
+      expect(task.runs).toBe(1);
+      await jest.advanceTimersByTimeAsync(3 * 60_000);
+      expect(task.runs).toBe(1);
+      task.finishRun();
+      await jest.advanceTimersByTimeAsync(60_000);
+      expect(task.runs).toBe(2);
+      task.finishRun();
+      await task.beforeApplicationShutdown();
+    });
+
+    it('logs a failed run and runs again on the next beat', async () => {
+      const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      try {
+        let runs = 0;
+        class FailsOnce extends PeriodicTask {
+          protected readonly label = 'fails once';
+          protected intervalMs(): number {
+            return 1_000;
+          }
+          protected async run(): Promise<number> {
+            if (++runs === 1) throw new Error('column "x" does not exist');
+            return 7;
+          }
+        }
+        const task = new FailsOnce();
+        task.onApplicationBootstrap();
+        await jest.advanceTimersByTimeAsync(1_000);
+        expect(error).toHaveBeenCalledTimes(1);
+        expect(error.mock.calls[0][1]).toBe('fails once failed');
+        await jest.advanceTimersByTimeAsync(1_000);
+        expect(runs).toBe(2);
+        expect(await task.tick()).toBe(7);
+        expect(error).toHaveBeenCalledTimes(1);
+        task.onModuleDestroy();
+      } finally {
+        error.mockRestore();
+      }
+    });
+
+    it('on shutdown starts no run, tells the run under way it is stopping, and waits for it', async () => {
+      const task = new HeldTask();
+      task.onApplicationBootstrap();
+      await jest.advanceTimersByTimeAsync(60_000);
+      expect(task.runs).toBe(1);
+      let stopped = false;
+      const shutdown = task.beforeApplicationShutdown().then(() => (stopped = true));
+      await jest.advanceTimersByTimeAsync(5 * 60_000);
+      expect(stopped).toBe(false);
+      expect(task.stoppingSeen()).toBe(true);
+      task.finishRun();
+      await shutdown;
+      expect(stopped).toBe(true);
+      await jest.advanceTimersByTimeAsync(5 * 60_000);
+      expect(await task.tick()).toBe(0);
+      expect(task.runs).toBe(1);
+    });
+  });
+
+  it('part: a failing part is logged and counts 0, the next part still runs; once stopping it is not logged', async () => {
+    const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      class TwoParts extends PeriodicTask {
+        protected readonly label = 'two parts';
+        protected intervalMs(): number {
+          return 60_000;
+        }
+        protected async run(): Promise<number> {
+          const a = await this.part('first part failed', () => Promise.reject(new Error('boom')));
+          const b = await this.part('second part failed', async () => 3);
+          return a + b;
+        }
+      }
+      const task = new TwoParts();
+      expect(await task.tick()).toBe(3);
+      expect(error.mock.calls.map(([, msg]) => msg)).toEqual(['first part failed']);
+      const stopping = new TwoParts();
+      stopping.onModuleDestroy();
+      expect(await (stopping as unknown as { run(): Promise<number> }).run()).toBe(3);
+      expect(error).toHaveBeenCalledTimes(1);
+    } finally {
+      error.mockRestore();
     }
   });
 });

@@ -81,6 +81,20 @@ export abstract class PeriodicTask implements OnApplicationBootstrap, OnModuleDe
   }
 
   /**
+   * One part of a run that must not keep the others from running (a sweep's safety nets): a failure is logged
+   * under `failedMessage` and the part counts 0. Once the process is stopping a failure is not logged (the
+   * connections close under it).
+   */
+  protected async part(failedMessage: string, work: () => Promise<number>): Promise<number> {
+    try {
+      return await work();
+    } catch (err) {
+      if (!this.isStopping()) this.logFailure(err, failedMessage);
+      return 0;
+    }
+  }
+
+  /**
    * Logs a failed run (or part of one). A failure because PostgreSQL or Redis is unreachable is expected to
    * repeat every run until it is back, so it is a warning at most once per UNAVAILABLE_LOG_INTERVAL_MS for
    * the task, with how many were left out; anything else is logged each time, as an error with its stack.

@@ -21,7 +21,7 @@ export interface SweepResult {
 }
 
 /**
- * Two safety nets, each tick in its own try/catch, safe on several processes:
+ * Two safety nets, each a part of the tick that fails on its own (PeriodicTask.part), safe on several processes:
  * - a message 'sending' for longer than EMAIL_SENDING_TIMEOUT_MS lost its worker, perhaps after the SMTP
  *   server accepted it; it is held (status_reason ambiguous_after_crash) and counted, never re-sent;
  * - a 'queued' message overdue by EMAIL_REDISPATCH_AFTER_MS whose job is gone (Redis lost it, or it failed)
@@ -53,46 +53,39 @@ export class EmailDeliverySweepCron extends PeriodicTask {
 
   /** Both safety nets once. */
   async sweep(): Promise<SweepResult> {
-    return { held: await this.holdStuck(), redispatched: await this.redispatchLost() };
+    return {
+      held: await this.part('holding stuck emails failed', () => this.holdStuck()),
+      redispatched: await this.part('re-dispatching lost emails failed', () => this.redispatchLost()),
+    };
   }
 
   private async holdStuck(): Promise<number> {
-    try {
-      const before = new Date(this.clock.now().getTime() - this.config.email.sendingTimeoutMs);
-      const held = await this.held.holdStuck(before);
-      if (held.length) {
-        this.logger.warn(
-          { count: held.length, messageIds: held.slice(0, 20) },
-          'emails held: their worker stopped mid-send, so they may have been delivered; they will not be re-sent automatically',
-        );
-      }
-      return held.length;
-    } catch (err) {
-      this.fail(err, 'holding stuck emails failed');
-      return 0;
+    const before = new Date(this.clock.now().getTime() - this.config.email.sendingTimeoutMs);
+    const held = await this.held.holdStuck(before);
+    if (held.length) {
+      this.logger.warn(
+        { count: held.length, messageIds: held.slice(0, 20) },
+        'emails held: their worker stopped mid-send, so they may have been delivered; they will not be re-sent automatically',
+      );
     }
+    return held.length;
   }
 
   private async redispatchLost(): Promise<number> {
-    try {
-      const before = new Date(this.clock.now().getTime() - this.config.email.redispatchAfterMs);
-      const overdue = await this.queued.overdue(before, BATCH);
-      // One round trip for the batch: ioredis pipelines the concurrent lookups.
-      const states = await Promise.all(overdue.map((m) => this.queue.getJobState(deliveryJobId(m.id, m.attempts))));
-      const jobless = overdue.filter((_, i) => !ALIVE.has(states[i]));
-      const inBatches = jobless.length ? await this.namedByLiveBatches() : new Set<string>();
-      const lost = inBatches === ALL ? [] : jobless.filter((m) => !inBatches.has(m.id));
-      for (const { id, attempts } of lost) {
-        const jobId = deliveryJobId(id, attempts);
-        await this.queue.remove(jobId).catch(() => 0); // a finished job that did not send: make room for a new one
-        await this.queue.add(DELIVER_JOB, { messageId: id }, { jobId });
-      }
-      if (lost.length) this.logger.warn({ count: lost.length }, 'queued emails had lost their job and were dispatched again');
-      return lost.length;
-    } catch (err) {
-      this.fail(err, 're-dispatching lost emails failed');
-      return 0;
+    const before = new Date(this.clock.now().getTime() - this.config.email.redispatchAfterMs);
+    const overdue = await this.queued.overdue(before, BATCH);
+    // One round trip for the batch: ioredis pipelines the concurrent lookups.
+    const states = await Promise.all(overdue.map((m) => this.queue.getJobState(deliveryJobId(m.id, m.attempts))));
+    const jobless = overdue.filter((_, i) => !ALIVE.has(states[i]));
+    const inBatches = jobless.length ? await this.namedByLiveBatches() : new Set<string>();
+    const lost = inBatches === ALL ? [] : jobless.filter((m) => !inBatches.has(m.id));
+    for (const { id, attempts } of lost) {
+      const jobId = deliveryJobId(id, attempts);
+      await this.queue.remove(jobId).catch(() => 0); // a finished job that did not send: make room for a new one
+      await this.queue.add(DELIVER_JOB, { messageId: id }, { jobId });
     }
+    if (lost.length) this.logger.warn({ count: lost.length }, 'queued emails had lost their job and were dispatched again');
+    return lost.length;
   }
 
   /**
@@ -107,9 +100,5 @@ export class EmailDeliverySweepCron extends PeriodicTask {
       for (const job of jobs) for (const id of job?.data?.messageIds ?? []) named.add(id.toLowerCase());
     }
     return ALL;
-  }
-
-  private fail(err: unknown, message: string): void {
-    if (!this.isStopping()) this.logFailure(err, message);
   }
 }

@@ -17,7 +17,8 @@ export interface WebhookSweepResult {
 }
 
 /**
- * Safety nets for deliveries, each in its own try/catch, safe on several processes (the claim decides):
+ * Safety nets for deliveries, each a part of the tick that fails on its own (PeriodicTask.part), safe on several
+ * processes (the claim decides):
  * - a delivery 'sending' longer than its deadline lost its worker: it is retried at once;
  * - a delivery due (by the clock) for WEBHOOK_REDISPATCH_AFTER_MS whose job is gone — Redis lost it, or
  *   the job is still delayed while the row is due — is dispatched again;
@@ -49,62 +50,38 @@ export class WebhookSweepCron extends PeriodicTask {
   /** Both safety nets and the chore once. */
   async sweep(): Promise<WebhookSweepResult> {
     return {
-      released: await this.releaseStuck(),
-      redispatched: await this.redispatchDue(),
-      drainsQueued: await this.drainHeld(),
-      secretsForgotten: await this.forgetSpentSecrets(),
+      released: await this.part('releasing stuck webhook deliveries failed', () => this.releaseStuck()),
+      redispatched: await this.part('re-dispatching due webhook deliveries failed', () => this.redispatchDue()),
+      drainsQueued: await this.part('queueing drains of resumed webhooks failed', () => this.drainHeld()),
+      secretsForgotten: await this.part('dropping webhook secrets past their grace failed', () => this.forgetSpentSecrets()),
     };
   }
 
   private async releaseStuck(): Promise<number> {
-    try {
-      const now = this.clock.now();
-      const stuck = await this.deliveries.releaseStuck(new Date(now.getTime() - this.config.webhooks.sendingTimeoutMs), now);
-      if (stuck.length) {
-        this.logger.warn({ count: stuck.length }, 'webhook deliveries lost their worker mid-attempt and are retried');
-        await this.dispatcher.dispatch(stuck);
-      }
-      return stuck.length;
-    } catch (err) {
-      this.fail(err, 'releasing stuck webhook deliveries failed');
-      return 0;
+    const now = this.clock.now();
+    const stuck = await this.deliveries.releaseStuck(new Date(now.getTime() - this.config.webhooks.sendingTimeoutMs), now);
+    if (stuck.length) {
+      this.logger.warn({ count: stuck.length }, 'webhook deliveries lost their worker mid-attempt and are retried');
+      await this.dispatcher.dispatch(stuck);
     }
+    return stuck.length;
   }
 
   private async redispatchDue(): Promise<number> {
-    try {
-      const before = new Date(this.clock.now().getTime() - this.config.webhooks.redispatchAfterMs);
-      const due = await this.deliveries.overdue(before, BATCH);
-      const outcomes = await Promise.all(due.map((d) => this.dispatcher.ensureRunning(d)));
-      const moved = outcomes.filter((o) => o !== 'alive').length;
-      if (moved) this.logger.log({ count: moved }, 'due webhook deliveries dispatched again');
-      return moved;
-    } catch (err) {
-      this.fail(err, 're-dispatching due webhook deliveries failed');
-      return 0;
-    }
+    const before = new Date(this.clock.now().getTime() - this.config.webhooks.redispatchAfterMs);
+    const due = await this.deliveries.overdue(before, BATCH);
+    const outcomes = await Promise.all(due.map((d) => this.dispatcher.ensureRunning(d)));
+    const moved = outcomes.filter((o) => o !== 'alive').length;
+    if (moved) this.logger.log({ count: moved }, 'due webhook deliveries dispatched again');
+    return moved;
   }
 
   private async drainHeld(): Promise<number> {
-    try {
-      const webhooks = await this.deliveries.webhooksToDrain(BATCH);
-      return webhooks.length ? await this.dispatcher.drain(webhooks) : 0;
-    } catch (err) {
-      this.fail(err, 'queueing drains of resumed webhooks failed');
-      return 0;
-    }
+    const webhooks = await this.deliveries.webhooksToDrain(BATCH);
+    return webhooks.length ? await this.dispatcher.drain(webhooks) : 0;
   }
 
   private async forgetSpentSecrets(): Promise<number> {
-    try {
-      return await this.deliveries.forgetExpiredPreviousSecrets(this.clock.now());
-    } catch (err) {
-      this.fail(err, 'dropping webhook secrets past their grace failed');
-      return 0;
-    }
-  }
-
-  private fail(err: unknown, message: string): void {
-    if (!this.isStopping()) this.logFailure(err, message);
+    return await this.deliveries.forgetExpiredPreviousSecrets(this.clock.now());
   }
 }
