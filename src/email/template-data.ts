@@ -2,17 +2,10 @@ import type { Stage } from '../scoring/domain/lifecycle.js';
 import type { IntentTier } from '../scoring/domain/scoring-model.types.js';
 import type { EmailConfig } from '../config/app-config.js';
 import type { TemplateData } from './domain/template-variables.js';
+import { leadContactOf, type LeadContact, type LeadContactRow } from '../leads/lead-contact.js';
 
 /** The lead fields a template can use, as read for one send. */
-export interface LeadSnapshot {
-  email: string;
-  firstName: string | null;
-  lastName: string | null;
-  company: string | null;
-  jobTitle: string | null;
-  phone: string | null;
-  locale: string | null;
-  timezone: string | null;
+export interface LeadSnapshot extends LeadContact {
   stage: Stage | null;
   /** The highest intent tier of the lead's recent behaviour (see leadIntentSql); null when not known. */
   intent: IntentTier | null;
@@ -27,14 +20,7 @@ export interface LeadSnapshot {
 /** The snapshot from a `leads` row (snake_case columns). */
 export function leadSnapshotFromRow(r: Record<string, any>): LeadSnapshot {
   return {
-    email: r.email,
-    firstName: r.first_name,
-    lastName: r.last_name,
-    company: r.company,
-    jobTitle: r.job_title,
-    phone: r.phone,
-    locale: r.locale,
-    timezone: r.timezone,
+    ...leadContactOf(r as LeadContactRow),
     stage: r.stage,
     intent: r.intent ?? null,
     channel: r.channel,

@@ -7,6 +7,7 @@ import { EMAIL_ITEM_SQL, EVENT_ITEM_SQL, STAGE_CHANGE_SORT_ID } from '../leads/t
 import { currentPoints, evaluateMqlRule, scoreAt } from '../scoring/domain/index.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
 import type { HandoffSnapshot } from './handoff.types.js';
+import { leadContactOf } from '../leads/lead-contact.js';
 
 /** How many score contributions and timeline items a hand-off carries. */
 export const SNAPSHOT_REASONS = 5;
@@ -114,14 +115,7 @@ export class HandoffSnapshotService {
         takenAt: now.toISOString(),
         lead: {
           id: lead.id,
-          email: lead.email,
-          firstName: lead.first_name,
-          lastName: lead.last_name,
-          company: lead.company,
-          jobTitle: lead.job_title,
-          phone: lead.phone,
-          locale: lead.locale,
-          timezone: lead.timezone,
+          ...leadContactOf(lead),
           stage: lead.stage,
           attributes: lead.attributes,
         },

@@ -1,5 +1,6 @@
 import { slaBreached, type HandoffCloseReason, type HandoffPriority, type HandoffStatus, type RejectReason } from './domain/index.js';
 import { DomainError, ErrorCode } from '../common/domain-error.js';
+import type { LeadContact } from '../leads/lead-contact.js';
 
 /** A hand-off row as stored. */
 export interface HandoffRow {
@@ -36,16 +37,8 @@ export interface HandoffRow {
 /** What sales needs to act on a lead, taken when the hand-off is created. */
 export interface HandoffSnapshot {
   takenAt: string;
-  lead: {
+  lead: LeadContact & {
     id: string;
-    email: string;
-    firstName: string | null;
-    lastName: string | null;
-    company: string | null;
-    jobTitle: string | null;
-    phone: string | null;
-    locale: string | null;
-    timezone: string | null;
     stage: string;
     attributes: Record<string, unknown>;
   };

@@ -1,6 +1,7 @@
 import type { Stage } from '../scoring/domain/lifecycle.js';
 import { mailability, type Mailability } from '../suppression/lawful-basis.js';
 import type { SuppressionReason } from '../suppression/suppression.types.js';
+import { leadContactOf, type LeadContact } from './lead-contact.js';
 
 /** What a consent record says (the consents.status check constraint). */
 export const CONSENT_STATUSES = ['granted', 'withdrawn'] as const;
@@ -44,16 +45,8 @@ export interface LeadRow {
 }
 
 /** A lead as the API shows it. */
-export interface LeadView {
+export interface LeadView extends LeadContact {
   id: string;
-  email: string;
-  firstName: string | null;
-  lastName: string | null;
-  company: string | null;
-  jobTitle: string | null;
-  phone: string | null;
-  locale: string | null;
-  timezone: string | null;
   stage: Stage;
   source: Record<string, unknown>;
   /**
@@ -94,14 +87,7 @@ export function toLeadView(row: LeadRow, engagementNow: number, record: ConsentR
   const current = record && record.status === row.consent_status ? record : null;
   return {
     id: row.id,
-    email: row.email,
-    firstName: row.first_name,
-    lastName: row.last_name,
-    company: row.company,
-    jobTitle: row.job_title,
-    phone: row.phone,
-    locale: row.locale,
-    timezone: row.timezone,
+    ...leadContactOf(row),
     stage: row.stage,
     source: row.source,
     consent: {

@@ -4,6 +4,7 @@ import { mqlEngagement } from '../scoring/domain/mql-rule.js';
 import { isStage } from '../scoring/domain/lifecycle.js';
 import type { ScoringModelDefinition } from '../scoring/domain/scoring-model.js';
 import type { LeadSnapshot } from './domain/lead-facts.js';
+import { leadContactOf, type LeadContactRow } from '../leads/lead-contact.js';
 
 /**
  * Lead columns the interpreter reads, selected from `leads l`: only those {@link leadSnapshotOf}
@@ -12,16 +13,8 @@ import type { LeadSnapshot } from './domain/lead-facts.js';
 export const LEAD_SNAPSHOT_COLUMNS = `l.stage, l.email, l.first_name, l.last_name, l.company, l.job_title, l.phone,
   l.locale, l.timezone, l.attributes, l.qualification, l.source, l.engagement_score, l.engagement_as_of, l.fit_score, l.recycled_engagement`;
 
-export interface LeadSnapshotRow {
+export interface LeadSnapshotRow extends LeadContactRow {
   stage: string;
-  email: string;
-  first_name: string | null;
-  last_name: string | null;
-  company: string | null;
-  job_title: string | null;
-  phone: string | null;
-  locale: string | null;
-  timezone: string | null;
   attributes: Record<string, unknown>;
   qualification: Record<string, unknown>;
   source: Record<string, unknown>;
@@ -38,14 +31,7 @@ export function leadSnapshotOf(row: LeadSnapshotRow, engagementScore: number, en
     engagementScore,
     ...(engagementSinceRecycled !== undefined && { engagementSinceRecycled }),
     fitScore: row.fit_score,
-    email: row.email,
-    firstName: row.first_name,
-    lastName: row.last_name,
-    company: row.company,
-    jobTitle: row.job_title,
-    phone: row.phone,
-    locale: row.locale,
-    timezone: row.timezone,
+    ...leadContactOf(row),
     attributes: row.attributes ?? {},
     qualification: row.qualification ?? {},
     source: row.source ?? {},
