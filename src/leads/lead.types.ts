@@ -1,7 +1,7 @@
 import type { Stage } from '../scoring/domain/lifecycle.js';
 import { mailability, type Mailability } from '../suppression/lawful-basis.js';
 import type { SuppressionReason } from '../suppression/suppression.types.js';
-import { leadContactOf, type LeadContact } from './lead-contact.js';
+import { leadContactOf, type LeadContact, type LeadContactRow } from './lead-contact.js';
 
 /** What a consent record says (the consents.status check constraint). */
 export const CONSENT_STATUSES = ['granted', 'withdrawn'] as const;
@@ -12,17 +12,9 @@ export type LeadConsentStatus = (typeof LEAD_CONSENT_STATUSES)[number];
 export const LAWFUL_BASES = ['consent', 'legitimate_interest'] as const;
 
 /** A lead row as stored. */
-export interface LeadRow {
+export interface LeadRow extends LeadContactRow {
   id: string;
-  email: string;
   email_normalized: string;
-  first_name: string | null;
-  last_name: string | null;
-  company: string | null;
-  job_title: string | null;
-  phone: string | null;
-  locale: string | null;
-  timezone: string | null;
   stage: Stage;
   channel: string | null;
   source: Record<string, unknown>;
