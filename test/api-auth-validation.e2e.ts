@@ -78,6 +78,16 @@ describe('API keys, validation and health over HTTP', () => {
       expect(n).toBe(0);
     });
 
+    it('refuses a lone surrogate (text that is not Unicode) with 422 naming the field, where it made the email check throw a 500', async () => {
+      const rep = await t.api('post', '/api/v1/sales-reps').send({ name: 'Anneleen', email: 'anneleen\ud800@example.be' });
+      expect([rep.status, rep.body.errors]).toEqual([422, [{ field: 'email', message: 'must not contain a lone surrogate (text that is not valid Unicode)' }]]);
+      const lead = await t.api('post', '/api/v1/leads').send({ email: 'surrogaat@example.be', firstName: 'An\udc00', attributes: { note: '\ud83e' } });
+      expect([lead.status, lead.body.errors.map((e: { field: string }) => e.field)]).toEqual([422, ['firstName', 'attributes.note']]);
+      expect(await t.db.query(`SELECT 1 FROM sales_reps UNION ALL SELECT 1 FROM leads WHERE email_normalized = 'surrogaat@example.be'`)).toEqual([]);
+      // An emoji (a surrogate pair) is ordinary text.
+      expect((await t.api('post', '/api/v1/leads').send({ email: 'emoji@example.be', firstName: 'An 🥐' })).status).toBe(201);
+    });
+
     it('refuses unknown fields, naming them, including nested ones', async () => {
       const res = await t.api('post', '/api/v1/leads').send({ email: 'a@example.be', favouriteColour: 'blue', source: { chanel: 'x' } });
       expect(res.status).toBe(422);

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { MAX_JSON_DEPTH, unsafeInputFields } from './json-input.js';
 
 describe('input no field may hold', () => {
@@ -25,6 +26,27 @@ describe('input no field may hold', () => {
   it('names the object whose field name holds a NUL character', () => {
     expect(unsafeInputFields({ attributes: { 'a\u0000': 1 } })).toEqual([{ field: 'attributes', message: 'must not have a field name with a NUL character' }]);
     expect(unsafeInputFields({ 'a\u0000': 1 })).toEqual([{ field: 'body', message: expect.any(String) }]);
+  });
+
+  it('names each value or field name with a lone surrogate, and keeps paired surrogates (emoji)', () => {
+    expect(unsafeInputFields({ name: 'Bakkerij 🥐', email: 'a\ud800@example.be', note: '\udc00x', attributes: { ['k\udbff']: 1 } })).toEqual([
+      { field: 'email', message: 'must not contain a lone surrogate (text that is not valid Unicode)' },
+      { field: 'note', message: expect.any(String) },
+      { field: 'attributes', message: 'must not have a field name with a lone surrogate (text that is not valid Unicode)' },
+    ]);
+    // The two halves of an emoji in the wrong order are two lone surrogates.
+    expect(unsafeInputFields({ u: '\udd50\ud83e' })).toEqual([{ field: 'u', message: expect.any(String) }]);
+  });
+
+  it('finds a lone surrogate wherever a string is, and nothing in well-formed text (property)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string({ unit: 'grapheme' }), (json, text) => {
+        expect(unsafeInputFields(json).some((e) => e.message.includes('surrogate'))).toBe(false);
+        expect(unsafeInputFields({ a: [json, `${text}\ud800`] }).some((e) => e.message.includes('surrogate'))).toBe(true);
+        expect(unsafeInputFields({ a: text })).toEqual(text.includes('\u0000') ? [expect.anything()] : []);
+      }),
+      { seed: 7, numRuns: 300 },
+    );
   });
 
   it('refuses nesting past the limit without overflowing the stack, however deep', () => {

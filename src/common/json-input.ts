@@ -8,6 +8,16 @@ export const MAX_JSON_DEPTH = 32;
 /** Enough to name what is wrong without making the answer as large as a hostile request. */
 const MAX_ERRORS = 10;
 
+/** A UTF-16 surrogate without its pair: not a character, so not encodable as UTF-8 (validators that encode URIs throw on it). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why a string can be no field's value or name (a NUL character, a lone surrogate), or undefined. */
+function textProblem(s: string): string | undefined {
+  if (s.includes('\u0000')) return 'a NUL character';
+  if (LONE_SURROGATE.test(s)) return 'a lone surrogate (text that is not valid Unicode)';
+  return undefined;
+}
+
 function child(path: string, key: string | number): string {
   if (typeof key === 'number') return `${path}[${key}]`;
   return path ? `${path}.${key}` : key;
@@ -15,7 +25,9 @@ function child(path: string, key: string | number): string {
 
 /**
  * What no field of the API may hold, wherever it sits in parsed JSON or a query string: a NUL character in a
- * value or a field name (PostgreSQL refuses it in text and jsonb), or objects and arrays nested more than
+ * value or a field name (PostgreSQL refuses it in text and jsonb), a lone UTF-16 surrogate (a JSON escape such
+ * as "\ud800" that is no character: PostgreSQL refuses it in jsonb, text would store it altered, and the email
+ * and URL validators throw on it), or objects and arrays nested more than
  * MAX_JSON_DEPTH levels. Each problem names its field path under `path` (e.g. `properties.u`,
  * `events[1].properties.u`); the walk never goes deeper than the limit, so it is safe on any input.
  */
@@ -28,7 +40,8 @@ export function unsafeInputFields(value: unknown, path = '', maxDepth = MAX_JSON
   while (stack.length && errors.length < MAX_ERRORS) {
     const at = stack.pop()!;
     if (typeof at.value === 'string') {
-      if (at.value.includes('\u0000')) errors.push({ field: at.path || 'body', message: 'must not contain a NUL character' });
+      const problem = textProblem(at.value);
+      if (problem) errors.push({ field: at.path || 'body', message: `must not contain ${problem}` });
       continue;
     }
     if (typeof at.value !== 'object' || at.value === null) continue;
@@ -37,22 +50,21 @@ export function unsafeInputFields(value: unknown, path = '', maxDepth = MAX_JSON
       continue;
     }
     const entries: [string | number, unknown][] = Array.isArray(at.value) ? at.value.map((v, i) => [i, v]) : Object.entries(at.value);
-    if (!Array.isArray(at.value) && entries.some(([k]) => (k as string).includes('\u0000'))) {
-      errors.push({ field: at.path || 'body', message: 'must not have a field name with a NUL character' });
-    }
+    const badName = Array.isArray(at.value) ? undefined : entries.map(([k]) => textProblem(k as string)).find((p) => p);
+    if (badName) errors.push({ field: at.path || 'body', message: `must not have a field name with ${badName}` });
     // Reversed onto the stack so that problems are reported in document order.
     for (let i = entries.length - 1; i >= 0; i--) {
       const [k, v] = entries[i];
-      if (typeof k === 'string' && k.includes('\u0000')) continue;
+      if (typeof k === 'string' && textProblem(k)) continue;
       stack.push({ value: v, path: child(at.path, k), depth: at.depth + 1 });
     }
   }
   return errors;
 }
 
-/** Whether anything at or below `value` (at nesting level `depth`) holds a NUL or nests too deep. Recursion is bounded by maxDepth. */
+/** Whether anything at or below `value` (at nesting level `depth`) holds a NUL or a lone surrogate, or nests too deep. Recursion is bounded by maxDepth. */
 function isUnsafe(value: unknown, depth: number, maxDepth: number): boolean {
-  if (typeof value === 'string') return value.indexOf('\u0000') !== -1;
+  if (typeof value === 'string') return value.indexOf('\u0000') !== -1 || LONE_SURROGATE.test(value);
   if (typeof value !== 'object' || value === null) return false;
   if (depth > maxDepth) return true;
   if (Array.isArray(value)) {
@@ -61,7 +73,7 @@ function isUnsafe(value: unknown, depth: number, maxDepth: number): boolean {
   }
   for (const key in value) {
     if (!Object.hasOwn(value, key)) continue;
-    if (key.indexOf('\u0000') !== -1 || isUnsafe((value as Record<string, unknown>)[key], depth + 1, maxDepth)) return true;
+    if (key.indexOf('\u0000') !== -1 || LONE_SURROGATE.test(key) || isUnsafe((value as Record<string, unknown>)[key], depth + 1, maxDepth)) return true;
   }
   return false;
 }
