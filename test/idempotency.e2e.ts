@@ -77,6 +77,14 @@ describe('Idempotency-Key on writes', () => {
     expect(await t.db.query(`SELECT 1 FROM leads WHERE email_normalized = 'leeg@example.be'`)).toEqual([]);
   });
 
+  it('refuses an Idempotency-Key beyond printable ASCII (422 naming the header) on API writes and on events, writing nothing', async () => {
+    for (const path of ['/api/v1/leads', '/api/v1/events']) {
+      const res = await post(path, 'sleutel-\u00e9', { email: 'latin@example.be', type: 'page_viewed', ...(path.endsWith('leads') ? { type: undefined } : {}) });
+      expect([path, res.status, res.body.errors?.[0]]).toEqual([path, 422, { field: 'Idempotency-Key', message: 'must be printable ASCII characters' }]);
+    }
+    expect(await t.db.query(`SELECT 1 FROM leads WHERE email_normalized = 'latin@example.be'`)).toEqual([]);
+  });
+
   it('takes the same JSON body with its keys in another order for the same request', async () => {
     const first = await post('/api/v1/leads', 'order-1', { email: 'volgorde@example.be', firstName: 'Vo', attributes: { a: 1, b: 2 } });
     expect(first.status).toBe(201);

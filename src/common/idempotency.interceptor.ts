@@ -81,9 +81,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (this.reflector.getAllAndOverride<boolean>(NO_REPLAY, [context.getHandler(), context.getClass()])) {
       throw DomainError.invalidField('Idempotency-Key', 'is not accepted here: the response holds a secret that is shown only once');
     }
-    if (typeof key !== 'string' || key.length < 1 || key.length > 200) {
-      throw DomainError.invalidField('Idempotency-Key', 'must be 1 to 200 characters');
-    }
+    const refused = idempotencyKeyProblem(key);
+    if (refused) throw DomainError.invalidField('Idempotency-Key', refused);
     // A body that is refused anyway (a NUL, or nested too deep to hash) is not remembered: UnsafeInputInterceptor,
     // which runs after this one, answers it.
     if (unsafeInputFields(request.body).length) return next.handle();
@@ -91,7 +90,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const hash = createHash('sha256').update(canonicalJson(request.body ?? null)).digest('hex');
     const secretProvider = this.reflector.getAllAndOverride<Type<ReplaySecret> | undefined>(REPLAY_SECRET, [context.getHandler(), context.getClass()]);
     const secret = secretProvider ? this.moduleRef.get(secretProvider, { strict: false }) : null;
-    return from(this.begin(scope, key, hash)).pipe(
+    return from(this.begin(scope, key as string, hash)).pipe(
       mergeMap((stored) => {
         if (stored) {
           void reply.status(stored.status).header('idempotent-replayed', 'true');
@@ -160,5 +159,16 @@ async function withSecret(body: unknown, secret: ReplaySecret): Promise<unknown>
 }
 
 /** The interceptor for every route of the API (PROCESS_ROLE=api|all). */
+/**
+ * What is wrong with an Idempotency-Key header that was sent, or undefined: 1 to 200 characters of printable ASCII
+ * (a structured-field string, as the header's IETF draft says). Bytes beyond ASCII arrive as Latin-1 characters, so
+ * a non-ASCII key would match its retry only as long as the client kept encoding it the same way.
+ */
+export function idempotencyKeyProblem(key: unknown): string | undefined {
+  if (typeof key !== 'string' || key.length < 1 || key.length > 200) return 'must be 1 to 200 characters';
+  if (!/^[\x20-\x7e]+$/.test(key)) return 'must be printable ASCII characters';
+  return undefined;
+}
+
 @Module({ providers: [{ provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }] })
 export class IdempotencyModule {}

@@ -5,6 +5,7 @@ import { ApiKeysService } from '../auth/api-keys.service.js';
 import { authorize, type AuthedRequest } from '../auth/auth.guard.js';
 import type { Role } from '../auth/roles.js';
 import { DomainError } from '../common/domain-error.js';
+import { idempotencyKeyProblem } from '../common/idempotency.interceptor.js';
 import { sendProblem } from '../common/problem.filter.js';
 import { EventsService } from './events.service.js';
 
@@ -51,10 +52,10 @@ export class EventsRoute implements OnModuleInit {
       (request as AuthedRequest).principal = await authorize(this.keys, request.headers.authorization, EVENTS_ROLES);
       const header = request.headers['idempotency-key'];
       // As on every other write (see IdempotencyInterceptor): a header that is sent is a key, so an empty one is refused, not ignored.
-      if (header !== undefined && (typeof header !== 'string' || header.length < 1 || header.length > 200)) {
-        throw DomainError.invalidField('Idempotency-Key', 'must be 1 to 200 characters');
-      }
-      const result = await this.events.ingest(request.body, header);
+      const refused = header === undefined ? undefined : idempotencyKeyProblem(header);
+      if (refused) throw DomainError.invalidField('Idempotency-Key', refused);
+      const key = header as string | undefined; // a string once idempotencyKeyProblem found nothing
+      const result = await this.events.ingest(request.body, key);
       return reply.code(202).send(result);
     } catch (err) {
       return sendProblem(err, request, reply, this.logger);
