@@ -85,7 +85,7 @@ export class ScoringModelService implements OnModuleInit {
     // Sent inside a version, the definition is a field: a null one is refused as any null field is.
     const errors = path
       ? checked.errors.map((e) => (e.field ? { ...e, field: `${path}.${e.field}` } : { field: path, message: definition === null ? NULL_REFUSED : e.message }))
-      : checked.errors;
+      : checked.errors.map((e) => (e.field ? e : { ...e, field: 'body' })); // a body that is not an object
     if (!model || errors.length) throw DomainError.validation(errors, errors.map((e) => `${e.field}: ${e.message}`).join('; '));
     return this.db.transaction(async (m) => {
       await m.query(`LOCK TABLE scoring_models IN SHARE ROW EXCLUSIVE MODE`);

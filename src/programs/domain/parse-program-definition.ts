@@ -33,7 +33,7 @@ const CLOSING_PATTERN = /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/;
 export function parseProgramDefinition(input: unknown): { definition?: ProgramDefinition; errors: FieldError[] } {
   const r = new DefinitionReader();
   const obj = r.object(input, '', PROGRAM_FIELDS);
-  if (!obj) return { errors: [{ field: '', message: 'the program definition must be a JSON object' }] };
+  if (!obj) return { errors: [{ field: 'body', message: 'the program definition must be a JSON object' }] };
 
   const name = r.string(obj, 'name', '', { required: true, max: 200 });
   const description = r.string(obj, 'description', '', { max: 2000 });
