@@ -131,6 +131,9 @@ const PROBLEMS: Record<string, string> = {
   '422': 'Invalid input, naming the fields',
 };
 
+/** The answer of every operation that takes a JSON body to one that is not JSON (see problemOf). */
+const MALFORMED_JSON = 'Malformed JSON body: errors name the field body, with what the parser found';
+
 export function addResponseSchemas(document: OpenAPIObject): void {
   document.components ??= {};
   document.components.schemas ??= {};
@@ -148,9 +151,10 @@ export function addResponseSchemas(document: OpenAPIObject): void {
   }
   for (const [path, ops] of Object.entries(document.paths)) {
     if (!path.startsWith('/api/')) continue;
-    for (const [method, op] of Object.entries(ops as Record<string, { responses?: Record<string, unknown> }>)) {
+    for (const [method, op] of Object.entries(ops as Record<string, { responses?: Record<string, unknown>; requestBody?: { content?: Record<string, unknown> } }>)) {
       if (!op?.responses) continue;
       for (const [status, description] of Object.entries(PROBLEMS)) op.responses[status] ??= problem(description);
+      if (op.requestBody?.content?.['application/json']) op.responses['400'] ??= problem(MALFORMED_JSON);
       const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
       if (params.length) op.responses['404'] ??= problem(`Unknown ${params.join(' or ')}`);
       if (method !== 'get') {

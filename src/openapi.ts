@@ -103,7 +103,7 @@ function addEventsPath(document: ReturnType<typeof SwaggerModule.createDocument>
       },
       responses: {
         '202': { description: 'Counts of accepted, duplicate and rejected events, and one result per event' },
-        '400': problem('Malformed JSON'),
+        '400': problem('Malformed JSON body: errors name the field body, with what the parser found'),
         '401': problem('No or unknown API key'),
         '403': problem('The key lacks the role'),
         '404': problem('Single event: its leadId names no lead (errors name leadId)'),

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { HttpException } from '@nestjs/common';
 import { problemOf, sendProblem } from './problem.filter.js';
 import { isUnavailable, TryAgainLater } from './unavailable.js';
 
@@ -81,5 +82,38 @@ describe('a passing failure inside the service (TryAgainLater)', () => {
       [{ err, reqId: 'req-0' }, 'unhandled error'],
       [{ err, reqId: 'req-1' }, 'unhandled error'],
     ]);
+  });
+});
+
+describe('problems for what Fastify refuses before a route runs', () => {
+  const fastifyError = (code: string, statusCode: number, message: string) => Object.assign(new Error(message), { code, statusCode });
+  const malformed = fastifyError('FST_ERR_CTP_INVALID_JSON_BODY', 400, "Body is not valid JSON but content-type is set to 'application/json'");
+
+  it('names the body on a malformed JSON body raised by Fastify (a plain Fastify route)', () => {
+    expect(problemOf(malformed)).toEqual({
+      type: 'urn:nurture:problem:http_400',
+      title: 'Bad Request',
+      status: 400,
+      detail: malformed.message,
+      errors: [{ field: 'body', message: malformed.message }],
+    });
+  });
+
+  it('names the body the same when Nest wraps the error in an HttpException (a Nest route)', () => {
+    // What Nest's FastifyAdapter.mapException makes of a 4xx Fastify error before the filter sees it.
+    const wrapped = new HttpException(malformed.message, 400, { cause: malformed });
+    expect(problemOf(wrapped)).toEqual(problemOf(malformed));
+    const tooLarge = fastifyError('FST_ERR_CTP_BODY_TOO_LARGE', 413, 'Request body is too large');
+    expect(problemOf(new HttpException(tooLarge.message, 413, { cause: tooLarge }))).toMatchObject({
+      status: 413,
+      detail: 'The request body is larger than the service accepts.',
+    });
+    expect(problemOf(new HttpException(tooLarge.message, 413, { cause: tooLarge })).errors).toBeUndefined();
+  });
+
+  it('leaves an HttpException whose cause has another status as the exception says', () => {
+    const other = new HttpException('Conflict', 409, { cause: fastifyError('X', 400, 'inner') });
+    expect(problemOf(other)).toMatchObject({ status: 409, detail: 'Conflict' });
+    expect(problemOf(other).errors).toBeUndefined();
   });
 });

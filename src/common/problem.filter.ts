@@ -45,6 +45,35 @@ export interface Problem {
 /** Seconds a client is asked to wait before trying again when a backing service is unavailable. */
 export const UNAVAILABLE_RETRY_AFTER_S = 5;
 
+/** An error Fastify raises with a 4xx status: a malformed body or URL, a body too large, a content type it does not read. */
+interface FastifyClientError {
+  statusCode: number;
+  code?: string;
+  message?: string;
+}
+
+function isFastifyClientError(e: unknown): e is FastifyClientError {
+  const fe = e as { statusCode?: unknown } | null | undefined;
+  return typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500;
+}
+
+/** A 400 names what was bad: the URL, or else the body (malformed JSON, say). */
+function fastifyProblem(fe: FastifyClientError): Problem {
+  const detail =
+    fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+      ? 'The request body is larger than the service accepts.'
+      : fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+        ? 'Unsupported content type; send application/json.'
+        : (fe.message ?? 'Bad request');
+  return {
+    type: `urn:nurture:problem:http_${fe.statusCode}`,
+    title: TITLE[fe.statusCode] ?? 'Error',
+    status: fe.statusCode,
+    detail,
+    ...(fe.statusCode === 400 ? { errors: [{ field: fe.code === 'FST_ERR_BAD_URL' ? 'url' : 'body', message: detail }] } : {}),
+  };
+}
+
 export function problemOf(exception: unknown): Problem {
   if (exception instanceof DomainError) {
     const status = STATUS[exception.code];
@@ -58,6 +87,9 @@ export function problemOf(exception: unknown): Problem {
     };
   }
   if (exception instanceof HttpException) {
+    // Nest's Fastify adapter wraps what Fastify refuses (a malformed JSON body, a size, a content type) in an
+    // HttpException before any filter runs: the answer is Fastify's error's, whichever way it arrives.
+    if (isFastifyClientError(exception.cause) && exception.cause.statusCode === exception.getStatus()) return fastifyProblem(exception.cause);
     const status = exception.getStatus();
     const body = exception.getResponse();
     const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
@@ -68,23 +100,8 @@ export function problemOf(exception: unknown): Problem {
       detail: Array.isArray(message) ? message.join('; ') : String(message),
     };
   }
-  // Fastify raises its own errors for malformed bodies, sizes and content types.
-  const fe = exception as { statusCode?: number; code?: string; message?: string };
-  if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    const detail =
-      fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-        ? 'The request body is larger than the service accepts.'
-        : fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-          ? 'Unsupported content type; send application/json.'
-          : (fe.message ?? 'Bad request');
-    return {
-      type: `urn:nurture:problem:http_${fe.statusCode}`,
-      title: TITLE[fe.statusCode] ?? 'Error',
-      status: fe.statusCode,
-      detail,
-      ...(fe.statusCode === 400 ? { errors: [{ field: fe.code === 'FST_ERR_BAD_URL' ? 'url' : 'body', message: detail }] } : {}),
-    };
-  }
+  // Fastify raises its own errors for malformed bodies, sizes and content types (on routes served outside Nest).
+  if (isFastifyClientError(exception)) return fastifyProblem(exception);
   if (exception instanceof TryAgainLater) {
     return { type: 'urn:nurture:problem:try_again', title: TITLE[503], status: HttpStatus.SERVICE_UNAVAILABLE, detail: exception.detail };
   }
