@@ -94,6 +94,11 @@ describe('webhook log retention', () => {
       const statuses = await statusesOf(hook.id);
       return statuses.length === 7 && statuses.every((s) => s === 'delivered');
     });
+    // Every webhook gets these leads, not only this test's: wait until nothing is in flight anywhere. A success is
+    // timed when its answer arrives but written a moment later (in a batch), so one answered before the clock moves
+    // on and written after `due` is counted would be due — and deleted — without having been counted.
+    await eventually(async () => outboxDrained(t));
+    await eventually(async () => (await count(`webhook_deliveries WHERE status NOT IN ('delivered','abandoned','cancelled')`)) === 0);
     clock.advance(31 * DAY);
     const due = await count(`webhook_deliveries WHERE status IN ('delivered','abandoned','cancelled') AND updated_at < $1`, [
       new Date(clock.now().getTime() - 30 * DAY).toISOString(),
