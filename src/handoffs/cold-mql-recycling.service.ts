@@ -6,7 +6,7 @@ import { coldCutoff, wentCold, WENT_COLD } from '../lifecycle/domain/went-cold.j
 import { StageMoves } from '../lifecycle/stage-moves.js';
 import type { Stage } from '../scoring/domain/index.js';
 import type { HandoffStatus } from './domain/index.js';
-import { announceClosed, closingSql, type ClosedHandoffRow } from './handoff-closing.js';
+import { closePendingHandoffs } from './handoff-closing.js';
 
 /** Candidate MQLs read per page, and at most recycled per transaction. */
 export const COLD_SWEEP_BATCH = 200;
@@ -113,13 +113,7 @@ export class ColdMqlRecycling {
       return !h || claimedIds.has(h.id);
     });
     if (!recycled.length) return 0;
-    if (claimedIds.size) {
-      const expired: ClosedHandoffRow[] = await m.query(
-        closingSql(`UPDATE handoffs SET status = 'expired', closed_at = $2, close_reason = 'went_cold', updated_at = $2 WHERE id = ANY($1::uuid[])`),
-        [[...claimedIds], now.toISOString()],
-      );
-      await announceClosed(m, expired, 'went_cold', WENT_COLD.actor, now);
-    }
+    await closePendingHandoffs(m, { handoffIds: [...claimedIds], status: 'expired', reason: 'went_cold', by: WENT_COLD.actor, now });
     await this.moves.apply(
       m,
       recycled.map((l) => ({

@@ -10,14 +10,6 @@ export interface ClosedHandoffRow {
   status: HandoffStatus;
 }
 
-/**
- * A closing `UPDATE handoffs …` as a statement that returns the closed hand-offs as rows (ClosedHandoffRow): wrapped in
- * a CTE, since a bare UPDATE … RETURNING answers [rows, count] through the driver.
- */
-export function closingSql(update: string): string {
-  return `WITH closed AS (${update} RETURNING id, lead_id, owner_id, status) SELECT * FROM closed ORDER BY id`;
-}
-
 /** The `data` of a `handoff.closed` webhook: ids, the status, why, when and by whom; never personal data. */
 export interface HandoffClosedData {
   handoffId: string;
@@ -33,15 +25,46 @@ export function handoffClosedData(h: ClosedHandoffRow, reason: HandoffCloseReaso
   return { handoffId: h.id, leadId: h.lead_id, ownerId: h.owner_id, status: h.status, reason, closedAt: now.toISOString(), closedBy: by };
 }
 
+/** Which pending hand-offs the system closes, how and why (see closePendingHandoffs). */
+export interface HandoffClosing {
+  /** These hand-offs, when still pending (`handoffIds`), or every pending one of these leads (`leadIds`). */
+  handoffIds?: string[];
+  leadIds?: string[];
+  /**
+   * `expired`: nobody answered it and nobody needs to (the lead went cold). `rejected`: closed on sales' behalf
+   * (reject reason other, responded by `by`, so the funnel counts it answered then), with an optional note.
+   */
+  status: 'expired' | 'rejected';
+  reason: HandoffCloseReason;
+  by: string;
+  note?: string;
+  now: Date;
+}
+
 /**
- * Records one `handoff.closed` outbox event per hand-off the system closed while it waited for sales (the lead went
- * cold, was set to disqualified or customer by hand, or was erased), in the caller's transaction — the one that closed
- * them — so a sales tool that got `handoff.created` hears that it left the queue. Sales' own answers record none.
- * The data carries no personal data (an erased lead's event stays as it is).
+ * Closes pending hand-offs the system takes out of sales' queue (the lead went cold, was set to disqualified or customer
+ * by hand, or was erased) and records one `handoff.closed` outbox event per hand-off, both in the caller's transaction,
+ * so a sales tool that got `handoff.created` hears that it left the queue. Sales' own answers record none. The event
+ * carries no personal data (an erased lead's event stays as it is). Returns the closed hand-offs.
  */
-export async function announceClosed(m: EntityManager, closed: ClosedHandoffRow[], reason: HandoffCloseReason, by: string, now: Date): Promise<void> {
+export async function closePendingHandoffs(m: EntityManager, c: HandoffClosing): Promise<ClosedHandoffRow[]> {
+  const target = c.handoffIds ? 'id' : 'lead_id';
+  const ids = c.handoffIds ?? c.leadIds ?? [];
+  if (!ids.length) return [];
+  const rejected = c.status === 'rejected';
+  // A bare UPDATE … RETURNING answers [rows, count] through the driver: the CTE answers rows.
+  const closed: ClosedHandoffRow[] = await m.query(
+    `WITH closed AS (
+       UPDATE handoffs SET status = $2, closed_at = $3, close_reason = $4, updated_at = $3
+              ${rejected ? `, reject_reason = 'other', responded_at = $3, responded_by = $5, note = coalesce($6::text, note)` : ''}
+        WHERE ${target} = ANY($1::uuid[]) AND status = 'pending'
+        RETURNING id, lead_id, owner_id, status)
+     SELECT * FROM closed ORDER BY id`,
+    [ids, c.status, c.now.toISOString(), c.reason, ...(rejected ? [c.by, c.note ?? null] : [])],
+  );
   await recordDomainEvents(
     m,
-    closed.map((h) => ({ type: 'handoff.closed', leadId: h.lead_id, payload: { ...handoffClosedData(h, reason, by, now) }, occurredAt: now })),
+    closed.map((h) => ({ type: 'handoff.closed', leadId: h.lead_id, payload: { ...handoffClosedData(h, c.reason, c.by, c.now) }, occurredAt: c.now })),
   );
+  return closed;
 }

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError, ErrorCode } from '../common/domain-error.js';
 import { manualStageCloseReason } from '../handoffs/domain/index.js';
-import { announceClosed, closingSql, type ClosedHandoffRow } from '../handoffs/handoff-closing.js';
+import { closePendingHandoffs } from '../handoffs/handoff-closing.js';
 import { manualMoveProblem } from '../lifecycle/domain/manual-stage.js';
 import { StageMoves } from '../lifecycle/stage-moves.js';
 import type { Stage } from '../scoring/domain/index.js';
@@ -47,16 +47,14 @@ export class LeadStageService {
       const problem = manualMoveProblem(lead.stage, dto.stage, salesHandoff ?? null);
       if (problem) throw new DomainError(ErrorCode.Conflict, `stage: ${problem}`, [{ field: 'stage', message: problem }]);
       if (dto.stage !== 'lead') {
-        const closeReason = manualStageCloseReason(dto.stage);
-        const closed: ClosedHandoffRow[] = await m.query(
-          closingSql(
-            `UPDATE handoffs SET status = 'rejected', reject_reason = 'other', responded_at = $2, responded_by = $3,
-                    note = $4, closed_at = $2, close_reason = $5, updated_at = $2
-              WHERE lead_id = $1 AND status = 'pending'`,
-          ),
-          [id, now.toISOString(), actor, `lead set to ${dto.stage}: ${reason}`, closeReason],
-        );
-        await announceClosed(m, closed, closeReason, actor, now);
+        await closePendingHandoffs(m, {
+          leadIds: [id],
+          status: 'rejected',
+          reason: manualStageCloseReason(dto.stage),
+          by: actor,
+          note: `lead set to ${dto.stage}: ${reason}`,
+          now,
+        });
       }
       const engagement = { value: lead.engagement_score, asOf: lead.engagement_as_of };
       await this.moves.apply(m, [{ leadId: id, from: lead.stage, to: dto.stage, actor, reason, engagement }], now);

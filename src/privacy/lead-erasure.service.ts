@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { announceClosed, closingSql, type ClosedHandoffRow } from '../handoffs/handoff-closing.js';
+import { closePendingHandoffs } from '../handoffs/handoff-closing.js';
 import { LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { emailHash } from '../suppression/email-hash.js';
 import { sendBlockSql } from '../suppression/lawful-basis.js';
@@ -135,23 +135,11 @@ export class LeadErasureService {
       [`DELETE FROM idempotency_records WHERE response->>'id' = $1 OR strpos(lower(response::text), lower($2::text)) > 0`, [leadId, email]],
     ];
     for (const [sql, params] of statements) await m.query(sql, params);
-    await this.closePendingHandoffs(m, leadId, now);
+    // A hand-off still waiting for sales leaves their queue and the SLA watch: nobody can answer it now. It is closed
+    // as rejected (reason other) by gdpr-erasure at this moment, so the funnel counts it as answered then, and
+    // announced as `handoff.closed` (reason erased: ids only). After the outbox scrub above, which would otherwise
+    // blank it.
+    await closePendingHandoffs(m, { leadIds: [leadId], status: 'rejected', reason: 'erased', by: ERASURE_ACTOR, now: new Date(now) });
   }
 
-  /**
-   * A hand-off still waiting for sales leaves their queue and the SLA watch: nobody can answer it now. It is closed
-   * as rejected (reason other) by gdpr-erasure at this moment, so the funnel counts it as answered then, and announced
-   * as `handoff.closed` (reason erased: ids only). After the outbox scrub above, which would otherwise blank it.
-   */
-  private async closePendingHandoffs(m: EntityManager, leadId: string, now: string): Promise<void> {
-    const closed: ClosedHandoffRow[] = await m.query(
-      closingSql(
-        `UPDATE handoffs SET status = 'rejected', reject_reason = 'other', responded_at = $2, responded_by = $3,
-                closed_at = $2, close_reason = 'erased', updated_at = $2
-          WHERE lead_id = $1 AND status = 'pending'`,
-      ),
-      [leadId, now, ERASURE_ACTOR],
-    );
-    await announceClosed(m, closed, 'erased', ERASURE_ACTOR, new Date(now));
-  }
 }
