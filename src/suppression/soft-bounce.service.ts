@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { countedSoftBounces, softBounceCountFrom, softBouncesSuppress, type SoftBounceRule } from './domain/soft-bounces.js';
+import { countedSoftBounces, softBounceCountFrom, softBounceLimitReached, type SoftBounceRule } from './domain/soft-bounces.js';
 import { emailHash } from './email-hash.js';
 import { LeadOptOutService } from './lead-opt-out.service.js';
 
@@ -63,7 +63,7 @@ export class SoftBounceService {
 
     const history = await this.history(m, hash, report.leadId, report.at);
     const counted = countedSoftBounces(history, report.at, this.rule);
-    if (!softBouncesSuppress(history, report.at, this.rule)) return { id, leadId: report.leadId, suppressed: false, counted };
+    if (!softBounceLimitReached(counted, this.rule)) return { id, leadId: report.leadId, suppressed: false, counted };
     // By the address, not the reported lead: the lead that has this address now is the one to stop mailing (a lead
     // whose address changed since keeps its new one).
     const result = await this.optOut.optOut(m, {

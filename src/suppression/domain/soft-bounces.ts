@@ -51,7 +51,12 @@ export function countedSoftBounces(history: SoftBounceHistory, now: Date, rule: 
   return messages.size;
 }
 
+/** Whether this many counted soft bounces (countedSoftBounces) suppress the address. */
+export function softBounceLimitReached(counted: number, rule: SoftBounceRule): boolean {
+  return rule.limit > 0 && counted >= rule.limit;
+}
+
 /** Whether these soft bounces suppress the address at `now`. */
 export function softBouncesSuppress(history: SoftBounceHistory, now: Date, rule: SoftBounceRule): boolean {
-  return rule.limit > 0 && countedSoftBounces(history, now, rule) >= rule.limit;
+  return softBounceLimitReached(countedSoftBounces(history, now, rule), rule);
 }
