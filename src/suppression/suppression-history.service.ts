@@ -6,7 +6,7 @@ import type { ListSuppressionLiftsQuery } from './dto/list-suppression-lifts.que
 import type { ListSuppressionsQuery } from './dto/list-suppressions.query.js';
 import { emailHash } from './email-hash.js';
 import { toLiftView, type SuppressionLiftView } from './suppression-lifts.js';
-import type { SuppressionReason, SuppressionView } from './suppression.types.js';
+import { suppressionView, type SuppressionReason, type SuppressionView } from './suppression.types.js';
 
 /** An instant as cursors carry it (microseconds, UTC): to_char keeps what a JavaScript Date would round away. */
 const CURSOR_AT = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
@@ -88,13 +88,5 @@ function hashFilters(q: { emailHash?: string; email?: string }, column: string, 
 }
 
 function historyView(r: HistoryRow): SuppressionView {
-  return {
-    emailHash: r.email_hash,
-    email: r.email,
-    leadId: r.lead_id,
-    reason: r.reason,
-    source: r.source,
-    createdAt: r.created_at.toISOString(),
-    lifted: r.lifted_at ? { liftedAt: r.lifted_at.toISOString(), liftedBy: r.lifted_by!, note: r.note } : null,
-  };
+  return { ...suppressionView(r), lifted: r.lifted_at ? { liftedAt: r.lifted_at.toISOString(), liftedBy: r.lifted_by!, note: r.note } : null };
 }

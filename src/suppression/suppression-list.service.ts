@@ -11,7 +11,7 @@ import type { ListSuppressionsQuery } from './dto/list-suppressions.query.js';
 import { emailHash } from './email-hash.js';
 import { liftEntry, type SuppressionLiftView } from './suppression-lifts.js';
 import { SuppressionService } from './suppression.service.js';
-import type { SuppressionReason, SuppressionRow, SuppressionView } from './suppression.types.js';
+import { suppressionView, type SuppressionReason, type SuppressionRow, type SuppressionView } from './suppression.types.js';
 
 type ListedRow = SuppressionRow & { email: string | null; cursor_at?: string };
 
@@ -50,7 +50,7 @@ export class SuppressionListService {
       params,
     );
     const page = pageOf(rows, limit, (r) => [r.cursor_at!, r.email_hash]);
-    return { items: page.items.map(toView), nextCursor: page.nextCursor };
+    return { items: page.items.map(suppressionView), nextCursor: page.nextCursor };
   }
 
   /**
@@ -62,7 +62,7 @@ export class SuppressionListService {
       const [lead]: { id: string; email: string }[] = await m.query(`SELECT id, email FROM leads WHERE email_normalized = $1`, [normalizeEmail(dto.email)]);
       const { created, suppression } = await this.suppressions.suppress(m, { email: dto.email, leadId: lead?.id ?? null, reason: 'manual', source: actor });
       if (lead) await this.activity.unmailable(m, [lead.id], this.clock.now());
-      return { created, suppression: toView({ ...suppression, email: lead?.email ?? null }) };
+      return { created, suppression: suppressionView({ ...suppression, email: lead?.email ?? null }) };
     });
   }
 
@@ -93,15 +93,4 @@ export class SuppressionListService {
       return lifted!;
     });
   }
-}
-
-function toView(r: ListedRow): SuppressionView {
-  return {
-    emailHash: r.email_hash,
-    email: r.email,
-    leadId: r.lead_id,
-    reason: r.reason,
-    source: r.source,
-    createdAt: r.created_at.toISOString(),
-  };
 }

@@ -23,6 +23,18 @@ export interface SuppressionView {
   lifted?: { liftedAt: string; liftedBy: string; note: string | null } | null;
 }
 
+/** A list entry as the API shows it, `email` being the linked lead's address when there is one. */
+export function suppressionView(r: SuppressionRow & { email: string | null }): SuppressionView {
+  return {
+    emailHash: r.email_hash,
+    email: r.email,
+    leadId: r.lead_id,
+    reason: r.reason,
+    source: r.source,
+    createdAt: r.created_at.toISOString(),
+  };
+}
+
 export interface SuppressRequest {
   email: string;
   leadId?: string | null;
