@@ -1,8 +1,8 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { QUEUES } from '../src/infra/queue/queue-names.js';
-import { createLead, createProgram, enroll, enrollmentOf, oneEmailSteps, programsWorld, sendEvent } from './programs-helpers.js';
-import { SmtpSink } from './support/smtp-sink.js';
+import { createProgram, enrollmentOf, oneEmailSteps, sendEvent } from './programs-helpers.js';
+import { greylistedProgramsWorld, type QueuedMessageRow } from './support/greylisted-world.js';
 import { eventually } from './support/test-app.js';
 
 /**
@@ -13,38 +13,11 @@ import { eventually } from './support/test-app.js';
  * refuses the addresses in `down` with a 451 until they are taken out.
  */
 describe('emails of an enrollment that ended early', () => {
-  let sink: SmtpSink;
-  const down = new Set<string>();
-  // Read by the world's beforeAll, which runs after this one: the sink's address is known by then.
-  const env: Record<string, string> = { EMAIL_RATE_PER_SECOND: '0', EMAIL_RETRY_BASE_MS: '300', EMAIL_MAX_ATTEMPTS: '20' };
-  beforeAll(async () => {
-    sink = await SmtpSink.start();
-    sink.refuse = (to) => (down.has(to) ? { code: 451, message: '4.7.1 Greylisted, try again later' } : null);
-    env.SMTP_URL = sink.url;
-  });
-  const t = programsWorld({ templates: { welcome: 'welkom' }, env, resetClock: true });
-  afterAll(() => sink?.close()); // after the world's (closing the app's SMTP connections)
+  const world = greylistedProgramsWorld({ welcome: 'welkom' });
+  const { t, down, messageOf, refusedOnce } = world;
   const { clock, templates: tpl } = t;
-
-  type MessageRow = { id: string; status: string; status_reason: string | null; attempts: number };
-  const messageOf = async (enrollmentId: string): Promise<MessageRow | undefined> =>
-    (await t.db.query(`SELECT id, status, status_reason, attempts FROM email_messages WHERE enrollment_id = $1`, [enrollmentId]))[0];
-
-  /** Enrolls a new lead whose mail server is down, and waits until its first email was offered and queued again. */
-  async function refusedOnce(programId: string, address: string): Promise<{ leadId: string; enrollmentId: string; messageId: string }> {
-    down.add(address);
-    const leadId = await createLead(t, address);
-    const enrollmentId = await enroll(t, programId, leadId);
-    const message = await eventually(async () => {
-      const m = await messageOf(enrollmentId);
-      return m?.status === 'queued' && m.attempts >= 1 ? m : null;
-    }, 15_000);
-    expect(sink.offers(address)).toBeGreaterThanOrEqual(1);
-    return { leadId, enrollmentId, messageId: message.id };
-  }
-
   /** Once the server is back, the message's next delivery decides: it leaves 'queued'. */
-  async function recovered(address: string, enrollmentId: string): Promise<MessageRow> {
+  async function recovered(address: string, enrollmentId: string): Promise<QueuedMessageRow> {
     down.delete(address);
     return eventually(async () => {
       const m = await messageOf(enrollmentId);
@@ -73,7 +46,7 @@ describe('emails of an enrollment that ended early', () => {
     expect(await enrollmentOf(t, programId, leadId)).toMatchObject({ status: 'converted', exit_reason: 'goal' });
 
     expect(await recovered(address, enrollmentId)).toMatchObject({ status: 'cancelled', status_reason: 'converted' });
-    expect(sink.to(address)).toHaveLength(0);
+    expect(world.sink().to(address)).toHaveLength(0);
     const { body: stats } = await t.api('get', '/api/v1/email/stats').expect(200);
     expect(stats.messages.cancelled).toBeGreaterThanOrEqual(1);
   });
@@ -96,7 +69,7 @@ describe('emails of an enrollment that ended early', () => {
     const deliveries: Queue = t.app.get(getQueueToken(QUEUES.emailDelivery));
     await eventually(async () => Object.values(await deliveries.getJobCounts('waiting', 'active', 'delayed', 'prioritized')).every((n) => n === 0), 15_000);
     expect(await messageOf(enrollmentId)).toMatchObject({ status: 'cancelled', status_reason: 'archived' });
-    expect(sink.to(address)).toHaveLength(0);
+    expect(world.sink().to(address)).toHaveLength(0);
   });
 
   it('an enrollment that completed after queuing its last email still sends it', async () => {
@@ -106,7 +79,7 @@ describe('emails of an enrollment that ended early', () => {
     expect(await enrollmentOf(t, programId, leadId)).toMatchObject({ status: 'completed' });
 
     expect(await recovered(address, enrollmentId)).toMatchObject({ status: 'sent', status_reason: null });
-    expect(sink.to(address)).toHaveLength(1);
+    expect(world.sink().to(address)).toHaveLength(1);
   });
 
   it('a held email of an enrollment that ended early is not released (409 enrollment_ended) and stays held', async () => {

@@ -1,8 +1,8 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { QUEUES } from '../src/infra/queue/queue-names.js';
-import { createLead, createProgram, enroll, enrollmentOf, programsWorld, sendEvent } from './programs-helpers.js';
-import { SmtpSink } from './support/smtp-sink.js';
+import { createLead, createProgram, enroll, enrollmentOf, sendEvent } from './programs-helpers.js';
+import { greylistedProgramsWorld } from './support/greylisted-world.js';
 import { eventually } from './support/test-app.js';
 
 /**
@@ -12,21 +12,9 @@ import { eventually } from './support/test-app.js';
  * that answers the addresses in `down` with a 451 (so the first email waits for a retry) until they are taken out.
  */
 describe('an enrollment ended by its goal, a disqualification or an opt-out cancels its queued emails at once', () => {
-  let sink: SmtpSink;
-  const down = new Set<string>();
-  const env: Record<string, string> = { EMAIL_RATE_PER_SECOND: '0', EMAIL_RETRY_BASE_MS: '300', EMAIL_MAX_ATTEMPTS: '20' };
-  beforeAll(async () => {
-    sink = await SmtpSink.start();
-    sink.refuse = (to) => (down.has(to) ? { code: 451, message: '4.7.1 Greylisted, try again later' } : null);
-    env.SMTP_URL = sink.url;
-  });
-  const t = programsWorld({ templates: { welcome: 'welkom' }, env, resetClock: true });
-  afterAll(() => sink?.close());
+  const world = greylistedProgramsWorld({ welcome: 'welkom' });
+  const { t, down, messageOf, refusedOnce } = world;
   const { templates: tpl } = t;
-
-  type MessageRow = { id: string; status: string; status_reason: string | null; attempts: number };
-  const messageOf = async (enrollmentId: string): Promise<MessageRow | undefined> =>
-    (await t.db.query(`SELECT id, status, status_reason, attempts FROM email_messages WHERE enrollment_id = $1`, [enrollmentId]))[0];
 
   /** A program that mails (welcome) and waits two weeks, with the goal `quote_requested`. */
   const program = (name: string) =>
@@ -41,18 +29,10 @@ describe('an enrollment ended by its goal, a disqualification or an opt-out canc
       ],
     });
 
-  /** Enrolls a new lead whose mail server is down, and waits until its welcome email was offered and queued again. */
+  /** Enrolls a new lead of a new program whose mail server is down, and waits until its welcome email was offered and queued again. */
   async function queuedForRetry(name: string, address: string): Promise<{ programId: string; leadId: string; enrollmentId: string; messageId: string }> {
     const programId = await program(name);
-    down.add(address);
-    const leadId = await createLead(t, address);
-    const enrollmentId = await enroll(t, programId, leadId);
-    const message = await eventually(async () => {
-      const m = await messageOf(enrollmentId);
-      return m?.status === 'queued' && m.attempts >= 1 ? m : null;
-    }, 15_000);
-    expect(sink.offers(address)).toBeGreaterThanOrEqual(1);
-    return { programId, leadId, enrollmentId, messageId: message.id };
+    return { programId, ...(await refusedOnce(programId, address)) };
   }
 
   /** The message is cancelled with `reason`, and no longer listed as queued. */
@@ -66,13 +46,13 @@ describe('an enrollment ended by its goal, a disqualification or an opt-out canc
 
   /** Once the server is back and the retry on the delivery queue has run, the message is still cancelled and nothing reached the server. */
   async function neverDelivered(address: string, enrollmentId: string, reason: string): Promise<void> {
-    const offered = sink.offers(address);
+    const offered = world.sink().offers(address);
     down.delete(address);
     const deliveries: Queue = t.app.get(getQueueToken(QUEUES.emailDelivery));
     await eventually(async () => Object.values(await deliveries.getJobCounts('waiting', 'active', 'delayed', 'prioritized')).every((n) => n === 0), 15_000);
     expect(await messageOf(enrollmentId)).toMatchObject({ status: 'cancelled', status_reason: reason });
-    expect(sink.offers(address)).toBe(offered);
-    expect(sink.to(address)).toHaveLength(0);
+    expect(world.sink().offers(address)).toBe(offered);
+    expect(world.sink().to(address)).toHaveLength(0);
   }
 
   it('the goal reached (a quote requested): the email waiting for a retry is cancelled (converted) in the same transaction', async () => {
@@ -128,6 +108,6 @@ describe('an enrollment ended by its goal, a disqualification or an opt-out canc
     await eventually(async () => (await enrollmentOf(t, programId, leadId))?.status === 'completed', 15_000);
     down.delete(address);
     await eventually(async () => (await messageOf(enrollmentId))?.status === 'sent', 20_000);
-    expect(sink.to(address)).toHaveLength(1);
+    expect(world.sink().to(address)).toHaveLength(1);
   });
 });
