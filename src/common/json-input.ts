@@ -8,13 +8,12 @@ export const MAX_JSON_DEPTH = 32;
 /** Enough to name what is wrong without making the answer as large as a hostile request. */
 const MAX_ERRORS = 10;
 
-/** A UTF-16 surrogate without its pair: not a character, so not encodable as UTF-8 (validators that encode URIs throw on it). */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Why a string can be no field's value or name (a NUL character, a lone surrogate), or undefined. */
 function textProblem(s: string): string | undefined {
   if (s.includes('\u0000')) return 'a NUL character';
-  if (LONE_SURROGATE.test(s)) return 'a lone surrogate (text that is not valid Unicode)';
+  // A UTF-16 surrogate without its pair is no character, so not encodable as UTF-8 (validators that encode URIs throw on it).
+  if (!s.isWellFormed()) return 'a lone surrogate (text that is not valid Unicode)';
   return undefined;
 }
 
@@ -64,7 +63,7 @@ export function unsafeInputFields(value: unknown, path = '', maxDepth = MAX_JSON
 
 /** Whether anything at or below `value` (at nesting level `depth`) holds a NUL or a lone surrogate, or nests too deep. Recursion is bounded by maxDepth. */
 function isUnsafe(value: unknown, depth: number, maxDepth: number): boolean {
-  if (typeof value === 'string') return value.indexOf('\u0000') !== -1 || LONE_SURROGATE.test(value);
+  if (typeof value === 'string') return value.indexOf('\u0000') !== -1 || !value.isWellFormed();
   if (typeof value !== 'object' || value === null) return false;
   if (depth > maxDepth) return true;
   if (Array.isArray(value)) {
@@ -73,7 +72,7 @@ function isUnsafe(value: unknown, depth: number, maxDepth: number): boolean {
   }
   for (const key in value) {
     if (!Object.hasOwn(value, key)) continue;
-    if (key.indexOf('\u0000') !== -1 || LONE_SURROGATE.test(key) || isUnsafe((value as Record<string, unknown>)[key], depth + 1, maxDepth)) return true;
+    if (key.indexOf('\u0000') !== -1 || !key.isWellFormed() || isUnsafe((value as Record<string, unknown>)[key], depth + 1, maxDepth)) return true;
   }
   return false;
 }
