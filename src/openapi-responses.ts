@@ -101,6 +101,7 @@ export const ANSWERS: [string, string, string, string, string][] = [
 
 /** [method, path, status, description] of problem answers particular to an operation (besides the common ones below). */
 export const PROBLEM_ANSWERS: [string, string, string, string][] = [
+  ['post', '/u/{token}', '400', 'A body sent as JSON that does not parse (the page and the one-click POST send forms): errors name the field body; nothing changes'],
   ['post', '/api/v1/email/bounces', '404', 'messageId names no email message'],
   [
     'post',
