@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { canWeightCpu, withCpuWeights } from './support/cpu-groups.js';
+import { canWeightCpu, withCpuGroups, withCpuWeights } from './support/cpu-groups.js';
 import { CpuMeter } from './support/cpu-meter.js';
 import { closedLoop, openLoop } from './support/http-load.js';
 import { cpuWaitMs, pidsOf } from './support/proc.js';
@@ -21,7 +21,10 @@ import { withTrackingRig, type TrackingLoadOptions } from './support/tracking-ri
  * priority over the worker and PostgreSQL, restoring normal scheduling afterwards — and again with CPU weights
  * instead (the request path in a control group of cpu.shares 8192, the worker and its PostgreSQL backends in
  * one of 512, as systemd's CPUWeight= would set them), followed by a click saturation phase so weighted, where
- * backpressure must keep storing within about a second.
+ * backpressure must keep storing within about a second; and once more with each service (API, worker, PostgreSQL with
+ * all its backends, Redis, the load generator) in a control group of its own, all of equal weight, as systemd units or
+ * containers get them by default (at plain equal priority in one login session, the kernel's autogroups weigh every
+ * PostgreSQL backend, a session of its own, as much as the API, the worker and the load generator together).
  * Run after a build: `node dist/bench/tracking.bench.js`.
  */
 const PORT = Number(process.env.TRACKING_BENCH_PORT ?? 3317);
@@ -80,8 +83,24 @@ export async function runTrackingBench(options: Partial<TrackingBenchOptions> = 
       ? <T>(work: () => Promise<T>) =>
           withCpuWeights({ high: requestPath(), low: [worker.child.pid!, ...pidsOf('postgres: ', ` ${DATABASE} `)], highShares: HIGH_SHARES, lowShares: LOW_SHARES }, work)
       : null;
+    // As systemd units (or containers) get them by default: each service a control group of its own, all of equal
+    // weight, PostgreSQL's postmaster and every backend in one (new backends are forked into it).
+    const perService = canWeightCpu()
+      ? <T>(work: () => Promise<T>) =>
+          withCpuGroups(
+            [
+              { name: 'api', pids: [apiPid], shares: 1024 },
+              { name: 'worker', pids: [worker.child.pid!], shares: 1024 },
+              { name: 'postgres', pids: [...pidsOf('/usr/lib/postgresql/'), ...pidsOf('postgres: ')], shares: 1024 },
+              { name: 'redis', pids: pidsOf('redis-server'), shares: 1024 },
+              { name: 'load-generator', pids: [process.pid], shares: 1024 },
+            ],
+            work,
+          )
+      : null;
     const phases = [
       ...opts.steadyRates.map((rate) => ({ rate, phase: `steady ${rate}/s`, around: null as (<T>(work: () => Promise<T>) => Promise<T>) | null })),
+      ...(perService ? [{ rate: opts.steadyRates[0], phase: `steady ${opts.steadyRates[0]}/s, each service its own control group of equal weight`, around: perService }] : []),
       ...(realtime ? [{ rate: opts.steadyRates[0], phase: `steady ${opts.steadyRates[0]}/s, request path at real-time priority`, around: realtime }] : []),
       ...(weighted ? [{ rate: opts.steadyRates[0], phase: `steady ${opts.steadyRates[0]}/s, request path CPU-weighted`, around: weighted }] : []),
     ];

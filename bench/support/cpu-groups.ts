@@ -33,12 +33,33 @@ export function canWeightCpu(): boolean {
   return hierarchy() !== null;
 }
 
+/** A control group to make for a while: its name, its weight in cgroup v1 units (1024 = the default) and the processes to move in. */
+export interface CpuGroup {
+  name: string;
+  shares: number;
+  pids: number[];
+}
+
 /**
  * Runs `work` with the `high` processes in a group of weight `highShares` and the `low` ones in a group of
- * weight `lowShares` (cgroup v1 units), then moves them all back to the root group and removes the groups,
- * also when `work` fails. A process that is gone by then is skipped.
+ * weight `lowShares` (cgroup v1 units).
  */
-export async function withCpuWeights<T>(groups: { high: number[]; low: number[]; highShares: number; lowShares: number }, work: () => Promise<T>): Promise<T> {
+export function withCpuWeights<T>(groups: { high: number[]; low: number[]; highShares: number; lowShares: number }, work: () => Promise<T>): Promise<T> {
+  return withCpuGroups(
+    [
+      { name: 'high', pids: groups.high, shares: groups.highShares },
+      { name: 'low', pids: groups.low, shares: groups.lowShares },
+    ],
+    work,
+  );
+}
+
+/**
+ * Runs `work` with each group's processes in a control group of its own with the group's weight, then moves them
+ * all back to the root group (with any process forked into a group meanwhile) and removes the groups, also when
+ * `work` fails. A process that is gone by then is skipped.
+ */
+export async function withCpuGroups<T>(groups: CpuGroup[], work: () => Promise<T>): Promise<T> {
   const h = hierarchy();
   if (!h) throw new Error('CPU weights need root and a writable cpu cgroup controller');
   const made: string[] = [];
@@ -52,8 +73,8 @@ export async function withCpuWeights<T>(groups: { high: number[]; low: number[];
     }
   };
   try {
-    for (const [name, pids, shares] of [['nurture-bench-high', groups.high, groups.highShares], ['nurture-bench-low', groups.low, groups.lowShares]] as const) {
-      const dir = `${h.root}/${name}`;
+    for (const { name, pids, shares } of groups) {
+      const dir = `${h.root}/nurture-bench-${name}`;
       mkdirSync(dir, { recursive: true });
       made.push(dir);
       const [file, value] = h.weight(shares);
@@ -62,9 +83,11 @@ export async function withCpuWeights<T>(groups: { high: number[]; low: number[];
     }
     return await work();
   } finally {
-    move(h.root, [...groups.high, ...groups.low]);
+    move(h.root, groups.flatMap((g) => g.pids));
     for (const dir of made) {
       try {
+        // and what was forked into the group meanwhile (PostgreSQL's new backends)
+        move(h.root, readFileSync(`${dir}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number));
         rmdirSync(dir);
       } catch {
         // a process we did not know of is still in it; the group stays until it ends

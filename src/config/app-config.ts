@@ -51,6 +51,8 @@ export interface AppConfig {
   queueDashboard: boolean;
   /** How often the scoring sweep looks for events not yet scored (ms). */
   scoringSweepMs: number;
+  /** Queue rows one scoring-sweep transaction takes (SCORING_SWEEP_BATCH; a lead with several waiting events takes fewer leads). */
+  scoringSweepBatch: number;
   /** How long shutting down may take after SIGTERM/SIGINT before the process exits anyway (see armShutdownWatchdog). */
   shutdownTimeoutMs: number;
   /**
@@ -168,6 +170,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     docsUi: bool(env, 'DOCS_UI', true),
     queueDashboard: bool(env, 'QUEUE_DASHBOARD', true),
     scoringSweepMs: int(env, 'SCORING_SWEEP_MS', 250, 50, 600000),
+    scoringSweepBatch: int(env, 'SCORING_SWEEP_BATCH', 2000, 1, 20000),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 25_000, 1000, 3_600_000),
     workTableVacuumMs: int(env, 'WORK_TABLE_VACUUM_MS', 10_000, 0, 3_600_000),
     analyticsProgramRefreshMs: int(env, 'ANALYTICS_PROGRAM_REFRESH_MS', 300_000, 100, 86_400_000),

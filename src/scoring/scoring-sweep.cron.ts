@@ -3,8 +3,6 @@ import { PeriodicTask } from '../common/periodic-task.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { LeadScoringService } from './lead-scoring.service.js';
 
-/** Queue rows whose leads one transaction takes (a lead with several waiting events takes fewer leads). */
-const BATCH = 2000;
 /** How long past the scanner-burst window a tracked open or click waits before it is scored. */
 const AFTER_BURST_WINDOW_MS = 500;
 
@@ -36,7 +34,7 @@ export class ScoringSweepCron extends PeriodicTask {
   protected async run(): Promise<number> {
     let scored = 0;
     while (!this.isStopping()) {
-      const result = await this.scoring.scoreDue(this.config.trackingBurstWindowMs + AFTER_BURST_WINDOW_MS, BATCH);
+      const result = await this.scoring.scoreDue(this.config.trackingBurstWindowMs + AFTER_BURST_WINDOW_MS, this.config.scoringSweepBatch);
       scored += result.events;
       if (result.leads === 0) break; // nothing due, or all of it held by other transactions
     }
