@@ -60,5 +60,16 @@ export function endedEnrollmentSql(alias: string): string {
   return `CASE ${alias}.status WHEN 'converted' THEN 'converted' WHEN 'exited' THEN coalesce(${alias}.exit_reason, 'exited') END`;
 }
 
+/**
+ * {@link endedEnrollmentSql} for an enrollment whose new status and exit reason are known in memory (the scheduler's
+ * result for it, or a row an UPDATE returned): the reason its queued emails are cancelled with, null when it has not
+ * ended early (still active, or completed normally).
+ */
+export function endedEnrollmentReason(status: string, exitReason: string | null): string | null {
+  if (status === 'converted') return 'converted';
+  if (status === 'exited') return exitReason ?? 'exited';
+  return null;
+}
+
 /** Where the worker finds a cut-off send: 'sending' since before this moment. */
 export const HELD_REASON = 'ambiguous_after_crash';

@@ -8,6 +8,7 @@ import { evaluateCondition, goalMetOnEntry, goalReached, matchesPropertyFilter }
 import { interactionOf, type ConditionFacts, type LeadSnapshot } from './domain/lead-facts.js';
 import type { Goal, ProgramDefinition, Trigger } from './domain/program-definition.js';
 import { eventSatisfiesWait, type Waiting } from './domain/step-interpreter.js';
+import { cancelEmailsOfEndedEnrollments } from './ended-enrollments.js';
 import { insertCandidates, recordSkips, type EnrollmentCandidate, type EnrollmentVia, type SkipReason } from './enrollment-writer.js';
 import { leadSnapshotOf, LEAD_SNAPSHOT_COLUMNS, type LeadSnapshotRow } from './lead-snapshot.js';
 import { ProgramCatalog, programVersionKey } from './program-catalog.service.js';
@@ -170,13 +171,14 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
   /**
    * Converts, exits and wakes the enrollments signalled. In the same transaction the emails still queued of those that
    * ended (converted, or exited: disqualified, an opt-out or listing) are cancelled with the reason their delivery's
-   * claim would give (see NurtureMailer.cancelQueued, as archiving and unenrolling do): the message list and program
-   * stats are right at once, and a delivery job that comes for one later finds nothing to send.
+   * claim would give (cancelEmailsOfEndedEnrollments, as the scheduler's exits do; archiving and unenrolling call
+   * NurtureMailer.cancelQueued with their one reason): the message list and program stats are right at once, and a
+   * delivery job that comes for one later finds nothing to send.
    */
   private async apply(m: EntityManager, signals: EnrollmentSignal[], at: Date): Promise<void> {
     if (!signals.length) return;
     signals.sort((a, b) => a.id.localeCompare(b.id)); // one lock order for concurrent publishers
-    const ended: { id: string; cancel_reason: string }[] = await m.query(
+    const ended: { id: string; status: string; exit_reason: string | null }[] = await m.query(
       `WITH changed AS (UPDATE enrollments e SET
          status = CASE u.kind WHEN 'goal' THEN 'converted' WHEN 'exit' THEN 'exited' ELSE e.status END,
          exit_reason = CASE WHEN u.kind = 'wake' THEN e.exit_reason ELSE u.reason END,
@@ -189,8 +191,7 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
          AND (u.kind <> 'wake' OR (e.current_step_id = u.step AND e.step_visit = u.visit
               AND e.waiting_for->>'kind' = 'event' AND NOT e.waiting_for ? 'matchedAt'))
        RETURNING e.id, e.status, e.exit_reason)
-       SELECT id, CASE status WHEN 'converted' THEN 'converted' ELSE exit_reason END AS cancel_reason
-         FROM changed WHERE status IN ('converted', 'exited')`,
+       SELECT id, status, exit_reason FROM changed WHERE status IN ('converted', 'exited')`,
       [
         signals.map((s) => s.id),
         signals.map((s) => s.kind),
@@ -201,9 +202,7 @@ export class ProgramActivityListener implements LeadActivityListener, OnModuleIn
         at.toISOString(),
       ],
     );
-    const byReason = new Map<string, string[]>();
-    for (const e of ended) byReason.set(e.cancel_reason, [...(byReason.get(e.cancel_reason) ?? []), e.id]);
-    for (const [reason, ids] of byReason) await this.mailer.cancelQueued(m, ids, reason);
+    await cancelEmailsOfEndedEnrollments(m, this.mailer, ended.map((e) => ({ id: e.id, status: e.status, exitReason: e.exit_reason })));
   }
 }
 
