@@ -10,6 +10,7 @@ import type { LeadSnapshot, StepWorld } from '../domain/lead-facts.js';
 import type { ProgramDefinition } from '../domain/program-definition.js';
 import { runEnrollment, type RunResult } from '../domain/step-interpreter.js';
 import { resolveTimeZone } from '../domain/time-zone.js';
+import { cancelEmailsOfEndedEnrollments } from '../ended-enrollments.js';
 import { leadSnapshotOf, refreshedSnapshot } from '../lead-snapshot.js';
 import { ProgramCatalog, programVersionKey } from '../program-catalog.service.js';
 import { interactionKey, loadBatchFacts } from './batch-facts.js';
@@ -131,21 +132,30 @@ export class ProgramScheduler {
     await this.wakeups.schedule(outcome.upcoming, this.clock.now());
   }
 
-  /** Holds back an enrollment whose step keeps failing: retried with backoff, ended after MAX_FAILURES. */
+  /**
+   * Holds back an enrollment whose step keeps failing: retried with backoff, ended (exit reason `error`) after
+   * MAX_FAILURES, when its emails still queued are cancelled in the same transaction.
+   */
   private async postpone(id: string, err: unknown): Promise<void> {
     const message = (err instanceof Error ? err.message : String(err)).slice(0, 1000);
     this.logger.error({ enrollmentId: id, err: message }, 'program step failed');
     const now = this.clock.now().toISOString();
-    await this.db.query(
-      `UPDATE enrollments SET failures = failures + 1, last_error = $2, updated_at = $3,
-              status = CASE WHEN failures + 1 >= $4 THEN 'exited' ELSE status END,
-              exit_reason = CASE WHEN failures + 1 >= $4 THEN 'error' ELSE exit_reason END,
-              finished_at = CASE WHEN failures + 1 >= $4 THEN $3::timestamptz ELSE finished_at END,
-              next_run_at = CASE WHEN failures + 1 >= $4 THEN NULL
-                                 ELSE $3::timestamptz + make_interval(secs => least(3600, 15 * power(2, failures))) END
-        WHERE id = $1 AND status = 'active'`,
-      [id, message, now, MAX_FAILURES],
-    );
+    await this.db.transaction(async (m) => {
+      const rows: { id: string; status: string; exit_reason: string | null }[] = await m.query(
+        `WITH postponed AS (
+           UPDATE enrollments SET failures = failures + 1, last_error = $2, updated_at = $3,
+                  status = CASE WHEN failures + 1 >= $4 THEN 'exited' ELSE status END,
+                  exit_reason = CASE WHEN failures + 1 >= $4 THEN 'error' ELSE exit_reason END,
+                  finished_at = CASE WHEN failures + 1 >= $4 THEN $3::timestamptz ELSE finished_at END,
+                  next_run_at = CASE WHEN failures + 1 >= $4 THEN NULL
+                                     ELSE $3::timestamptz + make_interval(secs => least(3600, 15 * power(2, failures))) END
+            WHERE id = $1 AND status = 'active'
+           RETURNING id, status, exit_reason
+         ) SELECT * FROM postponed`,
+        [id, message, now, MAX_FAILURES],
+      );
+      await cancelEmailsOfEndedEnrollments(m, this.mailer, rows.map((r) => ({ id: r.id, status: r.status, exitReason: r.exit_reason })));
+    });
   }
 
   private needsOf(def: ProgramDefinition | undefined): DefinitionNeeds {

@@ -10,6 +10,7 @@ import { refreshLead } from '../../scoring/lead-refresh.js';
 import { ScoringModelService } from '../../scoring/scoring-model.service.js';
 import type { Scalar } from '../domain/program-definition.js';
 import type { RunResult, StepEffect } from '../domain/step-interpreter.js';
+import { cancelEmailsOfEndedEnrollments } from '../ended-enrollments.js';
 import type { ClaimedEnrollment } from './enrollment-claim.js';
 
 /** One claimed enrollment and what the interpreter decided for it. */
@@ -34,8 +35,9 @@ type Effect<K extends StepEffect['kind']> = Extract<StepEffect, { kind: K }> & {
 /**
  * Writes the outcome of one claimed batch inside its transaction. Step runs go in first: a step
  * whose (enrollment, step, visit) row already exists was done before and its side effects are
- * skipped, so an email, a lead update or a hand-off request happens once per step visit. Returns
- * the ids of the emails queued, for dispatch after commit.
+ * skipped, so an email, a lead update or a hand-off request happens once per step visit. The emails
+ * still queued of enrollments that ended early are cancelled last. Returns the ids of the emails
+ * queued, for dispatch after commit.
  */
 @Injectable()
 export class StepEffectsWriter {
@@ -52,18 +54,26 @@ export class StepEffectsWriter {
     const emails = of('email');
     const updates = of('update_lead');
     const handoffs = of('handoff');
+    let messageIds: string[] = [];
     if (!emails.length && !updates.length && !handoffs.length) {
       // Nothing depends on which step runs are new (waits, branches, exits): one statement writes it all.
       await this.saveState(m, stepRuns, of('resolve_wait'), runs, now);
-      return [];
+    } else {
+      const fresh = await this.insertStepRuns(m, stepRuns, now);
+      const isFresh = (e: Effect<StepEffect['kind']>) => fresh.has(`${e.run.row.id}|${e.stepId}|${e.visit}`);
+      messageIds = await this.sendEmails(m, emails.filter(isFresh));
+      await this.updateLeads(m, updates.filter(isFresh), now);
+      await this.requestHandoffs(m, handoffs.filter(isFresh), now);
+      // After the emails: a send the mailer found suppressed ends its enrollment.
+      await this.saveState(m, [], of('resolve_wait'), runs, now);
     }
-    const fresh = await this.insertStepRuns(m, stepRuns, now);
-    const isFresh = (e: Effect<StepEffect['kind']>) => fresh.has(`${e.run.row.id}|${e.stepId}|${e.visit}`);
-    const messageIds = await this.sendEmails(m, emails.filter(isFresh));
-    await this.updateLeads(m, updates.filter(isFresh), now);
-    await this.requestHandoffs(m, handoffs.filter(isFresh), now);
-    // After the emails: a send the mailer found suppressed ends its enrollment.
-    await this.saveState(m, [], of('resolve_wait'), runs, now);
+    // The enrollments this batch ended early (goal met at step time, the lead no longer mailable or disqualified, a
+    // broken definition…) cancel their emails still queued in this transaction, as an exit decided on an event does.
+    await cancelEmailsOfEndedEnrollments(
+      m,
+      this.mailer,
+      runs.map(({ row, result }) => ({ id: row.id, status: result.status, exitReason: result.exitReason })),
+    );
     return messageIds;
   }
 
