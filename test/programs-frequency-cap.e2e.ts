@@ -32,8 +32,8 @@ describe('the frequency cap counts every email that may reach the lead', () => {
   }
 
   /** Enrolls the lead in a one-email program and waits until the scheduler has looked at it: the email queued or deferred. */
-  async function enrollAndLook(leadId: string) {
-    const programId = await createProgram(t, oneEmail(`Programma ${randomUUID()}`));
+  async function enrollAndLook(leadId: string, extra: Record<string, unknown> = {}) {
+    const programId = await createProgram(t, { ...oneEmail(`Programma ${randomUUID()}`), ...extra });
     const enrollmentId = await enroll(t, programId, leadId);
     return eventually(async () => {
       const [e] = await t.db.query(`SELECT status, next_run_at FROM enrollments WHERE id = $1`, [enrollmentId]);
@@ -52,6 +52,14 @@ describe('the frequency cap counts every email that may reach the lead', () => {
     expect(look.sent).toBe(false);
     // Counted from when its send began: it leaves the rolling week on Thursday 5 March 10:00:05 UTC.
     expect(look.nextRunAt?.toISOString()).toBe('2026-03-05T10:00:05.000Z');
+  });
+
+  it('holds for a program whose goal tests no event (the batch then reads only the recent sends)', async () => {
+    const leadId = await createLead(t, 'zonder-gebeurtenis@example.be');
+    for (const day of ['2026-02-27', '2026-02-28', '2026-03-01']) await otherEmail(leadId, 'sent', { created: `${day}T10:00:00Z`, sent: `${day}T10:00:00Z` });
+    const look = await enrollAndLook(leadId, { goal: { anyOf: [{ stageAtLeast: 'sql' }] } });
+    expect(look.sent).toBe(false);
+    expect(look.nextRunAt?.toISOString()).toBe('2026-03-06T10:00:00.000Z');
   });
 
   it('defers an email while three others still wait for delivery, even ones queued more than a week ago', async () => {

@@ -58,19 +58,20 @@ export async function loadBatchFacts(
                    AND NOT machine AND occurred_at <= ${add(now.toISOString())}::timestamptz GROUP BY lead_id, type`);
   }
   if (interactionEnrollments.size) {
-    parts.push(`SELECT 'interaction', m.enrollment_id::text, m.step_id || '|' || i.kind, max(i.occurred_at) FROM email_messages m
+    parts.push(`SELECT 'interaction' AS kind, m.enrollment_id::text AS a, m.step_id || '|' || i.kind AS b, max(i.occurred_at) AS at FROM email_messages m
                   JOIN email_interactions i ON i.message_id = m.id
                  WHERE m.enrollment_id = ANY(${add([...interactionEnrollments])}::uuid[]) AND NOT i.machine GROUP BY 2, 3`);
-    parts.push(`SELECT 'interaction', ev.properties->>'enrollmentId', (ev.properties->>'stepId') || CASE ev.type WHEN 'email_clicked' THEN '|click' ELSE '|open' END,
-                       max(ev.occurred_at) FROM events ev
+    parts.push(`SELECT 'interaction' AS kind, ev.properties->>'enrollmentId' AS a,
+                       (ev.properties->>'stepId') || CASE ev.type WHEN 'email_clicked' THEN '|click' ELSE '|open' END AS b, max(ev.occurred_at) AS at FROM events ev
                  WHERE ev.lead_id = ANY(${add([...interactionLeads])}::uuid[]) AND ev.type IN ('email_clicked', 'email_opened')
                    AND NOT ev.machine AND ev.properties ? 'enrollmentId' AND ev.properties ? 'stepId' GROUP BY 2, 3`);
   }
   if (sendLeads.size) {
     const since = add(new Date(now.getTime() - capWindowMs).toISOString());
-    parts.push(`SELECT 'send', s.lead_id::text, s.status, s.known_at FROM (${nurtureSendsSql(`${add([...sendLeads])}::uuid[]`, `${since}::timestamptz`)}) s`);
+    parts.push(`SELECT 'send' AS kind, s.lead_id::text AS a, s.status AS b, s.known_at AS at FROM (${nurtureSendsSql(`${add([...sendLeads])}::uuid[]`, `${since}::timestamptz`)}) s`);
   }
   if (!parts.length) return facts;
+  // Every part names its columns: a UNION takes its names from whichever part comes first, and which parts there are depends on the programs.
   const found: { kind: string; a: string; b: string | null; at: Date }[] = await m.query(parts.join(' UNION ALL '), params);
   for (const f of found) {
     if (f.kind === 'event') facts.lastEvent.set(f.a, (facts.lastEvent.get(f.a) ?? new Map()).set(f.b!, f.at));
