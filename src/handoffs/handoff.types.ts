@@ -148,9 +148,10 @@ export function snapshotFromPicture(p: Record<string, unknown>): HandoffSnapshot
 
 /**
  * The API's view of a hand-off. `slaBreached` (see the domain's slaBreached) holds for every status: a hand-off
- * answered after its deadline missed it, and with `now` one never answered (pending, or expired) past its deadline
- * reads as breached even before the SLA watch has flagged it; without `now`, only a flagged one or a late answer
- * does (the view announced by the watch itself).
+ * answered by sales after its deadline missed it, one the system closed without an answer missed it when it was
+ * closed after its deadline, and with `now` one still pending past its deadline reads as breached even before the SLA
+ * watch has flagged it; without `now`, a pending one reads as breached only when flagged (the view announced by the
+ * watch itself).
  */
 export function toHandoffView(row: HandoffRow, owner: OwnerFacts | null, now?: Date): HandoffView {
   const s = snapshotOf(row);
@@ -171,7 +172,7 @@ export function toHandoffView(row: HandoffRow, owner: OwnerFacts | null, now?: D
     owner: owner && row.owner_id === owner.id ? { id: owner.id, name: owner.name, email: owner.email } : null,
     assignedAt: iso(row.assigned_at),
     slaDueAt: row.sla_due_at.toISOString(),
-    slaBreached: slaBreached({ slaDueAt: row.sla_due_at, breachedAt: row.breached_at, respondedAt: row.responded_at }, now),
+    slaBreached: slaBreached({ slaDueAt: row.sla_due_at, breachedAt: row.breached_at, respondedAt: row.responded_at, closedAt: row.closed_at }, now),
     breachedAt: iso(row.breached_at),
     breachCount: row.breach_count,
     respondedAt: iso(row.responded_at),

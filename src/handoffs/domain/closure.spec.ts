@@ -1,65 +1,171 @@
 import fc from 'fast-check';
-import { HANDOFF_CLOSE_REASONS, manualStageCloseReason, slaBreached, type SlaFacts } from './closure.js';
+import { HANDOFF_CLOSE_REASONS, manualStageCloseReason, slaBreached, slaCompliance, type SlaRecord } from './closure.js';
 
 const T0 = Date.parse('2026-01-05T09:00:00Z');
-const at = (ms: number) => new Date(T0 + ms);
+const MINUTE = 60_000;
 const DAY = 86_400_000;
+const at = (ms: number) => new Date(T0 + ms);
 
-const timeArb = fc.integer({ min: 0, max: 60 * DAY });
-const factsArb = fc.record({
-  due: timeArb,
-  breached: fc.option(timeArb, { nil: null }),
-  responded: fc.option(timeArb, { nil: null }),
-});
-const facts = (f: { due: number; breached: number | null; responded: number | null }): SlaFacts => ({
-  slaDueAt: at(f.due),
-  breachedAt: f.breached === null ? null : at(f.breached),
-  respondedAt: f.responded === null ? null : at(f.responded),
+/** A hand-off created at T0, due at `due`, with what SLA compliance reads (times in ms after T0). */
+const record = (r: { due: number; breachCount?: number; responded?: number | null; closed?: number | null }): SlaRecord => ({
+  createdAt: at(0),
+  slaDueAt: at(r.due),
+  breachCount: r.breachCount ?? 0,
+  respondedAt: r.responded == null ? null : at(r.responded),
+  closedAt: r.closed == null ? null : at(r.closed),
 });
 
 /**
- * Analytics' SLA compliance (funnel-queries.ts SLA_COLUMNS) for one hand-off whose flag was never cleared by a new
- * owner (breach_count is 1 when flagged, else 0): missed = due and not answered in time.
+ * A hand-off as the application leaves it, with `now` after everything that happened to it: created at T0 and due
+ * later; either still pending, answered by sales, or closed by the system without an answer (never both: only a
+ * pending hand-off is closed, and a closed one takes no answer); possibly flagged by the SLA watch, which flags
+ * only a deadline that passed while the hand-off was pending, and whose flag is never cleared here (no new owner).
+ * Times are whole minutes, so an answer, a close or now often falls on the deadline itself.
  */
-function analyticsMissed(f: { due: number; breached: number | null; responded: number | null }, now: number): boolean {
-  const breachCount = f.breached === null ? 0 : 1;
-  const due = f.responded !== null || f.due < now || breachCount > 0;
-  const inTime = f.responded !== null && f.responded <= f.due && breachCount === 0;
-  return due && !inTime;
-}
+const handoffArb = fc
+  .record({
+    due: fc.integer({ min: 1, max: 120 }),
+    fate: fc.constantFrom('pending', 'answered', 'closed'),
+    end: fc.integer({ min: 0, max: 240 }),
+    flaggedAfter: fc.option(fc.integer({ min: 0, max: 120 }), { nil: null }),
+    nowAfter: fc.integer({ min: 0, max: 240 }),
+  })
+  .map(({ due, fate, end, flaggedAfter, nowAfter }) => {
+    const now = Math.max(0, fate === 'pending' ? due - 60 + nowAfter : end + nowAfter) * MINUTE;
+    const waitedUntil = fate === 'pending' ? now : end * MINUTE;
+    const flagged = flaggedAfter === null ? null : (due + flaggedAfter) * MINUTE;
+    const breachedAt = flagged !== null && flagged <= waitedUntil ? flagged : null;
+    return {
+      now,
+      h: {
+        ...record({ due: due * MINUTE, breachCount: breachedAt === null ? 0 : 1, responded: fate === 'answered' ? end * MINUTE : null, closed: fate === 'closed' ? end * MINUTE : null }),
+        breachedAt: breachedAt === null ? null : at(breachedAt),
+      },
+    };
+  });
+
+/** Any record, also ones the application never writes (answered and closed, flagged before the deadline …). */
+const anyRecordArb = fc
+  .record({
+    due: fc.integer({ min: 0, max: 100 }),
+    breachCount: fc.integer({ min: 0, max: 2 }),
+    responded: fc.option(fc.integer({ min: 0, max: 100 }), { nil: null }),
+    closed: fc.option(fc.integer({ min: 0, max: 100 }), { nil: null }),
+  })
+  .map((r) => record({ due: r.due * MINUTE, breachCount: r.breachCount, responded: r.responded && r.responded * MINUTE, closed: r.closed && r.closed * MINUTE }));
+const minuteArb = fc.integer({ min: 0, max: 100 }).map((m) => m * MINUTE);
+const missed = (c: { due: boolean; inTime: boolean }) => c.due && !c.inTime;
+
+describe('slaCompliance', () => {
+  const now = at(2 * DAY);
+
+  it('a sales answer by the deadline is due and in time; one after it is due and missed; both count as responses', () => {
+    expect(slaCompliance(record({ due: 15 * MINUTE, responded: 15 * MINUTE }), now)).toEqual({ due: true, inTime: true, responseMs: 15 * MINUTE });
+    expect(slaCompliance(record({ due: 15 * MINUTE, responded: 16 * MINUTE }), now)).toEqual({ due: true, inTime: false, responseMs: 16 * MINUTE });
+  });
+
+  it('a hand-off closed without a sales answer before its deadline is not due and no response: nobody owed an answer any more', () => {
+    expect(slaCompliance(record({ due: 15 * MINUTE, closed: 5 * MINUTE }), now)).toEqual({ due: false, inTime: false, responseMs: null });
+    // Closed at the deadline itself: an answer then would still have been in time.
+    expect(slaCompliance(record({ due: 15 * MINUTE, closed: 15 * MINUTE }), now)).toEqual({ due: false, inTime: false, responseMs: null });
+  });
+
+  it('a hand-off closed without a sales answer after its deadline is due and missed, and no response', () => {
+    expect(slaCompliance(record({ due: 15 * MINUTE, closed: 60 * MINUTE }), now)).toEqual({ due: true, inTime: false, responseMs: null });
+    expect(slaCompliance(record({ due: 15 * MINUTE, closed: 40 * DAY }), at(40 * DAY))).toEqual({ due: true, inTime: false, responseMs: null }); // went cold
+  });
+
+  it('a pending hand-off is due once its deadline passed, and missed', () => {
+    expect(slaCompliance(record({ due: 15 * MINUTE }), at(10 * MINUTE))).toMatchObject({ due: false, inTime: false });
+    expect(slaCompliance(record({ due: 15 * MINUTE }), at(15 * MINUTE))).toMatchObject({ due: false, inTime: false });
+    expect(slaCompliance(record({ due: 15 * MINUTE }), at(16 * MINUTE))).toMatchObject({ due: true, inTime: false });
+  });
+
+  it('a hand-off that ever missed a deadline is due and missed, even answered or closed within a fresh one', () => {
+    expect(slaCompliance(record({ due: DAY, breachCount: 1, responded: 30 * MINUTE }), now)).toMatchObject({ due: true, inTime: false });
+    expect(slaCompliance(record({ due: DAY, breachCount: 1, closed: 30 * MINUTE }), now)).toMatchObject({ due: true, inTime: false });
+    expect(slaCompliance(record({ due: DAY, breachCount: 1 }), at(30 * MINUTE))).toMatchObject({ due: true, inTime: false });
+  });
+
+  it('in time never exceeds due, and only a sales answer is a response', () => {
+    fc.assert(
+      fc.property(anyRecordArb, minuteArb, (h, n) => {
+        const c = slaCompliance(h, at(n));
+        if (c.inTime) expect(c.due).toBe(true);
+        expect(c.responseMs !== null).toBe(h.respondedAt !== null);
+      }),
+    );
+  });
+
+  it('a close never increases in_time or due, nor changes the response counted', () => {
+    fc.assert(
+      fc.property(anyRecordArb, minuteArb, minuteArb, (h, closeAt, n) => {
+        fc.pre(closeAt <= n); // a close already happened
+        const open = slaCompliance({ ...h, closedAt: null }, at(n));
+        const closed = slaCompliance({ ...h, closedAt: at(closeAt) }, at(n));
+        expect(Number(closed.inTime)).toBeLessThanOrEqual(Number(open.inTime));
+        expect(Number(closed.due)).toBeLessThanOrEqual(Number(open.due));
+        expect(closed.responseMs).toBe(open.responseMs);
+      }),
+    );
+  });
+
+  it('once due or missed, a hand-off stays so as time goes on', () => {
+    fc.assert(
+      fc.property(anyRecordArb, minuteArb, minuteArb, (h, a, b) => {
+        const [earlier, later] = a <= b ? [a, b] : [b, a];
+        const before = slaCompliance(h, at(earlier));
+        const after = slaCompliance(h, at(later));
+        if (before.due) expect(after.due).toBe(true);
+        if (missed(before)) expect(missed(after)).toBe(true);
+        expect(after.inTime).toBe(before.inTime);
+      }),
+    );
+  });
+});
 
 describe('slaBreached', () => {
-  it('an expired (never answered) hand-off whose deadline passed missed it, like a pending one', () => {
-    expect(slaBreached({ slaDueAt: at(15 * 60_000), breachedAt: null, respondedAt: null }, at(40 * DAY))).toBe(true);
-    expect(slaBreached({ slaDueAt: at(15 * 60_000), breachedAt: null, respondedAt: null }, at(60_000))).toBe(false);
+  const facts = (h: SlaRecord & { breachedAt: Date | null }) => ({ slaDueAt: h.slaDueAt, breachedAt: h.breachedAt, respondedAt: h.respondedAt, closedAt: h.closedAt });
+
+  it('an expired (never answered) hand-off closed past its deadline missed it; one closed before its deadline did not, whenever read', () => {
+    const expired = { slaDueAt: at(15 * MINUTE), breachedAt: null, respondedAt: null, closedAt: at(40 * DAY) };
+    expect(slaBreached(expired, at(41 * DAY))).toBe(true);
+    expect(slaBreached(expired)).toBe(true);
+    const closedEarly = { slaDueAt: at(15 * MINUTE), breachedAt: null, respondedAt: null, closedAt: at(5 * MINUTE) };
+    expect(slaBreached(closedEarly, at(41 * DAY))).toBe(false);
+    expect(slaBreached(closedEarly)).toBe(false);
+  });
+
+  it('a pending hand-off past its deadline missed it; before, it did not', () => {
+    expect(slaBreached({ slaDueAt: at(15 * MINUTE), breachedAt: null, respondedAt: null, closedAt: null }, at(40 * DAY))).toBe(true);
+    expect(slaBreached({ slaDueAt: at(15 * MINUTE), breachedAt: null, respondedAt: null, closedAt: null }, at(MINUTE))).toBe(false);
   });
 
   it('an answer after the deadline missed it even when the watch never flagged it; one in time did not', () => {
-    expect(slaBreached({ slaDueAt: at(DAY), breachedAt: null, respondedAt: at(DAY + 1) }, at(2 * DAY))).toBe(true);
-    expect(slaBreached({ slaDueAt: at(DAY), breachedAt: null, respondedAt: at(DAY) }, at(2 * DAY))).toBe(false);
+    expect(slaBreached({ slaDueAt: at(DAY), breachedAt: null, respondedAt: at(DAY + 1), closedAt: null }, at(2 * DAY))).toBe(true);
+    expect(slaBreached({ slaDueAt: at(DAY), breachedAt: null, respondedAt: at(DAY), closedAt: null }, at(2 * DAY))).toBe(false);
   });
 
-  it('without now (a webhook written by the watch), only a flag or a late answer counts', () => {
-    expect(slaBreached({ slaDueAt: at(0), breachedAt: null, respondedAt: null })).toBe(false);
-    expect(slaBreached({ slaDueAt: at(0), breachedAt: at(1), respondedAt: null })).toBe(true);
+  it('without now (a webhook written by the watch), a pending hand-off reads as missed only when flagged', () => {
+    expect(slaBreached({ slaDueAt: at(0), breachedAt: null, respondedAt: null, closedAt: null })).toBe(false);
+    expect(slaBreached({ slaDueAt: at(0), breachedAt: at(1), respondedAt: null, closedAt: null })).toBe(true);
   });
 
-  it('agrees with analytics SLA compliance for every answered or unanswered hand-off (away from the deadline instant)', () => {
+  it('agrees with SLA compliance (missed = due and not in time) for every pending, answered or closed hand-off', () => {
     fc.assert(
-      fc.property(factsArb, timeArb, (f, now) => {
-        fc.pre(now !== f.due);
-        // The watch flags only a deadline that passed while the hand-off was still waiting.
-        fc.pre(f.breached === null || (f.breached >= f.due && (f.responded === null || f.responded >= f.breached)));
-        expect(slaBreached(facts(f), at(now))).toBe(analyticsMissed(f, now));
+      fc.property(handoffArb, ({ h, now }) => {
+        // The one instant they part: a pending hand-off at its deadline is listed as breached, while an answer then would still count in time.
+        fc.pre(!(h.respondedAt === null && h.closedAt === null && h.breachedAt === null && h.slaDueAt.getTime() === T0 + now));
+        expect(slaBreached(facts(h), at(now))).toBe(missed(slaCompliance(h, at(now))));
       }),
+      { numRuns: 2000 },
     );
   });
 
   it('once missed, a hand-off stays missed as time goes on', () => {
     fc.assert(
-      fc.property(factsArb, timeArb, timeArb, (f, a, b) => {
-        const [earlier, later] = a <= b ? [a, b] : [b, a];
-        if (slaBreached(facts(f), at(earlier))) expect(slaBreached(facts(f), at(later))).toBe(true);
+      fc.property(handoffArb, minuteArb, ({ h, now }, later) => {
+        if (slaBreached(facts(h), at(now))) expect(slaBreached(facts(h), at(now + later))).toBe(true);
       }),
     );
   });
