@@ -13,8 +13,8 @@ const ENV = { SLA_SWEEP_MS: '3600000', MQL_COLD_SWEEP_MS: '86400000' };
 /**
  * `handoff.closed`: a sales tool that got `handoff.created` hears when the system closes the hand-off without a sales
  * answer (the lead went cold, was disqualified or made customer by hand, or was erased) — recorded in the outbox by the
- * closing transaction and delivered signed — and the hand-off shows closedAt and closeReason. Sales' own answers
- * announce nothing.
+ * closing transaction and delivered signed — and the hand-off shows closedAt, closeReason and closedBy (and no respondedAt:
+ * nobody in sales answered). Sales' own answers announce nothing.
  */
 describe('hand-offs closed by the system', () => {
   const world = webhookWorld(MONDAY, ENV);
@@ -81,8 +81,8 @@ describe('hand-offs closed by the system', () => {
     await t.api('post', `/api/v1/handoffs/${late.handoffId}/accept`, salesKey).send({}).expect(200);
 
     for (const h of [accepted, rejected, late]) expect(await closedEvents(h.leadId)).toEqual([]);
-    expect(await view(accepted.handoffId)).toMatchObject({ status: 'accepted', closedAt: null, closeReason: null, slaBreached: false });
-    expect(await view(rejected.handoffId)).toMatchObject({ status: 'rejected', closedAt: null, closeReason: null, slaBreached: false });
+    expect(await view(accepted.handoffId)).toMatchObject({ status: 'accepted', closedAt: null, closeReason: null, closedBy: null, slaBreached: false });
+    expect(await view(rejected.handoffId)).toMatchObject({ status: 'rejected', closedAt: null, closeReason: null, closedBy: null, slaBreached: false });
     // Answered at 09:30 for a 09:15 deadline, never flagged by the watch: missed all the same.
     expect(await view(late.handoffId)).toMatchObject({ status: 'accepted', breachedAt: null, slaBreached: true, closedAt: null });
   });
@@ -96,11 +96,13 @@ describe('hand-offs closed by the system', () => {
     await t.api('patch', `/api/v1/leads/${customer.leadId}`, crmKey).send({ stage: 'customer', reason: 'signed in the shop' }).expect(200);
 
     const spamView = await view(spam.handoffId);
-    expect(spamView).toMatchObject({ status: 'rejected', closedAt: at('09:30'), closeReason: 'disqualified', slaBreached: false });
+    // Closed by the marketer's key, not answered by sales; missed only when closed after its deadline.
+    expect(spamView).toMatchObject({ status: 'rejected', closedAt: at('09:30'), closeReason: 'disqualified', respondedAt: null, respondedBy: null, slaBreached: false });
     const customerView = await view(customer.handoffId);
-    expect(customerView).toMatchObject({ status: 'rejected', closedAt: at('10:00'), closeReason: 'customer', slaBreached: true });
+    expect(customerView).toMatchObject({ status: 'rejected', closedAt: at('10:00'), closeReason: 'customer', respondedAt: null, respondedBy: null, slaBreached: true });
+    expect(customerView.closedBy).toBe(spamView.closedBy);
 
-    const spamData = { handoffId: spam.handoffId, leadId: spam.leadId, ownerId: spam.ownerId, status: 'rejected', reason: 'disqualified', closedAt: at('09:30'), closedBy: spamView.respondedBy };
+    const spamData = { handoffId: spam.handoffId, leadId: spam.leadId, ownerId: spam.ownerId, status: 'rejected', reason: 'disqualified', closedAt: at('09:30'), closedBy: spamView.closedBy };
     expect(await closedEvents(spam.leadId)).toEqual([{ payload: spamData, occurred_at: new Date(at('09:30')) }]);
     expect((await delivered(spam.handoffId)).body).toEqual({ type: 'handoff.closed', timestamp: expect.any(String), data: spamData });
     const { body } = await delivered(customer.handoffId);
@@ -111,9 +113,9 @@ describe('hand-offs closed by the system', () => {
       status: 'rejected',
       reason: 'customer',
       closedAt: at('10:00'),
-      closedBy: customerView.respondedBy,
+      closedBy: customerView.closedBy,
     });
-    expect(spamView.respondedBy).toMatch(/\S/);
+    expect(spamView.closedBy).toMatch(/\S/);
   });
 
   it('an erased lead closes its pending hand-off, announced with ids only', async () => {
@@ -128,7 +130,7 @@ describe('hand-offs closed by the system', () => {
     const { hook: received, body } = await delivered(erased.handoffId);
     expect(body.data).toEqual(data);
     expect(received.raw.toLowerCase()).not.toContain('griet');
-    expect(await view(erased.handoffId)).toMatchObject({ status: 'rejected', closedAt: at('10:00'), closeReason: 'erased', lead: null });
+    expect(await view(erased.handoffId)).toMatchObject({ status: 'rejected', closedAt: at('10:00'), closeReason: 'erased', closedBy: 'gdpr-erasure', respondedAt: null, lead: null });
   });
 
   it('a lead that went cold expires its hand-off, announced as went_cold; the expired hand-off past its deadline reads as a missed SLA', async () => {
@@ -141,7 +143,7 @@ describe('hand-offs closed by the system', () => {
     const data = { handoffId: cold.handoffId, leadId: cold.leadId, ownerId: cold.ownerId, status: 'expired', reason: 'went_cold', closedAt: later, closedBy: 'system' };
     expect(await closedEvents(cold.leadId)).toEqual([{ payload: data, occurred_at: new Date(later) }]);
     expect((await delivered(cold.handoffId)).body.data).toEqual(data);
-    expect(await view(cold.handoffId)).toMatchObject({ status: 'expired', closedAt: later, closeReason: 'went_cold', breachedAt: null, slaBreached: true });
+    expect(await view(cold.handoffId)).toMatchObject({ status: 'expired', closedAt: later, closeReason: 'went_cold', closedBy: 'system', breachedAt: null, slaBreached: true });
     const list = await t.api('get', '/api/v1/handoffs?status=expired', salesKey);
     doc.expect(list, 'get', '/api/v1/handoffs');
     expect(list.body.items).toEqual([expect.objectContaining({ id: cold.handoffId, closedAt: later, closeReason: 'went_cold', slaBreached: true })]);

@@ -106,7 +106,17 @@ describe('hand-off and lifecycle regressions', () => {
     const erasedAt = clock.now();
 
     const closed = (await t.api('get', `/api/v1/handoffs/${pending.id}`, salesKey)).body;
-    expect(closed).toMatchObject({ status: 'rejected', rejectReason: 'other', respondedBy: 'gdpr-erasure', respondedAt: clock.now().toISOString(), lead: null });
+    // Closed by erasure, not answered by sales.
+    expect(closed).toMatchObject({
+      status: 'rejected',
+      rejectReason: 'other',
+      respondedBy: null,
+      respondedAt: null,
+      closedBy: 'gdpr-erasure',
+      closedAt: clock.now().toISOString(),
+      closeReason: 'erased',
+      lead: null,
+    });
     const queue = (await t.api('get', '/api/v1/handoffs?status=pending', salesKey)).body.items.map((i: { id: string }) => i.id);
     expect(queue).not.toContain(pending.id);
     clock.advance(3_600_000); // long past its 15 office minutes: nothing to flag

@@ -71,8 +71,16 @@ describe('setting a lead stage by hand', () => {
     expect(res.status).toBe(200);
     expect(res.body.stage).toBe('disqualified');
     expect(await enrollmentOf(t, programId, leadId)).toMatchObject({ status: 'exited', exit_reason: 'disqualified' });
-    const [handoff] = await t.db.query(`SELECT status, reject_reason, responded_by, note FROM handoffs WHERE id = $1`, [handoffId]);
-    expect(handoff).toEqual({ status: 'rejected', reject_reason: 'other', responded_by: 'api-key:crm', note: 'lead set to disqualified: competitor fishing for prices' });
+    const [handoff] = await t.db.query(`SELECT status, reject_reason, responded_at, responded_by, closed_by, note FROM handoffs WHERE id = $1`, [handoffId]);
+    // Closed on sales' behalf, not answered by sales: who closed it is closed_by.
+    expect(handoff).toEqual({
+      status: 'rejected',
+      reject_reason: 'other',
+      responded_at: null,
+      responded_by: null,
+      closed_by: 'api-key:crm',
+      note: 'lead set to disqualified: competitor fishing for prices',
+    });
     expect(await stageChanges(leadId)).toContainEqual(expect.objectContaining({ from: 'mql', to: 'disqualified', actor: 'api-key:crm', reason: 'competitor fishing for prices' }));
 
     expect((await t.api('post', `/api/v1/programs/${programId}/enrollments`).send({ leadId })).status).not.toBe(201);

@@ -32,7 +32,8 @@ export interface HandoffClosing {
   leadIds?: string[];
   /**
    * `expired`: nobody answered it and nobody needs to (the lead went cold). `rejected`: closed on sales' behalf
-   * (reject reason other, responded by `by`, so the funnel counts it answered then), with an optional note.
+   * (reject reason other), with an optional note. Either way closed by `by` (closed_by), not answered: responded_at
+   * and responded_by stay null, so SLA compliance and the median response time do not count it as a sales answer.
    */
   status: 'expired' | 'rejected';
   reason: HandoffCloseReason;
@@ -44,7 +45,8 @@ export interface HandoffClosing {
 /**
  * Closes pending hand-offs the system takes out of sales' queue (the lead went cold, was set to disqualified or customer
  * by hand, or was erased) and records one `handoff.closed` outbox event per hand-off, both in the caller's transaction,
- * so a sales tool that got `handoff.created` hears that it left the queue. Sales' own answers record none. The event
+ * so a sales tool that got `handoff.created` hears that it left the queue. Sales' own answers record none. A close is
+ * not an answer: it records closed_at, close_reason and closed_by, never responded_at or responded_by. The event
  * carries no personal data (an erased lead's event stays as it is). Returns the closed hand-offs.
  */
 export async function closePendingHandoffs(m: EntityManager, c: HandoffClosing): Promise<ClosedHandoffRow[]> {
@@ -55,12 +57,12 @@ export async function closePendingHandoffs(m: EntityManager, c: HandoffClosing):
   // A bare UPDATE … RETURNING answers [rows, count] through the driver: the CTE answers rows.
   const closed: ClosedHandoffRow[] = await m.query(
     `WITH closed AS (
-       UPDATE handoffs SET status = $2, closed_at = $3, close_reason = $4, updated_at = $3
-              ${rejected ? `, reject_reason = 'other', responded_at = $3, responded_by = $5, note = coalesce($6::text, note)` : ''}
+       UPDATE handoffs SET status = $2, closed_at = $3, close_reason = $4, closed_by = $5, updated_at = $3
+              ${rejected ? `, reject_reason = 'other', note = coalesce($6::text, note)` : ''}
         WHERE ${target} = ANY($1::uuid[]) AND status = 'pending'
         RETURNING id, lead_id, owner_id, status)
      SELECT * FROM closed ORDER BY id`,
-    [ids, c.status, c.now.toISOString(), c.reason, ...(rejected ? [c.by, c.note ?? null] : [])],
+    [ids, c.status, c.now.toISOString(), c.reason, c.by, ...(rejected ? [c.note ?? null] : [])],
   );
   await recordDomainEvents(
     m,

@@ -30,6 +30,7 @@ export interface HandoffRow {
   currency: string | null;
   closed_at: Date | null;
   close_reason: HandoffCloseReason | null;
+  closed_by: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -71,6 +72,7 @@ export interface HandoffView {
   slaBreached: boolean;
   breachedAt: string | null;
   breachCount: number;
+  /** When and by whom sales answered (accept or reject); null while unanswered and when the system closed it instead. */
   respondedAt: string | null;
   respondedBy: string | null;
   note: string | null;
@@ -78,9 +80,10 @@ export interface HandoffView {
   outcomeAt: string | null;
   value: number | null;
   currency: string | null;
-  /** When and why the system closed it while it waited for sales (announced as `handoff.closed`); null otherwise. */
+  /** When, why and by whom the system closed it while it waited for sales (announced as `handoff.closed`); null otherwise. */
   closedAt: string | null;
   closeReason: HandoffCloseReason | null;
+  closedBy: string | null;
   createdAt: string;
   updatedAt: string;
   /** The lead's picture at hand-off time; null (and empty lists) once the lead was erased. */
@@ -184,6 +187,7 @@ export function toHandoffView(row: HandoffRow, owner: OwnerFacts | null, now?: D
     currency: row.currency,
     closedAt: iso(row.closed_at),
     closeReason: row.close_reason,
+    closedBy: row.closed_by,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     ...leadPicture(s),

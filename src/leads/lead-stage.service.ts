@@ -16,8 +16,8 @@ import { LeadsService } from './leads.service.js';
  * history with the actor and reason, announced (`lead.stage_changed`), and published as the lead's activity in
  * the same transaction, so nurture reacts at once (a disqualified lead's enrollments exit; goals and
  * `stage_entered` triggers see the new stage). Moving a lead on to customer or disqualified closes a hand-off
- * still pending (rejected, reason other, by the actor; closeReason the stage) and announces it as `handoff.closed` in
- * the same transaction: sales no longer need to answer it. A lead sales accepted
+ * still pending (rejected, reason other; closedBy the actor, closeReason the stage; not a sales answer, so no
+ * respondedAt) and announces it as `handoff.closed` in the same transaction: sales no longer need to answer it. A lead sales accepted
  * is theirs (409 naming stage). Setting the stage it has changes nothing.
  */
 @Injectable()

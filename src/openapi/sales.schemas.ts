@@ -6,8 +6,13 @@ import { arr, bool, enumOf, int, nnum, nstr, ntime, num, nuuid, o, obj, orNull, 
 export const HANDOFF_COURSE: Record<string, Schema> = {
   breachedAt: ntime,
   breachCount: int,
-  respondedAt: ntime,
-  respondedBy: nstr,
+  respondedAt: {
+    ...ntime,
+    description:
+      'When sales answered (accept or reject through the sales API): what SLA compliance and the median response time count. ' +
+      'Null while unanswered, and for a hand-off the system closed instead (see closedAt)',
+  },
+  respondedBy: { ...nstr, description: 'Who in sales answered; null with respondedAt' },
   note: nstr,
   rejectReason: enumOf(REJECT_REASONS, { nullable: true }),
   outcomeAt: ntime,
@@ -17,7 +22,8 @@ export const HANDOFF_COURSE: Record<string, Schema> = {
     ...ntime,
     description:
       'When the system closed the hand-off while it waited for sales (announced as `handoff.closed`); null when it did not: ' +
-      'still open, or closed by sales\' own answer',
+      'still open, or closed by sales\' own answer. A close is not a sales answer: respondedAt stays null, and SLA compliance ' +
+      'counts the hand-off as missed when it was closed after slaDueAt, and not at all when closed before',
   },
   closeReason: enumOf(HANDOFF_CLOSE_REASONS, {
     nullable: true,
@@ -25,6 +31,10 @@ export const HANDOFF_COURSE: Record<string, Schema> = {
       'Why the system closed it: `went_cold` (the lead went cold; status expired), `disqualified` or `customer` (the lead was set to that ' +
       'stage by hand; status rejected), `erased` (the lead was erased; status rejected); null with closedAt',
   }),
+  closedBy: {
+    ...nstr,
+    description: 'Who closed it: `system` (went_cold), the API key that set the stage, or `gdpr-erasure`; null with closedAt',
+  },
 };
 
 /**
@@ -69,8 +79,10 @@ export const SALES_SCHEMAS: Record<string, Schema> = {
     slaBreached: {
       ...bool,
       description:
-        'Whether the SLA was missed, whatever the status: flagged by the SLA watch, answered after slaDueAt, or never answered (pending, ' +
-        'expired) with slaDueAt passed — as analytics counts SLA compliance',
+        'Whether the SLA was missed, whatever the status: flagged by the SLA watch, answered by sales after slaDueAt, closed by the ' +
+        'system without an answer (closedAt) after slaDueAt, or still pending with slaDueAt passed — as analytics counts SLA compliance ' +
+        '(a hand-off closed before slaDueAt was not missed; one given to a new owner reads by its fresh deadline, while analytics keeps ' +
+        'counting an earlier miss)',
     },
     ...HANDOFF_COURSE,
     createdAt: time,

@@ -136,9 +136,9 @@ export class LeadErasureService {
     ];
     for (const [sql, params] of statements) await m.query(sql, params);
     // A hand-off still waiting for sales leaves their queue and the SLA watch: nobody can answer it now. It is closed
-    // as rejected (reason other) by gdpr-erasure at this moment, so the funnel counts it as answered then, and
-    // announced as `handoff.closed` (reason erased: ids only). After the outbox scrub above, which would otherwise
-    // blank it.
+    // as rejected (reason other) by gdpr-erasure at this moment — closed, not answered: SLA compliance counts it as
+    // missed only when its deadline had already passed — and announced as `handoff.closed` (reason erased: ids only).
+    // After the outbox scrub above, which would otherwise blank it.
     await closePendingHandoffs(m, { leadIds: [leadId], status: 'rejected', reason: 'erased', by: ERASURE_ACTOR, now: new Date(now) });
   }
 

@@ -45,7 +45,7 @@ export class LeadExportService {
       q(`SELECT id, status, priority, reason, trigger_event_type AS "triggerEventType", program_id AS "programId", owner_id AS "ownerId",
                 assigned_at AS "assignedAt", sla_due_at AS "slaDueAt", breached_at AS "breachedAt", breach_count AS "breachCount",
                 responded_at AS "respondedAt", responded_by AS "respondedBy", note, reject_reason AS "rejectReason", outcome_at AS "outcomeAt",
-                value::float8 AS value, currency, closed_at AS "closedAt", close_reason AS "closeReason",
+                value::float8 AS value, currency, closed_at AS "closedAt", close_reason AS "closeReason", closed_by AS "closedBy",
                 created_at AS "createdAt", snapshot AS "sharedWithSales"
            FROM handoffs WHERE lead_id = $1 ORDER BY created_at`),
       q(`SELECT reason, source, created_at AS "createdAt" FROM suppressions WHERE lead_id = $1`),
