@@ -1,6 +1,7 @@
 import { FunnelCompactionCron } from '../src/analytics/funnel-compaction.cron.js';
 import { ProgramFunnelRefreshCron } from '../src/analytics/program-funnel-refresh.cron.js';
 import { ManualClock } from '../src/common/clock.js';
+import { slaCompliance } from '../src/handoffs/domain/index.js';
 import { createRep, handoffFor, sendEvents, upsertLead } from './handoffs-helpers.js';
 import { eventually, startTestApp, TestApp } from './support/test-app.js';
 
@@ -492,15 +493,24 @@ describe('pre-aggregated funnel equals a pass over every lead', () => {
          FROM cohort GROUP BY grp ORDER BY count(*) DESC, grp`,
       [from, to],
     );
-    const handoffs: Record<string, unknown>[] = await t.db.query(
-      `WITH cohort AS (${cohort})
-       SELECT c.grp AS key, count(*)::int AS handoffs, count(*) FILTER (WHERE h.responded_at IS NOT NULL OR h.sla_due_at < $3 OR h.breach_count > 0)::int AS due,
-              count(*) FILTER (WHERE h.responded_at IS NOT NULL AND h.responded_at <= h.sla_due_at AND h.breach_count = 0)::int AS in_time,
-              coalesce(sum(h.value) FILTER (WHERE h.status = 'won'), 0)::float8 AS revenue
-         FROM handoffs h JOIN cohort c ON c.id = h.lead_id GROUP BY c.grp`,
-      [from, to, clock.now().toISOString()],
-    );
-    const h = new Map(handoffs.map((r) => [r.key, r]));
+    // SLA compliance hand-off by hand-off, as the domain counts it (slaCompliance).
+    const handoffRows: { key: string; created_at: Date; sla_due_at: Date; breach_count: number; responded_at: Date | null; closed_at: Date | null; won: number }[] =
+      await t.db.query(
+        `WITH cohort AS (${cohort})
+         SELECT c.grp AS key, h.created_at, h.sla_due_at, h.breach_count, h.responded_at, h.closed_at,
+                CASE WHEN h.status = 'won' THEN coalesce(h.value, 0) ELSE 0 END::float8 AS won
+           FROM handoffs h JOIN cohort c ON c.id = h.lead_id`,
+        [from, to],
+      );
+    const h = new Map<unknown, { handoffs: number; due: number; in_time: number; revenue: number }>();
+    for (const r of handoffRows) {
+      const g = h.get(r.key) ?? { handoffs: 0, due: 0, in_time: 0, revenue: 0 };
+      const c = slaCompliance(
+        { createdAt: r.created_at, slaDueAt: r.sla_due_at, breachCount: r.breach_count, respondedAt: r.responded_at, closedAt: r.closed_at },
+        clock.now(),
+      );
+      h.set(r.key, { handoffs: g.handoffs + 1, due: g.due + Number(c.due), in_time: g.in_time + Number(c.inTime), revenue: g.revenue + r.won });
+    }
     const hours = (s: unknown) => (s === null ? null : Math.round(((s as number) / 3600) * 100) / 100);
     return groups.map((g) => ({
       key: g.key,
@@ -584,6 +594,12 @@ describe('pre-aggregated funnel equals a pass over every lead', () => {
     );
     // Some missed their SLA once and were given to another rep with a fresh deadline (the breach flag cleared, the count kept).
     await t.db.query(`UPDATE handoffs SET breach_count = 1 WHERE lead_id IN (SELECT id FROM leads WHERE email LIKE 'agg%5@example.be')`);
+    // Some unanswered ones were closed without a sales answer (lead set by hand), before or after their deadline.
+    await t.db.query(
+      `UPDATE handoffs SET status = 'rejected', reject_reason = 'other', close_reason = 'disqualified', closed_by = 'api-key:crm',
+              closed_at = sla_due_at + CASE WHEN lead_id IN (SELECT id FROM leads WHERE email LIKE 'agg%2@example.be') THEN interval '-1 hour' ELSE interval '1 hour' END
+        WHERE responded_at IS NULL AND lead_id IN (SELECT id FROM leads WHERE email ~ '^agg[0-9]*[27]@example\\.be$')`,
+    );
   });
   afterAll(async () => {
     await t?.close();
@@ -608,6 +624,13 @@ describe('pre-aggregated funnel equals a pass over every lead', () => {
       [ids.slice(100, 130)],
     );
     await t.db.query(`DELETE FROM leads WHERE id = ANY($1::uuid[])`, [ids.slice(120, 140)]);
+    // Pending hand-offs closed by the system, some before their deadline and some after (the funnel's facts follow closed_at).
+    await t.db.query(
+      `UPDATE handoffs SET status = 'expired', close_reason = 'went_cold', closed_by = 'system',
+              closed_at = sla_due_at + CASE WHEN sla_due_at::time < '12:00' THEN interval '-30 minutes' ELSE interval '2 days' END
+        WHERE closed_at IS NULL AND responded_at IS NULL AND lead_id = ANY($1::uuid[])`,
+      [ids.slice(140, 200)],
+    );
     // the worker folds the pending changes into the daily rows (the endpoint would too, before reading)
     expect(await t.db.query(`SELECT count(*)::int AS n FROM funnel_daily_deltas`)).not.toEqual([{ n: 0 }]);
     expect(await t.app.get(FunnelCompactionCron).tick()).toBeGreaterThan(0);

@@ -12,12 +12,15 @@ const LEAD_KEY: Record<Exclude<FunnelGroup, 'program'>, string> = {
 };
 
 /**
- * SLA figures over the hand-offs `h` of the cohort ($3 = now, for what is due). A hand-off that ever missed its
- * SLA is due and missed, even when it was given to another rep with a fresh deadline (which clears its breach
- * flag) and answered within that one.
+ * SLA figures over the hand-offs `h` of the cohort ($3 = now, for what is due), as the domain's slaCompliance
+ * counts one hand-off. Only a sales answer is a response (responded_at; a hand-off the system closed has closed_at
+ * instead). A hand-off is due when sales answered it, when it ever missed its SLA (even when it was given to another
+ * rep with a fresh deadline, which clears its breach flag, and answered within that one), or when its deadline passed
+ * while it was open: before it was closed, or before now while still open (LEAST skips a null closed_at). In time:
+ * answered by sales by the deadline and never missed. The median response time is that of sales' answers.
  */
 const SLA_COLUMNS = `count(*)::int AS handoffs,
-                count(*) FILTER (WHERE h.responded_at IS NOT NULL OR h.sla_due_at < $3 OR h.breach_count > 0)::int AS due,
+                count(*) FILTER (WHERE h.responded_at IS NOT NULL OR h.breach_count > 0 OR h.sla_due_at < LEAST(h.closed_at, $3::timestamptz))::int AS due,
                 count(*) FILTER (WHERE h.responded_at IS NOT NULL AND h.responded_at <= h.sla_due_at AND h.breach_count = 0)::int AS in_time,
                 percentile_cont(0.5) WITHIN GROUP (ORDER BY h.response_s) FILTER (WHERE h.responded_at IS NOT NULL) AS median_response_s`;
 
