@@ -1,5 +1,5 @@
 import { DomainError, ErrorCode } from '../../common/domain-error.js';
-import { HANDOFF_STATUSES, HandoffStatus, SalesAction, salesMove } from './sales-moves.js';
+import { ACCEPTED_HANDOFF_STATUSES, HANDOFF_STATUSES, handoffOutcome, HandoffStatus, OUTCOMES, SalesAction, salesMove } from './sales-moves.js';
 
 function conflict(current: HandoffStatus, action: SalesAction): string {
   try {
@@ -76,5 +76,45 @@ describe('salesMove', () => {
       }
     }
     expect([...stages].sort()).toEqual(['customer', 'disqualified', 'opportunity', 'recycled', 'sql']);
+  });
+});
+
+describe('accepted hand-offs and their outcome', () => {
+  /** Every status a hand-off can reach from `from` through sales' answers. */
+  function reachable(from: HandoffStatus, actions: SalesAction[]): Set<HandoffStatus> {
+    const seen = new Set<HandoffStatus>([from]);
+    const todo = [from];
+    for (let status = todo.pop(); status !== undefined; status = todo.pop()) {
+      for (const action of actions) {
+        try {
+          const next = salesMove(status, action).status;
+          if (seen.has(next)) continue;
+          seen.add(next);
+          todo.push(next);
+        } catch {
+          /* refused */
+        }
+      }
+    }
+    return seen;
+  }
+  const outcomes: SalesAction[] = OUTCOMES.map((outcome) => ({ kind: 'outcome', outcome }));
+
+  it('counts as accepted every status an accepted hand-off can move on to, and none a hand-off reaches without acceptance', () => {
+    expect([...reachable('accepted', outcomes)].sort()).toEqual([...ACCEPTED_HANDOFF_STATUSES].sort());
+    const unaccepted = reachable('pending', [{ kind: 'reject', disqualify: false }, { kind: 'reject', disqualify: true }, ...outcomes]);
+    expect([...unaccepted].filter((s) => ACCEPTED_HANDOFF_STATUSES.includes(s))).toEqual([]);
+  });
+
+  it('reads the reported outcome from the status: none while pending, accepted, rejected or expired', () => {
+    expect(Object.fromEntries(HANDOFF_STATUSES.map((s) => [s, handoffOutcome(s)]))).toEqual({
+      pending: null,
+      accepted: null,
+      rejected: null,
+      opportunity: 'opportunity',
+      won: 'won',
+      lost: 'lost',
+      expired: null,
+    });
   });
 });

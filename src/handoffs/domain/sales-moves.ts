@@ -17,6 +17,17 @@ export type RejectReason = (typeof REJECT_REASONS)[number];
 export const OUTCOMES = ['opportunity', 'won', 'lost'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
+/**
+ * Statuses of a hand-off sales accepted: `accepted` until they report an outcome, then the outcome's status. Only
+ * accepting leads to them (see salesMove), so the status alone says the hand-off was accepted.
+ */
+export const ACCEPTED_HANDOFF_STATUSES: readonly HandoffStatus[] = ['accepted', ...OUTCOMES];
+
+/** The outcome sales reported on a hand-off, read from its status; null when they reported none (yet). */
+export function handoffOutcome(status: HandoffStatus): Outcome | null {
+  return (OUTCOMES as readonly string[]).includes(status) ? (status as Outcome) : null;
+}
+
 const EXPIRED = 'The hand-off expired: sales did not take it up and the lead went cold, so it was recycled; it takes no answer any more.';
 
 export type SalesAction = { kind: 'accept' } | { kind: 'reject'; disqualify: boolean } | { kind: 'outcome'; outcome: Outcome };
