@@ -1,4 +1,4 @@
-import { slaBreached, type HandoffCloseReason, type HandoffPriority, type HandoffStatus, type RejectReason } from './domain/index.js';
+import { handoffOutcome, slaBreached, type HandoffCloseReason, type HandoffPriority, type HandoffStatus, type Outcome, type RejectReason } from './domain/index.js';
 import { DomainError, ErrorCode } from '../common/domain-error.js';
 import type { LeadContact } from '../leads/lead-contact.js';
 
@@ -77,6 +77,11 @@ export interface HandoffView {
   respondedBy: string | null;
   note: string | null;
   rejectReason: RejectReason | null;
+  /**
+   * The outcome sales reported (opportunity, won, lost), null before they reported one: what a client reads instead
+   * of the status, which moves on from `accepted` to the outcome's name.
+   */
+  outcome: Outcome | null;
   outcomeAt: string | null;
   value: number | null;
   currency: string | null;
@@ -182,6 +187,7 @@ export function toHandoffView(row: HandoffRow, owner: OwnerFacts | null, now?: D
     respondedBy: row.responded_by,
     note: row.note,
     rejectReason: row.reject_reason,
+    outcome: handoffOutcome(row.status),
     outcomeAt: iso(row.outcome_at),
     value: row.value === null ? null : Number(row.value),
     currency: row.currency,

@@ -1,4 +1,4 @@
-import { HANDOFF_CLOSE_REASONS, HANDOFF_STATUSES, REJECT_REASONS } from '../handoffs/domain/index.js';
+import { HANDOFF_CLOSE_REASONS, HANDOFF_STATUSES, OUTCOMES, REJECT_REASONS } from '../handoffs/domain/index.js';
 import { HANDOFF_PRIORITIES } from '../programs/domain/program-definition.js';
 import { arr, bool, enumOf, int, nnum, nstr, ntime, num, nuuid, o, obj, orNull, page, str, time, uuid, type Schema } from './schema-kit.js';
 
@@ -65,9 +65,18 @@ export const SALES_SCHEMAS: Record<string, Schema> = {
     leadId: uuid,
     status: enumOf(HANDOFF_STATUSES, {
       description:
-        '`pending` until sales answer; `accepted`, `opportunity`, `won`, `lost` and `rejected` follow their answers. `expired`: sales never took it up ' +
+        '`pending` until sales answer; `accepted`, `opportunity`, `won`, `lost` and `rejected` follow their answers: once sales report an ' +
+        'outcome on an accepted hand-off its status becomes the outcome\'s name (read `outcome` rather than the status to learn it; ' +
+        '`GET /handoffs?status=accepted` lists accepted hand-offs whatever their outcome). `expired`: sales never took it up ' +
         'and the lead went cold (no live human engagement for MQL_COLD_AFTER_DAYS since it became MQL or last engaged), so the system recycled the lead ' +
-        '(stage change by `system`, reason `went_cold`); like rejected it takes no answer (409), and the lead gets a new hand-off when it qualifies again.',
+        '(stage change by `system`, reason `went_cold`); like rejected it takes no answer (409), and the lead gets a new hand-off when it qualifies again. ' +
+        'A missed SLA is not a status: see slaBreached.',
+    }),
+    outcome: enumOf(OUTCOMES, {
+      nullable: true,
+      description:
+        'The outcome sales reported on the accepted hand-off (POST /handoffs/{id}/outcome): `opportunity`, then `won` or `lost` (or one of ' +
+        'those straight away); null while none is reported, and for a hand-off never accepted. When: outcomeAt; a deal\'s value: value, currency',
     }),
     priority: enumOf(HANDOFF_PRIORITIES),
     reason: str,
