@@ -4,6 +4,7 @@ import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import type { Page } from '../common/pagination.js';
 import { SqlParams } from '../common/sql-params.js';
+import { ACCEPTED_HANDOFF_STATUSES } from './domain/index.js';
 import { DEFAULT_HANDOFF_SORT, HANDOFF_ORDERS, type ListHandoffsQuery } from './dto/list-handoffs.query.js';
 import { HANDOFF_WITH_OWNER, viewWithOwner, type HandoffView, type HandoffWithOwnerRow } from './handoff.types.js';
 
@@ -11,6 +12,9 @@ import { HANDOFF_WITH_OWNER, viewWithOwner, type HandoffView, type HandoffWithOw
  * Sales' queue: hand-offs filtered by status, owner and priority, most urgent first (by SLA deadline), or oldest
  * first (`sort=createdAt`: a client polling with the cursor sees every new hand-off exactly once), each with the
  * lead's picture taken at hand-off time.
+ *
+ * `status=accepted` lists every hand-off sales accepted, also once they reported an outcome (its status is then
+ * opportunity, won or lost, and `outcome` says which); `breached` is described below, and the other statuses match exactly.
  *
  * A pending hand-off past its deadline reads as breached (`status=breached`, `slaBreached`) from the moment
  * the deadline passes, not only once the SLA watch has flagged it and announced the breach (every
@@ -52,6 +56,7 @@ export function handoffListSql(q: ListHandoffsQuery, now: Date): { sql: string; 
   const p = new SqlParams([(q.limit ?? 50) + 1]);
   const where: string[] = [];
   if (q.status === 'breached') where.push(`h.status = 'pending' AND (h.breached_at IS NOT NULL OR h.sla_due_at <= ${p.add(now.toISOString(), '::timestamptz')})`);
+  else if (q.status === 'accepted') where.push(`h.status = ANY(${p.add(ACCEPTED_HANDOFF_STATUSES, '::text[]')})`);
   else if (q.status) where.push(`h.status = ${p.add(q.status)}`);
   if (q.ownerId) where.push(`h.owner_id = ${p.add(q.ownerId, '::uuid')}`);
   if (q.priority) where.push(`h.priority = ${p.add(q.priority)}`);

@@ -30,7 +30,15 @@ export class ListHandoffsQuery extends PageQuery {
   @IsIn(HANDOFF_ORDERS.values())
   sort?: string;
 
-  @ApiPropertyOptional({ enum: HANDOFF_STATUS_FILTERS, description: '`breached`: still pending and past its SLA deadline. `expired`: closed by the system because the lead went cold before sales took it up.' })
+  @ApiPropertyOptional({
+    enum: HANDOFF_STATUS_FILTERS,
+    description:
+      'Which hand-offs to list. `pending`: waiting for sales\' answer. `accepted`: every hand-off sales accepted, also those with an outcome ' +
+      'reported since (status `opportunity`, `won` or `lost`; `outcome` says which). `opportunity`, `won`, `lost`: that outcome exactly. ' +
+      '`rejected`: rejected by sales, or closed on their behalf (closeReason). `expired`: closed by the system because the lead went cold ' +
+      'before sales took it up. `breached`: sales\' overdue queue — still pending and past its SLA deadline, whether or not the SLA watch ' +
+      'has flagged it yet; one answered (or closed) late is no longer listed, though its `slaBreached` stays true.',
+  })
   @IsOptional()
   @IsIn(HANDOFF_STATUS_FILTERS)
   status?: HandoffStatusFilter;
