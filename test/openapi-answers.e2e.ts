@@ -144,6 +144,9 @@ describe('answers match the OpenAPI document', () => {
       await call('post', `/api/v1/handoffs/${handoffs[1]}/reject`, '/api/v1/handoffs/{id}/reject', { reason: 'no_budget' }, 200);
       await call('post', `/api/v1/handoffs/${handoffs[1]}/accept`, '/api/v1/handoffs/{id}/accept', {}, 409);
       await call('get', '/api/v1/handoffs', '/api/v1/handoffs', undefined, 200);
+      // Accepted and won since: listed as accepted, with its outcome as the document describes it.
+      const accepted = await call('get', '/api/v1/handoffs?status=accepted', '/api/v1/handoffs', undefined, 200);
+      expect(accepted.body.items).toContainEqual(expect.objectContaining({ id: handoffs[0], status: 'won', outcome: 'won' }));
     });
 
     it('webhooks, funnel and API keys', async () => {
