@@ -29,9 +29,14 @@ describe('a high-intent event of a lead already handed to sales', () => {
     await receiver?.close();
   });
 
-  /** A lead promoted by the MQL rule (engagement over the threshold, two BANT answers): a medium hand-off. */
+  /**
+   * A lead promoted by the MQL rule (engagement over the threshold, two BANT answers) who downloaded a guide (medium
+   * intent): a medium hand-off.
+   */
   async function scoredMql(email: string) {
     const leadId = await upsertLead(t, email);
+    await sendEvents(t, [{ leadId, type: 'content_downloaded', properties: { asset: 'gids' } }]);
+    await eventually(async () => (await t.db.query(`SELECT count(*)::int AS n FROM scoring_queue WHERE lead_id = $1`, [leadId]))[0].n === 0);
     await t.db.query(`UPDATE leads SET engagement_score = 80, engagement_as_of = $2 WHERE id = $1`, [leadId, clock.now()]);
     const res = await t.api('post', '/api/v1/leads').send({ email, qualification: { need: 'crm', budget: '10k' } });
     expect(res.body.stage).toBe('mql');

@@ -1,11 +1,13 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { Clock } from '../common/clock.js';
 import { isUuid } from '../common/uuid.pipe.js';
 import type { DomainEventType } from '../lifecycle/outbox.js';
 import { OutboxRelay, type OutboxBatch, type OutboxConsumer, type OutboxEvent } from '../lifecycle/outbox-relay.service.js';
-import { intentTierOf } from '../scoring/domain/index.js';
+import { intentTierOf, type IntentTier, type ScoringModelDefinition } from '../scoring/domain/index.js';
+import { intentParams, leadIntentSql } from '../scoring/lead-intent.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
-import { handoffPriority, type HandoffPriority } from './domain/index.js';
+import { promotionPriority, type HandoffPriority } from './domain/index.js';
 import { HandoffCreator, type HandoffRequest } from './handoff-creator.service.js';
 import { snapshotFromPicture } from './handoff.types.js';
 
@@ -14,9 +16,10 @@ const PRIORITIES: readonly string[] = ['high', 'medium', 'low'];
 /**
  * Turns `lead.mql` (scoring's promotion) and `handoff.requested` (a program's hand-off step, or scoring's
  * high-intent event of a lead already MQL) into hand-offs, exactly once: it runs in the outbox relay's
- * transaction. Priority follows intent: an MQL promoted by a high-intent event takes that event type's tier
- * (quote, meeting, contact request: high); an MQL by the scoring rule is medium; a program step says its own
- * priority (medium by default). A request for a lead whose pending hand-off has a lower priority raises it.
+ * transaction. Priority follows intent (promotionPriority): an MQL promoted by a high-intent event takes that event
+ * type's tier (quote, meeting, contact request: high); an MQL by the scoring rule takes the lead's intent (the highest
+ * tier of its own human behaviour of the last 90 days, low without any), read here, in the transaction that creates
+ * the hand-off; a program step says its own priority (medium by default). A request for a lead whose pending hand-off has a lower priority raises it.
  * A hand-off made from `lead.mql` keeps the lead's picture that event carries (taken once, by the webhook fan-out
  * earlier in the batch, when a webhook wants it), so the hand-off and both webhooks show the same picture.
  */
@@ -31,6 +34,7 @@ export class HandoffRequestsConsumer implements OutboxConsumer, OnModuleInit {
     private readonly relay: OutboxRelay,
     private readonly creator: HandoffCreator,
     private readonly models: ScoringModelService,
+    private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
@@ -51,6 +55,8 @@ export class HandoffRequestsConsumer implements OutboxConsumer, OnModuleInit {
       for (const r of rows) types.set(r.id, r.type);
     }
     const model = (await this.models.current(m)).definition;
+    const byRule = events.filter((e) => e.leadId && e.type === 'lead.mql' && e.payload.reason !== 'high_intent_event').map((e) => e.leadId!);
+    const intents = await this.leadIntents(m, byRule, model);
     return events
       .filter((e) => e.leadId)
       .map((e): HandoffRequest => {
@@ -71,11 +77,25 @@ export class HandoffRequestsConsumer implements OutboxConsumer, OnModuleInit {
           };
         }
         const reason = str(p.reason) ?? 'mql';
-        let priority: HandoffPriority = 'medium';
-        if (reason === 'high_intent_event') priority = triggerEventType ? handoffPriority(intentTierOf(model, triggerEventType)) : 'high';
+        const priority = promotionPriority({
+          reason,
+          triggerTier: triggerEventType ? intentTierOf(model, triggerEventType) : null,
+          leadIntent: intents.get(e.leadId!) ?? null,
+        });
         const snapshot = e.type === 'lead.mql' ? snapshotFromPicture(p) : null;
         return { outboxEventId: e.id, leadId: e.leadId!, reason, priority, triggerEventId, triggerEventType, programId: null, enrollmentId: null, stepId: null, snapshot };
       });
+  }
+
+  /** The intent of these leads now, under the current model (see leadIntentSql). */
+  private async leadIntents(m: EntityManager, leadIds: string[], model: ScoringModelDefinition): Promise<Map<string, IntentTier>> {
+    if (!leadIds.length) return new Map();
+    const p = intentParams(model, this.clock.now());
+    const rows: { id: string; intent: IntentTier }[] = await m.query(
+      `SELECT l.id, ${leadIntentSql('l.id', { high: '$2', medium: '$3', since: '$4' })} AS intent FROM unnest($1::uuid[]) AS l(id)`,
+      [[...new Set(leadIds)], p.high, p.medium, p.since],
+    );
+    return new Map(rows.map((r) => [r.id, r.intent]));
   }
 }
 

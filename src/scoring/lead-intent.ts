@@ -11,7 +11,8 @@ export interface IntentParams {
 }
 
 /**
- * A lead's intent, for templates (`{{#ifEq intent "high"}}`): the highest intent tier (per the scoring model)
+ * A lead's intent, for templates (`{{#ifEq intent "high"}}`) and for the priority of the hand-off the MQL rule's
+ * promotion creates (HandoffRequestsConsumer): the highest intent tier (per the scoring model)
  * among the lead's own, human behaviour events of the last INTENT_LOOKBACK_DAYS; `low` without any. Machine
  * events (privacy proxies, link scanners) show no intent, as they score nothing.
  */
