@@ -23,6 +23,11 @@ export interface StageChange {
  */
 export async function applyStageChanges(manager: EntityManager, changes: StageChange[]): Promise<void> {
   if (!changes.length) return;
+  // The lead row takes each lead's last move only: a lead may move twice at once (a subscriber made a lead, then an
+  // MQL by the rule), and an UPDATE joined to two rows of one lead applies one of them, which one PostgreSQL does not
+  // say (in large batches, the first). The last move holds the stage the lead ends at, and its milestones hold the
+  // earlier moves' (reaching a later stage reaches the earlier ones). Every move is kept in the history below.
+  const last = [...new Map(changes.map((c) => [c.leadId, c])).values()];
   // A lead created at a stage (from null: a CRM import of existing customers) reached no milestone through
   // this funnel: its milestones stay empty, so imports do not count as conversions on the day they came in.
   await manager.query(
@@ -36,7 +41,7 @@ export async function applyStageChanges(manager: EntityManager, changes: StageCh
             recycled_engagement = CASE WHEN c.to_stage = 'recycled' THEN 0 ELSE l.recycled_engagement END
        FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::boolean[]) AS c(lead_id, to_stage, at, created)
       WHERE l.id = c.lead_id`,
-    [changes.map((c) => c.leadId), changes.map((c) => c.to), changes.map((c) => c.at.toISOString()), changes.map((c) => c.from === null)],
+    [last.map((c) => c.leadId), last.map((c) => c.to), last.map((c) => c.at.toISOString()), last.map((c) => c.from === null)],
   );
   await manager.query(
     `INSERT INTO stage_changes (lead_id, from_stage, to_stage, actor, reason, event_id, changed_at)
