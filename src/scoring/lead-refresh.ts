@@ -1,13 +1,16 @@
 import type { LeadRow } from '../leads/lead.types.js';
-import { decidePromotion, Promotion } from '../lifecycle/domain/promotion.js';
+import { decidePromotions, type Promotion } from '../lifecycle/domain/promotion.js';
+import type { StageChange } from '../lifecycle/stage-change.js';
 import { scoreAt, type ScoreState } from './domain/decay.js';
 import { evaluateFit } from './domain/fit.js';
 import { mqlEngagement } from './domain/mql-rule.js';
+import type { Stage } from './domain/lifecycle.js';
 import type { ScoringModelDefinition } from './domain/scoring-model.js';
 
 export interface LeadRefresh {
   fit: { score: number; contributions: { ruleId: string; description: string; points: number }[] };
-  promotion: Promotion | null;
+  /** The automatic moves, in order (a subscriber showing interest: to lead, then perhaps to mql by the rule); none for most. */
+  promotions: Promotion[];
 }
 
 /**
@@ -33,7 +36,7 @@ export function refreshLead(
     },
     model,
   );
-  const promotion = decidePromotion(
+  const promotions = decidePromotions(
     {
       stage: lead.stage,
       engagementScore: scoreAt({ value: mqlEngagement(lead.stage, engagement.value, lead.recycled_engagement), asOf: engagement.asOf }, now, model.halfLifeDays),
@@ -44,5 +47,15 @@ export function refreshLead(
     },
     model.mql,
   );
-  return { fit, promotion };
+  return { fit, promotions };
+}
+
+/** A refresh's promotions as stage changes by scoring, in order, each from the stage the one before reached. */
+export function promotionChanges(leadId: string, from: Stage, promotions: readonly Promotion[], at: Date): StageChange[] {
+  let stage = from;
+  return promotions.map((p) => {
+    const change = { leadId, from: stage, to: p.to, actor: 'scoring', reason: p.reason, eventId: p.eventId, at };
+    stage = p.to;
+    return change;
+  });
 }

@@ -1,4 +1,5 @@
-import { DEFAULT_SCORING_MODEL, type ScoringModelDefinition } from './domain/scoring-model.js';
+import fc from 'fast-check';
+import { DEFAULT_SCORING_MODEL, intentTierOf, type LedgerFact, type ScoringModelDefinition } from './domain/index.js';
 import { FREE_MAIL_FIT, scoredLead as lead } from './scored-lead.fixture.js';
 import { planScoring, type ScoredLead, type StoredEvent } from './scoring-plan.js';
 
@@ -133,5 +134,84 @@ describe('planning a scoring batch: recycled leads and historical events', () =>
     expect(plan.activities[0].events[0]).not.toHaveProperty('historical');
     const justInside = at(event('quote_requested'), new Date(NOW.getTime() - WINDOW));
     expect(planScoring(model, [lead()], [justInside], new Map(), NOW, 1, WINDOW).changes).toHaveLength(1);
+  });
+});
+
+describe('planning a scoring batch: subscribers', () => {
+  const qualified = { need: 'nieuwe website', timeline: 'Q2', budget: '10k', authority: 'decision_maker' };
+  const subscriber = (overrides: Partial<ScoredLead> = {}) => lead({ stage: 'subscriber', qualification: qualified, engagement_score: 200, engagement_as_of: NOW, ...overrides });
+
+  it('keeps a subscriber with the score and answers a subscriber on newsletter-level events, and promotes it at once on a quote request', () => {
+    const plan = planScoring(model, [subscriber()], [event('newsletter_subscribed'), event('page_viewed'), event('email_clicked')], new Map(), NOW, 1);
+    expect(plan.changes).toEqual([]);
+    expect(plan.activities[0].stageAfter).toBe('subscriber');
+    const quote = event('quote_requested');
+    const asked = planScoring(model, [subscriber({ qualification: {}, engagement_score: 0 })], [quote], new Map(), NOW, 1);
+    expect(asked.changes).toEqual([expect.objectContaining({ from: 'subscriber', to: 'mql', reason: 'high_intent_event', eventId: quote.id })]);
+  });
+
+  it('makes a subscriber who downloads a guide a lead, and then, with the score and answers, an MQL: both moves recorded', () => {
+    const download = event('content_downloaded');
+    const plan = planScoring(model, [subscriber()], [download], new Map(), NOW, 1);
+    expect(plan.changes).toEqual([
+      expect.objectContaining({ from: 'subscriber', to: 'lead', reason: 'showed_interest', eventId: download.id }),
+      expect.objectContaining({ from: 'lead', to: 'mql', reason: 'mql_rule', eventId: null }),
+    ]);
+    expect(plan.activities[0]).toMatchObject({ stageBefore: 'subscriber', stageAfter: 'mql' });
+    const cold = planScoring(model, [subscriber({ engagement_score: 0 })], [event('content_downloaded')], new Map(), NOW, 1);
+    expect(cold.changes).toEqual([expect.objectContaining({ from: 'subscriber', to: 'lead' })]);
+  });
+
+  it('never makes a subscriber an MQL through any sequence of low-intent events, whatever its score, answers and MQL rule (property)', () => {
+    const lowTypes = ['newsletter_subscribed', 'page_viewed', 'blog_read', 'social_engaged', 'email_opened', 'email_clicked', 'custom_signal'];
+    expect(lowTypes.every((type) => intentTierOf(model, type) === 'low')).toBe(true);
+    const anyType = [...lowTypes, 'content_downloaded', 'webinar_attended', 'form_submitted', 'quote_requested', 'meeting_booked', 'contact_requested'];
+    // A human low-intent event, or a machine one of any type (a link scanner or privacy proxy shows no intent).
+    const lowEvent = fc.oneof(
+      fc.record({ type: fc.constantFrom(...lowTypes), machine: fc.constant(false) }),
+      fc.record({ type: fc.constantFrom(...anyType), machine: fc.constant(true) }),
+    );
+    const arbitraryEvent = fc.record({
+      kind: lowEvent,
+      url: fc.constantFrom('https://example.be/pricing', 'https://example.be/blog/x', 'https://example.be/careers'),
+      minutesAgo: fc.integer({ min: 0, max: 3 * 24 * 60 }),
+    });
+    const batches = fc.array(fc.record({ events: fc.array(arbitraryEvent, { minLength: 1, maxLength: 30 }), hoursLater: fc.integer({ min: 0, max: 24 * 30 }) }), {
+      minLength: 1,
+      maxLength: 8,
+    });
+    fc.assert(
+      fc.property(
+        batches,
+        fc.double({ min: 0, max: 500, noNaN: true }),
+        fc.integer({ min: 0, max: 100 }),
+        fc.integer({ min: 0, max: 4 }),
+        fc.subarray(['need', 'timeline', 'budget', 'authority']),
+        (batches, engagement, threshold, minKnown, known) => {
+          const rules: ScoringModelDefinition = { ...model, mql: { ...model.mql, engagementThreshold: threshold, minQualificationKnown: minKnown } };
+          let state: ScoredLead = subscriber({ engagement_score: engagement, qualification: Object.fromEntries(known.map((k) => [k, 'yes'])) });
+          const recent = new Map<string, LedgerFact[]>([['lead-1', []]]);
+          let now = NOW;
+          let n = 0;
+          for (const batch of batches) {
+            now = new Date(now.getTime() + batch.hoursLater * 3_600_000);
+            const events: StoredEvent[] = batch.events.map((e) => ({
+              id: `low-${++n}`,
+              lead_id: 'lead-1',
+              type: e.kind.type,
+              occurred_at: new Date(now.getTime() - e.minutesAgo * 60_000),
+              properties: { url: e.url },
+              machine: e.kind.machine,
+            }));
+            const plan = planScoring(rules, [state], events, recent, now, 1);
+            if (plan.changes.length || plan.activities[0].stageAfter !== 'subscriber') return false;
+            recent.get('lead-1')!.push(...plan.ledgerRows.map((r) => ({ ruleId: r.ruleId, occurredAt: r.occurredAt })));
+            const update = plan.updates[0];
+            if (update) state = { ...state, engagement_score: update.engagement, engagement_as_of: update.asOf };
+          }
+          return true;
+        },
+      ),
+    );
   });
 });

@@ -13,7 +13,7 @@ const lead = (overrides: Partial<ReevaluatedLead> = {}) =>
 describe('re-evaluating leads under a newly published model', () => {
   it('promotes a lead the lowered threshold now qualifies, by the MQL rule, without touching its unchanged fit', () => {
     const plan = planReevaluation(LOWER_THRESHOLD, [lead()], NOW);
-    expect(plan.changes).toEqual([{ leadId: 'lead-1', from: 'lead', to: 'mql', actor: 'scoring', reason: 'mql_rule', at: NOW }]);
+    expect(plan.changes).toEqual([{ leadId: 'lead-1', from: 'lead', to: 'mql', actor: 'scoring', reason: 'mql_rule', eventId: null, at: NOW }]);
     expect(plan.fits).toEqual([]);
     expect(plan.activities).toEqual([expect.objectContaining({ leadId: 'lead-1', stageBefore: 'lead', stageAfter: 'mql', events: [], engagementScore: 45 })]);
   });

@@ -1,7 +1,7 @@
 import type { LeadActivity } from '../lifecycle/lead-activity.js';
 import type { StageChange } from '../lifecycle/stage-change.js';
 import { scoreAt, type FitContribution, type ScoringModelDefinition } from './domain/index.js';
-import { refreshLead } from './lead-refresh.js';
+import { promotionChanges, refreshLead } from './lead-refresh.js';
 import type { ScoredLead } from './scoring-plan.js';
 
 /** A lead as a re-evaluation reads it: what scoring reads, with its stored fit score. */
@@ -26,13 +26,14 @@ export function planReevaluation(model: ScoringModelDefinition, leads: Reevaluat
   const plan: ReevaluationPlan = { fits: [], changes: [], activities: [] };
   for (const lead of leads) {
     const engagement = { value: lead.engagement_score, asOf: lead.engagement_as_of };
-    const { fit, promotion } = refreshLead(lead, engagement, model, now);
+    const { fit, promotions } = refreshLead(lead, engagement, model, now);
     const fitChanged = !sameFit(lead, fit.score, fit.contributions);
     if (fitChanged) plan.fits.push({ id: lead.id, score: fit.score, contributions: fit.contributions });
-    if (promotion) plan.changes.push({ leadId: lead.id, from: lead.stage, to: promotion.to, actor: 'scoring', reason: promotion.reason, at: now });
-    if (!fitChanged && !promotion) continue;
+    plan.changes.push(...promotionChanges(lead.id, lead.stage, promotions, now));
+    if (!fitChanged && !promotions.length) continue;
     const engagementScore = scoreAt(engagement, now, model.halfLifeDays);
-    plan.activities.push({ leadId: lead.id, at: now, created: false, stageBefore: lead.stage, stageAfter: promotion?.to ?? lead.stage, events: [], engagementScore });
+    const stageAfter = promotions.at(-1)?.to ?? lead.stage;
+    plan.activities.push({ leadId: lead.id, at: now, created: false, stageBefore: lead.stage, stageAfter, events: [], engagementScore });
   }
   return plan;
 }

@@ -35,7 +35,10 @@ export class ScoreExplainService {
     // A recycled lead re-qualifies on new evidence: the rule counts only the engagement earned since it was recycled.
     const recycledAt = lead.stage === 'recycled' ? lead.recycled_at : null;
     const counted = scoreAt({ value: mqlEngagement(lead.stage, lead.engagement_score, lead.recycled_engagement), asOf: lead.engagement_as_of }, now, halfLife);
-    const mql = evaluateMqlRule({ engagementScore: counted, fitScore: lead.fit_score, qualification: lead.qualification, recycledAt }, definition.mql);
+    const mql = evaluateMqlRule(
+      { engagementScore: counted, fitScore: lead.fit_score, qualification: lead.qualification, recycledAt, stage: lead.stage },
+      definition.mql,
+    );
     // How the lead became an MQL (its latest promotion): a high-intent event promotes whatever the rule says now.
     const [promoted]: { changed_at: Date; actor: string; reason: string; event_id: string | null; event_type: string | null }[] = await this.db.query(
       `SELECT s.changed_at, s.actor, s.reason, s.event_id, e.type AS event_type

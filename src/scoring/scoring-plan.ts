@@ -11,7 +11,7 @@ import {
   scoreEvents,
   type ScoringModelDefinition,
 } from './domain/index.js';
-import { refreshLead } from './lead-refresh.js';
+import { promotionChanges, refreshLead } from './lead-refresh.js';
 
 /**
  * What scoring decides for a batch of leads and their new events, before anything is written: ledger rows,
@@ -112,7 +112,7 @@ export function planScoring(
     });
     for (const c of scored.contributions) plan.ledgerRows.push({ ...c, leadId: lead.id });
     const interest = facts.find((e) => !e.machine && intentTierOf(model, e.type) !== 'low');
-    const { fit, promotion } = refreshLead(recycled ? { ...lead, recycled_engagement: scored.recycledEarned } : lead, scored.state, model, now, {
+    const { fit, promotions } = refreshLead(recycled ? { ...lead, recycled_engagement: scored.recycledEarned } : lead, scored.state, model, now, {
       highIntentEventId: scored.highIntentEventId,
       interestEventId: interest?.id ?? null,
     });
@@ -121,8 +121,8 @@ export function planScoring(
       const engagement = { id: lead.id, engagement: scored.state.value, asOf: scored.state.asOf, ...(recycled && { recycled: scored.recycledEarned! }) };
       plan.updates.push(fitChanged ? { ...engagement, fit: fit.score, fitContributions: fit.contributions } : engagement);
     }
-    if (promotion) {
-      plan.changes.push({ leadId: lead.id, from: lead.stage, to: promotion.to, actor: 'scoring', reason: promotion.reason, eventId: promotion.eventId, at: now });
+    if (promotions.length) {
+      plan.changes.push(...promotionChanges(lead.id, lead.stage, promotions, now));
     } else if (scored.highIntentEventId && lead.stage === 'mql') {
       plan.escalations.push({ leadId: lead.id, eventId: scored.highIntentEventId, at: now });
     }
@@ -131,7 +131,7 @@ export function planScoring(
       at: now,
       created: false,
       stageBefore: lead.stage,
-      stageAfter: promotion?.to ?? lead.stage,
+      stageAfter: promotions.at(-1)?.to ?? lead.stage,
       events: [...facts].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime()),
       engagementScore: scoreAt(scored.state, now, model.halfLifeDays),
     });

@@ -108,7 +108,8 @@ export class UpsertLeadDto {
   @ApiPropertyOptional({
     enum: INITIAL_STAGES,
     description:
-      'The stage of a lead this creates (default lead): subscriber or lead; customer, an existing customer (a CRM import: never promoted to MQL, ' +
+      'The stage of a lead this creates (default lead): subscriber (nurture only: the MQL rule applies once a download, a webinar or a form ' +
+      'makes it a lead; a quote, meeting or contact request promotes it at once) or lead; customer, an existing customer (a CRM import: never promoted to MQL, ' +
       'kept out of nurture that tests stage); disqualified, a known competitor or spam (never enrolled, never mailed by programs). customer and ' +
       'disqualified are kept in the stage history with the key and `stageReason`. An existing lead is not moved by an upsert (a subscriber asked to ' +
       'be lead excepted): asking one for customer or disqualified it is not at is 409 naming stage; use PATCH /api/v1/leads/{id}.',

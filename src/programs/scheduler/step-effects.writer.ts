@@ -6,7 +6,7 @@ import { LeadActivityHub } from '../../lifecycle/lead-activity.js';
 import { recordDomainEvents, type DomainEventDraft } from '../../lifecycle/outbox.js';
 import { applyStageChanges, type StageChange } from '../../lifecycle/stage-change.js';
 import type { Stage } from '../../scoring/domain/lifecycle.js';
-import { refreshLead } from '../../scoring/lead-refresh.js';
+import { promotionChanges, refreshLead } from '../../scoring/lead-refresh.js';
 import { ScoringModelService } from '../../scoring/scoring-model.service.js';
 import type { Scalar } from '../domain/program-definition.js';
 import type { RunResult, StepEffect } from '../domain/step-interpreter.js';
@@ -141,8 +141,8 @@ export class StepEffectsWriter {
     const model = await this.models.current(m);
     const changes: StageChange[] = [];
     const fits = updated.map((row) => {
-      const { fit, promotion } = refreshLead(row, { value: row.engagement_score, asOf: row.engagement_as_of }, model.definition, now);
-      if (promotion) changes.push({ leadId: row.id, from: row.stage, to: promotion.to, actor: 'scoring', reason: promotion.reason, at: now });
+      const { fit, promotions } = refreshLead(row, { value: row.engagement_score, asOf: row.engagement_as_of }, model.definition, now);
+      changes.push(...promotionChanges(row.id, row.stage, promotions, now));
       return { id: row.id, score: fit.score, contributions: fit.contributions };
     });
     await m.query(

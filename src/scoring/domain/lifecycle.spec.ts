@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { canAutoAdvance, isAtLeast, isStage, STAGES, stageRank, type Stage } from './lifecycle.js';
+import { canAutoAdvance, isAtLeast, isStage, promotesOnHighIntent, STAGES, stageRank, type Stage } from './lifecycle.js';
 
 const stage = fc.constantFrom(...STAGES);
 
@@ -10,10 +10,14 @@ describe('lifecycle stages', () => {
     expect(new Set(STAGES.map(stageRank)).size).toBe(STAGES.length);
   });
 
-  it('lets scoring promote a subscriber to lead or mql, and a lead to mql', () => {
+  it('lets scoring make a subscriber a lead, and a lead an MQL, but never a subscriber an MQL (nurture only, never a sales lead)', () => {
     expect(canAutoAdvance('subscriber', 'lead')).toBe(true);
-    expect(canAutoAdvance('subscriber', 'mql')).toBe(true);
+    expect(canAutoAdvance('subscriber', 'mql')).toBe(false);
     expect(canAutoAdvance('lead', 'mql')).toBe(true);
+  });
+
+  it('lets a high-intent event promote a subscriber, a lead or a recycled lead to MQL at once, and no stage sales own', () => {
+    expect(STAGES.filter(promotesOnHighIntent)).toEqual(['subscriber', 'lead', 'recycled']);
   });
 
   it('lets a recycled lead warm up again to lead or mql', () => {

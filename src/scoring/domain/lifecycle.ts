@@ -8,9 +8,14 @@ export type Stage = (typeof STAGES)[number];
 const MAIN_PATH: readonly Stage[] = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer'];
 const SIDE_STAGES: readonly Stage[] = ['recycled', 'disqualified'];
 
-/** Automatic moves: forward up to mql, and a recycled lead warming up again. Sales own sql and beyond. */
+/**
+ * Automatic moves: forward up to mql, and a recycled lead warming up again. Sales own sql and beyond. A subscriber
+ * only gave permission to keep in touch (PRODUCT: "Nurture only, never a sales lead"): it first becomes a lead (by
+ * showing interest, or a form with its contact details), and only then does the MQL rule apply to it. The one
+ * exception, a high-intent event, is {@link promotesOnHighIntent}.
+ */
 const AUTO_MOVES: Readonly<Record<Stage, readonly Stage[]>> = {
-  subscriber: ['lead', 'mql'],
+  subscriber: ['lead'],
   lead: ['mql'],
   mql: [],
   sql: [],
@@ -28,6 +33,17 @@ export function stageRank(stage: Stage): number {
 /** Whether scoring may move a lead from `from` to `to` without a person deciding. */
 export function canAutoAdvance(from: Stage, to: Stage): boolean {
   return AUTO_MOVES[from].includes(to);
+}
+
+/**
+ * Whether a high-intent event (a quote request, a booked meeting, a contact request) promotes a lead at `from` to
+ * mql at once: wherever scoring may make it an MQL, and from subscriber too. Such an event is a sales signal, not
+ * newsletter-level interest: the person asked sales for something, and PRODUCT says "A high-intent event promotes at
+ * once" and hands it to sales within 15 minutes. Holding it back as a subscriber (or making it a lead to wait for the
+ * MQL rule's score and answers) would leave that request unanswered.
+ */
+export function promotesOnHighIntent(from: Stage): boolean {
+  return from === 'subscriber' || canAutoAdvance(from, 'mql');
 }
 
 /**

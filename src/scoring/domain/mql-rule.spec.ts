@@ -71,11 +71,15 @@ describe('the MQL rule', () => {
       qualificationFields: fc.uniqueArray(field, { maxLength: 4 }),
       minFitScore: fc.option(fc.double({ min: -50, max: 50, noNaN: true }), { nil: null }),
     });
-    const input = fc.record({
-      engagementScore: fc.double({ min: -10, max: 120, noNaN: true }),
-      fitScore: fc.double({ min: -60, max: 60, noNaN: true }),
-      qualification: fc.dictionary(field, answer),
-    });
+    const input = fc.record(
+      {
+        engagementScore: fc.double({ min: -10, max: 120, noNaN: true }),
+        fitScore: fc.double({ min: -60, max: 60, noNaN: true }),
+        qualification: fc.dictionary(field, answer),
+        stage: fc.constantFrom('subscriber', 'lead', 'recycled'),
+      },
+      { requiredKeys: ['engagementScore', 'fitScore', 'qualification'] },
+    );
     fc.assert(
       fc.property(input, config, (i, c) => {
         expect(mqlRuleMet(i, c)).toBe(evaluateMqlRule(i, c).met);
@@ -92,5 +96,15 @@ describe('the MQL rule', () => {
     const recycledAt = new Date('2026-01-05T09:30:00Z');
     const result = evaluateMqlRule({ engagementScore: 12, fitScore: 0, qualification: { need: 'x', budget: 'y' }, recycledAt }, rule);
     expect(result.missing).toEqual(['engagement earned since recycled (2026-01-05T09:30:00.000Z) 50 or more (now 12)']);
+  });
+
+  it('is not met by a subscriber, whatever its score and answers, and says it must become a lead first', () => {
+    const hot = { engagementScore: 120, fitScore: 30, qualification: { need: 'crm', budget: '5k', timeline: 'Q2' } };
+    const result = evaluateMqlRule({ ...hot, stage: 'subscriber' }, rule);
+    expect(result.met).toBe(false);
+    expect(mqlRuleMet({ ...hot, stage: 'subscriber' }, rule)).toBe(false);
+    expect(result.missing).toEqual(['a lead, not a subscriber: a download, a webinar or a form with contact details makes a subscriber a lead (now subscriber)']);
+    expect(result.conditions[0]).toMatchObject({ id: 'stage', met: false, required: 'lead', actual: 'subscriber' });
+    expect(evaluateMqlRule({ ...hot, stage: 'lead' }, rule)).toMatchObject({ met: true, missing: [] });
   });
 });

@@ -7,14 +7,20 @@ export interface MqlRuleInput {
   qualification: Record<string, unknown>;
   /** When the lead was recycled, if it is recycled now (the explanation says the engagement counted is that since). */
   recycledAt?: Date | null;
+  /**
+   * The lead's stage, when known. A subscriber is nurture only, never a sales lead: the rule does not hold for it
+   * until it is a lead (a download, a webinar or a form with its contact details makes it one; see decidePromotion).
+   */
+  stage?: string;
 }
 
 export interface MqlCondition {
-  id: 'engagement' | 'qualification' | 'fit';
+  id: 'stage' | 'engagement' | 'qualification' | 'fit';
   met: boolean;
   description: string;
-  required: number;
-  actual: number;
+  /** A number, or for `stage` the stage required (lead) and the lead's. */
+  required: number | string;
+  actual: number | string;
 }
 
 export interface MqlRuleResult {
@@ -30,7 +36,17 @@ export interface MqlRuleResult {
  */
 export function evaluateMqlRule(input: MqlRuleInput, rule: MqlRuleConfig): MqlRuleResult {
   const known = rule.qualificationFields.filter((field) => isKnown(input.qualification, field));
-  const conditions: MqlCondition[] = [
+  const conditions: MqlCondition[] = [];
+  if (input.stage === 'subscriber') {
+    conditions.push({
+      id: 'stage',
+      met: false,
+      description: 'a lead, not a subscriber: a download, a webinar or a form with contact details makes a subscriber a lead',
+      required: 'lead',
+      actual: input.stage,
+    });
+  }
+  conditions.push(
     {
       id: 'engagement',
       met: engagementMet(input, rule),
@@ -47,7 +63,7 @@ export function evaluateMqlRule(input: MqlRuleInput, rule: MqlRuleConfig): MqlRu
       required: rule.minQualificationKnown,
       actual: known.length,
     },
-  ];
+  );
   if (rule.minFitScore !== null) {
     conditions.push({
       id: 'fit',
@@ -61,7 +77,8 @@ export function evaluateMqlRule(input: MqlRuleInput, rule: MqlRuleConfig): MqlRu
   const missing = conditions
     .filter((c) => !c.met)
     .map((c) => {
-      if (c.id !== 'qualification') return `${c.description} (now ${formatActual(c.actual)})`;
+      if (c.id === 'stage') return `${c.description} (now ${c.actual})`;
+      if (c.id !== 'qualification') return `${c.description} (now ${formatActual(Number(c.actual))})`;
       return `${c.description} (now ${known.length}${known.length > 0 ? `: ${known.join(', ')}` : ''})`;
     });
   return { met: missing.length === 0, conditions, missing };
@@ -72,7 +89,7 @@ export function evaluateMqlRule(input: MqlRuleInput, rule: MqlRuleConfig): MqlRu
  * explanation (scoring decides this for every lead it touches; only people read the explanation).
  */
 export function mqlRuleMet(input: MqlRuleInput, rule: MqlRuleConfig): boolean {
-  if (!engagementMet(input, rule) || !fitMet(input, rule)) return false;
+  if (input.stage === 'subscriber' || !engagementMet(input, rule) || !fitMet(input, rule)) return false;
   let known = 0;
   for (const field of rule.qualificationFields) if (isKnown(input.qualification, field)) known++;
   return known >= rule.minQualificationKnown;
