@@ -48,6 +48,9 @@ describe('subscribers and the MQL rule', () => {
     await eventually(settled);
     expect((await lead(leadId)).stage).toBe('subscriber');
     expect(await handoffsOf(t, leadId)).toEqual([]);
+    // Signing up again is no new signal: of the eleven signups this week only the first earned points.
+    const signups = await t.db.query(`SELECT count(*)::int AS n FROM score_ledger WHERE lead_id = $1 AND rule_id = 'newsletter-subscribed'`, [leadId]);
+    expect(signups).toEqual([{ n: 1 }]);
     const score = (await t.api('get', `/api/v1/leads/${leadId}/score`)).body;
     expect(score.mqlRule).toMatchObject({ met: false, missing: [expect.stringContaining('a lead, not a subscriber')] });
 

@@ -30,6 +30,21 @@ describe('scoring events', () => {
     expect(result.state.value).toBeCloseTo(decayedToNow.reduce((a, b) => a + b), 9);
   });
 
+  it('scores repeated newsletter signups once a week: signing up again is not a new signal', () => {
+    const signups = Array.from({ length: 10 }, (_, i) => event('newsletter_subscribed', at(0, i * 60)));
+    const week = score(signups, { now: at(1) });
+    expect(week.contributions.map((c) => [c.eventId, c.ruleId, c.points])).toEqual([[signups[0].id, 'newsletter-subscribed', 2]]);
+    // A signup a day for four weeks: one counts in each week.
+    const daily = Array.from({ length: 28 }, (_, d) => event('newsletter_subscribed', at(d)));
+    expect(score(daily, { now: at(28) }).contributions.map((c) => c.occurredAt)).toEqual([at(0), at(7), at(14), at(21)]);
+  });
+
+  it('caps the default rules of events a person repeats without new meaning (opens, clicks, page views, newsletter signups), within a week', () => {
+    const capped = new Set(model.behaviourRules.filter((r) => r.cap).map((r) => r.eventType));
+    for (const type of ['email_opened', 'email_clicked', 'page_viewed', 'newsletter_subscribed']) expect(capped.has(type)).toBe(true);
+    expect(maxCapWindowMs(model)).toBe(7 * DAY);
+  });
+
   it('scores an open again once the week-long cap window has slid past the first three', () => {
     const first = [event('email_opened', at(0)), event('email_opened', at(0, 5)), event('email_opened', at(0, 10))];
     const fourth = event('email_opened', at(8));

@@ -44,7 +44,12 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** The model a fresh installation starts with (PRODUCT.md: Scoring, Intent tiers). Frozen: copy it to change it. */
+/**
+ * The model a fresh installation starts with (PRODUCT.md: Scoring, Intent tiers). Frozen: copy it to change it.
+ * It is stored as version 1 at start-up when no version exists (ScoringModelService.onModuleInit), so a change here
+ * reaches new installations only: an installation's stored versions are its history and are never rewritten, and
+ * one already running changes its model by publishing a new version (PUT /api/v1/scoring-model).
+ */
 export const DEFAULT_SCORING_MODEL: ScoringModelDefinition = deepFreeze<ScoringModelDefinition>({
   halfLifeDays: 30,
   behaviourRules: [
@@ -70,7 +75,15 @@ export const DEFAULT_SCORING_MODEL: ScoringModelDefinition = deepFreeze<ScoringM
     { id: 'content-downloaded', description: 'Downloaded content', eventType: 'content_downloaded', points: 10 },
     { id: 'webinar-attended', description: 'Attended a webinar', eventType: 'webinar_attended', points: 15 },
     { id: 'form-submitted', description: 'Submitted a form', eventType: 'form_submitted', points: 5 },
-    { id: 'newsletter-subscribed', description: 'Subscribed to the newsletter', eventType: 'newsletter_subscribed', points: 2 },
+    // Signing up again is the same signal, not a new one: at most one signup a week counts. The window stays within
+    // the longest cap window (7 days), which is how far back the scorer reads the ledger for every capped rule.
+    {
+      id: 'newsletter-subscribed',
+      description: 'Subscribed to the newsletter',
+      eventType: 'newsletter_subscribed',
+      points: 2,
+      cap: { max: 1, window: 'P7D' },
+    },
     { id: 'quote-requested', description: 'Requested a quote', eventType: 'quote_requested', points: 30 },
     { id: 'meeting-booked', description: 'Booked a meeting', eventType: 'meeting_booked', points: 30 },
     { id: 'contact-requested', description: 'Asked to be contacted', eventType: 'contact_requested', points: 25 },
