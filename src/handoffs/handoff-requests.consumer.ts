@@ -19,7 +19,8 @@ const PRIORITIES: readonly string[] = ['high', 'medium', 'low'];
  * transaction. Priority follows intent (promotionPriority): an MQL promoted by a high-intent event takes that event
  * type's tier (quote, meeting, contact request: high); an MQL by the scoring rule takes the lead's intent (the highest
  * tier of its own human behaviour of the last 90 days, low without any), read here, in the transaction that creates
- * the hand-off; a program step says its own priority (medium by default). A request for a lead whose pending hand-off has a lower priority raises it.
+ * the hand-off; a program step says its own priority (medium by default). A request for a lead whose pending
+ * hand-off has a lower priority raises it.
  * A hand-off made from `lead.mql` keeps the lead's picture that event carries (taken once, by the webhook fan-out
  * earlier in the batch, when a webhook wants it), so the hand-off and both webhooks show the same picture.
  */
