@@ -74,6 +74,34 @@ describe('template validation over HTTP', () => {
     expect(ok.status).toBe(202);
   });
 
+  it('refuses a whole <mjml> document (no shared layout) without unsubscribe link and postal address, on create and on update, naming what is missing; accepts one with its own', async () => {
+    const FOOTER = '<p>{{sender.name}} · {{sender.address}}<br /><a href="{{unsubscribeUrl}}">Uitschrijven</a></p>';
+    const document = (footer: string) =>
+      `<mjml>\n<mj-body>\n<mj-section><mj-column><mj-text><p>Hallo {{fallback firstName "daar"}}</p>${footer}</mj-text></mj-column></mj-section>\n</mj-body>\n</mjml>`;
+    const created = await save('Zonder voet', document(''));
+    expectProblem(created, 'variants.nl.mjml', /^has no unsubscribe link .*\{\{unsubscribeUrl\}\}/);
+    expectProblem(created, 'variants.nl.mjml', /^does not show the sender's postal address .*\{\{sender\.address\}\}/);
+    expect(created.body.errors).toHaveLength(2);
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM templates WHERE name = 'Zonder voet'`);
+    expect(n).toBe(0);
+
+    const id = await createTemplate(t);
+    const variants = { ...WELCOME_VARIANTS, en: { subject: 'Hi', mjml: document('<p><a href="{{unsubscribeUrl}}">Unsubscribe</a></p>') } };
+    const updated = await t.api('put', `/api/v1/templates/${id}`).send({ variants });
+    expectProblem(updated, 'variants.en.mjml', /^does not show the sender's postal address/);
+    expect(updated.body.errors).toHaveLength(1);
+    const [{ version }] = await t.db.query(`SELECT current_version AS version FROM templates WHERE id = $1`, [id]);
+    expect(version).toBe(1);
+
+    // With a footer of its own it is saved, and its preview shows the postal address and the unsubscribe link.
+    const res = await save('Eigen voet', document(FOOTER));
+    expect(res.status).toBe(201);
+    const preview = await t.api('post', `/api/v1/templates/${res.body.id}/preview`).send({ data: {} });
+    expect(preview.status).toBe(200);
+    expect(preview.body.html).toContain('Example Street 1, 1000 Brussels, Belgium'); // the development sender address
+    expect(preview.body.html).toMatch(/<a href="https?:\/\/[^"]+\/u\/preview">Uitschrijven<\/a>/);
+  });
+
   it('previews a starter for a lead with blank first name and company without stray spaces', async () => {
     const library = await loadTemplateLibrary();
     const starter = library.starters['quote-followup'];

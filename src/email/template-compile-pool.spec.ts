@@ -34,10 +34,10 @@ beforeAll(async () => {
   library = await loadTemplateLibrary();
 });
 
-const request = (variants: Record<string, string>, checkVariables = true): CompileRequest => ({
+const request = (variants: Record<string, string>, save = true): CompileRequest => ({
   variants: Object.entries(variants).map(([locale, mjml]) => ({ locale, subject: 'Hallo', mjml, layout: library.layouts.nl })),
   partials: library.partials,
-  checkVariables,
+  save,
 });
 const SMALL = () => request({ nl: section('Hallo') });
 const LARGE = () => request({ nl: atTheLimit().replaceAll('{{firstName}}', 'An') });

@@ -10,7 +10,8 @@ import { TemplateCompilePool } from './template-compile-pool.js';
 /**
  * Compiles template versions once, when they are saved: MJML with the shared layout (in the variant's
  * language) and partials from `templates/`, Handlebars checked, variables checked against what a send
- * provides. The library is read from disk once per process. All of a save's compiling runs in a compile thread
+ * provides, and the footer's unsubscribe link and postal address checked (footerProblems). The library is read
+ * from disk once per process. All of a save's compiling runs in a compile thread
  * (TemplateCompilePool, one message per save), so a save holds the event loop that answers pixels and redirects
  * only for its bookkeeping: the size, nesting and expansion limits, choosing layouts, and sorting out the answer.
  */
@@ -36,7 +37,7 @@ export class TemplateCompilerService {
     return (await this.compile({ [locale]: variant }, false))[locale];
   }
 
-  private async compile(variants: Record<string, TemplateVariant>, checkVariables: boolean): Promise<Record<string, CompiledTemplate>> {
+  private async compile(variants: Record<string, TemplateVariant>, save: boolean): Promise<Record<string, CompiledTemplate>> {
     const library = await this.loadLibrary();
     const problems = new Map<string, TemplateProblem[]>();
     const toCompile: VariantToCompile[] = [];
@@ -48,7 +49,7 @@ export class TemplateCompilerService {
     }
     const compiled: Record<string, CompiledTemplate> = {};
     if (toCompile.length > 0) {
-      for (const outcome of await this.pool.run({ variants: toCompile, partials: library.partials, checkVariables })) {
+      for (const outcome of await this.pool.run({ variants: toCompile, partials: library.partials, save })) {
         if ('compiled' in outcome) compiled[outcome.locale] = outcome.compiled;
         else problems.set(outcome.locale, outcome.problems);
       }

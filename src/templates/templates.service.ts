@@ -20,7 +20,8 @@ import type { PreviewView, TemplateVersionView, TemplateView } from './template.
 /**
  * Email templates with immutable versions. Every save compiles each variant's MJML once (with the shared
  * layout and partials) and stores the compiled form with the version, so sends only run Handlebars;
- * invalid MJML or Handlebars, and unknown variables, are refused (422) naming the variant field and line.
+ * invalid MJML or Handlebars, unknown variables, and an email without the footer's unsubscribe link and postal
+ * address (a whole `<mjml>` document that leaves them out) are refused (422) naming the variant field (and line).
  */
 @Injectable()
 export class TemplatesService {

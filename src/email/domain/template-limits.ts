@@ -35,6 +35,11 @@ const PARTIAL_TAG = /^\{\{~?>\s*(?:"([^"]*)"|'([^']*)'|([^\s}~()]+))/;
 const WHOLE_DOCUMENT = /^\s*(<\?xml[^>]*>\s*)?<mjml[\s>]/;
 const BODY_SLOT = /\{\{\{\s*body\s*\}\}\}/;
 
+/** Whether a variant's MJML is a whole `<mjml>` document, which assembleMjml compiles without the layout. */
+export function isWholeDocument(mjml: string): boolean {
+  return WHOLE_DOCUMENT.test(mjml);
+}
+
 const OPEN = /^\{\{~?\s*[#^](?!\s*~?\}\})/;
 const CLOSE = /^\{\{~?\s*\//;
 const CHAINED_ELSE = /^\{\{~?\s*(?:else|\^)\s+[^\s~}]/;

@@ -8,6 +8,12 @@ const VARIANTS_EXAMPLE = {
   nl: { subject: 'Bedankt, {{fallback firstName "daar"}}', mjml: '<mj-section><mj-column><mj-text>Hallo {{fallback firstName "daar"}}</mj-text></mj-column></mj-section>' },
 };
 
+const VARIANTS_DESCRIPTION =
+  'Per locale: subject and MJML body, Handlebars inside: sections for the shared layout, whose footer has the sender\'s postal address and ' +
+  'the unsubscribe link, or a whole <mjml> document, which leaves the layout out and must itself show {{sender.address}} and link to ' +
+  '{{unsubscribeUrl}} (<a href="{{unsubscribeUrl}}">…</a>) for every lead (checked on trial renders for a lead of whom nothing is known and ' +
+  'one with every field known; else 422 naming variants.<locale>.mjml).';
+
 /** POST /api/v1/templates: a new template with its first version. */
 export class CreateTemplateDto {
   @ApiProperty({ example: 'Welkom na download' })
@@ -23,7 +29,7 @@ export class CreateTemplateDto {
   defaultLocale?: string;
 
   @ApiProperty({
-    description: 'Per locale: subject and MJML body (sections for the shared layout, or a whole <mjml> document), Handlebars inside.',
+    description: VARIANTS_DESCRIPTION,
     example: VARIANTS_EXAMPLE,
   })
   @IsJsonObject(20, MAX_TEMPLATE_BYTES, { message: 'variants must be an object of locale → {subject, mjml}' })
@@ -45,7 +51,7 @@ export class UpdateTemplateDto {
   @Matches(LOCALE_PATTERN, { message: 'defaultLocale must look like "nl" or "nl-BE"' })
   defaultLocale?: string;
 
-  @ApiProperty({ example: VARIANTS_EXAMPLE })
+  @ApiProperty({ description: VARIANTS_DESCRIPTION, example: VARIANTS_EXAMPLE })
   @IsJsonObject(20, MAX_TEMPLATE_BYTES, { message: 'variants must be an object of locale → {subject, mjml}' })
   variants: Record<string, unknown>;
 }
