@@ -286,7 +286,7 @@ function largeVariant(): { subject: string; mjml: string } {
 async function compileLargeTemplate(env: Record<string, string>): Promise<{ id: string; compiled: CompiledTemplate; compileMs: number }> {
   const config = loadConfig(env);
   const pool = TemplateCompilePool.forConfig(config);
-  const compiler = new TemplateCompilerService(config, pool);
+  const compiler = new TemplateCompilerService(pool);
   let compiled: CompiledTemplate;
   let compileMs: number;
   try {

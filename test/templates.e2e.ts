@@ -35,6 +35,30 @@ describe('email templates over HTTP', () => {
       expect(stored.compiled.en.html).toContain('Unsubscribe');
     });
 
+    it("gives a variant the footer in its own language, else English, never the default locale's (Dutch)", async () => {
+      const body = (greeting: string) => `<mj-section><mj-column><mj-text><p>${greeting} {{fallback firstName ""}}</p></mj-text></mj-column></mj-section>`;
+      const res = await t.api('post', '/api/v1/templates').send({
+        name: 'Talen',
+        defaultLocale: 'nl',
+        variants: { nl: { subject: 'Hallo', mjml: body('Hallo') }, de: { subject: 'Hallo', mjml: body('Guten Tag') }, 'de-AT': { subject: 'Servus', mjml: body('Servus') }, 'fr-BE': { subject: 'Bonjour', mjml: body('Bonjour') } },
+      });
+      expect(res.status).toBe(201);
+      const [{ compiled }] = await t.db.query(`SELECT compiled FROM template_versions WHERE template_id = $1`, [res.body.id]);
+      for (const locale of ['de', 'de-AT']) {
+        expect(compiled[locale].html).toContain('You are receiving this email because you requested information from us.');
+        expect(compiled[locale].html).toContain('Unsubscribe');
+        expect(compiled[locale].html).not.toContain('Uitschrijven');
+        expect(compiled[locale].html).toContain(`lang="${locale}"`); // the body's language
+      }
+      expect(compiled['fr-BE'].html).toContain('Se désinscrire');
+      expect(compiled.nl.html).toContain('Uitschrijven');
+
+      const preview = await t.api('post', `/api/v1/templates/${res.body.id}/preview`).send({ data: { firstName: 'Jonas' }, locale: 'de' });
+      expect(preview.body).toMatchObject({ locale: 'de', subject: 'Hallo' });
+      expect(preview.body.text).toContain('Guten Tag Jonas');
+      expect(preview.body.text).toMatch(/Prefer not to hear from us\? Unsubscribe/);
+    });
+
     it('saves every change as a new immutable version and lists the versions', async () => {
       const id = await createTemplate(t);
       const changed = { ...WELCOME_VARIANTS, nl: { ...WELCOME_VARIANTS.nl, subject: 'Je gids staat klaar' } };

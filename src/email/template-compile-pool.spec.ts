@@ -1,7 +1,6 @@
 import { jest } from '@jest/globals';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { loadConfig } from '../config/app-config.js';
 import { compactHtml } from './domain/compact-html.js';
 import type { CompileRequest } from './domain/compile-variants.js';
 import { compileTemplate, type TemplateVariant } from './domain/template-compiler.js';
@@ -50,7 +49,7 @@ describe('TemplateCompilerService with compiling in worker threads', () => {
   let compiler: TemplateCompilerService;
   beforeAll(() => {
     pool = new TemplateCompilePool({ threads: 1 });
-    compiler = new TemplateCompilerService(loadConfig({}), pool);
+    compiler = new TemplateCompilerService(pool);
   });
   afterAll(() => pool.close());
 

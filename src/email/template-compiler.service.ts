@@ -1,17 +1,16 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { Injectable } from '@nestjs/common';
 import type { VariantToCompile } from './domain/compile-variants.js';
 import type { CompiledTemplate, TemplateVariant } from './domain/template-compiler.js';
 import { TemplateError, type TemplateProblem } from './domain/template-error.js';
 import { expansionProblem, nestingProblem, sizeProblem, type ExpansionContext } from './domain/template-limits.js';
-import { loadTemplateLibrary, type TemplateLibrary } from './domain/template-loader.js';
+import { layoutFor, loadTemplateLibrary, type TemplateLibrary } from './domain/template-loader.js';
 import { TemplateCompilePool } from './template-compile-pool.js';
 
 /**
- * Compiles template versions once, when they are saved: MJML with the shared layout (in the variant's
- * language) and partials from `templates/`, Handlebars checked, variables checked against what a send
- * provides, and the footer's unsubscribe link and postal address checked (footerProblems). The library is read
- * from disk once per process. All of a save's compiling runs in a compile thread
+ * Compiles template versions once, when they are saved: MJML with the shared layout (its footer in the variant's
+ * language, else English: see layoutFor) and partials from `templates/`, Handlebars checked, variables checked
+ * against what a send provides, and the footer's unsubscribe link and postal address checked (footerProblems).
+ * The library is read from disk once per process. All of a save's compiling runs in a compile thread
  * (TemplateCompilePool, one message per save), so a save holds the event loop that answers pixels and redirects
  * only for its bookkeeping: the size, nesting and expansion limits, choosing layouts, and sorting out the answer.
  */
@@ -19,10 +18,7 @@ import { TemplateCompilePool } from './template-compile-pool.js';
 export class TemplateCompilerService {
   private library?: Promise<TemplateLibrary>;
 
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly pool: TemplateCompilePool,
-  ) {}
+  constructor(private readonly pool: TemplateCompilePool) {}
 
   /**
    * Compiles every variant of a save, refusing variables a send cannot fill; throws one TemplateError listing
@@ -42,7 +38,7 @@ export class TemplateCompilerService {
     const problems = new Map<string, TemplateProblem[]>();
     const toCompile: VariantToCompile[] = [];
     for (const [locale, variant] of Object.entries(variants)) {
-      const layout = this.layoutFor(library, locale);
+      const layout = layoutFor(library, locale);
       const limits = limitProblems(variant, `variants.${locale}`, { layout, partials: library.partials });
       if (limits.length > 0) problems.set(locale, limits); // before anything parses it: that is what the limits keep cheap
       else toCompile.push({ locale, subject: variant.subject, mjml: variant.mjml, layout });
@@ -56,13 +52,6 @@ export class TemplateCompilerService {
     }
     if (problems.size > 0) throw new TemplateError(Object.keys(variants).flatMap((locale) => problems.get(locale) ?? []));
     return compiled;
-  }
-
-  /** The layout in the variant's language, else in the default locale's, else English. */
-  private layoutFor(library: TemplateLibrary, locale: string): string | undefined {
-    const language = locale.toLowerCase().split(/[-_]/)[0];
-    const defaultLanguage = this.config.defaultLocale.split('-')[0];
-    return library.layouts[locale] ?? library.layouts[language] ?? library.layouts[defaultLanguage] ?? library.layouts.en;
   }
 
   private loadLibrary(): Promise<TemplateLibrary> {

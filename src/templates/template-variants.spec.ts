@@ -1,4 +1,6 @@
 import { DomainError } from '../common/domain-error.js';
+import { loadTemplateLibrary } from '../email/domain/template-loader.js';
+import { FOOTER_LOCALES } from './dto/template-body.dto.js';
 import { parseVariants } from './template-variants.js';
 
 const NULL_REFUSED = 'must not be null; leave the field out instead';
@@ -37,5 +39,11 @@ describe('parsing template variants', () => {
       { field: 'variants.fr.mjml', message: 'must be MJML of 1 to 50000 characters' },
       { field: 'variants.xx_YY', message: 'must be a locale like "nl" or "nl-BE"' },
     ]);
+  });
+});
+
+describe('the variants documentation', () => {
+  it("names every locale the layout's footer is written in", async () => {
+    expect([...FOOTER_LOCALES].sort()).toEqual(Object.keys((await loadTemplateLibrary()).footerStrings).sort());
   });
 });

@@ -1,6 +1,6 @@
 import { compileTemplate } from './template-compiler.js';
 import { TemplateError } from './template-error.js';
-import { loadTemplateLibrary, localizeLayout, type TemplateLibrary } from './template-loader.js';
+import { footerLocale, layoutFor, loadTemplateLibrary, localizeLayout, type TemplateLibrary } from './template-loader.js';
 import { renderEmail } from './renderer.js';
 import { unknownVariables } from './template-variables.js';
 
@@ -90,5 +90,22 @@ describe('the template library', () => {
       '<p>Liever niet? nl</p>',
     );
     expect(() => localizeLayout('[[footer.missing]]', {})).toThrow(TemplateError);
+  });
+
+  it('gives a variant the footer of its locale, else of its language, else English; lang is always the variant\u2019s own', () => {
+    const available = ['nl', 'en', 'fr'];
+    expect(['nl', 'nl-BE', 'fr-CA', 'en-GB', 'de', 'de-AT', 'es'].map((l) => footerLocale(available, l))).toEqual(['nl', 'nl', 'fr', 'en', 'en', 'en', 'en']);
+    expect(footerLocale(['nl', 'nl-BE', 'en'], 'nl-BE')).toBe('nl-BE');
+    expect(footerLocale(['nl', 'fr'], 'de')).toBe('nl'); // no English strings: the first there are
+    expect(footerLocale([], 'de')).toBeUndefined();
+
+    const german = layoutFor(library, 'de-AT')!;
+    expect(german).toContain('<mjml lang="de-AT">');
+    expect(german).toContain('Unsubscribe');
+    expect(german).not.toContain('Uitschrijven');
+    const belgian = layoutFor(library, 'fr-BE')!;
+    expect(belgian).toContain('<mjml lang="fr-BE">');
+    expect(belgian).toContain('Se désinscrire');
+    expect(layoutFor(library, 'nl')).toBe(library.layouts.nl);
   });
 });

@@ -12,8 +12,12 @@ import { TemplateError } from './template-error.js';
  * - `starters/<name>/<locale>.mjml` plus `starters/<name>/subjects.json` (`{"nl": "…", "en": "…"}`).
  */
 export interface TemplateLibrary {
-  /** The layout per locale, with its footer text in that language. */
+  /** The layout per locale of `layout.strings.json`, with its footer text in that language (see {@link layoutFor} for any locale). */
   layouts: Record<string, string>;
+  /** `layout.mjml` as written, with its `[[key]]` placeholders. */
+  layoutSource: string;
+  /** `layout.strings.json`: the footer's texts per locale. */
+  footerStrings: Record<string, Record<string, string>>;
   partials: Record<string, string>;
   starters: Record<string, StarterTemplate>;
 }
@@ -25,9 +29,9 @@ export interface StarterTemplate {
 
 /** Loads the template library from `dir` (default: the project's `templates/` folder). */
 export async function loadTemplateLibrary(dir = defaultTemplatesDir()): Promise<TemplateLibrary> {
-  const layout = await readFile(join(dir, 'layout.mjml'), 'utf8');
-  const strings = JSON.parse(await readFile(join(dir, 'layout.strings.json'), 'utf8')) as Record<string, Record<string, string>>;
-  const layouts = Object.fromEntries(Object.entries(strings).map(([locale, s]) => [locale, localizeLayout(layout, s)]));
+  const layoutSource = await readFile(join(dir, 'layout.mjml'), 'utf8');
+  const footerStrings = JSON.parse(await readFile(join(dir, 'layout.strings.json'), 'utf8')) as Record<string, Record<string, string>>;
+  const layouts = Object.fromEntries(Object.keys(footerStrings).map((locale) => [locale, layoutFor({ layoutSource, footerStrings }, locale)!]));
 
   const partials: Record<string, string> = {};
   for (const file of await listFiles(join(dir, 'partials'))) {
@@ -44,7 +48,29 @@ export async function loadTemplateLibrary(dir = defaultTemplatesDir()): Promise<
     }
     starters[name] = { name, variants };
   }
-  return { layouts, partials, starters };
+  return { layouts, layoutSource, footerStrings, partials, starters };
+}
+
+/** The footer's language for a locale without strings of its own or of its language: the one most readers understand. */
+export const FOOTER_FALLBACK_LOCALE = 'en';
+
+/**
+ * The locale of `layout.strings.json` whose footer a variant in `locale` gets, by language tag: its own (`nl-BE`),
+ * else its language's (`de-AT` → `de`), else English (a German email with an English footer rather than one in
+ * the service's default language), else the first there is; undefined when there are none.
+ */
+export function footerLocale(available: readonly string[], locale: string): string | undefined {
+  const language = locale.toLowerCase().split(/[-_]/)[0];
+  return [locale, language, FOOTER_FALLBACK_LOCALE].find((l) => available.includes(l)) ?? available[0];
+}
+
+/**
+ * The layout for a variant in `locale`: the footer in the language {@link footerLocale} picks, and `lang` the
+ * variant's own locale (the body's language, also when the footer falls back to English). Undefined without strings.
+ */
+export function layoutFor(library: Pick<TemplateLibrary, 'layoutSource' | 'footerStrings'>, locale: string): string | undefined {
+  const strings = footerLocale(Object.keys(library.footerStrings), locale);
+  return strings === undefined ? undefined : localizeLayout(library.layoutSource, { ...library.footerStrings[strings], lang: locale });
 }
 
 /** Replaces the layout's `[[key]]` placeholders with one locale's strings; a missing string is an error. */

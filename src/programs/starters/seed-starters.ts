@@ -19,7 +19,7 @@ const db = await new DataSource(dataSourceOptions(config.databaseUrl, 2)).initia
 const pool = TemplateCompilePool.forConfig(config);
 try {
   const clock = new SystemClock();
-  const compiler = new TemplateCompilerService(config, pool);
+  const compiler = new TemplateCompilerService(pool);
   const starters = new StarterProgramsService(db, clock, new ProgramsService(db, clock, config), compiler, config);
   const result = await starters.install(process.argv.includes('--activate'), 'seed:starters');
   for (const t of result.templates) console.log(`template ${t.name}: ${t.templateId}${t.created ? ' (created)' : ''}`);

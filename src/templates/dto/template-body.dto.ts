@@ -8,11 +8,15 @@ const VARIANTS_EXAMPLE = {
   nl: { subject: 'Bedankt, {{fallback firstName "daar"}}', mjml: '<mj-section><mj-column><mj-text>Hallo {{fallback firstName "daar"}}</mj-text></mj-column></mj-section>' },
 };
 
+/** The locales `templates/layout.strings.json` has the layout's footer in (a spec keeps them in step). */
+export const FOOTER_LOCALES: readonly string[] = ['nl', 'en', 'fr'];
+
 const VARIANTS_DESCRIPTION =
   'Per locale: subject and MJML body, Handlebars inside: sections for the shared layout, whose footer has the sender\'s postal address and ' +
   'the unsubscribe link, or a whole <mjml> document, which leaves the layout out and must itself show {{sender.address}} and link to ' +
   '{{unsubscribeUrl}} (<a href="{{unsubscribeUrl}}">…</a>) for every lead (checked on trial renders for a lead of whom nothing is known and ' +
-  'one with every field known; else 422 naming variants.<locale>.mjml).';
+  'one with every field known; else 422 naming variants.<locale>.mjml). The layout\'s footer is written in ' +
+  `${FOOTER_LOCALES.join(', ')}; a variant gets the one of its locale or its language (nl-BE: nl), else English (de, de-AT: en).`;
 
 /** POST /api/v1/templates: a new template with its first version. */
 export class CreateTemplateDto {
