@@ -100,6 +100,34 @@ describe('leads, events and scoring over HTTP', () => {
       expect(skew.status).toBe(201);
     });
 
+    it('filters the list by stage, with the other filters, and refuses a stage that does not exist naming stage', async () => {
+      const save = async (email: string, extra: Record<string, unknown> = {}) =>
+        (await t.api('post', '/api/v1/leads').send({ email, source: { channel: 'stage-filter' }, ...extra }).expect(201)).body.id as string;
+      const lead = await save('stage-lead@example.be');
+      const subscriber = await save('stage-subscriber@example.be', { stage: 'subscriber' });
+      const first = await save('stage-customer-1@example.be', { stage: 'customer' });
+      const second = await save('stage-customer-2@example.be', { stage: 'customer' });
+      const customers = [first, second].sort(); // created at one instant (the clock stands still): listed by id
+      const disqualified = await save('stage-competitor@example.be', { stage: 'disqualified', stageReason: 'competitor' });
+      const list = async (query: string) => {
+        const res = await t.api('get', `/api/v1/leads?channel=stage-filter&${query}`).expect(200);
+        return res.body.items.map((l: { id: string; stage: string }) => [l.id, l.stage]);
+      };
+      expect(await list('stage=lead')).toEqual([[lead, 'lead']]);
+      expect(await list('stage=subscriber')).toEqual([[subscriber, 'subscriber']]);
+      expect(await list('stage=customer')).toEqual(customers.map((id) => [id, 'customer']));
+      expect(await list('stage=disqualified')).toEqual([[disqualified, 'disqualified']]);
+      expect(await list('stage=mql')).toEqual([]);
+      expect(await list('stage=customer&email=stage-customer-2@example.be')).toEqual([[second, 'customer']]);
+      expect(await list('stage=customer&limit=1')).toEqual([[customers[0], 'customer']]);
+
+      for (const stage of ['bogus', 'MQL', '', 'lead,mql']) {
+        const res = await t.api('get', `/api/v1/leads?channel=stage-filter&stage=${encodeURIComponent(stage)}`);
+        expectRefused(res, ['stage']);
+        expect(res.body.errors[0].message).toMatch(/subscriber, lead, mql, sql, opportunity, customer, recycled, disqualified/);
+      }
+    });
+
     it('pages through leads with a cursor without repeats', async () => {
       for (let i = 0; i < 5; i++) await t.api('post', '/api/v1/leads').send({ email: `page${i}@example.be`, source: { channel: 'paging' } });
       const seen: string[] = [];
