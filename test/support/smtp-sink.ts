@@ -5,6 +5,8 @@ export interface ReceivedMail {
   raw: Buffer;
   parsed: ParsedMail;
   envelope: { from: string; to: string[] };
+  /** The id of the SMTP connection (smtp-server's session) that carried it. */
+  connection: string;
 }
 
 export interface SmtpReply {
@@ -21,6 +23,8 @@ export class SmtpSink {
   /** Connections accepted so far. */
   connections = 0;
   refuse: (address: string, attempt: number) => SmtpReply | null = () => null;
+  /** How long the server takes to accept each message (ms), as a busy relay does: sends then overlap. */
+  acceptDelayMs = 0;
   private readonly attempts = new Map<string, number>();
 
   private constructor(private readonly server: SMTPServer) {}
@@ -53,8 +57,10 @@ export class SmtpSink {
           };
           simpleParser(raw).then(
             (parsed) => {
-              sink.received.push({ raw, parsed, envelope });
-              callback(null, 'Queued as TEST');
+              setTimeout(() => {
+                sink.received.push({ raw, parsed, envelope, connection: session.id });
+                callback(null, 'Queued as TEST');
+              }, sink.acceptDelayMs);
             },
             (err) => callback(err),
           );
@@ -75,6 +81,13 @@ export class SmtpSink {
   /** Messages received for one address. */
   to(address: string): ReceivedMail[] {
     return this.received.filter((m) => m.envelope.to.includes(address));
+  }
+
+  /** How many messages each connection that carried any carried, by connection id. */
+  messagesPerConnection(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const mail of this.received) counts.set(mail.connection, (counts.get(mail.connection) ?? 0) + 1);
+    return counts;
   }
 
   /** How many times a recipient was offered (RCPT TO), accepted or not. */
