@@ -3,7 +3,8 @@
  * Module hooks for a template compile thread started from src/ (the tests): a relative or file: `x.js` import with no
  * `x.js` but an `x.ts` beside it loads the TypeScript, stripped of its types by @swc/core (a dev dependency, as
  * Jest does it for the tests' own modules). Registered by template-compile-thread.mjs only when compile-variants
- * has no JavaScript next to it; a built service (dist/) never loads this file.
+ * has no JavaScript next to it, and by test/support/register-typescript.mjs for tests that run the service from its
+ * sources in a process of its own; a built service (dist/) never loads this file.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -29,7 +30,14 @@ export async function load(url, context, nextLoad) {
   const { transform } = await (swc ??= import('@swc/core'));
   const { code } = await transform(await readFile(path, 'utf8'), {
     filename: path,
-    jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+    // Decorators with their metadata, as Jest compiles them, so a whole service can run from its sources too
+    // (test/support/register-typescript.mjs); plain modules such as the compile thread's come out the same.
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+      keepClassNames: true,
+    },
     module: { type: 'es6' },
     sourceMaps: 'inline',
   });

@@ -1,5 +1,5 @@
 // @ts-check
-/** `node --import ./test/support/register-typescript.mjs src/main.ts`: runs the service from its sources (see typescript-hooks.mjs). */
+/** `node --import ./test/support/register-typescript.mjs src/main.ts`: runs the service from its sources (see src/email/typescript-source-hooks.mjs). */
 import { register } from 'node:module';
 
-register('./typescript-hooks.mjs', import.meta.url);
+register('../../src/email/typescript-source-hooks.mjs', import.meta.url);

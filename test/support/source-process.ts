@@ -17,7 +17,7 @@ export interface SourceProcess {
 
 /**
  * Starts the service as `node src/main.ts` in a process of its own, from the TypeScript sources (see
- * typescript-hooks.mjs), on a database of its own: for what Jest's module system cannot load, such as the Swagger
+ * src/email/typescript-source-hooks.mjs), on a database of its own: for what Jest's module system cannot load, such as the Swagger
  * UI (@fastify/static, CommonJS requiring an ES module). API role, so it runs no workers; resolves once it listens.
  */
 export async function startSourceProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<SourceProcess> {
