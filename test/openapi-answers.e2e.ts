@@ -253,8 +253,9 @@ describe('answers match the OpenAPI document', () => {
 
   describe('sales reps', () => {
     it('adds, lists, reads and changes a rep', async () => {
-      const created = await call('post', '/api/v1/sales-reps', '/api/v1/sales-reps', { name: 'Ines', email: 'ines@sales.example.be', locales: ['nl', 'fr-BE'], weight: 2 }, 201);
+      const created = await call('post', '/api/v1/sales-reps', '/api/v1/sales-reps', { name: 'Ines', email: 'ines@sales.example.be', locales: ['nl', 'fr-BE'], regions: ['BE', 'lu'], weight: 2 }, 201);
       const id = created.body.id;
+      expect(created.body.regions).toEqual(['BE', 'LU']);
       await call('get', '/api/v1/sales-reps', '/api/v1/sales-reps', undefined, 200);
       await call('get', `/api/v1/sales-reps/${id}`, '/api/v1/sales-reps/{id}', undefined, 200);
       const changed = await call('patch', `/api/v1/sales-reps/${id}`, '/api/v1/sales-reps/{id}', { active: false }, 200);

@@ -8,6 +8,7 @@ import { compareHandoffPriority, type HandoffPriority } from './domain/index.js'
 import {
   HANDOFF_WITH_OWNER,
   snapshotLocale,
+  snapshotCountry,
   toHandoffView,
   viewWithOwner,
   type HandoffRow,
@@ -106,7 +107,7 @@ export class HandoffCreator {
     inserted.sort((a, b) => (a.lead_id < b.lead_id ? -1 : 1));
     const owners = await this.owners.assign(
       m,
-      inserted.map((h) => ({ key: h.id, locale: snapshotLocale(h) })),
+      inserted.map((h) => ({ key: h.id, locale: snapshotLocale(h), country: snapshotCountry(h) })),
     );
     const assigned = inserted.filter((h) => owners.get(h.id));
     if (assigned.length) {

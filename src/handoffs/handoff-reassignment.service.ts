@@ -5,7 +5,7 @@ import { DomainError } from '../common/domain-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { OPEN_HANDOFF_STATUSES } from './domain/index.js';
 import type { ReassignHandoffDto } from './dto/reassign-handoff.dto.js';
-import { handoffLeadErased, snapshotLocale, type HandoffRow, type HandoffView } from './handoff.types.js';
+import { handoffLeadErased, snapshotCountry, snapshotLocale, type HandoffRow, type HandoffView } from './handoff.types.js';
 import { HandoffsService } from './handoffs.service.js';
 import { OwnerAssignment, reassignOwners } from './owner-assignment.js';
 import { deadlines } from './sla-deadlines.js';
@@ -46,7 +46,7 @@ export class HandoffReassignment {
         if (rep.id === h.owner_id) return;
         ownerId = rep.id;
       } else {
-        const owner = (await this.owners.assign(m, [{ key: id, locale: snapshotLocale(h), notOwner: h.owner_id }])).get(id);
+        const owner = (await this.owners.assign(m, [{ key: id, locale: snapshotLocale(h), country: snapshotCountry(h), notOwner: h.owner_id }])).get(id);
         if (!owner || owner.id === h.owner_id) throw DomainError.conflict('no other active sales rep can take it over');
         ownerId = owner.id;
       }

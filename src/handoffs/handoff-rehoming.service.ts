@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { snapshotLocale, type HandoffRow } from './handoff.types.js';
+import { snapshotCountry, snapshotLocale, type HandoffRow } from './handoff.types.js';
 import { OwnerAssignment, reassignOwners } from './owner-assignment.js';
 import { deadlines } from './sla-deadlines.js';
 
@@ -13,7 +13,7 @@ export const REHOMING_ACTOR = 'system:handoff-rehoming';
 
 /**
  * Gives pending hand-offs that no active rep answers for to the active reps: one whose owner was deactivated, and one
- * made while no rep took hand-offs (no owner). They are shared by the same weighted round robin and language matching
+ * made while no rep took hand-offs (no owner). They are shared by the same weighted round robin, territory and language matching
  * as new hand-offs (most urgent first), each with a fresh SLA deadline from now, its breach flag cleared, as a
  * reassignment by hand gives it, and announced as `handoff.reassigned` (reason `owner_inactive` or `unowned`).
  * Accepted hand-offs stay with their rep; a rep of weight 0 keeps theirs. With no active rep of positive weight
@@ -57,7 +57,7 @@ export class HandoffRehoming {
     if (!waiting.length) return 0;
     const owners = await this.owners.assign(
       m,
-      waiting.map((h) => ({ key: h.id, locale: snapshotLocale(h) })),
+      waiting.map((h) => ({ key: h.id, locale: snapshotLocale(h), country: snapshotCountry(h) })),
     );
     const due = deadlines(now, this.config);
     const moves = waiting.flatMap((h) => {

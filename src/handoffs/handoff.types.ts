@@ -1,4 +1,4 @@
-import { handoffOutcome, slaBreached, type HandoffCloseReason, type HandoffPriority, type HandoffStatus, type Outcome, type RejectReason } from './domain/index.js';
+import { handoffOutcome, slaBreached, territoryCountry, type HandoffCloseReason, type HandoffPriority, type HandoffStatus, type Outcome, type RejectReason } from './domain/index.js';
 import { DomainError, ErrorCode } from '../common/domain-error.js';
 import type { LeadContact } from '../leads/lead-contact.js';
 
@@ -117,6 +117,14 @@ function snapshotOf(row: HandoffRow): HandoffSnapshot | null {
 /** The lead's locale as it was at hand-off time (for matching reps), if the snapshot still holds it. */
 export function snapshotLocale(row: HandoffRow): string | null {
   return snapshotOf(row)?.lead.locale ?? null;
+}
+
+/**
+ * The lead's country as it was at hand-off time (for matching territories): its `attributes.country` as an upper-case
+ * ISO 3166-1 alpha-2 code, or null without a usable one or once the snapshot was erased.
+ */
+export function snapshotCountry(row: HandoffRow): string | null {
+  return territoryCountry(snapshotOf(row)?.lead.attributes?.['country']);
 }
 
 /**

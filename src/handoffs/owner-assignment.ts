@@ -10,6 +10,11 @@ export interface OwnerRequest {
   key: string;
   /** The lead's locale; a lead without one is matched as a lead in DEFAULT_LOCALE (the language it is mailed in). */
   locale: string | null;
+  /**
+   * The lead's country (upper-case ISO 3166-1 alpha-2, from `attributes.country`; see territoryCountry): reps whose
+   * territory covers it come first. Null (no or no usable country) matches no territory.
+   */
+  country: string | null;
   /** Give it to someone else than this rep if anyone else can take it (SLA reassignment). */
   notOwner?: string | null;
 }
@@ -20,7 +25,7 @@ interface RepRow extends RepState {
 }
 
 /**
- * Weighted round robin over the active sales reps, race-free: the team's rows are locked in id order
+ * Weighted round robin over the active sales reps, by territory and then language (pickOwner), race-free: the team's rows are locked in id order
  * (FOR UPDATE) inside the caller's transaction, the picks are made with the persisted counters, and the
  * counters are written back before the lock is released. Several workers therefore never hand out the
  * same turn twice, and the stable lock order cannot deadlock.
@@ -34,12 +39,12 @@ export class OwnerAssignment {
     const out = new Map<string, OwnerFacts | null>();
     if (!requests.length) return out;
     const reps: RepRow[] = await m.query(
-      `SELECT id, name, email, weight, active, locales, assigned FROM sales_reps WHERE active AND weight > 0 ORDER BY id FOR UPDATE`,
+      `SELECT id, name, email, weight, active, locales, regions, assigned FROM sales_reps WHERE active AND weight > 0 ORDER BY id FOR UPDATE`,
     );
     const added = new Map<string, number>();
     for (const req of requests) {
       const others = req.notOwner ? reps.filter((r) => r.id !== req.notOwner) : reps;
-      const ownerId = pickOwner(others.length ? others : reps, req.locale || this.config.defaultLocale);
+      const ownerId = pickOwner(others.length ? others : reps, req.locale || this.config.defaultLocale, req.country);
       const rep = ownerId ? reps.find((r) => r.id === ownerId)! : null;
       // Nobody else could take it: it stays where it is, which is not another turn of that rep's.
       if (rep && rep.id !== req.notOwner) {

@@ -5,6 +5,7 @@ import { DomainError } from '../common/domain-error.js';
 import { decodeCursor, pageOf, type Page, type PageQuery } from '../common/pagination.js';
 import { normalizeEmail } from '../leads/email.util.js';
 import type { CreateSalesRepDto, UpdateSalesRepDto } from './dto/sales-rep.dto.js';
+import { parseRegions } from './domain/index.js';
 import { HandoffRehoming } from './handoff-rehoming.service.js';
 
 interface SalesRepRow {
@@ -14,6 +15,7 @@ interface SalesRepRow {
   email_normalized: string;
   active: boolean;
   locales: string[];
+  regions: string[];
   weight: number;
   assigned: number;
   created_at: Date;
@@ -26,6 +28,8 @@ export interface SalesRepView {
   email: string;
   active: boolean;
   locales: string[];
+  /** Upper-case ISO 3166-1 alpha-2 countries the rep answers for; empty: no territory (every country). */
+  regions: string[];
   weight: number;
   /** Hand-offs assigned in the current round-robin cycle. */
   assigned: number;
@@ -39,15 +43,24 @@ const view = (r: SalesRepRow): SalesRepView => ({
   email: r.email,
   active: r.active,
   locales: r.locales,
+  regions: r.regions,
   weight: r.weight,
   assigned: r.assigned,
   createdAt: r.created_at.toISOString(),
   updatedAt: r.updated_at.toISOString(),
 });
 
+/** The territory given (upper-cased, each code once), undefined when none was; 422 naming each bad entry (`regions[1]`). */
+function territory(given: string[] | undefined): string[] | undefined {
+  if (given === undefined) return undefined;
+  const { regions, errors } = parseRegions(given);
+  if (errors.length) throw DomainError.validation(errors, errors.map((e) => `${e.field}: ${e.message}`).join('; '));
+  return regions;
+}
+
 /**
  * The sales team that receives hand-offs. A change to who takes part or how much (a rep added,
- * (de)activated, a new weight or languages) starts a new round-robin cycle: every counter returns to
+ * (de)activated, a new weight, languages or territory) starts a new round-robin cycle: every counter returns to
  * zero, so a newcomer is not flooded with leads to "catch up" with colleagues' history. In the same
  * transaction, pending hand-offs that no active rep answers for — a deactivated rep's, and those made while
  * nobody took hand-offs — go to the active reps (HandoffRehoming), recorded with the caller as `by`.
@@ -77,12 +90,13 @@ export class SalesRepsService {
   }
 
   async create(dto: CreateSalesRepDto, actor: string): Promise<SalesRepView> {
+    const regions = territory(dto.regions);
     const now = this.clock.now().toISOString();
     return this.db.transaction(async (m) => {
       const [row]: SalesRepRow[] = await m.query(
-        `INSERT INTO sales_reps (name, email, email_normalized, active, locales, weight, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (email_normalized) DO NOTHING RETURNING *`,
-        [dto.name.trim(), dto.email.trim(), normalizeEmail(dto.email), dto.active ?? true, dto.locales ?? [], dto.weight ?? 1, now],
+        `INSERT INTO sales_reps (name, email, email_normalized, active, locales, regions, weight, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (email_normalized) DO NOTHING RETURNING *`,
+        [dto.name.trim(), dto.email.trim(), normalizeEmail(dto.email), dto.active ?? true, dto.locales ?? [], regions ?? [], dto.weight ?? 1, now],
       );
       if (!row) throw DomainError.conflict(`A sales rep with email ${dto.email.trim()} already exists.`);
       if (!(row.active && row.weight > 0)) return view(row);
@@ -92,6 +106,7 @@ export class SalesRepsService {
   }
 
   async update(id: string, dto: UpdateSalesRepDto, actor: string): Promise<SalesRepView> {
+    const regions = territory(dto.regions);
     const now = this.clock.now().toISOString();
     return this.db.transaction(async (m) => {
       // Lock the whole team in id order (as assignment does) before changing one rep: no deadlock either way.
@@ -105,7 +120,8 @@ export class SalesRepsService {
       const [row]: SalesRepRow[] = await m.query(
         `WITH u AS (
            UPDATE sales_reps SET name = coalesce($2, name), email = coalesce($3, email), email_normalized = coalesce($4, email_normalized),
-                  active = coalesce($5, active), locales = coalesce($6, locales), weight = coalesce($7, weight), updated_at = $8
+                  active = coalesce($5, active), locales = coalesce($6, locales), weight = coalesce($7, weight), updated_at = $8,
+                  regions = coalesce($9, regions)
             WHERE id = $1 RETURNING *)
          SELECT * FROM u`,
         [
@@ -117,9 +133,14 @@ export class SalesRepsService {
           dto.locales ?? null,
           dto.weight ?? null,
           now,
+          regions ?? null,
         ],
       );
-      const teamChanged = row.active !== before.active || row.weight !== before.weight || row.locales.join() !== before.locales.join();
+      const teamChanged =
+        row.active !== before.active ||
+        row.weight !== before.weight ||
+        row.locales.join() !== before.locales.join() ||
+        row.regions.join() !== before.regions.join();
       if (!teamChanged) return view(row);
       await this.newCycle(m);
       return this.rehome(m, row.id, actor);

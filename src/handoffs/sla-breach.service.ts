@@ -3,7 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { recordDomainEvents } from '../lifecycle/outbox.js';
-import { HANDOFF_WITH_OWNER, snapshotLocale, viewWithOwner, type HandoffRow, type HandoffWithOwnerRow } from './handoff.types.js';
+import { HANDOFF_WITH_OWNER, snapshotCountry, snapshotLocale, viewWithOwner, type HandoffRow, type HandoffWithOwnerRow } from './handoff.types.js';
 import { moveOwners, OwnerAssignment } from './owner-assignment.js';
 import { deadlines } from './sla-deadlines.js';
 
@@ -70,7 +70,7 @@ export class SlaBreachService {
   private async reassign(m: EntityManager, breached: HandoffRow[], now: Date): Promise<Set<string>> {
     const owners = await this.owners.assign(
       m,
-      breached.map((h) => ({ key: h.id, locale: snapshotLocale(h), notOwner: h.owner_id })),
+      breached.map((h) => ({ key: h.id, locale: snapshotLocale(h), country: snapshotCountry(h), notOwner: h.owner_id })),
     );
     const moved = breached.filter((h) => {
       const owner = owners.get(h.id);

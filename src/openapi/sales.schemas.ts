@@ -105,6 +105,14 @@ export const SALES_SCHEMAS: Record<string, Schema> = {
     email: { type: 'string', format: 'email' },
     active: bool,
     locales: { ...arr(str), example: ['nl', 'fr-BE'], description: 'Languages or locales the rep serves first (a lead without a locale counts as DEFAULT_LOCALE)' },
+    regions: {
+      ...arr({ type: 'string', pattern: '^[A-Z]{2}$' }),
+      example: ['BE', 'LU'],
+      description:
+        "The rep's territory: upper-case ISO 3166-1 alpha-2 countries. A lead whose attributes.country is one of them goes to the reps " +
+        'of that territory first (then by language among them); a lead no territory covers, or without a country, goes to the reps ' +
+        'without a territory ([]), and only when there are none to everyone',
+    },
     weight: {
       type: 'integer',
       minimum: 0,

@@ -6,3 +6,4 @@ export * from './round-robin.js';
 export * from './sales-moves.js';
 export * from './sla.js';
 export * from './closure.js';
+export * from './territory.js';
