@@ -1,5 +1,5 @@
 import { MESSAGE_KINDS, MESSAGE_STATUSES } from '../email/email-message.types.js';
-import { HANDOFF_STATUSES } from '../handoffs/domain/index.js';
+import { HANDOFF_STATUSES, OUTCOMES } from '../handoffs/domain/index.js';
 import { CONSENT_STATUSES, LAWFUL_BASES } from '../leads/lead.types.js';
 import { ENROLLMENT_STATUSES } from '../programs/dto/list-enrollments.query.js';
 import { HANDOFF_PRIORITIES } from '../programs/domain/program-definition.js';
@@ -61,15 +61,21 @@ export const PRIVACY_SCHEMAS: Record<string, Schema> = {
       o({
         id: uuid,
         status: enumOf(HANDOFF_STATUSES),
+        outcome: enumOf(OUTCOMES, { nullable: true, description: 'The outcome sales reported (opportunity, won, lost), as the hand-off view reads it from the status; null before one' }),
         priority: enumOf(HANDOFF_PRIORITIES),
         reason: str,
+        triggerEventId: nuuid,
         triggerEventType: nstr,
         programId: nuuid,
+        enrollmentId: nuuid,
+        stepId: nstr,
         ownerId: nuuid,
         assignedAt: ntime,
         slaDueAt: time,
+        slaBreached: { ...bool, description: 'Whether the SLA was missed, as the hand-off view reads it at export time' },
         ...HANDOFF_COURSE,
         createdAt: time,
+        updatedAt: time,
         sharedWithSales: { ...obj, description: 'The picture of the lead given to sales with this hand-off (profile, source, qualification, score with reasons, timeline); empty once erased' },
       }),
     ),

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
+import { handoffOutcome, slaBreached, type HandoffStatus } from '../handoffs/domain/index.js';
 import { LeadsService } from '../leads/leads.service.js';
 import { ANY_STATUS_SQL } from '../programs/enrollment-writer.js';
 
@@ -9,6 +10,15 @@ import { ANY_STATUS_SQL } from '../programs/enrollment-writer.js';
 export const LEAD_ENROLLMENTS_SQL = `SELECT id, program_id AS "programId", program_version AS "programVersion", status, exit_reason AS "exitReason", exited_by AS "exitedBy",
          enrolled_at AS "enrolledAt", finished_at AS "finishedAt"
     FROM enrollments WHERE lead_id = $1 AND ${ANY_STATUS_SQL} ORDER BY enrolled_at`;
+
+/** The stored hand-off columns the export derives the view's `outcome` and `slaBreached` from. */
+interface ExportedHandoff {
+  status: HandoffStatus;
+  slaDueAt: Date;
+  breachedAt: Date | null;
+  respondedAt: Date | null;
+  closedAt: Date | null;
+}
 
 /**
  * GDPR export: everything stored about one lead, as JSON — including what was shared about them: the picture
@@ -42,11 +52,12 @@ export class LeadExportService {
       q(LEAD_ENROLLMENTS_SQL),
       q(`SELECT program_id AS "programId", program_version AS "programVersion", reason, via, attempts, first_at AS "firstAt", last_at AS "lastAt"
            FROM enrollment_skips WHERE lead_id = $1 ORDER BY first_at`),
-      q(`SELECT id, status, priority, reason, trigger_event_type AS "triggerEventType", program_id AS "programId", owner_id AS "ownerId",
+      q(`SELECT id, status, priority, reason, trigger_event_id AS "triggerEventId", trigger_event_type AS "triggerEventType", program_id AS "programId",
+                enrollment_id AS "enrollmentId", step_id AS "stepId", owner_id AS "ownerId",
                 assigned_at AS "assignedAt", sla_due_at AS "slaDueAt", breached_at AS "breachedAt", breach_count AS "breachCount",
                 responded_at AS "respondedAt", responded_by AS "respondedBy", note, reject_reason AS "rejectReason", outcome_at AS "outcomeAt",
                 value::float8 AS value, currency, closed_at AS "closedAt", close_reason AS "closeReason", closed_by AS "closedBy",
-                created_at AS "createdAt", snapshot AS "sharedWithSales"
+                created_at AS "createdAt", updated_at AS "updatedAt", snapshot AS "sharedWithSales"
            FROM handoffs WHERE lead_id = $1 ORDER BY created_at`),
       q(`SELECT reason, source, created_at AS "createdAt" FROM suppressions WHERE lead_id = $1`),
       q(`SELECT reason, source, suppressed_at AS "suppressedAt", lifted_at AS "liftedAt", lifted_by AS "liftedBy", note
@@ -65,8 +76,9 @@ export class LeadExportService {
       list.push(i);
       byMessage.set(i.messageId, list);
     }
+    const now = this.clock.now();
     return {
-      exportedAt: this.clock.now().toISOString(),
+      exportedAt: now.toISOString(),
       lead: profile,
       consents,
       events,
@@ -75,7 +87,12 @@ export class LeadExportService {
       emails: (emails as { id: string }[]).map((e) => ({ ...e, interactions: byMessage.get(e.id) ?? [] })),
       enrollments,
       enrollmentSkips,
-      handoffs,
+      // with what the hand-off view derives from the stored columns (toHandoffView): the outcome and whether the SLA was missed
+      handoffs: (handoffs as ExportedHandoff[]).map((h) => ({
+        ...h,
+        outcome: handoffOutcome(h.status),
+        slaBreached: slaBreached(h, now),
+      })),
       suppressions,
       suppressionLifts,
       bounces,
