@@ -2,6 +2,7 @@ import { FunnelCompactionCron } from '../src/analytics/funnel-compaction.cron.js
 import { ProgramFunnelRefreshCron } from '../src/analytics/program-funnel-refresh.cron.js';
 import { ManualClock } from '../src/common/clock.js';
 import { slaCompliance } from '../src/handoffs/domain/index.js';
+import { SlaBreachService } from '../src/handoffs/sla-breach.service.js';
 import { createRep, handoffFor, sendEvents, upsertLead } from './handoffs-helpers.js';
 import { eventually, startTestApp, TestApp } from './support/test-app.js';
 
@@ -676,6 +677,47 @@ describe('pre-aggregated funnel equals a pass over every lead', () => {
     await t.db.query(`SELECT funnel_rebuild()`);
     expect(await served('campaign', PERIODS[2][0], PERIODS[2][1])).toEqual(before);
     await expectSameAsReference();
+  });
+
+  it('a hand-off pending exactly at its deadline is not due yet, for analytics, the hand-off view, the breached queue and the SLA watch alike; a millisecond later it is missed for all', async () => {
+    const deadline = clock.now();
+    const [lead] = await t.db.query(
+      `INSERT INTO leads (email, email_normalized, stage, channel, source, created_at, updated_at, mql_at)
+       VALUES ('deadline@example.be', 'deadline@example.be', 'mql', 'meta', '{"campaign":"deadline"}', '2024-03-04T10:00:00Z', '2024-03-04T10:00:00Z', '2024-03-04T11:00:00Z')
+       RETURNING id`,
+    );
+    const [h] = await t.db.query(
+      `INSERT INTO handoffs (lead_id, status, priority, reason, outbox_event_id, snapshot, sla_due_at, created_at, updated_at)
+       VALUES ($1, 'pending', 'medium', 'mql_rule', gen_random_uuid(), '{}', $2, '2024-03-04T11:00:00Z', '2024-03-04T11:00:00Z') RETURNING id`,
+      [lead.id, deadline.toISOString()],
+    );
+    const watch = t.app.get(SlaBreachService);
+    const view = async () => (await t.api('get', `/api/v1/handoffs/${h.id}`)).body;
+    const breachedQueue = async () => (await t.api('get', '/api/v1/handoffs?status=breached&limit=500')).body.items.map((i: { id: string }) => i.id);
+    const dueOf = async () => {
+      const [r] = await t.db.query(`SELECT created_at, sla_due_at, breach_count, responded_at, closed_at FROM handoffs WHERE id = $1`, [h.id]);
+      return slaCompliance({ createdAt: r.created_at, slaDueAt: r.sla_due_at, breachCount: r.breach_count, respondedAt: r.responded_at, closedAt: r.closed_at }, clock.now()).due;
+    };
+    try {
+      // At the deadline instant: an answer now would still be in time, so nobody calls it missed.
+      expect(await dueOf()).toBe(false);
+      await expectSameAsReference(); // the funnel's SQL counts it as the domain does: not due
+      expect(await view()).toMatchObject({ status: 'pending', slaBreached: false });
+      expect(await breachedQueue()).not.toContain(h.id);
+      await watch.flagMissed();
+      expect((await t.db.query(`SELECT breached_at FROM handoffs WHERE id = $1`, [h.id]))[0].breached_at).toBeNull();
+
+      // One millisecond later it has missed its SLA, everywhere.
+      clock.advance(1);
+      expect(await dueOf()).toBe(true);
+      await expectSameAsReference();
+      expect(await view()).toMatchObject({ status: 'pending', slaBreached: true });
+      expect(await breachedQueue()).toContain(h.id);
+      await watch.flagMissed();
+      expect((await t.db.query(`SELECT breached_at FROM handoffs WHERE id = $1`, [h.id]))[0].breached_at).toEqual(clock.now());
+    } finally {
+      clock.set(deadline);
+    }
   });
 });
 

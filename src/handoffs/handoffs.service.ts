@@ -55,7 +55,7 @@ export function handoffListSql(q: ListHandoffsQuery, now: Date): { sql: string; 
   const { sort, after } = HANDOFF_ORDERS.read(q.cursor, q.sort, DEFAULT_HANDOFF_SORT);
   const p = new SqlParams([(q.limit ?? 50) + 1]);
   const where: string[] = [];
-  if (q.status === 'breached') where.push(`h.status = 'pending' AND (h.breached_at IS NOT NULL OR h.sla_due_at <= ${p.add(now.toISOString(), '::timestamptz')})`);
+  if (q.status === 'breached') where.push(`h.status = 'pending' AND (h.breached_at IS NOT NULL OR h.sla_due_at < ${p.add(now.toISOString(), '::timestamptz')})`);
   else if (q.status === 'accepted') where.push(`h.status = ANY(${p.add(ACCEPTED_HANDOFF_STATUSES, '::text[]')})`);
   else if (q.status) where.push(`h.status = ${p.add(q.status)}`);
   if (q.ownerId) where.push(`h.owner_id = ${p.add(q.ownerId, '::uuid')}`);

@@ -10,7 +10,8 @@ import { deadlines } from './sla-deadlines.js';
 const BATCH = 200;
 
 /**
- * Flags pending hand-offs whose SLA deadline passed, each deadline exactly once: the UPDATE only takes
+ * Flags pending hand-offs whose SLA deadline passed (strictly before now: at the deadline instant an answer is still
+ * in time, as slaBreached and analytics' slaCompliance read it), each deadline exactly once: the UPDATE only takes
  * rows not flagged yet, locked with SKIP LOCKED, so several workers never flag (or announce) one twice.
  * Each breach goes to the outbox as `handoff.sla_breached` (webhooks). With SLA_REASSIGN the hand-off
  * moves to the next rep by round robin with a fresh deadline, which is then watched in its turn.
@@ -38,7 +39,7 @@ export class SlaBreachService {
     const now = this.clock.now();
     const breached: HandoffRow[] = await m.query(
       `WITH due AS (
-         SELECT id FROM handoffs WHERE status = 'pending' AND breached_at IS NULL AND sla_due_at <= $1
+         SELECT id FROM handoffs WHERE status = 'pending' AND breached_at IS NULL AND sla_due_at < $1
           ORDER BY sla_due_at LIMIT $2 FOR UPDATE SKIP LOCKED),
        u AS (
          UPDATE handoffs h SET breached_at = $1, breach_count = h.breach_count + 1, updated_at = $1

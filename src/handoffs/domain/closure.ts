@@ -78,8 +78,10 @@ export interface SlaFacts {
  * Whether a hand-off missed its SLA, whatever its status, as analytics' SLA compliance counts it (slaCompliance:
  * missed = due and not in time): one flagged by the watch did; one answered by sales did when the answer came after
  * the deadline; one closed without an answer (rejected on sales' behalf, erased, expired) did when it was closed
- * after the deadline, and did not when it was closed before it; one still pending did once the deadline passed
- * (`now`; without `now`, as in a webhook written by the watch, a pending one reads as missed only when flagged).
+ * after the deadline, and did not when it was closed at or before it; one still pending did once the deadline passed
+ * (`now` later than slaDueAt: at the deadline instant itself an answer would still be in time, so it is not missed yet;
+ * without `now`, as in a webhook written by the watch, a pending one reads as missed only when flagged). The queue's
+ * `status=breached` filter and the SLA watch use the same rule (sla_due_at < now).
  * Unlike analytics it reads the current deadline's flag: a hand-off given to a new owner with a fresh deadline
  * reads as on time until that one is missed.
  */
@@ -87,5 +89,6 @@ export function slaBreached(h: SlaFacts, now?: Date): boolean {
   if (h.breachedAt !== null) return true;
   if (h.respondedAt !== null) return h.respondedAt.getTime() > h.slaDueAt.getTime();
   if (h.closedAt !== null) return h.slaDueAt.getTime() < h.closedAt.getTime();
-  return now !== undefined && h.slaDueAt.getTime() <= now.getTime();
+  // Like an answer, a pending hand-off is in time up to and including its deadline instant: missed only after it.
+  return now !== undefined && h.slaDueAt.getTime() < now.getTime();
 }
