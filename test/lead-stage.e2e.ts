@@ -118,6 +118,69 @@ describe('setting a lead stage by hand', () => {
     expect((await setStage('00000000-0000-4000-8000-000000000000', { stage: 'customer', reason: 'x' })).status).toBe(404);
   });
 
+  /** Scoring has taken every event sent so far. */
+  const scored = async () => (await t.db.query(`SELECT count(*)::int AS n FROM scoring_queue`))[0].n === 0;
+  /** Engagement well over the MQL threshold, as of now (as if earned from events, without one to re-run the rule). */
+  const engaged = (leadId: string) => t.db.query(`UPDATE leads SET engagement_score = 80, engagement_as_of = $2 WHERE id = $1`, [leadId, t.clock.now()]);
+  const movesOf = (leadId: string) =>
+    t.db.query(`SELECT from_stage AS "from", to_stage AS "to", actor, reason FROM stage_changes WHERE lead_id = $1 ORDER BY id`, [leadId]) as Promise<object[]>;
+
+  it('a subscriber with the score and two BANT answers set to lead by hand is an MQL at once, recorded and handed to sales', async () => {
+    const email = 'abonnee@bakkerij.be';
+    const signup = await t.api('post', '/api/v1/events').send({ email, type: 'newsletter_subscribed' });
+    const leadId: string = signup.body.items[0].leadId;
+    await eventually(scored);
+    await createLead(t, email, { qualification: { need: 'nieuwe website', budget: '10k' } });
+    await engaged(leadId);
+    expect(await stageOf(leadId)).toBe('subscriber'); // the rule does not make a subscriber an MQL
+
+    const res = await setStage(leadId, { stage: 'lead', reason: 'called us, wants a quote later' });
+    expect(res.status).toBe(200);
+    expect(res.body.stage).toBe('mql');
+    expect((await movesOf(leadId)).slice(-2)).toEqual([
+      { from: 'subscriber', to: 'lead', actor: 'api-key:crm', reason: 'called us, wants a quote later' },
+      { from: 'lead', to: 'mql', actor: 'scoring', reason: 'mql_rule' },
+    ]);
+    expect(await mqlEvents(leadId)).toBe(1);
+    const handoff = await eventually(() => handoffFor(t, leadId));
+    expect(handoff).toMatchObject({ status: 'pending' });
+  });
+
+  it('a disqualified lead taken back to lead by hand is an MQL at once when it meets the rule; one that does not stays a lead', async () => {
+    const hot = await createLead(t, 'heropend@bakkerij.be', { qualification: { need: 'webshop', budget: '20k' } });
+    expect((await setStage(hot, { stage: 'disqualified', reason: 'looked like spam' })).status).toBe(200);
+    await engaged(hot);
+    const res = await setStage(hot, { stage: 'lead', reason: 'not spam after all' });
+    expect(res.body.stage).toBe('mql');
+    expect((await movesOf(hot)).slice(-2)).toEqual([
+      { from: 'disqualified', to: 'lead', actor: 'api-key:crm', reason: 'not spam after all' },
+      { from: 'lead', to: 'mql', actor: 'scoring', reason: 'mql_rule' },
+    ]);
+    expect(await mqlEvents(hot)).toBe(1);
+    expect(await eventually(() => handoffFor(t, hot))).toMatchObject({ status: 'pending' });
+
+    // Engagement without the BANT answers is not enough: it is a lead again, nothing more.
+    const cold = await createLead(t, 'lauw@bakkerij.be');
+    expect((await setStage(cold, { stage: 'disqualified', reason: 'looked like spam' })).status).toBe(200);
+    await engaged(cold);
+    expect((await setStage(cold, { stage: 'lead', reason: 'not spam after all' })).body.stage).toBe('lead');
+    expect(await mqlEvents(cold)).toBe(0);
+  });
+
+  it('a lead sales rejected stays recycled on its old score: only engagement earned since makes it an MQL again', async () => {
+    const { leadId, handoffId } = await mqlWithHandoff('afgewezen@bakkerij.be');
+    await createLead(t, 'afgewezen@bakkerij.be', { qualification: { need: 'website', budget: '10k' } });
+    await engaged(leadId);
+    expect((await t.api('post', `/api/v1/handoffs/${handoffId}/reject`, keys.sales).send({ reason: 'not_now' })).status).toBe(200);
+    expect(await stageOf(leadId)).toBe('recycled');
+    // an upsert re-runs the rule, which counts for a recycled lead only what it earned since
+    await createLead(t, 'afgewezen@bakkerij.be', { qualification: { timeline: 'volgend jaar' } });
+    expect(await stageOf(leadId)).toBe('recycled');
+    expect(await mqlEvents(leadId)).toBe(1);
+    // recycled is not a stage set by hand
+    expect((await setStage(leadId, { stage: 'recycled', reason: 'again' })).status).toBe(422);
+  });
+
   it('is for marketers (and admins): sales and ingest keys may not set a stage', async () => {
     const leadId = await createLead(t, 'rollen@bakkerij.be');
     expect((await setStage(leadId, { stage: 'disqualified', reason: 'spam' }, keys.sales)).status).toBe(403);

@@ -5,8 +5,11 @@ import { DomainError, ErrorCode } from '../common/domain-error.js';
 import { manualStageCloseReason } from '../handoffs/domain/index.js';
 import { closePendingHandoffs } from '../handoffs/handoff-closing.js';
 import { manualMoveProblem } from '../lifecycle/domain/manual-stage.js';
-import { StageMoves } from '../lifecycle/stage-moves.js';
+import { StageMoves, type StageMove } from '../lifecycle/stage-moves.js';
 import type { Stage } from '../scoring/domain/index.js';
+import { refreshLead } from '../scoring/lead-refresh.js';
+import { ScoringModelService } from '../scoring/scoring-model.service.js';
+import type { LeadRow } from './lead.types.js';
 import type { SetLeadStageDto } from './dto/set-lead-stage.dto.js';
 import type { LeadView } from './lead.types.js';
 import { LeadsService } from './leads.service.js';
@@ -19,6 +22,13 @@ import { LeadsService } from './leads.service.js';
  * still pending (rejected, reason other; closedBy the actor, closeReason the stage; not a sales answer, so no
  * respondedAt) and announces it as `handoff.closed` in the same transaction: sales no longer need to answer it. A lead sales accepted
  * is theirs (409 naming stage). Setting the stage it has changes nothing.
+ *
+ * The lead at its new stage is then refreshed as an upsert refreshes it (refreshLead: fit score re-evaluated, the
+ * automatic moves its stage allows), in the same transaction: a subscriber, recycled or disqualified lead taken
+ * back to `lead` that already has the score and the answers becomes an MQL at once (by `scoring`, reason mql_rule,
+ * with `lead.mql` in the outbox and so its hand-off) instead of waiting for its next event. Customer and
+ * disqualified allow no automatic move. Moving to `lead` counts the lead's whole engagement, as any later event
+ * would; a lead that stays recycled still needs engagement earned since it was recycled (mqlEngagement).
  */
 @Injectable()
 export class LeadStageService {
@@ -27,16 +37,14 @@ export class LeadStageService {
     private readonly clock: Clock,
     private readonly moves: StageMoves,
     private readonly leads: LeadsService,
+    private readonly models: ScoringModelService,
   ) {}
 
   async set(id: string, dto: SetLeadStageDto, actor: string): Promise<LeadView> {
     const now = this.clock.now();
     const reason = dto.reason.trim();
     await this.db.transaction(async (m) => {
-      const [lead]: { stage: Stage; engagement_score: number; engagement_as_of: Date; erased_at: Date | null }[] = await m.query(
-        `SELECT stage, engagement_score, engagement_as_of, erased_at FROM leads WHERE id = $1 FOR NO KEY UPDATE`,
-        [id],
-      );
+      const [lead]: (LeadRow & { stage: Stage; erased_at: Date | null })[] = await m.query(`SELECT * FROM leads WHERE id = $1 FOR NO KEY UPDATE`, [id]);
       if (!lead) throw DomainError.notFound('Lead', id);
       if (lead.erased_at) throw DomainError.leadErased(id, 'id');
       if (lead.stage === dto.stage) return;
@@ -57,7 +65,22 @@ export class LeadStageService {
         });
       }
       const engagement = { value: lead.engagement_score, asOf: lead.engagement_as_of };
-      await this.moves.apply(m, [{ leadId: id, from: lead.stage, to: dto.stage, actor, reason, engagement }], now);
+      const moves: StageMove[] = [{ leadId: id, from: lead.stage, to: dto.stage, actor, reason, engagement }];
+      // The lead as it now is: the MQL rule applies to a lead taken back into nurture (only forward moves; none from customer or disqualified).
+      const model = await this.models.current(m);
+      const { fit, promotions } = refreshLead({ ...lead, stage: dto.stage }, engagement, model.definition, now);
+      await m.query(`UPDATE leads SET fit_score = $2, fit_contributions = $3, fit_model_version = $4 WHERE id = $1`, [
+        id,
+        fit.score,
+        JSON.stringify(fit.contributions),
+        model.version,
+      ]);
+      let stage: Stage = dto.stage;
+      for (const p of promotions) {
+        moves.push({ leadId: id, from: stage, to: p.to, actor: 'scoring', reason: p.reason, eventId: p.eventId, engagement });
+        stage = p.to;
+      }
+      await this.moves.apply(m, moves, now);
     });
     return this.leads.get(id);
   }

@@ -45,7 +45,9 @@ export class LeadsController {
 
   /**
    * Sets the lead's stage by hand, with a reason kept in its stage history: customer, disqualified (never nurtured
-   * again), or lead (back into nurture). A lead sales accepted is moved by its hand-off's outcome (409).
+   * again), or lead (back into nurture). A lead sales accepted is moved by its hand-off's outcome (409). A lead
+   * set to lead that already meets the MQL rule becomes an MQL at once (by scoring, reason mql_rule, and a hand-off):
+   * the answer shows the stage it ended at.
    */
   @Patch(':id')
   @Roles('marketer')

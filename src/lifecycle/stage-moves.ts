@@ -12,6 +12,8 @@ export interface StageMove {
   to: Stage;
   actor: string;
   reason: string;
+  /** The event that caused the move, if any. */
+  eventId?: string | null;
   /** The lead's stored engagement score (engagement_score as of engagement_as_of), decayed to the move's time here. */
   engagement: ScoreState;
 }
@@ -21,7 +23,9 @@ export interface StageMove {
  * the caller's transaction: the lead's stage, milestones and history row with actor and reason, `lead.stage_changed`
  * in the outbox (applyStageChanges), and the LeadActivity that lets nurture react (goals end enrollments,
  * `stage_entered: recycled` enrolls the lead in the recycle program), so all of it commits or rolls back together.
- * The caller has locked the leads and decided that each move is allowed.
+ * The caller has locked the leads and decided that each move is allowed. A lead may move more than once (a lead
+ * taken back into nurture by hand, then promoted by the MQL rule): each move is in the history, and nurture hears
+ * one activity per lead, from the stage it left first to the one it reached last.
  */
 @Injectable()
 export class StageMoves {
@@ -34,19 +38,21 @@ export class StageMoves {
     if (!moves.length) return;
     await applyStageChanges(
       m,
-      moves.map((mv) => ({ leadId: mv.leadId, from: mv.from, to: mv.to, actor: mv.actor, reason: mv.reason, at })),
+      moves.map((mv) => ({ leadId: mv.leadId, from: mv.from, to: mv.to, actor: mv.actor, reason: mv.reason, eventId: mv.eventId ?? null, at })),
     );
     const { definition } = await this.models.current(m);
+    const byLead = new Map<string, { first: StageMove; last: StageMove }>();
+    for (const mv of moves) byLead.set(mv.leadId, { first: byLead.get(mv.leadId)?.first ?? mv, last: mv });
     await this.activity.publish(
       m,
-      moves.map((mv) => ({
-        leadId: mv.leadId,
+      [...byLead.values()].map(({ first, last }) => ({
+        leadId: first.leadId,
         at,
         created: false,
-        stageBefore: mv.from,
-        stageAfter: mv.to,
+        stageBefore: first.from,
+        stageAfter: last.to,
         events: [],
-        engagementScore: scoreAt(mv.engagement, at, definition.halfLifeDays),
+        engagementScore: scoreAt(last.engagement, at, definition.halfLifeDays),
       })),
     );
   }
