@@ -6,9 +6,25 @@ const NOW = new Date('2026-03-02T10:00:00Z');
 /** The default model with the MQL threshold lowered from 50 to 40. */
 const LOWER_THRESHOLD: ScoringModelDefinition = { ...DEFAULT_SCORING_MODEL, mql: { ...DEFAULT_SCORING_MODEL.mql, engagementThreshold: 40 } };
 
-/** A lead at 45 engagement points (earned just now) who answered two BANT questions: short of the default threshold. */
+/** The fit the default model gives for the need and budget answered (5 points each). */
+const NEED_BUDGET_FIT = [
+  { ruleId: 'need-known', description: 'Told us their need', points: 5 },
+  { ruleId: 'budget-known', description: 'Told us their budget', points: 5 },
+];
+
+/**
+ * A lead at 45 engagement points (earned just now) who answered two BANT questions: short of the default threshold.
+ * Its stored fit is the default model's: free mail (−10), need and budget known (+5 each).
+ */
 const lead = (overrides: Partial<ReevaluatedLead> = {}) =>
-  scoredLead<ReevaluatedLead>({ qualification: { need: 'website', budget: '10k' }, engagement_score: 45, engagement_as_of: NOW, fit_score: -10, ...overrides });
+  scoredLead<ReevaluatedLead>({
+    qualification: { need: 'website', budget: '10k' },
+    engagement_score: 45,
+    engagement_as_of: NOW,
+    fit_score: 0,
+    fit_contributions: [...FREE_MAIL_FIT, ...NEED_BUDGET_FIT],
+    ...overrides,
+  });
 
 describe('re-evaluating leads under a newly published model', () => {
   it('promotes a lead the lowered threshold now qualifies, by the MQL rule, without touching its unchanged fit', () => {
@@ -39,11 +55,13 @@ describe('re-evaluating leads under a newly published model', () => {
   it('refits a lead a new negative fit rule meets, and one whose rule changed its points or description', () => {
     const rival = { id: 'rival', description: 'Works at a rival', where: [{ field: 'emailDomain', op: 'equals' as const, value: 'rival.be' }], points: -30 };
     const model = { ...DEFAULT_SCORING_MODEL, fitRules: [...DEFAULT_SCORING_MODEL.fitRules, rival] };
-    const plan = planReevaluation(model, [lead({ id: 'r', email: 'an@rival.be', fit_score: 0, fit_contributions: [] }), lead()], NOW);
-    expect(plan.fits).toEqual([{ id: 'r', score: -30, contributions: [{ ruleId: 'rival', description: 'Works at a rival', points: -30 }] }]);
+    const plan = planReevaluation(model, [lead({ id: 'r', email: 'an@rival.be', fit_score: 10, fit_contributions: NEED_BUDGET_FIT }), lead()], NOW);
+    expect(plan.fits).toEqual([{ id: 'r', score: -20, contributions: [...NEED_BUDGET_FIT, { ruleId: 'rival', description: 'Works at a rival', points: -30 }] }]);
     expect(plan.activities.map((a) => [a.leadId, a.stageAfter])).toEqual([['r', 'lead']]);
 
     const heavier = { ...DEFAULT_SCORING_MODEL, fitRules: DEFAULT_SCORING_MODEL.fitRules.map((r) => (r.id === 'free-mail' ? { ...r, points: -15 } : r)) };
-    expect(planReevaluation(heavier, [lead()], NOW).fits).toEqual([{ id: 'lead-1', score: -15, contributions: [{ ...FREE_MAIL_FIT[0], points: -15 }] }]);
+    expect(planReevaluation(heavier, [lead()], NOW).fits).toEqual([
+      { id: 'lead-1', score: -5, contributions: [{ ...FREE_MAIL_FIT[0], points: -15 }, ...NEED_BUDGET_FIT] },
+    ]);
   });
 });

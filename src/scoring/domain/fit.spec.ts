@@ -1,4 +1,5 @@
 import { emailDomainOf, evaluateFit, type LeadFitFacts } from './fit.js';
+import { isKnown } from './mql-rule.js';
 import { DEFAULT_SCORING_MODEL } from './scoring-model.js';
 
 const model = DEFAULT_SCORING_MODEL;
@@ -41,6 +42,52 @@ describe('fit score', () => {
 
   it('adds up several negatives: a student on gmail', () => {
     expect(evaluateFit(lead({ email: 'kim@gmail.com', jobTitle: 'Student' }), model).score).toBe(-30);
+  });
+
+  it('rewards each of need, budget and timeline once known, 5 points each, and explains each', () => {
+    const result = evaluateFit(lead({ qualification: { need: 'Automate invoicing', budget: '€10k', timeline: 'Q3' } }), model);
+    expect(result.contributions).toEqual([
+      { ruleId: 'need-known', description: 'Told us their need', points: 5 },
+      { ruleId: 'budget-known', description: 'Told us their budget', points: 5 },
+      { ruleId: 'timeline-known', description: 'Told us their timeline', points: 5 },
+    ]);
+    expect(result.score).toBe(15);
+    expect(ruleIds(lead({ qualification: { budget: 'none yet' } }))).toEqual(['budget-known']);
+    // Authority is judged, not counted: only decision_maker earns points for it.
+    expect(ruleIds(lead({ qualification: { authority: 'influencer', need: 'CRM' } }))).toEqual(['need-known']);
+  });
+
+  it('gives the full BANT: a decision-maker with need, budget and timeline known', () => {
+    const qualification = { need: 'CRM', budget: '5000', timeline: 'this quarter', authority: 'decision_maker' };
+    expect(evaluateFit(lead({ qualification }), model).score).toBe(15 + 5 + 5 + 5);
+  });
+
+  it('counts an answer as known exactly when the MQL rule does', () => {
+    const answers: unknown[] = ['Q3', 'unknown', 'Unknown', 'UNKNOWN', '', '   ', null, 12, 0, true, false];
+    for (const answer of answers) {
+      const qualification = { timeline: answer };
+      const counted = ruleIds(lead({ qualification })).includes('timeline-known');
+      expect({ answer, counted }).toEqual({ answer, counted: isKnown(qualification, 'timeline') });
+    }
+    expect(ruleIds(lead({ qualification: {} }))).toEqual([]);
+  });
+
+  it("rewards a lead in the sender's market (BE, NL, LU), read as hand-off territories read attributes.country", () => {
+    for (const country of ['BE', 'NL', 'LU', 'be', ' nl ', 'Lu']) {
+      expect({ country, fit: evaluateFit(lead({ attributes: { country } }), model) }).toEqual({
+        country,
+        fit: { score: 10, contributions: [{ ruleId: 'home-market', description: 'Based in Belgium, the Netherlands or Luxembourg', points: 10 }] },
+      });
+    }
+    for (const country of ['DE', 'FR', 'Belgium', 'BEL', '', null, 32]) {
+      expect({ country, ids: ruleIds(lead({ attributes: { country } })) }).toEqual({ country, ids: [] });
+    }
+  });
+
+  it('adds up the defaults for a good Belgian lead', () => {
+    const good = lead({ attributes: { country: 'BE', employees: 40 }, qualification: { authority: 'decision_maker', need: 'CRM' } });
+    expect(ruleIds(good)).toEqual(['decision-maker', 'ten-or-more-employees', 'need-known', 'home-market']);
+    expect(evaluateFit(good, model).score).toBe(15 + 5 + 10 + 10);
   });
 
   it('lets rules test country, company and source', () => {

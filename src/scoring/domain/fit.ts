@@ -25,7 +25,9 @@ export interface FitResult {
 /**
  * The fit score: the sum of the points of every fit rule whose conditions all hold. Rules see
  * `email`, `emailDomain` (lower-case part after the @), `jobTitle`, `company`, `country`
- * (from `attributes.country`) and everything under `attributes.`, `qualification.` and `source.`.
+ * (`attributes.country` with surrounding spaces trimmed, so ` be ` is `be`, which the case-insensitive
+ * `equals`/`in` match to `BE` as hand-off territories do) and everything under `attributes.`,
+ * `qualification.` and `source.` (as stored: `attributes.country` is not trimmed).
  */
 export function evaluateFit(lead: LeadFitFacts, model: ScoringModelDefinition): FitResult {
   const facts = fitFacts(lead);
@@ -44,11 +46,18 @@ function fitFacts(lead: LeadFitFacts): Record<string, unknown> {
     emailDomain: emailDomainOf(lead.email),
     jobTitle: lead.jobTitle ?? null,
     company: lead.company ?? null,
-    country: Object.hasOwn(lead.attributes, 'country') ? lead.attributes['country'] : null,
+    country: countryOf(lead.attributes),
     attributes: lead.attributes,
     qualification: lead.qualification,
     source: lead.source,
   };
+}
+
+/** `attributes.country`, trimmed when it is text; other values as they are (a rule on them matches as for any fact). */
+function countryOf(attributes: Record<string, unknown>): unknown {
+  if (!Object.hasOwn(attributes, 'country')) return null;
+  const raw = attributes['country'];
+  return typeof raw === 'string' ? raw.trim() : raw;
 }
 
 /** The lower-case domain of an address (`Ann@Acme.BE` → `acme.be`), or `null` without one. */

@@ -2,7 +2,7 @@
  * The scoring model: its types, the defaults a fresh installation starts with, and validation of
  * a model a marketer submits. Every number here is configuration.
  */
-import type { ScoringModelDefinition } from './scoring-model.types.js';
+import type { FitRule, ScoringModelDefinition } from './scoring-model.types.js';
 
 export * from './scoring-model.types.js';
 export { validateScoringModel, type ScoringModelValidation } from './validate-scoring-model.js';
@@ -35,6 +35,26 @@ const FREE_MAIL_DOMAINS = [
   'planet.nl',
   'home.nl',
 ];
+
+/** The sender's market (the starters and locales are Belgian): ISO 3166-1 alpha-2, as hand-off territories use them. */
+const HOME_MARKET_COUNTRIES = ['BE', 'NL', 'LU'];
+
+/**
+ * A fit rule for one BANT question answered, `known` as the MQL rule counts it (isKnown): present, not blank and not
+ * "unknown" in any case. (An answer of " unknown " with spaces around it is known here, not to the MQL rule: the
+ * condition language compares text without trimming it.)
+ */
+function knownAnswerRule(field: 'need' | 'budget' | 'timeline', description: string): FitRule {
+  return {
+    id: `${field}-known`,
+    description,
+    where: [
+      { field: `qualification.${field}`, op: 'exists' },
+      { field: `qualification.${field}`, op: 'notEquals', value: 'unknown' },
+    ],
+    points: 5,
+  };
+}
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
@@ -119,6 +139,24 @@ export const DEFAULT_SCORING_MODEL: ScoringModelDefinition = deepFreeze<ScoringM
       where: [{ field: 'emailDomain', op: 'in', value: FREE_MAIL_DOMAINS }],
       points: -10,
     },
+    // Rules added to the default go last, so earlier rules keep their places (fitRules[i]) from one default to the next.
+    // Points, relative to each other: the one BANT answer the model can judge (authority is decision_maker) weighs 15;
+    // a need, budget or timeline answer weighs 5 because the rule only knows it was given, not whether it is a good one
+    // (a budget may be "none", a timeline "next year"), so the three together weigh as much as a decision-maker. Who the
+    // company is (10 or more employees, in the sender's market) weighs 10 each; the negatives (−10 to −50) are as before.
+    knownAnswerRule('need', 'Told us their need'),
+    knownAnswerRule('budget', 'Told us their budget'),
+    knownAnswerRule('timeline', 'Told us their timeline'),
+    {
+      id: 'home-market',
+      description: 'Based in Belgium, the Netherlands or Luxembourg',
+      // `country` is attributes.country trimmed; `in` ignores case, so `be` and ` BE ` count as hand-off territories read them.
+      where: [{ field: 'country', op: 'in', value: [...HOME_MARKET_COUNTRIES] }],
+      points: 10,
+    },
+    // Competitors by email domain: the condition language has no way to say "in a list that may be empty" (`in` must
+    // list at least one value), so competitors are flagged on the lead (`attributes.competitor: true`); an installation
+    // that knows its competitors' domains adds a rule `emailDomain` `in` [...] by publishing a model.
   ],
   intentTiers: {
     quote_requested: 'high',
