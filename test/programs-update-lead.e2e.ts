@@ -4,7 +4,7 @@ import { eventually } from './support/test-app.js';
 describe('an update_lead step changes who the lead is', () => {
   const t = programsWorld();
 
-  // The default scoring model: a decision-maker is worth 15 fit points, 10 or more employees 10.
+  // The default scoring model: a decision-maker is worth 15 fit points, 10 or more employees 10, a known timeline 5.
   const qualify = (name: string, set: Record<string, unknown>) => ({
     name,
     trigger: { type: 'manual' },
@@ -39,7 +39,7 @@ describe('an update_lead step changes who the lead is', () => {
     await eventually(async () => (await enrollmentOf(t, programId, leadId))?.status !== 'active');
     expect(await enrollmentOf(t, programId, leadId)).toMatchObject({ status: 'converted', exit_reason: 'goal' });
     expect(await stepsRun(t, id)).toEqual(['tag:updated']);
-    expect((await t.api('get', `/api/v1/leads/${leadId}`)).body).toMatchObject({ stage: 'mql', fitScore: 15 });
+    expect((await t.api('get', `/api/v1/leads/${leadId}`)).body).toMatchObject({ stage: 'mql', fitScore: 15 + 5 }); // decision-maker, timeline known
     const changes = await t.db.query(`SELECT from_stage, to_stage, actor, reason FROM stage_changes WHERE lead_id = $1`, [leadId]);
     expect(changes).toEqual([{ from_stage: 'lead', to_stage: 'mql', actor: 'scoring', reason: 'mql_rule' }]);
     const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM outbox_events WHERE lead_id = $1 AND type = 'lead.mql'`, [leadId]);
