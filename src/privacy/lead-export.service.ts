@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
-import { handoffOutcome, slaBreached, type HandoffStatus } from '../handoffs/domain/index.js';
+import { toHandoffView, type HandoffRow } from '../handoffs/handoff.types.js';
 import { LeadsService } from '../leads/leads.service.js';
 import { ANY_STATUS_SQL } from '../programs/enrollment-writer.js';
 
@@ -11,13 +11,24 @@ export const LEAD_ENROLLMENTS_SQL = `SELECT id, program_id AS "programId", progr
          enrolled_at AS "enrolledAt", finished_at AS "finishedAt"
     FROM enrollments WHERE lead_id = $1 AND ${ANY_STATUS_SQL} ORDER BY enrolled_at`;
 
-/** The stored hand-off columns the export derives the view's `outcome` and `slaBreached` from. */
-interface ExportedHandoff {
-  status: HandoffStatus;
-  slaDueAt: Date;
-  breachedAt: Date | null;
-  respondedAt: Date | null;
-  closedAt: Date | null;
+/**
+ * A hand-off as the export lists it: the hand-off view (toHandoffView, so every field and derivation — outcome,
+ * slaBreached at export time — is the API's), its trigger flattened, and the picture given to sales as it is stored
+ * (`sharedWithSales`) instead of the view's lead fields; no owner's name (that is the rep's data, not the lead's).
+ */
+function exportedHandoff(row: HandoffRow, now: Date) {
+  const view = toHandoffView(row, null, now);
+  const { trigger, owner: _owner, leadId: _leadId, ...rest } = view;
+  const { lead: _lead, source: _source, channel: _channel, qualification: _q, score: _score, timeline: _timeline, snapshotAt: _at, ...course } = rest;
+  return {
+    ...course,
+    triggerEventId: trigger.eventId,
+    triggerEventType: trigger.eventType,
+    programId: trigger.programId,
+    enrollmentId: trigger.enrollmentId,
+    stepId: trigger.stepId,
+    sharedWithSales: row.snapshot,
+  };
 }
 
 /**
@@ -52,13 +63,7 @@ export class LeadExportService {
       q(LEAD_ENROLLMENTS_SQL),
       q(`SELECT program_id AS "programId", program_version AS "programVersion", reason, via, attempts, first_at AS "firstAt", last_at AS "lastAt"
            FROM enrollment_skips WHERE lead_id = $1 ORDER BY first_at`),
-      q(`SELECT id, status, priority, reason, trigger_event_id AS "triggerEventId", trigger_event_type AS "triggerEventType", program_id AS "programId",
-                enrollment_id AS "enrollmentId", step_id AS "stepId", owner_id AS "ownerId",
-                assigned_at AS "assignedAt", sla_due_at AS "slaDueAt", breached_at AS "breachedAt", breach_count AS "breachCount",
-                responded_at AS "respondedAt", responded_by AS "respondedBy", note, reject_reason AS "rejectReason", outcome_at AS "outcomeAt",
-                value::float8 AS value, currency, closed_at AS "closedAt", close_reason AS "closeReason", closed_by AS "closedBy",
-                created_at AS "createdAt", updated_at AS "updatedAt", snapshot AS "sharedWithSales"
-           FROM handoffs WHERE lead_id = $1 ORDER BY created_at`),
+      q(`SELECT * FROM handoffs WHERE lead_id = $1 ORDER BY created_at`),
       q(`SELECT reason, source, created_at AS "createdAt" FROM suppressions WHERE lead_id = $1`),
       q(`SELECT reason, source, suppressed_at AS "suppressedAt", lifted_at AS "liftedAt", lifted_by AS "liftedBy", note
            FROM suppression_lifts WHERE lead_id = $1 ORDER BY lifted_at`),
@@ -87,12 +92,7 @@ export class LeadExportService {
       emails: (emails as { id: string }[]).map((e) => ({ ...e, interactions: byMessage.get(e.id) ?? [] })),
       enrollments,
       enrollmentSkips,
-      // with what the hand-off view derives from the stored columns (toHandoffView): the outcome and whether the SLA was missed
-      handoffs: (handoffs as ExportedHandoff[]).map((h) => ({
-        ...h,
-        outcome: handoffOutcome(h.status),
-        slaBreached: slaBreached(h, now),
-      })),
+      handoffs: (handoffs as HandoffRow[]).map((h) => exportedHandoff(h, now)),
       suppressions,
       suppressionLifts,
       bounces,
