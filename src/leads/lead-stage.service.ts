@@ -7,7 +7,7 @@ import { closePendingHandoffs } from '../handoffs/handoff-closing.js';
 import { manualMoveProblem } from '../lifecycle/domain/manual-stage.js';
 import { StageMoves, type StageMove } from '../lifecycle/stage-moves.js';
 import type { Stage } from '../scoring/domain/index.js';
-import { refreshLead } from '../scoring/lead-refresh.js';
+import { promotionChanges, refreshStoredLead } from '../scoring/lead-refresh.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
 import type { LeadRow } from './lead.types.js';
 import type { SetLeadStageDto } from './dto/set-lead-stage.dto.js';
@@ -23,7 +23,7 @@ import { LeadsService } from './leads.service.js';
  * respondedAt) and announces it as `handoff.closed` in the same transaction: sales no longer need to answer it. A lead sales accepted
  * is theirs (409 naming stage). Setting the stage it has changes nothing.
  *
- * The lead at its new stage is then refreshed as an upsert refreshes it (refreshLead: fit score re-evaluated, the
+ * The lead at its new stage is then refreshed as an upsert refreshes it (refreshStoredLead: fit score re-evaluated, the
  * automatic moves its stage allows), in the same transaction: a subscriber, recycled or disqualified lead taken
  * back to `lead` that already has the score and the answers becomes an MQL at once (by `scoring`, reason mql_rule,
  * with `lead.mql` in the outbox and so its hand-off) instead of waiting for its next event. Customer and
@@ -68,18 +68,8 @@ export class LeadStageService {
       const moves: StageMove[] = [{ leadId: id, from: lead.stage, to: dto.stage, actor, reason, engagement }];
       // The lead as it now is: the MQL rule applies to a lead taken back into nurture (only forward moves; none from customer or disqualified).
       const model = await this.models.current(m);
-      const { fit, promotions } = refreshLead({ ...lead, stage: dto.stage }, engagement, model.definition, now);
-      await m.query(`UPDATE leads SET fit_score = $2, fit_contributions = $3, fit_model_version = $4 WHERE id = $1`, [
-        id,
-        fit.score,
-        JSON.stringify(fit.contributions),
-        model.version,
-      ]);
-      let stage: Stage = dto.stage;
-      for (const p of promotions) {
-        moves.push({ leadId: id, from: stage, to: p.to, actor: 'scoring', reason: p.reason, eventId: p.eventId, engagement });
-        stage = p.to;
-      }
+      const { promotions } = await refreshStoredLead(m, { ...lead, stage: dto.stage }, engagement, model, now);
+      for (const { at: _at, ...change } of promotionChanges(id, dto.stage, promotions, now)) moves.push({ ...change, engagement });
       await this.moves.apply(m, moves, now);
     });
     return this.leads.get(id);

@@ -8,7 +8,8 @@ import { LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { recordDomainEvents } from '../lifecycle/outbox.js';
 import { applyStageChanges, StageChange } from '../lifecycle/stage-change.js';
 import { scoreAt } from '../scoring/domain/decay.js';
-import { promotionChanges, refreshLead } from '../scoring/lead-refresh.js';
+import type { Promotion } from '../lifecycle/domain/promotion.js';
+import { promotionChanges, refreshStoredLead } from '../scoring/lead-refresh.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
 import { SqlParams } from '../common/sql-params.js';
 import { liftForOptIn, listedWithSince } from '../suppression/suppression-lifts.js';
@@ -95,11 +96,8 @@ export class LeadsService {
       const stageNow = lead.stage;
       const model = await this.models.current(m);
       const state = { value: lead.engagement_score, asOf: lead.engagement_as_of };
-      const { fit, promotions } = refreshLead(lead, state, model.definition, now);
-      [lead] = await m.query(
-        `WITH u AS (UPDATE leads SET fit_score = $2, fit_contributions = $3, fit_model_version = $4 WHERE id = $1 RETURNING *) SELECT * FROM u`,
-        [lead.id, fit.score, JSON.stringify(fit.contributions), model.version],
-      );
+      let promotions: Promotion[];
+      ({ lead, promotions } = await refreshStoredLead(m, lead, state, model, now));
       changes.push(...promotionChanges(lead.id, stageNow, promotions, now));
       await applyStageChanges(m, changes);
       if (changes.length) [lead] = await m.query(`SELECT * FROM leads WHERE id = $1`, [lead.id]);

@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import type { LeadRow } from '../leads/lead.types.js';
 import { decidePromotions, type Promotion } from '../lifecycle/domain/promotion.js';
 import type { StageChange } from '../lifecycle/stage-change.js';
@@ -50,8 +51,28 @@ export function refreshLead(
   return { fit, promotions };
 }
 
+/**
+ * {@link refreshLead} for one stored lead, its new fit written to the row (with the model version that gave it), in the
+ * caller's transaction; returns the row as it now is and the promotions still to apply (see promotionChanges). For a
+ * lead refreshed outside scoring: an upsert, a stage set by hand.
+ */
+export async function refreshStoredLead(
+  m: EntityManager,
+  lead: LeadRow,
+  engagement: ScoreState,
+  model: { version: number; definition: ScoringModelDefinition },
+  now: Date,
+): Promise<{ lead: LeadRow; promotions: Promotion[] }> {
+  const { fit, promotions } = refreshLead(lead, engagement, model.definition, now);
+  const [row]: LeadRow[] = await m.query(
+    `WITH u AS (UPDATE leads SET fit_score = $2, fit_contributions = $3, fit_model_version = $4 WHERE id = $1 RETURNING *) SELECT * FROM u`,
+    [lead.id, fit.score, JSON.stringify(fit.contributions), model.version],
+  );
+  return { lead: row, promotions };
+}
+
 /** A refresh's promotions as stage changes by scoring, in order, each from the stage the one before reached. */
-export function promotionChanges(leadId: string, from: Stage, promotions: readonly Promotion[], at: Date): StageChange[] {
+export function promotionChanges(leadId: string, from: Stage, promotions: readonly Promotion[], at: Date): (StageChange & { from: Stage })[] {
   let stage = from;
   return promotions.map((p) => {
     const change = { leadId, from: stage, to: p.to, actor: 'scoring', reason: p.reason, eventId: p.eventId, at };
