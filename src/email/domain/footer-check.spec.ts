@@ -1,4 +1,8 @@
 import { compileVariants, type VariantOutcome } from './compile-variants.js';
+import { FooterVerdicts, TEMPLATE_WITHOUT_FOOTER, footerMissingError } from './footer-check.js';
+import { prepareTemplate, type PreparedTemplate } from './render-cache.js';
+import type { CompiledTemplate } from './template-compiler.js';
+import { TemplateError } from './template-error.js';
 import { loadTemplateLibrary, type TemplateLibrary } from './template-loader.js';
 
 let library: TemplateLibrary;
@@ -79,5 +83,63 @@ describe('a save checks that the email carries the footer: an unsubscribe link a
     expect(problemsOf(await save(document(text(`Hallo {{unsubscribeUrl}}<br />${ADDRESS}`))))).toEqual([
       expect.objectContaining({ message: expect.stringMatching(/unsubscribe link/) }),
     ]);
+  });
+});
+
+describe('a send checks the footer of a version saved before saves checked it, once per prepared template', () => {
+  const WITHOUT = document(text('Hallo {{fallback firstName "zusammen"}}'));
+  const WITH = document(text('Hallo'), text(`${ADDRESS}<br />${LINK}`));
+
+  /** The version as a send has it: compiled without the save's checks (stored long ago, or compiled on first use). */
+  async function stored(mjml: string, locale = 'de'): Promise<CompiledTemplate> {
+    const outcome = await save(mjml, locale, false);
+    if (!('compiled' in outcome)) throw new Error(`does not compile: ${JSON.stringify(outcome.problems)}`);
+    return outcome.compiled;
+  }
+
+  /** The prepared template with its HTML renders counted. */
+  function counted(prepared: PreparedTemplate): { prepared: PreparedTemplate; renders: () => number } {
+    let renders = 0;
+    const html = prepared.html;
+    return { prepared: { ...prepared, html: (data: unknown) => (renders++, html(data as never)) }, renders: () => renders };
+  }
+
+  it('finds what the save would have refused, naming the variant field, and renders for it only the first time', async () => {
+    const verdicts = new FooterVerdicts();
+    const { prepared, renders } = counted(prepareTemplate(await stored(WITHOUT)));
+    const first = verdicts.of(prepared, 'de', WITHOUT);
+    expect(first).toEqual(problemsOf(await save(WITHOUT)));
+    expect(first.map((p) => p.field)).toEqual(['variants.de.mjml', 'variants.de.mjml']);
+    expect(renders()).toBe(2); // the two sample leads
+    for (let i = 0; i < 5; i++) expect(verdicts.of(prepared, 'de', WITHOUT)).toBe(first);
+    expect(renders()).toBe(2);
+    // Another prepared template (another version or locale, or this one prepared again after the cache let it go) has its own.
+    expect(verdicts.of(prepareTemplate(await stored(WITH)), 'de', WITH)).toEqual([]);
+  });
+
+  it('passes every variant the save passed: a whole document with the footer, sections in the layout, the starters', async () => {
+    const verdicts = new FooterVerdicts();
+    expect(verdicts.of(prepareTemplate(await stored(WITH)), 'de', WITH)).toEqual([]);
+    const sections = text('Hallo {{fallback firstName "zusammen"}}');
+    expect(verdicts.of(prepareTemplate(await stored(sections)), 'de', sections)).toEqual([]);
+    for (const starter of Object.values(library.starters)) {
+      for (const [locale, v] of Object.entries(starter.variants)) {
+        const [outcome] = await compileVariants({ variants: [{ locale, ...v, layout: library.layouts[locale] }], partials: library.partials, save: true });
+        if (!('compiled' in outcome)) throw new Error(`starter ${locale}: ${JSON.stringify(outcome.problems)}`);
+        expect({ locale, problems: verdicts.of(prepareTemplate(outcome.compiled), locale, v.mjml) }).toEqual({ locale, problems: [] });
+      }
+    }
+  });
+
+  it("a send's error names the template, version and locale, says what is missing, to publish a new version, and fits lastError", async () => {
+    const problems = new FooterVerdicts().of(prepareTemplate(await stored(WITHOUT, 'fr')), 'fr', WITHOUT);
+    const err = footerMissingError('0b9c2f4e-3f7a-4d6e-9a51-2c8e7f1d0a3b', 3, 'fr', problems);
+    expect(err).toBeInstanceOf(TemplateError);
+    expect(err.reason).toBe(TEMPLATE_WITHOUT_FOOTER);
+    expect(err.field).toBe('variants.fr.mjml');
+    expect(err.message).toMatch(/^variants\.fr\.mjml: template 0b9c2f4e-3f7a-4d6e-9a51-2c8e7f1d0a3b version 3 \(fr\) is not sent: /);
+    expect(err.message).toContain('has no unsubscribe link for a lead of whom nothing is known; it does not show the sender\'s postal address for a lead of whom nothing is known.');
+    expect(err.message).toMatch(/Publish a new version that shows \{\{sender\.address\}\} and links to \{\{unsubscribeUrl\}\}/);
+    expect(err.message.length).toBeLessThanOrEqual(500); // what the message's lastError keeps
   });
 });

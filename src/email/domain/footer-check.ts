@@ -1,7 +1,12 @@
+import type { PreparedTemplate } from './render-cache.js';
 import { renderEmail } from './renderer.js';
 import type { CompiledTemplate } from './template-compiler.js';
-import type { TemplateProblem } from './template-error.js';
+import { TemplateError, type TemplateProblem } from './template-error.js';
+import { isWholeDocument } from './template-limits.js';
 import type { TemplateData } from './template-variables.js';
+
+/** Why a send with a variant that lacks the footer is failed (email_messages.status_reason). */
+export const TEMPLATE_WITHOUT_FOOTER = 'template_without_footer';
 
 /** The unsubscribe link and postal address the footer check renders with: plain text, so HTML escaping leaves them as they are. */
 export const FOOTER_CHECK_UNSUBSCRIBE_URL = 'https://unsubscribe.invalid/footer-check';
@@ -58,8 +63,9 @@ export interface FooterCheckContext {
  * `<head>` or a comment) the address, however the template writes them (`{{unsubscribeUrl}}`, `{{{…}}}`, a
  * partial). A render that fails for the filled-in lead is not this check's concern (sends report it); the lead
  * of whom nothing is known always renders (the compile's trial render). Problems name `field`, without a line.
+ * A prepared template (RenderCache) gives the same verdict as the compiled one it was prepared from.
  */
-export function footerProblems(compiled: CompiledTemplate, field: string, ctx: FooterCheckContext): TemplateProblem[] {
+export function footerProblems(compiled: CompiledTemplate | PreparedTemplate, field: string, ctx: FooterCheckContext): TemplateProblem[] {
   let link: string | null = null;
   let address: string | null = null;
   for (const lead of FOOTER_CHECK_LEADS) {
@@ -96,6 +102,53 @@ export function footerProblems(compiled: CompiledTemplate, field: string, ctx: F
     });
   }
   return problems;
+}
+
+/**
+ * The footer check's verdict on each prepared template, made when it is first asked for and kept beside it: a
+ * version stored before saves checked the footer (or compiled on first use, unchecked) is checked once per process
+ * and locale, never per send (the check renders the email twice). Keyed by the prepared template, so a verdict
+ * goes when the render cache lets its template go, and comes back with it.
+ */
+export class FooterVerdicts {
+  private readonly verdicts = new WeakMap<PreparedTemplate, readonly TemplateProblem[]>();
+
+  /** The problems of `prepared`, the variant of `locale` whose source is `mjml`, named `variants.<locale>.mjml`; [] when its footer is whole. */
+  of(prepared: PreparedTemplate, locale: string, mjml: string): readonly TemplateProblem[] {
+    let verdict = this.verdicts.get(prepared);
+    if (!verdict) {
+      verdict = footerProblems(prepared, `variants.${locale}.mjml`, { locale, wholeDocument: isWholeDocument(mjml) });
+      this.verdicts.set(prepared, verdict);
+    }
+    return verdict;
+  }
+}
+
+/**
+ * Why a send with such a variant goes out to nobody: failed like a template that cannot be rendered, with reason
+ * {@link TEMPLATE_WITHOUT_FOOTER}, and an error (the message's lastError, 500 characters) that names the template,
+ * version and locale, says in short what is missing (each problem up to its explanation) and how to mend it.
+ */
+export function footerMissingError(templateId: string, version: number, locale: string, problems: readonly TemplateProblem[]): TemplateError {
+  const missing = problems.map((p) => upToExplanation(p.message)).join('; it ');
+  return new TemplateError(
+    [
+      {
+        field: `variants.${locale}.mjml`,
+        line: null,
+        message:
+          `template ${templateId} version ${version} (${locale}) is not sent: saved before the footer was checked, it ${missing}. ` +
+          `Publish a new version that shows {{sender.address}} and links to {{unsubscribeUrl}} for every lead.`,
+      },
+    ],
+    TEMPLATE_WITHOUT_FOOTER,
+  );
+}
+
+/** "has no unsubscribe link for a lead …" of "has no unsubscribe link for a lead …: a whole <mjml> document …". */
+function upToExplanation(message: string): string {
+  const end = message.indexOf(':');
+  return end === -1 ? message : message.slice(0, end);
 }
 
 function escapeRegExp(text: string): string {
