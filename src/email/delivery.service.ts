@@ -186,9 +186,12 @@ export function suppressionReason(message: PendingMessage): string | null {
   return message.suppressedReason;
 }
 
-/** Failures that retrying cannot fix: the template does not render, it is gone, the address is unusable. */
+/**
+ * Failures that retrying cannot fix: the template does not render (or says why not, e.g. `template_without_footer`),
+ * it is gone, the address is unusable.
+ */
 function unsendableReason(err: unknown): string | null {
-  if (err instanceof TemplateError) return 'render_failed';
+  if (err instanceof TemplateError) return err.reason ?? 'render_failed';
   if (err instanceof DomainError) return err.code === ErrorCode.NotFound ? 'template_missing' : 'invalid_recipient';
   return null;
 }

@@ -49,7 +49,7 @@ export class MessageRenderer {
     const unsubscribeUrl = `${this.base}/u/${unsubscribeToken}`;
     const lead = message.kind === 'test' ? { ...SAMPLE_LEAD, email: message.toAddress ?? SAMPLE_LEAD.email } : message.lead;
     const data = templateDataFor(lead, { ...this.context(locale), unsubscribeUrl });
-    const rendered = renderEmail(this.store.prepared(record, locale), data, {
+    const rendered = renderEmail(this.store.sendable(record, locale), data, {
       rewriteLink: (_url, l) => `${this.base}/t/c/${this.codec.sign({ k: 'c', m, l })}`,
       clickUrlPrefix: clickUrlPrefix(this.base, this.codec, m),
       openPixelUrl: `${this.base}/t/o/${this.codec.sign({ k: 'o', m })}`,

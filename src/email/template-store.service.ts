@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DomainError } from '../common/domain-error.js';
+import { FooterVerdicts, footerMissingError } from './domain/footer-check.js';
 import { RenderCache, type PreparedTemplate } from './domain/render-cache.js';
 import type { CompiledTemplate, TemplateVariant } from './domain/template-compiler.js';
 import { TemplateError } from './domain/template-error.js';
@@ -21,13 +22,16 @@ const MAX_VERSIONS = 500;
 /**
  * Template versions for sending, read from PostgreSQL once per process (they never change) and turned into
  * Handlebars functions once per version and locale (the shared RenderCache). A version stored without its
- * compiled form (written by a script, say) is compiled on first use and the result saved.
+ * compiled form (written by a script, say) is compiled on first use and the result saved. Beside each prepared
+ * template sits the footer check's verdict on it (FooterVerdicts): versions saved before saves checked the footer
+ * may lack it, and such a variant is never sent.
  */
 @Injectable()
 export class TemplateStore {
   private readonly logger = new Logger(TemplateStore.name);
   private readonly versions = new Map<string, Promise<TemplateVersionRecord>>();
   readonly renderCache = new RenderCache(MAX_VERSIONS * 3);
+  private readonly footers = new FooterVerdicts();
 
   constructor(
     private readonly db: DataSource,
@@ -58,6 +62,18 @@ export class TemplateStore {
     const compiled = record.compiled[locale];
     if (!compiled) throw TemplateError.at(`variants.${locale}`, null, `version ${record.version} has no compiled ${locale} variant`);
     return this.renderCache.get(`${record.templateId}:${record.version}:${locale}`, compiled);
+  }
+
+  /**
+   * The prepared template a send renders: a variant without the footer's unsubscribe link and postal address (see
+   * footerProblems) throws a TemplateError with reason `template_without_footer`, so the message fails and nothing
+   * is sent. Checked once per prepared template, then one lookup per send.
+   */
+  sendable(record: TemplateVersionRecord, locale: string): PreparedTemplate {
+    const prepared = this.prepared(record, locale);
+    const problems = this.footers.of(prepared, locale, record.variants[locale]?.mjml ?? '');
+    if (problems.length > 0) throw footerMissingError(record.templateId, record.version, locale, problems);
+    return prepared;
   }
 
   private async load(templateId: string, version: number): Promise<TemplateVersionRecord> {

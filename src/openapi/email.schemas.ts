@@ -24,7 +24,7 @@ export const EMAIL_SCHEMAS: Record<string, Schema> = {
       ...nstr,
       example: 'no_lawful_basis',
       description:
-        'Why it was suppressed, failed, held or cancelled. Cancelled: its enrollment ended early before it was sent: unenrolled (by hand), archived (its program), converted (goal met) or its other exit reason',
+        'Why it was suppressed, failed, held or cancelled. Failed before sending: render_failed (the template could not be rendered), template_without_footer (a version saved before saves checked the footer lacks the unsubscribe link or postal address: lastError names the template, version and locale; publish a new version), template_missing, invalid_recipient. Cancelled: its enrollment ended early before it was sent: unenrolled (by hand), archived (its program), converted (goal met) or its other exit reason',
     },
     attempts: int,
     lastError: { ...nstr, description: 'The last SMTP reply or error' },

@@ -1,0 +1,103 @@
+import { ManualClock } from '../src/common/clock.js';
+import type { TemplateVariant } from '../src/email/domain/template-compiler.js';
+import { EmailService } from '../src/email/email.service.js';
+import { TemplateCompilerService } from '../src/email/template-compiler.service.js';
+import { createLead, createProgram, enroll, enrollmentOf, MONDAY_MORNING, oneEmailSteps } from './programs-helpers.js';
+import { SmtpSink } from './support/smtp-sink.js';
+import { eventually, startTestApp, type TestApp } from './support/test-app.js';
+
+const section = (content: string) => `<mj-section><mj-column><mj-text>${content}</mj-text></mj-column></mj-section>`;
+const document = (...sections: string[]) => `<mjml>\n<mj-body>\n${sections.join('\n')}\n</mj-body>\n</mjml>`;
+/** A whole <mjml> document as saves took it before they checked the footer: no unsubscribe link, no postal address. */
+const WITHOUT_FOOTER: TemplateVariant = { subject: 'Nieuws, {{fallback firstName "daar"}}', mjml: document(section('Hallo {{fallback firstName "daar"}}, ons nieuws.')) };
+/** The same document with its own footer, as a save requires now. */
+const WITH_FOOTER: TemplateVariant = {
+  subject: WITHOUT_FOOTER.subject,
+  mjml: document(section('Hallo {{fallback firstName "daar"}}, ons nieuws.'), section('{{sender.name}} · {{sender.address}}<br /><a href="{{unsubscribeUrl}}">Uitschrijven</a>')),
+};
+
+describe('a template version saved before saves checked the footer', () => {
+  let t: TestApp;
+  let sink: SmtpSink;
+  const clock = new ManualClock(MONDAY_MORNING); // inside the default send window
+
+  beforeAll(async () => {
+    sink = await SmtpSink.start();
+    t = await startTestApp({ clock, env: { SMTP_URL: sink.url, EMAIL_RATE_PER_SECOND: '0', PROGRAMS_TICK_MS: '50' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await sink?.close();
+  });
+
+  /**
+   * A template whose current version is a footer-less whole document written straight to the database, as an old
+   * install holds it: stored with its compiled form (compiled as a stored version is, without the save's checks), or
+   * without it (compiled on first use). Version 1 is a proper save, with the footer.
+   */
+  async function oldTemplate(name: string, storeCompiled: boolean): Promise<string> {
+    const res = await t.api('post', '/api/v1/templates').send({ name, defaultLocale: 'nl', variants: { nl: WITH_FOOTER } });
+    expect(res.status).toBe(201);
+    const compiled = storeCompiled ? { nl: await t.app.get(TemplateCompilerService).compileVariant('nl', WITHOUT_FOOTER) } : {};
+    await t.db.query(
+      `INSERT INTO template_versions (template_id, version, variants, compiled, default_locale, created_at, created_by)
+       VALUES ($1, 2, $2::jsonb, $3::jsonb, 'nl', $4, 'old-install')`,
+      [res.body.id, JSON.stringify({ nl: WITHOUT_FOOTER }), JSON.stringify(compiled), clock.now().toISOString()],
+    );
+    await t.db.query(`UPDATE templates SET current_version = 2 WHERE id = $1`, [res.body.id]);
+    return res.body.id;
+  }
+
+  const messageOf = async (id: string) =>
+    (await t.db.query(`SELECT status, status_reason, last_error, template_version FROM email_messages WHERE id = $1`, [id]))[0];
+  const settled = (id: string) => eventually(async () => ['sent', 'failed'].includes((await messageOf(id))?.status) && messageOf(id), 15_000);
+
+  it('is not sent by a program step: the message fails with template_without_footer, saying which template, version and locale to publish again', async () => {
+    const templateId = await oldTemplate('Oud nieuws', true);
+    const programId = await createProgram(t, { name: 'Nieuws', trigger: { type: 'manual' }, steps: oneEmailSteps(templateId) });
+    const leadId = await createLead(t, 'an@bakkerij.example.be', { firstName: 'An' });
+    await enroll(t, programId, leadId);
+    const enrollment = await eventually(() => enrollmentOf(t, programId, leadId));
+    const [{ id: messageId }] = await eventually(async () => {
+      const rows: { id: string }[] = await t.db.query(`SELECT id FROM email_messages WHERE enrollment_id = $1`, [enrollment.id]);
+      return rows.length ? rows : null;
+    });
+
+    const failed = await settled(messageId);
+    expect(failed).toMatchObject({ status: 'failed', status_reason: 'template_without_footer', template_version: 2 });
+    expect(failed.last_error).toContain(`template ${templateId} version 2 (nl) is not sent`);
+    expect(failed.last_error).toMatch(/has no unsubscribe link .*postal address.*Publish a new version/);
+    expect(sink.to('an@bakkerij.example.be')).toHaveLength(0);
+    // What a marketer sees of it.
+    const shown = await t.api('get', `/api/v1/email/messages/${messageId}`);
+    expect(shown.body).toMatchObject({ status: 'failed', statusReason: 'template_without_footer', lastError: failed.last_error });
+
+    // Published again with the footer, the template's next email goes out.
+    const fixed = await t.api('put', `/api/v1/templates/${templateId}`).send({ variants: { nl: WITH_FOOTER } });
+    expect(fixed.body.version).toBe(3);
+    const bart = await createLead(t, 'bart@bakkerij.example.be', { firstName: 'Bart' });
+    await enroll(t, programId, bart);
+    const mail = await eventually(async () => sink.to('bart@bakkerij.example.be')[0], 15_000);
+    expect(mail.parsed.text).toContain('Hallo Bart, ons nieuws.');
+    expect(mail.parsed.text).toContain(t.config.email.sender.address);
+    expect(sink.to('an@bakkerij.example.be')).toHaveLength(0);
+  });
+
+  it('is not sent by a test send either, also when compiled on first use; the version before it, with the footer, still is', async () => {
+    const templateId = await oldTemplate('Oud nieuws zonder compiled', false);
+    const res = await t.api('post', `/api/v1/templates/${templateId}/test-send`).send({ to: 'marketeer@studio.example.be' });
+    expect(res.status).toBe(202);
+    expect(await settled(res.body.messageId)).toMatchObject({ status: 'failed', status_reason: 'template_without_footer' });
+    expect(sink.to('marketeer@studio.example.be')).toHaveLength(0);
+
+    // Version 1 (a save, with the footer) is sent as before, to the same address.
+    const [{ id: old }] = await t.db.query(
+      `INSERT INTO email_messages (idempotency_key, kind, to_address, template_id, template_version, status, created_at, next_attempt_at)
+       VALUES ('test:v1', 'test', 'marketeer@studio.example.be', $1, 1, 'queued', $2, $2) RETURNING id`,
+      [templateId, clock.now().toISOString()],
+    );
+    await t.app.get(EmailService).dispatch([old]);
+    expect(await settled(old)).toMatchObject({ status: 'sent', status_reason: null });
+    expect(sink.to('marketeer@studio.example.be')).toHaveLength(1);
+  });
+});
