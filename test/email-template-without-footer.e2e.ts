@@ -100,4 +100,21 @@ describe('a template version saved before saves checked the footer', () => {
     expect(await settled(old)).toMatchObject({ status: 'sent', status_reason: null });
     expect(sink.to('marketeer@studio.example.be')).toHaveLength(1);
   });
+
+  it('still previews, with the problem a send has with it named by its variant field', async () => {
+    const templateId = await oldTemplate('Oud nieuws voorbeeld', true);
+    const preview = await t.api('post', `/api/v1/templates/${templateId}/preview`).send({ data: { firstName: 'An' }, locale: 'nl' });
+    expect(preview.status).toBe(200);
+    expect(preview.body).toMatchObject({ version: 2, locale: 'nl', subject: 'Nieuws, An' });
+    expect(preview.body.text).toContain('Hallo An, ons nieuws.');
+    expect(preview.body.problems).toEqual([
+      { field: 'variants.nl.mjml', message: expect.stringMatching(/^has no unsubscribe link for a lead of whom nothing is known/) },
+      { field: 'variants.nl.mjml', message: expect.stringMatching(/^does not show the sender's postal address/) },
+    ]);
+
+    const fixed = await t.api('put', `/api/v1/templates/${templateId}`).send({ variants: { nl: WITH_FOOTER } });
+    expect(fixed.status).toBe(200);
+    const after = await t.api('post', `/api/v1/templates/${templateId}/preview`).send({ data: { firstName: 'An' }, locale: 'nl' });
+    expect(after.body).toMatchObject({ version: 3, problems: [] });
+  });
 });

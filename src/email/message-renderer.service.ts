@@ -7,7 +7,7 @@ import { chooseLocale } from './domain/choose-locale.js';
 import { clickUrlPrefix } from './domain/click-url.js';
 import { renderEngine } from './domain/render-cache.js';
 import { renderEmail, type RenderedEmail } from './domain/renderer.js';
-import { TemplateError } from './domain/template-error.js';
+import { TemplateError, type TemplateProblem } from './domain/template-error.js';
 import type { PendingMessage } from './email-message.types.js';
 import { SAMPLE_LEAD, sampleDataFor, templateDataFor } from './template-data.js';
 import { TemplateStore, type TemplateVersionRecord } from './template-store.service.js';
@@ -65,12 +65,19 @@ export class MessageRenderer {
     };
   }
 
-  /** A preview: for a lead (their data) or for sample data, in the locale asked for; nothing tracked. */
-  preview(record: TemplateVersionRecord, input: { lead?: PendingMessage['lead']; data?: Record<string, unknown>; locale?: string | null }): RenderedEmail & { locale: string } {
+  /**
+   * A preview: for a lead (their data) or for sample data, in the locale asked for; nothing tracked. Rendered even
+   * when the variant lacks the footer (a version saved before saves checked it), with `problems` saying what a send
+   * would refuse it for.
+   */
+  preview(
+    record: TemplateVersionRecord,
+    input: { lead?: PendingMessage['lead']; data?: Record<string, unknown>; locale?: string | null },
+  ): RenderedEmail & { locale: string; problems: readonly TemplateProblem[] } {
     const locale = chooseLocale(record.locales, input.locale ?? input.lead?.locale ?? null, record.defaultLocale);
     const context = { ...this.context(locale), unsubscribeUrl: `${this.base}/u/preview` };
     const data = input.lead ? templateDataFor(input.lead, context) : sampleDataFor(input.data ?? {}, context);
-    return { ...renderEmail(this.store.prepared(record, locale), data, NO_TRACKING), locale };
+    return { ...renderEmail(this.store.prepared(record, locale), data, NO_TRACKING), locale, problems: this.store.footerProblems(record, locale) };
   }
 
   private context(locale: string) {

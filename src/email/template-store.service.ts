@@ -4,7 +4,7 @@ import { DomainError } from '../common/domain-error.js';
 import { FooterVerdicts, footerMissingError } from './domain/footer-check.js';
 import { RenderCache, type PreparedTemplate } from './domain/render-cache.js';
 import type { CompiledTemplate, TemplateVariant } from './domain/template-compiler.js';
-import { TemplateError } from './domain/template-error.js';
+import { TemplateError, type TemplateProblem } from './domain/template-error.js';
 import { TemplateCompilerService } from './template-compiler.service.js';
 
 /** One immutable template version as sends use it. */
@@ -74,6 +74,11 @@ export class TemplateStore {
     const problems = this.footers.of(prepared, locale, record.variants[locale]?.mjml ?? '');
     if (problems.length > 0) throw footerMissingError(record.templateId, record.version, locale, problems);
     return prepared;
+  }
+
+  /** What the footer check finds in the version's variant for `locale` (previews show it); [] when the footer is whole. */
+  footerProblems(record: TemplateVersionRecord, locale: string): readonly TemplateProblem[] {
+    return this.footers.of(this.prepared(record, locale), locale, record.variants[locale]?.mjml ?? '');
   }
 
   private async load(templateId: string, version: number): Promise<TemplateVersionRecord> {

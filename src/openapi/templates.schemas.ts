@@ -21,6 +21,17 @@ export const TEMPLATES_SCHEMAS: Record<string, Schema> = {
   ),
   TemplatePage: page('Template'),
   TemplateVersion: o({ templateId: uuid, ...versionSummary, variants }),
-  TemplatePreview: o({ subject: str, html: str, text: str, locale: str, version: int }),
+  TemplatePreview: o({
+    subject: str,
+    html: str,
+    text: str,
+    locale: str,
+    version: int,
+    problems: {
+      ...arr(o({ field: { ...str, example: 'variants.nl.mjml' }, message: str })),
+      description:
+        'Why a send would refuse the rendered variant, which still previews: a version saved before saves checked the footer that lacks the unsubscribe link or postal address (its sends fail with template_without_footer). Empty when it can be sent.',
+    },
+  }),
   TestSendResult: o({ messageId: uuid, status: { type: 'string', example: 'queued' } }),
 };

@@ -33,4 +33,6 @@ export interface PreviewView {
   text: string;
   locale: string;
   version: number;
+  /** What a send would refuse this variant for (e.g. `variants.nl.mjml` without the footer); [] when it can be sent. */
+  problems: { field: string; message: string }[];
 }

@@ -49,7 +49,10 @@ export class TemplatesController {
     return this.templates.version(id, version);
   }
 
-  /** `{leadId}` or `{data, locale}` → `{subject, html, text}`; nothing tracked or sent. */
+  /**
+   * `{leadId}` or `{data, locale}` → `{subject, html, text, locale, version, problems}`; nothing tracked or sent.
+   * `problems` names what a send would refuse the variant for (e.g. `variants.nl.mjml` without the footer).
+   */
   @Post(':id/preview')
   @HttpCode(200)
   @Roles('marketer')

@@ -111,7 +111,10 @@ export class TemplatesService {
     return { templateId: id, ...versionSummary(v), variants: v.variants };
   }
 
-  /** Renders the current version for a lead or for sample data; nothing is tracked or sent. */
+  /**
+   * Renders the current version for a lead or for sample data; nothing is tracked or sent. `problems` lists what
+   * a send would refuse the rendered variant for (a footer missing from a version saved before saves checked it).
+   */
   async preview(id: string, dto: PreviewTemplateDto): Promise<PreviewView> {
     if ((dto.leadId === undefined) === (dto.data === undefined)) {
       throw DomainError.invalidField(dto.leadId ? 'data' : 'leadId', 'give either leadId or data (with an optional locale)');
@@ -128,7 +131,14 @@ export class TemplatesService {
       lead = leadSnapshotFromRow(row);
     }
     const rendered = this.renderer.preview(record, { lead, data: dto.data, locale: dto.locale });
-    return { subject: rendered.subject, html: rendered.html, text: rendered.text, locale: rendered.locale, version: record.version };
+    return {
+      subject: rendered.subject,
+      html: rendered.html,
+      text: rendered.text,
+      locale: rendered.locale,
+      version: record.version,
+      problems: rendered.problems.map(({ field, message }) => ({ field, message })),
+    };
   }
 
   testSend(id: string, to: string, locale?: string) {
