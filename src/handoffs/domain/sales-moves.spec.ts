@@ -1,5 +1,5 @@
 import { DomainError, ErrorCode } from '../../common/domain-error.js';
-import { ACCEPTED_HANDOFF_STATUSES, HANDOFF_STATUSES, handoffOutcome, HandoffStatus, OUTCOMES, SalesAction, salesMove } from './sales-moves.js';
+import { ACCEPTED_HANDOFF_STATUSES, HANDOFF_STATUSES, handoffOutcome, HandoffStatus, OUTCOME_FILTERS, OUTCOMES, SalesAction, salesMove, statusesWithOutcome } from './sales-moves.js';
 
 function conflict(current: HandoffStatus, action: SalesAction): string {
   try {
@@ -116,5 +116,16 @@ describe('accepted hand-offs and their outcome', () => {
       lost: 'lost',
       expired: null,
     });
+  });
+
+  it('selects by outcome the statuses whose outcome the view reads as that: none for those without one, whether accepted or not', () => {
+    expect(statusesWithOutcome(['none'])).toEqual(['pending', 'accepted', 'rejected', 'expired']);
+    expect(statusesWithOutcome(['won'])).toEqual(['won']);
+    expect(statusesWithOutcome(['lost', 'opportunity', 'lost'])).toEqual(['opportunity', 'lost']);
+    expect(statusesWithOutcome([])).toEqual([]);
+    // Every status is selected by exactly one filter value, the one its outcome reads as.
+    for (const status of HANDOFF_STATUSES) {
+      expect(OUTCOME_FILTERS.filter((f) => statusesWithOutcome([f]).includes(status))).toEqual([handoffOutcome(status) ?? 'none']);
+    }
   });
 });

@@ -28,6 +28,19 @@ export function handoffOutcome(status: HandoffStatus): Outcome | null {
   return (OUTCOMES as readonly string[]).includes(status) ? (status as Outcome) : null;
 }
 
+/** What the hand-off list filters by outcome: one sales reported (OUTCOMES), or `none` reported (yet). */
+export const OUTCOME_FILTERS = ['none', ...OUTCOMES] as const;
+export type OutcomeFilter = (typeof OUTCOME_FILTERS)[number];
+
+/**
+ * The statuses of hand-offs whose outcome, as handoffOutcome reads it (`none` for null), is one of `outcomes`: the list
+ * filters by the status, so that what it selects is what each listed hand-off's `outcome` says. `none` holds pending,
+ * rejected and expired hand-offs too; with the accepted ones only, it is sales' open pipeline (accepted, awaiting an outcome).
+ */
+export function statusesWithOutcome(outcomes: readonly OutcomeFilter[]): HandoffStatus[] {
+  return HANDOFF_STATUSES.filter((s) => outcomes.includes(handoffOutcome(s) ?? 'none'));
+}
+
 const EXPIRED = 'The hand-off expired: sales did not take it up and the lead went cold, so it was recycled; it takes no answer any more.';
 
 export type SalesAction = { kind: 'accept' } | { kind: 'reject'; disqualify: boolean } | { kind: 'outcome'; outcome: Outcome };
