@@ -9,7 +9,9 @@ import { WebhookReceiver } from './webhooks-receiver.js';
 /**
  * GET /handoffs?status= as API.md lists it (pending, accepted, rejected, breached) and as the statuses grew since
  * (opportunity, won, lost, expired): `accepted` keeps every hand-off sales accepted after they report an outcome,
- * each hand-off tells its outcome apart from its status, and `breached` is sales' queue of overdue ones.
+ * each hand-off tells its outcome apart from its status, and `breached` is sales' queue of overdue ones. And
+ * GET /handoffs?outcome=: by the outcome reported (or `none`), with the status: the open pipeline is
+ * `status=accepted&outcome=none`.
  */
 describe('the sales queue by status (GET /handoffs?status=)', () => {
   let t: TestApp;
@@ -120,6 +122,80 @@ describe('the sales queue by status (GET /handoffs?status=)', () => {
     clock.set('2026-01-05T09:32:00Z');
     expect(await listed('status=breached')).toEqual(ids('flagged', 'overdue', 'reassigned'));
     clock.set('2026-01-05T09:21:00Z');
+  });
+
+  describe('by outcome (GET /handoffs?outcome=)', () => {
+    const NO_OUTCOME = ['accepted', 'answeredLate', 'rejected', 'expired', 'flagged', 'overdue', 'reassigned', 'fresh'];
+
+    it("lists by the outcome each hand-off's `outcome` field says: none reported yet, or the one reported", async () => {
+      expect(await listed('outcome=none')).toEqual(ids(...NO_OUTCOME));
+      expect(await listed('outcome=won')).toEqual(ids('wonAtOnce', 'wonLater'));
+      expect(await listed('outcome=opportunity')).toEqual(ids('opportunity'));
+      expect(await listed('outcome=lost')).toEqual(ids('lost'));
+      const { items } = await allPages<{ id: string; outcome: string | null }>(t, '/api/v1/handoffs?outcome=none', 500);
+      expect(new Set(items.map((i) => i.outcome))).toEqual(new Set([null]));
+    });
+
+    it('takes several outcomes, comma-separated, repeated, or both', async () => {
+      expect(await listed('outcome=won,lost')).toEqual(ids('wonAtOnce', 'wonLater', 'lost'));
+      expect(await listed('outcome=won&outcome=lost')).toEqual(ids('wonAtOnce', 'wonLater', 'lost'));
+      expect(await listed('outcome=opportunity,won&outcome=lost')).toEqual(ids('opportunity', 'wonAtOnce', 'wonLater', 'lost'));
+      expect(await listed('outcome=none,opportunity')).toEqual(ids(...NO_OUTCOME, 'opportunity'));
+      expect(await listed('outcome=won,won')).toEqual(ids('wonAtOnce', 'wonLater'));
+    });
+
+    it("with status=accepted lists the open pipeline: accepted hand-offs awaiting an outcome, on every page and in either order", async () => {
+      const pipeline = ids('accepted', 'answeredLate');
+      expect(await listed('status=accepted&outcome=none')).toEqual(pipeline);
+      expect(await listed('status=accepted&outcome=none&sort=createdAt', 1)).toEqual(pipeline);
+      expect(await listed('outcome=none&status=accepted&sort=-slaDueAt', 1)).toEqual(pipeline);
+      expect(await listed('status=accepted&outcome=none,opportunity')).toEqual(ids('accepted', 'answeredLate', 'opportunity'));
+      expect(await listed('status=accepted&outcome=won,lost&sort=-createdAt', 2)).toEqual(ids('wonAtOnce', 'wonLater', 'lost'));
+      // Each in its order, as the unfiltered list has them.
+      for (const sort of ['slaDueAt', '-slaDueAt', 'createdAt', '-createdAt']) {
+        const all = (await allPages<{ id: string }>(t, `/api/v1/handoffs?sort=${sort}`, 500)).items.map((i) => i.id);
+        const inOrder = (await allPages<{ id: string }>(t, `/api/v1/handoffs?status=accepted&outcome=none,won&sort=${sort}`, 1)).items.map((i) => i.id);
+        expect(inOrder).toEqual(all.filter((id) => ids('accepted', 'answeredLate', 'wonAtOnce', 'wonLater').includes(id)));
+      }
+    });
+
+    it('combines with the owner, priority and the other statuses', async () => {
+      // Bruno's share of each (round robin gave him some of them, not all).
+      for (const query of ['status=accepted&outcome=none,won', 'outcome=none', 'status=accepted&outcome=none']) {
+        const { items } = await allPages<{ id: string; ownerId: string }>(t, `/api/v1/handoffs?${query}`, 500);
+        const brunos = items.filter((i) => i.ownerId === bruno).map((i) => i.id).sort();
+        if (query !== 'status=accepted&outcome=none') expect([query, brunos.length > 0, brunos.length < items.length]).toEqual([query, true, true]);
+        expect(await listed(`${query}&ownerId=${bruno}`)).toEqual(brunos);
+      }
+      expect(await listed('status=accepted&outcome=won&priority=high')).toEqual(ids('wonAtOnce', 'wonLater'));
+      expect(await listed('status=accepted&outcome=won&priority=low')).toEqual([]);
+      expect(await listed('status=breached&outcome=none')).toEqual(ids('flagged', 'overdue'));
+      expect(await listed('status=pending&outcome=won,lost,opportunity')).toEqual([]);
+      expect(await listed('status=won&outcome=won,lost')).toEqual(ids('wonAtOnce', 'wonLater'));
+      expect(await listed(`leadId=${(await t.api('get', `/api/v1/handoffs/${h.lost}`, sales)).body.leadId}&outcome=lost`)).toEqual(ids('lost'));
+    });
+
+    it('refuses an outcome it does not know, an empty one, or a status in its place, naming outcome and the values it takes (problem+json)', async () => {
+      const refused = async (query: string) => {
+        const res = await t.api('get', `/api/v1/handoffs?${query}`, sales);
+        expectRefused(res, ['outcome']);
+        expect([query, res.body.errors[0].message]).toEqual([query, expect.stringContaining('none, opportunity, won, lost')]);
+      };
+      for (const outcome of ['Won', 'pending', 'accepted', 'closed', '', 'won,', ',won', 'won,,lost', 'won;lost', 'won, lost', 'null']) {
+        await refused(`outcome=${encodeURIComponent(outcome)}`);
+      }
+      await refused('outcome=won&outcome=nope');
+      await refused('status=accepted&outcome=none&outcome=');
+      expectRefused(await t.api('get', '/api/v1/handoffs?outcome[]=won', sales), ['outcome[]']);
+      expectRefused(await t.api('get', '/api/v1/handoffs?outcomes=won', sales), ['outcomes']);
+    });
+
+    it('is described in the served OpenAPI document, with its values', async () => {
+      const doc = (await t.http().get('/docs-json')).body;
+      const param = doc.paths['/api/v1/handoffs'].get.parameters.find((p: { name: string }) => p.name === 'outcome');
+      expect(param).toMatchObject({ in: 'query', required: false, schema: { type: 'array', items: { type: 'string', enum: ['none', 'opportunity', 'won', 'lost'] } } });
+      expect(param.description).toContain('status=accepted&outcome=none');
+    });
   });
 
   it('sends the outcome with the hand-off in webhooks too: none on handoff.created, the opportunity on handoff.reassigned', async () => {

@@ -4,7 +4,7 @@ import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import type { Page } from '../common/pagination.js';
 import { SqlParams } from '../common/sql-params.js';
-import { ACCEPTED_HANDOFF_STATUSES } from './domain/index.js';
+import { ACCEPTED_HANDOFF_STATUSES, statusesWithOutcome } from './domain/index.js';
 import { DEFAULT_HANDOFF_SORT, HANDOFF_ORDERS, type ListHandoffsQuery } from './dto/list-handoffs.query.js';
 import { HANDOFF_WITH_OWNER, viewWithOwner, type HandoffView, type HandoffWithOwnerRow } from './handoff.types.js';
 
@@ -15,6 +15,8 @@ import { HANDOFF_WITH_OWNER, viewWithOwner, type HandoffView, type HandoffWithOw
  *
  * `status=accepted` lists every hand-off sales accepted, also once they reported an outcome (its status is then
  * opportunity, won or lost, and `outcome` says which); `breached` is described below, and the other statuses match exactly.
+ * `outcome` (one or more of none, opportunity, won, lost) selects by the outcome read from the status too, so it combines
+ * with any status: `status=accepted&outcome=none` is sales' open pipeline, accepted and awaiting an outcome.
  *
  * A pending hand-off past its deadline reads as breached (`status=breached`, `slaBreached`) from the moment
  * the deadline passes, not only once the SLA watch has flagged it and announced the breach (every
@@ -58,6 +60,7 @@ export function handoffListSql(q: ListHandoffsQuery, now: Date): { sql: string; 
   if (q.status === 'breached') where.push(`h.status = 'pending' AND (h.breached_at IS NOT NULL OR h.sla_due_at < ${p.add(now.toISOString(), '::timestamptz')})`);
   else if (q.status === 'accepted') where.push(`h.status = ANY(${p.add(ACCEPTED_HANDOFF_STATUSES, '::text[]')})`);
   else if (q.status) where.push(`h.status = ${p.add(q.status)}`);
+  if (q.outcome) where.push(`h.status = ANY(${p.add(statusesWithOutcome(q.outcome), '::text[]')})`);
   if (q.ownerId) where.push(`h.owner_id = ${p.add(q.ownerId, '::uuid')}`);
   if (q.priority) where.push(`h.priority = ${p.add(q.priority)}`);
   if (q.leadId) where.push(`h.lead_id = ${p.add(q.leadId, '::uuid')}`);

@@ -1,7 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { PageQuery, SortedList } from '../../common/pagination.js';
-import { HANDOFF_STATUSES, type HandoffPriority, type HandoffStatus } from '../domain/index.js';
+import { QueryList } from '../../common/validators/query-list.js';
+import { HANDOFF_STATUSES, OUTCOME_FILTERS, type HandoffPriority, type HandoffStatus, type OutcomeFilter } from '../domain/index.js';
 
 export const HANDOFF_STATUS_FILTERS = [...HANDOFF_STATUSES, 'breached'] as const;
 export type HandoffStatusFilter = HandoffStatus | 'breached';
@@ -42,6 +43,20 @@ export class ListHandoffsQuery extends PageQuery {
   @IsOptional()
   @IsIn(HANDOFF_STATUS_FILTERS)
   status?: HandoffStatusFilter;
+
+  @ApiPropertyOptional({
+    type: 'string',
+    enum: OUTCOME_FILTERS,
+    isArray: true,
+    description:
+      'Only hand-offs with one of these outcomes (the `outcome` field): `none` (no outcome reported yet, also for one pending, rejected ' +
+      'or expired), `opportunity`, `won`, `lost`. Several values comma-separated (`outcome=won,lost`) or repeated (`outcome=won&outcome=lost`). ' +
+      'Combines with the other filters: `status=accepted&outcome=none` is the open pipeline, accepted hand-offs awaiting an outcome.',
+  })
+  @IsOptional()
+  @QueryList()
+  @IsIn(OUTCOME_FILTERS, { each: true })
+  outcome?: OutcomeFilter[];
 
   @ApiPropertyOptional({ description: 'The sales rep who owns the hand-off.' })
   @IsOptional()
