@@ -85,11 +85,12 @@ describe("the sales queue's indexes", () => {
     [{ id: rep }] = (await t.db.query(`INSERT INTO sales_reps (name, email, email_normalized, created_at, updated_at) VALUES ('R', 'r@x.be', 'r@x.be', now(), now()) RETURNING id`)).rows;
     await t.db.query(`INSERT INTO sales_reps (name, email, email_normalized, created_at, updated_at) SELECT 'R' || i, 'r' || i || '@x.be', 'r' || i || '@x.be', now(), now() FROM generate_series(1, 20) i`);
     await t.db.query(`INSERT INTO leads (email, email_normalized) SELECT 'l' || i || '@example.be', 'l' || i || '@example.be' FROM generate_series(1, 60000) i`);
-    // 60,000 hand-offs over two years, 2% of them still pending, spread over 21 reps.
+    // 60,000 hand-offs over two years, spread over 21 reps: 2% of them still pending, 2% accepted and awaiting an
+    // outcome, the others closed (won, lost or rejected).
     await t.db.query(
       `WITH r AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM sales_reps), l AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM leads)
        INSERT INTO handoffs (lead_id, status, priority, reason, outbox_event_id, snapshot, owner_id, sla_due_at, created_at, updated_at)
-       SELECT l.id, CASE WHEN l.n % 50 = 0 THEN 'pending' ELSE 'accepted' END, 'medium', 'test', gen_random_uuid(), '{}', r.id,
+       SELECT l.id, CASE l.n % 50 WHEN 0 THEN 'pending' WHEN 1 THEN 'accepted' ELSE (ARRAY['won', 'lost', 'rejected'])[1 + l.n % 3] END, 'medium', 'test', gen_random_uuid(), '{}', r.id,
               now() - (60000 - l.n) * interval '15 minutes' + interval '1 day', now() - (60000 - l.n) * interval '15 minutes', now()
          FROM l JOIN r ON r.k = l.n % 21`,
     );
@@ -117,5 +118,14 @@ describe("the sales queue's indexes", () => {
     expect(await handoffScans({ status: 'pending', ownerId: rep })).toEqual(['Index Scan handoffs_owner_pending_due']);
     expect(await handoffScans({})).toEqual(['Index Scan handoffs_due']);
     expect(await handoffScans({ sort: '-createdAt' })).toEqual(['Index Scan handoffs_created']);
+  });
+
+  it("reads a rep's open pipeline (accepted, awaiting an outcome) from the open hand-offs' index, not by walking every hand-off", async () => {
+    for (const outcome of [['none'], ['none', 'opportunity']] as const) {
+      for (const sort of ['slaDueAt', 'createdAt']) {
+        const scans = await handoffScans({ status: 'accepted', outcome, ownerId: rep, sort });
+        expect([outcome, sort, scans]).toEqual([outcome, sort, expect.arrayContaining([expect.stringContaining('handoffs_one_open_per_lead')])]);
+      }
+    }
   });
 });

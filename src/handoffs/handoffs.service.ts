@@ -4,8 +4,8 @@ import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import type { Page } from '../common/pagination.js';
 import { SqlParams } from '../common/sql-params.js';
-import { ACCEPTED_HANDOFF_STATUSES, statusesWithOutcome } from './domain/index.js';
-import { DEFAULT_HANDOFF_SORT, HANDOFF_ORDERS, type ListHandoffsQuery } from './dto/list-handoffs.query.js';
+import { ACCEPTED_HANDOFF_STATUSES, statusesWithOutcome, type HandoffStatus, type OutcomeFilter } from './domain/index.js';
+import { DEFAULT_HANDOFF_SORT, HANDOFF_ORDERS, type HandoffStatusFilter, type ListHandoffsQuery } from './dto/list-handoffs.query.js';
 import { HANDOFF_WITH_OWNER, viewWithOwner, type HandoffView, type HandoffWithOwnerRow } from './handoff.types.js';
 
 /**
@@ -50,17 +50,31 @@ export class HandoffsService {
 }
 
 /**
- * The queue's statement: plain conditions (not `$n IS NULL OR …`), so that the planner can use the pending queue's
- * partial indexes (handoffs_pending_due, handoffs_owner_pending_due).
+ * The statuses the list selects by `status` and `outcome` together, as one set (null: any status). One condition on
+ * the status rather than one per filter: the planner matches a single condition to a partial index, while it cannot
+ * combine two (`status=accepted&outcome=none` is `status = 'accepted'` only taken together, which a rep's pipeline
+ * reads through the open hand-offs' index instead of walking every hand-off by deadline).
+ */
+export function listedStatuses(status: HandoffStatusFilter | undefined, outcome: readonly OutcomeFilter[] | undefined): HandoffStatus[] | null {
+  const byStatus: readonly HandoffStatus[] | null =
+    status === undefined ? null : status === 'breached' ? ['pending'] : status === 'accepted' ? ACCEPTED_HANDOFF_STATUSES : [status];
+  const byOutcome = outcome === undefined ? null : statusesWithOutcome(outcome);
+  if (!byStatus || !byOutcome) return byStatus ? [...byStatus] : byOutcome;
+  return byStatus.filter((s) => byOutcome.includes(s));
+}
+
+/**
+ * The queue's statement: plain conditions (not `$n IS NULL OR …`), so that the planner can use the partial indexes of
+ * the pending queue (handoffs_pending_due, handoffs_owner_pending_due) and of the open hand-offs
+ * (handoffs_one_open_per_lead, for the pipeline: accepted, or an opportunity).
  */
 export function handoffListSql(q: ListHandoffsQuery, now: Date): { sql: string; values: unknown[]; sort: string } {
   const { sort, after } = HANDOFF_ORDERS.read(q.cursor, q.sort, DEFAULT_HANDOFF_SORT);
   const p = new SqlParams([(q.limit ?? 50) + 1]);
   const where: string[] = [];
-  if (q.status === 'breached') where.push(`h.status = 'pending' AND (h.breached_at IS NOT NULL OR h.sla_due_at < ${p.add(now.toISOString(), '::timestamptz')})`);
-  else if (q.status === 'accepted') where.push(`h.status = ANY(${p.add(ACCEPTED_HANDOFF_STATUSES, '::text[]')})`);
-  else if (q.status) where.push(`h.status = ${p.add(q.status)}`);
-  if (q.outcome) where.push(`h.status = ANY(${p.add(statusesWithOutcome(q.outcome), '::text[]')})`);
+  const statuses = listedStatuses(q.status, q.outcome);
+  if (statuses) where.push(statuses.length === 1 ? `h.status = ${p.add(statuses[0])}` : `h.status = ANY(${p.add(statuses, '::text[]')})`);
+  if (q.status === 'breached') where.push(`(h.breached_at IS NOT NULL OR h.sla_due_at < ${p.add(now.toISOString(), '::timestamptz')})`);
   if (q.ownerId) where.push(`h.owner_id = ${p.add(q.ownerId, '::uuid')}`);
   if (q.priority) where.push(`h.priority = ${p.add(q.priority)}`);
   if (q.leadId) where.push(`h.lead_id = ${p.add(q.leadId, '::uuid')}`);
