@@ -147,6 +147,10 @@ describe('answers match the OpenAPI document', () => {
       // Accepted and won since: listed as accepted, with its outcome as the document describes it.
       const accepted = await call('get', '/api/v1/handoffs?status=accepted', '/api/v1/handoffs', undefined, 200);
       expect(accepted.body.items).toContainEqual(expect.objectContaining({ id: handoffs[0], status: 'won', outcome: 'won' }));
+      // By outcome, several at once; a value it does not take is the documented 422.
+      const byOutcome = await call('get', '/api/v1/handoffs?status=accepted&outcome=none,won', '/api/v1/handoffs', undefined, 200);
+      expect(byOutcome.body.items).toContainEqual(expect.objectContaining({ id: handoffs[0], outcome: 'won' }));
+      await call('get', '/api/v1/handoffs?outcome=closed', '/api/v1/handoffs', undefined, 422);
     });
 
     it('webhooks, funnel and API keys', async () => {
