@@ -1,6 +1,6 @@
 import { emailDomainOf, evaluateFit, type LeadFitFacts } from './fit.js';
 import { isKnown } from './mql-rule.js';
-import { DEFAULT_SCORING_MODEL } from './scoring-model.js';
+import { DEFAULT_SCORING_MODEL, type ScoringModelDefinition } from './scoring-model.js';
 
 const model = DEFAULT_SCORING_MODEL;
 
@@ -63,13 +63,23 @@ describe('fit score', () => {
   });
 
   it('counts an answer as known exactly when the MQL rule does', () => {
-    const answers: unknown[] = ['Q3', 'unknown', 'Unknown', 'UNKNOWN', '', '   ', null, 12, 0, true, false];
+    const answers: unknown[] = ['Q3', 'unknown', 'Unknown', 'UNKNOWN', ' unknown ', '\tUnknown\n', '', '   ', null, 12, 0, true, false];
     for (const answer of answers) {
       const qualification = { timeline: answer };
       const counted = ruleIds(lead({ qualification })).includes('timeline-known');
       expect({ answer, counted }).toEqual({ answer, counted: isKnown(qualification, 'timeline') });
     }
     expect(ruleIds(lead({ qualification: {} }))).toEqual([]);
+  });
+
+  it('reads the answers trimmed, and an unknown one as absent, whatever the rule', () => {
+    expect(ruleIds(lead({ qualification: { authority: ' decision_maker ' } }))).toEqual(['decision-maker']);
+    const asked: ScoringModelDefinition = {
+      ...model,
+      fitRules: [{ id: 'budget-not-known', description: 'Budget not known', where: [{ field: 'qualification.budget', op: 'exists', value: false }], points: -5 }],
+    };
+    const budgetNotKnown = (budget: unknown) => evaluateFit(lead({ qualification: { budget } }), asked).score === -5;
+    expect([' unknown ', 'UNKNOWN', '  ', null, '5k', ' 5k '].map(budgetNotKnown)).toEqual([true, true, true, true, false, false]);
   });
 
   it("rewards a lead in the sender's market (BE, NL, LU), read as hand-off territories read attributes.country", () => {

@@ -1,4 +1,5 @@
 import { matchesCondition } from './condition.js';
+import { knownAnswers } from './qualification.js';
 import type { ScoringModelDefinition } from './scoring-model.types.js';
 
 /** Who the lead is, as far as fit rules can see. */
@@ -26,8 +27,10 @@ export interface FitResult {
  * The fit score: the sum of the points of every fit rule whose conditions all hold. Rules see
  * `email`, `emailDomain` (lower-case part after the @), `jobTitle`, `company`, `country`
  * (`attributes.country` with surrounding spaces trimmed, so ` be ` is `be`, which the case-insensitive
- * `equals`/`in` match to `BE` as hand-off territories do) and everything under `attributes.`,
- * `qualification.` and `source.` (as stored: `attributes.country` is not trimmed).
+ * `equals`/`in` match to `BE` as hand-off territories do), everything under `attributes.` and `source.` (as
+ * stored: `attributes.country` is not trimmed), and under `qualification.` the answers known as the MQL rule counts
+ * them (see knownAnswers: trimmed; one blank or "unknown" is absent, so a rule never counts an answer the MQL rule
+ * does not).
  */
 export function evaluateFit(lead: LeadFitFacts, model: ScoringModelDefinition): FitResult {
   const facts = fitFacts(lead);
@@ -48,7 +51,7 @@ function fitFacts(lead: LeadFitFacts): Record<string, unknown> {
     company: lead.company ?? null,
     country: countryOf(lead.attributes),
     attributes: lead.attributes,
-    qualification: lead.qualification,
+    qualification: knownAnswers(lead.qualification),
     source: lead.source,
   };
 }

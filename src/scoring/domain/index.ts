@@ -7,5 +7,6 @@ export * from './decay.js';
 export * from './score-events.js';
 export * from './fit.js';
 export * from './mql-rule.js';
+export * from './qualification.js';
 export * from './lifecycle.js';
 export type { FieldError } from './field-reader.js';

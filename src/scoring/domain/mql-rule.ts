@@ -1,3 +1,4 @@
+import { isKnownAnswer } from './qualification.js';
 import type { MqlRuleConfig, QualificationField } from './scoring-model.types.js';
 
 export interface MqlRuleInput {
@@ -113,13 +114,9 @@ export function mqlEngagement(stage: string, engagement: number, recycledEarned:
   return stage === 'recycled' ? (recycledEarned ?? 0) : engagement;
 }
 
-/** An answer counts as known when it is a non-empty string other than "unknown", a number or a boolean. */
+/** Whether the lead answered `field` with a known answer ({@link isKnownAnswer}, as fit rules read it too). */
 export function isKnown(qualification: Record<string, unknown>, field: QualificationField): boolean {
-  if (!Object.hasOwn(qualification, field)) return false;
-  const value = qualification[field];
-  if (typeof value === 'string') return value.trim() !== '' && value.trim().toLowerCase() !== 'unknown';
-  if (typeof value === 'number') return Number.isFinite(value);
-  return typeof value === 'boolean';
+  return Object.hasOwn(qualification, field) && isKnownAnswer(qualification[field]);
 }
 
 function formatRequired(n: number): string {

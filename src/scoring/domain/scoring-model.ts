@@ -40,9 +40,9 @@ const FREE_MAIL_DOMAINS = [
 const HOME_MARKET_COUNTRIES = ['BE', 'NL', 'LU'];
 
 /**
- * A fit rule for one BANT question answered, `known` as the MQL rule counts it (isKnown): present, not blank and not
- * "unknown" in any case. (An answer of " unknown " with spaces around it is known here, not to the MQL rule: the
- * condition language compares text without trimming it.)
+ * A fit rule for one BANT question answered, `known` as the MQL rule counts it: fit rules see only known answers
+ * (knownAnswers, by isKnownAnswer), so `exists` alone decides. The `notEquals` "unknown" is redundant now; it stays
+ * so this default is the model installations already store as version 1, and it reads as what the rule means.
  */
 function knownAnswerRule(field: 'need' | 'budget' | 'timeline', description: string): FitRule {
   return {
