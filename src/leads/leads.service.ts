@@ -16,6 +16,7 @@ import { liftForOptIn, listedWithSince } from '../suppression/suppression-lifts.
 import { UpsertLeadDto } from './dto/upsert-lead.dto.js';
 import { LEAD_ORDERS, ListLeadsQuery } from './dto/list-leads.query.js';
 import { normalizeEmail } from './email.util.js';
+import { trimmedAnswers } from './lead-field-rules.js';
 import { LeadRow, LeadView, toLeadView, type ConsentRecord } from './lead.types.js';
 
 /** How far ahead of this server's clock a consent's capturedAt may be (the sender's clock may run a little fast), as for events. */
@@ -137,7 +138,7 @@ export class LeadsService {
       set('source = ?', JSON.stringify(dto.source));
       set('channel = ?', dto.source.channel ?? null);
     }
-    if (dto.qualification) set('qualification = qualification || ?::jsonb', JSON.stringify(dto.qualification));
+    if (dto.qualification) set('qualification = qualification || ?::jsonb', JSON.stringify(trimmedAnswers(dto.qualification)));
     if (dto.attributes) set('attributes = attributes || ?::jsonb', JSON.stringify(dto.attributes));
     if (dto.consent && consentApplies) {
       set('consent_status = ?', dto.consent.status);

@@ -141,7 +141,11 @@ export class UpsertLeadDto {
   @Type(() => ConsentDto)
   consent?: ConsentDto;
 
-  @ApiPropertyOptional({ type: QualificationDto })
+  @ApiPropertyOptional({
+    type: QualificationDto,
+    description:
+      'BANT answers, stored with the white space around them trimmed. An answer blank or "unknown" (in any case) is not known: it earns no fit points and does not count for the MQL rule.',
+  })
   @IsOmittable()
   @ValidateNested()
   @Type(() => QualificationDto)
