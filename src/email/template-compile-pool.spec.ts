@@ -96,6 +96,13 @@ describe('TemplateCompilerService with compiling in worker threads', () => {
     ]);
   });
 
+  it("stores a German variant's English footer marked lang=\"en\", and a Dutch variant's Dutch footer as it is", async () => {
+    const compiled = await compiler.compileVariants({ de: { subject: 'Hallo', mjml: section('Hallo') }, nl: { subject: 'Hallo', mjml: section('Hallo') } });
+    expect(compiled.de.html).toMatch(/<div lang="en">\s*You are receiving this email/);
+    expect(compiled.nl.html).toMatch(/<div\s+style="[^"]*"\s*>\s*Je ontvangt deze e-mail/);
+    expect(compiled.nl.html).not.toContain('lang="en"');
+  });
+
   it('refuses a variant whose partials expand past the limit on the loop, in a few ms, without sending it to a thread', async () => {
     const run = jest.spyOn(pool, 'run');
     try {

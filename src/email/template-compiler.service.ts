@@ -8,7 +8,7 @@ import { TemplateCompilePool } from './template-compile-pool.js';
 
 /**
  * Compiles template versions once, when they are saved: MJML with the shared layout (its footer in the variant's
- * language, else English: see layoutFor) and partials from `templates/`, Handlebars checked, variables checked
+ * language, else English marked lang="en": see layoutFor) and partials from `templates/`, Handlebars checked, variables checked
  * against what a send provides, and the footer's unsubscribe link and postal address checked (footerProblems).
  * The library is read from disk once per process. All of a save's compiling runs in a compile thread
  * (TemplateCompilePool, one message per save), so a save holds the event loop that answers pixels and redirects

@@ -1,6 +1,7 @@
+import { compileVariants } from './compile-variants.js';
 import { compileTemplate } from './template-compiler.js';
 import { TemplateError } from './template-error.js';
-import { footerLocale, layoutFor, loadTemplateLibrary, localizeLayout, type TemplateLibrary } from './template-loader.js';
+import { footerLocale, layoutFor, loadTemplateLibrary, localizeLayout, markFooterLanguage, type TemplateLibrary } from './template-loader.js';
 import { renderEmail } from './renderer.js';
 import { unknownVariables } from './template-variables.js';
 
@@ -107,5 +108,35 @@ describe('the template library', () => {
     expect(belgian).toContain('<mjml lang="fr-BE">');
     expect(belgian).toContain('Se désinscrire');
     expect(layoutFor(library, 'nl')).toBe(library.layouts.nl);
+  });
+
+  it('marks a footer in another language than the variant with its own (lang="en" in a German email), in the HTML compiled once', async () => {
+    const body = '<mj-section>\n  <mj-column>\n    <mj-text>Hallo {{firstName}}</mj-text>\n  </mj-column>\n</mj-section>\n';
+    const variants = ['de', 'de-AT', 'nl', 'nl-BE', 'en', 'fr'].map((locale) => ({ locale, subject: 'Hallo', mjml: body, layout: layoutFor(library, locale) }));
+    const outcomes = await compileVariants({ variants, partials: library.partials, save: true });
+    const html = Object.fromEntries(outcomes.map((o) => [o.locale, 'compiled' in o ? o.compiled.html : o.problems]));
+    /** The element the footer's whole text is in, from its opening tag (`<div lang="en">` or MJML's own `<div style="…">`). */
+    const footerElement = (h: string, first: string, last: string) => new RegExp(`(<[a-z]+\\b[^>]*>)\\s*${first}[\\s\\S]*?${last}</a>\\s*</div>`).exec(h)?.[1];
+
+    for (const locale of ['de', 'de-AT']) {
+      expect(html[locale]).toContain(`<html lang="${locale}"`);
+      expect(footerElement(html[locale] as string, 'You are receiving this email', 'Unsubscribe')).toBe('<div lang="en">');
+      expect((html[locale] as string).match(/\slang="[^"]*"/g)).toEqual([` lang="${locale}"`, ` lang="${locale}"`, ' lang="en"']);
+    }
+    for (const [locale, first, last] of [['nl', 'Je ontvangt deze e-mail', 'Uitschrijven'], ['nl-BE', 'Je ontvangt deze e-mail', 'Uitschrijven'], ['en', 'You are receiving', 'Unsubscribe'], ['fr', 'Vous recevez', 'Se désinscrire']]) {
+      expect(footerElement(html[locale] as string, first, last)).toMatch(/^<div\s+style="/);
+      // MJML's own: <html lang> and the body's wrapper; no other.
+      expect((html[locale] as string).match(/\slang="[^"]*"/g)).toEqual([` lang="${locale}"`, ` lang="${locale}"`]);
+    }
+  });
+
+  it('marks only the footer, on its own lines, and leaves a layout without one as it is', () => {
+    const layout = '<mj-text color="#000">Hallo</mj-text>\n<mj-text css-class="small footer" align="center">\n  Bye\n</mj-text>\n<mj-text>Next</mj-text>';
+    expect(markFooterLanguage(layout, 'en')).toBe(
+      '<mj-text color="#000">Hallo</mj-text>\n<mj-text css-class="small footer" align="center"><div lang="en">\n  Bye\n</div></mj-text>\n<mj-text>Next</mj-text>',
+    );
+    expect(markFooterLanguage('<mj-text css-class="footnote">x</mj-text>', 'en')).toBe('<mj-text css-class="footnote">x</mj-text>');
+    const german = layoutFor(library, 'de')!;
+    expect(german.split('\n')).toHaveLength(library.layoutSource.split('\n').length);
   });
 });

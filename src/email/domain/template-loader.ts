@@ -60,17 +60,40 @@ export const FOOTER_FALLBACK_LOCALE = 'en';
  * the service's default language), else the first there is; undefined when there are none.
  */
 export function footerLocale(available: readonly string[], locale: string): string | undefined {
-  const language = locale.toLowerCase().split(/[-_]/)[0];
-  return [locale, language, FOOTER_FALLBACK_LOCALE].find((l) => available.includes(l)) ?? available[0];
+  return [locale, languageOf(locale), FOOTER_FALLBACK_LOCALE].find((l) => available.includes(l)) ?? available[0];
 }
 
 /**
  * The layout for a variant in `locale`: the footer in the language {@link footerLocale} picks, and `lang` the
- * variant's own locale (the body's language, also when the footer falls back to English). Undefined without strings.
+ * variant's own locale (the body's language, also when the footer falls back to English). A footer in another
+ * language than the variant's (a German email's English footer) says so: its text is in an element with its own
+ * `lang` (see {@link markFooterLanguage}), so a screen reader reads it as English, not as German; a footer in the
+ * variant's language is left as it is. Done here, when a version is compiled: the mark is in the stored HTML, and
+ * sends do nothing for it. Undefined without strings.
  */
 export function layoutFor(library: Pick<TemplateLibrary, 'layoutSource' | 'footerStrings'>, locale: string): string | undefined {
   const strings = footerLocale(Object.keys(library.footerStrings), locale);
-  return strings === undefined ? undefined : localizeLayout(library.layoutSource, { ...library.footerStrings[strings], lang: locale });
+  if (strings === undefined) return undefined;
+  const layout = localizeLayout(library.layoutSource, { ...library.footerStrings[strings], lang: locale });
+  return languageOf(strings) === languageOf(locale) ? layout : markFooterLanguage(layout, strings);
+}
+
+/** The language subtag of a locale, lower case: `nl-BE` → `nl`. */
+function languageOf(locale: string): string {
+  return locale.toLowerCase().split(/[-_]/)[0];
+}
+
+/** The layout's footer: the `<mj-text>` whose css-class has `footer` (the class the layout's CSS styles it by), and its content. */
+const FOOTER_TEXT = /(<mj-text\b[^>]*\scss-class="(?:[^"]*\s)?footer(?:\s[^"]*)?"[^>]*>)([\s\S]*?)(<\/mj-text>)/;
+
+/**
+ * The layout with its footer's text in a `<div lang="…">` (MJML allows no `lang` on `<mj-text>`; its content is
+ * HTML, kept as written), on the same lines, so problems still name the layout's lines. A layout without such a
+ * footer is returned as it is: the mark helps screen readers, and no email should fail to compile for want of it
+ * (template-loader.spec holds the project's layout to having it).
+ */
+export function markFooterLanguage(layout: string, lang: string): string {
+  return layout.replace(FOOTER_TEXT, (_, open: string, content: string, close: string) => `${open}<div lang="${lang}">${content}</div>${close}`);
 }
 
 /** Replaces the layout's `[[key]]` placeholders with one locale's strings; a missing string is an error. */

@@ -16,7 +16,8 @@ const VARIANTS_DESCRIPTION =
   'the unsubscribe link, or a whole <mjml> document, which leaves the layout out and must itself show {{sender.address}} and link to ' +
   '{{unsubscribeUrl}} (<a href="{{unsubscribeUrl}}">…</a>) for every lead (checked on trial renders for a lead of whom nothing is known and ' +
   'one with every field known; else 422 naming variants.<locale>.mjml). The layout\'s footer is written in ' +
-  `${FOOTER_LOCALES.join(', ')}; a variant gets the one of its locale or its language (nl-BE: nl), else English (de, de-AT: en).`;
+  `${FOOTER_LOCALES.join(', ')}; a variant gets the one of its locale or its language (nl-BE: nl), else English (de, de-AT: en), ` +
+  'which the compiled HTML then marks as English (the footer text in a <div lang="en">) for screen readers.';
 
 /** POST /api/v1/templates: a new template with its first version. */
 export class CreateTemplateDto {
