@@ -34,7 +34,21 @@ export function setupOpenApi(app: NestFastifyApplication, ui: boolean): void {
   addTrackingPaths(document);
   addEventsPath(document);
   addResponseSchemas(document);
+  markUuidPathParameters(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerUiEnabled: ui });
+}
+
+/**
+ * Path parameters named `id` or `…Id` are read by UuidPipe (a malformed one is refused naming it):
+ * documented as `format: uuid`, which Nest's scanner cannot see through a pipe, so generated clients type them.
+ */
+function markUuidPathParameters(document: ReturnType<typeof SwaggerModule.createDocument>): void {
+  for (const operations of Object.values(document.paths)) {
+    for (const operation of Object.values(operations)) {
+      const parameters = (operation as { parameters?: { name: string; in: string; schema?: Record<string, unknown> }[] }).parameters;
+      for (const p of parameters ?? []) if (p.in === 'path' && /^(id|[a-z]+Id)$/.test(p.name)) p.schema = { ...p.schema, type: 'string', format: 'uuid' };
+    }
+  }
 }
 
 /**

@@ -55,6 +55,26 @@ describe('answers match the OpenAPI document', () => {
     expect(doc.problems(res, 'get', '/api/v1/leads')).toEqual([]);
   });
 
+  it('documents every id the API takes as a UUID with format uuid (path and query parameters, request bodies)', async () => {
+    const document = (await t.http().get('/docs-json')).body as {
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string; schema?: Record<string, unknown> }[]; requestBody?: { content?: Record<string, { schema?: { $ref?: string } }> } }>>;
+      components: { schemas: Record<string, { properties?: Record<string, Record<string, unknown>> }> };
+    };
+    const schemaOf = (ref: string | undefined) => (ref ? document.components.schemas[ref.split('/').pop()!] : undefined);
+    const ids: string[] = [];
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, op] of Object.entries(operations)) {
+        for (const p of op.parameters ?? []) if (/(^id|Id)$/.test(p.name)) ids.push(`${method} ${path} ${p.in} ${p.name}: ${String(p.schema?.format)}`);
+        const body = schemaOf(op.requestBody?.content?.['application/json']?.schema?.$ref);
+        for (const [name, prop] of Object.entries(body?.properties ?? {})) {
+          if (/(^id|Id)$/.test(name)) ids.push(`${method} ${path} body ${name}: ${String(prop.format ?? (prop.items as Record<string, unknown> | undefined)?.format)}`);
+        }
+      }
+    }
+    expect(ids.length).toBeGreaterThan(40);
+    expect(ids.filter((line) => !line.endsWith(': uuid'))).toEqual([]);
+  });
+
   describe('the main endpoints', () => {
     it('leads, events, score and timeline', async () => {
       const created = await call('post', '/api/v1/leads', '/api/v1/leads', { email: 'main-lead@example.be', firstName: 'Mona', source: { channel: 'google_ads', utm: { source: 'google' } } }, 201);

@@ -58,7 +58,7 @@ export class ListHandoffsQuery extends PageQuery {
   @IsIn(OUTCOME_FILTERS, { each: true })
   outcome?: OutcomeFilter[];
 
-  @ApiPropertyOptional({ description: 'The sales rep who owns the hand-off.' })
+  @ApiPropertyOptional({ format: 'uuid', description: 'The sales rep who owns the hand-off.' })
   @IsOptional()
   @IsUUID()
   ownerId?: string;
@@ -68,7 +68,7 @@ export class ListHandoffsQuery extends PageQuery {
   @IsIn(['high', 'medium', 'low'])
   priority?: HandoffPriority;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only the hand-offs of this lead.' })
   @IsOptional()
   @IsUUID()
   leadId?: string;

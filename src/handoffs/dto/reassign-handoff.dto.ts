@@ -3,7 +3,7 @@ import { IsString, IsUUID, MaxLength } from 'class-validator';
 import { IsOmittable } from '../../common/validators/null-input.js';
 
 export class ReassignHandoffDto {
-  @ApiPropertyOptional({ description: 'The active sales rep who takes it over; without it, the next rep by round robin (never the current owner).' })
+  @ApiPropertyOptional({ format: 'uuid', description: 'The active sales rep who takes it over; without it, the next rep by round robin (never the current owner).' })
   @IsOmittable()
   @IsUUID('all', { message: 'ownerId must be a sales rep id (a UUID)' })
   ownerId?: string;
