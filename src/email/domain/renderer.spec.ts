@@ -5,6 +5,7 @@ import { collapseWhitespace, renderEmail, type RenderContext } from './renderer.
 import { prepareReferenceTemplate, prepareTemplate } from './render-cache.js';
 import { decodeEntities } from './link-tracking.js';
 import { escapeExpression } from './escape-html.js';
+import { TemplateError } from './template-error.js';
 import type { TemplateData } from './template-variables.js';
 
 let library: TemplateLibrary;
@@ -159,6 +160,28 @@ describe('renderEmail', () => {
     expect(html).toContain('href="https://example.be/afspraak"');
     expect(html).not.toContain('<img src=""');
     expect(links).toHaveLength(3);
+  });
+});
+
+describe('renderEmail of Handlebars that fails only with data', () => {
+  /** `{{#each}}` without a list throws when it runs: here only for a lead with a first name. */
+  const FAILS_WITH_NAME = '{{#if firstName}}{{#each}}x{{/each}}{{/if}}';
+  const failing = (part: 'subject' | 'html'): CompiledTemplate => ({
+    format: 1,
+    subject: part === 'subject' ? `Nieuws ${FAILS_WITH_NAME}` : 'Nieuws',
+    html: part === 'html' ? `<html><body><p>Hallo ${FAILS_WITH_NAME}</p></body></html>` : '<html><body><p>Hallo</p></body></html>',
+    text: null,
+  });
+
+  it.each([
+    ['html', 'mjml'],
+    ['subject', 'subject'],
+  ] as const)('names the variant field whose part failed (%s part: variants.nl.%s)', (part, field) => {
+    expect(() => renderEmail(failing(part), {}, tracking)).not.toThrow();
+    const render = () => renderEmail(failing(part), LEAD, { ...tracking, fieldPrefix: 'variants.nl' });
+    expect(render).toThrow(TemplateError);
+    expect(render).toThrow(expect.objectContaining({ field: `variants.nl.${field}`, message: expect.stringContaining('the template could not be rendered') }));
+    expect(() => renderEmail(failing(part), LEAD, tracking)).toThrow(expect.objectContaining({ field }));
   });
 });
 

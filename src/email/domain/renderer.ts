@@ -17,6 +17,11 @@ export interface RenderContext {
    * and the renderer appends the index itself, escaping the prefix once per send instead of every URL.
    */
   clickUrlPrefix?: string;
+  /**
+   * Where a render failure is named, e.g. `variants.nl`: the error's field is then `variants.nl.mjml` (the HTML or
+   * text part failed) or `variants.nl.subject`, as saves name them. Without it, `mjml` or `subject`.
+   */
+  fieldPrefix?: string;
 }
 
 export interface RenderedEmail {
@@ -32,6 +37,8 @@ export interface RenderedEmail {
  * rewritten through `rewriteLink` (not mailto:, tel:, `#` anchors or the unsubscribe link), the open pixel
  * goes before `</body>`, and the text part shows the same tracked links. This runs per send: pass a
  * {@link PreparedTemplate} from a RenderCache; a plain CompiledTemplate is prepared on the spot (previews).
+ * A part that throws while rendering (Handlebars that fails for this lead's data) is a TemplateError naming
+ * that part (see {@link RenderContext.fieldPrefix}), so whoever sees it knows which variant field to mend.
  */
 export function renderEmail(
   template: PreparedTemplate | CompiledTemplate,
@@ -41,16 +48,19 @@ export function renderEmail(
   const prepared = 'prepared' in template ? template : prepareTemplate(template);
   const unsubscribeUrl = typeof data.unsubscribeUrl === 'string' ? data.unsubscribeUrl : undefined;
   const tracking = new TrackingState(ctx.rewriteLink, ctx.openPixelUrl, unsubscribeUrl, prepared.staticLinks, ctx.clickUrlPrefix ?? null);
+  let part: 'mjml' | 'subject' = 'mjml';
   try {
     return withRenderScope({ root: data, tracking }, () => {
       const html = prepared.html(data);
       const text = prepared.text ? prepared.text(data) : htmlToPlainText(html);
+      part = 'subject';
       const subject = collapseWhitespace(prepared.subject(data));
       return { subject, html, text, links: tracking.links };
     });
   } catch (err) {
     if (err instanceof TemplateError) throw err;
-    throw TemplateError.at('template', null, `the template could not be rendered: ${(err as Error).message ?? String(err)}`);
+    const field = ctx.fieldPrefix ? `${ctx.fieldPrefix}.${part}` : part;
+    throw TemplateError.at(field, null, `the template could not be rendered: ${(err as Error).message ?? String(err)}`);
   }
 }
 
