@@ -83,11 +83,21 @@ describe('a template version saved before saves checked the footer', () => {
     expect(sink.to('an@bakkerij.example.be')).toHaveLength(0);
   });
 
-  it('is not sent by a test send either, also when compiled on first use; the version before it, with the footer, still is', async () => {
+  it('is not sent by a test send either, also when compiled on first use: refused at once (422), or failed by the worker when queued anyway; the version before it, with the footer, still is', async () => {
     const templateId = await oldTemplate('Oud nieuws zonder compiled', false);
     const res = await t.api('post', `/api/v1/templates/${templateId}/test-send`).send({ to: 'marketeer@studio.example.be' });
-    expect(res.status).toBe(202);
-    expect(await settled(res.body.messageId)).toMatchObject({ status: 'failed', status_reason: 'template_without_footer' });
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({ reason: 'template_without_footer', errors: [{ field: 'variants.nl.mjml', message: expect.stringContaining(`template ${templateId} version 2 (nl) is not sent`) }] });
+    expect(await t.db.query(`SELECT 1 FROM email_messages WHERE template_id = $1`, [templateId])).toEqual([]);
+
+    // Queued anyway (as one queued before the version was current would be), the worker fails it.
+    const [{ id: queued }] = await t.db.query(
+      `INSERT INTO email_messages (idempotency_key, kind, to_address, template_id, template_version, status, created_at, next_attempt_at)
+       VALUES ('test:v2', 'test', 'marketeer@studio.example.be', $1, 2, 'queued', $2, $2) RETURNING id`,
+      [templateId, clock.now().toISOString()],
+    );
+    await t.app.get(EmailService).dispatch([queued]);
+    expect(await settled(queued)).toMatchObject({ status: 'failed', status_reason: 'template_without_footer' });
     expect(sink.to('marketeer@studio.example.be')).toHaveLength(0);
 
     // Version 1 (a save, with the footer) is sent as before, to the same address.

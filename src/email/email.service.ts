@@ -119,19 +119,27 @@ export class EmailService extends NurtureMailer {
     return outcome;
   }
 
-  /** A test send of a template's current version to any address, personalised with sample data. */
-  async sendTest(templateId: string, to: string, locale: string | null): Promise<{ messageId: string; status: 'queued' | 'suppressed'; reason?: string }> {
+  /**
+   * A test send of version `version` of a template (the one the caller checked: see MessageRenderer.checkTestSend)
+   * to any address, personalised with sample data.
+   */
+  async sendTest(
+    templateId: string,
+    version: number,
+    to: string,
+    locale: string | null,
+  ): Promise<{ messageId: string; status: 'queued' | 'suppressed'; reason?: string }> {
     const rows: { id: string; status: 'queued' | 'suppressed'; status_reason: string | null }[] = await this.db.query(
       `WITH ins AS (
          INSERT INTO email_messages (idempotency_key, kind, to_address, template_id, template_version, locale, status, status_reason,
                                      created_at, next_attempt_at)
-         SELECT $1, 'test', $2, t.id, t.current_version, $4,
+         SELECT $1, 'test', $2, t.id, $6::int, $4,
                 CASE WHEN s.reason IS NULL THEN 'queued' ELSE 'suppressed' END, s.reason, $5, $5
          FROM templates t LEFT JOIN suppressions s ON s.email_hash = ${emailHashSql('$2::text')}
          WHERE t.id = $3
          RETURNING id, status, status_reason
        ) SELECT * FROM ins`,
-      [`test:${randomUUID()}`, to, templateId, locale, this.clock.now().toISOString()],
+      [`test:${randomUUID()}`, to, templateId, locale, this.clock.now().toISOString(), version],
     );
     const [row] = rows;
     if (!row) throw DomainError.notFound('Template', templateId);

@@ -9,7 +9,7 @@ import { renderEngine } from './domain/render-cache.js';
 import { renderEmail, type RenderedEmail } from './domain/renderer.js';
 import { TemplateError, type TemplateProblem } from './domain/template-error.js';
 import type { PendingMessage } from './email-message.types.js';
-import { SAMPLE_LEAD, sampleDataFor, templateDataFor } from './template-data.js';
+import { sampleDataFor, templateDataFor, testSendLead } from './template-data.js';
 import { TemplateStore, type TemplateVersionRecord } from './template-store.service.js';
 
 export interface RenderedMessage extends RenderedEmail {
@@ -20,6 +20,8 @@ export interface RenderedMessage extends RenderedEmail {
 
 const NO_TRACKING = { rewriteLink: (url: string) => url, openPixelUrl: '' };
 const MAX_SUBJECT_TEMPLATES = 200;
+/** The message id a test send's trial render signs its links for; nothing it renders is kept or sent. */
+const TRIAL_MESSAGE_ID = '00000000-0000-0000-0000-000000000000';
 
 /**
  * Renders a message for its lead: the variant in the lead's language, lead data with fallbacks, and
@@ -42,19 +44,11 @@ export class MessageRenderer {
 
   async render(message: PendingMessage): Promise<RenderedMessage> {
     const record = await this.store.version(message.templateId, message.templateVersion);
-    const wanted = message.kind === 'test' ? message.locale : (message.lead?.locale ?? null);
-    const locale = chooseLocale(record.locales, wanted, record.defaultLocale);
-    const m = message.id;
-    const unsubscribeToken = this.codec.sign({ k: 'u', m });
-    const unsubscribeUrl = `${this.base}/u/${unsubscribeToken}`;
-    const lead = message.kind === 'test' ? { ...SAMPLE_LEAD, email: message.toAddress ?? SAMPLE_LEAD.email } : message.lead;
-    const data = templateDataFor(lead, { ...this.context(locale), unsubscribeUrl });
-    const rendered = renderEmail(this.store.sendable(record, locale), data, {
-      rewriteLink: (_url, l) => `${this.base}/t/c/${this.codec.sign({ k: 'c', m, l })}`,
-      clickUrlPrefix: clickUrlPrefix(this.base, this.codec, m),
-      openPixelUrl: `${this.base}/t/o/${this.codec.sign({ k: 'o', m })}`,
-    });
-    const honeypot = `${this.base}/t/c/${this.codec.sign({ k: 'c', m, l: HONEYPOT_LINK_INDEX })}`;
+    const test = message.kind === 'test';
+    const lead = test ? testSendLead(message.toAddress) : message.lead;
+    const wanted = test ? message.locale : (lead?.locale ?? null);
+    const { rendered, data, locale, unsubscribeUrl, unsubscribeToken } = this.renderForSend(record, wanted, lead, message.id);
+    const honeypot = `${this.base}/t/c/${this.codec.sign({ k: 'c', m: message.id, l: HONEYPOT_LINK_INDEX })}`;
     return {
       ...rendered,
       subject: message.subjectOverride ? this.renderSubject(message.subjectOverride, data) : rendered.subject,
@@ -63,6 +57,32 @@ export class MessageRenderer {
       unsubscribeUrl,
       unsubscribeToken,
     };
+  }
+
+  /**
+   * Whether a test send of the version to `to` (in `locale`, else the default) would go out, asked before it is
+   * queued so that the marketer hears at once: the variant must be sendable (TemplateStore.sendable: compiled, with
+   * its footer; checked once per version and locale) and render for the sample lead at `to` as the delivery worker
+   * will render it (Handlebars that fails only with data). Throws the TemplateError the message would fail with,
+   * naming `variants.<locale>.mjml` or `.subject`. The worker still checks the message it sends.
+   */
+  checkTestSend(record: TemplateVersionRecord, locale: string | null, to: string): void {
+    this.renderForSend(record, locale, testSendLead(to), TRIAL_MESSAGE_ID);
+  }
+
+  /** The sendable variant for `wanted` rendered for `lead` as message `m` is sent: its links, open pixel and unsubscribe link signed for it. */
+  private renderForSend(record: TemplateVersionRecord, wanted: string | null, lead: PendingMessage['lead'], m: string) {
+    const locale = chooseLocale(record.locales, wanted, record.defaultLocale);
+    const unsubscribeToken = this.codec.sign({ k: 'u', m });
+    const unsubscribeUrl = `${this.base}/u/${unsubscribeToken}`;
+    const data = templateDataFor(lead, { ...this.context(locale), unsubscribeUrl });
+    const rendered = renderEmail(this.store.sendable(record, locale), data, {
+      rewriteLink: (_url, l) => `${this.base}/t/c/${this.codec.sign({ k: 'c', m, l })}`,
+      clickUrlPrefix: clickUrlPrefix(this.base, this.codec, m),
+      openPixelUrl: `${this.base}/t/o/${this.codec.sign({ k: 'o', m })}`,
+      fieldPrefix: `variants.${locale}`,
+    });
+    return { rendered, data, locale, unsubscribeUrl, unsubscribeToken };
   }
 
   /**
@@ -77,7 +97,8 @@ export class MessageRenderer {
     const locale = chooseLocale(record.locales, input.locale ?? input.lead?.locale ?? null, record.defaultLocale);
     const context = { ...this.context(locale), unsubscribeUrl: `${this.base}/u/preview` };
     const data = input.lead ? templateDataFor(input.lead, context) : sampleDataFor(input.data ?? {}, context);
-    return { ...renderEmail(this.store.prepared(record, locale), data, NO_TRACKING), locale, problems: this.store.footerProblems(record, locale) };
+    const rendered = renderEmail(this.store.prepared(record, locale), data, { ...NO_TRACKING, fieldPrefix: `variants.${locale}` });
+    return { ...rendered, locale, problems: this.store.footerProblems(record, locale) };
   }
 
   private context(locale: string) {

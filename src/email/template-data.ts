@@ -52,6 +52,11 @@ export const SAMPLE_LEAD: LeadSnapshot = {
   source: { channel: 'website' },
 };
 
+/** Who a test send to `address` is personalised for: the sample lead, at that address. */
+export function testSendLead(address: string | null): LeadSnapshot {
+  return { ...SAMPLE_LEAD, email: address ?? SAMPLE_LEAD.email };
+}
+
 export interface DataContext {
   sender: EmailConfig['sender'];
   /** The locale of the variant being rendered. */

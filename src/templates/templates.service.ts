@@ -141,8 +141,16 @@ export class TemplatesService {
     };
   }
 
-  testSend(id: string, to: string, locale?: string) {
-    return this.email.sendTest(id, to.trim(), locale ?? null);
+  /**
+   * Queues a test send of the current version, once the variant it would use is known to go out (sendable, and
+   * rendering for the sample lead at `to`): else 422 naming the variant field, and nothing is queued. A marketer
+   * pressing "send test" hears of it at once, not from a failed message later.
+   */
+  async testSend(id: string, to: string, locale?: string) {
+    const address = to.trim();
+    const record = await this.store.current(id);
+    this.renderer.checkTestSend(record, locale ?? null, address);
+    return this.email.sendTest(id, record.version, address, locale ?? null);
   }
 
   private async insertVersion(
