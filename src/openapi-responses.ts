@@ -30,7 +30,7 @@ export const ANSWERS: [string, string, string, string, string][] = [
   ['put', '/api/v1/templates/{id}', '200', 'Template', 'The template with its new version'],
   ['get', '/api/v1/templates/{id}/versions/{version}', '200', 'TemplateVersion', 'That version with its variants'],
   ['post', '/api/v1/templates/{id}/preview', '200', 'TemplatePreview', 'Rendered subject, HTML and text'],
-  ['post', '/api/v1/templates/{id}/test-send', '202', 'TestSendResult', 'Queued for delivery'],
+  ['post', '/api/v1/templates/{id}/test-send', '202', 'TestSendResult', 'Queued for delivery (or suppressed: the address is on the suppression list), once the variant it uses was found to go out; the delivery worker renders and checks it again'],
   ['get', '/api/v1/email/stats', '200', 'EmailStats', 'Messages per delivery status, held and bounced ones'],
   ['get', '/api/v1/email/messages', '200', 'EmailMessagePage', 'A page of messages, newest first'],
   ['get', '/api/v1/email/messages/{id}', '200', 'EmailMessage', "The message's delivery record"],
@@ -108,6 +108,14 @@ export const PROBLEM_ANSWERS: [string, string, string, string][] = [
     '/api/v1/email/messages/{id}/release',
     '409',
     'Not held; or sending it now would exceed the frequency cap (from when it fits is said); or enrollment_ended: a nurture email whose enrollment ended early (goal met, archived, unenrolled, another exit), never sent any more. It stays held',
+  ],
+  [
+    'post',
+    '/api/v1/templates/{id}/test-send',
+    '422',
+    'Invalid input (to, locale); or the variant the send would use (for locale, else the default) cannot go out, and nothing is queued: ' +
+      'it lacks the footer (a version saved before saves checked it; reason template_without_footer) or fails to render for the sample lead. ' +
+      'errors name the variant field (variants.<locale>.mjml or variants.<locale>.subject) and what is wrong',
   ],
   ['post', '/api/v1/leads', '409', 'stage_not_set_by_upsert: the lead exists and is not at the customer or disqualified stage asked for (errors name stage); PATCH /api/v1/leads/{id} moves it. Nothing changed'],
   ['post', '/api/v1/leads', '410', "The email is an erased lead's placeholder address (GDPR): it takes no new data"],

@@ -104,6 +104,20 @@ describe('answers match the OpenAPI document', () => {
       await call('put', `/api/v1/templates/${id}`, '/api/v1/templates/{id}', { variants: WELCOME_VARIANTS }, 200);
       await call('post', `/api/v1/templates/${id}/preview`, '/api/v1/templates/{id}/preview', { data: { firstName: 'Jonas' }, locale: 'en' }, 200);
       await call('post', `/api/v1/templates/${id}/test-send`, '/api/v1/templates/{id}/test-send', { to: 'marketing@example.be' }, 202);
+      await t.api('post', '/api/v1/suppressions').send({ email: 'suppressed-marketing@example.be', reason: 'manual' });
+      const suppressed = await call('post', `/api/v1/templates/${id}/test-send`, '/api/v1/templates/{id}/test-send', { to: 'suppressed-marketing@example.be' }, 202);
+      expect(suppressed.body).toMatchObject({ status: 'suppressed', reason: 'manual' });
+      // A version without the footer, as saves took it before they checked it: the test send is refused (422), naming the variant field.
+      const footerless = { nl: { subject: 'Zonder footer', mjml: '<mjml><mj-body><mj-section><mj-column><mj-text>Hallo</mj-text></mj-column></mj-section></mj-body></mjml>' } };
+      await t.db.query(
+        `INSERT INTO template_versions (template_id, version, variants, compiled, default_locale, created_at, created_by) VALUES ($1, 3, $2::jsonb, '{}', 'nl', now(), 'old-install')`,
+        [id, JSON.stringify(footerless)],
+      );
+      await t.db.query(`UPDATE templates SET current_version = 3 WHERE id = $1`, [id]);
+      const refused = await call('post', `/api/v1/templates/${id}/test-send`, '/api/v1/templates/{id}/test-send', { to: 'marketing@example.be' }, 422);
+      expect(refused.body).toMatchObject({ reason: 'template_without_footer', errors: [{ field: 'variants.nl.mjml' }] });
+      const testSend = doc.doc.paths['/api/v1/templates/{id}/test-send'].post as { responses: Record<string, { description: string }> };
+      expect(testSend.responses['422'].description).toContain('variants.<locale>.mjml');
       await call('post', '/api/v1/templates', '/api/v1/templates', { name: 'Broken', variants: { nl: { subject: 'x', mjml: '<mj-section>{{#if}}</mj-section>' } } }, 422);
     });
 
