@@ -60,7 +60,10 @@ export class TemplatesController {
     return this.templates.preview(id, dto);
   }
 
-  /** Sends the current version to `to` for real (kind 'test'), personalised with sample data. 202 with the message id. */
+  /**
+   * Sends the current version to `to` for real (kind 'test'), personalised with sample data. 202 with the message id;
+   * 422 naming `variants.<locale>.mjml` (or `.subject`), with nothing queued, when that variant would not go out.
+   */
   @Post(':id/test-send')
   @HttpCode(202)
   @Roles('marketer')
