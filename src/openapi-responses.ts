@@ -117,6 +117,14 @@ export const PROBLEM_ANSWERS: [string, string, string, string][] = [
       'it lacks the footer (a version saved before saves checked it; reason template_without_footer) or fails to render for the sample lead. ' +
       'errors name the variant field (variants.<locale>.mjml or variants.<locale>.subject) and what is wrong',
   ],
+  ['delete', '/api/v1/templates/{id}', '404', 'Unknown or already archived template'],
+  [
+    'delete',
+    '/api/v1/templates/{id}',
+    '409',
+    'template_in_use: a program that is not archived may still send it (its draft, its current version, or an older version with leads still enrolled); ' +
+      'errors (field id) name each program by id and name and what sends it. Nothing changed: archive the program, or publish it without the template and let its enrolled leads finish',
+  ],
   ['post', '/api/v1/leads', '409', 'stage_not_set_by_upsert: the lead exists and is not at the customer or disqualified stage asked for (errors name stage); PATCH /api/v1/leads/{id} moves it. Nothing changed'],
   ['post', '/api/v1/leads', '410', "The email is an erased lead's placeholder address (GDPR): it takes no new data"],
   ['delete', '/api/v1/programs/{id}/enrollments/{leadId}', '404', 'Unknown program or lead, or the lead was never enrolled in the program'],

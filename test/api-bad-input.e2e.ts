@@ -56,7 +56,7 @@ describe('bad input to any operation of the API', () => {
         (SELECT md5(string_agg(concat_ws('|', id, email, stage, first_name, company, locale, timezone, erased_at), ',' ORDER BY id)) FROM leads) AS lead_rows,
         (SELECT md5(string_agg(concat_ws('|', id, status, owner_id, note, outcome_at), ',' ORDER BY id)) FROM handoffs) AS handoff_rows,
         (SELECT md5(string_agg(concat_ws('|', id, name, status, draft::text, current_version, archived_at), ',' ORDER BY id)) FROM programs) AS program_rows,
-        (SELECT md5(string_agg(concat_ws('|', id, name, default_locale, current_version), ',' ORDER BY id)) FROM templates) AS template_rows,
+        (SELECT md5(string_agg(concat_ws('|', id, name, default_locale, current_version, archived_at), ',' ORDER BY id)) FROM templates) AS template_rows,
         (SELECT md5(string_agg(concat_ws('|', id, name, email, active, locales::text, regions::text, weight), ',' ORDER BY id)) FROM sales_reps) AS rep_rows,
         (SELECT md5(string_agg(concat_ws('|', id, url, events::text, active, secret_encrypted, deleted_at), ',' ORDER BY id)) FROM webhook_subscriptions) AS hook_rows,
         (SELECT count(*) FROM api_keys WHERE revoked_at IS NOT NULL) AS revoked_keys`)

@@ -119,6 +119,11 @@ describe('answers match the OpenAPI document', () => {
       const testSend = doc.doc.paths['/api/v1/templates/{id}/test-send'].post as { responses: Record<string, { description: string }> };
       expect(testSend.responses['422'].description).toContain('variants.<locale>.mjml');
       await call('post', '/api/v1/templates', '/api/v1/templates', { name: 'Broken', variants: { nl: { subject: 'x', mjml: '<mj-section>{{#if}}</mj-section>' } } }, 422);
+      // Archived (204, no body); again, or an unknown id, 404. The refusal of a template in use is checked with programs below.
+      await call('delete', `/api/v1/templates/${id}`, '/api/v1/templates/{id}', undefined, 204);
+      await call('delete', `/api/v1/templates/${id}`, '/api/v1/templates/{id}', undefined, 404);
+      const archive = doc.doc.paths['/api/v1/templates/{id}'].delete as { responses: Record<string, { description: string }> };
+      expect(archive.responses['409'].description).toContain('template_in_use');
     });
 
     it('programs: drafts, versions, enrollments, stats with A/B variants, simulation', async () => {
@@ -156,7 +161,10 @@ describe('answers match the OpenAPI document', () => {
       await call('delete', `/api/v1/programs/${id}/enrollments/${randomUUID()}`, unenrollPath, undefined, 404);
       await call('post', `/api/v1/programs/${id}/pause`, '/api/v1/programs/{id}/pause', undefined, 200);
       await call('post', `/api/v1/programs/${id}/resume`, '/api/v1/programs/{id}/resume', undefined, 200);
+      const inUse = await call('delete', `/api/v1/templates/${template}`, '/api/v1/templates/{id}', undefined, 409);
+      expect(inUse.body).toMatchObject({ reason: 'template_in_use', errors: [{ field: 'id', message: expect.stringContaining(id) }] });
       await call('post', `/api/v1/programs/${id}/archive`, '/api/v1/programs/{id}/archive', undefined, 200);
+      await call('delete', `/api/v1/templates/${template}`, '/api/v1/templates/{id}', undefined, 204);
       await call('delete', `/api/v1/programs/${id}/enrollments/${leads[2]}`, unenrollPath, undefined, 409);
       await call('post', '/api/v1/programs', '/api/v1/programs', { name: 'No steps', trigger: { type: 'manual' }, steps: [] }, 422);
     });

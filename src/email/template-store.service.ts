@@ -38,9 +38,9 @@ export class TemplateStore {
     private readonly compiler: TemplateCompilerService,
   ) {}
 
-  /** A template's current version. */
+  /** A template's current version (previews and test sends); an archived template has none (404). Sends read theirs by number. */
   async current(templateId: string): Promise<TemplateVersionRecord> {
-    const [row] = await this.db.query(`SELECT current_version FROM templates WHERE id = $1`, [templateId]);
+    const [row] = await this.db.query(`SELECT current_version FROM templates WHERE id = $1 AND archived_at IS NULL`, [templateId]);
     if (!row) throw DomainError.notFound('Template', templateId);
     return this.version(templateId, row.current_version);
   }

@@ -18,14 +18,19 @@ export function templateIdsOf(def: ProgramDefinition): string[] {
   return [...ids];
 }
 
-/** Locales of the current version of each existing, not archived template. */
+/**
+ * Locales of the current version of each existing, not archived template. The template rows are read FOR SHARE: until
+ * the caller's transaction ends, a template it found cannot be archived (TemplatesService.archive locks the row before
+ * it looks for programs sending it), so a program is never saved or published naming a template archived meanwhile.
+ */
 export async function templateLocales(manager: EntityManager, ids: string[]): Promise<Map<string, string[]>> {
   const uuids = ids.filter(isUuid).map((id) => id.toLowerCase());
   if (!uuids.length) return new Map();
   const rows: { id: string; locales: string[] }[] = await manager.query(
     `SELECT t.id, coalesce(array(SELECT jsonb_object_keys(v.variants)), '{}') AS locales
        FROM templates t JOIN template_versions v ON v.template_id = t.id AND v.version = t.current_version
-      WHERE t.id = ANY($1::uuid[]) AND t.archived_at IS NULL`,
+      WHERE t.id = ANY($1::uuid[]) AND t.archived_at IS NULL
+        FOR SHARE OF t`,
     [uuids],
   );
   return new Map(rows.map((r) => [r.id, r.locales]));

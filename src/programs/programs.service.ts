@@ -52,7 +52,12 @@ export class ProgramsService {
     @Optional() private readonly mailer?: NurtureMailer,
   ) {}
 
-  async create(input: unknown, starter: string | null = null, manager: EntityManager = this.db.manager): Promise<ProgramView> {
+  /**
+   * Creates a draft. Its check of the templates and its insert share a transaction (the caller's, or one of its own), so
+   * the templates it names stay unarchived until the draft is saved (see templateLocales).
+   */
+  async create(input: unknown, starter: string | null = null, manager?: EntityManager): Promise<ProgramView> {
+    if (!manager) return this.db.transaction((m) => this.create(input, starter, m));
     const definition = await validProgramDefinition(manager, input, this.config.defaultLocale);
     const now = this.clock.now().toISOString();
     const [row]: ProgramRow[] = await manager.query(

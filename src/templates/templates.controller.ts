@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { Roles, type Principal } from '../auth/roles.js';
 import { PageQuery } from '../common/pagination.js';
@@ -43,6 +43,21 @@ export class TemplatesController {
     return this.templates.update(id, dto, `api-key:${principal.name}`);
   }
 
+  /**
+   * Archives the template (204): gone from the list and from reads, saves, previews and test sends (404); its
+   * versions stay readable by number, and emails already queued still go out. 409 `template_in_use`, naming the
+   * programs, while a program that is not archived may still send it (draft, current version, or a version with
+   * leads still enrolled).
+   */
+  @Delete(':id')
+  @HttpCode(204)
+  @Roles('marketer')
+  @ApiNoContentResponse({ description: 'Archived: the template is gone from the list and reads; its versions stay readable by number and emails already queued still go out' })
+  async archive(@Param('id', UuidPipe) id: string): Promise<void> {
+    await this.templates.archive(id);
+  }
+
+  /** One version by number; an archived template's versions stay readable (sent messages and timelines name them). */
   @Get(':id/versions/:version')
   @Roles('marketer')
   version(@Param('id', UuidPipe) id: string, @Param('version', VersionPipe) version: number) {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
-import { DomainError } from '../common/domain-error.js';
+import { DomainError, ErrorCode } from '../common/domain-error.js';
 import { decodeCursor, pageOf, type Page } from '../common/pagination.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { TemplateVariant } from '../email/domain/template-compiler.js';
@@ -12,6 +12,7 @@ import { TemplateCompilerService } from '../email/template-compiler.service.js';
 import { TemplateStore } from '../email/template-store.service.js';
 import { intentParams, leadIntentSql } from '../scoring/lead-intent.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
+import { describeTemplateUse, programsUsingTemplate } from '../programs/template-use.js';
 import type { CreateTemplateDto, UpdateTemplateDto } from './dto/template-body.dto.js';
 import type { PreviewTemplateDto } from './dto/preview-template.dto.js';
 import { parseVariants, pickDefaultLocale } from './template-variants.js';
@@ -101,6 +102,39 @@ export class TemplatesService {
     };
   }
 
+  /**
+   * Archives the template: it leaves the list, and reads, saves, previews and test sends of it answer 404; a program
+   * naming it is refused at save and publish (422 naming the step's templateId). Refused (409, reason
+   * `template_in_use`, errors naming each program) while a program that is not archived may still send it: its draft,
+   * its current version, or an older version leads are still enrolled in (programsUsingTemplate). Its versions stay,
+   * readable by number (GET /{id}/versions/{version}), since sent messages and timelines name them; so messages already
+   * queued or held still go out as decided: a send reads the message's template version, never the template's state.
+   *
+   * The template row is locked before the programs are read, and program saves and publishes read templates FOR SHARE
+   * (templateLocales): a program saved meanwhile either commits first, and is seen here, or waits and finds the
+   * template archived.
+   */
+  async archive(id: string): Promise<void> {
+    const now = this.clock.now().toISOString();
+    await this.db.transaction(async (m) => {
+      const [t]: { name: string }[] = await m.query(`SELECT name FROM templates WHERE id = $1 AND archived_at IS NULL FOR UPDATE`, [id]);
+      if (!t) throw DomainError.notFound('Template', id);
+      const uses = await programsUsingTemplate(m, id);
+      if (uses.length) {
+        const names = uses.map((u) => `"${u.name}" (${u.programId})`).join(', ');
+        throw new DomainError(
+          ErrorCode.Conflict,
+          `Template ${id} ("${t.name}") is still sent by ${uses.length === 1 ? 'a program' : `${uses.length} programs`}: ${names}. ` +
+            'Archive the program, or publish it without the template and let its enrolled leads finish, then archive the template.',
+          uses.map((u) => ({ field: 'id', message: describeTemplateUse(u) })),
+          'template_in_use',
+        );
+      }
+      await m.query(`UPDATE templates SET archived_at = $2, updated_at = $2 WHERE id = $1`, [id, now]);
+    });
+  }
+
+  /** One version by number, also of an archived template: the messages and timelines that name it stay readable. */
   async version(id: string, version: number): Promise<TemplateVersionView> {
     const [v] = await this.db.query(
       `SELECT v.*, coalesce(v.default_locale, t.default_locale) AS default_locale
