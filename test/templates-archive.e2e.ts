@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { QueryRunner } from 'typeorm';
+import { apiKey } from './handoffs-helpers.js';
 import { createLead, createProgram, enroll, oneEmailSteps } from './programs-helpers.js';
 import { createTemplate, WELCOME_VARIANTS } from './support/email-fixtures.js';
 import { SmtpSink } from './support/smtp-sink.js';
@@ -61,6 +62,14 @@ describe('archiving a template', () => {
     const v1 = await t.api('get', `/api/v1/templates/${id}/versions/1`);
     expect(v1.status).toBe(200);
     expect(v1.body).toMatchObject({ templateId: id, version: 1 });
+  });
+
+  it('is for marketers (and admins): a sales key is refused (403), a marketer key archives', async () => {
+    const id = await createTemplate(t, WELCOME_VARIANTS, 'Per rol');
+    const refused = await t.api('delete', `/api/v1/templates/${id}`, await apiKey(t, 'Verkoop', 'sales'));
+    expect(refused.status).toBe(403);
+    expect(await listed(id)).toBe(true);
+    expect((await t.api('delete', `/api/v1/templates/${id}`, await apiKey(t, 'Marketing', 'marketer'))).status).toBe(204);
   });
 
   it('answers 404 for a template that never existed', async () => {
