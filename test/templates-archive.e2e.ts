@@ -108,7 +108,7 @@ describe('archiving a template', () => {
 
     const created = await t.api('post', '/api/v1/programs').send(manual('Nieuwe actie', oneEmailSteps(id)));
     expect(created.status).toBe(422);
-    expect(created.body.errors).toEqual([expect.objectContaining({ field: 'steps[welcome].templateId' })]);
+    expect(created.body.errors).toEqual([{ field: 'steps[welcome].templateId', message: `template "${id}" is archived; choose another template` }]);
   });
 
   it('finds every way a program may still send it: a draft (also by an A/B variant, whatever the case of the id), an older version with leads still enrolled', async () => {

@@ -36,6 +36,14 @@ export async function templateLocales(manager: EntityManager, ids: string[]): Pr
   return new Map(rows.map((r) => [r.id, r.locales]));
 }
 
+/** Which of `ids` (those templateLocales did not find) name an archived template, so a refusal can say so. */
+async function archivedTemplates(manager: EntityManager, ids: string[]): Promise<Set<string>> {
+  const uuids = ids.filter(isUuid).map((id) => id.toLowerCase());
+  if (!uuids.length) return new Set();
+  const rows: { id: string }[] = await manager.query(`SELECT id FROM templates WHERE id = ANY($1::uuid[]) AND archived_at IS NOT NULL`, [uuids]);
+  return new Set(rows.map((r) => r.id));
+}
+
 /**
  * Turns untrusted JSON into a program definition whose steps form a valid graph, whose email
  * templates exist in every locale the program is sent in, and whose trigger can enroll someone (it fires
@@ -45,13 +53,16 @@ export async function templateLocales(manager: EntityManager, ids: string[]): Pr
 export async function validProgramDefinition(manager: EntityManager, input: unknown, defaultLocale: string): Promise<ProgramDefinition> {
   const { definition, errors } = parseProgramDefinition(input);
   if (!definition) throw invalid(errors);
-  const locales = await templateLocales(manager, templateIdsOf(definition));
+  const ids = templateIdsOf(definition);
+  const locales = await templateLocales(manager, ids);
+  const archived = await archivedTemplates(manager, ids.filter((id) => !locales.has(id.toLowerCase())));
   // A program that reaches nobody is said so once, not also judged against its goal.
   const unreachable = validateTriggerReach(definition);
   const refusals = [
     ...(unreachable.length ? unreachable : validateTriggerAgainstGoal(definition)),
     ...validateStepGraph(definition, {
       templateLocales: (id) => locales.get(id.toLowerCase()),
+      templateArchived: (id) => archived.has(id.toLowerCase()),
       programLocales: definition.locales ?? [defaultLocale],
     }),
   ];

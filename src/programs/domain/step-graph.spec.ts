@@ -132,6 +132,12 @@ describe('validateStepGraph', () => {
     expect(check(def)).toEqual(['steps[welcome].templateId: template "tpl-gone" does not exist']);
   });
 
+  it('says so when the template that is not found was archived', () => {
+    const def = programWith([email('welcome', 'end', 'tpl-gone'), exit()]);
+    const archived = { ...ctx, templateArchived: (id: string) => id === 'tpl-gone' };
+    expect(check(def, archived)).toEqual(['steps[welcome].templateId: template "tpl-gone" is archived; choose another template']);
+  });
+
   it('refuses an email whose template lacks one of the program locales', () => {
     const def = programWith([email('welcome', 'end', 'tpl-dutch-only'), exit()]);
     expect(check(def)).toEqual([

@@ -7,6 +7,8 @@ import { successorsOf, type Condition, type GoalCriterion, type ProgramDefinitio
 export interface StepGraphContext {
   /** Locales a template has a version for, or undefined when the template does not exist. */
   templateLocales: (templateId: string) => string[] | undefined;
+  /** Whether a template that templateLocales does not know was archived (it exists, but no new version may send it). */
+  templateArchived?: (templateId: string) => boolean;
   /** Locales every email of the program must exist in. */
   programLocales: string[];
 }
@@ -209,7 +211,8 @@ function checkTemplates(step: Extract<ProgramStep, { type: 'email' }>, ctx: Step
   for (const { field, templateId } of uses) {
     const locales = ctx.templateLocales(templateId);
     if (locales === undefined) {
-      errors.push(fail(step, field, `template "${templateId}" does not exist`));
+      const archived = ctx.templateArchived?.(templateId) ?? false;
+      errors.push(fail(step, field, archived ? `template "${templateId}" is archived; choose another template` : `template "${templateId}" does not exist`));
       continue;
     }
     const missing = ctx.programLocales.filter((l) => !locales.includes(l));
