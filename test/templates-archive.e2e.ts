@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { QueryRunner } from 'typeorm';
+import { EmailService } from '../src/email/email.service.js';
 import { apiKey } from './handoffs-helpers.js';
 import { createLead, createProgram, enroll, oneEmailSteps } from './programs-helpers.js';
 import { createTemplate, WELCOME_VARIANTS } from './support/email-fixtures.js';
@@ -211,6 +212,40 @@ describe('archiving a template', () => {
         await holding.release();
       }
     });
+
+    it('a program saved while its template gets a new version waits, then is saved with the new version (not refused as unknown)', async () => {
+      const id = await createTemplate(t, WELCOME_VARIANTS, 'Gelijktijdig 3');
+      // What a template save does in its transaction: the row to the next version, and that version's row.
+      const saving = await transaction();
+      try {
+        const [{ current_version: next }] = await saving.query(
+          `WITH u AS (UPDATE templates SET current_version = current_version + 1, updated_at = now() WHERE id = $1 RETURNING current_version) SELECT current_version FROM u`,
+          [id],
+        );
+        await saving.query(
+          `INSERT INTO template_versions (template_id, version, variants, compiled, default_locale, created_at, created_by)
+           SELECT template_id, $2::int, variants, compiled, default_locale, now(), created_by FROM template_versions WHERE template_id = $1 AND version = $2::int - 1`,
+          [id, next],
+        );
+        expect((await saving.query(`SELECT count(*)::int AS n FROM template_versions WHERE template_id = $1 AND version = $2`, [id, next]))[0].n).toBe(1);
+        const creating = t.api('post', '/api/v1/programs').send(manual('Tijdens een nieuwe versie', oneEmailSteps(id))).then((r) => r);
+        await eventually(async () => (await waitingOnLocks()) >= 1, 5_000);
+        await saving.commitTransaction();
+        const res = await creating;
+        expect([res.status, res.body.errors]).toEqual([201, undefined]);
+      } finally {
+        if (saving.isTransactionActive) await saving.rollbackTransaction();
+        await saving.release();
+      }
+    });
+  });
+
+  it('a test send queued just as the template is archived (after the API checked it) is refused at the insert, not queued', async () => {
+    const id = await createTemplate(t, WELCOME_VARIANTS, 'Net gearchiveerd');
+    expect((await archive(id)).status).toBe(204);
+    // The queueing step alone, as it runs after the check when an archive commits in between.
+    await expect(t.app.get(EmailService).sendTest(id, 1, 'net@example.be', null)).rejects.toMatchObject({ code: 'not_found' });
+    expect((await t.db.query(`SELECT count(*)::int AS n FROM email_messages WHERE template_id = $1`, [id]))[0].n).toBe(0);
   });
 
   it('an email queued before the template was archived still goes out', async () => {

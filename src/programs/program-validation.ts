@@ -19,19 +19,24 @@ export function templateIdsOf(def: ProgramDefinition): string[] {
 }
 
 /**
- * Locales of the current version of each existing, not archived template. The template rows are read FOR SHARE: until
- * the caller's transaction ends, a template it found cannot be archived (TemplatesService.archive locks the row before
- * it looks for programs sending it), so a program is never saved or published naming a template archived meanwhile.
+ * Locales of the current version of each existing, not archived template. The template rows are locked FOR SHARE
+ * first: until the caller's transaction ends, a template it found cannot be archived (TemplatesService.archive locks
+ * the row before it looks for programs sending it), so a program is never saved or published naming a template
+ * archived meanwhile. The locales are read by a second statement: had one statement both locked the rows and joined
+ * their current versions, a template saved meanwhile (its row locked by the save) would drop out once the lock was
+ * granted — PostgreSQL re-checks the locked row at its new current version against the old version row it joined —
+ * and the program would be refused naming a template that exists.
  */
 export async function templateLocales(manager: EntityManager, ids: string[]): Promise<Map<string, string[]>> {
   const uuids = ids.filter(isUuid).map((id) => id.toLowerCase());
   if (!uuids.length) return new Map();
+  const locked: { id: string }[] = await manager.query(`SELECT id FROM templates WHERE id = ANY($1::uuid[]) AND archived_at IS NULL FOR SHARE`, [uuids]);
+  if (!locked.length) return new Map();
   const rows: { id: string; locales: string[] }[] = await manager.query(
     `SELECT t.id, coalesce(array(SELECT jsonb_object_keys(v.variants)), '{}') AS locales
        FROM templates t JOIN template_versions v ON v.template_id = t.id AND v.version = t.current_version
-      WHERE t.id = ANY($1::uuid[]) AND t.archived_at IS NULL
-        FOR SHARE OF t`,
-    [uuids],
+      WHERE t.id = ANY($1::uuid[])`,
+    [locked.map((r) => r.id)],
   );
   return new Map(rows.map((r) => [r.id, r.locales]));
 }
