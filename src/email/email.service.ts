@@ -136,7 +136,7 @@ export class EmailService extends NurtureMailer {
          SELECT $1, 'test', $2, t.id, $6::int, $4,
                 CASE WHEN s.reason IS NULL THEN 'queued' ELSE 'suppressed' END, s.reason, $5, $5
          FROM templates t LEFT JOIN suppressions s ON s.email_hash = ${emailHashSql('$2::text')}
-         WHERE t.id = $3
+         WHERE t.id = $3 AND t.archived_at IS NULL
          RETURNING id, status, status_reason
        ) SELECT * FROM ins`,
       [`test:${randomUUID()}`, to, templateId, locale, this.clock.now().toISOString(), version],
