@@ -120,7 +120,7 @@ describe("the sales queue's indexes", () => {
     expect(await handoffScans({ sort: '-createdAt' })).toEqual(['Index Scan handoffs_created']);
   });
 
-  it("reads a rep's open pipeline (accepted, awaiting an outcome) from the open hand-offs' index, not by walking every hand-off", async () => {
+  it("reads a rep's accepted hand-offs awaiting an outcome, and the open pipeline with opportunities, from the open hand-offs' index, not by walking every hand-off", async () => {
     for (const outcome of [['none'], ['none', 'opportunity']] as const) {
       for (const sort of ['slaDueAt', 'createdAt']) {
         const scans = await handoffScans({ status: 'accepted', outcome, ownerId: rep, sort });

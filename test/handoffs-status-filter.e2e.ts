@@ -10,8 +10,8 @@ import { WebhookReceiver } from './webhooks-receiver.js';
  * GET /handoffs?status= as API.md lists it (pending, accepted, rejected, breached) and as the statuses grew since
  * (opportunity, won, lost, expired): `accepted` keeps every hand-off sales accepted after they report an outcome,
  * each hand-off tells its outcome apart from its status, and `breached` is sales' queue of overdue ones. And
- * GET /handoffs?outcome=: by the outcome reported (or `none`), with the status: the open pipeline is
- * `status=accepted&outcome=none`.
+ * GET /handoffs?outcome=: by the outcome reported (or `none`), with the status: accepted with nothing reported yet is
+ * `status=accepted&outcome=none`, the open pipeline (opportunities too) `status=accepted&outcome=none,opportunity`.
  */
 describe('the sales queue by status (GET /handoffs?status=)', () => {
   let t: TestApp;
@@ -144,7 +144,7 @@ describe('the sales queue by status (GET /handoffs?status=)', () => {
       expect(await listed('outcome=won,won')).toEqual(ids('wonAtOnce', 'wonLater'));
     });
 
-    it("with status=accepted lists the open pipeline: accepted hand-offs awaiting an outcome, on every page and in either order", async () => {
+    it("with status=accepted lists those awaiting a first outcome (none) and the open pipeline (none,opportunity), on every page and in either order", async () => {
       const pipeline = ids('accepted', 'answeredLate');
       expect(await listed('status=accepted&outcome=none')).toEqual(pipeline);
       expect(await listed('status=accepted&outcome=none&sort=createdAt', 1)).toEqual(pipeline);

@@ -16,7 +16,8 @@ import { HANDOFF_WITH_OWNER, viewWithOwner, type HandoffView, type HandoffWithOw
  * `status=accepted` lists every hand-off sales accepted, also once they reported an outcome (its status is then
  * opportunity, won or lost, and `outcome` says which); `breached` is described below, and the other statuses match exactly.
  * `outcome` (one or more of none, opportunity, won, lost) selects by the outcome read from the status too, so it combines
- * with any status: `status=accepted&outcome=none` is sales' open pipeline, accepted and awaiting an outcome.
+ * with any status: `status=accepted&outcome=none` is the accepted hand-offs with nothing reported yet, and
+ * `status=accepted&outcome=none,opportunity` sales' open pipeline (opportunities still await won or lost).
  *
  * A pending hand-off past its deadline reads as breached (`status=breached`, `slaBreached`) from the moment
  * the deadline passes, not only once the SLA watch has flagged it and announced the breach (every

@@ -35,7 +35,7 @@ export type OutcomeFilter = (typeof OUTCOME_FILTERS)[number];
 /**
  * The statuses of hand-offs whose outcome, as handoffOutcome reads it (`none` for null), is one of `outcomes`: the list
  * filters by the status, so that what it selects is what each listed hand-off's `outcome` says. `none` holds pending,
- * rejected and expired hand-offs too; with the accepted ones only, it is sales' open pipeline (accepted, awaiting an outcome).
+ * rejected and expired hand-offs too; with the accepted ones only, it is the accepted hand-offs with nothing reported yet (sales' open pipeline adds `opportunity`).
  */
 export function statusesWithOutcome(outcomes: readonly OutcomeFilter[]): HandoffStatus[] {
   return HANDOFF_STATUSES.filter((s) => outcomes.includes(handoffOutcome(s) ?? 'none'));

@@ -51,7 +51,7 @@ export class ListHandoffsQuery extends PageQuery {
     description:
       'Only hand-offs with one of these outcomes (the `outcome` field): `none` (no outcome reported yet, also for one pending, rejected ' +
       'or expired), `opportunity`, `won`, `lost`. Several values comma-separated (`outcome=won,lost`) or repeated (`outcome=won&outcome=lost`). ' +
-      'Combines with the other filters: `status=accepted&outcome=none` is the open pipeline, accepted hand-offs awaiting an outcome.',
+      'Combines with the other filters: `status=accepted&outcome=none` lists accepted hand-offs with nothing reported yet; `status=accepted&outcome=none,opportunity` is sales\' open pipeline (also the opportunities still awaiting won or lost).',
   })
   @IsOptional()
   @QueryList()
