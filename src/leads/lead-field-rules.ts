@@ -36,13 +36,3 @@ export function leadFieldProblem(field: string, value: unknown): string | null {
   if (typeof value !== 'string') return 'must be a string or null';
   return value.length > max ? `must be at most ${max} characters` : null;
 }
-
-/**
- * Qualification answers as an upsert stores them: text trimmed, everything else (null, which clears) as given.
- * White space around an answer says nothing, and stored with it the answer reads differently to the hand-off sales
- * get, to program segments comparing text in SQL and to a CRM syncing it back. Scoring reads every answer trimmed
- * (knownAnswers), so one stored with its white space before answers were trimmed counts as the same answer trimmed.
- */
-export function trimmedAnswers<T extends object>(qualification: T): T {
-  return Object.fromEntries(Object.entries(qualification).map(([field, value]) => [field, typeof value === 'string' ? value.trim() : value])) as T;
-}

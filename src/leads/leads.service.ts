@@ -8,6 +8,7 @@ import { LeadActivityHub } from '../lifecycle/lead-activity.js';
 import { recordDomainEvents } from '../lifecycle/outbox.js';
 import { applyStageChanges, StageChange } from '../lifecycle/stage-change.js';
 import { scoreAt } from '../scoring/domain/decay.js';
+import { trimmedAnswers } from '../scoring/domain/qualification.js';
 import type { Promotion } from '../lifecycle/domain/promotion.js';
 import { promotionChanges, refreshStoredLead } from '../scoring/lead-refresh.js';
 import { ScoringModelService } from '../scoring/scoring-model.service.js';
@@ -16,7 +17,6 @@ import { liftForOptIn, listedWithSince } from '../suppression/suppression-lifts.
 import { UpsertLeadDto } from './dto/upsert-lead.dto.js';
 import { LEAD_ORDERS, ListLeadsQuery } from './dto/list-leads.query.js';
 import { normalizeEmail } from './email.util.js';
-import { trimmedAnswers } from './lead-field-rules.js';
 import { LeadRow, LeadView, toLeadView, type ConsentRecord } from './lead.types.js';
 
 /** How far ahead of this server's clock a consent's capturedAt may be (the sender's clock may run a little fast), as for events. */

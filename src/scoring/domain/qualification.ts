@@ -32,3 +32,14 @@ export function knownAnswers(qualification: Record<string, unknown>): Record<str
       .map(([field, value]) => [field, typeof value === 'string' ? value.trim() : value]),
   );
 }
+
+/**
+ * Qualification answers as they are stored, by an upsert and by a program's `update_lead` step alike: text trimmed,
+ * everything else (null, which clears) as given. White space around an answer says nothing, and stored with it the
+ * answer reads differently to the hand-off sales get, to program segments and branches comparing text, and to a CRM
+ * syncing it back. Fit reads every answer trimmed ({@link knownAnswers}), so one stored with its white space before
+ * writes trimmed it counts as the same answer trimmed.
+ */
+export function trimmedAnswers<T extends object>(qualification: T): T {
+  return Object.fromEntries(Object.entries(qualification).map(([field, value]) => [field, typeof value === 'string' ? value.trim() : value])) as T;
+}
