@@ -45,4 +45,24 @@ describe('an update_lead step changes who the lead is', () => {
     const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM outbox_events WHERE lead_id = $1 AND type = 'lead.mql'`, [leadId]);
     expect(n).toBe(1);
   });
+
+  it('stores the answers it sets trimmed, as an upsert does, and the steps after it see them so', async () => {
+    const programId = await createProgram(t, {
+      name: 'Timeline',
+      trigger: { type: 'manual' },
+      steps: [
+        { id: 'tag', type: 'update_lead', set: { 'qualification.timeline': '  dit jaar  ', 'qualification.need': '\tCRM\n' }, next: 'when' },
+        { id: 'when', type: 'branch', if: { field: 'qualification.timeline', op: 'equals', value: 'dit jaar' }, then: 'soon', else: 'later' },
+        { id: 'soon', type: 'exit', reason: 'this_year' },
+        { id: 'later', type: 'exit', reason: 'not_this_year' },
+      ],
+    });
+    const leadId = await createLead(t, 'els@example.be', { qualification: { budget: '5k' } });
+    const id = await enroll(t, programId, leadId);
+    await eventually(async () => (await enrollmentOf(t, programId, leadId))?.status === 'completed');
+    expect(await stepsRun(t, id)).toEqual(['tag:updated', 'when:then', 'soon:completed']);
+    const [row] = await t.db.query(`SELECT qualification FROM leads WHERE id = $1`, [leadId]);
+    expect(row.qualification).toEqual({ timeline: 'dit jaar', need: 'CRM', budget: '5k' });
+    expect((await t.api('get', `/api/v1/leads/${leadId}`)).body).toMatchObject({ qualification: { timeline: 'dit jaar', need: 'CRM', budget: '5k' }, fitScore: 5 + 5 + 5 }); // need, budget, timeline known
+  });
 });

@@ -1,3 +1,4 @@
+import { trimmedAnswers } from '../../scoring/domain/qualification.js';
 import { evaluateCondition, goalReached, matchesPropertyFilter } from './evaluate-condition.js';
 import type { FrequencyCap } from './frequency-cap.js';
 import { interactionOf, type LeadSnapshot, type StepWorld } from './lead-facts.js';
@@ -275,17 +276,23 @@ function chooseVariant(step: EmailStep, cursor: EnrollmentCursor): { templateId:
   return { templateId: chosen.templateId ?? step.templateId, variant: label, subject: chosen.subject ?? null };
 }
 
-/** The lead as it looks after an update_lead step (`attributes.x`, `qualification.need` or a top-level field). */
+/**
+ * The lead as it looks after an update_lead step (`attributes.x`, `qualification.need` or a top-level field), as
+ * StepEffectsWriter stores it: qualification answers trimmed (trimmedAnswers), so the steps after it in the same run
+ * and a simulation see the answer the next run reads back.
+ */
 export function applyLeadUpdate<T extends { attributes: Record<string, unknown>; qualification: Record<string, unknown> }>(
   lead: T,
   set: Record<string, Scalar>,
 ): T {
   const next = { ...lead, attributes: { ...lead.attributes }, qualification: { ...lead.qualification } };
+  const answers: Record<string, Scalar> = {};
   for (const [key, value] of Object.entries(set)) {
     const [root, sub] = key.split('.', 2);
     if (root === 'attributes' && sub) next.attributes[sub] = value;
-    else if (root === 'qualification' && sub) next.qualification[sub] = value;
+    else if (root === 'qualification' && sub) answers[sub] = value;
     else (next as Record<string, unknown>)[key] = value;
   }
+  Object.assign(next.qualification, trimmedAnswers(answers));
   return next;
 }

@@ -6,6 +6,7 @@ import { LeadActivityHub } from '../../lifecycle/lead-activity.js';
 import { recordDomainEvents, type DomainEventDraft } from '../../lifecycle/outbox.js';
 import { applyStageChanges, type StageChange } from '../../lifecycle/stage-change.js';
 import type { Stage } from '../../scoring/domain/lifecycle.js';
+import { trimmedAnswers } from '../../scoring/domain/qualification.js';
 import { promotionChanges, refreshLead } from '../../scoring/lead-refresh.js';
 import { ScoringModelService } from '../../scoring/scoring-model.service.js';
 import type { Scalar } from '../domain/program-definition.js';
@@ -116,8 +117,8 @@ export class StepEffectsWriter {
       byLead.set(id, { run: u.run, set: { ...byLead.get(id)?.set, ...u.set } });
     }
     const leads = [...byLead.entries()];
-    const split = (set: Record<string, Scalar>, prefix: string) =>
-      JSON.stringify(Object.fromEntries(Object.entries(set).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v])));
+    const under = (set: Record<string, Scalar>, prefix: string) =>
+      Object.fromEntries(Object.entries(set).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
     const columns = Object.entries(LEAD_COLUMNS)
       .map(([field, column]) => `${column} = CASE WHEN u.cols ? '${field}' THEN u.cols->>'${field}' ELSE l.${column} END`)
       .join(', ');
@@ -131,8 +132,9 @@ export class StepEffectsWriter {
       [
         leads.map(([id]) => id),
         leads.map(([, { set }]) => JSON.stringify(Object.fromEntries(Object.entries(set).filter(([k]) => !k.includes('.'))))),
-        leads.map(([, { set }]) => split(set, 'attributes.')),
-        leads.map(([, { set }]) => split(set, 'qualification.')),
+        leads.map(([, { set }]) => JSON.stringify(under(set, 'attributes.'))),
+        // Answers stored trimmed, as an upsert stores them (applyLeadUpdate showed the run's later steps the same).
+        leads.map(([, { set }]) => JSON.stringify(trimmedAnswers(under(set, 'qualification.')))),
         now.toISOString(),
       ],
     );
