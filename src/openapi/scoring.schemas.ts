@@ -18,7 +18,7 @@ const REEVALUATION: Schema = {
     finishedAt: ntime,
   }),
   description:
-    'Publishing re-evaluates every lead under the version in the background (null for the model a fresh installation starts with): ' +
+    'Publishing re-evaluates every lead under the version in the background (null for the model a fresh installation starts with), and so may an upgrade that changes how fit reads leads (it re-evaluates them under the current version, which then reports that run): ' +
     "every lead's fit score recomputed with the version's fit rules and the MQL rule applied to its engagement as earned (points already given are not rescored; moves go forward only), in batches that survive a worker restart",
 };
 

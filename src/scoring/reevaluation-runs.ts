@@ -1,4 +1,7 @@
-/** The re-evaluation of every lead that publishing a scoring model starts (table scoring_reevaluations): started, stored, shown. */
+/**
+ * The re-evaluation of every lead that publishing a scoring model starts (table scoring_reevaluations): started, stored,
+ * shown. Migration 1764010100000 may start one for the current version too (set back to running when it had one).
+ */
 import type { EntityManager } from 'typeorm';
 
 export const REEVALUATION_STATUSES = ['running', 'completed', 'superseded'] as const;

@@ -37,8 +37,9 @@ export function knownAnswers(qualification: Record<string, unknown>): Record<str
  * Qualification answers as they are stored, by an upsert and by a program's `update_lead` step alike: text trimmed,
  * everything else (null, which clears) as given. White space around an answer says nothing, and stored with it the
  * answer reads differently to the hand-off sales get, to program segments and branches comparing text, and to a CRM
- * syncing it back. Fit reads every answer trimmed ({@link knownAnswers}), so one stored with its white space before
- * writes trimmed it counts as the same answer trimmed.
+ * syncing it back. Answers stored with their white space before writes trimmed them were trimmed by migration
+ * 1764010100000, which had every lead re-evaluated when any answer read differently; fit reads every answer trimmed
+ * anyway ({@link knownAnswers}).
  */
 export function trimmedAnswers<T extends object>(qualification: T): T {
   return Object.fromEntries(Object.entries(qualification).map(([field, value]) => [field, typeof value === 'string' ? value.trim() : value])) as T;
