@@ -28,7 +28,7 @@ export const LEADS_SCHEMAS: Record<string, Schema> = {
       description:
         'Why the lead may not be mailed (null when mailable). An unsubscribe is lifted by a fresh opt-in: consent granted with basis consent and a capturedAt after it; the other entries only by DELETE /api/v1/suppressions.',
     },
-    qualification: { type: 'object', description: 'need, timeline, budget, authority as given, with white space around text trimmed (answers stored before upserts trimmed them keep theirs)', additionalProperties: true },
+    qualification: { type: 'object', description: 'need, timeline, budget, authority as given, with white space around text trimmed (by the upsert and by a program\'s update_lead step; answers stored before were trimmed on upgrade)', additionalProperties: true },
     attributes: obj,
     engagementScore: { type: 'number', description: 'After decay, rounded' },
     fitScore: num,
