@@ -106,6 +106,7 @@ describe('a test send that cannot go out', () => {
     const refused = await t.api('post', `/api/v1/templates/${templateId}/test-send`).send({ to: 'broken@studio.example.be' });
     expectProblem(refused, 'variants.nl.mjml');
     expect(refused.body.errors[0].message).toMatch(/^the template could not be rendered: .*each/);
+    expect(refused.body.reason).toBe('render_failed'); // as the message would have failed: a client can tell it from a missing footer
     expect(await messagesOf(templateId)).toEqual([]);
     // A preview with such data names the same field.
     const preview = await t.api('post', `/api/v1/templates/${templateId}/preview`).send({ data: { firstName: 'An' }, locale: 'nl' });

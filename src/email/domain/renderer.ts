@@ -24,6 +24,9 @@ export interface RenderContext {
   fieldPrefix?: string;
 }
 
+/** Why a send (or the test send's check) whose template fails to render for the lead is refused: email_messages.status_reason and the problem's `reason`. */
+export const RENDER_FAILED = 'render_failed';
+
 export interface RenderedEmail {
   subject: string;
   html: string;
@@ -60,7 +63,7 @@ export function renderEmail(
   } catch (err) {
     if (err instanceof TemplateError) throw err;
     const field = ctx.fieldPrefix ? `${ctx.fieldPrefix}.${part}` : part;
-    throw TemplateError.at(field, null, `the template could not be rendered: ${(err as Error).message ?? String(err)}`);
+    throw TemplateError.at(field, null, `the template could not be rendered: ${(err as Error).message ?? String(err)}`, RENDER_FAILED);
   }
 }
 

@@ -32,7 +32,7 @@ export class TemplateError extends DomainError {
     this.problems = problems;
   }
 
-  static at(field: string, line: number | null, message: string): TemplateError {
-    return new TemplateError([{ field, line, message }]);
+  static at(field: string, line: number | null, message: string, reason?: string): TemplateError {
+    return new TemplateError([{ field, line, message }], reason);
   }
 }
