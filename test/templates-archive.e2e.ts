@@ -139,7 +139,7 @@ describe('archiving a template', () => {
     expect((await t.api('get', `/api/v1/programs/${program}`)).body).toMatchObject({ status: 'active', currentVersion: 2 });
   });
 
-  it('reinstalling the starters after a starter template was archived installs that template again', async () => {
+  it('reinstalling the starters after a starter program and its template were archived installs both again', async () => {
     const installed = await t.api('post', '/api/v1/programs/starters').send({});
     expect(installed.status).toBe(200);
     const welcome = installed.body.templates.find((x: { name: string }) => x.name === 'welcome-guide').templateId as string;
@@ -157,8 +157,13 @@ describe('archiving a template', () => {
     expect(reinstalled.templateId).not.toBe(welcome);
     expect(again.body.templates.filter((x: { created: boolean }) => x.created)).toHaveLength(1); // the others were kept
     expect(await listed(reinstalled.templateId)).toBe(true);
-    // The archived starter program is kept as it is (archived); its key stays taken.
-    expect(again.body.programs.find((x: { key: string }) => x.key === 'welcome-and-qualify')).toMatchObject({ created: false, program: { id: program, status: 'archived' } });
+    // The archived starter program stays archived; a new one is created from the starter, sending the new template.
+    const reinstalledProgram = again.body.programs.find((x: { key: string }) => x.key === 'welcome-and-qualify');
+    expect(reinstalledProgram).toMatchObject({ created: true, program: { status: 'draft', starter: 'welcome-and-qualify' } });
+    expect(reinstalledProgram.program.id).not.toBe(program);
+    expect(reinstalledProgram.program.definition.steps.find((s: { id: string }) => s.id === 'welcome').templateId).toBe(reinstalled.templateId);
+    expect((await t.api('get', `/api/v1/programs/${program}`)).body).toMatchObject({ status: 'archived', starter: 'welcome-and-qualify' });
+    expect(again.body.programs.filter((x: { created: boolean }) => x.created)).toHaveLength(1); // the others were kept
   });
 
   describe('against programs saved at the same time', () => {

@@ -80,10 +80,10 @@ export class ProgramsService {
     });
   }
 
-  async get(id: string): Promise<ProgramView> {
-    const [row]: ProgramRow[] = await this.db.query(`SELECT * FROM programs WHERE id = $1`, [id]);
+  async get(id: string, manager: EntityManager = this.db.manager): Promise<ProgramView> {
+    const [row]: ProgramRow[] = await manager.query(`SELECT * FROM programs WHERE id = $1`, [id]);
     if (!row) throw DomainError.notFound('Program', id);
-    return this.withVersions(this.db.manager, row);
+    return this.withVersions(manager, row);
   }
 
   async list(q: ListProgramsQuery): Promise<Page<ProgramView>> {
@@ -106,26 +106,28 @@ export class ProgramsService {
     return pageOf(rows.map(view), limit, (p) => [p.createdAt, p.id]);
   }
 
-  /** Publishes the draft as the next immutable version; a draft program becomes active. Enrolled leads stay on their version. */
-  async publish(id: string, actor: string): Promise<ProgramView> {
-    return this.db.transaction(async (m) => {
-      const row = await this.lock(m, id);
-      if (row.status === 'archived') throw DomainError.conflict(`Program ${id} is archived and cannot be published.`);
-      // Templates may have changed since the draft was saved: check again.
-      const definition = await validProgramDefinition(m, row.draft, this.config.defaultLocale);
-      const version = (row.current_version ?? 0) + 1;
-      const now = this.clock.now().toISOString();
-      await m.query(
-        `INSERT INTO program_versions (program_id, version, definition, published_at, published_by) VALUES ($1, $2, $3, $4, $5)`,
-        [id, version, JSON.stringify(definition), now, actor],
-      );
-      const [updated]: ProgramRow[] = await m.query(
-        `WITH u AS (UPDATE programs SET current_version = $2, status = CASE WHEN status = 'draft' THEN 'active' ELSE status END, updated_at = $3
-                     WHERE id = $1 RETURNING *) SELECT * FROM u`,
-        [id, version, now],
-      );
-      return this.withVersions(m, updated);
-    });
+  /**
+   * Publishes the draft as the next immutable version; a draft program becomes active. Enrolled leads stay on their version.
+   * In the caller's transaction when given one (the starter installer publishes what it created under its lock).
+   */
+  async publish(id: string, actor: string, m?: EntityManager): Promise<ProgramView> {
+    if (!m) return this.db.transaction((tx) => this.publish(id, actor, tx));
+    const row = await this.lock(m, id);
+    if (row.status === 'archived') throw DomainError.conflict(`Program ${id} is archived and cannot be published.`);
+    // Templates may have changed since the draft was saved: check again.
+    const definition = await validProgramDefinition(m, row.draft, this.config.defaultLocale);
+    const version = (row.current_version ?? 0) + 1;
+    const now = this.clock.now().toISOString();
+    await m.query(
+      `INSERT INTO program_versions (program_id, version, definition, published_at, published_by) VALUES ($1, $2, $3, $4, $5)`,
+      [id, version, JSON.stringify(definition), now, actor],
+    );
+    const [updated]: ProgramRow[] = await m.query(
+      `WITH u AS (UPDATE programs SET current_version = $2, status = CASE WHEN status = 'draft' THEN 'active' ELSE status END, updated_at = $3
+                   WHERE id = $1 RETURNING *) SELECT * FROM u`,
+      [id, version, now],
+    );
+    return this.withVersions(m, updated);
   }
 
   /** Due steps hold while paused; nobody new enters. */

@@ -5,7 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { loadTemplateLibrary } from '../../email/domain/template-loader.js';
 import { TemplateCompilerService } from '../../email/template-compiler.service.js';
 import { ProgramsService, type ProgramView } from '../programs.service.js';
-import { STARTER_PROGRAMS, STARTER_TEMPLATES, type StarterTemplate } from './starter-programs.js';
+import { STARTER_PROGRAMS, STARTER_TEMPLATES, type StarterProgram, type StarterTemplate } from './starter-programs.js';
 
 export interface StarterInstall {
   templates: { name: string; templateId: string; created: boolean }[];
@@ -16,7 +16,8 @@ const TEMPLATE_PREFIX = 'Starter: ';
 
 /**
  * Installs the starter programs and the templates they send (from `templates/starters/`,
- * compiled like any template). Idempotent: what is installed already is kept as it is.
+ * compiled like any template). Idempotent: what is installed already is kept as it is; a starter
+ * template or program that was archived counts as not installed and is created again.
  * With `activate`, each starter program still in draft is published and starts enrolling.
  */
 @Injectable()
@@ -41,12 +42,29 @@ export class StarterProgramsService {
     const ids = Object.fromEntries(templates.map((t) => [t.name, t.templateId])) as Record<StarterTemplate, string>;
     const installed: StarterInstall['programs'] = [];
     for (const starter of STARTER_PROGRAMS) {
-      const [existing]: { id: string }[] = await this.db.query(`SELECT id FROM programs WHERE starter = $1`, [starter.key]);
-      let program = existing ? await this.programs.get(existing.id) : await this.programs.create(starter.definition(ids), starter.key);
-      if (activate && program.status === 'draft') program = await this.programs.publish(program.id, actor);
-      installed.push({ key: starter.key, program, created: !existing });
+      installed.push(await this.db.transaction((m) => this.installProgram(m, starter, ids, activate, actor)));
     }
     return { templates, programs: installed };
+  }
+
+  /**
+   * A starter program is installed while a program that is not archived has its key: an archived one is history (its
+   * enrollments and stats stay), so installing again creates a new program from the starter, sending the current
+   * starter templates. Under an advisory lock, so two concurrent installs cannot both create it (the partial unique
+   * index programs_live_starter backs this) nor both publish it.
+   */
+  private async installProgram(
+    m: EntityManager,
+    starter: StarterProgram,
+    ids: Record<StarterTemplate, string>,
+    activate: boolean,
+    actor: string,
+  ): Promise<StarterInstall['programs'][number]> {
+    await m.query(`SELECT pg_advisory_xact_lock(hashtext('starter-programs'))`);
+    const [existing]: { id: string }[] = await m.query(`SELECT id FROM programs WHERE starter = $1 AND status <> 'archived'`, [starter.key]);
+    let program = existing ? await this.programs.get(existing.id, m) : await this.programs.create(starter.definition(ids), starter.key, m);
+    if (activate && program.status === 'draft') program = await this.programs.publish(program.id, actor, m);
+    return { key: starter.key, program, created: !existing };
   }
 
   private async installTemplate(
