@@ -15,7 +15,11 @@ export const PROGRAMS_SCHEMAS: Record<string, Schema> = {
       status: enumOf(PROGRAM_STATUSES),
       currentVersion: nint,
       definition: { type: 'object', description: 'The draft definition (see the request body)', additionalProperties: true },
-      starter: nstr,
+      starter: {
+        ...nstr,
+        example: 'recycle-monthly',
+        description: 'The starter program it was installed from (POST /api/v1/programs/starters); an archived one keeps its key, and installing the starters again creates a new program with it',
+      },
       createdAt: time,
       updatedAt: time,
       archivedAt: ntime,
@@ -25,12 +29,15 @@ export const PROGRAMS_SCHEMAS: Record<string, Schema> = {
   ),
   ProgramPage: page('Program'),
   StarterInstall: o({
-    templates: arr(o({ name: enumOf(STARTER_TEMPLATES), templateId: uuid, created: { ...bool, description: 'false: it was installed already and is kept as it is' } })),
+    templates: arr(o({ name: enumOf(STARTER_TEMPLATES), templateId: uuid, created: { ...bool, description: 'true: installed now (also when the one installed before was archived); false: one not archived was installed already and is kept as it is' } })),
     programs: arr(
       o({
         key: enumOf(STARTER_PROGRAMS.map((starter) => starter.key)),
         program: ref('Program'),
-        created: { ...bool, description: 'false: it was installed already and is kept as it is' },
+        created: {
+          ...bool,
+          description: 'true: created now (also when the program installed before with this key was archived: that one stays archived); false: a program not archived has this key and is kept as it is',
+        },
       }),
     ),
   }),
