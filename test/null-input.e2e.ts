@@ -349,6 +349,18 @@ describe('null in a request body', () => {
     expect(await c.state()).toEqual(before);
   });
 
+  it.each(Object.keys(REFUSED))('%s refuses a body that is JSON null with 422 naming body, and changes nothing', async (name) => {
+    const c = REFUSED[name];
+    const before = await c.state();
+    const res = await t.api(c.method, c.path(), c.key?.()).set('content-type', 'application/json').send('null');
+    expect({ status: res.status, type: res.headers['content-type'], fields: (res.body.errors ?? []).map((e: { field: string }) => e.field) }).toEqual({
+      status: 422,
+      type: expect.stringContaining('application/problem+json'),
+      fields: ['body'],
+    });
+    expect(await c.state()).toEqual(before);
+  });
+
   it('an event of a batch with a null field is rejected naming it; the others are taken', async () => {
     const res = await t.api('post', '/api/v1/events').send({
       events: [
