@@ -1,4 +1,4 @@
-import type { PreparedTemplate } from './render-cache.js';
+import { prepareTemplate, type PreparedTemplate } from './render-cache.js';
 import { renderEmail } from './renderer.js';
 import type { CompiledTemplate } from './template-compiler.js';
 import { TemplateError, type TemplateProblem } from './template-error.js';
@@ -66,6 +66,8 @@ export interface FooterCheckContext {
  * A prepared template (RenderCache) gives the same verdict as the compiled one it was prepared from.
  */
 export function footerProblems(compiled: CompiledTemplate | PreparedTemplate, field: string, ctx: FooterCheckContext): TemplateProblem[] {
+  // Prepared once for both leads (renderEmail would prepare a compiled template on each call).
+  const prepared = 'prepared' in compiled ? compiled : prepareTemplate(compiled);
   let link: string | null = null;
   let address: string | null = null;
   for (const lead of FOOTER_CHECK_LEADS) {
@@ -73,7 +75,7 @@ export function footerProblems(compiled: CompiledTemplate | PreparedTemplate, fi
     let text: string;
     try {
       ({ html, text } = renderEmail(
-        compiled,
+        prepared,
         { ...lead.data, locale: ctx.locale, sender: SENDER, unsubscribeUrl: FOOTER_CHECK_UNSUBSCRIBE_URL },
         { rewriteLink: (url) => url, openPixelUrl: '' },
       ));
