@@ -9,6 +9,7 @@ import { QUEUES, type DeliverEmailJob } from '../infra/queue/queue-names.js';
 import { DELIVER_JOB, deliveryJobId } from './delivery-job.js';
 import { classifyDeliveryFailure, retryDelayMs, type DeliveryFailure } from './domain/delivery-failure.js';
 import { TemplateError } from './domain/template-error.js';
+import { RENDER_FAILED } from './domain/renderer.js';
 import { emailHash } from '../suppression/email-hash.js';
 import { SoftBounceService } from '../suppression/soft-bounce.service.js';
 import { sendBlock } from '../suppression/lawful-basis.js';
@@ -191,7 +192,7 @@ export function suppressionReason(message: PendingMessage): string | null {
  * it is gone, the address is unusable.
  */
 function unsendableReason(err: unknown): string | null {
-  if (err instanceof TemplateError) return err.reason ?? 'render_failed';
+  if (err instanceof TemplateError) return err.reason ?? RENDER_FAILED;
   if (err instanceof DomainError) return err.code === ErrorCode.NotFound ? 'template_missing' : 'invalid_recipient';
   return null;
 }

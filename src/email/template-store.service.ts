@@ -71,14 +71,18 @@ export class TemplateStore {
    */
   sendable(record: TemplateVersionRecord, locale: string): PreparedTemplate {
     const prepared = this.prepared(record, locale);
-    const problems = this.footers.of(prepared, locale, record.variants[locale]?.mjml ?? '');
+    const problems = this.footerVerdict(record, locale, prepared);
     if (problems.length > 0) throw footerMissingError(record.templateId, record.version, locale, problems);
     return prepared;
   }
 
   /** What the footer check finds in the version's variant for `locale` (previews show it); [] when the footer is whole. */
   footerProblems(record: TemplateVersionRecord, locale: string): readonly TemplateProblem[] {
-    return this.footers.of(this.prepared(record, locale), locale, record.variants[locale]?.mjml ?? '');
+    return this.footerVerdict(record, locale, this.prepared(record, locale));
+  }
+
+  private footerVerdict(record: TemplateVersionRecord, locale: string, prepared: PreparedTemplate): readonly TemplateProblem[] {
+    return this.footers.of(prepared, locale, record.variants[locale]?.mjml ?? '');
   }
 
   private async load(templateId: string, version: number): Promise<TemplateVersionRecord> {

@@ -3,6 +3,7 @@ import { PARTIAL_SCOPE_HELPER } from './helpers.js';
 import { checkTemplateSyntax, parseHandlebars, partialName, type SyntaxRules } from './handlebars-syntax.js';
 import { MappedSource, type SourceEdit } from './mapped-source.js';
 import { TemplateError } from './template-error.js';
+import { isWholeDocument } from './template-limits.js';
 
 export interface AssemblyInput {
   /** The email's MJML: sections for the layout's body slot, or a whole `<mjml>` document (then no layout). */
@@ -29,7 +30,7 @@ const PARTIAL_ARGS = /^\{\{~?>\s*(?:"[^"]*"|'[^']*'|[^\s}~]+)([\s\S]*?)~?\}\}$/;
 export function assembleMjml(hb: TemplateEngine, input: AssemblyInput): MappedSource {
   const expander = new PartialExpander(hb, input.partials, input.helpers);
   const body = expander.expand(input.body, input.bodyProgram, 0);
-  if (/^\s*(<\?xml[^>]*>\s*)?<mjml[\s>]/.test(body.text)) return wrapStructuralBlocks(body);
+  if (isWholeDocument(body.text)) return wrapStructuralBlocks(body);
   return wrapStructuralBlocks(placeInLayout(hb, input.layout ?? MINIMAL_LAYOUT, body, input.helpers));
 }
 
