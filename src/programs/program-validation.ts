@@ -18,35 +18,41 @@ export function templateIdsOf(def: ProgramDefinition): string[] {
   return [...ids];
 }
 
+/** What a program's check needs of the templates it names: the current version's locales of each one not archived, and which are archived. */
+export interface NamedTemplates {
+  locales: Map<string, string[]>;
+  archived: Set<string>;
+}
+
 /**
- * Locales of the current version of each existing, not archived template. The template rows are locked FOR SHARE
- * first: until the caller's transaction ends, a template it found cannot be archived (TemplatesService.archive locks
- * the row before it looks for programs sending it), so a program is never saved or published naming a template
- * archived meanwhile. The locales are read by a second statement: had one statement both locked the rows and joined
- * their current versions, a template saved meanwhile (its row locked by the save) would drop out once the lock was
- * granted — PostgreSQL re-checks the locked row at its new current version against the old version row it joined —
- * and the program would be refused naming a template that exists.
+ * The templates among `ids` that exist: the locales of the current version of each one not archived, and the archived
+ * ones (a refusal says so). The template rows are locked FOR SHARE first: until the caller's transaction ends, a
+ * template it found cannot be archived (TemplatesService.archive locks the row before it looks for programs sending
+ * it), so a program is never saved or published naming a template archived meanwhile. The locales are read by a second
+ * statement: had one statement both locked the rows and joined their current versions, a template saved meanwhile (its
+ * row locked by the save) would drop out once the lock was granted — PostgreSQL re-checks the locked row at its new
+ * current version against the old version row it joined — and the program would be refused naming a template that
+ * exists.
  */
-export async function templateLocales(manager: EntityManager, ids: string[]): Promise<Map<string, string[]>> {
+export async function namedTemplates(manager: EntityManager, ids: string[]): Promise<NamedTemplates> {
   const uuids = ids.filter(isUuid).map((id) => id.toLowerCase());
-  if (!uuids.length) return new Map();
-  const locked: { id: string }[] = await manager.query(`SELECT id FROM templates WHERE id = ANY($1::uuid[]) AND archived_at IS NULL FOR SHARE`, [uuids]);
-  if (!locked.length) return new Map();
+  const found: NamedTemplates = { locales: new Map(), archived: new Set() };
+  if (!uuids.length) return found;
+  const locked: { id: string; archived: boolean }[] = await manager.query(
+    `SELECT id, archived_at IS NOT NULL AS archived FROM templates WHERE id = ANY($1::uuid[]) FOR SHARE`,
+    [uuids],
+  );
+  for (const t of locked) if (t.archived) found.archived.add(t.id);
+  const live = locked.filter((t) => !t.archived).map((t) => t.id);
+  if (!live.length) return found;
   const rows: { id: string; locales: string[] }[] = await manager.query(
     `SELECT t.id, coalesce(array(SELECT jsonb_object_keys(v.variants)), '{}') AS locales
        FROM templates t JOIN template_versions v ON v.template_id = t.id AND v.version = t.current_version
       WHERE t.id = ANY($1::uuid[])`,
-    [locked.map((r) => r.id)],
+    [live],
   );
-  return new Map(rows.map((r) => [r.id, r.locales]));
-}
-
-/** Which of `ids` (those templateLocales did not find) name an archived template, so a refusal can say so. */
-async function archivedTemplates(manager: EntityManager, ids: string[]): Promise<Set<string>> {
-  const uuids = ids.filter(isUuid).map((id) => id.toLowerCase());
-  if (!uuids.length) return new Set();
-  const rows: { id: string }[] = await manager.query(`SELECT id FROM templates WHERE id = ANY($1::uuid[]) AND archived_at IS NOT NULL`, [uuids]);
-  return new Set(rows.map((r) => r.id));
+  for (const r of rows) found.locales.set(r.id, r.locales);
+  return found;
 }
 
 /**
@@ -58,9 +64,7 @@ async function archivedTemplates(manager: EntityManager, ids: string[]): Promise
 export async function validProgramDefinition(manager: EntityManager, input: unknown, defaultLocale: string): Promise<ProgramDefinition> {
   const { definition, errors } = parseProgramDefinition(input);
   if (!definition) throw invalid(errors);
-  const ids = templateIdsOf(definition);
-  const locales = await templateLocales(manager, ids);
-  const archived = await archivedTemplates(manager, ids.filter((id) => !locales.has(id.toLowerCase())));
+  const { locales, archived } = await namedTemplates(manager, templateIdsOf(definition));
   // A program that reaches nobody is said so once, not also judged against its goal.
   const unreachable = validateTriggerReach(definition);
   const refusals = [

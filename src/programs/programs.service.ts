@@ -54,7 +54,7 @@ export class ProgramsService {
 
   /**
    * Creates a draft. Its check of the templates and its insert share a transaction (the caller's, or one of its own), so
-   * the templates it names stay unarchived until the draft is saved (see templateLocales).
+   * the templates it names stay unarchived until the draft is saved (see namedTemplates).
    */
   async create(input: unknown, starter: string | null = null, manager?: EntityManager): Promise<ProgramView> {
     if (!manager) return this.db.transaction((m) => this.create(input, starter, m));

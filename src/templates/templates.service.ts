@@ -111,7 +111,7 @@ export class TemplatesService {
    * queued or held still go out as decided: a send reads the message's template version, never the template's state.
    *
    * The template row is locked before the programs are read, and program saves and publishes read templates FOR SHARE
-   * (templateLocales): a program saved meanwhile either commits first, and is seen here, or waits and finds the
+   * (namedTemplates): a program saved meanwhile either commits first, and is seen here, or waits and finds the
    * template archived.
    */
   async archive(id: string): Promise<void> {
