@@ -49,6 +49,9 @@ export interface SlaCompliance {
  * It is in time when sales answered at or before the deadline and it never missed one. So a hand-off closed
  * without a sales answer before its deadline is not due (nobody owed an answer any more), one closed after it is
  * due and missed, and neither counts as a response.
+ *
+ * The statement of the rule, not its running code: analytics counts in SQL over the funnel's facts (SLA_COLUMNS in
+ * funnel-queries.ts), and the tests hold that SQL to this function (closure.spec.ts, test/analytics.e2e.ts).
  */
 export function slaCompliance(h: SlaRecord, now: Date): SlaCompliance {
   const due = h.slaDueAt.getTime();

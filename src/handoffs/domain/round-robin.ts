@@ -53,9 +53,9 @@ export function pickOwner(reps: RepState[], leadLocale?: string | null, leadCoun
 
 /** Reps whose territory covers the lead's country, else reps without a territory, else all of them. */
 function preferTerritory(reps: RepState[], leadCountry?: string | null): RepState[] {
-  const country = leadCountry?.trim().toUpperCase();
-  if (country) {
-    const covering = reps.filter((r) => r.regions.some((c) => c.toUpperCase() === country));
+  // Both sides are upper-case alpha-2 codes already: territoryCountry made the lead's, parseRegions (and the table's check) the reps'.
+  if (leadCountry) {
+    const covering = reps.filter((r) => r.regions.includes(leadCountry));
     if (covering.length > 0) return covering;
   }
   const everywhere = reps.filter((r) => r.regions.length === 0);

@@ -11,8 +11,14 @@ export const MAX_REGIONS = 250;
  * matches no territory.
  */
 export function territoryCountry(raw: unknown): string | null {
-  if (typeof raw !== 'string') return null;
-  const code = raw.trim();
+  return typeof raw === 'string' ? alpha2Code(raw.trim()) : null;
+}
+
+/**
+ * `code` upper-cased when it is an assigned ISO 3166-1 alpha-2 code in any case, else null. Two ASCII letters first:
+ * the validator upper-cases before it looks the code up, which would take `ſe` for `SE`.
+ */
+function alpha2Code(code: string): string | null {
   return /^[A-Za-z]{2}$/.test(code) && isISO31661Alpha2(code) ? code.toUpperCase() : null;
 }
 
@@ -24,13 +30,10 @@ export function territoryCountry(raw: unknown): string | null {
 export function parseRegions(raw: readonly string[], field = 'regions'): { regions: string[]; errors: FieldError[] } {
   const regions: string[] = [];
   const errors: FieldError[] = [];
-  raw.forEach((code, i) => {
-    if (typeof code !== 'string' || !/^[A-Za-z]{2}$/.test(code) || !isISO31661Alpha2(code)) {
-      errors.push({ field: `${field}[${i}]`, message: 'must be an ISO 3166-1 alpha-2 country code, like BE' });
-      return;
-    }
-    const upper = code.toUpperCase();
-    if (!regions.includes(upper)) regions.push(upper);
+  raw.forEach((entry, i) => {
+    const code = typeof entry === 'string' ? alpha2Code(entry) : null;
+    if (code === null) errors.push({ field: `${field}[${i}]`, message: 'must be an ISO 3166-1 alpha-2 country code, like BE' });
+    else if (!regions.includes(code)) regions.push(code);
   });
   return { regions, errors };
 }
