@@ -70,7 +70,7 @@ export class LeadStageService {
       const model = await this.models.current(m);
       const { promotions } = await refreshStoredLead(m, { ...lead, stage: dto.stage }, engagement, model, now);
       for (const { at: _at, ...change } of promotionChanges(id, dto.stage, promotions, now)) moves.push({ ...change, engagement });
-      await this.moves.apply(m, moves, now);
+      await this.moves.apply(m, moves, now, model.definition.halfLifeDays);
     });
     return this.leads.get(id);
   }

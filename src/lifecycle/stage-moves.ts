@@ -34,13 +34,14 @@ export class StageMoves {
     private readonly activity: LeadActivityHub,
   ) {}
 
-  async apply(m: EntityManager, moves: StageMove[], at: Date): Promise<void> {
+  /** `halfLifeDays`: the current model's, when the caller has read it already (else it is read here). */
+  async apply(m: EntityManager, moves: StageMove[], at: Date, halfLifeDays?: number): Promise<void> {
     if (!moves.length) return;
     await applyStageChanges(
       m,
       moves.map((mv) => ({ leadId: mv.leadId, from: mv.from, to: mv.to, actor: mv.actor, reason: mv.reason, eventId: mv.eventId ?? null, at })),
     );
-    const { definition } = await this.models.current(m);
+    const halfLife = halfLifeDays ?? (await this.models.current(m)).definition.halfLifeDays;
     const byLead = new Map<string, { first: StageMove; last: StageMove }>();
     for (const mv of moves) byLead.set(mv.leadId, { first: byLead.get(mv.leadId)?.first ?? mv, last: mv });
     await this.activity.publish(
@@ -52,7 +53,7 @@ export class StageMoves {
         stageBefore: first.from,
         stageAfter: last.to,
         events: [],
-        engagementScore: scoreAt(last.engagement, at, definition.halfLifeDays),
+        engagementScore: scoreAt(last.engagement, at, halfLife),
       })),
     );
   }
