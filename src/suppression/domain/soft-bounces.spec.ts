@@ -1,5 +1,8 @@
 import fc from 'fast-check';
-import { countedSoftBounces, softBounceCountFrom, softBouncesSuppress, type SoftBounce, type SoftBounceRule } from './soft-bounces.js';
+import { countedSoftBounces, softBounceCountFrom, softBounceLimitReached, type SoftBounceHistory, type SoftBounce, type SoftBounceRule } from './soft-bounces.js';
+
+/** Whether these soft bounces suppress the address at `now`, as SoftBounceService decides it. */
+const softBouncesSuppress = (history: SoftBounceHistory, now: Date, rule: SoftBounceRule) => softBounceLimitReached(countedSoftBounces(history, now, rule), rule);
 
 const RULE: SoftBounceRule = { limit: 3, windowDays: 30 };
 const NOW = new Date('2026-03-31T12:00:00Z');

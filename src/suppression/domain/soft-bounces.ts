@@ -55,8 +55,3 @@ export function countedSoftBounces(history: SoftBounceHistory, now: Date, rule: 
 export function softBounceLimitReached(counted: number, rule: SoftBounceRule): boolean {
   return rule.limit > 0 && counted >= rule.limit;
 }
-
-/** Whether these soft bounces suppress the address at `now`. */
-export function softBouncesSuppress(history: SoftBounceHistory, now: Date, rule: SoftBounceRule): boolean {
-  return softBounceLimitReached(countedSoftBounces(history, now, rule), rule);
-}
