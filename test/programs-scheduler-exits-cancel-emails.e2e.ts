@@ -60,6 +60,15 @@ describe('an enrollment the scheduler ends early cancels its queued emails in th
       ],
     });
 
+  /** Welcome, a minute's wait, a reminder, an hour's rest: two emails of one enrollment, the second queued a minute later. */
+  const welcomeThenReminder = () => [
+    { id: 'welcome', type: 'email', templateId: tpl.welcome, next: 'pause' },
+    { id: 'pause', type: 'wait', duration: 'PT1M', next: 'reminder' },
+    { id: 'reminder', type: 'email', templateId: tpl.reminder, next: 'rest' },
+    { id: 'rest', type: 'wait', duration: 'PT1H', next: 'end' },
+    { id: 'end', type: 'exit' },
+  ];
+
   // Changes the scheduler finds when it runs the next step, written where no event tells the enrollment (the event
   // paths end it at once and are covered elsewhere): what it decides then is what is tested.
   const atStepTime: [string, string, (ids: { leadId: string; enrollmentId: string }) => Promise<unknown>][] = [
@@ -121,13 +130,7 @@ describe('an enrollment the scheduler ends early cancels its queued emails in th
       name: 'Geklikt op de intro',
       trigger: { type: 'manual' },
       goal: { anyOf: [{ clicked: { step: 'welcome' } }] }, // no event: the batch reads interactions first
-      steps: [
-        { id: 'welcome', type: 'email', templateId: tpl.welcome, next: 'pause' },
-        { id: 'pause', type: 'wait', duration: 'PT1M', next: 'reminder' },
-        { id: 'reminder', type: 'email', templateId: tpl.reminder, next: 'rest' },
-        { id: 'rest', type: 'wait', duration: 'PT1H', next: 'end' },
-        { id: 'end', type: 'exit' },
-      ],
+      steps: welcomeThenReminder(),
     });
     const address = 'klik@scheduler.example.be';
     const leadId = await createLead(t, address);
@@ -195,13 +198,7 @@ describe('an enrollment the scheduler ends early cancels its queued emails in th
     const programId = await createProgram(t, {
       name: 'Een mail onderweg',
       trigger: { type: 'manual' },
-      steps: [
-        { id: 'welcome', type: 'email', templateId: tpl.welcome, next: 'pause' },
-        { id: 'pause', type: 'wait', duration: 'PT1M', next: 'reminder' },
-        { id: 'reminder', type: 'email', templateId: tpl.reminder, next: 'rest' },
-        { id: 'rest', type: 'wait', duration: 'PT1H', next: 'end' },
-        { id: 'end', type: 'exit' },
-      ],
+      steps: welcomeThenReminder(),
     });
     const address = 'onderweg@scheduler.example.be';
     const { leadId, enrollmentId, messageId: welcomeId } = await refusedOnce(programId, address);
