@@ -33,11 +33,13 @@ describe('a template version saved before saves checked the footer', () => {
   /**
    * A template whose current version is a footer-less whole document written straight to the database, as an old
    * install holds it: stored with its compiled form (compiled as a stored version is, without the save's checks), or
-   * without it (compiled on first use). Version 1 is a proper save, with the footer.
+   * without it (compiled on first use). Version 1 is a proper save, with the footer; `whileItHadTheFooter` runs while
+   * it is current (a program published then: a publish now refuses a template whose current version lacks it).
    */
-  async function oldTemplate(name: string, storeCompiled: boolean): Promise<string> {
+  async function oldTemplate(name: string, storeCompiled: boolean, whileItHadTheFooter?: (templateId: string) => Promise<unknown>): Promise<string> {
     const res = await t.api('post', '/api/v1/templates').send({ name, defaultLocale: 'nl', variants: { nl: WITH_FOOTER } });
     expect(res.status).toBe(201);
+    await whileItHadTheFooter?.(res.body.id);
     const compiled = storeCompiled ? { nl: await t.app.get(TemplateCompilerService).compileVariant('nl', WITHOUT_FOOTER) } : {};
     await t.db.query(
       `INSERT INTO template_versions (template_id, version, variants, compiled, default_locale, created_at, created_by)
@@ -53,8 +55,10 @@ describe('a template version saved before saves checked the footer', () => {
   const settled = (id: string) => eventually(async () => ['sent', 'failed'].includes((await messageOf(id))?.status) && messageOf(id), 15_000);
 
   it('is not sent by a program step: the message fails with template_without_footer, saying which template, version and locale to publish again', async () => {
-    const templateId = await oldTemplate('Oud nieuws', true);
-    const programId = await createProgram(t, { name: 'Nieuws', trigger: { type: 'manual' }, steps: oneEmailSteps(templateId) });
+    let programId = '';
+    const templateId = await oldTemplate('Oud nieuws', true, async (id) => {
+      programId = await createProgram(t, { name: 'Nieuws', trigger: { type: 'manual' }, steps: oneEmailSteps(id) });
+    });
     const leadId = await createLead(t, 'an@bakkerij.example.be', { firstName: 'An' });
     await enroll(t, programId, leadId);
     const enrollment = await eventually(() => enrollmentOf(t, programId, leadId));
@@ -81,6 +85,22 @@ describe('a template version saved before saves checked the footer', () => {
     expect(mail.parsed.text).toContain('Hallo Bart, ons nieuws.');
     expect(mail.parsed.text).toContain(t.config.email.sender.address);
     expect(sink.to('an@bakkerij.example.be')).toHaveLength(0);
+  });
+
+  it('is refused by a program publish naming the step (422), as its every email would fail; a draft may still be saved, and publishes once the template has a version with the footer', async () => {
+    const templateId = await oldTemplate('Oud nieuws voor een programma', false);
+    const draft = await t.api('post', '/api/v1/programs').send({ name: 'Nieuw programma', trigger: { type: 'manual' }, steps: oneEmailSteps(templateId) });
+    expect(draft.status).toBe(201);
+    const refused = await t.api('post', `/api/v1/programs/${draft.body.id}/publish`);
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors).toEqual([
+      { field: 'steps[welcome].templateId', message: expect.stringContaining(`template ${templateId} version 2 (nl) has no unsubscribe link or postal address`) },
+    ]);
+    expect((await t.api('get', `/api/v1/programs/${draft.body.id}`)).body).toMatchObject({ status: 'draft', currentVersion: null });
+
+    expect((await t.api('put', `/api/v1/templates/${templateId}`).send({ variants: { nl: WITH_FOOTER } })).status).toBe(200);
+    const published = await t.api('post', `/api/v1/programs/${draft.body.id}/publish`);
+    expect([published.status, published.body.status]).toEqual([200, 'active']);
   });
 
   it('is not sent by a test send either, also when compiled on first use: refused at once (422), or failed by the worker when queued anyway; the version before it, with the footer, still is', async () => {

@@ -7,15 +7,20 @@ import { validateStepGraph } from './domain/step-graph.js';
 import { validateTriggerAgainstGoal } from './domain/trigger-goal.js';
 import { validateTriggerReach } from './domain/trigger-reach.js';
 
-/** Template ids an email step (or its variants) uses. */
-export function templateIdsOf(def: ProgramDefinition): string[] {
-  const ids = new Set<string>();
+/** Every template an email step (or one of its A/B variants) sends, with the field that names it (`steps[welcome].templateId`). */
+export function templateFieldsOf(def: ProgramDefinition): { field: string; templateId: string }[] {
+  const uses: { field: string; templateId: string }[] = [];
   for (const step of def.steps) {
     if (step.type !== 'email') continue;
-    ids.add(step.templateId);
-    for (const v of step.variants ?? []) if (v.templateId) ids.add(v.templateId);
+    uses.push({ field: `steps[${step.id}].templateId`, templateId: step.templateId });
+    step.variants?.forEach((v, i) => v.templateId && uses.push({ field: `steps[${step.id}].variants[${i}].templateId`, templateId: v.templateId }));
   }
-  return [...ids];
+  return uses;
+}
+
+/** Template ids an email step (or its variants) uses. */
+export function templateIdsOf(def: ProgramDefinition): string[] {
+  return [...new Set(templateFieldsOf(def).map((u) => u.templateId))];
 }
 
 /** What a program's check needs of the templates it names: the current version's locales of each one not archived, and which are archived. */

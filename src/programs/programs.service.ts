@@ -1,12 +1,13 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
-import { DomainError } from '../common/domain-error.js';
+import { DomainError, type FieldError } from '../common/domain-error.js';
 import { decodeCursor, type Page, pageOf } from '../common/pagination.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { NurtureMailer } from '../email/nurture-mailer.js';
+import { TemplateStore } from '../email/template-store.service.js';
 import type { ProgramDefinition } from './domain/program-definition.js';
-import { validProgramDefinition } from './program-validation.js';
+import { templateFieldsOf, validProgramDefinition } from './program-validation.js';
 import type { ListProgramsQuery } from './dto/list-programs.query.js';
 import { EnrollmentWakeups } from './scheduler/enrollment-wakeups.js';
 
@@ -50,6 +51,8 @@ export class ProgramsService {
     // Absent outside Nest too (the seed command archives nothing): the emails of an archived program's enrollments
     // are then cancelled when their delivery claims them.
     @Optional() private readonly mailer?: NurtureMailer,
+    // Absent outside Nest too (the seed command publishes only the starters, whose templates carry the layout's footer).
+    @Optional() private readonly templates?: TemplateStore,
   ) {}
 
   /**
@@ -116,6 +119,8 @@ export class ProgramsService {
     if (row.status === 'archived') throw DomainError.conflict(`Program ${id} is archived and cannot be published.`);
     // Templates may have changed since the draft was saved: check again.
     const definition = await validProgramDefinition(m, row.draft, this.config.defaultLocale);
+    const footerless = await this.templatesWithoutFooter(definition);
+    if (footerless.length) throw DomainError.validation(footerless, footerless.map((e) => `${e.field}: ${e.message}`).join('; '));
     const version = (row.current_version ?? 0) + 1;
     const now = this.clock.now().toISOString();
     await m.query(
@@ -128,6 +133,32 @@ export class ProgramsService {
       [id, version, now],
     );
     return this.withVersions(m, updated);
+  }
+
+  /**
+   * The email steps whose template's current version would be refused at send time for want of its footer (a version
+   * saved before saves checked it: TemplateStore.sendable): a publish would start a program whose every email fails with
+   * `template_without_footer`, so it is refused naming the step's field, as a test send of it is. Every locale of the
+   * version is checked, since a lead gets the variant of its own language. Checked once per version and locale per
+   * process (the footer verdicts' cache).
+   */
+  private async templatesWithoutFooter(definition: ProgramDefinition): Promise<FieldError[]> {
+    if (!this.templates) return [];
+    const errors: FieldError[] = [];
+    for (const { field, templateId } of templateFieldsOf(definition)) {
+      const record = await this.templates.current(templateId);
+      for (const locale of record.locales) {
+        if (this.templates.footerProblems(record, locale).length === 0) continue;
+        errors.push({
+          field,
+          message:
+            `template ${templateId} version ${record.version} (${locale}) has no unsubscribe link or postal address for every lead ` +
+            `(saved before saves checked the footer), so its emails would not be sent: publish a new version of the template first`,
+        });
+        break;
+      }
+    }
+    return errors;
   }
 
   /** Due steps hold while paused; nobody new enters. */
